@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# setup.sh — install what mapforge needs on a fresh Debian machine (idempotent, quiet when done).
+# Build: a C17 compiler, CMake, Ninja, pkg-config and the -dev packages below.
+set -euo pipefail
+pkgs=(build-essential cmake ninja-build pkg-config
+      libzip-dev libexpat1-dev libjansson-dev libutf8proc-dev libpcre2-dev libssl-dev libsqlite3-dev zlib1g-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# test.sh — run every test: once on a normal build, then again on an AddressSanitizer +
+# UndefinedBehaviorSanitizer build.  Exits non-zero when any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+jobs=$(nproc)
+echo "== build (RelWithDebInfo) and test"
+scripts/build.sh build
+ctest --test-dir build --output-on-failure -j "$jobs"
+echo "== build with ASan+UBSan and test again"
+scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DMAPFORGE_SANITIZE=ON
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+echo "== all tests passed"

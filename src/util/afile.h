@@ -1,0 +1,34 @@
+/* afile.h — output files that appear whole or not at all.
+ *
+ * mf_afile_open writes to a hidden temporary beside the target (".NAME.partial-PID"); commit
+ * flushes, fsyncs and renames it over the target; abort unlinks it.  A process killed midway
+ * leaves only the temporary, never a half-written file under the real name.  Writes are buffered
+ * (1 MiB) so callers may write cell by cell. */
+#ifndef MF_AFILE_H
+#define MF_AFILE_H
+
+#include "util/err.h"
+
+#include <stddef.h>
+
+typedef struct mf_afile {
+    int fd;
+    char *path;      /* final name */
+    char *tmp;       /* temporary name */
+    char *buf;
+    size_t len, cap;
+    int failed;      /* a write failed; commit will report it */
+} mf_afile;
+
+int mf_afile_open(mf_afile *f, const char *path, mf_err *e);
+int mf_afile_write(mf_afile *f, const void *p, size_t n, mf_err *e);
+int mf_afile_puts(mf_afile *f, const char *s, mf_err *e);
+int mf_afile_commit(mf_afile *f, mf_err *e);   /* closes f in all cases */
+void mf_afile_abort(mf_afile *f);              /* closes f, removes the temporary; safe twice */
+
+/* Write a whole buffer atomically. */
+int mf_write_file_atomic(const char *path, const void *p, size_t n, mf_err *e);
+/* Read a whole file (NUL-terminated); *len may be NULL. */
+char *mf_read_file(const char *path, size_t *len, mf_err *e);
+
+#endif

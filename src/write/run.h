@@ -1,0 +1,36 @@
+/* run.h — running a checked plan on a data file with the native engine, writing the outputs.
+ *
+ * Writes, each atomically (temporary + rename, so a killed run leaves no half file):
+ *   OUT/<plan output>.csv   UTF-8, comma, header of target columns, RFC 4180 quoting, "\n",
+ *                           dates YYYY-MM-DD, decimal(p,s) with exactly s decimals, null = empty
+ *   OUT/rejects.csv         line,column,reason,record
+ *   OUT/run.json            rows_in, rows_out, rows_rejected, rows_filtered, cache_hit,
+ *                           cache_key, plan_sha256, input, timings
+ * Invariant checked before run.json is written: rows_in = rows_out + rows_rejected + rows_filtered.
+ */
+#ifndef MF_RUN_H
+#define MF_RUN_H
+
+#include "plan/plan.h"
+#include "util/err.h"
+
+typedef struct run_options {
+    const char *plan_sha256;     /* SHA-256 of the plan text that runs (hex) */
+    const char *cache_key;       /* NULL until the cache exists */
+    int cache_hit;
+    int threads;                 /* 0 = number of cores */
+} run_options;
+
+typedef struct run_report {
+    long long rows_in, rows_out, rows_rejected, rows_filtered;
+    unsigned long long bytes_in;
+    double seconds_total, seconds_compile, seconds_run;
+    char input_sha256[65];       /* "" when not computed */
+} run_report;
+
+/* Run p (already checked against the data header) on data_path into out_dir (created if absent).
+ * The dialect comes from p->source.  Returns 0, or -1 with e filled and no output files left. */
+int run_plan(const plan *p, const char *data_path, const char *out_dir, const run_options *opt,
+             run_report *rep, mf_err *e);
+
+#endif
