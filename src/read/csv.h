@@ -2,9 +2,11 @@
  *
  * The reader converts the input to UTF-8 as it reads (UTF-8 with/without BOM, Windows-1252,
  * Latin-1, UTF-16 LE/BE with BOM), skips preamble lines before the header, and hands out records
- * in blocks: one call parses up to CSV_BLOCK_ROWS records into arrays of (pointer, length) fields
- * that stay valid until the next call.  No allocation per cell or per row: a block reuses its
- * buffers.  Memory is bounded by the block size and the longest record (CSV_MAX_RECORD).
+ * in blocks: one call parses up to CSV_BLOCK_ROWS records into arrays of (pointer, length) fields.
+ * A block owns its memory (the record text and the arrays), so several blocks may be alive at
+ * once (one being parsed while another is transformed on another thread); its pointers stay
+ * valid until that block is passed to csv_read_block again or freed.  No allocation per cell or
+ * per row: a block reuses its buffers.  Memory is bounded by the block size and the longest record (CSV_MAX_RECORD).
  *
  * Errors (mf_err, -1) name the file and the line: invalid UTF-8 or a NUL byte, an unterminated
  * quote, a record longer than CSV_MAX_RECORD.  A ragged record (field count differs from the
@@ -48,9 +50,8 @@ int csv_detect(const char *path, csv_dialect *out, mf_err *e);
 
 typedef struct csv_reader csv_reader;
 
-/* Open with a known dialect; positions after the header row.  When find_header is true the
- * header is searched for (a preamble of another length than the dialect says is accepted:
- * the first line with ncols fields, non-empty, that is not a "Report ..." style single cell). */
+/* Open with a known dialect; positions after the header row (d->header_line).  Lines before it
+ * are the preamble and are not records. */
 csv_reader *csv_open(const char *path, const csv_dialect *d, mf_err *e);
 void csv_close(csv_reader *r);
 
@@ -69,7 +70,11 @@ typedef struct csv_block {
     const char **fptr;
     uint32_t *flen;
     uint8_t *fquoted;      /* 1 when the field was quoted in the file */
+    void *priv;            /* the block's own storage (reader-private) */
 } csv_block;
+
+void csv_block_init(csv_block *b);   /* an empty block (all zero) */
+void csv_block_free(csv_block *b);
 
 /* Fill b with up to CSV_BLOCK_ROWS records.  Returns the number of records (0 at end), or -1.
  * Blank lines inside the data are skipped (not records). */
