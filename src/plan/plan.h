@@ -105,6 +105,7 @@ typedef enum plan_step_kind {
     PS_READ_EXCEL,    /* read as Excel serial date */
     PS_READ_NUMBER,   /* read as number (thousands ",", decimal ".", negative in parentheses,
                                           trailing minus, currency "$")   numfmt */
+    PS_READ_INTEGER,  /* read as integer */
     PS_READ_BOOL,     /* read as boolean ("Y" = true, "N" = false) — via map fields */
     PS_MUL,           /* multiplied by 1000       num (literal text) */
     PS_DIV,           /* divided by 100           num */
