@@ -1,8 +1,99 @@
-/* main.c — the mapforge command line (being written: see cli/). */
-#include <stdio.h>
+/* main.c — the mapforge command line: parse arguments, dispatch to a command, map errors to
+ * exit codes.  The commands themselves live in commands.c; this file only knows the shape of a
+ * command line.
+ *
+ * Exit codes (design.md "Output conventions"): 0 done; 2 open questions (nothing ran);
+ * 3 validation failed (nothing loaded); 1 any other error.
+ */
+#include "cli/cli.h"
 
-int main(void)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: mapforge <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  onboard --client C --mapping M --data D --out DIR [--yes] [--output NAME]\n"
+    "          read the mapping and the data, draft a plan, show it, run it on the native engine\n"
+    "  plan    --client C --mapping M --data D --out DIR [--output NAME]\n"
+    "          draft the plan only: writes DIR/plan.txt and prints it\n"
+    "  run     --plan P --data D --out DIR\n"
+    "          run a plan file (hand-edited or not) on a data file\n"
+    "  check   --plan P [--data D]\n"
+    "          parse and type-check a plan file (against the data file's columns when given)\n"
+    "  profile --data D\n"
+    "          print the detected dialect and a profile of a sample of the data\n"
+    "  help | version\n"
+    "\n"
+    "exit codes: 0 done, 2 open questions (nothing ran), 3 validation failed, 1 other errors\n";
+
+static int parse_options(int argc, char **argv, cli_options *o, mf_err *e)
 {
-    fprintf(stderr, "mapforge: usage: mapforge onboard|plan|run ...\n");
+    memset(o, 0, sizeof *o);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (!strcmp(a, "--yes") || !strcmp(a, "-y")) {
+            o->yes = 1;
+            continue;
+        }
+        if (!strcmp(a, "--client"))
+            slot = &o->client;
+        else if (!strcmp(a, "--mapping"))
+            slot = &o->mapping;
+        else if (!strcmp(a, "--data"))
+            slot = &o->data;
+        else if (!strcmp(a, "--out"))
+            slot = &o->out;
+        else if (!strcmp(a, "--plan"))
+            slot = &o->plan;
+        else if (!strcmp(a, "--output"))
+            slot = &o->output;
+        else
+            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown option \"%s\" (see mapforge help)", a);
+        if (i + 1 >= argc || !argv[i + 1][0])
+            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "option %s needs a value", a);
+        *slot = argv[++i];
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 1 : 0;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("mapforge %s\n", MAPFORGE_VERSION);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(const cli_options *, mf_err *);
+    } commands[] = {
+        {"onboard", cli_onboard}, {"plan", cli_plan},       {"run", cli_run},
+        {"check", cli_check},     {"profile", cli_profile},
+    };
+    mf_err e;
+    mf_err_clear(&e);
+    cli_options o;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name))
+            continue;
+        if (parse_options(argc, argv, &o, &e) < 0) {
+            mf_err_print(&e, stderr);
+            return 1;
+        }
+        int rc = commands[i].fn(&o, &e);
+        if (rc == CLI_FAILED) {
+            mf_err_print(&e, stderr);
+            return e.code == MF_EQUESTION ? 2 : 1;
+        }
+        return rc;
+    }
+    fprintf(stderr, "mapforge: unknown command \"%s\"\n%s", argv[1], usage);
     return 1;
 }
