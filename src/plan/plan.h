@@ -246,6 +246,10 @@ plan_rule *plan_add_rule(plan *p, plan_rule_kind kind, plan_expr *cond, const ch
 plan_lookup *plan_add_lookup(plan *p, const char *name);
 plan_question *plan_add_question(plan *p, const char *column, int row, const char *text);
 const char *plan_strdup(plan *p, const char *s);
+/* Append one entry (copies strings into the arena). */
+void plan_map_add(plan *p, plan_map *m, const char *from, plan_expr *to);          /* MAP, READ_BOOL */
+void plan_lookup_add_entry(plan *p, plan_lookup *l, const char *key, const char *value);
+void plan_list_add(plan *p, plan_expr *in, const char *text);                      /* IN list */
 
 /* Canonical text.  Returns a malloc'd NUL-terminated string. */
 char *plan_render(const plan *p);

@@ -19,6 +19,7 @@ typedef struct run_options {
     const char *cache_key;       /* NULL until the cache exists */
     int cache_hit;
     int threads;                 /* 0 = number of cores */
+    int skip_input_sha256;       /* 1 = do not hash the input (run.json input.sha256 = null) */
 } run_options;
 
 typedef struct run_report {

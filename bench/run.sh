@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# run.sh [SIZE_MB] | --scaling — time mapforge on a generated client file (see bench/README.md).
+#
+# Builds a Release mapforge into build-release/, generates bench/data/client_<SIZE>mb.csv with
+# gen_client_file if it is not there yet, drafts the plan once from examples/acme_gl's mapping
+# (`mapforge plan`), then times `mapforge run --plan ... --data ...` with /usr/bin/time -v and
+# prints input MB, seconds, MB/s, rows/s and peak RSS.  --scaling runs 256, 512 and 1024 MB to
+# show that memory stays flat as the input grows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=$root/build-release
+data_dir=$root/bench/data
+
+sizes=(1024)
+if [ "${1:-}" = "--scaling" ]; then
+    sizes=(256 512 1024)
+elif [ -n "${1:-}" ]; then
+    sizes=("$1")
+fi
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 1; }
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C "$build" mapforge gen_client_file >/dev/null
+mkdir -p "$data_dir"
+cp "$root/examples/acme_gl/mapping.xlsx" "$data_dir/mapping.xlsx"
+
+printf '%-10s %10s %9s %9s %12s %14s\n' "input" "MB" "seconds" "MB/s" "rows/s" "peak RSS MiB"
+for size in "${sizes[@]}"; do
+    data=$data_dir/client_${size}mb.csv
+    [ -f "$data" ] || "$build/gen_client_file" "$data" "$size"
+    plan_dir=$data_dir/plan_${size}mb
+    run_dir=$data_dir/run_${size}mb
+    rm -rf "$plan_dir" "$run_dir"
+    "$build/mapforge" plan --client ACME --mapping "$data_dir/mapping.xlsx" --data "$data" \
+        --out "$plan_dir" >/dev/null
+    /usr/bin/time -v -o "$data_dir/time_${size}mb.txt" \
+        "$build/mapforge" run --plan "$plan_dir/plan.txt" --data "$data" --out "$run_dir" >/dev/null
+    python3 - "$data" "$data_dir/time_${size}mb.txt" "$run_dir/run.json" <<'PY'
+import json, os, sys
+data, timef, runf = sys.argv[1:4]
+mb = os.path.getsize(data) / (1024 * 1024)
+secs = rss_kb = None
+for line in open(timef):
+    k, _, v = line.strip().rpartition(": ")
+    if k.startswith("Elapsed (wall clock) time"):
+        parts = [float(x) for x in v.split(":")]
+        secs = sum(x * 60 ** i for i, x in enumerate(reversed(parts)))
+    elif k == "Maximum resident set size (kbytes)":
+        rss_kb = int(v)
+rows = json.load(open(runf))["rows_in"]
+secs = max(secs, 1e-9)
+print("%-10s %10.1f %9.2f %9.1f %12.0f %14.1f" % (os.path.basename(data).split("_")[1].split(".")[0],
+      mb, secs, mb / secs, rows / secs, rss_kb / 1024))
+PY
+done

@@ -1,0 +1,130 @@
+/* program.h — the native back end's compiled form of a checked plan, executed by engine/.
+ *
+ * A program is one flat array of instructions over typed registers, run once per record from
+ * pc 0 to OP_END:
+ *     skip rules (OP_SKIP) → columns, each ending in OP_ASSIGN → reject rules (OP_REJECT) → OP_END
+ * Every expression node owns one register (its result); control flow (if, and, or, defaulting)
+ * uses jumps, so only what the semantics asks for is evaluated.  Source columns ([Name]) are
+ * resolved to field indices, lookups, maps and lists to hash tables, literals to constants: all
+ * at compile time.  Executing a program allocates nothing per cell: text results live in the
+ * worker's scratch, reset per record.
+ *
+ * Reject reasons (exact text, the contract with the PySpark back end; COL is the output column
+ * being computed, V the offending value in its canonical text form):
+ *   record has N fields, expected M
+ *   COL is required but missing
+ *   COL: "V" is not a PATTERN date         (read as PATTERN; ISO → "an ISO date",
+ *                                           EXCEL → "an Excel serial date")
+ *   COL: "V" is not a number | is not an integer | is not a boolean
+ *   COL: "V" is not one of the mapped values        (mapped (..., otherwise rejected))
+ *   COL: "V" is not in LOOKUP                       (looked up in LOOKUP (otherwise rejected))
+ *   COL: "V" is longer than N characters
+ *   COL: "V" has more than S decimals | has more than P digits
+ *   COL: "V" is not a whole number | is out of range for integer | is out of range for bigint
+ *   COL: "V" is not a date | is not a boolean | is not a number   (assignment of a wrong type)
+ *   COL: arithmetic overflow | division by zero
+ *   reject rules: their message.
+ * A failure inside a rule's condition has no column: the reason is the text after "COL: ".
+ */
+#ifndef MF_PROGRAM_H
+#define MF_PROGRAM_H
+
+#include "plan/plan.h"
+#include "util/decimal.h"
+#include "util/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum eng_vt { EV_NULL = 0, EV_TEXT, EV_INT, EV_DEC, EV_DATE, EV_BOOL } eng_vt;
+
+/* A typed cell.  Text is never empty (empty is null) and points into the record, the program's
+ * constants or the worker's scratch. */
+typedef struct eng_val {
+    union {
+        mf_dec d;                               /* EV_DEC */
+        struct { const char *p; size_t n; } s;  /* EV_TEXT */
+        int64_t i;                              /* EV_INT */
+        int32_t days;                           /* EV_DATE */
+        bool b;                                 /* EV_BOOL */
+    } u;
+    uint8_t t;                                  /* eng_vt */
+} eng_val;
+
+typedef enum eng_op {
+    OP_END, OP_SRC, OP_COL, OP_CONST, OP_MOVE, OP_JMP, OP_JF, OP_JT, OP_JNN,
+    /* steps: dst = step(a) */
+    OP_TRIM, OP_UPPER, OP_LOWER, OP_PADL, OP_PADR, OP_PREFIX, OP_SUFFIX, OP_FIRST, OP_LAST,
+    OP_SUBSTR, OP_BEFORE, OP_AFTER, OP_RDATE, OP_RNUM, OP_RINT, OP_RBOOL, OP_MULK, OP_DIVK,
+    OP_ROUND, OP_NEG, OP_NEGWHEN, OP_ABS, OP_MAP,
+    /* binary: dst = a OP b */
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_CONCAT, OP_DAYS,
+    /* conditions: dst = boolean, never null */
+    OP_CMP, OP_MISSING, OP_PRESENT, OP_IN, OP_CONTAINS, OP_STARTS, OP_ENDS, OP_NOT,
+    /* record control */
+    OP_SKIP, OP_ASSIGN, OP_REJECT
+} eng_op;
+
+/* A hash table of text keys (maps, lookups, "is one of" lists). */
+typedef struct eng_table {
+    uint32_t mask;            /* slots - 1 (power of two) */
+    int32_t *slot;            /* index into key/val, -1 = empty */
+    const char **key;
+    size_t *klen;
+    eng_val *val;
+    int n;
+    plan_otherwise otherwise;
+    eng_val other;            /* PO_VALUE */
+    const char *name;         /* lookup name for reasons; NULL for a map */
+} eng_table;
+
+/* FNV-1a: the one hash of the tables, used when building (compile) and probing (engine). */
+static inline uint32_t eng_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+typedef struct eng_ins {
+    uint8_t op;               /* eng_op */
+    int16_t col;              /* output column being computed, -1 in rules: names reject reasons */
+    uint32_t dst, a, b;       /* registers; a = field index (SRC), column (COL, ASSIGN), const (CONST) */
+    uint32_t jump;            /* jump target */
+    int64_t n, m;             /* numeric arguments; CMP: plan_binop in n */
+    const char *s;            /* text argument (pad, prefix, delimiter, pattern, message) */
+    size_t slen;
+    const char *what;         /* conversion failure: "a MM/DD/YYYY date", "a number", ... */
+    const plan_numfmt *fmt;   /* OP_RNUM */
+    const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
+    mf_dec k;                 /* OP_MULK, OP_DIVK */
+} eng_ins;
+
+typedef struct eng_colspec {
+    const char *name;
+    plan_type type;
+    bool required;
+} eng_colspec;
+
+typedef struct eng_program {
+    mf_arena arena;           /* owns everything below */
+    eng_ins *code;
+    int ncode;
+    eng_val *consts;
+    int nconsts;
+    int nregs;
+    int ncols;
+    eng_colspec *cols;
+    int nfields;              /* fields a record must have (the header's count) */
+} eng_program;
+
+/* Compile a checked plan against the data file's header (its field names, in order).
+ * Fails (MF_EDATA) when a [Name] is not in the header, (MF_EQUESTION) on a hole, (MF_ETYPE)
+ * when an expression cannot run.  path names the plan in errors. */
+eng_program *eng_compile(const plan *p, const char *const *header, int nheader, const char *path,
+                         mf_err *e);
+void eng_program_free(eng_program *prog);
+
+#endif

@@ -1,0 +1,954 @@
+/* eval.c — the interpreter: runs a program's instructions over one record.
+ *
+ * Semantics are docs/plan-language.md "Semantics": an empty field is null; no text is empty (an
+ * empty text result is null); nulls pass through every step except defaulting; a condition with
+ * a null operand is false (except is missing / is present); the first failure rejects the row
+ * naming the column being computed.  Invariants: a register holds a value computed in this
+ * record; text points into the record, the program's constants or the scratch, which is reset
+ * per record and only grows (no allocation per cell once it is large enough).
+ */
+#include "engine/engine.h"
+#include "engine/eval_internal.h"
+#include "util/date.h"
+#include "util/utf8.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* ---- scratch ---------------------------------------------------------------------------------- */
+
+/* Text produced within a record.  Pointers handed out stay valid until the reset: when the main
+ * chunk is full an overflow chunk is taken, and at the next reset the main chunk grows to cover
+ * both, so a steady state allocates nothing. */
+static void scratch_reset(eng_scratch *s)
+{
+    if (s->over) {
+        size_t need = s->cap + s->over_bytes;
+        for (eng_chunk *c = s->over; c;) {
+            eng_chunk *next = c->next;
+            free(c);
+            c = next;
+        }
+        s->over = NULL;
+        s->over_bytes = 0;
+        free(s->buf);
+        s->cap = need * 2;
+        s->buf = mf_xmalloc(s->cap);
+    }
+    s->len = 0;
+}
+
+static char *scratch_alloc(eng_scratch *s, size_t n)
+{
+    if (s->len + n <= s->cap) {
+        char *p = s->buf + s->len;
+        s->len += n;
+        return p;
+    }
+    eng_chunk *c = mf_xmalloc(sizeof *c + n);
+    c->next = s->over;
+    s->over = c;
+    s->over_bytes += n;
+    return c->data;
+}
+
+/* ---- values ----------------------------------------------------------------------------------- */
+
+static inline void set_null(eng_val *v)
+{
+    v->t = EV_NULL;
+}
+
+static inline void set_text(eng_val *v, const char *p, size_t n)
+{
+    if (n == 0) {
+        v->t = EV_NULL;
+        return;
+    }
+    v->t = EV_TEXT;
+    v->u.s.p = p;
+    v->u.s.n = n;
+}
+
+static inline void set_int(eng_val *v, int64_t i)
+{
+    v->t = EV_INT;
+    v->u.i = i;
+}
+
+static inline void set_dec(eng_val *v, mf_dec d)
+{
+    v->t = EV_DEC;
+    v->u.d = d;
+}
+
+static inline void set_bool(eng_val *v, bool b)
+{
+    v->t = EV_BOOL;
+    v->u.b = b;
+}
+
+static mf_dec int_dec(int64_t i)
+{
+    mf_dec d = {i, 0};
+    return d;
+}
+
+static bool is_number(const eng_val *v)
+{
+    return v->t == EV_INT || v->t == EV_DEC;
+}
+
+static mf_dec as_dec(const eng_val *v)
+{
+    return v->t == EV_DEC ? v->u.d : int_dec(v->u.i);
+}
+
+/* Canonical text of any value, written into buf (64 bytes) when not text.  Null gives n = 0. */
+size_t eng_canonical(const eng_val *v, char *buf, const char **p)
+{
+    switch (v->t) {
+    case EV_TEXT: *p = v->u.s.p; return v->u.s.n;
+    case EV_INT: *p = buf; return (size_t)eng_format_int(v->u.i, buf);
+    case EV_DEC: *p = buf; return (size_t)mf_dec_format(v->u.d, buf);
+    case EV_DATE: *p = buf; return (size_t)mf_date_format(v->u.days, buf);
+    case EV_BOOL: *p = v->u.b ? "true" : "false"; return strlen(*p);
+    default: *p = ""; return 0;
+    }
+}
+
+/* Text view of a value; numbers and dates are formatted into the scratch. */
+static size_t text_of(eng_worker *w, const eng_val *v, const char **p)
+{
+    if (v->t == EV_TEXT) {
+        *p = v->u.s.p;
+        return v->u.s.n;
+    }
+    char tmp[64];
+    size_t n = eng_canonical(v, tmp, p);
+    if (n && *p == tmp) {
+        char *q = scratch_alloc(&w->scratch, n);
+        memcpy(q, tmp, n);
+        *p = q;
+    }
+    return n;
+}
+
+/* ---- failures --------------------------------------------------------------------------------- */
+
+/* Record the reject reason: "COL: " (when computing a column) then the message. */
+static void reason_start(eng_worker *w, int col)
+{
+    mf_buf_clear(&w->reason);
+    w->reject_col = col;
+    if (col >= 0) {
+        mf_buf_adds(&w->reason, w->g->cols[col].name);
+        mf_buf_adds(&w->reason, ": ");
+    }
+}
+
+/* COL: "V" <tail> */
+static void fail_value(eng_worker *w, const eng_ins *in, const eng_val *v, const char *tail)
+{
+    char tmp[64];
+    const char *p;
+    size_t n = eng_canonical(v, tmp, &p);
+    reason_start(w, in->col);
+    mf_buf_addc(&w->reason, '"');
+    mf_buf_add(&w->reason, p, n);
+    mf_buf_addc(&w->reason, '"');
+    mf_buf_adds(&w->reason, tail);
+}
+
+static void fail_not(eng_worker *w, const eng_ins *in, const eng_val *v, const char *what)
+{
+    fail_value(w, in, v, " is not ");
+    mf_buf_adds(&w->reason, what);
+}
+
+static void fail_msg(eng_worker *w, const eng_ins *in, const char *msg)
+{
+    reason_start(w, in->col);
+    mf_buf_adds(&w->reason, msg);
+}
+
+/* ---- text steps ------------------------------------------------------------------------------- */
+
+/* Unicode White_Space: category Zs plus \t \n \v \f \r, U+0085, U+2028, U+2029. */
+static bool is_white(uint32_t c)
+{
+    if (c < 0x80)
+        return c == ' ' || (c >= 0x09 && c <= 0x0D);
+    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+/* Start of the last code point before s+n. */
+static size_t prev_cp(const char *s, size_t n)
+{
+    size_t i = n - 1;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+static void op_trim(eng_val *d, const eng_val *a)
+{
+    const char *s = a->u.s.p;
+    size_t n = a->u.s.n, i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (!is_white(c))
+                break;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int k = mf_utf8_decode(s + i, n - i, &cp);
+        if (!is_white(cp))
+            break;
+        i += (size_t)k;
+    }
+    while (n > i) {
+        unsigned char c = (unsigned char)s[n - 1];
+        if (c < 0x80) {
+            if (!is_white(c))
+                break;
+            n--;
+            continue;
+        }
+        size_t at = prev_cp(s, n);
+        uint32_t cp;
+        mf_utf8_decode(s + at, n - at, &cp);
+        if (!is_white(cp))
+            break;
+        n = at;
+    }
+    set_text(d, s + i, n - i);
+}
+
+static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
+{
+    const char *s = a->u.s.p;
+    size_t n = a->u.s.n;
+    char *out = scratch_alloc(&w->scratch, n * 2 + 4);   /* a simple mapping rarely grows a character */
+    size_t len = 0, cap = n * 2 + 4;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            out[len++] = (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        i += (size_t)mf_utf8_decode(s + i, n - i, &cp);
+        utf8proc_int32_t m = upper ? utf8proc_toupper((utf8proc_int32_t)cp) : utf8proc_tolower((utf8proc_int32_t)cp);
+        if (len + 4 > cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
+            char *big = scratch_alloc(&w->scratch, cap * 2 + 8);
+            memcpy(big, out, len);
+            out = big;
+            cap = cap * 2 + 8;
+        }
+        len += (size_t)mf_utf8_encode((uint32_t)m, out + len);
+    }
+    set_text(d, out, len);
+}
+
+static void op_pad(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in, bool left)
+{
+    size_t have = mf_utf8_count(a->u.s.p, a->u.s.n);
+    if (in->n <= 0 || have >= (size_t)in->n) {
+        *d = *a;
+        return;
+    }
+    size_t k = (size_t)in->n - have, n = a->u.s.n;
+    char *out = scratch_alloc(&w->scratch, n + k * in->slen);
+    char *p = out;
+    if (!left) {
+        memcpy(p, a->u.s.p, n);
+        p += n;
+    }
+    for (size_t i = 0; i < k; i++, p += in->slen)
+        memcpy(p, in->s, in->slen);
+    if (left) {
+        memcpy(p, a->u.s.p, n);
+        p += n;
+    }
+    set_text(d, out, (size_t)(p - out));
+}
+
+static void op_affix(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in, bool prefix)
+{
+    size_t n = a->u.s.n;
+    char *out = scratch_alloc(&w->scratch, n + in->slen);
+    if (prefix) {
+        memcpy(out, in->s, in->slen);
+        memcpy(out + in->slen, a->u.s.p, n);
+    } else {
+        memcpy(out, a->u.s.p, n);
+        memcpy(out + n, in->s, in->slen);
+    }
+    set_text(d, out, n + in->slen);
+}
+
+static void op_chars(eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    const char *s = a->u.s.p;
+    size_t n = a->u.s.n, from = 0, to = n;
+    switch (in->op) {
+    case OP_FIRST:
+        to = in->n > 0 ? mf_utf8_offset(s, n, (size_t)in->n) : 0;
+        break;
+    case OP_LAST: {
+        size_t count = mf_utf8_count(s, n);
+        from = in->n <= 0 ? n : (size_t)in->n >= count ? 0 : mf_utf8_offset(s, n, count - (size_t)in->n);
+        break;
+    }
+    default: {   /* characters n to m, 1-based inclusive */
+        int64_t lo = in->n < 1 ? 1 : in->n, hi = in->m;
+        if (hi < lo) {
+            set_null(d);
+            return;
+        }
+        from = mf_utf8_offset(s, n, (size_t)(lo - 1));
+        to = mf_utf8_offset(s, n, (size_t)hi);
+        break;
+    }
+    }
+    set_text(d, s + from, to > from ? to - from : 0);
+}
+
+static void op_split(eng_val *d, const eng_val *a, const eng_ins *in, bool before)
+{
+    const char *s = a->u.s.p;
+    const char *at = in->slen ? memmem(s, a->u.s.n, in->s, in->slen) : NULL;
+    if (!at) {
+        if (before)
+            *d = *a;
+        else
+            set_null(d);
+        return;
+    }
+    if (before)
+        set_text(d, s, (size_t)(at - s));
+    else
+        set_text(d, at + in->slen, a->u.s.n - (size_t)(at - s) - in->slen);
+}
+
+/* ---- reading ---------------------------------------------------------------------------------- */
+
+/* read as … ignores leading and trailing spaces and tabs */
+static void trim_blank(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t'))
+        (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+static bool op_rdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (a->t == EV_DATE) {
+        *d = *a;
+        return true;
+    }
+    const char *s;
+    size_t n = text_of(w, a, &s);
+    trim_blank(&s, &n);
+    int32_t days;
+    if (!eng_parse_date(in, s, n, &days)) {
+        fail_not(w, in, a, in->what);
+        return false;
+    }
+    d->t = EV_DATE;
+    d->u.days = days;
+    return true;
+}
+
+static bool op_rnum(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (is_number(a)) {
+        *d = *a;
+        return true;
+    }
+    const char *s;
+    size_t n = text_of(w, a, &s);
+    mf_dec v;
+    const plan_numfmt *f = in->fmt;
+    if (!mf_dec_parse_fmt(s, n, f->thousands, f->decimal ? f->decimal : '.', f->paren_negative, f->trailing_minus,
+                          f->currency, &v)) {
+        fail_not(w, in, a, in->what);
+        return false;
+    }
+    set_dec(d, v);
+    return true;
+}
+
+/* Digits with an optional sign, within int64. */
+static bool parse_int64(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    if (i == n)
+        return false;
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned dgt = (unsigned)(s[i] - '0');
+        if (dgt > 9 || v > (lim - dgt) / 10)
+            return false;
+        v = v * 10 + dgt;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;   /* 0 - v in unsigned: INT64_MIN without overflow */
+    return true;
+}
+
+static bool op_rint(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (a->t == EV_INT) {
+        *d = *a;
+        return true;
+    }
+    const char *s;
+    size_t n = text_of(w, a, &s);
+    trim_blank(&s, &n);
+    int64_t v;
+    if (!parse_int64(s, n, &v)) {
+        fail_not(w, in, a, in->what);
+        return false;
+    }
+    set_int(d, v);
+    return true;
+}
+
+static const eng_val *table_find(const eng_table *t, const char *s, size_t n)
+{
+    uint32_t h = eng_hash(s, n) & t->mask;
+    for (int k; (k = t->slot[h]) >= 0; h = (h + 1) & t->mask)
+        if (t->klen[k] == n && memcmp(t->key[k], s, n) == 0)
+            return &t->val[k];
+    return NULL;
+}
+
+static bool op_rbool(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (a->t == EV_BOOL) {
+        *d = *a;
+        return true;
+    }
+    const char *s;
+    size_t n = text_of(w, a, &s);
+    trim_blank(&s, &n);
+    const eng_val *v = table_find(in->tab, s, n);
+    if (!v || v->t != EV_BOOL) {
+        fail_not(w, in, a, in->what);
+        return false;
+    }
+    *d = *v;
+    return true;
+}
+
+static bool op_map(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    const char *s;
+    size_t n = text_of(w, a, &s);
+    const eng_table *t = in->tab;
+    const eng_val *v = table_find(t, s, n);
+    if (v) {
+        *d = *v;
+        return true;
+    }
+    switch (t->otherwise) {
+    case PO_KEEP: *d = *a; return true;
+    case PO_NULL: set_null(d); return true;
+    case PO_VALUE: *d = t->other; return true;
+    case PO_REJECT: break;
+    }
+    if (t->name) {
+        fail_value(w, in, a, " is not in ");
+        mf_buf_adds(&w->reason, t->name);
+    } else
+        fail_value(w, in, a, " is not one of the mapped values");
+    return false;
+}
+
+/* ---- numbers ---------------------------------------------------------------------------------- */
+
+static bool need_number(eng_worker *w, const eng_ins *in, const eng_val *a)
+{
+    if (is_number(a))
+        return true;
+    fail_not(w, in, a, "a number");
+    return false;
+}
+
+static bool dec_result(eng_worker *w, const eng_ins *in, eng_val *d, bool ok, mf_dec r)
+{
+    if (!ok) {
+        fail_msg(w, in, "arithmetic overflow");
+        return false;
+    }
+    set_dec(d, r);
+    return true;
+}
+
+static int div_scale(mf_dec a)
+{
+    return a.scale > 12 ? a.scale : 12;
+}
+
+static bool op_arith(eng_worker *w, eng_val *d, const eng_val *a, const eng_val *b, const eng_ins *in)
+{
+    if (a->t == EV_NULL || b->t == EV_NULL) {
+        set_null(d);
+        return true;
+    }
+    if (!need_number(w, in, a) || !need_number(w, in, b))
+        return false;
+    if (a->t == EV_INT && b->t == EV_INT && in->op != OP_DIV) {
+        int64_t r;
+        bool ovf = in->op == OP_ADD   ? __builtin_add_overflow(a->u.i, b->u.i, &r)
+                   : in->op == OP_SUB ? __builtin_sub_overflow(a->u.i, b->u.i, &r)
+                                      : __builtin_mul_overflow(a->u.i, b->u.i, &r);
+        if (ovf) {
+            fail_msg(w, in, "arithmetic overflow");
+            return false;
+        }
+        set_int(d, r);
+        return true;
+    }
+    mf_dec x = as_dec(a), y = as_dec(b), r = {0, 0};
+    bool ok;
+    switch (in->op) {
+    case OP_ADD: ok = mf_dec_add(x, y, &r); break;
+    case OP_SUB: ok = mf_dec_sub(x, y, &r); break;
+    case OP_MUL: ok = mf_dec_mul(x, y, &r); break;
+    default:
+        if (y.v == 0) {
+            fail_msg(w, in, "division by zero");
+            return false;
+        }
+        ok = mf_dec_div(x, y, div_scale(x), &r);
+        break;
+    }
+    return dec_result(w, in, d, ok, r);
+}
+
+static bool op_neg(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in, bool abs_only)
+{
+    if (!need_number(w, in, a))
+        return false;
+    *d = *a;
+    if (a->t == EV_INT) {
+        if (abs_only && a->u.i >= 0)
+            return true;
+        if (a->u.i == INT64_MIN) {
+            fail_msg(w, in, "arithmetic overflow");
+            return false;
+        }
+        d->u.i = -a->u.i;
+    } else if (!abs_only || a->u.d.v < 0)
+        d->u.d = mf_dec_neg(a->u.d);
+    return true;
+}
+
+static bool op_scale(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (!need_number(w, in, a))
+        return false;
+    mf_dec x = as_dec(a), r = {0, 0};
+    bool ok;
+    if (in->op == OP_MULK)
+        ok = mf_dec_mul(x, in->k, &r);
+    else if (in->op == OP_ROUND)
+        ok = mf_dec_round(x, (int)in->n, &r);
+    else {
+        if (in->k.v == 0) {
+            fail_msg(w, in, "division by zero");
+            return false;
+        }
+        ok = mf_dec_div(x, in->k, div_scale(x), &r);
+    }
+    return dec_result(w, in, d, ok, r);
+}
+
+/* ---- text operators and conditions ------------------------------------------------------------ */
+
+static void op_concat(eng_worker *w, eng_val *d, const eng_val *a, const eng_val *b)
+{
+    const char *p, *q;
+    size_t n = text_of(w, a, &p), m = text_of(w, b, &q);
+    if (!n || !m) {   /* a null operand counts as empty: no copy needed */
+        if (n)
+            set_text(d, p, n);
+        else
+            set_text(d, q, m);
+        return;
+    }
+    char *out = scratch_alloc(&w->scratch, n + m);
+    memcpy(out, p, n);
+    memcpy(out + n, q, m);
+    set_text(d, out, n + m);
+}
+
+static int cmp_bytes(const char *p, size_t n, const char *q, size_t m)
+{
+    int c = memcmp(p, q, n < m ? n : m);   /* UTF-8 byte order is code point order */
+    return c ? c : (n > m) - (n < m);
+}
+
+/* Compare two non-null values: numbers by value, dates by day, text by code points, booleans;
+ * mixed kinds fall back to canonical text. */
+static int compare(eng_worker *w, const eng_val *a, const eng_val *b)
+{
+    if (is_number(a) && is_number(b)) {
+        if (a->t == EV_INT && b->t == EV_INT)
+            return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+        return mf_dec_cmp(as_dec(a), as_dec(b));
+    }
+    if (a->t == EV_DATE && b->t == EV_DATE)
+        return (a->u.days > b->u.days) - (a->u.days < b->u.days);
+    if (a->t == EV_BOOL && b->t == EV_BOOL)
+        return (int)a->u.b - (int)b->u.b;
+    const char *p, *q;
+    size_t n = text_of(w, a, &p), m = text_of(w, b, &q);
+    return cmp_bytes(p, n, q, m);
+}
+
+static bool op_cmp(eng_worker *w, const eng_val *a, const eng_val *b, int op)
+{
+    if (a->t == EV_NULL || b->t == EV_NULL)
+        return false;
+    int c = compare(w, a, b);
+    switch (op) {
+    case PB_EQ: return c == 0;
+    case PB_NE: return c != 0;
+    case PB_LT: return c < 0;
+    case PB_LE: return c <= 0;
+    case PB_GT: return c > 0;
+    case PB_GE: return c >= 0;
+    default: return false;
+    }
+}
+
+static bool op_textcond(eng_worker *w, const eng_val *a, const eng_ins *in)
+{
+    if (a->t == EV_NULL)
+        return false;
+    const char *p;
+    size_t n = text_of(w, a, &p);
+    switch (in->op) {
+    case OP_IN: return table_find(in->tab, p, n) != NULL;
+    case OP_CONTAINS: return in->slen == 0 || memmem(p, n, in->s, in->slen) != NULL;
+    case OP_STARTS: return n >= in->slen && memcmp(p, in->s, in->slen) == 0;
+    default: return n >= in->slen && memcmp(p + n - in->slen, in->s, in->slen) == 0;
+    }
+}
+
+static inline bool truthy(const eng_val *v)
+{
+    return v->t == EV_BOOL && v->u.b;
+}
+
+/* ---- assignment to the column's type ------------------------------------------------------------ */
+
+static bool assign_text(eng_worker *w, const eng_ins *in, const eng_colspec *c, const eng_val *v, eng_val *out)
+{
+    const char *p;
+    size_t n = text_of(w, v, &p);
+    set_text(out, p, n);
+    if (c->type.len > 0 && n > (size_t)c->type.len && mf_utf8_count(p, n) > (size_t)c->type.len) {
+        fail_value(w, in, v, " is longer than ");
+        mf_buf_printf(&w->reason, "%d characters", c->type.len);
+        return false;
+    }
+    return true;
+}
+
+static bool assign_int(eng_worker *w, const eng_ins *in, const eng_colspec *c, const eng_val *v, eng_val *out)
+{
+    bool small = c->type.base == PT_INTEGER;
+    int64_t i;
+    if (v->t == EV_INT)
+        i = v->u.i;
+    else if (v->t == EV_DEC) {
+        mf_dec r;
+        if (!mf_dec_rescale_exact(v->u.d, 0, &r)) {
+            fail_value(w, in, v, " is not a whole number");
+            return false;
+        }
+        if (r.v < INT64_MIN || r.v > INT64_MAX) {
+            fail_value(w, in, v, small ? " is out of range for integer" : " is out of range for bigint");
+            return false;
+        }
+        i = (int64_t)r.v;
+    } else {
+        fail_not(w, in, v, "a number");
+        return false;
+    }
+    if (small && (i < INT32_MIN || i > INT32_MAX)) {
+        fail_value(w, in, v, " is out of range for integer");
+        return false;
+    }
+    set_int(out, i);
+    return true;
+}
+
+static bool assign_dec(eng_worker *w, const eng_ins *in, const eng_colspec *c, const eng_val *v, eng_val *out)
+{
+    if (!is_number(v)) {
+        fail_not(w, in, v, "a number");
+        return false;
+    }
+    mf_dec r, x = as_dec(v);
+    int s = c->type.scale, p = c->type.prec > 0 ? c->type.prec : MF_DEC_MAX_PREC;
+    if (!mf_dec_rescale_exact(x, s, &r)) {
+        /* either digits beyond s are not zero, or the value is too large to rescale */
+        mf_dec t;
+        bool lost = x.scale > s && (!mf_dec_round(x, s, &t) || mf_dec_cmp(t, x) != 0);
+        fail_value(w, in, v, " has more than ");
+        mf_buf_printf(&w->reason, lost ? "%d decimals" : "%d digits", lost ? s : p);
+        return false;
+    }
+    if (mf_dec_digits(r) > p) {
+        fail_value(w, in, v, " has more than ");
+        mf_buf_printf(&w->reason, "%d digits", p);
+        return false;
+    }
+    set_dec(out, r);
+    return true;
+}
+
+static bool assign(eng_worker *w, const eng_ins *in, const eng_val *v)
+{
+    const eng_colspec *c = &w->g->cols[in->a];
+    eng_val *out = &w->cols[in->a];
+    if (v->t == EV_NULL) {
+        set_null(out);
+        if (c->required) {
+            reason_start(w, -1);
+            w->reject_col = (int)in->a;
+            mf_buf_adds(&w->reason, c->name);
+            mf_buf_adds(&w->reason, " is required but missing");
+            return false;
+        }
+        return true;
+    }
+    switch (c->type.base) {
+    case PT_TEXT: return assign_text(w, in, c, v, out);
+    case PT_INTEGER:
+    case PT_BIGINT: return assign_int(w, in, c, v, out);
+    case PT_DECIMAL: return assign_dec(w, in, c, v, out);
+    case PT_DATE:
+    case PT_TIMESTAMP:
+        if (v->t != EV_DATE) {
+            fail_not(w, in, v, "a date");
+            return false;
+        }
+        break;
+    case PT_BOOLEAN:
+        if (v->t != EV_BOOL) {
+            fail_not(w, in, v, "a boolean");
+            return false;
+        }
+        break;
+    default: break;
+    }
+    *out = *v;
+    return true;
+}
+
+/* ---- the loop --------------------------------------------------------------------------------- */
+
+static bool is_text_step(uint8_t op)
+{
+    return op >= OP_TRIM && op <= OP_AFTER;
+}
+
+eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
+{
+    const eng_program *g = w->g;
+    uint32_t nf = b->nfields[row];
+    if ((int)nf != g->nfields) {
+        reason_start(w, -1);
+        mf_buf_printf(&w->reason, "record has %u fields, expected %d", nf, g->nfields);
+        return ENG_REJECTED;
+    }
+    const char *const *fp = b->fptr + b->first[row];
+    const uint32_t *fl = b->flen + b->first[row];
+    eng_val *r = w->regs;
+    scratch_reset(&w->scratch);
+    for (const eng_ins *in = g->code;; in++) {
+        eng_val *d = &r[in->dst];
+        const eng_val *a = &r[in->a];
+        if (is_text_step(in->op)) {
+            if (a->t == EV_NULL) {   /* nulls pass through */
+                set_null(d);
+                continue;
+            }
+            if (a->t != EV_TEXT) {   /* numbers/dates as canonical text */
+                eng_val tmp;
+                const char *p;
+                size_t n = text_of(w, a, &p);
+                set_text(&tmp, p, n);
+                r[in->a] = tmp;
+            }
+        }
+        switch ((eng_op)in->op) {
+        case OP_END: return ENG_OUTPUT;
+        case OP_SRC: set_text(d, fp[in->a], fl[in->a]); break;
+        case OP_COL: *d = w->cols[in->a]; break;
+        case OP_CONST: *d = g->consts[in->a]; break;
+        case OP_MOVE: *d = *a; break;
+        case OP_JMP: in = g->code + in->jump - 1; break;
+        case OP_JF:
+            if (!truthy(a))
+                in = g->code + in->jump - 1;
+            break;
+        case OP_JT:
+            if (truthy(a))
+                in = g->code + in->jump - 1;
+            break;
+        case OP_JNN:
+            if (a->t != EV_NULL)
+                in = g->code + in->jump - 1;
+            break;
+        case OP_TRIM: op_trim(d, a); break;
+        case OP_UPPER: op_case(w, d, a, true); break;
+        case OP_LOWER: op_case(w, d, a, false); break;
+        case OP_PADL: op_pad(w, d, a, in, true); break;
+        case OP_PADR: op_pad(w, d, a, in, false); break;
+        case OP_PREFIX: op_affix(w, d, a, in, true); break;
+        case OP_SUFFIX: op_affix(w, d, a, in, false); break;
+        case OP_FIRST:
+        case OP_LAST:
+        case OP_SUBSTR: op_chars(d, a, in); break;
+        case OP_BEFORE: op_split(d, a, in, true); break;
+        case OP_AFTER: op_split(d, a, in, false); break;
+        case OP_RDATE:
+        case OP_RNUM:
+        case OP_RINT:
+        case OP_RBOOL:
+        case OP_MAP: {
+            if (a->t == EV_NULL) {
+                set_null(d);
+                break;
+            }
+            bool ok = in->op == OP_RDATE  ? op_rdate(w, d, a, in)
+                      : in->op == OP_RNUM ? op_rnum(w, d, a, in)
+                      : in->op == OP_RINT ? op_rint(w, d, a, in)
+                      : in->op == OP_RBOOL ? op_rbool(w, d, a, in)
+                                           : op_map(w, d, a, in);
+            if (!ok)
+                return ENG_REJECTED;
+            break;
+        }
+        case OP_MULK:
+        case OP_DIVK:
+        case OP_ROUND:
+            if (a->t == EV_NULL)
+                set_null(d);
+            else if (!op_scale(w, d, a, in))
+                return ENG_REJECTED;
+            break;
+        case OP_NEG:
+        case OP_ABS:
+            if (a->t == EV_NULL)
+                set_null(d);
+            else if (!op_neg(w, d, a, in, in->op == OP_ABS))
+                return ENG_REJECTED;
+            break;
+        case OP_NEGWHEN:
+            if (a->t == EV_NULL || !truthy(&r[in->b]))
+                *d = *a;
+            else if (!op_neg(w, d, a, in, false))
+                return ENG_REJECTED;
+            break;
+        case OP_ADD:
+        case OP_SUB:
+        case OP_MUL:
+        case OP_DIV:
+            if (!op_arith(w, d, a, &r[in->b], in))
+                return ENG_REJECTED;
+            break;
+        case OP_CONCAT: op_concat(w, d, a, &r[in->b]); break;
+        case OP_DAYS:
+            if (a->t == EV_DATE && r[in->b].t == EV_DATE)
+                set_int(d, (int64_t)r[in->b].u.days - a->u.days);
+            else if (a->t == EV_NULL || r[in->b].t == EV_NULL)
+                set_null(d);
+            else {
+                fail_not(w, in, a->t != EV_DATE ? a : &r[in->b], "a date");
+                return ENG_REJECTED;
+            }
+            break;
+        case OP_CMP: set_bool(d, op_cmp(w, a, &r[in->b], (int)in->n)); break;
+        case OP_MISSING: set_bool(d, a->t == EV_NULL); break;
+        case OP_PRESENT: set_bool(d, a->t != EV_NULL); break;
+        case OP_IN:
+        case OP_CONTAINS:
+        case OP_STARTS:
+        case OP_ENDS: set_bool(d, op_textcond(w, a, in)); break;
+        case OP_NOT: set_bool(d, !truthy(a)); break;
+        case OP_SKIP:
+            if (truthy(a))
+                return ENG_FILTERED;
+            break;
+        case OP_ASSIGN:
+            if (!assign(w, in, &r[in->b]))
+                return ENG_REJECTED;
+            break;
+        case OP_REJECT:
+            if (truthy(a)) {
+                reason_start(w, -1);
+                mf_buf_add(&w->reason, in->s, in->slen);
+                return ENG_REJECTED;
+            }
+            break;
+        }
+    }
+}
+
+/* ---- workers ---------------------------------------------------------------------------------- */
+
+eng_worker *eng_worker_new(const eng_program *g)
+{
+    eng_worker *w = mf_xcalloc(1, sizeof *w);
+    w->g = g;
+    w->regs = mf_xcalloc((size_t)g->nregs + 1, sizeof *w->regs);
+    w->cols = mf_xcalloc((size_t)g->ncols + 1, sizeof *w->cols);
+    w->scratch.cap = 64 * 1024;
+    w->scratch.buf = mf_xmalloc(w->scratch.cap);
+    w->reject_col = -1;
+    return w;
+}
+
+void eng_worker_free(eng_worker *w)
+{
+    if (!w)
+        return;
+    scratch_reset(&w->scratch);
+    free(w->scratch.buf);
+    free(w->regs);
+    free(w->cols);
+    mf_buf_free(&w->reason);
+    free(w);
+}
+
+const eng_val *eng_worker_values(const eng_worker *w)
+{
+    return w->cols;
+}
+
+const char *eng_worker_reason(const eng_worker *w)
+{
+    return mf_buf_str(&w->reason);
+}
+
+int eng_worker_reject_col(const eng_worker *w)
+{
+    return w->reject_col;
+}

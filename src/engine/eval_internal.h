@@ -1,0 +1,36 @@
+/* eval_internal.h — what the engine's files share: the worker's layout and small helpers.
+ * Not for use outside src/engine/. */
+#ifndef MF_EVAL_INTERNAL_H
+#define MF_EVAL_INTERNAL_H
+
+#include "engine/engine.h"
+
+typedef struct eng_chunk {
+    struct eng_chunk *next;
+    char data[];
+} eng_chunk;
+
+typedef struct eng_scratch {
+    char *buf;
+    size_t len, cap;
+    eng_chunk *over;          /* overflow chunks taken since the last reset */
+    size_t over_bytes;
+} eng_scratch;
+
+struct eng_worker {
+    const eng_program *g;
+    eng_val *regs;            /* g->nregs */
+    eng_val *cols;            /* the record's column values, g->ncols */
+    eng_scratch scratch;
+    mf_buf reason;            /* last reject reason */
+    int reject_col;           /* column named by the reason, -1 = none */
+};
+
+/* Decimal text of i into out (24 bytes of room); returns its length. */
+int eng_format_int(int64_t i, char *out);
+/* Canonical text of v: into buf (64 bytes) when it is not text; *p is set; 0 for null. */
+size_t eng_canonical(const eng_val *v, char *buf, const char **p);
+/* A read-as-date step: in->s is the pattern (or "ISO"/"EXCEL"), in->n the pivot. */
+bool eng_parse_date(const eng_ins *in, const char *s, size_t n, int32_t *days);
+
+#endif

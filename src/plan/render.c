@@ -1,0 +1,720 @@
+/* render.c — the one canonical text of a plan (docs/plan-language.md is its grammar).
+ *
+ * Invariant: parse(render(p)) == p for every tree the builders can make with valid arguments.
+ * Two things make that hold.  (1) Quoting: names, strings and comments escape everything the
+ * lexer would read differently (quotes, brackets, back quotes, backslashes, control characters),
+ * so no text can end a token or a statement early.  (2) Parentheses: every expression is written
+ * at a precedence level, and constructs that are "open" on the right (if/else, days from..to,
+ * negated when <cond>) are wrapped whenever something follows that they would swallow.
+ */
+#include "plan/plan.h"
+#include "plan/plan_syntax.h"
+#include "util/buf.h"
+#include "util/utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Precedence levels, loosest first (the grammar's top .. primary). */
+enum { LV_TOP, LV_OR, LV_AND, LV_NOT, LV_CMP, LV_CONCAT, LV_SUM, LV_PROD, LV_TERM, LV_PRIM };
+
+/* What may follow an expression in the text; an open construct is parenthesised when it would
+ * swallow what follows.  0 = only hard ends: end of statement, ')', then, else, ':', when. */
+enum { F_COMMA = 1, F_LOGIC = 2, F_CMP = 4, F_OP = 8, F_ALL = 15 };
+
+#define WRAP_WIDTH 100
+
+typedef struct rctx {
+    mf_buf *b;
+    int wrap_indent;   /* > 0: top-level comma steps may start a continuation line here */
+} rctx;
+
+/* ---- quoting ---------------------------------------------------------------------------------- */
+
+static void put_escape(mf_buf *b, unsigned char c)
+{
+    switch (c) {
+    case '\n': mf_buf_adds(b, "\\n"); break;
+    case '\t': mf_buf_adds(b, "\\t"); break;
+    case '\r': mf_buf_adds(b, "\\r"); break;
+    default: mf_buf_printf(b, "\\u{%X}", c); break;
+    }
+}
+
+static bool is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+/* Body of a quoted token: `close` is doubled when dq, else backslash-escaped. */
+static void put_quoted(mf_buf *b, const char *s, char open, char close, bool dq)
+{
+    mf_buf_addc(b, open);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == (unsigned char)close) {
+            mf_buf_addc(b, dq ? close : '\\');
+            mf_buf_addc(b, close);
+        } else if (*p == '\\') {
+            mf_buf_adds(b, "\\\\");
+        } else if (is_control(*p)) {
+            put_escape(b, *p);
+        } else {
+            mf_buf_addc(b, (char)*p);
+        }
+    }
+    mf_buf_addc(b, close);
+}
+
+static void put_string(mf_buf *b, const char *s)
+{
+    put_quoted(b, s, '"', '"', false);
+}
+
+static void put_name(mf_buf *b, const char *s)
+{
+    if (plan_is_bare_name(s))
+        mf_buf_adds(b, s);
+    else
+        put_quoted(b, s, '`', '`', true);
+}
+
+static void put_source(mf_buf *b, const char *s)
+{
+    put_quoted(b, s, '[', ']', true);
+}
+
+/* Provenance comment "# row N: text".  The text is escaped like a string (without quotes), its
+ * trailing blanks are escaped so editors cannot strip them, and a text that would read as a row
+ * prefix has its first letter escaped. */
+static void put_comment(mf_buf *b, plan_prov pv)
+{
+    const char *t = pv.text ? pv.text : "";
+    mf_buf_adds(b, "# ");
+    if (pv.row > 0) {
+        mf_buf_printf(b, "row %d", pv.row);
+        if (!*t)
+            return;
+        mf_buf_adds(b, ": ");
+    }
+    size_t n = strlen(t);
+    size_t keep = n;
+    while (keep > 0 && (t[keep - 1] == ' ' || t[keep - 1] == '\t'))
+        keep--;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (i == 0 && pv.row <= 0 && !strncmp(t, "row ", 4))
+            mf_buf_adds(b, "\\u{72}");
+        else if (c == '\\')
+            mf_buf_adds(b, "\\\\");
+        else if (is_control(c) || i >= keep)
+            put_escape(b, c);
+        else
+            mf_buf_addc(b, (char)c);
+    }
+}
+
+void plan_type_name(plan_type t, char *buf, size_t n)
+{
+    switch (t.base) {
+    case PT_UNKNOWN: snprintf(buf, n, "unknown"); break;
+    case PT_NULL: snprintf(buf, n, "null"); break;
+    case PT_TEXT:
+        if (t.len > 0)
+            snprintf(buf, n, "text(%d)", t.len);
+        else
+            snprintf(buf, n, "text");
+        break;
+    case PT_INTEGER: snprintf(buf, n, "integer"); break;
+    case PT_BIGINT: snprintf(buf, n, "bigint"); break;
+    case PT_DECIMAL:
+        if (t.prec > 0)
+            snprintf(buf, n, "decimal(%d,%d)", t.prec, t.scale);
+        else
+            snprintf(buf, n, "decimal");
+        break;
+    case PT_DATE: snprintf(buf, n, "date"); break;
+    case PT_TIMESTAMP: snprintf(buf, n, "timestamp"); break;
+    case PT_BOOLEAN: snprintf(buf, n, "boolean"); break;
+    }
+}
+
+/* The buffer's text as a malloc'd string (the buffer is left empty). */
+static char *take(mf_buf *b)
+{
+    char *s = b->data ? b->data : mf_xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+/* ---- expressions ------------------------------------------------------------------------------ */
+
+static int level_of(const plan_expr *e)
+{
+    switch (e->kind) {
+    case PE_OR: return LV_OR;
+    case PE_AND: return LV_AND;
+    case PE_NOT: return LV_NOT;
+    case PE_CMP:
+    case PE_MISSING:
+    case PE_PRESENT:
+    case PE_IN:
+    case PE_CONTAINS:
+    case PE_STARTS:
+    case PE_ENDS: return LV_CMP;
+    case PE_BINARY:
+        if (e->op == PB_CONCAT)
+            return LV_CONCAT;
+        return (e->op == PB_ADD || e->op == PB_SUB) ? LV_SUM : LV_PROD;
+    case PE_STEP: return LV_TERM;
+    default: return LV_PRIM;
+    }
+}
+
+/* What the unparenthesised text of e would swallow if it followed e. */
+static int absorbs(const plan_expr *e)
+{
+    if (e->kind == PE_IF)
+        return F_ALL;
+    if (e->kind == PE_DAYS)
+        return F_OP;
+    if (e->kind == PE_STEP && e->step.kind == PS_NEGATE_WHEN)
+        return F_LOGIC | F_CMP | F_OP;
+    return 0;
+}
+
+static void rend(rctx *r, const plan_expr *e, int minlevel, int follow);
+
+static void rend_nowrap(rctx *r, const plan_expr *e, int minlevel, int follow)
+{
+    int saved = r->wrap_indent;
+    r->wrap_indent = 0;
+    rend(r, e, minlevel, follow);
+    r->wrap_indent = saved;
+}
+
+static void rend_otherwise(rctx *r, const plan_map *m)
+{
+    switch (m->otherwise) {
+    case PO_KEEP: mf_buf_adds(r->b, "otherwise unchanged"); break;
+    case PO_REJECT: mf_buf_adds(r->b, "otherwise rejected"); break;
+    case PO_NULL: mf_buf_adds(r->b, "otherwise null"); break;
+    case PO_VALUE:
+        mf_buf_adds(r->b, "otherwise ");
+        if (m->other)
+            rend_nowrap(r, m->other, LV_PRIM, 0);
+        else
+            mf_buf_adds(r->b, "null");
+        break;
+    }
+}
+
+static void rend_value(rctx *r, const plan_expr *v)
+{
+    if (v)
+        rend_nowrap(r, v, LV_PRIM, 0);
+    else
+        mf_buf_adds(r->b, "null");
+}
+
+static void rend_numfmt(mf_buf *b, const plan_numfmt *f)
+{
+    char dec = f->decimal ? f->decimal : '.';
+    int n = 0;
+    char one[2] = {0, 0};
+    if (!f->thousands && dec == '.' && !f->paren_negative && !f->trailing_minus && !f->currency)
+        return;
+    mf_buf_adds(b, " (");
+    if (f->thousands) {
+        one[0] = f->thousands;
+        mf_buf_adds(b, "thousands ");
+        put_string(b, one);
+        n++;
+    }
+    if (dec != '.') {
+        one[0] = dec;
+        mf_buf_adds(b, n++ ? ", decimal " : "decimal ");
+        put_string(b, one);
+    }
+    if (f->paren_negative)
+        mf_buf_adds(b, n++ ? ", negative in parentheses" : "negative in parentheses");
+    if (f->trailing_minus)
+        mf_buf_adds(b, n++ ? ", trailing minus" : "trailing minus");
+    if (f->currency) {
+        mf_buf_adds(b, n++ ? ", currency " : "currency ");
+        put_string(b, f->currency);
+    }
+    mf_buf_addc(b, ')');
+}
+
+static bool bare_pattern(const char *s)
+{
+    if (!s || !*s || plan_pattern_reserved(s, strlen(s)))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!plan_bare_pattern_char((unsigned char)*p))
+            return false;
+    return true;
+}
+
+/* One step's words; follow is what comes after the step (matters for "negated when"). */
+static void rend_step(rctx *r, const plan_step *s, int follow)
+{
+    mf_buf *b = r->b;
+    switch (s->kind) {
+    case PS_TRIM: mf_buf_adds(b, "trimmed"); break;
+    case PS_UPPER: mf_buf_adds(b, "upper cased"); break;
+    case PS_LOWER: mf_buf_adds(b, "lower cased"); break;
+    case PS_PAD_LEFT:
+    case PS_PAD_RIGHT:
+        mf_buf_adds(b, s->kind == PS_PAD_LEFT ? "padded left with " : "padded right with ");
+        put_string(b, s->s);
+        mf_buf_printf(b, " to %ld", s->n);
+        break;
+    case PS_PREFIX: mf_buf_adds(b, "prefixed with "); put_string(b, s->s); break;
+    case PS_SUFFIX: mf_buf_adds(b, "suffixed with "); put_string(b, s->s); break;
+    case PS_FIRST: mf_buf_printf(b, "first %ld characters", s->n); break;
+    case PS_LAST: mf_buf_printf(b, "last %ld characters", s->n); break;
+    case PS_SUBSTR: mf_buf_printf(b, "characters %ld to %ld", s->n, s->m); break;
+    case PS_BEFORE: mf_buf_adds(b, "text before "); put_string(b, s->s); break;
+    case PS_AFTER: mf_buf_adds(b, "text after "); put_string(b, s->s); break;
+    case PS_READ_DATE:
+        mf_buf_adds(b, "read as ");
+        if (bare_pattern(s->s))
+            mf_buf_adds(b, s->s);
+        else
+            put_string(b, s->s);
+        if (s->n)
+            mf_buf_printf(b, " (pivot %ld)", s->n);
+        break;
+    case PS_READ_ISO: mf_buf_adds(b, "read as ISO date"); break;
+    case PS_READ_EXCEL: mf_buf_adds(b, "read as Excel serial date"); break;
+    case PS_READ_NUMBER:
+        mf_buf_adds(b, "read as number");
+        rend_numfmt(b, &s->numfmt);
+        break;
+    case PS_READ_INTEGER: mf_buf_adds(b, "read as integer"); break;
+    case PS_READ_BOOL:
+        mf_buf_adds(b, "read as boolean");
+        if (s->map.n > 0) {
+            mf_buf_adds(b, " (");
+            for (int i = 0; i < s->map.n; i++) {
+                if (i)
+                    mf_buf_adds(b, ", ");
+                put_string(b, s->map.from[i]);
+                mf_buf_adds(b, " = ");
+                rend_value(r, s->map.to[i]);
+            }
+            mf_buf_addc(b, ')');
+        }
+        break;
+    case PS_MUL: mf_buf_printf(b, "multiplied by %s", s->num ? s->num : "1"); break;
+    case PS_DIV: mf_buf_printf(b, "divided by %s", s->num ? s->num : "1"); break;
+    case PS_ROUND: mf_buf_printf(b, "rounded to %ld decimals", s->n); break;
+    case PS_NEGATE: mf_buf_adds(b, "negated"); break;
+    case PS_NEGATE_WHEN:
+        mf_buf_adds(b, "negated when ");
+        if (s->cond)
+            rend_nowrap(r, s->cond, LV_OR, follow);
+        else
+            mf_buf_adds(b, "?");
+        break;
+    case PS_ABS: mf_buf_adds(b, "absolute value"); break;
+    case PS_DEFAULT:
+        mf_buf_adds(b, "defaulting to ");
+        rend_value(r, s->value);
+        mf_buf_adds(b, " when missing");
+        break;
+    case PS_MAP:
+        mf_buf_adds(b, "mapped (");
+        for (int i = 0; i < s->map.n; i++) {
+            if (i)
+                mf_buf_adds(b, ", ");
+            put_string(b, s->map.from[i]);
+            mf_buf_adds(b, " -> ");
+            rend_value(r, s->map.to[i]);
+        }
+        if (s->map.otherwise != PO_KEEP) {
+            if (s->map.n)
+                mf_buf_adds(b, ", ");
+            rend_otherwise(r, &s->map);
+        }
+        mf_buf_addc(b, ')');
+        break;
+    case PS_LOOKUP:
+        mf_buf_adds(b, "looked up in ");
+        put_name(b, s->s ? s->s : "");
+        if (s->map.otherwise != PO_KEEP) {
+            mf_buf_adds(b, " (");
+            rend_otherwise(r, &s->map);
+            mf_buf_addc(b, ')');
+        }
+        break;
+    }
+}
+
+static size_t line_len(const mf_buf *b)
+{
+    const char *s = mf_buf_str(b);
+    const char *nl = strrchr(s, '\n');
+    return nl ? (size_t)(s + b->len - nl - 1) : b->len;
+}
+
+/* At the top level a chain of steps is written "base s1, s2, s3" (or "base, s1, s2" when the
+ * base is not a term); the comma steps may each begin a continuation line. */
+static void rend_top_chain(rctx *r, const plan_expr *e, int follow)
+{
+    const plan_expr *chain[64];
+    int k = 0;
+    const plan_expr *base = e;
+    while (base->kind == PE_STEP && base->kid[0] && k < 64) {
+        chain[k++] = base;
+        base = base->kid[0];
+    }
+    if (base->kind == PE_STEP) {   /* a very long chain: the rest is rendered as a term */
+        rend_nowrap(r, base, LV_TERM, F_COMMA);
+    } else if (level_of(base) >= LV_PRIM && !(absorbs(base) & F_OP)) {
+        rend_nowrap(r, base, LV_PRIM, F_OP);
+        mf_buf_addc(r->b, ' ');
+        k--;
+        rend_step(r, &chain[k]->step, k ? F_COMMA : follow);
+    } else {
+        rend_nowrap(r, base, LV_OR, F_COMMA);
+    }
+    while (k > 0) {
+        k--;
+        const plan_step *s = &chain[k]->step;
+        mf_buf *tmp_b = r->b;
+        mf_buf piece = {0};
+        r->b = &piece;
+        rend_step(r, s, k ? F_COMMA : follow);
+        r->b = tmp_b;
+        if (r->wrap_indent > 0 && line_len(r->b) + 2 + piece.len > WRAP_WIDTH) {
+            mf_buf_adds(r->b, ",\n");
+            for (int i = 0; i < r->wrap_indent; i++)
+                mf_buf_addc(r->b, ' ');
+        } else {
+            mf_buf_adds(r->b, ", ");
+        }
+        mf_buf_add(r->b, mf_buf_str(&piece), piece.len);
+        mf_buf_free(&piece);
+    }
+}
+
+static const char *cmp_word(int op)
+{
+    switch (op) {
+    case PB_EQ: return " is ";
+    case PB_NE: return " is not ";
+    case PB_LT: return " < ";
+    case PB_LE: return " <= ";
+    case PB_GT: return " > ";
+    default: return " >= ";
+    }
+}
+
+static void rend_kid(rctx *r, const plan_expr *e, int minlevel, int follow)
+{
+    if (e)
+        rend_nowrap(r, e, minlevel, follow);
+    else
+        mf_buf_addc(r->b, '?');   /* a missing operand is an open question */
+}
+
+static void rend(rctx *r, const plan_expr *e, int minlevel, int follow)
+{
+    mf_buf *b = r->b;
+    if (!e) {
+        mf_buf_addc(b, '?');
+        return;
+    }
+    int lv = level_of(e);
+    if (lv < minlevel || (absorbs(e) & follow)) {
+        mf_buf_addc(b, '(');
+        rend_nowrap(r, e, LV_TOP, 0);
+        mf_buf_addc(b, ')');
+        return;
+    }
+    switch (e->kind) {
+    case PE_SOURCE: put_source(b, e->name); break;
+    case PE_OUTPUT: put_name(b, e->name ? e->name : ""); break;
+    case PE_TEXT: put_string(b, e->text); break;
+    case PE_NUMBER: mf_buf_adds(b, e->text ? e->text : "0"); break;
+    case PE_BOOL: mf_buf_adds(b, e->flag ? "true" : "false"); break;
+    case PE_NULL: mf_buf_adds(b, "null"); break;
+    case PE_HOLE: mf_buf_addc(b, '?'); break;
+    case PE_BINARY: {
+        char op[4] = {' ', (char)e->op, ' ', 0};
+        rend_kid(r, e->kid[0], lv, F_OP);
+        mf_buf_adds(b, op);
+        rend_kid(r, e->kid[1], lv + 1, follow);
+        break;
+    }
+    case PE_STEP:
+        if (minlevel == LV_TOP) {
+            rend_top_chain(r, e, follow);
+        } else {
+            rend_kid(r, e->kid[0], LV_TERM, F_OP);
+            mf_buf_addc(b, ' ');
+            rend_step(r, &e->step, follow);
+        }
+        break;
+    case PE_IF:
+        mf_buf_adds(b, "if ");
+        rend_kid(r, e->kid[0], LV_OR, 0);
+        mf_buf_adds(b, " then ");
+        rend_kid(r, e->kid[1], LV_TOP, 0);
+        mf_buf_adds(b, " else ");
+        rend_kid(r, e->kid[2], LV_TOP, follow);
+        break;
+    case PE_DAYS:
+        mf_buf_adds(b, "days from ");
+        rend_kid(r, e->kid[0], LV_CONCAT, 0);
+        mf_buf_adds(b, " to ");
+        rend_kid(r, e->kid[1], LV_CONCAT, follow);
+        break;
+    case PE_CMP:
+        rend_kid(r, e->kid[0], LV_CONCAT, F_CMP);
+        mf_buf_adds(b, cmp_word(e->op));
+        rend_kid(r, e->kid[1], LV_CONCAT, follow);
+        break;
+    case PE_MISSING:
+    case PE_PRESENT:
+        rend_kid(r, e->kid[0], LV_CONCAT, F_CMP);
+        mf_buf_adds(b, e->kind == PE_MISSING ? " is missing" : " is present");
+        break;
+    case PE_IN:
+        rend_kid(r, e->kid[0], LV_CONCAT, F_CMP);
+        mf_buf_adds(b, " is one of (");
+        for (int i = 0; i < e->nlist; i++) {
+            if (i)
+                mf_buf_adds(b, ", ");
+            put_string(b, e->list[i]);
+        }
+        mf_buf_addc(b, ')');
+        break;
+    case PE_CONTAINS:
+    case PE_STARTS:
+    case PE_ENDS:
+        rend_kid(r, e->kid[0], LV_CONCAT, F_CMP);
+        mf_buf_adds(b, e->kind == PE_CONTAINS ? " contains " : e->kind == PE_STARTS ? " starts with " : " ends with ");
+        put_string(b, e->text);
+        break;
+    case PE_AND:
+    case PE_OR:
+        rend_kid(r, e->kid[0], lv, F_LOGIC);
+        mf_buf_adds(b, e->kind == PE_AND ? " and " : " or ");
+        rend_kid(r, e->kid[1], lv + 1, follow);
+        break;
+    case PE_NOT:
+        mf_buf_adds(b, "not ");
+        rend_kid(r, e->kid[0], LV_NOT, follow);
+        break;
+    }
+}
+
+char *plan_render_expr(const plan_expr *e)
+{
+    mf_buf b = {0};
+    rctx r = {&b, 0};
+    rend(&r, e, LV_TOP, 0);
+    return take(&b);
+}
+
+/* ---- statements ------------------------------------------------------------------------------- */
+
+typedef struct stmt_text {
+    char *text;        /* the statement without its comment (may hold continuation lines) */
+    plan_prov prov;
+    bool has_prov;
+} stmt_text;
+
+static size_t width_of(const char *s, size_t n)
+{
+    return mf_utf8_count(s, n);
+}
+
+static void pad_to(mf_buf *b, size_t have, size_t want)
+{
+    while (have++ < want)
+        mf_buf_addc(b, ' ');
+}
+
+static char *render_column(const plan_column *c, size_t name_w, size_t type_w)
+{
+    mf_buf b = {0}, nm = {0};
+    char ty[64];
+    put_name(&nm, c->name ? c->name : "");
+    plan_type_name(c->type, ty, sizeof ty);
+    mf_buf_add(&b, mf_buf_str(&nm), nm.len);
+    pad_to(&b, width_of(mf_buf_str(&nm), nm.len), name_w + 2);
+    size_t tw = strlen(ty);
+    mf_buf_adds(&b, ty);
+    if (c->required) {
+        mf_buf_adds(&b, " required");
+        tw += 9;
+    }
+    pad_to(&b, tw, type_w + 2);
+    mf_buf_adds(&b, "= ");
+    rctx r = {&b, (int)(name_w + 2 + type_w + 4)};
+    rend(&r, c->expr, LV_TOP, 0);
+    mf_buf_free(&nm);
+    return take(&b);
+}
+
+static char *render_rule(const plan_rule *u)
+{
+    mf_buf b = {0};
+    rctx r = {&b, 0};
+    mf_buf_adds(&b, u->kind == PR_SKIP ? "skip rows where " : "reject rows where ");
+    rend(&r, u->cond, LV_OR, 0);
+    if (u->kind == PR_REJECT && u->message) {
+        mf_buf_adds(&b, ": ");
+        put_string(&b, u->message);
+    }
+    return take(&b);
+}
+
+static char *render_lookup(const plan_lookup *l)
+{
+    mf_buf b = {0};
+    mf_buf_adds(&b, "lookup ");
+    put_name(&b, l->name ? l->name : "");
+    if (l->tab) {
+        mf_buf_adds(&b, " from tab ");
+        put_string(&b, l->tab);
+    }
+    if (l->key_col || l->value_col) {
+        mf_buf_adds(&b, " (");
+        if (l->key_col) {
+            mf_buf_adds(&b, "key ");
+            put_string(&b, l->key_col);
+        }
+        if (l->value_col) {
+            mf_buf_adds(&b, l->key_col ? ", value " : "value ");
+            put_string(&b, l->value_col);
+        }
+        mf_buf_addc(&b, ')');
+    }
+    mf_buf_addc(&b, ':');
+    for (int i = 0; i < l->n; i++) {
+        mf_buf_adds(&b, "\n  ");
+        put_string(&b, l->key[i]);
+        mf_buf_adds(&b, " -> ");
+        put_string(&b, l->value[i]);
+    }
+    return take(&b);
+}
+
+static char *render_question(const plan_question *q)
+{
+    mf_buf b = {0};
+    mf_buf_adds(&b, "question");
+    if (q->column) {
+        mf_buf_adds(&b, " about ");
+        put_name(&b, q->column);
+    }
+    if (q->row > 0)
+        mf_buf_printf(&b, " (row %d)", q->row);
+    mf_buf_adds(&b, ": ");
+    put_string(&b, q->text);
+    return take(&b);
+}
+
+static size_t first_line_width(const char *s)
+{
+    const char *nl = strchr(s, '\n');
+    return width_of(s, nl ? (size_t)(nl - s) : strlen(s));
+}
+
+static void render_header(mf_buf *b, const plan *p)
+{
+    char one[2] = {0, 0};
+    mf_buf_adds(b, "plan ");
+    put_name(b, p->client ? p->client : "");
+    mf_buf_printf(b, " v%d\nsource ", p->version);
+    put_string(b, p->source.file);
+    mf_buf_adds(b, ": csv, delimiter ");
+    one[0] = p->source.delimiter;
+    put_string(b, one);
+    mf_buf_adds(b, ", quote ");
+    if (p->source.quote) {
+        one[0] = p->source.quote;
+        put_string(b, one);
+    } else {
+        mf_buf_adds(b, "none");
+    }
+    mf_buf_printf(b, ", encoding %s, header on line %ld\noutput ", plan_encoding_name(p->source.encoding),
+                  p->source.header_line);
+    put_name(b, p->output ? p->output : "");
+    mf_buf_adds(b, "\n\n");
+}
+
+char *plan_render(const plan *p)
+{
+    int n = p->ncols + p->nrules + p->nlookups + p->nquestions + 1;
+    stmt_text *st = mf_xcalloc((size_t)n, sizeof *st);
+    int k = 0;
+    size_t name_w = 0, type_w = 0;
+    for (int i = 0; i < p->ncols; i++) {
+        mf_buf nm = {0};
+        char ty[64];
+        put_name(&nm, p->cols[i].name ? p->cols[i].name : "");
+        size_t w = width_of(mf_buf_str(&nm), nm.len);
+        name_w = w > name_w ? w : name_w;
+        plan_type_name(p->cols[i].type, ty, sizeof ty);
+        w = strlen(ty) + (p->cols[i].required ? 9 : 0);
+        type_w = w > type_w ? w : type_w;
+        mf_buf_free(&nm);
+    }
+    for (int i = 0; i < p->ncols; i++, k++) {
+        st[k].text = render_column(&p->cols[i], name_w, type_w);
+        st[k].prov = p->cols[i].prov;
+        st[k].has_prov = true;
+    }
+    if (p->source.skip_last > 0) {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "skip the last %ld rows", p->source.skip_last);
+        st[k++].text = mf_xstrdup(tmp);
+    }
+    for (int i = 0; i < p->nrules; i++, k++) {
+        st[k].text = render_rule(&p->rules[i]);
+        st[k].prov = p->rules[i].prov;
+        st[k].has_prov = true;
+    }
+    for (int i = 0; i < p->nlookups; i++, k++) {
+        st[k].text = render_lookup(&p->lookups[i]);
+        st[k].prov = p->lookups[i].prov;
+        st[k].has_prov = true;
+    }
+    for (int i = 0; i < p->nquestions; i++, k++)
+        st[k].text = render_question(&p->questions[i]);
+
+    /* comments line up after the widest first line (within reason) */
+    size_t comment_at = 0;
+    for (int i = 0; i < k; i++) {
+        size_t w = first_line_width(st[i].text);
+        if (w <= WRAP_WIDTH && w > comment_at)
+            comment_at = w;
+    }
+    mf_buf out = {0};
+    render_header(&out, p);
+    for (int i = 0; i < k; i++) {
+        const char *t = st[i].text;
+        bool comment = st[i].has_prov && (st[i].prov.row > 0 || (st[i].prov.text && st[i].prov.text[0]));
+        const char *nl = strchr(t, '\n');
+        size_t first = nl ? (size_t)(nl - t) : strlen(t);
+        mf_buf_add(&out, t, first);
+        if (comment) {
+            pad_to(&out, first_line_width(t), comment_at);
+            mf_buf_adds(&out, "  ");
+            put_comment(&out, st[i].prov);
+        }
+        mf_buf_adds(&out, t + first);
+        mf_buf_addc(&out, '\n');
+        free(st[i].text);
+    }
+    free(st);
+    return take(&out);
+}

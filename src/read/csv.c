@@ -1,0 +1,620 @@
+/* csv.c — the streaming, block-at-a-time CSV reader (see csv.h).
+ *
+ * Design.  Each block owns a text buffer; csv_read_block fills it straight from the source (UTF-8
+ * text, already checked) and splits it into records in place.  Fields point into that text,
+ * except values that had doubled quotes: those are collapsed into the block's "unescaped" buffer,
+ * whose capacity equals the text's, so it never moves while pointers into it exist (a collapsed
+ * value is never longer than its raw text).  The text buffer itself only grows while the block
+ * holds no record yet (a record longer than the buffer), so it never moves under stored pointers
+ * either.  What is left after the last whole record (a record cut by the end of the buffer) is
+ * copied to the reader's carry buffer and starts the next block: blocks are independent, and
+ * freeing one never disturbs another.
+ *
+ * Scanning.  An unquoted field is found by looking for the delimiter or '\n' eight bytes at a
+ * time; a '\n' sentinel written just after the text stops that scan without a bounds check.
+ * A quoted field is found with memchr for the closing quote.  No state machine per byte.
+ *
+ * Line numbers.  r->line is the physical line of the next unread byte.  A record's line is the
+ * line where it starts; newlines inside quoted fields are counted.  A record cut by the end of
+ * the buffer is simply parsed again from its start once more text is there.
+ *
+ * Test hooks (environment, read by csv_open): MAPFORGE_MAX_RECORD lowers CSV_MAX_RECORD;
+ * MAPFORGE_CSV_CHUNK sets the bytes read per fill (small values make records straddle fills).
+ */
+#include "read/csv.h"
+#include "read/source.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PAD 16                        /* readable bytes after the text: sentinel + word loads */
+#define MIN_ROOM 64                   /* below this much free space a block stops filling */
+#define DEFAULT_CAP (1u << 20)
+#define MAX_BLOCK_CAP (16u << 20)
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+struct csv_reader {
+    char *path;
+    csv_dialect d;
+    csv_source src;
+    bool src_done;                    /* the source returned its last byte */
+    long line;                        /* physical line of the next unread byte */
+    char *carry;                      /* text after the last record handed out */
+    size_t carry_len, carry_cap;
+    size_t max_record;
+    size_t chunk;                     /* bytes per fill when set by the test hook, else 0 */
+    double avg_record;                /* bytes per record so far, to size fills */
+    unsigned long long records, record_bytes;
+    int ncols;
+    char **names;
+    bool failed;
+};
+
+typedef struct blk_store {
+    char *text;                       /* cap + PAD bytes */
+    size_t len, cap;
+    char *unesc;                      /* cap bytes */
+    size_t ulen;
+    size_t nf, fcap;                  /* fields used / allocated in the block's arrays */
+} blk_store;
+
+/* ---- names ------------------------------------------------------------------------------ */
+
+const char *csv_encoding_name(csv_encoding enc)
+{
+    switch (enc) {
+    case CSV_UTF8: return "UTF-8";
+    case CSV_UTF8_BOM: return "UTF-8 with BOM";
+    case CSV_CP1252: return "Windows-1252";
+    case CSV_LATIN1: return "Latin-1";
+    case CSV_UTF16LE: return "UTF-16LE";
+    case CSV_UTF16BE: return "UTF-16BE";
+    }
+    return "unknown";
+}
+
+int csv_encoding_parse(const char *name, csv_encoding *out)
+{
+    /* Compare with case, '-', '_' and spaces ignored, so "utf-8", "UTF8", "Utf_8" all match. */
+    char k[32];
+    size_t n = 0;
+    for (const char *p = name; p && *p && n + 1 < sizeof k; p++)
+        if (*p != '-' && *p != '_' && *p != ' ')
+            k[n++] = (char)tolower((unsigned char)*p);
+    k[n] = '\0';
+    static const struct { const char *key; csv_encoding enc; } names[] = {
+        {"utf8", CSV_UTF8},           {"utf8withbom", CSV_UTF8_BOM}, {"utf8bom", CSV_UTF8_BOM},
+        {"utf8sig", CSV_UTF8_BOM},    {"windows1252", CSV_CP1252},   {"cp1252", CSV_CP1252},
+        {"latin1", CSV_LATIN1},       {"iso88591", CSV_LATIN1},      {"utf16le", CSV_UTF16LE},
+        {"utf16be", CSV_UTF16BE},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(k, names[i].key) == 0) {
+            *out = names[i].enc;
+            return 0;
+        }
+    return -1;
+}
+
+const char *csv_delimiter_name(char d)
+{
+    switch (d) {
+    case ',': return "comma";
+    case ';': return "semicolon";
+    case '|': return "pipe";
+    case '\t': return "tab";
+    }
+    return "other";
+}
+
+/* ---- blocks ----------------------------------------------------------------------------- */
+
+void csv_block_init(csv_block *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+void csv_block_free(csv_block *b)
+{
+    blk_store *st = b->priv;
+    if (st) {
+        free(st->text);
+        free(st->unesc);
+        free(st);
+    }
+    free(b->line);
+    free(b->first);
+    free(b->nfields);
+    free(b->raw);
+    free(b->raw_len);
+    free(b->fptr);
+    free(b->flen);
+    free(b->fquoted);
+    memset(b, 0, sizeof *b);
+}
+
+static blk_store *block_store(csv_block *b)
+{
+    if (b->priv)
+        return b->priv;
+    blk_store *st = mf_xcalloc(1, sizeof *st);
+    b->priv = st;
+    b->line = mf_xmalloc(CSV_BLOCK_ROWS * sizeof *b->line);
+    b->first = mf_xmalloc(CSV_BLOCK_ROWS * sizeof *b->first);
+    b->nfields = mf_xmalloc(CSV_BLOCK_ROWS * sizeof *b->nfields);
+    b->raw = mf_xmalloc(CSV_BLOCK_ROWS * sizeof *b->raw);
+    b->raw_len = mf_xmalloc(CSV_BLOCK_ROWS * sizeof *b->raw_len);
+    return st;
+}
+
+/* Give the text buffer (and the unescape buffer) at least cap bytes.  Only called while the
+ * block holds no records: the buffers may move. */
+static void store_reserve(blk_store *st, size_t cap)
+{
+    if (st->cap >= cap)
+        return;
+    st->text = mf_xrealloc(st->text, cap + PAD);
+    memset(st->text + cap, '\n', PAD);
+    free(st->unesc);
+    st->unesc = mf_xmalloc(cap);
+    st->cap = cap;
+}
+
+static void fields_grow(csv_block *b, blk_store *st)
+{
+    size_t n = st->fcap ? st->fcap * 2 : 16384;
+    b->fptr = mf_xrealloc(b->fptr, n * sizeof *b->fptr);
+    b->flen = mf_xrealloc(b->flen, n * sizeof *b->flen);
+    b->fquoted = mf_xrealloc(b->fquoted, n * sizeof *b->fquoted);
+    st->fcap = n;
+}
+
+/* ---- scanning --------------------------------------------------------------------------- */
+
+/* First delimiter or '\n' at or after p.  The caller guarantees a '\n' at the end of the text
+ * and PAD readable bytes after it, so the word loads stay inside the buffer. */
+static inline const char *find_delim_nl(const char *p, char d)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t dm = ONES * (uint8_t)d, nm = ONES * (uint8_t)'\n';
+    for (;;) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t x = w ^ dm, y = w ^ nm;
+        uint64_t t = (((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS;
+        if (t)
+            return p + (__builtin_ctzll(t) >> 3);
+        p += 8;
+    }
+#else
+    while (*p != d && *p != '\n')
+        p++;
+    return p;
+#endif
+}
+
+static long count_nl(const char *p, const char *end)
+{
+    long n = 0;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    return n;
+}
+
+enum { REC_OK, REC_BLANK, REC_MORE, REC_ERR };
+
+static inline void add_field(csv_block *b, blk_store *st, const char *p, size_t n, uint8_t quoted)
+{
+    if (st->nf == st->fcap)
+        fields_grow(b, st);
+    b->fptr[st->nf] = p;
+    b->flen[st->nf] = (uint32_t)n;
+    b->fquoted[st->nf] = quoted;
+    st->nf++;
+}
+
+static inline void unesc_add(blk_store *st, const char *p, size_t n)
+{
+    memcpy(st->unesc + st->ulen, p, n);
+    st->ulen += n;
+}
+
+/* Parse one record starting at text[*ppos].  REC_MORE: the record is cut by the end of the text
+ * (and the file goes on); nothing is stored.  at_eof: the text's end is the file's end. */
+static int parse_record(csv_reader *r, csv_block *b, blk_store *st, size_t *ppos, bool at_eof, mf_err *e)
+{
+    const char *text = st->text;
+    const char *start = text + *ppos, *end = text + st->len, *p = start;
+    const char d = r->d.delimiter, q = r->d.quote;
+    if (p == end)
+        return REC_MORE;
+    if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {   /* a blank line */
+        *ppos += (*p == '\n') ? 1 : 2;
+        r->line++;
+        return REC_BLANK;
+    }
+    if (*p == '\r' && p + 1 == end) {   /* a lone CR at the end: blank if the file ends there */
+        if (!at_eof)
+            return REC_MORE;
+        *ppos += 1;
+        return REC_BLANK;
+    }
+    size_t nf0 = st->nf, u0 = st->ulen;
+    long extra_nl = 0;
+    const char *rec_end, *next;
+    for (;;) {
+        if (q && *p == q && p < end) {
+            long qline = r->line + extra_nl;
+            const char *s = p + 1, *seg = s;
+            bool esc = false;
+            size_t ustart = st->ulen;
+            const char *c;
+            for (;;) {
+                c = memchr(s, q, (size_t)(end - s));
+                if (!c) {
+                    if (!at_eof)
+                        goto more;
+                    st->nf = nf0, st->ulen = u0;
+                    return mf_fail(e, MF_EFORMAT, r->path, qline, 0,
+                                   "unterminated quoted field: the quote opened on line %ld is never closed "
+                                   "before the end of the file",
+                                   qline),
+                           REC_ERR;
+                }
+                extra_nl += count_nl(s, c);
+                if (c + 1 == end && !at_eof)
+                    goto more;   /* cannot tell a closing quote from a doubled one yet */
+                if (c + 1 < end && c[1] == q) {
+                    unesc_add(st, seg, (size_t)(c + 1 - seg));
+                    esc = true;
+                    s = seg = c + 2;
+                    continue;
+                }
+                break;
+            }
+            p = c + 1;
+            /* What follows the closing quote: a delimiter, the end of the record, or (not RFC
+             * 4180, but seen in the wild) more text, which is kept as part of the value. */
+            const char *vend = NULL, *f = p;
+            if (p < end && *p != d && *p != '\n' && !(*p == '\r' && (p + 1 == end || p[1] == '\n'))) {
+                f = find_delim_nl(p, d);
+                if (f >= end) {
+                    if (!at_eof)
+                        goto more;
+                    f = end;
+                }
+                vend = (f > p && f[-1] == '\r' && (f == end || *f == '\n')) ? f - 1 : f;
+            } else if (p < end && *p == '\r') {
+                if (p + 1 == end && !at_eof)
+                    goto more;
+                f = p;
+            }
+            if (vend || esc) {
+                unesc_add(st, seg, (size_t)(c - seg));
+                if (vend)
+                    unesc_add(st, p, (size_t)(vend - p));
+                add_field(b, st, st->unesc + ustart, st->ulen - ustart, 1);
+            } else {
+                add_field(b, st, seg, (size_t)(c - seg), 1);
+            }
+            if (f < end && *f == d) {
+                p = f + 1;
+                continue;
+            }
+            rec_end = vend ? vend : f;
+            if (f == end)
+                next = end;
+            else if (*f == '\r')
+                next = f + 2 <= end ? f + 2 : end;
+            else
+                next = f + 1;
+            break;
+        }
+        const char *f = find_delim_nl(p, d);
+        if (f >= end) {
+            if (!at_eof)
+                goto more;
+            f = end;
+        }
+        if (*f == d && f < end) {
+            add_field(b, st, p, (size_t)(f - p), 0);
+            p = f + 1;
+            continue;
+        }
+        const char *vend = (f > p && f[-1] == '\r') ? f - 1 : f;
+        add_field(b, st, p, (size_t)(vend - p), 0);
+        rec_end = vend;
+        next = f < end ? f + 1 : end;
+        break;
+    }
+    if ((size_t)(rec_end - start) > r->max_record) {
+        st->nf = nf0, st->ulen = u0;
+        return mf_fail(e, MF_ELIMIT, r->path, r->line, 0, "record longer than the maximum of %zu bytes",
+                       r->max_record),
+               REC_ERR;
+    }
+    size_t i = b->nrows++;
+    b->line[i] = r->line;
+    b->first[i] = (uint32_t)nf0;
+    b->nfields[i] = (uint32_t)(st->nf - nf0);
+    b->raw[i] = start;
+    b->raw_len[i] = (uint32_t)(rec_end - start);
+    r->line += 1 + extra_nl;
+    r->records++;
+    r->record_bytes += (unsigned long long)(next - start);
+    *ppos = (size_t)(next - text);
+    return REC_OK;
+more:
+    st->nf = nf0;
+    st->ulen = u0;
+    return REC_MORE;
+}
+
+/* ---- filling ---------------------------------------------------------------------------- */
+
+/* Where a source fault lies: right after the text, on the line that starts at line_start. */
+static int fault_at(csv_reader *r, const char *line_start, const char *at, mf_err *e)
+{
+    long line = r->line + count_nl(line_start, at);
+    const char *ls = line_start;
+    for (const char *p = at; p > line_start; p--)
+        if (p[-1] == '\n') {
+            ls = p;
+            break;
+        }
+    r->failed = true;
+    return src_fault_error(&r->src, r->path, line, (long)(at - ls) + 1, e);
+}
+
+/* Append text from the source to the block; returns bytes added, 0 at end of file, -1 on a
+ * fault (e filled; the fault is at the end of the text, in the record starting at pos). */
+static long fill(csv_reader *r, csv_block *b, blk_store *st, size_t pos, mf_err *e)
+{
+    size_t room = st->cap - st->len;
+    size_t want = room;
+    if (r->chunk) {
+        want = r->chunk;
+    } else {
+        double est = r->avg_record * (double)(CSV_BLOCK_ROWS - b->nrows) * 1.05 + 4096;
+        if (est < 65536)
+            est = 65536;
+        /* a long record is parsed again from its start after each fill: read at least as much
+         * as is pending, so the re-parsing costs no more than twice the record */
+        if (est < (double)(st->len - pos))
+            est = (double)(st->len - pos);
+        if (est < (double)want)
+            want = (size_t)est;
+    }
+    if (want > room)
+        want = room;
+    size_t n = src_fill(&r->src, st->text + st->len, want);
+    if (n == 0 && r->src.fault)
+        return fault_at(r, st->text + pos, st->text + st->len, e);
+    st->len += n;
+    st->text[st->len] = '\n';   /* the scan sentinel */
+    if (n == 0)
+        r->src_done = true;
+    return (long)n;
+}
+
+static int record_too_long(csv_reader *r, mf_err *e)
+{
+    r->failed = true;
+    return mf_fail(e, MF_ELIMIT, r->path, r->line, 0,
+                   "record longer than the maximum of %zu bytes (a missing line end, or a quote that is "
+                   "never closed?)",
+                   r->max_record);
+}
+
+/* Fill b with up to maxrows records. */
+static long read_records(csv_reader *r, csv_block *b, size_t maxrows, mf_err *e)
+{
+    if (r->failed)
+        return mf_fail(e, MF_EIO, r->path, r->line, 0, "the reader already failed"), -1;
+    blk_store *st = block_store(b);
+    b->nrows = 0;
+    st->nf = st->ulen = st->len = 0;
+    if (r->records)
+        r->avg_record = (double)r->record_bytes / (double)r->records;
+    size_t want_cap = r->avg_record > 0 ? (size_t)(r->avg_record * CSV_BLOCK_ROWS * 1.25) : DEFAULT_CAP;
+    if (want_cap < DEFAULT_CAP)
+        want_cap = DEFAULT_CAP;
+    if (want_cap > MAX_BLOCK_CAP)
+        want_cap = MAX_BLOCK_CAP;
+    if (want_cap < r->carry_len + MIN_ROOM)
+        want_cap = r->carry_len + MIN_ROOM;
+    store_reserve(st, want_cap);
+    if (r->carry_len)
+        memcpy(st->text, r->carry, r->carry_len);
+    st->len = r->carry_len;
+    st->text[st->len] = '\n';
+    r->carry_len = 0;
+    size_t pos = 0;
+    while (b->nrows < maxrows) {
+        int rc = parse_record(r, b, st, &pos, r->src_done, e);
+        if (rc == REC_OK || rc == REC_BLANK)
+            continue;
+        if (rc == REC_ERR) {
+            r->failed = true;
+            return -1;
+        }
+        if (r->src_done)
+            break;   /* the text is all parsed */
+        if (st->len - pos >= r->max_record)
+            return record_too_long(r, e);
+        if (st->cap - st->len < MIN_ROOM) {
+            if (b->nrows > 0)
+                break;   /* this block is full; the cut record goes to the next one */
+            memmove(st->text, st->text + pos, st->len - pos);
+            st->len -= pos;
+            st->text[st->len] = '\n';
+            pos = 0;
+            if (st->cap - st->len < MIN_ROOM) {
+                size_t ncap = st->cap * 2;
+                if (ncap > r->max_record + 4 * MIN_ROOM)
+                    ncap = r->max_record + 4 * MIN_ROOM;
+                /* grow by hand: store_reserve would drop the text */
+                st->text = mf_xrealloc(st->text, ncap + PAD);
+                memset(st->text + ncap, '\n', PAD);
+                free(st->unesc);
+                st->unesc = mf_xmalloc(ncap);
+                st->cap = ncap;
+                st->text[st->len] = '\n';
+            }
+        }
+        if (fill(r, b, st, pos, e) < 0)
+            return -1;
+    }
+    size_t rest = st->len - pos;
+    if (rest > r->carry_cap) {
+        r->carry = mf_xrealloc(r->carry, rest);
+        r->carry_cap = rest;
+    }
+    if (rest)
+        memcpy(r->carry, st->text + pos, rest);
+    r->carry_len = rest;
+    return (long)b->nrows;
+}
+
+long csv_read_block(csv_reader *r, csv_block *b, mf_err *e)
+{
+    return read_records(r, b, CSV_BLOCK_ROWS, e);
+}
+
+/* ---- opening ---------------------------------------------------------------------------- */
+
+/* Skip n physical lines (the preamble), through the carry buffer. */
+static int skip_lines(csv_reader *r, long n, mf_err *e)
+{
+    size_t at = 0;
+    while (n > 0) {
+        char *nl = r->carry_len > at ? memchr(r->carry + at, '\n', r->carry_len - at) : NULL;
+        if (nl) {
+            at = (size_t)(nl + 1 - r->carry);
+            r->line++;
+            n--;
+            continue;
+        }
+        if (at)
+            memmove(r->carry, r->carry + at, r->carry_len - at);
+        r->carry_len -= at;
+        at = 0;
+        if (r->src_done)
+            break;
+        if (r->carry_len >= r->max_record)
+            return record_too_long(r, e);
+        if (r->carry_cap - r->carry_len < 65536) {
+            r->carry_cap = r->carry_len + 65536 + r->carry_cap;
+            r->carry = mf_xrealloc(r->carry, r->carry_cap);
+        }
+        size_t want = r->chunk ? r->chunk : r->carry_cap - r->carry_len;
+        size_t k = src_fill(&r->src, r->carry + r->carry_len, want);
+        if (k == 0 && r->src.fault)
+            return fault_at(r, r->carry, r->carry + r->carry_len, e);
+        if (k == 0)
+            r->src_done = true;
+        r->carry_len += k;
+    }
+    if (at)
+        memmove(r->carry, r->carry + at, r->carry_len - at);
+    r->carry_len -= at;
+    return 0;
+}
+
+static size_t env_size(const char *name, size_t dflt, size_t min)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *endp;
+    unsigned long long x = strtoull(v, &endp, 10);
+    if (*endp || x < min)
+        return dflt;
+    return (size_t)x;
+}
+
+static char *trimmed_copy(const char *p, size_t n)
+{
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    return mf_xstrndup(p, n);
+}
+
+static int read_header(csv_reader *r, mf_err *e)
+{
+    csv_block hb;
+    csv_block_init(&hb);
+    long n = read_records(r, &hb, 1, e);
+    if (n <= 0) {
+        csv_block_free(&hb);
+        if (n == 0)
+            mf_fail(e, MF_EDATA, r->path, r->d.header_line, 0,
+                    "no header row found: the file is empty (or has only blank lines) from line %ld",
+                    r->d.header_line);
+        return -1;
+    }
+    r->ncols = (int)hb.nfields[0];
+    r->names = mf_xcalloc((size_t)r->ncols + 1, sizeof *r->names);
+    for (int i = 0; i < r->ncols; i++)
+        r->names[i] = trimmed_copy(hb.fptr[hb.first[0] + (uint32_t)i], hb.flen[hb.first[0] + (uint32_t)i]);
+    csv_block_free(&hb);
+    return 0;
+}
+
+csv_reader *csv_open(const char *path, const csv_dialect *d, mf_err *e)
+{
+    csv_reader *r = mf_xcalloc(1, sizeof *r);
+    r->path = mf_xstrdup(path);
+    r->d = *d;
+    r->line = 1;
+    r->max_record = env_size("MAPFORGE_MAX_RECORD", CSV_MAX_RECORD, 16);
+    r->chunk = env_size("MAPFORGE_CSV_CHUNK", 0, 16);
+    if (src_open(&r->src, path, d->encoding, e) < 0) {
+        r->src.fd = -1;
+        csv_close(r);
+        return NULL;
+    }
+    if (skip_lines(r, d->header_line > 1 ? d->header_line - 1 : 0, e) < 0 || read_header(r, e) < 0) {
+        csv_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+void csv_close(csv_reader *r)
+{
+    if (!r)
+        return;
+    src_close(&r->src);
+    if (r->names)
+        for (int i = 0; i < r->ncols; i++)
+            free(r->names[i]);
+    free(r->names);
+    free(r->carry);
+    free(r->path);
+    free(r);
+}
+
+int csv_header(const csv_reader *r, const char *const **names)
+{
+    *names = (const char *const *)r->names;
+    return r->ncols;
+}
+
+unsigned long long csv_bytes_read(const csv_reader *r)
+{
+    return r->src.consumed;
+}
+
+unsigned long long csv_file_size(const csv_reader *r)
+{
+    return r->src.size;
+}

@@ -1,0 +1,357 @@
+/* decimal.c — exact scaled decimals on a signed 128-bit integer.
+ *
+ * Invariant: every mf_dec this file produces has |v| < 10^38 and 0 <= scale <= 38, so at most 38
+ * digits.  Every operation that could leave that range reports failure instead; intermediate
+ * products use the compiler's overflow builtins, so nothing ever wraps (UBSan stays quiet) and
+ * the minimum __int128 is never negated.  Rounding is half up: a tie goes away from zero.
+ */
+#include "util/decimal.h"
+
+#include <string.h>
+
+typedef unsigned __int128 u128;
+
+static __int128 pow10_tab[MF_DEC_MAX_PREC + 1];
+
+/* The table is filled before main runs: no lazy initialisation races between threads. */
+__attribute__((constructor)) static void pow10_init(void)
+{
+    __int128 p = 1;
+    for (int i = 0; i <= MF_DEC_MAX_PREC; i++) {
+        pow10_tab[i] = p;
+        if (i < MF_DEC_MAX_PREC)   /* 10^39 would not fit */
+            p *= 10;
+    }
+}
+
+static __int128 p10(int k)
+{
+    return pow10_tab[k];
+}
+
+/* The one range check: fewer than 39 digits. */
+static bool in_range(__int128 v)
+{
+    return v < pow10_tab[MF_DEC_MAX_PREC] && v > -pow10_tab[MF_DEC_MAX_PREC];
+}
+
+static bool mk(__int128 v, int scale, mf_dec *out)
+{
+    if (!in_range(v) || scale < 0 || scale > MF_DEC_MAX_PREC)
+        return false;
+    out->v = v;
+    out->scale = scale;
+    return true;
+}
+
+/* v * 10^k with overflow detection (k may exceed 38 only for v == 0). */
+static bool mul_p10(__int128 v, int k, __int128 *out)
+{
+    if (v == 0) {
+        *out = 0;
+        return true;
+    }
+    if (k > MF_DEC_MAX_PREC)
+        return false;
+    return !__builtin_mul_overflow(v, p10(k), out) && in_range(*out);
+}
+
+/* num / den rounded half up (ties away from zero).  den != 0; neither is the __int128 minimum. */
+static __int128 div_half_up(__int128 num, __int128 den)
+{
+    __int128 q = num / den, r = num % den;
+    if (r == 0)
+        return q;
+    u128 ar = r < 0 ? (u128)(-r) : (u128)r;
+    u128 ad = den < 0 ? (u128)(-den) : (u128)den;
+    if (ar >= ad - ar)   /* 2|r| >= |den| without overflow */
+        q += ((num < 0) != (den < 0)) ? -1 : 1;
+    return q;
+}
+
+/* ---- parsing ---------------------------------------------------------------------------------- */
+
+/* Accumulate one digit; leading zeros cost nothing, at most 38 significant digits. */
+static bool push_digit(__int128 *v, int *sig, int d)
+{
+    if (*v == 0 && d == 0)
+        return true;
+    if (++*sig > MF_DEC_MAX_PREC)
+        return false;
+    *v = *v * 10 + d;
+    return true;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    __int128 v = 0;
+    int sig = 0, scale = 0, ndig = 0;
+    for (; i < n && is_digit(s[i]); i++, ndig++)
+        if (!push_digit(&v, &sig, s[i] - '0'))
+            return false;
+    if (i < n && s[i] == '.') {
+        for (i++; i < n && is_digit(s[i]); i++, ndig++, scale++)
+            if (scale >= MF_DEC_MAX_PREC || !push_digit(&v, &sig, s[i] - '0'))
+                return false;
+    }
+    if (i != n || ndig == 0)
+        return false;
+    return mk(neg ? -v : v, scale, out);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && is_space(**s))
+        (*s)++, (*n)--;
+    while (*n && is_space((*s)[*n - 1]))
+        (*n)--;
+}
+
+static bool starts_with(const char *s, size_t n, const char *w, size_t wn)
+{
+    return wn && n >= wn && memcmp(s, w, wn) == 0;
+}
+
+static bool ends_with(const char *s, size_t n, const char *w, size_t wn)
+{
+    return wn && n >= wn && memcmp(s + n - wn, w, wn) == 0;
+}
+
+/* Digits with optional thousands groups (first group 1-3 digits, then exactly 3 after each
+ * separator, only before the decimal mark) and an optional fraction. */
+static bool parse_body(const char *s, size_t n, char thousands, char decimal, __int128 *v, int *scale)
+{
+    size_t i = 0;
+    int sig = 0, group = 0, ndig = 0;
+    bool grouped = false;
+    *v = 0;
+    *scale = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (is_digit(c)) {
+            if (!push_digit(v, &sig, c - '0'))
+                return false;
+            group++;
+            ndig++;
+            if (grouped && group > 3)
+                return false;
+        } else if (thousands && c == thousands) {
+            if (group == 0 || group > 3 || (grouped && group != 3))
+                return false;
+            grouped = true;
+            group = 0;
+        } else
+            break;
+    }
+    if (grouped && group != 3)
+        return false;
+    if (i < n && s[i] == decimal) {
+        for (i++; i < n && is_digit(s[i]); i++, ndig++, (*scale)++)
+            if (*scale >= MF_DEC_MAX_PREC || !push_digit(v, &sig, s[i] - '0'))
+                return false;
+    }
+    return i == n && ndig > 0;
+}
+
+bool mf_dec_parse_fmt(const char *s, size_t n, char thousands, char decimal, bool paren_negative,
+                      bool trailing_minus, const char *currency, mf_dec *out)
+{
+    size_t cn = currency ? strlen(currency) : 0;
+    int negs = 0;                 /* how many negative markers: more than one is not a number */
+    bool have_sign = false, have_cur = false, have_paren = false;
+    if (decimal != ',')
+        decimal = '.';
+    if (thousands == decimal)
+        thousands = 0;
+    trim(&s, &n);
+    /* Strip markers from the outside in: sign, currency and parentheses in any order, once each. */
+    for (bool changed = true; changed && n;) {
+        changed = false;
+        if (!have_sign && (s[0] == '-' || s[0] == '+')) {
+            negs += s[0] == '-';
+            s++, n--;
+            have_sign = changed = true;
+        } else if (!have_cur && starts_with(s, n, currency, cn)) {
+            s += cn, n -= cn;
+            have_cur = changed = true;
+        } else if (!have_paren && paren_negative && s[0] == '(' && n >= 2 && s[n - 1] == ')') {
+            s++, n -= 2;
+            negs++;
+            have_paren = changed = true;
+        } else if (trailing_minus && s[n - 1] == '-') {
+            n--;
+            negs++;
+            trailing_minus = false;
+            changed = true;
+        } else if (!have_cur && ends_with(s, n, currency, cn)) {
+            n -= cn;
+            have_cur = changed = true;
+        }
+        trim(&s, &n);
+    }
+    __int128 v;
+    int scale;
+    if (negs > 1 || !parse_body(s, n, thousands, decimal, &v, &scale))
+        return false;
+    return mk(negs ? -v : v, scale, out);
+}
+
+/* ---- arithmetic ------------------------------------------------------------------------------- */
+
+/* Bring a and b to the same scale (the larger one). */
+static bool align(mf_dec *a, mf_dec *b)
+{
+    if (a->scale < b->scale) {
+        if (!mul_p10(a->v, b->scale - a->scale, &a->v))
+            return false;
+        a->scale = b->scale;
+    } else if (b->scale < a->scale) {
+        if (!mul_p10(b->v, a->scale - b->scale, &b->v))
+            return false;
+        b->scale = a->scale;
+    }
+    return true;
+}
+
+bool mf_dec_add(mf_dec a, mf_dec b, mf_dec *out)
+{
+    __int128 r;
+    if (!align(&a, &b) || __builtin_add_overflow(a.v, b.v, &r))
+        return false;
+    return mk(r, a.scale, out);
+}
+
+bool mf_dec_sub(mf_dec a, mf_dec b, mf_dec *out)
+{
+    __int128 r;
+    if (!align(&a, &b) || __builtin_sub_overflow(a.v, b.v, &r))
+        return false;
+    return mk(r, a.scale, out);
+}
+
+bool mf_dec_mul(mf_dec a, mf_dec b, mf_dec *out)
+{
+    __int128 r;
+    if (__builtin_mul_overflow(a.v, b.v, &r))
+        return false;
+    int scale = a.scale + b.scale;
+    while (scale > MF_DEC_MAX_PREC && r % 10 == 0) {   /* trailing zeros carry no information */
+        r /= 10;
+        scale--;
+    }
+    return mk(r, scale, out);
+}
+
+bool mf_dec_div(mf_dec a, mf_dec b, int scale, mf_dec *out)
+{
+    if (b.v == 0 || scale < 0 || scale > MF_DEC_MAX_PREC)
+        return false;
+    /* result = a.v * 10^(scale + b.scale - a.scale) / b.v */
+    int k = scale + b.scale - a.scale;
+    __int128 num = a.v, den = b.v;
+    if (k >= 0) {
+        if (!mul_p10(num, k, &num))
+            return false;
+    } else if (!mul_p10(den, -k, &den)) {
+        /* |den| >= 10^38 > |num|: the quotient is below 1/2 unit, so it rounds to zero. */
+        return mk(0, scale, out);
+    }
+    return mk(div_half_up(num, den), scale, out);
+}
+
+bool mf_dec_round(mf_dec a, int scale, mf_dec *out)
+{
+    if (scale < 0 || scale > MF_DEC_MAX_PREC)
+        return false;
+    if (scale >= a.scale) {
+        __int128 v;
+        return mul_p10(a.v, scale - a.scale, &v) && mk(v, scale, out);
+    }
+    return mk(div_half_up(a.v, p10(a.scale - scale)), scale, out);
+}
+
+bool mf_dec_rescale_exact(mf_dec a, int scale, mf_dec *out)
+{
+    if (scale < 0 || scale > MF_DEC_MAX_PREC)
+        return false;
+    if (scale >= a.scale) {
+        __int128 v;
+        return mul_p10(a.v, scale - a.scale, &v) && mk(v, scale, out);
+    }
+    __int128 d = p10(a.scale - scale);
+    if (a.v % d != 0)
+        return false;
+    return mk(a.v / d, scale, out);
+}
+
+mf_dec mf_dec_neg(mf_dec a)
+{
+    a.v = -a.v;   /* |v| < 10^38: never the minimum */
+    return a;
+}
+
+int mf_dec_sign(mf_dec a)
+{
+    return a.v < 0 ? -1 : a.v > 0;
+}
+
+int mf_dec_cmp(mf_dec a, mf_dec b)
+{
+    /* Integer parts first, then the fractions brought to 38 digits: no overflow possible. */
+    __int128 ia = a.v / p10(a.scale), ib = b.v / p10(b.scale);
+    if (ia != ib)
+        return ia < ib ? -1 : 1;
+    __int128 fa = (a.v % p10(a.scale)) * p10(MF_DEC_MAX_PREC - a.scale);
+    __int128 fb = (b.v % p10(b.scale)) * p10(MF_DEC_MAX_PREC - b.scale);
+    return fa < fb ? -1 : fa > fb;
+}
+
+int mf_dec_digits(mf_dec a)
+{
+    u128 m = a.v < 0 ? (u128)(-a.v) : (u128)a.v;
+    int d = 1;
+    while (d < MF_DEC_MAX_PREC + 1 && m >= (u128)p10(d))
+        d++;
+    return d;
+}
+
+bool mf_dec_fits(mf_dec a, int prec, int scale)
+{
+    mf_dec r;
+    return mf_dec_rescale_exact(a, scale, &r) && mf_dec_digits(r) <= prec;
+}
+
+int mf_dec_format(mf_dec a, char *out)
+{
+    char tmp[48];
+    int n = 0, len = 0;
+    u128 m = a.v < 0 ? (u128)(-a.v) : (u128)a.v;
+    /* digits, least significant first; at least scale + 1 of them */
+    do {
+        tmp[n++] = (char)('0' + (int)(m % 10));
+        m /= 10;
+    } while (m || n <= a.scale);
+    if (a.v < 0)
+        out[len++] = '-';
+    while (n > 0) {
+        if (n == a.scale)
+            out[len++] = '.';
+        out[len++] = tmp[--n];
+    }
+    out[len] = '\0';
+    return len;
+}

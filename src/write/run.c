@@ -1,0 +1,516 @@
+/* run.c — run_plan: the streaming run that writes OUT/<output>.csv, OUT/rejects.csv, OUT/run.json.
+ *
+ * A pipeline over a ring of blocks:
+ *   reader thread   csv_read_block into the next free slot (and hashes the input as it goes)
+ *   worker threads  evaluate a read slot into its output text (eng_run_block)
+ *   this thread     writes done slots strictly in input order, then frees them
+ * Memory is bounded by the ring (RUN_SLOTS blocks and their output text) whatever the file size.
+ * Every output file is an mf_afile (temporary + rename): on any failure all three are aborted,
+ * so a failed run leaves no output file.  Invariant checked before run.json is written:
+ * rows_in = rows_out + rows_rejected + rows_filtered.
+ */
+#include "write/run.h"
+#include "compile/program.h"
+#include "engine/engine.h"
+#include "util/afile.h"
+#include "util/sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUN_MAX_WORKERS 16
+
+enum { SLOT_FREE, SLOT_READ, SLOT_EVAL, SLOT_DONE };
+
+typedef struct slot {
+    csv_block blk;
+    eng_result res;
+    int state;
+} slot;
+
+typedef struct pipeline {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    slot *slots;
+    int nslots;
+    long long produced;        /* blocks read so far */
+    long long next_eval;       /* next block a worker takes */
+    bool eof, stop, read_failed;
+    mf_err rerr;               /* the reader's error */
+    csv_reader *rd;
+    const eng_program *g;
+    /* input hash, computed by the reader thread from its own descriptor */
+    int hash_fd;
+    mf_sha256 *sha;
+    unsigned long long hashed;
+    char *hash_buf;
+} pipeline;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- input hash ------------------------------------------------------------------------------- */
+
+#define HASH_CHUNK (1u << 20)
+
+/* Hash the input up to `upto` bytes (the file is in the page cache: the reader just read it). */
+static int hash_upto(pipeline *pl, unsigned long long upto)
+{
+    while (pl->sha && pl->hashed < upto) {
+        size_t want = upto - pl->hashed < HASH_CHUNK ? (size_t)(upto - pl->hashed) : HASH_CHUNK;
+        ssize_t k = pread(pl->hash_fd, pl->hash_buf, want, (off_t)pl->hashed);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k;   /* 0 = end of file */
+        mf_sha256_update(pl->sha, pl->hash_buf, (size_t)k);
+        pl->hashed += (unsigned long long)k;
+    }
+    return 0;
+}
+
+/* ---- threads ---------------------------------------------------------------------------------- */
+
+static void *reader_main(void *arg)
+{
+    pipeline *pl = arg;
+    for (long long seq = 0;; seq++) {
+        slot *s = &pl->slots[seq % pl->nslots];
+        pthread_mutex_lock(&pl->mu);
+        while (s->state != SLOT_FREE && !pl->stop)
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        bool stop = pl->stop;
+        pthread_mutex_unlock(&pl->mu);
+        if (stop)
+            break;
+        long n = csv_read_block(pl->rd, &s->blk, &pl->rerr);
+        if (n >= 0 && hash_upto(pl, n ? csv_bytes_read(pl->rd) : ~0ULL) < 0)
+            n = mf_fail(&pl->rerr, MF_EIO, NULL, 0, 0, "cannot read the input to hash it: %s", strerror(errno));
+        pthread_mutex_lock(&pl->mu);
+        if (n > 0) {
+            s->state = SLOT_READ;
+            pl->produced = seq + 1;
+        } else {
+            pl->eof = true;
+            pl->read_failed = n < 0;
+        }
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+        if (n <= 0)
+            break;
+    }
+    return NULL;
+}
+
+typedef struct worker_arg {
+    pipeline *pl;
+    eng_worker *w;
+} worker_arg;
+
+static void *worker_main(void *arg)
+{
+    worker_arg *wa = arg;
+    pipeline *pl = wa->pl;
+    pthread_mutex_lock(&pl->mu);
+    for (;;) {
+        while (!pl->stop && pl->next_eval >= pl->produced && !pl->eof)
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        if (pl->stop || pl->next_eval >= pl->produced)
+            break;
+        slot *s = &pl->slots[pl->next_eval++ % pl->nslots];
+        s->state = SLOT_EVAL;
+        pthread_mutex_unlock(&pl->mu);
+        eng_run_block(wa->w, &s->blk, &s->res);
+        pthread_mutex_lock(&pl->mu);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&pl->cv);
+    }
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
+}
+
+/* ---- writing in order, holding back the last N rows --------------------------------------------- */
+
+typedef struct held_row {
+    uint8_t fate;
+    mf_buf csv, rej;
+} held_row;
+
+typedef struct writer {
+    mf_afile out, rej;
+    long long rows_in, rows_out, rows_rejected, rows_filtered;
+    long skip_last;
+    held_row *held;            /* ring of skip_last rows */
+    long nheld, head;
+    mf_err *e;
+} writer;
+
+static int count_and_write(writer *wr, uint8_t fate, const char *csv, size_t ncsv, const char *rej, size_t nrej)
+{
+    wr->rows_out += fate == ENG_OUTPUT;
+    wr->rows_rejected += fate == ENG_REJECTED;
+    wr->rows_filtered += fate == ENG_FILTERED;
+    if (ncsv && mf_afile_write(&wr->out, csv, ncsv, wr->e) < 0)
+        return -1;
+    if (nrej && mf_afile_write(&wr->rej, rej, nrej, wr->e) < 0)
+        return -1;
+    return 0;
+}
+
+/* One row into the hold-back ring; the row it displaces (the oldest) is written. */
+static int hold_row(writer *wr, const eng_result *r, size_t i)
+{
+    size_t c0 = i ? r->csv_end[i - 1] : 0, j0 = i ? r->rej_end[i - 1] : 0;
+    held_row *h = &wr->held[(wr->head + wr->nheld) % wr->skip_last];
+    if (wr->nheld == wr->skip_last) {
+        h = &wr->held[wr->head];
+        wr->head = (wr->head + 1) % wr->skip_last;
+        if (count_and_write(wr, h->fate, h->csv.data, h->csv.len, h->rej.data, h->rej.len) < 0)
+            return -1;
+    } else
+        wr->nheld++;
+    mf_buf_clear(&h->csv);
+    mf_buf_clear(&h->rej);
+    h->fate = r->fate[i];
+    mf_buf_add(&h->csv, r->csv.data + c0, r->csv_end[i] - c0);
+    mf_buf_add(&h->rej, r->rej.data + j0, r->rej_end[i] - j0);
+    return 0;
+}
+
+static int write_block(writer *wr, const eng_result *r)
+{
+    wr->rows_in += (long long)r->nrows;
+    if (wr->skip_last == 0) {
+        wr->rows_out += r->out;
+        wr->rows_rejected += r->rejected;
+        wr->rows_filtered += r->filtered;
+        if (r->csv.len && mf_afile_write(&wr->out, r->csv.data, r->csv.len, wr->e) < 0)
+            return -1;
+        if (r->rej.len && mf_afile_write(&wr->rej, r->rej.data, r->rej.len, wr->e) < 0)
+            return -1;
+        return 0;
+    }
+    for (size_t i = 0; i < r->nrows; i++)
+        if (hold_row(wr, r, i) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- the pipeline ----------------------------------------------------------------------------- */
+
+static int pipeline_run(pipeline *pl, writer *wr, int nworkers)
+{
+    pthread_t reader, workers[RUN_MAX_WORKERS];
+    worker_arg wargs[RUN_MAX_WORKERS];
+    int started = 0, rc = 0;
+    bool reader_started = pthread_create(&reader, NULL, reader_main, pl) == 0;
+    if (!reader_started)
+        return mf_fail(wr->e, MF_ENOMEM, NULL, 0, 0, "cannot start the reader thread");
+    for (; started < nworkers; started++) {
+        wargs[started].pl = pl;
+        wargs[started].w = eng_worker_new(pl->g);
+        if (pthread_create(&workers[started], NULL, worker_main, &wargs[started]) != 0) {
+            eng_worker_free(wargs[started].w);
+            break;
+        }
+    }
+    if (started == 0)
+        rc = mf_fail(wr->e, MF_ENOMEM, NULL, 0, 0, "cannot start a worker thread");
+    for (long long seq = 0; rc == 0; seq++) {
+        slot *s = &pl->slots[seq % pl->nslots];
+        pthread_mutex_lock(&pl->mu);
+        while (s->state != SLOT_DONE && !(pl->eof && seq >= pl->produced))
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        bool done = s->state != SLOT_DONE;
+        pthread_mutex_unlock(&pl->mu);
+        if (done)
+            break;
+        rc = write_block(wr, &s->res);
+        pthread_mutex_lock(&pl->mu);
+        s->state = SLOT_FREE;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+    }
+    pthread_mutex_lock(&pl->mu);
+    pl->stop = true;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    pthread_join(reader, NULL);
+    for (int i = 0; i < started; i++) {
+        pthread_join(workers[i], NULL);
+        eng_worker_free(wargs[i].w);
+    }
+    if (rc == 0 && pl->read_failed) {
+        *wr->e = pl->rerr;
+        rc = -1;
+    }
+    return rc;
+}
+
+/* ---- files ------------------------------------------------------------------------------------ */
+
+/* mkdir -p */
+static int make_dirs(const char *dir, mf_err *e)
+{
+    char *p = mf_xstrdup(dir);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+                mf_fail(e, MF_EIO, p, 0, 0, "cannot create the output directory: %s", strerror(errno));
+                free(p);
+                return -1;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    struct stat st;
+    int ok = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    free(p);
+    if (!ok)
+        return mf_fail(e, MF_EIO, dir, 0, 0, "the output path is not a directory");
+    return 0;
+}
+
+static char *path_join(const char *dir, const char *name, const char *ext)
+{
+    size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+    char *p = mf_xmalloc(n);
+    snprintf(p, n, "%s/%s%s", dir, name, ext);
+    return p;
+}
+
+static json_t *json_str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static char *run_json(const run_options *opt, const char *data_path, const char *csv_path,
+                      const char *rej_path, const run_report *rep)
+{
+    json_t *o = json_object(), *in = json_object(), *out = json_object(), *t = json_object();
+    json_object_set_new(o, "plan_sha256", json_str_or_null(opt ? opt->plan_sha256 : NULL));
+    json_object_set_new(o, "cache_hit", json_boolean(opt && opt->cache_hit));
+    json_object_set_new(o, "cache_key", json_str_or_null(opt ? opt->cache_key : NULL));
+    json_object_set_new(in, "path", json_string(data_path));
+    json_object_set_new(in, "bytes", json_integer((json_int_t)rep->bytes_in));
+    json_object_set_new(in, "sha256", rep->input_sha256[0] ? json_string(rep->input_sha256) : json_null());
+    json_object_set_new(o, "input", in);
+    json_object_set_new(out, "csv", json_string(csv_path));
+    json_object_set_new(out, "rejects", json_string(rej_path));
+    json_object_set_new(o, "output", out);
+    json_object_set_new(o, "rows_in", json_integer(rep->rows_in));
+    json_object_set_new(o, "rows_out", json_integer(rep->rows_out));
+    json_object_set_new(o, "rows_rejected", json_integer(rep->rows_rejected));
+    json_object_set_new(o, "rows_filtered", json_integer(rep->rows_filtered));
+    json_object_set_new(t, "compile_seconds", json_real(rep->seconds_compile));
+    json_object_set_new(t, "run_seconds", json_real(rep->seconds_run));
+    json_object_set_new(t, "total_seconds", json_real(rep->seconds_total));
+    double mbps = rep->seconds_run > 0 ? (double)rep->bytes_in / 1e6 / rep->seconds_run : 0;
+    json_object_set_new(t, "mb_per_s", json_real(mbps));
+    json_object_set_new(o, "timings", t);
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+/* ---- run_plan --------------------------------------------------------------------------------- */
+
+typedef struct run_ctx {
+    csv_reader *rd;
+    eng_program *g;
+    pipeline pl;
+    writer wr;
+    char *csv_path, *rej_path, *json_path;
+    bool out_open, rej_open;
+} run_ctx;
+
+static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, mf_err *e)
+{
+    const char *name = p->output && *p->output ? p->output : "output";
+    if (strchr(name, '/') || name[0] == '.')
+        return mf_fail(e, MF_EDATA, NULL, 0, 0, "output name \"%s\" cannot be a file name", name);
+    c->csv_path = path_join(out_dir, name, ".csv");
+    c->rej_path = path_join(out_dir, "rejects", ".csv");
+    c->json_path = path_join(out_dir, "run", ".json");
+    if (!strcmp(name, "rejects") || !strcmp(name, "run"))
+        return mf_fail(e, MF_EDATA, NULL, 0, 0, "output name \"%s\" is reserved", name);
+    if (mf_afile_open(&c->wr.out, c->csv_path, e) < 0)
+        return -1;
+    c->out_open = true;
+    if (mf_afile_open(&c->wr.rej, c->rej_path, e) < 0)
+        return -1;
+    c->rej_open = true;
+    mf_buf h = {0};
+    eng_format_header(c->g, &h);
+    int rc = mf_afile_write(&c->wr.out, h.data, h.len, e);
+    mf_buf_free(&h);
+    return rc < 0 ? -1 : mf_afile_puts(&c->wr.rej, "line,column,reason,record\n", e);
+}
+
+static void pipeline_init(pipeline *pl, run_ctx *c, int nworkers, bool hash, const char *data_path)
+{
+    memset(pl, 0, sizeof *pl);
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->cv, NULL);
+    pl->nslots = nworkers * 2 + 2;
+    pl->slots = mf_xcalloc((size_t)pl->nslots, sizeof *pl->slots);
+    for (int i = 0; i < pl->nslots; i++) {
+        csv_block_init(&pl->slots[i].blk);
+        eng_result_init(&pl->slots[i].res);
+    }
+    pl->rd = c->rd;
+    pl->g = c->g;
+    pl->hash_fd = -1;
+    if (hash && (pl->hash_fd = open(data_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+        pl->sha = mf_sha256_new();
+        pl->hash_buf = mf_xmalloc(HASH_CHUNK);
+    }
+}
+
+static void pipeline_free(pipeline *pl, char hex[65])
+{
+    if (pl->sha) {
+        char tmp[65];
+        mf_sha256_final_hex(pl->sha, hex ? hex : tmp);
+    }
+    if (pl->hash_fd >= 0)
+        close(pl->hash_fd);
+    free(pl->hash_buf);
+    for (int i = 0; i < pl->nslots; i++) {
+        csv_block_free(&pl->slots[i].blk);
+        eng_result_free(&pl->slots[i].res);
+    }
+    free(pl->slots);
+    pthread_mutex_destroy(&pl->mu);
+    pthread_cond_destroy(&pl->cv);
+}
+
+static int workers_for(const run_options *opt)
+{
+    long cores = opt && opt->threads > 0 ? opt->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    /* the reader takes one core; the writer (this thread) mostly waits on the others */
+    long n = cores - 1;
+    return n < 1 ? 1 : n > RUN_MAX_WORKERS ? RUN_MAX_WORKERS : (int)n;
+}
+
+static int finish(run_ctx *c, const run_options *opt, const char *data_path, run_report *rep, mf_err *e)
+{
+    writer *wr = &c->wr;
+    rep->rows_in = wr->rows_in;
+    rep->rows_out = wr->rows_out;
+    rep->rows_rejected = wr->rows_rejected;
+    rep->rows_filtered = wr->rows_filtered + wr->nheld;   /* the held-back last rows */
+    if (rep->rows_in != rep->rows_out + rep->rows_rejected + rep->rows_filtered)
+        return mf_fail(e, MF_EDATA, data_path, 0, 0,
+                       "internal error: %lld rows in but %lld out + %lld rejected + %lld filtered", rep->rows_in,
+                       rep->rows_out, rep->rows_rejected, rep->rows_filtered);
+    char *json = run_json(opt, data_path, c->csv_path, c->rej_path, rep);
+    mf_afile jf;
+    if (!json || mf_afile_open(&jf, c->json_path, e) < 0) {
+        free(json);
+        return json ? -1 : mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot build run.json");
+    }
+    int rc = mf_afile_puts(&jf, json, e) < 0 || mf_afile_write(&jf, "\n", 1, e) < 0 ? -1 : 0;
+    free(json);
+    if (rc < 0) {
+        mf_afile_abort(&jf);
+        return -1;
+    }
+    /* Commit the data files, then run.json; a failure undoes what was already renamed. */
+    c->out_open = false;
+    if (mf_afile_commit(&wr->out, e) < 0) {
+        mf_afile_abort(&jf);
+        return -1;
+    }
+    c->rej_open = false;
+    if (mf_afile_commit(&wr->rej, e) < 0) {
+        unlink(c->csv_path);
+        mf_afile_abort(&jf);
+        return -1;
+    }
+    if (mf_afile_commit(&jf, e) < 0) {
+        unlink(c->csv_path);
+        unlink(c->rej_path);
+        return -1;
+    }
+    return 0;
+}
+
+static void ctx_free(run_ctx *c)
+{
+    if (c->out_open)
+        mf_afile_abort(&c->wr.out);
+    if (c->rej_open)
+        mf_afile_abort(&c->wr.rej);
+    for (long i = 0; c->wr.held && i < c->wr.skip_last; i++) {
+        mf_buf_free(&c->wr.held[i].csv);
+        mf_buf_free(&c->wr.held[i].rej);
+    }
+    free(c->wr.held);
+    eng_program_free(c->g);
+    if (c->rd)
+        csv_close(c->rd);
+    free(c->csv_path);
+    free(c->rej_path);
+    free(c->json_path);
+}
+
+int run_plan(const plan *p, const char *data_path, const char *out_dir, const run_options *opt, run_report *rep,
+             mf_err *e)
+{
+    double t0 = now();
+    run_ctx c;
+    memset(&c, 0, sizeof c);
+    memset(rep, 0, sizeof *rep);
+    csv_dialect d = {.delimiter = p->source.delimiter ? p->source.delimiter : ',',
+                     .quote = p->source.quote,
+                     .encoding = p->source.encoding,
+                     .header_line = p->source.header_line > 0 ? p->source.header_line : 1};
+    const char *const *names;
+    int rc = -1;
+    if (plan_has_open_questions(p)) {
+        mf_fail(e, MF_EQUESTION, NULL, 0, 0, "the plan has open questions: it cannot run");
+        return -1;
+    }
+    if (!(c.rd = csv_open(data_path, &d, e)))
+        goto out;
+    int nh = csv_header(c.rd, &names);
+    if (!(c.g = eng_compile(p, names, nh, data_path, e)))
+        goto out;
+    rep->seconds_compile = now() - t0;
+    if (make_dirs(out_dir, e) < 0 || open_outputs(&c, p, out_dir, e) < 0)
+        goto out;
+    c.wr.e = e;
+    c.wr.skip_last = p->source.skip_last > 0 ? p->source.skip_last : 0;
+    if (c.wr.skip_last)
+        c.wr.held = mf_xcalloc((size_t)c.wr.skip_last, sizeof *c.wr.held);
+    double t1 = now();
+    int nworkers = workers_for(opt);
+    pipeline_init(&c.pl, &c, nworkers, !(opt && opt->skip_input_sha256), data_path);
+    rc = pipeline_run(&c.pl, &c.wr, nworkers);
+    rep->bytes_in = csv_file_size(c.rd);
+    pipeline_free(&c.pl, rc == 0 ? rep->input_sha256 : NULL);
+    if (rc < 0)
+        goto out;
+    rep->seconds_run = now() - t1;
+    rep->seconds_total = now() - t0;
+    rc = finish(&c, opt, data_path, rep, e);
+out:
+    ctx_free(&c);
+    return rc;
+}
