@@ -245,6 +245,8 @@ static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
         uint32_t cp;
         i += (size_t)mf_utf8_decode(s + i, n - i, &cp);
         utf8proc_int32_t m = upper ? utf8proc_toupper((utf8proc_int32_t)cp) : utf8proc_tolower((utf8proc_int32_t)cp);
+        if (cp == 0xDF)   /* ß has no simple uppercase in UnicodeData; utf8proc answers U+1E9E */
+            m = 0xDF;
         if (len + 4 > cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
             char *big = scratch_alloc(&w->scratch, cap * 2 + 8);
             memcpy(big, out, len);

@@ -75,10 +75,12 @@ static inline char *reserve(mf_buf *b, size_t n)
     return b->data + b->len;
 }
 
+static const bool needs_quote[256] = {[','] = true, ['"'] = true, ['\n'] = true, ['\r'] = true};
+
 void eng_csv_field(mf_buf *out, const char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && s[i] != ',' && s[i] != '"' && s[i] != '\n' && s[i] != '\r')
+    while (i < n && !needs_quote[(unsigned char)s[i]])
         i++;
     if (i == n) {
         char *p = reserve(out, n);
@@ -107,6 +109,21 @@ static void add_raw(mf_buf *out, const char *s, size_t n)
     out->data[out->len] = '\0';
 }
 
+/* Dates repeat a lot within a file: remember the last one formatted (per thread). */
+static _Thread_local int32_t last_days = INT32_MIN;
+static _Thread_local char last_text[16];
+static _Thread_local int last_len;
+
+static int format_date(int32_t days, char *p)
+{
+    if (days != last_days) {
+        last_len = mf_date_format(days, last_text);
+        last_days = days;
+    }
+    memcpy(p, last_text, 16);
+    return last_len;
+}
+
 static void format_value(mf_buf *out, const eng_val *v)
 {
     char *p;
@@ -123,7 +140,7 @@ static void format_value(mf_buf *out, const eng_val *v)
         return;
     case EV_DATE:
         p = reserve(out, 16);
-        out->len += (size_t)mf_date_format(v->u.days, p);
+        out->len += (size_t)format_date(v->u.days, p);
         return;
     case EV_BOOL: add_raw(out, v->u.b ? "true" : "false", v->u.b ? 4 : 5); return;
     }

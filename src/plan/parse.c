@@ -886,7 +886,7 @@ static int want_one_char(parser *ps, const char **out, const char *what)
 static int want_ascii_char(parser *ps, char *out, const char *what, const char *allowed)
 {
     tok at = ps->t;
-    const char *s;
+    const char *s = NULL;
     if (want_string(ps, &s, what))
         return -1;
     if (strlen(s) != 1 || (allowed && !strchr(allowed, s[0])))
@@ -924,7 +924,7 @@ static int p_map(parser *ps, plan_step *st)
                 return -1;
             return want_punct(ps, ')');
         }
-        const char *from;
+        const char *from = NULL;
         if (want_string(ps, &from, "a \"key\" -> value pair, \"otherwise\" or \")\"") || want_punct(ps, P_ARROW))
             return -1;
         plan_expr *to = p_literal(ps);
@@ -942,7 +942,7 @@ static int p_bool_map(parser *ps, plan_step *st)
     while (!accept_punct(ps, ')')) {
         if (st->map.n > 0 && want_punct(ps, ','))
             return -1;
-        const char *from;
+        const char *from = NULL;
         if (want_string(ps, &from, "a \"spelling\" = true/false pair or \")\"") || want_punct(ps, '='))
             return -1;
         plan_expr *to = p_literal(ps);
@@ -1056,6 +1056,8 @@ static plan_expr *p_step(parser *ps, plan_expr *kid)
     next(ps);
     plan_expr *e = new_expr(ps, PE_STEP, &at);
     e->kid[0] = kid;
+    e->line = kid->line;   /* an expression's position is where its text starts */
+    e->col = kid->col;
     plan_step *st = &e->step;
     int rc = 0;
     if (!strcmp(w, "trimmed")) {
@@ -1147,7 +1149,7 @@ static int p_type(parser *ps, plan_type *ty)
     if (accept_word(ps, "text")) {
         ty->base = PT_TEXT;
         if (accept_punct(ps, '(')) {
-            long n;
+            long n = 0;
             tok nt = ps->t;
             if (want_int(ps, &n, "a length") || want_punct(ps, ')'))
                 return -1;
@@ -1160,7 +1162,7 @@ static int p_type(parser *ps, plan_type *ty)
     if (accept_word(ps, "decimal")) {
         ty->base = PT_DECIMAL;
         if (accept_punct(ps, '(')) {
-            long p, s;
+            long p = 0, s = 0;
             tok pt = ps->t;
             if (want_int(ps, &p, "a precision") || want_punct(ps, ',') || want_int(ps, &s, "a scale") ||
                 want_punct(ps, ')'))
@@ -1188,7 +1190,7 @@ static int p_type(parser *ps, plan_type *ty)
 static int p_column(parser *ps)
 {
     tok at = ps->t;
-    const char *name;
+    const char *name = NULL;
     plan_type ty;
     if (want_name(ps, &name, "a column name") || p_type(ps, &ty))
         return -1;
@@ -1213,7 +1215,7 @@ static int p_skip(parser *ps)
 {
     if (accept_word(ps, "the")) {
         tok at = ps->t;
-        long n;
+        long n = 0;
         if (want_word(ps, "last") || want_int(ps, &n, "a number of rows") || want_word(ps, "rows"))
             return -1;
         if (ps->p->source.skip_last)
@@ -1251,7 +1253,7 @@ static int p_reject(parser *ps)
 static int p_lookup(parser *ps)
 {
     tok at = ps->t;
-    const char *name;
+    const char *name = NULL;
     if (want_name(ps, &name, "a lookup name"))
         return -1;
     for (int i = 0; i < ps->p->nlookups; i++)
@@ -1281,7 +1283,7 @@ static int p_lookup(parser *ps)
     l->value_col = value;
     l->prov = ps->prov;
     while (ps->t.kind == T_STRING) {
-        const char *k = ps->t.text, *v;
+        const char *k = ps->t.text, *v = NULL;
         next(ps);
         if (want_punct(ps, P_ARROW) || want_string(ps, &v, "a \"value\""))
             return -1;
@@ -1293,7 +1295,7 @@ static int p_lookup(parser *ps)
 
 static int p_question(parser *ps)
 {
-    const char *col = NULL, *text;
+    const char *col = NULL, *text = NULL;
     long row = 0;
     if (accept_word(ps, "about") && want_name(ps, &col, "a column name"))
         return -1;
@@ -1314,7 +1316,7 @@ static int p_question(parser *ps)
 static int p_header(parser *ps)
 {
     plan *p = ps->p;
-    const char *client, *s;
+    const char *client = NULL, *s = NULL;
     if (want_word(ps, "plan") || want_name(ps, &client, "the client name"))
         return -1;
     p->client = client;
@@ -1363,7 +1365,7 @@ static int p_header(parser *ps)
         want_int(ps, &p->source.header_line, "a line number") || end_statement(ps, "the end of the line"))
         return -1;
     next(ps);
-    const char *out;
+    const char *out = NULL;
     if (want_word(ps, "output") || want_name(ps, &out, "the output name") || end_statement(ps, "the end of the line"))
         return -1;
     p->output = out;

@@ -697,11 +697,16 @@ static void rec_examples(reading *r)
                   (is_w(r, i, "such") && is_w(r, i + 1, "as"));
         if (!eg)
             continue;
-        int e = clause_end(r, i);
         int j = i;
+        if (is_w(r, i, "e")) {           /* "e.g." is four tokens: e . g . */
+            j = i + 3;
+            if (is_op(r, j, "."))
+                j++;
+        }
+        int e = clause_end(r, j);
         /* examples are values: stop at the next word that is a real instruction */
-        while (j < e && (r->t[j].k != TK_WORD || j <= i + 2 || is_filler(r->t[j].w) ||
-                         r->t[j].w[0] == 'j' || isupper((unsigned char)r->t[j].orig[0])))
+        while (j < e && (r->t[j].k != TK_WORD || j <= i + 1 || is_filler(r->t[j].w) ||
+                         isupper((unsigned char)r->t[j].orig[0])))
             j++;
         use(r, i, j);
     }
@@ -984,8 +989,10 @@ static void rec_days(reading *r)
     int btw = find_w(r, 0, "between");
     const char *a = NULL, *b = NULL;
     int from = -1, to = -1;
+    if (btw < 0 && (btw = find_w(r, d, "from")) >= 0 && find_w(r, btw, "to") < 0)
+        btw = -1;
     if (btw >= 0) {
-        int an = find_w(r, btw, "and");
+        int an = find_w(r, btw, is_w(r, btw, "from") ? "to" : "and");
         if (an < 0)
             return;
         int e = clause_end(r, an);
@@ -1174,27 +1181,31 @@ static void rec_map(reading *r)
 {
     const char *from[64], *to[64];
     bool tonum[64];
+    int at[64];
     int n = 0, first = -1, last = -1;
     for (int k = 0; k + 2 < r->n && n < 64; k++) {
         if (!value_at(r, k, NULL) || !map_arrow(r, k + 1) || !value_at(r, k + 2, NULL))
             continue;
-        if (is_k(r, k, TK_WORD) && is_filler(r->t[k].w) && !is_w(r, k + 1, "means"))
+        if (map_arrow(r, k + 3) && !is_w(r, k + 3, "to"))   /* "Map: 1=Active": the pair starts later */
+            continue;
+        if (is_k(r, k, TK_WORD) && is_filler(r->t[k].w) && !isupper((unsigned char)r->t[k].orig[0]) &&
+            !is_w(r, k + 1, "means"))
             continue;
         bool num;
         from[n] = value_at(r, k, NULL);
         to[n] = value_at(r, k + 2, &num);
         tonum[n] = num;
+        at[n] = k;
         n++;
         if (first < 0)
             first = k;
         last = k + 3;
-        use(r, k, k + 3);
         k += 2;
     }
-    if (n < 2 && !(n == 1 && find_w(r, 0, "map") >= 0))
+    if (n < 2 && !(n == 1 && find_w(r, 0, "map") >= 0 && !is_w(r, at[0] + 1, "to")))
         return;
-    if (n == 1 && first >= 0 && false)
-        return;
+    for (int q = 0; q < n; q++)
+        use(r, at[q], at[q] + 3);
     r->has_map = true;
     r->map.n = n;
     r->map.from = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)n);
@@ -1235,11 +1246,14 @@ static void rec_map(reading *r)
             o = find_w(r, 0, "anything");
     }
     if (o >= 0) {
-        int v = skip_fill(r, o + 1);
+        int v = o + 1;
+        if (!is_w(r, v, "keep"))
+            v = skip_fill(r, v);
         while (is_w(r, v, "other") || is_w(r, v, "values") || is_w(r, v, "codes") || is_w(r, v, "else") ||
                is_op(r, v, ",") || is_op(r, v, "->") || is_w(r, v, "map") || is_w(r, v, "means"))
             v++;
-        v = skip_fill(r, v);
+        if (!is_w(r, v, "keep"))
+            v = skip_fill(r, v);
         if (is_w(r, v, "reject") || is_w(r, v, "error") || is_w(r, v, "fail"))
             r->map.otherwise = PO_REJECT;
         else if (is_w(r, v, "blank"))
@@ -1306,7 +1320,7 @@ static void rec_default(reading *r)
 {
     int bl = find_w(r, 0, "blank");
     int df = find_w(r, 0, "default");
-    if (bl < 0 && df < 0)
+    if ((bl < 0 && df < 0) || r->c->nsrc == 0)   /* a default with no source is a constant */
         return;
     /* "not blank"/"mandatory"-like phrasings are not defaults */
     if (bl > 0 && (is_w(r, bl - 1, "not") || is_w(r, bl - 1, "reject") || find_w(r, 0, "reject") >= 0))
@@ -1542,9 +1556,13 @@ static void rec_numfmt(reading *r)
                     r->t[q].used = true;
         } else if (is_w(r, k, "european") || is_w(r, k, "continental") || is_w(r, k, "german") ||
                    (is_w(r, k, "decimal") && is_w(r, k + 1, "comma"))) {
-            r->nf_any = r->nf_thousands_set = r->nf_decimal_set = true;
-            r->nf.thousands = '.';
+            bool only_decimal = is_w(r, k, "decimal");
+            r->nf_any = r->nf_decimal_set = true;
             r->nf.decimal = ',';
+            if (!only_decimal) {   /* European: 1.234,56 */
+                r->nf_thousands_set = true;
+                r->nf.thousands = '.';
+            }
             use(r, k, k + 2);
             /* the example "1.234,56" */
             for (int q = k; q < r->n && q < k + 6; q++)
@@ -1809,7 +1827,7 @@ static void rec_pad(reading *r)
         if (!left && !right && !plain)
             continue;
         int e = clause_end(r, k);
-        const char *ch = NULL;
+        const char *ch = is_w(r, k, "zeropad") || is_w(r, k, "zero") ? "0" : NULL;
         long n = -1;
         int last = k;
         for (int j = k + 1; j < e; j++) {
@@ -1831,6 +1849,7 @@ static void rec_pad(reading *r)
                     left = true;
                 if (is_w(r, j, "trailing"))
                     right = true;
+                last = j;
                 continue;
             } else {
                 break;
@@ -2218,7 +2237,7 @@ static plan_expr *read_date(reading *r, plan_expr *e, const char *col)
                     }
                 problem(r, "The sampled dates of [%s] read as %s: which is it?", col, alts);
             } else {
-                problem(r, "The target is a date but the sample of [%s] shows no date format I know; "
+                problem(r, "[%s] must be read as a date but its sample shows no date format I know; "
                            "which format is it written in?", col);
             }
             return NULL;
@@ -2503,14 +2522,15 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
             mf_buf_printf(&q, "Rule '%s' on row %d: I could not read it (not understood: \"%s\"); ", r->text, c->row,
                           mf_buf_str(&left));
         else if (left.len)
-            mf_buf_printf(&q, "Rule '%s' on row %d: %s (also not understood: \"%s\"); ", r->text, c->row,
+            mf_buf_printf(&q, "Rule '%s' on row %d: %s (Also not understood: \"%s\".) ", r->text, c->row,
                           mf_buf_str(&r->problems), mf_buf_str(&left));
         else
             mf_buf_printf(&q, "Rule '%s' on row %d: %s ", r->text, c->row, mf_buf_str(&r->problems));
+        bool lower = left.len && !r->problems.len;
         if (c->column)
-            mf_buf_printf(&q, "what should %s contain?", c->column);
+            mf_buf_printf(&q, "%s should %s contain?", lower ? "what" : "What", c->column);
         else
-            mf_buf_adds(&q, "what should this row do?");
+            mf_buf_printf(&q, "%s should this row do?", lower ? "what" : "What");
         plan_add_question(r->p, c->column ? plan_strdup(r->p, c->column) : NULL, c->row,
                           plan_strdup(r->p, mf_buf_str(&q)));
         mf_buf_free(&q);

@@ -23,6 +23,7 @@
  */
 #include "read/csv.h"
 #include "read/source.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -175,8 +176,9 @@ static void fields_grow(csv_block *b, blk_store *st)
 
 /* ---- scanning --------------------------------------------------------------------------- */
 
-/* First delimiter or '\n' at or after p.  The caller guarantees a '\n' at the end of the text
- * and PAD readable bytes after it, so the word loads stay inside the buffer. */
+/* First byte d or '\n' at or after p (d: the delimiter, or the quote inside a quoted field).
+ * The caller guarantees a '\n' at the end of the text and PAD readable bytes after it, so the
+ * word loads stay inside the buffer. */
 static inline const char *find_delim_nl(const char *p, char d)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -256,8 +258,13 @@ static int parse_record(csv_reader *r, csv_block *b, blk_store *st, size_t *ppos
             size_t ustart = st->ulen;
             const char *c;
             for (;;) {
-                c = memchr(s, q, (size_t)(end - s));
-                if (!c) {
+                c = find_delim_nl(s, q);   /* the closing quote, or a newline inside the value */
+                if (*c == '\n') {
+                    if (c < end) {
+                        extra_nl++;
+                        s = c + 1;
+                        continue;
+                    }
                     if (!at_eof)
                         goto more;
                     st->nf = nf0, st->ulen = u0;
@@ -267,7 +274,6 @@ static int parse_record(csv_reader *r, csv_block *b, blk_store *st, size_t *ppos
                                    qline),
                            REC_ERR;
                 }
-                extra_nl += count_nl(s, c);
                 if (c + 1 == end && !at_eof)
                     goto more;   /* cannot tell a closing quote from a doubled one yet */
                 if (c + 1 < end && c[1] == q) {
@@ -369,7 +375,11 @@ static int fault_at(csv_reader *r, const char *line_start, const char *at, mf_er
             break;
         }
     r->failed = true;
-    return src_fault_error(&r->src, r->path, line, (long)(at - ls) + 1, e);
+    /* UTF-8 files: the byte column, which is where the bad byte is in the file; other encodings:
+     * the character column, since decoded bytes are not the file's bytes */
+    bool utf8 = r->d.encoding == CSV_UTF8 || r->d.encoding == CSV_UTF8_BOM;
+    long col = utf8 ? (long)(at - ls) + 1 : (long)mf_utf8_count(ls, (size_t)(at - ls)) + 1;
+    return src_fault_error(&r->src, r->path, line, col, e);
 }
 
 /* Append text from the source to the block; returns bytes added, 0 at end of file, -1 on a
@@ -487,6 +497,11 @@ long csv_read_block(csv_reader *r, csv_block *b, mf_err *e)
     return read_records(r, b, CSV_BLOCK_ROWS, e);
 }
 
+long csv_read_records(csv_reader *r, csv_block *b, size_t maxrows, mf_err *e)
+{
+    return read_records(r, b, maxrows > CSV_BLOCK_ROWS ? CSV_BLOCK_ROWS : maxrows, e);
+}
+
 /* ---- opening ---------------------------------------------------------------------------- */
 
 /* Skip n physical lines (the preamble), through the carry buffer. */
@@ -586,6 +601,22 @@ csv_reader *csv_open(const char *path, const csv_dialect *d, mf_err *e)
         csv_close(r);
         return NULL;
     }
+    return r;
+}
+
+csv_reader *csv_open_at(const char *path, const csv_dialect *d, unsigned long long offset, mf_err *e)
+{
+    csv_reader *r = mf_xcalloc(1, sizeof *r);
+    r->path = mf_xstrdup(path);
+    r->d = *d;
+    r->line = 0;   /* unknown: the lines before offset were not counted */
+    r->max_record = env_size("MAPFORGE_MAX_RECORD", CSV_MAX_RECORD, 16);
+    r->chunk = env_size("MAPFORGE_CSV_CHUNK", 0, 16);
+    if (src_open_at(&r->src, path, d->encoding, offset, e) < 0) {
+        csv_close(r);
+        return NULL;
+    }
+    r->src_done = r->src.eof;
     return r;
 }
 

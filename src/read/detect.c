@@ -274,6 +274,19 @@ static int find_header(const rec_info *recs, int n, int m, const char *t, size_t
     return -1;
 }
 
+/* Does a field anywhere in the sample start with a quote (after spaces)? */
+static bool any_field_quoted(const char *t, size_t n, char d)
+{
+    for (const char *p = t; (p = memchr(p, '"', (size_t)(t + n - p))) != NULL; p++) {
+        const char *b = p;
+        while (b > t && b[-1] == ' ')
+            b--;
+        if (b == t || b[-1] == d || b[-1] == '\n')
+            return true;
+    }
+    return false;
+}
+
 /* ---- the whole guess -------------------------------------------------------------------- */
 
 int csv_detect(const char *path, csv_dialect *out, mf_err *e)
@@ -297,9 +310,13 @@ int csv_detect(const char *path, csv_dialect *out, mf_err *e)
             best_d = candidates[c], best_m = m, best_freq = freq;
     }
     int n = split_sample(t, len, whole, best_d, recs);
-    bool quoted = false;
+    /* Quoting is off only when the whole file was seen and no field starts with a quote:
+     * quotes may first appear far into a big file, and a quote character that does not open
+     * a field is read literally anyway. */
+    bool quoted = !whole;
     for (int i = 0; i < n; i++)
         quoted |= recs[i].quoted;
+    quoted = quoted || any_field_quoted(t, len, best_d);
     int h = -1;
     if (best_m >= 2) {
         h = find_header(recs, n, best_m, t, len, best_d, '"');
@@ -309,7 +326,11 @@ int csv_detect(const char *path, csv_dialect *out, mf_err *e)
                 h = i, best_m = 1;
     }
     int rc = 0;
-    if (h < 0) {
+    if (n == 0 && len > 0 && !whole) {
+        rc = mf_fail(e, MF_EDATA, path, 1, 0,
+                     "no line end in the first %zu bytes: not a CSV file, or a first line that is far too long",
+                     len);
+    } else if (h < 0) {
         rc = mf_fail(e, MF_EDATA, path, 0, 0, "no header row found: the file is empty or has only blank lines");
     } else {
         out->delimiter = best_d;

@@ -49,6 +49,57 @@ int src_open(csv_source *s, const char *path, csv_encoding enc, mf_err *e)
     return 0;
 }
 
+static long read_some(csv_source *s, void *dst, size_t n);
+
+/* Is there a line end at raw[i] (i aligned to the code unit)?  Returns its length or 0. */
+static size_t newline_at(csv_encoding enc, const unsigned char *b, size_t i, size_t n)
+{
+    if (enc == CSV_UTF16LE)
+        return (i + 1 < n && b[i] == '\n' && b[i + 1] == 0) ? 2 : 0;
+    if (enc == CSV_UTF16BE)
+        return (i + 1 < n && b[i] == 0 && b[i + 1] == '\n') ? 2 : 0;
+    return b[i] == '\n';
+}
+
+int src_open_at(csv_source *s, const char *path, csv_encoding enc, unsigned long long offset, mf_err *e)
+{
+    if (src_open(s, path, enc, e) < 0)
+        return -1;
+    if (offset == 0)
+        return 0;
+    bool utf16 = enc == CSV_UTF16LE || enc == CSV_UTF16BE;
+    if (utf16)
+        offset &= ~1ull;
+    if (lseek(s->fd, (off_t)offset, SEEK_SET) < 0)
+        return mf_fail(e, MF_EIO, path, 0, 0, "cannot seek in the data file: %s", strerror(errno));
+    s->consumed = offset;
+    s->started = true;   /* no byte-order mark in the middle of a file */
+    unsigned char buf[65536];
+    unsigned long long at = offset;
+    for (;;) {
+        long k = read_some(s, buf, sizeof buf);
+        if (k <= 0) {   /* no line start after offset: nothing to read */
+            s->eof = true;
+            return k < 0 ? mf_fail(e, MF_EIO, path, 0, 0, "cannot read the data file") : 0;
+        }
+        size_t n = (size_t)k;
+        for (size_t i = 0; i < n; i += utf16 ? 2 : 1) {
+            size_t len = newline_at(enc, buf, i, n);
+            if (len) {
+                unsigned long long pos = at + i + len;
+                if (lseek(s->fd, (off_t)pos, SEEK_SET) < 0)
+                    return mf_fail(e, MF_EIO, path, 0, 0, "cannot seek in the data file: %s", strerror(errno));
+                s->consumed = pos;
+                s->file_eof = false;
+                return 0;
+            }
+        }
+        at += n & (utf16 ? ~(size_t)1 : ~(size_t)0);
+        if (utf16 && (n & 1) && lseek(s->fd, (off_t)at, SEEK_SET) < 0)
+            return mf_fail(e, MF_EIO, path, 0, 0, "cannot seek in the data file: %s", strerror(errno));
+    }
+}
+
 void src_close(csv_source *s)
 {
     if (s->fd >= 0)
@@ -344,9 +395,9 @@ int src_fault_error(const csv_source *s, const char *path, long line, long col, 
                        s->fault_byte, col);
     case SRC_NUL:
         return mf_fail(e, MF_EFORMAT, path, line, col,
-                       "NUL byte in a text file read as %s; a CSV text file was expected "
+                       "NUL byte at column %ld of a text file read as %s; a CSV text file was expected "
                        "(a binary file, or UTF-16 without a byte-order mark?)",
-                       csv_encoding_name(s->enc));
+                       col, csv_encoding_name(s->enc));
     case SRC_BAD_UTF16:
         return mf_fail(e, MF_EFORMAT, path, line, col,
                        "invalid %s (code unit 0x%04X: unpaired surrogate or odd byte count)",

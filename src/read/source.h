@@ -44,6 +44,18 @@ int src_open(csv_source *s, const char *path, csv_encoding enc, mf_err *e);
 size_t src_fill(csv_source *s, char *dst, size_t cap);
 void src_close(csv_source *s);
 
+/* Open path positioned at the first line start at or after byte offset (the byte after the
+ * next newline; offset 0 is the file's start).  Used to sample records spread across a file.
+ * When no newline follows, the source is at its end. */
+int src_open_at(csv_source *s, const char *path, csv_encoding enc, unsigned long long offset, mf_err *e);
+
+/* Reader entry points for read/ itself (profile.c), beyond csv.h. */
+/* A reader positioned at the first line start after offset, with no header row read: records
+ * have d->ncols expected fields, and their line numbers are unknown (0). */
+csv_reader *csv_open_at(const char *path, const csv_dialect *d, unsigned long long offset, mf_err *e);
+/* csv_read_block limited to maxrows records. */
+long csv_read_records(csv_reader *r, csv_block *b, size_t maxrows, mf_err *e);
+
 /* Offset of the first byte of s[0..n) that is not valid UTF-8 or is NUL; n when none. */
 size_t src_utf8_check(const unsigned char *s, size_t n);
 

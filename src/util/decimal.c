@@ -341,10 +341,18 @@ int mf_dec_format(mf_dec a, char *out)
     int n = 0, len = 0;
     u128 m = a.v < 0 ? (u128)(-a.v) : (u128)a.v;
     /* digits, least significant first; at least scale + 1 of them */
-    do {
-        tmp[n++] = (char)('0' + (int)(m % 10));
-        m /= 10;
-    } while (m || n <= a.scale);
+    if (m <= UINT64_MAX) {   /* the usual case: 64-bit division is many times cheaper */
+        uint64_t s = (uint64_t)m;
+        do {
+            tmp[n++] = (char)('0' + (int)(s % 10));
+            s /= 10;
+        } while (s || n <= a.scale);
+    } else {
+        do {
+            tmp[n++] = (char)('0' + (int)(m % 10));
+            m /= 10;
+        } while (m || n <= a.scale);
+    }
     if (a.v < 0)
         out[len++] = '-';
     while (n > 0) {

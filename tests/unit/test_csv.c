@@ -174,6 +174,30 @@ static void test_raw_and_crlf(void)
     csv_close(r);
 }
 
+static void test_header_and_raw_multiline(void)
+{
+    const char *p = write_str("hdr.csv", " id , \"full name\" ,amount\n7,\"a\nb\",1\r\n\r");
+    csv_dialect d = comma();
+    mf_err e = {0};
+    csv_reader *r = csv_open(p, &d, &e);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    const char *const *names;
+    CHECK_INT(csv_header(r, &names), 3);
+    CHECK_STR(names[0], "id");
+    CHECK_STR(names[1], "\"full name\"");   /* a quote after a space is text, kept as written */
+    CHECK_STR(names[2], "amount");
+    csv_block b;
+    csv_block_init(&b);
+    CHECK_INT(csv_read_block(r, &b, &e), 1);
+    CHECK(b.raw_len[0] == 9 && memcmp(b.raw[0], "7,\"a\nb\",1", 9) == 0);
+    CHECK_INT(b.nfields[0], 3);
+    CHECK_INT(csv_read_block(r, &b, &e), 0);   /* the lone CR at the end is a blank line */
+    csv_block_free(&b);
+    csv_close(r);
+}
+
 static void test_ragged(void)
 {
     const char *p = write_str("ragged.csv", "a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n");
@@ -351,6 +375,33 @@ static void test_errors(void)
     expect_error(p, &d, MF_EFORMAT, 3, -1, "unterminated");
     p = write_str("unterm2.csv", "a,b\n1,\"x\"\"\n");
     expect_error(p, &d, MF_EFORMAT, 2, -1, "unterminated");
+
+    /* the same errors when every read is tiny: positions must not depend on read boundaries */
+    setenv("MAPFORGE_CSV_CHUNK", "16", 1);
+    expect_error(write_str("bad8b.csv", "a,b\n1,2\n3,\"x\ny\"\n4,abcdefghijklmnopqrstuvwxyz\xC3\x28\n"), &d,
+                 MF_EFORMAT, 5, 29, "read as UTF-8");
+    expect_error(write_str("unterm3.csv", "a,b\n1,2\n\n3,\"open and a long enough value\nstill\n4,5\n"), &d,
+                 MF_EFORMAT, 4, -1, "unterminated");
+    unsetenv("MAPFORGE_CSV_CHUNK");
+
+    /* NUL in a one-byte encoding; a UTF-16 file cut in the middle of a code unit (columns count
+     * characters when the file is not UTF-8) */
+    csv_dialect cp = d;
+    cp.encoding = CSV_CP1252;
+    expect_error(write_file("nul1252.csv", "a,b\n\xE9,\0\n", 8), &cp, MF_EFORMAT, 2, 3, "NUL");
+    csv_dialect le = d;
+    le.encoding = CSV_UTF16LE;
+    expect_error(write_file("odd16.csv", "\xFF\xFE" "a\0,\0b\0\n\0" "1\0,\0" "2", 15), &le, MF_EFORMAT, 2, 3,
+                 "UTF-16");
+
+    /* a line with no end in the first MiB is not taken for a header */
+    char *noline = malloc(3u << 20);
+    memset(noline, 'z', 3u << 20);
+    p = write_file("noline.csv", noline, 3u << 20);
+    free(noline);
+    e = (mf_err){0};
+    CHECK(csv_detect(p, &dd, &e) == -1);
+    CHECK(strstr(e.msg, "line end") != NULL);
 
     e = (mf_err){0};
     CHECK(csv_detect(write_str("empty.csv", ""), &dd, &e) == -1);
@@ -565,6 +616,7 @@ int main(void)
     test_names();
     test_quotes_and_lines();
     test_raw_and_crlf();
+    test_header_and_raw_multiline();
     test_ragged();
     test_detect_delimiters();
     test_preamble();

@@ -32,8 +32,8 @@ static void setup(void)
 {
     mf_arena_init(&A);
     memset(&PR, 0, sizeof PR);
-    PR.ncols = 16;
-    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 16);
+    PR.ncols = 19;
+    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 19);
     add_col(0, "Acct No", PK_INTEGER, NULL, (const char *[]){"123", "4567", NULL});
     add_col(1, "Posting Dt", PK_DATE, "MM/DD/YYYY", (const char *[]){"01/15/2025", "12/31/2024", NULL});
     add_col(2, "EU Dt", PK_DATE, "DD/MM/YYYY", (const char *[]){"13/02/2025", "01/03/2025", NULL});
@@ -57,6 +57,9 @@ static void setup(void)
     PR.col[15].thousands = '.';
     PR.col[15].decimal = ',';
     PR.col[15].max_scale = 2;
+    add_col(16, "Short Dt", PK_DATE, "M/D/YY", (const char *[]){"1/5/25", "12/31/99", NULL});
+    add_col(17, "Mon Dt", PK_DATE, "D-Mon-YYYY", (const char *[]){"5-Mar-2025", "17-jan-2024", NULL});
+    add_col(18, "Dot Dt", PK_DATE, NULL, (const char *[]){"05.03.2025", "", NULL});
 
     memset(&M, 0, sizeof M);
     mf_arena_init(&M.arena);
@@ -130,7 +133,7 @@ static const rcase CASES[] = {
     {"Strip whitespace", "text", "Acct No", "[Acct No] trimmed"},
     {"Upper case", "text", "Acct No", "[Acct No] upper cased"},
     {"Convert to CAPS", "text", "Acct No", "[Acct No] upper cased"},
-    {"trim and uppercase", "text", "Acct No", "[Acct No] trimmed upper cased"},
+    {"trim and uppercase", "text", "Acct No", "[Acct No] trimmed, upper cased"},
     {"lowercase", "text", "Acct No", "[Acct No] lower cased"},
     /* padding */
     {"Left-pad with zeros to 10 characters", "text", "Acct No", "[Acct No] padded left with \"0\" to 10"},
@@ -170,6 +173,9 @@ static const rcase CASES[] = {
     {"date format mm/dd/yyyy", "date", "Posting Dt", "[Posting Dt] read as MM/DD/YYYY"},
     {"", "date", "Posting Dt", "[Posting Dt] read as MM/DD/YYYY"},
     {"dd/mm/yyyy", "date", "EU Dt", "[EU Dt] read as DD/MM/YYYY"},
+    {"M/D/YY (2-digit year)", "date", "Short Dt", "[Short Dt] read as M/D/YY (pivot 1950)"},
+    {"D-Mon-YYYY e.g. 5-Mar-2025", "date", "Mon Dt", "[Mon Dt] read as D-Mon-YYYY"},
+    {"Date format DD.MM.YYYY", "date", "Dot Dt", "[Dot Dt] read as DD.MM.YYYY"},
     {"ISO timestamp, take the date part", "date", "Trade Date", "[Trade Date] read as ISO date"},
     {"Excel serial date", "date", "Acct No", "[Acct No] read as Excel serial date"},
     /* numbers */
@@ -178,27 +184,29 @@ static const rcase CASES[] = {
     {"", "dec", "Amt", "[Amt] read as number (thousands \",\", negative in parentheses)"},
     {"European format 1.234,56", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
     {"multiply by 1000", "dec", "Amt",
-     "[Amt] read as number (thousands \",\", negative in parentheses) multiplied by 1000"},
+     "[Amt] read as number (thousands \",\", negative in parentheses), multiplied by 1000"},
     {"divide by 100", "dec", "Amt",
-     "[Amt] read as number (thousands \",\", negative in parentheses) divided by 100 rounded to 2 decimals"},
-    {"convert cents to dollars", "dec", "Qty", "[Qty] read as number divided by 100 rounded to 2 decimals"},
-    {"x 100", "dec", "Qty", "[Qty] read as number multiplied by 100"},
-    {"/1000", "dec", "Qty", "[Qty] read as number divided by 1000 rounded to 2 decimals"},
-    {"round half up to 2 dp", "dec", "Px", "[Px] read as number rounded to 2 decimals"},
+     "[Amt] read as number (thousands \",\", negative in parentheses), divided by 100, rounded to 2 decimals"},
+    {"convert cents to dollars", "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"x 100", "dec", "Qty", "[Qty] read as number, multiplied by 100"},
+    {"/1000", "dec", "Qty", "[Qty] read as number, divided by 1000, rounded to 2 decimals"},
+    {"round half up to 2 dp", "dec", "Px", "[Px] read as number, rounded to 2 decimals"},
     {"QTY * PX", "dec", "Qty|Px", "[Qty] read as number * [Px] read as number"},
     {"Qty times Px", "dec", "Qty|Px", "[Qty] read as number * [Px] read as number"},
     {"Net = Qty - Px", "dec", "Qty|Px", "[Qty] read as number - [Px] read as number"},
     /* sign */
     {"negate when Dr/Cr = 'C'", "dec", "Amt|Dr/Cr",
-     "[Amt] read as number (thousands \",\", negative in parentheses) negated when [Dr/Cr] is \"C\""},
+     "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     {"if Dr/Cr is C then multiply by -1", "dec", "Amt|Dr/Cr",
-     "[Amt] read as number (thousands \",\", negative in parentheses) negated when [Dr/Cr] is \"C\""},
+     "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     {"credits are negative (Dr/Cr = C)", "dec", "Amt|Dr/Cr",
-     "[Amt] read as number (thousands \",\", negative in parentheses) negated when [Dr/Cr] is \"C\""},
+     "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     {"reverse sign for credit entries", "dec", "Amt|Dr/Cr",
-     "[Amt] read as number (thousands \",\", negative in parentheses) negated when [Dr/Cr] is \"C\""},
+     "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     /* code maps */
     {"D -> DEBIT, C -> CREDIT", "text", "Dr/Cr", "[Dr/Cr] mapped (\"D\" -> \"DEBIT\", \"C\" -> \"CREDIT\", otherwise rejected)"},
+    {"A = Y, T = N", "text", "Acct No", "[Acct No] mapped (\"A\" -> \"Y\", \"T\" -> \"N\", otherwise rejected)"},
+    {"D=Debit / C=Credit, else keep", "text", "Dr/Cr", "[Dr/Cr] mapped (\"D\" -> \"Debit\", \"C\" -> \"Credit\")"},
     {"Map: 1=Active; 2=Inactive", "text", "Acct No",
      "[Acct No] mapped (\"1\" -> \"Active\", \"2\" -> \"Inactive\", otherwise rejected)"},
     {"'B' means Buy, 'S' means Sell, otherwise UNKNOWN", "text", "Acct No",
@@ -219,6 +227,11 @@ static const rcase CASES[] = {
     {"trim and apply the FX rate", "text", "Acct No", "?"},
     {"lookup on the Counterparties tab", "text", "Broker", "?"},
     {"", "date", "Acct No", "?"},
+    {"", "date", "Dot Dt", "?"},
+    {"TBD", "text", "Acct No", "?"},
+    {"pad to 10", "text", "Acct No", "?"},
+    {"everything after the last '/'", "text", "Acct No", "?"},
+    {"DD/MM/YYYY", "date", "Posting Dt", "?"},
 };
 
 /* Rows without a target: filters and trailers become statements. */
