@@ -1386,21 +1386,24 @@ static void rec_default(reading *r)
 
 /* ---- dates ---- */
 
-bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const char **bad)
+static bool is_null_token(const prof_column *pc, const char *v)
 {
+    for (int k = 0; k < pc->nnull_tokens; k++)
+        if (pc->null_tokens[k] && !strcmp(v, pc->null_tokens[k]))
+            return true;
+    return false;
+}
+
+/* How many non-blank sampled values read with pattern (of *total); *bad = the first that does not. */
+static long sample_date_fits(const prof_column *pc, const char *pattern, long *total, const char **bad)
+{
+    long ok = 0;
+    *total = 0;
     if (bad)
         *bad = NULL;
-    if (!pc)
-        return true;
     for (long i = 0; i < pc->nsample; i++) {
         const char *v = pc->sample[i];
-        if (!v || !*v)
-            continue;
-        bool tok_null = false;
-        for (int k = 0; k < pc->nnull_tokens; k++)
-            if (pc->null_tokens[k] && !strcmp(v, pc->null_tokens[k]))
-                tok_null = true;
-        if (tok_null)
+        if (!v || !*v || is_null_token(pc, v))
             continue;
         size_t b = 0, e = strlen(v);
         while (b < e && (v[b] == ' ' || v[b] == '\t'))
@@ -1408,14 +1411,42 @@ bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const ch
         while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
             e--;
         int32_t d;
-        bool ok = mf_date_parse(strcmp(pattern, "ISO") ? pattern : "ISO", v + b, e - b, 0, &d);
-        if (!ok) {
-            if (bad)
-                *bad = v;
+        (*total)++;
+        if (mf_date_parse(pattern, v + b, e - b, 0, &d))
+            ok++;
+        else if (bad && !*bad)
+            *bad = v;
+    }
+    return ok;
+}
+
+/* A stated pattern fits the sample when it reads at least 90% of the non-blank values (the rest
+ * are bad records the run will reject with a reason) and no other common pattern reads more of
+ * them (MM/DD/YYYY stated on data that is DD/MM/YYYY is a contradiction, not a typo to obey). */
+static const char *const alt_date_patterns[] = {
+    "MM/DD/YYYY", "DD/MM/YYYY", "M/D/YYYY", "D/M/YYYY", "M/D/YY",     "D/M/YY",      "DD.MM.YYYY", "YYYYMMDD",
+    "YYYY-MM-DD", "DD-MM-YYYY", "MM-DD-YYYY", "D-Mon-YYYY", "DD-Mon-YYYY", "DD-Mon-YY", "YYYY/MM/DD", "ISO"};
+
+bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const char **bad, const char **better)
+{
+    if (bad)
+        *bad = NULL;
+    if (better)
+        *better = NULL;
+    if (!pc)
+        return true;
+    long total, ok = sample_date_fits(pc, pattern, &total, bad);
+    if (total == 0)
+        return true;
+    for (size_t i = 0; i < sizeof alt_date_patterns / sizeof alt_date_patterns[0]; i++) {
+        long t2;
+        if (strcmp(alt_date_patterns[i], pattern) && sample_date_fits(pc, alt_date_patterns[i], &t2, NULL) > ok) {
+            if (better)
+                *better = alt_date_patterns[i];
             return false;
         }
     }
-    return true;
+    return ok * 10 >= total * 9;
 }
 
 const char *rules_date_pattern(plan *p, const char *s)
@@ -1506,20 +1537,12 @@ static void rec_date(reading *r)
         if (is_w(r, k, "date") || is_w(r, k, "from") || is_w(r, k, "to") || is_w(r, k, "read") ||
             is_w(r, k, "parse") || is_w(r, k, "parsed"))
             r->t[k].used = true;
-    const char *bad;
+    const char *bad, *better;
     const prof_column *pc = prof_of(r, primary(r));
-    if (r->base == B_SOURCE && !rules_sample_fits_date(pc, r->date_pat, &bad)) {
-        char alts[200] = "";
-        for (int q = 0; pc && q < pc->ndate_formats; q++) {
-            if (strlen(alts) + strlen(pc->date_formats[q]) + 3 >= sizeof alts)
-                break;
-            if (*alts)
-                strcat(alts, ", ");
-            strcat(alts, pc->date_formats[q]);
-        }
-        if (*alts)
-            problem(r, "It says %s, but the sampled value \"%s\" of [%s] does not read with it; the sample "
-                       "reads as %s. Which format is right?", r->date_pat, bad, primary(r), alts);
+    if (r->base == B_SOURCE && !rules_sample_fits_date(pc, r->date_pat, &bad, &better)) {
+        if (better)
+            problem(r, "It says %s, but the sampled value \"%s\" of [%s] does not read with it; more of the "
+                       "sample reads as %s. Which format is right?", r->date_pat, bad ? bad : "", primary(r), better);
         else
             problem(r, "It says %s, but the sampled value \"%s\" of [%s] does not read with it. Which "
                        "format is right?", r->date_pat, bad, primary(r));
@@ -2194,22 +2217,26 @@ static plan_expr *read_number(reading *r, plan_expr *e, const prof_column *pc, b
     if (want_integer && plain && (!pc || pc->max_scale == 0))
         return plan_with_step(r->p, e, PS_READ_INTEGER);
     /* check the sample reads with it: a rule that contradicts the data is a question */
+    /* check the sample reads with it: when more than 10% of the values do not, the rule
+     * contradicts the data (a few bad records are rejected by the run, with their reason) */
+    long total = 0, bad_count = 0;
+    const char *first_bad = NULL;
     for (long i = 0; pc && i < pc->nsample; i++) {
         const char *v = pc->sample[i];
-        if (!v || !*v)
+        if (!v || !*v || is_null_token(pc, v))
             continue;
-        bool tok_null = false;
-        for (int k = 0; k < pc->nnull_tokens; k++)
-            if (pc->null_tokens[k] && !strcmp(v, pc->null_tokens[k]))
-                tok_null = true;
         mf_dec d;
-        if (!tok_null && !mf_dec_parse_fmt(v, strlen(v), nf.thousands, nf.decimal, nf.paren_negative,
-                                           nf.trailing_minus, nf.currency, &d)) {
-            problem(r, "The sampled value \"%s\" of [%s] does not read as a number in the format %s.", v,
-                    pc->name ? pc->name : "?", r->nf_any ? "the rule gives" : "the sample suggests");
-            break;
+        total++;
+        if (!mf_dec_parse_fmt(v, strlen(v), nf.thousands, nf.decimal, nf.paren_negative, nf.trailing_minus,
+                              nf.currency, &d)) {
+            bad_count++;
+            if (!first_bad)
+                first_bad = v;
         }
     }
+    if (bad_count * 10 > total)
+        problem(r, "%ld of %ld sampled values of [%s] (such as \"%s\") do not read as a number in the format %s.",
+                bad_count, total, pc->name ? pc->name : "?", first_bad, r->nf_any ? "the rule gives" : "the sample suggests");
     plan_expr *x = plan_with_step(r->p, e, PS_READ_NUMBER);
     x->step.numfmt = nf;
     return x;

@@ -52,6 +52,6 @@ const char *rules_date_pattern(plan *p, const char *s);
 
 /* Does every non-blank sampled value of pc read with the date pattern (plan notation, or
  * "ISO")?  *bad receives the first value that does not.  True when there is no sample. */
-bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const char **bad);
+bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const char **bad, const char **better);
 
 #endif

@@ -26,12 +26,15 @@
 #include "util/utf8.h"
 
 #include <ctype.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define PAD 16                        /* readable bytes after the text: sentinel + word loads */
+#define PAD 80                        /* readable bytes after the text: sentinel + 64-byte loads */
 #define MIN_ROOM 64                   /* below this much free space a block stops filling */
 #define DEFAULT_CAP (1u << 20)
 #define MAX_BLOCK_CAP (16u << 20)
@@ -158,8 +161,10 @@ static void store_reserve(blk_store *st, size_t cap)
 {
     if (st->cap >= cap)
         return;
+    /* all of it initialised: window loads may look past the sentinel (the bits are unused,
+     * but memory checkers would rightly object to reading garbage) */
     st->text = mf_xrealloc(st->text, cap + PAD);
-    memset(st->text + cap, '\n', PAD);
+    memset(st->text + st->cap, '\n', cap + PAD - st->cap);
     free(st->unesc);
     st->unesc = mf_xmalloc(cap);
     st->cap = cap;
@@ -176,27 +181,112 @@ static void fields_grow(csv_block *b, blk_store *st)
 
 /* ---- scanning --------------------------------------------------------------------------- */
 
-/* First byte d or '\n' at or after p (d: the delimiter, or the quote inside a quoted field).
- * The caller guarantees a '\n' at the end of the text and PAD readable bytes after it, so the
- * word loads stay inside the buffer. */
-static inline const char *find_delim_nl(const char *p, char d)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t dm = ONES * (uint8_t)d, nm = ONES * (uint8_t)'\n';
-    for (;;) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t x = w ^ dm, y = w ^ nm;
-        uint64_t t = (((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS;
-        if (t)
-            return p + (__builtin_ctzll(t) >> 3);
-        p += 8;
-    }
+/* The scanner: a bit mask of the special bytes (delimiter, quote, '\n') of a 64-byte window,
+ * computed 16 bytes at a time with SSE2 (8 at a time with plain 64-bit words elsewhere).  Finding the
+ * next special byte is then a shift and a count of trailing zeros, and a window serves every
+ * field that lies in it.  The caller guarantees a '\n' sentinel at the end of the text and PAD
+ * readable bytes after it, so a search always stops at or before the end and loads stay inside
+ * the buffer.  A window is dropped whenever the text changes (fill, move). */
+typedef struct scan_win {
+    const char *base;   /* NULL: no window */
+    uint64_t mask;
+#if defined(__SSE2__)
+    __m128i vd, vq, vn;
 #else
-    while (*p != d && *p != '\n')
-        p++;
-    return p;
+    uint64_t wd, wq, wn;
 #endif
+} scan_win;
+
+static void scan_init(scan_win *w, char d, char q)
+{
+    w->base = NULL;
+    w->mask = 0;
+    if (!q)
+        q = '\n';   /* no quoting: look for newlines twice rather than for NUL */
+#if defined(__SSE2__)
+    w->vd = _mm_set1_epi8(d);
+    w->vq = _mm_set1_epi8(q);
+    w->vn = _mm_set1_epi8('\n');
+#else
+    w->wd = ONES * (uint8_t)d;
+    w->wq = ONES * (uint8_t)q;
+    w->wn = ONES * (uint8_t)'\n';
+#endif
+}
+
+#if defined(__SSE2__)
+#define WIN 64
+#define WIN_SHIFT(off) (off)
+#define WIN_INDEX(bits) ((size_t)__builtin_ctzll(bits))
+static inline uint64_t win_mask(const scan_win *w, const char *p)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        __m128i c = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, w->vd), _mm_cmpeq_epi8(x, w->vq)),
+                                 _mm_cmpeq_epi8(x, w->vn));
+        m |= (uint64_t)(uint32_t)_mm_movemask_epi8(c) << (16 * i);
+    }
+    return m;
+}
+#else
+#define WIN 64
+#define WIN_SHIFT(off) (off)
+#define WIN_INDEX(bits) ((size_t)__builtin_ctzll(bits))
+/* High bit of each byte that is zero, exactly (no borrow from one byte into the next). */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
+}
+static inline uint64_t win_mask(const scan_win *w, const char *p)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < 8; i++) {
+        uint64_t x;
+        memcpy(&x, p + 8 * i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        x = __builtin_bswap64(x);
+#endif
+        uint64_t z = zero_bytes(x ^ w->wd) | zero_bytes(x ^ w->wq) | zero_bytes(x ^ w->wn);
+        /* gather the eight flags (bits 7, 15, ..., 63) into one byte, byte k to bit k */
+        m |= (((z >> 7) * 0x0102040810204080ULL) >> 56) << (8 * i);
+    }
+    return m;
+}
+#endif
+
+/* The first special byte at or after p. */
+static inline const char *next_special(scan_win *w, const char *p)
+{
+    for (;;) {
+        if (w->base && p >= w->base && (size_t)(p - w->base) < WIN) {
+            uint64_t m = w->mask >> WIN_SHIFT((size_t)(p - w->base));
+            if (m)
+                return p + WIN_INDEX(m);
+            p = w->base + WIN;
+        }
+        w->base = p;
+        w->mask = win_mask(w, p);
+    }
+}
+
+/* The first delimiter or '\n' at or after p: the end of an unquoted field (a quote inside one
+ * is text). */
+static inline const char *field_end(scan_win *w, const char *p, char d)
+{
+    const char *c = next_special(w, p);
+    while (*c != d && *c != '\n')
+        c = next_special(w, c + 1);
+    return c;
+}
+
+/* The first quote or '\n' at or after p, inside a quoted field. */
+static inline const char *quote_or_nl(scan_win *w, const char *p, char q)
+{
+    const char *c = next_special(w, p);
+    while (*c != q && *c != '\n')
+        c = next_special(w, c + 1);
+    return c;
 }
 
 static long count_nl(const char *p, const char *end)
@@ -229,7 +319,8 @@ static inline void unesc_add(blk_store *st, const char *p, size_t n)
 
 /* Parse one record starting at text[*ppos].  REC_MORE: the record is cut by the end of the text
  * (and the file goes on); nothing is stored.  at_eof: the text's end is the file's end. */
-static int parse_record(csv_reader *r, csv_block *b, blk_store *st, size_t *ppos, bool at_eof, mf_err *e)
+static int parse_record(csv_reader *r, csv_block *b, blk_store *st, scan_win *w, size_t *ppos, bool at_eof,
+                        mf_err *e)
 {
     const char *text = st->text;
     const char *start = text + *ppos, *end = text + st->len, *p = start;
@@ -258,7 +349,7 @@ static int parse_record(csv_reader *r, csv_block *b, blk_store *st, size_t *ppos
             size_t ustart = st->ulen;
             const char *c;
             for (;;) {
-                c = find_delim_nl(s, q);   /* the closing quote, or a newline inside the value */
+                c = quote_or_nl(w, s, q);   /* the closing quote, or a newline inside the value */
                 if (*c == '\n') {
                     if (c < end) {
                         extra_nl++;
@@ -289,7 +380,7 @@ static int parse_record(csv_reader *r, csv_block *b, blk_store *st, size_t *ppos
              * 4180, but seen in the wild) more text, which is kept as part of the value. */
             const char *vend = NULL, *f = p;
             if (p < end && *p != d && *p != '\n' && !(*p == '\r' && (p + 1 == end || p[1] == '\n'))) {
-                f = find_delim_nl(p, d);
+                f = field_end(w, p, d);
                 if (f >= end) {
                     if (!at_eof)
                         goto more;
@@ -322,7 +413,7 @@ static int parse_record(csv_reader *r, csv_block *b, blk_store *st, size_t *ppos
                 next = f + 1;
             break;
         }
-        const char *f = find_delim_nl(p, d);
+        const char *f = field_end(w, p, d);
         if (f >= end) {
             if (!at_eof)
                 goto more;
@@ -446,10 +537,13 @@ static long read_records(csv_reader *r, csv_block *b, size_t maxrows, mf_err *e)
     st->text[st->len] = '\n';
     r->carry_len = 0;
     size_t pos = 0;
+    scan_win w;
+    scan_init(&w, r->d.delimiter, r->d.quote);
     while (b->nrows < maxrows) {
-        int rc = parse_record(r, b, st, &pos, r->src_done, e);
+        int rc = parse_record(r, b, st, &w, &pos, r->src_done, e);
         if (rc == REC_OK || rc == REC_BLANK)
             continue;
+        w.base = NULL;   /* the text is about to change */
         if (rc == REC_ERR) {
             r->failed = true;
             return -1;
@@ -471,7 +565,7 @@ static long read_records(csv_reader *r, csv_block *b, size_t maxrows, mf_err *e)
                     ncap = r->max_record + 4 * MIN_ROOM;
                 /* grow by hand: store_reserve would drop the text */
                 st->text = mf_xrealloc(st->text, ncap + PAD);
-                memset(st->text + ncap, '\n', PAD);
+                memset(st->text + st->cap, '\n', ncap + PAD - st->cap);
                 free(st->unesc);
                 st->unesc = mf_xmalloc(ncap);
                 st->cap = ncap;

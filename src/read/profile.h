@@ -15,12 +15,12 @@
 
 typedef enum prof_kind {
     PK_EMPTY = 0,   /* every sampled value blank or a null token */
-    PK_TEXT,
+    PK_TEXT,        /* also digits with leading zeros and nothing else (codes such as "00123") */
     PK_INTEGER,
     PK_DECIMAL,     /* numbers with a fraction, separators, currency or parentheses */
     PK_DATE,
     PK_TIMESTAMP,
-    PK_BOOLEAN
+    PK_BOOLEAN      /* true/false, yes/no, y/n, t/f in any case */
 } prof_kind;
 
 #define PROF_MAX_FORMATS 8
@@ -37,12 +37,14 @@ typedef struct prof_column {
     bool paren_negative, trailing_minus;
     const char *currency;        /* symbol seen, NULL if none */
     int max_scale;               /* most digits after the decimal separator */
-    /* counts over the sample */
+    /* counts over the sample: nvalues = values sampled (blanks and null tokens included);
+     * ndistinct counts distinct non-blank values (null tokens included) */
     long nvalues, nblank, nnull_token, ndistinct;   /* ndistinct capped at the sample size */
     int nnull_tokens;
     const char *null_tokens[4];  /* "NULL", "N/A", "-", ... */
     int max_chars;               /* longest value, in characters */
-    /* the sampled values, in sample order (NULL for a blank) */
+    /* the sampled values, in sample order, as read (untrimmed; NULL for a blank; a null token
+     * is kept as its text) */
     long nsample;
     const char **sample;
 } prof_column;

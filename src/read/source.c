@@ -8,6 +8,9 @@
 #include "read/source.h"
 
 #include <errno.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -74,7 +77,7 @@ int src_open_at(csv_source *s, const char *path, csv_encoding enc, unsigned long
         return mf_fail(e, MF_EIO, path, 0, 0, "cannot seek in the data file: %s", strerror(errno));
     s->consumed = offset;
     s->started = true;   /* no byte-order mark in the middle of a file */
-    unsigned char buf[65536];
+    unsigned char buf[8192];   /* lines are short: a small read finds the next line start */
     unsigned long long at = offset;
     for (;;) {
         long k = read_some(s, buf, sizeof buf);
@@ -173,7 +176,19 @@ size_t src_utf8_check(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        /* ASCII without NUL, a word at a time: a high bit, or a zero byte, stops the loop. */
+        /* ASCII without NUL, 32 bytes (SSE2) or a word at a time: a high bit, or a zero byte,
+         * stops the loop. */
+#if defined(__SSE2__)
+        const __m128i zero = _mm_setzero_si128();
+        while (i + 32 <= n) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+            __m128i z = _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero));
+            if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), z)))
+                break;
+            i += 32;
+        }
+#endif
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);

@@ -296,7 +296,6 @@ static void test_encodings(void)
     free(o.text);
 
     /* UTF-16 LE and BE with BOM, including a character outside the BMP (U+1F600) */
-    const char *utf8 = "a,b\n\"x,1\",\xC3\xA9\xF0\x9F\x98\x80\n";
     uint32_t cps[] = {'a', ',', 'b', '\n', '"', 'x', ',', '1', '"', ',', 0xE9, 0x1F600, '\n'};
     unsigned char le[64], be[64];
     size_t n = 0;
@@ -317,7 +316,6 @@ static void test_encodings(void)
             le[n] = (unsigned char)(u[j] >> 8), be[n] = (unsigned char)(u[j] & 0xFF), n++;
         }
     }
-    (void)utf8;
     p = write_file("le.csv", le, n);
     CHECK(csv_detect(p, &d, &e) == 0);
     CHECK_INT(d.encoding, CSV_UTF16LE);

@@ -173,8 +173,6 @@ static void test_spread(void)
     CHECK_INT(n->kind, PK_INTEGER);
     long max_n = 0, in_last_tenth = 0;
     for (long i = 0; i < n->nsample; i++) {
-        if (getenv("DEBUG_PROFILE"))
-            fprintf(stderr, "%s|%s|%s\n", n->sample[i], amount->sample[i], column(&p, "note")->sample[i]);
         long v = n->sample[i] ? atol(n->sample[i]) : 0;
         if (v > max_n)
             max_n = v;
