@@ -87,25 +87,39 @@ static int open_header(const char *path, const plan *p, data_header *h, mf_err *
     return 0;
 }
 
-static void print_questions(const plan *p, FILE *f)
+/* The open questions, and every column or rule that still holds a ? without one. */
+static int print_questions(const plan *p, FILE *f)
 {
-    fprintf(f, "open questions (%d):\n", p->nquestions);
+    int n = 0;
+    fprintf(f, "open questions:\n");
     for (int i = 0; i < p->nquestions; i++) {
         const plan_question *q = &p->questions[i];
-        fprintf(f, "  %d. ", i + 1);
+        fprintf(f, "  %d. ", ++n);
         if (q->column)
             fprintf(f, "%s", q->column);
         if (q->row)
             fprintf(f, "%s(mapping row %d)", q->column ? " " : "", q->row);
         fprintf(f, ": %s\n", q->text ? q->text : "");
     }
+    for (int i = 0; i < p->ncols; i++) {
+        const plan_column *c = &p->cols[i];
+        bool asked = false;
+        for (int k = 0; k < p->nquestions && !asked; k++)
+            asked = p->questions[k].column && !strcmp(p->questions[k].column, c->name);
+        if (!asked && plan_expr_has_hole(c->expr))
+            fprintf(f, "  %d. %s: its expression still contains ?; what should %s contain?\n", ++n, c->name, c->name);
+    }
+    for (int i = 0; i < p->nrules; i++)
+        if (plan_expr_has_hole(p->rules[i].cond))
+            fprintf(f, "  %d. %s rule %d: its condition still contains ?\n", ++n,
+                    p->rules[i].kind == PR_SKIP ? "skip" : "reject", i + 1);
+    return n;
 }
 
 /* A plan that still has holes or questions cannot run unattended. */
 static int refuse_open_questions(const plan *p, const char *plan_path, mf_err *e)
 {
-    print_questions(p, stdout);
-    int n = p->nquestions ? p->nquestions : 1;
+    int n = print_questions(p, stdout);
     mf_fail(e, MF_EQUESTION, NULL, 0, 0,
             "the plan has %d open question%s; nothing ran. Answer %s in %s (replace each ? with an expression) "
             "and run it with: mapforge run --plan %s --data ... --out ...",

@@ -377,6 +377,14 @@ static void find_hole(const plan_expr *e, void *ctx)
         *(bool *)ctx = true;
 }
 
+bool plan_expr_has_hole(const plan_expr *e)
+{
+    bool hole = false;
+    if (e)
+        walk(e, find_hole, &hole);
+    return hole;
+}
+
 bool plan_has_open_questions(const plan *p)
 {
     if (p->nquestions > 0)

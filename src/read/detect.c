@@ -245,8 +245,10 @@ static bool looks_like_header(const char *p, const char *end, char d, char q)
     return numeric * 2 <= cells;
 }
 
-/* Do most of the FOLLOW non-blank records after i have m fields? */
-static bool followers_keep(const rec_info *recs, int n, int i, int m)
+/* Do at least half of the FOLLOW non-blank records after i have m fields?  (Half, not most:
+ * a short file with a few ragged rows still has its header on line 1.)  With no records after
+ * i, only when lonely_ok. */
+static bool followers_keep(const rec_info *recs, int n, int i, int m, bool lonely_ok)
 {
     int seen = 0, same = 0;
     for (int j = i + 1; j < n && seen < FOLLOW; j++) {
@@ -255,19 +257,21 @@ static bool followers_keep(const rec_info *recs, int n, int i, int m)
         seen++;
         same += recs[j].nfields == m;
     }
-    return seen == 0 || same * 10 >= seen * 6;
+    return seen == 0 ? lonely_ok : same * 2 >= seen;
 }
 
 static int find_header(const rec_info *recs, int n, int m, const char *t, size_t len, char d, char q)
 {
-    for (int pass = 0; pass < 3; pass++)
+    /* pass 0: looks like a header and records follow it; 1: looks like a header; 2: records
+     * follow it; 3: any line with the modal count */
+    for (int pass = 0; pass < 4; pass++)
         for (int i = 0; i < n; i++) {
             if (recs[i].nfields != m)
                 continue;
-            if (pass < 2 && !followers_keep(recs, n, i, m))
+            if ((pass == 0 || pass == 2) && !followers_keep(recs, n, i, m, pass == 2))
                 continue;
             const char *end = i + 1 < n ? recs[i + 1].start : t + len;
-            if (pass == 0 && !looks_like_header(recs[i].start, end, d, q))
+            if (pass < 2 && !looks_like_header(recs[i].start, end, d, q))
                 continue;
             return i;
         }
