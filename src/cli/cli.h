@@ -8,7 +8,20 @@
 
 typedef struct cli_options {
     const char *client, *mapping, *data, *out, *plan, *output;
+    const char *as;            /* --as: the actor recorded in the audit trail */
+    const char *home;          /* --home: state directory (SQLite store); MAPFORGE_HOME */
+    const char *store;         /* --store postgresql://...: state in PostgreSQL; MAPFORGE_STORE */
+    const char *db;            /* --db sqlite:PATH | postgresql://...: where outputs are loaded */
+    const char *validator;     /* --validator CMD: the customer's validator; MAPFORGE_VALIDATOR */
+    const char *engine;        /* --engine native|spark */
+    const char *spark_master;  /* --spark-master spark://host:7077 */
+    const char *to;            /* --to pyspark|native (compile) */
+    const char *comment;       /* --comment: approval / invalidation comment */
+    const char *key;           /* --key: a cache key */
     int yes;
+    int no_load;               /* --no-load */
+    int nargs;                 /* words after the command that are not options (sub-commands) */
+    const char *args[8];
 } cli_options;
 
 /* Each command returns an exit code (0, 2, 3), or CLI_FAILED with e filled. */

@@ -39,6 +39,16 @@ static int parse_options(int argc, char **argv, cli_options *o, mf_err *e)
             o->yes = 1;
             continue;
         }
+        if (!strcmp(a, "--no-load")) {
+            o->no_load = 1;
+            continue;
+        }
+        if (a[0] != '-') {   /* a sub-command word: "cache list", "audit verify" */
+            if (o->nargs >= (int)(sizeof o->args / sizeof o->args[0]))
+                return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "too many words after the command: \"%s\"", a);
+            o->args[o->nargs++] = a;
+            continue;
+        }
         if (!strcmp(a, "--client"))
             slot = &o->client;
         else if (!strcmp(a, "--mapping"))
@@ -51,6 +61,26 @@ static int parse_options(int argc, char **argv, cli_options *o, mf_err *e)
             slot = &o->plan;
         else if (!strcmp(a, "--output"))
             slot = &o->output;
+        else if (!strcmp(a, "--as"))
+            slot = &o->as;
+        else if (!strcmp(a, "--home"))
+            slot = &o->home;
+        else if (!strcmp(a, "--store"))
+            slot = &o->store;
+        else if (!strcmp(a, "--db"))
+            slot = &o->db;
+        else if (!strcmp(a, "--validator"))
+            slot = &o->validator;
+        else if (!strcmp(a, "--engine"))
+            slot = &o->engine;
+        else if (!strcmp(a, "--spark-master"))
+            slot = &o->spark_master;
+        else if (!strcmp(a, "--to"))
+            slot = &o->to;
+        else if (!strcmp(a, "--comment"))
+            slot = &o->comment;
+        else if (!strcmp(a, "--key"))
+            slot = &o->key;
         else
             return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown option \"%s\" (see mapforge help)", a);
         if (i + 1 >= argc || !argv[i + 1][0])
