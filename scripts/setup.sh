@@ -3,7 +3,8 @@
 # Build: a C17 compiler, CMake, Ninja, pkg-config and the -dev packages below.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
-      libzip-dev libexpat1-dev libjansson-dev libutf8proc-dev libpcre2-dev libssl-dev libsqlite3-dev zlib1g-dev)
+      libzip-dev libexpat1-dev libjansson-dev libutf8proc-dev libpcre2-dev libssl-dev libsqlite3-dev zlib1g-dev libzstd-dev
+      libpq-dev postgresql)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 jobs=$(nproc)
+# A project-local PostgreSQL (scripts/pg.sh) so that the store and load tests run against it for real.
+MAPFORGE_TEST_PG=$(scripts/pg.sh)
+export MAPFORGE_TEST_PG
 echo "== build (RelWithDebInfo) and test"
 scripts/build.sh build
 ctest --test-dir build --output-on-failure -j "$jobs"

@@ -106,6 +106,9 @@ int main(int argc, char **argv)
     } commands[] = {
         {"onboard", cli_onboard}, {"plan", cli_plan},       {"run", cli_run},
         {"check", cli_check},     {"profile", cli_profile},
+        {"cache", cli_cache},     {"history", cli_history},   {"audit", cli_audit},
+        {"load", cli_load},
+        {"parquet", cli_parquet},   /* hidden: DIR/<output>.csv -> .parquet (cmd_parquet.c) */
     };
     mf_err e;
     mf_err_clear(&e);

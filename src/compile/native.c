@@ -265,8 +265,13 @@ static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
         in->what = date_what(c, s);
         if (!s->s || !mf_date_pattern_ok(s->s, NULL))
             return fail_at(c, x, MF_ETYPE, "not a date pattern: \"", s->s ? s->s : "");
+        in->sub = !strcmp(s->s, "MM/DD/YYYY")   ? ENG_DATE_MDY
+                  : !strcmp(s->s, "DD/MM/YYYY") ? ENG_DATE_DMY
+                  : !strcmp(s->s, "YYYY-MM-DD") ? ENG_DATE_YMD
+                  : !strcmp(s->s, "ISO")        ? ENG_DATE_ISO
+                                                : ENG_DATE_GENERAL;
         break;
-    case PS_READ_ISO: in->s = "ISO", in->what = date_what(c, s); break;
+    case PS_READ_ISO: in->s = "ISO", in->what = date_what(c, s), in->sub = ENG_DATE_ISO; break;
     case PS_READ_EXCEL: in->s = "EXCEL", in->what = date_what(c, s); break;
     case PS_READ_NUMBER: in->fmt = &s->numfmt, in->what = "a number"; break;
     case PS_READ_INTEGER: in->what = "an integer"; break;

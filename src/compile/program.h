@@ -88,8 +88,12 @@ static inline uint32_t eng_hash(const char *s, size_t n)
     return h;
 }
 
+/* OP_RDATE: patterns with a fixed-width fast path, decided at compile time (eng_ins.sub). */
+enum { ENG_DATE_GENERAL = 0, ENG_DATE_MDY, ENG_DATE_DMY, ENG_DATE_YMD, ENG_DATE_ISO };
+
 typedef struct eng_ins {
     uint8_t op;               /* eng_op */
+    uint8_t sub;              /* OP_RDATE: ENG_DATE_* */
     int16_t col;              /* output column being computed, -1 in rules: names reject reasons */
     uint32_t dst, a, b;       /* registers; a = field index (SRC), column (COL, ASSIGN), const (CONST) */
     uint32_t jump;            /* jump target */

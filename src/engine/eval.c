@@ -135,6 +135,20 @@ static size_t text_of(eng_worker *w, const eng_val *v, const char **p)
     return n;
 }
 
+/* A text step's operand as text: numbers and dates as their canonical text (in tmp); NULL for
+ * null (nulls pass through text steps).  The common case, text, costs one compare. */
+static inline const eng_val *text_arg(eng_worker *w, const eng_val *a, eng_val *tmp)
+{
+    if (a->t == EV_TEXT)
+        return a;
+    if (a->t == EV_NULL)
+        return NULL;
+    const char *p;
+    size_t n = text_of(w, a, &p);
+    set_text(tmp, p, n);
+    return tmp;
+}
+
 /* ---- failures --------------------------------------------------------------------------------- */
 
 /* Record the reject reason: "COL: " (when computing a column) then the message. */
@@ -624,6 +638,8 @@ static bool op_cmp(eng_worker *w, const eng_val *a, const eng_val *b, int op)
 {
     if (a->t == EV_NULL || b->t == EV_NULL)
         return false;
+    if (a->t == EV_TEXT && b->t == EV_TEXT && op == PB_EQ)   /* [Status] is "VOID": the common test */
+        return a->u.s.n == b->u.s.n && memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
     int c = compare(w, a, b);
     switch (op) {
     case PB_EQ: return c == 0;
@@ -765,10 +781,12 @@ static bool assign(eng_worker *w, const eng_ins *in, const eng_val *v)
 
 /* ---- the loop --------------------------------------------------------------------------------- */
 
-static bool is_text_step(uint8_t op)
-{
-    return op >= OP_TRIM && op <= OP_AFTER;
-}
+/* A text step: its operand as text, or a null result (nulls pass through). */
+#define TEXT_ARG()                                  \
+    if (!(a = text_arg(w, a, &tmp))) {              \
+        set_null(d);                                \
+        break;                                      \
+    }
 
 eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
 {
@@ -786,19 +804,7 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
     for (const eng_ins *in = g->code;; in++) {
         eng_val *d = &r[in->dst];
         const eng_val *a = &r[in->a];
-        if (is_text_step(in->op)) {
-            if (a->t == EV_NULL) {   /* nulls pass through */
-                set_null(d);
-                continue;
-            }
-            if (a->t != EV_TEXT) {   /* numbers/dates as canonical text */
-                eng_val tmp;
-                const char *p;
-                size_t n = text_of(w, a, &p);
-                set_text(&tmp, p, n);
-                r[in->a] = tmp;
-            }
-        }
+        eng_val tmp;
         switch ((eng_op)in->op) {
         case OP_END: return ENG_OUTPUT;
         case OP_SRC: set_text(d, fp[in->a], fl[in->a]); break;
@@ -818,18 +824,18 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
             if (a->t != EV_NULL)
                 in = g->code + in->jump - 1;
             break;
-        case OP_TRIM: op_trim(d, a); break;
-        case OP_UPPER: op_case(w, d, a, true); break;
-        case OP_LOWER: op_case(w, d, a, false); break;
-        case OP_PADL: op_pad(w, d, a, in, true); break;
-        case OP_PADR: op_pad(w, d, a, in, false); break;
-        case OP_PREFIX: op_affix(w, d, a, in, true); break;
-        case OP_SUFFIX: op_affix(w, d, a, in, false); break;
+        case OP_TRIM: TEXT_ARG() op_trim(d, a); break;
+        case OP_UPPER: TEXT_ARG() op_case(w, d, a, true); break;
+        case OP_LOWER: TEXT_ARG() op_case(w, d, a, false); break;
+        case OP_PADL: TEXT_ARG() op_pad(w, d, a, in, true); break;
+        case OP_PADR: TEXT_ARG() op_pad(w, d, a, in, false); break;
+        case OP_PREFIX: TEXT_ARG() op_affix(w, d, a, in, true); break;
+        case OP_SUFFIX: TEXT_ARG() op_affix(w, d, a, in, false); break;
         case OP_FIRST:
         case OP_LAST:
-        case OP_SUBSTR: op_chars(d, a, in); break;
-        case OP_BEFORE: op_split(d, a, in, true); break;
-        case OP_AFTER: op_split(d, a, in, false); break;
+        case OP_SUBSTR: TEXT_ARG() op_chars(d, a, in); break;
+        case OP_BEFORE: TEXT_ARG() op_split(d, a, in, true); break;
+        case OP_AFTER: TEXT_ARG() op_split(d, a, in, false); break;
         case OP_RDATE:
         case OP_RNUM:
         case OP_RINT:
@@ -925,6 +931,8 @@ eng_worker *eng_worker_new(const eng_program *g)
     w->scratch.cap = 64 * 1024;
     w->scratch.buf = mf_xmalloc(w->scratch.cap);
     w->reject_col = -1;
+    w->dates = mf_xmalloc(ENG_DATE_CACHE * sizeof *w->dates);
+    eng_date_cache_init(w);
     return w;
 }
 
@@ -936,6 +944,7 @@ void eng_worker_free(eng_worker *w)
     free(w->scratch.buf);
     free(w->regs);
     free(w->cols);
+    free(w->dates);
     mf_buf_free(&w->reason);
     free(w);
 }

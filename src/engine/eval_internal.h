@@ -17,6 +17,15 @@ typedef struct eng_scratch {
     size_t over_bytes;
 } eng_scratch;
 
+/* Formatted dates, direct-mapped by day number: a file's dates repeat, and a hit costs one
+ * compare and a 16-byte copy instead of a calendar conversion. */
+#define ENG_DATE_CACHE 1024
+typedef struct eng_date_text {
+    int32_t days;             /* INT32_MIN = empty */
+    uint8_t len;
+    char text[11];
+} eng_date_text;
+
 struct eng_worker {
     const eng_program *g;
     eng_val *regs;            /* g->nregs */
@@ -24,12 +33,15 @@ struct eng_worker {
     eng_scratch scratch;
     mf_buf reason;            /* last reject reason */
     int reject_col;           /* column named by the reason, -1 = none */
+    eng_date_text *dates;     /* ENG_DATE_CACHE entries */
 };
 
 /* Decimal text of i into out (24 bytes of room); returns its length. */
 int eng_format_int(int64_t i, char *out);
 /* Canonical text of v: into buf (64 bytes) when it is not text; *p is set; 0 for null. */
 size_t eng_canonical(const eng_val *v, char *buf, const char **p);
+/* Fill the worker's date cache with empty entries (eval.c calls it when creating a worker). */
+void eng_date_cache_init(eng_worker *w);
 /* A read-as-date step: in->s is the pattern (or "ISO"/"EXCEL"), in->n the pivot. */
 bool eng_parse_date(const eng_ins *in, const char *s, size_t n, int32_t *days);
 

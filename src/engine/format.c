@@ -8,6 +8,9 @@
 #include "engine/eval_internal.h"
 #include "util/date.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,18 +55,27 @@ static bool fixed_date(int y, int m, int d, int32_t *days)
 
 bool eng_parse_date(const eng_ins *in, const char *s, size_t n, int32_t *days)
 {
-    const char *p = in->s;
-    if (n == 10 && in->slen == 10) {
-        if (!memcmp(p, "MM/DD/YYYY", 10) && s[2] == '/' && s[5] == '/')
-            return fixed_date(dig4(s + 6), dig2(s), dig2(s + 3), days);
-        if (!memcmp(p, "DD/MM/YYYY", 10) && s[2] == '/' && s[5] == '/')
-            return fixed_date(dig4(s + 6), dig2(s + 3), dig2(s), days);
-        if (!memcmp(p, "YYYY-MM-DD", 10) && s[4] == '-' && s[7] == '-')
-            return fixed_date(dig4(s), dig2(s + 5), dig2(s + 8), days);
+    /* the pattern's fast path was chosen at compile time (in->sub); values of another shape go
+     * to the general parser, which gives the same answer more slowly */
+    if (n == 10) {
+        switch (in->sub) {
+        case ENG_DATE_MDY:
+            if (s[2] == '/' && s[5] == '/')
+                return fixed_date(dig4(s + 6), dig2(s), dig2(s + 3), days);
+            break;
+        case ENG_DATE_DMY:
+            if (s[2] == '/' && s[5] == '/')
+                return fixed_date(dig4(s + 6), dig2(s + 3), dig2(s), days);
+            break;
+        case ENG_DATE_YMD:
+        case ENG_DATE_ISO:
+            if (s[4] == '-' && s[7] == '-')
+                return fixed_date(dig4(s), dig2(s + 5), dig2(s + 8), days);
+            break;
+        default: break;
+        }
     }
-    if (n == 10 && in->slen == 3 && !memcmp(p, "ISO", 3) && s[4] == '-' && s[7] == '-')
-        return fixed_date(dig4(s), dig2(s + 5), dig2(s + 8), days);
-    return mf_date_parse(p, s, n, (int)in->n, days);
+    return mf_date_parse(in->s, s, n, (int)in->n, days);
 }
 
 /* ---- CSV fields ------------------------------------------------------------------------------- */
@@ -75,10 +87,60 @@ static inline char *reserve(mf_buf *b, size_t n)
     return b->data + b->len;
 }
 
+#if !defined(__SSE2__)
 static const bool needs_quote[256] = {[','] = true, ['"'] = true, ['\n'] = true, ['\r'] = true};
+#endif
+
+/* The quoted form of s: quotes around, inner quotes doubled. */
+static void quoted_field(mf_buf *out, const char *s, size_t n)
+{
+    char *p = reserve(out, 2 * n + 2), *q = p;
+    *q++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            *q++ = '"';
+        *q++ = s[i];
+    }
+    *q++ = '"';
+    out->len += (size_t)(q - p);
+    out->data[out->len] = '\0';
+}
+
+#if defined(__SSE2__)
+/* Does p[0..n) hold a byte that needs quoting?  Reads up to 15 bytes past n: the caller
+ * guarantees they are inside its buffer (their values are masked off). */
+static inline bool has_special(const char *p, size_t n)
+{
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), lf = _mm_set1_epi8('\n'),
+                  cr = _mm_set1_epi8('\r');
+    for (size_t i = 0; i < n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, quote)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (n - i < 16)
+            bits &= (1u << (n - i)) - 1;
+        if (bits)
+            return true;
+    }
+    return false;
+}
+#endif
 
 void eng_csv_field(mf_buf *out, const char *s, size_t n)
 {
+#if defined(__SSE2__)
+    /* Copy first, then look at the copy 16 bytes at a time: the copy is needed anyway, and the
+     * output buffer (unlike the value) is known to have room to read past the end. */
+    char *p = reserve(out, n + 16);
+    memcpy(p, s, n);
+    memset(p + n, 0, 16);   /* defined bytes past the end: cheap, and memory checkers stay quiet */
+    if (!has_special(p, n)) {
+        out->len += n;
+        out->data[out->len] = '\0';
+        return;
+    }
+#else
     size_t i = 0;
     while (i < n && !needs_quote[(unsigned char)s[i]])
         i++;
@@ -89,19 +151,11 @@ void eng_csv_field(mf_buf *out, const char *s, size_t n)
         out->data[out->len] = '\0';
         return;
     }
-    char *p = reserve(out, 2 * n + 2), *q = p;
-    *q++ = '"';
-    for (i = 0; i < n; i++) {
-        if (s[i] == '"')
-            *q++ = '"';
-        *q++ = s[i];
-    }
-    *q++ = '"';
-    out->len += (size_t)(q - p);
-    out->data[out->len] = '\0';
+#endif
+    quoted_field(out, s, n);
 }
 
-static void add_raw(mf_buf *out, const char *s, size_t n)
+static inline void add_raw(mf_buf *out, const char *s, size_t n)
 {
     char *p = reserve(out, n);
     memcpy(p, s, n);
@@ -109,22 +163,39 @@ static void add_raw(mf_buf *out, const char *s, size_t n)
     out->data[out->len] = '\0';
 }
 
-/* Dates repeat a lot within a file: remember the last one formatted (per thread). */
-static _Thread_local int32_t last_days = INT32_MIN;
-static _Thread_local char last_text[16];
-static _Thread_local int last_len;
-
-static int format_date(int32_t days, char *p)
+static inline void add_char(mf_buf *out, char c)
 {
-    if (days != last_days) {
-        last_len = mf_date_format(days, last_text);
-        last_days = days;
-    }
-    memcpy(p, last_text, 16);
-    return last_len;
+    char *p = reserve(out, 1);
+    p[0] = c;
+    out->len++;
 }
 
-static void format_value(mf_buf *out, const eng_val *v)
+void eng_date_cache_init(eng_worker *w)
+{
+    for (int i = 0; i < ENG_DATE_CACHE; i++)
+        w->dates[i].days = INT32_MIN;
+}
+
+/* YYYY-MM-DD of days into p (16 bytes of room); its length. */
+static int format_date(const eng_worker *w, int32_t days, char *p)
+{
+    eng_date_text *c = &w->dates[(uint32_t)days & (ENG_DATE_CACHE - 1)];
+    if (c->days != days) {
+        char tmp[16];
+        int n = mf_date_format(days, tmp);
+        if (n > (int)sizeof c->text) {   /* a far year: not cached */
+            memcpy(p, tmp, (size_t)n);
+            return n;
+        }
+        memcpy(c->text, tmp, (size_t)n);
+        c->len = (uint8_t)n;
+        c->days = days;
+    }
+    memcpy(p, c->text, sizeof c->text);
+    return c->len;
+}
+
+static void format_value(const eng_worker *w, mf_buf *out, const eng_val *v)
 {
     char *p;
     switch (v->t) {
@@ -140,7 +211,7 @@ static void format_value(mf_buf *out, const eng_val *v)
         return;
     case EV_DATE:
         p = reserve(out, 16);
-        out->len += (size_t)format_date(v->u.days, p);
+        out->len += (size_t)format_date(w, v->u.days, p);
         return;
     case EV_BOOL: add_raw(out, v->u.b ? "true" : "false", v->u.b ? 4 : 5); return;
     }
@@ -151,10 +222,11 @@ void eng_format_row(const eng_worker *w, mf_buf *out)
     int n = w->g->ncols;
     for (int i = 0; i < n; i++) {
         if (i)
-            add_raw(out, ",", 1);
-        format_value(out, &w->cols[i]);
+            add_char(out, ',');
+        format_value(w, out, &w->cols[i]);
     }
-    add_raw(out, "\n", 1);
+    add_char(out, '\n');
+    out->data[out->len] = '\0';
 }
 
 void eng_format_header(const eng_program *g, mf_buf *out)

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum stmt_ctx { IN_COLUMN, IN_SKIP, IN_REJECT } stmt_ctx;
+typedef enum stmt_ctx { IN_COLUMN, IN_SKIP, IN_REJECT, IN_CHECK } stmt_ctx;
 
 typedef struct checker {
     plan *p;
@@ -138,6 +138,9 @@ static size_t edit_distance(const char *a, const char *b)
 
 static int check_source(checker *c, const plan_expr *e)
 {
+    if (c->ctx == IN_CHECK)
+        return type_fail(c, e, "a check cannot use the source column [%s]: checks run over the output rows; use "
+                         "output columns", e->name ? e->name : "");
     if (!c->src)
         return 0;
     const char *name = e->name ? e->name : "";
@@ -595,14 +598,18 @@ int plan_check(plan *p, const char *const *source_cols, int nsource, const char 
             return -1;
     for (int i = 0; i < p->nrules; i++) {
         plan_rule *r = &p->rules[i];
-        c.ctx = r->kind == PR_SKIP ? IN_SKIP : IN_REJECT;
+        c.ctx = r->kind == PR_SKIP ? IN_SKIP : r->kind == PR_CHECK ? IN_CHECK : IN_REJECT;
         c.col_index = p->ncols;
-        c.col_name = r->kind == PR_SKIP ? "skip rule" : "reject rule";
+        c.col_name = r->kind == PR_SKIP ? "skip rule" : r->kind == PR_CHECK ? "check" : "reject rule";
         if (!r->cond)
             return type_fail(&c, NULL, "a %s has no condition", c.col_name);
-        if (want_bool(&c, r->cond, r->kind == PR_SKIP ? "\"skip rows where\"" : "\"reject rows where\""))
+        if (want_bool(&c, r->cond, r->kind == PR_SKIP ? "\"skip rows where\""
+                                   : r->kind == PR_CHECK ? "\"check\"" : "\"reject rows where\""))
             return -1;
     }
+    for (int i = 0; i < p->nkeys; i++)
+        if (find_column(p, p->keys[i]) < 0)
+            return mf_fail(e, MF_ETYPE, path, 0, 0, "the key names %s, which is not a column of the plan", p->keys[i]);
     for (int i = 0; i < p->nquestions; i++)
         if (p->questions[i].column && find_column(p, p->questions[i].column) < 0)
             return mf_fail(e, MF_ETYPE, path, 0, 0, "a question is about %s, which is not a column of the plan",

@@ -194,7 +194,9 @@ static void question(plan *p, const char *col, int row, const char *fmt, ...)
     plan_add_question(p, col, row, buf);
 }
 
-/* Resolve one written source name; questions for doubtful matches. */
+/* Resolve one written source name.  A doubtful match (0.6..0.85) is used and asked about; a
+ * source that matches nothing is left unresolved (name NULL): the rule reader asks about it when
+ * the rule needs it, draft_row otherwise — one question per source, never two. */
 static void resolve_source(plan *p, const profile *pr, const char *const *hdr, const map_row *row, const char *col,
                            const char *written, rule_src *out)
 {
@@ -204,17 +206,60 @@ static void resolve_source(plan *p, const profile *pr, const char *const *hdr, c
     if (!pr || pr->ncols <= 0)
         return;
     map_match mm = mapping_match_column(written, hdr, pr->ncols);
-    if (mm.col < 0 || mm.confidence < 0.6) {
-        question(p, col, row->row, "Source '%s' on row %d matches no column of the data file: which column is it?",
-                 written, row->row);
+    if (mm.col < 0 || mm.confidence < 0.6)
         return;
-    }
     out->name = hdr[mm.col];
     out->prof = &pr->col[mm.col];
     if (mm.confidence < 0.85)
         question(p, col, row->row,
                  "Source '%s' on row %d matches data column '%s' only by %s (%.2f): is that the right column?",
                  written, row->row, hdr[mm.col], mm.how ? mm.how : "similarity", mm.confidence);
+}
+
+/* The row's sources as written: the split list, else the single source text. */
+static int row_nsources(const map_row *row)
+{
+    return row->nsources > 0 ? row->nsources : (row->source && *row->source ? 1 : 0);
+}
+
+static const char *row_source(const map_row *row, int i)
+{
+    return row->nsources > 0 ? row->sources[i] : row->source;
+}
+
+/* A mapping none of whose source fields matches a column of the data file is the wrong file (or
+ * the wrong mapping), not a plan full of questions: an error that lists both sides. */
+static int check_any_source_matches(const mapping *m, const profile *pr, const char *const *hdr, const char *file,
+                                    mf_err *e)
+{
+    if (!pr || pr->ncols <= 0)
+        return 0;
+    int with_source = 0;
+    for (int i = 0; i < m->nrows; i++) {
+        const map_row *row = &m->rows[i];
+        int n = row_nsources(row);
+        with_source += n > 0;
+        for (int k = 0; k < n; k++) {
+            map_match mm = mapping_match_column(row_source(row, k), hdr, pr->ncols);
+            if (mm.col >= 0 && mm.confidence >= 0.6)
+                return 0;
+        }
+    }
+    if (!with_source)
+        return 0;
+    mf_buf cols = {0}, srcs = {0};
+    for (int i = 0; i < pr->ncols && cols.len < 400; i++)
+        mf_buf_printf(&cols, "%s'%s'", i ? ", " : "", hdr[i]);
+    for (int i = 0; i < m->nrows && srcs.len < 400; i++)
+        for (int k = 0; k < row_nsources(&m->rows[i]); k++)
+            mf_buf_printf(&srcs, "%s'%s'", srcs.len ? ", " : "", row_source(&m->rows[i], k));
+    mf_fail(e, MF_EDATA, file, 0, 0,
+            "no source field of the mapping %s matches a column of this data file; the data has columns %s, the "
+            "mapping names %s: is it the right data file (or header line)?",
+            m->path ? m->path : "", mf_buf_str(&cols), mf_buf_str(&srcs));
+    mf_buf_free(&cols);
+    mf_buf_free(&srcs);
+    return -1;
 }
 
 static bool row_empty(const map_row *r)
@@ -235,11 +280,10 @@ static int draft_row(const mapping *m, const profile *pr, const char *const *hdr
                      mf_err *e)
 {
     const char *target = row->target && *row->target ? row->target : NULL;
-    /* sources: the split list, else the single source text */
-    int nsrc = row->nsources > 0 ? row->nsources : (row->source && *row->source ? 1 : 0);
+    int nsrc = row_nsources(row);
     rule_src *src = mf_arena_alloc(&p->arena, sizeof(rule_src) * (size_t)(nsrc ? nsrc : 1));
     for (int i = 0; i < nsrc; i++)
-        resolve_source(p, pr, hdr, row, target, row->nsources > 0 ? row->sources[i] : row->source, &src[i]);
+        resolve_source(p, pr, hdr, row, target, row_source(row, i), &src[i]);
 
     int scale_hint = src[0].prof && nsrc ? src[0].prof->max_scale : -1;
     plan_type type = {0};
@@ -262,6 +306,11 @@ static int draft_row(const mapping *m, const profile *pr, const char *const *hdr
     rule_result res;
     if (rules_read(&c, row->rule ? row->rule : "", &res, e) < 0)
         return -1;
+    /* an unmatched source the rule did not need (its question already names it otherwise) */
+    for (int i = 0; res.understood && pr && pr->ncols > 0 && i < nsrc; i++)
+        if (!src[i].name)
+            question(p, target, row->row, "Source '%s' on row %d matches no column of the data file: which "
+                     "column is it?", src[i].written, row->row);
     if (!target)
         return 0;
     plan_column *col = plan_add_column(p, target, type);
@@ -297,6 +346,10 @@ int plan_draft(const mapping *m, const profile *pr, const draft_options *opt, pl
     const char **hdr = mf_arena_alloc(&out->arena, sizeof(char *) * (size_t)(nh ? nh : 1));
     for (int i = 0; i < nh; i++)
         hdr[i] = pr->col[i].name ? pr->col[i].name : "";
+    if (check_any_source_matches(m, pr, hdr, pr && pr->path ? pr->path : file, e) < 0) {
+        plan_free(out);
+        return -1;
+    }
     for (int i = 0; i < m->nrows; i++) {
         if (row_empty(&m->rows[i]))
             continue;

@@ -56,6 +56,7 @@ typedef struct parser {
     plan_prov prov;
     long stmt_line;
     long *qline;             /* line of each question, for errors found after parsing */
+    long key_line;           /* line of the key statement */
 } parser;
 
 static int fail_at(parser *ps, long line, long col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -1005,7 +1006,8 @@ static int p_read(parser *ps, plan_step *st)
     tok at = ps->t;
     if (ps->failed)
         return -1;
-    if (at.kind == T_RAW && plan_pattern_reserved(at.text, strlen(at.text))) {
+    /* "read as integer: \"message\"" ends a reject rule or a check: the ':' is not part of a pattern */
+    if (at.kind == T_RAW && plan_pattern_reserved(at.text, strcspn(at.text, ":"))) {
         /* re-lex as a word */
         pos q = {at.start, at.line, at.col};
         lex_at(ps, q, &ps->t);
@@ -1250,6 +1252,45 @@ static int p_reject(parser *ps)
     return 0;
 }
 
+/* check COND [: "message"] — a reviewer's check over the output rows */
+static int p_check(parser *ps)
+{
+    const char *msg = NULL;
+    plan_expr *c = p_or(ps);
+    if (!c)
+        return -1;
+    if (accept_punct(ps, ':') && want_string(ps, &msg, "a \"message\""))
+        return -1;
+    if (end_statement(ps, "\":\" and a \"message\", \"and\", \"or\" or the end of the line"))
+        return -1;
+    plan_rule *r = plan_add_rule(ps->p, PR_CHECK, c, NULL);
+    r->message = msg;
+    r->prov = ps->prov;
+    return 0;
+}
+
+/* key COL, COL — the declared unique key over output columns (once) */
+static int p_key(parser *ps, long line, long col)
+{
+    if (ps->p->nkeys)
+        return fail_at(ps, line, col, "\"key\" may appear only once: list every key column in it");
+    do {
+        tok at = ps->t;
+        const char *name = NULL;
+        if (want_name(ps, &name, "an output column name"))
+            return -1;
+        for (int i = 0; i < ps->p->nkeys; i++)
+            if (!strcmp(ps->p->keys[i], name))
+                return fail_at(ps, at.line, at.col, "%s is already part of the key", name);
+        plan_add_key(ps->p, name);
+    } while (accept_punct(ps, ','));
+    if (end_statement(ps, "\",\" and another column, or the end of the line"))
+        return -1;
+    ps->key_line = line;
+    ps->p->key_prov = ps->prov;
+    return 0;
+}
+
 static int p_lookup(parser *ps)
 {
     tok at = ps->t;
@@ -1390,12 +1431,19 @@ static int p_statement(parser *ps)
         return p_lookup(ps);
     if (accept_word(ps, "question"))
         return p_question(ps);
+    if (accept_word(ps, "check"))
+        return p_check(ps);
+    if (is_word(ps, "key")) {
+        long line = ps->t.line, col = ps->t.col;
+        next(ps);
+        return p_key(ps, line, col);
+    }
     if (is_word(ps, "plan") || is_word(ps, "source") || is_word(ps, "output"))
         return fail_at(ps, ps->t.line, ps->t.col, "\"%s\" may appear only once, in the header at the top",
                        ps->t.text);
     if (at_name(ps))
         return p_column(ps);
-    return expected(ps, "a column (NAME type = ...) or a statement (skip, reject, lookup, question)");
+    return expected(ps, "a column (NAME type = ...) or a statement (skip, reject, check, key, lookup, question)");
 }
 
 /* ---- checks after parsing: names refer to something ------------------------------------------- */
@@ -1455,6 +1503,9 @@ static int resolve_all(parser *ps)
         if (resolve(&rc, p->rules[i].cond))
             return -1;
     }
+    for (int i = 0; i < p->nkeys; i++)
+        if (find_column(p, p->keys[i]) < 0)
+            return fail_at(ps, ps->key_line, 1, "the key names %s, which is not a column of the plan", p->keys[i]);
     for (int i = 0; i < p->nquestions; i++)
         if (p->questions[i].column && find_column(p, p->questions[i].column) < 0)
             return fail_at(ps, ps->qline[i], 1, "a question is about %s, which is not a column of the plan", p->questions[i].column);
@@ -1530,4 +1581,36 @@ fail:
     plan_free(out);
     plan_init(out);
     return -1;
+}
+
+/* One expression on its own (an answer to a question, a reviewer's edit).  The text is lexed as
+ * the first line of a statement; anything after the expression is an error. */
+plan_expr *plan_parse_expr(plan *p, const char *text, size_t len, const char *path, mf_err *e)
+{
+    parser ps = {0};
+    ps.s = text;
+    ps.n = len;
+    ps.path = path;
+    ps.e = e;
+    ps.p = p;
+    if (validate_bytes(&ps))
+        return NULL;
+    pos q = {0, 1, 1};
+    while (q.at < ps.n && (ps.s[q.at] == ' ' || ps.s[q.at] == '\t'))
+        advance(&ps, &q);
+    ps.t.kind = T_EOS;
+    ps.t.end = q.at;
+    ps.t.end_line = q.line;
+    ps.t.end_col = q.col;
+    lex_at(&ps, q, &ps.t);
+    if (ps.failed)
+        return NULL;
+    if (ps.t.kind == T_EOS || ps.t.kind == T_EOF) {
+        expected(&ps, "an expression");
+        return NULL;
+    }
+    plan_expr *x = p_top(&ps);
+    if (!x || end_statement(&ps, "an operator, a step after a comma, or the end of the expression"))
+        return NULL;
+    return x;
 }

@@ -120,6 +120,12 @@ plan_rule *plan_add_rule(plan *p, plan_rule_kind kind, plan_expr *cond, const ch
     return r;
 }
 
+void plan_add_key(plan *p, const char *column)
+{
+    p->keys = grow(p, p->keys, p->nkeys, sizeof *p->keys);
+    p->keys[p->nkeys++] = plan_strdup(p, column ? column : "");
+}
+
 plan_lookup *plan_add_lookup(plan *p, const char *name)
 {
     p->lookups = grow(p, p->lookups, p->nlookups, sizeof *p->lookups);
@@ -325,7 +331,12 @@ bool plan_equal(const plan *a, const plan *b)
 {
     if (!str_eq0(a->client, b->client) || a->version != b->version || !source_eq(&a->source, &b->source) ||
         !str_eq0(a->output, b->output) || a->ncols != b->ncols || a->nrules != b->nrules ||
-        a->nlookups != b->nlookups || a->nquestions != b->nquestions)
+        a->nlookups != b->nlookups || a->nquestions != b->nquestions || a->nkeys != b->nkeys)
+        return false;
+    for (int i = 0; i < a->nkeys; i++)
+        if (!str_eq0(a->keys[i], b->keys[i]))
+            return false;
+    if (a->nkeys && !prov_eq(a->key_prov, b->key_prov))
         return false;
     for (int i = 0; i < a->ncols; i++) {
         const plan_column *x = &a->cols[i], *y = &b->cols[i];
@@ -336,7 +347,7 @@ bool plan_equal(const plan *a, const plan *b)
     for (int i = 0; i < a->nrules; i++) {
         const plan_rule *x = &a->rules[i], *y = &b->rules[i];
         if (x->kind != y->kind || !expr_eq(x->cond, y->cond) || !prov_eq(x->prov, y->prov) ||
-            (x->kind == PR_REJECT && !str_eq(x->message, y->message)))
+            (x->kind != PR_SKIP && !str_eq(x->message, y->message)))
             return false;
     }
     for (int i = 0; i < a->nlookups; i++)

@@ -183,12 +183,14 @@ typedef struct plan_column {
     plan_prov prov;
 } plan_column;
 
-typedef enum plan_rule_kind { PR_SKIP, PR_REJECT } plan_rule_kind;
+/* PR_CHECK: a reviewer's check over the output rows ("check AMOUNT != 0: \"message\""), run by
+ * src/check after the run; it may use output columns only.  The engine ignores it. */
+typedef enum plan_rule_kind { PR_SKIP, PR_REJECT, PR_CHECK } plan_rule_kind;
 
-typedef struct plan_rule {   /* skip rows where C  /  reject rows where C: "message" */
+typedef struct plan_rule {   /* skip rows where C  /  reject rows where C: "message"  /  check C: "message" */
     plan_rule_kind kind;
     plan_expr *cond;
-    const char *message;     /* REJECT only (NULL for SKIP) */
+    const char *message;     /* REJECT and CHECK (NULL for SKIP, or when not written) */
     plan_prov prov;
 } plan_rule;
 
@@ -227,6 +229,9 @@ typedef struct plan {
     plan_rule *rules;
     plan_lookup *lookups;
     plan_question *questions;
+    int nkeys;               /* "key COL, COL": a declared unique key over output columns (0 = none) */
+    const char **keys;
+    plan_prov key_prov;      /* provenance of the key statement */
 } plan;
 
 /* ---- API ------------------------------------------------------------------------------------ */
@@ -246,6 +251,7 @@ plan_rule *plan_add_rule(plan *p, plan_rule_kind kind, plan_expr *cond, const ch
 plan_lookup *plan_add_lookup(plan *p, const char *name);
 plan_question *plan_add_question(plan *p, const char *column, int row, const char *text);
 const char *plan_strdup(plan *p, const char *s);
+void plan_add_key(plan *p, const char *column);   /* append a column to the declared key */
 /* Append one entry (copies strings into the arena). */
 void plan_map_add(plan *p, plan_map *m, const char *from, plan_expr *to);          /* MAP, READ_BOOL */
 void plan_lookup_add_entry(plan *p, plan_lookup *l, const char *key, const char *value);
@@ -259,6 +265,11 @@ void plan_type_name(plan_type t, char *buf, size_t n);     /* "decimal(18,2)" */
 
 /* Parse plan text.  path is used in error messages.  On error: -1 and e names line:col. */
 int plan_parse(const char *text, size_t len, const char *path, plan *out, mf_err *e);
+
+/* Parse one expression (the "top" of a column: conditions and steps allowed) written in the plan
+ * language, allocated in p's arena; names are not resolved (plan_check does that).  path names the
+ * text in errors.  NULL with e filled on error. */
+plan_expr *plan_parse_expr(plan *p, const char *text, size_t len, const char *path, mf_err *e);
 
 /* Structural equality (ignores line/col and checked types). */
 bool plan_equal(const plan *a, const plan *b);

@@ -14,7 +14,7 @@
 /* Words that may not be written as bare output-column names: they start a statement, or the
  * parser gives them a meaning where a name could also stand.  Case-sensitive. */
 static const char *const plan_keywords[] = {
-    "plan", "source", "output", "skip", "reject", "lookup", "question",
+    "plan", "source", "output", "skip", "reject", "lookup", "question", "key", "check",
     "if", "then", "else", "days", "from", "to", "true", "false", "null", "not", "and", "or",
     "is", "missing", "present", "one", "of", "when", "otherwise", "unchanged", "rejected",
     "contains", "starts", "ends", NULL};

@@ -567,11 +567,23 @@ static char *render_rule(const plan_rule *u)
 {
     mf_buf b = {0};
     rctx r = {&b, 0};
-    mf_buf_adds(&b, u->kind == PR_SKIP ? "skip rows where " : "reject rows where ");
+    mf_buf_adds(&b, u->kind == PR_SKIP ? "skip rows where " : u->kind == PR_CHECK ? "check " : "reject rows where ");
     rend(&r, u->cond, LV_OR, 0);
-    if (u->kind == PR_REJECT && u->message) {
+    if (u->kind != PR_SKIP && u->message) {
         mf_buf_adds(&b, ": ");
         put_string(&b, u->message);
+    }
+    return take(&b);
+}
+
+static char *render_key(const plan *p)
+{
+    mf_buf b = {0};
+    mf_buf_adds(&b, "key ");
+    for (int i = 0; i < p->nkeys; i++) {
+        if (i)
+            mf_buf_adds(&b, ", ");
+        put_name(&b, p->keys[i]);
     }
     return take(&b);
 }
@@ -653,7 +665,7 @@ static void render_header(mf_buf *b, const plan *p)
 
 char *plan_render(const plan *p)
 {
-    int n = p->ncols + p->nrules + p->nlookups + p->nquestions + 1;
+    int n = p->ncols + p->nrules + p->nlookups + p->nquestions + 2;
     stmt_text *st = mf_xcalloc((size_t)n, sizeof *st);
     int k = 0;
     size_t name_w = 0, type_w = 0;
@@ -682,6 +694,11 @@ char *plan_render(const plan *p)
         st[k].text = render_rule(&p->rules[i]);
         st[k].prov = p->rules[i].prov;
         st[k].has_prov = true;
+    }
+    if (p->nkeys > 0) {
+        st[k].text = render_key(p);
+        st[k].prov = p->key_prov;
+        st[k++].has_prov = true;
     }
     for (int i = 0; i < p->nlookups; i++, k++) {
         st[k].text = render_lookup(&p->lookups[i]);

@@ -63,8 +63,10 @@ typedef struct reading {
     int nparts;
     const char *part_src[MAX_PARTS];   /* data column, or NULL for a literal */
     const char *part_lit[MAX_PARTS];
-    int arith_op;
-    const char *arith_a, *arith_b;
+    int narith;                        /* arithmetic between fields: operands and operators */
+    const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
+    const char *arith_num[MAX_PARTS];
+    int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
@@ -75,6 +77,7 @@ typedef struct reading {
     bool nf_any;
     plan_numfmt nf;
     bool nf_thousands_set, nf_decimal_set;
+    bool nf_thousands_named, nf_decimal_named;   /* the rule names the character itself */
     bool has_map;
     plan_map map;
     bool map_bool;                     /* the map reads booleans (read as boolean) */
@@ -165,6 +168,7 @@ static const char *const FILLER[] = {
     "numeric", "number", "amount", "numbers", "fmt", "form", "type", "return", "returns",
     "give", "gives", "show", "display", "store", "stored", "write", "written", "send", "copy",
     "rule", "logic", "required", "than", "should", "shall", "can", "may", "both",
+    "calculate", "calculated", "compute", "computed", "derive", "derived", "uses", "used",
 };
 
 static bool is_filler(const char *w)
@@ -392,7 +396,7 @@ static int find_w(const reading *r, int from, const char *w)
 /* Skip filler words forward from i (unused ones); returns the next significant index. */
 static int skip_fill(const reading *r, int i)
 {
-    while (i < r->n && !r->t[i].used && r->t[i].k == TK_WORD && is_filler(r->t[i].w))
+    while (i >= 0 && i < r->n && !r->t[i].used && r->t[i].k == TK_WORD && is_filler(r->t[i].w))
         i++;
     return i;
 }
@@ -495,7 +499,16 @@ static const prof_column *prof_of(const reading *r, const char *name)
     return NULL;
 }
 
+static const char *resolve_name_min(const reading *r, const char *phrase, double min_conf);
+
 static const char *resolve_name(const reading *r, const char *phrase)
+{
+    return resolve_name_min(r, phrase, 0.8);
+}
+
+/* A phrase of the rule as a data column: the row's own sources by name, then every data column
+ * (mapping_match_column) with at least min_conf. */
+static const char *resolve_name_min(const reading *r, const char *phrase, double min_conf)
 {
     if (!phrase || !*phrase)
         return NULL;
@@ -512,7 +525,7 @@ static const char *resolve_name(const reading *r, const char *phrase)
     for (int i = 0; i < nh; i++)
         hdr[i] = pr->col[i].name ? pr->col[i].name : "";
     map_match mm = mapping_match_column(phrase, hdr, nh);
-    if (mm.col >= 0 && mm.confidence >= 0.8)
+    if (mm.col >= 0 && mm.confidence >= min_conf)
         return hdr[mm.col];
     return NULL;
 }
@@ -550,6 +563,25 @@ static const char *resolve_span(const reading *r, int b, int e)
     memcpy(buf, r->text + r->t[b2].b, len);
     buf[len] = 0;
     return resolve_name(r, buf);
+}
+
+/* The field named by the longest prefix of tokens [b, e) (leading filler skipped); *end receives
+ * the index after it.  "Settle Date (YYYY-MM-DD)" names [Settle Date] and leaves the pattern. */
+static const char *resolve_prefix(const reading *r, int b, int e, int *end)
+{
+    b = skip_fill(r, b);
+    if (e > b + 12)
+        e = b + 12;
+    for (int j = e; j > b; j--) {
+        if (r->t[j - 1].used || (r->t[j - 1].k == TK_OP && !strchr(")]", r->t[j - 1].w[0])))
+            continue;
+        const char *got = resolve_span(r, b, j);
+        if (got) {
+            *end = j;
+            return got;
+        }
+    }
+    return NULL;
 }
 
 /* ---- conditions ------------------------------------------------------------------------------ */
@@ -811,6 +843,13 @@ static void rec_exclude(reading *r)
         int v = j;
         while (v < e && is_w(r, v, "row"))
             v++;
+        /* "ignore thousands separators", "drop the time part": characters, not rows */
+        static const char *const NOT_ROWS[] = {"thousands", "separator", "comma", "space", "currency", "symbol",
+                                               "sign", "dollar", "paren", "decimal", "time", "timestamp",
+                                               "leading", "trailing", "case", "char", "zero", "prefix", "suffix"};
+        for (size_t q = 0; v == j && q < sizeof NOT_ROWS / sizeof *NOT_ROWS; q++)
+            if (is_w(r, v, NOT_ROWS[q]))
+                return;
         if (v >= e || !value_at(r, v, NULL)) {
             problem(r, "I could not tell which rows to exclude.");
             return;
@@ -857,26 +896,58 @@ static void rec_lookup(reading *r)
     int i = find_w(r, 0, "lookup");
     if (i < 0 && (i = find_w(r, 0, "look")) >= 0 && !is_w(r, i + 1, "up"))
         i = -1;
+    if (i < 0 && (i = find_w(r, 0, "map")) >= 0 && find_w(r, i, "tab") < 0)   /* "map via the Brokers tab" */
+        i = -1;
     if (i < 0)
         return;
+    /* the tab: "on tab 'Brokers'", "'Currency Map' sheet", "on the Brokers tab", "on tab Brokers",
+     * or a quoted name right after the lookup word ("lookup in 'Brokers'").  A quoted value after
+     * default/otherwise/if not found is the fallback, never the tab. */
     int tabw = find_w(r, i, "tab");
     const char *tabname = NULL;
     int tb = -1, te = -1;
-    for (int k = i + 1; k < r->n; k++)
-        if (is_k(r, k, TK_STR)) {
-            tabname = r->t[k].w;
-            tb = k;
-            te = k + 1;
-            break;
-        }
-    if (!tabname && tabw > i) {
-        int b = tabw;
-        while (b > i + 1 && is_k(r, b - 1, TK_WORD) && !is_filler(r->t[b - 1].w) && !is_w(r, b - 1, "lookup"))
-            b--;
-        if (b < tabw) {
-            tabname = mf_arena_strndup(&r->p->arena, r->text + r->t[b].b, r->t[tabw - 1].e - r->t[b].b);
-            tb = b;
+    if (tabw > i) {
+        int v = tabw + 1;
+        while (is_op(r, v, ":") || is_op(r, v, "=") || is_w(r, v, "named") || is_w(r, v, "called"))
+            v++;
+        if (is_k(r, v, TK_STR)) {                                 /* tab 'Brokers' */
+            tabname = r->t[v].w;
+            tb = tabw + 1;
+            te = v + 1;
+        } else if (is_k(r, tabw - 1, TK_STR)) {                   /* 'Currency Map' sheet */
+            tabname = r->t[tabw - 1].w;
+            tb = tabw - 1;
             te = tabw;
+        } else {
+            int b0 = tabw;                                        /* the Brokers tab */
+            while (b0 > i + 1 && is_k(r, b0 - 1, TK_WORD) && !is_filler(r->t[b0 - 1].w) && !is_w(r, b0 - 1, "lookup"))
+                b0--;
+            if (b0 < tabw) {
+                tabname = mf_arena_strndup(&r->p->arena, r->text + r->t[b0].b, r->t[tabw - 1].e - r->t[b0].b);
+                tb = b0;
+                te = tabw;
+            } else if (r->c->m) {                                 /* tab Brokers, tab Broker Codes */
+                for (int e2 = v + 4; e2 > v && !tabname; e2--) {
+                    bool words = true;
+                    for (int q = v; q < e2; q++)
+                        words &= is_k(r, q, TK_WORD) && !is_filler(r->t[q].w);
+                    if (!words)
+                        continue;
+                    char *nm = mf_arena_strndup(&r->p->arena, r->text + r->t[v].b, r->t[e2 - 1].e - r->t[v].b);
+                    if (mapping_find_sheet(r->c->m, nm)) {
+                        tabname = nm;
+                        tb = tabw + 1;
+                        te = e2;
+                    }
+                }
+            }
+        }
+    } else {
+        int v = skip_fill(r, i + (is_w(r, i, "look") ? 2 : 1));
+        if (is_k(r, v, TK_STR)) {                                 /* lookup in 'Brokers' */
+            tabname = r->t[v].w;
+            tb = v;
+            te = v + 1;
         }
     }
     if (!tabname) {
@@ -955,27 +1026,45 @@ static void rec_lookup(reading *r)
     use(r, tb, te);
     if (tabw >= 0)
         use(r, tabw, tabw + 1);
-    /* fallback: "default 'UNK'", "otherwise UNKNOWN", "if not found 'UNK'" */
+    /* fallback: "default 'UNK'", "otherwise UNKNOWN", "else 'UNK'", "if not found 'UNK'",
+     * "if not found use 'UNK'", "default blank", "otherwise reject" */
     for (int k = i; k < r->n; k++) {
+        int kw = -1, v = -1;
         if (is_w(r, k, "default") || is_w(r, k, "otherwise") || is_w(r, k, "fallback")) {
-            int v = skip_fill(r, k + 1);
-            if (is_w(r, v, "blank")) {
-                s->st.map.otherwise = PO_NULL;
-            } else if (is_w(r, v, "reject")) {
-                s->st.map.otherwise = PO_REJECT;
-            } else if (value_at(r, v, NULL)) {
-                s->st.map.otherwise = PO_VALUE;
-                s->st.map.other = plan_text_lit(r->p, value_at(r, v, NULL));
-            } else {
-                continue;
-            }
-            use(r, k, v + 1);
+            kw = is_w(r, k - 1, "if") ? k - 1 : k;
+            v = k + 1;
+        } else if (is_w(r, k, "not") && (is_w(r, k + 1, "found") || is_w(r, k + 1, "matched") ||
+                                         is_w(r, k + 1, "listed"))) {
+            kw = is_w(r, k - 1, "if") || is_w(r, k - 1, "no") ? k - 1 : k;
+            v = k + 2;
+        } else if (is_w(r, k, "no") && is_w(r, k + 1, "match")) {
+            kw = is_w(r, k - 1, "if") ? k - 1 : k;
+            v = k + 2;
         }
-        if (is_w(r, k, "not") && is_w(r, k + 1, "found"))
-            use(r, k - 1 >= 0 && is_w(r, k - 1, "if") ? k - 1 : k, k + 2);
+        if (kw < 0)
+            continue;
+        while (is_op(r, v, ",") || is_op(r, v, ":") || is_op(r, v, "=") || is_op(r, v, "->") || is_w(r, v, "then") ||
+               is_w(r, v, "use") || is_w(r, v, "return") || is_w(r, v, "value") || is_w(r, v, "to") ||
+               is_w(r, v, "with") || is_w(r, v, "as") || is_w(r, v, "set") || is_w(r, v, "the") || is_w(r, v, "a"))
+            v++;
+        if (is_w(r, v, "blank")) {
+            s->st.map.otherwise = PO_NULL;
+        } else if (is_w(r, v, "reject") || is_w(r, v, "error") || is_w(r, v, "fail")) {
+            s->st.map.otherwise = PO_REJECT;
+        } else if (is_w(r, v, "asis") || is_w(r, v, "keep") || is_w(r, v, "unchanged")) {
+            s->st.map.otherwise = PO_KEEP;
+        } else if (value_at(r, v, NULL) && !(is_k(r, v, TK_WORD) && is_filler(r->t[v].w))) {
+            s->st.map.otherwise = PO_VALUE;
+            s->st.map.other = plan_text_lit(r->p, value_at(r, v, NULL));
+        } else {
+            problem(r, "It gives a fallback for codes not found but I could not read which value.");
+            return;
+        }
+        use(r, kw, v + 1);
     }
     /* words describing the looked-up thing ("broker name") are part of the instruction */
-    for (int k = i + 2; k < (tabw >= 0 ? tb : r->n); k++)
+    int desc_end = tabw > i && tabw < tb ? tabw : tb;
+    for (int k = i + 2; k < desc_end; k++)
         if (is_k(r, k, TK_WORD))
             r->t[k].used = true;
 }
@@ -998,10 +1087,13 @@ static void rec_days(reading *r)
         int e = clause_end(r, an);
         if (d > an && d < e)
             e = d;
+        int ea = an, eb = e;
         a = resolve_span(r, btw + 1, an);
-        b = resolve_span(r, an + 1, e);
+        if (!a && (a = resolve_prefix(r, btw + 1, an, &ea)) != NULL && ea < an)
+            a = NULL;                     /* words between the field and "and" are not explained */
+        b = resolve_prefix(r, an + 1, e, &eb);
         from = btw;
-        to = e;
+        to = eb;
     } else {
         int m = -1;
         for (int k = 0; k < r->n; k++)
@@ -1176,6 +1268,16 @@ static bool map_arrow(const reading *r, int i)
            is_w(r, i, "to") || is_op(r, i, "==");
 }
 
+/* A value that reads as a code or a label: quoted, a number, or a word written with a capital. */
+static bool code_like(const reading *r, int i)
+{
+    if (is_k(r, i, TK_STR))
+        return true;
+    if (is_k(r, i, TK_WORD))
+        return isupper((unsigned char)r->t[i].orig[0]) && !is_filler(r->t[i].w);
+    return false;
+}
+
 /* "D -> DEBIT, C -> CREDIT", "A = Y, T = N", "Map: 1=Active; 2=Inactive", "'B' means Buy". */
 static void rec_map(reading *r)
 {
@@ -1190,6 +1292,9 @@ static void rec_map(reading *r)
             continue;
         if (is_k(r, k, TK_WORD) && is_filler(r->t[k].w) && !isupper((unsigned char)r->t[k].orig[0]) &&
             !is_w(r, k + 1, "means"))
+            continue;
+        /* "to" joins codes ("D to Debit"), not instructions ("100 to convert", "cents to dollars") */
+        if (is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2)))
             continue;
         bool num;
         from[n] = value_at(r, k, NULL);
@@ -1372,9 +1477,18 @@ static void rec_default(reading *r)
     int from = lo, to = v > hi ? v : hi;
     if (bl >= 0 && bl > to)
         to = bl;
-    for (int k = from; k <= to && k < r->n; k++)
-        if (r->t[k].k == TK_WORD || k == v || k == bl || k == df || is_op(r, k, ","))
+    /* the words of the phrasing between keyword and value ("if blank then use 'USD'"), not any
+     * word that happens to stand there */
+    static const char *const DW[] = {"if", "then", "use", "set", "put", "populate", "blank", "default", "otherwise",
+                                     "not", "or", "replace", "fill", "provided", "present"};
+    for (int k = from; k <= to && k < r->n; k++) {
+        bool dw = false;
+        for (size_t q = 0; r->t[k].k == TK_WORD && q < sizeof DW / sizeof *DW && !dw; q++)
+            dw = !strcmp(r->t[k].w, DW[q]);
+        if ((r->t[k].k == TK_WORD && (is_filler(r->t[k].w) || dw)) || k == v || k == bl || k == df ||
+            is_op(r, k, ","))
             r->t[k].used = true;
+    }
     use(r, v, v + 1);
     if (bl >= 0)
         use(r, bl, bl + 1);
@@ -1420,13 +1534,68 @@ static long sample_date_fits(const prof_column *pc, const char *pattern, long *t
     return ok;
 }
 
-/* A stated pattern fits the sample when it reads at least 90% of the non-blank values (the rest
- * are bad records the run will reject with a reason) and no other common pattern reads more of
- * them (MM/DD/YYYY stated on data that is DD/MM/YYYY is a contradiction, not a typo to obey). */
+/* Common date patterns, in order of preference among variants of one layout (MM/DD/YYYY before
+ * M/D/YYYY, YYYY-MM-DD before ISO): the profile's candidates plus a few. */
 static const char *const alt_date_patterns[] = {
-    "MM/DD/YYYY", "DD/MM/YYYY", "M/D/YYYY", "D/M/YYYY", "M/D/YY",     "D/M/YY",      "DD.MM.YYYY", "YYYYMMDD",
-    "YYYY-MM-DD", "DD-MM-YYYY", "MM-DD-YYYY", "D-Mon-YYYY", "DD-Mon-YYYY", "DD-Mon-YY", "YYYY/MM/DD", "ISO"};
+    "MM/DD/YYYY", "DD/MM/YYYY",  "M/D/YYYY",    "D/M/YYYY",   "M/D/YY",      "D/M/YY",     "DD.MM.YYYY",
+    "D.M.YYYY",   "YYYYMMDD",    "YYYY-MM-DD",  "DD-MM-YYYY", "MM-DD-YYYY",  "D-Mon-YYYY", "DD-Mon-YYYY",
+    "DD-Mon-YY",  "YYYY/MM/DD",  "DD Mon YYYY", "D Mon YYYY", "Mon D, YYYY", "ISO"};
+#define N_ALT_DATE_PATTERNS ((int)(sizeof alt_date_patterns / sizeof alt_date_patterns[0]))
 
+/* The layout of a pattern: its components in order with digit widths dropped (MM -> M, DD -> D;
+ * ISO -> YYYY-M-D).  Two patterns of one layout read a value to the same date whenever both read
+ * it, so choosing between them is not a guess about the meaning of the data. */
+static void date_layout(const char *pat, char *out, size_t cap)
+{
+    if (!strcmp(pat, "ISO"))
+        pat = "YYYY-M-D";
+    size_t o = 0;
+    for (size_t i = 0; pat[i] && o + 1 < cap;) {
+        if ((pat[i] == 'M' && pat[i + 1] == 'M') || (pat[i] == 'D' && pat[i + 1] == 'D')) {
+            out[o++] = pat[i];
+            i += 2;
+        } else {
+            out[o++] = pat[i++];
+        }
+    }
+    out[o] = 0;
+}
+
+static bool same_layout(const char *a, const char *b)
+{
+    char la[40], lb[40];
+    date_layout(a, la, sizeof la);
+    date_layout(b, lb, sizeof lb);
+    return !strcmp(la, lb);
+}
+
+/* Which of cands reads the sample of pc best: the first one that reads the most values.  *tie is
+ * the index of another pattern that reads as many but has a different layout (-1 when none).
+ * *nread / *total: values it reads / non-blank values. */
+static int best_date_pattern(const prof_column *pc, const char *const *cands, int ncand, long *nread, long *total,
+                             int *tie)
+{
+    long best = -1;
+    int at = -1;
+    *tie = -1;
+    *total = 0;
+    for (int i = 0; i < ncand; i++) {
+        long ok = sample_date_fits(pc, cands[i], total, NULL);
+        if (ok > best) {
+            best = ok;
+            at = i;
+            *tie = -1;
+        } else if (ok == best && *tie < 0 && !same_layout(cands[at], cands[i])) {
+            *tie = i;
+        }
+    }
+    *nread = best < 0 ? 0 : best;
+    return at;
+}
+
+/* A stated pattern fits the sample when it reads a majority of the non-blank values (the rest are
+ * bad records the run rejects with a reason) and no other common pattern reads more of them
+ * (MM/DD/YYYY stated on data that is DD/MM/YYYY is a contradiction, not a typo to obey). */
 bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const char **bad, const char **better)
 {
     if (bad)
@@ -1438,7 +1607,7 @@ bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const ch
     long total, ok = sample_date_fits(pc, pattern, &total, bad);
     if (total == 0)
         return true;
-    for (size_t i = 0; i < sizeof alt_date_patterns / sizeof alt_date_patterns[0]; i++) {
+    for (int i = 0; i < N_ALT_DATE_PATTERNS; i++) {
         long t2;
         if (strcmp(alt_date_patterns[i], pattern) && sample_date_fits(pc, alt_date_patterns[i], &t2, NULL) > ok) {
             if (better)
@@ -1446,7 +1615,7 @@ bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const ch
             return false;
         }
     }
-    return ok * 10 >= total * 9;
+    return ok * 2 > total;
 }
 
 const char *rules_date_pattern(plan *p, const char *s)
@@ -1551,6 +1720,108 @@ static void rec_date(reading *r)
 
 /* ---- numbers ---- */
 
+/* The separator character named at i: a one-character quoted string, or comma/dot/point/space. */
+static char sep_char_at(const reading *r, int i)
+{
+    if (is_k(r, i, TK_STR) && strlen(r->t[i].w) == 1 && strchr(".,' ", r->t[i].w[0]))
+        return r->t[i].w[0];
+    if (is_w(r, i, "comma"))
+        return ',';
+    if (is_w(r, i, "dot") || is_w(r, i, "period") || is_w(r, i, "point") || is_w(r, i, "fullstop"))
+        return '.';
+    if (is_w(r, i, "space"))
+        return ' ';
+    if (is_w(r, i, "apostrophe"))
+        return '\'';
+    return 0;
+}
+
+/* Words that link a separator's role and its character: "'.' is the thousands separator",
+ * "thousands separator = '.'", "comma as decimal separator". */
+static bool sep_link(const reading *r, int i)
+{
+    static const char *const L[] = {"is", "are", "be", "should", "must", "will", "the", "a", "an", "as", "for",
+                                     "used", "being", "uses", "use", "using", "with"};
+    if (is_op(r, i, "=") || is_op(r, i, ":"))
+        return true;
+    for (size_t k = 0; k < sizeof L / sizeof *L; k++)
+        if (is_w(r, i, L[k]))
+            return true;
+    return false;
+}
+
+static void set_separator(reading *r, bool thousands, char ch)
+{
+    bool *named = thousands ? &r->nf_thousands_named : &r->nf_decimal_named;
+    char *slot = thousands ? &r->nf.thousands : &r->nf.decimal;
+    if (*named && *slot != ch) {
+        problem(r, "It names two different %s separators ('%c' and '%c').", thousands ? "thousands" : "decimal",
+                *slot, ch);
+        return;
+    }
+    *named = true;
+    *slot = ch;
+    r->nf_any = true;
+    if (thousands)
+        r->nf_thousands_set = true;
+    else
+        r->nf_decimal_set = true;
+}
+
+/* "'.' is the thousands separator and ',' the decimal separator", "thousands separator '.'",
+ * "decimal comma", "comma as the decimal separator", "decimal point". */
+static void rec_separators(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool th = is_w(r, k, "thousands");
+        if (!th && !is_w(r, k, "decimal"))
+            continue;
+        int e = k + 1;
+        char ch = 0;
+        int at = -1;
+        int after_point = e + 1;
+        while (after_point < r->n && sep_link(r, after_point))
+            after_point++;
+        if (!th && (is_w(r, e, "comma") || is_w(r, e, "point")) && !is_w(r, e + 1, "separator") &&
+            !(is_w(r, e, "point") && after_point > e + 1 && sep_char_at(r, after_point))) {
+            ch = sep_char_at(r, e);     /* "decimal comma", "decimal point" */
+            at = e++;
+        } else if (!th && e == k + 1 && sep_char_at(r, k - 1) && !is_k(r, k - 1, TK_STR) &&
+                   !is_w(r, e, "point")) {
+            ch = sep_char_at(r, k - 1); /* "comma decimal" */
+            at = k - 1;
+        } else {
+            while (is_w(r, e, "separator") || is_w(r, e, "mark") || is_w(r, e, "symbol") || is_w(r, e, "sign") ||
+                   is_w(r, e, "char") || (!th && is_w(r, e, "point")))
+                e++;
+            if (e == k + 1 && !th)
+                continue;                 /* "decimal" alone is not a separator phrase */
+            int j = e;                    /* after: "thousands separator is '.'" */
+            while (j < r->n && sep_link(r, j))
+                j++;
+            if ((ch = sep_char_at(r, j)) != 0) {
+                at = j;
+                e = j + 1;
+            } else {                      /* before: "'.' is the thousands separator" */
+                j = k - 1;
+                while (j >= 0 && sep_link(r, j))
+                    j--;
+                if ((ch = sep_char_at(r, j)) != 0) {
+                    at = j;
+                    use(r, j, k);
+                }
+            }
+        }
+        if (!ch)
+            continue;                     /* "remove thousands separators": rec_numfmt */
+        use(r, k, e);
+        use(r, at, at + 1);
+        set_separator(r, th, ch);
+    }
+    if (r->nf_thousands_named && r->nf_decimal_named && r->nf.thousands == r->nf.decimal)
+        problem(r, "It names '%c' as both the thousands and the decimal separator.", r->nf.decimal);
+}
+
 static void rec_numfmt(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -1568,25 +1839,37 @@ static void rec_numfmt(reading *r)
             for (int q = 0; q < r->n; q++)
                 if (is_w(r, q, "negative") || is_w(r, q, "means") || is_w(r, q, "sign") || is_w(r, q, "minus"))
                     r->t[q].used = true;
-        } else if (is_w(r, k, "thousands") || (is_w(r, k, "comma") && find_w(r, 0, "decimal") < 0)) {
+        } else if ((is_w(r, k, "thousands") && (is_w(r, k + 1, "separator") || is_w(r, k + 1, "comma") ||
+                                                is_w(r, k + 1, "mark") || is_w(r, k + 1, "grouping"))) ||
+                   (is_w(r, k, "comma") && find_w(r, 0, "decimal") < 0 &&
+                    (is_w(r, k - 1, "remove") ||
+                     is_w(r, k - 1, "strip") || is_w(r, k - 1, "exclude") || is_w(r, k - 1, "no") ||
+                     is_w(r, k - 2, "remove") || is_w(r, k - 2, "strip") || is_w(r, k - 2, "exclude")))) {
+            /* "remove thousands separators", "strip commas"; "in thousands" is a scale, not a
+             * format, and stays unread (a question) */
             r->nf_any = r->nf_thousands_set = true;
-            if (!r->nf.thousands)
-                r->nf.thousands = ',';
+            const prof_column *tpc = prof_of(r, primary(r));
+            if (!r->nf.thousands)   /* "remove thousands separators": the one the sample shows */
+                r->nf.thousands = tpc && tpc->thousands ? tpc->thousands : ',';
             use(r, k, k + 1);
             for (int q = 0; q < r->n; q++)
                 if (is_w(r, q, "separator") || is_w(r, q, "remove") || is_w(r, q, "strip") ||
-                    is_w(r, q, "comma") || is_w(r, q, "ignore"))
+                    is_w(r, q, "comma") || (is_w(r, q, "exclude") && q + 1 < r->n && !strcmp(r->t[q + 1].w, "thousands")))
                     r->t[q].used = true;
         } else if (is_w(r, k, "european") || is_w(r, k, "continental") || is_w(r, k, "german") ||
                    (is_w(r, k, "decimal") && is_w(r, k + 1, "comma"))) {
             bool only_decimal = is_w(r, k, "decimal");
             r->nf_any = r->nf_decimal_set = true;
-            r->nf.decimal = ',';
-            if (!only_decimal) {   /* European: 1.234,56 */
+            if (!r->nf_decimal_named)   /* a separator the rule names itself wins over the label */
+                r->nf.decimal = ',';
+            if (!only_decimal && !r->nf_thousands_named) {   /* European: 1.234,56 */
                 r->nf_thousands_set = true;
                 r->nf.thousands = '.';
             }
-            use(r, k, k + 2);
+            use(r, k, k + 1);
+            if (is_w(r, k + 1, "comma") || is_w(r, k + 1, "style") || is_w(r, k + 1, "notation") ||
+                is_w(r, k + 1, "convention"))
+                use(r, k + 1, k + 2);
             /* the example "1.234,56" */
             for (int q = k; q < r->n && q < k + 6; q++)
                 if (is_k(r, q, TK_NUM) || is_op(r, q, ",") || is_op(r, q, "(") || is_op(r, q, ")"))
@@ -1674,21 +1957,38 @@ static void rec_muldiv(reading *r)
             s->st.num = plan_strdup(r->p, num);
         use(r, k, j + 1);
     }
+    /* "convert cents to dollars" divides by 100; "dollars to cents" multiplies.  When the rule
+     * already scales by 100 ("Divide by 100 (cents to units)") the phrase explains that step and
+     * adds none; a different factor contradicts it. */
     int c = find_w(r, 0, "cents");
-    if (c >= 0) {
-        int d = find_w(r, 0, "dollars");
-        if (d < 0)
-            d = find_w(r, 0, "dollar");
-        if (d < 0)
-            d = find_w(r, 0, "units");
-        if (d < 0)
-            return;
-        tstep *s = add_step(r, true, r->t[c].b, PS_DIV);
-        if (s)
-            s->st.num = "100";
-        use(r, c, c + 1);
-        use(r, d, d + 1);
+    if (c < 0)
+        return;
+    int d = -1;
+    static const char *const UNITS[] = {"dollars", "dollar", "units", "unit", "euros", "euro", "pounds", "major"};
+    for (size_t q = 0; q < sizeof UNITS / sizeof *UNITS && d < 0; q++)
+        d = find_w(r, 0, UNITS[q]);
+    if (d < 0)
+        return;
+    bool to_units = c < d;
+    plan_step_kind want = to_units ? PS_DIV : PS_MUL;
+    use(r, c, c + 1);
+    use(r, d, d + 1);
+    const plan_step *other = NULL;
+    for (int q = 0; q < r->nnum; q++) {
+        const plan_step *st = &r->num_steps[q].st;
+        if (st->kind == want && !strcmp(st->num, "100"))
+            return;                       /* the phrase explains this step */
+        if (st->kind == PS_DIV || st->kind == PS_MUL)
+            other = st;
     }
+    if (other) {
+        problem(r, "It %s by %s but also says %s, which %s by 100.", other->kind == PS_DIV ? "divides" : "multiplies",
+                other->num, to_units ? "cents to units" : "units to cents", to_units ? "divides" : "multiplies");
+        return;
+    }
+    tstep *s = add_step(r, true, r->t[c].b, want);
+    if (s)
+        s->st.num = "100";
 }
 
 static void rec_abs(reading *r)
@@ -1709,7 +2009,94 @@ static bool concat_word(const reading *r, int k)
     return is_w(r, k, "concat") || is_w(r, k, "combine");
 }
 
-/* Operands separated by + & || - * / (or words plus, minus, times, and): fields or literals. */
+/* The operator at k between two operands (*len tokens), or 0.  When concatenating, "and" and ","
+ * join parts too. */
+static int between_op(const reading *r, int k, bool concat, int *len)
+{
+    *len = 1;
+    /* "2-5", "1/2" between two numbers are a range or a fraction, not an operator */
+    if ((is_op(r, k, "-") || is_op(r, k, "/")) && k > 0 && k + 1 < r->n && r->t[k - 1].k == TK_NUM &&
+        r->t[k + 1].k == TK_NUM)
+        return 0;
+    if (is_op(r, k, "+") || is_w(r, k, "plus"))
+        return PB_ADD;
+    if (is_op(r, k, "&") || is_op(r, k, "||"))
+        return PB_CONCAT;
+    if (is_op(r, k, "-") || is_w(r, k, "minus") || is_w(r, k, "less"))
+        return PB_SUB;
+    if (is_op(r, k, "*") || is_w(r, k, "times") || is_w(r, k, "x"))
+        return PB_MUL;
+    if (is_op(r, k, "/") || is_op(r, k, "\xc3\xb7"))
+        return PB_DIV;
+    if ((is_w(r, k, "multiply") || is_w(r, k, "divide")) && is_w(r, k + 1, "by")) {
+        *len = 2;
+        return is_w(r, k, "multiply") ? PB_MUL : PB_DIV;
+    }
+    if (concat && (is_w(r, k, "and") || is_op(r, k, ",")))
+        return PB_CONCAT;
+    return 0;
+}
+
+/* One operand at k (< e): a quoted or numeric literal (*lit; *src = the column a quoted name
+ * names, if any), or the longest run of unused tokens that names a data column.  A run that holds
+ * an operator ("Dr/Cr") counts only when it names a column almost exactly, so "QTY * PX" is two
+ * fields.  Returns the index after the operand, or -1. */
+static int between_operand(const reading *r, int k, int e, const char **src, const char **lit)
+{
+    *src = *lit = NULL;
+    if (is_k(r, k, TK_STR)) {
+        *lit = r->t[k].w;
+        *src = resolve_name_min(r, r->t[k].w, 0.95);
+        return k + 1;
+    }
+    if (is_k(r, k, TK_NUM)) {
+        *lit = r->t[k].w;
+        return k + 1;
+    }
+    int lim = k;
+    while (lim < e && lim < k + 12 && !r->t[lim].used && r->t[lim].k != TK_STR && !is_op(r, lim, ",") &&
+           !is_op(r, lim, ";"))
+        lim++;
+    for (int j = lim; j > k; j--) {
+        bool has_op = false;
+        for (int q = k + 1; q < j; q++)
+            has_op |= r->t[q].k == TK_OP || is_w(r, q, "and") || is_w(r, q, "x") || is_w(r, q, "times") ||
+                      is_w(r, q, "plus") || is_w(r, q, "minus") || is_w(r, q, "less") || is_w(r, q, "by");
+        if (r->t[j - 1].k == TK_OP && !strchr(")]", r->t[j - 1].w[0]))
+            continue;
+        const char *got = NULL;
+        if (has_op) {
+            char buf[256];
+            size_t len = r->t[j - 1].e - r->t[k].b;
+            if (len < sizeof buf) {
+                memcpy(buf, r->text + r->t[k].b, len);
+                buf[len] = 0;
+                got = resolve_name_min(r, buf, 0.95);
+            }
+        } else {
+            got = resolve_span(r, k, j);
+        }
+        if (got) {
+            *src = got;
+            return j;
+        }
+    }
+    return -1;
+}
+
+/* The text of tokens [b, e) for a message. */
+static void span_text(const reading *r, int b, int e, char *buf, size_t cap)
+{
+    if (b >= e || b >= r->n) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    size_t len = r->t[e - 1].e - r->t[b].b;
+    snprintf(buf, cap, "%.*s", (int)(len < cap - 1 ? len : cap - 1), r->text + r->t[b].b);
+}
+
+/* Operands joined by + & || - * / (or plus, minus, times, multiplied by, and): fields or literals.
+ * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
 static void rec_between(reading *r)
 {
     int cw = -1;
@@ -1717,27 +2104,39 @@ static void rec_between(reading *r)
         if (concat_word(r, k))
             cw = k;
     bool ops = false;
-    for (int k = 0; k < r->n; k++)
-        if (is_op(r, k, "+") || is_op(r, k, "&") || is_op(r, k, "||") || is_w(r, k, "plus") ||
-            is_w(r, k, "minus") || is_w(r, k, "less") || is_w(r, k, "times") ||
-            ((is_op(r, k, "*") || is_op(r, k, "-") || is_op(r, k, "/")) && k > 0 && k + 1 < r->n &&
-             !is_k(r, k + 1, TK_NUM) && r->t[k - 1].k != TK_NUM) ||
-            (is_w(r, k, "multiply") && !is_k(r, k + 2, TK_NUM)) ||
-            (is_w(r, k, "divide") && !is_k(r, k + 2, TK_NUM)))
+    for (int k = 0; k < r->n; k++) {
+        int len;
+        if (between_op(r, k, false, &len) && k > 0 && k + 1 < r->n)
             ops = true;
+    }
+    /* "multiply Qty by Px", "divide A by B", "product of A and B", "sum of A and B" */
+    int lead_op = 0, lead_at = -1;
+    const char *lead_join = NULL;      /* the word that joins the operands: "by", "and" */
+    for (int k = 0; k < r->n && !lead_op && cw < 0; k++) {
+        if ((is_w(r, k, "multiply") || is_w(r, k, "divide")) && !is_w(r, k + 1, "by") && find_w(r, k + 1, "by") > 0)
+            lead_op = is_w(r, k, "multiply") ? PB_MUL : PB_DIV, lead_at = k, lead_join = "by";
+        else if ((is_w(r, k, "product") || is_w(r, k, "sum") || is_w(r, k, "total")) && is_w(r, k + 1, "of"))
+            lead_op = is_w(r, k, "product") ? PB_MUL : PB_ADD, lead_at = k, lead_join = "and";
+    }
+    if (lead_op)
+        ops = true;
     if (cw < 0 && !ops)
         return;
+    bool concat = cw >= 0;
     /* the expression starts after "X =" (the target) or the concat word */
-    int b = cw >= 0 ? cw + 1 : 0;
-    for (int k = 0; k < r->n; k++)
-        if (is_op(r, k, "=") && k > 0 && cw < 0) {
+    int b = concat ? cw + 1 : 0, pre = -1;
+    for (int k = 0; k < r->n && !concat; k++)
+        if (is_op(r, k, "=") && k > 0) {
             b = k + 1;
-            use(r, 0, k + 1);
+            pre = k + 1;
             break;
         }
+    if (lead_op)
+        b = lead_at + 1;
     int e = clause_end(r, b);
     /* the separator: "with a space", "separated by '-'", "with '-'" */
     const char *sep = NULL;
+    int sep_from = -1, sep_to = -1;
     for (int k = b; k < e; k++) {
         if (is_w(r, k, "with") || is_w(r, k, "separated") || is_w(r, k, "separator") ||
             is_w(r, k, "delimited") || is_w(r, k, "using")) {
@@ -1749,70 +2148,56 @@ static void rec_between(reading *r)
             if (is_w(r, v, "in") && is_w(r, v + 1, "between"))
                 v += 2;
             if ((sep = delim_at(r, v)) != NULL) {
-                use(r, k, v + 1);
+                sep_from = k;
+                sep_to = v + 1;
                 if (is_w(r, v + 1, "between") || is_w(r, v + 1, "in"))
-                    use(r, v + 1, v + 3);
+                    sep_to = v + 3 < r->n ? v + 3 : r->n;
                 e = k;
                 break;
             }
         }
     }
-    /* split [b, e) into operands on operators */
     const char *srcs[MAX_PARTS], *lits[MAX_PARTS];
     int opers[MAX_PARTS];
-    int n = 0, start = b, opk = 0;
-    for (int k = b; k <= e && n < MAX_PARTS; k++) {
-        int op = 0;
-        if (k < e) {
-            if (is_op(r, k, "+") || is_w(r, k, "plus")) op = '+';
-            else if (is_op(r, k, "&") || is_op(r, k, "||")) op = '&';
-            else if (is_op(r, k, "-") || is_w(r, k, "minus") || is_w(r, k, "less")) op = '-';
-            else if (is_op(r, k, "*") || is_w(r, k, "times") || is_w(r, k, "x")) op = '*';
-            else if (is_w(r, k, "multiply") && is_w(r, k + 1, "by")) op = '*';
-            else if (is_w(r, k, "divide") && is_w(r, k + 1, "by")) op = '/';
-            else if (is_op(r, k, "/") && !is_k(r, k + 1, TK_NUM)) op = '/';
-            else if (cw >= 0 && (is_w(r, k, "and") || is_op(r, k, ","))) op = '&';
-            if (!op)
-                continue;
-        }
-        int s = skip_fill(r, start);
-        if (s >= k) {
-            if (k == e)
-                break;
-            problem(r, "An operand is missing around '%s'.", r->t[k].orig);
-            return;
-        }
-        if (k - s == 1 && (is_k(r, s, TK_STR) || is_k(r, s, TK_NUM))) {
-            srcs[n] = NULL;
-            lits[n] = r->t[s].w;
-        } else {
-            srcs[n] = resolve_span(r, s, k);
-            lits[n] = NULL;
-            if (!srcs[n]) {
-                char buf[160];
-                size_t len = r->t[k - 1].e - r->t[s].b;
-                snprintf(buf, sizeof buf, "%.*s", (int)(len < 150 ? len : 150), r->text + r->t[s].b);
-                if (cw < 0 && n == 0 && !ops)
-                    return;
-                problem(r, "The field '%s' matches no column of the data.", buf);
+    int n = 0, k = b, opk = 0, end = b;
+    while (n < MAX_PARTS) {
+        k = skip_fill(r, k);
+        if (k >= e) {
+            if (n) {
+                problem(r, "An operand is missing after '%s'.", r->t[end - 1].orig);
                 return;
             }
+            return;
         }
-        opers[n] = opk;
-        opk = op;
-        n++;
-        if (k < e && is_w(r, k, "multiply"))
-            k++;
-        if (k < e && is_w(r, k, "divide"))
-            k++;
-        start = k + 1;
+        int j = between_operand(r, k, e, &srcs[n], &lits[n]);
+        if (j < 0) {
+            if (n == 0 && !concat)
+                return;       /* not an expression between fields: other words explain it */
+            char buf[160];
+            int q = k + 1;
+            int len;
+            while (q < e && !r->t[q].used && !between_op(r, q, concat, &len) && !is_op(r, q, ","))
+                q++;
+            span_text(r, k, q, buf, sizeof buf);
+            problem(r, "The field '%s' matches no column of the data.", buf);
+            return;
+        }
+        opers[n++] = opk;
+        end = j;
+        int len = 1;
+        if (lead_op && is_w(r, j, lead_join) && (n == 1 || !strcmp(lead_join, "and")))
+            opk = lead_op;                /* "multiply A by B", "sum of A and B" */
+        else if (j >= e || !(opk = between_op(r, j, concat, &len)))
+            break;
+        k = j + len;
+        end = k;
     }
     if (n < 2)
         return;
     bool text_target = r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN;
     bool all_concat = true;
     for (int i = 1; i < n; i++)
-        if (opers[i] != '&' && !(opers[i] == '+' && text_target))
+        if (opers[i] != PB_CONCAT && !(opers[i] == PB_ADD && text_target))
             all_concat = false;
     if (all_concat) {
         r->base = B_CONCAT;
@@ -1822,19 +2207,35 @@ static void rec_between(reading *r)
                 r->part_src[r->nparts] = NULL;
                 r->part_lit[r->nparts++] = sep;
             }
-            r->part_src[r->nparts] = srcs[i];
+            r->part_src[r->nparts] = lits[i] ? NULL : srcs[i];   /* a quoted part is text */
             r->part_lit[r->nparts++] = lits[i];
         }
-    } else if (n == 2 && srcs[0] && srcs[1] && !sep) {
-        r->base = B_ARITH;
-        r->arith_op = opers[1];
-        r->arith_a = srcs[0];
-        r->arith_b = srcs[1];
     } else {
-        problem(r, "It combines %d operands in a way I cannot read yet.", n);
-        return;
+        if (sep) {
+            problem(r, "It joins fields with a separator but also computes with them.");
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if (opers[i] == PB_CONCAT) {
+                problem(r, "It mixes joining text with arithmetic.");
+                return;
+            }
+            if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
+                problem(r, "'%s' is not a field of the data or a number.", lits[i]);
+                return;
+            }
+            r->arith_src[i] = srcs[i];
+            r->arith_num[i] = srcs[i] ? NULL : lits[i];
+            r->arith_op[i] = opers[i];
+        }
+        r->base = B_ARITH;
+        r->narith = n;
     }
-    use(r, cw >= 0 ? cw : b, e);
+    use(r, concat ? cw : lead_op ? lead_at : b, end);
+    if (pre > 0)
+        use(r, 0, pre);
+    if (sep)
+        use(r, sep_from, sep_to);
 }
 
 /* ---- text steps ---- */
@@ -1906,6 +2307,11 @@ static void rec_pad(reading *r)
 
 static void rec_trim_case(reading *r)
 {
+    for (int q = 1; q + 1 < r->n; q++)     /* "leading/trailing", "leading & trailing" */
+        if ((is_op(r, q, "/") || is_op(r, q, "&") || is_op(r, q, "-")) && r->t[q - 1].k == TK_WORD &&
+            !strcmp(r->t[q - 1].w, "leading") && r->t[q + 1].k == TK_WORD && !strcmp(r->t[q + 1].w, "trailing") &&
+            (find_w(r, 0, "trim") >= 0 || find_w(r, 0, "space") >= 0))
+            r->t[q].used = true;
     for (int k = 0; k < r->n; k++) {
         if (is_w(r, k, "trim") || is_w(r, k, "ltrim") || is_w(r, k, "rtrim")) {
             add_step(r, false, r->t[k].b, PS_TRIM);
@@ -1921,6 +2327,7 @@ static void rec_trim_case(reading *r)
             add_step(r, false, r->t[k].b, PS_TRIM);
             use(r, k, k + 1);
             use(r, sp, sp + 1);
+
             for (int q = 0; q < r->n; q++)
                 if (is_w(r, q, "leading") || is_w(r, q, "trailing") || is_w(r, q, "extra") ||
                     is_w(r, q, "surrounding") || is_w(r, q, "both") || is_w(r, q, "ends") ||
@@ -2190,6 +2597,47 @@ static bool numeric_base(plan_base b)
     return b == PT_DECIMAL || b == PT_INTEGER || b == PT_BIGINT;
 }
 
+/* How many non-blank sampled values of pc read as a number in format nf (of *total). */
+static long sample_number_fits(const prof_column *pc, const plan_numfmt *nf, long *total, const char **first_bad)
+{
+    long ok = 0;
+    *total = 0;
+    for (long i = 0; pc && i < pc->nsample; i++) {
+        const char *v = pc->sample[i];
+        if (!v || !*v || is_null_token(pc, v))
+            continue;
+        mf_dec d;
+        (*total)++;
+        if (mf_dec_parse_fmt(v, strlen(v), nf->thousands, nf->decimal, nf->paren_negative, nf->trailing_minus,
+                             nf->currency, &d))
+            ok++;
+        else if (first_bad && !*first_bad)
+            *first_bad = v;
+    }
+    return ok;
+}
+
+/* Most digits after the decimal separator among the sampled values (the profile's max_scale
+ * is not kept for columns it did not find numeric). */
+static int sample_scale(const prof_column *pc)
+{
+    if (!pc)
+        return 0;
+    int best = pc->max_scale;
+    char dec = pc->decimal ? pc->decimal : '.';
+    for (long i = 0; i < pc->nsample; i++) {
+        const char *v = pc->sample[i], *d = v ? strrchr(v, dec) : NULL;
+        if (!d)
+            continue;
+        int n = 0;
+        while (isdigit((unsigned char)d[1 + n]))
+            n++;
+        if (n > best)
+            best = n;
+    }
+    return best;
+}
+
 /* read as number with the profile's format overlaid by what the rule said. */
 static plan_expr *read_number(reading *r, plan_expr *e, const prof_column *pc, bool want_integer)
 {
@@ -2216,33 +2664,83 @@ static plan_expr *read_number(reading *r, plan_expr *e, const prof_column *pc, b
     bool plain = !nf.thousands && nf.decimal == '.' && !nf.paren_negative && !nf.trailing_minus && !nf.currency;
     if (want_integer && plain && (!pc || pc->max_scale == 0))
         return plan_with_step(r->p, e, PS_READ_INTEGER);
-    /* check the sample reads with it: a rule that contradicts the data is a question */
-    /* check the sample reads with it: when more than 10% of the values do not, the rule
-     * contradicts the data (a few bad records are rejected by the run, with their reason) */
-    long total = 0, bad_count = 0;
+    /* check the sample: the format must read a majority of the values (the rest are bad records
+     * the run rejects with their reason) and no other common separator convention may read more
+     * of them — then the rule (or the profile) contradicts the data, which is a question */
     const char *first_bad = NULL;
-    for (long i = 0; pc && i < pc->nsample; i++) {
-        const char *v = pc->sample[i];
-        if (!v || !*v || is_null_token(pc, v))
-            continue;
-        mf_dec d;
-        total++;
-        if (!mf_dec_parse_fmt(v, strlen(v), nf.thousands, nf.decimal, nf.paren_negative, nf.trailing_minus,
-                              nf.currency, &d)) {
-            bad_count++;
-            if (!first_bad)
-                first_bad = v;
-        }
+    long total = 0, good = sample_number_fits(pc, &nf, &total, &first_bad);
+    plan_numfmt better = nf;
+    long best = good;
+    static const char SEPS[][2] = {{',', '.'}, {'.', ','}, {0, '.'}, {0, ','}, {' ', ','}, {' ', '.'}, {'\'', '.'}};
+    for (size_t q = 0; q < sizeof SEPS / sizeof *SEPS; q++) {
+        plan_numfmt alt = nf;
+        alt.thousands = SEPS[q][0];
+        alt.decimal = SEPS[q][1];
+        long t2, ok2 = sample_number_fits(pc, &alt, &t2, NULL);
+        if (ok2 > best)
+            best = ok2, better = alt;
     }
-    if (bad_count * 10 > total)
+    if (total && best > good) {
+        problem(r, "Only %ld of %ld sampled values of [%s] read as a number in the format %s (\"%s\" does not); "
+                   "%ld read with %s%c%s and decimal separator '%c'. Which is right?",
+                good, total, pc->name ? pc->name : "?", r->nf_any ? "the rule gives" : "the sample suggests",
+                first_bad ? first_bad : "", best, better.thousands ? "thousands separator '" : "no thousands separator",
+                better.thousands ? better.thousands : ' ', better.thousands ? "'" : "", better.decimal);
+    } else if (total && good * 2 <= total) {
         problem(r, "%ld of %ld sampled values of [%s] (such as \"%s\") do not read as a number in the format %s.",
-                bad_count, total, pc->name ? pc->name : "?", first_bad, r->nf_any ? "the rule gives" : "the sample suggests");
+                total - good, total, pc->name ? pc->name : "?", first_bad ? first_bad : "",
+                r->nf_any ? "the rule gives" : "the sample suggests");
+    }
     plan_expr *x = plan_with_step(r->p, e, PS_READ_NUMBER);
     x->step.numfmt = nf;
     return x;
 }
 
-/* read as a date: the rule's pattern, else the profile's single candidate. */
+/* The date pattern the sample of column col is written in, when the rule states none: among the
+ * profile's candidates (patterns every value reads with), else among the common patterns the one
+ * that reads a majority of the values (the rest are bad records, rejected at run time).  Patterns
+ * of one layout (MM/DD/YYYY and M/D/YYYY) agree on every value they both read, so a tie between
+ * them is settled by preference; a tie between layouts (01/02/2025) is a question.  NULL: a problem
+ * was recorded. */
+static const char *sample_date_pattern(reading *r, const prof_column *pc, const char *col)
+{
+    const char *cands[PROF_MAX_FORMATS + N_ALT_DATE_PATTERNS];
+    int n = 0;
+    bool from_profile = pc && pc->ndate_formats > 0;
+    if (from_profile) {
+        for (int i = 0; i < N_ALT_DATE_PATTERNS; i++)      /* the profile's, in order of preference */
+            for (int q = 0; q < pc->ndate_formats; q++)
+                if (!strcmp(pc->date_formats[q], alt_date_patterns[i]))
+                    cands[n++] = alt_date_patterns[i];
+        for (int q = 0; q < pc->ndate_formats; q++) {
+            bool known = false;
+            for (int i = 0; i < N_ALT_DATE_PATTERNS && !known; i++)
+                known = !strcmp(pc->date_formats[q], alt_date_patterns[i]);
+            if (!known)
+                cands[n++] = pc->date_formats[q];
+        }
+    } else {
+        for (int i = 0; i < N_ALT_DATE_PATTERNS; i++)
+            cands[n++] = alt_date_patterns[i];
+    }
+    long nread = 0, total = 0;
+    int tie = -1;
+    int at = pc ? best_date_pattern(pc, cands, n, &nread, &total, &tie) : -1;
+    if (at >= 0 && tie >= 0 && (from_profile || nread * 2 > total)) {
+        problem(r, "The sampled dates of [%s] read as %s or as %s (%ld of %ld values each): which is it?", col,
+                cands[at], cands[tie], nread, total);
+        return NULL;
+    }
+    if (at < 0 || (!from_profile && (total == 0 || nread * 2 <= total))) {
+        problem(r, "[%s] must be read as a date but its sample shows no date format I know; "
+                   "which format is it written in?", col);
+        return NULL;
+    }
+    return cands[at];
+}
+
+/* read as a date: the rule's pattern (checked against each column it reads), else the pattern
+ * the sample shows. */
 static plan_expr *read_date(reading *r, plan_expr *e, const char *col)
 {
     const prof_column *pc = prof_of(r, col);
@@ -2252,24 +2750,17 @@ static plan_expr *read_date(reading *r, plan_expr *e, const char *col)
         return plan_with_step(r->p, e, PS_READ_EXCEL);
     const char *pat = r->date_pat;
     int pivot = r->pivot;
-    if (r->date_kind != D_PATTERN || r->base == B_DAYS) {
-        if (!pc || pc->ndate_formats != 1) {
-            if (pc && pc->ndate_formats > 1) {
-                char alts[200] = "";
-                for (int q = 0; q < pc->ndate_formats; q++)
-                    if (strlen(alts) + strlen(pc->date_formats[q]) + 5 < sizeof alts) {
-                        if (*alts)
-                            strcat(alts, q + 1 == pc->ndate_formats ? " or " : ", ");
-                        strcat(alts, pc->date_formats[q]);
-                    }
-                problem(r, "The sampled dates of [%s] read as %s: which is it?", col, alts);
-            } else {
-                problem(r, "[%s] must be read as a date but its sample shows no date format I know; "
-                           "which format is it written in?", col);
-            }
+    if (r->date_kind == D_PATTERN && r->base == B_DAYS) {
+        const char *bad, *better;
+        if (!rules_sample_fits_date(pc, pat, &bad, &better)) {
+            problem(r, "It says %s, but the sampled value \"%s\" of [%s] does not read with it%s%s. Which "
+                       "format is right?", pat, bad ? bad : "", col, better ? "; more of the sample reads as " : "",
+                    better ? better : "");
             return NULL;
         }
-        pat = pc->date_formats[0];
+    } else if (r->date_kind != D_PATTERN) {
+        if (!(pat = sample_date_pattern(r, pc, col)))
+            return NULL;
         pivot = strstr(pat, "YY") && !strstr(pat, "YYYY") ? 1950 : 0;
         if (!strcmp(pat, "ISO"))
             return plan_with_step(r->p, e, PS_READ_ISO);
@@ -2322,7 +2813,9 @@ static plan_expr *read_bool(reading *r, plan_expr *e, const char *col)
 static plan_expr *source_ref(reading *r, const char *name)
 {
     if (!name) {
-        problem(r, "The row's source matches no column of the data.");
+        /* rules_read names the unmatched source itself (once) */
+        if (!r->c->nsrc)
+            problem(r, "The row has no source field.");
         return NULL;
     }
     return plan_source_ref(r->p, name);
@@ -2384,18 +2877,40 @@ static plan_expr *build(reading *r)
         break;
     }
     case B_ARITH: {
+        /* operands read as numbers; * and / bind tighter than + and -, left to right */
         bool integer = tb == PT_INTEGER || tb == PT_BIGINT;
-        plan_expr *a = read_number(r, plan_source_ref(r->p, r->arith_a), prof_of(r, r->arith_a), integer);
-        plan_expr *b = read_number(r, plan_source_ref(r->p, r->arith_b), prof_of(r, r->arith_b), integer);
-        e = plan_binary(r->p, r->arith_op, a, b);
-        vk = V_NUMBER;
-        if (r->arith_op == '/')
-            has_div = true;
-        if (r->arith_op == '*' && tb == PT_DECIMAL) {
-            const prof_column *pa = prof_of(r, r->arith_a), *pb = prof_of(r, r->arith_b);
-            if ((pa ? pa->max_scale : 0) + (pb ? pb->max_scale : 0) > r->c->type.scale)
+        plan_expr *sum = NULL, *prod = NULL;
+        int sum_op = 0, prod_scale = 0;
+        for (int i = 0; i < r->narith; i++) {
+            plan_expr *x;
+            int sc;
+            if (r->arith_src[i]) {
+                const prof_column *pc = prof_of(r, r->arith_src[i]);
+                x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
+                sc = sample_scale(pc);
+            } else {
+                x = plan_number_lit(r->p, r->arith_num[i]);
+                const char *dot = strchr(r->arith_num[i], '.');
+                sc = dot ? (int)strlen(dot + 1) : 0;
+            }
+            int op = r->arith_op[i];
+            if (i > 0 && (op == PB_MUL || op == PB_DIV)) {
+                prod = plan_binary(r->p, op, prod, x);
+                has_div |= op == PB_DIV;
+                prod_scale += sc;
+            } else {
+                if (prod)
+                    sum = sum ? plan_binary(r->p, sum_op, sum, prod) : prod;
+                sum_op = op;
+                prod = x;
+                prod_scale = sc;
+            }
+            /* a product's decimals add up: make rounding to the target scale visible */
+            if (tb == PT_DECIMAL && i > 0 && op == PB_MUL && prod_scale > r->c->type.scale)
                 has_mul_frac = true;
         }
+        e = sum ? plan_binary(r->p, sum_op, sum, prod) : prod;
+        vk = V_NUMBER;
         break;
     }
     case B_DAYS: {
@@ -2468,6 +2983,21 @@ static plan_expr *build(reading *r)
 
 /* ---- entry ----------------------------------------------------------------------------------- */
 
+/* Is w one of the words of name (case-insensitive; words end at anything not alphanumeric)? */
+static bool name_has_word(const char *name, const char *w)
+{
+    size_t n = strlen(w);
+    if (!name || !n)
+        return false;
+    for (const char *p = name; (p = strcasestr(p, w)) != NULL; p++) {
+        bool start = p == name || !isalnum((unsigned char)p[-1]);
+        bool end = !isalnum((unsigned char)p[n]);
+        if (start && end)
+            return true;
+    }
+    return false;
+}
+
 static void unused_text(const reading *r, mf_buf *out)
 {
     for (int k = 0; k < r->n; k++) {
@@ -2478,16 +3008,11 @@ static void unused_text(const reading *r, mf_buf *out)
             continue;
         if (t->k == TK_WORD && is_filler(t->w))
             continue;
-        /* the names of the row's own source and target */
+        /* the names of the row's own source and target (whole words of them) */
         bool own = false;
-        for (int s = 0; s < r->c->nsrc && !own; s++) {
-            const char *w = r->c->src[s].written;
-            if (w && strcasestr(w, t->orig))
-                own = true;
-            if (r->c->src[s].name && strcasestr(r->c->src[s].name, t->orig))
-                own = true;
-        }
-        if (r->c->column && strcasestr(r->c->column, t->orig) && strlen(t->orig) > 1)
+        for (int s = 0; s < r->c->nsrc && !own; s++)
+            own = name_has_word(r->c->src[s].written, t->orig) || name_has_word(r->c->src[s].name, t->orig);
+        if (r->c->column && name_has_word(r->c->column, t->orig) && strlen(t->orig) > 1)
             own = true;
         if (own && t->k == TK_WORD)
             continue;
@@ -2515,6 +3040,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     rec_days(r);
     rec_negate(r);
     rec_bool(r);
+    rec_separators(r);
     rec_map(r);
     rec_checks(r);
     rec_default(r);
@@ -2541,6 +3067,28 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
         problem(r, "It has no target column and is not a filter or trailer rule I know.");
     if (!c->column && (r->ntext || r->nnum || r->has_map || r->base != B_SOURCE || r->deflt) && !left.len)
         problem(r, "It transforms a value but the row has no target column.");
+
+    /* a source of the row that matches no data column, when the rule needed it (no expression) or
+     * a problem arose: said once, first, with the data's columns */
+    bool needs_source = c->column && !expr && !left.len && !r->problems.len;
+    for (int i = 0; i < c->nsrc; i++) {
+        if (c->src[i].name || !c->src[i].written || !*c->src[i].written || !c->pr || c->pr->ncols <= 0)
+            continue;
+        if (!needs_source && !r->problems.len && !left.len)
+            continue;                           /* understood without it: draft.c asks */
+        mf_buf msg = {0};
+        mf_buf_printf(&msg, "Source '%s' matches no column of the data file (its columns: ", c->src[i].written);
+        for (int k = 0; k < c->pr->ncols && msg.len < 300; k++)
+            mf_buf_printf(&msg, "%s'%s'", k ? ", " : "", c->pr->col[k].name ? c->pr->col[k].name : "");
+        mf_buf_adds(&msg, ").");
+        if (r->problems.len)
+            mf_buf_adds(&msg, " ");
+        mf_buf_adds(&msg, mf_buf_str(&r->problems));
+        mf_buf_free(&r->problems);
+        r->problems = msg;
+    }
+    if (needs_source && !r->problems.len)
+        problem(r, "I could not build its value.");
 
     bool ok = !left.len && !r->problems.len;
     if (!ok) {

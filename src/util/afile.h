@@ -3,7 +3,8 @@
  * mf_afile_open writes to a hidden temporary beside the target (".NAME.partial-PID"); commit
  * flushes, fsyncs and renames it over the target; abort unlinks it.  A process killed midway
  * leaves only the temporary, never a half-written file under the real name.  Writes are buffered
- * (1 MiB) so callers may write cell by cell. */
+ * (4 MiB) so callers may write cell by cell.  A file that outgrows the buffer is written with
+ * O_DIRECT where the file system allows it (see afile.c): no copy into the page cache. */
 #ifndef MF_AFILE_H
 #define MF_AFILE_H
 
@@ -18,6 +19,8 @@ typedef struct mf_afile {
     char *buf;
     size_t len, cap;
     int failed;      /* a write failed; commit will report it */
+    int direct;      /* the descriptor has O_DIRECT set (large files only) */
+    unsigned long long written;   /* bytes written to fd so far */
 } mf_afile;
 
 int mf_afile_open(mf_afile *f, const char *path, mf_err *e);

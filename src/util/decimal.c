@@ -71,15 +71,33 @@ static __int128 div_half_up(__int128 num, __int128 den)
 
 /* ---- parsing ---------------------------------------------------------------------------------- */
 
-/* Accumulate one digit; leading zeros cost nothing, at most 38 significant digits. */
-static bool push_digit(__int128 *v, int *sig, int d)
+/* Digits accumulate in a 64-bit word (cheap) and are folded into the 128-bit value every 18
+ * digits.  Leading zeros cost nothing; at most 38 significant digits. */
+typedef struct digits {
+    __int128 v;       /* folded digits */
+    uint64_t lo;      /* digits since the last fold */
+    int nlo;          /* how many */
+    int sig;          /* significant digits so far */
+} digits;
+
+static inline bool push_digit(digits *a, int d)
 {
-    if (*v == 0 && d == 0)
+    if (a->sig == 0 && d == 0)
         return true;
-    if (++*sig > MF_DEC_MAX_PREC)
+    if (++a->sig > MF_DEC_MAX_PREC)
         return false;
-    *v = *v * 10 + d;
+    a->lo = a->lo * 10 + (unsigned)d;
+    if (++a->nlo == 18) {   /* v < 10^20 here (sig <= 38), so v * 10^18 < 10^38 fits */
+        a->v = a->v * 1000000000000000000LL + (__int128)a->lo;
+        a->lo = 0;
+        a->nlo = 0;
+    }
     return true;
+}
+
+static inline __int128 digits_value(const digits *a)
+{
+    return a->v * p10(a->nlo) + (__int128)a->lo;
 }
 
 static bool is_digit(char c)
@@ -93,18 +111,19 @@ bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
     bool neg = false;
     if (i < n && (s[i] == '-' || s[i] == '+'))
         neg = s[i++] == '-';
-    __int128 v = 0;
-    int sig = 0, scale = 0, ndig = 0;
+    digits a = {0, 0, 0, 0};
+    int scale = 0, ndig = 0;
     for (; i < n && is_digit(s[i]); i++, ndig++)
-        if (!push_digit(&v, &sig, s[i] - '0'))
+        if (!push_digit(&a, s[i] - '0'))
             return false;
     if (i < n && s[i] == '.') {
         for (i++; i < n && is_digit(s[i]); i++, ndig++, scale++)
-            if (scale >= MF_DEC_MAX_PREC || !push_digit(&v, &sig, s[i] - '0'))
+            if (scale >= MF_DEC_MAX_PREC || !push_digit(&a, s[i] - '0'))
                 return false;
     }
     if (i != n || ndig == 0)
         return false;
+    __int128 v = digits_value(&a);
     return mk(neg ? -v : v, scale, out);
 }
 
@@ -136,14 +155,15 @@ static bool ends_with(const char *s, size_t n, const char *w, size_t wn)
 static bool parse_body(const char *s, size_t n, char thousands, char decimal, __int128 *v, int *scale)
 {
     size_t i = 0;
-    int sig = 0, group = 0, ndig = 0;
+    int group = 0, ndig = 0;
     bool grouped = false;
+    digits a = {0, 0, 0, 0};
     *v = 0;
     *scale = 0;
     for (; i < n; i++) {
         char c = s[i];
         if (is_digit(c)) {
-            if (!push_digit(v, &sig, c - '0'))
+            if (!push_digit(&a, c - '0'))
                 return false;
             group++;
             ndig++;
@@ -161,9 +181,10 @@ static bool parse_body(const char *s, size_t n, char thousands, char decimal, __
         return false;
     if (i < n && s[i] == decimal) {
         for (i++; i < n && is_digit(s[i]); i++, ndig++, (*scale)++)
-            if (*scale >= MF_DEC_MAX_PREC || !push_digit(v, &sig, s[i] - '0'))
+            if (*scale >= MF_DEC_MAX_PREC || !push_digit(&a, s[i] - '0'))
                 return false;
     }
+    *v = digits_value(&a);
     return i == n && ndig > 0;
 }
 
@@ -286,6 +307,8 @@ bool mf_dec_round(mf_dec a, int scale, mf_dec *out)
 
 bool mf_dec_rescale_exact(mf_dec a, int scale, mf_dec *out)
 {
+    if (scale == a.scale)   /* the usual case: the value already has the column's scale */
+        return mk(a.v, scale, out);
     if (scale < 0 || scale > MF_DEC_MAX_PREC)
         return false;
     if (scale >= a.scale) {
@@ -324,6 +347,15 @@ int mf_dec_digits(mf_dec a)
 {
     u128 m = a.v < 0 ? (u128)(-a.v) : (u128)a.v;
     int d = 1;
+    if (m <= UINT64_MAX) {   /* 64-bit compares for the usual sizes */
+        uint64_t s = (uint64_t)m, p = 10;
+        while (d < 20 && s >= p) {
+            d++;
+            if (d < 20)
+                p *= 10;
+        }
+        return d;
+    }
     while (d < MF_DEC_MAX_PREC + 1 && m >= (u128)p10(d))
         d++;
     return d;
@@ -335,6 +367,11 @@ bool mf_dec_fits(mf_dec a, int prec, int scale)
     return mf_dec_rescale_exact(a, scale, &r) && mf_dec_digits(r) <= prec;
 }
 
+/* "00".."99": two digits per division. */
+static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                    "8081828384858687888990919293949596979899";
+
 int mf_dec_format(mf_dec a, char *out)
 {
     char tmp[48];
@@ -343,10 +380,18 @@ int mf_dec_format(mf_dec a, char *out)
     /* digits, least significant first; at least scale + 1 of them */
     if (m <= UINT64_MAX) {   /* the usual case: 64-bit division is many times cheaper */
         uint64_t s = (uint64_t)m;
+        while (s >= 100) {
+            unsigned r = (unsigned)(s % 100);
+            s /= 100;
+            tmp[n++] = two_digits[2 * r + 1];
+            tmp[n++] = two_digits[2 * r];
+        }
         do {
             tmp[n++] = (char)('0' + (int)(s % 10));
             s /= 10;
-        } while (s || n <= a.scale);
+        } while (s);
+        while (n <= a.scale)
+            tmp[n++] = '0';
     } else {
         do {
             tmp[n++] = (char)('0' + (int)(m % 10));
@@ -355,10 +400,15 @@ int mf_dec_format(mf_dec a, char *out)
     }
     if (a.v < 0)
         out[len++] = '-';
-    while (n > 0) {
-        if (n == a.scale)
-            out[len++] = '.';
-        out[len++] = tmp[--n];
+    if (a.scale == 0) {
+        while (n > 0)
+            out[len++] = tmp[--n];
+    } else {
+        while (n > a.scale)
+            out[len++] = tmp[--n];
+        out[len++] = '.';
+        while (n > 0)
+            out[len++] = tmp[--n];
     }
     out[len] = '\0';
     return len;

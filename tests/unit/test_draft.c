@@ -167,7 +167,27 @@ int main(void)
             asked = true;
     CHECK(asked);
     CHECK(p.cols[0].expr->kind == PE_HOLE);
+    /* ... and only one question about it, not one per stage */
+    int about = 0;
+    for (int i = 0; i < p.nquestions; i++)
+        about += p.questions[i].row == 4;
+    CHECK_INT(about, 1);
     plan_free(&p);
+
+    /* a mapping none of whose sources matches the data: an error naming the data file and both
+     * sides, not a plan full of questions */
+    mapping none = m;
+    map_row nrows[2];
+    nrows[0] = row(4, "Customer Ref", "REF", "VARCHAR(10)", "As is", true);
+    nrows[1] = row(5, "Booking Day", "DAY", "Date", "", false);
+    none.rows = nrows;
+    none.nrows = 2;
+    mf_err ne = {0};
+    CHECK_INT(plan_draft(&none, &pr, &opt, &p, &ne), -1);
+    CHECK_INT(ne.code, MF_EDATA);
+    CHECK_STR(ne.file, "data/gl_extract.csv");
+    CHECK(strstr(ne.msg, "Acct No") != NULL);
+    CHECK(strstr(ne.msg, "Customer Ref") != NULL && strstr(ne.msg, "Booking Day") != NULL);
 
     mf_arena_free(&A);
     CHECK_DONE();

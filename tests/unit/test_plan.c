@@ -147,7 +147,15 @@ static void test_all_steps(void)
     CHECK_INT(p.source.skip_last, 2);
     CHECK_INT(p.ncols, 22);
     CHECK_STR(p.cols[21].name, "two words");
-    CHECK_INT(p.nrules, 3);
+    CHECK_INT(p.nrules, 5);
+    CHECK_INT(p.rules[3].kind, PR_CHECK);
+    CHECK_STR(p.rules[3].message, "I is not negative");
+    CHECK_INT(p.rules[4].kind, PR_CHECK);
+    CHECK(p.rules[4].message == NULL);
+    CHECK_INT(p.nkeys, 2);
+    CHECK_STR(p.keys[0], "A");
+    CHECK_STR(p.keys[1], "two words");
+    CHECK_STR(p.key_prov.text, "the key");
     CHECK_INT(p.nquestions, 2);
     CHECK(p.questions[1].column == NULL);
     /* every step kind appears */
@@ -460,11 +468,17 @@ static void gen_plan(plan *p)
     }
     g.ncols_visible = nc;
     for (int i = (int)rnd(4); i > 0; i--) {
-        plan_rule *r = plan_add_rule(p, rnd(2) ? PR_SKIP : PR_REJECT, g_cond(&g, 1), NULL);
-        if (r->kind == PR_REJECT && rnd(3))
+        static const plan_rule_kind kinds[] = {PR_SKIP, PR_REJECT, PR_CHECK};
+        plan_rule *r = plan_add_rule(p, kinds[rnd(3)], g_cond(&g, 1), NULL);
+        if (r->kind != PR_SKIP && rnd(3))
             r->message = rnd_text(p, 5);
         r->prov = g_prov(p);
     }
+    for (int i = 0; i < nc; i++)   /* a declared key: a random subset of the columns */
+        if (rnd(4) == 0)
+            plan_add_key(p, p->cols[i].name);
+    if (p->nkeys && rnd(2))
+        p->key_prov = g_prov(p);
     for (int i = (int)rnd(3); i > 0; i--)
         plan_add_question(p, rnd(2) ? p->cols[rnd((uint32_t)nc)].name : NULL, (int)rnd(20), rnd_text(p, 6));
     free(lnames);
@@ -615,6 +629,11 @@ static void test_parse_errors(void)
     expect_parse_error("A text = [x]\n  B text = [y]\n", "plan.txt:6:3:", "expected");
     expect_parse_error("A text = [x] read as number (thousands \"x\")\n", "plan.txt:5:40:", "thousands separator");
     expect_parse_error("A text = [x]\nquestion about Z: \"?\"\n", "plan.txt:6:1:", "not a column");
+    expect_parse_error("A text = [x]\nkey A, Z\n", "plan.txt:6:1:", "the key names Z");
+    expect_parse_error("A text = [x]\nkey A\nkey A\n", "plan.txt:7:1:", "may appear only once");
+    expect_parse_error("A text = [x]\nkey A, A\n", "plan.txt:6:8:", "already part of the key");
+    expect_parse_error("A text = [x]\nkey\n", "plan.txt:6:4:", "expected an output column name");
+    expect_parse_error("A text = [x]\ncheck A is \"1\" \"m\"\n", "plan.txt:6:16:", "expected \":\"");
     /* NUL bytes */
     {
         char text[512];
@@ -685,6 +704,8 @@ static void test_type_errors(void)
     expect_type_error("A text = [Amt] & [Flag] read as integer\n", "plan.txt:5:18:", "joins text");
     expect_type_error("A bigint = days from [Posting Dt] to [Posting Dt]\n", "plan.txt:5:22:", "needs dates");
     expect_type_error("A text = if [Flag] then \"a\" else \"b\"\n", "plan.txt:5:13:", "needs a condition");
+    expect_type_error("A text = [Amt]\ncheck [Amt] is \"1\": \"m\"\n", "plan.txt:6:7:", "check cannot use the source column");
+    expect_type_error("A text = [Amt]\ncheck A: \"m\"\n", "plan.txt:6:7:", "needs a condition");
 }
 
 /* A plan built with the builders (as the planner does) checks and renders. */

@@ -32,8 +32,8 @@ static void setup(void)
 {
     mf_arena_init(&A);
     memset(&PR, 0, sizeof PR);
-    PR.ncols = 19;
-    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 19);
+    PR.ncols = 23;
+    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 23);
     add_col(0, "Acct No", PK_INTEGER, NULL, (const char *[]){"123", "4567", NULL});
     add_col(1, "Posting Dt", PK_DATE, "MM/DD/YYYY", (const char *[]){"01/15/2025", "12/31/2024", NULL});
     add_col(2, "EU Dt", PK_DATE, "DD/MM/YYYY", (const char *[]){"13/02/2025", "01/03/2025", NULL});
@@ -60,6 +60,12 @@ static void setup(void)
     add_col(16, "Short Dt", PK_DATE, "M/D/YY", (const char *[]){"1/5/25", "12/31/99", NULL});
     add_col(17, "Mon Dt", PK_DATE, "D-Mon-YYYY", (const char *[]){"5-Mar-2025", "17-jan-2024", NULL});
     add_col(18, "Dot Dt", PK_DATE, NULL, (const char *[]){"05.03.2025", "", NULL});
+    /* the profile lists no date pattern when one sampled value is a bad date: the planner reads
+     * the sample itself (a majority, one layout) */
+    add_col(19, "Bad Dt", PK_INTEGER, NULL, (const char *[]){"20250131", "20250230", "20240228", NULL});
+    add_col(20, "Mixed Dt", PK_TEXT, NULL, (const char *[]){"01/02/2025", "03/04/2025", "xx", NULL});
+    add_col(21, "Junk Dt", PK_TEXT, NULL, (const char *[]){"abc", "def", "20250101", NULL});
+    add_col(22, "EU Bad", PK_TEXT, NULL, (const char *[]){"1.234,56", "7,5", "12,5O", "-0,50", NULL});
 
     memset(&M, 0, sizeof M);
     mf_arena_init(&M.arena);
@@ -221,13 +227,87 @@ static const rcase CASES[] = {
      "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
     {"Settle Date - Trade Date in days", "int", "Trade Date|Settle Date",
      "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+    /* new phrasings: dates read from the sample when the profile has no candidate */
+    {"", "date", "Bad Dt", "[Bad Dt] read as YYYYMMDD"},
+    {"Convert from YYYYMMDD", "date", "Bad Dt", "[Bad Dt] read as YYYYMMDD"},
+    {"date format is yyyymmdd", "date", "Bad Dt", "[Bad Dt] read as YYYYMMDD"},
+    {"", "date", "Dot Dt", "[Dot Dt] read as DD.MM.YYYY"},
+    {"Days between Bad Dt and Settle Date", "int", "Bad Dt|Settle Date",
+     "days from [Bad Dt] read as YYYYMMDD to [Settle Date] read as YYYY-MM-DD"},
+    {"number of days from Trade Date to Settle Date", "int", "Trade Date|Settle Date",
+     "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+    {"", "date", "Mixed Dt", "?"},
+    {"", "date", "Junk Dt", "?"},
+    {"days between Mixed Dt and Settle Date", "int", "Mixed Dt|Settle Date", "?"},
+    /* new phrasings: separators named one by one */
+    {"European number format: '.' is the thousands separator and ',' the decimal separator", "dec", "EU Amt",
+     "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"thousands separator '.', decimal separator ','", "dec", "EU Amt",
+     "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"decimal comma, dot as thousands separator", "dec", "EU Amt",
+     "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"comma as the decimal separator and period for thousands", "dec", "EU Amt",
+     "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"remove thousands separators", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"thousands separator is ','", "dec", "Amt", "[Amt] read as number (thousands \",\", negative in parentheses)"},
+    {"European format", "dec", "EU Bad", "[EU Bad] read as number (thousands \".\", decimal \",\")"},
+    /* new phrasings: scaling */
+    {"Divide by 100 (cents to units)", "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"cents to dollars: divide by 100", "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"convert dollars to cents", "dec", "Qty", "[Qty] read as number, multiplied by 100"},
+    {"multiply by 1,000", "dec", "Qty", "[Qty] read as number, multiplied by 1000"},
+    /* new phrasings: arithmetic between fields */
+    {"QTY * PX, round half up to 2 decimals", "dec", "Qty|Px",
+     "[Qty] read as number * [Px] read as number, rounded to 2 decimals"},
+    {"Qty multiplied by Px", "dec", "Qty|Px", "[Qty] read as number * [Px] read as number"},
+    {"Calculate Qty x Px", "dec", "Qty|Px", "[Qty] read as number * [Px] read as number"},
+    {"Gross = 'Qty' * 'Px'", "dec", "Qty|Px", "[Qty] read as number * [Px] read as number"},
+    {"Qty + Px * Qty", "dec", "Qty|Px", "[Qty] read as number + [Px] read as number * [Qty] read as number"},
+    {"Px divided by Qty", "dec", "Qty|Px", "[Px] read as number / [Qty] read as number, rounded to 2 decimals"},
+    {"Px * Px", "dec", "Px", "[Px] read as number * [Px] read as number, rounded to 2 decimals"},
+    /* new phrasings: lookups and their fallback */
+    {"Look up broker name on the Brokers tab, default 'UNKNOWN'", "text", "Broker",
+     "[Broker] looked up in BROKERS (otherwise \"UNKNOWN\")"},
+    {"lookup on tab 'Brokers', if not found 'UNK'", "text", "Broker", "[Broker] looked up in BROKERS (otherwise \"UNK\")"},
+    {"vlookup in the Brokers sheet; if not found then 'N/A'", "text", "Broker",
+     "[Broker] looked up in BROKERS (otherwise \"N/A\")"},
+    {"look up in 'Brokers' worksheet, else blank", "text", "Broker", "[Broker] looked up in BROKERS (otherwise null)"},
+    {"Lookup on tab Brokers", "text", "Broker", "[Broker] looked up in BROKERS (otherwise rejected)"},
+    {"Map via Brokers tab, otherwise UNKNOWN", "text", "Broker", "[Broker] looked up in BROKERS (otherwise \"UNKNOWN\")"},
+    {"lookup in 'Brokers' if no match 'ZZ'", "text", "Broker", "[Broker] looked up in BROKERS (otherwise \"ZZ\")"},
+    {"Look up broker name on the Brokers tab then upper case", "text", "Broker",
+     "[Broker] looked up in BROKERS (otherwise rejected), upper cased"},
+    /* more variants analysts write */
+    {"Multiply Qty by Px", "dec", "Qty|Px", "[Qty] read as number * [Px] read as number"},
+    {"product of Qty and Px", "dec", "Qty|Px", "[Qty] read as number * [Px] read as number"},
+    {"sum of Qty and Px", "dec", "Qty|Px", "[Qty] read as number + [Px] read as number"},
+    {"European format, comma decimal", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"decimal point is ','", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"uses ',' as decimal mark", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"thousand separator: '.'; decimal separator: ','", "dec", "EU Amt",
+     "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"Ignore thousands separators", "dec", "Amt", "[Amt] read as number (thousands \",\", negative in parentheses)"},
+    {"Divide by 100 to convert cents to dollars", "dec", "Qty",
+     "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"days between Trade Date and Settle Date (YYYY-MM-DD)", "int", "Trade Date|Settle Date",
+     "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+    {"remove the leading/trailing spaces", "text", "Acct No", "[Acct No] trimmed"},
+    {"join First Name and Last Name with a comma", "text", "First Name|Last Name",
+     "[First Name] & \",\" & [Last Name]"},
+    {"D to Debit, C to Credit", "text", "Dr/Cr", "[Dr/Cr] mapped (\"D\" -> \"Debit\", \"C\" -> \"Credit\", otherwise rejected)"},
     /* unreadable / contradicted -> hole */
+    {"Multiply by 1000 (in thousands)", "dec", "Qty", "?"},   /* a scale, not a separator: ambiguous */
+    {"days between Trade Date and Settle Date (MM/DD/YYYY)", "int", "Trade Date|Settle Date", "?"},
+    {"'.' is the thousands separator", "dec", "Amt", "?"},
+    {"thousands separator '.', thousands separator ','", "dec", "Amt", "?"},
+    {"divide by 1000 (cents to units)", "dec", "Qty", "?"},
+    {"Qty * Fee", "dec", "Qty", "?"},
+    {"Look up broker name on the Counterparties tab, default 'UNKNOWN'", "text", "Broker", "?"},
     {"apply standard fee logic", "dec", "Amt", "?"},
     {"Convert from MM/DD/YYYY to YYYY-MM-DD", "date", "EU Dt", "?"},
     {"trim and apply the FX rate", "text", "Acct No", "?"},
     {"lookup on the Counterparties tab", "text", "Broker", "?"},
     {"", "date", "Acct No", "?"},
-    {"", "date", "Dot Dt", "?"},
     {"TBD", "text", "Acct No", "?"},
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "?"},
@@ -308,6 +388,38 @@ int main(void)
             CHECK_STR(p.questions[0].column, "COL");
             CHECK_INT(p.questions[0].row, 7);
         }
+        free(got);
+        plan_free(&p);
+    }
+    /* a tie between two layouts names both; a separator the data contradicts names what it shows */
+    {
+        plan p;
+        plan_init(&p);
+        char *got = read_rule("", "date", "Mixed Dt", &p);
+        CHECK_STR(got, "?");
+        CHECK_INT(p.nquestions, 1);
+        if (p.nquestions)
+            CHECK(strstr(p.questions[0].text, "MM/DD/YYYY") && strstr(p.questions[0].text, "DD/MM/YYYY"));
+        free(got);
+        plan_free(&p);
+        plan_init(&p);
+        got = read_rule("'.' is the thousands separator", "dec", "Amt", &p);
+        CHECK_STR(got, "?");
+        CHECK_INT(p.nquestions, 1);
+        if (p.nquestions)
+            CHECK(strstr(p.questions[0].text, "1,234.50") && strstr(p.questions[0].text, "thousands separator ','"));
+        free(got);
+        plan_free(&p);
+    }
+    /* a source that matches no data column: one question that names it and the data's columns */
+    {
+        plan p;
+        plan_init(&p);
+        char *got = read_rule("Trim", "text", "Customer Ref", &p);
+        CHECK_STR(got, "?");
+        CHECK_INT(p.nquestions, 1);
+        if (p.nquestions)
+            CHECK(strstr(p.questions[0].text, "Customer Ref") && strstr(p.questions[0].text, "Acct No"));
         free(got);
         plan_free(&p);
     }

@@ -1,0 +1,449 @@
+/* builtin.c — check_run and the built-in checks over a run's output CSV.
+ *
+ * The output CSV is re-read from disk in one streaming pass (read/csv.h blocks) that serves the
+ * required-column check, the row count, the decimal sums for control totals and the key digests.
+ * Nothing here trusts the engine's memory: the file that will be loaded is the file checked.
+ *
+ * Keys use bounded memory per row: a 16-byte digest (the first half of SHA-256 over the
+ * length-prefixed key fields) and the line number, in a growable array that is sorted once at
+ * the end; equal neighbours are duplicates.  A 128-bit digest collision is not a practical risk.
+ */
+#include "check/check_internal.h"
+#include "util/decimal.h"
+#include "util/buf.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- findings ------------------------------------------------------------------------------- */
+
+void check_result_init(check_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->passed = true;
+    res->findings = json_array();
+}
+
+void check_result_free(check_result *res)
+{
+    if (res->findings)
+        json_decref(res->findings);
+    res->findings = NULL;
+}
+
+json_t *chk_finding(check_result *res, const char *check, const char *source, bool fail, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *f = json_object();
+    json_object_set_new(f, "check", json_string(check));
+    json_object_set_new(f, "source", json_string(source));
+    json_object_set_new(f, "status", json_string(fail ? "fail" : "info"));
+    /* json_string refuses invalid UTF-8: fall back to a lossy but valid message. */
+    json_t *m = json_string(msg);
+    json_object_set_new(f, "message", m ? m : json_string("(message not valid UTF-8)"));
+    json_array_append_new(res->findings, f);
+    if (fail) {
+        res->passed = false;
+        res->nfailed++;
+    }
+    return f;
+}
+
+void chk_finding_rows(json_t *f, const long *rows, long n)
+{
+    json_t *a = json_array();
+    for (long i = 0; i < n && i < CHECK_MAX_ROWS; i++)
+        json_array_append_new(a, json_integer(rows[i]));
+    json_object_set_new(f, "rows", a);
+}
+
+char *check_findings_text(const check_result *res)
+{
+    mf_buf b = {0};
+    size_t i;
+    json_t *f;
+    json_array_foreach(res->findings, i, f) {
+        const char *st = json_string_value(json_object_get(f, "status"));
+        const char *ck = json_string_value(json_object_get(f, "check"));
+        const char *msg = json_string_value(json_object_get(f, "message"));
+        mf_buf_printf(&b, "%s %s: %s", st && !strcmp(st, "fail") ? "FAIL" : "note", ck ? ck : "?",
+                      msg ? msg : "");
+        json_t *rows = json_object_get(f, "rows");
+        if (json_array_size(rows)) {
+            mf_buf_adds(&b, " (lines");
+            for (size_t k = 0; k < json_array_size(rows); k++)
+                mf_buf_printf(&b, "%s %lld", k ? "," : "", (long long)json_integer_value(json_array_get(rows, k)));
+            mf_buf_adds(&b, ")");
+        }
+        mf_buf_addc(&b, '\n');
+    }
+    if (!b.data)
+        return mf_xstrdup("");
+    return b.data;
+}
+
+/* ---- one pass over the output CSV ----------------------------------------------------------- */
+
+typedef struct key_digest {
+    unsigned char h[16];
+    long line;
+} key_digest;
+
+typedef struct col_stat {   /* per plan column */
+    int field;              /* index in the CSV header, -1 = absent */
+    long nnull;             /* required columns: null count and the first lines */
+    long lines[CHECK_MAX_ROWS];
+    bool is_dec;
+    mf_dec sum;             /* decimal columns: sum over the output rows */
+    bool overflow, bad;     /* sum overflowed / a field did not parse as a decimal */
+    long bad_line;
+} col_stat;
+
+typedef struct scan {
+    col_stat *cols;
+    int *key_field;         /* CSV field index of each key column */
+    int nkeys;
+    key_digest *keys;
+    size_t nk, capk;
+    long long rows;
+    int nh;                 /* header field count */
+} scan;
+
+static void key_add(scan *s, const csv_block *b, size_t r, EVP_MD_CTX *md)
+{
+    unsigned char full[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (int k = 0; k < s->nkeys; k++) {
+        uint32_t i = b->first[r] + (uint32_t)s->key_field[k];
+        uint32_t n = b->flen[i];
+        /* Length prefix: ("ab","c") and ("a","bc") must differ. */
+        EVP_DigestUpdate(md, &n, sizeof n);
+        EVP_DigestUpdate(md, b->fptr[i], n);
+    }
+    EVP_DigestFinal_ex(md, full, &len);
+    if (s->nk == s->capk) {
+        s->capk = s->capk ? s->capk * 2 : 4096;
+        s->keys = mf_xrealloc(s->keys, s->capk * sizeof *s->keys);
+    }
+    memcpy(s->keys[s->nk].h, full, 16);
+    s->keys[s->nk++].line = b->line[r];
+}
+
+static void scan_row(scan *s, const plan *p, const csv_block *b, size_t r, EVP_MD_CTX *md)
+{
+    for (int c = 0; c < p->ncols; c++) {
+        col_stat *cs = &s->cols[c];
+        if (cs->field < 0 || (uint32_t)cs->field >= b->nfields[r])
+            continue;
+        uint32_t i = b->first[r] + (uint32_t)cs->field;
+        if (b->flen[i] == 0) {
+            if (p->cols[c].required && cs->nnull++ < CHECK_MAX_ROWS)
+                cs->lines[cs->nnull - 1] = b->line[r];
+            continue;
+        }
+        if (cs->is_dec && !cs->overflow && !cs->bad) {
+            mf_dec v;
+            if (!mf_dec_parse(b->fptr[i], b->flen[i], &v)) {
+                cs->bad = true;
+                cs->bad_line = b->line[r];
+            } else if (!mf_dec_add(cs->sum, v, &cs->sum))
+                cs->overflow = true;
+        }
+    }
+    if (s->nkeys)
+        key_add(s, b, r, md);
+}
+
+static int find_field(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
+/* Open the output CSV (comma, double quote, UTF-8, header on line 1) and map plan columns and
+ * key columns to fields.  Missing columns are findings, not errors. */
+static csv_reader *scan_open(scan *s, const plan *p, const char *csv_path, const char *const *key_cols,
+                             int nkey, check_result *res, mf_err *e)
+{
+    csv_dialect d = {.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1};
+    csv_reader *rd = csv_open(csv_path, &d, e);
+    if (!rd)
+        return NULL;
+    const char *const *names;
+    int nh = csv_header(rd, &names);
+    s->nh = nh;
+    s->cols = mf_xcalloc((size_t)(p->ncols ? p->ncols : 1), sizeof *s->cols);
+    for (int c = 0; c < p->ncols; c++) {
+        s->cols[c].field = find_field(names, nh, p->cols[c].name);
+        s->cols[c].is_dec = p->cols[c].type.base == PT_DECIMAL;
+        s->cols[c].sum.scale = p->cols[c].type.scale;
+        if (s->cols[c].field < 0)
+            chk_finding(res, "columns", "builtin", true, "the output has no column %s (header of %s)",
+                        p->cols[c].name, csv_path);
+    }
+    s->key_field = mf_xcalloc((size_t)(nkey ? nkey : 1), sizeof *s->key_field);
+    for (int k = 0; k < nkey; k++) {
+        int f = find_field(names, nh, key_cols[k]);
+        if (f < 0) {
+            chk_finding(res, "key", "builtin", true, "key column %s is not a column of the output", key_cols[k]);
+            s->nkeys = 0;
+            return rd;
+        }
+        s->key_field[s->nkeys++] = f;
+    }
+    return rd;
+}
+
+static int scan_file(scan *s, const plan *p, csv_reader *rd, check_result *res, mf_err *e)
+{
+    csv_block b;
+    csv_block_init(&b);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md)
+        return mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot allocate a digest context");
+    long n;
+    long ragged = 0, ragged_line = 0;
+    while ((n = csv_read_block(rd, &b, e)) > 0) {
+        for (long r = 0; r < n; r++) {
+            s->rows++;
+            /* A record with another field count would make field indices meaningless. */
+            if ((int)b.nfields[r] != s->nh) {
+                if (!ragged++)
+                    ragged_line = b.line[r];
+                continue;
+            }
+            scan_row(s, p, &b, (size_t)r, md);
+        }
+    }
+    EVP_MD_CTX_free(md);
+    csv_block_free(&b);
+    if (n < 0)
+        return -1;
+    if (ragged)
+        chk_finding(res, "format", "builtin", true, "%ld output rows have another field count than the header (first on line %ld)",
+                    ragged, ragged_line);
+    return 0;
+}
+
+static int cmp_digest(const void *a, const void *b)
+{
+    const key_digest *x = a, *y = b;
+    int c = memcmp(x->h, y->h, 16);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static void report_keys(scan *s, const char *const *key_cols, int nkey, check_result *res)
+{
+    if (!s->nkeys)
+        return;
+    qsort(s->keys, s->nk, sizeof *s->keys, cmp_digest);
+    long dups = 0, lines[CHECK_MAX_ROWS];
+    int nl = 0;
+    for (size_t i = 1; i < s->nk; i++) {
+        if (memcmp(s->keys[i].h, s->keys[i - 1].h, 16))
+            continue;
+        dups++;
+        /* Name the first occurrence too, so a reader sees the pair. */
+        if (nl < CHECK_MAX_ROWS && (i == 1 || memcmp(s->keys[i - 1].h, s->keys[i - 2].h, 16)))
+            lines[nl++] = s->keys[i - 1].line;
+        if (nl < CHECK_MAX_ROWS)
+            lines[nl++] = s->keys[i].line;
+    }
+    if (!dups)
+        return;
+    mf_buf names = {0};
+    for (int k = 0; k < nkey; k++)
+        mf_buf_printf(&names, "%s%s", k ? ", " : "", key_cols[k]);
+    json_t *f = chk_finding(res, "key", "builtin", true, "the key (%s) is not unique: %ld duplicate rows",
+                            mf_buf_str(&names), dups);
+    chk_finding_rows(f, lines, nl);
+    mf_buf_free(&names);
+}
+
+static void report_required(const scan *s, const plan *p, check_result *res)
+{
+    for (int c = 0; c < p->ncols; c++) {
+        const col_stat *cs = &s->cols[c];
+        if (!p->cols[c].required || !cs->nnull)
+            continue;
+        json_t *f = chk_finding(res, "required", "builtin", true, "%s is required but empty on %ld rows",
+                                p->cols[c].name, cs->nnull);
+        chk_finding_rows(f, cs->lines, cs->nnull);
+    }
+}
+
+/* ---- row accounting ------------------------------------------------------------------------- */
+
+static int read_run_json(const char *path, run_report *rep, mf_err *e)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j)
+        return mf_fail(e, MF_EFORMAT, path, je.line, je.column, "run.json does not parse: %s", je.text);
+    memset(rep, 0, sizeof *rep);
+    rep->rows_in = json_integer_value(json_object_get(j, "rows_in"));
+    rep->rows_out = json_integer_value(json_object_get(j, "rows_out"));
+    rep->rows_rejected = json_integer_value(json_object_get(j, "rows_rejected"));
+    rep->rows_filtered = json_integer_value(json_object_get(j, "rows_filtered"));
+    const char *sha = json_string_value(json_object_get(json_object_get(j, "input"), "sha256"));
+    if (sha)
+        snprintf(rep->input_sha256, sizeof rep->input_sha256, "%s", sha);
+    json_decref(j);
+    return 0;
+}
+
+static void check_accounting(const run_report *rep, long long csv_rows, check_result *res)
+{
+    long long sum = rep->rows_out + rep->rows_rejected + rep->rows_filtered;
+    if (rep->rows_in != sum)
+        chk_finding(res, "row_accounting", "builtin", true,
+                    "rows_in %lld != rows_out %lld + rows_rejected %lld + rows_filtered %lld (= %lld)",
+                    rep->rows_in, rep->rows_out, rep->rows_rejected, rep->rows_filtered, sum);
+    if (csv_rows != rep->rows_out)
+        chk_finding(res, "row_accounting", "builtin", true,
+                    "the output CSV holds %lld rows but the run reported rows_out = %lld", csv_rows, rep->rows_out);
+}
+
+/* ---- control totals ------------------------------------------------------------------------ */
+
+static int control_totals(const plan *p, const char *input_path, const scan *s, check_result *res, mf_err *e)
+{
+    int nd = 0;
+    for (int c = 0; c < p->ncols; c++)
+        nd += s->cols[c].is_dec && s->cols[c].field >= 0;
+    if (!nd)
+        return 0;
+    mf_dec *sums = mf_xcalloc((size_t)p->ncols, sizeof *sums);
+    bool *usable = mf_xcalloc((size_t)p->ncols, sizeof *usable);
+    for (int c = 0; c < p->ncols; c++) {
+        const col_stat *cs = &s->cols[c];
+        usable[c] = cs->is_dec && cs->field >= 0 && !cs->overflow;
+        sums[c] = cs->sum;
+        if (cs->is_dec && cs->bad) {
+            long l = cs->bad_line;
+            json_t *f = chk_finding(res, "control_total", "builtin", true, "%s holds a value that is not a decimal",
+                                    p->cols[c].name);
+            chk_finding_rows(f, &l, 1);
+            usable[c] = false;
+        } else if (cs->is_dec && cs->overflow)
+            chk_finding(res, "control_total", "builtin", false, "the sum of %s overflows 38 digits: not compared",
+                        p->cols[c].name);
+    }
+    int rc = chk_control_totals(p, input_path, sums, usable, res, e);
+    free(sums);
+    free(usable);
+    return rc;
+}
+
+/* ---- check_run ------------------------------------------------------------------------------ */
+
+static char *join_path(const char *dir, const char *name, const char *ext)
+{
+    size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+    char *s = mf_xmalloc(n);
+    snprintf(s, n, "%s/%s%s", dir, name, ext);
+    return s;
+}
+
+static void scan_free(scan *s)
+{
+    free(s->cols);
+    free(s->key_field);
+    free(s->keys);
+}
+
+/* The declared key: the caller's (check_options) when given, else the plan's `key` statement. */
+static const char *const *key_columns(const plan *p, const check_options *o, int *n)
+{
+    if (o && o->nkey_cols) {
+        *n = o->nkey_cols;
+        return o->key_cols;
+    }
+    *n = p->nkeys;
+    return p->keys;
+}
+
+/* Reviewer checks: the plan's `check` rules (rendered back to text) then the caller's. */
+static int reviewer_checks(const plan *p, const char *csv_path, const check_options *o, check_result *res, mf_err *e)
+{
+    int n = 0, cap = p->nrules + (o ? o->nchecks : 0);
+    if (!cap)
+        return 0;
+    char **owned = mf_xcalloc((size_t)cap, sizeof *owned);
+    const char **conds = mf_xcalloc((size_t)cap, sizeof *conds);
+    const char **msgs = mf_xcalloc((size_t)cap, sizeof *msgs);
+    for (int i = 0; i < p->nrules; i++)
+        if (p->rules[i].kind == PR_CHECK) {
+            owned[n] = plan_render_expr(p->rules[i].cond);
+            conds[n] = owned[n];
+            msgs[n++] = p->rules[i].message;
+        }
+    for (int i = 0; o && i < o->nchecks; i++) {
+        conds[n] = o->check_conds[i];
+        msgs[n++] = o->check_messages ? o->check_messages[i] : NULL;
+    }
+    int rc = n ? chk_reviewer(p, csv_path, conds, msgs, n, res, e) : 0;
+    for (int i = 0; i < n; i++)
+        free(owned[i]);
+    free(owned);
+    free(conds);
+    free(msgs);
+    return rc;
+}
+
+static int builtin_checks(const plan *p, const char *csv_path, const run_report *rep, const check_options *o,
+                          check_result *res, mf_err *e)
+{
+    scan s = {0};
+    int nk;
+    const char *const *kc = key_columns(p, o, &nk);
+    csv_reader *rd = scan_open(&s, p, csv_path, kc, nk, res, e);
+    if (!rd) {
+        scan_free(&s);
+        return -1;
+    }
+    int rc = scan_file(&s, p, rd, res, e);
+    csv_close(rd);
+    if (rc == 0) {
+        report_required(&s, p, res);
+        check_accounting(rep, s.rows, res);
+        report_keys(&s, kc, nk, res);
+        if (o && o->input_path)
+            rc = control_totals(p, o->input_path, &s, res, e);
+    }
+    if (rc == 0)
+        rc = reviewer_checks(p, csv_path, o, res, e);
+    scan_free(&s);
+    return rc;
+}
+
+int check_run(const plan *p, const char *out_dir, const run_report *rep, const check_options *o,
+              check_result *res, mf_err *e)
+{
+    if (!res->findings)
+        check_result_init(res);
+    char *csv_path = join_path(out_dir, p->output, ".csv");
+    char *json_path = o && o->run_json ? mf_xstrdup(o->run_json) : join_path(out_dir, "run", ".json");
+    run_report own;
+    int rc = 0;
+    if (!rep) {
+        rc = read_run_json(json_path, &own, e);
+        rep = &own;
+    }
+    if (rc == 0 && !(o && o->skip_builtin))
+        rc = builtin_checks(p, csv_path, rep, o, res, e);
+    if (rc == 0 && o && o->validator && o->validator[0])
+        rc = check_validator(o->validator, o->validator_timeout_s, csv_path, json_path, res, e);
+    free(csv_path);
+    free(json_path);
+    return rc;
+}

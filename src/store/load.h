@@ -1,0 +1,53 @@
+/* load.h — loading a validated output into a SQL database (the warehouse).
+ *
+ * Target (db_url):
+ *   "sqlite:PATH"          an SQLite file (created when absent); default <home>/warehouse.db
+ *   "postgresql://..." or "postgres://..."   PostgreSQL through libpq, bulk COPY FROM STDIN
+ *
+ * The table is the plan's output name (a quoted identifier), with one typed column per output
+ * column (text → TEXT, decimal(p,s) → NUMERIC(p,s), date → DATE, integer → INTEGER,
+ * bigint → BIGINT, boolean → BOOLEAN, timestamp → TIMESTAMP) plus
+ *   _mapforge_client TEXT, _mapforge_input_sha256 TEXT, _mapforge_run_at TEXT (ISO-8601 UTC).
+ *
+ * Invariants:
+ *   - one transaction: create the table if absent, delete the rows of the same client and input
+ *     SHA-256, insert every row of OUT/<output>.csv.  Loading the same output twice leaves one
+ *     copy; a load that fails or is killed midway leaves the table as it was.
+ *   - the CSV is streamed in blocks (read/csv.h); memory does not grow with the file.
+ *   - an empty CSV field is NULL.
+ */
+#ifndef MF_LOAD_H
+#define MF_LOAD_H
+
+#include "plan/plan.h"
+#include "util/err.h"
+
+typedef struct load_info {
+    const char *client;        /* required */
+    const char *input_sha256;  /* hex; NULL/"" = "" (then every load of this client replaces the last) */
+    const char *run_at;        /* ISO-8601 UTC; NULL = now */
+} load_info;
+
+typedef struct load_result {
+    long long rows_loaded;     /* rows inserted by this load */
+    long long rows_replaced;   /* rows of an earlier load of the same client + input deleted */
+    char table[256];           /* table name */
+    char target[1024];         /* "sqlite:/abs/path" or the PostgreSQL URL without its password */
+} load_result;
+
+/* Load OUT_DIR/<p->output>.csv into db_url.  0, or -1 with e filled and the table unchanged. */
+int load_output(const plan *p, const char *out_dir, const char *db_url, const load_info *info,
+                load_result *r, mf_err *e);
+
+/* Default target for a state directory: "sqlite:<home>/warehouse.db" (malloc'd). */
+char *load_default_url(const char *home);
+
+/* Backends (called by load_output; exposed for tests). csv_path is the output CSV. */
+int load_sqlite(const plan *p, const char *csv_path, const char *db_path, const load_info *info,
+                load_result *r, mf_err *e);
+int load_pg(const plan *p, const char *csv_path, const char *conninfo, const load_info *info,
+            load_result *r, mf_err *e);
+/* Whether this build has PostgreSQL support (libpq). */
+int load_pg_available(void);
+
+#endif

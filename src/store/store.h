@@ -1,0 +1,236 @@
+/* store.h — the state store of mapforge: clients, plan versions, questions, feedback, approvals,
+ * cache entries, runs, loads and the audit trail (a SHA-256 hash chain).
+ *
+ * One API, two backends with the same logical schema (created on open):
+ *   - SQLite: store_open("DIR") uses DIR/state.db (DIR is created when absent);
+ *   - PostgreSQL: store_open("postgresql://...") through libpq; tables live in schema "mapforge".
+ * store_location() picks where from --store / MAPFORGE_STORE / --home / MAPFORGE_HOME / ~/.mapforge.
+ *
+ * Invariants:
+ *   - every writing call is one transaction: it happens entirely or not at all;
+ *   - audit events are append-only, numbered 1, 2, 3... with no gap; each event's hash is SHA-256 over
+ *     a canonical serialisation of (seq, at, actor, event, client, subject, details, prev_hash) and
+ *     prev_hash is the previous event's hash (64 zeros for the first).  Appends are serialised across
+ *     processes (SQLite: BEGIN IMMEDIATE + busy timeout; PostgreSQL: LOCK TABLE ... EXCLUSIVE MODE);
+ *   - on PostgreSQL the database itself refuses UPDATE and DELETE on audit_events (a trigger);
+ *   - the record functions below do NOT append audit events: the caller appends the event it means
+ *     (store_audit_append) so that it chooses the details.
+ *   - times are UTC ISO-8601 with milliseconds: "2024-05-01T12:34:56.789Z".
+ *
+ * Strings returned inside structs are malloc'd and freed by the matching *_free function.
+ * Lookups return 1 found, 0 not found, -1 error (e filled).
+ */
+#ifndef MF_STORE_H
+#define MF_STORE_H
+
+#include "read/csv.h"
+#include "util/err.h"
+
+typedef struct store store;
+typedef struct plan plan;        /* plan/plan.h */
+typedef struct profile profile;  /* read/profile.h */
+
+typedef enum store_backend { STORE_SQLITE = 1, STORE_PG = 2 } store_backend;
+
+/* ---- opening -------------------------------------------------------------------------------- */
+
+/* where: "postgresql://..." / "postgres://..." or a directory.  Creates the schema when absent. */
+store *store_open(const char *where, mf_err *e);
+void store_close(store *s);                       /* NULL is fine */
+store_backend store_kind(const store *s);
+const char *store_where(const store *s);          /* the SQLite file (DIR/state.db) or the URL */
+
+/* Where the state lives: store_opt (--store), else $MAPFORGE_STORE, else home_opt (--home), else
+ * $MAPFORGE_HOME, else $HOME/.mapforge.  malloc'd; NULL with e filled when nothing applies. */
+char *store_location(const char *store_opt, const char *home_opt, mf_err *e);
+/* The state directory for files (warehouse.db...): home_opt, else $MAPFORGE_HOME, else
+ * $HOME/.mapforge (malloc'd, never NULL unless $HOME is unset too → "./.mapforge"). */
+char *store_home_dir(const char *home_opt);
+
+/* Identity and time. */
+void store_actor(const char *as_opt, char *buf, size_t n);   /* --as, $MAPFORGE_USER, OS user */
+void store_now(char out[32]);                                /* UTC ISO-8601 with ms */
+
+/* ---- clients and plan versions -------------------------------------------------------------- */
+
+int store_client_ensure(store *s, const char *client, mf_err *e);
+
+typedef struct store_plan_version {
+    char *client;
+    int version;                 /* 1, 2, 3... per client */
+    char *text;                  /* the plan text, exactly as hashed */
+    char sha256[65];             /* SHA-256 of text */
+    char parent_sha256[65];      /* "" for a first draft */
+    char mapping_sha256[65];     /* "" when unknown */
+    char created_at[32];
+    char *actor;
+    char status[16];             /* "draft" | "approved" | "rejected" */
+    char *findings;              /* JSON of a failed validation, NULL when none */
+} store_plan_version;
+
+/* Add a new version of client's plan (version = last + 1; the client is created when absent).
+ * When the same text (sha) already exists for the client, nothing is added and that version is
+ * returned.  parent_sha256 and mapping_sha256 may be NULL.  out may be NULL. */
+int store_plan_add(store *s, const char *client, const char *text, const char *parent_sha256,
+                   const char *mapping_sha256, const char *actor, store_plan_version *out, mf_err *e);
+int store_plan_get(store *s, const char *client, const char *sha256, store_plan_version *out, mf_err *e);
+int store_plan_latest(store *s, const char *client, store_plan_version *out, mf_err *e);
+/* All versions of a client, oldest first. */
+int store_plan_list(store *s, const char *client, store_plan_version **out, int *n, mf_err *e);
+int store_plan_set_status(store *s, const char *client, const char *sha256, const char *status, mf_err *e);
+/* findings_json NULL clears them. */
+int store_plan_set_findings(store *s, const char *client, const char *sha256, const char *findings_json,
+                            mf_err *e);
+void store_plan_version_free(store_plan_version *v);          /* the strings, not v */
+void store_plan_versions_free(store_plan_version *v, int n);  /* the strings and the array */
+
+/* ---- questions, feedback, approvals --------------------------------------------------------- */
+
+/* Question n (1-based) of plan sha256; answer NULL while open.  Adding an existing (plan, n) updates
+ * its text. */
+int store_question_add(store *s, const char *plan_sha256, int n, const char *text, mf_err *e);
+int store_question_answer(store *s, const char *plan_sha256, int n, const char *answer, const char *actor,
+                          mf_err *e);
+
+typedef struct store_question {
+    int n;
+    char *text, *answer, *actor;  /* answer, actor NULL while open */
+} store_question;
+int store_question_list(store *s, const char *plan_sha256, store_question **out, int *count, mf_err *e);
+void store_questions_free(store_question *q, int count);
+
+/* understood / not_understood: what the feedback reader made of it (either may be NULL). */
+int store_feedback_add(store *s, const char *plan_sha256, const char *text, const char *understood,
+                       const char *not_understood, const char *actor, mf_err *e);
+
+/* decision: "approved" | "rejected".  Also sets the plan version's status. */
+int store_approval_add(store *s, const char *client, const char *plan_sha256, const char *decision,
+                       const char *comment, const char *actor, mf_err *e);
+
+/* ---- runs and loads -------------------------------------------------------------------------- */
+
+typedef struct store_run {
+    long long id;                /* filled by store_run_add */
+    const char *client, *plan_sha256, *input_path, *input_sha256, *cache_key;  /* cache_key may be NULL */
+    unsigned long long input_bytes;
+    long long rows_in, rows_out, rows_rejected, rows_filtered;
+    int cache_hit;
+    char started_at[32];         /* "" = now */
+    double seconds;
+    const char *status;          /* "ok" | "failed" | "validation_failed" ... */
+    const char *actor;
+} store_run;
+int store_run_add(store *s, store_run *r, mf_err *e);
+/* Runs of a client, oldest first; the strings point into *out's own storage (store_runs_free). */
+int store_run_list(store *s, const char *client, store_run **out, int *n, mf_err *e);
+void store_runs_free(store_run *r, int n);
+
+typedef struct store_load {
+    long long run_id;            /* 0 = unknown */
+    const char *client, *target, *table_name, *input_sha256, *status, *actor;
+    long long rows_loaded, rows_replaced;
+} store_load;
+int store_load_add(store *s, const store_load *l, mf_err *e);
+
+/* ---- cache entries ---------------------------------------------------------------------------- */
+
+typedef struct store_cache_entry {
+    char key[65];
+    char *client;
+    char mapping_sha256[65];
+    char plan_sha256[65];
+    char *plan_text;             /* the approved plan text (from plan_versions), NULL if unknown */
+    char *used_columns;          /* JSON [{"name":..,"type":..}] in the plan's first-use order */
+    char *dialect;               /* JSON {"delimiter":",","quote":"\"","encoding":"UTF-8"} */
+    char status[16];             /* "valid" | "invalidated" */
+    char *invalidated_reason;    /* NULL while valid */
+    char created_at[32];
+    long long execution_count;
+    int last_run_success;        /* -1 never run, 0 failed, 1 succeeded */
+    char expires_at[32];
+} store_cache_entry;
+
+/* Insert or replace the entry with this key (status valid, execution_count 0, expires_at =
+ * now + $MAPFORGE_CACHE_DAYS days, default 90; the caller's created_at/expires_at when not ""). */
+int store_cache_put(store *s, const store_cache_entry *c, mf_err *e);
+int store_cache_get(store *s, const char *key, store_cache_entry *out, mf_err *e);
+/* client NULL = all; newest first. */
+int store_cache_list(store *s, const char *client, store_cache_entry **out, int *n, mf_err *e);
+/* Valid entries of (client, mapping_sha256); mapping_sha256 NULL = any mapping of the client. */
+int store_cache_candidates(store *s, const char *client, const char *mapping_sha256, store_cache_entry **out,
+                           int *n, mf_err *e);
+/* 1 invalidated, 0 no such key. */
+int store_cache_invalidate(store *s, const char *key, const char *reason, mf_err *e);
+/* execution_count += 1, last_run_success = success. */
+int store_cache_record_run(store *s, const char *key, int success, mf_err *e);
+void store_cache_entry_free(store_cache_entry *c);           /* the strings, not c */
+void store_cache_entries_free(store_cache_entry *c, int n);
+
+/* ---- the cache key and lookup (cache.c) ----------------------------------------------------- */
+
+typedef struct cache_column {
+    const char *name;
+    const char *type;            /* prof_kind_name() of the profiled kind; NULL = missing from the data */
+} cache_column;
+
+/* key = SHA-256 over (client, mapping_sha256, dialect delimiter/quote/encoding, then each used
+ * column's name and type in order), length-prefixed so that no two inputs serialise alike. */
+void cache_key(const char *client, const char *mapping_sha256, const csv_dialect *d, const cache_column *cols,
+               int ncols, char key[65]);
+
+/* The plan's used source columns (first-use order) with their kinds in profile pr.  *cols is
+ * malloc'd (names point into p / pr); a column absent from pr gets type NULL. */
+int cache_used_columns(const plan *p, const profile *pr, cache_column **cols, int *ncols, mf_err *e);
+
+/* Remember an approved plan: computes the key from (client, mapping sha, pr's dialect, the plan's
+ * used columns with their kinds in pr) and stores the entry.  key_out may be NULL. */
+int cache_remember(store *s, const char *client, const char *mapping_sha256, const plan *p, const profile *pr,
+                   const char *plan_sha256, char key_out[65], mf_err *e);
+
+typedef struct cache_result {
+    int hit;                     /* 1: entry is the plan to run */
+    char key[65];                /* on hit: the entry's key; on miss: "" */
+    store_cache_entry entry;     /* on hit (free with cache_result_free) */
+    char reason[512];            /* on miss: why, e.g. "column Amount is now text, was decimal" */
+} cache_result;
+
+/* Look for an approved plan for (client, mapping_sha256) that fits the data profiled in pr (its
+ * dialect and the kinds of each candidate's used columns).  Miss reasons: "no cached plan for
+ * client C", "mapping changed", "column X missing from the data", "column X is now T, was U",
+ * "dialect changed: delimiter ; was ,", "entry expired", "invalidated by hand: COMMENT".
+ * Appends no audit event.  0 (hit or miss, see r->hit) or -1 on error. */
+int cache_lookup(store *s, const char *client, const char *mapping_sha256, const profile *pr, cache_result *r,
+                 mf_err *e);
+void cache_result_free(cache_result *r);
+
+/* ---- audit trail (audit.c) -------------------------------------------------------------------- */
+
+typedef struct store_audit_event {
+    long long seq;
+    char at[32];
+    char *actor, *event, *client, *subject, *details;   /* client/subject "" when none; details JSON */
+    char prev_hash[65];
+    char hash[65];
+} store_audit_event;
+
+/* Append an event (event: plan_drafted, question_answered, feedback, plan_version, approval,
+ * rejection, compile, run, validation, load, cache_hit, cache_miss, cache_invalidated...).
+ * client, subject may be NULL; details_json NULL = "{}".  seq_out may be NULL. */
+int store_audit_append(store *s, const char *actor, const char *event, const char *client, const char *subject,
+                       const char *details_json, long long *seq_out, mf_err *e);
+/* Events (client NULL = all) in seq order. */
+int store_audit_list(store *s, const char *client, store_audit_event **out, int *n, mf_err *e);
+void store_audit_events_free(store_audit_event *ev, int n);
+
+typedef struct store_audit_report {
+    long long nevents;           /* events checked */
+    long long bad_seq;           /* first bad event's seq (0 when the chain is intact) */
+    char problem[256];           /* e.g. "event 4 was edited: its hash does not match its content" */
+} store_audit_report;
+/* 0 chain intact, 1 broken (r names the first bad event), -1 error. */
+int store_audit_verify(store *s, store_audit_report *r, mf_err *e);
+
+/* The hash of an event from its fields (canonical serialisation); used by append and verify. */
+void audit_event_hash(const store_audit_event *ev, char out[65]);
+
+#endif

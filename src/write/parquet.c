@@ -1,0 +1,1232 @@
+/* parquet.c — the Parquet writer (see parquet.h for what it writes and why).
+ *
+ * Layout of a file: "PAR1", then per row group one column chunk per column (an optional
+ * dictionary page, then data pages v1), then the footer: FileMetaData in the Thrift compact
+ * protocol, its length (4 bytes, little-endian) and "PAR1".
+ *
+ * Invariants:
+ *   - Only the current row group is in memory: per column its definition levels (one byte per
+ *     row), and either its dictionary (PLAIN values + one 4-byte id per value) or its PLAIN values.
+ *     The footer keeps the already encoded RowGroup structs (a few hundred bytes each).
+ *   - A column chunk is all-dictionary or all-PLAIN: when a dictionary outgrows
+ *     pq_options.dict_bytes, or does not pay at flush time, the ids are expanded to PLAIN.
+ *   - Statistics are kept in PLAIN bytes and compared in the type's order (pq_value_cmp); in
+ *     dictionary mode only new dictionary entries can change them.
+ *   - w->offset is the file offset of the next byte written (page offsets in the footer).
+ * Nothing here allocates per cell: buffers grow and are reused across pages and row groups.
+ */
+#include "write/parquet.h"
+
+#include "read/csv.h"
+#include "util/afile.h"
+#include "util/date.h"
+#include "util/decimal.h"
+#include "util/utf8.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+/* ---- format constants (parquet.thrift) -------------------------------------------------------- */
+
+enum { PHYS_BOOLEAN = 0, PHYS_INT32 = 1, PHYS_INT64 = 2, PHYS_BYTE_ARRAY = 6, PHYS_FLBA = 7 };
+enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_RLE_DICTIONARY = 8 };
+enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2 };
+enum { CONV_UTF8 = 0, CONV_DECIMAL = 5, CONV_DATE = 6, CONV_TIMESTAMP_MICROS = 10 };
+enum { REP_OPTIONAL = 1 };
+
+#define STATS_MAX_BYTES 4096   /* longer min/max values are left out of the statistics */
+#define CREATED_BY "mapforge version 0.1.0"
+
+/* ---- Thrift compact protocol ------------------------------------------------------------------ */
+
+void pq_varint(mf_buf *b, uint64_t v)
+{
+    uint8_t tmp[10];
+    int n = 0;
+    while (v >= 0x80) {
+        tmp[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    tmp[n++] = (uint8_t)v;
+    mf_buf_add(b, tmp, (size_t)n);
+}
+
+static uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+void pq_t_init(pq_thrift *t, mf_buf *out)
+{
+    t->out = out;
+    t->depth = 0;
+    t->last[0] = 0;
+}
+
+/* Short form when the id grows by 1..15 (delta in the high nibble); else type + zigzag id. */
+static void field_header(pq_thrift *t, int16_t id, int type)
+{
+    int delta = id - t->last[t->depth];
+    if (delta > 0 && delta <= 15)
+        mf_buf_addc(t->out, (char)(delta << 4 | type));
+    else {
+        mf_buf_addc(t->out, (char)type);
+        pq_varint(t->out, zigzag(id));
+    }
+    t->last[t->depth] = id;
+}
+
+void pq_t_i32(pq_thrift *t, int16_t id, int32_t v)
+{
+    field_header(t, id, PQ_T_I32);
+    pq_varint(t->out, zigzag(v));
+}
+
+void pq_t_i64(pq_thrift *t, int16_t id, int64_t v)
+{
+    field_header(t, id, PQ_T_I64);
+    pq_varint(t->out, zigzag(v));
+}
+
+void pq_t_bool(pq_thrift *t, int16_t id, bool v)
+{
+    field_header(t, id, v ? PQ_T_BOOL_TRUE : PQ_T_BOOL_FALSE);
+}
+
+void pq_t_binary(pq_thrift *t, int16_t id, const void *p, size_t n)
+{
+    field_header(t, id, PQ_T_BINARY);
+    pq_t_elem_binary(t, p, n);
+}
+
+static void push(pq_thrift *t)
+{
+    if (t->depth + 1 < PQ_THRIFT_DEPTH)   /* our structs nest 5 deep at most */
+        t->depth++;
+    t->last[t->depth] = 0;
+}
+
+void pq_t_struct_begin(pq_thrift *t, int16_t id)
+{
+    field_header(t, id, PQ_T_STRUCT);
+    push(t);
+}
+
+void pq_t_struct_end(pq_thrift *t)
+{
+    mf_buf_addc(t->out, 0);
+    if (t->depth > 0)
+        t->depth--;
+}
+
+void pq_t_list_begin(pq_thrift *t, int16_t id, pq_ttype elem, size_t n)
+{
+    field_header(t, id, PQ_T_LIST);
+    if (n < 15)
+        mf_buf_addc(t->out, (char)(n << 4 | elem));
+    else {
+        mf_buf_addc(t->out, (char)(0xF0 | elem));
+        pq_varint(t->out, n);
+    }
+}
+
+void pq_t_elem_i32(pq_thrift *t, int32_t v)
+{
+    pq_varint(t->out, zigzag(v));
+}
+
+void pq_t_elem_binary(pq_thrift *t, const void *p, size_t n)
+{
+    pq_varint(t->out, n);
+    mf_buf_add(t->out, p, n);
+}
+
+void pq_t_elem_struct_begin(pq_thrift *t)
+{
+    push(t);
+}
+
+void pq_t_stop(pq_thrift *t)
+{
+    mf_buf_addc(t->out, 0);
+}
+
+/* ---- RLE / bit-packed hybrid ------------------------------------------------------------------ */
+
+/* Length of the run of equal values at v[i], counted up to `cap`. */
+static size_t run_at(const uint32_t *v, size_t i, size_t n, size_t cap)
+{
+    size_t j = i + 1;
+    while (j < n && j - i < cap && v[j] == v[i])
+        j++;
+    return j - i;
+}
+
+static void rle_run(const uint32_t *v, size_t i, size_t run, int bit_width, mf_buf *out)
+{
+    pq_varint(out, (uint64_t)run << 1);
+    uint32_t x = v[i];
+    for (int k = 0; k < (bit_width + 7) / 8; k++, x >>= 8)
+        mf_buf_addc(out, (char)(x & 0xFF));
+}
+
+/* groups * 8 values, LSB first; values past `have` are padding zeros (only ever at the end). */
+static void packed_run(const uint32_t *v, size_t have, size_t groups, int bit_width, mf_buf *out)
+{
+    pq_varint(out, (uint64_t)groups << 1 | 1);
+    mf_buf_reserve(out, groups * (size_t)bit_width);
+    uint64_t acc = 0;
+    int bits = 0;
+    for (size_t k = 0; k < groups * 8; k++) {
+        acc |= (uint64_t)(k < have ? v[k] : 0) << bits;
+        bits += bit_width;
+        while (bits >= 8) {
+            mf_buf_addc(out, (char)(acc & 0xFF));
+            acc >>= 8;
+            bits -= 8;
+        }
+    }
+}
+
+/* Runs of 8 or more equal values become RLE runs; the rest is bit-packed in groups of 8 (at most
+ * 63 groups per run, which every reader accepts), cut at a group boundary where a run starts. */
+void pq_rle_hybrid(const uint32_t *v, size_t n, int bit_width, mf_buf *out)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t run = run_at(v, i, n, SIZE_MAX);
+        if (run >= 8) {
+            rle_run(v, i, run, bit_width, out);
+            i += run;
+            continue;
+        }
+        size_t j = i, groups = 0;
+        do {
+            j += 8;
+            groups++;
+        } while (j < n && groups < 63 && run_at(v, j, n, 8) < 8);
+        packed_run(v + i, (j < n ? j : n) - i, groups, bit_width, out);
+        i = j;
+    }
+}
+
+/* ---- values: text cells to PLAIN bytes -------------------------------------------------------- */
+
+int pq_decimal_bytes(int prec)
+{
+    unsigned __int128 p10 = 1;
+    for (int i = 0; i < prec; i++)
+        p10 *= 10;
+    for (int n = 1; n < 16; n++)
+        if (p10 <= (unsigned __int128)1 << (8 * n - 1))   /* 10^p - 1 < 2^(8n-1) */
+            return n;
+    return 16;
+}
+
+void pq_decimal_be(__int128 v, int n, uint8_t *out)
+{
+    unsigned __int128 u = (unsigned __int128)v;
+    for (int i = n - 1; i >= 0; i--, u >>= 8)
+        out[i] = (uint8_t)(u & 0xFF);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static void le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static int64_t get_le(const uint8_t *p, int n)   /* sign-extended */
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    if (n < 8 && (v >> (8 * n - 1)) & 1)
+        v |= ~(uint64_t)0 << (8 * n);
+    return (int64_t)v;
+}
+
+static bool parse_i64(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = n > 0 && s[0] == '-';
+    if (n > 0 && (s[0] == '-' || s[0] == '+'))
+        i++;
+    if (i == n)
+        return false;
+    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d > 9 || v > (lim - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+static int digits(const char *s, size_t n, size_t *i, size_t min, size_t max)
+{
+    size_t k = 0;
+    int v = 0;
+    while (*i < n && k < max && s[*i] >= '0' && s[*i] <= '9') {
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+        k++;
+    }
+    return k < min ? -1 : v;
+}
+
+/* [-]YYYY-MM-DD (four to six year digits, as util/date.c formats them); *i after it. */
+static bool parse_date(const char *s, size_t n, size_t *i, int32_t *days)
+{
+    bool neg = *i < n && s[*i] == '-';
+    if (neg)
+        (*i)++;
+    int y = digits(s, n, i, 4, 6);
+    if (y < 0 || *i >= n || s[(*i)++] != '-')
+        return false;
+    int m = digits(s, n, i, 2, 2);
+    if (m < 0 || *i >= n || s[(*i)++] != '-')
+        return false;
+    int d = digits(s, n, i, 2, 2);
+    if (neg)
+        y = -y;
+    if (d < 0 || !mf_date_valid(y, m, d))
+        return false;
+    *days = mf_days_from_civil(y, m, d);
+    return true;
+}
+
+/* Date, optionally followed by [T or space]HH:MM[:SS[.f{1,6}]] and an optional Z: UTC micros. */
+static bool parse_timestamp(const char *s, size_t n, int64_t *us)
+{
+    size_t i = 0;
+    int32_t days;
+    if (!parse_date(s, n, &i, &days))
+        return false;
+    int64_t secs = 0, frac = 0;
+    if (i < n && (s[i] == 'T' || s[i] == ' ')) {
+        i++;
+        int h = digits(s, n, &i, 2, 2), mi = -1, sec = 0;
+        if (h >= 0 && i < n && s[i++] == ':')
+            mi = digits(s, n, &i, 2, 2);
+        if (mi >= 0 && i < n && s[i] == ':') {
+            i++;
+            sec = digits(s, n, &i, 2, 2);
+            if (sec >= 0 && i < n && s[i] == '.') {
+                size_t f0 = ++i;
+                int f = digits(s, n, &i, 1, 6);
+                if (f < 0)
+                    return false;
+                frac = f;
+                for (size_t k = i - f0; k < 6; k++)
+                    frac *= 10;
+            }
+        }
+        if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+            return false;
+        secs = h * 3600 + mi * 60 + sec;
+    }
+    if (i < n && s[i] == 'Z')
+        i++;
+    if (i != n)
+        return false;
+    *us = ((int64_t)days * 86400 + secs) * 1000000 + frac;
+    return true;
+}
+
+static bool encode_decimal(plan_type t, const char *s, size_t n, uint8_t *fixed, size_t *len)
+{
+    mf_dec d;
+    if (!mf_dec_parse(s, n, &d) || !mf_dec_rescale_exact(d, t.scale, &d) || mf_dec_digits(d) > t.prec)
+        return false;
+    if (t.prec <= 9) {
+        le32(fixed, (uint32_t)(int32_t)d.v);
+        *len = 4;
+    } else if (t.prec <= 18) {
+        le64(fixed, (uint64_t)(int64_t)d.v);
+        *len = 8;
+    } else {
+        *len = (size_t)pq_decimal_bytes(t.prec);
+        pq_decimal_be(d.v, (int)*len, fixed);
+    }
+    return true;
+}
+
+bool pq_encode_cell(plan_type t, const char *s, size_t n, uint8_t *fixed, const uint8_t **p,
+                    size_t *len)
+{
+    int64_t i;
+    int32_t days;
+    size_t at = 0;
+    *p = fixed;
+    switch (t.base) {
+    case PT_TEXT:
+        *p = (const uint8_t *)s;
+        *len = n;
+        return true;
+    case PT_INTEGER:
+        if (!parse_i64(s, n, &i) || i < INT32_MIN || i > INT32_MAX)
+            return false;
+        le32(fixed, (uint32_t)(int32_t)i);
+        *len = 4;
+        return true;
+    case PT_BIGINT:
+        if (!parse_i64(s, n, &i))
+            return false;
+        le64(fixed, (uint64_t)i);
+        *len = 8;
+        return true;
+    case PT_DECIMAL: return encode_decimal(t, s, n, fixed, len);
+    case PT_DATE:
+        if (!parse_date(s, n, &at, &days) || at != n)
+            return false;
+        le32(fixed, (uint32_t)days);
+        *len = 4;
+        return true;
+    case PT_TIMESTAMP:
+        if (!parse_timestamp(s, n, &i))
+            return false;
+        le64(fixed, (uint64_t)i);
+        *len = 8;
+        return true;
+    case PT_BOOLEAN:
+        if (n == 4 && !memcmp(s, "true", 4))
+            fixed[0] = 1;
+        else if (n == 5 && !memcmp(s, "false", 5))
+            fixed[0] = 0;
+        else
+            return false;
+        *len = 1;
+        return true;
+    default: return false;
+    }
+}
+
+static int cmp_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+int pq_value_cmp(plan_type t, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    if (t.base == PT_TEXT)
+        return cmp_bytes(a, an, b, bn);   /* unsigned bytewise: UTF-8's code point order */
+    if (t.base == PT_DECIMAL && t.prec > 18) {
+        /* big-endian two's complement of one width: the sign byte signed, the rest unsigned */
+        int sa = (int8_t)a[0], sb = (int8_t)b[0];
+        return sa != sb ? (sa > sb) - (sa < sb) : cmp_bytes(a + 1, an - 1, b + 1, bn - 1);
+    }
+    int64_t x = get_le(a, (int)an), y = get_le(b, (int)bn);   /* signed; false < true */
+    return (x > y) - (x < y);
+}
+
+/* ---- the writer ------------------------------------------------------------------------------- */
+
+typedef struct dict_slot {
+    uint32_t hash;
+    uint32_t id1;        /* entry id + 1; 0 = empty slot */
+} dict_slot;
+
+typedef struct col {
+    char *name;
+    plan_type type;
+    int phys;
+    int flba_len;        /* FIXED_LEN_BYTE_ARRAY width */
+    /* the current row group */
+    mf_buf defs;         /* one byte per row: 1 value, 0 null */
+    size_t nvalues;      /* non-null values */
+    uint64_t nulls;
+    size_t plain_bytes;  /* what the values take PLAIN-encoded */
+    bool dict_on;
+    mf_buf plain;        /* PLAIN values (booleans: one byte each, packed per page) */
+    mf_buf dict;         /* dictionary entries, PLAIN */
+    mf_buf ids;          /* uint32 id per non-null value */
+    uint32_t ndict;
+    uint32_t *ent_off, *ent_len;   /* where each entry's bytes are in dict (after a length prefix) */
+    size_t ent_cap;
+    dict_slot *slots;
+    size_t nslots;       /* power of two, kept at most half full */
+    bool has_stats;
+    mf_buf min, max;
+} col;
+
+struct pq_writer {
+    mf_afile f;
+    pq_options o;
+    int ncols;
+    col *cols;
+    uint64_t offset;      /* bytes written so far */
+    uint64_t rows_total;
+    size_t rows_rg;
+    size_t rg_bytes;      /* estimate of the row group's memory */
+    int nrowgroups;
+    mf_buf rowgroups;     /* encoded RowGroup structs, back to back */
+    bool trusted_utf8;    /* text already validated (the CSV reader does) */
+    bool failed;
+    ZSTD_CCtx *zc;
+    /* scratch, reused */
+    mf_buf page, comp, hdr, chunks, levels;
+    uint32_t *u32;
+    size_t u32_cap;
+};
+
+void pq_options_default(pq_options *o)
+{
+    o->codec = PQ_ZSTD;
+    o->zstd_level = 3;
+    o->row_group_rows = 1024 * 1024;
+    o->row_group_bytes = 64u << 20;
+    o->page_bytes = 1u << 20;
+    o->dict_bytes = 1u << 20;
+    o->dictionary = true;
+}
+
+static int physical_of(col *c, mf_err *e, const char *path)
+{
+    switch (c->type.base) {
+    case PT_TEXT: c->phys = PHYS_BYTE_ARRAY; return 0;
+    case PT_INTEGER:
+    case PT_DATE: c->phys = PHYS_INT32; return 0;
+    case PT_BIGINT:
+    case PT_TIMESTAMP: c->phys = PHYS_INT64; return 0;
+    case PT_BOOLEAN: c->phys = PHYS_BOOLEAN; return 0;
+    case PT_DECIMAL:
+        if (c->type.prec < 1 || c->type.prec > MF_DEC_MAX_PREC || c->type.scale < 0 || c->type.scale > c->type.prec)
+            break;
+        c->phys = c->type.prec <= 9 ? PHYS_INT32 : c->type.prec <= 18 ? PHYS_INT64 : PHYS_FLBA;
+        c->flba_len = pq_decimal_bytes(c->type.prec);
+        return 0;
+    default: break;
+    }
+    char tn[64];
+    plan_type_name(c->type, tn, sizeof tn);
+    return mf_fail(e, MF_ETYPE, path, 0, 0, "column %s: type %s has no Parquet mapping (expected text, integer, "
+                   "bigint, decimal(p,s) with p <= 38, date, timestamp or boolean)", c->name, tn);
+}
+
+static void start_row_group(pq_writer *w)
+{
+    for (int i = 0; i < w->ncols; i++) {
+        col *c = &w->cols[i];
+        mf_buf_clear(&c->defs);
+        mf_buf_clear(&c->plain);
+        mf_buf_clear(&c->dict);
+        mf_buf_clear(&c->ids);
+        c->nvalues = 0;
+        c->nulls = 0;
+        c->plain_bytes = 0;
+        c->ndict = 0;
+        c->has_stats = false;
+        c->dict_on = w->o.dictionary && c->phys != PHYS_BOOLEAN;
+        if (c->slots)
+            memset(c->slots, 0, c->nslots * sizeof *c->slots);
+    }
+    w->rows_rg = 0;
+    w->rg_bytes = 0;
+}
+
+pq_writer *pq_writer_open(const char *path, int ncols, const pq_column *cols, const pq_options *o,
+                          mf_err *e)
+{
+    pq_writer *w = mf_xcalloc(1, sizeof *w);
+    if (o)
+        w->o = *o;
+    else
+        pq_options_default(&w->o);
+    if (w->o.row_group_rows == 0 || w->o.page_bytes == 0 || w->o.dict_bytes > (1u << 30) ||
+        (w->o.codec != PQ_ZSTD && w->o.codec != PQ_UNCOMPRESSED)) {
+        free(w);
+        mf_fail(e, MF_EUSAGE, path, 0, 0, "Parquet options: expected row_group_rows >= 1, page_bytes >= 1, "
+                "dict_bytes <= 1 GiB and codec zstd or uncompressed");
+        return NULL;
+    }
+    w->ncols = ncols;
+    w->cols = mf_xcalloc((size_t)(ncols > 0 ? ncols : 1), sizeof *w->cols);
+    for (int i = 0; i < ncols; i++) {
+        w->cols[i].name = mf_xstrdup(cols[i].name);
+        w->cols[i].type = cols[i].type;
+        if (physical_of(&w->cols[i], e, path) < 0) {
+            pq_writer_abort(w);
+            return NULL;
+        }
+    }
+    if (w->o.codec == PQ_ZSTD && !(w->zc = ZSTD_createCCtx())) {
+        pq_writer_abort(w);
+        mf_fail(e, MF_ENOMEM, path, 0, 0, "cannot create a zstd compression context");
+        return NULL;
+    }
+    if (mf_afile_open(&w->f, path, e) < 0) {
+        w->f.fd = -1;
+        w->failed = true;
+        pq_writer_abort(w);
+        return NULL;
+    }
+    start_row_group(w);
+    if (mf_afile_write(&w->f, "PAR1", 4, e) < 0) {
+        pq_writer_abort(w);
+        return NULL;
+    }
+    w->offset = 4;
+    return w;
+}
+
+static void free_col(col *c)
+{
+    free(c->name);
+    mf_buf_free(&c->defs);
+    mf_buf_free(&c->plain);
+    mf_buf_free(&c->dict);
+    mf_buf_free(&c->ids);
+    mf_buf_free(&c->min);
+    mf_buf_free(&c->max);
+    free(c->ent_off);
+    free(c->ent_len);
+    free(c->slots);
+}
+
+static void free_writer(pq_writer *w)
+{
+    for (int i = 0; i < w->ncols; i++)
+        free_col(&w->cols[i]);
+    free(w->cols);
+    mf_buf_free(&w->rowgroups);
+    mf_buf_free(&w->page);
+    mf_buf_free(&w->comp);
+    mf_buf_free(&w->hdr);
+    mf_buf_free(&w->chunks);
+    mf_buf_free(&w->levels);
+    free(w->u32);
+    ZSTD_freeCCtx(w->zc);
+    free(w);
+}
+
+void pq_writer_abort(pq_writer *w)
+{
+    if (!w)
+        return;
+    if (w->f.path)
+        mf_afile_abort(&w->f);
+    free_writer(w);
+}
+
+uint64_t pq_writer_rows(const pq_writer *w)
+{
+    return w->rows_total;
+}
+
+/* ---- buffering values ------------------------------------------------------------------------- */
+
+static void update_stats(col *c, const uint8_t *p, size_t n)
+{
+    if (!c->has_stats) {
+        c->has_stats = true;
+        mf_buf_clear(&c->min);
+        mf_buf_clear(&c->max);
+        mf_buf_add(&c->min, p, n);
+        mf_buf_add(&c->max, p, n);
+        return;
+    }
+    if (pq_value_cmp(c->type, p, n, (const uint8_t *)c->min.data, c->min.len) < 0) {
+        mf_buf_clear(&c->min);
+        mf_buf_add(&c->min, p, n);
+    } else if (pq_value_cmp(c->type, p, n, (const uint8_t *)c->max.data, c->max.len) > 0) {
+        mf_buf_clear(&c->max);
+        mf_buf_add(&c->max, p, n);
+    }
+}
+
+static void add_plain(mf_buf *b, const col *c, const uint8_t *p, size_t n)
+{
+    if (c->phys == PHYS_BYTE_ARRAY) {
+        uint8_t len[4];
+        le32(len, (uint32_t)n);
+        mf_buf_add(b, len, 4);
+    }
+    mf_buf_add(b, p, n);
+}
+
+static uint32_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+    while (n >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        h = (h ^ x) * 0xBF58476D1CE4E5B9u;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t x = 0;
+    memcpy(&x, p, n);
+    h = (h ^ x) * 0x94D049BB133111EBu;
+    h ^= h >> 29;
+    return (uint32_t)(h ^ h >> 32);
+}
+
+static void grow_slots(col *c)
+{
+    size_t n = c->nslots ? c->nslots * 2 : 1024;
+    dict_slot *s = mf_xcalloc(n, sizeof *s);
+    for (size_t i = 0; i < c->nslots; i++) {
+        if (!c->slots[i].id1)
+            continue;
+        size_t j = c->slots[i].hash & (n - 1);
+        while (s[j].id1)
+            j = (j + 1) & (n - 1);
+        s[j] = c->slots[i];
+    }
+    free(c->slots);
+    c->slots = s;
+    c->nslots = n;
+}
+
+/* Id of value p (adding it to the dictionary when new; *added tells). */
+static uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
+{
+    if ((size_t)(c->ndict + 1) * 2 > c->nslots)
+        grow_slots(c);
+    uint32_t h = hash_bytes(p, n);
+    size_t j = h & (c->nslots - 1);
+    for (; c->slots[j].id1; j = (j + 1) & (c->nslots - 1)) {
+        uint32_t id = c->slots[j].id1 - 1;
+        if (c->slots[j].hash == h && c->ent_len[id] == n && !memcmp(c->dict.data + c->ent_off[id], p, n)) {
+            *added = false;
+            return id;
+        }
+    }
+    if (c->ndict == c->ent_cap) {
+        c->ent_cap = c->ent_cap ? c->ent_cap * 2 : 256;
+        c->ent_off = mf_xrealloc(c->ent_off, c->ent_cap * sizeof *c->ent_off);
+        c->ent_len = mf_xrealloc(c->ent_len, c->ent_cap * sizeof *c->ent_len);
+    }
+    add_plain(&c->dict, c, p, n);
+    c->ent_off[c->ndict] = (uint32_t)(c->dict.len - n);
+    c->ent_len[c->ndict] = (uint32_t)n;
+    c->slots[j].hash = h;
+    c->slots[j].id1 = c->ndict + 1;
+    *added = true;
+    return c->ndict++;
+}
+
+/* The dictionary did not pay: rewrite the ids as PLAIN values; PLAIN from here on. */
+static void dict_to_plain(pq_writer *w, col *c)
+{
+    const uint32_t *ids = (const uint32_t *)(const void *)c->ids.data;
+    mf_buf_clear(&c->plain);
+    mf_buf_reserve(&c->plain, c->plain_bytes);
+    for (size_t k = 0; k < c->nvalues; k++)
+        add_plain(&c->plain, c, (const uint8_t *)c->dict.data + c->ent_off[ids[k]], c->ent_len[ids[k]]);
+    size_t before = c->dict.len + c->ids.len;
+    w->rg_bytes = w->rg_bytes - (before < w->rg_bytes ? before : w->rg_bytes) + c->plain.len;
+    mf_buf_clear(&c->dict);
+    mf_buf_clear(&c->ids);
+    c->ndict = 0;
+    c->dict_on = false;
+    if (c->slots)
+        memset(c->slots, 0, c->nslots * sizeof *c->slots);
+}
+
+static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
+{
+    c->nvalues++;
+    c->plain_bytes += n + (c->phys == PHYS_BYTE_ARRAY ? 4 : 0);
+    if (c->dict_on) {
+        bool added;
+        uint32_t id = dict_id(c, p, n, &added);
+        mf_buf_add(&c->ids, &id, sizeof id);
+        w->rg_bytes += sizeof id;
+        if (added) {
+            w->rg_bytes += n + 4;
+            update_stats(c, p, n);
+            if (c->dict.len > w->o.dict_bytes)
+                dict_to_plain(w, c);
+        }
+        return;
+    }
+    add_plain(&c->plain, c, p, n);
+    w->rg_bytes += n;
+    update_stats(c, p, n);
+}
+
+/* ---- writing pages ---------------------------------------------------------------------------- */
+
+static int emit(pq_writer *w, const void *p, size_t n, mf_err *e)
+{
+    if (mf_afile_write(&w->f, p, n, e) < 0)
+        return -1;
+    w->offset += n;
+    return 0;
+}
+
+static uint32_t *scratch_u32(pq_writer *w, size_t n)
+{
+    if (n > w->u32_cap) {
+        w->u32_cap = n + n / 2 + 64;
+        free(w->u32);
+        w->u32 = mf_xmalloc(w->u32_cap * sizeof *w->u32);
+    }
+    return w->u32;
+}
+
+typedef struct chunk_sizes {
+    int64_t uncompressed, compressed;
+} chunk_sizes;
+
+/* Compress w->page (into w->comp) when the codec asks; returns the stored length, or -1. */
+static int compress_page(pq_writer *w, mf_err *e)
+{
+    const void *body = w->page.data;
+    size_t blen = w->page.len;
+    if (w->o.codec == PQ_ZSTD) {
+        size_t bound = ZSTD_compressBound(blen);
+        mf_buf_clear(&w->comp);
+        mf_buf_reserve(&w->comp, bound);
+        size_t r = ZSTD_compressCCtx(w->zc, w->comp.data, bound, body, blen, w->o.zstd_level);
+        if (ZSTD_isError(r))
+            return mf_fail(e, MF_EIO, w->f.path, 0, 0, "zstd compression failed: %s", ZSTD_getErrorName(r));
+        body = w->comp.data;
+        blen = r;
+    }
+    if (w->page.len > INT32_MAX || blen > INT32_MAX)
+        return mf_fail(e, MF_ELIMIT, w->f.path, 0, 0, "a Parquet page may not exceed 2 GiB");
+    return (int)blen;
+}
+
+/* Start a PageHeader in w->hdr; the caller adds its page-type header and the STOP. */
+static void page_header(pq_writer *w, pq_thrift *t, int type, size_t ulen, size_t clen)
+{
+    mf_buf_clear(&w->hdr);
+    pq_t_init(t, &w->hdr);
+    pq_t_i32(t, 1, type);
+    pq_t_i32(t, 2, (int32_t)ulen);
+    pq_t_i32(t, 3, (int32_t)clen);
+}
+
+static int finish_page(pq_writer *w, int clen, chunk_sizes *cs, mf_err *e)
+{
+    const void *body = w->o.codec == PQ_ZSTD ? (const void *)w->comp.data : (const void *)w->page.data;
+    if (emit(w, w->hdr.data, w->hdr.len, e) < 0 || emit(w, body, (size_t)clen, e) < 0)
+        return -1;
+    cs->uncompressed += (int64_t)(w->hdr.len + w->page.len);
+    cs->compressed += (int64_t)(w->hdr.len + (size_t)clen);
+    return 0;
+}
+
+static int dictionary_page(pq_writer *w, col *c, chunk_sizes *cs, mf_err *e)
+{
+    mf_buf_clear(&w->page);
+    mf_buf_add(&w->page, c->dict.data, c->dict.len);
+    int clen = compress_page(w, e);
+    if (clen < 0)
+        return -1;
+    pq_thrift t;
+    page_header(w, &t, PAGE_DICTIONARY, w->page.len, (size_t)clen);
+    pq_t_struct_begin(&t, 7);
+    pq_t_i32(&t, 1, (int32_t)c->ndict);
+    pq_t_i32(&t, 2, ENC_PLAIN);
+    pq_t_struct_end(&t);
+    pq_t_stop(&t);
+    return finish_page(w, clen, cs, e);
+}
+
+static int bit_width_of(uint32_t max)
+{
+    int bw = 1;
+    while (bw < 32 && (max >> bw))
+        bw++;
+    return bw;
+}
+
+/* One data page: rows [r0, r1), values [v0, v1), PLAIN bytes [b0, b1). */
+static int data_page(pq_writer *w, col *c, size_t r0, size_t r1, size_t v0, size_t v1, size_t b0, size_t b1,
+                     chunk_sizes *cs, mf_err *e)
+{
+    uint32_t *lv = scratch_u32(w, r1 - r0);
+    for (size_t r = r0; r < r1; r++)
+        lv[r - r0] = (uint8_t)c->defs.data[r];
+    mf_buf_clear(&w->levels);
+    pq_rle_hybrid(lv, r1 - r0, 1, &w->levels);
+    mf_buf_clear(&w->page);
+    uint8_t len[4];
+    le32(len, (uint32_t)w->levels.len);
+    mf_buf_add(&w->page, len, 4);
+    mf_buf_add(&w->page, w->levels.data, w->levels.len);
+    if (c->dict_on) {
+        int bw = bit_width_of(c->ndict > 1 ? c->ndict - 1 : 1);
+        mf_buf_addc(&w->page, (char)bw);
+        pq_rle_hybrid((const uint32_t *)(const void *)c->ids.data + v0, v1 - v0, bw, &w->page);
+    } else if (c->phys == PHYS_BOOLEAN) {
+        uint8_t acc = 0;
+        for (size_t k = v0; k < v1; k++) {
+            acc |= (uint8_t)((c->plain.data[k] & 1) << ((k - v0) & 7));
+            if (((k - v0) & 7) == 7 || k + 1 == v1) {
+                mf_buf_addc(&w->page, (char)acc);
+                acc = 0;
+            }
+        }
+    } else
+        mf_buf_add(&w->page, c->plain.data + b0, b1 - b0);
+    int clen = compress_page(w, e);
+    if (clen < 0)
+        return -1;
+    pq_thrift t;
+    page_header(w, &t, PAGE_DATA, w->page.len, (size_t)clen);
+    pq_t_struct_begin(&t, 5);
+    pq_t_i32(&t, 1, (int32_t)(r1 - r0));
+    pq_t_i32(&t, 2, c->dict_on ? ENC_RLE_DICTIONARY : ENC_PLAIN);
+    pq_t_i32(&t, 3, ENC_RLE);
+    pq_t_i32(&t, 4, ENC_RLE);
+    pq_t_struct_end(&t);
+    pq_t_stop(&t);
+    return finish_page(w, clen, cs, e);
+}
+
+/* PLAIN size of the value at byte offset b (booleans: one byte in the buffer). */
+static size_t plain_size_at(const col *c, size_t b)
+{
+    switch (c->phys) {
+    case PHYS_BOOLEAN: return 1;
+    case PHYS_INT32: return 4;
+    case PHYS_INT64: return 8;
+    case PHYS_FLBA: return (size_t)c->flba_len;
+    default: {
+        const uint8_t *q = (const uint8_t *)c->plain.data + b;
+        return 4 + ((size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 | (size_t)q[3] << 24);
+    }
+    }
+}
+
+static int data_pages(pq_writer *w, col *c, chunk_sizes *cs, mf_err *e)
+{
+    size_t rows = w->rows_rg, r = 0, v = 0, b = 0;
+    int bw = c->dict_on ? bit_width_of(c->ndict > 1 ? c->ndict - 1 : 1) : 8;
+    size_t max_values = w->o.page_bytes * 8 / (size_t)bw + 1;
+    while (r < rows) {
+        size_t r0 = r, v0 = v, b0 = b;
+        while (r < rows) {
+            if (c->defs.data[r]) {
+                if (!c->dict_on)
+                    b += plain_size_at(c, b);
+                v++;
+            }
+            r++;
+            if (b - b0 >= w->o.page_bytes || v - v0 >= max_values || r - r0 >= (1u << 24))
+                break;
+        }
+        if (data_page(w, c, r0, r, v0, v, b0, b, cs, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- metadata --------------------------------------------------------------------------------- */
+
+static void statistics(pq_thrift *t, const col *c)
+{
+    pq_t_struct_begin(t, 12);
+    pq_t_i64(t, 3, (int64_t)c->nulls);
+    if (c->has_stats && c->min.len <= STATS_MAX_BYTES && c->max.len <= STATS_MAX_BYTES) {
+        pq_t_binary(t, 5, c->max.data, c->max.len);
+        pq_t_binary(t, 6, c->min.data, c->min.len);
+    }
+    pq_t_struct_end(t);
+}
+
+static void column_chunk(pq_writer *w, const col *c, int64_t start, int64_t data_off, bool dict, chunk_sizes cs)
+{
+    pq_thrift t;
+    pq_t_init(&t, &w->chunks);
+    pq_t_i64(&t, 2, start);
+    pq_t_struct_begin(&t, 3);
+    pq_t_i32(&t, 1, c->phys);
+    pq_t_list_begin(&t, 2, PQ_T_I32, dict ? 3 : 2);
+    pq_t_elem_i32(&t, ENC_PLAIN);
+    pq_t_elem_i32(&t, ENC_RLE);
+    if (dict)
+        pq_t_elem_i32(&t, ENC_RLE_DICTIONARY);
+    pq_t_list_begin(&t, 3, PQ_T_BINARY, 1);
+    pq_t_elem_binary(&t, c->name, strlen(c->name));
+    pq_t_i32(&t, 4, (int32_t)w->o.codec);
+    pq_t_i64(&t, 5, (int64_t)w->rows_rg);
+    pq_t_i64(&t, 6, cs.uncompressed);
+    pq_t_i64(&t, 7, cs.compressed);
+    pq_t_i64(&t, 9, data_off);
+    if (dict)
+        pq_t_i64(&t, 11, start);
+    statistics(&t, c);
+    pq_t_struct_end(&t);
+    pq_t_stop(&t);
+}
+
+/* Write the buffered row group and remember its RowGroup struct for the footer. */
+static int flush_row_group(pq_writer *w, mf_err *e)
+{
+    if (w->rows_rg == 0)
+        return 0;
+    int64_t rg_start = (int64_t)w->offset, total_u = 0, total_c = 0;
+    mf_buf_clear(&w->chunks);
+    for (int i = 0; i < w->ncols; i++) {
+        col *c = &w->cols[i];
+        if (c->dict_on) {   /* does the dictionary pay? */
+            size_t cost = c->dict.len + (c->nvalues * (size_t)bit_width_of(c->ndict ? c->ndict : 1) + 7) / 8;
+            if (cost >= c->plain_bytes)
+                dict_to_plain(w, c);
+        }
+        chunk_sizes cs = {0, 0};
+        int64_t start = (int64_t)w->offset;
+        bool dict = c->dict_on;
+        if (dict && dictionary_page(w, c, &cs, e) < 0)
+            return -1;
+        int64_t data_off = (int64_t)w->offset;
+        if (data_pages(w, c, &cs, e) < 0)
+            return -1;
+        column_chunk(w, c, start, data_off, dict, cs);
+        total_u += cs.uncompressed;
+        total_c += cs.compressed;
+    }
+    pq_thrift t;
+    pq_t_init(&t, &w->rowgroups);
+    pq_t_list_begin(&t, 1, PQ_T_STRUCT, (size_t)w->ncols);
+    mf_buf_add(&w->rowgroups, w->chunks.data, w->chunks.len);
+    pq_t_i64(&t, 2, total_u);
+    pq_t_i64(&t, 3, (int64_t)w->rows_rg);
+    pq_t_i64(&t, 5, rg_start);
+    pq_t_i64(&t, 6, total_c);
+    pq_t_stop(&t);
+    w->nrowgroups++;
+    start_row_group(w);
+    return 0;
+}
+
+static void schema_element(pq_thrift *t, const col *c)
+{
+    pq_t_elem_struct_begin(t);
+    pq_t_i32(t, 1, c->phys);
+    if (c->phys == PHYS_FLBA)
+        pq_t_i32(t, 2, c->flba_len);
+    pq_t_i32(t, 3, REP_OPTIONAL);
+    pq_t_binary(t, 4, c->name, strlen(c->name));
+    switch (c->type.base) {
+    case PT_TEXT:
+        pq_t_i32(t, 6, CONV_UTF8);
+        pq_t_struct_begin(t, 10);
+        pq_t_struct_begin(t, 1);   /* STRING */
+        pq_t_struct_end(t);
+        pq_t_struct_end(t);
+        break;
+    case PT_DECIMAL:
+        pq_t_i32(t, 6, CONV_DECIMAL);
+        pq_t_i32(t, 7, c->type.scale);
+        pq_t_i32(t, 8, c->type.prec);
+        pq_t_struct_begin(t, 10);
+        pq_t_struct_begin(t, 5);   /* DECIMAL */
+        pq_t_i32(t, 1, c->type.scale);
+        pq_t_i32(t, 2, c->type.prec);
+        pq_t_struct_end(t);
+        pq_t_struct_end(t);
+        break;
+    case PT_DATE:
+        pq_t_i32(t, 6, CONV_DATE);
+        pq_t_struct_begin(t, 10);
+        pq_t_struct_begin(t, 6);   /* DATE */
+        pq_t_struct_end(t);
+        pq_t_struct_end(t);
+        break;
+    case PT_TIMESTAMP:
+        pq_t_i32(t, 6, CONV_TIMESTAMP_MICROS);
+        pq_t_struct_begin(t, 10);
+        pq_t_struct_begin(t, 8);   /* TIMESTAMP */
+        pq_t_bool(t, 1, true);     /* isAdjustedToUTC */
+        pq_t_struct_begin(t, 2);   /* unit */
+        pq_t_struct_begin(t, 2);   /* MICROS */
+        pq_t_struct_end(t);
+        pq_t_struct_end(t);
+        pq_t_struct_end(t);
+        pq_t_struct_end(t);
+        break;
+    default: break;
+    }
+    pq_t_struct_end(t);
+}
+
+static void file_metadata(pq_writer *w, mf_buf *out)
+{
+    pq_thrift t;
+    pq_t_init(&t, out);
+    pq_t_i32(&t, 1, 2);
+    pq_t_list_begin(&t, 2, PQ_T_STRUCT, (size_t)w->ncols + 1);
+    pq_t_elem_struct_begin(&t);
+    pq_t_binary(&t, 4, "schema", 6);
+    pq_t_i32(&t, 5, w->ncols);
+    pq_t_struct_end(&t);
+    for (int i = 0; i < w->ncols; i++)
+        schema_element(&t, &w->cols[i]);
+    pq_t_i64(&t, 3, (int64_t)w->rows_total);
+    pq_t_list_begin(&t, 4, PQ_T_STRUCT, (size_t)w->nrowgroups);
+    mf_buf_add(out, w->rowgroups.data, w->rowgroups.len);
+    pq_t_binary(&t, 6, CREATED_BY, strlen(CREATED_BY));
+    pq_t_list_begin(&t, 7, PQ_T_STRUCT, (size_t)w->ncols);
+    for (int i = 0; i < w->ncols; i++) {
+        pq_t_elem_struct_begin(&t);
+        pq_t_struct_begin(&t, 1);   /* TYPE_ORDER */
+        pq_t_struct_end(&t);
+        pq_t_struct_end(&t);
+    }
+    pq_t_stop(&t);
+}
+
+int pq_writer_close(pq_writer *w, mf_err *e)
+{
+    if (w->failed) {
+        pq_writer_abort(w);
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "Parquet writer used after a failure");
+    }
+    mf_buf meta = {0};
+    int rc = flush_row_group(w, e);
+    if (rc == 0) {
+        file_metadata(w, &meta);
+        uint8_t len[4];
+        le32(len, (uint32_t)meta.len);
+        rc = emit(w, meta.data, meta.len, e) < 0 || emit(w, len, 4, e) < 0 || emit(w, "PAR1", 4, e) < 0 ? -1 : 0;
+    }
+    mf_buf_free(&meta);
+    if (rc == 0) {
+        rc = mf_afile_commit(&w->f, e);
+        free_writer(w);
+        return rc;
+    }
+    pq_writer_abort(w);
+    return -1;
+}
+
+/* ---- rows ------------------------------------------------------------------------------------- */
+
+static int put_row(pq_writer *w, const char *const *cells, const size_t *lens, const char *src, long line,
+                   mf_err *e)
+{
+    if (w->failed)
+        return mf_fail(e, MF_EUSAGE, src, line, 0, "Parquet writer used after a failure");
+    uint8_t fixed[16];
+    for (int i = 0; i < w->ncols; i++) {
+        col *c = &w->cols[i];
+        if (!cells[i]) {
+            mf_buf_addc(&c->defs, 0);
+            c->nulls++;
+            continue;
+        }
+        const uint8_t *p;
+        size_t n;
+        bool ok = pq_encode_cell(c->type, cells[i], lens[i], fixed, &p, &n);
+        if (ok && c->phys == PHYS_BYTE_ARRAY && (n > UINT32_MAX / 2 ||
+                                                 (!w->trusted_utf8 && mf_utf8_invalid_at(cells[i], n) != n)))
+            ok = false;
+        if (!ok) {
+            w->failed = true;
+            char tn[64];
+            plan_type_name(c->type, tn, sizeof tn);
+            return mf_fail(e, MF_EDATA, src, line, i + 1, "column %s: \"%.*s\" is not a valid %s", c->name,
+                           lens[i] > 60 ? 60 : (int)lens[i], cells[i], tn);
+        }
+        mf_buf_addc(&c->defs, 1);
+        add_value(w, c, p, n);
+    }
+    w->rg_bytes += (size_t)w->ncols;
+    w->rows_rg++;
+    w->rows_total++;
+    if (w->rows_rg >= w->o.row_group_rows || w->rg_bytes >= w->o.row_group_bytes) {
+        if (flush_row_group(w, e) < 0) {
+            w->failed = true;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int pq_write_row(pq_writer *w, const char *const *cells, const size_t *lens, mf_err *e)
+{
+    return put_row(w, cells, lens, w->f.path, (long)w->rows_total + 1, e);
+}
+
+/* ---- from the engine's output CSV ------------------------------------------------------------- */
+
+static int check_header(const plan *p, csv_reader *r, const char *csv_path, mf_err *e)
+{
+    const char *const *names;
+    int n = csv_header(r, &names);
+    if (n != p->ncols)
+        return mf_fail(e, MF_EFORMAT, csv_path, 1, 0, "expected a header of the plan's %d output columns, found %d fields",
+                       p->ncols, n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], p->cols[i].name))
+            return mf_fail(e, MF_EFORMAT, csv_path, 1, i + 1, "expected column \"%s\" (the plan's column %d), found \"%s\"",
+                           p->cols[i].name, i + 1, names[i]);
+    return 0;
+}
+
+static int convert_blocks(const plan *p, csv_reader *r, pq_writer *w, const char *csv_path, mf_err *e)
+{
+    int n = p->ncols;
+    const char **cells = mf_xcalloc((size_t)n, sizeof *cells);
+    size_t *lens = mf_xcalloc((size_t)n, sizeof *lens);
+    csv_block b;
+    csv_block_init(&b);
+    long got;
+    int rc = 0;
+    while (rc == 0 && (got = csv_read_block(r, &b, e)) > 0) {
+        for (size_t row = 0; row < b.nrows && rc == 0; row++) {
+            if (b.nfields[row] != (uint32_t)n) {
+                rc = mf_fail(e, MF_EFORMAT, csv_path, b.line[row], 0, "expected %d fields, found %u", n,
+                             (unsigned)b.nfields[row]);
+                break;
+            }
+            uint32_t f = b.first[row];
+            for (int i = 0; i < n; i++, f++) {
+                bool empty_text = b.fquoted[f] && p->cols[i].type.base == PT_TEXT;
+                cells[i] = b.flen[f] || empty_text ? (b.flen[f] ? b.fptr[f] : "") : NULL;
+                lens[i] = b.flen[f];
+            }
+            rc = put_row(w, cells, lens, csv_path, b.line[row], e);
+        }
+    }
+    if (got < 0)
+        rc = -1;
+    csv_block_free(&b);
+    free(cells);
+    free(lens);
+    return rc;
+}
+
+int pq_write_from_csv(const plan *p, const char *csv_path, const char *parquet_path, const pq_options *o,
+                      mf_err *e)
+{
+    csv_dialect d = {.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1, .ncols = p->ncols};
+    csv_reader *r = csv_open(csv_path, &d, e);
+    if (!r)
+        return -1;
+    int rc = -1;
+    pq_column *cols = mf_xcalloc((size_t)(p->ncols > 0 ? p->ncols : 1), sizeof *cols);
+    for (int i = 0; i < p->ncols; i++)
+        cols[i] = (pq_column){p->cols[i].name, p->cols[i].type};
+    pq_writer *w = NULL;
+    if (check_header(p, r, csv_path, e) == 0 && (w = pq_writer_open(parquet_path, p->ncols, cols, o, e))) {
+        w->trusted_utf8 = true;
+        if (convert_blocks(p, r, w, csv_path, e) == 0)
+            rc = pq_writer_close(w, e);
+        else
+            pq_writer_abort(w);
+    }
+    free(cols);
+    csv_close(r);
+    return rc;
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# A validator that prints something that is not the verdict JSON.
+echo "all good, I think"

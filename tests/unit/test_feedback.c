@@ -1,0 +1,161 @@
+/* test_feedback.c — plain-English feedback applied to a plan (table-driven): each phrasing makes
+ * the expected statement, the result is a new version that parses back, and feedback that cannot
+ * be applied makes no version and says what was and was not understood. */
+#include "check.h"
+#include "plan/feedback.h"
+#include "plan/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const header[] = {"Acct No", "Posting Dt", "Trade Date", "Value Date", "Amt",
+                                     "Dr/Cr", "Currency", "Status", "Fee Code"};
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+typedef struct fb_case {
+    const char *feedback;
+    int rc;                    /* 1 applied, 0 not */
+    const char *has[3];        /* lines the new plan text must contain */
+    const char *lacks;         /* text the new plan must not contain */
+    const char *said;          /* text in understood (rc 1) or not_understood (rc 0) */
+} fb_case;
+
+static const fb_case cases[] = {
+    {"add validation for negative values on AMOUNT", 1,
+     {"reject rows where AMOUNT < 0: \"AMOUNT is negative\"", "# feedback: add validation for negative values on AMOUNT"},
+     NULL, "reject rows where AMOUNT < 0"},
+    {"Add a validation for negative amounts on amount.", 1, {"reject rows where AMOUNT < 0"}, NULL, NULL},
+    {"AMOUNT should be divided by 100, not multiplied", 1,
+     {"divided by 100, rounded to 2 decimals,", "negated when [Dr/Cr] is \"C\""}, "multiplied by", "divided by 100"},
+    {"multiply amount by 1000 instead", 1, {"multiplied by 1000,"}, "multiplied by 100,", NULL},
+    {"take T_DATE from Value Date instead", 1, {"T_DATE        date               = [Value Date] read as MM/DD/YYYY"},
+     "[Trade Date]", "instead of [Trade Date]"},
+    {"use [Value Date] for t_date", 1, {"= [Value Date] read as"}, NULL, NULL},
+    {"reject rows where Acct No is empty", 1, {"reject rows where [Acct No] is missing: \"Acct No is empty\""}, NULL,
+     NULL},
+    {"default currency to USD", 1, {"[Currency] upper cased, defaulting to \"USD\" when missing"}, NULL, NULL},
+    {"make AMOUNT required", 1, {"AMOUNT        decimal(18,2) required"}, NULL, "AMOUNT is now required"},
+    {"ACCOUNT_ID is optional", 1, {"ACCOUNT_ID    text(10)"}, "text(10) required", NULL},
+    {"make ACCOUNT_ID required", 0, {NULL}, NULL, "already required"},
+    {"remove the filter on Status", 1, {NULL}, "skip rows where", "removed"},
+    {"don't exclude VOID rows", 1, {NULL}, "skip rows where", NULL},
+    {"remove the filter on Currency", 0, {NULL}, NULL, "no skip rule mentions \"Currency\""},
+    {"ACCOUNT_ID must be unique", 1, {"key ACCOUNT_ID"}, NULL, NULL},
+    {"the key is ACCOUNT_ID and POSTING_DATE", 1, {"key ACCOUNT_ID, POSTING_DATE"}, NULL, NULL},
+    {"check that AMOUNT is not zero", 1, {"check AMOUNT is not 0: \"AMOUNT is zero\""}, NULL, NULL},
+    {"check AMOUNT <= 1000000", 1, {"check AMOUNT <= 1000000: \"AMOUNT <= 1000000 does not hold\""}, NULL, NULL},
+    {"reject rows where AMOUNT > 5000", 1, {"reject rows where AMOUNT > 5000: \"AMOUNT > 5000\""}, NULL, NULL},
+    {"add validation for negative values on AMOUNT and default currency to USD", 1,
+     {"reject rows where AMOUNT < 0", "defaulting to \"USD\""}, NULL, NULL},
+    /* not understood: no new version, and the report says which part */
+    {"make it nicer", 0, {NULL}, NULL, "\"make it nicer\""},
+    {"add validation for negative values on AMOUNT and make it nicer", 0, {NULL}, NULL, "\"make it nicer\""},
+    {"add validation for negative values on BALANCE", 0, {NULL}, NULL, "which column \"BALANCE\""},
+    {"take T_DATE from Settlement Zone instead", 0, {NULL}, NULL, "which data column \"Settlement Zone\""},
+    {"add validation for negative values on CURRENCY", 0, {NULL}, NULL, "not a number"},
+    {"check AMOUNT <=", 0, {NULL}, NULL, "as a plan condition"},
+    {"", 0, {NULL}, NULL, "empty feedback"},
+};
+
+static void run_case(const plan *base, const fb_case *c)
+{
+    fb_context ctx = {header, (int)(sizeof header / sizeof header[0]), NULL, NULL};
+    plan out;
+    fb_result r;
+    mf_err e = {0};
+    int rc = feedback_apply(base, c->feedback, &ctx, &out, &r, &e);
+    if (rc != c->rc) {
+        fprintf(stderr, "feedback \"%s\": rc %d, want %d (understood: %s; not understood: %s)\n", c->feedback, rc,
+                c->rc, r.understood, r.not_understood);
+        check_failures++;
+    }
+    if (rc == 1) {
+        CHECK_INT(out.version, base->version + 1);
+        CHECK_STR(r.not_understood, "");
+        char *text = plan_render(&out);
+        for (int i = 0; i < 3 && c->has[i]; i++)
+            if (!strstr(text, c->has[i])) {
+                fprintf(stderr, "feedback \"%s\": plan lacks \"%s\":\n%s", c->feedback, c->has[i], text);
+                check_failures++;
+            }
+        if (c->lacks && strstr(text, c->lacks)) {
+            fprintf(stderr, "feedback \"%s\": plan still has \"%s\":\n%s", c->feedback, c->lacks, text);
+            check_failures++;
+        }
+        /* the new version is text that parses to the same plan */
+        plan back;
+        mf_err pe = {0};
+        CHECK_INT(plan_parse(text, strlen(text), "new.plan", &back, &pe), 0);
+        CHECK(plan_equal(&out, &back));
+        plan_free(&back);
+        free(text);
+    } else {
+        CHECK_INT(out.ncols, 0);   /* no new version */
+        CHECK(r.not_understood && r.not_understood[0]);
+    }
+    const char *said = rc == 1 ? r.understood : r.not_understood;
+    if (c->said && (!said || !strstr(said, c->said))) {
+        fprintf(stderr, "feedback \"%s\": report \"%s\" lacks \"%s\"\n", c->feedback, said ? said : "", c->said);
+        check_failures++;
+    }
+    fb_result_free(&r);
+    plan_free(&out);
+}
+
+static void test_answers(const plan *base)
+{
+    fb_context ctx = {header, (int)(sizeof header / sizeof header[0]), NULL, NULL};
+    plan out;
+    fb_result r;
+    mf_err e = {0};
+    char *q = feedback_questions_text(base);
+    CHECK(strstr(q, "1. FEE (mapping row 9): What is the standard fee logic?") != NULL);
+    free(q);
+    /* an expression answer fills the hole and removes the question */
+    CHECK_INT(feedback_answer(base, 1, "[Fee Code] read as number, rounded to 2 decimals", &ctx, &out, &r, &e), 1);
+    CHECK_INT(out.nquestions, 0);
+    CHECK(!plan_has_open_questions(&out));
+    char *text = plan_render(&out);
+    CHECK(strstr(text, "FEE           decimal(18,2)      = [Fee Code] read as number, rounded to 2 decimals") != NULL);
+    free(text);
+    fb_result_free(&r);
+    plan_free(&out);
+    /* a wrong question number, an ill-typed answer */
+    CHECK_INT(feedback_answer(base, 2, "0", &ctx, &out, &r, &e), 0);
+    CHECK(strstr(r.not_understood, "questions 1 to 1") != NULL);
+    fb_result_free(&r);
+    plan_free(&out);
+    CHECK_INT(feedback_answer(base, 1, "[Fee Code]", &ctx, &out, &r, &e), 0);
+    CHECK(r.not_understood[0] != '\0');
+    CHECK_INT(out.ncols, 0);
+    fb_result_free(&r);
+    plan_free(&out);
+}
+
+int main(void)
+{
+    char *text = read_file("tests/data/feedback/base.plan");
+    CHECK(text != NULL);
+    if (!text)
+        CHECK_DONE();
+    plan base;
+    mf_err e = {0};
+    CHECK_INT(plan_parse(text, strlen(text), "base.plan", &base, &e), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(&base, &cases[i]);
+    test_answers(&base);
+    plan_free(&base);
+    free(text);
+    CHECK_DONE();
+}
