@@ -33,6 +33,7 @@ int cli_plan(const cli_options *o, mf_err *e);
 int cli_run(const cli_options *o, mf_err *e);
 int cli_check(const cli_options *o, mf_err *e);
 int cli_profile(const cli_options *o, mf_err *e);
+int cli_compile(const cli_options *o, mf_err *e);   /* cmd_compile.c */
 int cli_cache(const cli_options *o, mf_err *e);    /* cache list|show|invalidate; history; audit log|verify (cmd_store.c) */
 int cli_history(const cli_options *o, mf_err *e);
 int cli_audit(const cli_options *o, mf_err *e);

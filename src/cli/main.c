@@ -25,6 +25,13 @@ static const char usage[] =
     "          parse and type-check a plan file (against the data file's columns when given)\n"
     "  profile --data D\n"
     "          print the detected dialect and a profile of a sample of the data\n"
+    "  cache list [--client C] | cache show KEY | cache invalidate KEY [--comment C]\n"
+    "  history --client C          plan versions, runs and events of a client\n"
+    "  audit log [--client C] | audit verify\n"
+    "          the tamper-evident audit trail; verify names the first bad event\n"
+    "\n"
+    "common options: --home DIR (state; MAPFORGE_HOME, default ~/.mapforge), --store postgresql://...\n"
+    "  (MAPFORGE_STORE), --as NAME (actor; MAPFORGE_USER), --db sqlite:PATH|postgresql://... (load target)\n"
     "  help | version\n"
     "\n"
     "exit codes: 0 done, 2 open questions (nothing ran), 3 validation failed, 1 other errors\n";
@@ -106,6 +113,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"onboard", cli_onboard}, {"plan", cli_plan},       {"run", cli_run},
         {"check", cli_check},     {"profile", cli_profile},
+        {"compile", cli_compile},
         {"cache", cli_cache},     {"history", cli_history},   {"audit", cli_audit},
         {"load", cli_load},
         {"parquet", cli_parquet},   /* hidden: DIR/<output>.csv -> .parquet (cmd_parquet.c) */

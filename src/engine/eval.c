@@ -800,11 +800,11 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
     const char *const *fp = b->fptr + b->first[row];
     const uint32_t *fl = b->flen + b->first[row];
     eng_val *r = w->regs;
+    eng_val tmp = {.t = EV_NULL};   /* a text step's operand converted to text */
     scratch_reset(&w->scratch);
     for (const eng_ins *in = g->code;; in++) {
         eng_val *d = &r[in->dst];
         const eng_val *a = &r[in->a];
-        eng_val tmp;
         switch ((eng_op)in->op) {
         case OP_END: return ENG_OUTPUT;
         case OP_SRC: set_text(d, fp[in->a], fl[in->a]); break;

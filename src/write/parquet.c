@@ -749,7 +749,9 @@ static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
         if (added) {
             w->rg_bytes += n + 4;
             update_stats(c, p, n);
-            if (c->dict.len > w->o.dict_bytes)
+            /* Too big, or nearly every value distinct (ids + entries then cost about as much as
+             * PLAIN, and probing a large table misses the cache on every value): PLAIN. */
+            if (c->dict.len > w->o.dict_bytes || (c->nvalues >= 8192 && c->ndict > c->nvalues / 4 * 3))
                 dict_to_plain(w, c);
         }
         return;

@@ -20,6 +20,7 @@ typedef struct run_options {
     int cache_hit;
     int threads;                 /* 0 = number of cores */
     int skip_input_sha256;       /* 1 = do not hash the input (run.json input.sha256 = null) */
+    const char *spark_master;    /* engine/spark: master URL (spark://host:7077); NULL = local[*] */
 } run_options;
 
 typedef struct run_report {

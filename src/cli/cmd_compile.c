@@ -1,0 +1,75 @@
+/* cmd_compile.c — `mapforge compile --plan P --to pyspark`: print the PySpark job of a plan.
+ *
+ * With --data D --out O as well, the job is also run on Spark (spark_run_plan, local mode or
+ * --spark-master URL) and O receives the same files `run` writes, plus job.py and spark.log:
+ * the entry point the Spark tests use, and what `run --engine spark` calls.
+ */
+#include "cli/cli.h"
+#include "compile/pyspark.h"
+#include "engine/spark.h"
+#include "plan/plan.h"
+#include "util/afile.h"
+#include "util/buf.h"
+#include "util/sha256.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int compile_to_stdout(const plan *p, const char *sha, mf_err *e)
+{
+    mf_buf job = {0};
+    if (pyspark_compile(p, sha, &job, e) < 0) {
+        mf_buf_free(&job);
+        return CLI_FAILED;
+    }
+    int ok = fwrite(job.data, 1, job.len, stdout) == job.len && fflush(stdout) == 0;
+    mf_buf_free(&job);
+    return ok ? 0 : mf_fail(e, MF_EIO, "(stdout)", 0, 0, "cannot write the job");
+}
+
+static int run_on_spark(const plan *p, const char *text, const char *sha, const cli_options *o, mf_err *e)
+{
+    run_options opt = {0};
+    opt.plan_sha256 = sha;
+    opt.spark_master = o->spark_master;
+    run_report rep;
+    if (spark_run_plan(p, text, o->data, o->out, &opt, &rep, e) < 0)
+        return CLI_FAILED;
+    fprintf(stderr,
+            "mapforge: ran plan %.12s on Spark: %lld rows in, %lld out, %lld rejected, %lld filtered (%.2f s) "
+            "-> %s/%s.csv\n",
+            sha, rep.rows_in, rep.rows_out, rep.rows_rejected, rep.rows_filtered, rep.seconds_total, o->out,
+            p->output && *p->output ? p->output : "output");
+    return 0;
+}
+
+int cli_compile(const cli_options *o, mf_err *e)
+{
+    if (!o->plan)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge compile needs --plan (see mapforge help)");
+    if (o->to && strcmp(o->to, "pyspark"))
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge compile --to: expected pyspark, got \"%s\"", o->to);
+    if (!o->data != !o->out)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge compile: --data and --out go together (run on Spark)");
+    size_t len;
+    char *text = mf_read_file(o->plan, &len, e);
+    if (!text)
+        return CLI_FAILED;
+    plan p;
+    plan_init(&p);
+    int rc = CLI_FAILED;
+    char sha[65];
+    mf_sha256_hex(text, len, sha);
+    if (plan_parse(text, len, o->plan, &p, e) < 0 || plan_check(&p, NULL, 0, o->plan, e) < 0)
+        goto done;
+    if (plan_has_open_questions(&p)) {
+        mf_fail(e, MF_EQUESTION, o->plan, 0, 0, "the plan has open questions: answer them before compiling it");
+        goto done;
+    }
+    rc = o->data ? run_on_spark(&p, text, sha, o, e) : compile_to_stdout(&p, sha, e);
+done:
+    plan_free(&p);
+    free(text);
+    return rc;
+}

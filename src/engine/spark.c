@@ -1,0 +1,320 @@
+/* spark.c — spark_run_plan: compile the plan to PySpark, run it with spark-submit, move its
+ * outputs into place (see spark.h).
+ *
+ * The job writes OUT/.spark-XXXXXX/{<output>.csv, rejects.csv, run.json}; from its counts this
+ * file writes run.json exactly as run_plan does (same keys, same order, same formatting), then
+ * renames the three files into OUT.  Spark's stdout and stderr go to OUT/spark.log; on failure
+ * the error is the job's own "mapforge job: error:" line, else the last line of the log that
+ * looks like an error (a Python or JVM exception).
+ */
+#include "engine/spark.h"
+#include "compile/pyspark.h"
+#include "util/afile.h"
+#include "util/buf.h"
+#include "util/sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *join(const char *dir, const char *name, const char *ext)
+{
+    size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+    char *p = mf_xmalloc(n);
+    snprintf(p, n, "%s/%s%s", dir, name, ext);
+    return p;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path) < 0 ? 0 : 0;
+}
+
+static void rm_tree(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int make_dirs(const char *dir, mf_err *e)
+{
+    char *p = mf_xstrdup(dir);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+                mf_fail(e, MF_EIO, p, 0, 0, "cannot create the output directory: %s", strerror(errno));
+                free(p);
+                return -1;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    return 0;
+}
+
+static const char *spark_submit(void)
+{
+    const char *env = getenv("MAPFORGE_SPARK_SUBMIT");
+    if (env && *env)
+        return env;
+    if (access(".venv/bin/spark-submit", X_OK) == 0)
+        return ".venv/bin/spark-submit";
+    return "spark-submit";
+}
+
+/* The line that explains a failure: the job's own error, else the last exception line. */
+static void failure_line(const char *log, char *out, size_t n)
+{
+    const char *best = NULL, *best_end = NULL, *job = NULL, *job_end = NULL;
+    for (const char *l = log; l && *l;) {
+        const char *end = strchr(l, '\n');
+        if (!end)
+            end = l + strlen(l);
+        size_t len = (size_t)(end - l);
+        if (len > 0 && memmem(l, len, "mapforge job: error:", 20))
+            job = l, job_end = end;
+        else if (len > 0 && (memmem(l, len, "Error", 5) || memmem(l, len, "Exception", 9)) && l[0] != ' ' &&
+                 l[0] != '\t')
+            best = l, best_end = end;
+        l = *end ? end + 1 : end;
+    }
+    if (job) {
+        best = job + 21, best_end = job_end;
+        const char *m = memmem(job, (size_t)(job_end - job), "mapforge job: error:", 20);
+        best = m + 20;
+        while (*best == ' ')
+            best++;
+    }
+    if (!best) {
+        snprintf(out, n, "Spark failed without an error message");
+        return;
+    }
+    snprintf(out, n, "%.*s", (int)(best_end - best), best);
+}
+
+/* Run spark-submit with its output in log_path; returns its exit status (or -1). */
+static int submit(const char *job, const char *data, const char *staging, const char *master, const char *log_path,
+                  mf_err *e)
+{
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return mf_fail(e, MF_EIO, log_path, 0, 0, "cannot write the Spark log: %s", strerror(errno));
+    const char *bin = spark_submit();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd);
+        return mf_fail(e, MF_EIO, NULL, 0, 0, "cannot start spark-submit: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2(devnull, STDIN_FILENO);
+        execlp(bin, bin, "--master", master, "--conf", "spark.ui.enabled=false", "--conf",
+               "spark.sql.shuffle.partitions=4", job, data, staging, (char *)NULL);
+        dprintf(STDERR_FILENO, "mapforge job: error: cannot run %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    close(fd);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return mf_fail(e, MF_EIO, NULL, 0, 0, "lost spark-submit: %s", strerror(errno));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* run.json exactly as write/run.c writes it. */
+static char *run_json(const run_options *opt, const char *data_path, const char *csv_path, const char *rej_path,
+                      const run_report *rep)
+{
+    json_t *o = json_object(), *in = json_object(), *out = json_object(), *t = json_object();
+    json_object_set_new(o, "plan_sha256", str_or_null(opt ? opt->plan_sha256 : NULL));
+    json_object_set_new(o, "cache_hit", json_boolean(opt && opt->cache_hit));
+    json_object_set_new(o, "cache_key", str_or_null(opt ? opt->cache_key : NULL));
+    json_object_set_new(in, "path", json_string(data_path));
+    json_object_set_new(in, "bytes", json_integer((json_int_t)rep->bytes_in));
+    json_object_set_new(in, "sha256", rep->input_sha256[0] ? json_string(rep->input_sha256) : json_null());
+    json_object_set_new(o, "input", in);
+    json_object_set_new(out, "csv", json_string(csv_path));
+    json_object_set_new(out, "rejects", json_string(rej_path));
+    json_object_set_new(o, "output", out);
+    json_object_set_new(o, "rows_in", json_integer(rep->rows_in));
+    json_object_set_new(o, "rows_out", json_integer(rep->rows_out));
+    json_object_set_new(o, "rows_rejected", json_integer(rep->rows_rejected));
+    json_object_set_new(o, "rows_filtered", json_integer(rep->rows_filtered));
+    json_object_set_new(t, "compile_seconds", json_real(rep->seconds_compile));
+    json_object_set_new(t, "run_seconds", json_real(rep->seconds_run));
+    json_object_set_new(t, "total_seconds", json_real(rep->seconds_total));
+    double mbps = rep->seconds_run > 0 ? (double)rep->bytes_in / 1e6 / rep->seconds_run : 0;
+    json_object_set_new(t, "mb_per_s", json_real(mbps));
+    json_object_set_new(o, "timings", t);
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+static int read_counts(const char *path, run_report *rep, mf_err *e)
+{
+    json_error_t je;
+    json_t *o = json_load_file(path, 0, &je);
+    if (!o)
+        return mf_fail(e, MF_EFORMAT, path, je.line, je.column, "the Spark job wrote no readable run.json: %s", je.text);
+    rep->rows_in = json_integer_value(json_object_get(o, "rows_in"));
+    rep->rows_out = json_integer_value(json_object_get(o, "rows_out"));
+    rep->rows_rejected = json_integer_value(json_object_get(o, "rows_rejected"));
+    rep->rows_filtered = json_integer_value(json_object_get(o, "rows_filtered"));
+    json_decref(o);
+    if (rep->rows_in != rep->rows_out + rep->rows_rejected + rep->rows_filtered)
+        return mf_fail(e, MF_EDATA, path, 0, 0, "the Spark job's counts do not balance");
+    return 0;
+}
+
+typedef struct spark_ctx {
+    char *staging, *job_path, *log_path;
+    char *csv[2], *rej[2], *json[2];   /* [0] staging, [1] final */
+} spark_ctx;
+
+static void ctx_free(spark_ctx *c)
+{
+    if (c->staging)
+        rm_tree(c->staging);
+    free(c->staging);
+    free(c->job_path);
+    free(c->log_path);
+    for (int i = 0; i < 2; i++) {
+        free(c->csv[i]);
+        free(c->rej[i]);
+        free(c->json[i]);
+    }
+}
+
+/* Rename the staged files into place: data files first, run.json last; undo on failure. */
+static int commit(spark_ctx *c, mf_err *e)
+{
+    char **pairs[3] = {c->csv, c->rej, c->json};
+    for (int i = 0; i < 3; i++)
+        if (rename(pairs[i][0], pairs[i][1]) < 0) {
+            int err = errno;
+            for (int k = 0; k < i; k++)
+                unlink(pairs[k][1]);
+            return mf_fail(e, MF_EIO, pairs[i][1], 0, 0, "cannot move the Spark output into place: %s", strerror(err));
+        }
+    return 0;
+}
+
+int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, const char *out_dir,
+                   const run_options *opt, run_report *rep, mf_err *e)
+{
+    double t0 = now();
+    memset(rep, 0, sizeof *rep);
+    spark_ctx c;
+    memset(&c, 0, sizeof c);
+    char sha[65] = "";
+    run_options o = opt ? *opt : (run_options){0};
+    if (!o.plan_sha256 && plan_text) {
+        mf_sha256_hex(plan_text, strlen(plan_text), sha);
+        o.plan_sha256 = sha;
+    }
+    const char *name = p->output && *p->output ? p->output : "output";
+    if (strchr(name, '/') || name[0] == '.' || !strcmp(name, "rejects") || !strcmp(name, "run"))
+        return mf_fail(e, MF_EDATA, NULL, 0, 0, "output name \"%s\" cannot be a file name", name);
+    char data_abs[PATH_MAX];
+    if (!realpath(data_path, data_abs))
+        return mf_fail(e, MF_EIO, data_path, 0, 0, "cannot open the data file: %s", strerror(errno));
+    mf_buf job = {0};
+    int rc = -1;
+    if (pyspark_compile(p, o.plan_sha256, &job, e) < 0 || make_dirs(out_dir, e) < 0)
+        goto out;
+    c.job_path = join(out_dir, "job", ".py");
+    c.log_path = join(out_dir, "spark", ".log");
+    if (mf_write_file_atomic(c.job_path, job.data, job.len, e) < 0)
+        goto out;
+    char out_abs[PATH_MAX];
+    if (!realpath(out_dir, out_abs)) {
+        mf_fail(e, MF_EIO, out_dir, 0, 0, "cannot resolve the output directory: %s", strerror(errno));
+        goto out;
+    }
+    c.staging = join(out_abs, ".spark-XXXXXX", "");
+    if (!mkdtemp(c.staging)) {
+        mf_fail(e, MF_EIO, out_dir, 0, 0, "cannot create a staging directory: %s", strerror(errno));
+        free(c.staging);
+        c.staging = NULL;
+        goto out;
+    }
+    c.csv[0] = join(c.staging, name, ".csv"), c.csv[1] = join(out_dir, name, ".csv");
+    c.rej[0] = join(c.staging, "rejects", ".csv"), c.rej[1] = join(out_dir, "rejects", ".csv");
+    c.json[0] = join(c.staging, "run", ".json"), c.json[1] = join(out_dir, "run", ".json");
+    rep->seconds_compile = now() - t0;
+    const char *master = o.spark_master && *o.spark_master ? o.spark_master : "local[*]";
+    fprintf(stderr, "mapforge: running the job on Spark (%s); its log is %s\n", master, c.log_path);
+    double t1 = now();
+    int st = submit(c.job_path, data_abs, c.staging, master, c.log_path, e);
+    if (st < 0)
+        goto out;
+    if (st != 0) {
+        size_t len;
+        mf_err ignore = {0};
+        char *log = mf_read_file(c.log_path, &len, &ignore);
+        char line[900];
+        failure_line(log, line, sizeof line);
+        free(log);
+        mf_fail(e, MF_EDATA, data_path, 0, 0, "the Spark job failed: %s (see %s)", line, c.log_path);
+        goto out;
+    }
+    rep->seconds_run = now() - t1;
+    if (read_counts(c.json[0], rep, e) < 0)
+        goto out;
+    if (!o.skip_input_sha256) {
+        if (mf_sha256_file_hex(data_path, rep->input_sha256, &rep->bytes_in) < 0) {
+            mf_fail(e, MF_EIO, data_path, 0, 0, "cannot read the input to hash it");
+            goto out;
+        }
+    } else {
+        struct stat sb;
+        rep->bytes_in = stat(data_path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
+    }
+    rep->seconds_total = now() - t0;
+    char *json = run_json(&o, data_path, c.csv[1], c.rej[1], rep);
+    if (!json) {
+        mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot build run.json");
+        goto out;
+    }
+    size_t jl = strlen(json);
+    json = mf_xrealloc(json, jl + 2);
+    json[jl] = '\n', json[jl + 1] = '\0';
+    int wrc = mf_write_file_atomic(c.json[0], json, jl + 1, e);
+    free(json);
+    if (wrc < 0 || commit(&c, e) < 0)
+        goto out;
+    rc = 0;
+out:
+    mf_buf_free(&job);
+    ctx_free(&c);
+    return rc;
+}
