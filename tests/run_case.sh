@@ -23,6 +23,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mapforge-case.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 OUT=$tmp/out
 export CASE OUT
+export MAPFORGE_HOME=$tmp/home   # the state store and warehouse of this case only (env may override)
+unset MAPFORGE_STORE MAPFORGE_VALIDATOR
 
 cmdline=$(grep -v '^[[:space:]]*#' "$CASE/cmd" | tr '\n' ' ')
 if ! eval "args=($cmdline)"; then

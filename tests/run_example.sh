@@ -35,6 +35,8 @@ extra=()
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mapforge-example.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out
+export MAPFORGE_HOME=$tmp/home   # the state store and warehouse of this run only
+unset MAPFORGE_STORE MAPFORGE_VALIDATOR
 
 "$mapforge" onboard --client "$client" --mapping "$mapping" --data "$data" --out "$out" --yes \
     "${extra[@]}" >"$tmp/stdout" 2>"$tmp/stderr"

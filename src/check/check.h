@@ -41,7 +41,7 @@
 
 typedef struct check_options {
     const char *validator;     /* shell command, NULL/"" = none (--validator / MAPFORGE_VALIDATOR) */
-    int validator_timeout_s;   /* 0 = CHECK_VALIDATOR_TIMEOUT_S */
+    int validator_timeout_s;   /* 0 = env MAPFORGE_VALIDATOR_TIMEOUT, else CHECK_VALIDATOR_TIMEOUT_S */
     const char *input_path;    /* the data file the run read; NULL = no control totals vs input */
     const char *run_json;      /* path of run.json; NULL = OUT_DIR/run.json */
     /* Key and reviewer checks given by the caller in addition to the plan's own (tests, CLI);

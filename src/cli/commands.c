@@ -1,10 +1,23 @@
 /* commands.c — onboard, plan, run, check, profile.
  *
  * The plan is the program: onboard renders the drafted plan to text, hashes that text, and then
- * runs what *parsing that text* gives — exactly what a person would approve and what `run
- * --plan` would execute later.  Nothing is re-generated between showing and running.
+ * runs what *parsing that text* gives — exactly what a person approved and what `run --plan`
+ * would execute later.  Nothing is re-generated between showing and running.
+ *
+ * The workflow (onboard, run --client) goes through the store: the cache is looked up first
+ * (hit: the approved text runs, no analysis, no review; miss: the reason is printed and
+ * recorded); on a miss the plan is drafted, reviewed in the terminal (cli/review.c) or approved
+ * with --yes, stored with its cache entry; then it runs on the native engine, the checks and the
+ * customer's validator decide (fail: exit 3, nothing loaded, findings kept with the plan version
+ * for the next review), and the output is loaded.  Every step appends an audit event naming the
+ * actor.  `run --plan` stays a plain run of a plan file.
  */
 #include "cli/cli.h"
+#include "check/check.h"
+#include "cli/review.h"
+#include "store/load.h"
+#include "store/store.h"
+#include "util/buf.h"
 #include "mapping/mapping.h"
 #include "plan/draft.h"
 #include "plan/plan.h"
@@ -15,6 +28,8 @@
 #include "write/run.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +142,10 @@ static int refuse_open_questions(const plan *p, const char *plan_path, mf_err *e
     return CLI_FAILED;
 }
 
-static int run_parsed(plan *p, const char *plan_text, const char *plan_path, const cli_options *o, mf_err *e)
+/* Check p against the data header and run it with opt (the native engine).  Returns 0,
+ * CLI_FAILED, or the open-questions refusal. */
+static int run_checked(plan *p, const char *plan_text, const char *plan_path, const cli_options *o,
+                       run_options *opt, run_report *rep, char sha[65], mf_err *e)
 {
     data_header h;
     if (open_header(o->data, p, &h, e) < 0)
@@ -138,19 +156,31 @@ static int run_parsed(plan *p, const char *plan_text, const char *plan_path, con
         return CLI_FAILED;
     if (plan_has_open_questions(p))
         return refuse_open_questions(p, plan_path, e);
-    char sha[65];
     mf_sha256_hex(plan_text, strlen(plan_text), sha);
-    run_options opt = {0};
-    opt.plan_sha256 = sha;
-    run_report rep = {0};
-    if (make_dir(o->out, e) < 0 || run_plan(p, o->data, o->out, &opt, &rep, e) < 0)
+    opt->plan_sha256 = sha;
+    memset(rep, 0, sizeof *rep);
+    if (o->engine && strcmp(o->engine, "native")) {
+        if (!strcmp(o->engine, "spark"))
+            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--engine spark is not available"), CLI_FAILED;
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine),
+               CLI_FAILED;
+    }
+    if (make_dir(o->out, e) < 0 || run_plan(p, o->data, o->out, opt, rep, e) < 0)
         return CLI_FAILED;
     fprintf(stderr,
             "mapforge: ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered "
             "(%.2f s) -> %s/%s.csv\n",
-            sha, o->data, rep.rows_in, rep.rows_out, rep.rows_rejected, rep.rows_filtered, rep.seconds_total,
+            sha, o->data, rep->rows_in, rep->rows_out, rep->rows_rejected, rep->rows_filtered, rep->seconds_total,
             o->out, p->output);
     return 0;
+}
+
+static int run_parsed(plan *p, const char *plan_text, const char *plan_path, const cli_options *o, mf_err *e)
+{
+    run_options opt = {0};
+    run_report rep;
+    char sha[65];
+    return run_checked(p, plan_text, plan_path, o, &opt, &rep, sha, e);
 }
 
 /* Draft a plan from mapping + data: returns its canonical text (malloc'd). */
@@ -211,61 +241,495 @@ int cli_plan(const cli_options *o, mf_err *e)
     return rc < 0 ? CLI_FAILED : 0;
 }
 
-static int ask_approval(void)
+/* ---- the workflow: store, cache, review, run, checks, load (onboard and run --client) --------- */
+
+typedef struct flow {
+    const cli_options *o;
+    mf_err *e;
+    store *st;
+    char actor[128];
+    char *home;
+    mapping m;
+    bool have_m;
+    csv_dialect d;
+    profile pr;
+    bool have_pr;
+    char mapping_sha[65];
+} flow;
+
+static void flow_free(flow *f)
 {
-    if (!isatty(STDIN_FILENO))
+    store_close(f->st);
+    f->st = NULL;
+    free(f->home);
+    f->home = NULL;
+    if (f->have_m)
+        mapping_free(&f->m);
+    if (f->have_pr)
+        profile_free(&f->pr);
+    f->have_m = f->have_pr = false;
+}
+
+/* The actor, the home directory and the store (--store, MAPFORGE_STORE, --home, MAPFORGE_HOME,
+ * ~/.mapforge). */
+static int flow_open(flow *f, const cli_options *o, mf_err *e)
+{
+    memset(f, 0, sizeof *f);
+    f->o = o;
+    f->e = e;
+    store_actor(o->as, f->actor, sizeof f->actor);
+    f->home = store_home_dir(o->home);
+    char *where = store_location(o->store, o->home, e);
+    if (!where)
         return -1;
-    fprintf(stderr, "Approve this plan and run it? [y/N] ");
-    char line[64];
-    if (!fgets(line, sizeof line, stdin))
-        return 0;
-    return line[0] == 'y' || line[0] == 'Y';
+    f->st = store_open(where, e);
+    free(where);
+    return f->st ? 0 : -1;
+}
+
+static int flow_profile(flow *f)
+{
+    if (csv_detect(f->o->data, &f->d, f->e) < 0 || profile_file(f->o->data, &f->d, PROFILE_ROWS, &f->pr, f->e) < 0)
+        return -1;
+    f->have_pr = true;
+    return 0;
+}
+
+/* <home>/mappings/<sha of the client name>.json remembers the client's mapping for `run --client`. */
+static char *mapping_ref_path(const flow *f, const char *client)
+{
+    char h[65];
+    mf_sha256_hex(client, strlen(client), h);
+    size_t n = strlen(f->home) + 100;
+    char *p = mf_xmalloc(n);
+    snprintf(p, n, "%s/mappings/%.32s.json", f->home, h);
+    return p;
+}
+
+static int save_mapping_ref(flow *f, const char *client, const char *path, const char *sha)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/mappings", f->home);
+    if (make_dir(dir, f->e) < 0)
+        return -1;
+    char abs[PATH_MAX];
+    const char *keep = realpath(path, abs) ? abs : path;
+    json_t *j = json_pack("{s:s, s:s, s:s}", "client", client, "path", keep, "sha256", sha);
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(j);
+    char *ref = mapping_ref_path(f, client);
+    int rc = text ? mf_write_file_atomic(ref, text, strlen(text), f->e) : 0;
+    free(ref);
+    free(text);
+    return rc;
+}
+
+/* Messages for a person: with --yes stdout carries the plan text, so they go to stderr. */
+static FILE *say_to(const flow *f)
+{
+    return f->o->yes ? stderr : stdout;
+}
+
+static int note_cache(flow *f, const char *client, const cache_result *cr)
+{
+    if (cr->hit) {
+        fprintf(say_to(f), "mapforge: cache hit: key %.16s (approved plan %.12s, run %lld time%s before)\n", cr->key,
+                cr->entry.plan_sha256, cr->entry.execution_count, cr->entry.execution_count == 1 ? "" : "s");
+        return review_audit(f->st, f->actor, "cache_hit", client, cr->key, f->e, "key", cr->key, "plan_sha256",
+                            cr->entry.plan_sha256, "data", f->o->data, (const char *)NULL);
+    }
+    fprintf(say_to(f), "mapforge: cache miss: %s\n", cr->reason);
+    return review_audit(f->st, f->actor, "cache_miss", client, f->mapping_sha, f->e, "reason", cr->reason, "data",
+                        f->o->data, (const char *)NULL);
+}
+
+/* Findings recorded on a plan version by a failed validation, as text lines (malloc'd); NULL
+ * when there are none. */
+static char *plan_findings(flow *f, const char *client, const char *sha)
+{
+    store_plan_version v;
+    memset(&v, 0, sizeof v);
+    mf_err ignore = {0};
+    char *out = NULL;
+    if (store_plan_get(f->st, client, sha, &v, &ignore) == 1 && v.findings && *v.findings) {
+        json_error_t je;
+        json_t *j = json_loads(v.findings, 0, &je);
+        mf_buf b = {0};
+        size_t i;
+        json_t *x;
+        json_array_foreach(j, i, x) {
+            const char *chk = json_string_value(json_object_get(x, "check"));
+            const char *msg = json_string_value(json_object_get(x, "message"));
+            mf_buf_printf(&b, "  FAIL %s: %s\n", chk ? chk : "?", msg ? msg : "");
+        }
+        json_decref(j);
+        out = mf_xstrdup(b.len ? mf_buf_str(&b) : v.findings);
+        mf_buf_free(&b);
+    }
+    store_plan_version_free(&v);
+    return out;
+}
+
+/* A cache hit whose plan failed validation last time goes back to review. */
+static void demote_failed_hit(flow *f, const char *client, cache_result *cr)
+{
+    if (!cr->hit || !cr->entry.plan_text)
+        return;
+    char *old = plan_findings(f, client, cr->entry.plan_sha256);
+    if (old) {
+        free(old);
+        cr->hit = 0;
+        snprintf(cr->reason, sizeof cr->reason, "the cached plan %.12s failed validation on its last run",
+                 cr->entry.plan_sha256);
+    }
+}
+
+static int record_run(flow *f, store_run *sr, const char *sha, const run_report *rep, int cache_hit)
+{
+    char counts[160];
+    snprintf(counts, sizeof counts, "%lld in, %lld out, %lld rejected, %lld filtered", rep->rows_in, rep->rows_out,
+             rep->rows_rejected, rep->rows_filtered);
+    if (store_run_add(f->st, sr, f->e) < 0)
+        return -1;
+    return review_audit(f->st, f->actor, "run", sr->client, sha, f->e, "data", f->o->data, "input_sha256",
+                        rep->input_sha256, "rows", counts, "cache_hit", cache_hit ? "true" : "false", "status",
+                        sr->status, (const char *)NULL);
+}
+
+/* Load the checked output into --db (default sqlite:<home>/warehouse.db). */
+static int load(flow *f, const plan *p, const char *client, const char *sha, const run_report *rep, long long run_id)
+{
+    const cli_options *o = f->o;
+    char *url = o->db ? mf_xstrdup(o->db) : load_default_url(f->home);
+    if (!o->db && make_dir(f->home, f->e) < 0) {
+        free(url);
+        return -1;
+    }
+    load_info li = {.client = client, .input_sha256 = rep->input_sha256};
+    load_result lr;
+    memset(&lr, 0, sizeof lr);
+    int rc = load_output(p, o->out, url, &li, &lr, f->e);
+    free(url);
+    if (rc < 0)
+        return -1;
+    char nrows[32];
+    snprintf(nrows, sizeof nrows, "%lld", lr.rows_loaded);
+    store_load sl = {.run_id = run_id, .client = client, .target = lr.target, .table_name = lr.table,
+                     .input_sha256 = rep->input_sha256, .status = "ok", .actor = f->actor,
+                     .rows_loaded = lr.rows_loaded, .rows_replaced = lr.rows_replaced};
+    if (store_load_add(f->st, &sl, f->e) < 0 ||
+        review_audit(f->st, f->actor, "load", client, sha, f->e, "target", lr.target, "table", lr.table, "rows", nrows,
+                     (const char *)NULL) < 0)
+        return -1;
+    fprintf(stderr, "mapforge: loaded %lld rows into %s (table %s)%s\n", lr.rows_loaded, lr.target, lr.table,
+            lr.rows_replaced ? ", replacing the earlier load of this file" : "");
+    return 0;
+}
+
+/* Run an approved text, check the output, load it.  Returns 0, 3 (validation failed, nothing
+ * loaded, findings kept with the plan version), 2 (open questions) or CLI_FAILED. */
+static int execute(flow *f, const char *client, const char *text, const char *cache_key, int cache_hit)
+{
+    const cli_options *o = f->o;
+    mf_err *e = f->e;
+    int rc = CLI_FAILED;
+    if (make_dir(o->out, e) < 0)
+        return CLI_FAILED;
+    char *plan_path = join(o->out, "plan.txt");
+    plan p;
+    plan_init(&p);
+    check_result res;
+    check_result_init(&res);
+    char *ftext = NULL, *fjson = NULL;
+    if (mf_write_file_atomic(plan_path, text, strlen(text), e) < 0 ||
+        plan_parse(text, strlen(text), plan_path, &p, e) < 0)
+        goto done;
+    char sha[65];
+    mf_sha256_hex(text, strlen(text), sha);
+    if (review_audit(f->st, f->actor, "compile", client, sha, e, "engine", o->engine ? o->engine : "native",
+                     (const char *)NULL) < 0)
+        goto done;
+    run_options opt = {0};
+    opt.cache_key = cache_key;
+    opt.cache_hit = cache_hit;
+    run_report rep;
+    memset(&rep, 0, sizeof rep);
+    int r = run_checked(&p, text, plan_path, o, &opt, &rep, sha, e);
+    store_run sr = {.client = client, .plan_sha256 = sha, .input_path = o->data, .input_sha256 = rep.input_sha256,
+                    .cache_key = cache_key, .input_bytes = rep.bytes_in, .rows_in = rep.rows_in,
+                    .rows_out = rep.rows_out, .rows_rejected = rep.rows_rejected, .rows_filtered = rep.rows_filtered,
+                    .cache_hit = cache_hit, .seconds = rep.seconds_total, .status = "ok", .actor = f->actor};
+    if (r != 0) {
+        mf_err ignore = {0};
+        sr.status = "failed";
+        sr.input_sha256 = "";
+        (void)store_run_add(f->st, &sr, &ignore);
+        if (cache_key)
+            (void)store_cache_record_run(f->st, cache_key, 0, &ignore);
+        rc = r;
+        goto done;
+    }
+    /* the built-in checks, then the customer's validator */
+    check_options copt = {0};
+    copt.validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
+    copt.input_path = o->data;
+    if (check_run(&p, o->out, &rep, &copt, &res, e) < 0)
+        goto done;
+    ftext = check_findings_text(&res);
+    fjson = json_dumps(res.findings, JSON_COMPACT);
+    sr.status = res.passed ? "ok" : "validation_failed";
+    if (record_run(f, &sr, sha, &rep, cache_hit) < 0 ||
+        (cache_key && store_cache_record_run(f->st, cache_key, res.passed, e) < 0) ||
+        review_audit(f->st, f->actor, "validation", client, sha, e, "status", res.passed ? "pass" : "fail",
+                     "findings", fjson, (const char *)NULL) < 0 ||
+        store_plan_set_findings(f->st, client, sha, res.passed ? NULL : fjson, e) < 0)
+        goto done;
+    if (!res.passed) {
+        fprintf(stderr,
+                "mapforge: validation failed; nothing loaded. Findings (kept with plan %.12s, shown at the next "
+                "review):\n%s",
+                sha, ftext ? ftext : "");
+        rc = 3;
+        goto done;
+    }
+    fprintf(stderr, "mapforge: checks passed%s\n", res.validator_ran ? ", validator passed" : "");
+    rc = o->no_load ? 0 : load(f, &p, client, sha, &rep, sr.id) < 0 ? CLI_FAILED : 0;
+done:
+    free(ftext);
+    free(fjson);
+    check_result_free(&res);
+    plan_free(&p);
+    free(plan_path);
+    return rc;
+}
+
+/* The text the review starts from: the latest version of this mapping when its last run failed
+ * validation (its findings come with it), else a fresh draft numbered after the client's last
+ * version, recorded as drafted. */
+static char *starting_text(flow *f, const char *client, char **findings)
+{
+    store_plan_version v;
+    memset(&v, 0, sizeof v);
+    *findings = NULL;
+    int got = store_plan_latest(f->st, client, &v, f->e);
+    if (got < 0)
+        return NULL;
+    if (got == 1 && v.findings && *v.findings && !strcmp(v.mapping_sha256, f->mapping_sha)) {
+        char *t = mf_xstrdup(v.text);
+        *findings = plan_findings(f, client, v.sha256);
+        store_plan_version_free(&v);
+        return t;
+    }
+    int next = got == 1 ? v.version + 1 : 1;
+    if (got == 1)
+        store_plan_version_free(&v);
+    draft_options opt = {client, base_name(f->o->data), f->o->output};
+    plan p;
+    if (plan_draft(&f->m, &f->pr, &opt, &p, f->e) < 0)
+        return NULL;
+    p.version = next;
+    char *text = plan_render(&p);
+    plan_free(&p);
+    if (review_record_version(f->st, client, f->actor, text, NULL, f->mapping_sha, "plan_drafted", NULL, f->e) < 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* --yes: show the text, refuse open questions, approve as the actor.  Returns the approved text. */
+static char *approve_unattended(flow *f, const char *client, const char *text, const char *findings, int *rc)
+{
+    const cli_options *o = f->o;
+    char *plan_path = NULL;
+    plan p;
+    plan_init(&p);
+    char *approved = NULL;
+    if (write_plan_file(o, text, &plan_path, f->e) < 0 || plan_parse(text, strlen(text), plan_path, &p, f->e) < 0)
+        goto done;
+    fputs(text, stdout);
+    fflush(stdout);
+    if (findings)
+        fprintf(stderr, "mapforge: this plan failed validation on its last run:\n%s", findings);
+    if (plan_has_open_questions(&p)) {
+        *rc = refuse_open_questions(&p, plan_path, f->e);
+        goto done;
+    }
+    char sha[65];
+    mf_sha256_hex(text, strlen(text), sha);
+    const char *comment = o->comment ? o->comment : "approved with --yes";
+    if (store_approval_add(f->st, client, sha, "approved", comment, f->actor, f->e) < 0 ||
+        review_audit(f->st, f->actor, "approval", client, sha, f->e, "sha256", sha, "comment", comment,
+                     (const char *)NULL) < 0)
+        goto done;
+    approved = mf_xstrdup(text);
+done:
+    plan_free(&p);
+    free(plan_path);
+    return approved;
+}
+
+/* The review in the terminal.  Returns the approved text, or NULL with *rc set. */
+static char *approve_by_review(flow *f, const char *client, const char *text, const char *findings, int *rc)
+{
+    const cli_options *o = f->o;
+    char *plan_path = NULL;
+    if (write_plan_file(o, text, &plan_path, f->e) < 0)
+        return NULL;
+    review_ctx c = {.in = stdin, .out = stdout, .st = f->st, .client = client, .actor = f->actor,
+                    .mapping_sha256 = f->mapping_sha, .data_path = o->data, .m = &f->m, .pr = &f->pr,
+                    .findings = findings};
+    review_result rr;
+    char *approved = NULL;
+    if (review_run(&c, text, &rr, f->e) < 0) {
+        free(plan_path);
+        return NULL;
+    }
+    if (mf_write_file_atomic(plan_path, rr.text, strlen(rr.text), f->e) == 0) {
+        if (rr.decision == REVIEW_APPROVED) {
+            approved = rr.text;
+            rr.text = NULL;
+        } else {
+            fprintf(stderr, "mapforge: plan %s; nothing ran. The last version is in %s\n",
+                    rr.decision == REVIEW_REJECTED ? "rejected" : "not approved", plan_path);
+            *rc = 1;
+        }
+    }
+    review_result_free(&rr);
+    free(plan_path);
+    return approved;
 }
 
 int cli_onboard(const cli_options *o, mf_err *e)
 {
-    char *text = draft_text(o, "onboard", e);
-    if (!text)
+    if (need(o->client, "--client", "onboard", e) < 0 || need(o->mapping, "--mapping", "onboard", e) < 0 ||
+        need(o->data, "--data", "onboard", e) < 0 || need(o->out, "--out", "onboard", e) < 0)
         return CLI_FAILED;
-    char *plan_path = NULL;
+    /* read the inputs before touching the store: a bad file fails the same with or without one */
+    mapping m;
+    if (mapping_read(o->mapping, &m, e) < 0)
+        return CLI_FAILED;
+    flow f;
+    if (flow_open(&f, o, e) < 0) {
+        mapping_free(&m);
+        flow_free(&f);
+        return CLI_FAILED;
+    }
+    f.m = m;
+    f.have_m = true;
+    memcpy(f.mapping_sha, m.sha256, sizeof f.mapping_sha);
     int rc = CLI_FAILED;
-    plan p;
-    plan_init(&p);
-    if (write_plan_file(o, text, &plan_path, e) < 0)
+    char *text = NULL, *findings = NULL, *approved = NULL;
+    cache_result cr;
+    memset(&cr, 0, sizeof cr);
+    bool have_cr = false;
+    if (flow_profile(&f) < 0 || store_client_ensure(f.st, o->client, e) < 0 ||
+        save_mapping_ref(&f, o->client, o->mapping, f.mapping_sha) < 0 ||
+        cache_lookup(f.st, o->client, f.mapping_sha, &f.pr, &cr, e) < 0)
         goto done;
-    fputs(text, stdout);
-    fflush(stdout);
-    /* Run what the text says, not the in-memory draft. */
-    if (plan_parse(text, strlen(text), plan_path, &p, e) < 0)
+    have_cr = true;
+    demote_failed_hit(&f, o->client, &cr);
+    if (note_cache(&f, o->client, &cr) < 0)
         goto done;
-    if (plan_has_open_questions(&p)) {
-        rc = refuse_open_questions(&p, plan_path, e);
+    if (cr.hit && cr.entry.plan_text) {
+        rc = execute(&f, o->client, cr.entry.plan_text, cr.key, 1);
         goto done;
     }
-    if (!o->yes) {
-        int ok = ask_approval();
-        if (ok < 0) {
-            mf_fail(e, MF_EUSAGE, NULL, 0, 0,
-                    "onboard runs unattended only with --yes (no terminal to ask for approval); the plan is in %s",
-                    plan_path);
-            goto done;
-        }
-        if (!ok) {
-            fprintf(stderr, "mapforge: not approved; nothing ran. The plan is in %s\n", plan_path);
-            rc = 1;
-            goto done;
-        }
-    }
-    rc = run_parsed(&p, text, plan_path, o, e);
+    text = starting_text(&f, o->client, &findings);
+    if (!text)
+        goto done;
+    approved = o->yes ? approve_unattended(&f, o->client, text, findings, &rc)
+                      : approve_by_review(&f, o->client, text, findings, &rc);
+    if (!approved)
+        goto done;
+    /* the approved text is what the cache keeps and what runs */
+    char sha[65], key[65];
+    mf_sha256_hex(approved, strlen(approved), sha);
+    plan ap;
+    if (plan_parse(approved, strlen(approved), "plan", &ap, e) < 0)
+        goto done;
+    int remembered = cache_remember(f.st, o->client, f.mapping_sha, &ap, &f.pr, sha, key, e);
+    plan_free(&ap);
+    if (remembered < 0)
+        goto done;
+    rc = execute(&f, o->client, approved, key, 0);
 done:
-    plan_free(&p);
+    if (have_cr)
+        cache_result_free(&cr);
     free(text);
-    free(plan_path);
+    free(findings);
+    free(approved);
+    flow_free(&f);
+    return rc;
+}
+
+/* The client's mapping as onboard remembered it; its sha is recomputed when the file is still
+ * there, so a changed mapping is a miss that says so. */
+static int client_mapping(flow *f, const char *client)
+{
+    char *ref = mapping_ref_path(f, client);
+    json_error_t je;
+    json_t *j = json_load_file(ref, 0, &je);
+    free(ref);
+    if (!j)
+        return mf_fail(f->e, MF_EUSAGE, NULL, 0, 0,
+                       "no mapping is recorded for client %s under %s: onboard it first (mapforge onboard --client "
+                       "%s --mapping ... --data ... --out ...)",
+                       client, f->home, client);
+    const char *path = json_string_value(json_object_get(j, "path"));
+    const char *sha = json_string_value(json_object_get(j, "sha256"));
+    snprintf(f->mapping_sha, sizeof f->mapping_sha, "%s", sha ? sha : "");
+    mf_err ignore = {0};
+    if (path && access(path, R_OK) == 0 && mapping_read(path, &f->m, &ignore) == 0) {
+        f->have_m = true;
+        if (strcmp(f->mapping_sha, f->m.sha256))
+            fprintf(stderr, "mapforge: the mapping %s changed since it was onboarded\n", path);
+        memcpy(f->mapping_sha, f->m.sha256, sizeof f->mapping_sha);
+    }
+    json_decref(j);
+    return 0;
+}
+
+/* mapforge run --client C --data D --out DIR: the cached approved plan, or a miss that says why. */
+static int run_client(const cli_options *o, mf_err *e)
+{
+    if (need(o->data, "--data", "run", e) < 0 || need(o->out, "--out", "run", e) < 0)
+        return CLI_FAILED;
+    flow f;
+    if (flow_open(&f, o, e) < 0) {
+        flow_free(&f);
+        return CLI_FAILED;
+    }
+    int rc = CLI_FAILED;
+    cache_result cr;
+    memset(&cr, 0, sizeof cr);
+    bool have_cr = false;
+    if (client_mapping(&f, o->client) < 0 || flow_profile(&f) < 0 ||
+        cache_lookup(f.st, o->client, f.mapping_sha, &f.pr, &cr, e) < 0)
+        goto done;
+    have_cr = true;
+    demote_failed_hit(&f, o->client, &cr);
+    if (note_cache(&f, o->client, &cr) < 0)
+        goto done;
+    if (!cr.hit || !cr.entry.plan_text) {
+        mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
+                "--mapping ... --data %s --out %s",
+                cr.reason, o->client, o->data, o->out);
+        goto done;
+    }
+    rc = execute(&f, o->client, cr.entry.plan_text, cr.key, 1);
+done:
+    if (have_cr)
+        cache_result_free(&cr);
+    flow_free(&f);
     return rc;
 }
 
 int cli_run(const cli_options *o, mf_err *e)
 {
+    if (!o->plan && o->client)
+        return run_client(o, e);
     if (need(o->plan, "--plan", "run", e) < 0 || need(o->data, "--data", "run", e) < 0 ||
         need(o->out, "--out", "run", e) < 0)
         return CLI_FAILED;

@@ -27,6 +27,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PREVIEW_ROWS 5
 
@@ -547,6 +548,8 @@ int review_run(const review_ctx *c, const char *text, review_result *r, mf_err *
             r->decision = REVIEW_QUIT;
             break;
         }
+        if (!isatty(fileno(c->in)))   /* a piped session reads like a terminal one */
+            fprintf(c->out, "%s%s", line, strchr(line, '\n') ? "" : "\n");
         rc = handle(&s, line, r, e);
         fflush(c->out);
         if (rc != 0)

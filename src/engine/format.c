@@ -87,9 +87,6 @@ static inline char *reserve(mf_buf *b, size_t n)
     return b->data + b->len;
 }
 
-#if !defined(__SSE2__)
-static const bool needs_quote[256] = {[','] = true, ['"'] = true, ['\n'] = true, ['\r'] = true};
-#endif
 
 /* The quoted form of s: quotes around, inner quotes doubled. */
 static void quoted_field(mf_buf *out, const char *s, size_t n)
@@ -107,51 +104,69 @@ static void quoted_field(mf_buf *out, const char *s, size_t n)
 }
 
 #if defined(__SSE2__)
-/* Does p[0..n) hold a byte that needs quoting?  Reads up to 15 bytes past n: the caller
- * guarantees they are inside its buffer (their values are masked off). */
-static inline bool has_special(const char *p, size_t n)
+/* Bytes of x that need quoting, as a bit mask (zero bytes never do). */
+static inline unsigned special_bits(__m128i x)
 {
     const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), lf = _mm_set1_epi8('\n'),
                   cr = _mm_set1_epi8('\r');
-    for (size_t i = 0; i < n; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, quote)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (n - i < 16)
-            bits &= (1u << (n - i)) - 1;
-        if (bits)
-            return true;
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, quote)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline __m128i load8(const char *p)
+{
+    return _mm_loadl_epi64((const __m128i *)(const void *)p);
+}
+
+static inline __m128i load4(const char *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm_cvtsi32_si128(v);
+}
+
+/* Does s[0..n) hold a byte that needs quoting?  Loads never leave s[0..n): the last load of each
+ * size overlaps the one before it instead of reading past the end. */
+static inline bool has_special(const char *s, size_t n)
+{
+    if (n >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            if (special_bits(_mm_loadu_si128((const __m128i *)(const void *)(s + i))))
+                return true;
+        return i < n && special_bits(_mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)));
     }
+    if (n >= 8)
+        return special_bits(_mm_or_si128(load8(s), _mm_slli_si128(load8(s + n - 8), 8))) != 0;
+    if (n >= 4)
+        return special_bits(_mm_or_si128(load4(s), _mm_slli_si128(load4(s + n - 4), 4))) != 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            return true;
+    return false;
+}
+#else
+static const bool needs_quote[256] = {[','] = true, ['"'] = true, ['\n'] = true, ['\r'] = true};
+
+static inline bool has_special(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (needs_quote[(unsigned char)s[i]])
+            return true;
     return false;
 }
 #endif
 
 void eng_csv_field(mf_buf *out, const char *s, size_t n)
 {
-#if defined(__SSE2__)
-    /* Copy first, then look at the copy 16 bytes at a time: the copy is needed anyway, and the
-     * output buffer (unlike the value) is known to have room to read past the end. */
-    char *p = reserve(out, n + 16);
-    memcpy(p, s, n);
-    memset(p + n, 0, 16);   /* defined bytes past the end: cheap, and memory checkers stay quiet */
-    if (!has_special(p, n)) {
-        out->len += n;
-        out->data[out->len] = '\0';
-        return;
-    }
-#else
-    size_t i = 0;
-    while (i < n && !needs_quote[(unsigned char)s[i]])
-        i++;
-    if (i == n) {
+    if (!has_special(s, n)) {
         char *p = reserve(out, n);
         memcpy(p, s, n);
         out->len += n;
         out->data[out->len] = '\0';
         return;
     }
-#endif
     quoted_field(out, s, n);
 }
 

@@ -112,6 +112,33 @@ static void failure_line(const char *log, char *out, size_t n)
     snprintf(out, n, "%.*s", (int)(best_end - best), best);
 }
 
+/* spark-submit from a virtual environment finds Spark with that environment's python: put its
+ * bin directory first on the PATH and make it the workers' python (in the child only). */
+static void venv_env(const char *bin)
+{
+    char dir[PATH_MAX];
+    if (!strchr(bin, '/') || !realpath(bin, dir))
+        return;
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    char py[PATH_MAX + 16];
+    snprintf(py, sizeof py, "%s/python3", dir);
+    if (access(py, X_OK) != 0)
+        return;
+    const char *path = getenv("PATH");
+    size_t n = strlen(dir) + (path ? strlen(path) : 0) + 2;
+    char *np = malloc(n);
+    if (!np)
+        return;
+    snprintf(np, n, "%s%s%s", dir, path ? ":" : "", path ? path : "");
+    setenv("PATH", np, 1);
+    free(np);
+    setenv("PYSPARK_PYTHON", py, 0);
+    setenv("PYSPARK_DRIVER_PYTHON", py, 0);
+}
+
 /* Run spark-submit with its output in log_path; returns its exit status (or -1). */
 static int submit(const char *job, const char *data, const char *staging, const char *master, const char *log_path,
                   mf_err *e)
@@ -128,6 +155,7 @@ static int submit(const char *job, const char *data, const char *staging, const 
     if (pid == 0) {
         dup2(fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);
+        venv_env(bin);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0)
             dup2(devnull, STDIN_FILENO);

@@ -227,6 +227,7 @@ def spark():
         from pyspark.sql import SparkSession
         _spark = (SparkSession.builder.master("local[1]").appName("mapforge-parquet-readback")
                   .config("spark.ui.enabled", "false")
+                  .config("spark.ui.showConsoleProgress", "false")
                   .config("spark.sql.session.timeZone", "UTC")
                   # Files not written by Spark carry no calendar marker: Parquet dates are
                   # proleptic Gregorian by the format, which CORRECTED reads as such.

@@ -1,0 +1,148 @@
+"""differential.py MAPFORGE CASE_OR_EXAMPLE_DIR... — run the native engine and the generated
+PySpark job on the same plan and data; require identical output CSV, rejects.csv and run.json
+counts.  All jobs run in one SparkSession (each job exposes run_job(spark, input, out, PLAN)).
+
+A directory with plan.txt and data.* is a case: `mapforge run` on it.  A directory with
+mapping.xlsx/mapping.csv and client.txt is an example: `mapforge onboard --yes`, then its plan.
+Cases where the native run fails (error cases) are skipped: there is nothing to compare.
+Prints one line per directory and the time each engine took; exits 1 on any difference."""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from pyspark.sql import SparkSession
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def spark_session():
+    return (SparkSession.builder.master("local[2]").appName("mapforge differential")
+            .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+            .getOrCreate())
+
+
+def load_job(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def data_file(d):
+    skip = {"plan.txt", "cmd", "make_example.py", "client.txt", "args.txt"}
+    for f in sorted(os.listdir(d)):
+        p = os.path.join(d, f)
+        if os.path.isfile(p) and f not in skip and not f.startswith(("mapping.", "expected")) \
+                and not f.endswith((".json", ".md")):
+            return p
+    return None
+
+
+def native(mapforge, d, work):
+    """(plan path, data path, native out dir, seconds) or None when nothing runs natively."""
+    out = os.path.join(work, "native")
+    data = data_file(d)
+    if data is None:
+        return None
+    t0 = time.time()
+    if os.path.exists(os.path.join(d, "plan.txt")):
+        plan = os.path.join(d, "plan.txt")
+        r = subprocess.run([mapforge, "run", "--plan", plan, "--data", data, "--out", out],
+                           capture_output=True, text=True)
+    elif os.path.exists(os.path.join(d, "client.txt")):
+        client = open(os.path.join(d, "client.txt")).readline().strip()
+        mapping = [os.path.join(d, m) for m in ("mapping.xlsx", "mapping.csv") if os.path.exists(os.path.join(d, m))]
+        if not mapping:
+            return None
+        extra = open(os.path.join(d, "args.txt")).read().split() if os.path.exists(os.path.join(d, "args.txt")) else []
+        r = subprocess.run([mapforge, "onboard", "--client", client, "--mapping", mapping[0], "--data", data,
+                            "--out", out, "--yes"] + extra, capture_output=True, text=True)
+        plan = os.path.join(out, "plan.txt")
+    else:
+        return None
+    if r.returncode != 0:
+        return None
+    return plan, data, out, time.time() - t0
+
+
+def output_name(out):
+    for f in os.listdir(out):
+        if f.endswith(".csv") and f != "rejects.csv":
+            return f
+    return None
+
+
+def compare(native_out, spark_out):
+    problems = []
+    name = output_name(native_out)
+    for f in (name, "rejects.csv"):
+        a = open(os.path.join(native_out, f), "rb").read()
+        try:
+            b = open(os.path.join(spark_out, f), "rb").read()
+        except OSError:
+            problems.append("%s: missing from the Spark output" % f)
+            continue
+        if a != b:
+            al, bl = a.split(b"\n"), b.split(b"\n")
+            for i, (x, y) in enumerate(zip(al, bl)):
+                if x != y:
+                    problems.append("%s line %d:\n      native: %r\n      spark:  %r" % (f, i + 1, x, y))
+                    break
+            else:
+                problems.append("%s: %d lines native, %d lines spark" % (f, len(al), len(bl)))
+    rn = json.load(open(os.path.join(native_out, "run.json")))
+    rs = json.load(open(os.path.join(spark_out, "run.json")))
+    for k in ("rows_in", "rows_out", "rows_rejected", "rows_filtered", "plan_sha256"):
+        if rn.get(k) != rs.get(k):
+            problems.append("run.json %s: native %r, spark %r" % (k, rn.get(k), rs.get(k)))
+    return problems
+
+
+def run_dir(spark, mapforge, d, work, totals):
+    nat = native(mapforge, d, work)
+    if nat is None:
+        return "skip"
+    plan, data, nat_out, t_nat = nat
+    job = os.path.join(work, "job.py")
+    with open(job, "wb") as f:
+        r = subprocess.run([mapforge, "compile", "--plan", plan, "--to", "pyspark"], stdout=f, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        return "FAIL: compile: " + r.stderr.decode()
+    mod = load_job(job, "job_%d" % abs(hash(d)))
+    spark_out = os.path.join(work, "spark")
+    t0 = time.time()
+    try:
+        mod.run_job(spark, data, spark_out, mod.PLAN)
+    except Exception as err:   # a job that fails is a difference
+        return "FAIL: the Spark job failed: %s" % str(err).splitlines()[0]
+    t_spark = time.time() - t0
+    totals[0] += t_nat
+    totals[1] += t_spark
+    problems = compare(nat_out, spark_out)
+    if problems:
+        return "FAIL:\n    " + "\n    ".join(problems)
+    return "ok (native %.2f s, spark %.2f s)" % (t_nat, t_spark)
+
+
+def main():
+    mapforge = os.path.abspath(sys.argv[1])
+    dirs = sys.argv[2:]
+    spark = spark_session()
+    spark.sparkContext.setLogLevel("ERROR")
+    failed, totals = 0, [0.0, 0.0]
+    for d in dirs:
+        with tempfile.TemporaryDirectory(prefix="mapforge-diff.") as work:
+            status = run_dir(spark, mapforge, d, work, totals)
+        print("%-50s %s" % (os.path.basename(d.rstrip("/")), status), flush=True)
+        failed += status.startswith("FAIL")
+    print("total: native %.2f s, spark %.2f s; %d failed" % (totals[0], totals[1], failed))
+    spark.stop()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
