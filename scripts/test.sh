@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/venv.sh >/dev/null   # pyspark, pyarrow, duckdb for the Spark and Parquet tests
 jobs=$(nproc)
 # A project-local PostgreSQL (scripts/pg.sh) so that the store and load tests run against it for real.
 MAPFORGE_TEST_PG=$(scripts/pg.sh)

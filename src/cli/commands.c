@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "check/check.h"
 #include "cli/review.h"
+#include "engine/spark.h"
 #include "store/load.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -159,13 +160,15 @@ static int run_checked(plan *p, const char *plan_text, const char *plan_path, co
     mf_sha256_hex(plan_text, strlen(plan_text), sha);
     opt->plan_sha256 = sha;
     memset(rep, 0, sizeof *rep);
-    if (o->engine && strcmp(o->engine, "native")) {
-        if (!strcmp(o->engine, "spark"))
-            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--engine spark is not available"), CLI_FAILED;
+    bool spark = o->engine && !strcmp(o->engine, "spark");
+    if (o->engine && !spark && strcmp(o->engine, "native"))
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine),
                CLI_FAILED;
-    }
-    if (make_dir(o->out, e) < 0 || run_plan(p, o->data, o->out, opt, rep, e) < 0)
+    opt->spark_master = o->spark_master;
+    if (make_dir(o->out, e) < 0)
+        return CLI_FAILED;
+    if (spark ? spark_run_plan(p, plan_text, o->data, o->out, opt, rep, e) < 0
+              : run_plan(p, o->data, o->out, opt, rep, e) < 0)
         return CLI_FAILED;
     fprintf(stderr,
             "mapforge: ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered "

@@ -110,7 +110,7 @@ static void put_value(mf_buf *b, const eng_val *v)
         mf_buf_adds(b, v->u.s.n > 60 ? "...\"" : "\"");
         break;
     case EV_INT: mf_buf_printf(b, "%lld", (long long)v->u.i); break;
-    case EV_DEC: mf_dec_format(v->u.d, tmp); mf_buf_adds(b, tmp); break;
+    case EV_DEC: mf_dec_format(eng_dec_of(v), tmp); mf_buf_adds(b, tmp); break;
     case EV_DATE: mf_date_format(v->u.days, tmp); mf_buf_adds(b, tmp); break;
     case EV_BOOL: mf_buf_adds(b, v->u.b ? "true" : "false"); break;
     default: mf_buf_adds(b, "?"); break;
@@ -210,7 +210,34 @@ static int pick_rows(eng_worker *w, const csv_block *b, size_t *rows, int want)
     return n;
 }
 
+static void preview_columns(FILE *out, const plan *p, const char *data_path, int want, const bool *only);
+
+/* What the plan does to the first block of the file: fates, and the first reject reasons. */
+static void summarize(FILE *out, eng_worker *w, const csv_block *b)
+{
+    long long n[3] = {0, 0, 0};
+    int shown = 0;
+    mf_buf reasons = {0};
+    for (size_t r = 0; r < b->nrows; r++) {
+        eng_fate f = eng_eval_record(w, b, r);
+        n[f]++;
+        if (f == ENG_REJECTED && shown < 3) {
+            mf_buf_printf(&reasons, "    line %ld rejected: %s\n", b->line[r], eng_worker_reason(w));
+            shown++;
+        }
+    }
+    fprintf(out, "  rows: of the first %zu, %lld out, %lld rejected, %lld filtered\n%s", b->nrows, n[ENG_OUTPUT],
+            n[ENG_REJECTED], n[ENG_FILTERED], mf_buf_str(&reasons));
+    mf_buf_free(&reasons);
+}
+
 void review_preview(FILE *out, const plan *p, const char *data_path, int want)
+{
+    preview_columns(out, p, data_path, want, NULL);
+}
+
+/* The preview of the columns marked in `only` (NULL = all). */
+static void preview_columns(FILE *out, const plan *p, const char *data_path, int want, const bool *only)
 {
     mf_err e = {0};
     plan q;
@@ -253,6 +280,8 @@ void review_preview(FILE *out, const plan *p, const char *data_path, int want)
     fprintf(out, "preview (%d sample row%s of %s, before -> after):\n", n, n == 1 ? "" : "s", data_path);
     mf_buf line = {0};
     for (int c = 0; c < p->ncols; c++) {
+        if (only && !only[c])
+            continue;
         fprintf(out, "  %s%s\n", p->cols[c].name, plan_expr_has_hole(p->cols[c].expr) ? "   (open question: ?)" : "");
         const char *names[8];
         int ns = 0;
@@ -288,6 +317,7 @@ void review_preview(FILE *out, const plan *p, const char *data_path, int want)
         }
     }
     mf_buf_free(&line);
+    summarize(out, w, &b);
 done:
     csv_block_free(&b);
     eng_worker_free(w);
@@ -333,6 +363,39 @@ static void help(FILE *o)
                "currency to USD\", \"take T_DATE from Value Date instead\", \"make AMOUNT required\"\n");
 }
 
+/* After a round: the preview of the columns whose expression or type changed (all of them when
+ * the rules changed, since a rule can reject any row). */
+static void preview_changes(session *s, const plan *prev)
+{
+    bool *only = mf_xcalloc((size_t)s->p.ncols + 1, sizeof *only);
+    bool rules_changed = prev->nrules != s->p.nrules, any = false;
+    for (int i = 0; i < s->p.nrules && !rules_changed; i++) {
+        char *a = plan_render_expr(prev->rules[i].cond), *b = plan_render_expr(s->p.rules[i].cond);
+        rules_changed = strcmp(a, b) != 0 || prev->rules[i].kind != s->p.rules[i].kind;
+        free(a);
+        free(b);
+    }
+    for (int i = 0; i < s->p.ncols; i++) {
+        const plan_column *c = &s->p.cols[i];
+        int k = -1;
+        for (int j = 0; j < prev->ncols; j++)
+            if (!strcmp(prev->cols[j].name, c->name))
+                k = j;
+        if (k < 0) {
+            only[i] = true;
+        } else {
+            char *a = plan_render_expr(prev->cols[k].expr), *b = plan_render_expr(c->expr);
+            only[i] = strcmp(a, b) != 0 || prev->cols[k].required != c->required;
+            free(a);
+            free(b);
+        }
+        any |= only[i];
+    }
+    if (any || rules_changed)   /* the changed columns (none: only the rows summary) */
+        preview_columns(s->c->out, &s->p, s->c->data_path, PREVIEW_ROWS, only);
+    free(only);
+}
+
 /* Make `np` the current version: render, re-parse, record, print the diff. */
 static int adopt(session *s, plan *np, const char *what, mf_err *e)
 {
@@ -360,11 +423,15 @@ static int adopt(session *s, plan *np, const char *what, mf_err *e)
     s->prev_text = s->text;
     s->text = text;
     memcpy(s->sha, sha, sizeof sha);
-    plan_free(&s->p);
+    plan *prev = mf_xmalloc(sizeof *prev);
+    *prev = s->p;
     s->p = q;
     s->rounds++;
     fprintf(c->out, "%s\nnew version: plan v%d (sha256 %.12s)\n%s", what, s->p.version, s->sha, s->last_diff);
     show_questions(s);
+    preview_changes(s, prev);
+    plan_free(prev);
+    free(prev);
     return 0;
 }
 

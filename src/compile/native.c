@@ -84,8 +84,7 @@ static int number_val(comp *c, const plan_expr *x, eng_val *v)
         v->t = EV_INT;
         v->u.i = (int64_t)d.v;
     } else {
-        v->t = EV_DEC;
-        v->u.d = d;
+        eng_set_dec(v, d);
     }
     return 0;
 }

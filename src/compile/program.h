@@ -52,6 +52,17 @@ typedef struct eng_val {
     uint8_t t;                                  /* eng_vt */
 } eng_val;
 
+static inline mf_dec eng_dec_of(const eng_val *v)
+{
+    return v->u.d;
+}
+
+static inline void eng_set_dec(eng_val *v, mf_dec d)
+{
+    v->t = EV_DEC;
+    v->u.d = d;
+}
+
 typedef enum eng_op {
     OP_END, OP_SRC, OP_COL, OP_CONST, OP_MOVE, OP_JMP, OP_JF, OP_JT, OP_JNN,
     /* steps: dst = step(a) */

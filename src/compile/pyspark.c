@@ -693,7 +693,7 @@ static const char *const prelude[] = {
     "    stages = plan[\"evaluate\"](job)\n",
     "    fate = F.when(F.size(\"_f\") != len(names), F.struct(F.lit(1).alias(\"k\"), F.lit(None).cast(\"string\").alias(\"c\"),\n",
     "                  F.concat(F.lit(\"record has \"), F.size(\"_f\").cast(\"string\"),\n",
-    "                           F.lit(\", expected %d\" % len(names))).alias(\"r\")))\n",
+    "                           F.lit(\" fields, expected %d\" % len(names))).alias(\"r\")))\n",
     "\n",
     "    def outcome(k, col, reason):\n",
     "        return F.struct(F.lit(k).alias(\"k\"), F.lit(col).cast(\"string\").alias(\"c\"), reason.alias(\"r\"))\n",

@@ -79,8 +79,7 @@ static inline void set_int(eng_val *v, int64_t i)
 
 static inline void set_dec(eng_val *v, mf_dec d)
 {
-    v->t = EV_DEC;
-    v->u.d = d;
+    eng_set_dec(v, d);
 }
 
 static inline void set_bool(eng_val *v, bool b)
@@ -102,7 +101,7 @@ static bool is_number(const eng_val *v)
 
 static mf_dec as_dec(const eng_val *v)
 {
-    return v->t == EV_DEC ? v->u.d : int_dec(v->u.i);
+    return v->t == EV_DEC ? eng_dec_of(v) : int_dec(v->u.i);
 }
 
 /* Canonical text of any value, written into buf (64 bytes) when not text.  Null gives n = 0. */
@@ -111,7 +110,7 @@ size_t eng_canonical(const eng_val *v, char *buf, const char **p)
     switch (v->t) {
     case EV_TEXT: *p = v->u.s.p; return v->u.s.n;
     case EV_INT: *p = buf; return (size_t)eng_format_int(v->u.i, buf);
-    case EV_DEC: *p = buf; return (size_t)mf_dec_format(v->u.d, buf);
+    case EV_DEC: *p = buf; return (size_t)mf_dec_format(eng_dec_of(v), buf);
     case EV_DATE: *p = buf; return (size_t)mf_date_format(v->u.days, buf);
     case EV_BOOL: *p = v->u.b ? "true" : "false"; return strlen(*p);
     default: *p = ""; return 0;
@@ -694,7 +693,7 @@ static bool assign_int(eng_worker *w, const eng_ins *in, const eng_colspec *c, c
         i = v->u.i;
     else if (v->t == EV_DEC) {
         mf_dec r;
-        if (!mf_dec_rescale_exact(v->u.d, 0, &r)) {
+        if (!mf_dec_rescale_exact(eng_dec_of(v), 0, &r)) {
             fail_value(w, in, v, " is not a whole number");
             return false;
         }

@@ -222,7 +222,7 @@ static void format_value(const eng_worker *w, mf_buf *out, const eng_val *v)
         return;
     case EV_DEC:
         p = reserve(out, 48);
-        out->len += (size_t)mf_dec_format(v->u.d, p);
+        out->len += (size_t)mf_dec_format(eng_dec_of(v), p);
         return;
     case EV_DATE:
         p = reserve(out, 16);

@@ -1235,7 +1235,23 @@ static void remove_question(plan *p, int qi)
 
 /* The sources of the column's mapping row (when the mapping is known), else the sources its
  * expression reads; resolved against the header and the profile for the rule vocabulary. */
-static int rule_sources(plan *p, const fb_context *ctx, int row, const plan_expr *expr, rule_src **out)
+/* Does text name `name` as whole words (case-insensitive)? */
+static bool mentions_name(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    if (!n)
+        return false;
+    for (const char *s = text; (s = strcasestr(s, name)) != NULL; s++) {
+        bool left = s == text || !isalnum((unsigned char)s[-1]);
+        bool right = !isalnum((unsigned char)s[n]);
+        if (left && right)
+            return true;
+    }
+    return false;
+}
+
+static int rule_sources(plan *p, const fb_context *ctx, int row, const plan_expr *expr, const char *answer,
+                        rule_src **out)
 {
     const char **names = NULL;
     int n = 0;
@@ -1245,11 +1261,14 @@ static int rule_sources(plan *p, const fb_context *ctx, int row, const plan_expr
                 names = (const char **)ctx->m->rows[i].sources;
                 n = ctx->m->rows[i].nsources;
             }
-    if (!n) {   /* the sources the current expression reads, in order */
+    if (!n) {   /* the sources the current expression reads, in order, else those the answer names */
         const char *seen[16];
         for (const plan_expr *x = expr; x && n < 16; x = x->kid[0])
             if (x->kind == PE_SOURCE)
                 seen[n++] = x->name;
+        for (int h = 0; !n && ctx && ctx->header && h < ctx->nheader && n < 16; h++)
+            if (mentions_name(answer, ctx->header[h]))
+                seen[n++] = ctx->header[h];
         names = mf_arena_alloc(&p->arena, sizeof *names * (size_t)(n ? n : 1));
         memcpy(names, seen, sizeof *names * (size_t)n);
     }
@@ -1280,7 +1299,7 @@ static plan_expr *answer_by_rules(plan *p, int ci, int row, const char *text, co
     plan_column *c = &p->cols[ci];
     int nq = p->nquestions, nr = p->nrules, nl = p->nlookups;
     rule_src *src = NULL;
-    int nsrc = rule_sources(p, ctx, row, c->expr, &src);
+    int nsrc = rule_sources(p, ctx, row, c->expr, text, &src);
     rule_ctx rc = {.p = p, .m = ctx ? ctx->m : NULL, .pr = ctx ? ctx->pr : NULL, .row = row, .column = c->name,
                    .type = c->type, .nsrc = nsrc, .src = src};
     rule_result res = {0};

@@ -9,6 +9,7 @@ Prints one line per directory and the time each engine took; exits 1 on any diff
 import importlib.util
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -45,11 +46,22 @@ def data_file(d):
 def native(mapforge, d, work):
     """(plan path, data path, native out dir, seconds) or None when nothing runs natively."""
     out = os.path.join(work, "native")
+    env = dict(os.environ, MAPFORGE_HOME=os.path.join(work, "home"))   # a fresh store: no cache hits
     data = data_file(d)
     if data is None:
         return None
     t0 = time.time()
-    if os.path.exists(os.path.join(d, "plan.txt")):
+    if os.path.exists(os.path.join(d, "cmd")):   # a case folder: its own command line
+        text = " ".join(l for l in open(os.path.join(d, "cmd")).read().splitlines() if not l.strip().startswith("#"))
+        args = shlex.split(text.replace("$CASE", d).replace("$OUT", out))
+        if args[0] not in ("run", "onboard") or "--data" not in args:
+            return None
+        data = args[args.index("--data") + 1]
+        if args[0] == "onboard" and "--no-load" not in args:
+            args.append("--no-load")   # loading is not what is compared here
+        r = subprocess.run([mapforge] + args, capture_output=True, text=True, env=env)
+        plan = args[args.index("--plan") + 1] if args[0] == "run" else os.path.join(out, "plan.txt")
+    elif os.path.exists(os.path.join(d, "plan.txt")):
         plan = os.path.join(d, "plan.txt")
         r = subprocess.run([mapforge, "run", "--plan", plan, "--data", data, "--out", out],
                            capture_output=True, text=True)
@@ -60,7 +72,7 @@ def native(mapforge, d, work):
             return None
         extra = open(os.path.join(d, "args.txt")).read().split() if os.path.exists(os.path.join(d, "args.txt")) else []
         r = subprocess.run([mapforge, "onboard", "--client", client, "--mapping", mapping[0], "--data", data,
-                            "--out", out, "--yes"] + extra, capture_output=True, text=True)
+                            "--out", out, "--yes", "--no-load"] + extra, capture_output=True, text=True, env=env)
         plan = os.path.join(out, "plan.txt")
     else:
         return None
@@ -130,7 +142,7 @@ def run_dir(spark, mapforge, d, work, totals):
 
 def main():
     mapforge = os.path.abspath(sys.argv[1])
-    dirs = sys.argv[2:]
+    dirs = [d for d in sys.argv[2:] if os.path.isdir(d)]
     spark = spark_session()
     spark.sparkContext.setLogLevel("ERROR")
     failed, totals = 0, [0.0, 0.0]

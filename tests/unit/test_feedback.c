@@ -2,6 +2,7 @@
  * the expected statement, the result is a new version that parses back, and feedback that cannot
  * be applied makes no version and says what was and was not understood. */
 #include "check.h"
+#include "compile/program.h"
 #include "plan/feedback.h"
 #include "plan/plan.h"
 
@@ -136,15 +137,73 @@ static void test_answers(const plan *base)
     CHECK(strstr(r.not_understood, "questions 1 to 1") != NULL);
     fb_result_free(&r);
     plan_free(&out);
-    CHECK_INT(feedback_answer(base, 1, "[Fee Code]", &ctx, &out, &r, &e), 0);
+    CHECK_INT(feedback_answer(base, 1, "banana split", &ctx, &out, &r, &e), 0);
     CHECK(r.not_understood[0] != '\0');
     CHECK_INT(out.ncols, 0);
     fb_result_free(&r);
     plan_free(&out);
 }
 
+/* An answer the plan parser cannot read goes to the rule vocabulary for the question's column. */
+static void test_rule_answer(void)
+{
+    static const char text[] =
+        "plan ACME v4\n"
+        "source \"f.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+        "output OUT\n\n"
+        "REF   text(10)  = [Ref] trimmed  # row 2: trim\n"
+        "CODE  text(10)  = ?              # row 3: do the usual thing\n"
+        "question about CODE (row 3): \"What is the usual thing?\"\n";
+    static const char *const hdr[] = {"Ref", "Code"};
+    plan in, out;
+    mf_err e = {0};
+    CHECK_INT(plan_parse(text, strlen(text), "rule.plan", &in, &e), 0);
+    fb_context ctx = {hdr, 2, NULL, NULL};
+    fb_result r;
+    int rc = feedback_answer(&in, 1, "take Code and left pad with zeros to 10 characters", &ctx, &out, &r, &e);
+    if (rc != 1)
+        fprintf(stderr, "rule answer: rc %d understood: %s; not understood: %s\n", rc, r.understood, r.not_understood);
+    CHECK_INT(rc, 1);
+    if (rc == 1) {
+        char *t = plan_render(&out);
+        CHECK(strstr(t, "padded left with \"0\" to 10") != NULL);
+        CHECK(strstr(t, "question") == NULL);
+        CHECK_INT(out.version, 5);
+        free(t);
+    }
+    fb_result_free(&r);
+    plan_free(&out);
+    plan_free(&in);
+}
+
+/* The engine ignores reviewer checks: a plan compiles to the same program with or without one. */
+static void test_engine_ignores_checks(void)
+{
+    static const char a[] = "plan A v1\nsource \"f\": csv, delimiter \",\", quote none, encoding UTF-8, header on line 1\n"
+                            "output O\n\nX text = [x]\nkey X\n";
+    static const char b[] = "plan A v1\nsource \"f\": csv, delimiter \",\", quote none, encoding UTF-8, header on line 1\n"
+                            "output O\n\nX text = [x]\ncheck X is \"never\": \"X is never\"\nkey X\n";
+    static const char *const hdr[] = {"x"};
+    plan pa, pb;
+    mf_err e = {0};
+    CHECK_INT(plan_parse(a, strlen(a), "a", &pa, &e), 0);
+    CHECK_INT(plan_parse(b, strlen(b), "b", &pb, &e), 0);
+    CHECK_INT(plan_check(&pa, hdr, 1, "a", &e), 0);
+    CHECK_INT(plan_check(&pb, hdr, 1, "b", &e), 0);
+    eng_program *ga = eng_compile(&pa, hdr, 1, "a", &e), *gb = eng_compile(&pb, hdr, 1, "b", &e);
+    CHECK(ga && gb);
+    if (ga && gb)
+        CHECK_INT(gb->ncode, ga->ncode);
+    eng_program_free(ga);
+    eng_program_free(gb);
+    plan_free(&pa);
+    plan_free(&pb);
+}
+
 int main(void)
 {
+    test_rule_answer();
+    test_engine_ignores_checks();
     char *text = read_file("tests/data/feedback/base.plan");
     CHECK(text != NULL);
     if (!text)
