@@ -128,7 +128,7 @@ static int print_questions(const plan *p, FILE *f)
     for (int i = 0; i < p->nrules; i++)
         if (plan_expr_has_hole(p->rules[i].cond))
             fprintf(f, "  %d. %s rule %d: its condition still contains ?\n", ++n,
-                    p->rules[i].kind == PR_SKIP ? "skip" : "reject", i + 1);
+                    p->rules[i].kind == PR_SKIP ? "skip" : p->rules[i].kind == PR_CHECK ? "check" : "reject", i + 1);
     return n;
 }
 
