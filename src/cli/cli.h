@@ -20,6 +20,7 @@ typedef struct cli_options {
     const char *key;           /* --key: a cache key */
     int yes;
     int no_load;               /* --no-load */
+    int no_parquet;            /* --no-parquet: CSV output only */
     int nargs;                 /* words after the command that are not options (sub-commands) */
     const char *args[8];
 } cli_options;

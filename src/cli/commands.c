@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "check/check.h"
 #include "cli/review.h"
+#include "compile/pyspark.h"
 #include "engine/spark.h"
 #include "store/load.h"
 #include "store/store.h"
@@ -26,6 +27,7 @@
 #include "read/profile.h"
 #include "util/afile.h"
 #include "util/sha256.h"
+#include "write/parquet.h"
 #include "write/run.h"
 
 #include <errno.h>
@@ -143,6 +145,33 @@ static int refuse_open_questions(const plan *p, const char *plan_path, mf_err *e
     return CLI_FAILED;
 }
 
+/* Beside the native run's CSV: OUT/job.py (the same plan as a PySpark job, for a Spark cluster)
+ * and OUT/<output>.parquet (unless --no-parquet).  The Spark engine writes both itself. */
+static int write_companions(const plan *p, const char *sha, const cli_options *o, mf_err *e)
+{
+    mf_buf job = {0};
+    int rc = pyspark_compile(p, sha, &job, e);
+    if (rc == 0) {
+        char *path = join(o->out, "job.py");
+        rc = mf_write_file_atomic(path, mf_buf_str(&job), job.len, e);
+        free(path);
+    }
+    mf_buf_free(&job);
+    if (rc < 0 || o->no_parquet)
+        return rc;
+    size_t n = strlen(p->output) + 16;
+    char *csv_name = mf_xmalloc(n), *pq_name = mf_xmalloc(n);
+    snprintf(csv_name, n, "%s.csv", p->output);
+    snprintf(pq_name, n, "%s.parquet", p->output);
+    char *csv_path = join(o->out, csv_name), *pq_path = join(o->out, pq_name);
+    rc = pq_write_from_csv(p, csv_path, pq_path, NULL, e);
+    free(csv_name);
+    free(pq_name);
+    free(csv_path);
+    free(pq_path);
+    return rc;
+}
+
 /* Check p against the data header and run it with opt (the native engine).  Returns 0,
  * CLI_FAILED, or the open-questions refusal. */
 static int run_checked(plan *p, const char *plan_text, const char *plan_path, const cli_options *o,
@@ -169,6 +198,8 @@ static int run_checked(plan *p, const char *plan_text, const char *plan_path, co
         return CLI_FAILED;
     if (spark ? spark_run_plan(p, plan_text, o->data, o->out, opt, rep, e) < 0
               : run_plan(p, o->data, o->out, opt, rep, e) < 0)
+        return CLI_FAILED;
+    if (!spark && write_companions(p, sha, o, e) < 0)
         return CLI_FAILED;
     fprintf(stderr,
             "mapforge: ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered "

@@ -50,6 +50,10 @@ static int parse_options(int argc, char **argv, cli_options *o, mf_err *e)
             o->no_load = 1;
             continue;
         }
+        if (!strcmp(a, "--no-parquet")) {
+            o->no_parquet = 1;
+            continue;
+        }
         if (a[0] != '-') {   /* a sub-command word: "cache list", "audit verify" */
             if (o->nargs >= (int)(sizeof o->args / sizeof o->args[0]))
                 return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "too many words after the command: \"%s\"", a);

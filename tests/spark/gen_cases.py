@@ -31,6 +31,9 @@ EURO = ["1.234,56", "(1.234,56)", "1.234,56-", "\u20ac 12,5", "12,5 \u20ac", "-\
 INTEGERS = ["0", "-9223372036854775808", "9223372036854775807", "9223372036854775808",
             "-9223372036854775809", "2147483647", "2147483648", "-2147483648", "-2147483649", " 42 ", "+7",
             "-7", "1.0", "x", "", "007", "\u0661", "99999999999999999999999", "5", "-5", "3", "12"]
+NUMBERS_OK = ["0", "1.5", "-2.5", "0.125", "-0.125", "12.345", "-0.005", "", "100", "7", "0.5", "1.45"]
+EURO_OK = ["1.234,56", "(1.234,56)", "1.234,56-", "\u20ac 12,5", "", "0,005"]
+INTEGERS_OK = ["0", "1", "-3", "12", "", "+4", "2147483647", "9223372036854775807"]
 BOOLS = ["Y", "N", "y", "true", "false", "TRUE", " Y ", "", "yes", "1", "N "]
 FLAGS = ["C", "D", "", "c", " C", "X"]
 KEYS = ["A", "B", "C", "", "a", "A ", "\u00c4", "VOID", "Z", "\u00df", '"A"']
@@ -45,6 +48,14 @@ def edge_dates(r):
     for _ in range(40):
         out.append((r.randint(1, 9999), r.randint(1, 12), r.randint(1, 31)))
     return out
+
+
+def valid_date(ymd):
+    y, m, d = ymd
+    if not (1 <= y <= 9999 and 1 <= m <= 12 and d >= 1):
+        return False
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    return d <= [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
 
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -77,11 +88,15 @@ DATE_JUNK = ["", " ", "  01/02/2024  ", "1/2/2024", "01-02-2024", "2024-02-30", 
              "0000-01-01", "12/31/99", "2/29/00", "2/29/50", "1/1/49"]
 
 
-def date_value(r, kind, dates):
-    if r.random() < 0.2:
+def date_value(r, kind, dates, bad):
+    """bad: this column may fail in this row (at most one column per row does, so the later
+    columns' values are checked too)."""
+    if not bad:
+        dates = [ymd for ymd in dates if valid_date(ymd)]
+    elif r.random() < 0.5:
         return r.choice(DATE_JUNK)
     if kind == "EXCEL":
-        return str(r.choice([1, 59, 60, 61, 366, 2958465, 45000, r.randint(1, 2958465)]))
+        return str(r.choice([1, 59, 61, 366, 2958465, 45000, r.randint(1, 2958465)] + ([60, 0] if bad else [])))
     return fmt_date(r, kind, r.choice(dates))
 
 
@@ -98,7 +113,7 @@ def field(r, v, d, q):
     if must or roll < 0.25:
         s = q + v.replace(q, q + q) + q
         if not must and roll < 0.05 and d not in v:   # stray text after the closing quote: kept
-            s = q + v.replace(q, q + q) + q + r.choice(["x", q, " y" + q + "z"])
+            s = q + v.replace(q, q + q) + q + r.choice(["x", " y" + q + "z", q + "w"])
         return s
     return v
 
@@ -126,7 +141,7 @@ def write_case(root, name, plan, header, gen_row, seed, d=",", q='"', preamble="
     for i in range(ROWS):
         nl = "\r\n" if r.random() < 0.2 else "\n"
         rows.append(record(r, gen_row(r, i), d, q, nl))
-    text = preamble + d.join(field(r, h, d, q) for h in header) + "\n" + "".join(rows) + trailer
+    text = preamble + d.join(header) + "\n" + "".join(rows) + trailer
     with open(os.path.join(path, "data.csv"), "wb") as f:
         f.write(text.encode(enc))
 
@@ -178,10 +193,10 @@ N1    decimal(38,10)  = [N] read as number
 N2    decimal(18,2)   = [N] read as number rounded to 2 decimals
 N3    decimal(10,0)   = [N] read as number rounded to 0 decimals
 N4    decimal(18,1)   = [N] read as number rounded to 1 decimal
-N5    decimal         = [E] read as number (thousands ".", decimal ",", negative in parentheses, trailing minus, currency "\u20ac")
+N5    decimal(30,4)   = [E] read as number (thousands ".", decimal ",", negative in parentheses, trailing minus, currency "\u20ac")
 N6    decimal(38,2)   = [N] read as number (thousands ",", negative in parentheses, trailing minus, currency "$")
 DIV3  decimal(18,4)   = [N] read as number divided by 3, rounded to 4 decimals
-DIVU  decimal         = [N] read as number divided by 100
+DIVU  decimal(38,12)   = [N] read as number divided by 100
 MUL   decimal(38,3)   = [N] read as number multiplied by 1000
 BIG   decimal(38,0)   = [N] read as number multiplied by 100000000000000000000
 I1    bigint          = [I] read as integer
@@ -189,11 +204,11 @@ I2    integer         = [I] read as integer
 I3    bigint          = [I] read as integer * 2 - 1
 I4    decimal(38,2)   = [N] read as number * [I] read as integer
 I5    integer         = [N] read as number
-SUM   decimal         = [N] read as number + [I] read as integer - 0.25
-DIV   decimal         = [N] read as number / [I] read as integer
+SUM   decimal(38,6)   = [N] read as number + [I] read as integer - 0.25
+DIV   decimal(38,12)   = [N] read as number / [I] read as integer
 NEG   decimal(20,3)   = [N] read as number negated when [F] is "C"
 NEG2  bigint          = [I] read as integer negated
-ABS   decimal         = [N] read as number absolute value
+ABS   decimal(38,6)   = [N] read as number absolute value
 ABSI  bigint          = [I] read as integer absolute value
 DEF   decimal(18,2)   = [N] read as number defaulting to 0 when missing
 DEFI  bigint          = [I] read as integer defaulting to -1 when missing
@@ -201,10 +216,11 @@ GT    boolean         = [N] read as number > 0.5
 LE    boolean         = [I] read as integer <= 3 or [N] read as number <= -1
 IFN   decimal(18,2)   = if [F] is "C" then [N] read as number else 0
 NTXT  text(20)        = [N] read as number
-ITXT  text            = [I] read as integer & "#"
+ITXT  text            = [I] read as integer
 B1    boolean         = [B] read as boolean ("Y" = true, "N" = false)
 B2    boolean         = [B] read as boolean
 BEQ   boolean         = B1 is true
+BARE  decimal         = [N] read as number
 reject rows where N2 < -1000: "too negative"
 reject rows where I1 is 5
 """
@@ -222,7 +238,12 @@ def number_row(r, i):
             t = t.rjust(s + 1, "0")
             return ("-" if u < 0 else "") + (t[:len(t) - s] + "." + t[len(t) - s:] if s else t)
         return r.choice(NUMBERS)
-    return [num(), r.choice(EURO), r.choice(INTEGERS), r.choice(FLAGS), r.choice(BOOLS)]
+    bad = r.randrange(6)
+    n = num() if bad == 0 or r.random() < 0.3 else r.choice(NUMBERS_OK)
+    e = r.choice(EURO) if bad == 1 else r.choice(EURO_OK)
+    i = r.choice(INTEGERS) if bad == 2 else r.choice(INTEGERS_OK)
+    b = r.choice(BOOLS) if bad == 3 else r.choice(["Y", "N", "", "true", "false"])
+    return [n, e, i, r.choice(FLAGS), b]
 
 
 DATE_PLAN = HEAD % (",", '\\"', "UTF-8", 1, "DATES") + """\
@@ -249,7 +270,11 @@ def date_row(r, i, dates=[]):
     if not dates:
         dates.extend(edge_dates(random.Random(7)))
     kinds = ["MDY", "DMY", "YY", "ISO", "EXCEL", "MON", "MONTH", "YMD"]
-    return [date_value(r, k, dates) for k in kinds]
+    bad = r.randrange(len(kinds) * 2)
+    out = [date_value(r, k, dates, j == bad) for j, k in enumerate(kinds)]
+    if r.random() < 0.1:
+        out[r.randrange(len(kinds))] = r.choice(["", " "])   # missing values pass through
+    return out
 
 
 MAP_PLAN = HEAD % (";", "'", "UTF-8", 3, "MAPS") + """\
