@@ -36,7 +36,7 @@ for size in "${sizes[@]}"; do
     cat "$data" >/dev/null   # the input in the page cache: the figure is the engine, not the disk
     sync   # the previous run's output is on disk, not still being written back during this one
     /usr/bin/time -v -o "$data_dir/time_${size}mb.txt" \
-        "$build/mapforge" run --plan "$plan" --data "$data" --out "$run_dir" >/dev/null 2>&1
+        "$build/mapforge" run --plan "$plan" --data "$data" --out "$run_dir" --no-parquet >/dev/null 2>&1
     python3 - "$data" "$data_dir/time_${size}mb.txt" "$run_dir/run.json" <<'PY'
 import json, os, sys
 data, timef, runf = sys.argv[1:4]

@@ -466,6 +466,91 @@ static int compile_columns(comp *c)
     return 0;
 }
 
+/* ---- peephole pass ---------------------------------------------------------------------------- */
+
+/* Does op read register a / register b?  (SRC, COL, CONST and ASSIGN use a as an index.) */
+static bool reads_a(uint8_t op)
+{
+    return op != OP_END && op != OP_SRC && op != OP_COL && op != OP_CONST && op != OP_JMP && op != OP_ASSIGN;
+}
+
+static bool reads_b(uint8_t op)
+{
+    return op == OP_NEGWHEN || (op >= OP_ADD && op <= OP_DAYS) || op == OP_CMP || op == OP_ASSIGN;
+}
+
+static bool is_jump(uint8_t op)
+{
+    return op == OP_JMP || op == OP_JF || op == OP_JT || op == OP_JNN;
+}
+
+/* Shorten the per-record loop without changing what it computes:
+ *  - OP_CONST goes: its register is preloaded once per worker (nothing else writes it, since
+ *    every node owns its register);
+ *  - an OP_SRC whose register is read once, by the next kept instruction's operand a, is folded
+ *    into that instruction (afield): it reads the field itself.  Whether or not a jump lands
+ *    between them, the fused instruction sees the same value.
+ * Jumps to a removed instruction go to the next kept one (a removed instruction has no effect
+ * there: a constant is already loaded, a fused field is read by its user). */
+static void optimize(comp *c)
+{
+    eng_program *g = c->prog;
+    int n = g->ncode;
+    int *uses = mf_xcalloc((size_t)g->nregs + 1, sizeof *uses);
+    int *newpc = mf_xmalloc(((size_t)n + 1) * sizeof *newpc);
+    bool *drop = mf_xcalloc((size_t)n + 1, sizeof *drop);
+    for (int i = 0; i < n; i++) {
+        const eng_ins *in = &g->code[i];
+        if (reads_a(in->op))
+            uses[in->a]++;
+        if (reads_b(in->op))
+            uses[in->b]++;
+    }
+    g->pre = mf_arena_alloc(&g->arena, ((size_t)n + 1) * sizeof *g->pre);
+    for (int i = 0; i < n; i++) {
+        eng_ins *in = &g->code[i];
+        if (in->op == OP_CONST) {
+            g->pre[g->npre].reg = in->dst;
+            g->pre[g->npre++].k = in->a;
+            drop[i] = true;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        eng_ins *in = &g->code[i];
+        if (in->op != OP_SRC || uses[in->dst] != 1)
+            continue;
+        int j = i + 1;
+        while (j < n && drop[j])
+            j++;
+        eng_ins *next = &g->code[j];
+        if (j < n && reads_a(next->op) && !next->afield && next->a == in->dst &&
+            !(reads_b(next->op) && next->b == in->dst)) {
+            next->afield = 1;
+            next->a = in->a;
+            drop[i] = true;
+        }
+    }
+    int k = 0;
+    for (int i = 0; i <= n; i++) {
+        newpc[i] = k;
+        if (i < n && !drop[i])
+            k++;
+    }
+    k = 0;
+    for (int i = 0; i < n; i++) {
+        if (drop[i])
+            continue;
+        eng_ins in = g->code[i];
+        if (is_jump(in.op))
+            in.jump = (uint32_t)newpc[in.jump];
+        g->code[k++] = in;
+    }
+    g->ncode = k;
+    free(uses);
+    free(newpc);
+    free(drop);
+}
+
 eng_program *eng_compile(const plan *p, const char *const *header, int nheader, const char *path, mf_err *e)
 {
     eng_program *g = mf_xcalloc(1, sizeof *g);
@@ -483,6 +568,7 @@ eng_program *eng_compile(const plan *p, const char *const *header, int nheader, 
     }
     c.col = -1;
     emit(&c, OP_END);
+    optimize(&c);
     return g;
 }
 

@@ -4,9 +4,11 @@
  * pc 0 to OP_END:
  *     skip rules (OP_SKIP) → columns, each ending in OP_ASSIGN → reject rules (OP_REJECT) → OP_END
  * Every expression node owns one register (its result); control flow (if, and, or, defaulting)
- * uses jumps, so only what the semantics asks for is evaluated.  Source columns ([Name]) are
- * resolved to field indices, lookups, maps and lists to hash tables, literals to constants: all
- * at compile time.  Executing a program allocates nothing per cell: text results live in the
+ * uses jumps, so only what the semantics asks for is evaluated.  After compiling, a peephole pass
+ * shortens the loop: constants become preloaded registers (eng_program.pre, no OP_CONST left), and
+ * an OP_SRC whose register only feeds the next instruction is fused into it (eng_ins.afield).
+ * Source columns ([Name]) are resolved to field indices, lookups, maps and lists to hash tables,
+ * literals to constants: all at compile time.  Executing a program allocates nothing per cell: text results live in the
  * worker's scratch, reset per record.
  *
  * Reject reasons (exact text, the contract with the PySpark back end; COL is the output column
@@ -105,6 +107,7 @@ enum { ENG_DATE_GENERAL = 0, ENG_DATE_MDY, ENG_DATE_DMY, ENG_DATE_YMD, ENG_DATE_
 typedef struct eng_ins {
     uint8_t op;               /* eng_op */
     uint8_t sub;              /* OP_RDATE: ENG_DATE_* */
+    uint8_t afield;           /* 1: operand a is field a of the record (a fused OP_SRC), not a register */
     int16_t col;              /* output column being computed, -1 in rules: names reject reasons */
     uint32_t dst, a, b;       /* registers; a = field index (SRC), column (COL, ASSIGN), const (CONST) */
     uint32_t jump;            /* jump target */
@@ -116,6 +119,11 @@ typedef struct eng_ins {
     const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
     mf_dec k;                 /* OP_MULK, OP_DIVK */
 } eng_ins;
+
+/* A constant register: worker creation sets regs[reg] = consts[k]; no instruction writes it. */
+typedef struct eng_preload {
+    uint32_t reg, k;
+} eng_preload;
 
 typedef struct eng_colspec {
     const char *name;
@@ -130,6 +138,8 @@ typedef struct eng_program {
     eng_val *consts;
     int nconsts;
     int nregs;
+    eng_preload *pre;         /* registers holding constants, set once per worker (no OP_CONST) */
+    int npre;
     int ncols;
     eng_colspec *cols;
     int nfields;              /* fields a record must have (the header's count) */

@@ -801,9 +801,14 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
     eng_val *r = w->regs;
     eng_val tmp = {.t = EV_NULL};   /* a text step's operand converted to text */
     scratch_reset(&w->scratch);
+    eng_val fa;                     /* operand a read straight from the record (a fused OP_SRC) */
     for (const eng_ins *in = g->code;; in++) {
         eng_val *d = &r[in->dst];
         const eng_val *a = &r[in->a];
+        if (in->afield) {
+            set_text(&fa, fp[in->a], fl[in->a]);
+            a = &fa;
+        }
         switch ((eng_op)in->op) {
         case OP_END: return ENG_OUTPUT;
         case OP_SRC: set_text(d, fp[in->a], fl[in->a]); break;
@@ -926,6 +931,8 @@ eng_worker *eng_worker_new(const eng_program *g)
     eng_worker *w = mf_xcalloc(1, sizeof *w);
     w->g = g;
     w->regs = mf_xcalloc((size_t)g->nregs + 1, sizeof *w->regs);
+    for (int i = 0; i < g->npre; i++)   /* constants: set once, never written by the program */
+        w->regs[g->pre[i].reg] = g->consts[g->pre[i].k];
     w->cols = mf_xcalloc((size_t)g->ncols + 1, sizeof *w->cols);
     w->scratch.cap = 64 * 1024;
     w->scratch.buf = mf_xmalloc(w->scratch.cap);

@@ -33,7 +33,7 @@ INTEGERS = ["0", "-9223372036854775808", "9223372036854775807", "922337203685477
             "-7", "1.0", "x", "", "007", "\u0661", "99999999999999999999999", "5", "-5", "3", "12"]
 NUMBERS_OK = ["0", "1.5", "-2.5", "0.125", "-0.125", "12.345", "-0.005", "", "100", "7", "0.5", "1.45"]
 EURO_OK = ["1.234,56", "(1.234,56)", "1.234,56-", "\u20ac 12,5", "", "0,005"]
-INTEGERS_OK = ["0", "1", "-3", "12", "", "+4", "2147483647", "9223372036854775807"]
+INTEGERS_OK = ["1", "-3", "12", "", "+4", "2147483", " 9 "]
 BOOLS = ["Y", "N", "y", "true", "false", "TRUE", " Y ", "", "yes", "1", "N "]
 FLAGS = ["C", "D", "", "c", " C", "X"]
 KEYS = ["A", "B", "C", "", "a", "A ", "\u00c4", "VOID", "Z", "\u00df", '"A"']
@@ -62,7 +62,7 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December"]
 
 
-def fmt_date(r, kind, ymd):
+def fmt_date(r, kind, ymd, bad):
     y, m, d = ymd
     mon = MONTHS[(m - 1) % 12]
     if kind == "MDY":
@@ -72,13 +72,13 @@ def fmt_date(r, kind, ymd):
     if kind == "YY":
         return "%d/%d/%02d" % (m, d, y % 100)
     if kind == "ISO":
-        tail = r.choice(["", "", "T10:00:00", " 23:59:59", "T24:00:00", "T10:00", "T10:00:00Z", "T10:00:00+02:00",
-                         "T1", "x"])
+        tails = ["", "", "T10:00:00", " 23:59:59", "T10:00", "T10:00:00Z", "T10:00:00+02:00", "T10:00:00.5"]
+        tail = r.choice(tails + (["T24:00:00", "T1", "x", "T10:61"] if bad else []))
         return "%04d-%02d-%02d%s" % (y, m, d, tail)
     if kind == "MON":
-        return "%d %s %04d" % (d, r.choice([mon[:3], mon[:3].upper(), mon[:3].lower(), mon]), y)
+        return "%d %s %04d" % (d, r.choice([mon[:3], mon[:3].upper(), mon[:3].lower()] + ([mon] if bad else [])), y)
     if kind == "MONTH":
-        return "%s %d, %04d" % (r.choice([mon, mon.upper(), mon[:3]]), d, y)
+        return "%s %d, %04d" % (r.choice([mon, mon.upper(), mon.lower()] + ([mon[:3]] if bad else [])), d, y)
     return "%04d%02d%02d" % (y, m, d)
 
 
@@ -97,7 +97,7 @@ def date_value(r, kind, dates, bad):
         return r.choice(DATE_JUNK)
     if kind == "EXCEL":
         return str(r.choice([1, 59, 61, 366, 2958465, 45000, r.randint(1, 2958465)] + ([60, 0] if bad else [])))
-    return fmt_date(r, kind, r.choice(dates))
+    return fmt_date(r, kind, r.choice(dates), bad)
 
 
 # ---- the CSV writer: every way a field can be written ------------------------------------------
@@ -112,8 +112,8 @@ def field(r, v, d, q):
         return r.choice(["", "", q + q, " "])   # empty, quoted empty, a blank
     if must or roll < 0.25:
         s = q + v.replace(q, q + q) + q
-        if not must and roll < 0.05 and d not in v:   # stray text after the closing quote: kept
-            s = q + v.replace(q, q + q) + q + r.choice(["x", " y" + q + "z", q + "w"])
+        if not must and roll < 0.02 and d not in v:   # stray text after the closing quote: kept
+            s = q + v.replace(q, q + q) + q + r.choice(["x", " y" + q + "z", "w" + q])
         return s
     return v
 
@@ -194,33 +194,34 @@ N2    decimal(18,2)   = [N] read as number rounded to 2 decimals
 N3    decimal(10,0)   = [N] read as number rounded to 0 decimals
 N4    decimal(18,1)   = [N] read as number rounded to 1 decimal
 N5    decimal(30,4)   = [E] read as number (thousands ".", decimal ",", negative in parentheses, trailing minus, currency "\u20ac")
-N6    decimal(38,2)   = [N] read as number (thousands ",", negative in parentheses, trailing minus, currency "$")
+N6    decimal(38,2)   = [N] read as number (thousands ",", negative in parentheses, trailing minus, currency "$"),
+                        rounded to 2 decimals
 DIV3  decimal(18,4)   = [N] read as number divided by 3, rounded to 4 decimals
 DIVU  decimal(38,12)   = [N] read as number divided by 100
-MUL   decimal(38,3)   = [N] read as number multiplied by 1000
+MUL   decimal(38,3)   = [N] read as number multiplied by 1000, rounded to 3 decimals
 BIG   decimal(38,0)   = [N] read as number multiplied by 100000000000000000000
 I1    bigint          = [I] read as integer
 I2    integer         = [I] read as integer
 I3    bigint          = [I] read as integer * 2 - 1
-I4    decimal(38,2)   = [N] read as number * [I] read as integer
-I5    integer         = [N] read as number
+I4    decimal(38,2)   = [N] read as number * [I] read as integer, rounded to 2 decimals
+I5    integer         = [N] read as number rounded to 0 decimals
 SUM   decimal(38,6)   = [N] read as number + [I] read as integer - 0.25
 DIV   decimal(38,12)   = [N] read as number / [I] read as integer
-NEG   decimal(20,3)   = [N] read as number negated when [F] is "C"
+NEG   decimal(20,3)   = [N] read as number negated when [F] is "C", rounded to 3 decimals
 NEG2  bigint          = [I] read as integer negated
 ABS   decimal(38,6)   = [N] read as number absolute value
 ABSI  bigint          = [I] read as integer absolute value
-DEF   decimal(18,2)   = [N] read as number defaulting to 0 when missing
+DEF   decimal(18,2)   = [N] read as number rounded to 2 decimals defaulting to 0 when missing
 DEFI  bigint          = [I] read as integer defaulting to -1 when missing
 GT    boolean         = [N] read as number > 0.5
 LE    boolean         = [I] read as integer <= 3 or [N] read as number <= -1
-IFN   decimal(18,2)   = if [F] is "C" then [N] read as number else 0
+IFN   decimal(18,2)   = if [F] is "C" then [N] read as number rounded to 2 decimals else 0
 NTXT  text(20)        = [N] read as number
 ITXT  text            = [I] read as integer
 B1    boolean         = [B] read as boolean ("Y" = true, "N" = false)
-B2    boolean         = [B] read as boolean
+B2    boolean         = [B2] read as boolean
 BEQ   boolean         = B1 is true
-BARE  decimal         = [N] read as number
+BARE  decimal(38,0)    = [I] read as integer
 reject rows where N2 < -1000: "too negative"
 reject rows where I1 is 5
 """
@@ -242,8 +243,9 @@ def number_row(r, i):
     n = num() if bad == 0 or r.random() < 0.3 else r.choice(NUMBERS_OK)
     e = r.choice(EURO) if bad == 1 else r.choice(EURO_OK)
     i = r.choice(INTEGERS) if bad == 2 else r.choice(INTEGERS_OK)
-    b = r.choice(BOOLS) if bad == 3 else r.choice(["Y", "N", "", "true", "false"])
-    return [n, e, i, r.choice(FLAGS), b]
+    b = r.choice(BOOLS) if bad == 3 else r.choice(["Y", "N", ""])
+    b2 = r.choice(BOOLS) if bad == 4 else r.choice(["", ""])
+    return [n, e, i, r.choice(FLAGS), b, b2]
 
 
 DATE_PLAN = HEAD % (",", '\\"', "UTF-8", 1, "DATES") + """\
@@ -310,7 +312,7 @@ def map_row(r, i):
 NOQUOTE_PLAN = HEAD.replace('quote "%s"', "quote none") % ("\\t", "Windows-1252", 1, "NOQUOTE") + """\
 A     text       = [A] trimmed, upper cased
 B     text(4)    = [B] lower cased
-C     decimal    = [C] read as number
+C     decimal(20,2) = [C] read as number
 Q     text       = [Q] & "."
 skip rows where [A] contains "skip"
 """
@@ -324,7 +326,7 @@ def noquote_row(r, i):
 def main():
     root = sys.argv[1]
     write_case(root, "texts", TEXT_PLAN, ["T1", "T2", "T3"], text_row, 101)
-    write_case(root, "numbers", NUMBER_PLAN, ["N", "E", "I", "F", "B"], number_row, 202)
+    write_case(root, "numbers", NUMBER_PLAN, ["N", "E", "I", "F", "B", "B2"], number_row, 202)
     write_case(root, "dates", DATE_PLAN, list("ABCDEFGH"), date_row, 303)
     write_case(root, "maps", MAP_PLAN, ["K", "Id", "Amt"], map_row, 404, d=";", q="'",
                preamble="report;generated\r\n\n", trailer="TOTAL;;\ntrailer line\n")
