@@ -685,10 +685,37 @@ static const char *const prelude[] = {
     "    shutil.rmtree(tmp, ignore_errors=True)\n",
     "\n",
     "\n",
+    "def parquet_value(v, type_name):\n",
+    "    \"\"\"An output value as the Parquet column of its plan type (what the native writer writes).\"\"\"\n",
+    "    if type_name.startswith(\"decimal\"):\n",
+    "        ps = type_name[len(\"decimal(\"):-1].split(\",\") if \"(\" in type_name else [\"38\", \"0\"]\n",
+    "        return fmt_dec(v.c, v.s).cast(DecimalType(int(ps[0]), int(ps[1])))\n",
+    "    kinds = {\"integer\": \"int\", \"bigint\": \"bigint\", \"date\": \"date\", \"timestamp\": \"timestamp\",\n",
+    "             \"boolean\": \"boolean\"}\n",
+    "    return v.c.cast(kinds.get(type_name, \"string\"))\n",
+    "\n",
+    "\n",
+    "def write_parquet(df, plan, path, scratch):\n",
+    "    \"\"\"OUT/<output>.parquet: one file, rows in input order, the plan's column names and types.\"\"\"\n",
+    "    tmp = scratch + \"/parquet\"\n",
+    "    cols = [F.col(\"_p%d\" % i).alias(name) for i, name in enumerate(plan[\"columns\"])]\n",
+    "    df.repartition(1).sortWithinPartitions(\"_rec\").select(*cols).write.mode(\"overwrite\").parquet(tmp)\n",
+    "    parts = sorted(glob.glob(tmp + \"/part-*.parquet\"))\n",
+    "    if not parts:\n",
+    "        raise JobError(\"Spark wrote no Parquet file for %s\" % path)\n",
+    "    os.replace(parts[0], path)\n",
+    "    shutil.rmtree(tmp, ignore_errors=True)\n",
+    "\n",
+    "\n",
     "def run_job(spark, input_path, output_dir, plan):\n",
     "    \"\"\"Evaluate the plan on input_path; write output_dir/<output>.csv, rejects.csv, run.json.\"\"\"\n",
     "    spark.conf.set(\"spark.sql.ansi.enabled\", \"false\")\n",
     "    spark.conf.set(\"spark.sql.session.timeZone\", \"UTC\")\n",
+    "    # Parquet: dates before 1582 as they are (proleptic Gregorian, as the plan language and the\n",
+    "    # native writer count them), timestamps as INT64 microseconds like the native writer\n",
+    "    for mode in (\"datetimeRebaseModeInWrite\", \"datetimeRebaseModeInRead\", \"int96RebaseModeInWrite\"):\n",
+    "        spark.conf.set(\"spark.sql.parquet.\" + mode, \"CORRECTED\")\n",
+    "    spark.conf.set(\"spark.sql.parquet.outputTimestampType\", \"TIMESTAMP_MICROS\")\n",
     "    os.makedirs(output_dir, exist_ok=True)\n",
     "    scratch = os.path.join(output_dir, \"_spark_scratch\")\n",
     "    data, names = read_records(spark, input_path, plan[\"source\"])\n",
@@ -705,7 +732,7 @@ static const char *const prelude[] = {
     "\n",
     "    def outcome(k, col, reason):\n",
     "        return F.struct(F.lit(k).alias(\"k\"), F.lit(col).cast(\"string\").alias(\"c\"), reason.alias(\"r\"))\n",
-    "    texts = []\n",
+    "    texts, typed = [], []\n",
     "    for st in stages:\n",
     "        kind, v = st[0], st[1]\n",
     "        if v.err is not None:\n",
@@ -716,6 +743,7 @@ static const char *const prelude[] = {
     "            fate = fate.when(truthy(v), outcome(1, None, F.lit(st[2])))\n",
     "        else:\n",
     "            texts.append(csv_field(canon(v)))\n",
+    "            typed.append(parquet_value(v, plan[\"types\"][len(typed)]).alias(\"_p%d\" % len(typed)))\n",
     "    fate = fate.otherwise(outcome(0, None, F.lit(None).cast(\"string\")))\n",
     "    skip_last = plan[\"source\"][\"skip_last\"]\n",
     "    df = job.df.withColumn(\"_o\", fate)\n",
@@ -726,7 +754,7 @@ static const char *const prelude[] = {
     "                           .otherwise(F.col(\"_o\")))\n",
     "    df = df.select(\"_rec\", \"_line\", \"_raw\", F.col(\"_o.k\").alias(\"_k\"), F.col(\"_o.c\").alias(\"_c\"),\n",
     "                   F.col(\"_o.r\").alias(\"_r\"),\n",
-    "                   F.concat_ws(\",\", *texts).alias(\"_out\") if texts else F.lit(\"\").alias(\"_out\")).cache()\n",
+    "                   F.concat_ws(\",\", *texts).alias(\"_out\") if texts else F.lit(\"\").alias(\"_out\"), *typed).cache()\n",
     "    counts = {r[\"_k\"]: r[\"count\"] for r in df.groupBy(\"_k\").count().collect()}\n",
     "    out_path = os.path.join(output_dir, plan[\"output\"] + \".csv\")\n",
     "    header = \",\".join(_csv_text(n) for n in plan[\"columns\"]) + \"\\n\"\n",
@@ -735,6 +763,7 @@ static const char *const prelude[] = {
     "                      csv_field(F.col(\"_raw\")))\n",
     "    write_lines(df.where(F.col(\"_k\") == 1), rej, \"_rec\", \"line,column,reason,record\\n\",\n",
     "                os.path.join(output_dir, \"rejects.csv\"), scratch)\n",
+    "    write_parquet(df.where(F.col(\"_k\") == 0), plan, os.path.join(output_dir, plan[\"output\"] + \".parquet\"), scratch)\n",
     "    shutil.rmtree(scratch, ignore_errors=True)\n",
     "    report = {\"plan_sha256\": plan[\"sha256\"], \"input\": input_path,\n",
     "              \"rows_in\": sum(counts.values()), \"rows_out\": counts.get(0, 0),\n",
@@ -1525,6 +1554,13 @@ static void plan_dict(gen *g, const char *sha)
         mf_buf_adds(o, i ? ",\n                " : "");
         py_str(o, p->cols[i].name);
     }
+    mf_buf_adds(o, "],\n    \"types\": [");
+    for (int i = 0; i < p->ncols; i++) {
+        char type[64];
+        plan_type_name(p->cols[i].type, type, sizeof type);
+        mf_buf_adds(o, i ? ", " : "");
+        py_str(o, type);
+    }
     mf_buf_adds(o, "],\n    \"evaluate\": evaluate,\n}\n");
 }
 
@@ -1542,7 +1578,7 @@ int pyspark_compile(const plan *p, const char *plan_sha256, mf_buf *out, mf_err 
     mf_buf_printf(out, "# plan sha256: %s\n", plan_sha256 ? plan_sha256 : "(not given)");
     mf_buf_adds(out, "# run: spark-submit job.py INPUT OUTPUT_DIR   (writes OUTPUT_DIR/");
     py_escape(out, p->output && *p->output ? p->output : "output", true);
-    mf_buf_adds(out, ".csv, rejects.csv, run.json)\n\n");
+    mf_buf_adds(out, ".csv, .parquet, rejects.csv, run.json)\n\n");
     for (size_t i = 0; i < sizeof prelude / sizeof *prelude; i++)
         mf_buf_adds(out, prelude[i]);
     mf_buf_adds(out, "\n\n# ==== The approved plan ===========================================================================\n\n");

@@ -390,14 +390,15 @@ static bool op_rnum(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *
     }
     const char *s;
     size_t n = text_of(w, a, &s);
-    mf_dec v;
     const plan_numfmt *f = in->fmt;
+    /* parsed straight into d (d is never a: each node owns its register): no copy of a 128-bit
+     * value through the stack */
     if (!mf_dec_parse_fmt(s, n, f->thousands, f->decimal ? f->decimal : '.', f->paren_negative, f->trailing_minus,
-                          f->currency, &v)) {
+                          f->currency, &d->u.d)) {
         fail_not(w, in, a, in->what);
         return false;
     }
-    set_dec(d, v);
+    d->t = EV_DEC;
     return true;
 }
 
@@ -566,7 +567,7 @@ static bool op_neg(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *i
         }
         d->u.i = -a->u.i;
     } else if (!abs_only || a->u.d.v < 0)
-        d->u.d = mf_dec_neg(a->u.d);
+        d->u.d.v = -a->u.d.v;   /* |v| < 10^38: never the minimum (as mf_dec_neg) */
     return true;
 }
 
@@ -720,8 +721,19 @@ static bool assign_dec(eng_worker *w, const eng_ins *in, const eng_colspec *c, c
         fail_not(w, in, v, "a number");
         return false;
     }
-    mf_dec r, x = as_dec(v);
     int s = c->type.scale, p = c->type.prec > 0 ? c->type.prec : MF_DEC_MAX_PREC;
+    if (v->t == EV_DEC && v->u.d.scale == s) {   /* the usual case: right scale, few digits */
+        static const int64_t pow10[19] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                          1000000000, 10000000000, 100000000000, 1000000000000,
+                                          10000000000000, 100000000000000, 1000000000000000,
+                                          10000000000000000, 100000000000000000, 1000000000000000000};
+        __int128 lim = pow10[p < 18 ? p : 18], x = v->u.d.v;   /* digits <= p iff |x| < 10^p */
+        if (x < lim && x > -lim) {
+            *out = *v;
+            return true;
+        }
+    }
+    mf_dec r, x = as_dec(v);
     if (!mf_dec_rescale_exact(x, s, &r)) {
         /* either digits beyond s are not zero, or the value is too large to rescale */
         mf_dec t;

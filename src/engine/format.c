@@ -210,38 +210,86 @@ static int format_date(const eng_worker *w, int32_t days, char *p)
     return c->len;
 }
 
-static void format_value(const eng_worker *w, mf_buf *out, const eng_val *v)
+/* Room a value's text can take (quoted text doubles at worst). */
+static inline size_t value_room(const eng_val *v)
 {
-    char *p;
+    return v->t == EV_TEXT ? 2 * v->u.s.n + 2 : 48;
+}
+
+/* A text field written at q, which has room for its quoted form; returns the end.  Fields up to
+ * 16 bytes are checked and copied with two overlapping loads that never leave s[0..n). */
+static inline char *put_text(char *q, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, x1;
+        memcpy(&x0, s, 8);
+        memcpy(&x1, s + n - 8, 8);
+        if (!special_bits(_mm_set_epi64x((long long)x1, (long long)x0))) {
+            memcpy(q, &x0, 8);
+            memcpy(q + n - 8, &x1, 8);
+            return q + n;
+        }
+    } else if (n >= 4 && n < 8) {
+        uint32_t x0, x1;
+        memcpy(&x0, s, 4);
+        memcpy(&x1, s + n - 4, 4);
+        if (!special_bits(_mm_set_epi32(0, 0, (int)x1, (int)x0))) {
+            memcpy(q, &x0, 4);
+            memcpy(q + n - 4, &x1, 4);
+            return q + n;
+        }
+    } else
+#endif
+    if (!has_special(s, n)) {
+        memcpy(q, s, n);
+        return q + n;
+    }
+    if (!has_special(s, n)) {   /* a short field that failed the fast test only by its content */
+        memcpy(q, s, n);
+        return q + n;
+    }
+    *q++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            *q++ = '"';
+        *q++ = s[i];
+    }
+    *q++ = '"';
+    return q;
+}
+
+static inline char *put_value(const eng_worker *w, char *q, const eng_val *v)
+{
     switch (v->t) {
-    case EV_NULL: return;
-    case EV_TEXT: eng_csv_field(out, v->u.s.p, v->u.s.n); return;
-    case EV_INT:
-        p = reserve(out, 24);
-        out->len += (size_t)eng_format_int(v->u.i, p);
-        return;
-    case EV_DEC:
-        p = reserve(out, 48);
-        out->len += (size_t)mf_dec_format(eng_dec_of(v), p);
-        return;
-    case EV_DATE:
-        p = reserve(out, 16);
-        out->len += (size_t)format_date(w, v->u.days, p);
-        return;
-    case EV_BOOL: add_raw(out, v->u.b ? "true" : "false", v->u.b ? 4 : 5); return;
+    case EV_TEXT: return put_text(q, v->u.s.p, v->u.s.n);
+    case EV_INT: return q + eng_format_int(v->u.i, q);
+    case EV_DEC: return q + mf_dec_format(eng_dec_of(v), q);
+    case EV_DATE: return q + format_date(w, v->u.days, q);
+    case EV_BOOL:
+        memcpy(q, v->u.b ? "true" : "false", 5);
+        return q + (v->u.b ? 4 : 5);
+    default: return q;
     }
 }
 
+/* One reservation per row (the sum of each value's room), then the values written in place. */
 void eng_format_row(const eng_worker *w, mf_buf *out)
 {
     int n = w->g->ncols;
+    const eng_val *cols = w->cols;
+    size_t room = (size_t)n + 2;
+    for (int i = 0; i < n; i++)
+        room += value_room(&cols[i]);
+    char *q = reserve(out, room), *p = q;
     for (int i = 0; i < n; i++) {
         if (i)
-            add_char(out, ',');
-        format_value(w, out, &w->cols[i]);
+            *q++ = ',';
+        q = put_value(w, q, &cols[i]);
     }
-    add_char(out, '\n');
-    out->data[out->len] = '\0';
+    *q++ = '\n';
+    *q = '\0';
+    out->len += (size_t)(q - p);
 }
 
 void eng_format_header(const eng_program *g, mf_buf *out)
