@@ -484,12 +484,50 @@ static bool is_jump(uint8_t op)
     return op == OP_JMP || op == OP_JF || op == OP_JT || op == OP_JNN;
 }
 
+/* Does op write its dst and go on to the next instruction (so an OP_ASSIGN can ride on it)? */
+static bool fusible(uint8_t op)
+{
+    return op != OP_END && !is_jump(op) && op != OP_SKIP && op != OP_REJECT && op != OP_ASSIGN;
+}
+
+/* An OP_ASSIGN of the value the previous kept instruction just computed, for the column that
+ * instruction belongs to, becomes that instruction's assign flag — unless a jump lands between
+ * them (or on the ASSIGN): then the ASSIGN has other ways in and stays. */
+static void fuse_assigns(eng_program *g, bool *drop)
+{
+    int n = g->ncode;
+    bool *target = mf_xcalloc((size_t)n + 1, sizeof *target);
+    for (int i = 0; i < n; i++)
+        if (is_jump(g->code[i].op))
+            target[g->code[i].jump] = true;
+    for (int j = 0; j < n; j++) {
+        const eng_ins *as = &g->code[j];
+        if (as->op != OP_ASSIGN || drop[j])
+            continue;
+        int p = j - 1;
+        while (p >= 0 && drop[p])
+            p--;
+        if (p < 0)
+            continue;
+        bool landed = false;
+        for (int k = p + 1; k <= j; k++)
+            landed |= target[k];
+        eng_ins *prev = &g->code[p];
+        if (!landed && fusible(prev->op) && !prev->assign && prev->dst == as->b && prev->col == (int)as->a) {
+            prev->assign = 1;
+            drop[j] = true;
+        }
+    }
+    free(target);
+}
+
 /* Shorten the per-record loop without changing what it computes:
  *  - OP_CONST goes: its register is preloaded once per worker (nothing else writes it, since
  *    every node owns its register);
  *  - an OP_SRC whose register is read once, by the next kept instruction's operand a, is folded
  *    into that instruction (afield): it reads the field itself.  Whether or not a jump lands
  *    between them, the fused instruction sees the same value.
+ *  - an OP_ASSIGN right after the instruction computing its value is folded into it (assign).
  * Jumps to a removed instruction go to the next kept one (a removed instruction has no effect
  * there: a constant is already loaded, a fused field is read by its user). */
 static void optimize(comp *c)
@@ -530,6 +568,7 @@ static void optimize(comp *c)
             drop[i] = true;
         }
     }
+    fuse_assigns(g, drop);
     int k = 0;
     for (int i = 0; i <= n; i++) {
         newpc[i] = k;

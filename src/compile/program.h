@@ -6,7 +6,8 @@
  * Every expression node owns one register (its result); control flow (if, and, or, defaulting)
  * uses jumps, so only what the semantics asks for is evaluated.  After compiling, a peephole pass
  * shortens the loop: constants become preloaded registers (eng_program.pre, no OP_CONST left), and
- * an OP_SRC whose register only feeds the next instruction is fused into it (eng_ins.afield).
+ * an OP_SRC whose register only feeds the next instruction is fused into it (eng_ins.afield), and
+ * an OP_ASSIGN into the instruction computing its value (eng_ins.assign).
  * Source columns ([Name]) are resolved to field indices, lookups, maps and lists to hash tables,
  * literals to constants: all at compile time.  Executing a program allocates nothing per cell: text results live in the
  * worker's scratch, reset per record.
@@ -108,6 +109,7 @@ typedef struct eng_ins {
     uint8_t op;               /* eng_op */
     uint8_t sub;              /* OP_RDATE: ENG_DATE_* */
     uint8_t afield;           /* 1: operand a is field a of the record (a fused OP_SRC), not a register */
+    uint8_t assign;           /* 1: then column col = dst (a fused OP_ASSIGN; never on a jump) */
     int16_t col;              /* output column being computed, -1 in rules: names reject reasons */
     uint32_t dst, a, b;       /* registers; a = field index (SRC), column (COL, ASSIGN), const (CONST) */
     uint32_t jump;            /* jump target */

@@ -216,36 +216,42 @@ static inline size_t value_room(const eng_val *v)
     return v->t == EV_TEXT ? 2 * v->u.s.n + 2 : 48;
 }
 
-/* A text field written at q, which has room for its quoted form; returns the end.  Fields up to
- * 16 bytes are checked and copied with two overlapping loads that never leave s[0..n). */
-static inline char *put_text(char *q, const char *s, size_t n)
-{
 #if defined(__SSE2__)
-    if (n >= 8 && n <= 16) {
+/* A field of 4 to 16 bytes with nothing to quote, copied to q with two overlapping loads that never
+ * leave s[0..n); false (nothing written) when it needs quoting. */
+static inline bool put_short_plain(char *q, const char *s, size_t n)
+{
+    if (n >= 8) {
         uint64_t x0, x1;
         memcpy(&x0, s, 8);
         memcpy(&x1, s + n - 8, 8);
-        if (!special_bits(_mm_set_epi64x((long long)x1, (long long)x0))) {
-            memcpy(q, &x0, 8);
-            memcpy(q + n - 8, &x1, 8);
+        if (special_bits(_mm_set_epi64x((long long)x1, (long long)x0)))
+            return false;
+        memcpy(q, &x0, 8);
+        memcpy(q + n - 8, &x1, 8);
+        return true;
+    }
+    uint32_t x0, x1;
+    memcpy(&x0, s, 4);
+    memcpy(&x1, s + n - 4, 4);
+    if (special_bits(_mm_set_epi32(0, 0, (int)x1, (int)x0)))
+        return false;
+    memcpy(q, &x0, 4);
+    memcpy(q + n - 4, &x1, 4);
+    return true;
+}
+#endif
+
+/* A text field written at q, which has room for its quoted form; returns the end. */
+static inline char *put_text(char *q, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 4 && n <= 16) {
+        if (put_short_plain(q, s, n))
             return q + n;
-        }
-    } else if (n >= 4 && n < 8) {
-        uint32_t x0, x1;
-        memcpy(&x0, s, 4);
-        memcpy(&x1, s + n - 4, 4);
-        if (!special_bits(_mm_set_epi32(0, 0, (int)x1, (int)x0))) {
-            memcpy(q, &x0, 4);
-            memcpy(q + n - 4, &x1, 4);
-            return q + n;
-        }
     } else
 #endif
     if (!has_special(s, n)) {
-        memcpy(q, s, n);
-        return q + n;
-    }
-    if (!has_special(s, n)) {   /* a short field that failed the fast test only by its content */
         memcpy(q, s, n);
         return q + n;
     }
@@ -264,7 +270,7 @@ static inline char *put_value(const eng_worker *w, char *q, const eng_val *v)
     switch (v->t) {
     case EV_TEXT: return put_text(q, v->u.s.p, v->u.s.n);
     case EV_INT: return q + eng_format_int(v->u.i, q);
-    case EV_DEC: return q + mf_dec_format(eng_dec_of(v), q);
+    case EV_DEC: return q + mf_dec_format_parts(v->u.d.v, v->u.d.scale, q);
     case EV_DATE: return q + format_date(w, v->u.days, q);
     case EV_BOOL:
         memcpy(q, v->u.b ? "true" : "false", 5);

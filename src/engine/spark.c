@@ -1,9 +1,9 @@
 /* spark.c — spark_run_plan: compile the plan to PySpark, run it with spark-submit, move its
  * outputs into place (see spark.h).
  *
- * The job writes OUT/.spark-XXXXXX/{<output>.csv, rejects.csv, run.json}; from its counts this
- * file writes run.json exactly as run_plan does (same keys, same order, same formatting), then
- * renames the three files into OUT.  Spark's stdout and stderr go to OUT/spark.log; on failure
+ * The job writes OUT/.spark-XXXXXX/{<output>.csv, <output>.parquet, rejects.csv, run.json}; from
+ * its counts this file writes run.json exactly as run_plan does (same keys, same order, same
+ * formatting), then renames the four files into OUT.  Spark's stdout and stderr go to OUT/spark.log; on failure
  * the error is the job's own "mapforge job: error:" line, else the last line of the log that
  * looks like an error (a Python or JVM exception).
  */
@@ -225,7 +225,7 @@ static int read_counts(const char *path, run_report *rep, mf_err *e)
 
 typedef struct spark_ctx {
     char *staging, *job_path, *log_path;
-    char *csv[2], *rej[2], *json[2];   /* [0] staging, [1] final */
+    char *csv[2], *pq[2], *rej[2], *json[2];   /* [0] staging, [1] final */
 } spark_ctx;
 
 static void ctx_free(spark_ctx *c)
@@ -237,6 +237,7 @@ static void ctx_free(spark_ctx *c)
     free(c->log_path);
     for (int i = 0; i < 2; i++) {
         free(c->csv[i]);
+        free(c->pq[i]);
         free(c->rej[i]);
         free(c->json[i]);
     }
@@ -245,8 +246,8 @@ static void ctx_free(spark_ctx *c)
 /* Rename the staged files into place: data files first, run.json last; undo on failure. */
 static int commit(spark_ctx *c, mf_err *e)
 {
-    char **pairs[3] = {c->csv, c->rej, c->json};
-    for (int i = 0; i < 3; i++)
+    char **pairs[4] = {c->csv, c->pq, c->rej, c->json};
+    for (int i = 0; i < 4; i++)
         if (rename(pairs[i][0], pairs[i][1]) < 0) {
             int err = errno;
             for (int k = 0; k < i; k++)
@@ -296,6 +297,7 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
         goto out;
     }
     c.csv[0] = join(c.staging, name, ".csv"), c.csv[1] = join(out_dir, name, ".csv");
+    c.pq[0] = join(c.staging, name, ".parquet"), c.pq[1] = join(out_dir, name, ".parquet");
     c.rej[0] = join(c.staging, "rejects", ".csv"), c.rej[1] = join(out_dir, "rejects", ".csv");
     c.json[0] = join(c.staging, "run", ".json"), c.json[1] = join(out_dir, "run", ".json");
     rep->seconds_compile = now() - t0;

@@ -374,6 +374,12 @@ static const char two_digits[201] = "0001020304050607080910111213141516171819202
 
 int mf_dec_format(mf_dec a, char *out)
 {
+    return mf_dec_format_parts(a.v, a.scale, out);
+}
+
+int mf_dec_format_parts(__int128 v, int scale, char *out)
+{
+    mf_dec a = {v, scale};
     char tmp[48];
     int n = 0, len = 0;
     u128 m = a.v < 0 ? (u128)(-a.v) : (u128)a.v;

@@ -47,5 +47,7 @@ bool mf_dec_fits(mf_dec a, int prec, int scale);
 /* Format with exactly a.scale digits after the point, '-' when negative; returns length.
  * out needs 48 bytes. */
 int mf_dec_format(mf_dec a, char *out);
+/* The same from the parts (v, scale): no 32-byte struct passed through the stack on the hot path. */
+int mf_dec_format_parts(__int128 v, int scale, char *out);
 
 #endif

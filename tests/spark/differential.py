@@ -1,6 +1,6 @@
 """differential.py MAPFORGE CASE_OR_EXAMPLE_DIR... — run the native engine and the generated
-PySpark job on the same plan and data; require identical output CSV, rejects.csv and run.json
-counts.  All jobs run in one SparkSession (each job exposes run_job(spark, input, out, PLAN)).
+PySpark job on the same plan and data; require identical output CSV, rejects.csv, run.json
+counts and Parquet contents (schema and values, read with pyarrow).  All jobs run in one SparkSession (each job exposes run_job(spark, input, out, PLAN)).
 
 A directory with plan.txt and data.* is a case: `mapforge run` on it.  A directory with
 mapping.xlsx/mapping.csv and client.txt is an example: `mapforge onboard --yes`, then its plan.
@@ -115,6 +115,46 @@ def compare(native_out, spark_out):
     return problems
 
 
+def native_parquet(mapforge, plan, native_out, name):
+    """The native engine's Parquet file: written by the run, else by `mapforge parquet`."""
+    path = os.path.join(native_out, name[:-len(".csv")] + ".parquet")
+    if not os.path.exists(path):
+        r = subprocess.run([mapforge, "parquet", "--plan", plan, "--out", native_out], capture_output=True, text=True)
+        if r.returncode != 0:
+            return None, "mapforge parquet failed: " + r.stderr.strip()
+    return path, None
+
+
+def compare_parquet(mapforge, plan, native_out, spark_out):
+    """Schema (names, types) and every value of the two Parquet files, read with pyarrow."""
+    import pyarrow.parquet as pq
+    name = output_name(native_out)
+    path, err = native_parquet(mapforge, plan, native_out, name)
+    if err:
+        return [err]
+    other = os.path.join(spark_out, name[:-len(".csv")] + ".parquet")
+    if not os.path.exists(other):
+        return ["%s: missing from the Spark output" % os.path.basename(other)]
+    a, b = pq.read_table(path), pq.read_table(other)
+    problems = []
+    for fa, fb in zip(a.schema, b.schema):
+        if fa.name != fb.name or fa.type != fb.type:
+            problems.append("parquet column %r %s: spark has %r %s" % (fa.name, fa.type, fb.name, fb.type))
+    if len(a.schema) != len(b.schema):
+        problems.append("parquet: %d columns native, %d spark" % (len(a.schema), len(b.schema)))
+    if a.num_rows != b.num_rows:
+        problems.append("parquet: %d rows native, %d spark" % (a.num_rows, b.num_rows))
+    if problems:
+        return problems
+    for col in a.column_names:
+        xa, xb = a.column(col).to_pylist(), b.column(col).to_pylist()
+        for i, (x, y) in enumerate(zip(xa, xb)):
+            if x != y or type(x) is not type(y):
+                problems.append("parquet %s row %d: native %r, spark %r" % (col, i + 1, x, y))
+                break
+    return problems
+
+
 def run_dir(spark, mapforge, d, work, totals):
     nat = native(mapforge, d, work)
     if nat is None:
@@ -135,7 +175,7 @@ def run_dir(spark, mapforge, d, work, totals):
     t_spark = time.time() - t0
     totals[0] += t_nat
     totals[1] += t_spark
-    problems = compare(nat_out, spark_out)
+    problems = compare(nat_out, spark_out) + compare_parquet(mapforge, plan, nat_out, spark_out)
     if problems:
         return "FAIL:\n    " + "\n    ".join(problems)
     return "ok (native %.2f s, spark %.2f s)" % (t_nat, t_spark)
