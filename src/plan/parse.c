@@ -1194,8 +1194,16 @@ static int p_column(parser *ps)
     tok at = ps->t;
     const char *name = NULL;
     plan_type ty;
-    if (want_name(ps, &name, "a column name") || p_type(ps, &ty))
+    if (want_name(ps, &name, "a column name"))
         return -1;
+    tok type_at = ps->t;
+    if (p_type(ps, &ty))
+        return -1;
+    /* An output column's decimal must say its scale: the output writes exactly s decimals, and an
+     * unconstrained column would leave that to each back end. */
+    if (ty.base == PT_DECIMAL && ty.prec == 0)
+        return fail_at(ps, type_at.line, type_at.col,
+                       "column %s: a decimal column needs its precision and scale, such as decimal(18,2)", name);
     for (int i = 0; i < ps->p->ncols; i++)
         if (!strcmp(ps->p->cols[i].name, name))
             return fail_at(ps, at.line, at.col, "duplicate column %s: it is already defined above", name);

@@ -171,6 +171,9 @@ def error_cases():
          RUN.format(p="bad_plan.txt", d="data.csv"), 1, stderr=["bad_plan.txt:6:"], no_files=True)
     case("err_plan_type", dict(base, **{"plan.txt": PLAN.replace(" read as number", "")}),
          RUN.format(p="plan.txt", d="data.csv"), 1, stderr=["plan.txt:6:"], no_files=True)
+    case("err_plan_decimal_without_scale",
+         dict(base, **{"plan.txt": PLAN.replace("decimal(18,2) required", "decimal       required")}),
+         RUN.format(p="plan.txt", d="data.csv"), 1, stderr=["plan.txt:6:", "decimal(18,2)"], no_files=True)
     case("err_plan_unknown_column", dict(base, **{"plan.txt": PLAN.replace("[Amount]", "[Amt]")}),
          RUN.format(p="plan.txt", d="data.csv"), 1, stderr=["Amt"], no_files=True)
     case("run_plan_with_hole", dict(base, **{"plan.txt": PLAN.replace("[Amount] read as number", "?")}),
