@@ -2,7 +2,10 @@
 #ifndef MF_CLI_H
 #define MF_CLI_H
 
+#include "plan/plan.h"
 #include "util/err.h"
+
+#include <stddef.h>
 
 #define MAPFORGE_VERSION "0.1.0"
 
@@ -24,6 +27,18 @@ typedef struct cli_options {
     int nargs;                 /* words after the command that are not options (sub-commands) */
     const char *args[8];
 } cli_options;
+
+/* A plan file as a command reads it: the exact text (its SHA-256 is the plan's identity) and the
+ * parsed tree.  read returns -1 with e filled when the file cannot be read or does not parse;
+ * free in every case. */
+typedef struct cli_plan_file {
+    char *text;
+    size_t len;
+    char sha256[65];
+    plan p;
+} cli_plan_file;
+int cli_plan_file_read(const char *path, cli_plan_file *f, mf_err *e);
+void cli_plan_file_free(cli_plan_file *f);
 
 /* Each command returns an exit code (0, 2, 3), or CLI_FAILED with e filled. */
 #define CLI_FAILED (-1)

@@ -52,24 +52,16 @@ int cli_compile(const cli_options *o, mf_err *e)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge compile --to: expected pyspark, got \"%s\"", o->to);
     if (!o->data != !o->out)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge compile: --data and --out go together (run on Spark)");
-    size_t len;
-    char *text = mf_read_file(o->plan, &len, e);
-    if (!text)
-        return CLI_FAILED;
-    plan p;
-    plan_init(&p);
+    cli_plan_file pf;
     int rc = CLI_FAILED;
-    char sha[65];
-    mf_sha256_hex(text, len, sha);
-    if (plan_parse(text, len, o->plan, &p, e) < 0 || plan_check(&p, NULL, 0, o->plan, e) < 0)
+    if (cli_plan_file_read(o->plan, &pf, e) < 0 || plan_check(&pf.p, NULL, 0, o->plan, e) < 0)
         goto done;
-    if (plan_has_open_questions(&p)) {
+    if (plan_has_open_questions(&pf.p)) {
         mf_fail(e, MF_EQUESTION, o->plan, 0, 0, "the plan has open questions: answer them before compiling it");
         goto done;
     }
-    rc = o->data ? run_on_spark(&p, text, sha, o, e) : compile_to_stdout(&p, sha, e);
+    rc = o->data ? run_on_spark(&pf.p, pf.text, pf.sha256, o, e) : compile_to_stdout(&pf.p, pf.sha256, e);
 done:
-    plan_free(&p);
-    free(text);
+    cli_plan_file_free(&pf);
     return rc;
 }

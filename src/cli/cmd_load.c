@@ -16,17 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int read_plan(const char *path, plan *p, mf_err *e)
-{
-    size_t len;
-    char *text = mf_read_file(path, &len, e);
-    if (!text)
-        return -1;
-    int rc = plan_parse(text, len, path, p, e);
-    free(text);
-    return rc;
-}
-
 /* input.sha256 of DIR/run.json into sha ("" when the run did not hash its input). */
 static int input_sha(const char *out_dir, char sha[65], mf_err *e)
 {
@@ -67,23 +56,22 @@ int cli_load(const cli_options *o, mf_err *e)
     if (!o->plan || !o->out || !o->client)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge load needs --plan P --out DIR --client C (see mapforge help)"),
                CLI_FAILED;
-    plan p;
-    plan_init(&p);
+    cli_plan_file pf;
     char sha[65];
     char *url = o->db ? mf_xstrdup(o->db) : load_default_url(o->home);
-    int rc = read_plan(o->plan, &p, e);
+    int rc = cli_plan_file_read(o->plan, &pf, e);
     if (rc == 0)
         rc = input_sha(o->out, sha, e);
     if (rc == 0) {
         ensure_parent(url);
         load_info info = {.client = o->client, .input_sha256 = sha};
         load_result r;
-        rc = load_output(&p, o->out, url, &info, &r, e);
+        rc = load_output(&pf.p, o->out, url, &info, &r, e);
         if (rc == 0)
             printf("loaded %lld rows into %s at %s (%lld rows of the same client and input replaced)\n", r.rows_loaded,
                    r.table, r.target, r.rows_replaced);
     }
     free(url);
-    plan_free(&p);
+    cli_plan_file_free(&pf);
     return rc < 0 ? CLI_FAILED : 0;
 }

@@ -62,24 +62,18 @@ int cli_parquet(const cli_options *o, mf_err *e)
     pq_options_default(&po);
     if (parse_words(o, &po, e) < 0)
         return CLI_FAILED;
-    size_t len;
-    char *text = mf_read_file(o->plan, &len, e);
-    if (!text)
-        return CLI_FAILED;
-    plan p;
-    plan_init(&p);
+    cli_plan_file pf;
     int rc = CLI_FAILED;
-    if (plan_parse(text, len, o->plan, &p, e) == 0) {
-        const char *name = o->output ? o->output : p.output;
+    if (cli_plan_file_read(o->plan, &pf, e) == 0) {
+        const char *name = o->output ? o->output : pf.p.output;
         char *csv = NULL, *pq = NULL;
         if (asprintf(&csv, "%s/%s.csv", o->out, name) < 0 || asprintf(&pq, "%s/%s.parquet", o->out, name) < 0)
             mf_fail(e, MF_ENOMEM, NULL, 0, 0, "out of memory");
-        else if (pq_write_from_csv(&p, csv, pq, &po, e) == 0)
+        else if (pq_write_from_csv(&pf.p, csv, pq, &po, e) == 0)
             rc = 0;
         free(csv);
         free(pq);
     }
-    plan_free(&p);
-    free(text);
+    cli_plan_file_free(&pf);
     return rc;
 }

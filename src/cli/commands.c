@@ -767,17 +767,11 @@ int cli_run(const cli_options *o, mf_err *e)
     if (need(o->plan, "--plan", "run", e) < 0 || need(o->data, "--data", "run", e) < 0 ||
         need(o->out, "--out", "run", e) < 0)
         return CLI_FAILED;
-    size_t len;
-    char *text = mf_read_file(o->plan, &len, e);
-    if (!text)
-        return CLI_FAILED;
-    plan p;
-    plan_init(&p);
+    cli_plan_file pf;
     int rc = CLI_FAILED;
-    if (plan_parse(text, len, o->plan, &p, e) == 0)
-        rc = run_parsed(&p, text, o->plan, o, e);
-    plan_free(&p);
-    free(text);
+    if (cli_plan_file_read(o->plan, &pf, e) == 0)
+        rc = run_parsed(&pf.p, pf.text, o->plan, o, e);
+    cli_plan_file_free(&pf);
     return rc;
 }
 
@@ -785,36 +779,29 @@ int cli_check(const cli_options *o, mf_err *e)
 {
     if (need(o->plan, "--plan", "check", e) < 0)
         return CLI_FAILED;
-    size_t len;
-    char *text = mf_read_file(o->plan, &len, e);
-    if (!text)
-        return CLI_FAILED;
-    plan p;
-    plan_init(&p);
+    cli_plan_file pf;
     int rc = CLI_FAILED;
-    if (plan_parse(text, len, o->plan, &p, e) < 0)
+    plan *p = &pf.p;
+    if (cli_plan_file_read(o->plan, &pf, e) < 0)
         goto done;
     if (o->data) {
         data_header h;
-        if (open_header(o->data, &p, &h, e) < 0)
+        if (open_header(o->data, p, &h, e) < 0)
             goto done;
-        int c = plan_check(&p, h.names, h.n, o->plan, e);
+        int c = plan_check(p, h.names, h.n, o->plan, e);
         csv_close(h.reader);
         if (c < 0)
             goto done;
-    } else if (plan_check(&p, NULL, 0, o->plan, e) < 0)
+    } else if (plan_check(p, NULL, 0, o->plan, e) < 0)
         goto done;
-    char sha[65];
-    mf_sha256_hex(text, len, sha);
-    printf("%s: plan %s v%d parses and type-checks; sha256 %s\n", o->plan, p.client, p.version, sha);
-    if (plan_has_open_questions(&p)) {
-        print_questions(&p, stdout);
+    printf("%s: plan %s v%d parses and type-checks; sha256 %s\n", o->plan, p->client, p->version, pf.sha256);
+    if (plan_has_open_questions(p)) {
+        print_questions(p, stdout);
         rc = CLI_EXIT_QUESTIONS;
     } else
         rc = 0;
 done:
-    plan_free(&p);
-    free(text);
+    cli_plan_file_free(&pf);
     return rc;
 }
 

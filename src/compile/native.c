@@ -445,6 +445,17 @@ static int compile_rules(comp *c, plan_rule_kind kind)
     return 0;
 }
 
+static uint8_t assign_kind(const plan_type *t)
+{
+    switch (t->base) {
+    case PT_TEXT: return ENG_ASG_TEXT;
+    case PT_DECIMAL: return ENG_ASG_DEC;
+    case PT_DATE:
+    case PT_TIMESTAMP: return ENG_ASG_DATE;
+    default: return ENG_ASG_ANY;
+    }
+}
+
 static int compile_columns(comp *c)
 {
     eng_program *g = c->prog;
@@ -462,6 +473,7 @@ static int compile_columns(comp *c)
         eng_ins *in = emit(c, OP_ASSIGN);
         in->a = (uint32_t)i;
         in->b = r;
+        in->assign = assign_kind(&col->type);
     }
     return 0;
 }
@@ -514,7 +526,7 @@ static void fuse_assigns(eng_program *g, bool *drop)
             landed |= target[k];
         eng_ins *prev = &g->code[p];
         if (!landed && fusible(prev->op) && !prev->assign && prev->dst == as->b && prev->col == (int)as->a) {
-            prev->assign = 1;
+            prev->assign = as->assign;
             drop[j] = true;
         }
     }

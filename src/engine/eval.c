@@ -787,7 +787,7 @@ static bool assign_dec(eng_worker *w, const eng_ins *in, const eng_colspec *c, c
 }
 
 /* Column col = v.  in is the instruction doing it (an OP_ASSIGN, or a step with in->assign). */
-static bool assign(eng_worker *w, const eng_ins *in, uint32_t col, const eng_val *v)
+static __attribute__((noinline)) bool assign(eng_worker *w, const eng_ins *in, uint32_t col, const eng_val *v)
 {
     const eng_colspec *c = &w->g->cols[col];
     eng_val *out = &w->cols[col];
@@ -824,6 +824,32 @@ static bool assign(eng_worker *w, const eng_ins *in, uint32_t col, const eng_val
     }
     copy_val(out, v);
     return true;
+}
+
+/* The usual values inline (kind = ENG_ASG_*, the column's type decided at compile time): text
+ * within the column's length in bytes, a decimal already at the column's scale with few digits,
+ * a date.  Everything else, and every failure, through assign(). */
+static inline bool assign_fast(eng_worker *w, const eng_ins *in, uint32_t col, uint8_t kind, const eng_val *v)
+{
+    const eng_colspec *c = &w->g->cols[col];
+    eng_val *out = &w->cols[col];
+    if (kind == ENG_ASG_TEXT && v->t == EV_TEXT) {
+        if (c->type.len <= 0 || v->u.s.n <= (size_t)c->type.len) {
+            copy_val(out, v);
+            return true;
+        }
+    } else if (kind == ENG_ASG_DEC && v->t == EV_DEC) {
+        if (v->u.d.scale == c->type.scale && c->type.prec >= 18 && v->u.d.v < 1000000000000000000 &&
+            v->u.d.v > -1000000000000000000) {   /* at most 18 digits: fits */
+            copy_val(out, v);
+            return true;
+        }
+    } else if (kind == ENG_ASG_DATE && v->t == EV_DATE) {
+        out->t = EV_DATE;
+        out->u.days = v->u.days;
+        return true;
+    }
+    return assign(w, in, col, v);
 }
 
 /* ---- the loop --------------------------------------------------------------------------------- */
@@ -958,7 +984,7 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
                 return ENG_FILTERED;
             break;
         case OP_ASSIGN:
-            if (!assign(w, in, in->a, &r[in->b]))
+            if (!assign_fast(w, in, in->a, in->assign, &r[in->b]))
                 return ENG_REJECTED;
             break;
         case OP_REJECT:
@@ -969,7 +995,7 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
             }
             break;
         }
-        if (in->assign && !assign(w, in, (uint32_t)in->col, d))   /* a fused OP_ASSIGN */
+        if (in->assign && !assign_fast(w, in, (uint32_t)in->col, in->assign, d))   /* a fused OP_ASSIGN */
             return ENG_REJECTED;
     }
 }
