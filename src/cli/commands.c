@@ -67,6 +67,10 @@ static int make_dir(const char *dir, mf_err *e)
     struct stat st;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return mf_fail(e, MF_EIO, dir, 0, 0, "output path exists and is not a directory");
+    int swept = mf_afile_sweep(dir);
+    if (swept > 0)
+        fprintf(stderr, "mapforge: removed %d partial file%s left in %s by an interrupted run\n", swept,
+                swept == 1 ? "" : "s", dir);
     return 0;
 }
 

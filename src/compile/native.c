@@ -473,7 +473,7 @@ static int compile_columns(comp *c)
         eng_ins *in = emit(c, OP_ASSIGN);
         in->a = (uint32_t)i;
         in->b = r;
-        in->assign = assign_kind(&col->type);
+        in->sub = assign_kind(&col->type);   /* the kind; see eng_ins.assign */
     }
     return 0;
 }
@@ -526,7 +526,7 @@ static void fuse_assigns(eng_program *g, bool *drop)
             landed |= target[k];
         eng_ins *prev = &g->code[p];
         if (!landed && fusible(prev->op) && !prev->assign && prev->dst == as->b && prev->col == (int)as->a) {
-            prev->assign = as->assign;
+            prev->assign = as->sub;
             drop[j] = true;
         }
     }

@@ -111,10 +111,9 @@ enum { ENG_ASG_NONE = 0, ENG_ASG_ANY, ENG_ASG_TEXT, ENG_ASG_DEC, ENG_ASG_DATE };
 
 typedef struct eng_ins {
     uint8_t op;               /* eng_op */
-    uint8_t sub;              /* OP_RDATE: ENG_DATE_* */
+    uint8_t sub;              /* OP_RDATE: ENG_DATE_*; OP_ASSIGN: ENG_ASG_* */
     uint8_t afield;           /* 1: operand a is field a of the record (a fused OP_SRC), not a register */
-    uint8_t assign;           /* ENG_ASG_*: then column col = dst (a fused OP_ASSIGN; never on a jump);
-                                 OP_ASSIGN keeps its kind here too */
+    uint8_t assign;           /* ENG_ASG_*: then column col = dst (a fused OP_ASSIGN; never on a jump) */
     int16_t col;              /* output column being computed, -1 in rules: names reject reasons */
     uint32_t dst, a, b;       /* registers; a = field index (SRC), column (COL, ASSIGN), const (CONST) */
     uint32_t jump;            /* jump target */

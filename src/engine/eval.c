@@ -397,7 +397,7 @@ static bool op_rdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins 
     size_t n = text_of(w, a, &s);
     trim_blank(&s, &n);
     int32_t days;
-    if (!eng_parse_date(in, s, n, &days)) {
+    if (!eng_parse_date(w, in, s, n, &days)) {
         fail_not(w, in, a, in->what);
         return false;
     }
@@ -984,7 +984,7 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
                 return ENG_FILTERED;
             break;
         case OP_ASSIGN:
-            if (!assign_fast(w, in, in->a, in->assign, &r[in->b]))
+            if (!assign_fast(w, in, in->a, in->sub, &r[in->b]))
                 return ENG_REJECTED;
             break;
         case OP_REJECT:
@@ -1014,6 +1014,7 @@ eng_worker *eng_worker_new(const eng_program *g)
     w->scratch.buf = mf_xmalloc(w->scratch.cap);
     w->reject_col = -1;
     w->dates = mf_xmalloc(ENG_DATE_CACHE * sizeof *w->dates);
+    w->parsed = mf_xmalloc(ENG_DATE_CACHE * sizeof *w->parsed);
     eng_date_cache_init(w);
     return w;
 }
@@ -1027,6 +1028,7 @@ void eng_worker_free(eng_worker *w)
     free(w->regs);
     free(w->cols);
     free(w->dates);
+    free(w->parsed);
     mf_buf_free(&w->reason);
     free(w);
 }

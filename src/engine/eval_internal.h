@@ -26,6 +26,13 @@ typedef struct eng_date_text {
     char text[11];
 } eng_date_text;
 
+/* Parsed dates, direct-mapped by y/m/d: a file's dates repeat, and a hit skips the calendar
+ * check and conversion. */
+typedef struct eng_date_key {
+    int32_t key;              /* y * 512 + m * 32 + d; -1 = empty */
+    int32_t days;
+} eng_date_key;
+
 struct eng_worker {
     const eng_program *g;
     eng_val *regs;            /* g->nregs */
@@ -34,6 +41,7 @@ struct eng_worker {
     mf_buf reason;            /* last reject reason */
     int reject_col;           /* column named by the reason, -1 = none */
     eng_date_text *dates;     /* ENG_DATE_CACHE entries */
+    eng_date_key *parsed;     /* ENG_DATE_CACHE entries */
 };
 
 /* Decimal text of i into out (24 bytes of room); returns its length. */
@@ -43,6 +51,6 @@ size_t eng_canonical(const eng_val *v, char *buf, const char **p);
 /* Fill the worker's date cache with empty entries (eval.c calls it when creating a worker). */
 void eng_date_cache_init(eng_worker *w);
 /* A read-as-date step: in->s is the pattern (or "ISO"/"EXCEL"), in->n the pivot. */
-bool eng_parse_date(const eng_ins *in, const char *s, size_t n, int32_t *days);
+bool eng_parse_date(eng_worker *w, const eng_ins *in, const char *s, size_t n, int32_t *days);
 
 #endif

@@ -45,15 +45,29 @@ static int dig4(const char *s)
     return a < 0 || b < 0 ? -1 : a * 100 + b;
 }
 
-static bool fixed_date(int y, int m, int d, int32_t *days)
+static bool fixed_date(eng_worker *w, int y, int m, int d, int32_t *days)
 {
-    if (y < 0 || m < 0 || d < 0 || !mf_date_valid(y, m, d))
+    if (y < 0 || m < 0 || d < 0)
+        return false;
+    /* unique while m < 16 and d < 32 (y < 10000 from four digits); other values are never
+     * valid dates and skip the cache */
+    int32_t key = m < 16 && d < 32 ? y * 512 + m * 32 + d : -1;
+    eng_date_key *c = &w->parsed[(uint32_t)(key * 2654435761u) >> 22 & (ENG_DATE_CACHE - 1)];
+    if (key >= 0 && c->key == key) {
+        *days = c->days;
+        return true;
+    }
+    if (!mf_date_valid(y, m, d))
         return false;
     *days = mf_days_from_civil(y, m, d);
+    if (key >= 0) {
+        c->key = key;
+        c->days = *days;
+    }
     return true;
 }
 
-bool eng_parse_date(const eng_ins *in, const char *s, size_t n, int32_t *days)
+bool eng_parse_date(eng_worker *w, const eng_ins *in, const char *s, size_t n, int32_t *days)
 {
     /* the pattern's fast path was chosen at compile time (in->sub); values of another shape go
      * to the general parser, which gives the same answer more slowly */
@@ -61,16 +75,16 @@ bool eng_parse_date(const eng_ins *in, const char *s, size_t n, int32_t *days)
         switch (in->sub) {
         case ENG_DATE_MDY:
             if (s[2] == '/' && s[5] == '/')
-                return fixed_date(dig4(s + 6), dig2(s), dig2(s + 3), days);
+                return fixed_date(w, dig4(s + 6), dig2(s), dig2(s + 3), days);
             break;
         case ENG_DATE_DMY:
             if (s[2] == '/' && s[5] == '/')
-                return fixed_date(dig4(s + 6), dig2(s + 3), dig2(s), days);
+                return fixed_date(w, dig4(s + 6), dig2(s + 3), dig2(s), days);
             break;
         case ENG_DATE_YMD:
         case ENG_DATE_ISO:
             if (s[4] == '-' && s[7] == '-')
-                return fixed_date(dig4(s), dig2(s + 5), dig2(s + 8), days);
+                return fixed_date(w, dig4(s), dig2(s + 5), dig2(s + 8), days);
             break;
         default: break;
         }
@@ -187,8 +201,10 @@ static inline void add_char(mf_buf *out, char c)
 
 void eng_date_cache_init(eng_worker *w)
 {
-    for (int i = 0; i < ENG_DATE_CACHE; i++)
+    for (int i = 0; i < ENG_DATE_CACHE; i++) {
         w->dates[i].days = INT32_MIN;
+        w->parsed[i].key = -1;
+    }
 }
 
 /* YYYY-MM-DD of days into p (16 bytes of room); its length. */

@@ -382,6 +382,22 @@ static void date_formats(prof_column *col, const char **vals, const size_t *lens
     }
 }
 
+/* Does one date candidate read at least 90% of the values?  (A few bad records must not turn a
+ * date column into text: the kind enters the cache key.) */
+static bool mostly_dates(const char **vals, const size_t *lens, long n)
+{
+    for (size_t k = 0; k < sizeof date_candidates / sizeof date_candidates[0]; k++) {
+        long ok = 0;
+        for (long i = 0; i < n; i++) {
+            int32_t days;
+            ok += mf_date_parse(date_candidates[k], vals[i], lens[i], 0, &days);
+        }
+        if (ok * 10 >= n * 9)
+            return true;
+    }
+    return false;
+}
+
 /* ---- distinct values -------------------------------------------------------------------- */
 
 static uint64_t hash_bytes(const char *p, size_t n)
@@ -419,6 +435,29 @@ static long count_distinct(const char **vals, const size_t *lens, long n)
 }
 
 /* ---- one column ------------------------------------------------------------------------- */
+
+/* With at least this many values, a kind that 90% of them have is the column's kind. */
+#define TOLERANT_MIN 10
+
+static prof_kind tolerant_kind(prof_column *col, const char **vals, const size_t *lens, long n)
+{
+    if (mostly_dates(vals, lens, n))
+        return PK_DATE;
+    const char **keep = mf_xmalloc((size_t)n * sizeof *keep);
+    size_t *keep_lens = mf_xmalloc((size_t)n * sizeof *keep_lens);
+    long k = 0;
+    for (long i = 0; i < n; i++) {
+        num_shape sh;
+        if (number_shape(vals[i], lens[i], &sh))
+            keep[k] = vals[i], keep_lens[k++] = lens[i];
+    }
+    prof_kind kind = PK_TEXT;
+    if (k * 10 >= n * 9)
+        kind = number_kind(col, keep, keep_lens, k);
+    free(keep);
+    free(keep_lens);
+    return kind;
+}
 
 static void profile_column(profile *p, const sampler *s, int c)
 {
@@ -473,6 +512,8 @@ static void profile_column(profile *p, const sampler *s, int c)
         col->kind = has_time ? PK_TIMESTAMP : PK_DATE;
     else
         col->kind = number_kind(col, vals, lens, nv);
+    if (col->kind == PK_TEXT && nv >= TOLERANT_MIN)
+        col->kind = tolerant_kind(col, vals, lens, nv);
     free(vals);
     free(lens);
     free(all);

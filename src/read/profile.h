@@ -27,7 +27,9 @@ typedef enum prof_kind {
 
 typedef struct prof_column {
     const char *name;
-    prof_kind kind;
+    prof_kind kind;      /* the kind of every non-blank sampled value; with 10 or more values, the
+                            kind of at least 90% of them (a few bad records don't make a date or
+                            number column text: the kind enters the cache key) */
     /* dates: patterns in the plan's notation ("MM/DD/YYYY", "DD.MM.YYYY", "YYYYMMDD", "M/D/YY",
      * "D-Mon-YYYY", "YYYY-MM-DD", "ISO") that all non-blank values parse with */
     int ndate_formats;

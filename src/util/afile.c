@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <signal.h>
 
 #define AFILE_BUF (4u << 20)
 #define AFILE_ALIGN 4096u
@@ -206,4 +208,32 @@ char *mf_read_file(const char *path, size_t *len, mf_err *e)
     if (len)
         *len = n;
     return data;
+}
+
+int mf_afile_sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *tag = strstr(de->d_name, ".partial-");
+        if (de->d_name[0] != '.' || !tag)
+            continue;
+        char *end;
+        long pid = strtol(tag + 9, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)   /* still running (or not ours to judge) */
+            continue;
+        size_t n = strlen(dir) + strlen(de->d_name) + 2;
+        char *path = mf_xmalloc(n);
+        snprintf(path, n, "%s/%s", dir, de->d_name);
+        if (unlink(path) == 0)
+            removed++;
+        free(path);
+    }
+    closedir(d);
+    return removed;
 }

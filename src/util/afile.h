@@ -29,6 +29,10 @@ int mf_afile_puts(mf_afile *f, const char *s, mf_err *e);
 int mf_afile_commit(mf_afile *f, mf_err *e);   /* closes f in all cases */
 void mf_afile_abort(mf_afile *f);              /* closes f, removes the temporary; safe twice */
 
+/* Remove the temporaries that killed processes left in dir (".NAME.partial-PID" whose PID no
+ * longer runs).  Returns how many were removed. */
+int mf_afile_sweep(const char *dir);
+
 /* Write a whole buffer atomically. */
 int mf_write_file_atomic(const char *path, const void *p, size_t n, mf_err *e);
 /* Read a whole file (NUL-terminated); *len may be NULL. */

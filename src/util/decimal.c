@@ -152,7 +152,7 @@ static bool ends_with(const char *s, size_t n, const char *w, size_t wn)
 
 /* Digits with optional thousands groups (first group 1-3 digits, then exactly 3 after each
  * separator, only before the decimal mark) and an optional fraction. */
-static bool parse_body(const char *s, size_t n, char thousands, char decimal, __int128 *v, int *scale)
+static bool parse_body_wide(const char *s, size_t n, char thousands, char decimal, __int128 *v, int *scale)
 {
     size_t i = 0;
     int group = 0, ndig = 0;
@@ -185,6 +185,43 @@ static bool parse_body(const char *s, size_t n, char thousands, char decimal, __
                 return false;
     }
     *v = digits_value(&a);
+    return i == n && ndig > 0;
+}
+
+/* parse_body_wide's answer, computed in 64 bits when there are at most 18 digits (nearly every
+ * amount); longer numbers are parsed again by parse_body_wide.  Same checks, same order. */
+static bool parse_body(const char *s, size_t n, char thousands, char decimal, __int128 *v, int *scale)
+{
+    size_t i = 0;
+    int group = 0, ndig = 0, sc = 0;
+    bool grouped = false;
+    uint64_t acc = 0;   /* wraps harmlessly past 19 digits: then the wide parser decides */
+    for (; i < n; i++) {
+        unsigned dg = (unsigned)((unsigned char)s[i] - '0');
+        if (dg <= 9) {
+            acc = acc * 10 + dg;
+            group++;
+            ndig++;
+            if (grouped && group > 3)
+                return false;
+        } else if (thousands && s[i] == thousands) {
+            if (group == 0 || group > 3 || (grouped && group != 3))
+                return false;
+            grouped = true;
+            group = 0;
+        } else
+            break;
+    }
+    if (grouped && group != 3)
+        return false;
+    if (i < n && s[i] == decimal) {
+        for (i++; i < n && is_digit(s[i]); i++, ndig++, sc++)
+            acc = acc * 10 + (unsigned)(s[i] - '0');
+    }
+    if (ndig > 18)
+        return parse_body_wide(s, n, thousands, decimal, v, scale);
+    *v = (__int128)acc;
+    *scale = sc;
     return i == n && ndig > 0;
 }
 
