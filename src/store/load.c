@@ -132,14 +132,17 @@ int load_check_value(const plan_column *c, const char *s, size_t n, const char *
 
 /* ---- SQL ------------------------------------------------------------------------------------ */
 
-void load_sql_type(plan_type t, char *buf, size_t n)
+void load_sql_type(plan_type t, bool sqlite, char *buf, size_t n)
 {
     switch (t.base) {
     case PT_DECIMAL:
-        if (t.prec > 0)
-            snprintf(buf, n, "NUMERIC(%d,%d)", t.prec, t.scale);
+        /* SQLite gives NUMERIC(p,s) numeric affinity and stores 12.30 as the binary double 12.3:
+         * exact money must keep its text there, so the declared type carries the precision and
+         * scale but has text affinity (the name contains TEXT). */
+        if (sqlite)
+            snprintf(buf, n, "DECIMAL_TEXT(%d,%d)", t.prec, t.scale);
         else
-            snprintf(buf, n, "NUMERIC");
+            snprintf(buf, n, "NUMERIC(%d,%d)", t.prec, t.scale);
         return;
     case PT_DATE: snprintf(buf, n, "DATE"); return;
     case PT_TIMESTAMP: snprintf(buf, n, "TIMESTAMP"); return;
@@ -161,14 +164,14 @@ void load_quote_ident(mf_buf *b, const char *name)
     mf_buf_addc(b, '"');
 }
 
-void load_create_sql(mf_buf *b, const plan *p)
+void load_create_sql(mf_buf *b, const plan *p, bool sqlite)
 {
     mf_buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
     load_quote_ident(b, p->output);
     mf_buf_adds(b, " (");
     for (int c = 0; c < p->ncols; c++) {
         char ty[64];
-        load_sql_type(p->cols[c].type, ty, sizeof ty);
+        load_sql_type(p->cols[c].type, sqlite, ty, sizeof ty);
         load_quote_ident(b, p->cols[c].name);
         mf_buf_printf(b, " %s, ", ty);
     }

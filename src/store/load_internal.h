@@ -32,11 +32,11 @@ void load_csv_close(load_csv *lc);
 int load_check_value(const plan_column *c, const char *s, size_t n, const char *path, long line, mf_err *e);
 
 /* SQL type of a column ("NUMERIC(18,2)", "TEXT", ...). */
-void load_sql_type(plan_type t, char *buf, size_t n);
+void load_sql_type(plan_type t, bool sqlite, char *buf, size_t n);
 /* Append "name" with quotes doubled. */
 void load_quote_ident(mf_buf *b, const char *name);
 /* CREATE TABLE IF NOT EXISTS "T" (...) with the three _mapforge_ columns. */
-void load_create_sql(mf_buf *b, const plan *p);
+void load_create_sql(mf_buf *b, const plan *p, bool sqlite);
 /* The column list ("A", "B", ..., "_mapforge_client", "_mapforge_input_sha256", "_mapforge_run_at"). */
 void load_column_list(mf_buf *b, const plan *p);
 /* Current UTC time as ISO-8601 with milliseconds into buf (>= 32 bytes). */

@@ -183,7 +183,7 @@ static int load_tx(PGconn *c, const plan *p, const char *csv_path, const load_in
     const char *lock[1] = {p->output};
     int rc = exec_params(c, "SELECT pg_advisory_xact_lock(hashtext('mapforge.load.' || $1))", 1, lock, target, NULL, e);
     if (rc == 0) {
-        load_create_sql(&sql, p);
+        load_create_sql(&sql, p, false);
         rc = exec_ok(c, sql.data, target, e);
     }
     if (rc == 0) {

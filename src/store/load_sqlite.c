@@ -7,7 +7,8 @@
  * hot journal back.  Any error rolls back explicitly.
  *
  * Values are bound by type: integer/bigint as 64-bit integers, boolean as 0/1, everything else as
- * text (decimal columns then follow SQLite's NUMERIC affinity), an empty field as NULL.  Values are
+ * text (decimal columns are declared DECIMAL_TEXT(p,s): text affinity, so "12.30" stays exactly
+ * "12.30" instead of becoming a binary double), an empty field as NULL.  Values are
  * checked against the declared type first (load.c), since SQLite itself would accept anything.
  */
 #include "store/load_internal.h"
@@ -154,7 +155,7 @@ int load_sqlite(const plan *p, const char *csv_path, const char *db_path, const 
     }
     sqlite3_busy_timeout(s.db, 60000);
     mf_buf ddl = {0};
-    load_create_sql(&ddl, p);
+    load_create_sql(&ddl, p, true);
     int rc = exec(&s, "BEGIN IMMEDIATE", e);
     if (rc == 0) {
         rc = exec(&s, ddl.data, e);

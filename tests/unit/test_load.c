@@ -101,7 +101,8 @@ static void sq_values(const char *db)
         CHECK_STR((const char *)sqlite3_column_text(st, 8), "ACME");
         CHECK_STR((const char *)sqlite3_column_text(st, 9), "2025-06-01T10:00:00.000Z");
         if (row == 0) {
-            CHECK_STR((const char *)sqlite3_column_text(st, 1), "10.5");   /* NUMERIC affinity */
+            CHECK_STR((const char *)sqlite3_column_text(st, 1), "10.50");   /* exact: text affinity */
+            CHECK_STR((const char *)sqlite3_column_decltype(st, 1), "DECIMAL_TEXT(10,2)");
             CHECK_STR((const char *)sqlite3_column_text(st, 2), "2025-01-31");
             CHECK_INT(sqlite3_column_int64(st, 3), 42);
             CHECK_STR((const char *)sqlite3_column_text(st, 4), "integer");
