@@ -32,5 +32,17 @@ for f in OUT.csv rejects.csv; do
 done
 strip() { grep -v "_seconds\|mb_per_s" "$1" | sed "s#$tmp/native#OUT#; s#$tmp/spark#OUT#"; }
 [ "$(strip "$tmp/native/run.json")" = "$(strip "$tmp/spark/run.json")" ] || { echo "cluster: run.json differs"; status=1; }
+# The user's path: onboard an example unattended with --engine spark on the cluster; the outputs are
+# the example's expected ones (the same the native engine produces).
+ex=examples/acme_gl
+if MAPFORGE_HOME="$tmp/home" "$mapforge" onboard --client ACME --mapping $ex/mapping.xlsx --data $ex/gl_extract.csv \
+        --out "$tmp/onboard" --yes --no-load --engine spark --spark-master "spark://127.0.0.1:$port" >/dev/null 2>"$tmp/onboard.err"; then
+    for f in GL_ENTRIES.csv rejects.csv; do
+        cmp -s "$ex/expected/$f" "$tmp/onboard/$f" || { echo "onboard --engine spark: $f differs from expected"; status=1; }
+    done
+    grep -q "spark://127.0.0.1:$port" "$tmp/onboard/spark.log" || { echo "onboard --engine spark did not use the cluster"; status=1; }
+else
+    echo "onboard --engine spark failed:"; cat "$tmp/onboard.err"; status=1
+fi
 [ $status -eq 0 ] && echo "cluster: ok"
 exit $status
