@@ -3,9 +3,9 @@
 #
 # Builds a Release mapforge into build-release/, generates bench/data/client_<SIZE>mb.csv with
 # gen_client_file if it is not there yet, then times `mapforge run --plan bench/acme_plan.txt
-# --data ...` with /usr/bin/time -v and
-# prints input MB, seconds, MB/s, rows/s and peak RSS.  --scaling runs 256, 512 and 1024 MB to
-# show that memory stays flat as the input grows.
+# --data ... --no-parquet` (CSV to CSV) with /usr/bin/time -v and prints input MB (MiB),
+# seconds, MB/s, rows/s, CPU seconds (user + sys) and peak RSS.  --scaling runs 256, 512 and
+# 1024 MB to show that memory stays flat as the input grows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,7 +27,7 @@ mkdir -p "$data_dir"
 # the engine, not whatever the planner drafts today.
 plan=$root/bench/acme_plan.txt
 
-printf '%-10s %10s %9s %9s %12s %14s\n' "input" "MB" "seconds" "MB/s" "rows/s" "peak RSS MiB"
+printf '%-10s %10s %9s %9s %12s %9s %14s\n' "input" "MB" "seconds" "MB/s" "rows/s" "CPU s" "peak RSS MiB"
 for size in "${sizes[@]}"; do
     data=$data_dir/client_${size}mb.csv
     [ -f "$data" ] || "$build/gen_client_file" "$data" "$size"
@@ -42,16 +42,19 @@ import json, os, sys
 data, timef, runf = sys.argv[1:4]
 mb = os.path.getsize(data) / (1024 * 1024)
 secs = rss_kb = None
+cpu = 0.0
 for line in open(timef):
     k, _, v = line.strip().rpartition(": ")
-    if k.startswith("Elapsed (wall clock) time"):
+    if k in ("User time (seconds)", "System time (seconds)"):
+        cpu += float(v)
+    elif k.startswith("Elapsed (wall clock) time"):
         parts = [float(x) for x in v.split(":")]
         secs = sum(x * 60 ** i for i, x in enumerate(reversed(parts)))
     elif k == "Maximum resident set size (kbytes)":
         rss_kb = int(v)
 rows = json.load(open(runf))["rows_in"]
 secs = max(secs, 1e-9)
-print("%-10s %10.1f %9.2f %9.1f %12.0f %14.1f" % (os.path.basename(data).split("_")[1].split(".")[0],
-      mb, secs, mb / secs, rows / secs, rss_kb / 1024))
+print("%-10s %10.1f %9.2f %9.1f %12.0f %9.2f %14.1f" % (os.path.basename(data).split("_")[1].split(".")[0],
+      mb, secs, mb / secs, rows / secs, cpu, rss_kb / 1024))
 PY
 done

@@ -23,11 +23,9 @@
  */
 #include "read/csv.h"
 #include "read/source.h"
-#include "util/sha256.h"
 #include "util/utf8.h"
 
 #include <ctype.h>
-#include <errno.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -35,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #define PAD 80                        /* readable bytes after the text: sentinel + 64-byte loads */
 #define MIN_ROOM 64                   /* below this much free space a block stops filling */
@@ -745,32 +742,4 @@ unsigned long long csv_bytes_read(const csv_reader *r)
 unsigned long long csv_file_size(const csv_reader *r)
 {
     return r->src.size;
-}
-
-int csv_hash_input(csv_reader *r, struct mf_sha256 *h, mf_err *e)
-{
-    if (!h) {   /* detach */
-        r->src.hash = NULL;
-        return 0;
-    }
-    /* what csv_open has read already (the header and the text after it), again from the start */
-    enum { CHUNK = 1 << 16 };
-    char *buf = mf_xmalloc(CHUNK);
-    unsigned long long at = 0;
-    while (at < r->src.consumed) {
-        size_t want = r->src.consumed - at < CHUNK ? (size_t)(r->src.consumed - at) : CHUNK;
-        ssize_t k = pread(r->src.fd, buf, want, (off_t)at);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            free(buf);
-            return mf_fail(e, MF_EIO, r->path, 0, 0, "cannot read the data file again to hash it: %s",
-                           k < 0 ? strerror(errno) : "it became shorter");
-        }
-        mf_sha256_update(h, buf, (size_t)k);
-        at += (unsigned long long)k;
-    }
-    free(buf);
-    r->src.hash = h;
-    return 0;
 }

@@ -84,11 +84,4 @@ long csv_read_block(csv_reader *r, csv_block *b, mf_err *e);
 unsigned long long csv_bytes_read(const csv_reader *r);
 unsigned long long csv_file_size(const csv_reader *r);
 
-/* From now on feed every byte of the file into h as the reader reads it (the bytes already read,
- * from the file's start, first): once csv_read_block has returned 0 at the end, h holds the whole
- * file, without a second pass over it.  For a reader from csv_open.  -1 (MF_EIO) when the bytes
- * already read cannot be read again.  h NULL: stop hashing (before h is freed). */
-struct mf_sha256;
-int csv_hash_input(csv_reader *r, struct mf_sha256 *h, mf_err *e);
-
 #endif

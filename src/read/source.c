@@ -6,7 +6,6 @@
  * need not be fast.  Nothing here knows about CSV.
  */
 #include "read/source.h"
-#include "util/sha256.h"
 
 #include <errno.h>
 #if defined(__SSE2__)
@@ -120,8 +119,6 @@ static long read_some(csv_source *s, void *dst, size_t n)
         ssize_t k = read(s->fd, dst, n);
         if (k >= 0) {
             s->consumed += (unsigned long long)k;
-            if (s->hash && k > 0)   /* raw file bytes, in file order, while they are in cache */
-                mf_sha256_update(s->hash, dst, (size_t)k);
             if (k == 0)
                 s->file_eof = true;
             return (long)k;

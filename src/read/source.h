@@ -35,7 +35,6 @@ typedef struct csv_source {
     int fault_errno;
     unsigned long long consumed;     /* bytes read from the file so far */
     unsigned long long size;         /* file size (0 if unknown) */
-    struct mf_sha256 *hash;          /* when set, every byte read from the file goes into it */
 } csv_source;
 
 /* Open path for reading as enc.  -1 with e filled (MF_EIO) when it cannot be opened. */
