@@ -276,7 +276,7 @@ static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
     case PS_READ_INTEGER: in->what = "an integer"; break;
     case PS_READ_BOOL:
         in->what = "a boolean";
-        if (!(in->tab = map_table(c, &s->map, x)))
+        if (!(in->tab = map_table(c, plan_bool_words(s), x)))
             return -1;
         break;
     case PS_MUL:

@@ -1207,7 +1207,7 @@ static int step(gen *g, const plan_expr *x, int a)
     case PS_READ_INTEGER: mf_buf_printf(&tmp, "job.read_integer(ctx, v%d)", a); break;
     case PS_READ_BOOL:
         mf_buf_printf(&tmp, "job.read_boolean(ctx, v%d, ", a);
-        rc = map_pairs(g, &s->map, true, &tmp);
+        rc = map_pairs(g, plan_bool_words(s), true, &tmp);
         mf_buf_addc(&tmp, ')');
         break;
     case PS_MUL:

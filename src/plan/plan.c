@@ -447,3 +447,13 @@ int plan_used_sources(const plan *p, const char ***names)
     *names = u.names;
     return u.n;
 }
+
+const plan_map *plan_bool_words(const plan_step *s)
+{
+    static plan_expr yes = {.kind = PE_BOOL, .type = {.base = PT_BOOLEAN}, .flag = true};
+    static plan_expr no = {.kind = PE_BOOL, .type = {.base = PT_BOOLEAN}, .flag = false};
+    static const char *from[] = {"true", "false"};
+    static plan_expr *to[] = {&yes, &no};
+    static const plan_map words = {.n = 2, .from = from, .to = to, .otherwise = PO_REJECT};
+    return s->map.n > 0 ? &s->map : &words;
+}

@@ -281,6 +281,9 @@ int plan_check(plan *p, const char *const *source_cols, int nsource, const char 
 /* Open questions: a plan with questions or holes cannot run. */
 bool plan_has_open_questions(const plan *p);
 bool plan_expr_has_hole(const plan_expr *e);   /* does e contain a ? */
+/* The words a `read as boolean` step reads: its own list, or "true" / "false" when it has none.
+ * Both back ends take the list from here. */
+const plan_map *plan_bool_words(const plan_step *s);
 
 /* Names of the source columns the plan uses, in first-use order (arena strings). */
 int plan_used_sources(const plan *p, const char ***names);

@@ -293,6 +293,17 @@ def plan_cases():
         RUN.format(p="plan.txt", d="data.csv"), 0, expected={
             "OUT.csv": "REF,NAME,AMOUNT\nA1,MÜLLER,1234.56\nA2,CAFÉ; BAR,-9.99\n",
             "rejects.csv": REJECTS_HEADER})
+    # read as boolean: the step's own words (surrounding spaces ignored), or true/false without a list
+    case("plan_boolean_words", {
+        "data.csv": 'Flag,Word\n"N ",true\nY,false\nX,TRUE\n',
+        "plan.txt": "plan TEST v1\n"
+                    'source "data.csv": csv, delimiter ",", quote "\\"", encoding UTF-8, header on line 1\n'
+                    "output OUT\n\n"
+                    'FLAG  boolean = [Flag] read as boolean ("Y" = true, "N" = false)\n'
+                    "WORD  boolean = [Word] read as boolean\n"},
+        RUN.format(p="plan.txt", d="data.csv") + " --no-parquet", 0, expected={
+            "OUT.csv": "FLAG,WORD\nfalse,true\ntrue,false\n",
+            "rejects.csv": REJECTS_HEADER + '4,FLAG,"FLAG: ""X"" is not a boolean","X,TRUE"\n'})
     case("plan_command_prints_plan", {"mapping.csv": MAPPING_CSV, "data.csv": DATA_CSV},
          "plan --client TEST --mapping $CASE/mapping.csv --data $CASE/data.csv --out $OUT", 0,
          stdout=["output PAYMENTS", "[Ref]", "[Amount]", "read as number"])
