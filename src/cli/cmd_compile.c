@@ -6,7 +6,7 @@
  */
 #include "cli/cli.h"
 #include "compile/pyspark.h"
-#include "engine/spark.h"
+#include "write/spark.h"
 #include "plan/plan.h"
 #include "util/afile.h"
 #include "util/buf.h"

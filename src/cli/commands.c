@@ -16,7 +16,7 @@
 #include "check/check.h"
 #include "cli/review.h"
 #include "compile/pyspark.h"
-#include "engine/spark.h"
+#include "write/spark.h"
 #include "store/load.h"
 #include "store/store.h"
 #include "util/buf.h"

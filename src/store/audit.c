@@ -21,16 +21,6 @@
 
 static const char zero_hash[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-static void put_field(mf_sha256 *h, const char *v)
-{
-    char len[32];
-    if (!v)
-        v = "";
-    int n = snprintf(len, sizeof len, "%zu:", strlen(v));
-    mf_sha256_update(h, len, (size_t)n);
-    mf_sha256_update(h, v, strlen(v));
-    mf_sha256_update(h, "\n", 1);
-}
 
 void audit_event_hash(const store_audit_event *ev, char out[65])
 {
@@ -38,13 +28,13 @@ void audit_event_hash(const store_audit_event *ev, char out[65])
     char seq[40];
     int n = snprintf(seq, sizeof seq, "mapforge-audit-v1\n%lld\n", ev->seq);
     mf_sha256_update(h, seq, (size_t)n);
-    put_field(h, ev->at);
-    put_field(h, ev->actor);
-    put_field(h, ev->event);
-    put_field(h, ev->client);
-    put_field(h, ev->subject);
-    put_field(h, ev->details);
-    put_field(h, ev->prev_hash);
+    mf_sha256_field(h, ev->at);
+    mf_sha256_field(h, ev->actor);
+    mf_sha256_field(h, ev->event);
+    mf_sha256_field(h, ev->client);
+    mf_sha256_field(h, ev->subject);
+    mf_sha256_field(h, ev->details);
+    mf_sha256_field(h, ev->prev_hash);
     mf_sha256_final_hex(h, out);
 }
 

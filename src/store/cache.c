@@ -19,16 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put_field(mf_sha256 *h, const char *v)
-{
-    char len[32];
-    if (!v)
-        v = "";
-    int n = snprintf(len, sizeof len, "%zu:", strlen(v));
-    mf_sha256_update(h, len, (size_t)n);
-    mf_sha256_update(h, v, strlen(v));
-    mf_sha256_update(h, "\n", 1);
-}
 
 static void char_str(char c, char out[2])
 {
@@ -44,16 +34,16 @@ void cache_key(const char *client, const char *mapping_sha256, const csv_dialect
     char_str(d->delimiter, delim);
     char_str(d->quote, quote);
     mf_sha256_update(h, "mapforge-cache-v1\n", 18);
-    put_field(h, client);
-    put_field(h, mapping_sha256);
-    put_field(h, delim);
-    put_field(h, quote);
-    put_field(h, csv_encoding_name(d->encoding));
+    mf_sha256_field(h, client);
+    mf_sha256_field(h, mapping_sha256);
+    mf_sha256_field(h, delim);
+    mf_sha256_field(h, quote);
+    mf_sha256_field(h, csv_encoding_name(d->encoding));
     snprintf(count, sizeof count, "%d", ncols);
-    put_field(h, count);
+    mf_sha256_field(h, count);
     for (int i = 0; i < ncols; i++) {
-        put_field(h, cols[i].name);
-        put_field(h, cols[i].type ? cols[i].type : "(missing)");
+        mf_sha256_field(h, cols[i].name);
+        mf_sha256_field(h, cols[i].type ? cols[i].type : "(missing)");
     }
     mf_sha256_final_hex(h, key);
 }

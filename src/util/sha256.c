@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct mf_sha256 {
     EVP_MD_CTX *ctx;
@@ -45,6 +46,17 @@ void mf_sha256_final_hex(mf_sha256 *h, char hex[65])
     hex[64] = '\0';
     EVP_MD_CTX_free(h->ctx);
     free(h);
+}
+
+void mf_sha256_field(mf_sha256 *h, const char *v)
+{
+    char len[32];
+    if (!v)
+        v = "";
+    int n = snprintf(len, sizeof len, "%zu:", strlen(v));
+    mf_sha256_update(h, len, (size_t)n);
+    mf_sha256_update(h, v, strlen(v));
+    mf_sha256_update(h, "\n", 1);
 }
 
 void mf_sha256_hex(const void *p, size_t n, char hex[65])

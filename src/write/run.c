@@ -322,8 +322,8 @@ static json_t *json_str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-static char *run_json(const run_options *opt, const char *data_path, const char *csv_path,
-                      const char *rej_path, const run_report *rep)
+char *run_report_json(const run_options *opt, const char *data_path, const char *csv_path, const char *rej_path,
+                      const run_report *rep)
 {
     json_t *o = json_object(), *in = json_object(), *out = json_object(), *t = json_object();
     json_object_set_new(o, "plan_sha256", json_str_or_null(opt ? opt->plan_sha256 : NULL));
@@ -447,7 +447,7 @@ static int finish(run_ctx *c, const run_options *opt, const char *data_path, run
         return mf_fail(e, MF_EDATA, data_path, 0, 0,
                        "internal error: %lld rows in but %lld out + %lld rejected + %lld filtered", rep->rows_in,
                        rep->rows_out, rep->rows_rejected, rep->rows_filtered);
-    char *json = run_json(opt, data_path, c->csv_path, c->rej_path, rep);
+    char *json = run_report_json(opt, data_path, c->csv_path, c->rej_path, rep);
     mf_afile jf;
     if (!json || mf_afile_open(&jf, c->json_path, e) < 0) {
         free(json);

@@ -35,4 +35,9 @@ typedef struct run_report {
 int run_plan(const plan *p, const char *data_path, const char *out_dir, const run_options *opt,
              run_report *rep, mf_err *e);
 
+/* run.json's text (jansson, indented, keys in the documented order); malloc'd.  Both engines
+ * write their report through this. */
+char *run_report_json(const run_options *opt, const char *data_path, const char *csv_path, const char *rej_path,
+                      const run_report *rep);
+
 #endif

@@ -7,7 +7,7 @@
  * the error is the job's own "mapforge job: error:" line, else the last line of the log that
  * looks like an error (a Python or JVM exception).
  */
-#include "engine/spark.h"
+#include "write/spark.h"
 #include "compile/pyspark.h"
 #include "util/afile.h"
 #include "util/buf.h"
@@ -172,41 +172,6 @@ static int submit(const char *job, const char *data, const char *staging, const 
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-/* run.json exactly as write/run.c writes it. */
-static char *run_json(const run_options *opt, const char *data_path, const char *csv_path, const char *rej_path,
-                      const run_report *rep)
-{
-    json_t *o = json_object(), *in = json_object(), *out = json_object(), *t = json_object();
-    json_object_set_new(o, "plan_sha256", str_or_null(opt ? opt->plan_sha256 : NULL));
-    json_object_set_new(o, "cache_hit", json_boolean(opt && opt->cache_hit));
-    json_object_set_new(o, "cache_key", str_or_null(opt ? opt->cache_key : NULL));
-    json_object_set_new(in, "path", json_string(data_path));
-    json_object_set_new(in, "bytes", json_integer((json_int_t)rep->bytes_in));
-    json_object_set_new(in, "sha256", rep->input_sha256[0] ? json_string(rep->input_sha256) : json_null());
-    json_object_set_new(o, "input", in);
-    json_object_set_new(out, "csv", json_string(csv_path));
-    json_object_set_new(out, "rejects", json_string(rej_path));
-    json_object_set_new(o, "output", out);
-    json_object_set_new(o, "rows_in", json_integer(rep->rows_in));
-    json_object_set_new(o, "rows_out", json_integer(rep->rows_out));
-    json_object_set_new(o, "rows_rejected", json_integer(rep->rows_rejected));
-    json_object_set_new(o, "rows_filtered", json_integer(rep->rows_filtered));
-    json_object_set_new(t, "compile_seconds", json_real(rep->seconds_compile));
-    json_object_set_new(t, "run_seconds", json_real(rep->seconds_run));
-    json_object_set_new(t, "total_seconds", json_real(rep->seconds_total));
-    double mbps = rep->seconds_run > 0 ? (double)rep->bytes_in / 1e6 / rep->seconds_run : 0;
-    json_object_set_new(t, "mb_per_s", json_real(mbps));
-    json_object_set_new(o, "timings", t);
-    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    return s;
-}
-
 static int read_counts(const char *path, run_report *rep, mf_err *e)
 {
     json_error_t je;
@@ -330,7 +295,7 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
         rep->bytes_in = stat(data_path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
     }
     rep->seconds_total = now() - t0;
-    char *json = run_json(&o, data_path, c.csv[1], c.rej[1], rep);
+    char *json = run_report_json(&o, data_path, c.csv[1], c.rej[1], rep);
     if (!json) {
         mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot build run.json");
         goto out;
