@@ -393,16 +393,6 @@ static const char *cell_at(mapping *m, const mf_sheet *s, int r, int c)
     return trim_dup(&m->arena, v, strlen(v));
 }
 
-static void col_name(int col, char out[8])
-{
-    char tmp[8];
-    int k = 0;
-    for (col += 1; col > 0 && k < 7; col = (col - 1) / 26)
-        tmp[k++] = (char)('A' + (col - 1) % 26);
-    for (int i = 0; i < k; i++)
-        out[i] = tmp[k - 1 - i];
-    out[k] = '\0';
-}
 
 static void read_rows(mapping *m, const header *h)
 {
@@ -410,7 +400,7 @@ static void read_rows(mapping *m, const header *h)
     m->rows = mf_arena_alloc(&m->arena, (size_t)(s->nrows ? s->nrows : 1) * sizeof *m->rows);
     m->nrows = 0;
     char letters[8];
-    col_name(h->col[R_SOURCE], letters);
+    xlsx_col_letters(h->col[R_SOURCE], letters);
     for (int r = h->row + 1; r < s->nrows; r++) {
         map_row row = {.row = r + 1};
         if (header_role(MF_SHEET_CELL(s, r, h->col[R_SOURCE])) == R_SOURCE &&

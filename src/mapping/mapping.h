@@ -32,6 +32,8 @@ typedef struct mf_workbook {
  * part), missing parts.  Values: shared strings, inline strings, numbers (as written, e.g.
  * "10", "2.5"), booleans ("TRUE"/"FALSE"), formulas' cached values. */
 int xlsx_read(const char *path, mf_arena *a, mf_workbook *out, mf_err *e);
+/* Spreadsheet column letters of a 0-based column index: 0 -> "A", 27 -> "AB". */
+void xlsx_col_letters(int col, char out[8]);
 /* A CSV file as a one-sheet workbook (sheet named after the file). */
 int mapping_csv_read(const char *path, mf_arena *a, mf_workbook *out, mf_err *e);
 

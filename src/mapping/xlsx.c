@@ -135,7 +135,7 @@ static int parse_ref(const char *r, int *row, int *col)
     return 0;
 }
 
-static void col_letters(int col, char out[8])
+void xlsx_col_letters(int col, char out[8])
 {
     char tmp[8];
     int k = 0;
@@ -440,7 +440,7 @@ static void XMLCALL ws_start(void *ud, const XML_Char *name, const XML_Char **at
         x->cur_row = row;
         x->cur_col = col;
         char letters[8];
-        col_letters(col, letters);
+        xlsx_col_letters(col, letters);
         snprintf(x->cref, sizeof x->cref, "%s%d", letters, row + 1);
         snprintf(x->ctype, sizeof x->ctype, "%s", t ? t : "n");
         x->has_v = x->has_is = 0;
