@@ -88,25 +88,23 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* The header names of the data file read with the plan's dialect. */
-typedef struct data_header {
-    csv_reader *reader;
-    int n;
-    const char *const *names;
-} data_header;
-
-static int open_header(const char *path, const plan *p, data_header *h, mf_err *e)
+/* Type-check p against the header of the data file read with the plan's own dialect (every
+ * [Source] must be one of its columns). */
+static int check_against_data(plan *p, const char *data_path, const char *plan_path, mf_err *e)
 {
     csv_dialect d = {0};
     d.delimiter = p->source.delimiter;
     d.quote = p->source.quote;
     d.encoding = p->source.encoding;
     d.header_line = p->source.header_line;
-    h->reader = csv_open(path, &d, e);
-    if (!h->reader)
+    csv_reader *r = csv_open(data_path, &d, e);
+    if (!r)
         return -1;
-    h->n = csv_header(h->reader, &h->names);
-    return 0;
+    const char *const *names;
+    int n = csv_header(r, &names);
+    int rc = plan_check(p, names, n, plan_path, e);
+    csv_close(r);
+    return rc;
 }
 
 /* The open questions, and every column or rule that still holds a ? without one. */
@@ -181,12 +179,7 @@ static int write_companions(const plan *p, const char *sha, const cli_options *o
 static int run_checked(plan *p, const char *plan_text, const char *plan_path, const cli_options *o,
                        run_options *opt, run_report *rep, char sha[65], mf_err *e)
 {
-    data_header h;
-    if (open_header(o->data, p, &h, e) < 0)
-        return CLI_FAILED;
-    int rc = plan_check(p, h.names, h.n, plan_path, e);
-    csv_close(h.reader);
-    if (rc < 0)
+    if (check_against_data(p, o->data, plan_path, e) < 0)
         return CLI_FAILED;
     if (plan_has_open_questions(p))
         return refuse_open_questions(p, plan_path, e);
@@ -788,15 +781,7 @@ int cli_check(const cli_options *o, mf_err *e)
     plan *p = &pf.p;
     if (cli_plan_file_read(o->plan, &pf, e) < 0)
         goto done;
-    if (o->data) {
-        data_header h;
-        if (open_header(o->data, p, &h, e) < 0)
-            goto done;
-        int c = plan_check(p, h.names, h.n, o->plan, e);
-        csv_close(h.reader);
-        if (c < 0)
-            goto done;
-    } else if (plan_check(p, NULL, 0, o->plan, e) < 0)
+    if (o->data ? check_against_data(p, o->data, o->plan, e) < 0 : plan_check(p, NULL, 0, o->plan, e) < 0)
         goto done;
     printf("%s: plan %s v%d parses and type-checks; sha256 %s\n", o->plan, p->client, p->version, pf.sha256);
     if (plan_has_open_questions(p)) {
