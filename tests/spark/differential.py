@@ -5,6 +5,7 @@ counts and Parquet contents (schema and values, read with pyarrow).  All jobs ru
 A directory with plan.txt and data.* is a case: `mapforge run` on it.  A directory with
 mapping.xlsx/mapping.csv and client.txt is an example: `mapforge onboard --yes`, then its plan.
 Cases where the native run fails (error cases) are skipped: there is nothing to compare.
+A case's spark_conf.json (Spark SQL settings) is set for its job only, e.g. tiny input partitions.
 Prints one line per directory and the time each engine took; exits 1 on any difference."""
 import importlib.util
 import json
@@ -167,11 +168,23 @@ def run_dir(spark, mapforge, d, work, totals):
         return "FAIL: compile: " + r.stderr.decode()
     mod = load_job(job, "job_%d" % abs(hash(d)))
     spark_out = os.path.join(work, "spark")
+    # a case's spark_conf.json: settings for its job only (e.g. tiny input partitions)
+    conf_path = os.path.join(d, "spark_conf.json")
+    conf = json.load(open(conf_path)) if os.path.exists(conf_path) else {}
+    saved = {k: spark.conf.get(k, None) for k in conf}
     t0 = time.time()
     try:
+        for k, v in conf.items():
+            spark.conf.set(k, v)
         mod.run_job(spark, data, spark_out, mod.PLAN)
     except Exception as err:   # a job that fails is a difference
         return "FAIL: the Spark job failed: %s" % str(err).splitlines()[0]
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
     t_spark = time.time() - t0
     totals[0] += t_nat
     totals[1] += t_spark

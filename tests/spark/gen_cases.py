@@ -6,6 +6,7 @@ operator and condition of docs/plan-language.md; the data mixes valid and invali
 combining marks, astral characters, case-mapping specials, empty vs quoted-empty vs blank fields,
 quotes inside unquoted fields, stray text after a closing quote, embedded newlines and CRLF,
 ragged rows, blank lines).  tests/spark/differential.py runs both engines on each folder."""
+import json
 import os
 import random
 import sys
@@ -131,10 +132,16 @@ def record(r, values, d, q, nl):
     return line + nl
 
 
-def write_case(root, name, plan, header, gen_row, seed, d=",", q='"', preamble="", trailer="", enc="utf-8"):
+def write_case(root, name, plan, header, gen_row, seed, d=",", q='"', preamble="", trailer="", enc="utf-8",
+               split=None):
+    """split: read the data file in Spark partitions of about this many bytes (spark_conf.json,
+    which differential.py sets for the case's job), so that records cross partition boundaries."""
     r = random.Random(seed)
     path = os.path.join(root, "gen_" + name)
     os.makedirs(path, exist_ok=True)
+    if split:
+        with open(os.path.join(path, "spark_conf.json"), "w") as f:
+            json.dump({"spark.sql.files.maxPartitionBytes": str(split)}, f)
     with open(os.path.join(path, "plan.txt"), "w", encoding="utf-8", newline="") as f:
         f.write(plan)
     rows = []
@@ -323,15 +330,39 @@ def noquote_row(r, i):
     return [r.choice(cp1252), r.choice(cp1252), r.choice(["1", "-2.5", "x", "", " 3 "]), r.choice(cp1252)]
 
 
+# Records that span lines, many of them: read with tiny partitions (differential.py sets
+# spark.sql.files.maxPartitionBytes low), so quoted values open in one partition and close in a
+# later one; the quote state at each line start and each record's first line come from the
+# per-partition prefix pass of the job's reader.
+MULTI = ["", "a\nb", "\n", "\n\n\n", "x\r\ny", '"', '""\n""', 'q"\n"q', ",\n,", "end\n", "\nstart",
+         "line " * 30 + "\n" + "more " * 30, "\r\n", " \n\n \n", "'", "a,b\nc", "plain", "p\"q"]
+MULTI_PLAN = HEAD % (",", '\\"', "UTF-8", 2, "MULTI") + """\
+ONE   text  = [M1] & "|" & [M2]
+TWO   text  = [M2] trimmed
+LAST  text  = [M3] last 3 characters
+reject rows where [M1] is "plain"
+"""
+
+
+def multi_row(r, i):
+    return [r.choice(MULTI) for _ in range(3)]
+
+
+UTF16_PLAN = TEXT_PLAN.replace("encoding UTF-8", "encoding UTF-16LE")
+
+
 def main():
     root = sys.argv[1]
-    write_case(root, "texts", TEXT_PLAN, ["T1", "T2", "T3"], text_row, 101)
+    write_case(root, "texts", TEXT_PLAN, ["T1", "T2", "T3"], text_row, 101, split=1024)
     write_case(root, "numbers", NUMBER_PLAN, ["N", "E", "I", "F", "B", "B2"], number_row, 202)
     write_case(root, "dates", DATE_PLAN, list("ABCDEFGH"), date_row, 303)
     write_case(root, "maps", MAP_PLAN, ["K", "Id", "Amt"], map_row, 404, d=";", q="'",
                preamble="report;generated\r\n\n", trailer="TOTAL;;\ntrailer line\n")
     write_case(root, "noquote", NOQUOTE_PLAN, ["A", "B", "C", "Q"], noquote_row, 505, d="\t", q=None,
                enc="cp1252")
+    write_case(root, "multiline", MULTI_PLAN, ["M1", "M2", "M3"], multi_row, 606, preamble='x,"y\n',
+               split=1024)
+    write_case(root, "utf16", UTF16_PLAN, ["T1", "T2", "T3"], text_row, 707, enc="utf-16-le")
 
 
 if __name__ == "__main__":
