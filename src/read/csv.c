@@ -10,16 +10,22 @@
  * copied to the reader's carry buffer and starts the next block: blocks are independent, and
  * freeing one never disturbs another.
  *
- * Scanning.  An unquoted field is found by looking for the delimiter or '\n' eight bytes at a
- * time; a '\n' sentinel written just after the text stops that scan without a bounds check.
- * A quoted field is found with memchr for the closing quote.  No state machine per byte.
+ * Scanning.  Two paths with one meaning.  The fast path (fast_records) walks a structural index
+ * of the text, the offsets of every delimiter, quote and '\n' (built 64 bytes at a time, with AVX2
+ * when the CPU has it, chosen at open), and takes plain records: unquoted fields, and quoted
+ * fields that close right before a delimiter or line end.  Anything else (blank lines, a quote
+ * inside an unquoted field, text after a closing quote, newlines in quoted values, a record cut
+ * by the end of the text, errors) goes to the exact path, parse_record, which finds the special
+ * bytes with a 64-byte window mask; a '\n' sentinel written just after the text stops its
+ * scans without a bounds check.  No state machine per byte.
  *
  * Line numbers.  r->line is the physical line of the next unread byte.  A record's line is the
  * line where it starts; newlines inside quoted fields are counted.  A record cut by the end of
  * the buffer is simply parsed again from its start once more text is there.
  *
  * Test hooks (environment, read by csv_open): MAPFORGE_MAX_RECORD lowers CSV_MAX_RECORD;
- * MAPFORGE_CSV_CHUNK sets the bytes read per fill (small values make records straddle fills).
+ * MAPFORGE_CSV_CHUNK sets the bytes read per fill (small values make records straddle fills);
+ * MAPFORGE_CSV_PORTABLE (any value) builds the structural index without AVX2.
  */
 #include "read/csv.h"
 #include "read/source.h"
@@ -28,6 +34,10 @@
 #include <ctype.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
 #endif
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,6 +66,8 @@ struct csv_reader {
     int ncols;
     char **names;
     bool failed;
+    uint32_t *idx;                    /* structural index: see "the fast path" below */
+    bool avx2;                        /* the CPU has AVX2 (chosen once, at open) */
 };
 
 typedef struct blk_store {
@@ -453,6 +465,224 @@ more:
     return REC_MORE;
 }
 
+/* ---- the fast path ---------------------------------------------------------------------- */
+
+/* A structural index of the text: the offsets of every special byte (delimiter, quote, '\n') of
+ * text[from, lim), in order, then lim itself as a sentinel.  It is built a span at a time (64
+ * bytes per step: a compare mask, then one count-trailing-zeros per special byte), and the fast
+ * record parser below walks it: a field is then one load of the next offset, no byte loop and no
+ * window bookkeeping.  The index holds no quoting state (it is not a parity mask), so it stays
+ * valid wherever parsing resumes after the exact path took a record: the walker only skips the
+ * offsets before the record's start.  It is rebuilt whenever the text changes (fill, move). */
+#define IDX_SPAN 32768u                /* text bytes indexed per build */
+#define IDX_MIN 2048u                  /* rebuild when fewer bytes than this remain indexed */
+
+typedef struct str_index {
+    size_t lim;                        /* end of the indexed text (exclusive); 0: no index */
+    uint32_t cur;                      /* the next offset to look at */
+} str_index;
+
+#if defined(HAVE_AVX2_PATH)
+/* AVX2 build of the index: two 32-byte compares per 64 bytes, and offsets written eight at a
+ * time (tzcnt of 0 is 64, so the extra writes past the count are harmless: the array has room). */
+__attribute__((target("avx2,bmi,popcnt"))) static uint32_t index_avx2(const char *text, size_t from, size_t lim,
+                                                                      char d, char q, uint32_t *out)
+{
+    const __m256i vd = _mm256_set1_epi8(d), vq = _mm256_set1_epi8(q), vn = _mm256_set1_epi8('\n');
+    uint32_t n = 0;
+    for (size_t base = from; base < lim; base += 64) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(text + base));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(text + base + 32));
+        __m256i ca = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, vd), _mm256_cmpeq_epi8(a, vq)),
+                                     _mm256_cmpeq_epi8(a, vn));
+        __m256i cb = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, vd), _mm256_cmpeq_epi8(b, vq)),
+                                     _mm256_cmpeq_epi8(b, vn));
+        uint64_t m = (uint64_t)(uint32_t)_mm256_movemask_epi8(ca) | (uint64_t)(uint32_t)_mm256_movemask_epi8(cb) << 32;
+        if (lim - base < 64)
+            m &= (1ULL << (lim - base)) - 1;
+        uint32_t cnt = (uint32_t)_mm_popcnt_u64(m);
+        uint32_t *o = out + n;
+        for (uint32_t k = 0; k < cnt; k += 8) {
+            for (int j = 0; j < 8; j++) {
+                o[k + (uint32_t)j] = (uint32_t)(base + _tzcnt_u64(m));
+                m = _blsr_u64(m);
+            }
+        }
+        n += cnt;
+    }
+    return n;
+}
+#endif
+
+/* The portable build of the index, with the scanner's 64-byte masks (SSE2 or word at a time). */
+static uint32_t index_generic(const scan_win *w, const char *text, size_t from, size_t lim, uint32_t *out)
+{
+    uint32_t n = 0;
+    for (size_t base = from; base < lim; base += 64) {
+        uint64_t m = win_mask(w, text + base);
+        if (lim - base < 64)
+            m &= (1ULL << (lim - base)) - 1;
+        while (m) {
+            out[n++] = (uint32_t)(base + (size_t)__builtin_ctzll(m));
+            m &= m - 1;
+        }
+    }
+    return n;
+}
+
+/* Index text[from, min(from + IDX_SPAN, len)).  Loads may reach 63 bytes past the limit: the
+ * buffer has PAD readable bytes after its capacity. */
+static void index_build(csv_reader *r, const scan_win *w, const blk_store *st, size_t from, str_index *ix)
+{
+    if (!r->idx)
+        r->idx = mf_xmalloc((IDX_SPAN + 16) * sizeof *r->idx);
+    size_t lim = st->len - from > IDX_SPAN ? from + IDX_SPAN : st->len;
+    uint32_t n;
+#if defined(HAVE_AVX2_PATH)
+    if (r->avx2)
+        n = index_avx2(st->text, from, lim, r->d.delimiter, r->d.quote ? r->d.quote : '\n', r->idx);
+    else
+#endif
+        n = index_generic(w, st->text, from, lim, r->idx);
+    r->idx[n] = (uint32_t)lim;
+    ix->lim = lim;
+    ix->cur = 0;
+}
+
+/* Records the plain way, from the index, while they come: unquoted fields, and quoted fields that
+ * open at the field's start, close right before a delimiter or '\n' and hold no newline (doubled
+ * quotes are collapsed).  It stops before anything else (a blank line, a quote inside an unquoted
+ * field, text or '\r' after a closing quote, a newline in a quoted value, a record past the
+ * indexed text or too long) with nothing of that record stored, and the caller gives it to
+ * parse_record, the exact path: what this function does accept, it splits exactly as
+ * parse_record would.  It also stops when fewer than IDX_MIN indexed bytes remain and more text
+ * is there, so that the caller rebuilds the index.  The block's and reader's counters live in
+ * locals meanwhile: stores through b->fquoted (bytes) may alias anything, and would make the
+ * compiler reload every pointer after each field. */
+static void fast_records(csv_reader *r, csv_block *b, blk_store *st, str_index *ix, size_t *ppos, size_t maxrows)
+{
+    const char *text = st->text;
+    const size_t lim = ix->lim, more_at = lim < st->len ? lim - IDX_MIN : (size_t)-1;
+    const char d = r->d.delimiter, q = r->d.quote;
+    const uint32_t *idx = r->idx;
+    const size_t max_record = r->max_record;
+    size_t pos = *ppos, nrows = b->nrows;
+    uint32_t k = ix->cur;
+    while (idx[k] < pos)
+        k++;   /* stops at the sentinel, lim > pos */
+    size_t nf = st->nf, fcap = st->fcap;
+    const char **fptr = b->fptr;
+    uint32_t *flen = b->flen;
+    uint8_t *fquoted = b->fquoted;
+    long line = r->line;
+    unsigned long long bytes = 0;
+#define FAST_ADD(ptr, len, quoted)                                                                   \
+    do {                                                                                            \
+        if (nf == fcap) {                                                                           \
+            st->nf = nf;                                                                            \
+            fields_grow(b, st);                                                                     \
+            fcap = st->fcap, fptr = b->fptr, flen = b->flen, fquoted = b->fquoted;                  \
+        }                                                                                           \
+        fptr[nf] = (ptr);                                                                           \
+        flen[nf] = (uint32_t)(len);                                                                 \
+        fquoted[nf] = (quoted);                                                                     \
+        nf++;                                                                                       \
+    } while (0)
+    while (nrows < maxrows && pos < lim && (more_at == (size_t)-1 || pos < more_at)) {
+        const size_t start = pos, nf0 = nf, u0 = st->ulen;
+        const uint32_t k0 = k;
+        if (text[start] == '\n' || text[start] == '\r')
+            break;
+        size_t a = start, rec_end, next;
+        for (;;) {
+            size_t s = idx[k];
+            if (s >= lim)
+                goto slow;
+            char c = text[s];
+            if (c == d) {
+                FAST_ADD(text + a, s - a, 0);
+                a = s + 1;
+                k++;
+                continue;
+            }
+            if (c == '\n') {
+                size_t ve = (s > a && text[s - 1] == '\r') ? s - 1 : s;
+                FAST_ADD(text + a, ve - a, 0);
+                rec_end = ve;
+                next = s + 1;
+                k++;
+                break;
+            }
+            if (!q || s != a)
+                goto slow;   /* a quote inside an unquoted field: text, but rare */
+            size_t seg = a + 1, ustart = st->ulen;
+            bool esc = false;
+            k++;
+            for (;;) {
+                size_t t = idx[k];
+                if (t + 1 >= lim)
+                    goto slow;
+                char ct = text[t];
+                if (ct == d) {
+                    k++;
+                    continue;
+                }
+                if (ct == '\n' || idx[k + 1] != t + 1)
+                    goto slow;   /* a newline in the value, or text or '\r' after the closing quote */
+                char c2 = text[t + 1];
+                if (c2 == q) {   /* a doubled quote */
+                    unesc_add(st, text + seg, t + 1 - seg);
+                    esc = true;
+                    seg = t + 2;
+                    k += 2;
+                    continue;
+                }
+                if (esc) {
+                    unesc_add(st, text + seg, t - seg);
+                    FAST_ADD(st->unesc + ustart, st->ulen - ustart, 1);
+                } else {
+                    FAST_ADD(text + a + 1, t - a - 1, 1);
+                }
+                k += 2;
+                break;
+            }
+            size_t s2 = idx[k - 1];
+            if (text[s2] == d) {
+                a = s2 + 1;
+                continue;
+            }
+            rec_end = s2;
+            next = s2 + 1;
+            break;
+        }
+        if (rec_end - start > max_record)
+            goto slow;
+        b->line[nrows] = line;
+        b->first[nrows] = (uint32_t)nf0;
+        b->nfields[nrows] = (uint32_t)(nf - nf0);
+        b->raw[nrows] = text + start;
+        b->raw_len[nrows] = (uint32_t)(rec_end - start);
+        nrows++;
+        line++;
+        bytes += next - start;
+        pos = next;
+        continue;
+    slow:
+        nf = nf0;
+        st->ulen = u0;
+        k = k0;
+        break;
+    }
+#undef FAST_ADD
+    st->nf = nf;
+    r->records += nrows - b->nrows;
+    r->record_bytes += bytes;
+    r->line = line;
+    b->nrows = nrows;
+    *ppos = pos;
+    ix->cur = k;
+}
+
 /* ---- filling ---------------------------------------------------------------------------- */
 
 /* Where a source fault lies: right after the text, on the line that starts at line_start. */
@@ -539,11 +769,24 @@ static long read_records(csv_reader *r, csv_block *b, size_t maxrows, mf_err *e)
     size_t pos = 0;
     scan_win w;
     scan_init(&w, r->d.delimiter, r->d.quote);
+    str_index ix = {0, 0};
     while (b->nrows < maxrows) {
+        if (pos >= ix.lim || (ix.lim - pos < IDX_MIN && ix.lim < st->len)) {
+            if (pos < st->len)
+                index_build(r, &w, st, pos, &ix);
+        }
+        if (pos < ix.lim) {
+            fast_records(r, b, st, &ix, &pos, maxrows);
+            if (b->nrows >= maxrows)
+                break;
+            if (ix.lim < st->len && ix.lim - pos < IDX_MIN)
+                continue;   /* not a record it refused: the index ran low */
+        }
         int rc = parse_record(r, b, st, &w, &pos, r->src_done, e);
         if (rc == REC_OK || rc == REC_BLANK)
             continue;
         w.base = NULL;   /* the text is about to change */
+        ix.lim = 0;
         if (rc == REC_ERR) {
             r->failed = true;
             return -1;
@@ -648,6 +891,21 @@ static size_t env_size(const char *name, size_t dflt, size_t min)
     return (size_t)x;
 }
 
+/* Whether the index may be built with AVX2 (the CPU has it, and the test hook
+ * MAPFORGE_CSV_PORTABLE does not ask for the portable path). */
+static bool cpu_has_avx2(void)
+{
+    const char *v = getenv("MAPFORGE_CSV_PORTABLE");
+    if (v && *v)
+        return false;
+#if defined(HAVE_AVX2_PATH)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("popcnt");
+#else
+    return false;
+#endif
+}
+
 static char *trimmed_copy(const char *p, size_t n)
 {
     while (n && (*p == ' ' || *p == '\t'))
@@ -686,6 +944,7 @@ csv_reader *csv_open(const char *path, const csv_dialect *d, mf_err *e)
     r->line = 1;
     r->max_record = env_size("MAPFORGE_MAX_RECORD", CSV_MAX_RECORD, 16);
     r->chunk = env_size("MAPFORGE_CSV_CHUNK", 0, 16);
+    r->avx2 = cpu_has_avx2();
     if (src_open(&r->src, path, d->encoding, e) < 0) {
         r->src.fd = -1;
         csv_close(r);
@@ -706,6 +965,7 @@ csv_reader *csv_open_at(const char *path, const csv_dialect *d, unsigned long lo
     r->line = 0;   /* unknown: the lines before offset were not counted */
     r->max_record = env_size("MAPFORGE_MAX_RECORD", CSV_MAX_RECORD, 16);
     r->chunk = env_size("MAPFORGE_CSV_CHUNK", 0, 16);
+    r->avx2 = cpu_has_avx2();
     if (src_open_at(&r->src, path, d->encoding, offset, e) < 0) {
         csv_close(r);
         return NULL;
@@ -724,6 +984,7 @@ void csv_close(csv_reader *r)
             free(r->names[i]);
     free(r->names);
     free(r->carry);
+    free(r->idx);
     free(r->path);
     free(r);
 }
