@@ -21,6 +21,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
 from xlsx_write import write_xlsx  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from oracle import Reject, as_decimal, as_text, nz, out_field, out_line, required  # noqa: E402
+
+
 getcontext().prec = 60
 OUTPUT = "GL_ENTRIES"
 DATA = "gl_extract.csv"
@@ -120,16 +124,6 @@ def quote(field, delim):
 
 # ---- the oracle -----------------------------------------------------------------------------------
 
-class Reject(Exception):
-    def __init__(self, column, reason):
-        super().__init__(reason)
-        self.column, self.reason = column, reason
-
-
-def nz(s):
-    """Empty text is null (None)."""
-    return s if s else None
-
 
 def read_mdy(col, s):
     if s is None:
@@ -165,31 +159,6 @@ def read_number(col, s, thousands=",", decimal_pt=".", parens=True):
     return -v if neg else v
 
 
-def as_decimal(col, v, p, s):
-    if v is None:
-        return None
-    q = v.quantize(Decimal(1).scaleb(-s))
-    if q != v:
-        raise Reject(col, '%s: "%s" has more than %d decimals' % (col, v, s))
-    if len(q.as_tuple().digits) > p:
-        raise Reject(col, '%s: "%s" has more than %d digits' % (col, v, p))
-    return "{:.{}f}".format(q, s)
-
-
-def as_text(col, v, n):
-    if v is None:
-        return None
-    if len(v) > n:
-        raise Reject(col, '%s: "%s" is longer than %d characters' % (col, v, n))
-    return v
-
-
-def required(col, v):
-    if v is None:
-        raise Reject(col, "%s is required but missing" % col)
-    return v
-
-
 def transform(r):
     """One record (field list, header order) -> output row, or raises Reject."""
     acct, pdt, desc, amt, dc, ccy, cc, jref, _status = [nz(f) for f in r]
@@ -214,19 +183,6 @@ def transform(r):
 
 OUT_COLUMNS = ["ACCOUNT_ID", "POSTING_DATE", "DESCRIPTION", "AMOUNT", "ENTRY_TYPE", "CURRENCY",
                "COST_CENTER", "JOURNAL_ID", "SOURCE_SYSTEM"]
-
-
-def out_field(v):
-    if v is None:
-        return ""
-    v = str(v)
-    if any(c in v for c in (",", '"', "\r", "\n")):
-        return '"' + v.replace('"', '""') + '"'
-    return v
-
-
-def out_line(fields):
-    return ",".join(out_field(f) for f in fields) + "\n"
 
 
 def main():

@@ -22,6 +22,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
 from xlsx_write import write_xlsx  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from oracle import Reject, as_decimal, as_text, nz, out_field, out_line, required  # noqa: E402
+
+
 getcontext().prec = 60
 OUTPUT = "AP_INVOICES"
 DATA = "kreditoren.csv"
@@ -110,15 +114,6 @@ def quote(field, delim):
 
 # ---- the oracle ---------------------------------------------------------------------------------
 
-class Reject(Exception):
-    def __init__(self, column, reason):
-        super().__init__(reason)
-        self.column, self.reason = column, reason
-
-
-def nz(s):
-    return s if s else None
-
 
 def read_dmy(col, s):
     if s is None:
@@ -151,29 +146,6 @@ def read_euro(col, s):
     return -v if neg else v
 
 
-def as_decimal(col, v, p, s):
-    if v is None:
-        return None
-    q = v.quantize(Decimal(1).scaleb(-s))
-    if q != v:
-        raise Reject(col, '%s: "%s" has more than %d decimals' % (col, v, s))
-    if len(q.as_tuple().digits) > p:
-        raise Reject(col, '%s: "%s" has more than %d digits' % (col, v, p))
-    return "{:.{}f}".format(q, s)
-
-
-def as_text(col, v, n):
-    if v is not None and n and len(v) > n:
-        raise Reject(col, '%s: "%s" is longer than %d characters' % (col, v, n))
-    return v
-
-
-def required(col, v):
-    if v is None:
-        raise Reject(col, "%s is required but missing" % col)
-    return v
-
-
 def transform(r):
     nr, name, first, last, inv, dt, amt, ccy, kst, _status = [nz(f) for f in r]
     out = [required("VENDOR_ID", as_text("VENDOR_ID", "V" + nr if nr else None, 10)),
@@ -192,19 +164,6 @@ def transform(r):
 
 OUT_COLUMNS = ["VENDOR_ID", "VENDOR_NAME", "CONTACT_NAME", "INVOICE_NO", "INVOICE_DATE", "AMOUNT",
                "CURRENCY", "COST_CENTER", "COMPANY_CODE"]
-
-
-def out_field(v):
-    if v is None:
-        return ""
-    v = str(v)
-    if any(c in v for c in (",", '"', "\r", "\n")):
-        return '"' + v.replace('"', '""') + '"'
-    return v
-
-
-def out_line(fields):
-    return ",".join(out_field(f) for f in fields) + "\n"
 
 
 def main():

@@ -21,6 +21,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
 from xlsx_write import write_xlsx  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from oracle import Reject, as_decimal, as_text, nz, out_field, out_line, required  # noqa: E402
+
+
 getcontext().prec = 60
 OUTPUT = "TRADES"
 DATA = "trades.txt"
@@ -115,15 +119,6 @@ def quote(field, delim):
 
 # ---- the oracle ---------------------------------------------------------------------------------
 
-class Reject(Exception):
-    def __init__(self, column, reason):
-        super().__init__(reason)
-        self.column, self.reason = column, reason
-
-
-def nz(s):
-    return s if s else None
-
 
 def read_ymd(col, s):
     if s is None:
@@ -170,23 +165,6 @@ def read_integer(col, s):
     return int(t)
 
 
-def as_decimal(col, v, p, s):
-    if v is None:
-        return None
-    q = Decimal(v).quantize(Decimal(1).scaleb(-s))
-    if q != v:
-        raise Reject(col, '%s: "%s" has more than %d decimals' % (col, v, s))
-    if len(q.as_tuple().digits) > p:
-        raise Reject(col, '%s: "%s" has more than %d digits' % (col, v, p))
-    return "{:.{}f}".format(q, s)
-
-
-def as_text(col, v, n):
-    if v is not None and n and len(v) > n:
-        raise Reject(col, '%s: "%s" is longer than %d characters' % (col, v, n))
-    return v
-
-
 def transform(r):
     tid, tdt, sdt, side, sym, qty, px, notional, comm, broker, acct, notes, _st = [nz(f) for f in r]
     out = [as_text("TRADE_ID", tid, 12)]
@@ -215,19 +193,6 @@ def transform(r):
 
 OUT_COLUMNS = ["TRADE_ID", "TRADE_DATE", "SETTLE_DATE", "SETTLE_DAYS", "SIDE", "SYMBOL", "QUANTITY",
                "PRICE", "GROSS_AMOUNT", "NOTIONAL", "COMMISSION", "BROKER_NAME", "ACCOUNT_NO", "NOTES"]
-
-
-def out_field(v):
-    if v is None:
-        return ""
-    v = str(v)
-    if any(c in v for c in (",", '"', "\r", "\n")):
-        return '"' + v.replace('"', '""') + '"'
-    return v
-
-
-def out_line(fields):
-    return ",".join(out_field(f) for f in fields) + "\n"
 
 
 def main():
