@@ -55,3 +55,51 @@ def out_field(v):
 
 def out_line(fields):
     return ",".join(out_field(f) for f in fields) + "\n"
+
+
+def run_records(records, ncols, skip, transform):
+    """The documented order for each record: a ragged record is rejected, then skip rules filter,
+    then the columns (the first failure rejects).  records: (line_no, fields, raw text).
+    Returns the output lines, the reject lines (each with its header) and the counts."""
+    outputs, rejects = [], [out_line(["line", "column", "reason", "record"])]
+    counts = {"in": 0, "out": 0, "rejected": 0, "filtered": 0}
+    for line_no, r, raw in records:
+        counts["in"] += 1
+        if len(r) != ncols:
+            rejects.append(out_line([line_no, "", "record has %d fields, expected %d" % (len(r), ncols), raw]))
+            counts["rejected"] += 1
+        elif skip(r):
+            counts["filtered"] += 1
+        else:
+            try:
+                outputs.append(out_line(transform(r)))
+                counts["out"] += 1
+            except Reject as rj:
+                rejects.append(out_line([line_no, rj.column, rj.reason, raw]))
+                counts["rejected"] += 1
+    return outputs, rejects, counts
+
+
+def write_example(here, client, mapping, data_name, data_text, data_encoding, output, out_columns, result):
+    """Write mapping.json + mapping.xlsx, the data file, client.txt and expected/ for one example."""
+    import json
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "tools"))
+    from xlsx_write import write_xlsx
+    outputs, rejects, counts = result
+    os.makedirs(os.path.join(here, "expected"), exist_ok=True)
+    with open(os.path.join(here, "mapping.json"), "w", encoding="utf-8") as f:
+        json.dump(mapping, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    write_xlsx(os.path.join(here, "mapping.xlsx"), mapping)
+    with open(os.path.join(here, data_name), "w", encoding=data_encoding, newline="") as f:
+        f.write(data_text)
+    with open(os.path.join(here, "expected", output + ".csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(out_line(out_columns) + "".join(outputs))
+    with open(os.path.join(here, "expected", "rejects.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write("".join(rejects))
+    with open(os.path.join(here, "client.txt"), "w") as f:
+        f.write(client + "\n")
+    print("%s: %d records: %d out, %d rejected, %d filtered"
+          % (os.path.basename(here), counts["in"], counts["out"], counts["rejected"], counts["filtered"]))

@@ -10,7 +10,6 @@ Deterministic (fixed seed).
 
 Run from anywhere:  python3 examples/bergmann_ap/make_example.py
 """
-import json
 import os
 import random
 import sys
@@ -18,12 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal, getcontext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
-from xlsx_write import write_xlsx  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from oracle import Reject, as_decimal, as_text, nz, out_field, out_line, required  # noqa: E402
+sys.path.insert(0, os.path.dirname(HERE))
+from oracle import Reject, as_decimal, as_text, nz, required, run_records, write_example  # noqa: E402
 
 
 getcontext().prec = 60
@@ -176,41 +171,10 @@ def main():
     data_text = "\r\n".join(lines) + "\r\n"
     first_line = len(PREAMBLE) + 2
 
-    outputs, rejects = [out_line(OUT_COLUMNS)], [out_line(["line", "column", "reason", "record"])]
-    counts = {"in": 0, "out": 0, "rejected": 0, "filtered": 0}
-    for i, r in enumerate(recs + [trailer]):
-        line_no, raw = first_line + i, body[i]
-        counts["in"] += 1
-        if len(r) != len(HEADER):
-            rejects.append(out_line([line_no, "", "record has %d fields, expected %d"
-                                     % (len(r), len(HEADER)), raw]))
-            counts["rejected"] += 1
-            continue
-        if r[9] == "STORNO" or r is trailer:     # skip rules: Status, then the trailer row
-            counts["filtered"] += 1
-            continue
-        try:
-            outputs.append(out_line(transform(r)))
-            counts["out"] += 1
-        except Reject as rj:
-            rejects.append(out_line([line_no, rj.column, rj.reason, raw]))
-            counts["rejected"] += 1
-
-    os.makedirs(os.path.join(HERE, "expected"), exist_ok=True)
-    with open(os.path.join(HERE, "mapping.json"), "w", encoding="utf-8") as f:
-        json.dump(MAPPING, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    write_xlsx(os.path.join(HERE, "mapping.xlsx"), MAPPING)
-    with open(os.path.join(HERE, DATA), "w", encoding="cp1252", newline="") as f:
-        f.write(data_text)
-    with open(os.path.join(HERE, "expected", OUTPUT + ".csv"), "w", encoding="utf-8", newline="") as f:
-        f.write("".join(outputs))
-    with open(os.path.join(HERE, "expected", "rejects.csv"), "w", encoding="utf-8", newline="") as f:
-        f.write("".join(rejects))
-    with open(os.path.join(HERE, "client.txt"), "w") as f:
-        f.write("BERGMANN\n")
-    print("bergmann_ap: %(in)d records: %(out)d out, %(rejected)d rejected, %(filtered)d filtered"
-          % counts)
+    records = [(first_line + i, r, body[i]) for i, r in enumerate(recs + [trailer])]
+    # skip rules: Status, then the trailer row
+    result = run_records(records, len(HEADER), lambda r: r[9] == "STORNO" or r is trailer, transform)
+    write_example(HERE, "BERGMANN", MAPPING, DATA, data_text, "cp1252", OUTPUT, OUT_COLUMNS, result)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ the rules used; it never runs mapforge.  Deterministic (fixed seed).
 
 Run from anywhere:  python3 examples/orion_trades/make_example.py
 """
-import json
 import os
 import random
 import sys
@@ -17,12 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal, ROUND_HALF_UP, getcontext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
-from xlsx_write import write_xlsx  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from oracle import Reject, as_decimal, as_text, nz, out_field, out_line, required  # noqa: E402
+sys.path.insert(0, os.path.dirname(HERE))
+from oracle import Reject, as_decimal, as_text, nz, run_records, write_example  # noqa: E402
 
 
 getcontext().prec = 60
@@ -200,41 +195,12 @@ def main():
     body = ["|".join(quote(f, "|") for f in r) for r in recs]
     data_text = "\ufeff" + "\n".join(["|".join(HEADER)] + body) + "\n"
 
-    outputs, rejects = [out_line(OUT_COLUMNS)], [out_line(["line", "column", "reason", "record"])]
-    counts = {"in": 0, "out": 0, "rejected": 0, "filtered": 0}
-    line_no = 2
+    records, line_no = [], 2
     for r, raw in zip(recs, body):
-        counts["in"] += 1
-        if len(r) != len(HEADER):
-            rejects.append(out_line([line_no, "", "record has %d fields, expected %d"
-                                     % (len(r), len(HEADER)), raw]))
-            counts["rejected"] += 1
-        elif r[12] == "CXL":
-            counts["filtered"] += 1
-        else:
-            try:
-                outputs.append(out_line(transform(r)))
-                counts["out"] += 1
-            except Reject as rj:
-                rejects.append(out_line([line_no, rj.column, rj.reason, raw]))
-                counts["rejected"] += 1
-        line_no += 1 + raw.count("\n")
-
-    os.makedirs(os.path.join(HERE, "expected"), exist_ok=True)
-    with open(os.path.join(HERE, "mapping.json"), "w", encoding="utf-8") as f:
-        json.dump(MAPPING, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    write_xlsx(os.path.join(HERE, "mapping.xlsx"), MAPPING)
-    with open(os.path.join(HERE, DATA), "w", encoding="utf-8", newline="") as f:
-        f.write(data_text)
-    with open(os.path.join(HERE, "expected", OUTPUT + ".csv"), "w", encoding="utf-8", newline="") as f:
-        f.write("".join(outputs))
-    with open(os.path.join(HERE, "expected", "rejects.csv"), "w", encoding="utf-8", newline="") as f:
-        f.write("".join(rejects))
-    with open(os.path.join(HERE, "client.txt"), "w") as f:
-        f.write("ORION\n")
-    print("orion_trades: %(in)d records: %(out)d out, %(rejected)d rejected, %(filtered)d filtered"
-          % counts)
+        records.append((line_no, r, raw))
+        line_no += 1 + raw.count("\n")     # quoted notes may span lines
+    result = run_records(records, len(HEADER), lambda r: r[12] == "CXL", transform)
+    write_example(HERE, "ORION", MAPPING, DATA, data_text, "utf-8", OUTPUT, OUT_COLUMNS, result)
 
 
 if __name__ == "__main__":
