@@ -562,14 +562,21 @@ static bool has_round(const plan_expr *x)
     return false;
 }
 
-static int do_arith(edit *d)
+
+/* The output column the feedback's column slot names (NULL, with the reason said, when none). */
+static plan_column *named_column(edit *d)
 {
     char *name;
     int i = find_col_slot(d->p, d->t, d->m, SLOT_C, d->r, &name);
     free(name);
-    if (i < 0)
+    return i < 0 ? NULL : &d->p->cols[i];
+}
+
+static int do_arith(edit *d)
+{
+    plan_column *c = named_column(d);
+    if (!c)
         return 0;
-    plan_column *c = &d->p->cols[i];
     bool div = !strncmp(d->t->v[d->m->from[SLOT_OP]].lower, "div", 3);
     const char *num = d->t->v[d->m->from[SLOT_N]].s;
     if (!is_number_type(c->type)) {
@@ -778,12 +785,9 @@ static int do_default(edit *d)
 
 static int do_required(edit *d, bool req)
 {
-    char *name;
-    int i = find_col_slot(d->p, d->t, d->m, SLOT_C, d->r, &name);
-    free(name);
-    if (i < 0)
+    plan_column *c = named_column(d);
+    if (!c)
         return 0;
-    plan_column *c = &d->p->cols[i];
     if (c->required == req) {
         say(&d->r->bad, "%s is already %s: nothing to change", c->name, req ? "required" : "optional");
         return 0;
@@ -941,12 +945,9 @@ static int do_key(edit *d)
 
 static int do_check(edit *d, int cond)
 {
-    char *name;
-    int i = find_col_slot(d->p, d->t, d->m, SLOT_C, d->r, &name);
-    free(name);
-    if (i < 0)
+    plan_column *c = named_column(d);
+    if (!c)
         return 0;
-    plan_column *c = &d->p->cols[i];
     if (cond != C_PRESENT && !is_number_type(c->type)) {
         say(&d->r->bad, "how %s, which is not a number, is compared with zero", c->name);
         return 0;
