@@ -50,10 +50,4 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
  * when s is not a whole date pattern.  Result in the plan's arena. */
 const char *rules_date_pattern(plan *p, const char *s);
 
-/* Does the date pattern (plan notation, or "ISO") fit the sample of pc: does it read a strict
- * majority of the non-blank sampled values, with no other common pattern reading more of them?
- * *bad receives the first value that does not read, *better such a pattern (NULL when none).
- * True when there is no sample. */
-bool rules_sample_fits_date(const prof_column *pc, const char *pattern, const char **bad, const char **better);
-
 #endif
