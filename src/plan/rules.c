@@ -17,6 +17,7 @@
 #include "plan/rules.h"
 
 #include "plan/infer.h"
+#include "plan/tabs.h"
 
 #include "util/buf.h"
 #include "util/date.h"
@@ -972,42 +973,7 @@ static void rec_lookup(reading *r)
     }
     if (val < 0)
         val = key + 1 < sh->ncols ? key + 1 : 0;
-    /* a lookup name from the tab: an upper-case identifier */
-    char name[64];
-    size_t o = 0;
-    for (const char *q = sh->name; *q && o + 1 < sizeof name; q++)
-        if (isalnum((unsigned char)*q))
-            name[o++] = (char)toupper((unsigned char)*q);
-        else if (o && name[o - 1] != '_')
-            name[o++] = '_';
-    while (o && name[o - 1] == '_')
-        o--;
-    name[o] = 0;
-    if (!o || isdigit((unsigned char)name[0]))
-        snprintf(name, sizeof name, "LOOKUP_%d", r->c->row);
-    const char *lname = plan_strdup(r->p, name);
-    bool have = false;
-    for (int k = 0; k < r->p->nlookups; k++)
-        if (!strcmp(r->p->lookups[k].name, lname))
-            have = true;
-    if (!have) {
-        plan_lookup *lk = plan_add_lookup(r->p, lname);
-        lk->tab = plan_strdup(r->p, sh->name);
-        lk->key_col = plan_strdup(r->p, MF_SHEET_CELL(sh, 0, key));
-        lk->value_col = plan_strdup(r->p, MF_SHEET_CELL(sh, 0, val));
-        lk->key = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)sh->nrows);
-        lk->value = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)sh->nrows);
-        for (int row = 1; row < sh->nrows; row++) {
-            const char *k = MF_SHEET_CELL(sh, row, key);
-            if (!*k)
-                continue;
-            lk->key[lk->n] = plan_strdup(r->p, k);
-            lk->value[lk->n] = plan_strdup(r->p, MF_SHEET_CELL(sh, row, val));
-            lk->n++;
-        }
-        lk->prov.row = r->c->row;
-        lk->prov.text = plan_strdup(r->p, r->text);
-    }
+    const char *lname = tabs_lookup(r->p, sh, key, val, r->c->row, r->text);
     tstep *s = add_step(r, false, r->t[i].b, PS_LOOKUP);
     if (!s)
         return;
