@@ -16,6 +16,7 @@
  */
 #include "plan/rules.h"
 
+#include "plan/formula.h"
 #include "plan/infer.h"
 #include "plan/tabs.h"
 
@@ -2680,8 +2681,10 @@ static void unused_text(const reading *r, mf_buf *out)
 
 int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
 {
-    (void)e;
     memset(out, 0, sizeof *out);
+    int took = formula_read(c, text, out, e);   /* SQL / Excel syntax first (formula.c) */
+    if (took != 0)
+        return took < 0 ? -1 : 0;
     reading *r = mf_xcalloc(1, sizeof *r);
     r->c = c;
     r->p = c->p;
