@@ -9,8 +9,10 @@
 #include "write/run.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -656,7 +658,8 @@ static void test_run_plan_failures(void)
     CHECK_INT(run_plan(&p, data, out, NULL, &rep, &e), -1);
     CHECK(e.code == MF_EIO);
 
-    /* a read-only output directory (skipped as root, who may write anywhere) */
+    /* a read-only output directory (root may write anywhere: the file-size limit below fails the
+     * writes for everyone) */
     snprintf(out, sizeof out, "%s/ro", tmpdir);
     mkdir(out, 0555);
     if (geteuid() != 0) {
@@ -664,6 +667,31 @@ static void test_run_plan_failures(void)
         CHECK_INT(run_plan(&p, data, out, NULL, &rep, &e), -1);
         CHECK_INT(count_entries(out), 0);
     }
+
+    /* writes that fail part-way (a full disk, here a file-size limit of 8 bytes, as root too):
+     * an error, and no file left behind — neither outputs nor temporaries */
+    snprintf(out, sizeof out, "%s/full", tmpdir);
+    struct rlimit old_lim;
+    CHECK(getrlimit(RLIMIT_FSIZE, &old_lim) == 0);
+    struct rlimit small = {8, old_lim.rlim_max};
+    void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    mf_err_clear(&e);
+    int full_rc = run_plan(&p, data, out, NULL, &rep, &e);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old_lim) == 0);
+    signal(SIGXFSZ, old_sig);
+    CHECK_INT(full_rc, -1);
+    CHECK(e.code == MF_EIO);
+    CHECK_INT(count_entries(out), 0);
+
+    /* the row-accounting check fires (a writer that lost a row): an internal error, nothing published */
+    snprintf(out, sizeof out, "%s/lost", tmpdir);
+    run_test_lost_rows = 1;
+    mf_err_clear(&e);
+    CHECK_INT(run_plan(&p, data, out, NULL, &rep, &e), -1);
+    run_test_lost_rows = 0;
+    CHECK(strstr(e.msg, "internal error") != NULL);
+    CHECK_INT(count_entries(out), 0);
 
     /* a column the data does not have */
     plan q;
