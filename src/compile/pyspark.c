@@ -1398,7 +1398,7 @@ static int step(gen *g, const plan_expr *x, int a)
         mf_buf_addc(&tmp, ')');
         break;
     }
-    default: rc = fail(g, x, MF_ETYPE, "a step the PySpark back end does not know"); break;
+    default: rc = fail(g, x, MF_ETYPE, "this step is not supported yet by the PySpark back end"); break;
     }
     if (rc < 0) {
         mf_buf_free(&tmp);
@@ -1497,6 +1497,8 @@ static int expr(gen *g, const plan_expr *x)
         return fail(g, NULL, MF_ETYPE, "missing expression");
     int v, k;
     switch (x->kind) {
+    case PE_LENGTH:
+    case PE_ROWNUM: return fail(g, x, MF_ETYPE, "length of / row number: not supported yet by the PySpark back end");
     case PE_SOURCE:
         v = begin(g);
         mf_buf_adds(g->out, "job.src(");
