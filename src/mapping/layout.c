@@ -641,12 +641,14 @@ static void add_sources(mf_arena *a, map_row *to, const map_row *add)
     to->source = *to->source ? mf_arena_printf(a, "%s, %s", to->source, add->source) : add->source;
 }
 
+/* The header written again (printed pages, pasted blocks): the same source and target cells. */
 static int is_repeated_header(const map_header *h, int r)
 {
-    int sc;
     const mf_sheet *s = h->sheet;
-    return layout_cell_role(MF_SHEET_CELL(s, r, h->col[MR_SOURCE]), &sc) == MR_SOURCE &&
-           layout_cell_role(MF_SHEET_CELL(s, r, h->col[MR_TARGET]), &sc) == MR_TARGET;
+    for (int k = MR_SOURCE; k <= MR_TARGET; k++)
+        if (strcasecmp(MF_SHEET_CELL(s, r, h->col[k]), MF_SHEET_CELL(s, h->row, h->col[k])))
+            return 0;
+    return 1;
 }
 
 /* Classify a row that has cells in the table's columns (not a lone notes cell). */
