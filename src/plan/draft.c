@@ -8,7 +8,13 @@
  *     (the column becomes a hole with a question when the rule needs it);
  *   - a type text that is not recognised becomes a question (the column is typed text and = ?);
  *     an empty type text means text (the value as is);
- *   - rows with neither target, source nor rule (spacers, notes) are left out;
+ *   - rows with neither target, source nor rule (spacers) are left out; what the others are is
+ *     the mapping reader's decision (map_row_kind, layout.c): a column; a statement (no target:
+ *     read by rules.c as a filter or trailer, or a question); a notes line (cut into items, each
+ *     read as a statement, except an item stating the data's header line, which must agree with
+ *     detection or be a question); not mapped (a note, never a question); filter only (a note
+ *     when a filter of the plan uses its column, else a question).  A filter written in a row's
+ *     Comments is read as a statement too;
  *   - output name: opt->output_name, else the mapping's title, else the mapping sheet's name
  *     unless it is generic ("Mapping", "Sheet1"), else the mapping file's base name — as an
  *     upper-case identifier.
