@@ -502,6 +502,30 @@ static void test_row_kinds(void)
     mapping_free(&m);
 }
 
+/* A target spread over two rows by merged cells; a merged notes line stays one cell. */
+static void test_merged_rows(void)
+{
+    mapping m;
+    mf_err e = {0};
+    CHECK_INT(mapping_read(D "spread.xlsx", &m, &e), 0);
+    CHECK_INT(m.header_row, 1);
+    CHECK_INT(m.nrows, 4);
+    if (m.nrows == 4) {
+        CHECK_STR(m.rows[0].target, "CUSTOMER_ID");
+        CHECK_STR(m.rows[1].target, "FULL_NAME");
+        CHECK_INT(m.rows[1].row, 3);
+        CHECK_INT(m.rows[1].nsources, 2);
+        CHECK_STR(m.rows[1].sources[1], "LAST");
+        CHECK_STR(m.rows[1].type, "Text(60)");
+        CHECK_STR(m.rows[1].rule, "Concatenate FIRST\nand LAST with a space");
+        CHECK_INT(m.rows[2].kind, MAP_UNMAPPED);
+        CHECK_STR(m.rows[2].source, "FAX");
+        CHECK_INT(m.rows[3].kind, MAP_NOTE);
+        CHECK_STR(m.rows[3].rule, "Exclude rows where STATUS = 'X'");
+    }
+    mapping_free(&m);
+}
+
 static void test_match(void)
 {
     const char *h[] = {"Account Number", "POSTING_DATE", "amt", "Dr/Cr", "Customer Name",
@@ -579,6 +603,7 @@ int main(void)
     test_header_names();
     test_header_layouts();
     test_row_kinds();
+    test_merged_rows();
     test_match();
     CHECK_DONE();
 }
