@@ -204,27 +204,27 @@ static void test_text_steps(void)
 {
     CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "  x y \t"), "x y\n");
     CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "\xC2\xA0\xE2\x80\x83z\xE3\x80\x80"), "z\n");   /* NBSP, em space, ideographic */
-    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "   "), "\n");                                   /* empty → null */
-    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, ""), "\n");
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "   "), "\"\"\n");                                   /* empty → null */
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, ""), "\"\"\n");
     CHECK_STR(text_step(PS_UPPER, NULL, 0, 0, "straße ünï"), "STRAßE ÜNÏ\n");   /* simple mapping: ß stays */
     CHECK_STR(text_step(PS_LOWER, NULL, 0, 0, "ÀÉÎ Abc"), "àéî abc\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 6, 0, "42"), "000042\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 2, 0, "4242"), "4242\n");
     CHECK_STR(text_step(PS_PAD_RIGHT, "·", 4, 0, "é"), "é···\n");
-    CHECK_STR(text_step(PS_PAD_LEFT, "0", 4, 0, ""), "\n");                    /* null passes through */
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 4, 0, ""), "\"\"\n");                    /* null passes through */
     CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, "7"), "ID-7\n");
     CHECK_STR(text_step(PS_SUFFIX, "!", 0, 0, "7"), "7!\n");
-    CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, ""), "\n");
+    CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, ""), "\"\"\n");
     CHECK_STR(text_step(PS_FIRST, NULL, 3, 0, "Ünïcödé"), "Ünï\n");
     CHECK_STR(text_step(PS_LAST, NULL, 3, 0, "Ünïcödé"), "ödé\n");
     CHECK_STR(text_step(PS_LAST, NULL, 30, 0, "ab"), "ab\n");
     CHECK_STR(text_step(PS_SUBSTR, NULL, 2, 4, "Ünïcödé"), "nïc\n");
-    CHECK_STR(text_step(PS_SUBSTR, NULL, 9, 12, "abc"), "\n");
+    CHECK_STR(text_step(PS_SUBSTR, NULL, 9, 12, "abc"), "\"\"\n");
     CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "ab-cd-e"), "ab\n");
     CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "abcd"), "abcd\n");
-    CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "-x"), "\n");
+    CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "-x"), "\"\"\n");
     CHECK_STR(text_step(PS_AFTER, "-", 0, 0, "ab-cd-e"), "cd-e\n");
-    CHECK_STR(text_step(PS_AFTER, "-", 0, 0, "abcd"), "\n");
+    CHECK_STR(text_step(PS_AFTER, "-", 0, 0, "abcd"), "\"\"\n");
     CHECK_STR(text_step(PS_FIRST, NULL, 3, 0, "a,\"b"), "\"a,\"\"\"\n");        /* quoting in the output */
 }
 
@@ -259,7 +259,7 @@ static void test_dates(void)
     CHECK_STR(typed_step(T_DATE, PS_READ_EXCEL, NULL, 0, "45000"), "2023-03-15\n");
     CHECK_STR(typed_step(T_DATE, PS_READ_EXCEL, NULL, 0, "x"),
               "REJECT 2,X,\"X: \"\"x\"\" is not an Excel serial date\",x|b|c\n");
-    CHECK_STR(typed_step(T_DATE, PS_READ_DATE, "MM/DD/YYYY", 0, ""), "\n");   /* null */
+    CHECK_STR(typed_step(T_DATE, PS_READ_DATE, "MM/DD/YYYY", 0, ""), "\"\"\n");   /* null */
     /* days from A to B across a year boundary and a leap day */
     plan p;
     plan_init(&p);
@@ -269,7 +269,7 @@ static void test_dates(void)
     col(&p, "N", T_BIGINT, d);
     CHECK_STR(run1(&p, "2023-12-31|2024-03-01|c"), "61\n");
     CHECK_STR(run1(&p, "2024-03-01|2023-12-31|c"), "-61\n");
-    CHECK_STR(run1(&p, "|2023-12-31|c"), "\n");
+    CHECK_STR(run1(&p, "|2023-12-31|c"), "\"\"\n");
     plan_free(&p);
 }
 
@@ -299,7 +299,7 @@ static void test_numbers(void)
               "REJECT 2,AMOUNT,\"AMOUNT: \"\"1234.00\"\" has more than 5 digits\",\"1,234.00|b|c\"\n");
     CHECK_STR(number(dec(18, 2), f, "1,23,456"),
               "REJECT 2,AMOUNT,\"AMOUNT: \"\"1,23,456\"\" is not a number\",\"1,23,456|b|c\"\n");
-    CHECK_STR(number(dec(18, 2), f, ""), "\n");
+    CHECK_STR(number(dec(18, 2), f, ""), "\"\"\n");
     CHECK_STR(number(T_BIGINT, f, "12.00"), "12\n");
     CHECK_STR(number(T_BIGINT, f, "12.50"),
               "REJECT 2,AMOUNT,\"AMOUNT: \"\"12.50\"\" is not a whole number\",12.50|b|c\n");
