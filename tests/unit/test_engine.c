@@ -742,6 +742,38 @@ static void test_run_plan_many_blocks(void)
     plan_free(&p);
 }
 
+/* The trim set is Unicode White_Space, every member of it; U+200B (zero width space) and U+FEFF are not
+ * white space and stay. */
+static void test_trim_set(void)
+{
+    static const unsigned ws[] = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002,
+                                  0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029,
+                                  0x202F, 0x205F, 0x3000};
+    for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
+        char cp[8] = {0}, rec[64];
+        unsigned c = ws[i];
+        if (c < 0x80) {
+            cp[0] = (char)c;
+        } else if (c < 0x800) {
+            cp[0] = (char)(0xC0 | (c >> 6));
+            cp[1] = (char)(0x80 | (c & 0x3F));
+        } else {
+            cp[0] = (char)(0xE0 | (c >> 12));
+            cp[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+            cp[2] = (char)(0x80 | (c & 0x3F));
+        }
+        if (c == 0x0A || c == 0x0D)
+            continue;                      /* record separators: covered by the CSV reader's tests */
+        snprintf(rec, sizeof rec, "%sab%s", cp, cp);
+        const char *got = text_step(PS_TRIM, NULL, 0, 0, rec);
+        if (strcmp(got, "ab\n"))
+            fprintf(stderr, "U+%04X is not trimmed\n", c);
+        CHECK_STR(got, "ab\n");
+    }
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "\xE2\x80\x8B" "ab"), "\xE2\x80\x8B" "ab\n");   /* U+200B stays */
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "ab\xEF\xBB\xBF"), "ab\xEF\xBB\xBF\n");   /* U+FEFF stays */
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mf_test_engine_XXXXXX");
@@ -750,6 +782,7 @@ int main(void)
         return 1;
     }
     test_text_steps();
+    test_trim_set();
     test_dates();
     test_numbers();
     test_arith_concat_if();
