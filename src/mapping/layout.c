@@ -532,6 +532,15 @@ static int looks_like_field(const char *s)
     return w[0] && count_words(w) <= 4;
 }
 
+/* A sentence, not a column name: many words, or "=", a line break, a colon after words. */
+static int prose(const char *s)
+{
+    char w[512];
+    layout_norm_words(s, w, sizeof w);
+    int n = count_words(w);
+    return n > 6 || strpbrk(s, "=\n<>") != NULL || (strchr(s, ':') && n > 2);
+}
+
 /* ---- sources ---- */
 
 /* A part of a multi-source cell that reads as a field name: some letter or digit, short, and
@@ -746,6 +755,23 @@ void layout_read_rows(mapping *m, const map_header *h)
         map_row *prev = m->nrows ? &m->rows[m->nrows - 1] : NULL;
         bool follows_column = prev && prev->kind == MAP_COLUMN && last == r;   /* directly above */
         last = r + 1;
+        const char *tcell = cell_at(m, s, r, h->col[MR_TARGET]);
+        if (*tcell && prose(tcell)) {
+            /* a sentence where the target goes: a notes line written across cells ("Filter:" |
+             * "Status = 'A' only"), or in the target's column */
+            mf_buf b = {0};
+            for (int c = 0; c < s->ncols; c++) {
+                const char *v = cell_at(m, s, r, c);
+                if (*v)
+                    mf_buf_printf(&b, "%s%s", b.len ? " " : "", v);
+            }
+            row.rule = mf_arena_strdup(&m->arena, mf_buf_str(&b));
+            mf_buf_free(&b);
+            row.kind = MAP_NOTE;
+            split_sources(&m->arena, &row);
+            m->rows[m->nrows++] = row;
+            continue;
+        }
         if (filled == 1 && only != h->col[MR_TARGET]) {
             const char *text = cell_at(m, s, r, only);
             char w[1024];
@@ -763,7 +789,7 @@ void layout_read_rows(mapping *m, const map_header *h)
             if (only == h->col[MR_SOURCE] && looks_like_field(text)) {
                 row.source = text;           /* a lone source field: listed, not mapped */
                 row.kind = MAP_UNMAPPED;
-            } else if (only == h->col[MR_RULE]) {
+            } else if (only == h->col[MR_RULE] && follows_column) {
                 row.rule = text;             /* a rule of its own: a filter, a trailer */
                 row.kind = MAP_STATEMENT;
             } else {

@@ -509,6 +509,21 @@ static void test_row_kinds(void)
     }
     mapping_free(&m);
 
+    /* notes written across cells, in the target's column, or in the rule's column after a gap */
+    write_tmp(path, "Source,Target,Rule\nAmt,AMOUNT,copy\n\nFilter:,Status = 'A' only,\n"
+                    ",Totals must agree with the ledger and be signed off.,\n,,2. Ignore the trailer row.\n");
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    unlink(path);
+    CHECK_INT(m.nrows, 4);
+    if (m.nrows == 4) {
+        CHECK_INT(m.rows[1].kind, MAP_NOTE);
+        CHECK_STR(m.rows[1].rule, "Filter: Status = 'A' only");
+        CHECK_INT(m.rows[2].kind, MAP_NOTE);
+        CHECK_INT(m.rows[3].kind, MAP_NOTE);
+        CHECK_STR(m.rows[3].rule, "2. Ignore the trailer row.");
+    }
+    mapping_free(&m);
+
     /* a rule-only row under a column row that is a rule of its own stays a statement */
     write_tmp(path, "Source,Target,Rule\nAmt,AMOUNT,copy\n,,Exclude rows where Status is VOID\n");
     CHECK_INT(mapping_read(path, &m, &e), 0);
