@@ -490,6 +490,20 @@ static void add_item(plan *p, const char *s, size_t n, const char **items, int *
         s++;
         n--;
     }
+    /* "1. ", "2) ", "a) " opening the item */
+    size_t k = 0;
+    while (k < n && k < 2 && isdigit((unsigned char)s[k]))
+        k++;
+    if (!k && n > 1 && islower((unsigned char)s[0]) && s[1] == ')')
+        k = 1;
+    if (k && k + 1 < n && (s[k] == '.' || s[k] == ')') && isspace((unsigned char)s[k + 1])) {
+        s += k + 2;
+        n -= k + 2;
+    }
+    while (n && isspace((unsigned char)*s)) {
+        s++;
+        n--;
+    }
     while (n && isspace((unsigned char)s[n - 1]))
         n--;
     if (!n || *nitems == MAX_ITEMS)
