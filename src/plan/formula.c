@@ -320,7 +320,7 @@ static bool excel_calls(const fx_node *n, int depth)
                                     "ROUNDUP", "ROUNDDOWN", "CONCATENATE", NULL};
     if (!n || depth > FX_MAX_DEPTH * 4)
         return false;
-    if (n->kind == FX_REF)
+    if (n->kind == FX_REF && n->flag)
         return true;
     if (n->kind == FX_CALL)
         for (int k = 0; X[k]; k++)
@@ -412,7 +412,12 @@ static void translate(reading *R, const fx_stmt *st, const leadin *lead)
         return;
     }
     fx_value val;
-    if (v) {
+    long one;
+    if (v && v->kind == FX_BIN && v->op == '-' && v->kid[0]->kind == FX_CALL && !strcmp(v->kid[0]->s, "ROW") &&
+        v->kid[0]->n == 0 && v->kid[1]->kind == FX_NUM && sscanf(v->kid[1]->s, "%ld", &one) == 1 && one == 1) {
+        /* =ROW()-1 beside a header row: the row's number in the output */
+        val = (fx_value){.e = plan_new_expr(x->p, PE_ROWNUM), .k = FV_NUM};
+    } else if (v) {
         val = fx_translate(x, v);
     } else {
         /* a copy of the row's source (the rule only filters rows) */
@@ -503,7 +508,7 @@ int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *
     reading *R = mf_xcalloc(1, sizeof *R);
     mf_arena a;
     mf_arena_init(&a);
-    R->x = (fctx){.c = c, .p = c->p, .a = &a};
+    R->x = (fctx){.c = c, .p = c->p, .a = &a, .rule = text};
     fx_stmt st;
     size_t flen = 0;
     char why[256];
@@ -542,8 +547,8 @@ int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *
         if (where_st.where)
             keep_rows(R, where_st.where);
     }
-    if (R->x.unresolved && !clearly) {
-        took = 0;                               /* a name that is no column: prose after all */
+    if (R->x.why.len && !clearly) {
+        took = 0;                               /* not unmistakably a formula: the prose reader tries */
         goto done;
     }
     if (R->x.why.len) {

@@ -46,6 +46,8 @@ static fx_value val(plan_expr *e, fv_kind k)
     return (fx_value){.e = e, .k = e ? k : FV_NULL};
 }
 
+static fx_value written_as(fctx *x, plan_expr *date, const char *fmt, const char *fn);
+
 static bool failed(const fctx *x)
 {
     return x->why.len > 0;
@@ -54,13 +56,6 @@ static bool failed(const fctx *x)
 static plan_expr *stepped(fctx *x, plan_expr *e, plan_step_kind k)
 {
     return plan_with_step(x->p, e, k);
-}
-
-/* The construct exists on branch `lang` (docs: /work/wt/CONTRACT.md) but not yet in this tree. */
-static fx_value not_yet(fctx *x, const char *what, const char *fn)
-{
-    fx_say(x, "%s needs \"%s\", which the plan language cannot write yet.", fn, what);
-    return none();
 }
 
 /* ---- names ----------------------------------------------------------------------------------- */
@@ -280,6 +275,11 @@ static plan_expr *to_text(fctx *x, fx_value v, const char *fn)
         return v.e;
     if (v.k == FV_NUM && v.e->kind == PE_NUMBER)
         return plan_text_lit(x->p, v.e->text);
+    if (v.k == FV_DATE && !x->excel) {   /* SQL writes a date as text in ISO form (Excel: its serial) */
+        plan_expr *e = stepped(x, v.e, PS_FORMAT_DATE);
+        e->step.s = "YYYY-MM-DD";
+        return e;
+    }
     fx_say(x, "%s uses a %s as text, and the plan language has no step that writes one as text.", fn,
            v.k == FV_NUM ? "number" : v.k == FV_DATE ? "date" : "true/false value");
     return NULL;
@@ -496,9 +496,11 @@ static plan_expr *comparison(fctx *x, const fx_node *n)
     plan_expr *ea = to_text(x, a, "The comparison"), *eb = to_text(x, b, "The comparison");
     if (!ea || !eb)
         return NULL;
+    bool caseless = x->excel && !(ea->kind == PE_TEXT && !has_letters(ea->text)) &&
+                    !(eb->kind == PE_TEXT && !has_letters(eb->text));
+    plan_expr *e = caseless ? cmp(x, op, fold_case(x, ea), fold_case(x, eb)) : cmp(x, op, ea, eb);
     if (!x->excel)
-        return cmp(x, op, ea, eb);
-    plan_expr *e = cmp(x, op, fold_case(x, ea), fold_case(x, eb));
+        return e;
     /* Excel: a blank cell <> "x" is true (in the plan a null comparison is false) */
     if (op == PB_NE && (eb->kind == PE_TEXT) != (ea->kind == PE_TEXT)) {
         plan_expr *var = eb->kind == PE_TEXT ? ea : eb;
@@ -1149,14 +1151,13 @@ static fx_value rounded(fctx *x, const fx_node *n)
         fx_say(x, "%s is read with a literal number of decimals (0 or more).", n->s);
         return none();
     }
-    if (strcmp(n->s, "ROUND"))
-        return not_yet(x, "rounded up/down to N decimals", n->s);
     fx_value v = fx_translate(x, n->kid[0]);
     plan_expr *e = to_num(x, v, n->s, false);
     if (!e)
         return none();
     plan_expr *r = stepped(x, e, PS_ROUND);
     r->step.n = d;
+    r->step.m = !strcmp(n->s, "ROUNDUP") ? 1 : strcmp(n->s, "ROUND") ? 2 : 0;   /* TRUNC: toward zero */
     return val(r, FV_NUM);
 }
 
@@ -1188,8 +1189,17 @@ static fx_value arith(fctx *x, const fx_node *n)
             return val(e, FV_NUM);
         }
     }
-    if (a.k == FV_DATE || b.k == FV_DATE)
-        return not_yet(x, "plus N days", "Date arithmetic");
+    if (a.k == FV_DATE || b.k == FV_DATE) {
+        long k;
+        const fx_node *days = a.k == FV_DATE ? n->kid[1] : n->kid[0];
+        if ((n->op != '+' && !(n->op == '-' && a.k == FV_DATE)) || !lit_int(days, &k) || labs(k) > PLAN_MAX_ADD_DAYS) {
+            fx_say(x, "Date arithmetic is read as a date plus or minus a literal number of days.");
+            return none();
+        }
+        plan_expr *e = stepped(x, to_date(x, a.k == FV_DATE ? a : b, "The date arithmetic"), PS_ADD_DAYS);
+        e->step.n = n->op == '-' ? -k : k;
+        return val(e, FV_DATE);
+    }
     bool integer = x->c->type.base == PT_INTEGER || x->c->type.base == PT_BIGINT;
     if (n->op == '/' )
         integer = false;
@@ -1437,7 +1447,7 @@ static fx_value text_fn(fctx *x, const fx_node *n)
                       "be text?", fmt);
             return none();
         }
-        return not_yet(x, "written as \"PATTERN\"", "TEXT");
+        return written_as(x, d.e, fmt, "TEXT");
     }
     fx_say(x, "TEXT's format \"%s\" is not one I can read.", fmt);
     return none();
@@ -1510,7 +1520,7 @@ static fx_value vlookup(fctx *x, const fx_node *n)
     fx_value k = text_arg(x, n->kid[0], "VLOOKUP");
     if (!k.e || !keys_seen(x, k.e, sh, kc, "VLOOKUP"))
         return none();
-    const char *name = tabs_lookup(x->p, sh, kc, vc, x->c->row, NULL);
+    const char *name = tabs_lookup(x->p, sh, kc, vc, x->c->row, x->rule);
     return val(looked_up(x, k.e, name), FV_TEXT);
 }
 
@@ -1526,10 +1536,203 @@ static fx_value joined_value(fctx *x, const fx_node *n)
         fx_say(x, "\"%s.%s\" is not a column of the joined tab.", n->s2, n->s);
         return none();
     }
-    const char *name = tabs_lookup(x->p, sh, x->join_kc, vc, x->c->row, NULL);
+    const char *name = tabs_lookup(x->p, sh, x->join_kc, vc, x->c->row, x->rule);
     plan_expr *e = looked_up(x, x->join_key, name);
     e->step.map.otherwise = PO_NULL;          /* LEFT JOIN: no match gives null */
     return val(e, FV_TEXT);
+}
+
+/* ---- constructs of the language's second edition ------------------------------------------ */
+
+/* Excel's PROPER / SQL's INITCAP capitalise after any non-letter ("o'neil" -> "O'Neil"); the plan's
+ * title case only after spaces: the sample must not tell them apart. */
+static fx_value title_case(fctx *x, const fx_node *n)
+{
+    fx_value v = text_step(x, n, PS_TITLE);
+    if (!v.e)
+        return v;
+    const prof_column *pc = fx_sample_column(x, v.e->kid[0]);
+    for (long i = 0; pc && i < pc->nsample; i++) {
+        const char *s = pc->sample[i];
+        for (size_t k = 1; s && s[k]; k++)
+            if (isalpha((unsigned char)s[k]) && !isalpha((unsigned char)s[k - 1]) && s[k - 1] != ' ') {
+                fx_say(x, "%s capitalises after '%c' in \"%s\", which the plan's \"title cased\" does not.", n->s,
+                       s[k - 1], s);
+                return none();
+            }
+    }
+    return v;
+}
+
+static fx_value replaced(fctx *x, const fx_node *n)
+{
+    const char *from = lit_str(n->kid[1]), *to = n->kid[2]->kind == FX_NULL ? "" : lit_str(n->kid[2]);
+    if (!from || !*from || !to) {
+        fx_say(x, "%s is read with a literal text to replace and a literal replacement.", n->s);
+        return none();
+    }
+    fx_value v = text_arg(x, n->kid[0], n->s);
+    if (!v.e)
+        return none();
+    plan_expr *e = stepped(x, v.e, PS_REPLACE);
+    e->step.s = plan_strdup(x->p, from);
+    e->step.s2 = plan_strdup(x->p, to);
+    return val(e, FV_TEXT);
+}
+
+/* REGEXP_REPLACE(x, '[^0-9]', '') is "digits only"; no other pattern is read. */
+static fx_value regexp_replace(fctx *x, const fx_node *n)
+{
+    const char *re = n->n >= 3 ? lit_str(n->kid[1]) : NULL, *to = n->n >= 3 ? lit_str(n->kid[2]) : NULL;
+    if (n->n < 3 || n->n > 4 || !re || !to || *to || (strcmp(re, "[^0-9]") && strcmp(re, "\\D") && strcmp(re, "[^[:digit:]]"))) {
+        fx_say(x, "REGEXP_REPLACE is read only as removing every non-digit ('[^0-9]').");
+        return none();
+    }
+    fx_value v = text_arg(x, n->kid[0], n->s);
+    return v.e ? val(stepped(x, v.e, PS_DIGITS), FV_TEXT) : none();
+}
+
+/* SUBSTRING_INDEX(x, d, 1): text before d; (x, d, -1): text after the last d. */
+static fx_value substring_index(fctx *x, const fx_node *n)
+{
+    long k;
+    const char *d = n->n == 3 ? lit_str(n->kid[1]) : NULL;
+    if (!d || !*d || !lit_int(n->kid[2], &k) || (k != 1 && k != -1)) {
+        fx_say(x, "SUBSTRING_INDEX is read with a literal delimiter and a count of 1 or -1.");
+        return none();
+    }
+    fx_value v = text_arg(x, n->kid[0], n->s);
+    if (!v.e)
+        return none();
+    plan_expr *e = stepped(x, v.e, k == 1 ? PS_BEFORE : PS_AFTER);
+    e->step.s = plan_strdup(x->p, d);
+    if (k == -1) {
+        /* MySQL gives the whole text when d is absent; "text after last" gives null */
+        if (!delimiter_seen(x, v.e, d, n->s))
+            return none();
+        e->step.m = 1;
+    }
+    return val(e, FV_TEXT);
+}
+
+static fx_value length_of(fctx *x, const fx_node *n)
+{
+    if (n->n != 1) {
+        fx_say(x, "%s takes one value.", n->s);
+        return none();
+    }
+    fx_value v = text_arg(x, n->kid[0], n->s);
+    if (!v.e)
+        return none();
+    plan_expr *e = plan_new_expr(x->p, PE_LENGTH);
+    e->kid[0] = v.e;
+    return val(e, FV_NUM);
+}
+
+static fx_value part_step(fctx *x, plan_expr *date, const char *part)
+{
+    if (!date)
+        return none();
+    plan_expr *e = stepped(x, date, PS_DATE_PART);
+    e->step.s = part;
+    return val(e, FV_NUM);
+}
+
+/* YEAR(d) / MONTH / DAY / QUARTER, EXTRACT(YEAR FROM d), DATEPART(quarter, d), DATE_PART('year', d) */
+static fx_value date_part(fctx *x, const fx_node *n)
+{
+    const char *unit = n->s;
+    const fx_node *d = n->n == 1 ? n->kid[0] : NULL;
+    if (n->n == 2 && (n->kid[0]->kind == FX_PART || n->kid[0]->kind == FX_STR)) {
+        unit = n->kid[0]->s;
+        d = n->kid[1];
+    }
+    static const char *const U[][2] = {{"YEAR", "year"}, {"YYYY", "year"}, {"YY", "year"}, {"MONTH", "month"},
+                                       {"MM", "month"}, {"M", "month"}, {"DAY", "day"}, {"DD", "day"}, {"D", "day"},
+                                       {"QUARTER", "quarter"}, {"QQ", "quarter"}, {"Q", "quarter"}};
+    const char *part = NULL;
+    for (size_t k = 0; k < sizeof U / sizeof *U && !part; k++)
+        if (!strcasecmp(unit, U[k][0]))
+            part = U[k][1];
+    if (!d || !part) {
+        fx_say(x, "%s is read for a year, a month, a day or a quarter of one date.", n->s);
+        return none();
+    }
+    return part_step(x, date_of(x, d, NULL, n->s).e, part);
+}
+
+/* A date format of TO_CHAR / TEXT / FORMAT ("YYYYMM", "yyyy-mm", "MON-YY") in util/date.h notation. */
+static const char *format_pattern(fctx *x, const char *fmt)
+{
+    static const struct { const char *in, *out; } E[] = {
+        {"yyyy", "YYYY"}, {"month", "Month"}, {"mmmm", "Month"}, {"mmm", "Mon"}, {"mon", "Mon"}, {"yy", "YY"},
+        {"rr", "YY"}, {"mm", "MM"}, {"dd", "DD"}, {"m", "M"}, {"d", "D"}};
+    mf_buf b = {0};
+    for (const char *q = fmt; *q;) {
+        size_t k;
+        for (k = 0; k < sizeof E / sizeof *E; k++)
+            if (!strncasecmp(q, E[k].in, strlen(E[k].in)))
+                break;
+        if (k < sizeof E / sizeof *E) {
+            mf_buf_adds(&b, E[k].out);
+            q += strlen(E[k].in);
+        } else if (strchr("/-. ,:_", *q)) {
+            mf_buf_addc(&b, *q++);
+        } else {
+            mf_buf_free(&b);
+            return NULL;
+        }
+    }
+    size_t bad;
+    const char *r = b.len && mf_date_format_pattern_ok(mf_buf_str(&b), &bad) ? plan_strdup(x->p, mf_buf_str(&b)) : NULL;
+    mf_buf_free(&b);
+    return r;
+}
+
+static fx_value written_as(fctx *x, plan_expr *date, const char *fmt, const char *fn)
+{
+    if (!date)
+        return none();
+    const char *pat = format_pattern(x, fmt);
+    if (!pat) {
+        fx_say(x, "%s's format '%s' is not a date format I can write.", fn, fmt);
+        return none();
+    }
+    plan_expr *e = stepped(x, date, PS_FORMAT_DATE);
+    e->step.s = pat;
+    return val(e, FV_TEXT);
+}
+
+static fx_value end_of_month(fctx *x, const fx_node *n)
+{
+    long k = 0;
+    if (n->n < 1 || n->n > 2 || (n->n == 2 && (!lit_int(n->kid[1], &k) || k != 0))) {
+        fx_say(x, "%s is read for the end of the date's own month (EOMONTH(d, 0)).", n->s);
+        return none();
+    }
+    plan_expr *d = date_of(x, n->kid[0], NULL, n->s).e;
+    return d ? val(stepped(x, d, PS_END_OF_MONTH), FV_DATE) : none();
+}
+
+/* DATEADD(day, n, d) / DATE_ADD(d, n) */
+static fx_value add_days(fctx *x, const fx_node *n)
+{
+    long k;
+    const fx_node *cnt = NULL, *d = NULL;
+    if (n->n == 3 && day_unit(n->kid[0]))
+        cnt = n->kid[1], d = n->kid[2];
+    else if (n->n == 2 && !strcmp(n->s, "DATE_ADD"))
+        cnt = n->kid[1], d = n->kid[0];
+    if (!cnt || !lit_int(cnt, &k) || labs(k) > PLAN_MAX_ADD_DAYS) {
+        fx_say(x, "%s is read with days and a literal count.", n->s);
+        return none();
+    }
+    plan_expr *e = date_of(x, d, NULL, n->s).e;
+    if (!e)
+        return none();
+    e = stepped(x, e, PS_ADD_DAYS);
+    e->step.n = k;
+    return val(e, FV_DATE);
 }
 
 /* ---- functions ------------------------------------------------------------------------------- */
@@ -1728,19 +1931,23 @@ static fx_value call(fctx *x, const fx_node *n)
     const char *f = n->s;
 #define IS(name) (!strcmp(f, name))
     if (IS("TRIM") || IS("BTRIM"))
-        return x->excel ? not_yet(x, "with spaces collapsed", "Excel's TRIM") : text_step(x, n, PS_TRIM);
+        return text_step(x, n, x->excel ? PS_SQUISH : PS_TRIM);   /* Excel's TRIM squeezes inner runs */
     if (IS("UPPER") || IS("UCASE"))
         return text_step(x, n, PS_UPPER);
     if (IS("LOWER") || IS("LCASE"))
         return text_step(x, n, PS_LOWER);
     if (IS("PROPER") || IS("INITCAP"))
-        return not_yet(x, "title cased", f);
+        return title_case(x, n);
     if (IS("LEFT") || IS("RIGHT"))
         return left_right(x, n, IS("LEFT"));
     if (IS("MID") || IS("SUBSTRING") || IS("SUBSTR"))
         return substring(x, n);
     if (IS("SPLIT_PART"))
         return split_part(x, n);
+    if (IS("SUBSTRING_INDEX"))
+        return substring_index(x, n);
+    if (IS("REGEXP_REPLACE"))
+        return regexp_replace(x, n);
     if (IS("LPAD") || IS("RPAD"))
         return pad(x, n, IS("LPAD"));
     if (IS("CONCAT") || IS("CONCATENATE"))
@@ -1750,10 +1957,10 @@ static fx_value call(fctx *x, const fx_node *n)
     if (IS("REPLACE") || IS("SUBSTITUTE")) {
         if (n->n != 3)
             fx_say(x, "%s is read with a text, what to replace and its replacement.", f);
-        return n->n == 3 ? not_yet(x, "with \"x\" replaced by \"y\"", f) : none();
+        return n->n == 3 ? replaced(x, n) : none();
     }
     if (IS("LEN") || IS("LENGTH") || IS("CHAR_LENGTH"))
-        return not_yet(x, "length of X", f);
+        return length_of(x, n);
     if (IS("TEXT"))
         return text_fn(x, n);
     if (IS("VALUE") || IS("TO_NUMBER"))
@@ -1797,15 +2004,16 @@ static fx_value call(fctx *x, const fx_node *n)
         return days_between(x, n->kid[1], n->kid[0], f);
     if (IS("YEAR") || IS("MONTH") || IS("DAY") || IS("QUARTER") || IS("EXTRACT") || IS("DATEPART") ||
         IS("DATE_PART"))
-        return not_yet(x, "its year/month/day/quarter", f);
+        return date_part(x, n);
     if (IS("TO_CHAR") || IS("FORMAT") || IS("DATE_FORMAT"))
-        return not_yet(x, "written as \"PATTERN\"", f);
+        return n->n == 2 && lit_str(n->kid[1]) ? written_as(x, date_of(x, n->kid[0], NULL, f).e, lit_str(n->kid[1]), f)
+                                               : (fx_say(x, "%s is read with a date and a literal format.", f), none());
     if (IS("EOMONTH") || IS("LAST_DAY"))
-        return not_yet(x, "end of month", f);
+        return end_of_month(x, n);
     if (IS("DATEADD") || IS("DATE_ADD") || IS("EDATE"))
-        return not_yet(x, "plus N days", f);
+        return add_days(x, n);
     if (IS("ROW") || IS("ROW_NUMBER"))
-        return not_yet(x, "row number", f);
+        return fx_say(x, "%s is read only as a whole column, ROW()-1 (the row's number in the output).", f), none();
     if (IS("TODAY") || IS("NOW") || IS("GETDATE") || IS("SYSDATE") || IS("CURRENT_DATE")) {
         fx_say(x, "%s changes from run to run; which fixed date is meant?", f);
         return none();
@@ -1879,6 +2087,65 @@ fx_value fx_translate(fctx *x, const fx_node *n)
 
 /* ---- the target ------------------------------------------------------------------------------ */
 
+/* The most decimals e can have (a product adds its operands'); 38 when unknown. */
+static int max_scale(fctx *x, const plan_expr *e)
+{
+    if (!e)
+        return 0;
+    switch (e->kind) {
+    case PE_NUMBER: {
+        const char *dot = strchr(e->text, '.');
+        return dot ? (int)strlen(dot + 1) : 0;
+    }
+    case PE_NULL: return 0;
+    case PE_OUTPUT: {
+        const plan_column *oc = output_column(x, e->name, true);
+        return oc && oc->type.base == PT_DECIMAL ? oc->type.scale : oc && oc->type.base != PT_TEXT ? 0 : 38;
+    }
+    case PE_DAYS: return 0;
+    case PE_IF: {
+        int a = max_scale(x, e->kid[1]), b = max_scale(x, e->kid[2]);
+        return a > b ? a : b;
+    }
+    case PE_BINARY: {
+        int a = max_scale(x, e->kid[0]), b = max_scale(x, e->kid[1]);
+        if (e->op == PB_MUL)
+            return a + b > 38 ? 38 : a + b;
+        if (e->op == PB_DIV)
+            return 38;
+        return a > b ? a : b;
+    }
+    case PE_STEP:
+        switch (e->step.kind) {
+        case PS_ROUND: return (int)e->step.n;
+        case PS_READ_INTEGER: return 0;
+        case PS_READ_NUMBER: {
+            const char *src = base_source(e);
+            const prof_column *pc = src && e->kid[0]->kind == PE_SOURCE ? fx_prof(x, src) : NULL;
+            return pc ? infer_sample_scale(pc) : 38;
+        }
+        case PS_NEGATE:
+        case PS_ABS:
+        case PS_DEFAULT:
+        case PS_MAP: return max_scale(x, e->kid[0]);
+        default: return 38;
+        }
+    default: return 38;
+    }
+}
+
+static bool multiplies(const plan_expr *e)
+{
+    if (!e || (e->kind == PE_STEP && e->step.kind == PS_ROUND))
+        return false;
+    if ((e->kind == PE_BINARY && e->op == PB_MUL) || (e->kind == PE_STEP && e->step.kind == PS_MUL))
+        return true;
+    for (int i = 0; i < 3; i++)
+        if (e->kid[i] && multiplies(e->kid[i]))
+            return true;
+    return false;
+}
+
 static bool divides(const plan_expr *e)
 {
     if (!e)
@@ -1911,8 +2178,9 @@ plan_expr *fx_to_target(fctx *x, fx_value v)
     case PT_BIGINT:
     case PT_DECIMAL: {
         plan_expr *e = to_num(x, v, "The column", t.base != PT_DECIMAL);
-        if (e && t.base == PT_DECIMAL && divides(e) && !(e->kind == PE_STEP && e->step.kind == PS_ROUND)) {
-            e = stepped(x, e, PS_ROUND);     /* a division's decimals, made visible */
+        if (e && t.base == PT_DECIMAL && (divides(e) || (multiplies(e) && max_scale(x, e) > t.scale)) &&
+            !(e->kind == PE_STEP && e->step.kind == PS_ROUND)) {
+            e = stepped(x, e, PS_ROUND);     /* a division's or a product's decimals, made visible */
             e->step.n = t.scale;
         }
         return e;

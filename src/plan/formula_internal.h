@@ -30,6 +30,7 @@ typedef struct fctx {
     const rule_ctx *c;
     plan *p;
     mf_arena *a;               /* syntax tree and scratch; freed when the rule is read */
+    const char *rule;          /* the rule as written (provenance of lookups) */
     bool excel;                /* Excel semantics: case-insensitive =, blank <> "x" is true, TRIM squeezes */
     bool prefer_outputs;       /* a remark says the names are target columns */
     bool unresolved;           /* a name resolved to nothing (the text may be prose after all) */

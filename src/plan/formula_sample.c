@@ -127,6 +127,54 @@ static const char *before_after(sampler *s, const char *v, const plan_step *st, 
     return nonempty(mf_arena_strdup(s->x->a, at + strlen(st->s)));
 }
 
+static const char *replaced(sampler *s, const char *v, const plan_step *st)
+{
+    mf_buf b = {0};
+    size_t n = strlen(st->s);
+    for (const char *q = v; *q;) {
+        if (!strncmp(q, st->s, n)) {
+            mf_buf_adds(&b, st->s2 ? st->s2 : "");
+            q += n;
+        } else {
+            mf_buf_addc(&b, *q++);
+        }
+    }
+    const char *r = nonempty(mf_arena_strdup(s->x->a, mf_buf_str(&b)));
+    mf_buf_free(&b);
+    return r;
+}
+
+static const char *squeezed(sampler *s, const char *v)
+{
+    const char *t = trimmed(s, v);
+    if (!t)
+        return NULL;
+    char *o = mf_arena_strdup(s->x->a, t);
+    size_t w = 0, l;
+    for (size_t i = 0; t[i];) {
+        if (is_space_at(t, i, &l)) {
+            o[w++] = ' ';
+            while (t[i] && is_space_at(t, i, &l))
+                i += l;
+        } else {
+            o[w++] = t[i++];
+        }
+    }
+    o[w] = 0;
+    return o;
+}
+
+static const char *digits(sampler *s, const char *v)
+{
+    char *o = mf_arena_strdup(s->x->a, v);
+    size_t w = 0;
+    for (size_t i = 0; v[i]; i++)
+        if (isdigit((unsigned char)v[i]))
+            o[w++] = v[i];
+    o[w] = 0;
+    return nonempty(o);
+}
+
 static const char *step(sampler *s, const plan_expr *e)
 {
     const plan_step *st = &e->step;
@@ -152,6 +200,9 @@ static const char *step(sampler *s, const plan_expr *e)
     }
     case PS_SUBSTR: return st->m < st->n ? NULL : slice(s, v, (size_t)(st->n - 1), (size_t)(st->m - st->n + 1));
     case PS_BEFORE: return before_after(s, v, st, true);
+    case PS_REPLACE: return replaced(s, v, st);
+    case PS_SQUISH: return squeezed(s, v);
+    case PS_DIGITS: return digits(s, v);
     case PS_AFTER: return before_after(s, v, st, false);
     default: s->bad = true; return NULL;
     }

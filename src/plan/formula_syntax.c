@@ -23,7 +23,7 @@ typedef struct ftok {
     ft_kind k;
     const char *s;    /* text (unescaped for strings, name for references, operator spelling) */
     size_t pos;
-    bool pct;         /* number written with % */
+    bool pct;         /* number written with %; a reference written [@...] (Excel's table row) */
 } ftok;
 
 typedef struct fparser {
@@ -99,7 +99,8 @@ static size_t lex_string(fparser *P, size_t i, char q)
 static size_t lex_ref(fparser *P, size_t i)
 {
     size_t start = i++;
-    if (i < P->len && P->text[i] == '@')
+    bool at = i < P->len && P->text[i] == '@';
+    if (at)
         i++;
     bool inner = i < P->len && P->text[i] == '[';
     if (inner)
@@ -112,6 +113,7 @@ static size_t lex_ref(fparser *P, size_t i)
         return P->len;
     }
     push(P, FT_REF, mf_arena_strndup(P->a, P->text + b, i - b), start);
+    P->t[P->n - 1].pct = at;
     i++;
     if (inner) {
         if (i >= P->len || P->text[i] != ']') {
@@ -470,6 +472,7 @@ static fx_node *primary(fparser *P)
         P->i++;
         fx_node *x = node(P, FX_REF, t->pos, 0);
         x->s = t->s;
+        x->flag = t->pct;
         return x;
     }
     case FT_IDENT:

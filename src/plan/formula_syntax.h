@@ -23,7 +23,7 @@ typedef enum fx_kind {
     FX_NUM,      /* s = digits as written ("19" for 19%), pct = written with % */
     FX_STR,      /* s = the text */
     FX_NAME,     /* s = identifier; s2 = qualifier ("m" of m.STD_ACCT) or NULL */
-    FX_REF,      /* [@Col] / [Col]: s = column name */
+    FX_REF,      /* [@Col] / [Col]: s = column name; flag = written with @ (Excel) */
     FX_RANGE,    /* Tab!A:B: s = tab, s2 = the cells ("A:B") */
     FX_CALL,     /* s = function name upper-cased; kid[0..n) arguments */
     FX_BIN,      /* op: + - * / & (also ||) = ! (<>) < l (<=) > g (>=) A (and) O (or); kid[0], kid[1] */
