@@ -265,6 +265,15 @@ static void read_remark(fctx *x, const char *r)
         fx_say(x, "Its note \"%s\" leaves something out.", r);
         return;
     }
+    static const char *const OPERATIVE[] = {"round", "rounded", "multiply", "multiplied", "divide", "divided",
+                                            "default", "defaults", "pad", "padded", "trim", "uppercase", "lowercase",
+                                            "exclude", "skip", "filter", "lookup", "prefix", "suffix", "replace",
+                                            "negate", "truncate", NULL};
+    for (int k = 0; OPERATIVE[k]; k++)
+        if (has_word(r, OPERATIVE[k])) {
+            fx_say(x, "Its note \"%s\" asks for more than the formula does (\"%s\").", r, OPERATIVE[k]);
+            return;
+        }
     if (has_word(r, "target col") || has_word(r, "target cols") || has_word(r, "target columns") ||
         has_word(r, "target column") || has_word(r, "output columns"))
         x->prefer_outputs = true;
@@ -391,8 +400,8 @@ static void translate(reading *R, const fx_stmt *st, const leadin *lead)
     if (st->join_tab)
         setup_join(R, st);
     const fx_node *v = st->value;
-    if (v && v->kind == FX_BIN && v->op == '=' && names_target(c, v->kid[0]))
-        v = v->kid[1];
+    if (v && v->kind == FX_BIN && v->op == '=' && names_target(c, v->kid[0]) && !fx_data_column(x, v->kid[0]->s))
+        v = v->kid[1];                        /* NET = GROSS - FEE: an assignment, not a test */
     if (is_filter_call(v)) {
         keep_rows(R, v->kid[1]);
         v = NULL;

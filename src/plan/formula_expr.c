@@ -328,6 +328,24 @@ static const char *stated_pattern(const fctx *x, const char *col)
     return x->date_all;
 }
 
+/* Two-digit years read the same with the pivot 1950 and 2000 only below 50: databases differ on
+ * 98 (Oracle's YY is this century, RR and the plan's default 1950-2049), so a sampled year of 50 or
+ * more needs the century said ("all years are 20xx"). */
+static bool century_clear(fctx *x, const prof_column *pc, const char *pattern, const char *fn)
+{
+    for (long i = 0; pc && i < pc->nsample; i++) {
+        const char *v = pc->sample[i];
+        int32_t a, b;
+        if (v && mf_date_parse(pattern, v, strlen(v), 1950, &a) && mf_date_parse(pattern, v, strlen(v), 2000, &b) &&
+            a != b) {
+            fx_say(x, "%s reads two-digit years, and the sampled value \"%s\" could be 19xx or 20xx: which century?",
+                   fn, v);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Text read as a date: the pattern given (by the function or a remark) checked against the
  * sample, else the one the sample shows. */
 static plan_expr *read_date(fctx *x, plan_expr *e, const char *pattern, const char *fn)
@@ -358,6 +376,8 @@ static plan_expr *read_date(fctx *x, plan_expr *e, const char *pattern, const ch
         return stepped(x, e, PS_READ_ISO);
     if (!strcmp(pattern, "EXCEL"))
         return stepped(x, e, PS_READ_EXCEL);
+    if (strstr(pattern, "YY") && !strstr(pattern, "YYYY") && !x->pivot && !century_clear(x, pc, pattern, fn))
+        return NULL;
     plan_expr *r = stepped(x, e, PS_READ_DATE);
     r->step.s = plan_strdup(x->p, pattern);
     if (strstr(pattern, "YY") && !strstr(pattern, "YYYY"))
@@ -458,6 +478,27 @@ static plan_expr *date_constant(fctx *x, const char *s)
     return e;
 }
 
+/* SQL databases disagree on whether 'a' = 'A' (collations): when the sample holds a value equal to
+ * the literal only without case, the comparison's meaning depends on it — a question. */
+static bool case_doubt(fctx *x, const prof_column *pc, const char *lit, const char *fn)
+{
+    if (x->excel || !pc || !has_letters(lit))
+        return false;
+    const char *other = NULL;
+    for (long i = 0; i < pc->nsample; i++) {
+        const char *v = pc->sample[i];
+        if (v && !strcmp(v, lit))
+            return false;
+        if (v && !other && !strcasecmp(v, lit))
+            other = v;
+    }
+    if (!other)
+        return false;
+    fx_say(x, "%s compares with '%s', and the sample of %s has \"%s\": should case be ignored?", fn, lit, pc->name,
+           other);
+    return true;
+}
+
 /* a OP b for one of = <> < <= > >=, by the kinds of the operands. */
 static plan_expr *comparison(fctx *x, const fx_node *n)
 {
@@ -496,6 +537,11 @@ static plan_expr *comparison(fctx *x, const fx_node *n)
     plan_expr *ea = to_text(x, a, "The comparison"), *eb = to_text(x, b, "The comparison");
     if (!ea || !eb)
         return NULL;
+    if (!x->excel && (ea->kind == PE_TEXT) != (eb->kind == PE_TEXT)) {
+        plan_expr *var = ea->kind == PE_TEXT ? eb : ea, *lit = ea->kind == PE_TEXT ? ea : eb;
+        if (case_doubt(x, fx_sample_column(x, var), lit->text, "The comparison"))
+            return NULL;
+    }
     bool caseless = x->excel && !(ea->kind == PE_TEXT && !has_letters(ea->text)) &&
                     !(eb->kind == PE_TEXT && !has_letters(eb->text));
     plan_expr *e = caseless ? cmp(x, op, fold_case(x, ea), fold_case(x, eb)) : cmp(x, op, ea, eb);
@@ -742,6 +788,9 @@ static fx_value build_map(fctx *x, codemap *m, const char *fn)
         fx_say(x, "%s maps codes none of which occurs in the sample of %s.", fn, pc->name);
         return none();
     }
+    for (int i = 0; i < m->n; i++)
+        if (case_doubt(x, pc, m->keys[i]->s, fn))
+            return none();
     fx_value vals[66];
     int nv = 0;
     for (int i = 0; i < m->n; i++)
@@ -789,7 +838,8 @@ static fx_value case_expr(fctx *x, const fx_node *n)
         const fx_node *w = n->kid[1 + 2 * i], *t = n->kid[2 + 2 * i];
         mappable = n->kid[0] ? map_add(&m, n->kid[0], w, t) : map_when(&m, w, t);
     }
-    if (mappable && (!els || is_lit(els) || same_node(els, m.subject))) {
+    /* Excel maps without case (the subject upper-cased): "unchanged" would pass it on upper-cased */
+    if (mappable && (!els || is_lit(els) || (same_node(els, m.subject) && !x->excel))) {
         m.els = els;
         m.keep = els && same_node(els, m.subject);
         return build_map(x, &m, "CASE");
@@ -1175,9 +1225,15 @@ static fx_value arith(fctx *x, const fx_node *n)
             const prof_column *pa = fx_sample_column(x, a.e), *pb = fx_sample_column(x, b.e);
             dates = pa && pb && (stated_pattern(x, base_source(a.e)) ||
                                  infer_date_pattern(pa, pa->name, &w)) &&
-                    (stated_pattern(x, base_source(b.e)) || infer_date_pattern(pb, pb->name, &w)) &&
-                    pa->kind != PK_INTEGER && pa->kind != PK_DECIMAL;
+                    (stated_pattern(x, base_source(b.e)) || infer_date_pattern(pb, pb->name, &w));
             mf_buf_free(&w);
+            bool numbers = pa && pb && (pa->kind == PK_INTEGER || pa->kind == PK_DECIMAL) &&
+                           (pb->kind == PK_INTEGER || pb->kind == PK_DECIMAL);
+            if (dates && numbers) {
+                fx_say(x, "It subtracts %s from %s, which read both as numbers and as dates: a difference in days?",
+                       pb->name, pa->name);
+                return none();
+            }
         }
         if (dates) {
             plan_expr *ea = to_date(x, a, "The subtraction"), *eb = to_date(x, b, "The subtraction");
@@ -1487,6 +1543,26 @@ static bool keys_seen(fctx *x, plan_expr *key, const mf_sheet *sh, int kc, const
     return false;
 }
 
+/* Excel's VLOOKUP ignores case, the plan's lookup does not: no sampled key may match only so. */
+static bool keys_case_clear(fctx *x, plan_expr *key, const mf_sheet *sh, int kc)
+{
+    const prof_column *pc = fx_sample_column(x, key);
+    for (long i = 0; pc && i < pc->nsample; i++) {
+        const char *v = pc->sample[i];
+        bool exact = false, caseless = false;
+        for (int r = 1; v && r < sh->nrows; r++) {
+            exact |= !strcmp(MF_SHEET_CELL(sh, r, kc), v);
+            caseless |= !strcasecmp(MF_SHEET_CELL(sh, r, kc), v);
+        }
+        if (caseless && !exact) {
+            fx_say(x, "VLOOKUP ignores case, and the sampled key \"%s\" is in tab '%s' only in another case.", v,
+                   sh->name);
+            return false;
+        }
+    }
+    return true;
+}
+
 static plan_expr *looked_up(fctx *x, plan_expr *key, const char *name)
 {
     plan_expr *e = stepped(x, key, PS_LOOKUP);
@@ -1518,7 +1594,7 @@ static fx_value vlookup(fctx *x, const fx_node *n)
         return none();
     }
     fx_value k = text_arg(x, n->kid[0], "VLOOKUP");
-    if (!k.e || !keys_seen(x, k.e, sh, kc, "VLOOKUP"))
+    if (!k.e || !keys_seen(x, k.e, sh, kc, "VLOOKUP") || !keys_case_clear(x, k.e, sh, kc))
         return none();
     const char *name = tabs_lookup(x->p, sh, kc, vc, x->c->row, x->rule);
     return val(looked_up(x, k.e, name), FV_TEXT);
@@ -1835,7 +1911,7 @@ static fx_value if_fn(fctx *x, const fx_node *n)
         return none();
     }
     codemap m = {0};
-    if (if_chain_map(n, &m))
+    if (if_chain_map(n, &m) && !m.keep)
         return build_map(x, &m, "IF");
     /* IF(ISBLANK(x), d, x) / IF(x = "", d, x): x defaulting to d */
     const fx_node *c = n->kid[0];
@@ -2035,6 +2111,9 @@ fx_value fx_translate(fctx *x, const fx_node *n)
     case FX_NUM:
         return val(plan_number_lit(x->p, n->pct ? percent_text(x, n->s) : n->s), FV_NUM);
     case FX_STR:
+        /* SQL's "Vendor Name" is a column (Excel's "x" is text) */
+        if (n->flag && !x->excel && *n->s && data_column(x, n->s, true))
+            return source_value(x, data_column(x, n->s, true));
         return *n->s ? val(plan_text_lit(x->p, n->s), FV_TEXT) : val(plan_new_expr(x->p, PE_NULL), FV_NULL);
     case FX_NULL: return val(plan_new_expr(x->p, PE_NULL), FV_NULL);
     case FX_BOOL: {

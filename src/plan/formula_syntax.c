@@ -23,7 +23,8 @@ typedef struct ftok {
     ft_kind k;
     const char *s;    /* text (unescaped for strings, name for references, operator spelling) */
     size_t pos;
-    bool pct;         /* number written with %; a reference written [@...] (Excel's table row) */
+    bool pct;         /* number written with %; a reference written [@...] (Excel's table row); a string
+                         written in double quotes */
 } ftok;
 
 typedef struct fparser {
@@ -87,6 +88,7 @@ static size_t lex_string(fparser *P, size_t i, char q)
             }
             out[o] = 0;
             push(P, FT_STR, out, start);
+            P->t[P->n - 1].pct = q == '"';   /* double-quoted: a name in SQL */
             return i + 1;
         }
         out[o++] = P->text[i++];
@@ -466,6 +468,7 @@ static fx_node *primary(fparser *P)
             return range_after(P, t->s, t->pos);
         fx_node *x = node(P, FX_STR, t->pos, 0);
         x->s = t->s;
+        x->flag = t->pct;
         return x;
     }
     case FT_REF: {

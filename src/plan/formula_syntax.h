@@ -21,7 +21,7 @@
 
 typedef enum fx_kind {
     FX_NUM,      /* s = digits as written ("19" for 19%), pct = written with % */
-    FX_STR,      /* s = the text */
+    FX_STR,      /* s = the text; flag = written in double quotes (a quoted name in SQL) */
     FX_NAME,     /* s = identifier; s2 = qualifier ("m" of m.STD_ACCT) or NULL */
     FX_REF,      /* [@Col] / [Col]: s = column name; flag = written with @ (Excel) */
     FX_RANGE,    /* Tab!A:B: s = tab, s2 = the cells ("A:B") */
