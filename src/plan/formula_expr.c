@@ -485,11 +485,9 @@ static bool case_doubt(fctx *x, const prof_column *pc, const char *lit, const ch
     if (x->excel || !pc || !has_letters(lit))
         return false;
     const char *other = NULL;
-    for (long i = 0; i < pc->nsample; i++) {
+    for (long i = 0; i < pc->nsample && !other; i++) {
         const char *v = pc->sample[i];
-        if (v && !strcmp(v, lit))
-            return false;
-        if (v && !other && !strcasecmp(v, lit))
+        if (v && strcmp(v, lit) && !strcasecmp(v, lit))
             other = v;
     }
     if (!other)
@@ -1166,11 +1164,13 @@ static fx_value number_of(fctx *x, const fx_node *n, const char *fn, bool intege
     if (!v.e)
         return none();
     if (h.stated && v.k == FV_TEXT) {
-        if (!h.decimal_set) {
+        /* SQL's CAST reads plain numbers only: what the REPLACEs leave is the whole format; Excel's
+         * VALUE also reads the locale's separators, which the sample shows */
+        if (!h.decimal_set && !x->excel) {
             h.nf.decimal = h.nf.thousands == '.' ? ',' : '.';
             h.decimal_set = true;
         }
-        if (!h.thousands_set)
+        if (!h.thousands_set && !x->excel)
             h.thousands_set = true;       /* nothing removed: no thousands separator */
         return val(read_number(x, v.e, &h, integer), FV_NUM);
     }
