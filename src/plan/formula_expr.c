@@ -1295,6 +1295,32 @@ static const char *date_format(fctx *x, const char *fmt)
     return NULL;
 }
 
+/* SQL reads a day or a month written with one digit where its format says two (TO_DATE('5-Mar-23',
+ * 'DD-Mon-YY')): between separators DD and MM become the plan's D and M (one or two digits).  Next
+ * to another component (YYYYMMDD) the width is what separates them and stays. */
+static const char *lenient(fctx *x, const char *pat)
+{
+    if (!pat || !strcmp(pat, "ISO") || !strcmp(pat, "EXCEL"))
+        return pat;
+    char out[64];
+    size_t o = 0, n = strlen(pat);
+    for (size_t i = 0; i < n && o + 1 < sizeof out;) {
+        bool two = (pat[i] == 'D' && pat[i + 1] == 'D') || (pat[i] == 'M' && pat[i + 1] == 'M');
+        if (two) {
+            bool left = i == 0 || !isalpha((unsigned char)pat[i - 1]);
+            bool right = i + 2 >= n || !isalpha((unsigned char)pat[i + 2]);
+            out[o++] = pat[i];
+            if (!(left && right))
+                out[o++] = pat[i];
+            i += 2;
+        } else {
+            out[o++] = pat[i++];
+        }
+    }
+    out[o] = 0;
+    return plan_strdup(x->p, out);
+}
+
 /* SQL Server CONVERT styles. */
 static const char *convert_style(long style)
 {
@@ -1984,7 +2010,7 @@ static fx_value convert(fctx *x, const fx_node *n)
             fx_say(x, "CONVERT style %ld is not one I know.", style);
             return none();
         }
-        return date_of(x, n->kid[1], pat, "CONVERT");
+        return date_of(x, n->kid[1], lenient(x, pat), "CONVERT");
     }
     return cast_to(x, n->kid[1], n->kid[0], "CONVERT");
 }
@@ -1992,7 +2018,7 @@ static fx_value convert(fctx *x, const fx_node *n)
 static fx_value to_date_fn(fctx *x, const fx_node *n)
 {
     const char *fmt = n->n == 2 ? lit_str(n->kid[1]) : NULL;
-    const char *pat = fmt ? date_format(x, fmt) : NULL;
+    const char *pat = fmt ? lenient(x, date_format(x, fmt)) : NULL;
     if (n->n == 1)
         return date_of(x, n->kid[0], NULL, n->s);
     if (!pat) {
