@@ -320,6 +320,23 @@ static plan_expr *to_num(fctx *x, fx_value v, const char *fn, bool integer)
     return NULL;
 }
 
+/* Excel counts a blank cell as 0 in arithmetic and numeric comparisons (the plan's null would
+ * make the result null, or the comparison false): a source whose sample has blanks defaults to 0. */
+static plan_expr *blank_is_zero(fctx *x, fx_value v, plan_expr *num)
+{
+    if (!x->excel || !num || v.k != FV_TEXT || v.e->kind == PE_TEXT)
+        return num;
+    const prof_column *pc = fx_sample_column(x, v.e);
+    bool blanks = pc && pc->nblank > 0;
+    for (long i = 0; pc && i < pc->nsample; i++)
+        blanks |= !pc->sample[i] || !*pc->sample[i];
+    if (!blanks)
+        return num;
+    plan_expr *d = stepped(x, num, PS_DEFAULT);
+    d->step.value = plan_number_lit(x->p, "0");
+    return d;
+}
+
 static const char *stated_pattern(const fctx *x, const char *col)
 {
     for (int i = 0; col && i < x->ncolpat; i++)
@@ -442,6 +459,47 @@ static plan_expr *cmp(fctx *x, int op, plan_expr *a, plan_expr *b)
     return e;
 }
 
+/* NOT c.  SQL's logic has a third value: NOT (x = 'A') is not true when x is null, where the
+ * plan's `not` of a false comparison is true.  So in SQL the negation is pushed down to the
+ * comparisons (De Morgan holds in three-valued logic) and a test of a value that may be null is
+ * guarded with "is present": the result is true exactly when SQL's is.  Excel has two values
+ * (a blank compares as empty), which the plan's `not` already gives. */
+static plan_expr *negate(fctx *x, plan_expr *c)
+{
+    if (!c)
+        return NULL;
+    if (x->excel)
+        return cond_node(x, PE_NOT, c, NULL);
+    switch (c->kind) {
+    case PE_AND:
+    case PE_OR:
+        return cond_node(x, c->kind == PE_AND ? PE_OR : PE_AND, negate(x, c->kid[0]), negate(x, c->kid[1]));
+    case PE_NOT: return c->kid[0];
+    case PE_MISSING: return cond_node(x, PE_PRESENT, c->kid[0], NULL);
+    case PE_PRESENT: return cond_node(x, PE_MISSING, c->kid[0], NULL);
+    case PE_CMP: {
+        static const int FLIP[][2] = {{PB_EQ, PB_NE}, {PB_NE, PB_EQ}, {PB_LT, PB_GE}, {PB_GE, PB_LT},
+                                      {PB_GT, PB_LE}, {PB_LE, PB_GT}};
+        for (size_t k = 0; k < sizeof FLIP / sizeof *FLIP; k++)
+            if (c->op == FLIP[k][0])
+                return cmp(x, FLIP[k][1], c->kid[0], c->kid[1]);
+        return NULL;
+    }
+    case PE_BOOL: {
+        plan_expr *b = plan_new_expr(x->p, PE_BOOL);
+        b->flag = !c->flag;
+        return b;
+    }
+    case PE_IN:
+    case PE_CONTAINS:
+    case PE_STARTS:
+    case PE_ENDS:
+        return cond_node(x, PE_AND, cond_node(x, PE_PRESENT, c->kid[0], NULL), cond_node(x, PE_NOT, c, NULL));
+    default:
+        return cond_node(x, PE_AND, cond_node(x, PE_PRESENT, c, NULL), cond_node(x, PE_NOT, c, NULL));
+    }
+}
+
 static bool has_letters(const char *s)
 {
     for (; *s; s++)
@@ -527,7 +585,8 @@ static plan_expr *comparison(fctx *x, const fx_node *n)
         return cmp(x, op, ea, eb);
     }
     if (a.k == FV_NUM || b.k == FV_NUM)
-        return cmp(x, op, to_num(x, a, "The comparison", false), to_num(x, b, "The comparison", false));
+        return cmp(x, op, blank_is_zero(x, a, to_num(x, a, "The comparison", false)),
+                   blank_is_zero(x, b, to_num(x, b, "The comparison", false)));
     if (a.k == FV_BOOL || b.k == FV_BOOL) {
         plan_expr *ea = to_bool(x, a, "The comparison"), *eb = to_bool(x, b, "The comparison");
         return cmp(x, op, ea, eb);
@@ -569,7 +628,7 @@ static plan_expr *in_list(fctx *x, const fx_node *n)
         }
         plan_list_add(x->p, in, k->s);
     }
-    return n->neg ? cond_node(x, PE_NOT, in, NULL) : in;
+    return n->neg ? negate(x, in) : in;
 }
 
 static plan_expr *like(fctx *x, const fx_node *n)
@@ -597,7 +656,7 @@ static plan_expr *like(fctx *x, const fx_node *n)
     } else {
         r = cmp(x, PB_EQ, e, plan_text_lit(x->p, core));
     }
-    return n->neg ? cond_node(x, PE_NOT, r, NULL) : r;
+    return n->neg ? negate(x, r) : r;
 }
 
 static plan_expr *logic_call(fctx *x, const fx_node *n, plan_expr_kind k)
@@ -623,7 +682,7 @@ plan_expr *fx_condition(fctx *x, const fx_node *n)
         if (strchr("=!<l>g", n->op))
             return comparison(x, n);
         break;
-    case FX_NOT: return cond_node(x, PE_NOT, fx_condition(x, n->kid[0]), NULL);
+    case FX_NOT: return negate(x, fx_condition(x, n->kid[0]));
     case FX_IN: return in_list(x, n);
     case FX_LIKE: return like(x, n);
     case FX_ISNULL: {
@@ -634,7 +693,7 @@ plan_expr *fx_condition(fctx *x, const fx_node *n)
         fx_node lo = {.kind = FX_BIN, .op = 'g', .n = 2, .kid = (fx_node *[]){n->kid[0], n->kid[1]}};
         fx_node hi = {.kind = FX_BIN, .op = 'l', .n = 2, .kid = (fx_node *[]){n->kid[0], n->kid[2]}};
         plan_expr *e = cond_node(x, PE_AND, comparison(x, &lo), comparison(x, &hi));
-        return n->neg ? cond_node(x, PE_NOT, e, NULL) : e;
+        return n->neg ? negate(x, e) : e;
     }
     case FX_CALL:
         if (!strcmp(n->s, "AND"))
@@ -642,7 +701,7 @@ plan_expr *fx_condition(fctx *x, const fx_node *n)
         if (!strcmp(n->s, "OR"))
             return logic_call(x, n, PE_OR);
         if (!strcmp(n->s, "NOT") && n->n == 1)
-            return cond_node(x, PE_NOT, fx_condition(x, n->kid[0]), NULL);
+            return negate(x, fx_condition(x, n->kid[0]));
         if ((!strcmp(n->s, "ISBLANK") || !strcmp(n->s, "ISNULL")) && n->n == 1) {
             fx_value v = fx_translate(x, n->kid[0]);
             return v.e ? cond_node(x, PE_MISSING, v.e, NULL) : NULL;
@@ -823,6 +882,12 @@ static fx_value build_map(fctx *x, codemap *m, const char *fn)
             fx_say(x, "%s maps a code to null, which a code map cannot write.", fn);
             return none();
         }
+    if (has_else) {
+        /* a null value matches no WHEN: it gets the ELSE too (a map passes nulls through) */
+        plan_expr *d = stepped(x, r, PS_DEFAULT);
+        d->step.value = vals[nv - 1].e;
+        r = d;
+    }
     return val(r, k == FV_NULL ? FV_TEXT : k);
 }
 
@@ -1259,7 +1324,8 @@ static fx_value arith(fctx *x, const fx_node *n)
     bool integer = x->c->type.base == PT_INTEGER || x->c->type.base == PT_BIGINT;
     if (n->op == '/' )
         integer = false;
-    plan_expr *ea = to_num(x, a, "The arithmetic", integer), *eb = to_num(x, b, "The arithmetic", integer);
+    plan_expr *ea = blank_is_zero(x, a, to_num(x, a, "The arithmetic", integer));
+    plan_expr *eb = blank_is_zero(x, b, to_num(x, b, "The arithmetic", integer));
     if (!ea || !eb)
         return none();
     /* -1 * x is x negated */
