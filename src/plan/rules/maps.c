@@ -1,0 +1,164 @@
+/* maps.c — code maps ("D -> DEBIT, C -> CREDIT, else OTHER") and boolean readings ("Y/N to true/false").
+ * A map without an `otherwise` rejects unknown codes: passing them through silently would be a guess.
+ */
+#include "plan/rules/reading.h"
+
+#include "plan/infer.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+bool rd_truthy(const char *w, bool *val)
+{
+    if (!strcasecmp(w, "true")) { *val = true; return true; }
+    if (!strcasecmp(w, "false")) { *val = false; return true; }
+    return false;
+}
+
+void rd_rec_bool(reading *r)
+{
+    for (int k = 0; k + 6 < r->n + 4; k++) {
+        /* A/B to true/false */
+        if (rd_value_at(r, k, NULL) && rd_is_op(r, k + 1, "/") && rd_value_at(r, k + 2, NULL)) {
+            int t = k + 3;
+            if (rd_is_w(r, t, "to") || rd_is_op(r, t, "->") || rd_is_op(r, t, "="))
+                t++;
+            bool v1, v2;
+            if (rd_is_k(r, t, TK_WORD) && rd_truthy(r->t[t].w, &v1) && rd_is_op(r, t + 1, "/") &&
+                rd_is_k(r, t + 2, TK_WORD) && rd_truthy(r->t[t + 2].w, &v2) && v1 != v2) {
+                const char *a = rd_value_at(r, k, NULL), *b = rd_value_at(r, k + 2, NULL);
+                r->has_map = true;
+                r->map_bool = true;
+                infer_bool_map(r->p, &r->map, v1 ? a : b, v1 ? b : a);
+                rd_use(r, k, t + 3);
+                for (int q = 0; q < r->n; q++)
+                    if (rd_is_w(r, q, "boolean") || rd_is_w(r, q, "bool"))
+                        r->t[q].used = true;
+                return;
+            }
+        }
+    }
+}
+
+/* ---- code maps ---- */
+
+static bool map_arrow(const reading *r, int i)
+{
+    return rd_is_op(r, i, "->") || rd_is_op(r, i, "=") || rd_is_op(r, i, ":") || rd_is_w(r, i, "means") ||
+           rd_is_w(r, i, "to") || rd_is_op(r, i, "==");
+}
+
+/* A value that reads as a code or a label: quoted, a number, or a word written with a capital. */
+static bool code_like(const reading *r, int i)
+{
+    if (rd_is_k(r, i, TK_STR))
+        return true;
+    if (rd_is_k(r, i, TK_WORD))
+        return isupper((unsigned char)r->t[i].orig[0]) && !rd_is_filler(r->t[i].w);
+    return false;
+}
+
+/* "D -> DEBIT, C -> CREDIT", "A = Y, T = N", "Map: 1=Active; 2=Inactive", "'B' means Buy". */
+void rd_rec_map(reading *r)
+{
+    const char *from[64], *to[64];
+    bool tonum[64];
+    int at[64];
+    int n = 0, first = -1, last = -1;
+    for (int k = 0; k + 2 < r->n && n < 64; k++) {
+        if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
+            continue;
+        if (map_arrow(r, k + 3) && !rd_is_w(r, k + 3, "to"))   /* "Map: 1=Active": the pair starts later */
+            continue;
+        if (rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && !isupper((unsigned char)r->t[k].orig[0]) &&
+            !rd_is_w(r, k + 1, "means"))
+            continue;
+        /* "to" joins codes ("D to Debit"), not instructions ("100 to convert", "cents to dollars") */
+        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2)))
+            continue;
+        bool num;
+        from[n] = rd_value_at(r, k, NULL);
+        to[n] = rd_value_at(r, k + 2, &num);
+        tonum[n] = num;
+        at[n] = k;
+        n++;
+        if (first < 0)
+            first = k;
+        last = k + 3;
+        k += 2;
+    }
+    if (n < 2 && !(n == 1 && rd_find_w(r, 0, "map") >= 0 && !rd_is_w(r, at[0] + 1, "to")))
+        return;
+    for (int q = 0; q < n; q++)
+        rd_use(r, at[q], at[q] + 3);
+    r->has_map = true;
+    r->map.n = n;
+    r->map.from = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)n);
+    r->map.to = mf_arena_alloc(&r->p->arena, sizeof(plan_expr *) * (size_t)n);
+    bool numeric_target = r->c->type.base == PT_DECIMAL || r->c->type.base == PT_INTEGER ||
+                          r->c->type.base == PT_BIGINT;
+    bool bool_target = r->c->type.base == PT_BOOLEAN;
+    bool all_bool = true;
+    for (int k = 0; k < n; k++) {
+        bool v;
+        if (!rd_truthy(to[k], &v))
+            all_bool = false;
+    }
+    if (bool_target && all_bool && n == 2) {
+        bool v0 = false;
+        rd_truthy(to[0], &v0);
+        r->map_bool = true;
+        infer_bool_map(r->p, &r->map, v0 ? from[0] : from[1], v0 ? from[1] : from[0]);
+    } else {
+        for (int k = 0; k < n; k++) {
+            r->map.from[k] = plan_strdup(r->p, from[k]);
+            r->map.to[k] = numeric_target && tonum[k] ? plan_number_lit(r->p, to[k]) : plan_text_lit(r->p, to[k]);
+        }
+    }
+    r->map.otherwise = PO_REJECT;
+    /* separators between pairs and the word "map" */
+    for (int k = first; k < last && k < r->n; k++)
+        if (rd_is_op(r, k, ",") || rd_is_op(r, k, ";") || rd_is_op(r, k, "/") || rd_is_w(r, k, "and") || rd_is_op(r, k, "|"))
+            r->t[k].used = true;
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "map") || rd_is_w(r, k, "code") || rd_is_w(r, k, "codes"))
+            r->t[k].used = true;
+    /* otherwise: "else reject", "otherwise UNKNOWN", "else blank", "else keep" */
+    int o = rd_find_w(r, 0, "otherwise");
+    if (o < 0) {
+        o = rd_find_w(r, 0, "other");
+        if (o < 0)
+            o = rd_find_w(r, 0, "anything");
+    }
+    if (o >= 0) {
+        int v = o + 1;
+        if (!rd_is_w(r, v, "keep"))
+            v = rd_skip_fill(r, v);
+        while (rd_is_w(r, v, "other") || rd_is_w(r, v, "values") || rd_is_w(r, v, "codes") || rd_is_w(r, v, "else") ||
+               rd_is_op(r, v, ",") || rd_is_op(r, v, "->") || rd_is_w(r, v, "map") || rd_is_w(r, v, "means"))
+            v++;
+        if (!rd_is_w(r, v, "keep"))
+            v = rd_skip_fill(r, v);
+        if (rd_is_w(r, v, "reject") || rd_is_w(r, v, "error") || rd_is_w(r, v, "fail"))
+            r->map.otherwise = PO_REJECT;
+        else if (rd_is_w(r, v, "blank"))
+            r->map.otherwise = PO_NULL;
+        else if (rd_is_w(r, v, "asis") || rd_is_w(r, v, "keep") || rd_is_w(r, v, "unmapped") ||
+                 (rd_is_w(r, v, "as") && rd_is_w(r, v + 1, "is")) || (rd_is_w(r, v, "pass") && rd_is_w(r, v + 1, "through")))
+            r->map.otherwise = PO_KEEP, v += rd_is_w(r, v, "as") || rd_is_w(r, v, "pass");
+        else if (rd_value_at(r, v, NULL)) {
+            r->map.otherwise = PO_VALUE;
+            bool num;
+            const char *val = rd_value_at(r, v, &num);
+            r->map.other = numeric_target && num ? plan_number_lit(r->p, val) : plan_text_lit(r->p, val);
+        } else {
+            rd_problem(r, "I could not read what to do with other codes.");
+            return;
+        }
+        rd_use(r, o, v + 1);
+    }
+}
+
+/* "Constant 'GL'", "hardcode USD", "always 'N'", "set to 1", "default value 'ACME'" (no source),
+ * "= 'GL'". */
