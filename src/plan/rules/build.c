@@ -211,6 +211,8 @@ plan_expr *rd_build(reading *r)
     }
     /* conversion */
     bool need_number = r->nnum > 0 || rd_numeric_base(tb) || r->nf_any;
+    if (r->has_map && r->base == B_SOURCE)
+        rd_map_check_sample(r, &r->map, rd_primary(r));
     if (vk == V_TEXT && r->has_map && !r->map_bool) {
         plan_step st = {.kind = PS_MAP, .map = r->map};
         e = apply(r, e, &st);

@@ -59,12 +59,67 @@ static bool code_like(const reading *r, int i)
     return false;
 }
 
+/* More words of an unquoted label after the bare word at i ("Goods receipt, 201 = ..."): up to a
+ * separator, the clause's end, a joining word, or the next pair's code. */
+static int value_words(const reading *r, int i)
+{
+    if (!rd_is_k(r, i, TK_WORD))
+        return 0;
+    int k = i + 1;
+    while (rd_is_k(r, k, TK_WORD) && r->t[k].clause == r->t[i].clause && !map_arrow(r, k + 1) &&
+           !rd_is_w(r, k, "and") && !rd_is_w(r, k, "or") && !rd_is_w(r, k, "otherwise") && !rd_is_w(r, k, "if") &&
+           !rd_is_operative_word(r->t[k].w))
+        k++;
+    return k - i - 1;
+}
+
+/* Do the map's codes occur in the sample of column col (exactly as written)?  A map none of whose
+ * codes is in the sample, or whose codes are there only in another letter case, reads something else:
+ * a question, not an output. */
+void rd_map_check_sample(reading *r, const plan_map *m, const char *col)
+{
+    const prof_column *pc = rd_prof_of(r, col);
+    if (!pc || pc->nsample <= 0 || m->n <= 0)
+        return;
+    long nonblank = 0;
+    for (long s = 0; s < pc->nsample; s++)
+        nonblank += pc->sample[s] && *pc->sample[s];
+    if (!nonblank)
+        return;
+    int exact = 0, other_case = -1;
+    for (int k = 0; k < m->n; k++) {
+        const char *key = m->from[k];
+        for (long s = 0; s < pc->nsample; s++) {
+            const char *v = pc->sample[s];
+            if (!v)
+                continue;
+            while (*v == ' ')
+                v++;
+            size_t n = strlen(v);
+            while (n && v[n - 1] == ' ')
+                n--;
+            if (n == strlen(key) && !strncmp(v, key, n))
+                exact++;
+            else if (n == strlen(key) && !strncasecmp(v, key, n) && other_case < 0)
+                other_case = k;
+        }
+    }
+    if (exact)
+        return;
+    if (other_case >= 0)
+        rd_problem(r, "It maps \"%s\", but the sample of [%s] has it only in another letter case; should the codes "
+                      "be compared ignoring case?", m->from[other_case], col);
+    else
+        rd_problem(r, "None of the codes it maps (\"%s\"%s) occurs in the sample of [%s]: which column holds these "
+                      "codes?", m->from[0], m->n > 1 ? ", ..." : "", col);
+}
+
 /* "D -> DEBIT, C -> CREDIT", "A = Y, T = N", "Map: 1=Active; 2=Inactive", "'B' means Buy". */
 void rd_rec_map(reading *r)
 {
     const char *from[64], *to[64];
     bool tonum[64];
-    int at[64];
+    int at[64], len[64];
     int n = 0, first = -1, last = -1;
     for (int k = 0; k + 2 < r->n && n < 64; k++) {
         if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
@@ -82,16 +137,19 @@ void rd_rec_map(reading *r)
         to[n] = rd_value_at(r, k + 2, &num);
         tonum[n] = num;
         at[n] = k;
+        len[n] = 3 + value_words(r, k + 2);
+        if (len[n] > 3)                 /* an unquoted label of several words: "Goods receipt" */
+            to[n] = mf_arena_strndup(&r->p->arena, r->text + r->t[k + 2].b, r->t[k + len[n] - 1].e - r->t[k + 2].b);
         n++;
         if (first < 0)
             first = k;
-        last = k + 3;
-        k += 2;
+        last = k + len[n - 1];
+        k += len[n - 1] - 1;
     }
     if (n < 2 && !(n == 1 && rd_find_w(r, 0, "map") >= 0 && !rd_is_w(r, at[0] + 1, "to")))
         return;
     for (int q = 0; q < n; q++)
-        rd_use(r, at[q], at[q] + 3);
+        rd_use(r, at[q], at[q] + len[q]);
     r->has_map = true;
     r->map.n = n;
     r->map.from = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)n);

@@ -14,45 +14,6 @@
 
 /* ---- entry ----------------------------------------------------------------------------------- */
 
-/* Is w one of the words of name (case-insensitive; words end at anything not alphanumeric)? */
-static bool name_has_word(const char *name, const char *w)
-{
-    size_t n = strlen(w);
-    if (!name || !n)
-        return false;
-    for (const char *p = name; (p = strcasestr(p, w)) != NULL; p++) {
-        bool start = p == name || !isalnum((unsigned char)p[-1]);
-        bool end = !isalnum((unsigned char)p[n]);
-        if (start && end)
-            return true;
-    }
-    return false;
-}
-
-static void unused_text(const reading *r, mf_buf *out)
-{
-    for (int k = 0; k < r->n; k++) {
-        const tok *t = &r->t[k];
-        if (t->used)
-            continue;
-        if (t->k == TK_OP && strchr(",.;:()[]!?'\"", t->w[0]) && strlen(t->w) == 1)
-            continue;
-        if (t->k == TK_WORD && rd_is_filler(t->w))
-            continue;
-        /* the names of the row's own source and target (whole words of them) */
-        bool own = false;
-        for (int s = 0; s < r->c->nsrc && !own; s++)
-            own = name_has_word(r->c->src[s].written, t->orig) || name_has_word(r->c->src[s].name, t->orig);
-        if (r->c->column && name_has_word(r->c->column, t->orig) && strlen(t->orig) > 1)
-            own = true;
-        if (own && t->k == TK_WORD)
-            continue;
-        if (out->len)
-            mf_buf_adds(out, " ");
-        mf_buf_adds(out, t->orig);
-    }
-}
-
 int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -65,6 +26,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     r->text = text ? text : "";
     r->base = B_SOURCE;
     rd_tokenize(r);
+    rd_clauses(r);
 
     rd_rec_examples(r);
     rd_rec_trailer(r);
@@ -92,7 +54,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     rd_rec_as_is(r);
 
     mf_buf left = {0};
-    unused_text(r, &left);
+    rd_unread(r, &left);
     plan_expr *expr = NULL;
     if (c->column && !left.len && !r->problems.len)
         expr = rd_build(r);

@@ -29,6 +29,7 @@ typedef struct tok {
     const char *w;     /* WORD: canonical word; STR: content; NUM: digits; OP: operator; DATE: pattern */
     const char *orig;  /* as written */
     size_t b, e;       /* byte span in the rule text */
+    int clause;        /* which clause of the rule it belongs to (clauses.c) */
     bool used;
 } tok;
 
@@ -50,6 +51,7 @@ typedef struct reading {
     const char *text;
     tok t[MAX_TOKS];
     int n;
+    int nclause;
     /* what was read */
     int base;
     const char *const_text;
@@ -103,6 +105,15 @@ long rd_num_at(const reading *r, int i);
 tstep *rd_add_step(reading *r, bool numeric, size_t pos, plan_step_kind kind);
 int rd_clause_end(const reading *r, int i);
 
+/* ---- clauses and the reading model (clauses.c) */
+
+/* Cut the tokens into clauses (sentences, ';', line breaks, bullets, ", then"). */
+void rd_clauses(reading *r);
+/* Is w (canonical) a word that always carries an instruction (an operation, a negation)? */
+bool rd_is_operative_word(const char *w);
+/* What of the rule was left unread: blocking tokens and the words of unread clauses (empty = all read). */
+void rd_unread(const reading *r, mf_buf *out);
+
 /* ---- field names (fields.c) */
 
 const char *rd_primary(const reading *r);
@@ -134,6 +145,7 @@ void rd_rec_lookup(reading *r);
 bool rd_truthy(const char *w, bool *val);
 void rd_rec_bool(reading *r);
 void rd_rec_map(reading *r);
+void rd_map_check_sample(reading *r, const plan_map *m, const char *col);
 
 /* ---- constants, defaults, as is (constants.c) */
 
