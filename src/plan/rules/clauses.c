@@ -28,7 +28,7 @@ static const char *const OPERATIVE[] = {
     "nor", "neither",
     /* operations */
     "pad", "leftpad", "rightpad", "zeropad", "trim", "ltrim", "rtrim", "upper", "lower", "proper", "round",
-    "multiply", "divide", "negate", "flip", "sign", "absolute", "abs", "map", "lookup", "exclude", "include",
+    "multiply", "divide", "filter", "negate", "flip", "sign", "absolute", "abs", "map", "lookup", "exclude", "include",
     "reject", "default", "constant", "concat", "prefix", "suffix", "replace", "remove", "strip", "delete",
     "split", "substr", "truncate", "year", "month", "quarter", "fy", "fiscal", "week", "weekday", "clean",
     "cleanse", "standardise", "standardize", "normalise", "normalize", "fix", "correct", "adjust", "usual",

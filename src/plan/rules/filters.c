@@ -38,9 +38,89 @@ void rd_rec_examples(reading *r)
     }
 }
 
+/* The one column whose sample holds v (or values starting with it): the condition that marks such a
+ * row, NULL when no column or more than one does. */
+static plan_expr *content_row(reading *r, const char *v)
+{
+    plan_expr *x = NULL;
+    int hits = 0;
+    for (int k = 0; r->c->pr && k < r->c->pr->ncols; k++) {
+        const prof_column *pc = &r->c->pr->col[k];
+        const char *exact = infer_sample_value(pc, v), *starts = NULL;
+        for (long s = 0; !exact && s < pc->nsample; s++) {
+            const char *sv = pc->sample[s];
+            while (sv && *sv == ' ')
+                sv++;
+            if (sv && !strncasecmp(sv, v, strlen(v)))
+                starts = sv;
+        }
+        if (!exact && !starts)
+            continue;
+        hits++;
+        if (exact) {
+            x = rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, pc->name), exact, false);
+        } else {
+            x = plan_new_expr(r->p, PE_STARTS);
+            x->kid[0] = plan_source_ref(r->p, pc->name);
+            x->text = plan_strdup(r->p, v);
+        }
+    }
+    return hits == 1 ? x : NULL;
+}
+
+/* A trailer or total row named by its content: "the row that starts with TOTAL", "a line labelled
+ * 'GRAND TOTAL' ... must not be loaded".  The text must be in the sample of exactly one column; the
+ * rule becomes `skip rows where [Col] is "GRAND TOTAL"`.  Returns true when it read one. */
+static bool trailer_by_content(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        const char *v = NULL;
+        if (rd_is_k(r, k, TK_STR))
+            v = r->t[k].w;
+        else if (rd_is_k(r, k, TK_WORD) && (rd_is_w(r, k - 1, "labelled") || rd_is_w(r, k - 1, "labeled") ||
+                                           rd_is_w(r, k - 1, "with") || rd_is_w(r, k - 1, "called")) &&
+                 isupper((unsigned char)r->t[k].orig[0]) && isupper((unsigned char)r->t[k].orig[strlen(r->t[k].orig) - 1]))
+            v = r->t[k].orig;
+        if (!v)
+            continue;
+        int c = r->t[k].clause;
+        bool trailer_word = strcasestr(v, "total") != NULL;
+        for (int q = 0; q < r->n; q++)
+            if ((r->t[q].clause == c || r->t[q].clause == c + 1) &&
+                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "total") || rd_is_w(r, q, "footer") || rd_is_w(r, q, "ends") ||
+                 rd_is_w(r, q, "bottom")))
+                trailer_word = true;
+        if (!trailer_word)
+            continue;
+        plan_expr *cond = content_row(r, v);
+        if (!cond)
+            continue;
+        rd_add_rule(r, PR_SKIP, cond, NULL);
+        /* the literal's clause and a following "this ... must not be loaded" */
+        for (int q = 0; q < r->n; q++) {
+            tok *t = &r->t[q];
+            if (t->clause != c && t->clause != c + 1)
+                continue;
+            if (t->clause == c + 1 && !(t->k == TK_WORD && (rd_is_w(r, q, "not") || rd_is_w(r, q, "dont") ||
+                                                           rd_is_w(r, q, "never") || rd_is_w(r, q, "load") ||
+                                                           rd_is_w(r, q, "exclude") || rd_is_w(r, q, "total") ||
+                                                           rd_is_w(r, q, "include"))))
+                continue;
+            if (q == k || (t->k == TK_WORD && (!rd_is_operative_word(t->w) || rd_is_w(r, q, "total") ||
+                                               rd_is_w(r, q, "trailer") || rd_is_w(r, q, "exclude") ||
+                                               rd_is_w(r, q, "not") || rd_is_w(r, q, "dont"))))
+                t->used = true;
+        }
+        return true;
+    }
+    return false;
+}
+
 /* "ignore the trailer row", "skip the total line at the end", "skip last 2 rows". */
 void rd_rec_trailer(reading *r)
 {
+    if (trailer_by_content(r))
+        return;
     int i = rd_find_w(r, 0, "trailer");
     int tot = rd_find_w(r, 0, "total");
     int last = rd_find_w(r, 0, "last");
@@ -80,100 +160,210 @@ void rd_add_rule(reading *r, plan_rule_kind kind, plan_expr *cond, const char *m
     r->statement = true;
 }
 
-/* "Exclude rows where Status = 'VOID'", "ignore records with Type = X", "filter out cancelled",
- * "only include rows where Region = 'EU'". */
-void rd_rec_exclude(reading *r)
+/* Words that keep or load rows ("only include", "load ... only") and words that start a condition. */
+static bool keep_verb(const reading *r, int k)
 {
-    int i = rd_find_w(r, 0, "exclude");
-    bool only = false;
-    if (i < 0 && rd_is_w(r, 0, "remove") && rd_find_w(r, 0, "row") >= 0)
-        i = 0;
-    if (i < 0) {
-        int o = rd_find_w(r, 0, "only");
-        if (o >= 0 && (rd_is_w(r, o + 1, "include") || rd_is_w(r, o + 1, "keep") || rd_is_w(r, o + 1, "load") ||
-                       rd_is_w(r, o + 1, "take") || rd_is_w(r, o + 1, "process")))
-            i = o, only = true;
-    }
-    if (i < 0)
-        return;
-    int e = rd_clause_end(r, i);
-    int j = i + 1 + (only ? 1 : 0);
-    if (rd_is_w(r, j, "out"))
-        j++;
-    j = rd_skip_fill(r, j);
-    /* the subject: "rows where", "records with", "test accounts (Acct starts with 'TEST')" */
-    int cond_at = -1;
-    for (int k = j; k < e; k++)
-        if (rd_is_w(r, k, "if") || (rd_is_w(r, k, "with") && k > j) || rd_is_op(r, k, "(")) {
-            cond_at = k + 1;
-            break;
-        }
-    plan_expr *cond = NULL;
-    int used_to = e;
-    if (cond_at >= 0) {
-        int ce = e;
-        if (rd_is_op(r, cond_at - 1, "(")) {
-            for (ce = cond_at; ce < r->n && !rd_is_op(r, ce, ")"); ce++)
-                ;
-        }
-        cond = rd_parse_cond(r, cond_at, ce);
-        if (!cond)
-            return;
-        used_to = ce < r->n ? ce + 1 : ce;
-        rd_use(r, i, cond_at);     /* the subject words ("test accounts") describe the condition */
-    } else {
-        /* "filter out cancelled": a value seen in exactly one column of the sample */
-        int v = j;
-        while (v < e && rd_is_w(r, v, "row"))
-            v++;
-        /* "ignore thousands separators", "drop the time part": characters, not rows */
-        static const char *const NOT_ROWS[] = {"thousands", "separator", "comma", "space", "currency", "symbol",
-                                               "sign", "dollar", "paren", "decimal", "time", "timestamp",
-                                               "leading", "trailing", "case", "char", "zero", "prefix", "suffix"};
-        for (size_t q = 0; v == j && q < sizeof NOT_ROWS / sizeof *NOT_ROWS; q++)
-            if (rd_is_w(r, v, NOT_ROWS[q]))
-                return;
-        if (v >= e || !rd_value_at(r, v, NULL)) {
-            rd_problem(r, "I could not tell which rows to exclude.");
-            return;
-        }
-        const char *want = rd_value_at(r, v, NULL);
-        const char *found = NULL, *col = NULL;
-        int hits = 0;
-        for (int k = 0; r->c->pr && k < r->c->pr->ncols; k++) {
-            const char *sv = infer_sample_value(&r->c->pr->col[k], want);
-            if (!sv && strlen(want) > 4) {   /* cancelled / canceled / cancel */
-                char stem[64];
-                snprintf(stem, sizeof stem, "%.*s", (int)strlen(want) - 2, want);
-                for (long s = 0; s < r->c->pr->col[k].nsample; s++)
-                    if (r->c->pr->col[k].sample[s] && !strncasecmp(r->c->pr->col[k].sample[s], stem, strlen(stem)))
-                        sv = r->c->pr->col[k].sample[s];
-            }
-            if (sv) {
-                hits++;
-                found = sv;
-                col = r->c->pr->col[k].name;
-            }
-        }
-        if (hits != 1) {
-            rd_problem(r, hits ? "'%s' appears in more than one column of the data: which one decides?"
-                            : "The data sample has no value like '%s': which column and value mark these rows?",
-                    want);
-            return;
-        }
-        cond = rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, col), found, false);
-        used_to = v + 1;
-    }
-    rd_use(r, i, used_to);
-    if (only) {
-        plan_expr *x = plan_new_expr(r->p, PE_NOT);
-        x->kid[0] = cond;
-        cond = x;
-    }
-    rd_add_rule(r, PR_SKIP, cond, NULL);
+    return rd_is_w(r, k, "include") || rd_is_w(r, k, "keep") || rd_is_w(r, k, "load") || rd_is_w(r, k, "take") ||
+           rd_is_w(r, k, "process") || rd_is_w(r, k, "select") || rd_is_w(r, k, "import") || rd_is_w(r, k, "retain");
 }
 
-/* "Look up broker name on the Brokers tab", "lookup in 'Currency Map' sheet, default 'UNK'". */
+static bool cond_starter(const reading *r, int k)
+{
+    return rd_is_w(r, k, "if") || rd_is_w(r, k, "whose") || rd_is_w(r, k, "with") || rd_is_w(r, k, "having") ||
+           rd_is_w(r, k, "which") || rd_is_w(r, k, "that");
+}
+
+/* The first and last token of clause c. */
+static void clause_span(const reading *r, int c, int *b, int *e)
+{
+    *b = r->n;
+    *e = 0;
+    for (int k = 0; k < r->n; k++)
+        if (r->t[k].clause == c) {
+            if (k < *b)
+                *b = k;
+            *e = k + 1;
+        }
+}
+
+/* The verb of a row filter in clause [b, e): sets *keep (rows that match are kept, the rest skipped)
+ * and returns its index (the verb's words are marked in *vb..*ve), -1 when the clause filters nothing. */
+static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int *ve)
+{
+    for (int k = b; k < e; k++) {
+        if (rd_is_w(r, k, "exclude") || (rd_is_w(r, k, "filter") && rd_is_w(r, k + 1, "out"))) {
+            /* "ignore thousands separators", "drop the time part": characters, not rows */
+            static const char *const NOT_ROWS[] = {"thousands", "separator", "comma", "space", "currency", "symbol",
+                                                   "sign", "dollar", "paren", "decimal", "time", "timestamp",
+                                                   "leading", "trailing", "case", "char", "zero", "prefix", "suffix"};
+            int v = rd_skip_fill(r, k + 1);
+            for (size_t q = 0; q < sizeof NOT_ROWS / sizeof *NOT_ROWS; q++)
+                if (rd_is_w(r, v, NOT_ROWS[q]))
+                    return -1;
+            *keep = false;
+            *vb = k;
+            *ve = k + 1 + (rd_is_w(r, k + 1, "out") ? 1 : 0);
+            return k;
+        }
+        if (rd_is_w(r, k, "remove") && rd_find_w(r, k, "row") >= 0 && rd_find_w(r, k, "row") < e && rd_find_w(r, k, "row") <= k + 3) {
+            *keep = false;
+            *vb = k;
+            *ve = k + 1;
+            return k;
+        }
+        /* "don't take", "must not be loaded", "never load" */
+        if ((rd_is_w(r, k, "dont") || rd_is_w(r, k, "not") || rd_is_w(r, k, "never")) && k + 1 < e) {
+            int v = k + 1;
+            while (v < e && v < k + 4 && (rd_is_w(r, v, "be") || rd_is_w(r, v, "to") || rd_is_w(r, v, "should")))
+                v++;
+            if (keep_verb(r, v)) {
+                *keep = false;
+                *vb = k;
+                *ve = v + 1;
+                return k;
+            }
+        }
+        /* "only include", "only incl. rows", "load ... only" */
+        if (rd_is_w(r, k, "only")) {
+            if (keep_verb(r, k + 1)) {
+                *keep = true;
+                *vb = k;
+                *ve = k + 2;
+                return k;
+            }
+            for (int v = k - 1; v >= b; v--)
+                if (keep_verb(r, v)) {
+                    *keep = true;
+                    *vb = v;
+                    *ve = v + 1;
+                    return k;
+                }
+        }
+    }
+    return -1;
+}
+
+/* "filter out cancelled": a value seen in exactly one column of the sample; NULL and a problem when not. */
+static plan_expr *value_in_one_column(reading *r, int v)
+{
+    const char *want = rd_value_at(r, v, NULL);
+    if (!want || (rd_is_k(r, v, TK_WORD) && (rd_is_filler(r->t[v].w) || rd_is_operative_word(r->t[v].w)))) {
+        rd_problem(r, "I could not tell which rows to exclude.");
+        return NULL;
+    }
+    const char *found = NULL, *col = NULL;
+    int hits = 0;
+    for (int k = 0; r->c->pr && k < r->c->pr->ncols; k++) {
+        const char *sv = infer_sample_value(&r->c->pr->col[k], want);
+        if (!sv && strlen(want) > 4) {   /* cancelled / canceled / cancel */
+            char stem[64];
+            snprintf(stem, sizeof stem, "%.*s", (int)strlen(want) - 2, want);
+            for (long s = 0; s < r->c->pr->col[k].nsample; s++)
+                if (r->c->pr->col[k].sample[s] && !strncasecmp(r->c->pr->col[k].sample[s], stem, strlen(stem)))
+                    sv = r->c->pr->col[k].sample[s];
+        }
+        if (sv) {
+            hits++;
+            found = sv;
+            col = r->c->pr->col[k].name;
+        }
+    }
+    if (hits != 1) {
+        rd_problem(r, hits ? "'%s' appears in more than one column of the data: which one decides?"
+                           : "The data sample has no value like '%s': which column and value mark these rows?",
+                    want);
+        return NULL;
+    }
+    rd_use(r, v, v + 1);
+    return rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, col), found, false);
+}
+
+/* The condition of a filter in clause [b, e) whose verb spans [vb, ve). */
+static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
+{
+    /* "if Status is VOID then exclude": the condition before the verb */
+    for (int k = b; k < vb; k++)
+        if (cond_starter(r, k)) {
+            int ce = vb;
+            while (ce > k + 1 && (rd_is_w(r, ce - 1, "then") || rd_is_op(r, ce - 1, ",") || rd_is_w(r, ce - 1, "be") ||
+                                  rd_is_w(r, ce - 1, "should") || rd_is_w(r, ce - 1, "must")))
+                ce--;
+            plan_expr *c = rd_parse_cond(r, k + 1, ce);
+            if (c)
+                rd_use(r, k, ce < vb ? vb : ce);
+            return c;
+        }
+    while (ve < e && rd_is_op(r, ve, "."))      /* "excl. plant 9999" */
+        ve++;
+    /* after the verb: "rows where ...", "records with Type = X", "test accounts (Acct starts with 'TEST')" */
+    int s = ve;
+    while (s < e && (rd_is_w(r, s, "row") || (rd_is_k(r, s, TK_WORD) && rd_is_filler(r->t[s].w) && !cond_starter(r, s))))
+        s++;
+    for (int k = ve; k < e; k++)
+        if (cond_starter(r, k) || rd_is_op(r, k, "(")) {
+            int ce = e;
+            if (rd_is_op(r, k, "("))
+                for (ce = k + 1; ce < e && !rd_is_op(r, ce, ")"); ce++)
+                    ;
+            plan_expr *c = rd_parse_cond(r, k + 1, ce);
+            if (c) {
+                rd_use(r, ve, k + 1);   /* the subject words ("test accounts") describe the condition */
+                if (rd_is_op(r, ce, ")"))
+                    rd_use(r, ce, ce + 1);
+            }
+            return c;
+        }
+    /* "excl. plant 9999", "Load STATUS = PAID only", "excl. amt = 0" */
+    int ce = e;
+    while (ce > s && (rd_is_w(r, ce - 1, "only") || rd_is_op(r, ce - 1, ".")))
+        ce--;
+    if (s >= ce) {
+        rd_problem(r, "I could not tell which rows to exclude.");
+        return NULL;
+    }
+    size_t mark = r->problems.len;
+    if (ce - s == 1)
+        return value_in_one_column(r, s);
+    plan_expr *c = rd_parse_cond(r, s, ce);
+    if (!c && ce - s <= 2) {
+        r->problems.len = mark;        /* "filter out cancelled rows" */
+        if (r->problems.data)
+            r->problems.data[mark] = 0;
+        return value_in_one_column(r, s);
+    }
+    return c;
+}
+
+/* Row filters, one per clause: "Exclude rows where Status = 'VOID'", "ignore records with Type = X",
+ * "filter out cancelled", "only include rows where Region = 'EU'", "Load STATUS = PAID only",
+ * "excl. amt = 0", "don't take the lines where the account begins with '9'", "if Status is VOID then
+ * exclude".  A kept condition becomes `skip rows where not ...`. */
+void rd_rec_exclude(reading *r)
+{
+    for (int c = 0; c < r->nclause; c++) {
+        int b, e, vb, ve;
+        bool keep = false;
+        clause_span(r, c, &b, &e);
+        int v = filter_verb(r, b, e, &keep, &vb, &ve);
+        if (v < 0)
+            continue;
+        if (rd_is_w(r, v, "only"))
+            rd_use(r, v, v + 1);
+        plan_expr *cond = filter_cond(r, b, e, vb, ve);
+        if (!cond)
+            return;
+        rd_use(r, vb, ve);
+        for (int k = b; k < e; k++)
+            if (rd_is_w(r, k, "row") || (rd_is_w(r, k, "only") && keep))
+                r->t[k].used = true;
+        if (keep) {
+            plan_expr *x = plan_new_expr(r->p, PE_NOT);
+            x->kid[0] = cond;
+            cond = x;
+        }
+        rd_add_rule(r, PR_SKIP, cond, NULL);
+    }
+}
 
 /* "must not be negative", "reject if blank", "mandatory", "cannot be empty". */
 void rd_rec_checks(reading *r)
