@@ -186,6 +186,10 @@ plan_expr *rd_build(reading *r)
         vk = V_NUMBER;
         break;
     }
+    case B_COND:
+        e = r->cond_value;
+        vk = tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;
+        break;
     case B_DAYS: {
         plan_expr *a = read_date(r, plan_source_ref(r->p, r->days_a), r->days_a);
         plan_expr *b = read_date(r, plan_source_ref(r->p, r->days_b), r->days_b);

@@ -34,6 +34,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     rd_rec_lookup(r);
     rd_rec_days(r);
     rd_rec_negate(r);
+    rd_rec_conditional(r);
     rd_rec_bool(r);
     rd_rec_separators(r);
     rd_rec_map(r);

@@ -42,7 +42,7 @@ typedef struct tstep {
     plan_step st;
 } tstep;
 
-enum base_kind { B_SOURCE, B_CONST, B_CONCAT, B_ARITH, B_DAYS, B_LOOKUP_ONLY };
+enum base_kind { B_SOURCE, B_CONST, B_CONCAT, B_ARITH, B_DAYS, B_LOOKUP_ONLY, B_COND };
 enum date_kind { D_NONE, D_PATTERN, D_ISO, D_EXCEL };
 
 typedef struct reading {
@@ -64,6 +64,7 @@ typedef struct reading {
     const char *arith_num[MAX_PARTS];
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
+    plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
     tstep num_steps[MAX_STEPS];
@@ -113,6 +114,10 @@ void rd_clauses(reading *r);
 bool rd_is_operative_word(const char *w);
 /* What of the rule was left unread: blocking tokens and the words of unread clauses (empty = all read). */
 void rd_unread(const reading *r, mf_buf *out);
+
+/* ---- values chosen by a condition (conditionals.c) */
+
+void rd_rec_conditional(reading *r);
 
 /* ---- field names (fields.c) */
 

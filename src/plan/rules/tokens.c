@@ -339,7 +339,7 @@ void rd_tokenize(reading *r)
             for (k = 0; k < sizeof OPS / sizeof *OPS; k++)
                 if (!strncmp(s + i, OPS[k], strlen(OPS[k]))) {
                     len = strlen(OPS[k]);
-                    op = k == 8 ? "->" : k == 9 ? "!=" : k == 1 ? "->" : k == 6 ? "!=" : OPS[k];
+                    op = k == 8 ? "->" : k == 9 ? "!=" : k == 1 ? "->" : OPS[k];
                     if (k == 4)
                         op = "!=";
                     break;
