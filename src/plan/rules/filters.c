@@ -30,9 +30,12 @@ void rd_rec_examples(reading *r)
                 j++;
         }
         int e = rd_clause_end(r, j);
-        /* examples are values: stop at the next word that is a real instruction */
-        while (j < e && (r->t[j].k != TK_WORD || j <= i + 1 || rd_is_filler(r->t[j].w) ||
-                         isupper((unsigned char)r->t[j].orig[0])))
+        bool in_parens = false;            /* "(e.g. 4100 becomes 004100)" ends at its parenthesis */
+        for (int q = i - 1; q >= 0 && r->t[q].clause == r->t[i].clause && !in_parens; q--)
+            in_parens = rd_is_op(r, q, "(");
+        /* examples are values: stop at the clause's end, or at the next word that is an instruction */
+        while (j < e && r->t[j].clause == r->t[i].clause && !(in_parens && rd_is_op(r, j, ")")) &&
+               !(r->t[j].k == TK_WORD && j > i + 1 && rd_is_operative_word(r->t[j].w)))
             j++;
         rd_use(r, i, j);
     }

@@ -115,6 +115,10 @@ bool rd_is_operative_word(const char *w);
 /* What of the rule was left unread: blocking tokens and the words of unread clauses (empty = all read). */
 void rd_unread(const reading *r, mf_buf *out);
 
+/* ---- remarks: phrases that describe the data or affirm what the plan does anyway (remarks.c) */
+
+void rd_rec_remarks(reading *r);
+
 /* ---- values chosen by a condition (conditionals.c) */
 
 void rd_rec_conditional(reading *r);

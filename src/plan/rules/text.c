@@ -166,7 +166,11 @@ void rd_rec_substr(reading *r)
             if (rd_is_op(r, j, "(")) {   /* left(Field, 4) */
                 for (e = j; e < r->n && !rd_is_op(r, e, ")"); e++)
                     ;
-                if (e >= r->n || (a = rd_num_at(r, e - 1)) <= 0)
+                if (e >= r->n || (a = rd_num_at(r, e - 1)) <= 0 || !rd_is_op(r, e - 2, ","))
+                    continue;
+                /* left(Field, 4): what is inside must name the row's value, nothing else */
+                const char *inner = rd_resolve_span(r, j + 1, e - 2);
+                if (!inner || !rd_primary(r) || strcmp(inner, rd_primary(r)))
                     continue;
                 rd_use(r, k, e + 1);
             } else {
