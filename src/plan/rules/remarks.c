@@ -73,8 +73,8 @@ static bool negation_remark(reading *r, int k)
 static void sample_values(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
-        if (!rd_is_op(r, k, "("))
-            continue;
+        if (!rd_is_op(r, k, "(") || (r->t[k].b > 0 && !strchr(" \t\n", r->text[r->t[k].b - 1])))
+            continue;                        /* "substring(2,4)" is a call, not sample values */
         int e = k + 1, nums = 0;
         bool ok = rd_is_k(r, e, TK_NUM) || rd_is_op(r, e, "\xe2\x82\xac") || rd_is_op(r, e, "$") || rd_is_op(r, e, "\xc2\xa3");
         for (; ok && e < r->n && !rd_is_op(r, e, ")"); e++) {
