@@ -16,4 +16,5 @@ echo "== build with ASan+UBSan and test again"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DMAPFORGE_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+scripts/corpus.sh build/mapforge   # the corpus's figures: a report, not a gate
 echo "== all tests passed"

@@ -21,6 +21,7 @@ typedef struct cli_options {
     const char *to;            /* --to pyspark|native (compile) */
     const char *comment;       /* --comment: approval / invalidation comment */
     const char *key;           /* --key: a cache key */
+    const char *anchors;       /* --anchors FILE: audit verify against an anchor file */
     int yes;
     int no_load;               /* --no-load */
     int no_parquet;            /* --no-parquet: CSV output only */

@@ -1,7 +1,7 @@
 /* cmd_store.c — the commands over the state store:
  *   mapforge cache list [--client C] | cache show KEY | cache invalidate KEY [--comment C]
  *   mapforge history --client C
- *   mapforge audit log [--client C] | audit verify
+ *   mapforge audit log [--client C] | audit verify [--anchors FILE] | audit anchor --to FILE
  *   mapforge audit append EVENT [--client C] [--comment TEXT]   (test/admin: append one event)
  * The store is --store URL / MAPFORGE_STORE, else --home DIR / MAPFORGE_HOME / ~/.mapforge.
  *
@@ -228,17 +228,41 @@ int cli_history(const cli_options *o, mf_err *e)
 
 /* ---- audit -------------------------------------------------------------------------------------- */
 
-static int audit_verify_cmd(store *s, mf_err *e)
+static int audit_verify_cmd(store *s, const cli_options *o, mf_err *e)
 {
     store_audit_report r;
-    int bad = store_audit_verify(s, &r, e);
+    int bad = o->anchors ? store_audit_verify_anchors(s, o->anchors, &r, e) : store_audit_verify(s, &r, e);
     if (bad < 0)
         return CLI_FAILED;
     if (bad) {
         printf("audit trail BROKEN at event %lld: %s\n", r.bad_seq, r.problem);
         return 1;
     }
-    printf("audit trail intact: %lld events verified (%s)\n", r.nevents, store_where(s));
+    printf("audit trail intact: %lld events verified (%s)", r.nevents, store_where(s));
+    if (o->anchors)
+        printf("; events 1-%lld agree with the anchors in %s", r.anchored, o->anchors);
+    if (r.keyed)
+        printf("; %lld signed%s", r.nsigned,
+               r.nsigned && r.signed_from > 1 ? " (earlier events predate the key)" : "");
+    printf("\n");
+    return 0;
+}
+
+static int audit_anchor_cmd(store *s, const cli_options *o, mf_err *e)
+{
+    if (!o->to)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge audit anchor: expected --to FILE (the anchor file)");
+    char actor[256];
+    store_actor(o->as, actor, sizeof actor);
+    store_audit_report r;
+    int bad = store_audit_anchor(s, o->to, actor, &r, e);
+    if (bad < 0)
+        return CLI_FAILED;
+    if (bad) {
+        printf("audit trail BROKEN at event %lld: %s\nnothing anchored\n", r.bad_seq, r.problem);
+        return 1;
+    }
+    printf("%s\n", r.problem);
     return 0;
 }
 
@@ -261,15 +285,18 @@ static int audit_append_cmd(store *s, const cli_options *o, mf_err *e)
 int cli_audit(const cli_options *o, mf_err *e)
 {
     const char *sub = o->nargs ? o->args[0] : "log";
-    if (strcmp(sub, "log") && strcmp(sub, "verify") && strcmp(sub, "append"))
-        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge audit: expected log, verify or append EVENT, got \"%s\"",
-                       sub);
+    if (strcmp(sub, "log") && strcmp(sub, "verify") && strcmp(sub, "append") && strcmp(sub, "anchor"))
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "mapforge audit: expected log, verify [--anchors FILE], anchor --to FILE or append EVENT, "
+                       "got \"%s\"", sub);
     store *s = open_store(o, e);
     if (!s)
         return CLI_FAILED;
     int rc;
     if (!strcmp(sub, "verify"))
-        rc = audit_verify_cmd(s, e);
+        rc = audit_verify_cmd(s, o, e);
+    else if (!strcmp(sub, "anchor"))
+        rc = audit_anchor_cmd(s, o, e);
     else if (!strcmp(sub, "append"))
         rc = audit_append_cmd(s, o, e);
     else

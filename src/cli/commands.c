@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "check/check.h"
 #include "cli/review.h"
+#include "flow/sample.h"
 #include "compile/pyspark.h"
 #include "write/spark.h"
 #include "store/load.h"
@@ -215,6 +216,19 @@ static int run_parsed(plan *p, const char *plan_text, const char *plan_path, con
 }
 
 /* Draft a plan from mapping + data: returns its canonical text (malloc'd). */
+
+/* The draft tried on the first records of the data (flow/sample.c): readings that reject most rows
+ * become questions.  A failure to try it is said, not fatal: the run would report the same error. */
+static void try_on_sample(plan *p, const char *data)
+{
+    mf_err e = {0};
+    if (flow_check_on_sample(p, data, &e) < 0) {
+        char m[1200];
+        mf_err_format(&e, m, sizeof m);
+        fprintf(stderr, "mapforge: the draft could not be tried on the data's first rows: %s\n", m);
+    }
+}
+
 static char *draft_text(const cli_options *o, const char *command, mf_err *e)
 {
     if (need(o->client, "--client", command, e) < 0 || need(o->mapping, "--mapping", command, e) < 0 ||
@@ -237,6 +251,7 @@ static char *draft_text(const cli_options *o, const char *command, mf_err *e)
     plan p;
     char *text = NULL;
     if (plan_draft(&m, &pr, &opt, &p, e) == 0) {
+        try_on_sample(&p, o->data);
         text = plan_render(&p);
         plan_free(&p);
     }
@@ -558,6 +573,7 @@ static char *starting_text(flow *f, const char *client, char **findings)
     plan p;
     if (plan_draft(&f->m, &f->pr, &opt, &p, f->e) < 0)
         return NULL;
+    try_on_sample(&p, f->o->data);
     p.version = next;
     char *text = plan_render(&p);
     plan_free(&p);

@@ -27,8 +27,10 @@ static const char usage[] =
     "          print the detected dialect and a profile of a sample of the data\n"
     "  cache list [--client C] | cache show KEY | cache invalidate KEY [--comment C]\n"
     "  history --client C          plan versions, runs and events of a client\n"
-    "  audit log [--client C] | audit verify\n"
-    "          the tamper-evident audit trail; verify names the first bad event\n"
+    "  audit log [--client C] | audit verify [--anchors FILE] | audit anchor --to FILE\n"
+    "          the tamper-evident audit trail; verify names the first bad event; anchor copies the\n"
+    "          chain's hashes to a file outside the store, which verify --anchors holds it to\n"
+    "          (MAPFORGE_AUDIT_KEY_FILE: sign each event with a key kept outside the store)\n"
     "\n"
     "common options: --home DIR (state; MAPFORGE_HOME, default ~/.mapforge), --store postgresql://...\n"
     "  (MAPFORGE_STORE), --as NAME (actor; MAPFORGE_USER), --db sqlite:PATH|postgresql://... (load target)\n"
@@ -92,6 +94,8 @@ static int parse_options(int argc, char **argv, cli_options *o, mf_err *e)
             slot = &o->comment;
         else if (!strcmp(a, "--key"))
             slot = &o->key;
+        else if (!strcmp(a, "--anchors"))
+            slot = &o->anchors;
         else
             return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown option \"%s\" (see mapforge help)", a);
         if (i + 1 >= argc || !argv[i + 1][0])

@@ -13,6 +13,8 @@
  */
 #include "cli/review.h"
 
+#include "flow/sample.h"
+
 #include "compile/program.h"
 #include "engine/engine.h"
 #include "plan/feedback.h"
@@ -136,41 +138,6 @@ static void put_field(mf_buf *b, const csv_block *blk, size_t row, int k)
 
 /* ---- the preview ------------------------------------------------------------------------------ */
 
-static void null_holes(plan *p, plan_expr **x)
-{
-    if (!*x)
-        return;
-    if ((*x)->kind == PE_HOLE) {
-        *x = plan_new_expr(p, PE_NULL);
-        return;
-    }
-    for (int i = 0; i < 3; i++)
-        null_holes(p, &(*x)->kid[i]);
-    if ((*x)->kind == PE_STEP) {
-        null_holes(p, &(*x)->step.cond);
-        null_holes(p, &(*x)->step.value);
-    }
-}
-
-/* A runnable copy: holes become null, rules with holes and the questions go. */
-static int runnable_copy(const plan *p, plan *q, mf_err *e)
-{
-    char *text = plan_render(p);
-    int rc = plan_parse(text, strlen(text), "plan", q, e);
-    free(text);
-    if (rc < 0)
-        return -1;
-    for (int i = 0; i < q->ncols; i++)
-        null_holes(q, &q->cols[i].expr);
-    int kept = 0;
-    for (int i = 0; i < q->nrules; i++)
-        if (!plan_expr_has_hole(q->rules[i].cond))
-            q->rules[kept++] = q->rules[i];
-    q->nrules = kept;
-    q->nquestions = 0;
-    return 0;
-}
-
 static void collect_sources(const plan_expr *x, const char **names, int *n, int max)
 {
     if (!x)
@@ -247,7 +214,7 @@ static void preview_columns(FILE *out, const plan *p, const char *data_path, int
         fprintf(out, "preview: no data file\n");
         return;
     }
-    if (runnable_copy(p, &q, &e) < 0) {
+    if (flow_runnable_copy(p, &q, &e) < 0) {
         char m[1200];
         mf_err_format(&e, m, sizeof m);
         fprintf(out, "preview: not available (%s)\n", m);

@@ -253,7 +253,7 @@ static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
         [PS_NEGATE_WHEN] = OP_NEGWHEN, [PS_ABS] = OP_ABS, [PS_MAP] = OP_MAP, [PS_LOOKUP] = OP_MAP,
     };
     if ((size_t)s->kind >= sizeof ops || (!ops[s->kind] && s->kind != PS_TRIM))
-        return fail_at(c, x, MF_ETYPE, "unknown step", NULL);
+        return fail_at(c, x, MF_ETYPE, "this step is not supported yet by the native engine", NULL);
     eng_ins *in = emit(c, (eng_op)ops[s->kind]);
     in->dst = dst, in->a = a, in->b = cond;
     in->n = s->n, in->m = s->m;
@@ -416,6 +416,8 @@ static int compile_expr(comp *c, const plan_expr *x, uint32_t *out)
     case PE_STARTS: return compile_binary(c, x, OP_STARTS, out);
     case PE_ENDS: return compile_binary(c, x, OP_ENDS, out);
     case PE_NOT: return compile_binary(c, x, OP_NOT, out);
+    case PE_LENGTH:
+    case PE_ROWNUM: return fail_at(c, x, MF_ETYPE, "length of / row number: not supported yet by the native engine", NULL);
     case PE_IN:
         if (compile_binary(c, x, OP_IN, out) < 0)
             return -1;

@@ -884,6 +884,9 @@ static const char *const prelude[] = {
     "            typed.append(parquet_value(v, plan[\"types\"][len(typed)]).alias(\"_p%d\" % len(typed)))\n",
     "    fate = fate.otherwise(outcome(0, None, F.lit(None).cast(\"string\")))\n",
     "    skip_last = plan[\"source\"][\"skip_last\"]\n",
+    "    if len(texts) == 1:\n",
+    "        # one column, null: written `\"\"`, as the native writer (a blank line is no record)\n",
+    "        texts = [F.when(texts[0] == F.lit(\"\"), F.lit('\"\"')).otherwise(texts[0])]\n",
     "    df = job.df.withColumn(\"_o\", fate)\n",
     "    if skip_last > 0:\n",
     "        # the last skip_last records (_rec orders the records; it does not count them)\n",
@@ -1398,7 +1401,7 @@ static int step(gen *g, const plan_expr *x, int a)
         mf_buf_addc(&tmp, ')');
         break;
     }
-    default: rc = fail(g, x, MF_ETYPE, "a step the PySpark back end does not know"); break;
+    default: rc = fail(g, x, MF_ETYPE, "this step is not supported yet by the PySpark back end"); break;
     }
     if (rc < 0) {
         mf_buf_free(&tmp);
@@ -1497,6 +1500,8 @@ static int expr(gen *g, const plan_expr *x)
         return fail(g, NULL, MF_ETYPE, "missing expression");
     int v, k;
     switch (x->kind) {
+    case PE_LENGTH:
+    case PE_ROWNUM: return fail(g, x, MF_ETYPE, "length of / row number: not supported yet by the PySpark back end");
     case PE_SOURCE:
         v = begin(g);
         mf_buf_adds(g->out, "job.src(");

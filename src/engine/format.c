@@ -300,7 +300,7 @@ void eng_format_row(const eng_worker *w, mf_buf *out)
 {
     int n = w->g->ncols;
     const eng_val *cols = w->cols;
-    size_t room = (size_t)n + 2;
+    size_t room = (size_t)n + 4;
     for (int i = 0; i < n; i++)
         room += value_room(&cols[i]);
     char *q = reserve(out, room), *p = q;
@@ -308,6 +308,10 @@ void eng_format_row(const eng_worker *w, mf_buf *out)
         if (i)
             *q++ = ',';
         q = put_value(w, q, &cols[i]);
+    }
+    if (n == 1 && q == p) {   /* one column, null: `""`, since a blank line is no record when read back */
+        *q++ = '"';
+        *q++ = '"';
     }
     *q++ = '\n';
     *q = '\0';

@@ -2,16 +2,15 @@
  *
  * The format is decided by content, not by extension: a zip signature means .xlsx, the OLE2
  * signature means an encrypted workbook or a legacy .xls (refused with advice), anything else
- * is read as a CSV mapping.  The mapping table is the header row, within the first
- * MAP_HEADER_SCAN rows of some sheet, that names a source column and a target column under any
- * of the names analysts use (matched on normalised words, so "SOURCE_FIELD", "Source field:"
- * and "Source Field (client)" all count).  Title rows above it may name the output table.
+ * is read as a CSV mapping.  The mapping table — its header row, within the first
+ * MAP_HEADER_SCAN rows of some sheet, and what each row under it is — is found by layout.c.
+ * Title rows above it may name the output table.
  *
  * Invariants: every string handed out lives in the mapping's arena; mapping_free releases it
  * all; sha256 depends on content only (cell values and row order), never on formatting or on
  * where the table sits in the sheet.
  */
-#include "mapping/mapping.h"
+#include "mapping/mapping_internal.h"
 
 #include "util/buf.h"
 #include "util/sha256.h"
@@ -27,145 +26,6 @@
 #define MAP_HEADER_SCAN 30
 #define MAP_CSV_MAX (64L * 1024 * 1024)
 
-enum role { R_NONE = -1, R_SOURCE, R_TARGET, R_TYPE, R_RULE, R_MANDATORY, R_NULLABLE, R_COMMENTS,
-            R_TABLE, R_COUNT };
-
-/* Header names per role, as normalised words (lowercase, punctuation -> single spaces). */
-static const char *const role_names[R_COUNT][16] = {
-    [R_SOURCE] = {"source field", "src column", "client column", "source", "source column",
-                  "client field", "input field", "from", "src field", "source field name",
-                  "source column name", "client column name", "input column", "source attribute",
-                  NULL},
-    [R_TARGET] = {"target", "target field", "dest column", "destination", "standard column",
-                  "target column", "output field", "to", "target field name", "target column name",
-                  "destination column", "destination field", "output column", "target attribute",
-                  NULL},
-    [R_TYPE] = {"type", "datatype", "data type", "target data type", "format", "target type",
-                "target datatype", NULL},
-    [R_RULE] = {"rule", "transformation", "transformation rule", "logic", "business rule",
-                "mapping rule", "derivation", "transformation logic", "rules", NULL},
-    [R_MANDATORY] = {"mandatory", "required", "m o", "mandatory optional", "is mandatory",
-                     NULL},
-    [R_NULLABLE] = {"nullable", "null", "nulls allowed", NULL},
-    [R_COMMENTS] = {"comments", "notes", "remarks", "comment", "note", NULL},
-    [R_TABLE] = {"target table", "output table", "target table name", NULL},
-};
-
-/* Normalise a header cell: drop "(...)" asides, lowercase ASCII, punctuation -> one space. */
-static void norm_words(const char *s, char *out, size_t cap)
-{
-    size_t n = 0;
-    int depth = 0, space = 1;
-    for (; *s && n + 1 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '(') {
-            depth++;
-            continue;
-        }
-        if (c == ')' && depth > 0) {
-            depth--;
-            continue;
-        }
-        if (depth)
-            continue;
-        if (isalnum(c) || c >= 0x80) {
-            out[n++] = (char)tolower(c);
-            space = 0;
-        } else if (!space) {
-            out[n++] = ' ';
-            space = 1;
-        }
-    }
-    while (n > 0 && out[n - 1] == ' ')
-        n--;
-    out[n] = '\0';
-}
-
-static enum role header_role(const char *cell)
-{
-    char w[128];
-    norm_words(cell, w, sizeof w);
-    if (!w[0])
-        return R_NONE;
-    for (int r = 0; r < R_COUNT; r++)
-        for (int i = 0; role_names[r][i]; i++)
-            if (!strcmp(w, role_names[r][i]))
-                return (enum role)r;
-    return R_NONE;
-}
-
-/* ---- finding the header ---- */
-
-typedef struct header {
-    const mf_sheet *sheet;
-    int row;               /* 0-based */
-    int col[R_COUNT];      /* -1 when absent */
-    int score;             /* roles recognised */
-} header;
-
-/* Bare "Source"/"Target"/"From"/"To" may head another column (the source system); a more
- * specific name in the same row ("Source Field") is preferred. */
-static int weak_name(const char *cell)
-{
-    char w[64];
-    norm_words(cell, w, sizeof w);
-    return !strcmp(w, "source") || !strcmp(w, "target") || !strcmp(w, "from") || !strcmp(w, "to");
-}
-
-static int find_header_in(const mf_sheet *s, header *h)
-{
-    int scan = s->nrows < MAP_HEADER_SCAN ? s->nrows : MAP_HEADER_SCAN;
-    for (int r = 0; r < scan; r++) {
-        header t = {.sheet = s, .row = r};
-        for (int k = 0; k < R_COUNT; k++)
-            t.col[k] = -1;
-        for (int c = 0; c < s->ncols; c++) {
-            enum role ro = header_role(MF_SHEET_CELL(s, r, c));
-            if (ro == R_NONE)
-                continue;
-            if (t.col[ro] < 0) {
-                t.col[ro] = c;
-                t.score++;
-            } else if (weak_name(MF_SHEET_CELL(s, r, t.col[ro])) &&
-                       !weak_name(MF_SHEET_CELL(s, r, c))) {
-                t.col[ro] = c;   /* "Source System" | "Source Field": the specific one wins */
-            }
-        }
-        if (t.col[R_SOURCE] >= 0 && t.col[R_TARGET] >= 0) {
-            *h = t;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int name_says_mapping(const char *name)
-{
-    char w[128];
-    norm_words(name, w, sizeof w);
-    return strstr(w, "mapping") != NULL || strstr(w, "map") == w;
-}
-
-/* The sheet whose header recognises most roles; ties go to a sheet named like "Mapping",
- * then to the first. */
-static int find_header(const mf_workbook *b, header *best)
-{
-    int found = 0;
-    for (int i = 0; i < b->nsheets; i++) {
-        header h;
-        if (!find_header_in(&b->sheet[i], &h))
-            continue;
-        int better = !found || h.score > best->score ||
-                     (h.score == best->score && name_says_mapping(h.sheet->name) &&
-                      !name_says_mapping(best->sheet->name));
-        if (better) {
-            *best = h;
-            found = 1;
-        }
-    }
-    return found;
-}
-
 static int fail_no_header(const mapping *m, mf_err *e)
 {
     mf_buf b = {0};
@@ -173,27 +33,16 @@ static int fail_no_header(const mapping *m, mf_err *e)
         mf_buf_printf(&b, "%s\"%s\"", i ? ", " : "", m->book.sheet[i].name);
     mf_fail(e, MF_EPARSE, m->path, 0, 0,
             "no mapping table found: none of the sheets looked at (%s) has, in its first %d rows, "
-            "a header row naming a source column (e.g. \"Source Field\", \"Src Column\", "
-            "\"Client Column\", \"Source\", \"Input Field\", \"From\") and a target column "
-            "(e.g. \"Target Field\", \"Target\", \"Dest Column\", \"Destination\", "
-            "\"Standard Column\", \"Output Field\", \"To\")",
+            "a header row naming a source column (e.g. \"Source Field\", \"Src\", "
+            "\"Client Field\", \"Source\", \"Input Field\", \"From\") and a target column "
+            "(e.g. \"Target Field\", \"Target\", \"Dest Column\", \"Destination Field\", "
+            "\"Standard Field\", \"Output Field\", \"To\")",
             b.len ? mf_buf_str(&b) : "none", MAP_HEADER_SCAN);
     mf_buf_free(&b);
     return -1;
 }
 
 /* ---- output name from a title cell ---- */
-
-static const char *trim_dup(mf_arena *a, const char *s, size_t n)
-{
-    while (n && isspace((unsigned char)*s)) {
-        s++;
-        n--;
-    }
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    return mf_arena_strndup(a, s, n);
-}
 
 static int plausible_table_name(const char *s)
 {
@@ -222,16 +71,16 @@ static const char *title_name(mf_arena *a, const mf_sheet *s, int r, int c)
             continue;   /* "Targets..." is not a title */
         while (*p && strchr(" \t:=-", *p))
             p++;
-        const char *name = trim_dup(a, p, strlen(p));
+        const char *name = layout_trim_dup(a, p, strlen(p));
         if (!*name)
             for (int cc = c + 1; cc < s->ncols && !*name; cc++)
-                name = trim_dup(a, MF_SHEET_CELL(s, r, cc), strlen(MF_SHEET_CELL(s, r, cc)));
+                name = layout_trim_dup(a, MF_SHEET_CELL(s, r, cc), strlen(MF_SHEET_CELL(s, r, cc)));
         return plausible_table_name(name) ? name : NULL;
     }
     return NULL;
 }
 
-static const char *find_output_name(mapping *m, const header *h)
+static const char *find_output_name(mapping *m, const map_header *h)
 {
     const mf_sheet *s = h->sheet;
     for (int r = 0; r < h->row; r++)
@@ -240,187 +89,13 @@ static const char *find_output_name(mapping *m, const header *h)
             if (n)
                 return n;
         }
-    if (h->col[R_TABLE] >= 0)
+    if (h->col[MR_TABLE] >= 0)
         for (int r = h->row + 1; r < s->nrows; r++) {
-            const char *v = MF_SHEET_CELL(s, r, h->col[R_TABLE]);
+            const char *v = MF_SHEET_CELL(s, r, h->col[MR_TABLE]);
             if (*v)
-                return trim_dup(&m->arena, v, strlen(v));
+                return layout_trim_dup(&m->arena, v, strlen(v));
         }
     return NULL;
-}
-
-/* ---- rows ---- */
-
-static int yes(const char *v)
-{
-    static const char *const y[] = {"y", "yes", "true", "x", "m", "mandatory", "1", "required",
-                                    "req", NULL};
-    char w[64];
-    norm_words(v, w, sizeof w);
-    for (int i = 0; y[i]; i++)
-        if (!strcmp(w, y[i]))
-            return 1;
-    return 0;
-}
-
-static int no(const char *v)
-{
-    static const char *const n[] = {"n", "no", "false", "0", "not null", NULL};
-    char w[64];
-    norm_words(v, w, sizeof w);
-    for (int i = 0; n[i]; i++)
-        if (!strcmp(w, n[i]))
-            return 1;
-    return 0;
-}
-
-/* A part of a multi-source cell that reads as a field name: some letter or digit, short, and
- * no sentence (at most four words). */
-static int plausible_field(const char *s, size_t n)
-{
-    int alnum = 0, words = 0, inword = 0;
-    if (n == 0 || n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (isalnum(c) || c >= 0x80)
-            alnum = 1;
-        if (isspace(c))
-            inword = 0;
-        else if (!inword) {
-            inword = 1;
-            words++;
-        }
-    }
-    return alnum && words <= 4;
-}
-
-/* Length of a separator at p ("," "+" ";" " & " " and "), 0 when none. */
-static size_t separator_at(const char *p)
-{
-    if (*p == ',' || *p == '+' || *p == ';')
-        return 1;
-    if (*p == ' ' && p[1] == '&' && p[2] == ' ')
-        return 3;
-    if (*p == ' ' && !strncasecmp(p + 1, "and ", 4))
-        return 5;
-    return 0;
-}
-
-static const char *strip_quotes(mf_arena *a, const char *s, size_t n)
-{
-    while (n && isspace((unsigned char)*s)) {
-        s++;
-        n--;
-    }
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    if (n >= 2 && ((s[0] == '"' && s[n - 1] == '"') || (s[0] == '\'' && s[n - 1] == '\'') ||
-                   (s[0] == '[' && s[n - 1] == ']'))) {
-        s++;
-        n -= 2;
-    }
-    return mf_arena_strndup(a, s, n);
-}
-
-/* Split "First Name + Last Name" into its fields; one part when any part is implausible.
- * Separators inside quotes or parentheses do not split. */
-static void split_sources(mf_arena *a, map_row *row)
-{
-    const char *s = row->source;
-    const char *starts[64];
-    size_t lens[64];
-    int n = 0, depth = 0, ok = 1;
-    char quote = 0;
-    const char *start = s;
-    for (const char *p = s;; p++) {
-        size_t sep = 0;
-        if (*p && quote) {
-            if (*p == quote)
-                quote = 0;
-            continue;
-        }
-        if (*p == '"')
-            quote = *p;
-        else if (*p == '(')
-            depth++;
-        else if (*p == ')' && depth)
-            depth--;
-        else if (*p && !depth)
-            sep = separator_at(p);
-        if (!*p || sep) {
-            if (n == 64) {
-                ok = 0;
-                break;
-            }
-            const char *b = start, *e = p;
-            while (b < e && isspace((unsigned char)*b))
-                b++;
-            while (e > b && isspace((unsigned char)e[-1]))
-                e--;
-            starts[n] = b;
-            lens[n++] = (size_t)(e - b);
-            if (!plausible_field(b, (size_t)(e - b)))
-                ok = 0;
-            if (!*p)
-                break;
-            p += sep - 1;
-            start = p + 1;
-        }
-    }
-    if (!*s) {
-        row->nsources = 0;
-        row->sources = mf_arena_alloc(a, sizeof *row->sources);
-        return;
-    }
-    if (!ok || n < 2) {
-        row->nsources = 1;
-        row->sources = mf_arena_alloc(a, sizeof *row->sources);
-        row->sources[0] = strip_quotes(a, s, strlen(s));
-        return;
-    }
-    row->nsources = n;
-    row->sources = mf_arena_alloc(a, (size_t)n * sizeof *row->sources);
-    for (int i = 0; i < n; i++)
-        row->sources[i] = strip_quotes(a, starts[i], lens[i]);
-}
-
-static const char *cell_at(mapping *m, const mf_sheet *s, int r, int c)
-{
-    if (c < 0)
-        return "";
-    const char *v = MF_SHEET_CELL(s, r, c);
-    return trim_dup(&m->arena, v, strlen(v));
-}
-
-
-static void read_rows(mapping *m, const header *h)
-{
-    const mf_sheet *s = h->sheet;
-    m->rows = mf_arena_alloc(&m->arena, (size_t)(s->nrows ? s->nrows : 1) * sizeof *m->rows);
-    m->nrows = 0;
-    char letters[8];
-    xlsx_col_letters(h->col[R_SOURCE], letters);
-    for (int r = h->row + 1; r < s->nrows; r++) {
-        map_row row = {.row = r + 1};
-        if (header_role(MF_SHEET_CELL(s, r, h->col[R_SOURCE])) == R_SOURCE &&
-            header_role(MF_SHEET_CELL(s, r, h->col[R_TARGET])) == R_TARGET)
-            continue;   /* the header repeated (printed pages, pasted blocks) */
-        row.source = cell_at(m, s, r, h->col[R_SOURCE]);
-        row.target = cell_at(m, s, r, h->col[R_TARGET]);
-        row.type = cell_at(m, s, r, h->col[R_TYPE]);
-        row.rule = cell_at(m, s, r, h->col[R_RULE]);
-        row.comments = cell_at(m, s, r, h->col[R_COMMENTS]);
-        const char *mand = cell_at(m, s, r, h->col[R_MANDATORY]);
-        const char *nullable = cell_at(m, s, r, h->col[R_NULLABLE]);
-        row.mandatory = yes(mand) || no(nullable);
-        if (!*row.source && !*row.target && !*row.type && !*row.rule && !*row.comments &&
-            !*mand)
-            continue;   /* blank spacer row */
-        row.cellref = mf_arena_printf(&m->arena, "%s!%s%d", s->name, letters, r + 1);
-        split_sources(&m->arena, &row);
-        m->rows[m->nrows++] = row;
-    }
 }
 
 /* ---- the canonical content hash ---- */
@@ -692,8 +367,8 @@ int mapping_read(const char *path, mapping *out, mf_err *e)
         rc = xlsx_read(path, &out->arena, &out->book, e);
     else if (rc == 0)
         rc = mapping_csv_read(path, &out->arena, &out->book, e);
-    header h = {0};
-    if (rc == 0 && !find_header(&out->book, &h))
+    map_header h = {0};
+    if (rc == 0 && !layout_find_header(&out->book, MAP_HEADER_SCAN, &h))
         rc = fail_no_header(out, e);
     if (rc != 0) {
         mapping_free(out);
@@ -702,7 +377,7 @@ int mapping_read(const char *path, mapping *out, mf_err *e)
     out->sheet = h.sheet->name;
     out->header_row = h.row + 1;
     out->output_name = find_output_name(out, &h);
-    read_rows(out, &h);
+    layout_read_rows(out, &h);
     content_hash(out);
     return 0;
 }

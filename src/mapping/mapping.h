@@ -13,6 +13,17 @@
 
 #include <stdbool.h>
 
+/* What a row under the mapping table's header is (layout.c decides; docs/rule-vocabulary.md). */
+typedef enum map_row_kind {
+    MAP_COLUMN = 0,    /* maps a target column */
+    MAP_STATEMENT,     /* no target but a rule: a filter, a trailer... read with no target */
+    MAP_NOTE,          /* a notes line above or below the table (its text in `rule`): table-level
+                          rules, each item read with no target */
+    MAP_UNMAPPED,      /* "Not mapped" / "NOT SUBMITTED" / target "-", "N/A" or none: no column,
+                          shown as a note in the plan */
+    MAP_FILTER_REF     /* a source used only by a filter stated elsewhere ("Filter only - see below") */
+} map_row_kind;
+
 /* A sheet (or CSV file) as a grid of text cells. */
 typedef struct mf_sheet {
     const char *name;        /* tab name */
@@ -38,15 +49,20 @@ void xlsx_col_letters(int col, char out[8]);
 int mapping_csv_read(const char *path, mf_arena *a, mf_workbook *out, mf_err *e);
 
 typedef struct map_row {
+    map_row_kind kind;
     int row;                 /* 1-based row number in its sheet, for provenance ("row 7") */
     const char *cellref;     /* "Mapping!B7": the source cell, for error messages */
     const char *source;      /* source field text as written ("" when none) */
     int nsources;            /* source split on "," "+" "&" " and " when it names several fields */
     const char **sources;
-    const char *target;      /* "" when none (filters, instructions) */
-    const char *type;        /* as written: "Date", "Decimal(18,2)", "VARCHAR(10)", "" */
-    const char *rule;        /* free text ("" when none) */
-    bool mandatory;          /* Mandatory / Required column says Y/Yes/True/X/M */
+    const char *target;      /* "" when none (filters, instructions, "-", "N/A", "Not mapped") */
+    const char *type;        /* as written: "Date", "Decimal(18,2)", "VARCHAR(10)", ""; a trailing
+                                "NOT NULL" / "NULL" is removed (and sets mandatory) */
+    const char *rule;        /* free text ("" when none); the Comments text when the rule cell is
+                                empty or says "see comments"; continuation rows appended */
+    bool rule_from_comments; /* rule is the Comments text (the rule cell was empty) */
+    bool mandatory;          /* Mandatory / Required column says Y/Yes/True/X/M, Nullable says N,
+                                or the type says NOT NULL */
     const char *comments;
 } map_row;
 

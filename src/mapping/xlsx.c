@@ -10,6 +10,8 @@
  *    transitional and strict OOXML both read;
  *  - a cell's value is placed by its r="B7" reference (or after the previous cell when r is
  *    absent); cells whose value is empty do not widen the grid;
+ *  - a range merged over several rows ("B5:B7") gives its value to each of those rows (its
+ *    first column); ranges within one row are left as they are (a merged title stays one cell);
  *  - numbers are kept as written but normalised to plain decimal text ("1E-3" -> "0.001",
  *    "10.0" -> "10"), never round-tripped through binary floating point;
  *  - every failure names the file and the part (and line:col inside it, or the cell).
@@ -76,6 +78,8 @@ typedef struct xctx {
     mf_buf v;                  /* <v> text */
     mf_buf is;                 /* <is> text */
     int maxr, maxc;
+    int nmerge, capmerge;      /* vertical merges <mergeCell ref="B5:B7">: top row, column, last row */
+    int (*merge)[3];
 } xctx;
 
 static const char *local_name(const char *n)
@@ -418,6 +422,27 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
 
 /* ---- worksheets ---- */
 
+/* Remember a merged range that spans rows ("B5:B7": one target, source or rule written once for
+ * several rows); ranges within one row (merged titles, notes lines) are left as they are.  A
+ * malformed ref is ignored: merging is presentation, never content. */
+static void merge_cell(xctx *x, const char *ref)
+{
+    char a[16], b[16];
+    const char *colon = ref ? strchr(ref, ':') : NULL;
+    if (!colon || colon - ref >= (long)sizeof a || strlen(colon + 1) >= sizeof b)
+        return;
+    snprintf(a, sizeof a, "%.*s", (int)(colon - ref), ref);
+    snprintf(b, sizeof b, "%s", colon + 1);
+    int r1, c1, r2, c2;
+    if (parse_ref(a, &r1, &c1) != 0 || parse_ref(b, &r2, &c2) != 0 || r2 <= r1)
+        return;
+    x->merge = grow(x->merge, x->nmerge, &x->capmerge, sizeof *x->merge);
+    x->merge[x->nmerge][0] = r1;
+    x->merge[x->nmerge][1] = c1;
+    x->merge[x->nmerge][2] = r2;
+    x->nmerge++;
+}
+
 static void XMLCALL ws_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     xctx *x = ud;
@@ -457,6 +482,8 @@ static void XMLCALL ws_start(void *ud, const XML_Char *name, const XML_Char **at
         x->in_text++;
     } else if (!strcmp(n, "rPh")) {
         x->in_rph++;
+    } else if (!strcmp(n, "mergeCell")) {
+        merge_cell(x, attr(atts, "ref"));
     }
 }
 
@@ -545,12 +572,22 @@ static int build_grid(xctx *x, mf_sheet *s)
         s->cell[i] = "";
     for (int i = 0; i < x->nc; i++)
         MF_SHEET_CELL(s, x->cells[i].row, x->cells[i].col) = x->cells[i].v;
+    /* a range merged over several rows holds its value on each of them (first column) */
+    for (int i = 0; i < x->nmerge; i++) {
+        int r1 = x->merge[i][0], c = x->merge[i][1], r2 = x->merge[i][2];
+        if (r1 >= s->nrows || c >= s->ncols)
+            continue;
+        for (int r = r1 + 1; r <= r2 && r < s->nrows; r++)
+            if (!*MF_SHEET_CELL(s, r, c))
+                MF_SHEET_CELL(s, r, c) = MF_SHEET_CELL(s, r1, c);
+    }
     return 0;
 }
 
 static int read_sheet(zip_t *z, xctx *x, const char *part, mf_sheet *s)
 {
     x->nc = 0;
+    x->nmerge = 0;
     x->maxr = x->maxc = 0;
     x->cur_row = -1;
     x->cur_col = -1;
@@ -591,6 +628,7 @@ static void free_ctx(xctx *x)
     clear_rels(x);
     free(x->sst);
     free(x->cells);
+    free(x->merge);
     mf_buf_free(&x->text);
     mf_buf_free(&x->v);
     mf_buf_free(&x->is);

@@ -190,6 +190,9 @@ static int check_output_ref(checker *c, plan_expr *e)
     if (i < 0)
         return type_fail(c, e, "%s uses %s, which is not a column of the plan (write [%s] for a source column)",
                          c->col_name, e->name ? e->name : "", e->name ? e->name : "");
+    if (i >= 0 && plan_column_is_rownum(c->p, i) && (c->ctx != IN_COLUMN || i < c->col_index))
+        return type_fail(c, e, "%s uses %s, which is the row number: it is known only when the row is written, so "
+                         "nothing may use it", c->col_name, e->name);
     if (c->ctx == IN_COLUMN && i >= c->col_index)
         return type_fail(c, e, "%s uses %s, which is defined %s: a column may use only columns defined above it",
                          c->col_name, e->name, i == c->col_index ? "by itself" : "below it");
@@ -247,6 +250,14 @@ static const char *step_word(plan_step_kind k)
     case PS_SUBSTR: return "characters N to M";
     case PS_BEFORE: return "text before";
     case PS_AFTER: return "text after";
+    case PS_REPLACE: return "with ... replaced by";
+    case PS_SQUISH: return "with spaces collapsed";
+    case PS_TITLE: return "title cased";
+    case PS_DIGITS: return "digits only";
+    case PS_DATE_PART: return "its year/month/day/quarter";
+    case PS_FORMAT_DATE: return "written as";
+    case PS_ADD_DAYS: return "plus/minus N days";
+    case PS_END_OF_MONTH: return "end of month";
     default: return "this step";
     }
 }
@@ -263,6 +274,63 @@ static int step_input(checker *c, plan_expr *e, const char *step, bool text_ok, 
     return type_fail(c, e->kid[0], "%s: \"%s\" needs %s but %s is %s", c->col_name, step,
                      text_ok ? (num_ok ? "text or a number" : "text") : "a number", shown(c, e->kid[0]),
                      family_name(in));
+}
+
+/* A date step's input must be a date; text needs a "read as" first. */
+static int date_input(checker *c, plan_expr *e)
+{
+    plan_type in = e->kid[0]->type;
+    if (is_free(in) || in.base == PT_DATE)
+        return 0;
+    return type_fail(c, e->kid[0], "%s: \"%s\" needs a date but %s is %s%s", c->col_name, step_word(e->step.kind),
+                     shown(c, e->kid[0]), family_name(in),
+                     in.base == PT_TEXT ? ": add \"read as <pattern>\" first" : "");
+}
+
+/* The steps added with the rule reader's vocabulary: text cleaning and date parts. */
+static int check_new_step(checker *c, plan_expr *e)
+{
+    plan_step *s = &e->step;
+    switch (s->kind) {
+    case PS_REPLACE:
+        if (!s->s || !s->s[0])
+            return type_fail(c, e, "%s: \"with ... replaced by\" needs a text to replace, not \"\"", c->col_name);
+        /* fall through */
+    case PS_SQUISH:
+    case PS_TITLE:
+    case PS_DIGITS:
+        e->type = mk(PT_TEXT);
+        return step_input(c, e, step_word(s->kind), true, false);
+    case PS_DATE_PART: {
+        static const char *const parts[] = {"year", "month", "day", "quarter", "fiscal year", NULL};
+        int k = 0;
+        while (parts[k] && !(s->s && !strcmp(s->s, parts[k])))
+            k++;
+        if (!parts[k])
+            return type_fail(c, e, "%s: \"its\" names year, month, day, quarter or fiscal year", c->col_name);
+        if (k == 4 && (s->n < 2 || s->n > 12))
+            return type_fail(c, e, "%s: a fiscal year starts in month 2 to 12 (found %ld; a fiscal year starting in "
+                             "month 1 is \"its year\")", c->col_name, s->n);
+        e->type = mk(PT_BIGINT);
+        return date_input(c, e);
+    }
+    case PS_FORMAT_DATE: {
+        size_t bad = 0;
+        if (!s->s || !mf_date_format_pattern_ok(s->s, &bad))
+            return type_fail(c, e, "%s: bad date pattern \"%s\" after \"written as\": use YYYY, YY, MM, M, Mon, Month, "
+                             "DD, D and separators", c->col_name, s->s ? s->s : "");
+        e->type = mk(PT_TEXT);
+        return date_input(c, e);
+    }
+    case PS_ADD_DAYS:
+        if (s->n > PLAN_MAX_ADD_DAYS || s->n < -PLAN_MAX_ADD_DAYS)
+            return type_fail(c, e, "%s: add at most %d days", c->col_name, PLAN_MAX_ADD_DAYS);
+        /* fall through */
+    case PS_END_OF_MONTH:
+        e->type = mk(PT_DATE);
+        return date_input(c, e);
+    default: return type_fail(c, e, "%s: unknown step", c->col_name);
+    }
 }
 
 /* Literal values of a map: one type for all; text when unmatched values pass through. */
@@ -317,6 +385,10 @@ static int check_step(checker *c, plan_expr *e)
     case PS_SUBSTR:
     case PS_BEFORE:
     case PS_AFTER:
+        if (s->kind == PS_BEFORE || s->kind == PS_AFTER) {
+            if (s->m != 0 && s->m != 1)
+                return type_fail(c, e, "%s: text before/after takes the first or the last occurrence", c->col_name);
+        }
         e->type = mk(PT_TEXT);
         return step_input(c, e, step_word(s->kind), true, false);
     case PS_READ_DATE: {
@@ -355,6 +427,8 @@ static int check_step(checker *c, plan_expr *e)
         e->type = mk_dec((int)s->n);
         if (s->n < 0 || s->n > 38)
             return type_fail(c, e, "%s: round to 0 to 38 decimals", c->col_name);
+        if (s->m < 0 || s->m > 2)
+            return type_fail(c, e, "%s: rounding is half up, up or down", c->col_name);
         return step_input(c, e, "rounded to", false, true);
     case PS_NEGATE_WHEN:
         if (!s->cond || want_bool(c, s->cond, "\"negated when\""))
@@ -395,8 +469,8 @@ static int check_step(checker *c, plan_expr *e)
         }
         e->type = mk(PT_TEXT);
         return step_input(c, e, "looked up in", true, false);
+    default: return check_new_step(c, e);
     }
-    return 0;
 }
 
 static plan_type arith(int op, plan_type a, plan_type b)
@@ -501,6 +575,15 @@ static int check_expr(checker *c, plan_expr *e)
                                  e->kid[i] && e->kid[i]->type.base == PT_TEXT ? ": add \"read as <pattern>\"" : "");
         e->type = mk(PT_BIGINT);
         return 0;
+    case PE_LENGTH:
+        e->type = mk(PT_BIGINT);
+        if (!is_free(e->kid[0]->type) && e->kid[0]->type.base != PT_TEXT)
+            return type_fail(c, e->kid[0], "%s: \"length of\" counts the characters of text, but %s is %s", c->col_name,
+                             shown(c, e->kid[0]), family_name(e->kid[0]->type));
+        return 0;
+    case PE_ROWNUM:
+        return type_fail(c, e, "%s: \"row number\" can only be a whole column (NAME bigint = row number)",
+                         c->col_name);
     case PE_CMP:
         if (!e->kid[0] || !e->kid[1])
             return type_fail(c, e, "%s: a comparison needs two sides", c->col_name);
@@ -557,6 +640,21 @@ static bool assignable(plan_type to, plan_type from)
     }
 }
 
+/* NAME TYPE = row number: the writer writes the number, so the type must hold any row count
+ * without a per-row check (at least 10 whole digits, or integer's 2^31 - 1). */
+static int check_rownum_column(checker *c, plan_column *col)
+{
+    plan_type t = col->type;
+    col->expr->type = mk(PT_BIGINT);
+    if (t.base == PT_INTEGER || t.base == PT_BIGINT || (t.base == PT_TEXT && (t.len == 0 || t.len >= 10)) ||
+        (t.base == PT_DECIMAL && t.prec - t.scale >= 10))
+        return 0;
+    char want[64];
+    plan_type_name(t, want, sizeof want);
+    return type_fail(c, col->expr, "%s is %s, which cannot hold every row number: use bigint (or integer, text, "
+                     "decimal(p,s) with at least 10 digits before the point)", c->col_name, want);
+}
+
 static int check_column(checker *c, int i)
 {
     plan_column *col = &c->p->cols[i];
@@ -575,6 +673,8 @@ static int check_column(checker *c, int i)
     for (int j = 0; j < i; j++)
         if (c->p->cols[j].name && !strcmp(c->p->cols[j].name, c->col_name))
             return type_fail(c, col->expr, "duplicate column %s", c->col_name);
+    if (col->expr && col->expr->kind == PE_ROWNUM)
+        return check_rownum_column(c, col);
     if (check_expr(c, col->expr))
         return -1;
     plan_type got = col->expr->type;

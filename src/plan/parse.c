@@ -585,6 +585,14 @@ static plan_expr *p_top(parser *ps);
 static plan_expr *p_or(parser *ps);
 static plan_expr *p_expr(parser *ps);
 static plan_expr *p_step(parser *ps, plan_expr *kid);
+static plan_expr *p_term(parser *ps);
+
+/* Is the token after the current one the word w? */
+static bool peek_is_word(parser *ps, const char *w)
+{
+    tok n = peek(ps);
+    return n.kind == T_WORD && !strcmp(n.text, w);
+}
 
 /* number with an optional minus written right before it */
 static const char *p_number_text(parser *ps)
@@ -676,6 +684,17 @@ static plan_expr *p_primary(parser *ps)
                 return NULL;
             return e;
         }
+        if (!strcmp(at.text, "length") && peek_is_word(ps, "of")) {   /* length of TERM */
+            next(ps);
+            next(ps);
+            e = new_expr(ps, PE_LENGTH, &at);
+            return (e->kid[0] = p_term(ps)) ? e : NULL;
+        }
+        if (!strcmp(at.text, "row") && peek_is_word(ps, "number")) {   /* row number */
+            next(ps);
+            next(ps);
+            return new_expr(ps, PE_ROWNUM, &at);
+        }
         if (accept_word(ps, "days")) {
             e = new_expr(ps, PE_DAYS, &at);
             if (want_word(ps, "from") || !(e->kid[0] = p_expr(ps)) || want_word(ps, "to") ||
@@ -700,12 +719,18 @@ static bool at_step(parser *ps)
 {
     static const char *const starts[] = {"trimmed", "upper", "lower", "padded", "prefixed", "suffixed",
                                          "first", "last", "characters", "read", "multiplied", "divided",
-                                         "rounded", "negated", "absolute", "defaulting", "mapped", "looked", NULL};
+                                         "rounded", "negated", "absolute", "defaulting", "mapped", "looked",
+                                         "with", "its", "written", "plus", "minus", NULL};
+    /* words that start a step only with the word that follows them */
+    static const char *const pairs[][2] = {{"title", "cased"}, {"digits", "only"}, {"end", "of"}};
     if (ps->t.kind != T_WORD)
         return false;
     for (int i = 0; starts[i]; i++)
         if (!strcmp(ps->t.text, starts[i]))
             return true;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (!strcmp(ps->t.text, pairs[i][0]))
+            return peek_is_word(ps, pairs[i][1]);
     if (!strcmp(ps->t.text, "text")) {
         tok n = peek(ps);
         return n.kind == T_WORD && (!strcmp(n.text, "before") || !strcmp(n.text, "after"));
@@ -1000,6 +1025,17 @@ static int check_pattern(parser *ps, const tok *at, const char *pattern)
                    pattern);
 }
 
+/* A pattern after "written as": the date parts in any number, at least one. */
+static int check_format_pattern(parser *ps, const tok *at, const char *pattern)
+{
+    size_t bad = 0;
+    if (mf_date_format_pattern_ok(pattern, &bad))
+        return 0;
+    return fail_at(ps, at->line, at->col + 1 + (long)mf_utf8_count(pattern, bad),
+                   "bad date pattern \"%s\" after \"written as\": use YYYY, YY, MM, M, Mon, Month, DD, D and "
+                   "separators", pattern);
+}
+
 static int p_read(parser *ps, plan_step *st)
 {
     next_raw(ps, ",()#\"", false);   /* the token after "as" */
@@ -1007,6 +1043,15 @@ static int p_read(parser *ps, plan_step *st)
     if (ps->failed)
         return -1;
     /* "read as integer: \"message\"" ends a reject rule or a check: the ':' is not part of a pattern */
+    size_t rawlen = at.kind == T_RAW ? strlen(at.text) : 0;
+    if (rawlen > 1 && at.text[rawlen - 1] == ':') {
+        /* "read as MM/DD/YYYY: \"message\"": the ':' ends a reject rule or a check (the renderer
+         * quotes a pattern that ends in ':') */
+        ps->t.text = mf_arena_strndup(&ps->p->arena, at.text, rawlen - 1);
+        ps->t.end--;
+        ps->t.end_col--;
+        at = ps->t;
+    }
     if (at.kind == T_RAW && plan_pattern_reserved(at.text, strcspn(at.text, ":"))) {
         /* re-lex as a word */
         pos q = {at.start, at.line, at.col};
@@ -1045,6 +1090,42 @@ static int p_read(parser *ps, plan_step *st)
             return -1;
     }
     return 0;
+}
+
+/* with "x" replaced by "y" / with "x" removed / with spaces collapsed */
+static int p_with(parser *ps, plan_step *st)
+{
+    if (accept_word(ps, "spaces")) {
+        st->kind = PS_SQUISH;
+        return want_word(ps, "collapsed");
+    }
+    st->kind = PS_REPLACE;
+    tok at = ps->t;
+    if (want_string(ps, &st->s, "a \"text\" to replace, or \"spaces collapsed\""))
+        return -1;
+    if (!st->s[0])
+        return fail_at(ps, at.line, at.col, "the text to replace cannot be empty");
+    if (accept_word(ps, "removed")) {
+        st->s2 = "";
+        return 0;
+    }
+    return want_word(ps, "replaced") || want_word(ps, "by") || want_string(ps, &st->s2, "the \"replacement\"");
+}
+
+/* its year / month / day / quarter / fiscal year (starting month N) */
+static int p_date_part(parser *ps, plan_step *st)
+{
+    static const char *const parts[] = {"year", "month", "day", "quarter", NULL};
+    for (int i = 0; parts[i]; i++)
+        if (accept_word(ps, parts[i])) {
+            st->s = parts[i];
+            return 0;
+        }
+    if (!accept_word(ps, "fiscal"))
+        return expected(ps, "year, month, day, quarter or fiscal year (starting month N)");
+    st->s = "fiscal year";
+    return want_word(ps, "year") || want_punct(ps, '(') || want_word(ps, "starting") || want_word(ps, "month") ||
+           want_int(ps, &st->n, "the month the fiscal year starts in (2 to 12)") || want_punct(ps, ')');
 }
 
 static plan_expr *p_step(parser *ps, plan_expr *kid)
@@ -1091,6 +1172,7 @@ static plan_expr *p_step(parser *ps, plan_expr *kid)
     } else if (!strcmp(w, "text")) {
         st->kind = is_word(ps, "before") ? PS_BEFORE : PS_AFTER;
         next(ps);
+        st->m = accept_word(ps, "last") ? 1 : 0;
         rc = want_string(ps, &st->s, "a \"text\" to look for");
     } else if (!strcmp(w, "read")) {
         if (!is_word(ps, "as"))
@@ -1104,6 +1186,7 @@ static plan_expr *p_step(parser *ps, plan_expr *kid)
             rc = expected(ps, "a number");
     } else if (!strcmp(w, "rounded")) {
         st->kind = PS_ROUND;
+        st->m = accept_word(ps, "up") ? 1 : accept_word(ps, "down") ? 2 : 0;
         rc = want_word(ps, "to") || want_int(ps, &st->n, "a number of decimals");
         if (!rc && !accept_word(ps, "decimals") && !accept_word(ps, "decimal"))
             rc = expected(ps, "\"decimals\"");
@@ -1127,6 +1210,29 @@ static plan_expr *p_step(parser *ps, plan_expr *kid)
     } else if (!strcmp(w, "mapped")) {
         st->kind = PS_MAP;
         rc = p_map(ps, st);
+    } else if (!strcmp(w, "with")) {
+        rc = p_with(ps, st);
+    } else if (!strcmp(w, "title") || !strcmp(w, "digits")) {
+        st->kind = w[0] == 't' ? PS_TITLE : PS_DIGITS;
+        rc = want_word(ps, w[0] == 't' ? "cased" : "only");
+    } else if (!strcmp(w, "its")) {
+        st->kind = PS_DATE_PART;
+        rc = p_date_part(ps, st);
+    } else if (!strcmp(w, "written")) {
+        st->kind = PS_FORMAT_DATE;
+        tok pat = ps->t;
+        rc = want_word(ps, "as") || (pat = ps->t, want_string(ps, &st->s, "a \"date pattern\" such as \"YYYY-MM\"")) ||
+             check_format_pattern(ps, &pat, st->s);
+    } else if (!strcmp(w, "plus") || !strcmp(w, "minus")) {
+        st->kind = PS_ADD_DAYS;
+        rc = want_int(ps, &st->n, "a number of days");
+        if (!rc && !accept_word(ps, "days") && !accept_word(ps, "day"))
+            rc = expected(ps, "\"days\"");
+        if (w[0] == 'm')
+            st->n = -st->n;
+    } else if (!strcmp(w, "end")) {
+        st->kind = PS_END_OF_MONTH;
+        rc = want_word(ps, "of") || want_word(ps, "month");
     } else if (!strcmp(w, "looked")) {
         st->kind = PS_LOOKUP;
         rc = want_word(ps, "up") || want_word(ps, "in") || want_name(ps, &st->s, "a lookup name");
@@ -1362,6 +1468,16 @@ static int p_question(parser *ps)
     return 0;
 }
 
+/* note: "text" — a mapping row that maps nothing, kept with its provenance */
+static int p_note(parser *ps)
+{
+    const char *text = NULL;
+    if (want_punct(ps, ':') || want_string(ps, &text, "the \"note\"") || end_statement(ps, "the end of the line"))
+        return -1;
+    plan_add_note(ps->p, text)->prov = ps->prov;
+    return 0;
+}
+
 static int p_header(parser *ps)
 {
     plan *p = ps->p;
@@ -1441,6 +1557,10 @@ static int p_statement(parser *ps)
         return p_question(ps);
     if (accept_word(ps, "check"))
         return p_check(ps);
+    if (is_word(ps, "note") && peek(ps).kind == T_PUNCT && peek(ps).c == ':') {
+        next(ps);
+        return p_note(ps);
+    }
     if (is_word(ps, "key")) {
         long line = ps->t.line, col = ps->t.col;
         next(ps);
@@ -1451,7 +1571,8 @@ static int p_statement(parser *ps)
                        ps->t.text);
     if (at_name(ps))
         return p_column(ps);
-    return expected(ps, "a column (NAME type = ...) or a statement (skip, reject, check, key, lookup, question)");
+    return expected(ps, "a column (NAME type = ...) or a statement (skip, reject, check, key, lookup, note, "
+                        "question)");
 }
 
 /* ---- checks after parsing: names refer to something ------------------------------------------- */

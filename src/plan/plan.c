@@ -145,6 +145,15 @@ plan_question *plan_add_question(plan *p, const char *column, int row, const cha
     return q;
 }
 
+plan_note *plan_add_note(plan *p, const char *text)
+{
+    p->notes = grow(p, p->notes, p->nnotes, sizeof *p->notes);
+    plan_note *n = &p->notes[p->nnotes++];
+    memset(n, 0, sizeof *n);
+    n->text = plan_strdup(p, text ? text : "");
+    return n;
+}
+
 /* Small lists (map entries, lookup entries, "is one of" literals) are copied to n+1 each time:
  * they are short, and this works whoever allocated the old array. */
 static void *append(plan *p, const void *arr, int n, size_t size)
@@ -246,11 +255,15 @@ static bool step_eq(const plan_step *a, const plan_step *b)
     case PS_PAD_RIGHT: return str_eq0(a->s, b->s) && a->n == b->n;
     case PS_PREFIX:
     case PS_SUFFIX:
+    case PS_FORMAT_DATE: return str_eq0(a->s, b->s);
     case PS_BEFORE:
-    case PS_AFTER: return str_eq0(a->s, b->s);
+    case PS_AFTER: return str_eq0(a->s, b->s) && a->m == b->m;
+    case PS_REPLACE: return str_eq0(a->s, b->s) && str_eq0(a->s2, b->s2);
+    case PS_DATE_PART: return str_eq0(a->s, b->s) && (!a->s || strcmp(a->s, "fiscal year") || a->n == b->n);
     case PS_FIRST:
     case PS_LAST:
-    case PS_ROUND: return a->n == b->n;
+    case PS_ADD_DAYS: return a->n == b->n;
+    case PS_ROUND: return a->n == b->n && a->m == b->m;
     case PS_SUBSTR: return a->n == b->n && a->m == b->m;
     case PS_READ_DATE: return str_eq0(a->s, b->s) && a->n == b->n;
     case PS_READ_NUMBER: return numfmt_eq(&a->numfmt, &b->numfmt);
@@ -289,8 +302,10 @@ static bool expr_eq(const plan_expr *a, const plan_expr *b)
     case PE_AND:
     case PE_OR: return expr_eq(a->kid[0], b->kid[0]) && expr_eq(a->kid[1], b->kid[1]);
     case PE_NOT:
+    case PE_LENGTH:
     case PE_MISSING:
     case PE_PRESENT: return expr_eq(a->kid[0], b->kid[0]);
+    case PE_ROWNUM: return true;
     case PE_IN:
         if (a->nlist != b->nlist || !expr_eq(a->kid[0], b->kid[0]))
             return false;
@@ -331,8 +346,12 @@ bool plan_equal(const plan *a, const plan *b)
 {
     if (!str_eq0(a->client, b->client) || a->version != b->version || !source_eq(&a->source, &b->source) ||
         !str_eq0(a->output, b->output) || a->ncols != b->ncols || a->nrules != b->nrules ||
-        a->nlookups != b->nlookups || a->nquestions != b->nquestions || a->nkeys != b->nkeys)
+        a->nlookups != b->nlookups || a->nquestions != b->nquestions || a->nkeys != b->nkeys ||
+        a->nnotes != b->nnotes)
         return false;
+    for (int i = 0; i < a->nnotes; i++)
+        if (!str_eq0(a->notes[i].text, b->notes[i].text) || !prov_eq(a->notes[i].prov, b->notes[i].prov))
+            return false;
     for (int i = 0; i < a->nkeys; i++)
         if (!str_eq0(a->keys[i], b->keys[i]))
             return false;
@@ -446,6 +465,11 @@ int plan_used_sources(const plan *p, const char ***names)
                 walk(p->rules[i].cond, note_source, &u);
     *names = u.names;
     return u.n;
+}
+
+bool plan_column_is_rownum(const plan *p, int i)
+{
+    return i >= 0 && i < p->ncols && p->cols[i].expr && p->cols[i].expr->kind == PE_ROWNUM;
 }
 
 const plan_map *plan_bool_words(const plan_step *s)

@@ -69,6 +69,9 @@ typedef enum plan_expr_kind {
     PE_STEP,       /* a <step>            kid[0], step */
     PE_IF,         /* if c then a else b  kid[0]=c, kid[1]=a, kid[2]=b */
     PE_DAYS,       /* days from a to b    kid[0]=a, kid[1]=b   (b - a, integer) */
+    PE_LENGTH,     /* length of a         kid[0]=a (a term): its number of characters, bigint */
+    PE_ROWNUM,     /* row number          the 1-based position of the row in the output file (bigint);
+                      only a column's whole expression, assigned by the writer, never read by others */
     /* conditions (type boolean) */
     PE_CMP,        /* a OP b   with OP one of = != < <= > >=   (written "is", "is not", "<", ...) */
     PE_MISSING,    /* a is missing      (null) */
@@ -98,8 +101,8 @@ typedef enum plan_step_kind {
     PS_FIRST,         /* first 3 characters                  n */
     PS_LAST,          /* last 3 characters                   n */
     PS_SUBSTR,        /* characters 2 to 5  (1-based, inclusive)  n, m */
-    PS_BEFORE,        /* text before "-"   (whole text when absent) s */
-    PS_AFTER,         /* text after "-"    (empty when absent)      s */
+    PS_BEFORE,        /* text before "-"   (whole text when absent) s; m = 1: text before last "-" */
+    PS_AFTER,         /* text after "-"    (null when absent)       s; m = 1: text after last "-" */
     PS_READ_DATE,     /* read as MM/DD/YYYY ; read as M/D/YY (pivot 1950)   s = pattern, n = pivot year or 0 */
     PS_READ_ISO,      /* read as ISO date   (YYYY-MM-DD, optionally followed by a time: date part kept) */
     PS_READ_EXCEL,    /* read as Excel serial date */
@@ -109,14 +112,28 @@ typedef enum plan_step_kind {
     PS_READ_BOOL,     /* read as boolean ("Y" = true, "N" = false) — via map fields */
     PS_MUL,           /* multiplied by 1000       num (literal text) */
     PS_DIV,           /* divided by 100           num */
-    PS_ROUND,         /* rounded to 2 decimals (half up)   n */
+    PS_ROUND,         /* rounded to 2 decimals (half up)   n; m = 1: rounded up to N decimals (away from
+                         zero), m = 2: rounded down to N decimals (toward zero) */
     PS_NEGATE,        /* negated */
     PS_NEGATE_WHEN,   /* negated when <cond>      cond */
     PS_ABS,           /* absolute value */
     PS_DEFAULT,       /* defaulting to <expr> when missing    value (applies to null, and to "" after trim) */
     PS_MAP,           /* mapped ("D" -> "DEBIT", "C" -> "CREDIT", otherwise ...)   map */
-    PS_LOOKUP         /* looked up in BROKERS (otherwise ...)     s = lookup name, map.otherwise */
+    PS_LOOKUP,        /* looked up in BROKERS (otherwise ...)     s = lookup name, map.otherwise */
+    PS_REPLACE,       /* with "x" replaced by "y" / with "x" removed (s2 = "")   s = x (non-empty), s2 = y:
+                         every occurrence, left to right, non-overlapping, literal */
+    PS_SQUISH,        /* with spaces collapsed: trimmed, inner white space runs become one space */
+    PS_TITLE,         /* title cased: first letter of each space-separated word upper, the rest lower */
+    PS_DIGITS,        /* digits only: keeps 0-9 */
+    PS_DATE_PART,     /* its year / month / day / quarter / fiscal year (starting month 7):
+                         s = "year" "month" "day" "quarter" "fiscal year", n = start month (fiscal year) */
+    PS_FORMAT_DATE,   /* written as "YYYY-MM"      s = pattern (util/date.h notation); date -> text */
+    PS_ADD_DAYS,      /* plus 30 days / minus 30 days      n = signed day count */
+    PS_END_OF_MONTH   /* end of month: the last day of the date's month */
 } plan_step_kind;
+
+/* plus/minus N days: |N| at most this (ten thousand years and more). */
+#define PLAN_MAX_ADD_DAYS 9999999
 
 typedef enum plan_otherwise {
     PO_KEEP = 0,     /* otherwise unchanged  (value passes through as is) */
@@ -146,6 +163,7 @@ typedef struct plan_map {
 typedef struct plan_step {
     plan_step_kind kind;
     const char *s;      /* text argument (pad char, prefix, delimiter, date pattern, lookup name) */
+    const char *s2;     /* second text argument (REPLACE: the replacement, "" = removed) */
     long n, m;          /* numeric arguments */
     const char *num;    /* decimal literal text for MUL/DIV */
     plan_expr *cond;    /* NEGATE_WHEN */
@@ -209,6 +227,13 @@ typedef struct plan_question {
     const char *text;
 } plan_question;
 
+/* note: "text" — a mapping row that maps nothing ("Not mapped", target "-"), kept visible with
+ * its provenance.  The engines ignore notes. */
+typedef struct plan_note {
+    const char *text;
+    plan_prov prov;
+} plan_note;
+
 typedef struct plan_source {
     const char *file;        /* file name the plan was drafted on (informational) */
     char delimiter;          /* ',', ';', '|', '\t' */
@@ -224,8 +249,9 @@ typedef struct plan {
     int version;
     plan_source source;
     const char *output;      /* output name: DIR/<output>.csv */
-    int ncols, nrules, nlookups, nquestions;
+    int ncols, nrules, nlookups, nquestions, nnotes;
     plan_column *cols;
+    plan_note *notes;
     plan_rule *rules;
     plan_lookup *lookups;
     plan_question *questions;
@@ -250,6 +276,7 @@ plan_column *plan_add_column(plan *p, const char *name, plan_type type);
 plan_rule *plan_add_rule(plan *p, plan_rule_kind kind, plan_expr *cond, const char *message);
 plan_lookup *plan_add_lookup(plan *p, const char *name);
 plan_question *plan_add_question(plan *p, const char *column, int row, const char *text);
+plan_note *plan_add_note(plan *p, const char *text);
 const char *plan_strdup(plan *p, const char *s);
 void plan_add_key(plan *p, const char *column);   /* append a column to the declared key */
 /* Append one entry (copies strings into the arena). */
@@ -284,6 +311,9 @@ bool plan_expr_has_hole(const plan_expr *e);   /* does e contain a ? */
 /* The words a `read as boolean` step reads: its own list, or "true" / "false" when it has none.
  * Both back ends take the list from here. */
 const plan_map *plan_bool_words(const plan_step *s);
+
+/* Is column i's whole expression `row number` (its value is assigned by the writer)? */
+bool plan_column_is_rownum(const plan *p, int i);
 
 /* Names of the source columns the plan uses, in first-use order (arena strings). */
 int plan_used_sources(const plan *p, const char ***names);

@@ -21,7 +21,7 @@ enum { LV_TOP, LV_OR, LV_AND, LV_NOT, LV_CMP, LV_CONCAT, LV_SUM, LV_PROD, LV_TER
 
 /* What may follow an expression in the text; an open construct is parenthesised when it would
  * swallow what follows.  0 = only hard ends: end of statement, ')', then, else, ':', when. */
-enum { F_COMMA = 1, F_LOGIC = 2, F_CMP = 4, F_OP = 8, F_ALL = 15 };
+enum { F_COMMA = 1, F_LOGIC = 2, F_CMP = 4, F_OP = 8, F_STEP = 16, F_ALL = 31 };
 
 #define WRAP_WIDTH 100
 
@@ -179,6 +179,8 @@ static int absorbs(const plan_expr *e)
         return F_ALL;
     if (e->kind == PE_DAYS)
         return F_OP;
+    if (e->kind == PE_LENGTH)   /* length of TERM: a step without a comma would join the term */
+        return F_STEP;
     if (e->kind == PE_STEP && e->step.kind == PS_NEGATE_WHEN)
         return F_LOGIC | F_CMP | F_OP;
     return 0;
@@ -250,8 +252,8 @@ static void rend_numfmt(mf_buf *b, const plan_numfmt *f)
 
 static bool bare_pattern(const char *s)
 {
-    if (!s || !*s || plan_pattern_reserved(s, strlen(s)))
-        return false;
+    if (!s || !*s || plan_pattern_reserved(s, strlen(s)) || s[strlen(s) - 1] == ':')
+        return false;   /* a trailing ':' would read as the ':' of a rule's message */
     for (const char *p = s; *p; p++)
         if (!plan_bare_pattern_char((unsigned char)*p))
             return false;
@@ -277,8 +279,40 @@ static void rend_step(rctx *r, const plan_step *s, int follow)
     case PS_FIRST: mf_buf_printf(b, "first %ld characters", s->n); break;
     case PS_LAST: mf_buf_printf(b, "last %ld characters", s->n); break;
     case PS_SUBSTR: mf_buf_printf(b, "characters %ld to %ld", s->n, s->m); break;
-    case PS_BEFORE: mf_buf_adds(b, "text before "); put_string(b, s->s); break;
-    case PS_AFTER: mf_buf_adds(b, "text after "); put_string(b, s->s); break;
+    case PS_BEFORE:
+    case PS_AFTER:
+        mf_buf_adds(b, s->kind == PS_BEFORE ? "text before " : "text after ");
+        if (s->m == 1)
+            mf_buf_adds(b, "last ");
+        put_string(b, s->s);
+        break;
+    case PS_REPLACE:
+        mf_buf_adds(b, "with ");
+        put_string(b, s->s);
+        if (!s->s2 || !s->s2[0]) {
+            mf_buf_adds(b, " removed");
+        } else {
+            mf_buf_adds(b, " replaced by ");
+            put_string(b, s->s2);
+        }
+        break;
+    case PS_SQUISH: mf_buf_adds(b, "with spaces collapsed"); break;
+    case PS_TITLE: mf_buf_adds(b, "title cased"); break;
+    case PS_DIGITS: mf_buf_adds(b, "digits only"); break;
+    case PS_DATE_PART:
+        mf_buf_adds(b, "its ");
+        mf_buf_adds(b, s->s ? s->s : "year");
+        if (s->s && !strcmp(s->s, "fiscal year"))
+            mf_buf_printf(b, " (starting month %ld)", s->n);
+        break;
+    case PS_FORMAT_DATE: mf_buf_adds(b, "written as "); put_string(b, s->s); break;
+    case PS_ADD_DAYS:
+        if (s->n < 0)
+            mf_buf_printf(b, "minus %lld days", -(long long)s->n);
+        else
+            mf_buf_printf(b, "plus %ld days", s->n);
+        break;
+    case PS_END_OF_MONTH: mf_buf_adds(b, "end of month"); break;
     case PS_READ_DATE:
         mf_buf_adds(b, "read as ");
         if (bare_pattern(s->s))
@@ -311,7 +345,9 @@ static void rend_step(rctx *r, const plan_step *s, int follow)
         break;
     case PS_MUL: mf_buf_printf(b, "multiplied by %s", s->num ? s->num : "1"); break;
     case PS_DIV: mf_buf_printf(b, "divided by %s", s->num ? s->num : "1"); break;
-    case PS_ROUND: mf_buf_printf(b, "rounded to %ld decimals", s->n); break;
+    case PS_ROUND:
+        mf_buf_printf(b, "rounded %sto %ld decimals", s->m == 1 ? "up " : s->m == 2 ? "down " : "", s->n);
+        break;
     case PS_NEGATE: mf_buf_adds(b, "negated"); break;
     case PS_NEGATE_WHEN:
         mf_buf_adds(b, "negated when ");
@@ -374,8 +410,8 @@ static void rend_top_chain(rctx *r, const plan_expr *e, int follow)
     }
     if (base->kind == PE_STEP) {   /* a very long chain: the rest is rendered as a term */
         rend_nowrap(r, base, LV_TERM, F_COMMA);
-    } else if (level_of(base) >= LV_PRIM && !(absorbs(base) & F_OP)) {
-        rend_nowrap(r, base, LV_PRIM, F_OP);
+    } else if (level_of(base) >= LV_PRIM && !(absorbs(base) & (F_OP | F_STEP))) {
+        rend_nowrap(r, base, LV_PRIM, F_OP | F_STEP);
         mf_buf_addc(r->b, ' ');
         k--;
         rend_step(r, &chain[k]->step, k ? F_COMMA : follow);
@@ -455,7 +491,7 @@ static void rend(rctx *r, const plan_expr *e, int minlevel, int follow)
         if (minlevel == LV_TOP) {
             rend_top_chain(r, e, follow);
         } else {
-            rend_kid(r, e->kid[0], LV_TERM, F_OP);
+            rend_kid(r, e->kid[0], LV_TERM, F_OP | F_STEP);
             mf_buf_addc(b, ' ');
             rend_step(r, &e->step, follow);
         }
@@ -474,6 +510,11 @@ static void rend(rctx *r, const plan_expr *e, int minlevel, int follow)
         mf_buf_adds(b, " to ");
         rend_kid(r, e->kid[1], LV_CONCAT, follow);
         break;
+    case PE_LENGTH:
+        mf_buf_adds(b, "length of ");
+        rend_kid(r, e->kid[0], LV_TERM, follow);
+        break;
+    case PE_ROWNUM: mf_buf_adds(b, "row number"); break;
     case PE_CMP:
         rend_kid(r, e->kid[0], LV_CONCAT, F_CMP);
         mf_buf_adds(b, cmp_word(e->op));
@@ -634,6 +675,14 @@ static char *render_question(const plan_question *q)
     return take(&b);
 }
 
+static char *render_note(const plan_note *n)
+{
+    mf_buf b = {0};
+    mf_buf_adds(&b, "note: ");
+    put_string(&b, n->text);
+    return take(&b);
+}
+
 static size_t first_line_width(const char *s)
 {
     const char *nl = strchr(s, '\n');
@@ -665,7 +714,7 @@ static void render_header(mf_buf *b, const plan *p)
 
 char *plan_render(const plan *p)
 {
-    int n = p->ncols + p->nrules + p->nlookups + p->nquestions + 2;
+    int n = p->ncols + p->nrules + p->nlookups + p->nnotes + p->nquestions + 2;
     stmt_text *st = mf_xcalloc((size_t)n, sizeof *st);
     int k = 0;
     size_t name_w = 0, type_w = 0;
@@ -703,6 +752,11 @@ char *plan_render(const plan *p)
     for (int i = 0; i < p->nlookups; i++, k++) {
         st[k].text = render_lookup(&p->lookups[i]);
         st[k].prov = p->lookups[i].prov;
+        st[k].has_prov = true;
+    }
+    for (int i = 0; i < p->nnotes; i++, k++) {
+        st[k].text = render_note(&p->notes[i]);
+        st[k].prov = p->notes[i].prov;
         st[k].has_prov = true;
     }
     for (int i = 0; i < p->nquestions; i++, k++)

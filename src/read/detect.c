@@ -6,7 +6,10 @@
  * most records of the sample; ties go to the wider split, then to the order above.
  * Header: the first record with that field count whose following records keep it, with every
  * cell filled and most cells not numbers — lines before it are a preamble ("Report generated
- * 2025-01-31", "Client: ACME", blank lines).  Everything is computed on the decoded sample, so
+ * 2025-01-31", "Client: ACME", blank lines).  But when the first line is one name with no
+ * delimiter in it and most records after that header do not keep its field count, the file is
+ * one column whose values hold the delimiter now and then (its delimiter is then a candidate
+ * that does not occur in the sample).  Everything is computed on the decoded sample, so
  * line numbers are those of the decoded text, as the reader counts them.
  */
 #include "read/csv.h"
@@ -291,6 +294,45 @@ static bool any_field_quoted(const char *t, size_t n, char d)
     return false;
 }
 
+/* The first non-blank line is one name with no delimiter in it, and the records after the
+ * header found with m fields do not keep m fields (fewer than half of them do): the file is one
+ * column whose values hold the delimiter now and then ("Smith | Sons Ltd"), not a file with
+ * preamble lines above an m-field header. */
+static bool one_name_header(const rec_info *recs, int n, int h, int m)
+{
+    int first = 0;
+    while (first < n && recs[first].nfields == 0)
+        first++;
+    if (first >= n || first == h || recs[first].nfields != 1)
+        return false;
+    int seen = 0, same = 0;
+    for (int j = h + 1; j < n; j++) {
+        if (recs[j].nfields == 0)
+            continue;
+        seen++;
+        same += recs[j].nfields == m;
+    }
+    return seen > 0 && same * 2 < seen;
+}
+
+/* For a one-column file: the first candidate that does not occur in the sample (outside
+ * quotes), so no value is split; ',' when every candidate occurs. */
+static char unused_delimiter(const char *t, size_t n)
+{
+    for (size_t c = 0; c < sizeof candidates; c++) {
+        bool in_q = false, seen = false;
+        for (size_t i = 0; i < n && !seen; i++) {
+            if (t[i] == '"')
+                in_q = !in_q;
+            else if (!in_q && t[i] == candidates[c])
+                seen = true;
+        }
+        if (!seen)
+            return candidates[c];
+    }
+    return ',';
+}
+
 /* ---- the whole guess -------------------------------------------------------------------- */
 
 int csv_detect(const char *path, csv_dialect *out, mf_err *e)
@@ -324,7 +366,17 @@ int csv_detect(const char *path, csv_dialect *out, mf_err *e)
     int h = -1;
     if (best_m >= 2) {
         h = find_header(recs, n, best_m, t, len, best_d, '"');
-    } else {   /* one column: the first non-blank line is the header */
+        if (h >= 0 && one_name_header(recs, n, h, best_m)) {
+            best_m = 0;   /* one column whose values hold the delimiter now and then */
+            best_d = unused_delimiter(t, len);
+            n = split_sample(t, len, whole, best_d, recs);
+            quoted = !whole || any_field_quoted(t, len, best_d);
+            for (int i = 0; i < n; i++)
+                quoted |= recs[i].quoted;
+            h = -1;
+        }
+    }
+    if (best_m < 2) {   /* one column: the first non-blank line is the header */
         for (int i = 0; i < n && h < 0; i++)
             if (recs[i].nfields > 0)
                 h = i, best_m = 1;

@@ -8,19 +8,81 @@
  *   - audit_head holds the last appended (seq, hash), written in the same transaction: deleting the
  *     newest events shows as a gap too, not only deleting one in the middle.
  *
- * Canonical serialisation: "mapforge-audit-v1\n" then seq in decimal and each of at, actor,
- * event, client, subject, details, prev_hash as "<byte length>:<bytes>\n" — length-prefixed so
- * that no two different events serialise alike.
+ * Canonical serialisation (docs/audit.md): "mapforge-audit-v1\n", seq in decimal and "\n", then
+ * each of at, actor, event, client, subject, details, prev_hash as "<byte length>:<bytes>\n" —
+ * length-prefixed so that no two different events serialise alike.
+ *
+ * Signatures: when MAPFORGE_AUDIT_KEY_FILE names a key file (owner-only permissions, 16 to 1024
+ * bytes), each appended event's hash is also signed, HMAC-SHA256(key, "mapforge-audit-sig-v1\n" +
+ * hash), in audit_sigs in the same transaction.  Someone who can write the database but has no key
+ * can recompute every hash, not a signature.  Verify with the key checks every event from the first
+ * signed one on.  Anchors (anchor.c) hold the chain against a rewrite from outside the database.
  */
 #include "store/store_db.h"
 #include "util/sha256.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char zero_hash[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 
+
+
+/* ---- signatures ----------------------------------------------------------------------------------- */
+
+typedef struct audit_key {
+    unsigned char bytes[1024];
+    size_t len;                 /* 0 = no key configured */
+} audit_key;
+
+/* The key named by MAPFORGE_AUDIT_KEY_FILE; k->len = 0 when the variable is unset or empty. */
+static int load_key(audit_key *k, mf_err *e)
+{
+    k->len = 0;
+    const char *path = getenv("MAPFORGE_AUDIT_KEY_FILE");
+    if (!path || !*path)
+        return 0;
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return mf_fail(e, MF_EIO, path, 0, 0, "cannot read the audit key file (MAPFORGE_AUDIT_KEY_FILE)");
+    if (st.st_mode & 077)
+        return mf_fail(e, MF_EUSAGE, path, 0, 0,
+                       "the audit key file must be readable by its owner only (chmod 600), its mode is %03o",
+                       (unsigned)(st.st_mode & 0777));
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mf_fail(e, MF_EIO, path, 0, 0, "cannot open the audit key file");
+    k->len = fread(k->bytes, 1, sizeof k->bytes, f);
+    int more = fgetc(f) != EOF;
+    fclose(f);
+    if (more || k->len < 16) {
+        OPENSSL_cleanse(k->bytes, sizeof k->bytes);
+        k->len = 0;
+        return mf_fail(e, MF_EUSAGE, path, 0, 0, "an audit key must be 16 to 1024 bytes");
+    }
+    return 0;
+}
+
+static void sign_hash(const audit_key *k, const char *hash, char out[65])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    char msg[128];
+    int len = snprintf(msg, sizeof msg, "mapforge-audit-sig-v1\n%s", hash);
+    if (!HMAC(EVP_sha256(), k->bytes, (int)k->len, (const unsigned char *)msg, (size_t)len, mac, &n) || n != 32) {
+        out[0] = 0;
+        return;
+    }
+    for (unsigned i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+}
 
 void audit_event_hash(const store_audit_event *ev, char out[65])
 {
@@ -55,9 +117,12 @@ int store_audit_append(store *s, const char *actor, const char *event, const cha
     ev.client = (char *)(client ? client : "");
     ev.subject = (char *)(subject ? subject : "");
     ev.details = (char *)(details_json && *details_json ? details_json : "{}");
+    audit_key key;
+    if (load_key(&key, e) < 0)
+        return -1;
 
     if (db_begin(s, "audit_events", e) < 0)
-        return -1;
+        goto wipe;
     db_rows r;
     if (db_exec(s, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", 0, NULL, &r, e) < 0)
         goto fail;
@@ -82,13 +147,27 @@ int store_audit_append(store *s, const char *actor, const char *event, const cha
                 " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
                 2, ph, NULL, e) < 0)
         goto fail;
+    if (key.len) {
+        char sig[65];
+        sign_hash(&key, ev.hash, sig);
+        const char *ps[] = {seq, sig};
+        if (!sig[0]) {
+            mf_fail(e, MF_EIO, NULL, 0, 0, "could not sign the audit event (HMAC failed)");
+            goto fail;
+        }
+        if (db_exec(s, "INSERT INTO audit_sigs (seq, sig) VALUES ($1, $2)", 2, ps, NULL, e) < 0)
+            goto fail;
+    }
     if (db_commit(s, e) < 0)
         goto fail;
+    OPENSSL_cleanse(key.bytes, sizeof key.bytes);
     if (seq_out)
         *seq_out = ev.seq;
     return 0;
 fail:
     db_rollback(s);
+wipe:
+    OPENSSL_cleanse(key.bytes, sizeof key.bytes);
     return -1;
 }
 
@@ -202,6 +281,51 @@ static int check_head(store *s, const store_audit_event *last, long long n, stor
     return bad;
 }
 
+/* With a key: every event from the first signed one on carries a valid signature.  r->signed_from /
+ * r->nsigned say what was checked.  1 and r filled when one is missing or wrong, -1 on error. */
+static int check_sigs(store *s, const store_audit_event *ev, int n, store_audit_report *r, mf_err *e)
+{
+    audit_key key;
+    if (load_key(&key, e) < 0)
+        return -1;
+    if (!key.len)
+        return 0;
+    r->keyed = true;
+    db_rows rows;
+    if (db_exec(s, "SELECT seq, sig FROM audit_sigs ORDER BY seq", 0, NULL, &rows, e) < 0) {
+        OPENSSL_cleanse(key.bytes, sizeof key.bytes);
+        return -1;
+    }
+    int bad = 0, k = 0;
+    for (int i = 0; i < n && !bad; i++) {
+        while (k < rows.nrows && db_cell_ll(&rows, k, 0) < ev[i].seq)
+            k++;
+        const char *sig = k < rows.nrows && db_cell_ll(&rows, k, 0) == ev[i].seq ? db_cell(&rows, k, 1) : NULL;
+        if (!sig) {
+            if (r->nsigned == 0)
+                continue;                       /* appended before the key was configured */
+            bad = 1;
+            snprintf(r->problem, sizeof r->problem, "event %lld is not signed, but event %lld before it is "
+                     "(its signature was removed, or it was added without the key)", ev[i].seq, r->signed_from);
+        } else {
+            char want[65];
+            sign_hash(&key, ev[i].hash, want);
+            if (!want[0] || strcmp(want, sig)) {
+                bad = 1;
+                snprintf(r->problem, sizeof r->problem, "event %lld has a signature that does not match its hash "
+                         "(rewritten by someone without the key)", ev[i].seq);
+            } else if (!r->nsigned++) {
+                r->signed_from = ev[i].seq;
+            }
+        }
+        if (bad)
+            r->bad_seq = ev[i].seq;
+    }
+    db_rows_free(&rows);
+    OPENSSL_cleanse(key.bytes, sizeof key.bytes);
+    return bad;
+}
+
 int store_audit_verify(store *s, store_audit_report *r, mf_err *e)
 {
     memset(r, 0, sizeof *r);
@@ -218,6 +342,8 @@ int store_audit_verify(store *s, store_audit_report *r, mf_err *e)
     }
     if (!bad)
         bad = check_head(s, n ? &ev[n - 1] : NULL, n, r, e);
+    if (!bad)
+        bad = check_sigs(s, ev, n, r, e);
     store_audit_events_free(ev, n);
     if (!bad)
         snprintf(r->problem, sizeof r->problem, "%lld events, chain intact", r->nevents);

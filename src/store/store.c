@@ -183,6 +183,8 @@ static const char *const schema[] = {
     /* The last appended event, updated with each append: a deleted last event shows as a gap. */
     "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL,"
     " hash TEXT NOT NULL)",
+    /* HMAC signatures of event hashes, when a key is configured (audit.c). */
+    "CREATE TABLE IF NOT EXISTS audit_sigs (seq BIGINT PRIMARY KEY, sig TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cache_entries_client ON cache_entries (client, mapping_sha256)",
     "CREATE INDEX IF NOT EXISTS runs_client ON runs (client)",
 };

@@ -26,6 +26,8 @@
 #include "read/csv.h"
 #include "util/err.h"
 
+#include <stdbool.h>
+
 typedef struct store store;
 typedef struct plan plan;        /* plan/plan.h */
 typedef struct profile profile;  /* read/profile.h */
@@ -224,11 +226,23 @@ void store_audit_events_free(store_audit_event *ev, int n);
 
 typedef struct store_audit_report {
     long long nevents;           /* events checked */
+    bool keyed;                  /* MAPFORGE_AUDIT_KEY_FILE was set: signatures were checked */
+    long long nsigned;           /* events with a valid signature */
+    long long signed_from;       /* the first signed event (events before it predate the key) */
+    long long anchored;          /* anchors: the last anchored event */
     long long bad_seq;           /* first bad event's seq (0 when the chain is intact) */
     char problem[256];           /* e.g. "event 4 was edited: its hash does not match its content" */
 } store_audit_report;
 /* 0 chain intact, 1 broken (r names the first bad event), -1 error. */
 int store_audit_verify(store *s, store_audit_report *r, mf_err *e);
+
+/* Anchors (anchor.c): the chain's hashes copied to a file outside the store.
+ * store_audit_anchor verifies the chain and the file so far, appends an "audit_anchored" event, then
+ * appends the hashes of the events since the file's last anchor and an anchor line for the new head.
+ * store_audit_verify_anchors verifies the chain, then that every event the file names is in the store
+ * with the same hash.  Both: 0 good, 1 broken (r names the first bad event), -1 error. */
+int store_audit_anchor(store *s, const char *path, const char *actor, store_audit_report *r, mf_err *e);
+int store_audit_verify_anchors(store *s, const char *path, store_audit_report *r, mf_err *e);
 
 /* The hash of an event from its fields (canonical serialisation); used by append and verify. */
 void audit_event_hash(const store_audit_event *ev, char out[65]);

@@ -289,3 +289,71 @@ int mf_date_format(int32_t days, char *out)
     }
     return snprintf(out, 16, "%d-%02d-%02d", y, m, d);
 }
+
+/* ---- writing with a pattern ------------------------------------------------------------------ */
+
+bool mf_date_format_pattern_ok(const char *pattern, size_t *bad_at)
+{
+    int parts = 0;
+    for (const char *p = pattern; *p;) {
+        int kind;
+        int len = token_at(p, &kind);
+        unsigned char c = (unsigned char)*p;
+        if (kind == TK_LIT && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c < 0x20)) {
+            if (bad_at)
+                *bad_at = (size_t)(p - pattern);
+            return false;
+        }
+        parts += kind != TK_LIT;
+        p += len;
+    }
+    if (bad_at)
+        *bad_at = 0;
+    return parts > 0;
+}
+
+static size_t put_bounded(char *out, size_t cap, size_t at, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++, at++)
+        if (at + 1 < cap)
+            out[at] = s[i];
+    return at;
+}
+
+size_t mf_date_format_pattern(int32_t days, const char *pattern, char *out, size_t cap)
+{
+    static const char *const names[] = {"January", "February", "March",     "April",   "May",      "June",
+                                        "July",    "August",   "September", "October", "November", "December"};
+    int y, m, d;
+    mf_civil_from_days(days, &y, &m, &d);
+    size_t at = 0;
+    for (const char *p = pattern; *p;) {
+        int kind;
+        int len = token_at(p, &kind);
+        char tmp[16];
+        int n = 0;
+        switch (kind) {
+        case TK_YYYY: n = snprintf(tmp, sizeof tmp, "%04d", y); break;
+        case TK_YY: n = snprintf(tmp, sizeof tmp, "%02d", (y % 100 + 100) % 100); break;
+        case TK_MM: n = snprintf(tmp, sizeof tmp, "%02d", m); break;
+        case TK_M: n = snprintf(tmp, sizeof tmp, "%d", m); break;
+        case TK_DD: n = snprintf(tmp, sizeof tmp, "%02d", d); break;
+        case TK_D: n = snprintf(tmp, sizeof tmp, "%d", d); break;
+        case TK_MON: n = snprintf(tmp, sizeof tmp, "%.3s", names[m - 1]); break;
+        case TK_MONTH: n = snprintf(tmp, sizeof tmp, "%s", names[m - 1]); break;
+        default: tmp[0] = *p; n = 1; break;
+        }
+        at = put_bounded(out, cap, at, tmp, (size_t)n);
+        p += len;
+    }
+    if (cap)
+        out[at < cap ? at : cap - 1] = '\0';
+    return at;
+}
+
+int32_t mf_date_end_of_month(int32_t days)
+{
+    int y, m, d;
+    mf_civil_from_days(days, &y, &m, &d);
+    return mf_days_from_civil(y, m, days_in_month(y, m));
+}

@@ -30,4 +30,17 @@ bool mf_date_parse(const char *pattern, const char *s, size_t n, int pivot, int3
  * written with a sign / more digits. */
 int mf_date_format(int32_t days, char *out);
 
+/* Patterns for writing a date ("written as"): the same notation, any of the parts (at least
+ * one, each any number of times) and literal separators; no ISO / EXCEL.  On false, *bad_at is
+ * the offending offset. */
+bool mf_date_format_pattern_ok(const char *pattern, size_t *bad_at);
+
+/* Write days with a pattern that mf_date_format_pattern_ok accepts into out (cap bytes, NUL
+ * terminated, truncated when short); returns the length it needs.  YYYY is 4 digits, YY the last
+ * two, MM / DD two digits, M / D without padding, Mon "Jan".."Dec", Month "January"..; English. */
+size_t mf_date_format_pattern(int32_t days, const char *pattern, char *out, size_t cap);
+
+/* The last day of the month of days. */
+int32_t mf_date_end_of_month(int32_t days);
+
 #endif

@@ -436,11 +436,13 @@ static int workers_for(const run_options *opt)
     return n < 1 ? 1 : n > RUN_MAX_WORKERS ? RUN_MAX_WORKERS : (int)n;
 }
 
+long long run_test_lost_rows;
+
 static int finish(run_ctx *c, const run_options *opt, const char *data_path, run_report *rep, mf_err *e)
 {
     writer *wr = &c->wr;
     rep->rows_in = wr->rows_in;
-    rep->rows_out = wr->rows_out;
+    rep->rows_out = wr->rows_out - run_test_lost_rows;
     rep->rows_rejected = wr->rows_rejected;
     rep->rows_filtered = wr->rows_filtered + wr->nheld;   /* the held-back last rows */
     if (rep->rows_in != rep->rows_out + rep->rows_rejected + rep->rows_filtered)

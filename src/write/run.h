@@ -32,6 +32,10 @@ typedef struct run_report {
 
 /* Run p (already checked against the data header) on data_path into out_dir (created if absent).
  * The dialect comes from p->source.  Returns 0, or -1 with e filled and no output files left. */
+/* Test hook, 0 in production: rows the writer pretends to lose, so that the accounting check above
+ * (rows_in = out + rejected + filtered, else an internal error and nothing published) is itself tested. */
+extern long long run_test_lost_rows;
+
 int run_plan(const plan *p, const char *data_path, const char *out_dir, const run_options *opt,
              run_report *rep, mf_err *e);
 

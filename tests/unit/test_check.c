@@ -113,6 +113,27 @@ static void test_row_accounting(const plan *p)
     check_result_free(&r);
 }
 
+/* A one-column output whose value is null is written `""` (a blank line is no record): the re-read
+ * counts it as a row and sees the null. */
+static void test_one_column_null(void)
+{
+    plan p;
+    load_plan(&p, "plan T v1\n"
+                  "source \"in.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                  "output OUT\n\nID text(5) required = [id]\n");
+    put("OUT.csv", "ID\nA1\n\"\"\nA3\n");
+    run_report rep = {.rows_in = 3, .rows_out = 3};
+    check_result r;
+    CHECK_INT(run_checks(&p, &rep, NULL, &r), 0);
+    CHECK(find(&r, "row_accounting") == NULL);   /* 3 rows read back, as written */
+    json_t *f = find(&r, "required");
+    CHECK(f != NULL);
+    CHECK_INT(json_array_size(json_object_get(f, "rows")), 1);
+    CHECK_INT(row_at(f, 0), 3);
+    check_result_free(&r);
+    plan_free(&p);
+}
+
 static void test_duplicate_key(const plan *p)
 {
     put("OUT.csv", "ID,AMOUNT,D\nA1,1.00,2025-01-31\nA2,1.00,2025-01-31\nA1,2.00,2025-02-01\nA1,1.00,2025-02-01\n");
@@ -329,6 +350,7 @@ int main(void)
     test_required_null(&p);
     test_row_accounting(&p);
     test_duplicate_key(&p);
+    test_one_column_null();
     test_plan_key_and_checks();
     test_reviewer_checks(&p);
     test_control_totals(&p);

@@ -236,6 +236,20 @@ static void test_detect_delimiters(void)
     CHECK_INT(d.quote, 0);
     CHECK(csv_detect(write_str("q2.csv", "a,b\n\"1\",2\n"), &d, &e) == 0);
     CHECK_INT(d.quote, '"');
+
+    /* One column whose values hold "|" now and then (and a comma): one name in the header, no
+     * delimiter in it, records that do not keep two fields -> one column, a delimiter that no
+     * value holds, header on line 1 */
+    CHECK(csv_detect(write_str("one.csv", "Vendor\nAcme\nSmith | Sons Ltd\nNordic, AB\nCafe\nDelta\nAtlas\n"),
+                     &d, &e) == 0);
+    CHECK_INT(d.ncols, 1);
+    CHECK_INT(d.header_line, 1);
+    CHECK_INT(d.delimiter, ';');
+    /* ... but a preamble line above a header whose records keep its field count stays a preamble */
+    CHECK(csv_detect(write_str("pre.csv", "General Ledger Report\nid|name\n1|a\n2|b\n3|c\n"), &d, &e) == 0);
+    CHECK_INT(d.ncols, 2);
+    CHECK_INT(d.delimiter, '|');
+    CHECK_INT(d.header_line, 2);
 }
 
 static void test_preamble(void)

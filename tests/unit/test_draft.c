@@ -99,6 +99,71 @@ static char *slurp(const char *path)
     return buf;
 }
 
+static int count_questions_about(const plan *p, int row)
+{
+    int n = 0;
+    for (int i = 0; i < p->nquestions; i++)
+        n += p->questions[i].row == row;
+    return n;
+}
+
+/* Rows that are not column mappings: "not mapped" rows make no column and no question; a notes
+ * line is read item by item as table-level rules; a "filter only - see below" row is no question
+ * when the filter is read; the header line a note states must agree with detection; a filter
+ * written in Comments is read. */
+static void test_row_kinds(const profile *pr)
+{
+    map_row rows[6];
+    rows[0] = row(4, "Acct No", "ACCOUNT_ID", "VARCHAR(10)", "As is", true);
+    rows[0].comments = "Exclude rows where Ccy = 'XXX' (test postings)";
+    rows[1] = row(5, "Dr/Cr", "", "", "Not mapped", false);
+    rows[1].kind = MAP_UNMAPPED;
+    rows[2] = row(6, "Status", "", "", "Filter only - see below", false);
+    rows[2].kind = MAP_FILTER_REF;
+    rows[3] = row(7, "Posting Dt", "", "", "", false);
+    rows[3].kind = MAP_UNMAPPED;
+    rows[4] = row(9, "", "", "", "Please note: (1) Exclude rows where Status = 'VOID'. (2) The first line of the file "
+                                 "holds the column headings; the column headings are on line 1.", false);
+    rows[4].kind = MAP_NOTE;
+    mapping m = {0};
+    m.path = "m.csv";
+    m.sheet = "Mapping";
+    m.rows = rows;
+    m.nrows = 5;
+    plan p;
+    mf_err e = {0};
+    draft_options opt = {.client = "ACME"};
+    CHECK_INT(plan_draft(&m, pr, &opt, &p, &e), 0);
+    CHECK_INT(p.ncols, 1);
+    CHECK_INT(p.nrules, 2);             /* the Comments filter and the note's filter */
+    CHECK_INT(p.nquestions, 0);
+    for (int i = 0; i < p.nquestions; i++)
+        fprintf(stderr, "  unexpected question: %s\n", p.questions[i].text);
+    plan_free(&p);
+
+    /* the note puts the headings on line 3; detection found line 1: a question */
+    rows[4].rule = "Notes:\n- Exclude rows where Status = 'VOID'\n- The first two lines are report headings; the "
+                   "column headings are on line 3.";
+    CHECK_INT(plan_draft(&m, pr, &opt, &p, &e), 0);
+    CHECK_INT(count_questions_about(&p, 9), 1);
+    CHECK(p.nquestions == 1 && strstr(p.questions[0].text, "line 3") && strstr(p.questions[0].text, "line 1"));
+    plan_free(&p);
+
+    /* no filter read for the "filter only" row: it asks */
+    m.nrows = 4;
+    CHECK_INT(plan_draft(&m, pr, &opt, &p, &e), 0);
+    CHECK_INT(count_questions_about(&p, 6), 1);
+    CHECK_INT(p.nquestions, 1);
+    plan_free(&p);
+
+    /* a notes item the rule reader cannot read is a question, never dropped */
+    rows[4].rule = "Remarks: 1) The totals must agree with the ledger.";
+    m.nrows = 5;
+    CHECK_INT(plan_draft(&m, pr, &opt, &p, &e), 0);
+    CHECK(count_questions_about(&p, 9) >= 1);
+    plan_free(&p);
+}
+
 int main(void)
 {
     mf_arena_init(&A);
@@ -188,6 +253,8 @@ int main(void)
     CHECK_STR(ne.file, "data/gl_extract.csv");
     CHECK(strstr(ne.msg, "Acct No") != NULL);
     CHECK(strstr(ne.msg, "Customer Ref") != NULL && strstr(ne.msg, "Booking Day") != NULL);
+
+    test_row_kinds(&pr);
 
     mf_arena_free(&A);
     CHECK_DONE();

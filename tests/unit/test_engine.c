@@ -9,8 +9,10 @@
 #include "write/run.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,27 +204,27 @@ static void test_text_steps(void)
 {
     CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "  x y \t"), "x y\n");
     CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "\xC2\xA0\xE2\x80\x83z\xE3\x80\x80"), "z\n");   /* NBSP, em space, ideographic */
-    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "   "), "\n");                                   /* empty → null */
-    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, ""), "\n");
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "   "), "\"\"\n");                                   /* empty → null */
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, ""), "\"\"\n");
     CHECK_STR(text_step(PS_UPPER, NULL, 0, 0, "straße ünï"), "STRAßE ÜNÏ\n");   /* simple mapping: ß stays */
     CHECK_STR(text_step(PS_LOWER, NULL, 0, 0, "ÀÉÎ Abc"), "àéî abc\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 6, 0, "42"), "000042\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 2, 0, "4242"), "4242\n");
     CHECK_STR(text_step(PS_PAD_RIGHT, "·", 4, 0, "é"), "é···\n");
-    CHECK_STR(text_step(PS_PAD_LEFT, "0", 4, 0, ""), "\n");                    /* null passes through */
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 4, 0, ""), "\"\"\n");                    /* null passes through */
     CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, "7"), "ID-7\n");
     CHECK_STR(text_step(PS_SUFFIX, "!", 0, 0, "7"), "7!\n");
-    CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, ""), "\n");
+    CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, ""), "\"\"\n");
     CHECK_STR(text_step(PS_FIRST, NULL, 3, 0, "Ünïcödé"), "Ünï\n");
     CHECK_STR(text_step(PS_LAST, NULL, 3, 0, "Ünïcödé"), "ödé\n");
     CHECK_STR(text_step(PS_LAST, NULL, 30, 0, "ab"), "ab\n");
     CHECK_STR(text_step(PS_SUBSTR, NULL, 2, 4, "Ünïcödé"), "nïc\n");
-    CHECK_STR(text_step(PS_SUBSTR, NULL, 9, 12, "abc"), "\n");
+    CHECK_STR(text_step(PS_SUBSTR, NULL, 9, 12, "abc"), "\"\"\n");
     CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "ab-cd-e"), "ab\n");
     CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "abcd"), "abcd\n");
-    CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "-x"), "\n");
+    CHECK_STR(text_step(PS_BEFORE, "-", 0, 0, "-x"), "\"\"\n");
     CHECK_STR(text_step(PS_AFTER, "-", 0, 0, "ab-cd-e"), "cd-e\n");
-    CHECK_STR(text_step(PS_AFTER, "-", 0, 0, "abcd"), "\n");
+    CHECK_STR(text_step(PS_AFTER, "-", 0, 0, "abcd"), "\"\"\n");
     CHECK_STR(text_step(PS_FIRST, NULL, 3, 0, "a,\"b"), "\"a,\"\"\"\n");        /* quoting in the output */
 }
 
@@ -257,7 +259,7 @@ static void test_dates(void)
     CHECK_STR(typed_step(T_DATE, PS_READ_EXCEL, NULL, 0, "45000"), "2023-03-15\n");
     CHECK_STR(typed_step(T_DATE, PS_READ_EXCEL, NULL, 0, "x"),
               "REJECT 2,X,\"X: \"\"x\"\" is not an Excel serial date\",x|b|c\n");
-    CHECK_STR(typed_step(T_DATE, PS_READ_DATE, "MM/DD/YYYY", 0, ""), "\n");   /* null */
+    CHECK_STR(typed_step(T_DATE, PS_READ_DATE, "MM/DD/YYYY", 0, ""), "\"\"\n");   /* null */
     /* days from A to B across a year boundary and a leap day */
     plan p;
     plan_init(&p);
@@ -267,7 +269,7 @@ static void test_dates(void)
     col(&p, "N", T_BIGINT, d);
     CHECK_STR(run1(&p, "2023-12-31|2024-03-01|c"), "61\n");
     CHECK_STR(run1(&p, "2024-03-01|2023-12-31|c"), "-61\n");
-    CHECK_STR(run1(&p, "|2023-12-31|c"), "\n");
+    CHECK_STR(run1(&p, "|2023-12-31|c"), "\"\"\n");
     plan_free(&p);
 }
 
@@ -297,7 +299,7 @@ static void test_numbers(void)
               "REJECT 2,AMOUNT,\"AMOUNT: \"\"1234.00\"\" has more than 5 digits\",\"1,234.00|b|c\"\n");
     CHECK_STR(number(dec(18, 2), f, "1,23,456"),
               "REJECT 2,AMOUNT,\"AMOUNT: \"\"1,23,456\"\" is not a number\",\"1,23,456|b|c\"\n");
-    CHECK_STR(number(dec(18, 2), f, ""), "\n");
+    CHECK_STR(number(dec(18, 2), f, ""), "\"\"\n");
     CHECK_STR(number(T_BIGINT, f, "12.00"), "12\n");
     CHECK_STR(number(T_BIGINT, f, "12.50"),
               "REJECT 2,AMOUNT,\"AMOUNT: \"\"12.50\"\" is not a whole number\",12.50|b|c\n");
@@ -656,7 +658,8 @@ static void test_run_plan_failures(void)
     CHECK_INT(run_plan(&p, data, out, NULL, &rep, &e), -1);
     CHECK(e.code == MF_EIO);
 
-    /* a read-only output directory (skipped as root, who may write anywhere) */
+    /* a read-only output directory (root may write anywhere: the file-size limit below fails the
+     * writes for everyone) */
     snprintf(out, sizeof out, "%s/ro", tmpdir);
     mkdir(out, 0555);
     if (geteuid() != 0) {
@@ -664,6 +667,31 @@ static void test_run_plan_failures(void)
         CHECK_INT(run_plan(&p, data, out, NULL, &rep, &e), -1);
         CHECK_INT(count_entries(out), 0);
     }
+
+    /* writes that fail part-way (a full disk, here a file-size limit of 8 bytes, as root too):
+     * an error, and no file left behind — neither outputs nor temporaries */
+    snprintf(out, sizeof out, "%s/full", tmpdir);
+    struct rlimit old_lim;
+    CHECK(getrlimit(RLIMIT_FSIZE, &old_lim) == 0);
+    struct rlimit small = {8, old_lim.rlim_max};
+    void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    mf_err_clear(&e);
+    int full_rc = run_plan(&p, data, out, NULL, &rep, &e);
+    CHECK(setrlimit(RLIMIT_FSIZE, &old_lim) == 0);
+    signal(SIGXFSZ, old_sig);
+    CHECK_INT(full_rc, -1);
+    CHECK(e.code == MF_EIO);
+    CHECK_INT(count_entries(out), 0);
+
+    /* the row-accounting check fires (a writer that lost a row): an internal error, nothing published */
+    snprintf(out, sizeof out, "%s/lost", tmpdir);
+    run_test_lost_rows = 1;
+    mf_err_clear(&e);
+    CHECK_INT(run_plan(&p, data, out, NULL, &rep, &e), -1);
+    run_test_lost_rows = 0;
+    CHECK(strstr(e.msg, "internal error") != NULL);
+    CHECK_INT(count_entries(out), 0);
 
     /* a column the data does not have */
     plan q;
@@ -714,6 +742,38 @@ static void test_run_plan_many_blocks(void)
     plan_free(&p);
 }
 
+/* The trim set is Unicode White_Space, every member of it; U+200B (zero width space) and U+FEFF are not
+ * white space and stay. */
+static void test_trim_set(void)
+{
+    static const unsigned ws[] = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002,
+                                  0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029,
+                                  0x202F, 0x205F, 0x3000};
+    for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
+        char cp[8] = {0}, rec[64];
+        unsigned c = ws[i];
+        if (c < 0x80) {
+            cp[0] = (char)c;
+        } else if (c < 0x800) {
+            cp[0] = (char)(0xC0 | (c >> 6));
+            cp[1] = (char)(0x80 | (c & 0x3F));
+        } else {
+            cp[0] = (char)(0xE0 | (c >> 12));
+            cp[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+            cp[2] = (char)(0x80 | (c & 0x3F));
+        }
+        if (c == 0x0A || c == 0x0D)
+            continue;                      /* record separators: covered by the CSV reader's tests */
+        snprintf(rec, sizeof rec, "%sab%s", cp, cp);
+        const char *got = text_step(PS_TRIM, NULL, 0, 0, rec);
+        if (strcmp(got, "ab\n"))
+            fprintf(stderr, "U+%04X is not trimmed\n", c);
+        CHECK_STR(got, "ab\n");
+    }
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "\xE2\x80\x8B" "ab"), "\xE2\x80\x8B" "ab\n");   /* U+200B stays */
+    CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "ab\xEF\xBB\xBF"), "ab\xEF\xBB\xBF\n");   /* U+FEFF stays */
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mf_test_engine_XXXXXX");
@@ -722,6 +782,7 @@ int main(void)
         return 1;
     }
     test_text_steps();
+    test_trim_set();
     test_dates();
     test_numbers();
     test_arith_concat_if();

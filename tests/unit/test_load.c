@@ -280,10 +280,17 @@ int main(void)
 #ifdef HAVE_PQ
     if (pg && pg[0] && load_pg_available())
         test_pg(&p, pg);
-    else
+    else if (getenv("CI") && *getenv("CI")) {
+        fprintf(stderr, "test_load: MAPFORGE_TEST_PG is not set, and CI must not skip the PostgreSQL load\n");
+        check_failures++;
+    } else
         printf("test_load: PostgreSQL skipped (MAPFORGE_TEST_PG not set)\n");
 #else
     (void)pg;
+    if (getenv("CI") && *getenv("CI")) {
+        fprintf(stderr, "test_load: built without libpq, and CI must not skip the PostgreSQL load\n");
+        check_failures++;
+    }
     printf("test_load: PostgreSQL skipped (built without libpq)\n");
 #endif
     plan_free(&p);

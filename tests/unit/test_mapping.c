@@ -344,6 +344,188 @@ static void test_header_names(void)
     }
 }
 
+/* Header rows as analysts and public specification templates write them (the corpus's and
+ * others'), in shuffled column orders: recognised by their words, not by a list of strings. */
+static void test_header_layouts(void)
+{
+    static const struct {
+        const char *cells[6];          /* source, target, type, rule, mandatory, comments ("" = absent) */
+        char delim;
+    } h[] = {
+        {{"Src", "Target", "Type", "Rule", "Mand", ""}, ','},
+        {{"Src", "Dest Column", "Type", "Logic", "Mand.", ""}, ';'},
+        {{"Client Field", "Standard Field", "Data Type", "Business Rule", "Mandatory (Y/N)", "Comments"}, ','},
+        {{"Source Column", "Target", "Format", "Mapping Rule", "Mandatory", "Comments"}, ','},
+        {{"Source Column", "Target Column", "Data Type", "Transformation (SQL)", "", "Notes"}, ','},
+        {{"Source", "Dest Column", "Type", "Formula / Rule", "Mandatory (Y/N)", ""}, '\t'},
+        {{"Source field", "Target field", "Type of data", "Rule for transform", "Obligatory", "Remark"}, ','},
+        {{"Legacy Column", "Output Name", "Datatype", "Derivation", "M/O", "Remarks"}, ','},
+        {{"Source Variable", "Destination Field", "Data Type", "Mapping Algorithm", "Required", "Comment field"}, ','},
+        {{"Variable", "Label", "Type", "Annotation", "", ""}, ','},
+        {{"From Field", "To Field", "Target Data Type", "Transformation Logic", "Req", "Notes"}, ';'},
+        {{"Input Attribute", "Target Attribute", "Format", "Calculation", "Not Null", ""}, ','},
+    };
+    static const int order[][6] = {{0, 1, 2, 3, 4, 5}, {3, 0, 5, 1, 2, 4}, {5, 4, 3, 2, 1, 0}};
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
+        const int *o = order[i % 3];
+        static const char *const val[6] = {"SRC_A", "TGT_A", "Date", "copy it", "Y", "a note"};
+        char text[1024];
+        size_t n = (size_t)snprintf(text, sizeof text, "Mapping for client X\n\n");
+        for (int pass = 0; pass < 2; pass++) {
+            int first = 1;
+            for (int k = 0; k < 6; k++) {
+                const char *c = h[i].cells[o[k]];
+                if (!*c)
+                    continue;
+                n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", first ? "" : (char[]){h[i].delim, 0},
+                                      pass ? val[o[k]] : c);
+                first = 0;
+            }
+            n += (size_t)snprintf(text + n, sizeof text - n, "\n");
+        }
+        char path[64];
+        write_tmp(path, text);
+        mapping m;
+        mf_err e = {0};
+        int rc = mapping_read(path, &m, &e);
+        CHECK_INT(rc, 0);
+        if (rc != 0) {
+            fprintf(stderr, "  header %zu (%s / %s): %s\n", i, h[i].cells[0], h[i].cells[1], e.msg);
+            unlink(path);
+            continue;
+        }
+        CHECK_INT(m.header_row, 3);
+        CHECK_INT(m.nrows, 1);
+        if (m.nrows == 1) {
+            const map_row *r = &m.rows[0];
+            if (strcmp(r->source, "SRC_A") || strcmp(r->target, "TGT_A"))
+                fprintf(stderr, "  header %zu: source '%s' target '%s'\n", i, r->source, r->target);
+            CHECK_STR(r->source, "SRC_A");
+            CHECK_STR(r->target, "TGT_A");
+            CHECK_STR(r->type, "Date");
+            CHECK_STR(r->rule, "copy it");
+            CHECK_INT(r->kind, MAP_COLUMN);
+            CHECK(r->mandatory == (*h[i].cells[4] != 0));
+            CHECK_STR(r->comments, *h[i].cells[5] ? "a note" : "");
+        }
+        mapping_free(&m);
+        unlink(path);
+    }
+}
+
+/* What each row under the header is: columns, notes lines, not-mapped rows, filter-only rows,
+ * rules in Comments, NOT NULL in the type, placeholder sources, a target over several rows. */
+static void test_row_kinds(void)
+{
+    char path[64];
+    write_tmp(path,
+              "AP payment run - field map v2\n"                                   /* 1 title */
+              "\n"
+              "Src,Target,Type,Rule,Mand,Comments\n"                              /* 3 header */
+              "PAY_DOC,PAYMENT_DOC,VARCHAR(10) NOT NULL,As is,,\n"                /* 4 */
+              "-,SOURCE_SYSTEM,VARCHAR(10),Const 'SAP',N,\n"                      /* 5 */
+              "(calc),NET,\"DECIMAL(18,2) null\",GROSS - TAX,N,\n"                /* 6 */
+              "REC,-,,Not mapped,,\n"                                             /* 7 */
+              "Batch,N/A,,,,not needed\n"                                         /* 8 */
+              "Fax,FAX_NO,Text,NOT SUBMITTED,,\n"                                 /* 9 */
+              "Phone,PHONE,Text,N/A \xE2\x80\x93 not required,,\n"                /* 10 */
+              "NBV,Not mapped,,See NET above; the client's figure is not used.,,\n" /* 11 */
+              "STATUS,,,Filter only - see below,,\n"                             /* 12 */
+              "Werk,,,filter: drop Werk 9999 (test plant),,\n"                    /* 13 */
+              "Cost Center,COST_CENTER,Text,,N,\"Copy; where blank, use 'CORP'\"\n" /* 14 */
+              "Plan,COMP_PLAN,Text,see comments,N,same as source but 'STD' when empty\n" /* 15 */
+              "Code,KIND,Text,A = Alpha,N,\n"                                     /* 16 */
+              ",,,B = Beta,,\n"                                                   /* 17 continues 16 */
+              "Extra,KIND,,else Other,,\n"                                        /* 18 same target */
+              "BIC\n"                                                             /* 19 lone source */
+              "\n"
+              "\"Load STATUS = PAID only. Skip trailer rec (REC = T, last line).\"\n"); /* 21 */
+    mapping m;
+    mf_err e = {0};
+    int rc = mapping_read(path, &m, &e);
+    CHECK_INT(rc, 0);
+    unlink(path);
+    if (rc != 0)
+        return;
+    static const struct { int row; map_row_kind kind; const char *source, *target, *type, *rule; } want[] = {
+        {4, MAP_COLUMN, "PAY_DOC", "PAYMENT_DOC", "VARCHAR(10)", "As is"},
+        {5, MAP_COLUMN, "", "SOURCE_SYSTEM", "VARCHAR(10)", "Const 'SAP'"},
+        {6, MAP_COLUMN, "", "NET", "DECIMAL(18,2)", "GROSS - TAX"},
+        {7, MAP_UNMAPPED, "REC", "", "", "Not mapped"},
+        {8, MAP_UNMAPPED, "Batch", "", "", "not needed"},
+        {9, MAP_UNMAPPED, "Fax", "FAX_NO", "Text", "NOT SUBMITTED"},
+        {10, MAP_UNMAPPED, "Phone", "PHONE", "Text", "N/A \xE2\x80\x93 not required"},
+        {11, MAP_UNMAPPED, "NBV", "", "", "See NET above; the client's figure is not used."},
+        {12, MAP_FILTER_REF, "STATUS", "", "", "Filter only - see below"},
+        {13, MAP_STATEMENT, "Werk", "", "", "filter: drop Werk 9999 (test plant)"},
+        {14, MAP_COLUMN, "Cost Center", "COST_CENTER", "Text", "Copy; where blank, use 'CORP'"},
+        {15, MAP_COLUMN, "Plan", "COMP_PLAN", "Text", "same as source but 'STD' when empty"},
+        {16, MAP_COLUMN, "Code, Extra", "KIND", "Text", "A = Alpha\nB = Beta\nelse Other"},
+        {19, MAP_UNMAPPED, "BIC", "", "", ""},
+        {21, MAP_NOTE, "", "", "", "Load STATUS = PAID only. Skip trailer rec (REC = T, last line)."},
+    };
+    int nw = (int)(sizeof want / sizeof want[0]);
+    CHECK_INT(m.nrows, nw);
+    for (int i = 0; i < nw && i < m.nrows; i++) {
+        const map_row *r = &m.rows[i];
+        if (r->row != want[i].row || r->kind != want[i].kind)
+            fprintf(stderr, "  row %d: kind %d (want row %d kind %d)\n", r->row, r->kind, want[i].row, want[i].kind);
+        CHECK_INT(r->row, want[i].row);
+        CHECK_INT(r->kind, want[i].kind);
+        CHECK_STR(r->source, want[i].source);
+        CHECK_STR(r->target, want[i].target);
+        CHECK_STR(r->type, want[i].type);
+        CHECK_STR(r->rule, want[i].rule);
+    }
+    if (m.nrows == nw) {
+        CHECK(m.rows[0].mandatory);          /* NOT NULL in the type */
+        CHECK(!m.rows[2].mandatory);         /* NULL */
+        CHECK_INT(m.rows[1].nsources, 0);    /* "-" */
+        CHECK_INT(m.rows[2].nsources, 0);    /* "(calc)" */
+        CHECK(m.rows[10].rule_from_comments);
+        CHECK(!m.rows[11].rule_from_comments);
+        CHECK_INT(m.rows[12].nsources, 2);   /* both rows' sources */
+        CHECK_STR(m.rows[12].sources[1], "Extra");
+        CHECK_STR(m.rows[14].cellref, mf_arena_printf(&m.arena, "%s!A21", m.sheet));
+    }
+    mapping_free(&m);
+
+    /* a rule-only row under a column row that is a rule of its own stays a statement */
+    write_tmp(path, "Source,Target,Rule\nAmt,AMOUNT,copy\n,,Exclude rows where Status is VOID\n");
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    unlink(path);
+    CHECK_INT(m.nrows, 2);
+    if (m.nrows == 2) {
+        CHECK_INT(m.rows[1].kind, MAP_STATEMENT);
+        CHECK_STR(m.rows[0].rule, "copy");
+    }
+    mapping_free(&m);
+}
+
+/* A target spread over two rows by merged cells; a merged notes line stays one cell. */
+static void test_merged_rows(void)
+{
+    mapping m;
+    mf_err e = {0};
+    CHECK_INT(mapping_read(D "spread.xlsx", &m, &e), 0);
+    CHECK_INT(m.header_row, 1);
+    CHECK_INT(m.nrows, 4);
+    if (m.nrows == 4) {
+        CHECK_STR(m.rows[0].target, "CUSTOMER_ID");
+        CHECK_STR(m.rows[1].target, "FULL_NAME");
+        CHECK_INT(m.rows[1].row, 3);
+        CHECK_INT(m.rows[1].nsources, 2);
+        CHECK_STR(m.rows[1].sources[1], "LAST");
+        CHECK_STR(m.rows[1].type, "Text(60)");
+        CHECK_STR(m.rows[1].rule, "Concatenate FIRST\nand LAST with a space");
+        CHECK_INT(m.rows[2].kind, MAP_UNMAPPED);
+        CHECK_STR(m.rows[2].source, "FAX");
+        CHECK_INT(m.rows[3].kind, MAP_NOTE);
+        CHECK_STR(m.rows[3].rule, "Exclude rows where STATUS = 'X'");
+    }
+    mapping_free(&m);
+}
+
 static void test_match(void)
 {
     const char *h[] = {"Account Number", "POSTING_DATE", "amt", "Dr/Cr", "Customer Name",
@@ -419,6 +601,9 @@ int main(void)
     test_mapping_inline_headers();
     test_mapping_csv();
     test_header_names();
+    test_header_layouts();
+    test_row_kinds();
+    test_merged_rows();
     test_match();
     CHECK_DONE();
 }

@@ -268,7 +268,9 @@ static plan_expr *g_step(gen *g, plan_expr *kid, int depth)
     plan *p = g->p;
     static const char *const patterns[] = {"MM/DD/YYYY", "M/D/YY", "YYYY-MM-DD", "DD.MM.YYYY", "D Mon, YYYY",
                                            "Month D YYYY", "ISO", "YYYYMMDD"};
-    plan_step_kind k = (plan_step_kind)rnd(PS_LOOKUP + 1);
+    static const char *const parts[] = {"year", "month", "day", "quarter", "fiscal year"};
+    static const char *const out_patterns[] = {"YYYYMM", "Mon", "Month D, YYYY", "YY-M-D", "DD/MM"};
+    plan_step_kind k = (plan_step_kind)rnd(PS_END_OF_MONTH + 1);
     if (k == PS_LOOKUP && !g->nlookups)
         k = PS_TRIM;
     plan_expr *e = plan_with_step(p, kid, k);
@@ -279,10 +281,22 @@ static plan_expr *g_step(gen *g, plan_expr *kid, int depth)
     case PS_PREFIX:
     case PS_SUFFIX:
     case PS_BEFORE:
-    case PS_AFTER: s->s = rnd_text(p, 3); break;
+    case PS_AFTER: s->s = rnd_text(p, 3); s->m = rnd(2); break;
+    case PS_REPLACE:
+        do
+            s->s = rnd_text(p, 3);
+        while (!s->s[0]);
+        s->s2 = rnd_text(p, 2);
+        break;
+    case PS_DATE_PART:
+        s->s = parts[rnd(5)];
+        s->n = !strcmp(s->s, "fiscal year") ? 2 + rnd(11) : 0;
+        break;
+    case PS_FORMAT_DATE: s->s = out_patterns[rnd(5)]; break;
+    case PS_ADD_DAYS: s->n = (long)rnd(2000) - 1000; break;
+    case PS_ROUND: s->n = rnd(20); s->m = rnd(3); break;
     case PS_FIRST:
-    case PS_LAST:
-    case PS_ROUND: s->n = rnd(20); break;
+    case PS_LAST: s->n = rnd(20); break;
     case PS_SUBSTR: s->n = rnd(9); s->m = rnd(99); break;
     case PS_READ_DATE: s->s = plan_strdup(p, patterns[rnd(8)]); s->n = rnd(2) ? 0 : 1900 + rnd(100); break;
     case PS_READ_NUMBER:
@@ -324,7 +338,13 @@ static plan_expr *g_step(gen *g, plan_expr *kid, int depth)
 static plan_expr *g_primary(gen *g)
 {
     plan *p = g->p;
-    switch (rnd(5)) {
+    switch (rnd(7)) {
+    case 5: {
+        plan_expr *e = plan_new_expr(p, PE_LENGTH);
+        e->kid[0] = rnd(2) ? plan_source_ref(p, rnd_text(p, 4)) : g_step(g, plan_source_ref(p, "x"), 5);
+        return e;
+    }
+    case 6: return plan_new_expr(p, PE_ROWNUM);
     case 0:
     case 1: return plan_source_ref(p, rnd_text(p, 4));
     case 2:
@@ -480,6 +500,8 @@ static void gen_plan(plan *p)
     if (p->nkeys && rnd(2))
         p->key_prov = g_prov(p);
     for (int i = (int)rnd(3); i > 0; i--)
+        plan_add_note(p, rnd_text(p, 5))->prov = g_prov(p);
+    for (int i = (int)rnd(3); i > 0; i--)
         plan_add_question(p, rnd(2) ? p->cols[rnd((uint32_t)nc)].name : NULL, (int)rnd(20), rnd_text(p, 6));
     free(lnames);
 }
@@ -589,6 +611,125 @@ static const char *HEAD = "plan ACME v1\n"
                           "source \"f.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
                           "output OUT\n\n";
 
+/* ---- the rule reader's constructs: exact spellings ------------------------------------------------ */
+
+/* text parses as one expression whose outermost node is a step of kind k (or an expression of
+ * kind ek when k < 0), and renders back to exactly text. */
+static const plan_expr *spelled(plan *p, const char *text, int k, int ek)
+{
+    mf_err e = {0};
+    plan_expr *x = plan_parse_expr(p, text, strlen(text), "expr", &e);
+    if (!x) {
+        fprintf(stderr, "%s: does not parse: %s\n", text, errstr(&e));
+        check_failures++;
+        return NULL;
+    }
+    if (k >= 0)
+        CHECK(x->kind == PE_STEP && (int)x->step.kind == k);
+    else
+        CHECK_INT(x->kind, ek);
+    char *r = plan_render_expr(x);
+    CHECK_STR(r, text);
+    free(r);
+    return x;
+}
+
+static void test_new_spellings(void)
+{
+    plan p;
+    plan_init(&p);
+    const plan_expr *x;
+    if ((x = spelled(&p, "[a] with \"x\" replaced by \"y\"", PS_REPLACE, 0))) {
+        CHECK_STR(x->step.s, "x");
+        CHECK_STR(x->step.s2, "y");
+    }
+    if ((x = spelled(&p, "[a] with \"-\" removed", PS_REPLACE, 0)))
+        CHECK_STR(x->step.s2, "");
+    spelled(&p, "[a] with spaces collapsed", PS_SQUISH, 0);
+    spelled(&p, "[a] title cased", PS_TITLE, 0);
+    spelled(&p, "[a] digits only", PS_DIGITS, 0);
+    static const char *const parts[] = {"year", "month", "day", "quarter"};
+    for (int i = 0; i < 4; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "D its %s", parts[i]);
+        if ((x = spelled(&p, t, PS_DATE_PART, 0)))
+            CHECK_STR(x->step.s, parts[i]);
+    }
+    if ((x = spelled(&p, "D its fiscal year (starting month 7)", PS_DATE_PART, 0))) {
+        CHECK_STR(x->step.s, "fiscal year");
+        CHECK_INT(x->step.n, 7);
+    }
+    if ((x = spelled(&p, "D written as \"YYYYMM\"", PS_FORMAT_DATE, 0)))
+        CHECK_STR(x->step.s, "YYYYMM");
+    spelled(&p, "D written as \"Mon\"", PS_FORMAT_DATE, 0);
+    if ((x = spelled(&p, "N rounded up to 0 decimals", PS_ROUND, 0)))
+        CHECK(x->step.m == 1 && x->step.n == 0);
+    if ((x = spelled(&p, "N rounded down to 2 decimals", PS_ROUND, 0)))
+        CHECK(x->step.m == 2 && x->step.n == 2);
+    if ((x = spelled(&p, "N rounded to 2 decimals", PS_ROUND, 0)))
+        CHECK_INT(x->step.m, 0);
+    if ((x = spelled(&p, "[a] text before last \"-\"", PS_BEFORE, 0)))
+        CHECK(x->step.m == 1 && !strcmp(x->step.s, "-"));
+    if ((x = spelled(&p, "[a] text after last \"-\"", PS_AFTER, 0)))
+        CHECK_INT(x->step.m, 1);
+    if ((x = spelled(&p, "[a] text after \"-\"", PS_AFTER, 0)))
+        CHECK_INT(x->step.m, 0);
+    if ((x = spelled(&p, "D plus 30 days", PS_ADD_DAYS, 0)))
+        CHECK_INT(x->step.n, 30);
+    if ((x = spelled(&p, "D minus 30 days", PS_ADD_DAYS, 0)))
+        CHECK_INT(x->step.n, -30);
+    spelled(&p, "D end of month", PS_END_OF_MONTH, 0);
+    if ((x = spelled(&p, "length of [a]", -1, PE_LENGTH)))
+        CHECK_INT(x->kid[0]->kind, PE_SOURCE);
+    spelled(&p, "row number", -1, PE_ROWNUM);
+    /* length of binds a term: its steps, not the operators after it */
+    if ((x = spelled(&p, "length of [a] trimmed + 1", -1, PE_BINARY))) {
+        CHECK_INT(x->kid[0]->kind, PE_LENGTH);
+        CHECK(x->kid[0]->kid[0]->kind == PE_STEP && x->kid[0]->kid[0]->step.kind == PS_TRIM);
+    }
+    /* a step on a length is written after a comma (or inside parentheses) */
+    if ((x = spelled(&p, "length of [a], negated", PS_NEGATE, 0)))
+        CHECK_INT(x->kid[0]->kind, PE_LENGTH);
+    if ((x = spelled(&p, "(length of [a]) negated & \"x\"", -1, PE_BINARY)))
+        CHECK(x->kid[0]->kind == PE_STEP && x->kid[0]->kid[0]->kind == PE_LENGTH);
+    /* steps chain in a column: the canonical top form */
+    spelled(&p, "[a] with spaces collapsed, title cased, with \"A\" replaced by \"B\"", PS_REPLACE, 0);
+    spelled(&p, "[d] read as ISO date, plus 1 days, end of month, written as \"YYYY-MM\"", PS_FORMAT_DATE, 0);
+    /* names that are also words of the new spellings stay plain column names */
+    spelled(&p, "length & row & with & title & digits & its & plus & minus & end & written", -1, PE_BINARY);
+    /* accepted variants */
+    mf_err e = {0};
+    x = plan_parse_expr(&p, "D plus 1 day", 12, "expr", &e);
+    CHECK(x && x->step.n == 1);
+    plan_free(&p);
+
+    /* notes: a statement with provenance, in the canonical place */
+    const char *body = "A  text  = [x]\nquestion: \"why?\"\nnote: \"REC is not mapped\"  # row 16: Not mapped\n";
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s", HEAD, body);
+    mf_err pe = {0};
+    int rc = plan_parse(text, strlen(text), "plan.txt", &p, &pe);
+    CHECK_INT(rc, 0);
+    if (rc == 0) {
+        CHECK_INT(p.nnotes, 1);
+        CHECK_STR(p.notes[0].text, "REC is not mapped");
+        CHECK_INT(p.notes[0].prov.row, 16);
+        CHECK_STR(p.notes[0].prov.text, "Not mapped");
+        char *r = plan_render(&p);
+        CHECK(strstr(r, "note: \"REC is not mapped\"  # row 16: Not mapped\nquestion: \"why?\"\n") != NULL);
+        free(r);
+        CHECK(!round_trip(&p, "notes"));
+        plan_free(&p);
+    } else {
+        fprintf(stderr, "%s\n", errstr(&pe));
+    }
+    /* a column named note is still a column */
+    snprintf(text, sizeof text, "%snote text = [x]\nB text = note\n", HEAD);
+    CHECK_INT(plan_parse(text, strlen(text), "plan.txt", &p, &pe), 0);
+    CHECK_INT(p.ncols, 2);
+    plan_free(&p);
+}
+
 static void expect_parse_error(const char *body, const char *where, const char *needle)
 {
     char text[4096];
@@ -634,6 +775,15 @@ static void test_parse_errors(void)
     expect_parse_error("A text = [x]\nkey A, A\n", "plan.txt:6:8:", "already part of the key");
     expect_parse_error("A text = [x]\nkey\n", "plan.txt:6:4:", "expected an output column name");
     expect_parse_error("A text = [x]\ncheck A is \"1\" \"m\"\n", "plan.txt:6:16:", "expected \":\"");
+    expect_parse_error("A text = [x] with \"\" removed\n", "plan.txt:5:19:", "cannot be empty");
+    expect_parse_error("A text = [x] with \"a\" replaced \"b\"\n", "plan.txt:5:32:", "expected \"by\"");
+    expect_parse_error("A text = [x] written as \"YYYY-QQ\"\n", "plan.txt:5:31:", "bad date pattern");
+    expect_parse_error("A text = [x] written as YYYY\n", "plan.txt:5:25:", "expected a \"date pattern\"");
+    expect_parse_error("A text = [x] its week\n", "plan.txt:5:18:", "expected year, month, day, quarter");
+    expect_parse_error("A text = [x] plus 3 weeks\n", "plan.txt:5:21:", "expected \"days\"");
+    expect_parse_error("A text = [x] its fiscal year (month 7)\n", "plan.txt:5:31:", "expected \"starting\"");
+    expect_parse_error("A text = [x] rounded sideways to 2 decimals\n", "plan.txt:5:22:", "expected \"to\"");
+    expect_parse_error("A text = [x]\nnote \"x\"\n", "plan.txt:6:6:", "expected");
     /* NUL bytes */
     {
         char text[512];
@@ -706,6 +856,25 @@ static void test_type_errors(void)
     expect_type_error("A text = if [Flag] then \"a\" else \"b\"\n", "plan.txt:5:13:", "needs a condition");
     expect_type_error("A text = [Amt]\ncheck [Amt] is \"1\": \"m\"\n", "plan.txt:6:7:", "check cannot use the source column");
     expect_type_error("A text = [Amt]\ncheck A: \"m\"\n", "plan.txt:6:7:", "needs a condition");
+    /* the rule reader's constructs */
+    expect_type_error("A bigint = [Posting Dt] its year\n", "plan.txt:5:12:", "needs a date but [Posting Dt] is text");
+    expect_type_error("A bigint = [Posting Dt] read as ISO date, its fiscal year (starting month 13)\n", "plan.txt:5:12:",
+                      "month 2 to 12");
+    expect_type_error("A bigint = [Posting Dt] read as ISO date, its fiscal year (starting month 1)\n", "plan.txt:5:12:",
+                      "is \"its year\"");
+    expect_type_error("A date = [Amt] read as number, plus 3 days\n", "plan.txt:5:10:", "needs a date but");
+    expect_type_error("A date = [Amt] end of month\n", "plan.txt:5:10:", "add \"read as <pattern>\" first");
+    expect_type_error("A text = [Posting Dt] read as ISO date, with spaces collapsed\n", "plan.txt:5:10:", "needs text");
+    expect_type_error("A text = [Amt] read as number, title cased\n", "plan.txt:5:10:", "\"title cased\" needs text");
+    expect_type_error("A bigint = length of ([Amt] read as number)\n", "plan.txt:5:23:", "counts the characters of text");
+    expect_type_error("A text = [Amt] written as \"YYYY\"\n", "plan.txt:5:10:", "needs a date");
+    expect_type_error("A decimal(10,2) = [Amt] rounded up to 2 decimals\n", "plan.txt:5:19:", "add \"read as number\"");
+    expect_type_error("A bigint = row number + 1\n", "plan.txt:5:12:", "can only be a whole column");
+    expect_type_error("A bigint = row number\nB bigint = A\n", "plan.txt:6:12:", "which is the row number");
+    expect_type_error("A bigint = row number\nreject rows where A > 3: \"m\"\n", "plan.txt:6:19:", "which is the row number");
+    expect_type_error("A bigint = row number\ncheck A > 0: \"m\"\n", "plan.txt:6:7:", "which is the row number");
+    expect_type_error("A text(5) = row number\n", "plan.txt:5:13:", "cannot hold every row number");
+    expect_type_error("A decimal(9,0) = row number\n", "plan.txt:5:18:", "cannot hold every row number");
 }
 
 /* A plan built with the builders (as the planner does) checks and renders. */
@@ -759,6 +928,7 @@ int main(void)
     test_hostile_provenance();
     test_parse_errors();
     test_type_errors();
+    test_new_spellings();
     test_random();
     CHECK_DONE();
 }

@@ -572,6 +572,9 @@ int main(void)
     const char *pg = getenv("MAPFORGE_TEST_PG");
     if (pg && *pg) {
         pg_suite(pg);
+    } else if (getenv("CI") && *getenv("CI")) {
+        fprintf(stderr, "test_store: MAPFORGE_TEST_PG is not set, and CI must not skip the PostgreSQL store\n");
+        check_failures++;
     } else {
         printf("skipped: MAPFORGE_TEST_PG not set\n");
     }

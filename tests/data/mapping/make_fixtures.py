@@ -78,6 +78,20 @@ TWO = {"sheets": [
     ]},
 ]}
 
+# A specification-template layout: one target spread over two rows by merged cells (B3:B4, C3:C4),
+# a not-mapped row, and a notes line merged across the table (A7:E7, one row: stays one cell).
+SPREAD = {"sheets": [
+    {"name": "Spec", "merged": ["B3:B4", "C3:C4", "A7:E7"], "rows": [
+        ["Source Variable", "Destination Field", "Data Type", "Mapping Algorithm", "Comment field"],
+        ["CUST_NO", "CUSTOMER_ID", "Text(10)", "Pad with zeros to 10", None],
+        ["FIRST", "FULL_NAME", "Text(60)", "Concatenate FIRST", None],
+        ["LAST", None, None, "and LAST with a space", None],
+        ["FAX", "N/A", None, None, "not needed"],
+        None,
+        ["Exclude rows where STATUS = 'X'"],
+    ]},
+]}
+
 NOHEADER = {"sheets": [
     {"name": "Sheet1", "rows": [["Column A", "Column B"], ["x", "y"]]},
     {"name": "Notes", "rows": [["Nothing to see"]]},
@@ -89,6 +103,7 @@ def main():
     write_xlsx(out("inline.xlsx"), INLINE)
     write_xlsx(out("two_tables.xlsx"), TWO)
     write_xlsx(out("no_header.xlsx"), NOHEADER)
+    write_xlsx(out("spread.xlsx"), SPREAD)
     # Same content as gl_mapping.xlsx, but strings inline and in another row order of parts:
     # the content hash must not change.
     gl2 = {"sheets": [dict(s, inline_strings=True) for s in GL["sheets"]]}
