@@ -199,10 +199,10 @@ static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int 
             static const char *const NOT_ROWS[] = {"thousands", "separator", "comma", "space", "currency", "symbol",
                                                    "sign", "dollar", "paren", "decimal", "time", "timestamp",
                                                    "leading", "trailing", "case", "char", "zero", "prefix", "suffix"};
-            int v = rd_skip_fill(r, k + 1);
-            for (size_t q = 0; q < sizeof NOT_ROWS / sizeof *NOT_ROWS; q++)
-                if (rd_is_w(r, v, NOT_ROWS[q]))
-                    return -1;
+            for (int v = k + 1; v < e && !cond_starter(r, v) && !rd_is_w(r, v, "row"); v++)
+                for (size_t q = 0; q < sizeof NOT_ROWS / sizeof *NOT_ROWS; q++)
+                    if (rd_is_w(r, v, NOT_ROWS[q]))
+                        return -1;
             *keep = false;
             *vb = k;
             *ve = k + 1 + (rd_is_w(r, k + 1, "out") ? 1 : 0);

@@ -114,6 +114,42 @@ void rd_map_check_sample(reading *r, const plan_map *m, const char *col)
                       "codes?", m->from[0], m->n > 1 ? ", ..." : "", col);
 }
 
+/* "numeric ISO: EUR 978, USD 840, GBP 826": pairs of a code and its value without an arrow, after a
+ * colon, separated by commas.  Returns the new pair count (n unchanged when there is no such list). */
+static int colon_list(reading *r, const char **from, const char **to, bool *tonum, int *at, int *len, int n, int *first,
+                      int *last)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, ":"))
+            continue;
+        int i = k + 1, m = 0;
+        while (i + 1 < r->n && m < 16 && code_like(r, i) && rd_value_at(r, i + 1, NULL) && !rd_is_op(r, i + 1, ",") &&
+               (rd_is_op(r, i + 2, ",") || i + 2 >= r->n || rd_is_op(r, i + 2, "(") || rd_is_op(r, i + 2, ";") ||
+                r->t[i + 2].clause != r->t[i].clause)) {
+            m++;
+            i += 2;
+            if (!rd_is_op(r, i, ","))
+                break;
+            i++;
+        }
+        if (m < 2)
+            continue;
+        i = k + 1;
+        for (int q = 0; q < m; q++, i += 3) {
+            from[n] = rd_value_at(r, i, NULL);
+            to[n] = rd_value_at(r, i + 1, &tonum[n]);
+            at[n] = i;
+            len[n] = 2;
+            n++;
+        }
+        *first = k + 1;
+        *last = i;
+        rd_use(r, k, k + 1);
+        return n;
+    }
+    return n;
+}
+
 /* "D -> DEBIT, C -> CREDIT", "A = Y, T = N", "Map: 1=Active; 2=Inactive", "'B' means Buy". */
 void rd_rec_map(reading *r)
 {
@@ -121,9 +157,35 @@ void rd_rec_map(reading *r)
     bool tonum[64];
     int at[64], len[64];
     int n = 0, first = -1, last = -1;
+    int catch_all = -1, catch_len = 0;   /* "blank/other -> Not rated": the value for other codes */
+    bool catch_blank = false;
     for (int k = 0; k + 2 < r->n && n < 64; k++) {
+        /* "Put Y for J and N for N": the value first, then its code */
+        if (rd_is_w(r, k + 1, "for") && code_like(r, k) && code_like(r, k + 2) && !rd_is_w(r, k + 3, "for") &&
+            (rd_is_w(r, k - 1, "put") || rd_is_w(r, k - 1, "and") || rd_is_op(r, k - 1, ",") || rd_is_w(r, k - 1, "write"))) {
+            from[n] = rd_value_at(r, k + 2, NULL);
+            to[n] = rd_value_at(r, k, &tonum[n]);
+            at[n] = k;
+            len[n] = 3;
+            n++;
+            if (first < 0)
+                first = k;
+            last = k + 3;
+            if (rd_is_w(r, k - 1, "put") || rd_is_w(r, k - 1, "write"))
+                rd_use(r, k - 1, k);
+            k += 2;
+            continue;
+        }
         if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
             continue;
+        if ((rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "anything") || rd_is_w(r, k, "rest")) &&
+            rd_is_k(r, k, TK_WORD) && catch_all < 0) {
+            catch_all = k;
+            catch_len = 3 + value_words(r, k + 2);
+            catch_blank = rd_is_w(r, k - 2, "blank") && (rd_is_op(r, k - 1, "/") || rd_is_w(r, k - 1, "or"));
+            k += catch_len - 1;
+            continue;
+        }
         if (map_arrow(r, k + 3) && !rd_is_w(r, k + 3, "to"))   /* "Map: 1=Active": the pair starts later */
             continue;
         if (rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && !isupper((unsigned char)r->t[k].orig[0]) &&
@@ -146,6 +208,8 @@ void rd_rec_map(reading *r)
         last = k + len[n - 1];
         k += len[n - 1] - 1;
     }
+    if (n < 2)
+        n = colon_list(r, from, to, tonum, at, len, n, &first, &last);
     if (n < 2 && !(n == 1 && rd_find_w(r, 0, "map") >= 0 && !rd_is_w(r, at[0] + 1, "to")))
         return;
     for (int q = 0; q < n; q++)
@@ -182,6 +246,26 @@ void rd_rec_map(reading *r)
     for (int k = 0; k < r->n; k++)
         if (rd_is_w(r, k, "map") || rd_is_w(r, k, "code") || rd_is_w(r, k, "codes"))
             r->t[k].used = true;
+    if (catch_all >= 0) {
+        bool num;
+        const char *val = rd_value_at(r, catch_all + 2, &num);
+        if (catch_len > 3)
+            val = mf_arena_strndup(&r->p->arena, r->text + r->t[catch_all + 2].b,
+                                   r->t[catch_all + catch_len - 1].e - r->t[catch_all + 2].b);
+        r->map.otherwise = PO_VALUE;
+        r->map.other = numeric_target && num ? plan_number_lit(r->p, val) : plan_text_lit(r->p, val);
+        rd_use(r, catch_all, catch_all + catch_len);
+        if (catch_blank) {              /* "blank/other": a blank gets it too */
+            r->deflt = r->map.other;
+            rd_use(r, catch_all - 2, catch_all);
+        }
+        return;
+    }
+    /* the codes a clause restates ("In source is 'J' (ja) or 'N' (nein)") */
+    for (int k = 0; k < r->n; k++)
+        for (int q = 0; q < n && rd_is_k(r, k, TK_STR); q++)
+            if (!strcmp(r->t[k].w, from[q]))
+                r->t[k].used = true;
     /* otherwise: "else reject", "otherwise UNKNOWN", "else blank", "else keep" */
     int o = rd_find_w(r, 0, "otherwise");
     if (o < 0) {
@@ -193,11 +277,21 @@ void rd_rec_map(reading *r)
         int v = o + 1;
         if (!rd_is_w(r, v, "keep"))
             v = rd_skip_fill(r, v);
-        while (rd_is_w(r, v, "other") || rd_is_w(r, v, "values") || rd_is_w(r, v, "codes") || rd_is_w(r, v, "else") ||
-               rd_is_op(r, v, ",") || rd_is_op(r, v, "->") || rd_is_w(r, v, "map") || rd_is_w(r, v, "means"))
+        while ((rd_is_w(r, v, "other") && v + 1 < r->n && r->t[v + 1].k == TK_WORD) || rd_is_w(r, v, "values") ||
+               rd_is_w(r, v, "codes") || rd_is_w(r, v, "code") || rd_is_w(r, v, "else") || rd_is_op(r, v, ",") ||
+               rd_is_op(r, v, "->") || rd_is_op(r, v, ":") || rd_is_w(r, v, "map") || rd_is_w(r, v, "means") ||
+               rd_is_w(r, v, "leave") || rd_is_w(r, v, "type") || rd_is_w(r, v, "types"))
             v++;
         if (!rd_is_w(r, v, "keep"))
             v = rd_skip_fill(r, v);
+        /* "should any other value appear, the record must be rejected" */
+        for (int q = v; q < r->n && r->t[q].clause == r->t[o].clause && !rd_is_w(r, v, "reject"); q++)
+            if (rd_is_w(r, q, "reject")) {
+                for (int u = v; u < q; u++)
+                    if (r->t[u].k == TK_WORD && !rd_is_operative_word(r->t[u].w))
+                        r->t[u].used = true;
+                v = q;
+            }
         if (rd_is_w(r, v, "reject") || rd_is_w(r, v, "error") || rd_is_w(r, v, "fail"))
             r->map.otherwise = PO_REJECT;
         else if (rd_is_w(r, v, "blank"))
