@@ -94,8 +94,48 @@ static plan_expr *source_ref(reading *r, const char *name)
     return plan_source_ref(r->p, name);
 }
 
+/* `its quarter` written "Q1".."Q4": if ... its quarter = 1 then "Q1" else ... */
+static plan_expr *quarter_q(reading *r, plan_expr *q)
+{
+    static const char *const Q[] = {"Q1", "Q2", "Q3", "Q4"};
+    plan_expr *e = plan_new_expr(r->p, PE_NULL);
+    for (int i = 3; i >= 0; i--) {
+        char n[2] = {(char)('1' + i), 0};
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = rd_cmp_expr(r, PB_EQ, q, n, true);
+        x->kid[1] = plan_text_lit(r->p, Q[i]);
+        x->kid[2] = e;
+        e = x;
+    }
+    return e;
+}
+
 /* Has the expression so far produced a number/date (vs still text)? */
 typedef enum vkind { V_TEXT, V_NUMBER, V_DATE, V_BOOL } vkind;
+
+/* The date steps (its year, written as, end of month, plus N days) on a date value. */
+static plan_expr *date_steps(reading *r, plan_expr *e, vkind *vk)
+{
+    qsort(r->date_steps, (size_t)r->ndsteps, sizeof(tstep), cmp_pos);
+    for (int i = 0; i < r->ndsteps; i++) {
+        if (*vk != V_DATE) {
+            rd_problem(r, "It takes a part of a date from a value that is not a date.");
+            return NULL;
+        }
+        const plan_step *st = &r->date_steps[i].st;
+        e = apply(r, e, st);
+        if (st->kind == PS_DATE_PART) {
+            *vk = V_NUMBER;
+            if (r->quarter_q && !strcmp(st->s, "quarter")) {
+                e = quarter_q(r, e);
+                *vk = V_TEXT;
+            }
+        } else if (st->kind == PS_FORMAT_DATE) {
+            *vk = V_TEXT;
+        }
+    }
+    return e;
+}
 
 plan_expr *rd_build(reading *r)
 {
@@ -230,7 +270,7 @@ plan_expr *rd_build(reading *r)
         if (!(e = read_bool(r, e, rd_primary(r))))
             return NULL;
         vk = V_BOOL;
-    } else if (vk == V_TEXT && (tb == PT_DATE || r->date_kind != D_NONE)) {
+    } else if (vk == V_TEXT && (tb == PT_DATE || r->date_kind != D_NONE || r->ndsteps)) {
         if (!(e = read_date(r, e, rd_primary(r))))
             return NULL;
         vk = V_DATE;
@@ -241,6 +281,17 @@ plan_expr *rd_build(reading *r)
     }
     if (tb == PT_TIMESTAMP)
         rd_problem(r, "The target is a timestamp, which the planner cannot read yet.");
+    if (r->ndsteps && !(e = date_steps(r, e, &vk)))
+        return NULL;
+    /* a number target whose sample is dates, and no date part said: which number is meant? */
+    if (rd_numeric_base(tb) && !r->ndsteps && r->base == B_SOURCE && vk == V_NUMBER) {
+        const prof_column *pc = rd_prof_of(r, rd_primary(r));
+        if (pc && pc->kind == PK_DATE) {
+            rd_problem(r, "The target is a number but the sample of [%s] is dates, and the rule takes no part of the "
+                          "date (year, month, ...).", rd_primary(r));
+            return NULL;
+        }
+    }
     for (int i = 0; i < r->nnum; i++) {
         if (vk != V_NUMBER) {
             rd_problem(r, "It applies arithmetic to a value that is not a number.");

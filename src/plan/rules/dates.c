@@ -60,6 +60,10 @@ void rd_rec_date(reading *r)
         else
             out = k;
     }
+    if (in >= 0 && r->date_kind == D_ISO && !strcmp(r->t[in].w, "YYYY-MM-DD")) {
+        r->t[in].used = true;             /* "ISO format (YYYY-MM-DD)" says one thing twice */
+        return;
+    }
     if (in >= 0 && r->date_kind != D_NONE) {
         rd_problem(r, "It names both %s and an ISO/Excel date.", r->t[in].w);
         return;

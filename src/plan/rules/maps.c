@@ -114,6 +114,17 @@ void rd_map_check_sample(reading *r, const plan_map *m, const char *col)
                       "codes?", m->from[0], m->n > 1 ? ", ..." : "", col);
 }
 
+/* Does a pair [b, e) stand alone between separators ("D to Debit, C to Credit"), rather than inside a
+ * sentence ("expressed as 'Q1' to 'Q4' (January to March is Q1)")? */
+static bool pair_alone(const reading *r, int b, int e)
+{
+    bool before = b == 0 || r->t[b - 1].clause != r->t[b].clause || rd_is_op(r, b - 1, ",") || rd_is_op(r, b - 1, ";") ||
+                  rd_is_op(r, b - 1, ":") || rd_is_w(r, b - 1, "and");
+    bool after = e >= r->n || r->t[e].clause != r->t[b].clause || rd_is_op(r, e, ",") || rd_is_op(r, e, ";") ||
+                 rd_is_op(r, e, ".") || rd_is_w(r, e, "and") || rd_is_w(r, e, "otherwise");
+    return before && after;
+}
+
 /* "numeric ISO: EUR 978, USD 840, GBP 826": pairs of a code and its value without an arrow, after a
  * colon, separated by commas.  Returns the new pair count (n unchanged when there is no such list). */
 static int colon_list(reading *r, const char **from, const char **to, bool *tonum, int *at, int *len, int n, int *first,
@@ -192,7 +203,7 @@ void rd_rec_map(reading *r)
             !rd_is_w(r, k + 1, "means"))
             continue;
         /* "to" joins codes ("D to Debit"), not instructions ("100 to convert", "cents to dollars") */
-        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2)))
+        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2) || !pair_alone(r, k, k + 3)))
             continue;
         bool num;
         from[n] = rd_value_at(r, k, NULL);

@@ -68,6 +68,9 @@ typedef struct reading {
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
     tstep num_steps[MAX_STEPS];
+    int ndsteps;                       /* steps on a read date: its year, written as, end of month, plus N days */
+    tstep date_steps[MAX_STEPS];
+    bool quarter_q;                    /* the quarter is written Q1..Q4 */
     int date_kind;
     const char *date_pat;
     int pivot;
@@ -165,6 +168,7 @@ void rd_rec_as_is(reading *r);
 /* ---- dates (dates.c) */
 
 void rd_rec_date(reading *r);
+void rd_rec_date_part(reading *r);
 void rd_rec_days(reading *r);
 
 /* ---- numbers (numbers.c) */
