@@ -311,7 +311,7 @@ static const rcase CASES[] = {
     {"", "date", "Acct No", "?"},
     {"TBD", "text", "Acct No", "?"},
     {"pad to 10", "text", "Acct No", "?"},
-    {"everything after the last '/'", "text", "Acct No", "?"},
+    {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
 };
 

@@ -226,6 +226,12 @@ plan_expr *rd_build(reading *r)
         vk = V_NUMBER;
         break;
     }
+    case B_ROWNUM:
+        if (r->ntext || r->nnum || r->has_map || r->deflt) {
+            rd_problem(r, "It numbers the rows and also transforms the number.");
+            return NULL;
+        }
+        return plan_new_expr(r->p, PE_ROWNUM);
     case B_COND:
         e = r->cond_value;
         vk = tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;

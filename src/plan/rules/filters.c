@@ -410,3 +410,50 @@ void rd_rec_checks(reading *r)
 }
 
 /* "as is", "direct move", "1:1", "no transformation", "copy", "same as source". */
+
+/* "The IBAN must have 22 characters ... If the length is different, the line must be rejected", "length
+ * must be 10", "exactly 8 characters, else reject": reject rows where length of COL != N. */
+void rd_rec_length_check(reading *r)
+{
+    if (!r->c->column)
+        return;
+    for (int k = 0; k < r->n; k++) {
+        long n = rd_num_at(r, k);
+        if (n <= 0)
+            continue;
+        bool chars = rd_is_w(r, k + 1, "char") || (rd_is_w(r, k + 1, "char") && rd_is_w(r, k + 2, "long"));
+        bool length = false;
+        for (int q = k - 4; q < k; q++)
+            if (q >= 0 && (rd_is_w(r, q, "length") || rd_is_w(r, q, "exactly")))
+                length = true;
+        bool must = false;
+        for (int q = k - 4; q < k; q++)
+            if (q >= 0 && (rd_is_w(r, q, "must") || rd_is_w(r, q, "exactly") || rd_is_w(r, q, "should") ||
+                           rd_is_w(r, q, "always")))
+                must = true;
+        if (!(chars || length) || !must)
+            continue;
+        /* the rule must say what happens otherwise: rejected */
+        int rej = rd_find_w(r, 0, "reject");
+        if (rej < 0)
+            continue;
+        plan_expr *col = plan_new_expr(r->p, PE_OUTPUT);
+        col->name = plan_strdup(r->p, r->c->column);
+        plan_expr *len = plan_new_expr(r->p, PE_LENGTH);
+        len->kid[0] = col;
+        char msg[160], num[24];
+        snprintf(num, sizeof num, "%ld", n);
+        snprintf(msg, sizeof msg, "%s is not %ld characters long", r->c->column, n);
+        rd_add_rule(r, PR_REJECT, rd_cmp_expr(r, PB_NE, len, num, true), msg);
+        r->statement = false;                 /* the column still has its expression */
+        rd_use(r, k, k + 2);
+        /* the words that say it: "must have", "if the length is different", "the line must be rejected" */
+        int c1 = r->t[k].clause, c2 = r->t[rej].clause;
+        for (int q = 0; q < r->n; q++)
+            if ((r->t[q].clause == c1 || r->t[q].clause == c2) && r->t[q].k == TK_WORD &&
+                (!rd_is_operative_word(r->t[q].w) || rd_is_w(r, q, "reject") || rd_is_w(r, q, "length") ||
+                 rd_is_w(r, q, "if") || rd_is_w(r, q, "not") || rd_is_w(r, q, "otherwise")))
+                r->t[q].used = true;
+        return;
+    }
+}

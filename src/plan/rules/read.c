@@ -30,6 +30,8 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
 
     rd_rec_examples(r);
     rd_rec_remarks(r);
+    rd_rec_rownum(r);
+    rd_rec_length_check(r);
     rd_rec_trailer(r);
     rd_rec_exclude(r);
     rd_rec_lookup(r);

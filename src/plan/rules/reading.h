@@ -42,7 +42,7 @@ typedef struct tstep {
     plan_step st;
 } tstep;
 
-enum base_kind { B_SOURCE, B_CONST, B_CONCAT, B_ARITH, B_DAYS, B_LOOKUP_ONLY, B_COND };
+enum base_kind { B_SOURCE, B_CONST, B_CONCAT, B_ARITH, B_DAYS, B_LOOKUP_ONLY, B_COND, B_ROWNUM };
 enum date_kind { D_NONE, D_PATTERN, D_ISO, D_EXCEL };
 
 typedef struct reading {
@@ -147,6 +147,7 @@ void rd_rec_trailer(reading *r);
 void rd_add_rule(reading *r, plan_rule_kind kind, plan_expr *cond, const char *msg);
 void rd_rec_exclude(reading *r);
 void rd_rec_checks(reading *r);
+void rd_rec_length_check(reading *r);
 
 /* ---- lookups (lookups.c) */
 
@@ -164,6 +165,7 @@ void rd_map_check_sample(reading *r, const plan_map *m, const char *col);
 void rd_rec_constant(reading *r);
 void rd_rec_default(reading *r);
 void rd_rec_as_is(reading *r);
+void rd_rec_rownum(reading *r);
 
 /* ---- dates (dates.c) */
 

@@ -4,6 +4,7 @@
 #include "plan/rules/reading.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* ---- text steps ---- */
 
@@ -89,19 +90,67 @@ void rd_rec_trim_case(reading *r)
                 if (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "space") || rd_is_w(r, q, "both"))
                     r->t[q].used = true;
         } else if ((rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete")) &&
-                   rd_find_w(r, k, "space") >= 0) {
+                   rd_find_w(r, k, "space") >= 0 && r->t[rd_find_w(r, k, "space")].clause == r->t[k].clause) {
+            /* "remove leading and trailing spaces" trims; "remove all spaces", "remove spaces" removes every one */
             int sp = rd_find_w(r, k, "space");
-            rd_add_step(r, false, r->t[k].b, PS_TRIM);
+            bool ends = false;
+            static const char *const ENDS[] = {"leading", "trailing", "surrounding", "both", "ends", "sides", "starts",
+                                               "extra", "outer"};
+            for (int q = 0; q < r->n; q++)
+                for (size_t u = 0; u < sizeof ENDS / sizeof *ENDS; u++)
+                    if (rd_is_w(r, q, ENDS[u]) && r->t[q].clause == r->t[k].clause)
+                        ends = true;
+            if (rd_is_w(r, k, "strip") && rd_find_w(r, 0, "all") < 0 && rd_find_w(r, 0, "internal") < 0 &&
+                rd_find_w(r, 0, "inside") < 0)
+                ends = true;                        /* "strip whitespace": the ends, as strip() does */
+            tstep *s = rd_add_step(r, false, r->t[k].b, ends ? PS_TRIM : PS_REPLACE);
+            if (s && !ends) {
+                s->st.s = " ";
+                s->st.s2 = "";
+            }
             rd_use(r, k, k + 1);
             rd_use(r, sp, sp + 1);
-
             for (int q = 0; q < r->n; q++)
-                if (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "extra") ||
-                    rd_is_w(r, q, "surrounding") || rd_is_w(r, q, "both") || rd_is_w(r, q, "ends") ||
-                    rd_is_w(r, q, "sides") || rd_is_w(r, q, "or") || rd_is_w(r, q, "white"))
+                if (r->t[q].clause == r->t[k].clause &&
+                    (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "extra") ||
+                     rd_is_w(r, q, "surrounding") || rd_is_w(r, q, "both") || rd_is_w(r, q, "ends") ||
+                     rd_is_w(r, q, "sides") || rd_is_w(r, q, "or") || rd_is_w(r, q, "white") || rd_is_w(r, q, "starts") ||
+                     rd_is_w(r, q, "all") || rd_is_w(r, q, "internal") || rd_is_w(r, q, "inside") || rd_is_w(r, q, "any")))
                     r->t[q].used = true;
-            if (rd_find_w(r, 0, "all") >= 0 || rd_find_w(r, 0, "internal") >= 0 || rd_find_w(r, 0, "inside") >= 0)
-                rd_problem(r, "It removes all spaces, not only leading and trailing ones; the plan language only trims.");
+        } else if ((rd_is_w(r, k, "collapse") || rd_is_w(r, k, "squish") || rd_is_w(r, k, "squeeze")) &&
+                   rd_find_w(r, k, "space") >= 0) {
+            rd_add_step(r, false, r->t[k].b, PS_SQUISH);
+            int sp = rd_find_w(r, k, "space");
+            rd_use(r, k, k + 1);
+            rd_use(r, sp, sp + 1);
+        } else if (rd_is_w(r, k, "proper") || rd_is_w(r, k, "title") || rd_is_w(r, k, "initcap") ||
+                   rd_is_w(r, k, "capitalised") || rd_is_w(r, k, "capitalized")) {
+            if (!(rd_is_w(r, k + 1, "case") || rd_is_w(r, k + 1, "cased") || rd_is_w(r, k, "initcap")))
+                continue;
+            rd_add_step(r, false, r->t[k].b, PS_TITLE);
+            rd_use(r, k, k + 2 - rd_is_w(r, k, "initcap"));
+            /* "(1st letter of each word cap., rest lower)": the explanation of title case */
+            int e = k + 2;
+            if (rd_is_op(r, e, "(")) {
+                int c = e + 1;
+                while (c < r->n && !rd_is_op(r, c, ")"))
+                    c++;
+                bool explains = true;
+                for (int q = e + 1; q < c; q++)
+                    explains &= r->t[q].k == TK_OP || rd_is_w(r, q, "first") || rd_is_w(r, q, "char") ||
+                                rd_is_w(r, q, "of") || rd_is_w(r, q, "each") || rd_is_w(r, q, "every") ||
+                                rd_is_w(r, q, "word") || rd_is_w(r, q, "upper") || rd_is_w(r, q, "cap") ||
+                                rd_is_w(r, q, "rest") || rd_is_w(r, q, "lower") || rd_is_w(r, q, "the") ||
+                                rd_is_w(r, q, "in") || rd_is_w(r, q, "case") || rd_is_w(r, q, "others");
+                if (explains && c < r->n)
+                    rd_use(r, e, c + 1);
+            }
+        } else if (rd_is_w(r, k, "char") && !strncasecmp(r->t[k].orig, "digit", 5) &&
+                   (rd_is_w(r, k + 1, "only") || rd_is_w(r, k - 1, "only"))) {
+            /* "digits only", "only the digits", "keep only digits" */
+            rd_add_step(r, false, r->t[k].b, PS_DIGITS);
+            rd_use(r, k, k + 1);
+            rd_use(r, rd_is_w(r, k + 1, "only") ? k + 1 : k - 1, rd_is_w(r, k + 1, "only") ? k + 2 : k);
         } else if (rd_is_w(r, k, "upper")) {
             rd_add_step(r, false, r->t[k].b, PS_UPPER);
             rd_use(r, k, k + 1);
@@ -241,6 +290,24 @@ void rd_rec_substr(reading *r)
     }
 }
 
+/* "(the part before is only the type)": a remark on the part a before/after step drops. */
+static void other_part_remark(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, "("))
+            continue;
+        int c = k + 1;
+        bool part = false, plain = true;
+        for (; c < r->n && !rd_is_op(r, c, ")"); c++) {
+            part |= rd_is_w(r, c, "part") || rd_is_w(r, c, "rest");
+            plain &= r->t[c].k == TK_WORD && (!rd_is_operative_word(r->t[c].w) || rd_is_w(r, c, "before") ||
+                                             rd_is_w(r, c, "after") || rd_is_w(r, c, "only"));
+        }
+        if (part && plain && c < r->n)
+            rd_use(r, k, c + 1);
+    }
+}
+
 void rd_rec_before_after(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -250,23 +317,28 @@ void rd_rec_before_after(reading *r)
             continue;
         int j = k + (rd_is_w(r, k, "up") ? 2 : 1);
         j = rd_skip_fill(r, j);
-        if (rd_is_w(r, j, "last")) {
-            rd_problem(r, "It splits at the last occurrence; the plan language splits at the first.");
-            rd_use(r, j, j + 1);
-            return;
-        }
-        if (rd_is_w(r, j, "first"))
+        bool last = rd_is_w(r, j, "last");
+        int lastw = j;
+        if (rd_is_w(r, j, "first") || last)
             j = rd_skip_fill(r, j + 1);
         const char *d = rd_delim_at(r, j);
         if (!d)
             continue;
+        if (last)
+            rd_use(r, lastw, lastw + 1);
         int e = j + 1;
         if (rd_is_w(r, e, "char") || rd_is_w(r, e, "separator") || rd_is_w(r, e, "sign") || rd_is_w(r, e, "symbol"))
             e++;
         tstep *s = rd_add_step(r, false, r->t[k].b, before ? PS_BEFORE : PS_AFTER);
-        if (s)
+        if (s) {
             s->st.s = plan_strdup(r->p, d);
+            s->st.m = last;
+        }
         rd_use(r, k, e);
+        for (int q = 0; q < r->n; q++)   /* "we only need the user name part": the restriction is this step */
+            if (rd_is_w(r, q, "only") && r->t[q].clause == r->t[k].clause)
+                r->t[q].used = true;
+        other_part_remark(r);
         for (int q = 0; q < r->n; q++)
             if (rd_is_w(r, q, "everything") || rd_is_w(r, q, "part") || rd_is_w(r, q, "portion") ||
                 rd_is_w(r, q, "anything") || rd_is_w(r, q, "characters") || rd_is_w(r, q, "char") || rd_is_w(r, q, "split") ||
