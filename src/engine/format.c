@@ -311,7 +311,8 @@ void eng_format_row(const eng_worker *w, mf_buf *out, size_t *rownum_at)
             rownum_at[k++] = out->len + (size_t)(q - p);
         q = put_value(w, q, &cols[i]);
     }
-    if (n == 1 && q == p) {   /* one column, null: `""`, since a blank line is no record when read back */
+    if (n == 1 && q == p && !w->g->cols[0].rownum) {   /* one column, null: `""`, since a blank line is no
+                                                         * record when read back (a row number is filled in) */
         *q++ = '"';
         *q++ = '"';
     }
