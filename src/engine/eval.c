@@ -266,33 +266,60 @@ static void op_trim(eng_val *d, const eng_val *a)
     set_text(d, s + i, n - i);
 }
 
+/* Simple case mappings of one code point.  ß keeps itself in upper case: utf8proc answers
+ * U+1E9E, which is not a simple mapping in UnicodeData. */
+static uint32_t cp_upper(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
+    return cp == 0xDF ? cp : (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp);
+}
+
+static uint32_t cp_lower(uint32_t cp)
+{
+    return cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+}
+
+/* Text built in the scratch one code point at a time.  A simple mapping rarely grows a
+ * character: room for twice the source is taken first, a bigger buffer only when needed. */
+typedef struct cp_text {
+    char *p;
+    size_t len, cap;
+} cp_text;
+
+static void cp_text_init(eng_worker *w, cp_text *t, size_t n)
+{
+    t->cap = n * 2 + 4;
+    t->p = scratch_alloc(&w->scratch, t->cap);
+    t->len = 0;
+}
+
+static void cp_text_put(eng_worker *w, cp_text *t, uint32_t cp)
+{
+    if (t->len + 4 > t->cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
+        char *big = scratch_alloc(&w->scratch, t->cap * 2 + 8);
+        memcpy(big, t->p, t->len);
+        t->p = big;
+        t->cap = t->cap * 2 + 8;
+    }
+    if (cp < 0x80)
+        t->p[t->len++] = (char)cp;
+    else
+        t->len += (size_t)mf_utf8_encode(cp, t->p + t->len);
+}
+
 static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n;
-    char *out = scratch_alloc(&w->scratch, n * 2 + 4);   /* a simple mapping rarely grows a character */
-    size_t len = 0, cap = n * 2 + 4;
+    cp_text t;
+    cp_text_init(w, &t, n);
     for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-            out[len++] = (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        i += (size_t)mf_utf8_decode(s + i, n - i, &cp);
-        utf8proc_int32_t m = upper ? utf8proc_toupper((utf8proc_int32_t)cp) : utf8proc_tolower((utf8proc_int32_t)cp);
-        if (cp == 0xDF)   /* ß has no simple uppercase in UnicodeData; utf8proc answers U+1E9E */
-            m = 0xDF;
-        if (len + 4 > cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
-            char *big = scratch_alloc(&w->scratch, cap * 2 + 8);
-            memcpy(big, out, len);
-            out = big;
-            cap = cap * 2 + 8;
-        }
-        len += (size_t)mf_utf8_encode((uint32_t)m, out + len);
+        uint32_t cp = (unsigned char)s[i];
+        i += cp < 0x80 ? 1 : (size_t)mf_utf8_decode(s + i, n - i, &cp);
+        cp_text_put(w, &t, upper ? cp_upper(cp) : cp_lower(cp));
     }
-    set_text(d, out, len);
+    set_text(d, t.p, t.len);
 }
 
 static void op_pad(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in, bool left)
@@ -439,18 +466,13 @@ static void op_squish(eng_worker *w, eng_val *d, const eng_val *a)
     set_text(d, out, len);
 }
 
-/* Simple case mappings of one code point (ß keeps itself: utf8proc answers U+1E9E, which is
- * not a simple mapping in UnicodeData). */
-static uint32_t cp_lower(uint32_t cp)
-{
-    return cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
-}
-
+/* Title case of one code point, as Spark's initcap does it: Java's Character.toTitleCase on a
+ * UTF-16 unit, so letters outside the BMP keep themselves, as does ß (no simple title case). */
 static uint32_t cp_title(uint32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
-    if (cp == 0xDF || cp > 0xFFFF)   /* Spark title-cases UTF-16 units: astral letters stay */
+    if (cp == 0xDF || cp > 0xFFFF)
         return cp;
     return (uint32_t)utf8proc_totitle((utf8proc_int32_t)cp);
 }
@@ -460,25 +482,18 @@ static uint32_t cp_title(uint32_t cp)
 static void op_title(eng_worker *w, eng_val *d, const eng_val *a)
 {
     const char *s = a->u.s.p;
-    size_t n = a->u.s.n, len = 0, cap = n * 2 + 4;
-    char *out = scratch_alloc(&w->scratch, cap);
+    size_t n = a->u.s.n;
+    cp_text t;
+    cp_text_init(w, &t, n);
     bool first = true;
     for (size_t i = 0; i < n;) {
         uint32_t cp = (unsigned char)s[i];
         i += cp < 0x80 ? 1 : (size_t)mf_utf8_decode(s + i, n - i, &cp);
         uint32_t m = cp_lower(cp);
-        if (first)
-            m = cp_title(m);
+        cp_text_put(w, &t, first ? cp_title(m) : m);
         first = cp == ' ';
-        if (len + 4 > cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
-            char *big = scratch_alloc(&w->scratch, cap * 2 + 8);
-            memcpy(big, out, len);
-            out = big;
-            cap = cap * 2 + 8;
-        }
-        len += (size_t)mf_utf8_encode(m, out + len);
     }
-    set_text(d, out, len);
+    set_text(d, t.p, t.len);
 }
 
 static void op_digits(eng_worker *w, eng_val *d, const eng_val *a)
@@ -511,10 +526,10 @@ static void op_datepart(eng_val *d, const eng_val *a, const eng_ins *in)
     int y, m, day;
     mf_civil_from_days(a->u.days, &y, &m, &day);
     switch (in->sub) {
-    case ENG_PART_YEAR: set_int(d, y); break;
-    case ENG_PART_MONTH: set_int(d, m); break;
-    case ENG_PART_DAY: set_int(d, day); break;
-    case ENG_PART_QUARTER: set_int(d, (m + 2) / 3); break;
+    case PD_YEAR: set_int(d, y); break;
+    case PD_MONTH: set_int(d, m); break;
+    case PD_DAY: set_int(d, day); break;
+    case PD_QUARTER: set_int(d, (m + 2) / 3); break;
     default: set_int(d, m >= in->n ? y + 1 : y); break;   /* named by the year it ends in */
     }
 }
