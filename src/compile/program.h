@@ -123,11 +123,13 @@ typedef struct eng_ins {
     int64_t n, m;             /* numeric arguments; CMP: plan_binop in n */
     const char *s;            /* text argument (pad, prefix, delimiter, pattern, message) */
     size_t slen;
-    const char *s2;           /* OP_REPLACE: the replacement ("" = removed) */
-    size_t s2len;
     const char *what;         /* conversion failure: "a MM/DD/YYYY date", "a number", ... */
-    const plan_numfmt *fmt;   /* OP_RNUM */
-    const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
+    union {                   /* what one instruction needs beyond s: never two of these */
+        const plan_numfmt *fmt;   /* OP_RNUM */
+        const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
+        const char *s2;           /* OP_REPLACE: the replacement ("" = removed), s2len bytes */
+    };
+    size_t s2len;
     mf_dec k;                 /* OP_MULK, OP_DIVK */
 } eng_ins;
 

@@ -314,12 +314,24 @@ static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
     size_t n = a->u.s.n;
     cp_text t;
     cp_text_init(w, &t, n);
+    char *out = t.p;   /* the ASCII path works on locals: the common case stays in registers */
+    size_t len = 0;
     for (size_t i = 0; i < n;) {
-        uint32_t cp = (unsigned char)s[i];
-        i += cp < 0x80 ? 1 : (size_t)mf_utf8_decode(s + i, n - i, &cp);
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {   /* one byte in, one out (room for 2n was taken) */
+            out[len++] = (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        i += (size_t)mf_utf8_decode(s + i, n - i, &cp);
+        t.p = out;
+        t.len = len;
         cp_text_put(w, &t, upper ? cp_upper(cp) : cp_lower(cp));
+        out = t.p;
+        len = t.len;
     }
-    set_text(d, t.p, t.len);
+    set_text(d, out, len);
 }
 
 static void op_pad(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in, bool left)
@@ -420,7 +432,7 @@ static void op_split(eng_val *d, const eng_val *a, const eng_ins *in, bool befor
 }
 
 /* with "x" replaced by "y": every occurrence, left to right, not overlapping. */
-static void op_replace(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) void op_replace(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n, k = in->slen;
@@ -443,7 +455,7 @@ static void op_replace(eng_worker *w, eng_val *d, const eng_val *a, const eng_in
 }
 
 /* with spaces collapsed: Excel's TRIM over the white space `trimmed` removes. */
-static void op_squish(eng_worker *w, eng_val *d, const eng_val *a)
+static __attribute__((noinline)) void op_squish(eng_worker *w, eng_val *d, const eng_val *a)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n, len = 0;
@@ -479,7 +491,7 @@ static uint32_t cp_title(uint32_t cp)
 
 /* title cased: lower case, then the first character of the text and every character after a
  * U+0020 title cased (Spark's initcap). */
-static void op_title(eng_worker *w, eng_val *d, const eng_val *a)
+static __attribute__((noinline)) void op_title(eng_worker *w, eng_val *d, const eng_val *a)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n;
@@ -496,7 +508,7 @@ static void op_title(eng_worker *w, eng_val *d, const eng_val *a)
     set_text(d, t.p, t.len);
 }
 
-static void op_digits(eng_worker *w, eng_val *d, const eng_val *a)
+static __attribute__((noinline)) void op_digits(eng_worker *w, eng_val *d, const eng_val *a)
 {
     size_t len = 0;
     char *out = scratch_alloc(&w->scratch, a->u.s.n);
@@ -521,7 +533,7 @@ static bool need_date(eng_worker *w, const eng_ins *in, const eng_val *a)
     return false;
 }
 
-static void op_datepart(eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) void op_datepart(eng_val *d, const eng_val *a, const eng_ins *in)
 {
     int y, m, day;
     mf_civil_from_days(a->u.days, &y, &m, &day);
@@ -534,7 +546,7 @@ static void op_datepart(eng_val *d, const eng_val *a, const eng_ins *in)
     }
 }
 
-static void op_fmtdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) void op_fmtdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
 {
     size_t cap = in->slen * 9 + 1;   /* "September" is the longest part a pattern letter makes */
     char *out = scratch_alloc(&w->scratch, cap);
@@ -543,7 +555,7 @@ static void op_fmtdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_in
 }
 
 /* plus / minus N days: the result must stay within years 1 to 9999 */
-static bool op_adddays(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) bool op_adddays(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
 {
     static const int32_t lo = -719162, hi = 2932896;   /* 0001-01-01 and 9999-12-31 */
     int64_t r = (int64_t)a->u.days + in->n;
@@ -555,6 +567,22 @@ static bool op_adddays(eng_worker *w, eng_val *d, const eng_val *a, const eng_in
     d->t = EV_DATE;
     d->u.days = (int32_t)r;
     return true;
+}
+
+/* A date step on a non-null value: its part, its text, plus/minus days, its month's end. */
+static __attribute__((noinline)) bool op_date(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (!need_date(w, in, a))
+        return false;
+    switch (in->op) {
+    case OP_DATEPART: op_datepart(d, a, in); return true;
+    case OP_FMTDATE: op_fmtdate(w, d, a, in); return true;
+    case OP_EOM:
+        d->t = EV_DATE;
+        d->u.days = mf_date_end_of_month(a->u.days);
+        return true;
+    default: return op_adddays(w, d, a, in);
+    }
 }
 
 /* ---- reading ---------------------------------------------------------------------------------- */
@@ -1108,16 +1136,7 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
                 set_null(d);
                 break;
             }
-            if (!need_date(w, in, a))
-                return ENG_REJECTED;
-            if (in->op == OP_DATEPART)
-                op_datepart(d, a, in);
-            else if (in->op == OP_FMTDATE)
-                op_fmtdate(w, d, a, in);
-            else if (in->op == OP_EOM) {
-                d->t = EV_DATE;
-                d->u.days = mf_date_end_of_month(a->u.days);
-            } else if (!op_adddays(w, d, a, in))
+            if (!op_date(w, d, a, in))
                 return ENG_REJECTED;
             break;
         case OP_RDATE:
