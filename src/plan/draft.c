@@ -390,6 +390,18 @@ static int nwords(const char *w)
     return n;
 }
 
+/* "drop" and "ignore" also apply to parts of a value ("drop the desk prefix", "ignore leading
+ * zeros"): they state a filter only when the comment speaks of rows or states a condition. */
+static bool about_rows(const char *c, const char *w)
+{
+    static const char *const rows[] = {"row", "rows", "record", "records", "line", "lines", "entry", "entries",
+                                       "transaction", "transactions", "where", "if", "when", "unless", NULL};
+    for (int i = 0; rows[i]; i++)
+        if (has_word(w, rows[i]))
+            return true;
+    return strpbrk(c, "=<>'\"") != NULL;
+}
+
 /* A comment that states a filter ("excl. internal accounts", "skip rows where ..."): the rule
  * reader reads it as a statement, or asks. */
 static bool comments_state_filter(const char *c)
@@ -405,7 +417,7 @@ static bool comments_state_filter(const char *c)
         return false;
     for (int i = 0; verbs[i]; i++)
         if (has_word(w, verbs[i]))
-            return true;
+            return verbs[i][0] != 'd' && verbs[i][0] != 'i' ? true : about_rows(c, w);
     return false;
 }
 

@@ -799,26 +799,26 @@ static const char *run_text(const char *body, const char *rec)
 static void test_rule_text_steps(void)
 {
     CHECK_STR(run_text("X text = [A] with spaces collapsed\n", "  a \t\xC2\xA0 b\xE3\x80\x80\xE3\x80\x80" "c  |b|c"), "a b c\n");
-    CHECK_STR(run_text("X text = [A] with spaces collapsed\n", " \t |b|c"), "\n");   /* empty → null */
+    CHECK_STR(run_text("X text = [A] with spaces collapsed\n", " \t |b|c"), "\"\"\n");   /* empty → null */
     CHECK_STR(run_text("X text = [A] title cased\n", "hELLO wORLD  x\ty|b|c"), "Hello World  X\ty\n");
     /* non-ASCII: simple mappings, title case of the first letter (ǆ → ǅ, ı → I); ß and astral
      * letters keep themselves (Spark's initcap works on UTF-16 units) */
     CHECK_STR(run_text("X text = [A] title cased\n", "\xC3\xA9LAN \xC7\x86ungla \xC4\xB1x \xC3\x9F \xF0\x90\x90\x80\xF0\x90\x90\x80|b|c"),
               "\xC3\x89lan \xC7\x85ungla Ix \xC3\x9F \xF0\x90\x90\xA8\xF0\x90\x90\xA8\n");
     CHECK_STR(run_text("X text = [A] with \"aa\" replaced by \"b\"\n", "aaaaa|b|c"), "bba\n");   /* left to right */
-    CHECK_STR(run_text("X text = [A] with \"-\" removed\n", "--|b|c"), "\n");
+    CHECK_STR(run_text("X text = [A] with \"-\" removed\n", "--|b|c"), "\"\"\n");
     CHECK_STR(run_text("X text = [A] with \".\" replaced by \"\\\\.\"\n", "a.b|b|c"), "a\\.b\n");   /* literal */
     CHECK_STR(run_text("X text = [A] with \"\xC3\xA9\" replaced by \"e\"\n", "\xC3\xA9t\xC3\xA9|b|c"), "ete\n");
     CHECK_STR(run_text("X text = [A] digits only\n", "ab-12 3\xD9\xA1x|b|c"), "123\n");   /* ASCII digits only */
-    CHECK_STR(run_text("X text = [A] digits only\n", "abc|b|c"), "\n");
+    CHECK_STR(run_text("X text = [A] digits only\n", "abc|b|c"), "\"\"\n");
     CHECK_STR(run_text("X text = [A] text before last \"-\"\n", "a-b-c|b|c"), "a-b\n");
     CHECK_STR(run_text("X text = [A] text before last \"-\"\n", "abc|b|c"), "abc\n");
     CHECK_STR(run_text("X text = [A] text after last \"-\"\n", "a-b-c|b|c"), "c\n");
-    CHECK_STR(run_text("X text = [A] text after last \"-\"\n", "abc|b|c"), "\n");
-    CHECK_STR(run_text("X text = [A] text after last \"aa\"\n", "xaaa|b|c"), "\n");   /* last start: "x" "a" [aa] */
+    CHECK_STR(run_text("X text = [A] text after last \"-\"\n", "abc|b|c"), "\"\"\n");
+    CHECK_STR(run_text("X text = [A] text after last \"aa\"\n", "xaaa|b|c"), "\"\"\n");   /* last start: "x" "a" [aa] */
     CHECK_STR(run_text("X text = [A] text before last \"aa\"\n", "xaaa|b|c"), "xa\n");
     CHECK_STR(run_text("X bigint = length of [A]\n", "\xC3\xA9t\xC3\xA9\xF0\x9F\x98\x80|b|c"), "4\n");
-    CHECK_STR(run_text("X bigint = length of [A]\n", "|b|c"), "\n");
+    CHECK_STR(run_text("X bigint = length of [A]\n", "|b|c"), "\"\"\n");
     CHECK_STR(run_text("X bigint = length of [A] trimmed * 2\n", " ab |b|c"), "4\n");
 }
 
@@ -887,7 +887,7 @@ static void test_rule_rounding(void)
         {"rounded down to 2 decimals", "-0.009", "0.00\n"},
         {"rounded down to 2 decimals", "7", "7.00\n"},
         {"rounded to 0 decimals", "-2.5", "-3\n"},
-        {"rounded up to 0 decimals", "", "\n"},
+        {"rounded up to 0 decimals", "", "\"\"\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char body[256], rec[64];
