@@ -104,7 +104,7 @@ static const struct { const char *w; enum wclass c; } VOCAB[] = {
     {"source", W_SRC}, {"sources", W_SRC}, {"src", W_SRC}, {"client", W_SRC}, {"clients", W_SRC},
     {"legacy", W_SRC}, {"input", W_SRC}, {"from", W_SRC}, {"origin", W_SRC}, {"originating", W_SRC},
     {"feed", W_SRC}, {"sender", W_SRC}, {"sending", W_SRC}, {"incoming", W_SRC}, {"extract", W_SRC},
-    {"raw", W_SRC}, {"old", W_SRC}, {"provider", W_SRC}, {"customer", W_SRC},
+    {"raw", W_SRC}, {"old", W_SRC}, {"provider", W_SRC},
     {"target", W_TGT}, {"targets", W_TGT}, {"tgt", W_TGT}, {"trg", W_TGT}, {"standard", W_TGT},
     {"std", W_TGT}, {"dest", W_TGT}, {"destination", W_TGT}, {"to", W_TGT}, {"output", W_TGT},
     {"canonical", W_TGT}, {"receiving", W_TGT}, {"new", W_TGT}, {"label", W_TGT}, {"mapped", W_TGT},
@@ -823,9 +823,14 @@ void layout_read_rows(mapping *m, const map_header *h)
         bool target_written = *row.target != 0;
         classify(&row, target_written);
         split_sources(&m->arena, &row);
-        /* the same target again on the next row: one target spread over several rows */
-        if (row.kind == MAP_COLUMN && follows_column && !strcasecmp(prev->target, row.target) &&
-            (!*row.type || !strcasecmp(row.type, prev->type))) {
+        /* one target spread over several rows: the same target again on the next row, or no
+         * target, no type, and a rule that goes on (not about rows, not "not mapped") */
+        char rw[1024];
+        layout_norm_words(row.rule, rw, sizeof rw);
+        bool goes_on = row.kind == MAP_STATEMENT && !target_written && !*row.type && *row.rule &&
+                       !about_rows(rw) && !row.rule_from_comments;
+        if (follows_column && (goes_on || (row.kind == MAP_COLUMN && !strcasecmp(prev->target, row.target) &&
+                                           (!*row.type || !strcasecmp(row.type, prev->type))))) {
             add_sources(&m->arena, prev, &row);
             prev->rule = join_text(&m->arena, prev->rule, row.rule);
             prev->comments = join_text(&m->arena, prev->comments, row.comments);

@@ -524,6 +524,20 @@ static void test_row_kinds(void)
     }
     mapping_free(&m);
 
+    /* a target spread over rows without merged cells: the next row has a source and a rule that
+     * goes on, no target; a row about rows right under it stays a statement */
+    write_tmp(path, "Source,Target,Rule\nFirst,FULL_NAME,Concatenate First\nLast,,and Last with a space\n"
+                    "Status,,Exclude rows where Status is VOID\n");
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    unlink(path);
+    CHECK_INT(m.nrows, 2);
+    if (m.nrows == 2) {
+        CHECK_STR(m.rows[0].rule, "Concatenate First\nand Last with a space");
+        CHECK_INT(m.rows[0].nsources, 2);
+        CHECK_INT(m.rows[1].kind, MAP_STATEMENT);
+    }
+    mapping_free(&m);
+
     /* a rule-only row under a column row that is a rule of its own stays a statement */
     write_tmp(path, "Source,Target,Rule\nAmt,AMOUNT,copy\n,,Exclude rows where Status is VOID\n");
     CHECK_INT(mapping_read(path, &m, &e), 0);
