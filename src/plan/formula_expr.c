@@ -48,6 +48,9 @@ static fx_value val(plan_expr *e, fv_kind k)
 
 static fx_value written_as(fctx *x, plan_expr *date, const char *fmt, const char *fn);
 
+/* "From a position to the end" as the plan's characters N to M: M beyond any field (64 MiB records). */
+#define FX_TO_END 100000000L
+
 static bool failed(const fctx *x)
 {
     return x->why.len > 0;
@@ -969,6 +972,10 @@ static bool if_chain_map(const fx_node *n, codemap *m)
 
 static fx_value text_arg(fctx *x, const fx_node *n, const char *fn)
 {
+    if (n && (n->kind == FX_NUM || n->kind == FX_STR) && !n->flag) {
+        fx_say(x, "%s applies to the constant %s, not to a column.", fn, n->s);
+        return none();
+    }
     fx_value v = fx_translate(x, n);
     if (!v.e)
         return none();
@@ -1045,6 +1052,16 @@ static bool len_minus_find(const fx_node *n, const char **delim, const fx_node *
     return same_node(len->kid[0], *hay);
 }
 
+/* LEN(x) - k (k literal, 0 when absent) for the same x. */
+static bool len_minus(const fx_node *n, const fx_node *of, long *k)
+{
+    *k = 0;
+    if (n && n->kind == FX_BIN && n->op == '-' && lit_int(n->kid[1], k))
+        n = n->kid[0];
+    return n && n->kind == FX_CALL && (!strcmp(n->s, "LEN") || !strcmp(n->s, "LENGTH")) && n->n == 1 &&
+           same_node(n->kid[0], of);
+}
+
 /* x's delimiter must occur in every sampled value: SQL and Excel do not agree with "text before"
  * / "text after" when it is absent (an error, or a shifted cut), so that case must not occur. */
 static bool delimiter_seen(fctx *x, plan_expr *e, const char *delim, const char *fn)
@@ -1089,6 +1106,10 @@ static fx_value left_right(fctx *x, const fx_node *n, bool left)
         return cut(x, hay, delim, true, n->s);
     if (n->n == 2 && !left && len_minus_find(n->kid[1], &delim, &hay) && same_node(hay, n->kid[0]))
         return cut(x, hay, delim, false, n->s);
+    if (n->n == 2 && !left && len_minus(n->kid[1], n->kid[0], &k) && k >= 0) {   /* RIGHT(x, LEN(x)-3) */
+        fx_value v = text_arg(x, n->kid[0], n->s);
+        return v.e ? chars(x, v.e, PS_SUBSTR, k + 1, FX_TO_END) : none();
+    }
     if ((n->n != 1 && n->n != 2) || (n->n == 2 && !lit_int(n->kid[1], &k)) || k < 0) {
         fx_say(x, "%s is read with a literal number of characters (or up to a FIND of a delimiter).", n->s);
         return none();
@@ -1122,7 +1143,9 @@ static fx_value substring(fctx *x, const fx_node *n)
     const char *delim;
     const fx_node *hay;
     long plus, s, len = -1;
-    if (n->n < 2 || n->n > 3 || (n->n == 3 && !lit_int(n->kid[2], &len))) {
+    long ignored;
+    if (n->n < 2 || n->n > 3 || (n->n == 3 && !lit_int(n->kid[2], &len) && !len_minus(n->kid[2], n->kid[0], &ignored) &&
+                                 !find_call(n->kid[2], &delim, &hay, &plus))) {
         fx_say(x, "%s is read with a literal start and length.", n->s);
         return none();
     }
@@ -1141,10 +1164,14 @@ static fx_value substring(fctx *x, const fx_node *n)
     if (n->n == 3 && find_call(n->kid[2], &delim, &hay, &plus) && plus == -1 && lit_int(n->kid[1], &s) && s == 1 &&
         same_node(hay, n->kid[0]))
         return cut(x, hay, delim, true, n->s);
-    if (!lit_int(n->kid[1], &s) || s < 1 || len == 0 || n->n == 2) {
-        fx_say(x, "%s is read with a literal start (from 1) and length%s.", n->s,
-               n->n == 2 ? " (the plan language has no step for \"from position N to the end\")" : "");
+    if (!lit_int(n->kid[1], &s) || s < 1 || len == 0) {
+        fx_say(x, "%s is read with a literal start (from 1) and length.", n->s);
         return none();
+    }
+    if (n->n == 2 || (n->n == 3 && len < 0 && len_minus(n->kid[2], n->kid[0], &ignored) && ignored <= s - 1)) {
+        /* SUBSTRING(x, 3) / MID(x, 3, LEN(x)): from a position to the end */
+        fx_value v = text_arg(x, n->kid[0], n->s);
+        return v.e ? chars(x, v.e, PS_SUBSTR, s, FX_TO_END) : none();
     }
     fx_value v = text_arg(x, n->kid[0], n->s);
     if (!v.e)
@@ -1331,6 +1358,8 @@ static fx_value arith(fctx *x, const fx_node *n)
     /* -1 * x is x negated */
     if (n->op == '*' && ea->kind == PE_NUMBER && !strcmp(ea->text, "-1"))
         return val(stepped(x, eb, PS_NEGATE), FV_NUM);
+    if (n->op == '*' && eb->kind == PE_NUMBER && !strcmp(eb->text, "-1"))
+        return val(stepped(x, ea, PS_NEGATE), FV_NUM);
     return val(plan_binary(x->p, n->op, ea, eb), FV_NUM);
 }
 
@@ -1338,8 +1367,34 @@ static fx_value arith(fctx *x, const fx_node *n)
 
 /* A date format of SQL or Excel (TO_DATE's 'DD-MON-YY', TEXT's "yyyy-mm-dd") in the plan's notation;
  * NULL when it is not a whole date pattern. */
+/* MySQL's %Y-%m-%d in the SQL notation (YYYY-MM-DD); other text unchanged. */
+static const char *percent_codes(fctx *x, const char *fmt)
+{
+    if (!strchr(fmt, '%'))
+        return fmt;
+    static const char *const C[][2] = {{"%Y", "YYYY"}, {"%y", "YY"}, {"%m", "MM"}, {"%c", "M"}, {"%d", "DD"},
+                                       {"%e", "D"}, {"%b", "Mon"}, {"%M", "Month"}};
+    mf_buf b = {0};
+    for (const char *q = fmt; *q;) {
+        size_t k;
+        for (k = 0; k < sizeof C / sizeof *C; k++)
+            if (!strncmp(q, C[k][0], 2))
+                break;
+        if (k < sizeof C / sizeof *C) {
+            mf_buf_adds(&b, C[k][1]);
+            q += 2;
+        } else {
+            mf_buf_addc(&b, *q++);
+        }
+    }
+    const char *r = mf_arena_strdup(x->a, mf_buf_str(&b));
+    mf_buf_free(&b);
+    return r;
+}
+
 static const char *date_format(fctx *x, const char *fmt)
 {
+    fmt = percent_codes(x, fmt);
     char buf[64];
     size_t o = 0;
     for (const char *q = fmt; *q && o + 1 < sizeof buf; q++) {
@@ -1832,6 +1887,7 @@ static fx_value date_part(fctx *x, const fx_node *n)
 /* A date format of TO_CHAR / TEXT / FORMAT ("YYYYMM", "yyyy-mm", "MON-YY") in util/date.h notation. */
 static const char *format_pattern(fctx *x, const char *fmt)
 {
+    fmt = percent_codes(x, fmt);
     static const struct { const char *in, *out; } E[] = {
         {"yyyy", "YYYY"}, {"month", "Month"}, {"mmmm", "Month"}, {"mmm", "Mon"}, {"mon", "Mon"}, {"yy", "YY"},
         {"rr", "YY"}, {"mm", "MM"}, {"dd", "DD"}, {"m", "M"}, {"d", "D"}};
@@ -2160,7 +2216,7 @@ static fx_value call(fctx *x, const fx_node *n)
                                                         : (fx_say(x, "CAST needs AS a type."), none());
     if (IS("CONVERT") || IS("TRY_CONVERT"))
         return convert(x, n);
-    if (IS("TO_DATE") || IS("DATEVALUE"))
+    if (IS("TO_DATE") || IS("DATEVALUE") || IS("STR_TO_DATE"))
         return to_date_fn(x, n);
     if (IS("DATE"))
         return date_from_parts(x, n);

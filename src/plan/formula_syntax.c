@@ -451,6 +451,18 @@ static fx_node *range_after(fparser *P, const char *tab, size_t pos)
     return x;
 }
 
+/* Words of the grammar, which never continue a name of several words. */
+static bool keyword(const fparser *P, int k)
+{
+    static const char *const W[] = {"AS", "WHERE", "FROM", "FOR", "IN", "THEN", "WHEN", "ELSE", "END", "AND", "OR",
+                                    "IS", "LIKE", "BETWEEN", "NOT", "ON", "JOIN", "LEFT", "ASC", "DESC", "SELECT",
+                                    "ESCAPE", "COLLATE", "NULL", "CASE", "TRUE", "FALSE", "DIV", "MOD", NULL};
+    for (int i = 0; W[i]; i++)
+        if (is_kw(P, k, W[i]))
+            return true;
+    return false;
+}
+
 static fx_node *primary(fparser *P)
 {
     const ftok *t = peek(P, 0);
@@ -515,8 +527,21 @@ static fx_node *primary(fparser *P)
         x->s = peek(P, 1)->s;
         P->i += 2;
     }
+    /* a name of several words (Posting Date): identifiers in a row that are not keywords */
+    size_t end = t->pos + strlen(t->s);
+    while (!x->s2 && peek(P, 0)->k == FT_IDENT && !keyword(P, 0) && !is_op(P, 1, "(")) {
+        const ftok *w = peek(P, 0);
+        bool blank = true;
+        for (size_t k = end; k < w->pos; k++)
+            blank &= P->text[k] == ' ';
+        if (!blank || w->pos - end > 2)
+            break;
+        end = w->pos + strlen(w->s);
+        x->s = mf_arena_strndup(P->a, P->text + t->pos, end - t->pos);
+        P->i++;
+    }
     /* A:A — a whole column of the data */
-    if (is_op(P, 0, ":") && peek(P, 1)->k == FT_IDENT) {
+    if (is_op(P, 0, ":") && peek(P, 1)->k == FT_IDENT && !is_op(P, 1, ":")) {
         x->kind = FX_RANGE;
         x->s2 = mf_arena_printf(P->a, "%s:%s", t->s, peek(P, 1)->s);
         x->s = NULL;
@@ -550,6 +575,15 @@ static fx_node *unary(fparser *P)
         x = unary(P);
     } else {
         x = primary(P);
+        /* PostgreSQL's x::type is CAST(x AS type) */
+        while (!P->failed && x && is_op(P, 0, ":") && is_op(P, 1, ":") && peek(P, 1)->pos == peek(P, 0)->pos + 1) {
+            P->i += 2;
+            fx_node *c = node(P, FX_CALL, x->pos, 2);
+            c->s = "CAST";
+            c->kid[0] = x;
+            c->kid[1] = type_name(P);
+            x = c;
+        }
     }
     P->depth--;
     return P->failed ? NULL : x;
