@@ -732,23 +732,29 @@ static bool is_condition(const fx_node *n)
 /* Bring the values to one kind: null fits any; text meets number/date by reading the text. */
 static bool unify(fctx *x, fx_value *v, int n, const char *fn)
 {
-    fv_kind k = FV_NULL;
+    bool has[FV_NULL + 1] = {false};
     for (int i = 0; i < n; i++) {
         if (!v[i].e)
             return false;
-        if (v[i].k != FV_NULL && v[i].k != FV_TEXT && k == FV_NULL)
-            k = v[i].k;
+        has[v[i].k] = true;
     }
+    /* the target's kind when a branch has it (a text column keeps text branches as text and
+     * writes number literals as text), else the first kind that is neither text nor null */
+    fv_kind want = kind_of_type(x->c->type);
+    fv_kind k = FV_NULL;
+    if (want != FV_NULL && has[want])
+        k = want;
     for (int i = 0; i < n && k == FV_NULL; i++)
-        if (v[i].k == FV_TEXT)
-            k = FV_TEXT;
+        if (v[i].k != FV_NULL && v[i].k != FV_TEXT)
+            k = v[i].k;
+    if (k == FV_NULL && has[FV_TEXT])
+        k = FV_TEXT;
     /* text branches of a numeric column are read as numbers (a text literal stays a question) */
-    if (k == FV_TEXT) {
-        plan_base tb = x->c->type.base;
+    if (k == FV_TEXT && want == FV_NUM) {
         bool text_lit = false;
         for (int i = 0; i < n; i++)
             text_lit |= v[i].k == FV_TEXT && v[i].e->kind == PE_TEXT;
-        if ((tb == PT_DECIMAL || tb == PT_INTEGER || tb == PT_BIGINT) && !text_lit)
+        if (!text_lit)
             k = FV_NUM;
     }
     for (int i = 0; i < n; i++) {
@@ -2156,6 +2162,22 @@ static fx_value call(fctx *x, const fx_node *n)
 #define IS(name) (!strcmp(f, name))
     if (IS("TRIM") || IS("BTRIM"))
         return text_step(x, n, x->excel ? PS_SQUISH : PS_TRIM);   /* Excel's TRIM squeezes inner runs */
+    if ((IS("LTRIM") || IS("RTRIM")) && n->n == 1 && n->kid[0]->kind == FX_CALL && n->kid[0]->n == 1 &&
+        !strcmp(n->kid[0]->s, IS("LTRIM") ? "RTRIM" : "LTRIM"))
+        return text_step(x, n->kid[0], PS_TRIM);          /* LTRIM(RTRIM(x)): both sides */
+    if (IS("LTRIM") || IS("RTRIM")) {
+        fx_say(x, "%s removes spaces on one side only; the plan language trims both sides.", f);
+        return none();
+    }
+    if (IS("TRIM_SQL")) {   /* TRIM([BOTH|LEADING|TRAILING] [chars] FROM x) */
+        const char *chars = n->n == 3 ? lit_str(n->kid[2]) : " ";
+        if (!strcasecmp(n->kid[1]->s, "BOTH") && chars && !strcmp(chars, " ")) {
+            fx_node one = {.kind = FX_CALL, .s = "TRIM", .n = 1, .kid = n->kid};
+            return text_step(x, &one, PS_TRIM);
+        }
+        fx_say(x, "TRIM(%s '%s' FROM ...) has no step in the plan language.", n->kid[1]->s, chars ? chars : "?");
+        return none();
+    }
     if (IS("UPPER") || IS("UCASE"))
         return text_step(x, n, PS_UPPER);
     if (IS("LOWER") || IS("LCASE"))

@@ -157,6 +157,9 @@ static const fcase READ[] = {
     {"=RIGHT([@Email],LEN([@Email])-2)", "text(10)", "Email", "[Email] characters 3 to 100000000"},
     {"ISO_DT::date", "date", "ISO_DT", "[ISO_DT] read as YYYY-MM-DD"},
     {"AMT * -1", "dec", "AMT", "[AMT] read as number, negated"},
+    {"LTRIM(RTRIM(STATUS))", "text(5)", "STATUS", "[STATUS] trimmed"},
+    {"TRIM(BOTH FROM STATUS)", "text(5)", "STATUS", "[STATUS] trimmed"},
+    {"=IF([@Type]=\"SA\",[@Store],0)", "text(5)", "Type|Store", "if [Type] upper cased is \"SA\" then [Store] else \"0\""},
     {"STR_TO_DATE(EU_DT, '%d/%m/%Y')", "date", "EU_DT", "[EU_DT] read as D/M/YYYY"},
     {"DATE_FORMAT(STR_TO_DATE(EU_DT, '%d/%m/%Y'), '%Y%m')", "text(6)", "EU_DT",
      "[EU_DT] read as D/M/YYYY, written as \"YYYYMM\""},
@@ -263,6 +266,9 @@ static const fcase ASK[] = {
     {"=IF([@AMT]>0,\"x\"", "text(1)", "AMT", "could not read"},
     {"=\"abc", "text(3)", "", "not closed"},
     {"CAST(AMT AS TIMESTAMP)", "ts", "AMT", "not a conversion"},
+    {"TRIM(LEADING '0' FROM STATUS)", "text(5)", "STATUS", "has no step"},
+    {"RTRIM(STATUS)", "text(5)", "STATUS", "one side only"},
+    {"=IF([@Type]=\"SA\",[@Store]*2,\"none\")", "text(5)", "Type|Store", "writes one as text"},
     {NULL, NULL, NULL, NULL}};
 
 /* Prose (or not formula syntax): left to rules.c, nothing added. */
