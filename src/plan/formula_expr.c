@@ -47,6 +47,7 @@ static fx_value val(plan_expr *e, fv_kind k)
 }
 
 static fx_value written_as(fctx *x, plan_expr *date, const char *fmt, const char *fn);
+static const char *format_pattern(fctx *x, const char *fmt);
 
 /* "From a position to the end" as the plan's characters N to M: M beyond any field (64 MiB records). */
 #define FX_TO_END 100000000L
@@ -1644,12 +1645,12 @@ static fx_value text_fn(fctx *x, const fx_node *n)
         e->step.n = (long)zeros;
         return val(e, FV_TEXT);
     }
-    const char *pat = date_format(x, fmt);
+    const char *pat = format_pattern(x, fmt);
     if (pat) {
         fx_value d = date_of(x, n->kid[0], NULL, "TEXT");
         if (!d.e)
             return none();
-        if (x->c->type.base == PT_DATE && (!strcmp(pat, "YYYY-MM-DD") || !strcmp(pat, "ISO")))
+        if (x->c->type.base == PT_DATE && !strcmp(pat, "YYYY-MM-DD"))
             return d;    /* the date itself: output dates are written YYYY-MM-DD */
         if (x->c->type.base == PT_DATE) {
             fx_say(x, "It writes the date as %s, but output dates are always written YYYY-MM-DD: should the target "
@@ -2411,6 +2412,33 @@ static bool divides(const plan_expr *e)
     return false;
 }
 
+/* Does a condition compare a source whose sample has blanks (SQL then gives null, not false)? */
+static bool null_operands(fctx *x, const plan_expr *e)
+{
+    if (!e || e->kind == PE_MISSING || e->kind == PE_PRESENT || e->kind == PE_STEP)
+        return false;
+    if (e->kind == PE_SOURCE) {
+        const prof_column *pc = fx_prof(x, e->name);
+        for (long i = 0; pc && i < pc->nsample; i++)
+            if (!pc->sample[i] || !*pc->sample[i])
+                return true;
+        return pc && pc->nblank > 0;
+    }
+    if (e->kind == PE_CMP || e->kind == PE_IN || e->kind == PE_CONTAINS || e->kind == PE_STARTS ||
+        e->kind == PE_ENDS) {
+        const plan_expr *k = e->kid[0];
+        while (k && k->kind == PE_STEP && k->step.kind != PS_DEFAULT)
+            k = k->kid[0];
+        const plan_expr *k2 = e->kid[1];
+        while (k2 && k2->kind == PE_STEP && k2->step.kind != PS_DEFAULT)
+            k2 = k2->kid[0];
+        return null_operands(x, k) || null_operands(x, k2);
+    }
+    if (e->kind == PE_AND || e->kind == PE_OR || e->kind == PE_NOT)
+        return null_operands(x, e->kid[0]) || null_operands(x, e->kid[1]);
+    return false;
+}
+
 plan_expr *fx_to_target(fctx *x, fx_value v)
 {
     plan_type t = x->c->type;
@@ -2435,7 +2463,13 @@ plan_expr *fx_to_target(fctx *x, fx_value v)
         return e;
     }
     case PT_DATE: return to_date(x, v, "The column");
-    case PT_BOOLEAN: return to_bool(x, v, "The column");
+    case PT_BOOLEAN:
+        if (!x->excel && v.k == FV_BOOL && null_operands(x, v.e)) {
+            fx_say(x, "In SQL a comparison with a null value gives null, and the sample has blanks: should %s be "
+                      "null or false then?", x->c->column);
+            return NULL;
+        }
+        return to_bool(x, v, "The column");
     case PT_TIMESTAMP:
         fx_say(x, "The target is a timestamp, which the planner cannot read yet.");
         return NULL;
