@@ -1310,6 +1310,21 @@ static fx_value rounded(fctx *x, const fx_node *n)
     return val(r, FV_NUM);
 }
 
+/* Is every non-blank sampled value plain digits (a number as much as a date)? */
+static bool digits_only(const prof_column *pc)
+{
+    long n = 0;
+    for (long i = 0; i < pc->nsample; i++) {
+        const char *v = pc->sample[i];
+        if (!v || !*v)
+            continue;
+        if (strspn(v, "0123456789") != strlen(v))
+            return false;
+        n++;
+    }
+    return n > 0;
+}
+
 static fx_value arith(fctx *x, const fx_node *n)
 {
     fx_value a = fx_translate(x, n->kid[0]), b = fx_translate(x, n->kid[1]);
@@ -1326,8 +1341,7 @@ static fx_value arith(fctx *x, const fx_node *n)
                                  infer_date_pattern(pa, pa->name, &w)) &&
                     (stated_pattern(x, base_source(b.e)) || infer_date_pattern(pb, pb->name, &w));
             mf_buf_free(&w);
-            bool numbers = pa && pb && (pa->kind == PK_INTEGER || pa->kind == PK_DECIMAL) &&
-                           (pb->kind == PK_INTEGER || pb->kind == PK_DECIMAL);
+            bool numbers = pa && pb && digits_only(pa) && digits_only(pb);
             if (dates && numbers) {
                 fx_say(x, "It subtracts %s from %s, which read both as numbers and as dates: a difference in days?",
                        pb->name, pa->name);
@@ -2272,6 +2286,59 @@ static fx_value call(fctx *x, const fx_node *n)
 #undef IS
 }
 
+/* Has the sample of e a blank? */
+static bool sampled_blank(fctx *x, const plan_expr *e)
+{
+    const prof_column *pc = fx_sample_column(x, e);
+    for (long i = 0; pc && i < pc->nsample; i++)
+        if (!pc->sample[i] || !*pc->sample[i])
+            return true;
+    return false;
+}
+
+/* a || b || c: in standard SQL a null part makes the whole null (the plan's & counts it as
+ * empty): when the sample shows a part blank, the result is guarded (if a part is missing then null). */
+static fx_value pipes(fctx *x, const fx_node *n)
+{
+    const fx_node *parts[64];
+    int np = 0;
+    const fx_node *stack[64];
+    int ns = 0;
+    stack[ns++] = n;
+    while (ns && np < 64) {        /* the chain's operands, left to right */
+        const fx_node *k = stack[--ns];
+        if (k->kind == FX_BIN && k->op == '&' && k->flag && ns + 2 <= 64) {
+            stack[ns++] = k->kid[1];
+            stack[ns++] = k->kid[0];
+        } else {
+            parts[np++] = k;
+        }
+    }
+    fx_value v = concat_all(x, parts, np, NULL, "||");
+    if (!v.e)
+        return v;
+    plan_expr *guard = NULL;
+    for (int i = 0; i < np; i++) {
+        /* a source that is null makes its part null (functions pass nulls on, COALESCE does not);
+         * a part that is merely empty ('' from SUBSTRING) is not null in SQL */
+        fx_value part = fx_translate(x, parts[i]);
+        const plan_expr *k = part.e;
+        while (k && k->kind == PE_STEP && k->step.kind != PS_DEFAULT)
+            k = k->kid[0];
+        if (!k || k->kind != PE_SOURCE || !sampled_blank(x, k))
+            continue;
+        plan_expr *m = cond_node(x, PE_MISSING, plan_source_ref(x->p, k->name), NULL);
+        guard = guard ? cond_node(x, PE_OR, guard, m) : m;
+    }
+    if (!guard)
+        return v;
+    plan_expr *e = plan_new_expr(x->p, PE_IF);
+    e->kid[0] = guard;
+    e->kid[1] = plan_new_expr(x->p, PE_NULL);
+    e->kid[2] = v.e;
+    return val(e, FV_TEXT);
+}
+
 /* ---- the tree -------------------------------------------------------------------------------- */
 
 fx_value fx_translate(fctx *x, const fx_node *n)
@@ -2315,6 +2382,8 @@ fx_value fx_translate(fctx *x, const fx_node *n)
         return e ? val(stepped(x, e, PS_NEGATE), FV_NUM) : none();
     }
     case FX_BIN:
+        if (n->op == '&' && n->flag && !x->excel)
+            return pipes(x, n);
         if (n->op == '&') {
             const fx_node *k[2] = {n->kid[0], n->kid[1]};
             return concat_all(x, k, 2, NULL, "&");

@@ -615,8 +615,10 @@ static fx_node *concat(fparser *P)
 {
     fx_node *x = sum(P);
     while (!P->failed && (is_op(P, 0, "&") || is_op(P, 0, "||"))) {
+        bool pipes = is_op(P, 0, "||");
         P->i++;
         x = bin(P, '&', x, sum(P));
+        x->flag = pipes;
     }
     return x;
 }

@@ -26,7 +26,7 @@ typedef enum fx_kind {
     FX_REF,      /* [@Col] / [Col]: s = column name; flag = written with @ (Excel) */
     FX_RANGE,    /* Tab!A:B: s = tab, s2 = the cells ("A:B") */
     FX_CALL,     /* s = function name upper-cased; kid[0..n) arguments */
-    FX_BIN,      /* op: + - * / & (also ||) = ! (<>) < l (<=) > g (>=) A (and) O (or); kid[0], kid[1] */
+    FX_BIN,      /* op: + - * / & (also ||: flag) = ! (<>) < l (<=) > g (>=) A (and) O (or); kid[0], kid[1] */
     FX_NEG,      /* -kid[0] */
     FX_NOT,      /* NOT kid[0] */
     FX_CASE,     /* kid[0] = operand or NULL; then WHEN/THEN pairs; then ELSE (has_else) */

@@ -157,6 +157,8 @@ static const fcase READ[] = {
     {"=RIGHT([@Email],LEN([@Email])-2)", "text(10)", "Email", "[Email] characters 3 to 100000000"},
     {"ISO_DT::date", "date", "ISO_DT", "[ISO_DT] read as YYYY-MM-DD"},
     {"AMT * -1", "dec", "AMT", "[AMT] read as number, negated"},
+    {"STATUS || '-' || [Cost Ctr]", "text(10)", "STATUS|Cost Ctr",
+     "if [Cost Ctr] is missing then null else [STATUS] & \"-\" & [Cost Ctr]"},
     {"LTRIM(RTRIM(STATUS))", "text(5)", "STATUS", "[STATUS] trimmed"},
     {"TRIM(BOTH FROM STATUS)", "text(5)", "STATUS", "[STATUS] trimmed"},
     {"=IF([@Type]=\"SA\",[@Store],0)", "text(5)", "Type|Store", "if [Type] upper cased is \"SA\" then [Store] else \"0\""},
@@ -268,6 +270,7 @@ static const fcase ASK[] = {
     {"CAST(AMT AS TIMESTAMP)", "ts", "AMT", "not a conversion"},
     {"TRIM(LEADING '0' FROM STATUS)", "text(5)", "STATUS", "has no step"},
     {"RTRIM(STATUS)", "text(5)", "STATUS", "one side only"},
+    {"[Posting Date] - [Posting Date]", "int", "Posting Date", "both as numbers and as dates"},
     {"=IF([@Type]=\"SA\",[@Store]*2,\"none\")", "text(5)", "Type|Store", "writes one as text"},
     {NULL, NULL, NULL, NULL}};
 
