@@ -270,7 +270,7 @@ static const fcase ASK[] = {
     {"CAST(AMT AS TIMESTAMP)", "ts", "AMT", "not a conversion"},
     {"TRIM(LEADING '0' FROM STATUS)", "text(5)", "STATUS", "has no step"},
     {"RTRIM(STATUS)", "text(5)", "STATUS", "one side only"},
-    {"[Posting Date] - [Posting Date]", "int", "Posting Date", "both as numbers and as dates"},
+    {"=[@[Posting Date]]-[@[Posting Date]]", "int", "Posting Date", "both as numbers and as dates"},
     {"=IF([@Type]=\"SA\",[@Store]*2,\"none\")", "text(5)", "Type|Store", "writes one as text"},
     {NULL, NULL, NULL, NULL}};
 
