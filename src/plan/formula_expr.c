@@ -815,7 +815,8 @@ static bool same_node(const fx_node *a, const fx_node *b)
 
 static bool map_add(codemap *m, const fx_node *subject, const fx_node *key, const fx_node *v)
 {
-    if (m->n >= 64 || (key->kind != FX_STR && key->kind != FX_NUM) || !is_lit(v) || (m->subject && !same_node(m->subject, subject)))
+    /* a number key compares as a number (SQL casts '01' = 1): an if-chain of comparisons, not a map */
+    if (m->n >= 64 || key->kind != FX_STR || !is_lit(v) || (m->subject && !same_node(m->subject, subject)))
         return false;
     m->subject = subject;
     m->keys[m->n] = key;
