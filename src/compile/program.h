@@ -26,6 +26,7 @@
  *   COL: "V" is not a whole number | is out of range for integer | is out of range for bigint
  *   COL: "V" is not a date | is not a boolean | is not a number   (assignment of a wrong type)
  *   COL: arithmetic overflow | division by zero
+ *   COL: "V" plus N days is out of range for date | "V" minus N days ...   (outside 0001..9999)
  *   reject rules: their message.
  * A failure inside a rule's condition has no column: the reason is the text after "COL: ".
  */
@@ -72,6 +73,7 @@ typedef enum eng_op {
     OP_TRIM, OP_UPPER, OP_LOWER, OP_PADL, OP_PADR, OP_PREFIX, OP_SUFFIX, OP_FIRST, OP_LAST,
     OP_SUBSTR, OP_BEFORE, OP_AFTER, OP_RDATE, OP_RNUM, OP_RINT, OP_RBOOL, OP_MULK, OP_DIVK,
     OP_ROUND, OP_NEG, OP_NEGWHEN, OP_ABS, OP_MAP,
+    OP_REPLACE, OP_SQUISH, OP_TITLE, OP_DIGITS, OP_DATEPART, OP_FMTDATE, OP_ADDDAYS, OP_EOM, OP_LENGTH,
     /* binary: dst = a OP b */
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_CONCAT, OP_DAYS,
     /* conditions: dst = boolean, never null */
@@ -102,6 +104,9 @@ static inline uint32_t eng_hash(const char *s, size_t n)
     return h;
 }
 
+/* OP_DATEPART: which part (eng_ins.sub); a fiscal year starts in month eng_ins.n. */
+enum { ENG_PART_YEAR = 0, ENG_PART_MONTH, ENG_PART_DAY, ENG_PART_QUARTER, ENG_PART_FISCAL };
+
 /* OP_RDATE: patterns with a fixed-width fast path, decided at compile time (eng_ins.sub). */
 enum { ENG_DATE_GENERAL = 0, ENG_DATE_MDY, ENG_DATE_DMY, ENG_DATE_YMD, ENG_DATE_ISO };
 
@@ -120,6 +125,8 @@ typedef struct eng_ins {
     int64_t n, m;             /* numeric arguments; CMP: plan_binop in n */
     const char *s;            /* text argument (pad, prefix, delimiter, pattern, message) */
     size_t slen;
+    const char *s2;           /* OP_REPLACE: the replacement ("" = removed) */
+    size_t s2len;
     const char *what;         /* conversion failure: "a MM/DD/YYYY date", "a number", ... */
     const plan_numfmt *fmt;   /* OP_RNUM */
     const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
@@ -135,6 +142,7 @@ typedef struct eng_colspec {
     const char *name;
     plan_type type;
     bool required;
+    bool rownum;              /* `row number`: null in the engine, written by the writer (run.c) */
 } eng_colspec;
 
 typedef struct eng_program {
@@ -149,6 +157,7 @@ typedef struct eng_program {
     int ncols;
     eng_colspec *cols;
     int nfields;              /* fields a record must have (the header's count) */
+    int nrownum;              /* columns that are `row number` (eng_colspec.rownum) */
 } eng_program;
 
 /* Compile a checked plan against the data file's header (its field names, in order).

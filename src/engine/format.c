@@ -296,9 +296,9 @@ static inline char *put_value(const eng_worker *w, char *q, const eng_val *v)
 }
 
 /* One reservation per row (the sum of each value's room), then the values written in place. */
-void eng_format_row(const eng_worker *w, mf_buf *out)
+void eng_format_row(const eng_worker *w, mf_buf *out, size_t *rownum_at)
 {
-    int n = w->g->ncols;
+    int n = w->g->ncols, k = 0;
     const eng_val *cols = w->cols;
     size_t room = (size_t)n + 4;
     for (int i = 0; i < n; i++)
@@ -307,9 +307,12 @@ void eng_format_row(const eng_worker *w, mf_buf *out)
     for (int i = 0; i < n; i++) {
         if (i)
             *q++ = ',';
+        if (rownum_at && w->g->cols[i].rownum)   /* an empty field the writer fills in */
+            rownum_at[k++] = out->len + (size_t)(q - p);
         q = put_value(w, q, &cols[i]);
     }
-    if (n == 1 && q == p) {   /* one column, null: `""`, since a blank line is no record when read back */
+    if (n == 1 && q == p && !w->g->cols[0].rownum) {   /* one column, null: `""`, since a blank line is no
+                                                         * record when read back (a row number is filled in) */
         *q++ = '"';
         *q++ = '"';
     }
@@ -357,6 +360,7 @@ void eng_result_free(eng_result *r)
     free(r->fate);
     free(r->csv_end);
     free(r->rej_end);
+    free(r->rownum_at);
     memset(r, 0, sizeof *r);
 }
 
@@ -376,12 +380,17 @@ static void result_reset(eng_result *r, size_t nrows)
 
 void eng_run_block(eng_worker *w, const csv_block *b, eng_result *r)
 {
+    size_t k = (size_t)w->g->nrownum;
     result_reset(r, b->nrows);
+    if (k && b->nrows * k > r->rownum_cap) {
+        r->rownum_cap = b->nrows * k;
+        r->rownum_at = mf_xrealloc(r->rownum_at, r->rownum_cap * sizeof *r->rownum_at);
+    }
     for (size_t i = 0; i < b->nrows; i++) {
         eng_fate f = eng_eval_record(w, b, i);
         r->fate[i] = (uint8_t)f;
         if (f == ENG_OUTPUT) {
-            eng_format_row(w, &r->csv);
+            eng_format_row(w, &r->csv, k ? r->rownum_at + i * k : NULL);
             r->out++;
         } else if (f == ENG_REJECTED) {
             int col = w->reject_col;

@@ -577,6 +577,8 @@ static int check_expr(checker *c, plan_expr *e)
         return 0;
     case PE_LENGTH:
         e->type = mk(PT_BIGINT);
+        if (!e->kid[0])
+            return type_fail(c, e, "%s: \"length of\" needs a value", c->col_name);
         if (!is_free(e->kid[0]->type) && e->kid[0]->type.base != PT_TEXT)
             return type_fail(c, e->kid[0], "%s: \"length of\" counts the characters of text, but %s is %s", c->col_name,
                              shown(c, e->kid[0]), family_name(e->kid[0]->type));

@@ -1,7 +1,7 @@
 /* formula.h — rules written in SQL or Excel syntax ("CASE WHEN DC_IND = 'C' THEN -1 * AMT ELSE AMT END",
  * "=IFERROR(VLOOKUP([@Country],Countries!A:B,2,FALSE),\"Unknown\")", "LPAD(EMP_NO, 8, '0')") read into
  * plan expressions.  The formula reader is a small parser of its own (tokens → syntax tree → plan
- * expression), separate from the plain-English reader (rules.c), which calls it first.
+ * expression), separate from the plain-English reader (plan/rules/), which calls it first.
  */
 #ifndef MF_FORMULA_H
 #define MF_FORMULA_H

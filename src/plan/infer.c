@@ -1,6 +1,6 @@
 /* infer.c — what a column's data sample says, and the checks every reading is held to.
  *
- * The rule readers (rules.c for plain English, formula.c for SQL and Excel syntax) decide what a
+ * The rule readers (plan/rules/ for plain English, formula.c for SQL and Excel syntax) decide what a
  * rule says; this file decides what the data says: which date pattern or number format the sampled
  * values are written in, which words mean true and false, and whether a pattern or format a rule
  * states actually reads the sample.  Invariants:

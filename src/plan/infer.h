@@ -1,5 +1,5 @@
 /* infer.h — what a column's data sample says: date patterns, number formats, boolean words, and
- * whether a format a rule states reads the sample.  Shared by the rule readers (rules.c, formula.c).
+ * whether a format a rule states reads the sample.  Shared by the rule readers (plan/rules/, formula.c).
  * Doubts are sentences appended to `why` (may be NULL); functions returning a pointer return NULL
  * exactly when they added one.
  */

@@ -20,6 +20,7 @@
  *   reject rows where AMOUNT < 0: "negative amount"                                     # feedback
  *   lookup BROKERS from tab "Brokers" (key "Code", value "Name"):
  *     "GS" -> "Goldman Sachs"
+ *   note: "REC is not mapped"                                                         # row 16: Not mapped
  *   question about FEE (row 7): "What is the standard fee logic?"
  *
  * [Name] is a column of the source file, a bare or `backquoted` name is an output column defined

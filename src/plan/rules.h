@@ -6,7 +6,7 @@
  * is understood only when every significant token was used by some recognizer and nothing it
  * says contradicts the data sample; otherwise the column's expression is a hole (?) and an open
  * question says what the planner would need to know.  docs/rule-vocabulary.md lists the
- * phrasings.
+ * phrasings; src/plan/rules/reading.h describes the reader inside (one file per family).
  */
 #ifndef MF_RULES_H
 #define MF_RULES_H

@@ -1,5 +1,5 @@
 /* tabs.h — other tabs of the mapping workbook turned into plan lookups.  Shared by the rule readers
- * (rules.c for "look up in the Brokers tab", formula.c for VLOOKUP(x, Brokers!A:B, 2, FALSE)). */
+ * (plan/rules/ for "look up in the Brokers tab", formula.c for VLOOKUP(x, Brokers!A:B, 2, FALSE)). */
 #ifndef MF_TABS_H
 #define MF_TABS_H
 

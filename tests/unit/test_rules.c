@@ -32,8 +32,8 @@ static void setup(void)
 {
     mf_arena_init(&A);
     memset(&PR, 0, sizeof PR);
-    PR.ncols = 23;
-    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 23);
+    PR.ncols = 24;
+    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 24);
     add_col(0, "Acct No", PK_INTEGER, NULL, (const char *[]){"123", "4567", NULL});
     add_col(1, "Posting Dt", PK_DATE, "MM/DD/YYYY", (const char *[]){"01/15/2025", "12/31/2024", NULL});
     add_col(2, "EU Dt", PK_DATE, "DD/MM/YYYY", (const char *[]){"13/02/2025", "01/03/2025", NULL});
@@ -66,6 +66,7 @@ static void setup(void)
     add_col(20, "Mixed Dt", PK_TEXT, NULL, (const char *[]){"01/02/2025", "03/04/2025", "xx", NULL});
     add_col(21, "Junk Dt", PK_TEXT, NULL, (const char *[]){"abc", "def", "20250101", NULL});
     add_col(22, "EU Bad", PK_TEXT, NULL, (const char *[]){"1.234,56", "7,5", "12,5O", "-0,50", NULL});
+    add_col(23, "Code", PK_TEXT, NULL, (const char *[]){"A", "T", "1", "2", "B", "S", "x", NULL});
 
     memset(&M, 0, sizeof M);
     mf_arena_init(&M.arena);
@@ -211,12 +212,12 @@ static const rcase CASES[] = {
      "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     /* code maps */
     {"D -> DEBIT, C -> CREDIT", "text", "Dr/Cr", "[Dr/Cr] mapped (\"D\" -> \"DEBIT\", \"C\" -> \"CREDIT\", otherwise rejected)"},
-    {"A = Y, T = N", "text", "Acct No", "[Acct No] mapped (\"A\" -> \"Y\", \"T\" -> \"N\", otherwise rejected)"},
+    {"A = Y, T = N", "text", "Code", "[Code] mapped (\"A\" -> \"Y\", \"T\" -> \"N\", otherwise rejected)"},
     {"D=Debit / C=Credit, else keep", "text", "Dr/Cr", "[Dr/Cr] mapped (\"D\" -> \"Debit\", \"C\" -> \"Credit\")"},
-    {"Map: 1=Active; 2=Inactive", "text", "Acct No",
-     "[Acct No] mapped (\"1\" -> \"Active\", \"2\" -> \"Inactive\", otherwise rejected)"},
-    {"'B' means Buy, 'S' means Sell, otherwise UNKNOWN", "text", "Acct No",
-     "[Acct No] mapped (\"B\" -> \"Buy\", \"S\" -> \"Sell\", otherwise \"UNKNOWN\")"},
+    {"Map: 1=Active; 2=Inactive", "text", "Code",
+     "[Code] mapped (\"1\" -> \"Active\", \"2\" -> \"Inactive\", otherwise rejected)"},
+    {"'B' means Buy, 'S' means Sell, otherwise UNKNOWN", "text", "Code",
+     "[Code] mapped (\"B\" -> \"Buy\", \"S\" -> \"Sell\", otherwise \"UNKNOWN\")"},
     {"Y/N to true/false", "bool", "Active", "[Active] read as boolean (\"Y\" = true, \"N\" = false)"},
     {"", "bool", "Active", "[Active] read as boolean (\"Y\" = true, \"N\" = false)"},
     /* lookup */
@@ -310,7 +311,7 @@ static const rcase CASES[] = {
     {"", "date", "Acct No", "?"},
     {"TBD", "text", "Acct No", "?"},
     {"pad to 10", "text", "Acct No", "?"},
-    {"everything after the last '/'", "text", "Acct No", "?"},
+    {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
 };
 

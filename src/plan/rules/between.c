@@ -1,0 +1,245 @@
+/* between.c — expressions between fields: concatenation ("First Name + ' ' + Last Name", "join A and B with
+ * '-'") and arithmetic ("QTY * PX", "Debit minus Credit", "multiply Qty by Px").  Operands are cut by the
+ * longest run of unused tokens that names a data column.
+ */
+#include "plan/rules/reading.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- expressions between fields: concatenation and arithmetic ---- */
+
+static bool concat_word(const reading *r, int k)
+{
+    return rd_is_w(r, k, "concat") || rd_is_w(r, k, "combine");
+}
+
+/* The operator at k between two operands (*len tokens), or 0.  When concatenating, "and" and ","
+ * join parts too. */
+static int between_op(const reading *r, int k, bool concat, int *len)
+{
+    *len = 1;
+    /* "2-5", "1/2" between two numbers are a range or a fraction, not an operator */
+    if ((rd_is_op(r, k, "-") || rd_is_op(r, k, "/")) && k > 0 && k + 1 < r->n && r->t[k - 1].k == TK_NUM &&
+        r->t[k + 1].k == TK_NUM)
+        return 0;
+    if (rd_is_op(r, k, "+") || rd_is_w(r, k, "plus"))
+        return PB_ADD;
+    if (rd_is_op(r, k, "&") || rd_is_op(r, k, "||"))
+        return PB_CONCAT;
+    if (rd_is_op(r, k, "-") || rd_is_w(r, k, "minus") || rd_is_w(r, k, "less"))
+        return PB_SUB;
+    if (rd_is_op(r, k, "*") || rd_is_w(r, k, "times") || rd_is_w(r, k, "x"))
+        return PB_MUL;
+    if (rd_is_op(r, k, "/") || rd_is_op(r, k, "\xc3\xb7"))
+        return PB_DIV;
+    if ((rd_is_w(r, k, "multiply") || rd_is_w(r, k, "divide")) && rd_is_w(r, k + 1, "by")) {
+        *len = 2;
+        return rd_is_w(r, k, "multiply") ? PB_MUL : PB_DIV;
+    }
+    if (concat && (rd_is_w(r, k, "and") || rd_is_op(r, k, ",")))
+        return PB_CONCAT;
+    return 0;
+}
+
+/* One operand at k (< e): a quoted or numeric literal (*lit; *src = the column a quoted name
+ * names, if any), or the longest run of unused tokens that names a data column.  A run that holds
+ * an operator ("Dr/Cr") counts only when it names a column almost exactly, so "QTY * PX" is two
+ * fields.  Returns the index after the operand, or -1. */
+static int between_operand(const reading *r, int k, int e, const char **src, const char **lit)
+{
+    *src = *lit = NULL;
+    if (rd_is_k(r, k, TK_STR)) {
+        *lit = r->t[k].w;
+        *src = rd_resolve_name_min(r, r->t[k].w, 0.95);
+        return k + 1;
+    }
+    if (rd_is_k(r, k, TK_NUM)) {
+        *lit = r->t[k].w;
+        return k + 1;
+    }
+    int lim = k;
+    while (lim < e && lim < k + 12 && !r->t[lim].used && r->t[lim].k != TK_STR && !rd_is_op(r, lim, ",") &&
+           !rd_is_op(r, lim, ";"))
+        lim++;
+    for (int j = lim; j > k; j--) {
+        bool has_op = false;
+        for (int q = k + 1; q < j; q++)
+            has_op |= r->t[q].k == TK_OP || rd_is_w(r, q, "and") || rd_is_w(r, q, "x") || rd_is_w(r, q, "times") ||
+                      rd_is_w(r, q, "plus") || rd_is_w(r, q, "minus") || rd_is_w(r, q, "less") || rd_is_w(r, q, "by");
+        if (r->t[j - 1].k == TK_OP && !strchr(")]", r->t[j - 1].w[0]))
+            continue;
+        const char *got = NULL;
+        if (has_op) {
+            char buf[256];
+            size_t len = r->t[j - 1].e - r->t[k].b;
+            if (len < sizeof buf) {
+                memcpy(buf, r->text + r->t[k].b, len);
+                buf[len] = 0;
+                got = rd_resolve_name_min(r, buf, 0.95);
+            }
+        } else {
+            got = rd_resolve_span(r, k, j);
+        }
+        if (got) {
+            *src = got;
+            return j;
+        }
+    }
+    return -1;
+}
+
+/* The text of tokens [b, e) for a message. */
+void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap)
+{
+    if (b >= e || b >= r->n) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    size_t len = r->t[e - 1].e - r->t[b].b;
+    snprintf(buf, cap, "%.*s", (int)(len < cap - 1 ? len : cap - 1), r->text + r->t[b].b);
+}
+
+/* Operands joined by + & || - * / (or plus, minus, times, multiplied by, and): fields or literals.
+ * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
+void rd_rec_between(reading *r)
+{
+    int cw = -1;
+    for (int k = 0; k < r->n; k++)
+        if (concat_word(r, k))
+            cw = k;
+    bool ops = false;
+    for (int k = 0; k < r->n; k++) {
+        int len;
+        if (between_op(r, k, false, &len) && k > 0 && k + 1 < r->n)
+            ops = true;
+    }
+    /* "multiply Qty by Px", "divide A by B", "product of A and B", "sum of A and B" */
+    int lead_op = 0, lead_at = -1;
+    const char *lead_join = NULL;      /* the word that joins the operands: "by", "and" */
+    for (int k = 0; k < r->n && !lead_op && cw < 0; k++) {
+        if ((rd_is_w(r, k, "multiply") || rd_is_w(r, k, "divide")) && !rd_is_w(r, k + 1, "by") && rd_find_w(r, k + 1, "by") > 0)
+            lead_op = rd_is_w(r, k, "multiply") ? PB_MUL : PB_DIV, lead_at = k, lead_join = "by";
+        else if ((rd_is_w(r, k, "product") || rd_is_w(r, k, "sum") || rd_is_w(r, k, "total")) && rd_is_w(r, k + 1, "of"))
+            lead_op = rd_is_w(r, k, "product") ? PB_MUL : PB_ADD, lead_at = k, lead_join = "and";
+    }
+    if (lead_op)
+        ops = true;
+    if (cw < 0 && !ops)
+        return;
+    bool concat = cw >= 0;
+    /* the expression starts after "X =" (the target) or the concat word */
+    int b = concat ? cw + 1 : 0, pre = -1;
+    for (int k = 0; k < r->n && !concat; k++)
+        if (rd_is_op(r, k, "=") && k > 0) {
+            b = k + 1;
+            pre = k + 1;
+            break;
+        }
+    if (lead_op)
+        b = lead_at + 1;
+    int e = rd_clause_end(r, b);
+    /* the separator: "with a space", "separated by '-'", "with '-'" */
+    const char *sep = NULL;
+    int sep_from = -1, sep_to = -1;
+    for (int k = b; k < e; k++) {
+        if (rd_is_w(r, k, "with") || rd_is_w(r, k, "separated") || rd_is_w(r, k, "separator") ||
+            rd_is_w(r, k, "delimited") || rd_is_w(r, k, "using")) {
+            int v = rd_skip_fill(r, k + 1);
+            if (rd_is_w(r, v, "a"))
+                v++;
+            if (rd_is_w(r, v, "single"))
+                v++;
+            if (rd_is_w(r, v, "in") && rd_is_w(r, v + 1, "between"))
+                v += 2;
+            if ((sep = rd_delim_at(r, v)) != NULL) {
+                sep_from = k;
+                sep_to = v + 1;
+                if (rd_is_w(r, v + 1, "between") || rd_is_w(r, v + 1, "in"))
+                    sep_to = v + 3 < r->n ? v + 3 : r->n;
+                e = k;
+                break;
+            }
+        }
+    }
+    const char *srcs[MAX_PARTS], *lits[MAX_PARTS];
+    int opers[MAX_PARTS];
+    int n = 0, k = b, opk = 0, end = b;
+    while (n < MAX_PARTS) {
+        k = rd_skip_fill(r, k);
+        if (k >= e) {
+            if (n) {
+                rd_problem(r, "An operand is missing after '%s'.", r->t[end - 1].orig);
+                return;
+            }
+            return;
+        }
+        int j = between_operand(r, k, e, &srcs[n], &lits[n]);
+        if (j < 0) {
+            if (n == 0 && !concat)
+                return;       /* not an expression between fields: other words explain it */
+            char buf[160];
+            int q = k + 1;
+            int len;
+            while (q < e && !r->t[q].used && !between_op(r, q, concat, &len) && !rd_is_op(r, q, ","))
+                q++;
+            rd_span_text(r, k, q, buf, sizeof buf);
+            rd_problem(r, "The field '%s' matches no column of the data.", buf);
+            return;
+        }
+        opers[n++] = opk;
+        end = j;
+        int len = 1;
+        if (lead_op && rd_is_w(r, j, lead_join) && (n == 1 || !strcmp(lead_join, "and")))
+            opk = lead_op;                /* "multiply A by B", "sum of A and B" */
+        else if (j >= e || !(opk = between_op(r, j, concat, &len)))
+            break;
+        k = j + len;
+        end = k;
+    }
+    if (n < 2)
+        return;
+    bool text_target = r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN;
+    bool all_concat = true;
+    for (int i = 1; i < n; i++)
+        if (opers[i] != PB_CONCAT && !(opers[i] == PB_ADD && text_target))
+            all_concat = false;
+    if (all_concat) {
+        r->base = B_CONCAT;
+        r->nparts = 0;
+        for (int i = 0; i < n && r->nparts + 2 < MAX_PARTS; i++) {
+            if (i && sep) {
+                r->part_src[r->nparts] = NULL;
+                r->part_lit[r->nparts++] = sep;
+            }
+            r->part_src[r->nparts] = lits[i] ? NULL : srcs[i];   /* a quoted part is text */
+            r->part_lit[r->nparts++] = lits[i];
+        }
+    } else {
+        if (sep) {
+            rd_problem(r, "It joins fields with a separator but also computes with them.");
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if (opers[i] == PB_CONCAT) {
+                rd_problem(r, "It mixes joining text with arithmetic.");
+                return;
+            }
+            if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
+                rd_problem(r, "'%s' is not a field of the data or a number.", lits[i]);
+                return;
+            }
+            r->arith_src[i] = srcs[i];
+            r->arith_num[i] = srcs[i] ? NULL : lits[i];
+            r->arith_op[i] = opers[i];
+        }
+        r->base = B_ARITH;
+        r->narith = n;
+    }
+    rd_use(r, concat ? cw : lead_op ? lead_at : b, end);
+    if (pre > 0)
+        rd_use(r, 0, pre);
+    if (sep)
+        rd_use(r, sep_from, sep_to);
+}
+

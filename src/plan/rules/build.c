@@ -1,0 +1,319 @@
+/* build.c — a reading turned into one plan expression, in a fixed order: base (source, constant,
+ * concatenation, arithmetic, days) -> text steps -> conversion (code map, read as ..., implied by the target
+ * type and checked against the sample) -> numeric steps -> rounding made visible -> default.
+ */
+#include "plan/rules/reading.h"
+
+#include "plan/infer.h"
+#include "util/date.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- building the expression ----------------------------------------------------------------- */
+
+static int cmp_pos(const void *a, const void *b)
+{
+    const tstep *x = a, *y = b;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static plan_expr *apply(reading *r, plan_expr *e, const plan_step *st)
+{
+    plan_expr *x = plan_with_step(r->p, e, st->kind);
+    plan_step_kind kind = x->step.kind;
+    x->step = *st;
+    x->step.kind = kind;
+    return x;
+}
+
+bool rd_numeric_base(plan_base b)
+{
+    return b == PT_DECIMAL || b == PT_INTEGER || b == PT_BIGINT;
+}
+
+/* read as number with the profile's format overlaid by what the rule said (plan/infer.c). */
+static plan_expr *read_number(reading *r, plan_expr *e, const prof_column *pc, bool want_integer)
+{
+    infer_numhint h = {.nf = r->nf, .thousands_set = r->nf_thousands_set, .decimal_set = r->nf_decimal_set,
+                       .stated = r->nf_any};
+    return infer_read_number(r->p, e, pc, &h, want_integer, &r->problems);
+}
+
+static plan_expr *read_bool(reading *r, plan_expr *e, const char *col)
+{
+    if (!r->map_bool)
+        return infer_read_bool(r->p, e, rd_prof_of(r, col), col, &r->problems);
+    plan_expr *x = plan_with_step(r->p, e, PS_READ_BOOL);
+    x->step.map = r->map;
+    return x;
+}
+
+/* read as a date: the rule's pattern (checked against each column it reads), else the pattern
+ * the sample shows. */
+static plan_expr *read_date(reading *r, plan_expr *e, const char *col)
+{
+    const prof_column *pc = rd_prof_of(r, col);
+    if (r->date_kind == D_ISO)
+        return plan_with_step(r->p, e, PS_READ_ISO);
+    if (r->date_kind == D_EXCEL)
+        return plan_with_step(r->p, e, PS_READ_EXCEL);
+    const char *pat = r->date_pat;
+    int pivot = r->pivot;
+    if (r->date_kind == D_PATTERN && r->base == B_DAYS) {
+        const char *bad, *better;
+        if (!infer_date_fits(pc, pat, &bad, &better)) {
+            rd_problem(r, "It says %s, but the sampled value \"%s\" of [%s] does not read with it%s%s. Which "
+                       "format is right?", pat, bad ? bad : "", col, better ? "; more of the sample reads as " : "",
+                    better ? better : "");
+            return NULL;
+        }
+    } else if (r->date_kind != D_PATTERN) {
+        if (!(pat = infer_date_pattern(pc, col, &r->problems)))
+            return NULL;
+        pivot = strstr(pat, "YY") && !strstr(pat, "YYYY") ? 1950 : 0;
+        if (!strcmp(pat, "ISO"))
+            return plan_with_step(r->p, e, PS_READ_ISO);
+        if (!strcmp(pat, "EXCEL"))
+            return plan_with_step(r->p, e, PS_READ_EXCEL);
+    }
+    plan_expr *x = plan_with_step(r->p, e, PS_READ_DATE);
+    x->step.s = plan_strdup(r->p, pat);
+    x->step.n = pivot;
+    return x;
+}
+
+static plan_expr *source_ref(reading *r, const char *name)
+{
+    if (!name) {
+        /* rules_read names the unmatched source itself (once) */
+        if (!r->c->nsrc)
+            rd_problem(r, "The row has no source field.");
+        return NULL;
+    }
+    return plan_source_ref(r->p, name);
+}
+
+/* `its quarter` written "Q1".."Q4": if ... its quarter = 1 then "Q1" else ... */
+static plan_expr *quarter_q(reading *r, plan_expr *q)
+{
+    static const char *const Q[] = {"Q1", "Q2", "Q3", "Q4"};
+    plan_expr *e = plan_new_expr(r->p, PE_NULL);
+    for (int i = 3; i >= 0; i--) {
+        char n[2] = {(char)('1' + i), 0};
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = rd_cmp_expr(r, PB_EQ, q, n, true);
+        x->kid[1] = plan_text_lit(r->p, Q[i]);
+        x->kid[2] = e;
+        e = x;
+    }
+    return e;
+}
+
+/* Has the expression so far produced a number/date (vs still text)? */
+typedef enum vkind { V_TEXT, V_NUMBER, V_DATE, V_BOOL } vkind;
+
+/* The date steps (its year, written as, end of month, plus N days) on a date value. */
+static plan_expr *date_steps(reading *r, plan_expr *e, vkind *vk)
+{
+    qsort(r->date_steps, (size_t)r->ndsteps, sizeof(tstep), cmp_pos);
+    for (int i = 0; i < r->ndsteps; i++) {
+        if (*vk != V_DATE) {
+            rd_problem(r, "It takes a part of a date from a value that is not a date.");
+            return NULL;
+        }
+        const plan_step *st = &r->date_steps[i].st;
+        e = apply(r, e, st);
+        if (st->kind == PS_DATE_PART) {
+            *vk = V_NUMBER;
+            if (r->quarter_q && !strcmp(st->s, "quarter")) {
+                e = quarter_q(r, e);
+                *vk = V_TEXT;
+            }
+        } else if (st->kind == PS_FORMAT_DATE) {
+            *vk = V_TEXT;
+        }
+    }
+    return e;
+}
+
+plan_expr *rd_build(reading *r)
+{
+    plan_base tb = r->c->type.base;
+    plan_expr *e = NULL;
+    vkind vk = V_TEXT;
+    qsort(r->text_steps, (size_t)r->ntext, sizeof(tstep), cmp_pos);
+    qsort(r->num_steps, (size_t)r->nnum, sizeof(tstep), cmp_pos);
+    bool has_div = false, has_round = false, has_mul_frac = false;
+    for (int i = 0; i < r->nnum; i++) {
+        has_div |= r->num_steps[i].st.kind == PS_DIV;
+        has_round |= r->num_steps[i].st.kind == PS_ROUND;
+        has_mul_frac |= r->num_steps[i].st.kind == PS_MUL && strchr(r->num_steps[i].st.num, '.');
+    }
+    switch (r->base) {
+    case B_CONST:
+        if (r->const_num && (rd_numeric_base(tb) || tb == PT_UNKNOWN)) {
+            e = plan_number_lit(r->p, r->const_text);
+            vk = V_NUMBER;
+        } else if (tb == PT_BOOLEAN) {
+            bool v;
+            if (!rd_truthy(r->const_text, &v)) {
+                rd_problem(r, "The constant '%s' is not true or false.", r->const_text);
+                return NULL;
+            }
+            e = plan_new_expr(r->p, PE_BOOL);
+            e->flag = v;
+            vk = V_BOOL;
+        } else if (tb == PT_DATE) {
+            e = plan_text_lit(r->p, r->const_text);
+            const char *pat = rules_date_pattern(r->p, "YYYY-MM-DD");
+            int32_t d;
+            if (!mf_date_parse(pat, r->const_text, strlen(r->const_text), 0, &d)) {
+                rd_problem(r, "The constant date '%s' is not written YYYY-MM-DD.", r->const_text);
+                return NULL;
+            }
+            e = plan_with_step(r->p, e, PS_READ_DATE);
+            e->step.s = pat;
+            vk = V_DATE;
+        } else if (rd_numeric_base(tb)) {
+            rd_problem(r, "The constant '%s' is not a number but the target is numeric.", r->const_text);
+            return NULL;
+        } else {
+            e = plan_text_lit(r->p, r->const_text);
+        }
+        break;
+    case B_CONCAT: {
+        for (int i = 0; i < r->nparts; i++) {
+            plan_expr *part = r->part_src[i] ? plan_source_ref(r->p, r->part_src[i]) : plan_text_lit(r->p, r->part_lit[i]);
+            e = e ? plan_binary(r->p, PB_CONCAT, e, part) : part;
+        }
+        break;
+    }
+    case B_ARITH: {
+        /* operands read as numbers; * and / bind tighter than + and -, left to right */
+        bool integer = tb == PT_INTEGER || tb == PT_BIGINT;
+        plan_expr *sum = NULL, *prod = NULL;
+        int sum_op = 0, prod_scale = 0;
+        for (int i = 0; i < r->narith; i++) {
+            plan_expr *x;
+            int sc;
+            if (r->arith_src[i]) {
+                const prof_column *pc = rd_prof_of(r, r->arith_src[i]);
+                x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
+                sc = infer_sample_scale(pc);
+            } else {
+                x = plan_number_lit(r->p, r->arith_num[i]);
+                const char *dot = strchr(r->arith_num[i], '.');
+                sc = dot ? (int)strlen(dot + 1) : 0;
+            }
+            int op = r->arith_op[i];
+            if (i > 0 && (op == PB_MUL || op == PB_DIV)) {
+                prod = plan_binary(r->p, op, prod, x);
+                has_div |= op == PB_DIV;
+                prod_scale += sc;
+            } else {
+                if (prod)
+                    sum = sum ? plan_binary(r->p, sum_op, sum, prod) : prod;
+                sum_op = op;
+                prod = x;
+                prod_scale = sc;
+            }
+            /* a product's decimals add up: make rounding to the target scale visible */
+            if (tb == PT_DECIMAL && i > 0 && op == PB_MUL && prod_scale > r->c->type.scale)
+                has_mul_frac = true;
+        }
+        e = sum ? plan_binary(r->p, sum_op, sum, prod) : prod;
+        vk = V_NUMBER;
+        break;
+    }
+    case B_ROWNUM:
+        if (r->ntext || r->nnum || r->has_map || r->deflt) {
+            rd_problem(r, "It numbers the rows and also transforms the number.");
+            return NULL;
+        }
+        return plan_new_expr(r->p, PE_ROWNUM);
+    case B_COND:
+        e = r->cond_value;
+        vk = tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;
+        break;
+    case B_DAYS: {
+        plan_expr *a = read_date(r, plan_source_ref(r->p, r->days_a), r->days_a);
+        plan_expr *b = read_date(r, plan_source_ref(r->p, r->days_b), r->days_b);
+        if (!a || !b)
+            return NULL;
+        e = plan_new_expr(r->p, PE_DAYS);
+        e->kid[0] = a;
+        e->kid[1] = b;
+        vk = V_NUMBER;
+        break;
+    }
+    default:
+        if (!(e = source_ref(r, rd_primary(r))))
+            return NULL;
+        break;
+    }
+    for (int i = 0; i < r->ntext; i++) {
+        if (vk != V_TEXT) {
+            rd_problem(r, "It applies a text step after the value became a number or a date.");
+            return NULL;
+        }
+        e = apply(r, e, &r->text_steps[i].st);
+    }
+    /* conversion */
+    bool need_number = r->nnum > 0 || rd_numeric_base(tb) || r->nf_any;
+    if (r->has_map && r->base == B_SOURCE)
+        rd_map_check_sample(r, &r->map, rd_primary(r));
+    if (vk == V_TEXT && r->has_map && !r->map_bool) {
+        plan_step st = {.kind = PS_MAP, .map = r->map};
+        e = apply(r, e, &st);
+        bool tonum = r->map.n > 0 && r->map.to[0] && r->map.to[0]->kind == PE_NUMBER;
+        vk = tonum ? V_NUMBER : V_TEXT;
+        if (vk == V_TEXT && rd_numeric_base(tb)) {
+            e = read_number(r, e, NULL, tb != PT_DECIMAL);
+            vk = V_NUMBER;
+        }
+    } else if (vk == V_TEXT && (tb == PT_BOOLEAN || r->map_bool)) {
+        if (!(e = read_bool(r, e, rd_primary(r))))
+            return NULL;
+        vk = V_BOOL;
+    } else if (vk == V_TEXT && (tb == PT_DATE || r->date_kind != D_NONE || r->ndsteps)) {
+        if (!(e = read_date(r, e, rd_primary(r))))
+            return NULL;
+        vk = V_DATE;
+    } else if (vk == V_TEXT && need_number && (r->base != B_CONCAT) && !(r->ntext && tb == PT_TEXT && !r->nnum)) {
+        const prof_column *pc = r->base == B_SOURCE ? rd_prof_of(r, rd_primary(r)) : NULL;
+        e = read_number(r, e, pc, (tb == PT_INTEGER || tb == PT_BIGINT) && !r->nnum);
+        vk = V_NUMBER;
+    }
+    if (tb == PT_TIMESTAMP)
+        rd_problem(r, "The target is a timestamp, which the planner cannot read yet.");
+    if (r->ndsteps && !(e = date_steps(r, e, &vk)))
+        return NULL;
+    /* a number target whose sample is dates, and no date part said: which number is meant? */
+    if (rd_numeric_base(tb) && !r->ndsteps && r->base == B_SOURCE && vk == V_NUMBER) {
+        const prof_column *pc = rd_prof_of(r, rd_primary(r));
+        if (pc && pc->kind == PK_DATE) {
+            rd_problem(r, "The target is a number but the sample of [%s] is dates, and the rule takes no part of the "
+                          "date (year, month, ...).", rd_primary(r));
+            return NULL;
+        }
+    }
+    for (int i = 0; i < r->nnum; i++) {
+        if (vk != V_NUMBER) {
+            rd_problem(r, "It applies arithmetic to a value that is not a number.");
+            return NULL;
+        }
+        e = apply(r, e, &r->num_steps[i].st);
+    }
+    /* the language rejects inexact assignment: make the rounding visible */
+    if (tb == PT_DECIMAL && (has_div || has_mul_frac) && !has_round) {
+        e = plan_with_step(r->p, e, PS_ROUND);
+        e->step.n = r->c->type.scale;
+    }
+    if (r->deflt) {
+        e = plan_with_step(r->p, e, PS_DEFAULT);
+        e->step.value = r->deflt;
+    }
+    return e;
+}
+

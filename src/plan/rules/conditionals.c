@@ -1,0 +1,182 @@
+/* conditionals.c — values chosen by a condition: "When Status Cd = 'A' then 'ACTIVE', when 'I' then
+ * 'INACTIVE', otherwise 'UNKNOWN'", "D if amt >= 0, otw C", "flag Y if amt > 10k else N",
+ * "if qty < 0 -> 'RETURN' else 'SALE'", "'X' unless Status is blank, otherwise 'Y'".
+ *
+ * Branches are read in the order written; a branch whose condition is a lone value ("when 'I' then ...")
+ * compares the previous branch's field with it.  The result is one `if C then A else B` chain.  A rule
+ * that says what to write for some rows but not for the others (no otherwise/else/"if not") is a
+ * question: writing null for them would be a guess.
+ */
+#include "plan/rules/reading.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define MAX_BRANCHES 16
+
+/* A branch value at i: a literal, a number, a bare code word, or blank/null (-> null). */
+static plan_expr *branch_value(reading *r, int i)
+{
+    if ((rd_is_w(r, i, "asis") || rd_is_w(r, i, "keep") || rd_is_w(r, i, "unchanged")) && rd_primary(r) &&
+        (r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN))
+        return plan_source_ref(r->p, rd_primary(r));
+    if (rd_is_w(r, i, "blank"))
+        return plan_new_expr(r->p, PE_NULL);
+    bool num;
+    const char *v = rd_value_at(r, i, &num);
+    if (!v || (rd_is_k(r, i, TK_WORD) && (rd_is_filler(r->t[i].w) || rd_is_operative_word(r->t[i].w))))
+        return NULL;
+    plan_base tb = r->c->type.base;
+    bool b;
+    if (tb == PT_BOOLEAN && rd_truthy(v, &b)) {
+        plan_expr *x = plan_new_expr(r->p, PE_BOOL);
+        x->flag = b;
+        return x;
+    }
+    if (num && rd_numeric_base(tb))
+        return plan_number_lit(r->p, v);
+    if (rd_numeric_base(tb) || tb == PT_BOOLEAN || tb == PT_DATE)
+        return NULL;
+    return plan_text_lit(r->p, v);
+}
+
+/* Skip the words that introduce a value: "put", "then", "->", "use", "set to", "write", ",". */
+static int skip_to_value(const reading *r, int i)
+{
+    while (i < r->n && (rd_is_w(r, i, "then") || rd_is_op(r, i, "->") || rd_is_op(r, i, ",") || rd_is_op(r, i, ":") ||
+                        rd_is_op(r, i, "=") || rd_is_w(r, i, "put") || rd_is_w(r, i, "use") || rd_is_w(r, i, "set") ||
+                        rd_is_w(r, i, "to") || rd_is_w(r, i, "write") || rd_is_w(r, i, "return") || rd_is_w(r, i, "the") ||
+                        rd_is_w(r, i, "value") || rd_is_w(r, i, "as") || rd_is_w(r, i, "flag") || rd_is_w(r, i, "mark") ||
+                        rd_is_w(r, i, "give")))
+        i++;
+    return i;
+}
+
+/* Does a condition that started at k end at i ("then", "->", ",", "put ...")? */
+static bool cond_stops(const reading *r, int i)
+{
+    return rd_is_w(r, i, "then") || rd_is_op(r, i, "->") || rd_is_op(r, i, ",") || rd_is_w(r, i, "put") ||
+           rd_is_w(r, i, "use") || rd_is_w(r, i, "set") || rd_is_w(r, i, "write") || rd_is_w(r, i, "return") ||
+           rd_is_w(r, i, "otherwise") || rd_is_w(r, i, "if") || rd_is_op(r, i, ";");
+}
+
+/* A branch condition on [b, e): a full condition, or a lone value compared like the previous branch. */
+static plan_expr *branch_cond(reading *r, int b, int e, const plan_expr *prev)
+{
+    int v = rd_skip_fill(r, b);
+    if (prev && prev->kind == PE_CMP && v + 1 == e && rd_value_at(r, v, NULL) && !rd_is_w(r, v, "blank")) {
+        bool num;
+        const char *val = rd_value_at(r, v, &num);
+        rd_use(r, b, e);
+        return rd_cmp_expr(r, prev->op, prev->kid[0], val, prev->kid[1]->kind == PE_NUMBER);
+    }
+    return rd_parse_cond(r, b, e);
+}
+
+static plan_expr *negated(reading *r, plan_expr *c)
+{
+    plan_expr *x = plan_new_expr(r->p, PE_NOT);
+    x->kid[0] = c;
+    return x;
+}
+
+/* Is there a word for the other rows (otherwise, else, all others, if not)?  Without one the rule is
+ * not a value choice this recognizer reads ("if blank then 'USD'" is a default). */
+static bool has_other_word(const reading *r)
+{
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "otherwise") || rd_is_w(r, k, "others") || (rd_is_w(r, k, "if") && rd_is_w(r, k + 1, "not")))
+            return true;
+    return false;
+}
+
+void rd_rec_conditional(reading *r)
+{
+    if (!has_other_word(r))
+        return;
+    plan_expr *cond[MAX_BRANCHES], *val[MAX_BRANCHES], *other = NULL;
+    int nb = 0;
+    for (int k = 0; k < r->n && nb < MAX_BRANCHES; k++) {
+        bool unless = rd_is_w(r, k, "unless");
+        if (!rd_is_w(r, k, "if") && !unless)
+            continue;
+        /* "if not, put X", "if not put 'ON TIME'": the other rows */
+        if (nb && rd_is_w(r, k + 1, "not")) {
+            int v = skip_to_value(r, k + 2);
+            if ((other = branch_value(r, v)) != NULL) {
+                rd_use(r, k, v + 1);
+                k = v;
+                continue;
+            }
+        }
+        int pre = k - 1;                       /* "D if amt >= 0": the value before */
+        plan_expr *before = pre >= 0 && !r->t[pre].used ? branch_value(r, pre) : NULL;
+        int e = k + 1;
+        if (before) {
+            while (e < r->n && !rd_is_op(r, e, ",") && !rd_is_w(r, e, "otherwise") && !rd_is_op(r, e, ";") &&
+                   r->t[e].clause == r->t[k].clause && !r->t[e].used)
+                e++;
+        } else {
+            while (e < r->n && !cond_stops(r, e) && r->t[e].clause == r->t[k].clause)
+                e++;
+            if (e >= r->n || r->t[e].clause != r->t[k].clause)
+                return;                        /* not a value choice: "exclude if ...", "reject if ..." */
+        }
+        plan_expr *c = branch_cond(r, k + 1, e, nb ? cond[nb - 1] : NULL);
+        if (!c)
+            return;
+        if (unless)
+            c = negated(r, c);
+        rd_use(r, k, k + 1);
+        if (before) {
+            val[nb] = before;
+            rd_use(r, pre, pre + 1);
+            if (rd_is_w(r, pre - 1, "flag") || rd_is_w(r, pre - 1, "put") || rd_is_w(r, pre - 1, "set") ||
+                rd_is_w(r, pre - 1, "default") || rd_is_w(r, pre - 1, "mark"))
+                rd_use(r, pre - 1, pre);
+        } else {
+            int v = skip_to_value(r, e);
+            if (!(val[nb] = branch_value(r, v))) {
+                rd_problem(r, "I could not read the value to write when the condition holds.");
+                return;
+            }
+            rd_use(r, e, v + 1);
+            e = v + 1;
+        }
+        cond[nb++] = c;
+        k = e - 1;
+    }
+    if (!nb)
+        return;
+    /* "otherwise 'UNKNOWN'", "else N", "otw C", "all others 'NORMAL'" */
+    for (int k = 0; k < r->n && !other; k++) {
+        int v = -1;
+        if (rd_is_w(r, k, "otherwise"))
+            v = skip_to_value(r, k + 1);
+        else if (rd_is_w(r, k, "others") || (rd_is_w(r, k, "other") && rd_is_w(r, k + 1, "row")))
+            v = skip_to_value(r, k + 1 + rd_is_w(r, k, "other"));
+        if (v < 0)
+            continue;
+        if (!(other = branch_value(r, v))) {
+            rd_problem(r, "I could not read the value for the other rows.");
+            return;
+        }
+        rd_use(r, k, v + 1);
+        if (rd_is_w(r, k - 1, "all"))
+            rd_use(r, k - 1, k);
+    }
+    if (!other) {
+        rd_problem(r, "It says what to write when the condition holds, but not for the other rows.");
+        return;
+    }
+    plan_expr *e = other;
+    for (int i = nb - 1; i >= 0; i--) {
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = cond[i];
+        x->kid[1] = val[i];
+        x->kid[2] = e;
+        e = x;
+    }
+    r->base = B_COND;
+    r->cond_value = e;
+}

@@ -1,0 +1,242 @@
+/* conditions.c — a condition written in words ("Status = 'VOID'", "Acct starts with 'TEST'", "is blank",
+ * "= 'A' or 'B'") as a plan condition over source columns.  The field defaults to the row's source.
+ */
+#include "plan/rules/reading.h"
+
+#include "plan/infer.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- conditions ------------------------------------------------------------------------------ */
+
+plan_expr *rd_cmp_expr(reading *r, int op, plan_expr *a, const char *v, bool num)
+{
+    plan_expr *x = plan_new_expr(r->p, PE_CMP);
+    x->op = op;
+    x->kid[0] = a;
+    x->kid[1] = num ? plan_number_lit(r->p, v) : plan_text_lit(r->p, v);
+    return x;
+}
+
+/* A comparison word at k: sets *op (or *kind for is blank / starts with ...) and returns how many
+ * tokens it takes, 0 when none starts at k. */
+static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
+{
+    static const struct { const char *w1, *w2, *w3; int op; } W[] = {
+        {"greater", "than", "or", PB_GE}, {"more", "than", "or", PB_GE}, {"greater", "than", NULL, PB_GT},
+        {"more", "than", NULL, PB_GT}, {"higher", "than", NULL, PB_GT}, {"larger", "than", NULL, PB_GT},
+        {"bigger", "than", NULL, PB_GT}, {"over", NULL, NULL, PB_GT}, {"above", NULL, NULL, PB_GT},
+        {"exceeds", NULL, NULL, PB_GT}, {"exceeding", NULL, NULL, PB_GT}, {"less", "than", "or", PB_LE},
+        {"less", "than", NULL, PB_LT}, {"lower", "than", NULL, PB_LT}, {"smaller", "than", NULL, PB_LT},
+        {"below", NULL, NULL, PB_LT}, {"under", NULL, NULL, PB_LT}, {"at", "least", NULL, PB_GE},
+        {"at", "most", NULL, PB_LE}, {"not", "equal", NULL, PB_NE}, {"isnot", NULL, NULL, PB_NE},
+        {"is", "not", NULL, PB_NE}, {"is", "equal", NULL, PB_EQ}, {"is", NULL, NULL, PB_EQ},
+        {"equal", NULL, NULL, PB_EQ}, {"not", NULL, NULL, PB_NE},
+    };
+    const tok *t = &r->t[k];
+    if (t->used)
+        return 0;
+    *kind = PE_CMP;
+    if (t->k == TK_OP) {
+        static const struct { const char *op; int v; } O[] = {
+            {"=", PB_EQ}, {"==", PB_EQ}, {"!=", PB_NE}, {"<=", PB_LE}, {">=", PB_GE}, {"<", PB_LT}, {">", PB_GT},
+        };
+        for (size_t i = 0; i < sizeof O / sizeof *O; i++)
+            if (!strcmp(t->w, O[i].op)) {
+                *op = O[i].v;
+                return 1;
+            }
+        return 0;
+    }
+    if (t->k != TK_WORD)
+        return 0;
+    int n = rd_is_w(r, k, "is") || rd_is_w(r, k, "are") ? 1 : 0;   /* "is greater than" */
+    if (rd_is_w(r, k + n, "not") && rd_is_w(r, k + n + 1, "blank")) {
+        *kind = PE_PRESENT;
+        return n + 2;
+    }
+    if (rd_is_w(r, k + n, "blank")) {
+        *kind = PE_MISSING;
+        return n + 1;
+    }
+    if (rd_is_w(r, k + n, "starts") || rd_is_w(r, k + n, "ends") || rd_is_w(r, k + n, "contains")) {
+        const char *w = r->t[k + n].w;
+        *kind = w[0] == 's' ? PE_STARTS : w[0] == 'e' ? PE_ENDS : PE_CONTAINS;
+        return n + 1 + (rd_is_w(r, k + n + 1, "with") ? 1 : 0);
+    }
+    for (size_t i = 0; i < sizeof W / sizeof *W; i++) {
+        int j = k + n;
+        if (n && !strcmp(W[i].w1, "is"))
+            continue;
+        if (!rd_is_w(r, j, W[i].w1) || (W[i].w2 && !rd_is_w(r, j + 1, W[i].w2)))
+            continue;
+        int len = n + 1 + (W[i].w2 ? 1 : 0);
+        if (W[i].w3) {                      /* "greater than or equal (to)" */
+            if (!rd_is_w(r, k + len, W[i].w3) || !rd_is_w(r, k + len + 1, "equal"))
+                continue;
+            len += 2 + (rd_is_w(r, k + len + 2, "to") ? 1 : 0);
+        }
+        *op = W[i].op;
+        return len;
+    }
+    if (n) {                                /* "is", "are" alone */
+        *op = PB_EQ;
+        return 1;
+    }
+    return 0;
+}
+
+/* Is every word of tokens [b, e) filler, a word of the target's name or of the row's own source?
+ * ("where the account begins with '9'" on the ACCOUNT row speaks of the row's own value.) */
+static bool names_own_value(const reading *r, int b, int e)
+{
+    for (int k = b; k < e; k++) {
+        const tok *t = &r->t[k];
+        if (t->k != TK_WORD)
+            return false;
+        if (rd_is_filler(t->w))
+            continue;
+        bool own = r->c->column && strcasestr(r->c->column, t->orig) && strlen(t->orig) > 2;
+        for (int s = 0; s < r->c->nsrc && !own; s++)
+            own = (r->c->src[s].written && strcasestr(r->c->src[s].written, t->orig)) ||
+                  (r->c->src[s].name && strcasestr(r->c->src[s].name, t->orig));
+        if (!own)
+            return false;
+    }
+    return true;
+}
+
+static bool numeric_column(const reading *r, const char *col)
+{
+    const prof_column *pc = rd_prof_of(r, col);
+    return pc && (pc->kind == PK_INTEGER || pc->kind == PK_DECIMAL);
+}
+
+/* "plant 9999", "ccy EUR or USD": a field followed by a value with no comparison word.  Returns the
+ * value's index when [b, v) names a column (or the row's own value) and the rest is a value or a list
+ * of values; -1 otherwise. */
+static int implicit_equals(const reading *r, int b, int e)
+{
+    int fb = rd_skip_fill(r, b);
+    for (int v = fb + 1; v < e; v++) {
+        bool lit = rd_is_k(r, v, TK_STR) || rd_is_k(r, v, TK_NUM) ||
+                   (rd_is_k(r, v, TK_WORD) && isupper((unsigned char)r->t[v].orig[0]) &&
+                    isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1]) && !rd_is_filler(r->t[v].w));
+        if (!lit)
+            continue;
+        int k = v + 1;          /* the rest: "or" / "," / "/" and more values */
+        while (k + 1 < e && (rd_is_w(r, k, "or") || rd_is_op(r, k, ",") || rd_is_op(r, k, "/")) && rd_value_at(r, k + 1, NULL))
+            k += 2;
+        if (k != e)
+            return -1;
+        if (names_own_value(r, fb, v) || rd_resolve_span(r, fb, v))
+            return v;
+        return -1;
+    }
+    return -1;
+}
+
+/* A condition on tokens [b, e): FIELD OP VALUE.  Field defaults to the row's source.  An ordering
+ * (<, over, at least ...) or a number compared with a numeric column compares numbers: the field is
+ * read as a number with the format its sample shows. */
+plan_expr *rd_parse_cond(reading *r, int b, int e)
+{
+    int k, oplen = 0, op = 0;
+    plan_expr_kind kind = PE_CMP;
+    for (k = b; k < e; k++)
+        if ((oplen = cmp_word_at(r, k, &op, &kind)) > 0)
+            break;
+    if (k >= e) {
+        op = PB_EQ;
+        kind = PE_CMP;
+        oplen = 0;
+    }
+    if (k >= e && (k = implicit_equals(r, b, e)) < 0) {
+        rd_problem(r, "I could not find the condition's comparison.");
+        return NULL;
+    }
+    const char *field = NULL;
+    int fb = rd_skip_fill(r, b);
+    if (fb >= k || names_own_value(r, fb, k))
+        field = rd_primary(r);
+    else
+        field = rd_resolve_span(r, fb, k);
+    if (!field) {
+        char buf[200] = "";
+        if (fb < k)
+            rd_span_text(r, fb, k, buf, sizeof buf);
+        rd_problem(r, "The condition's field '%s' matches no column of the data.", buf);
+        return NULL;
+    }
+    plan_expr *f = plan_source_ref(r->p, field);
+    rd_use(r, b, k + oplen);
+    if (kind == PE_MISSING || kind == PE_PRESENT) {
+        plan_expr *x = plan_new_expr(r->p, kind);
+        x->kid[0] = f;
+        return x;
+    }
+    int v = k + oplen;
+    if (rd_is_op(r, v, "'") || rd_is_w(r, v, "to"))
+        v++;
+    bool num;
+    const char *val = rd_value_at(r, v, &num);
+    if (!val || (rd_is_k(r, v, TK_WORD) && rd_is_operative_word(r->t[v].w))) {
+        rd_problem(r, "I could not find the value the condition compares with.");
+        return NULL;
+    }
+    rd_use(r, v, v + 1);
+    if (kind != PE_CMP) {
+        plan_expr *x = plan_new_expr(r->p, kind);
+        x->kid[0] = f;
+        x->text = plan_strdup(r->p, val);
+        return x;
+    }
+    /* "10,000 or more", "0 or less" */
+    if (num && rd_is_w(r, v + 1, "or") && (rd_is_w(r, v + 2, "more") || rd_is_w(r, v + 2, "above") ||
+                                           rd_is_w(r, v + 2, "greater") || rd_is_w(r, v + 2, "higher"))) {
+        op = op == PB_EQ ? PB_GE : op;
+        rd_use(r, v + 1, v + 3);
+    } else if (num && rd_is_w(r, v + 1, "or") && (rd_is_w(r, v + 2, "less") || rd_is_w(r, v + 2, "below") ||
+                                                  rd_is_w(r, v + 2, "lower"))) {
+        op = op == PB_EQ ? PB_LE : op;
+        rd_use(r, v + 1, v + 3);
+    }
+    /* "X = 'A' or 'B'" -> X is one of ("A", "B") */
+    if ((op == PB_EQ || op == PB_NE) && (rd_is_w(r, v + 1, "or") || rd_is_op(r, v + 1, "/") || rd_is_op(r, v + 1, ",")) &&
+        rd_value_at(r, v + 2, NULL) && !(rd_is_k(r, v + 2, TK_WORD) && rd_is_operative_word(r->t[v + 2].w))) {
+        const char *items[16];
+        int ni = 0;
+        items[ni++] = val;
+        int i = v + 1;
+        while (ni < 16 && (rd_is_w(r, i, "or") || rd_is_op(r, i, "/") || rd_is_op(r, i, ",")) && rd_value_at(r, i + 1, NULL) &&
+               !(rd_is_k(r, i + 1, TK_WORD) && rd_is_operative_word(r->t[i + 1].w))) {
+            items[ni++] = rd_value_at(r, i + 1, NULL);
+            rd_use(r, i, i + 2);
+            i += 2;
+        }
+        plan_expr *x = plan_new_expr(r->p, PE_IN);
+        x->kid[0] = f;
+        x->nlist = ni;
+        x->list = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)ni);
+        for (int j = 0; j < ni; j++)
+            x->list[j] = plan_strdup(r->p, items[j]);
+        if (op == PB_NE) {
+            plan_expr *n = plan_new_expr(r->p, PE_NOT);
+            n->kid[0] = x;
+            return n;
+        }
+        return x;
+    }
+    bool ordering = op == PB_LT || op == PB_LE || op == PB_GT || op == PB_GE;
+    if (ordering && !num) {
+        rd_problem(r, "It compares '%s' by order, which is not a number.", val);
+        return NULL;
+    }
+    if (num && (ordering || numeric_column(r, field))) {
+        f = infer_read_number(r->p, f, rd_prof_of(r, field), NULL, false, &r->problems);
+        return rd_cmp_expr(r, op, f, val, true);
+    }
+    return rd_cmp_expr(r, op, f, val, false);
+}

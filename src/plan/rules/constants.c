@@ -1,0 +1,209 @@
+/* constants.c — constants ("Constant 'GL'", "hardcode USD"), defaults when blank ("if blank then 'USD'")
+ * and "as is" phrasings ("direct move", "1:1", "no transformation").
+ */
+#include "plan/rules/reading.h"
+
+#include <string.h>
+
+void rd_rec_constant(reading *r)
+{
+    int k = rd_find_w(r, 0, "constant");
+    int v = -1;
+    if (k >= 0) {
+        v = rd_skip_fill(r, k + 1);
+        if (rd_is_op(r, v, "=") || rd_is_op(r, v, ":") || rd_is_w(r, v, "of"))
+            v = rd_skip_fill(r, v + 1);
+    } else if (r->c->nsrc == 0 && (k = rd_find_w(r, 0, "default")) >= 0) {
+        v = rd_skip_fill(r, k + 1);
+        if (rd_is_op(r, v, "=") || rd_is_op(r, v, ":"))
+            v = rd_skip_fill(r, v + 1);
+    } else if (rd_is_w(r, 0, "set") && rd_is_w(r, 1, "to")) {
+        k = 0;
+        v = 2;
+    } else if (r->c->nsrc == 0 && rd_is_op(r, 0, "=") && r->n == 2) {
+        k = 0;
+        v = 1;
+    } else if (r->c->nsrc == 0 && r->n == 1 && (rd_is_k(r, 0, TK_STR) || rd_is_k(r, 0, TK_NUM))) {
+        k = 0;
+        v = 0;
+    }
+    if (k < 0)
+        return;
+    bool num;
+    const char *val = rd_value_at(r, v, &num);
+    if (!val) {
+        rd_problem(r, "It says constant but I could not find the value.");
+        return;
+    }
+    r->base = B_CONST;
+    r->const_text = val;
+    r->const_num = num;
+    rd_use(r, k, v + 1);
+    for (int q = 0; q < r->n; q++)
+        if (rd_is_w(r, q, "constant") || rd_is_w(r, q, "always"))
+            r->t[q].used = true;
+}
+
+/* "if blank then 'USD'", "default to USD when empty", "use 'N/A' when null". */
+void rd_rec_default(reading *r)
+{
+    int bl = rd_find_w(r, 0, "blank");
+    int df = rd_find_w(r, 0, "default");
+    if ((bl < 0 && df < 0) || r->c->nsrc == 0)   /* a default with no source is a constant */
+        return;
+    /* "not blank"/"mandatory"-like phrasings are not defaults */
+    if (bl > 0 && (rd_is_w(r, bl - 1, "not") || rd_is_w(r, bl - 1, "reject") || rd_find_w(r, 0, "reject") >= 0))
+        return;
+    int v = -1;
+    int lo = bl >= 0 ? bl : df, hi = lo;
+    if (df >= 0) {
+        v = rd_skip_fill(r, df + 1);
+        if (rd_is_w(r, v, "if") || rd_is_w(r, v, "blank"))
+            v = -1;
+        lo = df < lo ? df : lo;
+        hi = df > hi ? df : hi;
+    }
+    if (v < 0 || !rd_value_at(r, v, NULL)) {
+        /* a quoted/number value, or the word after "then"/"use"/"set" */
+        for (int k = 0; k < r->n; k++) {
+            if ((rd_is_w(r, k, "then") || rd_is_w(r, k, "use") || rd_is_w(r, k, "set") || rd_is_w(r, k, "put") ||
+                 rd_is_w(r, k, "populate")) &&
+                rd_value_at(r, rd_skip_fill(r, k + 1), NULL) && !rd_is_w(r, rd_skip_fill(r, k + 1), "blank")) {
+                v = rd_skip_fill(r, k + 1);
+                lo = k < lo ? k : lo;
+                break;
+            }
+        }
+    }
+    if (v < 0 || !rd_value_at(r, v, NULL)) {
+        for (int k = 0; k < r->n; k++)
+            if (rd_is_k(r, k, TK_STR) || rd_is_k(r, k, TK_NUM)) {
+                v = k;
+                break;
+            }
+    }
+    if (v < 0 || !rd_value_at(r, v, NULL) || rd_is_w(r, v, "blank"))
+        return;
+    bool num;
+    const char *val = rd_value_at(r, v, &num);
+    plan_base tb = r->c->type.base;
+    if (tb == PT_DATE || tb == PT_TIMESTAMP || tb == PT_BOOLEAN) {
+        rd_problem(r, "It gives a default value '%s' for a %s column; I cannot write that literal yet.", val,
+                tb == PT_BOOLEAN ? "boolean" : "date");
+        return;
+    }
+    bool numeric = tb == PT_DECIMAL || tb == PT_INTEGER || tb == PT_BIGINT;
+    if (numeric && !num) {
+        rd_problem(r, "Its default '%s' is not a number but the target is numeric.", val);
+        return;
+    }
+    r->deflt = numeric ? plan_number_lit(r->p, val) : plan_text_lit(r->p, val);
+    int from = lo, to = v > hi ? v : hi;
+    if (bl >= 0 && bl > to)
+        to = bl;
+    /* the words of the phrasing between keyword and value ("if blank then use 'USD'"), not any
+     * word that happens to stand there */
+    static const char *const DW[] = {"if", "then", "use", "set", "put", "populate", "blank", "default", "otherwise",
+                                     "not", "or", "replace", "fill", "provided", "present"};
+    for (int k = from; k <= to && k < r->n; k++) {
+        bool dw = false;
+        for (size_t q = 0; r->t[k].k == TK_WORD && q < sizeof DW / sizeof *DW && !dw; q++)
+            dw = !strcmp(r->t[k].w, DW[q]);
+        if ((r->t[k].k == TK_WORD && (rd_is_filler(r->t[k].w) || dw)) || k == v || k == bl || k == df ||
+            rd_is_op(r, k, ","))
+            r->t[k].used = true;
+    }
+    rd_use(r, v, v + 1);
+    if (bl >= 0)
+        rd_use(r, bl, bl + 1);
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "if") || rd_is_w(r, k, "blank") || rd_is_w(r, k, "default") || rd_is_w(r, k, "not") ||
+            rd_is_w(r, k, "or") || rd_is_w(r, k, "otherwise"))
+            r->t[k].used = true;
+}
+
+void rd_rec_as_is(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (rd_is_w(r, k, "asis") || (rd_is_w(r, k, "as") && rd_is_w(r, k + 1, "is")) ||
+            (rd_is_w(r, k, "no") && (rd_is_w(r, k + 1, "transformation") || rd_is_w(r, k + 1, "change") ||
+                                   rd_is_w(r, k + 1, "changes") || rd_is_w(r, k + 1, "rule") ||
+                                   rd_is_w(r, k + 1, "logic") || rd_is_w(r, k + 1, "transform"))) ||
+            (rd_is_k(r, k, TK_NUM) && !strcmp(r->t[k].w, "1") && (rd_is_op(r, k + 1, ":") || rd_is_w(r, k + 1, "to")) &&
+             rd_is_k(r, k + 2, TK_NUM) && !strcmp(r->t[k + 2].w, "1")) ||
+            (rd_is_w(r, k, "one") && rd_is_w(r, k + 1, "to") && rd_is_w(r, k + 2, "one")) ||
+            (rd_is_w(r, k, "pass") && rd_is_w(r, k + 1, "through")) || rd_is_w(r, k, "move") ||
+            (rd_is_w(r, k, "same") && rd_find_w(r, k, "source") >= 0)) {
+            int len = rd_is_w(r, k, "asis") || rd_is_w(r, k, "move") ? 1 : (r->t[k].k == TK_NUM || rd_is_w(r, k, "one")) ? 3 : 2;
+            rd_use(r, k, k + len);
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "move") || rd_is_w(r, q, "mapping") || rd_is_w(r, q, "map") || rd_is_w(r, q, "needed") ||
+                    rd_is_w(r, q, "required") || rd_is_w(r, q, "source") || rd_is_w(r, q, "same"))
+                    r->t[q].used = true;
+        }
+    }
+    /* "-", "n/a", "none" alone */
+    bool only_punct = true;
+    for (int k = 0; k < r->n; k++)
+        if (!r->t[k].used && r->t[k].k != TK_OP && !(rd_is_w(r, k, "n") || rd_is_w(r, k, "a") || rd_is_w(r, k, "na")))
+            only_punct = false;
+    if (only_punct)
+        rd_use(r, 0, r->n);
+}
+
+
+/* ---- surrogate keys ---- */
+
+/* Is the token at k a word that asks for a generated row number? */
+static bool rownum_word(const reading *r, int k)
+{
+    if (rd_is_w(r, k, "autogenerated") || rd_is_w(r, k, "autonumber") || rd_is_w(r, k, "surrogate") ||
+        rd_is_w(r, k, "sequence") || rd_is_w(r, k, "sequential") || rd_is_w(r, k, "autoincrement") ||
+        rd_is_w(r, k, "rownum") || rd_is_w(r, k, "incrementing") || rd_is_w(r, k, "increment"))
+        return true;
+    if ((rd_is_w(r, k, "row") || rd_is_w(r, k, "running") || rd_is_w(r, k, "serial")) &&
+        (rd_is_w(r, k + 1, "number") || rd_is_w(r, k + 1, "counter") || rd_is_w(r, k + 1, "id") ||
+         (rd_is_w(r, k + 1, "row") && rd_is_w(r, k + 2, "number"))))
+        return true;
+    /* "1..n" */
+    return rd_num_at(r, k) == 1 && rd_is_op(r, k + 1, ".") && rd_is_op(r, k + 2, ".") &&
+           (rd_is_w(r, k + 3, "n") || rd_is_w(r, k + 3, "N"));
+}
+
+/* "Autogenerated", "Row no., 1..n", "sequence starting at 1", "running line number", "a sequential line
+ * identifier, starting at 1 ... incrementing by one": the row's position in the output (row number).  Any
+ * other start or step is a question. */
+void rd_rec_rownum(reading *r)
+{
+    int k = 0;
+    while (k < r->n && !rownum_word(r, k))
+        k++;
+    if (k >= r->n || !r->c->column)
+        return;
+    plan_base tb = r->c->type.base;
+    if (tb != PT_INTEGER && tb != PT_BIGINT && tb != PT_DECIMAL && tb != PT_TEXT) {
+        rd_problem(r, "It asks for a generated number on a target that cannot hold one.");
+        return;
+    }
+    if (tb == PT_TEXT || tb == PT_DECIMAL) {
+        rd_problem(r, "It asks for a generated row number; the target is not an integer: how should it be written?");
+        return;
+    }
+    /* the clauses that say it: their numbers must be 1 (start, step), their words describe it */
+    int c = r->t[k].clause;
+    for (int q = 0; q < r->n; q++) {
+        if (r->t[q].clause != c)
+            continue;
+        tok *t = &r->t[q];
+        if (t->used)
+            continue;
+        if (t->k == TK_NUM && strcmp(t->w, "1")) {
+            rd_problem(r, "It numbers rows from or by %s; the plan's row number starts at 1 and counts by 1.", t->orig);
+            return;
+        }
+        if (t->k == TK_NUM || (t->k == TK_WORD && (!rd_is_operative_word(t->w) || rownum_word(r, q))) ||
+            (t->k == TK_OP && (!strcmp(t->w, ".") || !strcmp(t->w, ","))))
+            t->used = true;
+    }
+    r->base = B_ROWNUM;
+}

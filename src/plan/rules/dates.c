@@ -1,0 +1,170 @@
+/* dates.c — date patterns ("Convert from MM/DD/YYYY", "ISO timestamp", "Excel serial date") and days
+ * between two dates.  A stated pattern is checked against the sample: one the data contradicts is a question.
+ */
+#include "plan/rules/reading.h"
+
+#include "plan/infer.h"
+
+#include <string.h>
+
+/* ---- dates ---- */
+
+const char *rules_date_pattern(plan *p, const char *s)
+{
+    char pat[32];
+    size_t n = rd_date_pattern_at(s, pat);
+    if (!n || s[n])
+        return NULL;
+    return plan_strdup(p, pat);
+}
+
+void rd_rec_date(reading *r)
+{
+    int pats[4], np = 0;
+    for (int k = 0; k < r->n && np < 4; k++)
+        if (rd_is_k(r, k, TK_DATE))
+            pats[np++] = k;
+    int iso = rd_find_w(r, 0, "iso");
+    int excel = rd_find_w(r, 0, "excel");
+    if (excel < 0 && rd_find_w(r, 0, "serial") >= 0)
+        excel = rd_find_w(r, 0, "serial");
+    if (excel >= 0) {
+        r->date_kind = D_EXCEL;
+        rd_use(r, excel, excel + 1);
+        for (int k = 0; k < r->n; k++)
+            if (rd_is_w(r, k, "serial") || rd_is_w(r, k, "date") || rd_is_w(r, k, "day") || rd_is_w(r, k, "excel"))
+                r->t[k].used = true;
+    } else if (iso >= 0) {
+        r->date_kind = D_ISO;
+        rd_use(r, iso, iso + 1);
+        for (int k = 0; k < r->n; k++)
+            if (rd_is_w(r, k, "timestamp") || rd_is_w(r, k, "date") || rd_is_w(r, k, "part") || rd_is_w(r, k, "portion") ||
+                rd_is_w(r, k, "only") || rd_is_w(r, k, "time") || rd_is_w(r, k, "drop") || rd_is_w(r, k, "ignore") ||
+                rd_is_w(r, k, "exclude") || rd_is_w(r, k, "strip"))
+                r->t[k].used = true;
+    }
+    if (!np)
+        return;
+    /* input pattern: the one after "from", else the first one not introduced by "to"/"into" */
+    int in = -1, out = -1;
+    for (int q = 0; q < np; q++) {
+        int k = pats[q];
+        int pk = k - 1;
+        while (pk >= 0 && r->t[pk].k == TK_WORD && (rd_is_w(r, pk, "the") || rd_is_w(r, pk, "format")))
+            pk--;
+        if (pk >= 0 && r->t[pk].k == TK_WORD && (!strcmp(r->t[pk].w, "to") || !strcmp(r->t[pk].w, "into") ||
+                                                  !strcmp(r->t[pk].w, "as") || !strcmp(r->t[pk].w, "output")))
+            out = k;
+        else if (in < 0)
+            in = k;
+        else
+            out = k;
+    }
+    if (in >= 0 && r->date_kind == D_ISO && !strcmp(r->t[in].w, "YYYY-MM-DD")) {
+        r->t[in].used = true;             /* "ISO format (YYYY-MM-DD)" says one thing twice */
+        return;
+    }
+    if (in >= 0 && r->date_kind != D_NONE) {
+        rd_problem(r, "It names both %s and an ISO/Excel date.", r->t[in].w);
+        return;
+    }
+    if (out >= 0) {
+        r->t[out].used = true;
+        if (strcmp(r->t[out].w, "YYYY-MM-DD") && r->c->type.base == PT_DATE)
+            rd_problem(r, "It asks for output format %s, but dates are always written YYYY-MM-DD; should the "
+                       "target be text?", r->t[out].w);
+    }
+    if (in < 0)
+        return;
+    r->t[in].used = true;
+    r->date_kind = D_PATTERN;
+    r->date_pat = r->t[in].w;
+    if (strstr(r->date_pat, "YY") && !strstr(r->date_pat, "YYYY")) {
+        r->pivot = 1950;
+        int pv = rd_find_w(r, 0, "pivot");
+        if (pv >= 0 && rd_num_at(r, pv + 1) >= 1000) {
+            r->pivot = (int)rd_num_at(r, pv + 1);
+            rd_use(r, pv, pv + 2);
+        }
+        /* "(2-digit year)", "two digit year" */
+        for (int k = 0; k < r->n; k++)
+            if ((rd_is_k(r, k, TK_NUM) && !strcmp(r->t[k].w, "2") && k + 1 < r->n) || rd_is_w(r, k, "two") ||
+                rd_is_w(r, k, "twodigit") || rd_is_w(r, k, "2digit")) {
+                int j = k + 1;
+                if (rd_is_op(r, j, "-"))
+                    j++;
+                if (rd_is_w(r, j, "char") && (rd_is_w(r, j + 1, "year") || rd_is_w(r, j + 1, "years")))
+                    rd_use(r, k, j + 2);
+            }
+    }
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "date") || rd_is_w(r, k, "from") || rd_is_w(r, k, "to") || rd_is_w(r, k, "read") ||
+            rd_is_w(r, k, "parse") || rd_is_w(r, k, "parsed"))
+            r->t[k].used = true;
+    const char *bad, *better;
+    const prof_column *pc = rd_prof_of(r, rd_primary(r));
+    if (r->base == B_SOURCE && !infer_date_fits(pc, r->date_pat, &bad, &better)) {
+        if (better)
+            rd_problem(r, "It says %s, but the sampled value \"%s\" of [%s] does not read with it; more of the "
+                       "sample reads as %s. Which format is right?", r->date_pat, bad ? bad : "", rd_primary(r), better);
+        else
+            rd_problem(r, "It says %s, but the sampled value \"%s\" of [%s] does not read with it. Which "
+                       "format is right?", r->date_pat, bad, rd_primary(r));
+    }
+}
+
+void rd_rec_days(reading *r)
+{
+    int d = rd_find_w(r, 0, "day");
+    if (d < 0)
+        return;
+    int btw = rd_find_w(r, 0, "between");
+    const char *a = NULL, *b = NULL;
+    int from = -1, to = -1;
+    if (btw < 0 && (btw = rd_find_w(r, d, "from")) >= 0 && rd_find_w(r, btw, "to") < 0)
+        btw = -1;
+    if (btw >= 0) {
+        int an = rd_find_w(r, btw, rd_is_w(r, btw, "from") ? "to" : "and");
+        if (an < 0)
+            return;
+        int e = rd_clause_end(r, an);
+        if (d > an && d < e)
+            e = d;
+        int ea = an, eb = e;
+        a = rd_resolve_span(r, btw + 1, an);
+        if (!a && (a = rd_resolve_prefix(r, btw + 1, an, &ea)) != NULL && ea < an)
+            a = NULL;                     /* words between the field and "and" are not explained */
+        b = rd_resolve_prefix(r, an + 1, e, &eb);
+        from = btw;
+        to = eb;
+    } else {
+        int m = -1;
+        for (int k = 0; k < r->n; k++)
+            if (rd_is_op(r, k, "-") || rd_is_w(r, k, "minus"))
+                m = k;
+        if (m < 0)
+            return;
+        int b0 = rd_skip_fill(r, 0);
+        int e = d;
+        while (e > m + 1 && (rd_is_w(r, e - 1, "in") || rd_is_filler(r->t[e - 1].w)))
+            e--;
+        b = rd_resolve_span(r, b0, m);    /* later minus earlier */
+        a = rd_resolve_span(r, m + 1, e);
+        from = 0;
+        to = d;
+    }
+    if (!a || !b) {
+        rd_problem(r, "It asks for days between two dates, but I could not match both fields to the data.");
+        return;
+    }
+    r->base = B_DAYS;
+    r->days_a = a;
+    r->days_b = b;
+    rd_use(r, from, to);
+    rd_use(r, d, d + 1);
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "number") || rd_is_w(r, k, "difference") || rd_is_w(r, k, "calendar"))
+            r->t[k].used = true;
+}
+
+/* The other indicator-like source of the row ("Dr/Cr"), for "credits are negative". */

@@ -1,0 +1,113 @@
+/* fields.c — phrases of a rule resolved to data columns: the row's own sources by name, then every
+ * data column (mapping_match_column, confidence >= 0.8), then without filler words and a trailing
+ * indicator/flag/code.  Never guesses below the confidence threshold: NULL means no column.
+ */
+#include "plan/rules/reading.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* ---- resolving field names ------------------------------------------------------------------- */
+
+const char *rd_primary(const reading *r)
+{
+    return r->c->nsrc > 0 ? r->c->src[0].name : NULL;
+}
+
+const prof_column *rd_prof_of(const reading *r, const char *name)
+{
+    if (!name)
+        return NULL;
+    for (int i = 0; i < r->c->nsrc; i++)
+        if (r->c->src[i].name && !strcmp(r->c->src[i].name, name) && r->c->src[i].prof)
+            return r->c->src[i].prof;
+    if (r->c->pr)
+        for (int i = 0; i < r->c->pr->ncols; i++)
+            if (r->c->pr->col[i].name && !strcmp(r->c->pr->col[i].name, name))
+                return &r->c->pr->col[i];
+    return NULL;
+}
+
+const char *rd_resolve_name(const reading *r, const char *phrase)
+{
+    return rd_resolve_name_min(r, phrase, 0.8);
+}
+
+/* A phrase of the rule as a data column: the row's own sources by name, then every data column
+ * (mapping_match_column) with at least min_conf. */
+const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf)
+{
+    if (!phrase || !*phrase)
+        return NULL;
+    for (int i = 0; i < r->c->nsrc; i++) {
+        const rule_src *s = &r->c->src[i];
+        if (s->name && ((s->written && !strcasecmp(s->written, phrase)) || !strcasecmp(s->name, phrase)))
+            return s->name;
+    }
+    const profile *pr = r->c->pr;
+    if (!pr || pr->ncols <= 0)
+        return NULL;
+    const char *hdr[512];
+    int nh = pr->ncols < 512 ? pr->ncols : 512;
+    for (int i = 0; i < nh; i++)
+        hdr[i] = pr->col[i].name ? pr->col[i].name : "";
+    map_match mm = mapping_match_column(phrase, hdr, nh);
+    if (mm.col >= 0 && mm.confidence >= min_conf)
+        return hdr[mm.col];
+    return NULL;
+}
+
+/* The field named by tokens [b, e): the text as written, then without leading/trailing filler. */
+const char *rd_resolve_span(const reading *r, int b, int e)
+{
+    while (b < e && r->t[b].k == TK_OP && strchr("([", r->t[b].w[0]))
+        b++;
+    while (e > b && r->t[e - 1].k == TK_OP && strchr(")]", r->t[e - 1].w[0]))
+        e--;
+    if (b >= e)
+        return NULL;
+    if (e - b == 1 && r->t[b].k == TK_STR)
+        return rd_resolve_name(r, r->t[b].w);
+    char buf[256];
+    size_t len = r->t[e - 1].e - r->t[b].b;
+    if (len >= sizeof buf)
+        return NULL;
+    memcpy(buf, r->text + r->t[b].b, len);
+    buf[len] = 0;
+    const char *got = rd_resolve_name(r, buf);
+    if (got)
+        return got;
+    int b2 = b, e2 = e;
+    while (b2 < e2 && r->t[b2].k == TK_WORD && rd_is_filler(r->t[b2].w))
+        b2++;
+    while (e2 > b2 && r->t[e2 - 1].k == TK_WORD &&
+           (rd_is_filler(r->t[e2 - 1].w) || !strcmp(r->t[e2 - 1].w, "indicator") ||
+            !strcmp(r->t[e2 - 1].w, "flag") || !strcmp(r->t[e2 - 1].w, "code")))
+        e2--;
+    if (b2 >= e2 || (b2 == b && e2 == e))
+        return NULL;
+    len = r->t[e2 - 1].e - r->t[b2].b;
+    memcpy(buf, r->text + r->t[b2].b, len);
+    buf[len] = 0;
+    return rd_resolve_name(r, buf);
+}
+
+/* The field named by the longest prefix of tokens [b, e) (leading filler skipped); *end receives
+ * the index after it.  "Settle Date (YYYY-MM-DD)" names [Settle Date] and leaves the pattern. */
+const char *rd_resolve_prefix(const reading *r, int b, int e, int *end)
+{
+    b = rd_skip_fill(r, b);
+    if (e > b + 12)
+        e = b + 12;
+    for (int j = e; j > b; j--) {
+        if (r->t[j - 1].used || (r->t[j - 1].k == TK_OP && !strchr(")]", r->t[j - 1].w[0])))
+            continue;
+        const char *got = rd_resolve_span(r, b, j);
+        if (got) {
+            *end = j;
+            return got;
+        }
+    }
+    return NULL;
+}
+

@@ -1,0 +1,459 @@
+/* filters.c — rules that act on whole rows: examples to ignore, trailer and total lines, "exclude rows
+ * where ...", "only include ...", and checks ("mandatory", "must not be negative").  A value named without a
+ * column must appear in exactly one column of the sample, or the rule is a question.
+ */
+#include "plan/rules/reading.h"
+
+#include "plan/infer.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- recognizers ----------------------------------------------------------------------------- */
+
+/* "e.g. 5-Mar-2025", "for example ...", "like 01/02/2025": examples, not instructions. */
+void rd_rec_examples(reading *r)
+{
+    for (int i = 0; i < r->n; i++) {
+        bool eg = (rd_is_w(r, i, "e") && rd_is_op(r, i + 1, ".") && rd_is_w(r, i + 2, "g")) ||
+                  rd_is_w(r, i, "eg") || rd_is_w(r, i, "example") || rd_is_w(r, i, "ex") ||
+                  (rd_is_w(r, i, "like") && (rd_is_k(r, i + 1, TK_NUM) || rd_is_k(r, i + 1, TK_STR))) ||
+                  (rd_is_w(r, i, "such") && rd_is_w(r, i + 1, "as"));
+        if (!eg)
+            continue;
+        int j = i;
+        if (rd_is_w(r, i, "e")) {           /* "e.g." is four tokens: e . g . */
+            j = i + 3;
+            if (rd_is_op(r, j, "."))
+                j++;
+        }
+        int e = rd_clause_end(r, j);
+        bool in_parens = false;            /* "(e.g. 4100 becomes 004100)" ends at its parenthesis */
+        for (int q = i - 1; q >= 0 && r->t[q].clause == r->t[i].clause && !in_parens; q--)
+            in_parens = rd_is_op(r, q, "(");
+        /* examples are values: stop at the clause's end, or at the next word that is an instruction */
+        while (j < e && r->t[j].clause == r->t[i].clause && !(in_parens && rd_is_op(r, j, ")")) &&
+               !(r->t[j].k == TK_WORD && j > i + 1 && rd_is_operative_word(r->t[j].w)))
+            j++;
+        rd_use(r, i, j);
+    }
+}
+
+/* The one column whose sample holds v (or values starting with it): the condition that marks such a
+ * row, NULL when no column or more than one does. */
+static plan_expr *content_row(reading *r, const char *v)
+{
+    plan_expr *x = NULL;
+    int hits = 0;
+    for (int k = 0; r->c->pr && k < r->c->pr->ncols; k++) {
+        const prof_column *pc = &r->c->pr->col[k];
+        const char *exact = infer_sample_value(pc, v), *starts = NULL;
+        for (long s = 0; !exact && s < pc->nsample; s++) {
+            const char *sv = pc->sample[s];
+            while (sv && *sv == ' ')
+                sv++;
+            if (sv && !strncasecmp(sv, v, strlen(v)))
+                starts = sv;
+        }
+        if (!exact && !starts)
+            continue;
+        hits++;
+        if (exact) {
+            x = rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, pc->name), exact, false);
+        } else {
+            x = plan_new_expr(r->p, PE_STARTS);
+            x->kid[0] = plan_source_ref(r->p, pc->name);
+            x->text = plan_strdup(r->p, v);
+        }
+    }
+    return hits == 1 ? x : NULL;
+}
+
+/* A trailer or total row named by its content: "the row that starts with TOTAL", "a line labelled
+ * 'GRAND TOTAL' ... must not be loaded".  The text must be in the sample of exactly one column; the
+ * rule becomes `skip rows where [Col] is "GRAND TOTAL"`.  Returns true when it read one. */
+static bool trailer_by_content(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        const char *v = NULL;
+        if (rd_is_k(r, k, TK_STR))
+            v = r->t[k].w;
+        else if (rd_is_k(r, k, TK_WORD) && (rd_is_w(r, k - 1, "labelled") || rd_is_w(r, k - 1, "labeled") ||
+                                           rd_is_w(r, k - 1, "with") || rd_is_w(r, k - 1, "called")) &&
+                 isupper((unsigned char)r->t[k].orig[0]) && isupper((unsigned char)r->t[k].orig[strlen(r->t[k].orig) - 1]))
+            v = r->t[k].orig;
+        if (!v)
+            continue;
+        int c = r->t[k].clause;
+        bool trailer_word = strcasestr(v, "total") != NULL;
+        for (int q = 0; q < r->n; q++)
+            if ((r->t[q].clause == c || r->t[q].clause == c + 1) &&
+                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "total") || rd_is_w(r, q, "footer") || rd_is_w(r, q, "ends") ||
+                 rd_is_w(r, q, "bottom")))
+                trailer_word = true;
+        if (!trailer_word)
+            continue;
+        plan_expr *cond = content_row(r, v);
+        if (!cond)
+            continue;
+        rd_add_rule(r, PR_SKIP, cond, NULL);
+        /* the literal's clause and a following "this ... must not be loaded" */
+        for (int q = 0; q < r->n; q++) {
+            tok *t = &r->t[q];
+            if (t->clause != c && t->clause != c + 1)
+                continue;
+            if (t->clause == c + 1 && !(t->k == TK_WORD && (rd_is_w(r, q, "not") || rd_is_w(r, q, "dont") ||
+                                                           rd_is_w(r, q, "never") || rd_is_w(r, q, "load") ||
+                                                           rd_is_w(r, q, "exclude") || rd_is_w(r, q, "total") ||
+                                                           rd_is_w(r, q, "include"))))
+                continue;
+            if (q == k || (t->k == TK_WORD && (!rd_is_operative_word(t->w) || rd_is_w(r, q, "total") ||
+                                               rd_is_w(r, q, "trailer") || rd_is_w(r, q, "exclude") ||
+                                               rd_is_w(r, q, "not") || rd_is_w(r, q, "dont"))))
+                t->used = true;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* "ignore the trailer row", "skip the total line at the end", "skip last 2 rows". */
+void rd_rec_trailer(reading *r)
+{
+    if (trailer_by_content(r))
+        return;
+    int i = rd_find_w(r, 0, "trailer");
+    int tot = rd_find_w(r, 0, "total");
+    int last = rd_find_w(r, 0, "last");
+    long n = 1;
+    if (i < 0 && tot >= 0 && (rd_find_w(r, 0, "ends") >= 0 || rd_find_w(r, 0, "bottom") >= 0 || last >= 0))
+        i = tot;
+    if (i < 0 && last >= 0 && rd_find_w(r, last, "row") >= 0 && rd_find_w(r, 0, "exclude") >= 0 &&
+        rd_find_w(r, last, "char") < 0)
+        i = last;
+    if (i < 0)
+        return;
+    if (last >= 0 && rd_num_at(r, last + 1) > 0)
+        n = rd_num_at(r, last + 1);
+    if (r->c->column) {
+        rd_problem(r, "It describes trailer rows on a row that also has target %s.", r->c->column);
+        return;
+    }
+    r->p->source.skip_last += n;
+    r->statement = true;
+    for (int k = 0; k < r->n; k++) {
+        tok *t = &r->t[k];
+        if (t->k == TK_WORD && (!strcmp(t->w, "trailer") || !strcmp(t->w, "total") ||
+                                !strcmp(t->w, "last") || !strcmp(t->w, "ends") || !strcmp(t->w, "row") ||
+                                !strcmp(t->w, "exclude") || !strcmp(t->w, "bottom") ||
+                                !strcmp(t->w, "file") || !strcmp(t->w, "remove") || rd_is_filler(t->w)))
+            t->used = true;
+        if (t->k == TK_NUM && k == last + 1)
+            t->used = true;
+    }
+}
+
+void rd_add_rule(reading *r, plan_rule_kind kind, plan_expr *cond, const char *msg)
+{
+    plan_rule *ru = plan_add_rule(r->p, kind, cond, msg ? plan_strdup(r->p, msg) : NULL);
+    ru->prov.row = r->c->row;
+    ru->prov.text = plan_strdup(r->p, r->text);
+    r->statement = true;
+}
+
+/* Words that keep or load rows ("only include", "load ... only") and words that start a condition. */
+static bool keep_verb(const reading *r, int k)
+{
+    return rd_is_w(r, k, "include") || rd_is_w(r, k, "keep") || rd_is_w(r, k, "load") || rd_is_w(r, k, "take") ||
+           rd_is_w(r, k, "process") || rd_is_w(r, k, "select") || rd_is_w(r, k, "import") || rd_is_w(r, k, "retain");
+}
+
+static bool cond_starter(const reading *r, int k)
+{
+    return rd_is_w(r, k, "if") || rd_is_w(r, k, "whose") || rd_is_w(r, k, "with") || rd_is_w(r, k, "having") ||
+           rd_is_w(r, k, "which") || rd_is_w(r, k, "that");
+}
+
+/* The first and last token of clause c. */
+static void clause_span(const reading *r, int c, int *b, int *e)
+{
+    *b = r->n;
+    *e = 0;
+    for (int k = 0; k < r->n; k++)
+        if (r->t[k].clause == c) {
+            if (k < *b)
+                *b = k;
+            *e = k + 1;
+        }
+}
+
+/* The verb of a row filter in clause [b, e): sets *keep (rows that match are kept, the rest skipped)
+ * and returns its index (the verb's words are marked in *vb..*ve), -1 when the clause filters nothing. */
+static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int *ve)
+{
+    for (int k = b; k < e; k++) {
+        if (rd_is_w(r, k, "exclude") || (rd_is_w(r, k, "filter") && rd_is_w(r, k + 1, "out"))) {
+            /* "ignore thousands separators", "drop the time part": characters, not rows */
+            static const char *const NOT_ROWS[] = {"thousands", "separator", "comma", "space", "currency", "symbol",
+                                                   "sign", "dollar", "paren", "decimal", "time", "timestamp",
+                                                   "leading", "trailing", "case", "char", "zero", "prefix", "suffix"};
+            for (int v = k + 1; v < e && !cond_starter(r, v) && !rd_is_w(r, v, "row"); v++)
+                for (size_t q = 0; q < sizeof NOT_ROWS / sizeof *NOT_ROWS; q++)
+                    if (rd_is_w(r, v, NOT_ROWS[q]))
+                        return -1;
+            *keep = false;
+            *vb = k;
+            *ve = k + 1 + (rd_is_w(r, k + 1, "out") ? 1 : 0);
+            return k;
+        }
+        if (rd_is_w(r, k, "remove") && rd_find_w(r, k, "row") >= 0 && rd_find_w(r, k, "row") < e && rd_find_w(r, k, "row") <= k + 3) {
+            *keep = false;
+            *vb = k;
+            *ve = k + 1;
+            return k;
+        }
+        /* "don't take", "must not be loaded", "never load" */
+        if ((rd_is_w(r, k, "dont") || rd_is_w(r, k, "not") || rd_is_w(r, k, "never")) && k + 1 < e) {
+            int v = k + 1;
+            while (v < e && v < k + 4 && (rd_is_w(r, v, "be") || rd_is_w(r, v, "to") || rd_is_w(r, v, "should")))
+                v++;
+            if (keep_verb(r, v)) {
+                *keep = false;
+                *vb = k;
+                *ve = v + 1;
+                return k;
+            }
+        }
+        /* "only include", "only incl. rows", "load ... only" */
+        if (rd_is_w(r, k, "only")) {
+            if (keep_verb(r, k + 1)) {
+                *keep = true;
+                *vb = k;
+                *ve = k + 2;
+                return k;
+            }
+            for (int v = k - 1; v >= b; v--)
+                if (keep_verb(r, v)) {
+                    *keep = true;
+                    *vb = v;
+                    *ve = v + 1;
+                    return k;
+                }
+        }
+    }
+    return -1;
+}
+
+/* "filter out cancelled": a value seen in exactly one column of the sample; NULL and a problem when not. */
+static plan_expr *value_in_one_column(reading *r, int v)
+{
+    const char *want = rd_value_at(r, v, NULL);
+    if (!want || (rd_is_k(r, v, TK_WORD) && (rd_is_filler(r->t[v].w) || rd_is_operative_word(r->t[v].w)))) {
+        rd_problem(r, "I could not tell which rows to exclude.");
+        return NULL;
+    }
+    const char *found = NULL, *col = NULL;
+    int hits = 0;
+    for (int k = 0; r->c->pr && k < r->c->pr->ncols; k++) {
+        const char *sv = infer_sample_value(&r->c->pr->col[k], want);
+        if (!sv && strlen(want) > 4) {   /* cancelled / canceled / cancel */
+            char stem[64];
+            snprintf(stem, sizeof stem, "%.*s", (int)strlen(want) - 2, want);
+            for (long s = 0; s < r->c->pr->col[k].nsample; s++)
+                if (r->c->pr->col[k].sample[s] && !strncasecmp(r->c->pr->col[k].sample[s], stem, strlen(stem)))
+                    sv = r->c->pr->col[k].sample[s];
+        }
+        if (sv) {
+            hits++;
+            found = sv;
+            col = r->c->pr->col[k].name;
+        }
+    }
+    if (hits != 1) {
+        rd_problem(r, hits ? "'%s' appears in more than one column of the data: which one decides?"
+                           : "The data sample has no value like '%s': which column and value mark these rows?",
+                    want);
+        return NULL;
+    }
+    rd_use(r, v, v + 1);
+    return rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, col), found, false);
+}
+
+/* The condition of a filter in clause [b, e) whose verb spans [vb, ve). */
+static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
+{
+    /* "if Status is VOID then exclude": the condition before the verb */
+    for (int k = b; k < vb; k++)
+        if (cond_starter(r, k)) {
+            int ce = vb;
+            while (ce > k + 1 && (rd_is_w(r, ce - 1, "then") || rd_is_op(r, ce - 1, ",") || rd_is_w(r, ce - 1, "be") ||
+                                  rd_is_w(r, ce - 1, "should") || rd_is_w(r, ce - 1, "must")))
+                ce--;
+            plan_expr *c = rd_parse_cond(r, k + 1, ce);
+            if (c)
+                rd_use(r, k, ce < vb ? vb : ce);
+            return c;
+        }
+    while (ve < e && rd_is_op(r, ve, "."))      /* "excl. plant 9999" */
+        ve++;
+    /* after the verb: "rows where ...", "records with Type = X", "test accounts (Acct starts with 'TEST')" */
+    int s = ve;
+    while (s < e && (rd_is_w(r, s, "row") || (rd_is_k(r, s, TK_WORD) && rd_is_filler(r->t[s].w) && !cond_starter(r, s))))
+        s++;
+    for (int k = ve; k < e; k++)
+        if (cond_starter(r, k) || rd_is_op(r, k, "(")) {
+            int ce = e;
+            if (rd_is_op(r, k, "("))
+                for (ce = k + 1; ce < e && !rd_is_op(r, ce, ")"); ce++)
+                    ;
+            plan_expr *c = rd_parse_cond(r, k + 1, ce);
+            if (c) {
+                rd_use(r, ve, k + 1);   /* the subject words ("test accounts") describe the condition */
+                if (rd_is_op(r, ce, ")"))
+                    rd_use(r, ce, ce + 1);
+            }
+            return c;
+        }
+    /* "excl. plant 9999", "Load STATUS = PAID only", "excl. amt = 0" */
+    int ce = e;
+    while (ce > s && (rd_is_w(r, ce - 1, "only") || rd_is_op(r, ce - 1, ".")))
+        ce--;
+    if (s >= ce) {
+        rd_problem(r, "I could not tell which rows to exclude.");
+        return NULL;
+    }
+    size_t mark = r->problems.len;
+    if (ce - s == 1)
+        return value_in_one_column(r, s);
+    plan_expr *c = rd_parse_cond(r, s, ce);
+    if (!c && ce - s <= 2) {
+        r->problems.len = mark;        /* "filter out cancelled rows" */
+        if (r->problems.data)
+            r->problems.data[mark] = 0;
+        return value_in_one_column(r, s);
+    }
+    return c;
+}
+
+/* Row filters, one per clause: "Exclude rows where Status = 'VOID'", "ignore records with Type = X",
+ * "filter out cancelled", "only include rows where Region = 'EU'", "Load STATUS = PAID only",
+ * "excl. amt = 0", "don't take the lines where the account begins with '9'", "if Status is VOID then
+ * exclude".  A kept condition becomes `skip rows where not ...`. */
+void rd_rec_exclude(reading *r)
+{
+    for (int c = 0; c < r->nclause; c++) {
+        int b, e, vb, ve;
+        bool keep = false;
+        clause_span(r, c, &b, &e);
+        int v = filter_verb(r, b, e, &keep, &vb, &ve);
+        if (v < 0)
+            continue;
+        if (rd_is_w(r, v, "only"))
+            rd_use(r, v, v + 1);
+        plan_expr *cond = filter_cond(r, b, e, vb, ve);
+        if (!cond)
+            return;
+        rd_use(r, vb, ve);
+        for (int k = b; k < e; k++)
+            if (rd_is_w(r, k, "row") || (rd_is_w(r, k, "only") && keep))
+                r->t[k].used = true;
+        if (keep) {
+            plan_expr *x = plan_new_expr(r->p, PE_NOT);
+            x->kid[0] = cond;
+            cond = x;
+        }
+        rd_add_rule(r, PR_SKIP, cond, NULL);
+    }
+}
+
+/* "must not be negative", "reject if blank", "mandatory", "cannot be empty". */
+void rd_rec_checks(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (rd_is_w(r, k, "mandatory") || (rd_is_w(r, k, "not") && rd_is_w(r, k + 1, "blank")) ||
+            (rd_is_w(r, k, "reject") && rd_find_w(r, k, "blank") >= 0) ||
+            (rd_is_w(r, k, "cannot") && rd_is_w(r, rd_skip_fill(r, k + 1), "blank"))) {
+            r->required = true;
+            rd_use(r, k, k + 1);
+            int bl = rd_find_w(r, k, "blank");
+            if (bl >= 0 && bl < k + 4)
+                rd_use(r, k, bl + 1);
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "reject") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "if") || rd_is_w(r, q, "row") ||
+                    rd_is_w(r, q, "always") || rd_is_w(r, q, "never"))
+                    r->t[q].used = true;
+        } else if ((rd_is_w(r, k, "negative") || rd_is_w(r, k, "positive") || rd_is_w(r, k, "nonnegative")) &&
+                   r->c->column) {
+            bool strict = rd_is_w(r, k, "positive");
+            bool neg = rd_is_w(r, k, "negative");
+            /* "must not be negative", "cannot be negative", "reject if negative", "must be positive" */
+            bool ok = !neg || rd_find_w(r, 0, "not") >= 0 || rd_find_w(r, 0, "cannot") >= 0 ||
+                      rd_find_w(r, 0, "reject") >= 0 || rd_find_w(r, 0, "never") >= 0;
+            if (!ok)
+                continue;
+            plan_expr *col = plan_new_expr(r->p, PE_OUTPUT);
+            col->name = plan_strdup(r->p, r->c->column);
+            plan_expr *cond = rd_cmp_expr(r, strict ? PB_LE : PB_LT, col, "0", true);
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s %s", r->c->column, strict ? "is not positive" : "is negative");
+            rd_add_rule(r, PR_REJECT, cond, msg);
+            r->statement = false;   /* the column still has its expression */
+            rd_use(r, k, k + 1);
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "reject") || rd_is_w(r, q, "if") ||
+                    rd_is_w(r, q, "never") || rd_is_w(r, q, "row") || rd_is_w(r, q, "allowed"))
+                    r->t[q].used = true;
+        }
+    }
+}
+
+/* "as is", "direct move", "1:1", "no transformation", "copy", "same as source". */
+
+/* "The IBAN must have 22 characters ... If the length is different, the line must be rejected", "length
+ * must be 10", "exactly 8 characters, else reject": reject rows where length of COL != N. */
+void rd_rec_length_check(reading *r)
+{
+    if (!r->c->column)
+        return;
+    for (int k = 0; k < r->n; k++) {
+        long n = rd_num_at(r, k);
+        if (n <= 0)
+            continue;
+        bool chars = rd_is_w(r, k + 1, "char") || (rd_is_w(r, k + 1, "char") && rd_is_w(r, k + 2, "long"));
+        bool length = false;
+        for (int q = k - 4; q < k; q++)
+            if (q >= 0 && (rd_is_w(r, q, "length") || rd_is_w(r, q, "exactly")))
+                length = true;
+        bool must = false;
+        for (int q = k - 4; q < k; q++)
+            if (q >= 0 && (rd_is_w(r, q, "must") || rd_is_w(r, q, "exactly") || rd_is_w(r, q, "should") ||
+                           rd_is_w(r, q, "always")))
+                must = true;
+        if (!(chars || length) || !must)
+            continue;
+        /* the rule must say what happens otherwise: rejected */
+        int rej = rd_find_w(r, 0, "reject");
+        if (rej < 0)
+            continue;
+        plan_expr *col = plan_new_expr(r->p, PE_OUTPUT);
+        col->name = plan_strdup(r->p, r->c->column);
+        plan_expr *len = plan_new_expr(r->p, PE_LENGTH);
+        len->kid[0] = col;
+        char msg[160], num[24];
+        snprintf(num, sizeof num, "%ld", n);
+        snprintf(msg, sizeof msg, "%s is not %ld characters long", r->c->column, n);
+        rd_add_rule(r, PR_REJECT, rd_cmp_expr(r, PB_NE, len, num, true), msg);
+        r->statement = false;                 /* the column still has its expression */
+        rd_use(r, k, k + 2);
+        /* the words that say it: "must have", "if the length is different", "the line must be rejected" */
+        int c1 = r->t[k].clause, c2 = r->t[rej].clause;
+        for (int q = 0; q < r->n; q++)
+            if ((r->t[q].clause == c1 || r->t[q].clause == c2) && r->t[q].k == TK_WORD &&
+                (!rd_is_operative_word(r->t[q].w) || rd_is_w(r, q, "reject") || rd_is_w(r, q, "length") ||
+                 rd_is_w(r, q, "if") || rd_is_w(r, q, "not") || rd_is_w(r, q, "otherwise")))
+                r->t[q].used = true;
+        return;
+    }
+}

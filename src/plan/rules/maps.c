@@ -1,0 +1,327 @@
+/* maps.c — code maps ("D -> DEBIT, C -> CREDIT, else OTHER") and boolean readings ("Y/N to true/false").
+ * A map without an `otherwise` rejects unknown codes: passing them through silently would be a guess.
+ */
+#include "plan/rules/reading.h"
+
+#include "plan/infer.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+bool rd_truthy(const char *w, bool *val)
+{
+    if (!strcasecmp(w, "true")) { *val = true; return true; }
+    if (!strcasecmp(w, "false")) { *val = false; return true; }
+    return false;
+}
+
+void rd_rec_bool(reading *r)
+{
+    for (int k = 0; k + 6 < r->n + 4; k++) {
+        /* A/B to true/false */
+        if (rd_value_at(r, k, NULL) && rd_is_op(r, k + 1, "/") && rd_value_at(r, k + 2, NULL)) {
+            int t = k + 3;
+            if (rd_is_w(r, t, "to") || rd_is_op(r, t, "->") || rd_is_op(r, t, "="))
+                t++;
+            bool v1, v2;
+            if (rd_is_k(r, t, TK_WORD) && rd_truthy(r->t[t].w, &v1) && rd_is_op(r, t + 1, "/") &&
+                rd_is_k(r, t + 2, TK_WORD) && rd_truthy(r->t[t + 2].w, &v2) && v1 != v2) {
+                const char *a = rd_value_at(r, k, NULL), *b = rd_value_at(r, k + 2, NULL);
+                r->has_map = true;
+                r->map_bool = true;
+                infer_bool_map(r->p, &r->map, v1 ? a : b, v1 ? b : a);
+                rd_use(r, k, t + 3);
+                for (int q = 0; q < r->n; q++)
+                    if (rd_is_w(r, q, "boolean") || rd_is_w(r, q, "bool"))
+                        r->t[q].used = true;
+                return;
+            }
+        }
+    }
+}
+
+/* ---- code maps ---- */
+
+static bool map_arrow(const reading *r, int i)
+{
+    return rd_is_op(r, i, "->") || rd_is_op(r, i, "=") || rd_is_op(r, i, ":") || rd_is_w(r, i, "means") ||
+           rd_is_w(r, i, "to") || rd_is_op(r, i, "==");
+}
+
+/* A value that reads as a code or a label: quoted, a number, or a word written with a capital. */
+static bool code_like(const reading *r, int i)
+{
+    if (rd_is_k(r, i, TK_STR))
+        return true;
+    if (rd_is_k(r, i, TK_WORD))
+        return isupper((unsigned char)r->t[i].orig[0]) && !rd_is_filler(r->t[i].w);
+    return false;
+}
+
+/* More words of an unquoted label after the bare word at i ("Goods receipt, 201 = ..."): up to a
+ * separator, the clause's end, a joining word, or the next pair's code. */
+static int value_words(const reading *r, int i)
+{
+    if (!rd_is_k(r, i, TK_WORD))
+        return 0;
+    int k = i + 1;
+    while (rd_is_k(r, k, TK_WORD) && r->t[k].clause == r->t[i].clause && !map_arrow(r, k + 1) &&
+           !rd_is_w(r, k, "and") && !rd_is_w(r, k, "or") && !rd_is_w(r, k, "otherwise") && !rd_is_w(r, k, "if") &&
+           !rd_is_operative_word(r->t[k].w))
+        k++;
+    return k - i - 1;
+}
+
+/* Do the map's codes occur in the sample of column col (exactly as written)?  A map none of whose
+ * codes is in the sample, or whose codes are there only in another letter case, reads something else:
+ * a question, not an output. */
+void rd_map_check_sample(reading *r, const plan_map *m, const char *col)
+{
+    const prof_column *pc = rd_prof_of(r, col);
+    if (!pc || pc->nsample <= 0 || m->n <= 0)
+        return;
+    long nonblank = 0;
+    for (long s = 0; s < pc->nsample; s++)
+        nonblank += pc->sample[s] && *pc->sample[s];
+    if (!nonblank)
+        return;
+    int exact = 0, other_case = -1;
+    for (int k = 0; k < m->n; k++) {
+        const char *key = m->from[k];
+        for (long s = 0; s < pc->nsample; s++) {
+            const char *v = pc->sample[s];
+            if (!v)
+                continue;
+            while (*v == ' ')
+                v++;
+            size_t n = strlen(v);
+            while (n && v[n - 1] == ' ')
+                n--;
+            if (n == strlen(key) && !strncmp(v, key, n))
+                exact++;
+            else if (n == strlen(key) && !strncasecmp(v, key, n) && other_case < 0)
+                other_case = k;
+        }
+    }
+    if (exact)
+        return;
+    if (other_case >= 0)
+        rd_problem(r, "It maps \"%s\", but the sample of [%s] has it only in another letter case; should the codes "
+                      "be compared ignoring case?", m->from[other_case], col);
+    else
+        rd_problem(r, "None of the codes it maps (\"%s\"%s) occurs in the sample of [%s]: which column holds these "
+                      "codes?", m->from[0], m->n > 1 ? ", ..." : "", col);
+}
+
+/* Does a pair [b, e) stand alone between separators ("D to Debit, C to Credit"), rather than inside a
+ * sentence ("expressed as 'Q1' to 'Q4' (January to March is Q1)")? */
+static bool pair_alone(const reading *r, int b, int e)
+{
+    bool before = b == 0 || r->t[b - 1].clause != r->t[b].clause || rd_is_op(r, b - 1, ",") || rd_is_op(r, b - 1, ";") ||
+                  rd_is_op(r, b - 1, ":") || rd_is_w(r, b - 1, "and");
+    bool after = e >= r->n || r->t[e].clause != r->t[b].clause || rd_is_op(r, e, ",") || rd_is_op(r, e, ";") ||
+                 rd_is_op(r, e, ".") || rd_is_w(r, e, "and") || rd_is_w(r, e, "otherwise");
+    return before && after;
+}
+
+/* "numeric ISO: EUR 978, USD 840, GBP 826": pairs of a code and its value without an arrow, after a
+ * colon, separated by commas.  Returns the new pair count (n unchanged when there is no such list). */
+static int colon_list(reading *r, const char **from, const char **to, bool *tonum, int *at, int *len, int n, int *first,
+                      int *last)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, ":"))
+            continue;
+        int i = k + 1, m = 0;
+        while (i + 1 < r->n && m < 16 && code_like(r, i) && rd_value_at(r, i + 1, NULL) && !rd_is_op(r, i + 1, ",") &&
+               (rd_is_op(r, i + 2, ",") || i + 2 >= r->n || rd_is_op(r, i + 2, "(") || rd_is_op(r, i + 2, ";") ||
+                r->t[i + 2].clause != r->t[i].clause)) {
+            m++;
+            i += 2;
+            if (!rd_is_op(r, i, ","))
+                break;
+            i++;
+        }
+        if (m < 2)
+            continue;
+        i = k + 1;
+        for (int q = 0; q < m; q++, i += 3) {
+            from[n] = rd_value_at(r, i, NULL);
+            to[n] = rd_value_at(r, i + 1, &tonum[n]);
+            at[n] = i;
+            len[n] = 2;
+            n++;
+        }
+        *first = k + 1;
+        *last = i;
+        rd_use(r, k, k + 1);
+        return n;
+    }
+    return n;
+}
+
+/* "D -> DEBIT, C -> CREDIT", "A = Y, T = N", "Map: 1=Active; 2=Inactive", "'B' means Buy". */
+void rd_rec_map(reading *r)
+{
+    const char *from[64], *to[64];
+    bool tonum[64];
+    int at[64], len[64];
+    int n = 0, first = -1, last = -1;
+    int catch_all = -1, catch_len = 0;   /* "blank/other -> Not rated": the value for other codes */
+    bool catch_blank = false;
+    for (int k = 0; k + 2 < r->n && n < 64; k++) {
+        /* "Put Y for J and N for N": the value first, then its code */
+        if (rd_is_w(r, k + 1, "for") && code_like(r, k) && code_like(r, k + 2) && !rd_is_w(r, k + 3, "for") &&
+            (rd_is_w(r, k - 1, "put") || rd_is_w(r, k - 1, "and") || rd_is_op(r, k - 1, ",") || rd_is_w(r, k - 1, "write"))) {
+            from[n] = rd_value_at(r, k + 2, NULL);
+            to[n] = rd_value_at(r, k, &tonum[n]);
+            at[n] = k;
+            len[n] = 3;
+            n++;
+            if (first < 0)
+                first = k;
+            last = k + 3;
+            if (rd_is_w(r, k - 1, "put") || rd_is_w(r, k - 1, "write"))
+                rd_use(r, k - 1, k);
+            k += 2;
+            continue;
+        }
+        if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
+            continue;
+        if ((rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "anything") || rd_is_w(r, k, "rest")) &&
+            rd_is_k(r, k, TK_WORD) && catch_all < 0) {
+            catch_all = k;
+            catch_len = 3 + value_words(r, k + 2);
+            catch_blank = rd_is_w(r, k - 2, "blank") && (rd_is_op(r, k - 1, "/") || rd_is_w(r, k - 1, "or"));
+            k += catch_len - 1;
+            continue;
+        }
+        if (map_arrow(r, k + 3) && !rd_is_w(r, k + 3, "to"))   /* "Map: 1=Active": the pair starts later */
+            continue;
+        if (rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && !isupper((unsigned char)r->t[k].orig[0]) &&
+            !rd_is_w(r, k + 1, "means"))
+            continue;
+        /* "to" joins codes ("D to Debit"), not instructions ("100 to convert", "cents to dollars") */
+        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2) || !pair_alone(r, k, k + 3)))
+            continue;
+        bool num;
+        from[n] = rd_value_at(r, k, NULL);
+        to[n] = rd_value_at(r, k + 2, &num);
+        tonum[n] = num;
+        at[n] = k;
+        len[n] = 3 + value_words(r, k + 2);
+        if (len[n] > 3)                 /* an unquoted label of several words: "Goods receipt" */
+            to[n] = mf_arena_strndup(&r->p->arena, r->text + r->t[k + 2].b, r->t[k + len[n] - 1].e - r->t[k + 2].b);
+        n++;
+        if (first < 0)
+            first = k;
+        last = k + len[n - 1];
+        k += len[n - 1] - 1;
+    }
+    if (n < 2)
+        n = colon_list(r, from, to, tonum, at, len, n, &first, &last);
+    if (n < 2 && !(n == 1 && rd_find_w(r, 0, "map") >= 0 && !rd_is_w(r, at[0] + 1, "to")))
+        return;
+    for (int q = 0; q < n; q++)
+        rd_use(r, at[q], at[q] + len[q]);
+    r->has_map = true;
+    r->map.n = n;
+    r->map.from = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)n);
+    r->map.to = mf_arena_alloc(&r->p->arena, sizeof(plan_expr *) * (size_t)n);
+    bool numeric_target = r->c->type.base == PT_DECIMAL || r->c->type.base == PT_INTEGER ||
+                          r->c->type.base == PT_BIGINT;
+    bool bool_target = r->c->type.base == PT_BOOLEAN;
+    bool all_bool = true;
+    for (int k = 0; k < n; k++) {
+        bool v;
+        if (!rd_truthy(to[k], &v))
+            all_bool = false;
+    }
+    if (bool_target && all_bool && n == 2) {
+        bool v0 = false;
+        rd_truthy(to[0], &v0);
+        r->map_bool = true;
+        infer_bool_map(r->p, &r->map, v0 ? from[0] : from[1], v0 ? from[1] : from[0]);
+    } else {
+        for (int k = 0; k < n; k++) {
+            r->map.from[k] = plan_strdup(r->p, from[k]);
+            r->map.to[k] = numeric_target && tonum[k] ? plan_number_lit(r->p, to[k]) : plan_text_lit(r->p, to[k]);
+        }
+    }
+    r->map.otherwise = PO_REJECT;
+    /* separators between pairs and the word "map" */
+    for (int k = first; k < last && k < r->n; k++)
+        if (rd_is_op(r, k, ",") || rd_is_op(r, k, ";") || rd_is_op(r, k, "/") || rd_is_w(r, k, "and") || rd_is_op(r, k, "|"))
+            r->t[k].used = true;
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "map") || rd_is_w(r, k, "code") || rd_is_w(r, k, "codes"))
+            r->t[k].used = true;
+    if (catch_all >= 0) {
+        bool num;
+        const char *val = rd_value_at(r, catch_all + 2, &num);
+        if (catch_len > 3)
+            val = mf_arena_strndup(&r->p->arena, r->text + r->t[catch_all + 2].b,
+                                   r->t[catch_all + catch_len - 1].e - r->t[catch_all + 2].b);
+        r->map.otherwise = PO_VALUE;
+        r->map.other = numeric_target && num ? plan_number_lit(r->p, val) : plan_text_lit(r->p, val);
+        rd_use(r, catch_all, catch_all + catch_len);
+        if (catch_blank) {              /* "blank/other": a blank gets it too */
+            r->deflt = r->map.other;
+            rd_use(r, catch_all - 2, catch_all);
+        }
+        return;
+    }
+    /* the codes a clause restates ("In source is 'J' (ja) or 'N' (nein)") */
+    for (int k = 0; k < r->n; k++)
+        for (int q = 0; q < n && rd_is_k(r, k, TK_STR); q++)
+            if (!strcmp(r->t[k].w, from[q]))
+                r->t[k].used = true;
+    /* otherwise: "else reject", "otherwise UNKNOWN", "else blank", "else keep" */
+    int o = rd_find_w(r, 0, "otherwise");
+    if (o < 0) {
+        o = rd_find_w(r, 0, "other");
+        if (o < 0)
+            o = rd_find_w(r, 0, "anything");
+    }
+    if (o >= 0) {
+        int v = o + 1;
+        if (!rd_is_w(r, v, "keep"))
+            v = rd_skip_fill(r, v);
+        while ((rd_is_w(r, v, "other") && v + 1 < r->n && r->t[v + 1].k == TK_WORD) || rd_is_w(r, v, "values") ||
+               rd_is_w(r, v, "codes") || rd_is_w(r, v, "code") || rd_is_w(r, v, "else") || rd_is_op(r, v, ",") ||
+               rd_is_op(r, v, "->") || rd_is_op(r, v, ":") || rd_is_w(r, v, "map") || rd_is_w(r, v, "means") ||
+               rd_is_w(r, v, "leave") || rd_is_w(r, v, "type") || rd_is_w(r, v, "types"))
+            v++;
+        if (!rd_is_w(r, v, "keep"))
+            v = rd_skip_fill(r, v);
+        /* "should any other value appear, the record must be rejected" */
+        for (int q = v; q < r->n && r->t[q].clause == r->t[o].clause && !rd_is_w(r, v, "reject"); q++)
+            if (rd_is_w(r, q, "reject")) {
+                for (int u = v; u < q; u++)
+                    if (r->t[u].k == TK_WORD && !rd_is_operative_word(r->t[u].w))
+                        r->t[u].used = true;
+                v = q;
+            }
+        if (rd_is_w(r, v, "reject") || rd_is_w(r, v, "error") || rd_is_w(r, v, "fail"))
+            r->map.otherwise = PO_REJECT;
+        else if (rd_is_w(r, v, "blank"))
+            r->map.otherwise = PO_NULL;
+        else if (rd_is_w(r, v, "asis") || rd_is_w(r, v, "keep") || rd_is_w(r, v, "unmapped") ||
+                 (rd_is_w(r, v, "as") && rd_is_w(r, v + 1, "is")) || (rd_is_w(r, v, "pass") && rd_is_w(r, v + 1, "through")))
+            r->map.otherwise = PO_KEEP, v += rd_is_w(r, v, "as") || rd_is_w(r, v, "pass");
+        else if (rd_value_at(r, v, NULL)) {
+            r->map.otherwise = PO_VALUE;
+            bool num;
+            const char *val = rd_value_at(r, v, &num);
+            r->map.other = numeric_target && num ? plan_number_lit(r->p, val) : plan_text_lit(r->p, val);
+        } else {
+            rd_problem(r, "I could not read what to do with other codes.");
+            return;
+        }
+        rd_use(r, o, v + 1);
+    }
+}
+
+/* "Constant 'GL'", "hardcode USD", "always 'N'", "set to 1", "default value 'ACME'" (no source),
+ * "= 'GL'". */

@@ -1,0 +1,376 @@
+/* numbers.c — number formats (separators, parentheses, trailing minus, currency symbols), sign flips
+ * ("negate when Dr/Cr = 'C'"), rounding, scaling ("multiply by 1000", "cents to dollars") and absolute value.
+ */
+#include "plan/rules/reading.h"
+
+#include "plan/infer.h"
+
+#include <string.h>
+
+static const char *indicator_source(const reading *r)
+{
+    for (int i = 1; i < r->c->nsrc; i++)
+        if (r->c->src[i].name)
+            return r->c->src[i].name;
+    return NULL;
+}
+
+/* "negate when Dr/Cr = 'C'", "if DC indicator is C then multiply by -1", "credits are negative
+ * (Dr/Cr = C)", "reverse sign for credit entries", plus the unconditional forms. */
+void rd_rec_negate(reading *r)
+{
+    int i = -1, len = 0;
+    for (int k = 0; k < r->n && i < 0; k++) {
+        if (rd_is_w(r, k, "negate")) i = k, len = 1;
+        else if (rd_is_w(r, k, "flip") && rd_is_w(r, k + 1, "sign")) i = k, len = 2;
+        else if (rd_is_w(r, k, "flip") && rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "sign")) i = k, len = 3;
+        else if ((rd_is_w(r, k, "multiply") || rd_is_w(r, k, "times") || rd_is_w(r, k, "x") || rd_is_op(r, k, "*")) &&
+                 (rd_is_op(r, k + 1, "-") || (rd_is_w(r, k + 1, "by") && rd_is_op(r, k + 2, "-")))) {
+            int n1 = rd_is_w(r, k + 1, "by") ? k + 3 : k + 2;
+            if (rd_is_k(r, n1, TK_NUM) && !strcmp(r->t[n1].w, "1"))
+                i = k, len = n1 + 1 - k;
+        } else if (rd_is_w(r, k, "credit") && rd_find_w(r, k, "negative") >= 0) {
+            i = k, len = 1;
+        }
+    }
+    if (i < 0)
+        return;
+    size_t pos = r->t[i].b;
+    rd_use(r, i, i + len);
+    /* the condition: "when/if COND", or "(COND)", or "for credit entries" */
+    int ifw = -1;
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "if") || (rd_is_op(r, k, "(") && k > i)) {
+            ifw = k;
+            break;
+        }
+    plan_expr *cond = NULL;
+    if (ifw >= 0) {
+        int e = rd_clause_end(r, ifw + 1);
+        if (ifw < i && e > i)
+            e = i;
+        for (int k = ifw + 1; k < e; k++)
+            if (rd_is_w(r, k, "then") || rd_is_op(r, k, ","))
+                e = k;
+        cond = rd_parse_cond(r, ifw + 1, e);
+        if (!cond)
+            return;
+        rd_use(r, ifw, ifw + 1);
+        if (rd_is_op(r, e, ")") || rd_is_w(r, e, "then"))
+            rd_use(r, e, e + 1);
+    } else {
+        int cr = rd_find_w(r, 0, "credit");
+        if (cr < 0)
+            cr = rd_find_w(r, 0, "cr");
+        if (cr >= 0) {
+            const char *ind = indicator_source(r);
+            const prof_column *pc = rd_prof_of(r, ind);
+            const char *v = NULL;
+            static const char *const CR[] = {"C", "CR", "Credit", "K", "H"};
+            for (size_t k = 0; pc && !v && k < sizeof CR / sizeof *CR; k++)
+                v = infer_sample_value(pc, CR[k]);
+            if (!ind || !v) {
+                rd_problem(r, "It negates credits, but I could not tell which field and value mark a credit.");
+                return;
+            }
+            cond = rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, ind), v, false);
+            rd_use(r, cr, cr + 1);
+            for (int k = 0; k < r->n; k++)
+                if (rd_is_w(r, k, "negative") || rd_is_w(r, k, "row") || rd_is_w(r, k, "sign") || rd_is_w(r, k, "for"))
+                    r->t[k].used = true;
+        }
+    }
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "negative") || rd_is_w(r, k, "credit") || rd_is_w(r, k, "sign"))
+            r->t[k].used = true;
+    tstep *s = rd_add_step(r, true, pos, cond ? PS_NEGATE_WHEN : PS_NEGATE);
+    if (s)
+        s->st.cond = cond;
+}
+
+/* "Y/N to true/false", "Yes = true, No = false". */
+
+/* ---- numbers ---- */
+
+/* The separator character named at i: a one-character quoted string, or comma/dot/point/space. */
+static char sep_char_at(const reading *r, int i)
+{
+    if (rd_is_k(r, i, TK_STR) && strlen(r->t[i].w) == 1 && strchr(".,' ", r->t[i].w[0]))
+        return r->t[i].w[0];
+    if (rd_is_w(r, i, "comma"))
+        return ',';
+    if (rd_is_w(r, i, "dot") || rd_is_w(r, i, "period") || rd_is_w(r, i, "point") || rd_is_w(r, i, "fullstop"))
+        return '.';
+    if (rd_is_w(r, i, "space"))
+        return ' ';
+    if (rd_is_w(r, i, "apostrophe"))
+        return '\'';
+    return 0;
+}
+
+/* Words that link a separator's role and its character: "'.' is the thousands separator",
+ * "thousands separator = '.'", "comma as decimal separator". */
+static bool sep_link(const reading *r, int i)
+{
+    static const char *const L[] = {"is", "are", "be", "should", "must", "will", "the", "a", "an", "as", "for",
+                                     "used", "being", "uses", "use", "using", "with"};
+    if (rd_is_op(r, i, "=") || rd_is_op(r, i, ":"))
+        return true;
+    for (size_t k = 0; k < sizeof L / sizeof *L; k++)
+        if (rd_is_w(r, i, L[k]))
+            return true;
+    return false;
+}
+
+static void set_separator(reading *r, bool thousands, char ch)
+{
+    bool *named = thousands ? &r->nf_thousands_named : &r->nf_decimal_named;
+    char *slot = thousands ? &r->nf.thousands : &r->nf.decimal;
+    if (*named && *slot != ch) {
+        rd_problem(r, "It names two different %s separators ('%c' and '%c').", thousands ? "thousands" : "decimal",
+                *slot, ch);
+        return;
+    }
+    *named = true;
+    *slot = ch;
+    r->nf_any = true;
+    if (thousands)
+        r->nf_thousands_set = true;
+    else
+        r->nf_decimal_set = true;
+}
+
+/* "'.' is the thousands separator and ',' the decimal separator", "thousands separator '.'",
+ * "decimal comma", "comma as the decimal separator", "decimal point". */
+void rd_rec_separators(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool th = rd_is_w(r, k, "thousands");
+        if (!th && !rd_is_w(r, k, "decimal"))
+            continue;
+        int e = k + 1;
+        char ch = 0;
+        int at = -1;
+        int after_point = e + 1;
+        while (after_point < r->n && sep_link(r, after_point))
+            after_point++;
+        if (!th && (rd_is_w(r, e, "comma") || rd_is_w(r, e, "point")) && !rd_is_w(r, e + 1, "separator") &&
+            !(rd_is_w(r, e, "point") && after_point > e + 1 && sep_char_at(r, after_point))) {
+            ch = sep_char_at(r, e);     /* "decimal comma", "decimal point" */
+            at = e++;
+        } else if (!th && e == k + 1 && sep_char_at(r, k - 1) && !rd_is_k(r, k - 1, TK_STR) &&
+                   !rd_is_w(r, e, "point")) {
+            ch = sep_char_at(r, k - 1); /* "comma decimal" */
+            at = k - 1;
+        } else {
+            while (rd_is_w(r, e, "separator") || rd_is_w(r, e, "mark") || rd_is_w(r, e, "symbol") || rd_is_w(r, e, "sign") ||
+                   rd_is_w(r, e, "char") || (!th && rd_is_w(r, e, "point")))
+                e++;
+            if (e == k + 1 && !th)
+                continue;                 /* "decimal" alone is not a separator phrase */
+            int j = e;                    /* after: "thousands separator is '.'" */
+            while (j < r->n && sep_link(r, j))
+                j++;
+            if ((ch = sep_char_at(r, j)) != 0) {
+                at = j;
+                e = j + 1;
+            } else {                      /* before: "'.' is the thousands separator" */
+                j = k - 1;
+                while (j >= 0 && sep_link(r, j))
+                    j--;
+                if ((ch = sep_char_at(r, j)) != 0) {
+                    at = j;
+                    rd_use(r, j, k);
+                }
+            }
+        }
+        if (!ch)
+            continue;                     /* "remove thousands separators": rec_numfmt */
+        rd_use(r, k, e);
+        rd_use(r, at, at + 1);
+        set_separator(r, th, ch);
+    }
+    if (r->nf_thousands_named && r->nf_decimal_named && r->nf.thousands == r->nf.decimal)
+        rd_problem(r, "It names '%c' as both the thousands and the decimal separator.", r->nf.decimal);
+}
+
+void rd_rec_numfmt(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (rd_is_w(r, k, "paren") || (rd_is_op(r, k, "(") && rd_is_op(r, k + 1, ")"))) {
+            r->nf.paren_negative = r->nf_any = true;
+            rd_use(r, k, k + (rd_is_op(r, k, "(") ? 2 : 1));
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "mean") || rd_is_w(r, q, "indicate") || rd_is_w(r, q, "means") ||
+                    rd_is_w(r, q, "indicates") || rd_is_w(r, q, "shown") || rd_is_w(r, q, "treat") || rd_is_w(r, q, "as"))
+                    r->t[q].used = true;
+        } else if (rd_is_w(r, k, "trailing") && (rd_is_w(r, k + 1, "minus") || rd_is_w(r, k + 1, "negative") ||
+                                              (rd_is_w(r, k + 1, "sign")))) {
+            r->nf.trailing_minus = r->nf_any = true;
+            rd_use(r, k, k + 2);
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "means") || rd_is_w(r, q, "sign") || rd_is_w(r, q, "minus"))
+                    r->t[q].used = true;
+        } else if ((rd_is_w(r, k, "thousands") && (rd_is_w(r, k + 1, "separator") || rd_is_w(r, k + 1, "comma") ||
+                                                rd_is_w(r, k + 1, "mark") || rd_is_w(r, k + 1, "grouping"))) ||
+                   (rd_is_w(r, k, "comma") && rd_find_w(r, 0, "decimal") < 0 &&
+                    (rd_is_w(r, k - 1, "remove") ||
+                     rd_is_w(r, k - 1, "strip") || rd_is_w(r, k - 1, "exclude") || rd_is_w(r, k - 1, "no") ||
+                     rd_is_w(r, k - 2, "remove") || rd_is_w(r, k - 2, "strip") || rd_is_w(r, k - 2, "exclude")))) {
+            /* "remove thousands separators", "strip commas"; "in thousands" is a scale, not a
+             * format, and stays unread (a question) */
+            r->nf_any = r->nf_thousands_set = true;
+            const prof_column *tpc = rd_prof_of(r, rd_primary(r));
+            if (!r->nf.thousands)   /* "remove thousands separators": the one the sample shows */
+                r->nf.thousands = tpc && tpc->thousands ? tpc->thousands : ',';
+            rd_use(r, k, k + 1);
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "separator") || rd_is_w(r, q, "remove") || rd_is_w(r, q, "strip") ||
+                    rd_is_w(r, q, "comma") || (rd_is_w(r, q, "exclude") && q + 1 < r->n && !strcmp(r->t[q + 1].w, "thousands")))
+                    r->t[q].used = true;
+        } else if (rd_is_w(r, k, "european") || rd_is_w(r, k, "continental") || rd_is_w(r, k, "german") ||
+                   (rd_is_w(r, k, "decimal") && rd_is_w(r, k + 1, "comma"))) {
+            bool only_decimal = rd_is_w(r, k, "decimal");
+            r->nf_any = r->nf_decimal_set = true;
+            if (!r->nf_decimal_named)   /* a separator the rule names itself wins over the label */
+                r->nf.decimal = ',';
+            if (!only_decimal && !r->nf_thousands_named) {   /* European: 1.234,56 */
+                r->nf_thousands_set = true;
+                r->nf.thousands = '.';
+            }
+            rd_use(r, k, k + 1);
+            if (rd_is_w(r, k + 1, "comma") || rd_is_w(r, k + 1, "style") || rd_is_w(r, k + 1, "notation") ||
+                rd_is_w(r, k + 1, "convention"))
+                rd_use(r, k + 1, k + 2);
+            /* the example "1.234,56" */
+            for (int q = k; q < r->n && q < k + 6; q++)
+                if (rd_is_k(r, q, TK_NUM) || rd_is_op(r, q, ",") || rd_is_op(r, q, "(") || rd_is_op(r, q, ")"))
+                    r->t[q].used = true;
+        } else if (rd_is_op(r, k, "$") || rd_is_op(r, k, "\xe2\x82\xac") || rd_is_op(r, k, "\xc2\xa3") ||
+                   (rd_is_w(r, k, "currency") && (rd_find_w(r, 0, "symbol") >= 0 || rd_find_w(r, 0, "sign") >= 0 ||
+                                               rd_find_w(r, 0, "remove") >= 0 || rd_find_w(r, 0, "strip") >= 0))) {
+            r->nf_any = true;
+            const prof_column *pc = rd_prof_of(r, rd_primary(r));
+            r->nf.currency = rd_is_k(r, k, TK_OP) ? r->t[k].w : pc && pc->currency ? pc->currency : NULL;
+            if (!r->nf.currency) {
+                rd_problem(r, "It strips a currency symbol but names none and the sample shows none.");
+                return;
+            }
+            rd_use(r, k, k + 1);
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "sign") || rd_is_w(r, q, "symbol") || rd_is_w(r, q, "remove") || rd_is_w(r, q, "strip") ||
+                    rd_is_w(r, q, "currency") || rd_is_w(r, q, "dollar"))
+                    r->t[q].used = true;
+        }
+    }
+}
+
+void rd_rec_round(reading *r)
+{
+    int k = rd_find_w(r, 0, "round");
+    if (k < 0)
+        return;
+    int j = k + 1;
+    if (rd_is_w(r, j, "half") && rd_is_w(r, j + 1, "up"))
+        j += 2;
+    j = rd_skip_fill(r, j);
+    long n = rd_num_at(r, j);
+    if (n < 0 || n > 38) {
+        rd_problem(r, "It says to round but not to how many decimals.");
+        return;
+    }
+    int e = j + 1;
+    if (rd_is_w(r, e, "dp") || rd_is_w(r, e, "decimal") || rd_is_w(r, e, "char") || rd_is_w(r, e, "d"))
+        e++;
+    if (rd_is_w(r, e, "dp") || rd_is_w(r, e, "char"))
+        e++;
+    if (rd_is_w(r, j + 1, "decimal") && rd_is_w(r, j + 2, "dp"))
+        e = j + 3;
+    tstep *s = rd_add_step(r, true, r->t[k].b, PS_ROUND);
+    if (s)
+        s->st.n = n;
+    rd_use(r, k, e);
+    for (int q = 0; q < r->n; q++)
+        if (rd_is_w(r, q, "half") || rd_is_w(r, q, "up"))
+            r->t[q].used = true;
+}
+
+static bool number_tok(reading *r, int i, const char **num)
+{
+    if (rd_is_k(r, i, TK_NUM)) {
+        *num = r->t[i].w;
+        return true;
+    }
+    if (rd_is_w(r, i, "hundred")) { *num = "100"; return true; }
+    if (rd_is_w(r, i, "thousand") || rd_is_w(r, i, "thousands")) { *num = "1000"; return true; }
+    if (rd_is_w(r, i, "million")) { *num = "1000000"; return true; }
+    return false;
+}
+
+/* "multiply by 1000", "x 100", "* 100", "divide by 100", "/1000", "convert cents to dollars". */
+void rd_rec_muldiv(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool mul = rd_is_w(r, k, "multiply") || rd_is_w(r, k, "times") || rd_is_w(r, k, "x") || rd_is_op(r, k, "*");
+        bool div = rd_is_w(r, k, "divide") || rd_is_op(r, k, "/") || rd_is_op(r, k, "\xc3\xb7");
+        if (!mul && !div)
+            continue;
+        int j = k + 1;
+        if (rd_is_w(r, j, "by"))
+            j++;
+        const char *num;
+        if (!number_tok(r, j, &num))
+            continue;
+        /* a '/' between two numbers is a fraction or a date, not a division rule */
+        if (rd_is_op(r, k, "/") && k > 0 && r->t[k - 1].k == TK_NUM)
+            continue;
+        tstep *s = rd_add_step(r, true, r->t[k].b, mul ? PS_MUL : PS_DIV);
+        if (s)
+            s->st.num = plan_strdup(r->p, num);
+        rd_use(r, k, j + 1);
+    }
+    /* "convert cents to dollars" divides by 100; "dollars to cents" multiplies.  When the rule
+     * already scales by 100 ("Divide by 100 (cents to units)") the phrase explains that step and
+     * adds none; a different factor contradicts it. */
+    int c = rd_find_w(r, 0, "cents");
+    if (c < 0)
+        return;
+    int d = -1;
+    static const char *const UNITS[] = {"dollars", "dollar", "units", "unit", "euros", "euro", "pounds", "major"};
+    for (size_t q = 0; q < sizeof UNITS / sizeof *UNITS && d < 0; q++)
+        d = rd_find_w(r, 0, UNITS[q]);
+    if (d < 0)
+        return;
+    bool to_units = c < d;
+    plan_step_kind want = to_units ? PS_DIV : PS_MUL;
+    rd_use(r, c, c + 1);
+    rd_use(r, d, d + 1);
+    const plan_step *other = NULL;
+    for (int q = 0; q < r->nnum; q++) {
+        const plan_step *st = &r->num_steps[q].st;
+        if (st->kind == want && !strcmp(st->num, "100"))
+            return;                       /* the phrase explains this step */
+        if (st->kind == PS_DIV || st->kind == PS_MUL)
+            other = st;
+    }
+    if (other) {
+        rd_problem(r, "It %s by %s but also says %s, which %s by 100.", other->kind == PS_DIV ? "divides" : "multiplies",
+                other->num, to_units ? "cents to units" : "units to cents", to_units ? "divides" : "multiplies");
+        return;
+    }
+    tstep *s = rd_add_step(r, true, r->t[c].b, want);
+    if (s)
+        s->st.num = "100";
+}
+
+void rd_rec_abs(reading *r)
+{
+    int k = rd_find_w(r, 0, "absolute");
+    if (k < 0)
+        k = rd_find_w(r, 0, "abs");
+    if (k < 0)
+        return;
+    rd_add_step(r, true, r->t[k].b, PS_ABS);
+    rd_use(r, k, k + 1);
+}
+

@@ -1,0 +1,204 @@
+/* reading.h — the inside of the plain-English rule reader (src/plan/rules/): one `reading` per rule.
+ *
+ * A rule's text is cut into tokens (tokens.c), each token belonging to one clause.  Recognizers, one
+ * file per family, find their phrasing among the tokens not yet used, mark what they use and fill the
+ * reading: conditions (conditions.c), filters and checks (filters.c), lookups (lookups.c), code maps and
+ * booleans (maps.c), constants, defaults and "as is" (constants.c), dates (dates.c), numbers (numbers.c),
+ * expressions between fields (between.c), text steps (text.c).  build.c turns the reading into one plan
+ * expression; read.c (rules_read) runs them in order and decides whether the rule was read.
+ * Invariant: a token is marked used only by the recognizer that turned it into part of the reading;
+ * a recognizer that finds a contradiction says so with rd_problem and the rule becomes a question.
+ * Names are prefixed rd_; recognizers are rd_rec_<family>.
+ */
+#ifndef MF_PLAN_RULES_READING_H
+#define MF_PLAN_RULES_READING_H
+
+#include "plan/rules.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+
+/* ---- tokens ---------------------------------------------------------------------------------- */
+
+typedef enum tk_kind { TK_WORD, TK_STR, TK_NUM, TK_OP, TK_DATE } tk_kind;
+
+typedef struct tok {
+    tk_kind k;
+    const char *w;     /* WORD: canonical word; STR: content; NUM: digits; OP: operator; DATE: pattern */
+    const char *orig;  /* as written */
+    size_t b, e;       /* byte span in the rule text */
+    int clause;        /* which clause of the rule it belongs to (clauses.c) */
+    bool used;
+} tok;
+
+#define MAX_TOKS 256
+#define MAX_STEPS 24
+#define MAX_PARTS 16
+
+typedef struct tstep {
+    size_t pos;        /* where in the text it was said: steps apply in text order */
+    plan_step st;
+} tstep;
+
+enum base_kind { B_SOURCE, B_CONST, B_CONCAT, B_ARITH, B_DAYS, B_LOOKUP_ONLY, B_COND, B_ROWNUM };
+enum date_kind { D_NONE, D_PATTERN, D_ISO, D_EXCEL };
+
+typedef struct reading {
+    const rule_ctx *c;
+    plan *p;
+    const char *text;
+    tok t[MAX_TOKS];
+    int n;
+    int nclause;
+    /* what was read */
+    int base;
+    const char *const_text;
+    bool const_num;
+    int nparts;
+    const char *part_src[MAX_PARTS];   /* data column, or NULL for a literal */
+    const char *part_lit[MAX_PARTS];
+    int narith;                        /* arithmetic between fields: operands and operators */
+    const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
+    const char *arith_num[MAX_PARTS];
+    int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
+    const char *days_a, *days_b;
+    plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
+    int ntext, nnum;
+    tstep text_steps[MAX_STEPS];
+    tstep num_steps[MAX_STEPS];
+    int ndsteps;                       /* steps on a read date: its year, written as, end of month, plus N days */
+    tstep date_steps[MAX_STEPS];
+    bool quarter_q;                    /* the quarter is written Q1..Q4 */
+    int date_kind;
+    const char *date_pat;
+    int pivot;
+    bool nf_any;
+    plan_numfmt nf;
+    bool nf_thousands_set, nf_decimal_set;
+    bool nf_thousands_named, nf_decimal_named;   /* the rule names the character itself */
+    bool has_map;
+    plan_map map;
+    bool map_bool;                     /* the map reads booleans (read as boolean) */
+    plan_expr *deflt;
+    bool required;
+    bool statement;                    /* produced a skip/reject/trailer statement */
+    mf_buf problems;                   /* sentences for the open question */
+} reading;
+
+
+
+/* ---- tokens (tokens.c) */
+
+bool rd_is_filler(const char *w);
+const char *rd_canon(const char *w);
+bool rd_word_byte(unsigned char ch);
+size_t rd_date_pattern_at(const char *s, char *out);
+void rd_tokenize(reading *r);
+bool rd_is_w(const reading *r, int i, const char *w);
+bool rd_is_op(const reading *r, int i, const char *op);
+bool rd_is_k(const reading *r, int i, tk_kind k);
+int rd_find_w(const reading *r, int from, const char *w);
+int rd_skip_fill(const reading *r, int i);
+void rd_use(reading *r, int from, int to);   /* mark tokens [from, to) used */
+void rd_problem(reading *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *rd_value_at(const reading *r, int i, bool *is_num);
+const char *rd_delim_at(const reading *r, int i);
+long rd_num_at(const reading *r, int i);
+tstep *rd_add_step(reading *r, bool numeric, size_t pos, plan_step_kind kind);
+int rd_clause_end(const reading *r, int i);
+
+/* ---- clauses and the reading model (clauses.c) */
+
+/* Cut the tokens into clauses (sentences, ';', line breaks, bullets, ", then"). */
+void rd_clauses(reading *r);
+/* Is w (canonical) a word that always carries an instruction (an operation, a negation)? */
+bool rd_is_operative_word(const char *w);
+/* What of the rule was left unread: blocking tokens and the words of unread clauses (empty = all read). */
+void rd_unread(const reading *r, mf_buf *out);
+
+/* ---- remarks: phrases that describe the data or affirm what the plan does anyway (remarks.c) */
+
+void rd_rec_remarks(reading *r);
+
+/* ---- values chosen by a condition (conditionals.c) */
+
+void rd_rec_conditional(reading *r);
+
+/* ---- field names (fields.c) */
+
+const char *rd_primary(const reading *r);
+const prof_column *rd_prof_of(const reading *r, const char *name);
+const char *rd_resolve_name(const reading *r, const char *phrase);
+const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf);
+const char *rd_resolve_span(const reading *r, int b, int e);
+const char *rd_resolve_prefix(const reading *r, int b, int e, int *end);
+
+/* ---- conditions (conditions.c) */
+
+plan_expr *rd_cmp_expr(reading *r, int op, plan_expr *a, const char *v, bool num);
+plan_expr *rd_parse_cond(reading *r, int b, int e);
+
+/* ---- filters, trailers, checks (filters.c) */
+
+void rd_rec_examples(reading *r);
+void rd_rec_trailer(reading *r);
+void rd_add_rule(reading *r, plan_rule_kind kind, plan_expr *cond, const char *msg);
+void rd_rec_exclude(reading *r);
+void rd_rec_checks(reading *r);
+void rd_rec_length_check(reading *r);
+
+/* ---- lookups (lookups.c) */
+
+void rd_rec_lookup(reading *r);
+
+/* ---- code maps and booleans (maps.c) */
+
+bool rd_truthy(const char *w, bool *val);
+void rd_rec_bool(reading *r);
+void rd_rec_map(reading *r);
+void rd_map_check_sample(reading *r, const plan_map *m, const char *col);
+
+/* ---- constants, defaults, as is (constants.c) */
+
+void rd_rec_constant(reading *r);
+void rd_rec_default(reading *r);
+void rd_rec_as_is(reading *r);
+void rd_rec_rownum(reading *r);
+
+/* ---- dates (dates.c) */
+
+void rd_rec_date(reading *r);
+void rd_rec_date_part(reading *r);
+void rd_rec_days(reading *r);
+
+/* ---- numbers (numbers.c) */
+
+void rd_rec_negate(reading *r);
+void rd_rec_separators(reading *r);
+void rd_rec_numfmt(reading *r);
+void rd_rec_round(reading *r);
+void rd_rec_muldiv(reading *r);
+void rd_rec_abs(reading *r);
+
+/* ---- expressions between fields (between.c) */
+
+void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap);
+void rd_rec_between(reading *r);
+
+/* ---- text steps (text.c) */
+
+void rd_rec_pad(reading *r);
+void rd_rec_trim_case(reading *r);
+void rd_rec_prefix_suffix(reading *r);
+void rd_rec_substr(reading *r);
+void rd_rec_before_after(reading *r);
+
+/* ---- building the expression (build.c) */
+
+bool rd_numeric_base(plan_base b);
+plan_expr *rd_build(reading *r);
+
+
+#endif

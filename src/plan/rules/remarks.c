@@ -1,0 +1,147 @@
+/* remarks.c — phrases that say something about the data or affirm what the plan does anyway, read
+ * before the families so that their operative words (not, no, reject) count as read:
+ *   - "do not alter it", "no change", "no TZ conversion", "(no padding)": nothing is done;
+ *   - "not relevant", "does not carry a module indicator": descriptions of the data;
+ *   - "is not populated", "not filled", "not avail.": the value is blank (the phrase becomes `blank`);
+ *   - "an unreadable or impossible date must be rejected": what a failed conversion does anyway;
+ *   - "blank stays blank", "a proper date", "(= yr)" and parenthesised sample values "(1,200)",
+ *     "(€ 1.234,56 or €12,00)", "(31.12.23)".
+ * Invariant: a remark never adds a step; it only marks words whose meaning the plan already has.
+ */
+#include "plan/rules/reading.h"
+
+#include <string.h>
+
+static bool any_w(const reading *r, int i, const char *const *ws, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (rd_is_w(r, i, ws[k]))
+            return true;
+    return false;
+}
+
+#define ANY(r, i, list) any_w((r), (i), (list), sizeof(list) / sizeof *(list))
+
+static const char *const NO_STEP[] = {"pad", "round", "flip", "transformation", "transform", "conversion", "convert",
+                                      "changes", "change", "tz", "timezone", "modification", "zero", "leading"};
+static const char *const ALTER[] = {"alter", "flip", "modify", "touch", "transform", "edit", "amend", "convert"};
+static const char *const NOT_MATTER[] = {"relevant", "needed", "important", "applicable", "necessary", "used"};
+static const char *const HAVE[] = {"carry", "have", "contain", "hold", "provide", "exist", "include"};
+static const char *const UNFILLED[] = {"populated", "filled", "provided", "given", "available", "avail", "present",
+                                       "supplied", "known", "maintained", "entered"};
+static const char *const BAD[] = {"unreadable", "impossible", "invalid", "bad", "wrong", "incorrect", "unparseable"};
+
+/* Negations that are remarks.  Returns true when the one at k was one. */
+static bool negation_remark(reading *r, int k)
+{
+    bool no = rd_is_w(r, k, "no"), neg = no || rd_is_w(r, k, "not") || rd_is_w(r, k, "dont") || rd_is_w(r, k, "never");
+    if (!neg)
+        return false;
+    int j = k + 1;
+    if (no && (ANY(r, j, NO_STEP) || (rd_is_w(r, j, "leading") && rd_is_w(r, j + 1, "zero")))) {
+        int e = j + 1;
+        while (e < r->n && (rd_is_w(r, e, "zero") || rd_is_w(r, e, "conversion") || rd_is_w(r, e, "change")))
+            e++;
+        rd_use(r, k, e);
+        return true;
+    }
+    while (rd_is_w(r, j, "be") || rd_is_w(r, j, "to") || rd_is_w(r, j, "in"))
+        j++;
+    if (!no && ANY(r, j, ALTER)) {                                   /* "do not alter it in any way" */
+        rd_use(r, k, j + 1);
+        return true;
+    }
+    if (!no && ANY(r, j, NOT_MATTER)) {                              /* "which are not relevant" */
+        rd_use(r, k, j + 1);
+        return true;
+    }
+    if (rd_is_w(r, k, "not") && (rd_is_w(r, k - 1, "does") || rd_is_w(r, k - 1, "do") || rd_is_w(r, k - 1, "did")) &&
+        ANY(r, j, HAVE)) {                                          /* "the ledger does not carry ..." */
+        rd_use(r, k, j + 1);
+        return true;
+    }
+    if (rd_is_w(r, k, "not") && ANY(r, j, UNFILLED)) {               /* "is not populated" means blank */
+        rd_use(r, k, j);
+        r->t[j].w = "blank";
+        return true;
+    }
+    return false;
+}
+
+/* "(1,200)", "(€ 1.234,56 or €12,00)", "(31.12.23)", "(1000/0001)", "(2023-04-05T10:22:13+02:00)": values shown
+ * as they appear in the data.  Not "(/100)" or "(x 100)", which are steps. */
+static void sample_values(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, "(") || (r->t[k].b > 0 && !strchr(" \t\n", r->text[r->t[k].b - 1])))
+            continue;                        /* "substring(2,4)" is a call, not sample values */
+        int e = k + 1, nums = 0;
+        bool ok = rd_is_k(r, e, TK_NUM) || rd_is_op(r, e, "\xe2\x82\xac") || rd_is_op(r, e, "$") || rd_is_op(r, e, "\xc2\xa3");
+        for (; ok && e < r->n && !rd_is_op(r, e, ")"); e++) {
+            const tok *t = &r->t[e];
+            if (t->used)
+                ok = false;
+            else if (t->k == TK_NUM)
+                nums++;
+            else if (t->k == TK_WORD)
+                ok = rd_is_w(r, e, "or") || rd_is_w(r, e, "and") || strpbrk(t->orig, "0123456789") != NULL ||
+                     strlen(t->orig) == 1;
+            else if (t->k == TK_OP)
+                ok = strlen(t->w) == 1 ? strchr(",.-:+/$", t->w[0]) != NULL : !strcmp(t->w, "\xe2\x82\xac") ||
+                                                                            !strcmp(t->w, "\xc2\xa3");
+            else
+                ok = false;
+        }
+        if (ok && nums && rd_is_op(r, e, ")"))
+            rd_use(r, k, e + 1);
+    }
+}
+
+void rd_rec_remarks(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (negation_remark(r, k))
+            continue;
+        /* "drop out of our pivot tables", "fall out of the report" */
+        if ((rd_is_w(r, k, "exclude") || rd_is_w(r, k, "fall")) && rd_is_w(r, k + 1, "out") && rd_is_w(r, k + 2, "of")) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
+        /* "blank stays blank", "empty remains empty" */
+        if (rd_is_w(r, k, "blank") && (rd_is_w(r, k + 1, "stays") || rd_is_w(r, k + 1, "remains") ||
+                                       rd_is_w(r, k + 1, "stay") || rd_is_w(r, k + 1, "remain")) &&
+            rd_is_w(r, k + 2, "blank")) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
+        /* "a proper date", "proper number" */
+        if (rd_is_w(r, k, "proper") && (rd_is_w(r, k + 1, "date") || rd_is_w(r, k + 1, "number") ||
+                                        rd_is_w(r, k + 1, "decimal") || rd_is_w(r, k + 1, "format"))) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "(= yr)": an explanation of what the part is */
+        if (rd_is_op(r, k, "(") && rd_is_op(r, k + 1, "=")) {
+            int e = k + 2;
+            while (e < r->n && rd_is_k(r, e, TK_WORD) && !rd_is_operative_word(r->t[e].w))
+                e++;
+            if (e > k + 2 && rd_is_op(r, e, ")"))
+                rd_use(r, k, e + 1);
+            continue;
+        }
+        /* "an unreadable or impossible date must be rejected": what a failed conversion does anyway */
+        if (ANY(r, k, BAD)) {
+            int v = k + 1;
+            while (rd_is_w(r, v, "or") || ANY(r, v, BAD))
+                v++;
+            if (!(rd_is_w(r, v, "date") || rd_is_w(r, v, "number") || rd_is_w(r, v, "amount") ||
+                  rd_is_w(r, v, "value") || rd_is_w(r, v, "format")))
+                continue;
+            int c = r->t[k].clause;
+            for (int q = 0; q < r->n; q++)
+                if (r->t[q].clause == c && rd_is_w(r, q, "reject"))
+                    rd_use(r, q, q + 1);
+        }
+    }
+    sample_values(r);
+}

@@ -1,0 +1,349 @@
+/* text.c — text steps: pad, trim, case, prefix/suffix, first/last N, substrings, text before/after a
+ * delimiter.  Steps apply in the order the rule says them.
+ */
+#include "plan/rules/reading.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* ---- text steps ---- */
+
+void rd_rec_pad(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool left = rd_is_w(r, k, "leftpad") || rd_is_w(r, k, "zeropad") || (rd_is_w(r, k, "left") && rd_is_w(r, k + 1, "pad")) ||
+                    (rd_is_w(r, k, "pad") && rd_is_w(r, k + 1, "left")) || (rd_is_w(r, k, "zero") && rd_is_w(r, k + 1, "pad"));
+        bool right = rd_is_w(r, k, "rightpad") || (rd_is_w(r, k, "right") && rd_is_w(r, k + 1, "pad")) ||
+                     (rd_is_w(r, k, "pad") && rd_is_w(r, k + 1, "right"));
+        bool plain = !left && !right && rd_is_w(r, k, "pad");
+        if (!left && !right && !plain)
+            continue;
+        int e = rd_clause_end(r, k);
+        const char *ch = rd_is_w(r, k, "zeropad") || rd_is_w(r, k, "zero") ? "0" : NULL;
+        long n = -1;
+        int last = k;
+        for (int j = k + 1; j < e; j++) {
+            if (r->t[j].used)
+                continue;
+            if (rd_is_w(r, j, "zero") || (rd_is_k(r, j, TK_STR) && !strcmp(r->t[j].w, "0")) ||
+                (rd_is_k(r, j, TK_NUM) && !strcmp(r->t[j].w, "0") && !rd_is_w(r, j + 1, "char"))) {
+                ch = "0", last = j;
+            } else if (rd_is_w(r, j, "space")) {
+                ch = " ", last = j;
+            } else if (rd_is_k(r, j, TK_STR) && strlen(r->t[j].w) == 1) {
+                ch = r->t[j].w, last = j;
+            } else if (rd_is_k(r, j, TK_NUM) && rd_num_at(r, j) > 0) {
+                n = rd_num_at(r, j), last = j;
+            } else if (rd_is_w(r, j, "leading") || rd_is_w(r, j, "trailing") || rd_is_w(r, j, "char") ||
+                       rd_is_w(r, j, "length") || rd_is_w(r, j, "width") || rd_is_w(r, j, "left") || rd_is_w(r, j, "right") ||
+                       rd_is_w(r, j, "pad") || rd_is_filler(r->t[j].w) || rd_is_w(r, j, "total") || rd_is_w(r, j, "size")) {
+                if (rd_is_w(r, j, "leading"))
+                    left = true;
+                if (rd_is_w(r, j, "trailing"))
+                    right = true;
+                last = j;
+                continue;
+            } else {
+                break;
+            }
+        }
+        if (n <= 0) {
+            rd_problem(r, "It says to pad but not to what length.");
+            return;
+        }
+        if (!ch)
+            ch = (left || plain) && (r->c->type.base != PT_TEXT) ? "0" : " ";
+        if (!ch || (!left && !right)) {
+            if (plain && ch && !strcmp(ch, "0"))
+                left = true;
+            else if (!left && !right) {
+                rd_problem(r, "It says to pad but not on which side.");
+                return;
+            }
+        }
+        tstep *s = rd_add_step(r, false, r->t[k].b, left ? PS_PAD_LEFT : PS_PAD_RIGHT);
+        if (s) {
+            s->st.s = plan_strdup(r->p, ch);
+            s->st.n = n;
+        }
+        for (int j = k; j <= last; j++)
+            if (!r->t[j].used && (r->t[j].k != TK_OP))
+                r->t[j].used = true;
+        k = last;
+    }
+}
+
+void rd_rec_trim_case(reading *r)
+{
+    for (int q = 1; q + 1 < r->n; q++)     /* "leading/trailing", "leading & trailing" */
+        if ((rd_is_op(r, q, "/") || rd_is_op(r, q, "&") || rd_is_op(r, q, "-")) && r->t[q - 1].k == TK_WORD &&
+            !strcmp(r->t[q - 1].w, "leading") && r->t[q + 1].k == TK_WORD && !strcmp(r->t[q + 1].w, "trailing") &&
+            (rd_find_w(r, 0, "trim") >= 0 || rd_find_w(r, 0, "space") >= 0))
+            r->t[q].used = true;
+    for (int k = 0; k < r->n; k++) {
+        if (rd_is_w(r, k, "trim") || rd_is_w(r, k, "ltrim") || rd_is_w(r, k, "rtrim")) {
+            rd_add_step(r, false, r->t[k].b, PS_TRIM);
+            rd_use(r, k, k + 1);
+            if (rd_is_w(r, k + 1, "space"))
+                rd_use(r, k + 1, k + 2);
+            for (int q = 0; q < r->n; q++)
+                if (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "space") || rd_is_w(r, q, "both"))
+                    r->t[q].used = true;
+        } else if ((rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete")) &&
+                   rd_find_w(r, k, "space") >= 0 && r->t[rd_find_w(r, k, "space")].clause == r->t[k].clause) {
+            /* "remove leading and trailing spaces" trims; "remove all spaces", "remove spaces" removes every one */
+            int sp = rd_find_w(r, k, "space");
+            bool ends = false;
+            static const char *const ENDS[] = {"leading", "trailing", "surrounding", "both", "ends", "sides", "starts",
+                                               "extra", "outer"};
+            for (int q = 0; q < r->n; q++)
+                for (size_t u = 0; u < sizeof ENDS / sizeof *ENDS; u++)
+                    if (rd_is_w(r, q, ENDS[u]) && r->t[q].clause == r->t[k].clause)
+                        ends = true;
+            if (rd_is_w(r, k, "strip") && rd_find_w(r, 0, "all") < 0 && rd_find_w(r, 0, "internal") < 0 &&
+                rd_find_w(r, 0, "inside") < 0)
+                ends = true;                        /* "strip whitespace": the ends, as strip() does */
+            tstep *s = rd_add_step(r, false, r->t[k].b, ends ? PS_TRIM : PS_REPLACE);
+            if (s && !ends) {
+                s->st.s = " ";
+                s->st.s2 = "";
+            }
+            rd_use(r, k, k + 1);
+            rd_use(r, sp, sp + 1);
+            for (int q = 0; q < r->n; q++)
+                if (r->t[q].clause == r->t[k].clause &&
+                    (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "extra") ||
+                     rd_is_w(r, q, "surrounding") || rd_is_w(r, q, "both") || rd_is_w(r, q, "ends") ||
+                     rd_is_w(r, q, "sides") || rd_is_w(r, q, "or") || rd_is_w(r, q, "white") || rd_is_w(r, q, "starts") ||
+                     rd_is_w(r, q, "all") || rd_is_w(r, q, "internal") || rd_is_w(r, q, "inside") || rd_is_w(r, q, "any")))
+                    r->t[q].used = true;
+        } else if ((rd_is_w(r, k, "collapse") || rd_is_w(r, k, "squish") || rd_is_w(r, k, "squeeze")) &&
+                   rd_find_w(r, k, "space") >= 0) {
+            rd_add_step(r, false, r->t[k].b, PS_SQUISH);
+            int sp = rd_find_w(r, k, "space");
+            rd_use(r, k, k + 1);
+            rd_use(r, sp, sp + 1);
+        } else if (rd_is_w(r, k, "proper") || rd_is_w(r, k, "title") || rd_is_w(r, k, "initcap") ||
+                   rd_is_w(r, k, "capitalised") || rd_is_w(r, k, "capitalized")) {
+            if (!(rd_is_w(r, k + 1, "case") || rd_is_w(r, k + 1, "cased") || rd_is_w(r, k, "initcap")))
+                continue;
+            rd_add_step(r, false, r->t[k].b, PS_TITLE);
+            rd_use(r, k, k + 2 - rd_is_w(r, k, "initcap"));
+            /* "(1st letter of each word cap., rest lower)": the explanation of title case */
+            int e = k + 2;
+            if (rd_is_op(r, e, "(")) {
+                int c = e + 1;
+                while (c < r->n && !rd_is_op(r, c, ")"))
+                    c++;
+                bool explains = true;
+                for (int q = e + 1; q < c; q++)
+                    explains &= r->t[q].k == TK_OP || rd_is_w(r, q, "first") || rd_is_w(r, q, "char") ||
+                                rd_is_w(r, q, "of") || rd_is_w(r, q, "each") || rd_is_w(r, q, "every") ||
+                                rd_is_w(r, q, "word") || rd_is_w(r, q, "upper") || rd_is_w(r, q, "cap") ||
+                                rd_is_w(r, q, "rest") || rd_is_w(r, q, "lower") || rd_is_w(r, q, "the") ||
+                                rd_is_w(r, q, "in") || rd_is_w(r, q, "case") || rd_is_w(r, q, "others");
+                if (explains && c < r->n)
+                    rd_use(r, e, c + 1);
+            }
+        } else if (rd_is_w(r, k, "char") && !strncasecmp(r->t[k].orig, "digit", 5) &&
+                   (rd_is_w(r, k + 1, "only") || rd_is_w(r, k - 1, "only"))) {
+            /* "digits only", "only the digits", "keep only digits" */
+            rd_add_step(r, false, r->t[k].b, PS_DIGITS);
+            rd_use(r, k, k + 1);
+            rd_use(r, rd_is_w(r, k + 1, "only") ? k + 1 : k - 1, rd_is_w(r, k + 1, "only") ? k + 2 : k);
+        } else if (rd_is_w(r, k, "upper")) {
+            rd_add_step(r, false, r->t[k].b, PS_UPPER);
+            rd_use(r, k, k + 1);
+            if (rd_is_w(r, k + 1, "case") || rd_is_w(r, k + 1, "cased"))
+                rd_use(r, k + 1, k + 2);
+        } else if (rd_is_w(r, k, "lower")) {
+            rd_add_step(r, false, r->t[k].b, PS_LOWER);
+            rd_use(r, k, k + 1);
+            if (rd_is_w(r, k + 1, "case") || rd_is_w(r, k + 1, "cased"))
+                rd_use(r, k + 1, k + 2);
+        }
+    }
+}
+
+void rd_rec_prefix_suffix(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        int kind = -1, v = -1, last = k;
+        if (rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) {
+            kind = rd_is_w(r, k, "prefix") ? PS_PREFIX : PS_SUFFIX;
+            v = rd_skip_fill(r, k + 1);
+            if (!rd_value_at(r, v, NULL)) {   /* "add 'X' as a prefix" */
+                int b = k - 1;
+                while (b >= 0 && r->t[b].k == TK_WORD && rd_is_filler(r->t[b].w))
+                    b--;
+                v = b;
+            }
+            last = v > k ? v : k;
+        } else if (rd_is_w(r, k, "add") || rd_is_w(r, k, "attach") || rd_is_w(r, k, "put")) {
+            v = rd_skip_fill(r, k + 1);
+            if (!rd_value_at(r, v, NULL) || rd_is_w(r, v, "leading"))
+                continue;
+            int j = rd_skip_fill(r, v + 1);
+            if (rd_is_w(r, j, "ends") || rd_is_w(r, j, "suffix") || rd_is_w(r, j, "after"))
+                kind = PS_SUFFIX;
+            else if (rd_is_w(r, j, "starts") || rd_is_w(r, j, "front") || rd_is_w(r, j, "prefix") ||
+                     rd_is_w(r, j, "beginning") || rd_is_w(r, j, "before"))
+                kind = PS_PREFIX;
+            else
+                continue;
+            last = j;
+        }
+        if (kind < 0 || v < 0 || !rd_value_at(r, v, NULL))
+            continue;
+        tstep *s = rd_add_step(r, false, r->t[k].b, (plan_step_kind)kind);
+        if (s)
+            s->st.s = plan_strdup(r->p, rd_value_at(r, v, NULL));
+        int lo = v < k ? v : k;
+        rd_use(r, lo, last + 1);
+        k = last;
+    }
+}
+
+void rd_rec_substr(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        long a, b;
+        /* first/last N characters, left(x, N), right(x, N), leftmost N */
+        if (rd_is_w(r, k, "first") || rd_is_w(r, k, "last") || rd_is_w(r, k, "left") || rd_is_w(r, k, "right")) {
+            bool first = rd_is_w(r, k, "first") || rd_is_w(r, k, "left");
+            int j = k + 1, e;
+            if (rd_is_op(r, j, "(")) {   /* left(Field, 4) */
+                for (e = j; e < r->n && !rd_is_op(r, e, ")"); e++)
+                    ;
+                if (e >= r->n || (a = rd_num_at(r, e - 1)) <= 0 || !rd_is_op(r, e - 2, ","))
+                    continue;
+                /* left(Field, 4): what is inside must name the row's value, nothing else */
+                const char *inner = rd_resolve_span(r, j + 1, e - 2);
+                if (!inner || !rd_primary(r) || strcmp(inner, rd_primary(r)))
+                    continue;
+                rd_use(r, k, e + 1);
+            } else {
+                j = rd_skip_fill(r, j);
+                if ((a = rd_num_at(r, j)) <= 0)
+                    continue;
+                e = j + 1;
+                if (!rd_is_w(r, e, "char") && !rd_is_w(r, k, "first") && !rd_is_w(r, k, "last"))
+                    continue;
+                if (!rd_is_w(r, e, "char") && (rd_is_w(r, e, "row") || rd_is_w(r, e, "day")))
+                    continue;
+                rd_use(r, k, e + (rd_is_w(r, e, "char") ? 1 : 0));
+            }
+            tstep *s = rd_add_step(r, false, r->t[k].b, first ? PS_FIRST : PS_LAST);
+            if (s)
+                s->st.n = a;
+            continue;
+        }
+        /* characters 2-5, positions 2 to 5 */
+        if (rd_is_w(r, k, "char") && (a = rd_num_at(r, k + 1)) > 0 &&
+            (rd_is_op(r, k + 2, "-") || rd_is_w(r, k + 2, "to") || rd_is_w(r, k + 2, "through") || rd_is_w(r, k + 2, "thru")) &&
+            (b = rd_num_at(r, k + 3)) >= a) {
+            tstep *s = rd_add_step(r, false, r->t[k].b, PS_SUBSTR);
+            if (s)
+                s->st.n = a, s->st.m = b;
+            rd_use(r, k, k + 4);
+            if (rd_is_w(r, k - 1, "from"))
+                rd_use(r, k - 1, k);
+            continue;
+        }
+        /* substring(2,4), substr(x, 2, 4), mid(x, 2, 4): start and LENGTH */
+        if (rd_is_w(r, k, "substr") && rd_is_op(r, k + 1, "(")) {
+            int e;
+            for (e = k + 2; e < r->n && !rd_is_op(r, e, ")"); e++)
+                ;
+            if (e >= r->n || e - 3 < k + 2)
+                continue;
+            a = rd_num_at(r, e - 3);
+            b = rd_num_at(r, e - 1);
+            if (a <= 0 || b <= 0 || !rd_is_op(r, e - 2, ","))
+                continue;
+            tstep *s = rd_add_step(r, false, r->t[k].b, PS_SUBSTR);
+            if (s)
+                s->st.n = a, s->st.m = a + b - 1;
+            rd_use(r, k, e + 1);
+            continue;
+        }
+        /* "substring from 2 for 4", "N characters starting at position P" */
+        if (rd_is_w(r, k, "substr") && rd_is_w(r, k + 1, "from") && (a = rd_num_at(r, k + 2)) > 0 &&
+            (rd_is_w(r, k + 3, "for") || rd_is_w(r, k + 3, "length")) && (b = rd_num_at(r, k + 4)) > 0) {
+            tstep *s = rd_add_step(r, false, r->t[k].b, PS_SUBSTR);
+            if (s)
+                s->st.n = a, s->st.m = a + b - 1;
+            rd_use(r, k, k + 5);
+            continue;
+        }
+        if ((b = rd_num_at(r, k)) > 0 && rd_is_w(r, k + 1, "char") && rd_is_w(r, k + 2, "starts")) {
+            int j = rd_skip_fill(r, k + 3);
+            if (rd_is_w(r, j, "char"))
+                j++;
+            if ((a = rd_num_at(r, j)) > 0) {
+                tstep *s = rd_add_step(r, false, r->t[k].b, PS_SUBSTR);
+                if (s)
+                    s->st.n = a, s->st.m = a + b - 1;
+                rd_use(r, k, j + 1);
+            }
+        }
+    }
+}
+
+/* "(the part before is only the type)": a remark on the part a before/after step drops. */
+static void other_part_remark(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, "("))
+            continue;
+        int c = k + 1;
+        bool part = false, plain = true;
+        for (; c < r->n && !rd_is_op(r, c, ")"); c++) {
+            part |= rd_is_w(r, c, "part") || rd_is_w(r, c, "rest");
+            plain &= r->t[c].k == TK_WORD && (!rd_is_operative_word(r->t[c].w) || rd_is_w(r, c, "before") ||
+                                             rd_is_w(r, c, "after") || rd_is_w(r, c, "only"));
+        }
+        if (part && plain && c < r->n)
+            rd_use(r, k, c + 1);
+    }
+}
+
+void rd_rec_before_after(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool before = rd_is_w(r, k, "before") || (rd_is_w(r, k, "up") && rd_is_w(r, k + 1, "to"));
+        bool after = rd_is_w(r, k, "after");
+        if (!before && !after)
+            continue;
+        int j = k + (rd_is_w(r, k, "up") ? 2 : 1);
+        j = rd_skip_fill(r, j);
+        bool last = rd_is_w(r, j, "last");
+        int lastw = j;
+        if (rd_is_w(r, j, "first") || last)
+            j = rd_skip_fill(r, j + 1);
+        const char *d = rd_delim_at(r, j);
+        if (!d)
+            continue;
+        if (last)
+            rd_use(r, lastw, lastw + 1);
+        int e = j + 1;
+        if (rd_is_w(r, e, "char") || rd_is_w(r, e, "separator") || rd_is_w(r, e, "sign") || rd_is_w(r, e, "symbol"))
+            e++;
+        tstep *s = rd_add_step(r, false, r->t[k].b, before ? PS_BEFORE : PS_AFTER);
+        if (s) {
+            s->st.s = plan_strdup(r->p, d);
+            s->st.m = last;
+        }
+        rd_use(r, k, e);
+        for (int q = 0; q < r->n; q++)   /* "we only need the user name part": the restriction is this step */
+            if (rd_is_w(r, q, "only") && r->t[q].clause == r->t[k].clause)
+                r->t[q].used = true;
+        other_part_remark(r);
+        for (int q = 0; q < r->n; q++)
+            if (rd_is_w(r, q, "everything") || rd_is_w(r, q, "part") || rd_is_w(r, q, "portion") ||
+                rd_is_w(r, q, "anything") || rd_is_w(r, q, "characters") || rd_is_w(r, q, "char") || rd_is_w(r, q, "split") ||
+                rd_is_w(r, q, "occurrence") || rd_is_w(r, q, "first") || rd_is_w(r, q, "string") || rd_is_w(r, q, "substr"))
+                r->t[q].used = true;
+    }
+}
+
