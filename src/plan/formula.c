@@ -512,7 +512,9 @@ int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *
     leadin lead = read_leadin(text);
     const char *body = text + lead.skip;
     size_t blen = len - lead.skip;
-    size_t cm = comment_at(body, blen);
+    size_t cm = comment_at(body, blen), fend = cm;
+    while (fend > 0 && (body[fend - 1] == ';' || isspace((unsigned char)body[fend - 1])))
+        fend--;                                 /* a statement's closing semicolon */
 
     reading *R = mf_xcalloc(1, sizeof *R);
     mf_arena a;
@@ -523,7 +525,7 @@ int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *
     char why[256];
     int took = 0;
     bool clearly = clearly_formula(body) || lead.skip > 0;
-    int parsed = parse_with_remark(&a, body, cm, &st, &flen, why, sizeof why);
+    int parsed = parse_with_remark(&a, body, fend, &st, &flen, why, sizeof why);
     if (parsed < 0 && !clearly)
         goto done;                              /* prose: not mine */
     took = 1;
@@ -537,7 +539,7 @@ int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *
     }
     R->x.excel = st.excel || excel_calls(st.value, 0) || excel_calls(st.where, 0);
     /* remarks: after the formula, and the comment */
-    const char *remark = trim_in(&a, body + flen, cm - flen);
+    const char *remark = trim_in(&a, body + flen, fend - flen);
     if (*remark)
         read_remark(&R->x, remark);
     const char *comment = cm < blen ? trim_in(&a, body + cm + 2, blen - cm - 2) : "";

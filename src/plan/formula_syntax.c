@@ -97,6 +97,26 @@ static size_t lex_string(fparser *P, size_t i, char q)
     return P->len;
 }
 
+/* “text” or ‘text’ (a formula pasted through a word processor): closed by its curly mate. */
+static size_t lex_curly(fparser *P, size_t i)
+{
+    size_t start = i;
+    bool dq = (unsigned char)P->text[i + 2] == 0x9C;
+    unsigned char close = dq ? 0x9D : 0x99;
+    i += 3;
+    size_t b = i;
+    while (i + 2 < P->len && !((unsigned char)P->text[i] == 0xE2 && (unsigned char)P->text[i + 1] == 0x80 &&
+                               (unsigned char)P->text[i + 2] == close))
+        i++;
+    if (i + 2 >= P->len) {
+        fail(P, start, "a curly quote is not closed");
+        return P->len;
+    }
+    push(P, FT_STR, mf_arena_strndup(P->a, P->text + b, i - b), start);
+    P->t[P->n - 1].pct = dq;
+    return i + 3;
+}
+
 /* [Col], [@Col], [@[Col Name]], [Tab[Col]] — a reference to a column by name. */
 static size_t lex_ref(fparser *P, size_t i)
 {
@@ -154,6 +174,9 @@ static void lex(fparser *P)
             }
         } else if (c == '\'' || c == '"') {
             i = lex_string(P, i, (char)c);
+        } else if (c == 0xE2 && i + 2 < P->len && (unsigned char)P->text[i + 1] == 0x80 &&
+                   ((unsigned char)P->text[i + 2] == 0x9C || (unsigned char)P->text[i + 2] == 0x98)) {
+            i = lex_curly(P, i);
         } else if (c == '[') {
             i = lex_ref(P, i);
         } else if (ident_byte(c, true)) {

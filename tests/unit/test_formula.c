@@ -232,6 +232,9 @@ static const fcase READ[] = {
     {"=WORK_DATE+30", "date", "", "WORK_DATE plus 30 days"},
     {"=EOMONTH(WORK_DATE,0)", "date", "", "WORK_DATE end of month"},
     {"=\"FY2023\"", "text(6)", "", "\"FY2023\""},
+    {"=IF([@Country]=\xe2\x80\x9c" "DE\xe2\x80\x9d;\"x\";\"y\")", "text(1)", "Country",
+     "if [Country] upper cased is \"DE\" then \"x\" else \"y\""},
+    {"UPPER(STATUS);", "text(1)", "STATUS", "[STATUS] upper cased"},
     {NULL, NULL, NULL, NULL}};
 
 /* Filters: the skip rule each one adds (a row without a target, or with one). */
