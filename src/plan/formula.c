@@ -100,7 +100,8 @@ static bool upper_word_call(const char *s, size_t b, size_t e)
         "ABS", "REPLACE", "LPAD", "RPAD", "DECODE", "IF", "IFERROR", "VLOOKUP", "TEXT", "DATE", "DATEVALUE", "YEAR",
         "MONTH", "DAY", "ROUNDUP", "ROUNDDOWN", "VALUE", "NUMBERVALUE", "SUBSTITUTE", "MID", "FIND", "SEARCH", "LEN",
         "LENGTH", "PROPER", "INITCAP", "ISBLANK", "AND", "OR", "NOT", "ROW", "FILTER", "NVL", "IIF", "POSITION",
-        "INSTR", "TRUNC", "EOMONTH", "DATEADD", "TODAY", "NOW", "CONCATENATE", "IFNULL", "TO_NUMBER", NULL};
+        "INSTR", "TRUNC", "EOMONTH", "DATEADD", "TODAY", "NOW", "CONCATENATE", "IFNULL", "TO_NUMBER", "ROW_NUMBER", "REPT",
+        "INDEX", "MATCH", "XLOOKUP", "SUM", "DATE_FORMAT", "STR_TO_DATE", "SPLIT", NULL};
     for (int k = 0; F[k]; k++)
         if (strlen(F[k]) == e - b && !strncmp(s + b, F[k], e - b))
             return true;
@@ -426,6 +427,11 @@ static void translate(reading *R, const fx_stmt *st, const leadin *lead)
         v->kid[0]->n == 0 && v->kid[1]->kind == FX_NUM && sscanf(v->kid[1]->s, "%ld", &one) == 1 && one == 1) {
         /* =ROW()-1 beside a header row: the row's number in the output */
         val = (fx_value){.e = plan_new_expr(x->p, PE_ROWNUM), .k = FV_NUM};
+    } else if (v && v->kind == FX_CALL && !strcmp(v->s, "ROW_NUMBER") && v->n == 0 && v->s2 && !v->neg) {
+        val = (fx_value){.e = plan_new_expr(x->p, PE_ROWNUM), .k = FV_NUM};   /* ROW_NUMBER() OVER () */
+    } else if (v && v->kind == FX_CALL && !strcmp(v->s, "ROW_NUMBER")) {
+        fx_say(x, "ROW_NUMBER() numbers the rows in another order than the file's.");
+        return;
     } else if (v) {
         val = fx_translate(x, v);
     } else {

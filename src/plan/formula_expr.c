@@ -409,6 +409,13 @@ plan_expr *fx_to_date(fctx *x, fx_value v, const char *fn)
         return NULL;
     if (v.k == FV_DATE || v.k == FV_NULL)
         return v.e;
+    int32_t d;
+    if (v.k == FV_TEXT && v.e->kind == PE_TEXT) {      /* '2023-12-31' where a date is needed */
+        if (mf_date_parse("YYYY-MM-DD", v.e->text, strlen(v.e->text), 0, &d))
+            return fx_date_constant(x, v.e->text);
+        fx_say(x, "%s uses '%s' as a date; only YYYY-MM-DD is read as a date constant.", fn, v.e->text);
+        return NULL;
+    }
     if (v.k == FV_TEXT)
         return fx_read_date(x, v.e, NULL, fn);
     /* a source read as a number used as a date: an Excel serial day number */
@@ -747,6 +754,20 @@ bool fx_unify(fctx *x, fx_value *v, int n, const char *fn)
             k = v[i].k;
     if (k == FV_NULL && has[FV_TEXT])
         k = FV_TEXT;
+    /* 1 and 0 for a boolean column are true and false (SQL's BIT) */
+    if (want == FV_BOOL && has[FV_NUM]) {
+        bool bits = true;
+        for (int i = 0; i < n; i++)
+            bits &= v[i].k != FV_NUM || (v[i].e->kind == PE_NUMBER && (!strcmp(v[i].e->text, "0") || !strcmp(v[i].e->text, "1")));
+        for (int i = 0; bits && i < n; i++)
+            if (v[i].k == FV_NUM) {
+                plan_expr *b = plan_new_expr(x->p, PE_BOOL);
+                b->flag = v[i].e->text[0] == '1';
+                v[i] = fx_val(b, FV_BOOL);
+            }
+        if (bits)
+            k = FV_BOOL;
+    }
     /* text branches of a numeric column are read as numbers (a text literal stays a question) */
     if (k == FV_TEXT && want == FV_NUM) {
         bool text_lit = false;

@@ -537,7 +537,9 @@ static fx_value date_of(fctx *x, const fx_node *n, const char *pattern, const ch
             fx_say(x, "%s: '%s' is not a %s date.", fn, v.e->text, p);
             return fx_none();
         }
-        return fx_val(fx_read_date(x, v.e, p, fn), FV_DATE);
+        char iso[16];
+        mf_date_format(d, iso);                 /* a constant: written in its canonical form */
+        return fx_val(fx_date_constant(x, plan_strdup(x->p, iso)), FV_DATE);
     }
     return fx_val(fx_to_date(x, v, fn), FV_DATE);
 }

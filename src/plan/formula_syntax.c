@@ -539,8 +539,38 @@ static fx_node *primary(fparser *P)
         x->flag = !strcasecmp(t->s, "TRUE");
         return x;
     }
-    if (accept_op(P, "("))
-        return call(P, t);
+    if (accept_op(P, "(")) {
+        fx_node *c = call(P, t);
+        /* ROW_NUMBER() OVER (...): the window is kept as whether it orders the rows */
+        if (!P->failed && is_kw(P, 0, "OVER") && is_op(P, 1, "(")) {
+            P->i += 2;
+            c->s2 = "OVER";
+            for (int depth = 1; depth > 0 && !P->failed;) {
+                const ftok *w = peek(P, 0);
+                if (w->k == FT_END)
+                    fail(P, w->pos, "OVER ( is not closed");
+                else if (w->k == FT_OP && !strcmp(w->s, "("))
+                    depth++;
+                else if (w->k == FT_OP && !strcmp(w->s, ")"))
+                    depth--;
+                else if (w->k == FT_IDENT && (!strcasecmp(w->s, "ORDER") || !strcasecmp(w->s, "PARTITION")))
+                    c->neg = true;
+                P->i++;
+            }
+        }
+        return c;
+    }
+    /* DATE '2023-12-31': a date literal */
+    if (!strcasecmp(t->s, "DATE") && peek(P, 0)->k == FT_STR) {
+        fx_node *c = node(P, FX_CALL, t->pos, 2);
+        c->s = "TO_DATE";
+        c->kid[0] = node(P, FX_STR, peek(P, 0)->pos, 0);
+        c->kid[0]->s = peek(P, 0)->s;
+        c->kid[1] = node(P, FX_STR, peek(P, 0)->pos, 0);
+        c->kid[1]->s = "YYYY-MM-DD";
+        P->i++;
+        return c;
+    }
     if (accept_op(P, "!"))
         return range_after(P, t->s, t->pos);
     fx_node *x = node(P, FX_NAME, t->pos, 0);

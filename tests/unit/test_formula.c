@@ -235,6 +235,11 @@ static const fcase READ[] = {
     {"=IF([@Country]=\xe2\x80\x9c" "DE\xe2\x80\x9d;\"x\";\"y\")", "text(1)", "Country",
      "if [Country] upper cased is \"DE\" then \"x\" else \"y\""},
     {"UPPER(STATUS);", "text(1)", "STATUS", "[STATUS] upper cased"},
+    {"ROW_NUMBER() OVER ()", "int", "", "row number"},
+    {"CASE WHEN STATUS IN ('O','P') THEN 1 ELSE 0 END", "bool", "STATUS",
+     "[STATUS] mapped (\"O\" -> true, \"P\" -> true, otherwise false), defaulting to false when missing"},
+    {"DATEDIFF(day, ISO_DT, DATE '2023-12-31')", "int", "ISO_DT",
+     "days from [ISO_DT] read as YYYY-MM-DD to \"2023-12-31\" read as ISO date"},
     {NULL, NULL, NULL, NULL}};
 
 /* Filters: the skip rule each one adds (a row without a target, or with one). */
@@ -273,6 +278,7 @@ static const fcase ASK[] = {
     {"CAST(AMT AS TIMESTAMP)", "ts", "AMT", "not a conversion"},
     {"TRIM(LEADING '0' FROM STATUS)", "text(5)", "STATUS", "has no step"},
     {"RTRIM(STATUS)", "text(5)", "STATUS", "one side only"},
+    {"ROW_NUMBER() OVER (ORDER BY STATUS)", "int", "STATUS", "another order"},
     {"=[@[Posting Date]]-[@[Posting Date]]", "int", "Posting Date", "both as numbers and as dates"},
     {"=IF([@Type]=\"SA\",[@Store]*2,\"none\")", "text(5)", "Type|Store", "writes one as text"},
     {NULL, NULL, NULL, NULL}};
