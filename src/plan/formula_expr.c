@@ -364,6 +364,23 @@ static bool century_clear(fctx *x, const prof_column *pc, const char *pattern, c
     return true;
 }
 
+/* Do two patterns read the same layout (DD/MM/YYYY and D/M/YYYY do)? */
+static bool same_reading(const char *a, const char *b)
+{
+    char la[40], lb[40];
+    size_t o = 0;
+    for (const char *q = a; *q && o + 1 < sizeof la; q++)
+        if (!((*q == 'D' || *q == 'M') && q[1] == *q))
+            la[o++] = *q;
+    la[o] = 0;
+    o = 0;
+    for (const char *q = b; *q && o + 1 < sizeof lb; q++)
+        if (!((*q == 'D' || *q == 'M') && q[1] == *q))
+            lb[o++] = *q;
+    lb[o] = 0;
+    return !strcmp(la, lb);
+}
+
 /* Text read as a date: the pattern given (by the function or a remark) checked against the
  * sample, else the one the sample shows. */
 plan_expr *fx_read_date(fctx *x, plan_expr *e, const char *pattern, const char *fn)
@@ -372,6 +389,11 @@ plan_expr *fx_read_date(fctx *x, plan_expr *e, const char *pattern, const char *
     const prof_column *pc = fx_sample_column(x, e);
     if (!pattern)
         pattern = fx_stated_pattern(x, col);
+    const char *said = col ? fx_stated_pattern(x, col) : NULL;
+    if (pattern && said && !same_reading(pattern, said)) {
+        fx_say(x, "%s reads %s as %s, but the note says it is %s. Which is right?", fn, col, pattern, said);
+        return NULL;
+    }
     if (pattern) {
         const char *bad = NULL, *better = NULL;
         if (!infer_date_fits(pc, pattern, &bad, &better)) {

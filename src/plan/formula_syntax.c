@@ -539,7 +539,9 @@ static fx_node *primary(fparser *P)
         x->flag = !strcasecmp(t->s, "TRUE");
         return x;
     }
-    if (accept_op(P, "(")) {
+    /* NAME  (a remark): a call never has a gap of blanks before its parenthesis */
+    bool gap = is_op(P, 0, "(") && peek(P, 0)->pos > t->pos + strlen(t->s) + 1;
+    if (!gap && accept_op(P, "(")) {
         fx_node *c = call(P, t);
         /* ROW_NUMBER() OVER (...): the window is kept as whether it orders the rows */
         if (!P->failed && is_kw(P, 0, "OVER") && is_op(P, 1, "(")) {
