@@ -745,19 +745,32 @@ static bool keys_seen(fctx *x, plan_expr *key, const mf_sheet *sh, int kc, const
     const prof_column *pc = fx_sample_column(x, key);
     if (!pc || pc->nsample <= 0)
         return true;
-    long nonblank = 0;
+    long nonblank = 0, found = 0;
+    const char *missing = NULL;
     for (long i = 0; i < pc->nsample; i++) {
         if (!pc->sample[i] || !*pc->sample[i])
             continue;
         nonblank++;
-        for (int r = 1; r < sh->nrows; r++)
-            if (!strcmp(MF_SHEET_CELL(sh, r, kc), pc->sample[i]))
-                return true;
+        bool hit = false;
+        for (int r = 1; r < sh->nrows && !hit; r++)
+            hit = !strcmp(MF_SHEET_CELL(sh, r, kc), pc->sample[i]);
+        found += hit;
+        if (!hit && !missing)
+            missing = pc->sample[i];
     }
     if (!nonblank)
         return true;
-    fx_say(x, "%s looks %s up in tab '%s', but no sampled value is a key there.", fn, pc->name, sh->name);
-    return false;
+    if (!found) {
+        fx_say(x, "%s looks %s up in tab '%s', but no sampled value is a key there.", fn, pc->name, sh->name);
+        return false;
+    }
+    /* without a fallback a key that is not found rejects the row: most of the sample must be found */
+    if (!x->in_iferror && found * 2 <= nonblank) {
+        fx_say(x, "%s rejects rows whose key is not in tab '%s', and %ld of %ld sampled values of %s (such as \"%s\") "
+                  "are not: is a fallback meant?", fn, sh->name, nonblank - found, nonblank, pc->name, missing);
+        return false;
+    }
+    return true;
 }
 
 /* Excel's VLOOKUP ignores case, the plan's lookup does not: no sampled key may match only so. */
