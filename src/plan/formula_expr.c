@@ -268,6 +268,32 @@ const char *fx_base_source(const plan_expr *e)
     return NULL;
 }
 
+/* A date part used as text ("Q" & quarter, YEAR(d) & "-" & MONTH(d)): the date written with the
+ * part's pattern — its digits exactly as the number would be written (M and D without a leading
+ * zero); a quarter is the month mapped onto 1-4. */
+static plan_expr *date_part_text(fctx *x, plan_expr *part)
+{
+    const char *s = part->step.s;
+    const char *pat = !strcmp(s, "year") ? "YYYY" : !strcmp(s, "month") || !strcmp(s, "quarter") ? "M"
+                    : !strcmp(s, "day") ? "D" : NULL;
+    if (!pat) {
+        fx_say(x, "Its %s is used as text, and the plan language has no step that writes a number as text.", s);
+        return NULL;
+    }
+    plan_expr *e = fx_stepped(x, part->kid[0], PS_FORMAT_DATE);
+    e->step.s = pat;
+    if (strcmp(s, "quarter"))
+        return e;
+    e = fx_stepped(x, e, PS_MAP);
+    for (int m = 1; m <= 12; m++) {
+        char from[4], to[2] = {(char)('0' + (m + 2) / 3), 0};
+        snprintf(from, sizeof from, "%d", m);
+        plan_map_add(x->p, &e->step.map, from, plan_text_lit(x->p, to));
+    }
+    e->step.map.otherwise = PO_REJECT;
+    return e;
+}
+
 plan_expr *fx_to_text(fctx *x, fx_value v, const char *fn)
 {
     if (!v.e)
@@ -276,6 +302,8 @@ plan_expr *fx_to_text(fctx *x, fx_value v, const char *fn)
         return v.e;
     if (v.k == FV_NUM && v.e->kind == PE_NUMBER)
         return plan_text_lit(x->p, v.e->text);
+    if (v.k == FV_NUM && v.e->kind == PE_STEP && v.e->step.kind == PS_DATE_PART)
+        return date_part_text(x, v.e);
     if (v.k == FV_DATE && !x->excel) {   /* SQL writes a date as text in ISO form (Excel: its serial) */
         plan_expr *e = fx_stepped(x, v.e, PS_FORMAT_DATE);
         e->step.s = "YYYY-MM-DD";

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
+static fx_value date_of(fctx *x, const fx_node *n, const char *pattern, const char *fn);
+
 /* ---- text functions -------------------------------------------------------------------------- */
 
 static fx_value text_arg(fctx *x, const fx_node *n, const char *fn)
@@ -346,6 +348,18 @@ static fx_value rounded(fctx *x, const fx_node *n)
     if (n->n < 1 || n->n > 2 || (n->n == 2 && !fx_lit_int(n->kid[1], &d)) || d < 0 || d > 30) {
         fx_say(x, "%s is read with a literal number of decimals (0 or more).", n->s);
         return fx_none();
+    }
+    /* ROUNDUP(MONTH(d)/3, 0) is the quarter of d */
+    const fx_node *q = n->kid[0];
+    long three;
+    if (!strcmp(n->s, "ROUNDUP") && d == 0 && q->kind == FX_BIN && q->op == '/' && q->kid[0]->kind == FX_CALL &&
+        !strcmp(q->kid[0]->s, "MONTH") && q->kid[0]->n == 1 && fx_lit_int(q->kid[1], &three) && three == 3) {
+        fx_value date = date_of(x, q->kid[0]->kid[0], NULL, "MONTH");
+        if (!date.e)
+            return fx_none();
+        plan_expr *e = fx_stepped(x, date.e, PS_DATE_PART);
+        e->step.s = "quarter";
+        return fx_val(e, FV_NUM);
     }
     fx_value v = fx_translate(x, n->kid[0]);
     plan_expr *e = fx_to_num(x, v, n->s, false);

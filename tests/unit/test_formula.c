@@ -235,6 +235,12 @@ static const fcase READ[] = {
     {"=IF([@Country]=\xe2\x80\x9c" "DE\xe2\x80\x9d;\"x\";\"y\")", "text(1)", "Country",
      "if [Country] upper cased is \"DE\" then \"x\" else \"y\""},
     {"UPPER(STATUS);", "text(1)", "STATUS", "[STATUS] upper cased"},
+    {"=\"Q\"&ROUNDUP(MONTH([@ISO_DT])/3,0)", "text(2)", "ISO_DT",
+     "\"Q\" & [ISO_DT] read as YYYY-MM-DD written as \"M\" mapped (\"1\" -> \"1\", \"2\" -> \"1\", \"3\" -> \"1\", "
+     "\"4\" -> \"2\", \"5\" -> \"2\", \"6\" -> \"2\", \"7\" -> \"3\", \"8\" -> \"3\", \"9\" -> \"3\", \"10\" -> \"4\", "
+     "\"11\" -> \"4\", \"12\" -> \"4\", otherwise rejected)"},
+    {"YEAR(ISO_DT) || '-' || MONTH(ISO_DT)", "text(7)", "ISO_DT",
+     "[ISO_DT] read as YYYY-MM-DD written as \"YYYY\" & \"-\" & [ISO_DT] read as YYYY-MM-DD written as \"M\""},
     {"=B2*K2   (B = AMT, K = QTY)", "dec", "AMT|QTY", "[AMT] read as number * [QTY] read as number"},
     {"ROW_NUMBER() OVER ()", "int", "", "row number"},
     {"CASE WHEN STATUS IN ('O','P') THEN 1 ELSE 0 END", "bool", "STATUS",
@@ -270,7 +276,6 @@ static const fcase ASK[] = {
     {"=VLOOKUP([@Country],Mapping!A:B,2,FALSE)", "text(30)", "Country", "does not have"},
     {"=VLOOKUP([@Country],Countries!A:B,2,TRUE)", "text(30)", "Country", "exact match"},
     {"CASE WHEN Code = 'abc' THEN 1 ELSE 0 END", "int", "Code", "should case be ignored"},
-    {"=\"Q\"&ROUNDUP(MONTH([@ISO_DT])/3,0)", "text(2)", "ISO_DT", "writes one as text"},
     {"UPPER(PAY_TERMS)  -- then round to 2 dp", "text(5)", "PAY_TERMS", "asks for more"},
     {"=TODAY()-[@ISO_DT]", "int", "ISO_DT", "changes from run to run"},
     {"=SUM(A:A)", "dec", "AMT", "not one I can translate"},
