@@ -495,6 +495,73 @@ static int parse_with_remark(mf_arena *a, const char *body, size_t n, fx_stmt *s
     return -1;
 }
 
+/* The comment after `--`: a WHERE clause (a filter) or a remark. */
+static void read_comment(reading *R, const char *comment, fx_stmt *where_st)
+{
+    size_t stop;
+    char why[256];
+    if (!strncasecmp(comment, "WHERE", 5) && isspace((unsigned char)comment[5]) &&
+        fx_parse(R->x.a, comment, strlen(comment), where_st, &stop, why, sizeof why) == 0 && where_st->where)
+        return;
+    memset(where_st, 0, sizeof *where_st);
+    read_remark(&R->x, comment);
+}
+
+/* The rule read: its skip rules added to the plan, the column's expression in out. */
+static void commit(reading *R, const char *text, bool from_source, rule_result *out)
+{
+    const rule_ctx *c = R->x.c;
+    for (int i = 0; i < R->nskip; i++) {
+        plan_expr *not = plan_new_expr(c->p, PE_NOT);
+        not->kid[0] = R->skips[i];
+        plan_rule *r = plan_add_rule(c->p, PR_SKIP, not, NULL);
+        r->prov.row = c->row;
+        r->prov.text = plan_strdup(c->p, text);
+    }
+    out->expr = c->column ? R->value : NULL;
+    /* a filter written in the source cell: its pieces are not fields to ask about */
+    out->understood = !from_source;
+}
+
+/* Read the formula body[0..fend) (comment at cm) in R.  Returns 1 when the rule is the formula
+ * reader's (read, or a question), 0 when it is prose after all. */
+static int read_formula(reading *R, const char *text, const char *body, size_t blen, size_t cm, size_t fend,
+                        const leadin *lead, bool from_source, rule_result *out)
+{
+    const rule_ctx *c = R->x.c;
+    fx_stmt st, where_st = {0};
+    size_t flen = 0;
+    char why[256];
+    bool clearly = clearly_formula(body) || lead->skip > 0;
+    if (parse_with_remark(R->x.a, body, fend, &st, &flen, why, sizeof why) < 0) {
+        if (!clearly)
+            return 0;                           /* prose: not mine */
+        mf_buf w = {0};
+        mf_buf_printf(&w, "I could not read the formula: %s.", why);
+        ask(c, text, mf_buf_str(&w), out);
+        mf_buf_free(&w);
+        return 1;
+    }
+    R->x.excel = st.excel || excel_calls(st.value, 0) || excel_calls(st.where, 0);
+    const char *remark = trim_in(R->x.a, body + flen, fend - flen);
+    if (*remark)
+        read_remark(&R->x, remark);
+    if (cm < blen)
+        read_comment(R, trim_in(R->x.a, body + cm + 2, blen - cm - 2), &where_st);
+    if (!R->x.why.len) {
+        translate(R, &st, lead);
+        if (where_st.where)
+            keep_rows(R, where_st.where);
+    }
+    if (R->x.why.len && !clearly)
+        return 0;                               /* not unmistakably a formula: the prose reader tries */
+    if (R->x.why.len)
+        ask(c, text, mf_buf_str(&R->x.why), out);
+    else
+        commit(R, text, from_source, out);
+    return 1;
+}
+
 int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
 {
     (void)e;
@@ -526,63 +593,13 @@ int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *
     mf_arena a;
     mf_arena_init(&a);
     R->x = (fctx){.c = c, .p = c->p, .a = &a, .rule = text};
-    fx_stmt st;
-    size_t flen = 0;
-    char why[256];
-    int took = 0;
-    bool clearly = clearly_formula(body) || lead.skip > 0;
-    int parsed = parse_with_remark(&a, body, fend, &st, &flen, why, sizeof why);
-    if (parsed < 0 && !clearly)
-        goto done;                              /* prose: not mine */
-    took = 1;
-    memset(out, 0, sizeof *out);
-    if (parsed < 0) {
-        mf_buf w = {0};
-        mf_buf_printf(&w, "I could not read the formula: %s.", why);
-        ask(c, text, mf_buf_str(&w), out);
-        mf_buf_free(&w);
-        goto done;
-    }
-    R->x.excel = st.excel || excel_calls(st.value, 0) || excel_calls(st.where, 0);
-    /* remarks: after the formula, and the comment */
-    const char *remark = trim_in(&a, body + flen, fend - flen);
-    if (*remark)
-        read_remark(&R->x, remark);
-    const char *comment = cm < blen ? trim_in(&a, body + cm + 2, blen - cm - 2) : "";
-    fx_stmt where_st = {0};
-    if (*comment) {
-        size_t stop;
-        char why2[256];
-        if (!strncasecmp(comment, "WHERE", 5) && isspace((unsigned char)comment[5]) &&
-            fx_parse(&a, comment, strlen(comment), &where_st, &stop, why2, sizeof why2) == 0 && where_st.where)
-            ;
-        else
-            read_remark(&R->x, comment);
-    }
-    if (!R->x.why.len) {
-        translate(R, &st, &lead);
-        if (where_st.where)
-            keep_rows(R, where_st.where);
-    }
-    if (R->x.why.len && !clearly) {
-        took = 0;                               /* not unmistakably a formula: the prose reader tries */
-        goto done;
-    }
-    if (R->x.why.len) {
-        ask(c, text, mf_buf_str(&R->x.why), out);
-        goto done;
-    }
-    for (int i = 0; i < R->nskip; i++) {
-        plan_expr *not = plan_new_expr(c->p, PE_NOT);
-        not->kid[0] = R->skips[i];
-        plan_rule *r = plan_add_rule(c->p, PR_SKIP, not, NULL);
-        r->prov.row = c->row;
-        r->prov.text = plan_strdup(c->p, text);
-    }
-    out->expr = c->column ? R->value : NULL;
-    /* a filter written in the source cell: its pieces are not fields to ask about */
-    out->understood = !from_source;
-done:
+    rule_result got = {0};
+    int nlookups = c->p->nlookups;
+    int took = read_formula(R, text, body, blen, cm, fend, &lead, from_source, &got);
+    if (took)
+        *out = got;
+    else
+        c->p->nlookups = nlookups;              /* prose after all: nothing stays in the plan */
     mf_buf_free(&R->x.why);
     free(R);
     mf_arena_free(&a);
