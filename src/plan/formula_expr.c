@@ -729,6 +729,28 @@ static plan_expr *logic_call(fctx *x, const fx_node *n, plan_expr_kind k)
     return e;
 }
 
+/* ISNUMBER(SEARCH("x", v)) / ISNUMBER(FIND("x", v)): v contains x (SEARCH ignores case). */
+static plan_expr *found_in(fctx *x, const fx_node *n)
+{
+    const char *needle = n->kind == FX_CALL && n->n == 2 ? fx_lit_str(n->kid[0]) : NULL;
+    if (!needle || !*needle || (strcmp(n->s, "SEARCH") && strcmp(n->s, "FIND"))) {
+        fx_say(x, "ISNUMBER is read only around SEARCH or FIND of a literal text.");
+        return NULL;
+    }
+    plan_expr *hay = fx_to_text(x, fx_translate(x, n->kid[1]), n->s);
+    if (!hay)
+        return NULL;
+    bool fold = !strcmp(n->s, "SEARCH") && fx_has_letters(needle);
+    if (fold && (strchr(needle, '*') || strchr(needle, '?') || strchr(needle, '~'))) {
+        fx_say(x, "SEARCH's wildcards are not read.");
+        return NULL;
+    }
+    plan_expr *e = plan_new_expr(x->p, PE_CONTAINS);
+    e->kid[0] = fold ? fx_stepped(x, hay, PS_UPPER) : hay;
+    e->text = fold ? upper_text(x, needle) : plan_strdup(x->p, needle);
+    return e;
+}
+
 plan_expr *fx_condition(fctx *x, const fx_node *n)
 {
     if (!n || failed(x))
@@ -760,6 +782,8 @@ plan_expr *fx_condition(fctx *x, const fx_node *n)
             return logic_call(x, n, PE_OR);
         if (!strcmp(n->s, "NOT") && n->n == 1)
             return negate(x, fx_condition(x, n->kid[0]));
+        if (!strcmp(n->s, "ISNUMBER") && n->n == 1)
+            return found_in(x, n->kid[0]);
         if ((!strcmp(n->s, "ISBLANK") || !strcmp(n->s, "ISNULL")) && n->n == 1) {
             fx_value v = fx_translate(x, n->kid[0]);
             return v.e ? fx_cond_node(x, PE_MISSING, v.e, NULL) : NULL;
@@ -778,7 +802,7 @@ bool fx_is_condition(const fx_node *n)
         return strchr("=!<l>gAO", n->op) != NULL;
     if (n->kind == FX_CALL)
         return !strcmp(n->s, "AND") || !strcmp(n->s, "OR") || !strcmp(n->s, "NOT") || !strcmp(n->s, "ISBLANK") ||
-               (!strcmp(n->s, "ISNULL") && n->n == 1);
+               !strcmp(n->s, "ISNUMBER") || (!strcmp(n->s, "ISNULL") && n->n == 1);
     return n->kind == FX_NOT || n->kind == FX_IN || n->kind == FX_LIKE || n->kind == FX_ISNULL || n->kind == FX_BETWEEN;
 }
 

@@ -243,6 +243,8 @@ static const fcase READ[] = {
      "[ISO_DT] read as YYYY-MM-DD written as \"YYYY\" & \"-\" & [ISO_DT] read as YYYY-MM-DD written as \"M\""},
     {"=B2*K2   (B = AMT, K = QTY)", "dec", "AMT|QTY", "[AMT] read as number * [QTY] read as number"},
     {"ROW_NUMBER() OVER ()", "int", "", "row number"},
+    {"=IF(ISNUMBER(SEARCH(\"doe\",[@FULL_NAME])),\"Y\",\"N\")", "text(1)", "FULL_NAME",
+     "if [FULL_NAME] upper cased contains \"DOE\" then \"Y\" else \"N\""},
     {"CASE WHEN STATUS IN ('O','P') THEN 1 ELSE 0 END", "bool", "STATUS",
      "[STATUS] mapped (\"O\" -> true, \"P\" -> true, otherwise false), defaulting to false when missing"},
     {"DATEDIFF(day, ISO_DT, DATE '2023-12-31')", "int", "ISO_DT",
