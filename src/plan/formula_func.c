@@ -1390,6 +1390,10 @@ fx_value fx_pipes(fctx *x, const fx_node *n)
             parts[np++] = k;
         }
     }
+    if (ns) {
+        fx_say(x, "It joins more than %d parts with ||.", np);
+        return fx_none();
+    }
     fx_value v = fx_concat_all(x, parts, np, NULL, "||");
     if (!v.e)
         return v;

@@ -812,6 +812,21 @@ static void statement(fparser *P, fx_stmt *out)
         out->where = expr(P);
 }
 
+/* Does the tree stand taller than limit?  (A chain 1+1+...+1 is shallow for the parser but as tall
+ * as it is long for every walk after it: the translator, the renderer, the checker.)  Recursion
+ * stops at limit + 1. */
+static bool too_tall(const fx_node *n, int limit)
+{
+    if (!n)
+        return false;
+    if (limit <= 0)
+        return true;
+    for (int i = 0; i < n->n; i++)
+        if (too_tall(n->kid[i], limit - 1))
+            return true;
+    return false;
+}
+
 int fx_parse(mf_arena *a, const char *text, size_t len, fx_stmt *out, size_t *stop, char *why, size_t whycap)
 {
     fparser P = {.a = a, .text = text, .len = len, .why = why, .whycap = whycap};
@@ -825,6 +840,9 @@ int fx_parse(mf_arena *a, const char *text, size_t len, fx_stmt *out, size_t *st
         else
             statement(&P, out);
     }
+    if (!P.failed && (too_tall(out->value, FX_MAX_DEPTH * 2) || too_tall(out->where, FX_MAX_DEPTH * 2) ||
+                      too_tall(out->join_on, FX_MAX_DEPTH * 2)))
+        fail(&P, 0, "the formula is nested more than %d levels deep", FX_MAX_DEPTH * 2);
     if (!P.failed && peek(&P, 0)->k != FT_END) {
         const ftok *t = peek(&P, 0);
         fail(&P, t->pos, "unexpected \"%s\" after a complete formula", t->s);

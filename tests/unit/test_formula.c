@@ -422,6 +422,20 @@ static void check_hostile(void)
     free(got);
     plan_free(&p);
 
+    /* a long flat chain: shallow for the parser, tall for every walk after it */
+    char chain[7000];
+    o = 0;
+    chain[o++] = '=';
+    for (int i = 0; i < 3000; i++)
+        o += (size_t)snprintf(chain + o, sizeof chain - o, "%s1", i ? "+" : "");
+    plan_init(&p);
+    got = read_formula(chain, "int", "", &p, &took);
+    CHECK_INT(took, 1);
+    CHECK_STR(got, "?");
+    CHECK(p.nquestions == 1 && strstr(p.questions[0].text, "nested more than"));
+    free(got);
+    plan_free(&p);
+
     static const char *const BAD[] = {"=((((", "=))))", "=IF(", "=\"", "='abc", "CASE WHEN", "=[@[Col", "=[",
                                       "=1+", "=,,,", "COALESCE(,)", "=A1:", "=Tab!", "=@", "=IF(1,2,3,4,5)",
                                       "=\xff\xfe", "=VLOOKUP()", "=DATE()", "=TEXT()", "=MID(1)", NULL};
