@@ -152,6 +152,11 @@ plan_expr *rd_build(reading *r)
     }
     switch (r->base) {
     case B_CONST:
+        if (r->const_null) {
+            e = plan_new_expr(r->p, PE_NULL);
+            vk = tb == PT_DATE ? V_DATE : tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;
+            break;
+        }
         if (r->const_num && (rd_numeric_base(tb) || tb == PT_UNKNOWN)) {
             e = plan_number_lit(r->p, r->const_text);
             vk = V_NUMBER;

@@ -4,22 +4,92 @@
 #include "plan/rules/reading.h"
 
 #include <string.h>
+#include <strings.h>
 
+/* "set to 'AP'", "Set as 0 for all records": the index of "set" when a literal follows, else -1. */
+static int set_to(const reading *r)
+{
+    for (int k = 0; k + 2 < r->n; k++)
+        if (rd_is_w(r, k, "set") && (rd_is_w(r, k + 1, "to") || rd_is_w(r, k + 1, "as")) &&
+            (rd_is_k(r, k + 2, TK_STR) || rd_is_k(r, k + 2, TK_NUM) || (k == 0 && rd_value_at(r, k + 2, NULL))))
+            return k;
+    return -1;
+}
+
+/* A null constant: "leave blank", "leave it empty", "always blank", "set to null", a rule that is only
+ * "blank"/"null".  Returns true when read. */
+static bool null_constant(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        int v = -1;
+        if (rd_is_w(r, k, "leave") || (rd_is_w(r, k, "constant") && !strcasecmp(r->t[k].orig, "always")))
+            v = k + 1 + (rd_is_w(r, k + 1, "it") || rd_is_w(r, k + 1, "as") ? 1 : 0);
+        else if (rd_is_w(r, k, "set") && (rd_is_w(r, k + 1, "to") || rd_is_w(r, k + 1, "as")))
+            v = k + 2;
+        if (v < 0 || !rd_is_w(r, v, "blank"))
+            continue;
+        if (!r->c->column || r->c->type.base == PT_UNKNOWN)
+            return false;
+        rd_use(r, k, v + 1);
+        if (rd_is_op(r, k - 1, "-"))         /* "Not avail. in src - leave blank" */
+            rd_use(r, k - 1, k);
+        r->base = B_CONST;
+        r->const_null = true;
+        return true;
+    }
+    int only = -1, words = 0;
+    for (int k = 0; k < r->n; k++)
+        if (r->t[k].k != TK_OP)
+            words++, only = k;
+    if (words == 1 && rd_is_w(r, only, "blank") && r->c->column) {
+        rd_use(r, 0, r->n);
+        r->base = B_CONST;
+        r->const_null = true;
+        return true;
+    }
+    return false;
+}
+
+/* Is the constant's value at v really one ("always be six characters long" is a length, not 6)? */
+static bool constant_value_ok(const reading *r, int k, int v)
+{
+    if (rd_is_w(r, v + 1, "char") || rd_is_w(r, v + 1, "long") || rd_is_w(r, v + 1, "dp") || rd_is_w(r, v + 1, "day"))
+        return false;
+    if (strcasecmp(r->t[k].orig, "always"))
+        return true;
+    /* "always" makes a constant only when the value ends its clause: "Always write 1000 (it is ...)" */
+    int e = v + 1;
+    return e >= r->n || r->t[e].clause != r->t[v].clause || rd_is_op(r, e, "(") || rd_is_op(r, e, ".") ||
+           rd_is_op(r, e, ",") || rd_is_op(r, e, ";") || rd_is_w(r, e, "for");
+}
+
+/* "Constant 'GL'", "hardcode -> 'GL'", "always 'N'", "Always write 1000", "set to 1", "Set to 'AP' for all
+ * records", "default value 'ACME'" (no source), "= 'GL'", a bare 'GL'; "leave blank" (null). */
 void rd_rec_constant(reading *r)
 {
+    if (null_constant(r))
+        return;
     int k = rd_find_w(r, 0, "constant");
     int v = -1;
     if (k >= 0) {
         v = rd_skip_fill(r, k + 1);
-        if (rd_is_op(r, v, "=") || rd_is_op(r, v, ":") || rd_is_w(r, v, "of"))
+        while (rd_is_op(r, v, "=") || rd_is_op(r, v, ":") || rd_is_op(r, v, "->") || rd_is_w(r, v, "of") ||
+               rd_is_w(r, v, "write"))
             v = rd_skip_fill(r, v + 1);
+        if (!rd_value_at(r, v, NULL) || !constant_value_ok(r, k, v)) {
+            if (!strcasecmp(r->t[k].orig, "always")) {   /* "must always be ..." describes, it sets nothing */
+                if (rd_is_w(r, k + 1, "be") || rd_is_w(r, k + 1, "have") || rd_is_w(r, k + 1, "the") ||
+                    rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are") || rd_is_w(r, k - 1, "must"))
+                    rd_use(r, k, k + 1);
+                return;
+            }
+        }
     } else if (r->c->nsrc == 0 && (k = rd_find_w(r, 0, "default")) >= 0) {
         v = rd_skip_fill(r, k + 1);
         if (rd_is_op(r, v, "=") || rd_is_op(r, v, ":"))
             v = rd_skip_fill(r, v + 1);
-    } else if (rd_is_w(r, 0, "set") && rd_is_w(r, 1, "to")) {
-        k = 0;
-        v = 2;
+    } else if ((k = set_to(r)) >= 0) {
+        v = k + 2;
     } else if (r->c->nsrc == 0 && rd_is_op(r, 0, "=") && r->n == 2) {
         k = 0;
         v = 1;
@@ -31,7 +101,7 @@ void rd_rec_constant(reading *r)
         return;
     bool num;
     const char *val = rd_value_at(r, v, &num);
-    if (!val) {
+    if (!val || (rd_is_k(r, v, TK_WORD) && (rd_is_filler(r->t[v].w) || rd_is_operative_word(r->t[v].w)))) {
         rd_problem(r, "It says constant but I could not find the value.");
         return;
     }
@@ -40,7 +110,7 @@ void rd_rec_constant(reading *r)
     r->const_num = num;
     rd_use(r, k, v + 1);
     for (int q = 0; q < r->n; q++)
-        if (rd_is_w(r, q, "constant") || rd_is_w(r, q, "always"))
+        if (rd_is_w(r, q, "constant"))
             r->t[q].used = true;
 }
 

@@ -5,7 +5,9 @@
 
 #include "plan/infer.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- dates ---- */
 
@@ -40,7 +42,10 @@ void rd_rec_date(reading *r)
         for (int k = 0; k < r->n; k++)
             if (rd_is_w(r, k, "timestamp") || rd_is_w(r, k, "date") || rd_is_w(r, k, "part") || rd_is_w(r, k, "portion") ||
                 rd_is_w(r, k, "only") || rd_is_w(r, k, "time") || rd_is_w(r, k, "drop") || rd_is_w(r, k, "ignore") ||
-                rd_is_w(r, k, "exclude") || rd_is_w(r, k, "strip"))
+                rd_is_w(r, k, "exclude") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "tz") || rd_is_w(r, k, "timezone") ||
+                rd_is_w(r, k, "offset") || rd_is_w(r, k, "zone") ||
+                (rd_is_op(r, k, "+") && (rd_is_w(r, k - 1, "time") || rd_is_w(r, k + 1, "tz") || rd_is_w(r, k + 1, "timezone") ||
+                                         rd_is_w(r, k + 1, "offset"))))
                 r->t[k].used = true;
     }
     if (!np)
@@ -79,8 +84,38 @@ void rd_rec_date(reading *r)
     r->t[in].used = true;
     r->date_kind = D_PATTERN;
     r->date_pat = r->t[in].w;
+    /* "day.month.year with 2 digit for year": a pattern in words whose year has two digits */
+    if (strstr(r->date_pat, "YYYY") && strcasestr(r->t[in].orig, "year")) {
+        for (int k = 0; k < r->n; k++) {
+            if (rd_num_at(r, k) != 2 && !rd_is_w(r, k, "twodigit") && !rd_is_w(r, k, "2digit"))
+                continue;
+            int j = k + 1 + (rd_is_op(r, k + 1, "-") ? 1 : 0);
+            if (!rd_is_w(r, j, "char"))
+                continue;
+            int y = j + 1 + (rd_is_w(r, j + 1, "for") || rd_is_w(r, j + 1, "in") ? 1 : 0);
+            if (!rd_is_w(r, y, "year") && !rd_is_w(r, y, "years"))
+                continue;
+            char pat[32];
+            const char *at = strstr(r->date_pat, "YYYY");
+            snprintf(pat, sizeof pat, "%.*sYY%s", (int)(at - r->date_pat), r->date_pat, at + 4);
+            r->date_pat = plan_strdup(r->p, pat);
+            rd_use(r, k, y + 1);
+            break;
+        }
+    }
     if (strstr(r->date_pat, "YY") && !strstr(r->date_pat, "YYYY")) {
         r->pivot = 1950;
+        /* "All years are 20xx": every two-digit year is in 2000-2099 */
+        for (int k = 0; k + 1 < r->n; k++)
+            if ((rd_num_at(r, k) == 20 || rd_num_at(r, k) == 19) && rd_is_w(r, k + 1, "xx") &&
+                r->t[k].e == r->t[k + 1].b) {
+                r->pivot = rd_num_at(r, k) == 20 ? 2000 : 1900;
+                rd_use(r, k, k + 2);
+                for (int q = 0; q < r->n; q++)
+                    if (r->t[q].clause == r->t[k].clause && (rd_is_w(r, q, "years") || rd_is_w(r, q, "year") ||
+                                                             rd_is_w(r, q, "all")))
+                        rd_use(r, q, q + 1);
+            }
         int pv = rd_find_w(r, 0, "pivot");
         if (pv >= 0 && rd_num_at(r, pv + 1) >= 1000) {
             r->pivot = (int)rd_num_at(r, pv + 1);

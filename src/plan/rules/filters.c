@@ -189,6 +189,17 @@ static void clause_span(const reading *r, int c, int *b, int *e)
         }
 }
 
+/* Does clause [b, e) speak of rows: a row word, a comparison, or a condition word? */
+static bool names_rows(const reading *r, int b, int e)
+{
+    for (int k = b; k < e; k++)
+        if (rd_is_w(r, k, "row") || rd_is_op(r, k, "=") || rd_is_op(r, k, "!=") || rd_is_op(r, k, "<") ||
+            rd_is_op(r, k, ">") || rd_is_op(r, k, "<=") || rd_is_op(r, k, ">=") || rd_is_w(r, k, "if") ||
+            rd_is_w(r, k, "whose"))
+            return true;
+    return false;
+}
+
 /* The verb of a row filter in clause [b, e): sets *keep (rows that match are kept, the rest skipped)
  * and returns its index (the verb's words are marked in *vb..*ve), -1 when the clause filters nothing. */
 static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int *ve)
@@ -226,8 +237,9 @@ static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int 
                 return k;
             }
         }
-        /* "only include", "only incl. rows", "load ... only" */
-        if (rd_is_w(r, k, "only")) {
+        /* "only include", "only incl. rows", "load ... only": rows, or a condition, must be named
+         * ("take only the first 2 letters" keeps characters, not rows) */
+        if (rd_is_w(r, k, "only") && names_rows(r, b, e)) {
             if (keep_verb(r, k + 1)) {
                 *keep = true;
                 *vb = k;

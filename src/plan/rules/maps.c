@@ -45,6 +45,9 @@ void rd_rec_bool(reading *r)
 
 static bool map_arrow(const reading *r, int i)
 {
+    if (rd_is_w(r, i, "is") && rd_is_k(r, i - 1, TK_STR) && i + 1 < r->n && r->t[i + 1].k == TK_WORD &&
+        isupper((unsigned char)r->t[i + 1].orig[0]))
+        return true;                    /* "'A' is Active" */
     return rd_is_op(r, i, "->") || rd_is_op(r, i, "=") || rd_is_op(r, i, ":") || rd_is_w(r, i, "means") ||
            rd_is_w(r, i, "to") || rd_is_op(r, i, "==");
 }

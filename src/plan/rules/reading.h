@@ -56,6 +56,7 @@ typedef struct reading {
     int base;
     const char *const_text;
     bool const_num;
+    bool const_null;                   /* B_CONST: the constant is null (\"leave blank\") */
     int nparts;
     const char *part_src[MAX_PARTS];   /* data column, or NULL for a literal */
     const char *part_lit[MAX_PARTS];

@@ -10,7 +10,9 @@
  */
 #include "plan/rules/reading.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static bool any_w(const reading *r, int i, const char *const *ws, size_t n)
 {
@@ -97,9 +99,73 @@ static void sample_values(reading *r)
     }
 }
 
-void rd_rec_remarks(reading *r)
+/* Is the word at k a word of the target's name? */
+static bool target_word(const reading *r, int k)
+{
+    const char *col = r->c->column;
+    if (!col || r->t[k].k != TK_WORD)
+        return false;
+    size_t n = strlen(r->t[k].orig);
+    for (const char *p = col; (p = strcasestr(p, r->t[k].orig)) != NULL; p++)
+        if ((p == col || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
+            return true;
+    return false;
+}
+
+/* "vat amt = net x 19%": a label naming the target before '=' at the start of a clause; "txt before 1st
+ * '|' = vendor code": the same after '=' at its end. */
+static void target_labels(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, "=") && !rd_is_op(r, k, ":"))
+            continue;
+        int b = k, e = k + 1;
+        while (b > 0 && r->t[b - 1].clause == r->t[k].clause && !r->t[b - 1].used &&
+               (target_word(r, b - 1) || (r->t[b - 1].k == TK_WORD && rd_is_filler(r->t[b - 1].w))))
+            b--;
+        bool starts = b == 0 || r->t[b - 1].clause != r->t[k].clause;
+        bool named = false;
+        for (int q = b; q < k; q++)
+            named |= target_word(r, q);
+        if (starts && named && b < k) {
+            rd_use(r, b, k + 1);
+            continue;
+        }
+        while (e < r->n && r->t[e].clause == r->t[k].clause && !r->t[e].used &&
+               (target_word(r, e) || (r->t[e].k == TK_WORD && rd_is_filler(r->t[e].w))))
+            e++;
+        named = false;
+        for (int q = k + 1; q < e; q++)
+            named |= target_word(r, q);
+        bool ends = e >= r->n || r->t[e].clause != r->t[k].clause;
+        if (rd_is_op(r, k, "=") && ends && named && k > 0)
+            rd_use(r, k, e);
+    }
+}
+
+void rd_rec_remarks(reading *r)
+{
+    target_labels(r);
+    for (int k = 0; k < r->n; k++) {
+        /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
+        if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "where needed", "if necessary", "as needed": no condition of its own */
+        if ((rd_is_w(r, k, "if") || rd_is_w(r, k, "as")) &&
+            (rd_is_w(r, k + 1, "needed") || rd_is_w(r, k + 1, "necessary") || rd_is_w(r, k + 1, "required") ||
+             rd_is_w(r, k + 1, "mandatory") || rd_is_w(r, k + 1, "applicable"))) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
+        /* "no other codes are in use" */
+        if (rd_is_w(r, k, "no") && rd_is_w(r, k + 1, "other") &&
+            (rd_is_w(r, k + 2, "codes") || rd_is_w(r, k + 2, "code") || rd_is_w(r, k + 2, "values") ||
+             rd_is_w(r, k + 2, "value"))) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
         if (negation_remark(r, k))
             continue;
         /* "drop out of our pivot tables", "fall out of the report" */

@@ -8,6 +8,53 @@
 
 /* ---- text steps ---- */
 
+/* "add leading zeros", "put zeros in front", "with leading 0s": a left pad with zeros (never "strip leading
+ * zeros", "without leading zeros"). */
+static bool adds_leading_zeros(const reading *r, int k)
+{
+    bool lead = (rd_is_w(r, k, "leading") && (rd_is_w(r, k + 1, "zero") || (rd_is_k(r, k + 1, TK_NUM) && !strcmp(r->t[k + 1].w, "0")))) ||
+                (rd_is_w(r, k, "zero") && rd_is_w(r, k + 1, "in") && rd_is_w(r, k + 2, "front"));
+    if (!lead)
+        return false;
+    for (int q = k - 1; q >= 0 && q >= k - 3; q--) {
+        if (rd_is_w(r, q, "remove") || rd_is_w(r, q, "strip") || rd_is_w(r, q, "delete") || rd_is_w(r, q, "without") ||
+            rd_is_w(r, q, "no") || rd_is_w(r, q, "exclude") || rd_is_w(r, q, "lost") || rd_is_w(r, q, "lose"))
+            return false;
+        if (rd_is_w(r, q, "add") || rd_is_w(r, q, "put") || rd_is_w(r, q, "with") || rd_is_w(r, q, "fill") ||
+            rd_is_w(r, q, "insert") || rd_is_w(r, q, "prefix"))
+            return true;
+    }
+    return rd_is_w(r, k, "zero");
+}
+
+/* A length stated anywhere in the rule: "six characters long", "length of 10"; -1 when none or two differ. */
+static long stated_length(reading *r)
+{
+    long n = -1;
+    int at = -1;
+    for (int k = 0; k < r->n; k++) {
+        long v = rd_num_at(r, k);
+        if (v <= 0)
+            continue;
+        bool said = (rd_is_w(r, k + 1, "char") && rd_is_w(r, k + 2, "long")) || rd_is_w(r, k - 1, "length") ||
+                    (rd_is_w(r, k - 2, "length") && rd_is_w(r, k - 1, "of"));
+        if (!said)
+            continue;
+        if (n > 0 && v != n)
+            return -1;
+        n = v;
+        at = k;
+    }
+    if (at >= 0) {
+        rd_use(r, at, at + 1);
+        if (rd_is_w(r, at + 1, "char") && rd_is_w(r, at + 2, "long"))
+            rd_use(r, at + 1, at + 3);
+        if (rd_is_w(r, at - 1, "length"))
+            rd_use(r, at - 1, at);
+    }
+    return n;
+}
+
 void rd_rec_pad(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -16,10 +63,14 @@ void rd_rec_pad(reading *r)
         bool right = rd_is_w(r, k, "rightpad") || (rd_is_w(r, k, "right") && rd_is_w(r, k + 1, "pad")) ||
                      (rd_is_w(r, k, "pad") && rd_is_w(r, k + 1, "right"));
         bool plain = !left && !right && rd_is_w(r, k, "pad");
+        /* "add leading zeros", "put zeros in front" */
+        bool zeros = !left && !right && !plain && adds_leading_zeros(r, k);
+        if (zeros)
+            left = true;
         if (!left && !right && !plain)
             continue;
         int e = rd_clause_end(r, k);
-        const char *ch = rd_is_w(r, k, "zeropad") || rd_is_w(r, k, "zero") ? "0" : NULL;
+        const char *ch = rd_is_w(r, k, "zeropad") || rd_is_w(r, k, "zero") || zeros ? "0" : NULL;
         long n = -1;
         int last = k;
         for (int j = k + 1; j < e; j++) {
@@ -36,7 +87,9 @@ void rd_rec_pad(reading *r)
                 n = rd_num_at(r, j), last = j;
             } else if (rd_is_w(r, j, "leading") || rd_is_w(r, j, "trailing") || rd_is_w(r, j, "char") ||
                        rd_is_w(r, j, "length") || rd_is_w(r, j, "width") || rd_is_w(r, j, "left") || rd_is_w(r, j, "right") ||
-                       rd_is_w(r, j, "pad") || rd_is_filler(r->t[j].w) || rd_is_w(r, j, "total") || rd_is_w(r, j, "size")) {
+                       rd_is_w(r, j, "pad") || rd_is_filler(r->t[j].w) || rd_is_w(r, j, "total") || rd_is_w(r, j, "size") ||
+                       rd_is_op(r, j, "->") || rd_is_w(r, j, "until") || rd_is_w(r, j, "front") || rd_is_w(r, j, "up") ||
+                       rd_is_w(r, j, "long")) {
                 if (rd_is_w(r, j, "leading"))
                     left = true;
                 if (rd_is_w(r, j, "trailing"))
@@ -47,6 +100,8 @@ void rd_rec_pad(reading *r)
                 break;
             }
         }
+        if (n <= 0)
+            n = stated_length(r);          /* "they must always be six characters long" */
         if (n <= 0) {
             rd_problem(r, "It says to pad but not to what length.");
             return;
@@ -236,6 +291,9 @@ void rd_rec_substr(reading *r)
             tstep *s = rd_add_step(r, false, r->t[k].b, first ? PS_FIRST : PS_LAST);
             if (s)
                 s->st.n = a;
+            for (int q = 0; q < r->n; q++)   /* "take only the first 2 letters": the restriction is this step */
+                if (rd_is_w(r, q, "only") && r->t[q].clause == r->t[k].clause)
+                    r->t[q].used = true;
             continue;
         }
         /* characters 2-5, positions 2 to 5 */

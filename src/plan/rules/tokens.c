@@ -128,8 +128,46 @@ bool rd_word_byte(unsigned char ch)
 /* Date pattern at s: components YYYY YY MM M DD D Mon Month (any case) with separators / . -
  * between them (or none).  Needs a year, a month and a day.  Returns its byte length, 0 if none,
  * and the plan notation in out (room for 32 bytes). */
+/* A date pattern written in words: "month/day/year", "day.month.year", "day-month name-year".  Same
+ * contract as rd_date_pattern_at; day and month are read without leading zeros (D, M), which also read
+ * values written with them. */
+static size_t word_date_pattern_at(const char *s, char *out)
+{
+    static const struct { const char *in, *out; char what; } C[] = {
+        {"month name", "Mon", 'm'}, {"monthname", "Mon", 'm'}, {"month", "M", 'm'}, {"day", "D", 'd'},
+        {"year", "YYYY", 'y'}, {"yr", "YYYY", 'y'},
+    };
+    size_t i = 0, o = 0;
+    int ny = 0, nm = 0, nd = 0;
+    for (int comp = 0; comp < 3; comp++) {
+        size_t k;
+        for (k = 0; k < sizeof C / sizeof *C; k++)
+            if (!strncasecmp(s + i, C[k].in, strlen(C[k].in)))
+                break;
+        if (k == sizeof C / sizeof *C)
+            return 0;
+        i += strlen(C[k].in);
+        o += (size_t)snprintf(out + o, 32 - o, "%s", C[k].out);
+        ny += C[k].what == 'y';
+        nm += C[k].what == 'm';
+        nd += C[k].what == 'd';
+        if (comp < 2) {
+            if (!s[i] || !strchr("/.-", s[i]))
+                return 0;
+            out[o++] = s[i++];
+            out[o] = 0;
+        }
+    }
+    if (rd_word_byte((unsigned char)s[i]) || ny != 1 || nm != 1 || nd != 1)
+        return 0;
+    return i;
+}
+
 size_t rd_date_pattern_at(const char *s, char *out)
 {
+    size_t wl = word_date_pattern_at(s, out);
+    if (wl)
+        return wl;
     static const struct { const char *in, *out; char what; } C[] = {
         {"yyyy", "YYYY", 'y'}, {"month", "Month", 'm'}, {"mon", "Mon", 'm'}, {"yy", "YY", 'y'},
         {"mm", "MM", 'm'}, {"dd", "DD", 'd'}, {"m", "M", 'm'}, {"d", "D", 'd'},
