@@ -297,7 +297,7 @@ static const rcase CASES[] = {
      "[First Name] & \",\" & [Last Name]"},
     {"D to Debit, C to Credit", "text", "Dr/Cr", "[Dr/Cr] mapped (\"D\" -> \"Debit\", \"C\" -> \"Credit\", otherwise rejected)"},
     /* unreadable / contradicted -> hole */
-    {"Multiply by 1000 (in thousands)", "dec", "Qty", "?"},   /* a scale, not a separator: ambiguous */
+    {"Multiply by 1000 (in thousands)", "dec", "Qty", "[Qty] read as number, multiplied by 1000"},   /* the scale explains the step */
     {"days between Trade Date and Settle Date (MM/DD/YYYY)", "int", "Trade Date|Settle Date", "?"},
     {"'.' is the thousands separator", "dec", "Amt", "?"},
     {"thousands separator '.', thousands separator ','", "dec", "Amt", "?"},

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- expressions between fields: concatenation and arithmetic ---- */
 
@@ -100,6 +101,25 @@ void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s", (int)(len < cap - 1 ? len : cap - 1), r->text + r->t[b].b);
 }
 
+/* Are tokens [b, e) the target's name (with filler): "The net amount" on NET_AMOUNT? */
+static bool names_target(const reading *r, int b, int e)
+{
+    const char *col = r->c->column;
+    bool named = false;
+    if (!col)
+        return false;
+    for (int k = b; k < e; k++) {
+        if (r->t[k].k != TK_WORD)
+            return false;
+        if (rd_is_filler(r->t[k].w))
+            continue;
+        if (!strcasestr(col, r->t[k].orig))
+            return false;
+        named = true;
+    }
+    return named;
+}
+
 /* Operands joined by + & || - * / (or plus, minus, times, multiplied by, and): fields or literals.
  * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
 void rd_rec_between(reading *r)
@@ -131,8 +151,8 @@ void rd_rec_between(reading *r)
     /* the expression starts after "X =" (the target) or the concat word */
     int b = concat ? cw + 1 : 0, pre = -1;
     for (int k = 0; k < r->n && !concat; k++)
-        if (rd_is_op(r, k, "=") && k > 0) {
-            b = k + 1;
+        if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
+            b = k + 1;                    /* "Net = Gross - Fee", "The net amount is the gross amount less ..." */
             pre = k + 1;
             break;
         }

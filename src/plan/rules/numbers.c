@@ -5,6 +5,7 @@
 
 #include "plan/infer.h"
 
+#include <ctype.h>
 #include <string.h>
 
 static const char *indicator_source(const reading *r)
@@ -188,10 +189,30 @@ void rd_rec_separators(reading *r)
             continue;                     /* "remove thousands separators": rec_numfmt */
         rd_use(r, k, e);
         rd_use(r, at, at + 1);
+        int lo = at < k ? at : k;         /* "Remove ',' thousands sep" */
+        if (rd_is_w(r, lo - 1, "remove") || rd_is_w(r, lo - 1, "strip") || rd_is_w(r, lo - 1, "exclude"))
+            rd_use(r, lo - 1, lo);
         set_separator(r, th, ch);
     }
     if (r->nf_thousands_named && r->nf_decimal_named && r->nf.thousands == r->nf.decimal)
         rd_problem(r, "It names '%c' as both the thousands and the decimal separator.", r->nf.decimal);
+}
+
+/* "the minus sign after the number", "minus at the end", "minus behind": a trailing minus. */
+static bool minus_after(const reading *r, int k)
+{
+    if (!rd_is_w(r, k, "minus"))
+        return false;
+    int j = k + 1 + (rd_is_w(r, k + 1, "sign") ? 1 : 0);
+    if (rd_is_w(r, j, "after") || rd_is_w(r, j, "behind")) {
+        ((reading *)r)->t[j].used = true;
+        return true;
+    }
+    if (rd_is_w(r, j, "at") && rd_is_w(r, j + 1, "the") && rd_is_w(r, j + 2, "ends")) {
+        ((reading *)r)->t[j + 2].used = true;
+        return true;
+    }
+    return false;
 }
 
 void rd_rec_numfmt(reading *r)
@@ -204,13 +225,18 @@ void rd_rec_numfmt(reading *r)
                 if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "mean") || rd_is_w(r, q, "indicate") || rd_is_w(r, q, "means") ||
                     rd_is_w(r, q, "indicates") || rd_is_w(r, q, "shown") || rd_is_w(r, q, "treat") || rd_is_w(r, q, "as"))
                     r->t[q].used = true;
-        } else if (rd_is_w(r, k, "trailing") && (rd_is_w(r, k + 1, "minus") || rd_is_w(r, k + 1, "negative") ||
-                                              (rd_is_w(r, k + 1, "sign")))) {
+        } else if ((rd_is_w(r, k, "trailing") && (rd_is_w(r, k + 1, "minus") || rd_is_w(r, k + 1, "negative") ||
+                                               (rd_is_w(r, k + 1, "sign")))) || minus_after(r, k)) {
             r->nf.trailing_minus = r->nf_any = true;
             rd_use(r, k, k + 2);
             for (int q = 0; q < r->n; q++)
                 if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "means") || rd_is_w(r, q, "sign") || rd_is_w(r, q, "minus"))
                     r->t[q].used = true;
+        } else if (rd_is_w(r, k, "without") && rd_is_w(r, k + 1, "thousands") && rd_is_w(r, k + 2, "separator")) {
+            /* "without thousands separators": plain numbers */
+            r->nf_any = r->nf_thousands_set = true;
+            r->nf.thousands = 0;
+            rd_use(r, k, k + 3);
         } else if ((rd_is_w(r, k, "thousands") && (rd_is_w(r, k + 1, "separator") || rd_is_w(r, k + 1, "comma") ||
                                                 rd_is_w(r, k + 1, "mark") || rd_is_w(r, k + 1, "grouping"))) ||
                    (rd_is_w(r, k, "comma") && rd_find_w(r, 0, "decimal") < 0 &&
@@ -265,14 +291,37 @@ void rd_rec_numfmt(reading *r)
     }
 }
 
+/* "round to 2 decimals", "round half up to 2 dp", "rnd 2dp", "round up to 0 decimals", "round down", "truncate to
+ * 2 decimals"; a bare "2dp" / "2 decimals" after a computation. */
 void rd_rec_round(reading *r)
 {
     int k = rd_find_w(r, 0, "round");
     if (k < 0)
+        k = rd_find_w(r, 0, "truncate");
+    if (k < 0) {
+        /* "(/100), 2dp": a number of decimal places said on its own, not "with one decimal" */
+        for (int q = 0; q + 1 < r->n; q++) {
+            if (rd_num_at(r, q) < 0 || !rd_is_w(r, q + 1, "dp") || rd_is_w(r, q - 1, "with") || rd_is_w(r, q - 1, "has") ||
+                rd_is_w(r, q - 1, "have") || rd_is_w(r, q - 1, "in"))
+                continue;
+            tstep *s = rd_add_step(r, true, r->t[q].b, PS_ROUND);
+            if (s)
+                s->st.n = rd_num_at(r, q);
+            rd_use(r, q, q + 2);
+            return;
+        }
         return;
+    }
+    int mode = rd_is_w(r, k, "truncate") ? 2 : 0;
     int j = k + 1;
     if (rd_is_w(r, j, "half") && rd_is_w(r, j + 1, "up"))
         j += 2;
+    else if (rd_is_w(r, j, "up") && !rd_is_w(r, j + 1, "to") && !rd_is_w(r, j + 1, "half"))
+        mode = 1, j++;
+    else if (rd_is_w(r, j, "up") && rd_is_w(r, j + 1, "to"))
+        mode = 1, j++;
+    else if (rd_is_w(r, j, "down"))
+        mode = 2, j++;
     j = rd_skip_fill(r, j);
     long n = rd_num_at(r, j);
     if (n < 0 || n > 38) {
@@ -287,11 +336,13 @@ void rd_rec_round(reading *r)
     if (rd_is_w(r, j + 1, "decimal") && rd_is_w(r, j + 2, "dp"))
         e = j + 3;
     tstep *s = rd_add_step(r, true, r->t[k].b, PS_ROUND);
-    if (s)
+    if (s) {
         s->st.n = n;
+        s->st.m = mode;
+    }
     rd_use(r, k, e);
     for (int q = 0; q < r->n; q++)
-        if (rd_is_w(r, q, "half") || rd_is_w(r, q, "up"))
+        if (rd_is_w(r, q, "half") || (rd_is_w(r, q, "up") && mode == 0))
             r->t[q].used = true;
 }
 
@@ -308,6 +359,37 @@ static bool number_tok(reading *r, int i, const char **num)
 }
 
 /* "multiply by 1000", "x 100", "* 100", "divide by 100", "/1000", "convert cents to dollars". */
+/* "in thousands", "in thousand", "(EUR '000)": the value is in thousands.  With an explicit "multiply by 1000"
+ * the phrase explains it; alone it multiplies by 1000; any other factor is a contradiction. */
+void rd_scale_words(reading *r)
+{
+    int k = -1;
+    for (int q = 0; q + 1 < r->n && k < 0; q++)
+        if (rd_is_w(r, q, "in") && rd_is_w(r, q + 1, "thousands"))
+            k = q;
+    if (k < 0)
+        return;
+    rd_use(r, k, k + 2);
+    for (int q = 0; q < r->n; q++)                          /* "(EUR '000)" */
+        if (rd_is_k(r, q, TK_NUM) && !strcmp(r->t[q].orig, "000") && r->t[q].b > 0 && r->text[r->t[q].b - 1] == '\'')
+            rd_use(r, q, q + 1);
+    for (int q = k + 2; q < r->n && q < k + 5; q++)          /* "in thousands of euros" */
+        if (rd_is_w(r, q, "of") && r->t[q + 1].k == TK_WORD && !rd_is_operative_word(r->t[q + 1].w))
+            rd_use(r, q, q + 2);
+    for (int q = 0; q < r->nnum; q++) {
+        const plan_step *st = &r->num_steps[q].st;
+        if (st->kind == PS_MUL && !strcmp(st->num, "1000"))
+            return;
+        if (st->kind == PS_MUL || st->kind == PS_DIV) {
+            rd_problem(r, "It says the value is in thousands but scales it by %s.", st->num);
+            return;
+        }
+    }
+    tstep *s = rd_add_step(r, true, r->t[k].b, PS_MUL);
+    if (s)
+        s->st.num = "1000";
+}
+
 void rd_rec_muldiv(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -316,7 +398,7 @@ void rd_rec_muldiv(reading *r)
         if (!mul && !div)
             continue;
         int j = k + 1;
-        if (rd_is_w(r, j, "by"))
+        if (rd_is_w(r, j, "by") || (rd_is_w(r, j, "with") && !rd_is_op(r, k, "/")))
             j++;
         const char *num;
         if (!number_tok(r, j, &num))
@@ -332,6 +414,7 @@ void rd_rec_muldiv(reading *r)
     /* "convert cents to dollars" divides by 100; "dollars to cents" multiplies.  When the rule
      * already scales by 100 ("Divide by 100 (cents to units)") the phrase explains that step and
      * adds none; a different factor contradicts it. */
+    rd_scale_words(r);
     int c = rd_find_w(r, 0, "cents");
     if (c < 0)
         return;
@@ -339,8 +422,34 @@ void rd_rec_muldiv(reading *r)
     static const char *const UNITS[] = {"dollars", "dollar", "units", "unit", "euros", "euro", "pounds", "major"};
     for (size_t q = 0; q < sizeof UNITS / sizeof *UNITS && d < 0; q++)
         d = rd_find_w(r, 0, UNITS[q]);
-    if (d < 0)
+    /* "pence -> GBP", "cents to EUR": a currency code names the units */
+    if (d < 0 && (rd_is_op(r, c + 1, "->") || rd_is_w(r, c + 1, "to") || rd_is_w(r, c + 1, "into")) &&
+        rd_is_k(r, c + 2, TK_WORD) && strlen(r->t[c + 2].orig) == 3 && isupper((unsigned char)r->t[c + 2].orig[0]) &&
+        isupper((unsigned char)r->t[c + 2].orig[2])) {
+        d = c + 2;
+        rd_use(r, c + 1, c + 2);
+    }
+    /* "Cents. /100", "amount in cents": the value is in cents, to be read in units */
+    if (d < 0) {
+        bool explained = false;
+        for (int q = 0; q < r->nnum; q++)
+            explained |= r->num_steps[q].st.kind == PS_DIV && !strcmp(r->num_steps[q].st.num, "100");
+        if (explained || rd_is_w(r, c - 1, "in")) {
+            rd_use(r, c, c + 1);
+            if (rd_is_w(r, c - 1, "in"))
+                rd_use(r, c - 1, c);
+            if (!explained) {
+                if (r->nnum) {
+                    rd_problem(r, "It says the value is in cents but also scales it otherwise.");
+                    return;
+                }
+                tstep *s = rd_add_step(r, true, r->t[c].b, PS_DIV);
+                if (s)
+                    s->st.num = "100";
+            }
+        }
         return;
+    }
     bool to_units = c < d;
     plan_step_kind want = to_units ? PS_DIV : PS_MUL;
     rd_use(r, c, c + 1);

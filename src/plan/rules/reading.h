@@ -181,6 +181,7 @@ void rd_rec_separators(reading *r);
 void rd_rec_numfmt(reading *r);
 void rd_rec_round(reading *r);
 void rd_rec_muldiv(reading *r);
+void rd_scale_words(reading *r);
 void rd_rec_abs(reading *r);
 
 /* ---- expressions between fields (between.c) */

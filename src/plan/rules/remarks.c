@@ -159,6 +159,12 @@ void rd_rec_remarks(reading *r)
             rd_use(r, k, k + 2);
             continue;
         }
+        /* "with one decimal", "has 2 decimals": what the data looks like */
+        if ((rd_is_w(r, k, "with") || rd_is_w(r, k, "has") || rd_is_w(r, k, "have")) &&
+            (rd_is_w(r, k + 1, "one") || rd_num_at(r, k + 1) >= 0) && (rd_is_w(r, k + 2, "decimal") || rd_is_w(r, k + 2, "dp"))) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
         /* "no other codes are in use" */
         if (rd_is_w(r, k, "no") && rd_is_w(r, k + 1, "other") &&
             (rd_is_w(r, k + 2, "codes") || rd_is_w(r, k + 2, "code") || rd_is_w(r, k + 2, "values") ||
