@@ -120,21 +120,19 @@ static void target_labels(reading *r)
         if (!rd_is_op(r, k, "=") && !rd_is_op(r, k, ":"))
             continue;
         int b = k, e = k + 1;
-        while (b > 0 && r->t[b - 1].clause == r->t[k].clause && !r->t[b - 1].used &&
-               (target_word(r, b - 1) || (r->t[b - 1].k == TK_WORD && rd_is_filler(r->t[b - 1].w))))
+        while (b > 0 && r->t[b - 1].clause == r->t[k].clause && !r->t[b - 1].used && target_word(r, b - 1))
             b--;
         bool starts = b == 0 || r->t[b - 1].clause != r->t[k].clause;
-        bool named = false;
-        for (int q = b; q < k; q++)
-            named |= target_word(r, q);
-        if (starts && named && b < k) {
+        /* a label, when an expression over a column follows ("= net x 19%"), not a value ("STATUS = PAID") */
+        bool expr = rd_is_k(r, k + 1, TK_WORD) && rd_resolve_name(r, r->t[k + 1].orig) != NULL;
+        if (starts && expr && b < k) {
             rd_use(r, b, k + 1);
             continue;
         }
         while (e < r->n && r->t[e].clause == r->t[k].clause && !r->t[e].used &&
                (target_word(r, e) || (r->t[e].k == TK_WORD && rd_is_filler(r->t[e].w))))
             e++;
-        named = false;
+        bool named = false;
         for (int q = k + 1; q < e; q++)
             named |= target_word(r, q);
         bool ends = e >= r->n || r->t[e].clause != r->t[k].clause;
