@@ -315,6 +315,20 @@ plan_expr *rd_build(reading *r)
         e = plan_with_step(r->p, e, PS_ROUND);
         e->step.n = r->c->type.scale;
     }
+    if (r->deflt_src) {                  /* the other column, read as the value was */
+        plan_expr *o = plan_source_ref(r->p, r->deflt_src);
+        if (vk == V_DATE)
+            o = read_date(r, o, r->deflt_src);
+        else if (vk == V_NUMBER)
+            o = read_number(r, o, rd_prof_of(r, r->deflt_src), tb == PT_INTEGER || tb == PT_BIGINT);
+        else if (vk == V_BOOL)
+            o = NULL;
+        if (!o) {
+            rd_problem(r, "It defaults to [%s], which I cannot read as this column's type.", r->deflt_src);
+            return NULL;
+        }
+        r->deflt = o;
+    }
     if (r->deflt) {
         e = plan_with_step(r->p, e, PS_DEFAULT);
         e->step.value = r->deflt;

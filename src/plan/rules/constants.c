@@ -133,6 +133,12 @@ void rd_rec_default(reading *r)
         lo = df < lo ? df : lo;
         hi = df > hi ? df : hi;
     }
+    /* "Blank -> EUR", "empty = 0", "blank: PAY_DATE" */
+    if ((v < 0 || !rd_value_at(r, v, NULL)) && bl >= 0 &&
+        (rd_is_op(r, bl + 1, "->") || rd_is_op(r, bl + 1, "=") || rd_is_op(r, bl + 1, ":")) && rd_value_at(r, bl + 2, NULL)) {
+        v = bl + 2;
+        rd_use(r, bl + 1, bl + 2);
+    }
     if (v < 0 || !rd_value_at(r, v, NULL)) {
         /* a quoted/number value, or the word after "then"/"use"/"set" */
         for (int k = 0; k < r->n; k++) {
@@ -157,6 +163,17 @@ void rd_rec_default(reading *r)
     bool num;
     const char *val = rd_value_at(r, v, &num);
     plan_base tb = r->c->type.base;
+    /* "Blank -> PAY_DATE": another column of the data (its whole name) */
+    const char *other = rd_is_k(r, v, TK_WORD) || rd_is_k(r, v, TK_STR) ? rd_resolve_name_min(r, val, 0.95) : NULL;
+    if (other && rd_primary(r) && strcmp(other, rd_primary(r))) {
+        r->deflt_src = other;
+        rd_use(r, v, v + 1);
+        for (int k = 0; k < r->n; k++)
+            if (rd_is_w(r, k, "if") || rd_is_w(r, k, "blank") || rd_is_w(r, k, "default") || rd_is_w(r, k, "then") ||
+                rd_is_w(r, k, "use") || rd_is_w(r, k, "otherwise"))
+                r->t[k].used = true;
+        return;
+    }
     if (tb == PT_DATE || tb == PT_TIMESTAMP || tb == PT_BOOLEAN) {
         rd_problem(r, "It gives a default value '%s' for a %s column; I cannot write that literal yet.", val,
                 tb == PT_BOOLEAN ? "boolean" : "date");

@@ -83,6 +83,7 @@ typedef struct reading {
     plan_map map;
     bool map_bool;                     /* the map reads booleans (read as boolean) */
     plan_expr *deflt;
+    const char *deflt_src;             /* defaulting to another column (read like the target needs) */
     bool required;
     bool statement;                    /* produced a skip/reject/trailer statement */
     mf_buf problems;                   /* sentences for the open question */
