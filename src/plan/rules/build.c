@@ -243,7 +243,8 @@ plan_expr *rd_build(reading *r)
         break;
     case B_DAYS: {
         plan_expr *a = read_date(r, plan_source_ref(r->p, r->days_a), r->days_a);
-        plan_expr *b = read_date(r, plan_source_ref(r->p, r->days_b), r->days_b);
+        plan_expr *b = r->days_b_lit ? plan_with_step(r->p, plan_text_lit(r->p, r->days_b_lit), PS_READ_ISO)
+                                     : read_date(r, plan_source_ref(r->p, r->days_b), r->days_b);
         if (!a || !b)
             return NULL;
         e = plan_new_expr(r->p, PE_DAYS);

@@ -3,6 +3,8 @@
  */
 #include "plan/rules/reading.h"
 
+#include "util/date.h"
+
 #include "plan/infer.h"
 
 #include <stdio.h>
@@ -148,6 +150,39 @@ void rd_rec_date(reading *r)
     }
 }
 
+/* A fixed date written at i: "31 December 2023", "December 31, 2023", "31.12.2023", "2023-12-31".  Returns it
+ * as YYYY-MM-DD (arena) and the index after it in *end; NULL when none. */
+static const char *fixed_date(reading *r, int i, int *end)
+{
+    static const char *const M[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                    "september", "october", "november", "december"};
+    int y = 0, m = 0, d = 0, e = i;
+    for (int k = 0; k < 12 && !m; k++) {
+        if (rd_num_at(r, i) > 0 && rd_is_w(r, i + 1, M[k]) && rd_num_at(r, i + 2) >= 1000) {
+            d = (int)rd_num_at(r, i), m = k + 1, y = (int)rd_num_at(r, i + 2), e = i + 3;
+        } else if (rd_is_w(r, i, M[k]) && rd_num_at(r, i + 1) > 0) {
+            int yi = i + 2 + (rd_is_op(r, i + 2, ",") ? 1 : 0);
+            if (rd_num_at(r, yi) >= 1000)
+                d = (int)rd_num_at(r, i + 1), m = k + 1, y = (int)rd_num_at(r, yi), e = yi + 1;
+        }
+    }
+    if (!m && rd_is_k(r, i, TK_NUM)) {   /* 31.12.2023 (one number token) */
+        int a, b, c;
+        if (sscanf(r->t[i].orig, "%d.%d.%d", &a, &b, &c) == 3 && c >= 1000)
+            d = a, m = b, y = c, e = i + 1;
+    }
+    if (!m && rd_num_at(r, i) >= 1000 && rd_is_op(r, i + 1, "-") && rd_num_at(r, i + 2) > 0 && rd_is_op(r, i + 3, "-") &&
+        rd_num_at(r, i + 4) > 0)
+        y = (int)rd_num_at(r, i), m = (int)rd_num_at(r, i + 2), d = (int)rd_num_at(r, i + 4), e = i + 5;
+    if (!m || !mf_date_valid(y, m, d))
+        return NULL;
+    char buf[16];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    rd_use(r, i, e);
+    *end = e;
+    return plan_strdup(r->p, buf);
+}
+
 void rd_rec_days(reading *r)
 {
     int d = rd_find_w(r, 0, "day");
@@ -169,7 +204,18 @@ void rd_rec_days(reading *r)
         a = rd_resolve_span(r, btw + 1, an);
         if (!a && (a = rd_resolve_prefix(r, btw + 1, an, &ea)) != NULL && ea < an)
             a = NULL;                     /* words between the field and "and" are not explained */
-        b = rd_resolve_prefix(r, an + 1, e, &eb);
+        int fe;
+        const char *fixed = fixed_date(r, an + 1, &fe);
+        if (a && fixed) {                 /* "from the invoice date to 31 December 2023" */
+            r->days_b_lit = fixed;
+            b = a;
+            eb = fe;
+            for (int k = 0; k + 1 < r->n; k++)   /* "at the year end": the fixed date, said in words */
+                if (rd_is_w(r, k, "year") && rd_is_w(r, k + 1, "ends") && r->t[k].clause == r->t[an].clause)
+                    rd_use(r, k, k + 2);
+        } else {
+            b = rd_resolve_prefix(r, an + 1, e, &eb);
+        }
         from = btw;
         to = eb;
     } else {
@@ -181,12 +227,22 @@ void rd_rec_days(reading *r)
             return;
         int b0 = rd_skip_fill(r, 0);
         int e = d;
+        if (d < m) {                      /* "Days DUE_DATE - DOC_DATE (both YYYYMMDD)" */
+            b0 = rd_skip_fill(r, d + 1);
+            for (e = m + 1; e < r->n && !rd_is_op(r, e, "(") && !rd_is_op(r, e, ",") && r->t[e].clause == r->t[m].clause; e++)
+                ;
+        }
         while (e > m + 1 && (rd_is_w(r, e - 1, "in") || rd_is_filler(r->t[e - 1].w)))
             e--;
         b = rd_resolve_span(r, b0, m);    /* later minus earlier */
         a = rd_resolve_span(r, m + 1, e);
-        from = 0;
-        to = d;
+        from = d < m ? d : 0;
+        to = d < m ? e : d;
+        for (int k = e; k + 1 < r->n && rd_is_op(r, e, "("); k++)   /* "(both YYYYMMDD)" */
+            if (rd_is_w(r, k, "both")) {
+                rd_use(r, k, k + 1);
+                break;
+            }
     }
     if (!a || !b) {
         rd_problem(r, "It asks for days between two dates, but I could not match both fields to the data.");

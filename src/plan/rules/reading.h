@@ -65,6 +65,7 @@ typedef struct reading {
     const char *arith_num[MAX_PARTS];
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
+    const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
     plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
