@@ -401,8 +401,11 @@ void rd_rec_checks(reading *r)
             bool strict = rd_is_w(r, k, "positive");
             bool neg = rd_is_w(r, k, "negative");
             /* "must not be negative", "cannot be negative", "reject if negative", "must be positive" */
-            bool ok = !neg || rd_find_w(r, 0, "not") >= 0 || rd_find_w(r, 0, "cannot") >= 0 ||
-                      rd_find_w(r, 0, "reject") >= 0 || rd_find_w(r, 0, "never") >= 0;
+            bool ok = !neg;
+            for (int q = 0; q < r->n && !ok; q++)     /* the negation or the reject in the same clause */
+                ok = r->t[q].clause == r->t[k].clause && !r->t[q].used &&
+                     ((q < k && q >= k - 4 && (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "never"))) ||
+                      rd_is_w(r, q, "reject"));
             if (!ok)
                 continue;
             plan_expr *col = plan_new_expr(r->p, PE_OUTPUT);
@@ -413,10 +416,16 @@ void rd_rec_checks(reading *r)
             rd_add_rule(r, PR_REJECT, cond, msg);
             r->statement = false;   /* the column still has its expression */
             rd_use(r, k, k + 1);
-            for (int q = 0; q < r->n; q++)
-                if (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "reject") || rd_is_w(r, q, "if") ||
-                    rd_is_w(r, q, "never") || rd_is_w(r, q, "row") || rd_is_w(r, q, "allowed"))
+            for (int q = 0; q < r->n; q++) {
+                bool fmt = false;                  /* a clause on the number's format keeps its words */
+                for (int u = 0; u < r->n; u++)
+                    fmt |= r->t[u].clause == r->t[q].clause && (rd_is_w(r, u, "paren") || rd_is_w(r, u, "minus") ||
+                                                               rd_is_w(r, u, "trailing") || rd_is_w(r, u, "sign"));
+                if ((rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "reject") || rd_is_w(r, q, "if") ||
+                     rd_is_w(r, q, "never") || rd_is_w(r, q, "row") || rd_is_w(r, q, "allowed") ||
+                     rd_is_w(r, q, neg ? "negative" : "positive")) && !fmt)
                     r->t[q].used = true;
+            }
         }
     }
 }
