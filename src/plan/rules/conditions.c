@@ -114,12 +114,24 @@ static bool numeric_column(const reading *r, const char *col)
     return pc && (pc->kind == PK_INTEGER || pc->kind == PK_DECIMAL);
 }
 
+/* Is w a whole word of name (case-insensitive)? */
+static bool word_in(const char *name, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = name; n && (p = strcasestr(p, w)) != NULL; p++)
+        if ((p == name || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
+            return true;
+    return false;
+}
+
 /* "plant 9999", "ccy EUR or USD": a field followed by a value with no comparison word.  Returns the
  * value's index when [b, v) names a column (or the row's own value) and the rest is a value or a list
  * of values; -1 otherwise. */
-static int implicit_equals(const reading *r, int b, int e)
+static int implicit_equals(const reading *r, int b, int e, int *field_at, const char **col_out)
 {
+    *col_out = NULL;
     int fb = rd_skip_fill(r, b);
+    *field_at = fb;
     for (int v = fb + 1; v < e; v++) {
         bool lit = rd_is_k(r, v, TK_STR) || rd_is_k(r, v, TK_NUM) ||
                    (rd_is_k(r, v, TK_WORD) && isupper((unsigned char)r->t[v].orig[0]) &&
@@ -133,6 +145,32 @@ static int implicit_equals(const reading *r, int b, int e)
             return -1;
         if (names_own_value(r, fb, v) || rd_resolve_span(r, fb, v))
             return v;
+        /* "documents of type 'CN'": the last words name the column, and the value is in its sample */
+        for (int j = fb + 1; j < v; j++) {
+            /* a looser match is enough here: a column whose name holds these words and whose sample holds
+             * the value, and only one such column */
+            const char *val = rd_value_at(r, v, NULL);
+            int hits = 0;
+            for (int c = 0; r->c->pr && val && c < r->c->pr->ncols; c++) {
+                const prof_column *pc = &r->c->pr->col[c];
+                bool words = pc->name != NULL, any = false;
+                for (int q = j; q < v && words; q++) {
+                    if (r->t[q].k != TK_WORD)
+                        words = false;
+                    else if (!rd_is_w(r, q, "the") && !rd_is_w(r, q, "of") && !rd_is_w(r, q, "a") && !rd_is_w(r, q, "an"))
+                        words = word_in(pc->name, r->t[q].orig), any = true;
+                }
+                const char *s = words && any ? infer_sample_value(pc, val) : NULL;
+                if (s && !strcmp(s, val)) {
+                    hits++;
+                    *col_out = pc->name;
+                }
+            }
+            if (hits == 1) {
+                *field_at = j;
+                return v;
+            }
+        }
         return -1;
     }
     return -1;
@@ -153,13 +191,17 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         kind = PE_CMP;
         oplen = 0;
     }
-    if (k >= e && (k = implicit_equals(r, b, e)) < 0) {
+    int field_at = -1;
+    const char *implicit_col = NULL;
+    if (k >= e && (k = implicit_equals(r, b, e, &field_at, &implicit_col)) < 0) {
         rd_problem(r, "I could not find the condition's comparison.");
         return NULL;
     }
     const char *field = NULL;
-    int fb = rd_skip_fill(r, b);
-    if (fb >= k || names_own_value(r, fb, k))
+    int fb = field_at >= 0 ? field_at : rd_skip_fill(r, b);
+    if (implicit_col)
+        field = implicit_col;
+    else if (fb >= k || names_own_value(r, fb, k))
         field = rd_primary(r);
     else
         field = rd_resolve_span(r, fb, k);

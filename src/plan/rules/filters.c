@@ -90,10 +90,13 @@ static bool trailer_by_content(reading *r)
         bool trailer_word = strcasestr(v, "total") != NULL;
         for (int q = 0; q < r->n; q++)
             if ((r->t[q].clause == c || r->t[q].clause == c + 1) &&
-                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "total") || rd_is_w(r, q, "footer") || rd_is_w(r, q, "ends") ||
-                 rd_is_w(r, q, "bottom")))
+                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "total") || rd_is_w(r, q, "footer")))
                 trailer_word = true;
-        if (!trailer_word)
+        bool row_word = false;                /* the literal labels a row or line */
+        for (int q = 0; q < r->n; q++)
+            row_word |= r->t[q].clause == c && (rd_is_w(r, q, "row") || rd_is_w(r, q, "labelled") ||
+                                                rd_is_w(r, q, "labeled") || rd_is_w(r, q, "trailer"));
+        if (!trailer_word || !row_word)
             continue;
         plan_expr *cond = content_row(r, v);
         if (!cond)
@@ -401,10 +404,15 @@ void rd_rec_checks(reading *r)
             bool strict = rd_is_w(r, k, "positive");
             bool neg = rd_is_w(r, k, "negative");
             /* "must not be negative", "cannot be negative", "reject if negative", "must be positive" */
-            bool ok = !neg;
-            for (int q = 0; q < r->n && !ok; q++)     /* the negation or the reject in the same clause */
+            /* "must not be negative", "reject if negative", "must be positive", "always positive": the
+             * requirement in the same clause ("provided with positive amounts" requires nothing) */
+            bool ok = false;
+            for (int q = 0; q < r->n && !ok; q++)
                 ok = r->t[q].clause == r->t[k].clause && !r->t[q].used &&
-                     ((q < k && q >= k - 4 && (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "never"))) ||
+                     ((q < k && q >= k - 4 &&
+                       (neg ? (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "never"))
+                            : (rd_is_w(r, q, "must") || rd_is_w(r, q, "should") || rd_is_w(r, q, "only") ||
+                               rd_is_w(r, q, "always")))) ||
                       rd_is_w(r, q, "reject"));
             if (!ok)
                 continue;

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *indicator_source(const reading *r)
 {
@@ -18,8 +19,121 @@ static const char *indicator_source(const reading *r)
 
 /* "negate when Dr/Cr = 'C'", "if DC indicator is C then multiply by -1", "credits are negative
  * (Dr/Cr = C)", "reverse sign for credit entries", plus the unconditional forms. */
+/* A condition introduced by `word` ("for", "(") in the clause of the negate word at i, tried without leaving a
+ * problem when it is not one ("(credit note)").  NULL when none. */
+static plan_expr *tried_cond(reading *r, int i, const char *word)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool at = !strcmp(word, "(") ? rd_is_op(r, k, "(") && k > i : rd_is_w(r, k, word);
+        if (!at || r->t[k].clause != r->t[i].clause)
+            continue;
+        int e = k + 1;
+        while (e < r->n && r->t[e].clause == r->t[i].clause && !r->t[e].used && !rd_is_op(r, e, "(") &&
+               !rd_is_op(r, e, ")") && !rd_is_op(r, e, ",") && !rd_is_op(r, e, ";"))
+            e++;
+        size_t mark = r->problems.len;
+        plan_expr *c = e > k + 1 ? rd_parse_cond(r, k + 1, e) : NULL;
+        if (!c) {
+            r->problems.len = mark;
+            if (r->problems.data)
+                r->problems.data[mark] = 0;
+            continue;
+        }
+        rd_use(r, k, k + 1);
+        if (rd_is_op(r, e, ")") && !strcmp(word, "("))
+            rd_use(r, e, e + 1);
+        return c;
+    }
+    return NULL;
+}
+
+/* "(+ become -, - become +)": an explanation of a sign flip. */
+static void sign_remarks(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, "("))
+            continue;
+        int c = k + 1;
+        bool plain = true;
+        for (; c < r->n && !rd_is_op(r, c, ")"); c++)
+            plain &= rd_is_op(r, c, "+") || rd_is_op(r, c, "-") || rd_is_op(r, c, ",") || rd_is_w(r, c, "means") ||
+                     rd_is_w(r, c, "to") || rd_is_w(r, c, "and") || rd_is_w(r, c, "positive") || rd_is_w(r, c, "negative");
+        if (plain && c < r->n && c > k + 1)
+            rd_use(r, k, c + 1);
+    }
+}
+
+/* "S = neg, H = pos", "D -> +, C -> -": codes of another column that give the sign.  The codes must be in the
+ * sample of exactly one column.  Returns true when read. */
+static bool sign_codes(reading *r)
+{
+    const char *neg[8];
+    int nneg = 0, npos = 0, at[16], nat = 0;
+    for (int k = 0; k + 2 < r->n && nat < 16; k++) {
+        if (!rd_is_k(r, k, TK_WORD) && !rd_is_k(r, k, TK_STR))
+            continue;
+        if (!(rd_is_op(r, k + 1, "=") || rd_is_op(r, k + 1, "->") || rd_is_op(r, k + 1, ":")))
+            continue;
+        const tok *v = &r->t[k + 2];
+        bool n = v->k == TK_WORD && (!strcasecmp(v->orig, "neg") || !strcasecmp(v->orig, "negative") ||
+                                     !strcasecmp(v->orig, "minus"));
+        bool p = v->k == TK_WORD && (!strcasecmp(v->orig, "pos") || !strcasecmp(v->orig, "positive") ||
+                                     !strcasecmp(v->orig, "plus"));
+        if (!n && !p)
+            continue;
+        if (n && nneg < 8)
+            neg[nneg++] = rd_value_at(r, k, NULL);
+        npos += p;
+        at[nat++] = k;
+    }
+    if (!nneg)
+        return false;
+    const char *col = NULL;
+    int hits = 0;
+    for (int c = 0; r->c->pr && c < r->c->pr->ncols; c++) {
+        const prof_column *pc = &r->c->pr->col[c];
+        bool all = true;
+        for (int q = 0; q < nneg && all; q++) {
+            const char *s = infer_sample_value(pc, neg[q]);
+            all = s && !strcmp(s, neg[q]);
+        }
+        if (all) {
+            hits++;
+            col = pc->name;
+        }
+    }
+    if (hits != 1) {
+        rd_problem(r, "It gives the sign by code ('%s' is negative) but %s column of the data holds that code.", neg[0],
+                   hits ? "more than one" : "no");
+        return true;
+    }
+    plan_expr *cond;
+    if (nneg == 1) {
+        cond = rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, col), neg[0], false);
+    } else {
+        cond = plan_new_expr(r->p, PE_IN);
+        cond->kid[0] = plan_source_ref(r->p, col);
+        cond->nlist = nneg;
+        cond->list = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)nneg);
+        for (int q = 0; q < nneg; q++)
+            cond->list[q] = plan_strdup(r->p, neg[q]);
+    }
+    tstep *s = rd_add_step(r, true, r->t[at[0]].b, PS_NEGATE_WHEN);
+    if (s)
+        s->st.cond = cond;
+    for (int q = 0; q < nat; q++)
+        rd_use(r, at[q], at[q] + 3);
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_op(r, k, ",") || rd_is_op(r, k, ";") || rd_is_w(r, k, "and"))
+            r->t[k].used = true;
+    (void)npos;
+    return true;
+}
+
 void rd_rec_negate(reading *r)
 {
+    if (sign_codes(r))
+        return;
     int i = -1, len = 0;
     for (int k = 0; k < r->n && i < 0; k++) {
         if (rd_is_w(r, k, "negate")) i = k, len = 1;
@@ -38,15 +152,22 @@ void rd_rec_negate(reading *r)
         return;
     size_t pos = r->t[i].b;
     rd_use(r, i, i + len);
-    /* the condition: "when/if COND", or "(COND)", or "for credit entries" */
+    /* the condition: "when/if COND", "for COND" ("for documents of type 'CN'"), or "(COND)", or "for
+     * credit entries" */
     int ifw = -1;
     for (int k = 0; k < r->n; k++)
-        if (rd_is_w(r, k, "if") || (rd_is_op(r, k, "(") && k > i)) {
+        if (rd_is_w(r, k, "if")) {
             ifw = k;
             break;
         }
     plan_expr *cond = NULL;
-    if (ifw >= 0) {
+    if (ifw < 0)
+        cond = tried_cond(r, i, "for");
+    if (ifw < 0 && !cond)
+        cond = tried_cond(r, i, "(");
+    if (cond) {
+        sign_remarks(r);
+    } else if (ifw >= 0) {
         int e = rd_clause_end(r, ifw + 1);
         if (ifw < i && e > i)
             e = i;
@@ -81,8 +202,9 @@ void rd_rec_negate(reading *r)
                     r->t[k].used = true;
         }
     }
-    for (int k = 0; k < r->n; k++)
-        if (rd_is_w(r, k, "negative") || rd_is_w(r, k, "credit") || rd_is_w(r, k, "sign"))
+    for (int k = 0; k < r->n; k++)   /* "credit notes are provided with positive amounts": why the sign flips */
+        if (rd_is_w(r, k, "negative") || rd_is_w(r, k, "credit") || rd_is_w(r, k, "sign") ||
+            (cond && rd_is_w(r, k, "positive")))
             r->t[k].used = true;
     tstep *s = rd_add_step(r, true, pos, cond ? PS_NEGATE_WHEN : PS_NEGATE);
     if (s)
