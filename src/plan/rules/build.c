@@ -287,7 +287,10 @@ plan_expr *rd_build(reading *r)
             return NULL;
         vk = V_DATE;
     } else if (vk == V_TEXT && need_number && (r->base != B_CONCAT) && !(r->ntext && tb == PT_TEXT && !r->nnum)) {
-        const prof_column *pc = r->base == B_SOURCE ? rd_prof_of(r, rd_primary(r)) : NULL;
+        bool looked_up = false;           /* a looked-up value is not the source's: no sample of it to check */
+        for (int i = 0; i < r->ntext; i++)
+            looked_up |= r->text_steps[i].st.kind == PS_LOOKUP;
+        const prof_column *pc = r->base == B_SOURCE && !looked_up ? rd_prof_of(r, rd_primary(r)) : NULL;
         e = read_number(r, e, pc, (tb == PT_INTEGER || tb == PT_BIGINT) && !r->nnum);
         vk = V_NUMBER;
     }

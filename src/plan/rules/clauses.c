@@ -130,6 +130,20 @@ static bool starts_line(const reading *r, int i)
     return newline_between(r->text, r->t[i - 1].e, r->t[i].b);
 }
 
+/* A word written with a period that does not end a sentence: "excl. Status = VOID", "e.g. Maria". */
+static bool abbreviation(const tok *t)
+{
+    static const char *const A[] = {"excl", "incl", "e", "g", "i", "eg", "ie", "no", "nr", "approx", "etc", "vs", "dt",
+                                    "amt", "qty", "ccy", "cpty", "avail", "dig", "min", "max", "acct", "ref", "fmt",
+                                    "w", "resp", "incl", "esp", "cf", "col"};
+    if (t->k != TK_WORD || !t->orig)
+        return false;
+    for (size_t k = 0; k < sizeof A / sizeof *A; k++)
+        if (!strcasecmp(t->orig, A[k]))
+            return true;
+    return false;
+}
+
 void rd_clauses(reading *r)
 {
     int c = 0;
@@ -144,7 +158,7 @@ void rd_clauses(reading *r)
             else if (p->k == TK_OP && !strcmp(p->w, ";"))
                 cut = true;
             else if (p->k == TK_OP && !strcmp(p->w, ".") && p->e < strlen(r->text) && isspace((unsigned char)r->text[p->e]) &&
-                     (t->k == TK_STR || (t->orig && isupper((unsigned char)t->orig[0]))))
+                     (t->k == TK_STR || (t->orig && isupper((unsigned char)t->orig[0]))) && !(i > 1 && abbreviation(&r->t[i - 2])))
                 cut = true;
             else if (t->k == TK_WORD && !strcmp(t->w, "then") && !if_seen && (rd_is_op(r, i - 1, ",") || rd_is_w(r, i - 1, "and")))
                 cut = true;

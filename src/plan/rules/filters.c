@@ -333,6 +333,11 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
         }
     /* "excl. plant 9999", "Load STATUS = PAID only", "excl. amt = 0" */
     int ce = e;
+    for (int q = s; q < e; q++)                /* "drop Werk 9999 (test plant)": the remark is not the condition */
+        if (rd_is_op(r, q, "(")) {
+            ce = q;
+            break;
+        }
     while (ce > s && (rd_is_w(r, ce - 1, "only") || rd_is_op(r, ce - 1, ".")))
         ce--;
     if (s >= ce) {
@@ -372,7 +377,7 @@ void rd_rec_exclude(reading *r)
             return;
         rd_use(r, vb, ve);
         for (int k = b; k < e; k++)
-            if (rd_is_w(r, k, "row") || (rd_is_w(r, k, "only") && keep))
+            if (rd_is_w(r, k, "row") || (rd_is_w(r, k, "only") && keep) || rd_is_w(r, k, "filter"))
                 r->t[k].used = true;
         if (keep) {
             plan_expr *x = plan_new_expr(r->p, PE_NOT);

@@ -351,6 +351,8 @@ void rd_rec_numfmt(reading *r)
                                                (rd_is_w(r, k + 1, "sign")))) || minus_after(r, k)) {
             r->nf.trailing_minus = r->nf_any = true;
             rd_use(r, k, k + 2);
+            if (rd_is_op(r, k + 2, "=") && rd_is_w(r, k + 3, "negative"))   /* "trailing minus = neg" */
+                rd_use(r, k + 2, k + 4);
             for (int q = 0; q < r->n; q++)
                 if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "means") || rd_is_w(r, q, "sign") || rd_is_w(r, q, "minus"))
                     r->t[q].used = true;
