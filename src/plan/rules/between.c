@@ -12,6 +12,11 @@
 
 static bool concat_word(const reading *r, int k)
 {
+    /* "our combined file", "the merged extract" describe a file, they join nothing */
+    if (rd_is_w(r, k + 1, "file") || rd_is_w(r, k + 1, "extract") || rd_is_w(r, k + 1, "report") ||
+        rd_is_w(r, k + 1, "dataset") || rd_is_w(r, k + 1, "list") || rd_is_w(r, k + 1, "table") ||
+        rd_is_w(r, k + 1, "ledger") || rd_is_w(r, k + 1, "view"))
+        return false;
     return rd_is_w(r, k, "concat") || rd_is_w(r, k, "combine");
 }
 
@@ -186,7 +191,11 @@ void rd_rec_between(reading *r)
     int opers[MAX_PARTS];
     int n = 0, k = b, opk = 0, end = b;
     while (n < MAX_PARTS) {
-        k = rd_skip_fill(r, k);
+        /* "the value divided by ...": a filler word can be a column's whole name */
+        while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
+            k++;
+        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && rd_resolve_name_min(r, r->t[k].orig, 0.95)))
+            k = rd_skip_fill(r, k);
         if (k >= e) {
             if (n) {
                 rd_problem(r, "An operand is missing after '%s'.", r->t[end - 1].orig);

@@ -177,6 +177,12 @@ void rd_rec_remarks(reading *r)
             rd_use(r, k, k + 3);
             continue;
         }
+        /* "our combined file": a file, not a join */
+        if (rd_is_w(r, k, "concat") && (rd_is_w(r, k + 1, "file") || rd_is_w(r, k + 1, "extract") ||
+                                        rd_is_w(r, k + 1, "report") || rd_is_w(r, k + 1, "dataset"))) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
         /* "blank stays blank", "empty remains empty" */
         if (rd_is_w(r, k, "blank") && (rd_is_w(r, k + 1, "stays") || rd_is_w(r, k + 1, "remains") ||
                                        rd_is_w(r, k + 1, "stay") || rd_is_w(r, k + 1, "remain")) &&

@@ -227,6 +227,17 @@ void rd_rec_prefix_suffix(reading *r)
         if (rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) {
             kind = rd_is_w(r, k, "prefix") ? PS_PREFIX : PS_SUFFIX;
             v = rd_skip_fill(r, k + 1);
+            /* "prefix every entity code with 'MH-'": the object, then the value */
+            if (!rd_value_at(r, v, NULL) || !rd_is_k(r, v, TK_STR)) {
+                int w = k + 1;
+                while (w < r->n && w < k + 6 && r->t[w].clause == r->t[k].clause && rd_is_k(r, w, TK_WORD) &&
+                       !rd_is_w(r, w, "with") && !rd_is_operative_word(r->t[w].w))
+                    w++;
+                if (rd_is_w(r, w, "with") && rd_is_k(r, w + 1, TK_STR)) {
+                    rd_use(r, k + 1, w + 1);
+                    v = w + 1;
+                }
+            }
             if (!rd_value_at(r, v, NULL)) {   /* "add 'X' as a prefix" */
                 int b = k - 1;
                 while (b >= 0 && r->t[b].k == TK_WORD && rd_is_filler(r->t[b].w))
@@ -255,6 +266,13 @@ void rd_rec_prefix_suffix(reading *r)
             s->st.s = plan_strdup(r->p, rd_value_at(r, v, NULL));
         int lo = v < k ? v : k;
         rd_use(r, lo, last + 1);
+        /* "pfx 'EMP' + emp no": the prefix is joined to the row's own value */
+        if (kind == PS_PREFIX && (rd_is_op(r, last + 1, "+") || rd_is_op(r, last + 1, "&"))) {
+            int j;
+            const char *own = rd_resolve_prefix(r, last + 2, r->n, &j);
+            if (own && rd_primary(r) && !strcmp(own, rd_primary(r)))
+                rd_use(r, last + 1, j);
+        }
         k = last;
     }
 }
@@ -334,6 +352,19 @@ void rd_rec_substr(reading *r)
             rd_use(r, k, k + 5);
             continue;
         }
+        /* "From the position 3, take 4 characters" */
+        if (rd_is_w(r, k, "char") && !strncasecmp(r->t[k].orig, "pos", 3) && (a = rd_num_at(r, k + 1)) > 0) {
+            int j = k + 2;
+            while (rd_is_op(r, j, ",") || rd_is_w(r, j, "take") || rd_is_w(r, j, "then") || rd_is_w(r, j, "get"))
+                j++;
+            if ((b = rd_num_at(r, j)) > 0 && rd_is_w(r, j + 1, "char")) {
+                tstep *s = rd_add_step(r, false, r->t[k].b, PS_SUBSTR);
+                if (s)
+                    s->st.n = a, s->st.m = a + b - 1;
+                rd_use(r, rd_is_w(r, k - 1, "from") ? k - 1 : k, j + 2);
+                continue;
+            }
+        }
         if ((b = rd_num_at(r, k)) > 0 && rd_is_w(r, k + 1, "char") && rd_is_w(r, k + 2, "starts")) {
             int j = rd_skip_fill(r, k + 3);
             if (rd_is_w(r, j, "char"))
@@ -357,7 +388,7 @@ static void other_part_remark(reading *r)
         int c = k + 1;
         bool part = false, plain = true;
         for (; c < r->n && !rd_is_op(r, c, ")"); c++) {
-            part |= rd_is_w(r, c, "part") || rd_is_w(r, c, "rest");
+            part |= r->t[c].k == TK_WORD && (!strcmp(r->t[c].w, "part") || !strcmp(r->t[c].w, "rest"));
             plain &= r->t[c].k == TK_WORD && (!rd_is_operative_word(r->t[c].w) || rd_is_w(r, c, "before") ||
                                              rd_is_w(r, c, "after") || rd_is_w(r, c, "only"));
         }
