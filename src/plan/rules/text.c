@@ -389,8 +389,8 @@ static void other_part_remark(reading *r)
         bool part = false, plain = true;
         for (; c < r->n && !rd_is_op(r, c, ")"); c++) {
             part |= r->t[c].k == TK_WORD && (!strcmp(r->t[c].w, "part") || !strcmp(r->t[c].w, "rest"));
-            plain &= r->t[c].k == TK_WORD && (!rd_is_operative_word(r->t[c].w) || rd_is_w(r, c, "before") ||
-                                             rd_is_w(r, c, "after") || rd_is_w(r, c, "only"));
+            plain &= r->t[c].k == TK_WORD && (!rd_is_operative_word(r->t[c].w) || !strcmp(r->t[c].w, "before") ||
+                                             !strcmp(r->t[c].w, "after") || !strcmp(r->t[c].w, "only"));
         }
         if (part && plain && c < r->n)
             rd_use(r, k, c + 1);
