@@ -328,7 +328,7 @@ void rd_rec_map(reading *r)
             catch_all = -1;
         }
     }
-    if (n < 2 && !(n == 1 && rd_find_w(r, 0, "map") >= 0 && !rd_is_w(r, at[0] + 1, "to")))
+    if (n < 2 && !(n == 1 && (rd_find_w(r, 0, "map") >= 0 || catch_all >= 0) && !rd_is_w(r, at[0] + 1, "to")))
         return;
     for (int q = 0; q < n; q++)
         rd_use(r, at[q], at[q] + len[q]);

@@ -67,7 +67,7 @@ static void sign_remarks(reading *r)
  * sample of exactly one column.  Returns true when read. */
 static bool sign_codes(reading *r)
 {
-    const char *neg[8];
+    const char *neg[8], *pos[8];
     int nneg = 0, npos = 0, at[16], nat = 0;
     for (int k = 0; k + 2 < r->n && nat < 16; k++) {
         if (!rd_is_k(r, k, TK_WORD) && !rd_is_k(r, k, TK_STR))
@@ -83,7 +83,8 @@ static bool sign_codes(reading *r)
             continue;
         if (n && nneg < 8)
             neg[nneg++] = rd_value_at(r, k, NULL);
-        npos += p;
+        if (p && npos < 8)
+            pos[npos++] = rd_value_at(r, k, NULL);
         at[nat++] = k;
     }
     if (!nneg)
@@ -92,10 +93,11 @@ static bool sign_codes(reading *r)
     int hits = 0;
     for (int c = 0; r->c->pr && c < r->c->pr->ncols; c++) {
         const prof_column *pc = &r->c->pr->col[c];
-        bool all = true;
-        for (int q = 0; q < nneg && all; q++) {
-            const char *s = infer_sample_value(pc, neg[q]);
-            all = s && !strcmp(s, neg[q]);
+        bool all = true;                       /* every code, negative and positive, in this column */
+        for (int q = 0; q < nneg + npos && all; q++) {
+            const char *code = q < nneg ? neg[q] : pos[q - nneg];
+            const char *s = infer_sample_value(pc, code);
+            all = s && !strcmp(s, code);
         }
         if (all) {
             hits++;
@@ -126,7 +128,6 @@ static bool sign_codes(reading *r)
     for (int k = 0; k < r->n; k++)
         if (rd_is_op(r, k, ",") || rd_is_op(r, k, ";") || rd_is_w(r, k, "and"))
             r->t[k].used = true;
-    (void)npos;
     return true;
 }
 
