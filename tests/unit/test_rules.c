@@ -495,6 +495,33 @@ int main(void)
         free(got);
         plan_free(&p);
     }
+    /* words of the target's own name read nothing: "Take year from birthdate" on YEAR_OF_BIRTH is read by its
+     * date part (an integer from a date), and "standard fee" on FEE is a question, not a copy */
+    {
+        static const struct { const char *rule, *column, *type, *want; } T[] = {
+            {"Take year from birthdate", "YEAR_OF_BIRTH", "int", "[Trade Date] read as YYYY-MM-DD, its year"},
+            {"birth year", "BIRTH_YEAR", "text", "[Trade Date] read as YYYY-MM-DD, written as \"YYYY\""},
+            {"standard fee", "FEE", "dec", "?"},
+            {"Fee", "FEE", "dec", "?"},
+        };
+        for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+            plan p;
+            plan_init(&p);
+            rule_src s = {"Trade Date", "Trade Date", &PR.col[10]};
+            rule_ctx c = {.p = &p, .m = &M, .pr = &PR, .row = 3, .column = T[i].column, .type = ty(T[i].type),
+                          .nsrc = 1, .src = &s};
+            rule_result res;
+            mf_err e = {0};
+            CHECK_INT(rules_read(&c, T[i].rule, &res, &e), 0);
+            char *got = res.expr ? plan_render_expr(res.expr) : strdup("-");
+            if (strcmp(got, T[i].want))
+                fprintf(stderr, "target words: rule \"%s\" on %s: got \"%s\", want \"%s\"\n", T[i].rule, T[i].column,
+                        got, T[i].want);
+            CHECK_STR(got, T[i].want);
+            free(got);
+            plan_free(&p);
+        }
+    }
     /* must not be negative: a reject rule plus the column; mandatory */
     {
         plan p;
