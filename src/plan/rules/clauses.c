@@ -180,6 +180,42 @@ void rd_clauses(reading *r)
     r->nclause = r->n ? c + 1 : 0;
 }
 
+/* "standardise them by removing any surrounding spaces and converting them to upper case", "clean the
+ * name by trimming it": a vague verb whose "by ..." names steps that were read explains itself. */
+void rd_explained_verbs(reading *r)
+{
+    /* "some are in lower case ... converting them to upper case": with a case step read, a case word in a
+     * statement describes the data */
+    bool case_step = false;
+    for (int i = 0; i < r->ntext; i++)
+        case_step |= r->text_steps[i].st.kind == PS_UPPER || r->text_steps[i].st.kind == PS_LOWER ||
+                     r->text_steps[i].st.kind == PS_TITLE;
+    for (int k = 0; case_step && k < r->n; k++)
+        if ((rd_is_w(r, k, "upper") || rd_is_w(r, k, "lower")) && rd_clause_is_statement(r, r->t[k].clause))
+            r->t[k].used = true;
+    static const char *const VAGUE[] = {"standardise", "standardize", "normalise", "normalize", "clean", "cleanse",
+                                        "fix", "correct", "adjust"};
+    for (int k = 0; k < r->n; k++) {
+        if (!in_list(r->t[k].w, VAGUE, sizeof VAGUE / sizeof *VAGUE) || r->t[k].used || r->t[k].k != TK_WORD)
+            continue;
+        int by = -1;
+        for (int q = k + 1; q < r->n && q <= k + 4 && r->t[q].clause == r->t[k].clause; q++)
+            if (rd_is_w(r, q, "by")) {
+                by = q;
+                break;
+            }
+        if (by < 0)
+            continue;
+        bool read = false, unread = false;     /* the "by" part: read steps, nothing operative left */
+        for (int q = by + 1; q < r->n && r->t[q].clause == r->t[k].clause; q++) {
+            read |= r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w);
+            unread |= !r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w);
+        }
+        if (read && !unread)
+            r->t[k].used = r->t[by].used = true;
+    }
+}
+
 /* Is the unused token t one the rule cannot be understood without? */
 static bool blocking(const reading *r, const tok *t)
 {
@@ -205,7 +241,7 @@ static void say_token(mf_buf *out, const tok *t)
 }
 
 /* A clause with nothing read: is it a statement about the data (descriptive), or an instruction? */
-static bool clause_is_statement(const reading *r, int c)
+bool rd_clause_is_statement(const reading *r, int c)
 {
     for (int k = 0; k < r->n; k++)
         if (r->t[k].clause == c && r->t[k].k == TK_WORD && in_list(r->t[k].w, STATEMENT_VERBS,
@@ -230,7 +266,7 @@ void rd_unread(const reading *r, mf_buf *out)
             if (t->k == TK_WORD && !rd_is_filler(t->w) && !own_source_word(r, t))
                 words = true;
         }
-        if (read || !words || clause_is_statement(r, c))
+        if (read || !words || rd_clause_is_statement(r, c))
             continue;
         for (int k = 0; k < r->n; k++) {
             const tok *t = &r->t[k];

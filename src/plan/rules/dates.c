@@ -29,6 +29,17 @@ void rd_rec_date(reading *r)
         if (rd_is_k(r, k, TK_DATE))
             pats[np++] = k;
     int iso = rd_find_w(r, 0, "iso");
+    /* "ISO" names a date format only near a date word or on a date target ("the ISO list" is not one) */
+    if (iso >= 0 && r->c->type.base != PT_DATE && r->c->type.base != PT_TIMESTAMP) {
+        bool dated = false;
+        for (int q = iso - 3; q <= iso + 3; q++)
+            dated |= q >= 0 && q < r->n && r->t[q].k == TK_WORD &&
+                     (!strcmp(r->t[q].w, "date") || !strcmp(r->t[q].w, "timestamp") || !strcmp(r->t[q].w, "format") ||
+                      !strcmp(r->t[q].w, "time") || !strcmp(r->t[q].w, "dt") || !strcmp(r->t[q].w, "8601"));
+        dated |= r->ndsteps > 0 || rd_find_w(r, 0, "day") >= 0;
+        if (!dated)
+            iso = -1;
+    }
     int excel = rd_find_w(r, 0, "excel");
     if (excel < 0 && rd_find_w(r, 0, "serial") >= 0)
         excel = rd_find_w(r, 0, "serial");

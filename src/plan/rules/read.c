@@ -57,6 +57,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     rd_rec_substr(r);
     rd_rec_before_after(r);
     rd_rec_as_is(r);
+    rd_explained_verbs(r);
 
     mf_buf left = {0};
     rd_unread(r, &left);

@@ -120,6 +120,10 @@ void rd_clauses(reading *r);
 bool rd_is_operative_word(const char *w);
 /* What of the rule was left unread: blocking tokens and the words of unread clauses (empty = all read). */
 void rd_unread(const reading *r, mf_buf *out);
+/* After the families: a vague verb (standardise, clean) explained by read steps ("by trimming") is read. */
+void rd_explained_verbs(reading *r);
+/* Is clause c a statement about the data ("some are in lower case") rather than an instruction? */
+bool rd_clause_is_statement(const reading *r, int c);
 
 /* ---- remarks: phrases that describe the data or affirm what the plan does anyway (remarks.c) */
 

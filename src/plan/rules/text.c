@@ -206,6 +206,9 @@ void rd_rec_trim_case(reading *r)
             rd_add_step(r, false, r->t[k].b, PS_DIGITS);
             rd_use(r, k, k + 1);
             rd_use(r, rd_is_w(r, k + 1, "only") ? k + 1 : k - 1, rd_is_w(r, k + 1, "only") ? k + 2 : k);
+        } else if ((rd_is_w(r, k, "upper") || rd_is_w(r, k, "lower")) && rd_clause_is_statement(r, r->t[k].clause) &&
+                   !rd_is_w(r, k - 1, "to") && !rd_is_w(r, k - 1, "into")) {
+            continue;                            /* "some are in lower case" describes the data */
         } else if (rd_is_w(r, k, "upper")) {
             rd_add_step(r, false, r->t[k].b, PS_UPPER);
             rd_use(r, k, k + 1);
