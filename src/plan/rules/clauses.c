@@ -89,6 +89,16 @@ static bool own_source_word(const reading *r, const tok *t)
     return false;
 }
 
+/* Is t part of the written name of one of the row's sources, next to another word of it ("Cust No")? */
+static bool name_phrase(const reading *r, const tok *t)
+{
+    long i = t - r->t;
+    for (long j = i - 1; j <= i + 1; j += 2)
+        if (j >= 0 && j < r->n && r->t[j].k == TK_WORD && own_source_word(r, &r->t[j]))
+            return true;
+    return false;
+}
+
 /* Does the token name a data column other than the row's sources (its whole name)? */
 static bool other_column_word(const reading *r, const tok *t)
 {
@@ -226,6 +236,8 @@ static bool blocking(const reading *r, const tok *t)
         return true;
     if (rd_is_filler(t->w) && !rd_is_operative_word(t->w))
         return false;
+    if (own_source_word(r, t) && name_phrase(r, t))
+        return false;                           /* "last 6 chars of Cust No": the row's own column */
     if (rd_is_operative_word(t->w))
         return true;
     return other_column_word(r, t);

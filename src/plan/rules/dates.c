@@ -22,6 +22,21 @@ const char *rules_date_pattern(plan *p, const char *s)
     return plan_strdup(p, pat);
 }
 
+/* Do two plan patterns have one layout (DD/MM/YYYY and D/M/YYYY)? */
+static bool same_layout(const char *a, const char *b)
+{
+    char x[32], y[32];
+    size_t i = 0, j = 0;
+    for (const char *p = a; *p && i + 1 < sizeof x; p++)
+        if (!((*p == 'D' || *p == 'M') && p[1] == *p))
+            x[i++] = *p;
+    for (const char *p = b; *p && j + 1 < sizeof y; p++)
+        if (!((*p == 'D' || *p == 'M') && p[1] == *p))
+            y[j++] = *p;
+    x[i] = y[j] = 0;
+    return !strcmp(x, y);
+}
+
 void rd_rec_date(reading *r)
 {
     int pats[4], np = 0;
@@ -63,6 +78,13 @@ void rd_rec_date(reading *r)
     }
     if (!np)
         return;
+    /* "day/month/year (DD/MM/YYYY)": a pattern said twice, in words and in letters, is one pattern */
+    if (np == 2 && same_layout(r->t[pats[0]].w, r->t[pats[1]].w)) {
+        int words = strcasestr(r->t[pats[0]].orig, "day") || strcasestr(r->t[pats[0]].orig, "year") ? 0 : 1;
+        r->t[pats[words]].used = true;
+        pats[0] = pats[1 - words];
+        np = 1;
+    }
     /* input pattern: the one after "from", else the first one not introduced by "to"/"into" */
     int in = -1, out = -1;
     for (int q = 0; q < np; q++) {

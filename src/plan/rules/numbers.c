@@ -70,8 +70,9 @@ static bool sign_codes(reading *r)
     const char *neg[8], *pos[8];
     int nneg = 0, npos = 0, at[16], nat = 0;
     for (int k = 0; k + 2 < r->n && nat < 16; k++) {
-        if (!rd_is_k(r, k, TK_WORD) && !rd_is_k(r, k, TK_STR))
-            continue;
+        if (!rd_is_k(r, k, TK_STR) && !(rd_is_k(r, k, TK_WORD) && !rd_is_operative_word(r->t[k].w) &&
+                                         !rd_is_filler(r->t[k].w) && strlen(r->t[k].orig) <= 4))
+            continue;                            /* "trailing minus = neg" is no code */
         if (!(rd_is_op(r, k + 1, "=") || rd_is_op(r, k + 1, "->") || rd_is_op(r, k + 1, ":")))
             continue;
         const tok *v = &r->t[k + 2];
