@@ -193,8 +193,38 @@ void rd_clauses(reading *r)
 
 /* "standardise them by removing any surrounding spaces and converting them to upper case", "clean the
  * name by trimming it": a vague verb whose "by ..." names steps that were read explains itself. */
+/* "trim only", "Only the year of the maturity date": "only" restricting the step next to it. */
+static void step_only(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "only"))
+            continue;
+        bool end = k + 1 >= r->n || r->t[k + 1].clause != r->t[k].clause || punctuation(&r->t[k + 1]);
+        const tok *prev = k > 0 && r->t[k - 1].clause == r->t[k].clause ? &r->t[k - 1] : NULL;
+        if (end && prev && prev->used && prev->k == TK_WORD && rd_is_operative_word(prev->w)) {
+            r->t[k].used = true;
+            continue;
+        }
+        int n = k + 1;
+        while (n < r->n && r->t[n].k == TK_WORD && !r->t[n].used && rd_is_filler(r->t[n].w) && !rd_is_w(r, n, "for"))
+            n++;
+        if (n < r->n && n > k && r->t[n].used && r->t[n].k == TK_WORD && rd_is_operative_word(r->t[n].w) &&
+            r->t[n].clause == r->t[k].clause)
+            r->t[k].used = true;
+    }
+}
+
 void rd_explained_verbs(reading *r)
 {
+    step_only(r);
+    /* "in thousands -> x1000": an arrow between two read phrases joins them */
+    for (int k = 1; k + 1 < r->n; k++)
+        if (rd_is_op(r, k, "->") && r->t[k - 1].used && r->t[k + 1].used && r->t[k - 1].clause == r->t[k + 1].clause)
+            r->t[k].used = true;
+    /* "keep (the) case": no case step */
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_w(r, k, "keep") && (rd_is_w(r, k + 1, "case") || (rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "case"))))
+            rd_use(r, k, k + 2 + rd_is_w(r, k + 1, "the"));
     /* "some are in lower case ... converting them to upper case": with a case step read, a case word in a
      * statement describes the data */
     bool case_step = false;

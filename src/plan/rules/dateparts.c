@@ -280,6 +280,9 @@ void rd_rec_date_part(reading *r)
             if (s)
                 s->st.s = "quarter";
             r->quarter_q = q;
+            for (int u = k; u + 2 < r->n; u++)      /* "qtr of booked dt, 1-4" */
+                if (rd_num_at(r, u) == 1 && (rd_is_w(r, u + 1, "to") || rd_is_op(r, u + 1, "-")) && rd_num_at(r, u + 2) == 4)
+                    rd_use(r, u, u + 3);
         } else if (!strcmp(what, "month") && month_written(r, k)) {
             const char *f = month_written(r, k);
             if (tb != PT_TEXT) {
@@ -294,9 +297,10 @@ void rd_rec_date_part(reading *r)
             tstep *s = date_step(r, k, PS_DATE_PART);
             if (s)
                 s->st.s = !strcmp(what, "year") ? "year" : !strcmp(what, "month") ? "month" : "day";
-            /* "as a number from 1 to 12" */
-            for (int q = k; q + 3 < r->n; q++)
-                if (rd_num_at(r, q) == 1 && rd_is_w(r, q + 1, "to") && (rd_num_at(r, q + 2) == 12 || rd_num_at(r, q + 2) == 31)) {
+            /* "as a number from 1 to 12", "qtr of booked dt, 1-4" */
+            for (int q = k; q + 2 < r->n; q++)
+                if (rd_num_at(r, q) == 1 && (rd_is_w(r, q + 1, "to") || rd_is_op(r, q + 1, "-")) &&
+                    (rd_num_at(r, q + 2) == 12 || rd_num_at(r, q + 2) == 31 || rd_num_at(r, q + 2) == 4)) {
                     rd_use(r, q, q + 3);
                     if (rd_is_w(r, q - 1, "from"))
                         rd_use(r, q - 1, q);

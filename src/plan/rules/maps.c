@@ -297,16 +297,16 @@ void rd_rec_map(reading *r)
             continue;
         bool num;
         /* "'NONREF' / 'NOTPROVIDED' -> blank": codes joined by '/', "or" or ',' share the value */
-        while (n < 63 && (rd_is_op(r, k - 1, "/") || rd_is_w(r, k - 1, "or")) && rd_is_k(r, k - 2, TK_STR)) {
-            int j = k - 2;
-            from[n] = r->t[j].w;
+        for (int j = k - 2; n < 63 && j >= 0 && (rd_is_op(r, j + 1, "/") || rd_is_w(r, j + 1, "or")) &&
+                            (rd_is_k(r, j, TK_STR) || rd_is_k(r, j, TK_NUM) || code_like(r, j)) && !map_arrow(r, j - 1);
+             j -= 2) {                     /* "101/501/561 = IN" */
+            from[n] = rd_value_at(r, j, NULL);
             to[n] = rd_value_at(r, k + 2, &tonum[n]);
             at[n] = j;
             len[n] = 2;
             n++;
             if (first < 0 || j < first)
                 first = j;
-            break;
         }
         from[n] = rd_value_at(r, k, NULL);
         to[n] = rd_value_at(r, k + 2, &num);
@@ -389,13 +389,9 @@ void rd_rec_map(reading *r)
                 r->t[k].used = true;
     /* otherwise: "else reject", "otherwise UNKNOWN", "else blank", "else keep" */
     int o = rd_find_w(r, 0, "otherwise");
-    if (o < 0) {
-        o = rd_find_w(r, 0, "other");
-        if (o < 0)
-            o = rd_find_w(r, 0, "others");
-        if (o < 0)
-            o = rd_find_w(r, 0, "anything");
-    }
+    static const char *const OTHER[] = {"rest", "others", "other", "anything"};
+    for (size_t q = 0; o < 0 && q < sizeof OTHER / sizeof *OTHER; q++)
+        o = rd_find_w(r, 0, OTHER[q]);
     if (o >= 0) {
         int v = o + 1;
         if (!rd_is_w(r, v, "keep"))

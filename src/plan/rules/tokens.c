@@ -398,6 +398,10 @@ void rd_tokenize(reading *r)
         } else if ((sym = utf8_symbol(s + i, &dl)) != NULL) {
             add_tok(r, TK_OP, sym, mf_arena_strndup(a, s + i, dl), i, i + dl);
             i += dl;
+        } else if ((ch == 'x' || ch == 'X') && i + 1 < n && isdigit((unsigned char)s[i + 1]) &&
+                   (i == 0 || !rd_word_byte((unsigned char)s[i - 1]))) {
+            add_tok(r, TK_WORD, "x", mf_arena_strndup(a, s + i, 1), i, i + 1);   /* "x1000": times 1000 */
+            i++;
         } else if (shorthand(r, s, i, n, &dl)) {
             i += dl;
         } else if (rd_word_byte(ch)) {
