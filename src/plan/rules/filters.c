@@ -123,9 +123,45 @@ static bool trailer_by_content(reading *r)
 }
 
 /* "ignore the trailer row", "skip the total line at the end", "skip last 2 rows". */
+/* "Skip trailer rec (REC = T, last line)": the trailer named by a condition in parentheses. */
+static bool trailer_by_condition(reading *r, int tw)
+{
+    for (int k = tw + 1; k < r->n && r->t[k].clause == r->t[tw].clause; k++) {
+        if (!rd_is_op(r, k, "("))
+            continue;
+        int e = k + 1;
+        while (e < r->n && !rd_is_op(r, e, ")") && !rd_is_op(r, e, ","))
+            e++;
+        size_t mark = r->problems.len;
+        plan_expr *c = rd_parse_cond(r, k + 1, e);
+        if (!c) {
+            r->problems.len = mark;
+            if (r->problems.data)
+                r->problems.data[mark] = 0;
+            return false;
+        }
+        rd_add_rule(r, PR_SKIP, c, NULL);
+        int close = e;
+        while (close < r->n && !rd_is_op(r, close, ")"))
+            close++;
+        for (int q = k; q <= close && q < r->n; q++)   /* ", last line" describes where it is */
+            if (r->t[q].k != TK_WORD || !rd_is_operative_word(r->t[q].w) || rd_is_w(r, q, "last"))
+                r->t[q].used = true;
+        for (int q = 0; q < r->n; q++)
+            if (r->t[q].clause == r->t[tw].clause && r->t[q].k == TK_WORD &&
+                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "exclude") || rd_is_w(r, q, "total") || !rd_is_operative_word(r->t[q].w)))
+                r->t[q].used = true;
+        return true;
+    }
+    return false;
+}
+
 void rd_rec_trailer(reading *r)
 {
     if (trailer_by_content(r))
+        return;
+    int tw = rd_find_w(r, 0, "trailer");
+    if (tw >= 0 && trailer_by_condition(r, tw))
         return;
     int i = rd_find_w(r, 0, "trailer");
     int tot = rd_find_w(r, 0, "total");
