@@ -293,6 +293,32 @@ bool rd_clause_is_statement(const reading *r, int c)
     return false;
 }
 
+/* "Booking day." on BOOKING_DATE: a clause that only names the column (words of the target's or the
+ * source's name, and nouns such as day, date, number, code) labels it and instructs nothing. */
+static bool label_clause(const reading *r, int c)
+{
+    static const char *const NOUNS[] = {"day", "date", "number", "amount", "code", "name", "id", "key", "reference",
+                                        "description", "indicator", "flag", "no", "nr", "dt", "amt"};
+    bool named = false;
+    for (int k = 0; k < r->n; k++) {
+        const tok *t = &r->t[k];
+        if (t->clause != c || punctuation(t))
+            continue;
+        if (t->k != TK_WORD)
+            return false;
+        if (rd_is_filler(t->w) && !rd_is_operative_word(t->w))
+            continue;
+        bool own = own_source_word(r, t) || (r->c->column && name_has_word(r->c->column, t->orig));
+        if (own) {
+            named = true;
+            continue;
+        }
+        if (!in_list(t->w, NOUNS, sizeof NOUNS / sizeof *NOUNS))
+            return false;
+    }
+    return named;
+}
+
 void rd_unread(const reading *r, mf_buf *out)
 {
     for (int k = 0; k < r->n; k++)
@@ -309,7 +335,7 @@ void rd_unread(const reading *r, mf_buf *out)
             if (t->k == TK_WORD && !rd_is_filler(t->w) && !own_source_word(r, t))
                 words = true;
         }
-        if (read || !words || rd_clause_is_statement(r, c))
+        if (read || !words || rd_clause_is_statement(r, c) || label_clause(r, c))
             continue;
         for (int k = 0; k < r->n; k++) {
             const tok *t = &r->t[k];

@@ -27,7 +27,9 @@ static int value_end(const reading *r, int i)
     if (rd_is_w(r, i, "no") && (rd_is_w(r, i + 1, "date") || rd_is_w(r, i + 1, "value")))
         e = i + 2;
     if (rd_is_w(r, i, "leave"))
-        e = i + 2;
+        e = i + 2 + rd_is_w(r, i + 1, "it");
+    if ((rd_is_w(r, i, "like") || rd_is_w(r, i, "as")) && rd_is_w(r, i + 1, "it") && rd_is_w(r, i + 2, "is"))
+        e = i + 3;
     if (rd_is_op(r, e, ",") && rd_is_w(r, e + 1, "leave") && rd_is_w(r, e + 2, "blank"))
         e += 3;
     return e;
@@ -37,8 +39,12 @@ static plan_expr *branch_value(reading *r, int i)
 {
     /* "it means no date", "leave empty": null; "it is YYYYMMDD": the value itself, read as the date */
     if ((rd_is_w(r, i, "no") && (rd_is_w(r, i + 1, "date") || rd_is_w(r, i + 1, "value"))) ||
-        (rd_is_w(r, i, "leave") && rd_is_w(r, i + 1, "blank")))
+        (rd_is_w(r, i, "leave") && (rd_is_w(r, i + 1, "blank") || (rd_is_w(r, i + 1, "it") && rd_is_w(r, i + 2, "blank")))))
         return plan_new_expr(r->p, PE_NULL);
+    /* "take like it is", "as it is": the value itself */
+    if ((rd_is_w(r, i, "like") || rd_is_w(r, i, "as")) && rd_is_w(r, i + 1, "it") && rd_is_w(r, i + 2, "is") && rd_primary(r) &&
+        (r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN))
+        return plan_source_ref(r->p, rd_primary(r));
     if (rd_is_k(r, i, TK_DATE) && rd_primary(r))
         return plan_source_ref(r->p, rd_primary(r));
     if ((rd_is_w(r, i, "asis") || rd_is_w(r, i, "keep") || rd_is_w(r, i, "unchanged")) && rd_primary(r) &&
@@ -71,7 +77,9 @@ static int skip_to_value(const reading *r, int i)
                         rd_is_op(r, i, "=") || rd_is_w(r, i, "put") || rd_is_w(r, i, "use") || rd_is_w(r, i, "set") ||
                         rd_is_w(r, i, "to") || rd_is_w(r, i, "write") || rd_is_w(r, i, "return") || rd_is_w(r, i, "the") ||
                         rd_is_w(r, i, "value") || rd_is_w(r, i, "as") || rd_is_w(r, i, "flag") || rd_is_w(r, i, "mark") ||
-                        rd_is_w(r, i, "it") || rd_is_w(r, i, "means") || (rd_is_w(r, i, "is") && i + 1 < r->n &&
+                        rd_is_w(r, i, "take") ||
+                        (rd_is_w(r, i, "it") && !rd_is_w(r, i - 1, "like") && !rd_is_w(r, i - 1, "as")) ||
+                        rd_is_w(r, i, "means") || (rd_is_w(r, i, "is") && i + 1 < r->n &&
                                                                           r->t[i + 1].k != TK_WORD) ||
                         (rd_is_w(r, i, "is") && rd_is_k(r, i + 1, TK_DATE)) ||
                         rd_is_w(r, i, "give")))
@@ -85,6 +93,7 @@ static bool cond_stops(const reading *r, int i)
     return rd_is_w(r, i, "then") || rd_is_op(r, i, "->") || rd_is_op(r, i, ",") || rd_is_w(r, i, "put") ||
            rd_is_w(r, i, "use") || rd_is_w(r, i, "set") || rd_is_w(r, i, "write") || rd_is_w(r, i, "return") ||
            rd_is_w(r, i, "otherwise") || rd_is_w(r, i, "if") || rd_is_op(r, i, ";") || rd_is_w(r, i, "means") ||
+           rd_is_w(r, i, "leave") ||
            (rd_is_w(r, i, "it") && (rd_is_w(r, i + 1, "means") || rd_is_w(r, i + 1, "is")));
 }
 

@@ -76,6 +76,16 @@ void rd_rec_constant(reading *r)
         while (rd_is_op(r, v, "=") || rd_is_op(r, v, ":") || rd_is_op(r, v, "->") || rd_is_w(r, v, "of") ||
                rd_is_w(r, v, "write"))
             v = rd_skip_fill(r, v + 1);
+        /* "Always the same for this file: DE445...": the value after the colon */
+        if (rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "same")) {
+            int c = k + 3;
+            while (c < r->n && c < k + 8 && !rd_is_op(r, c, ":") && r->t[c].clause == r->t[k].clause)
+                c++;
+            if (rd_is_op(r, c, ":") && rd_value_at(r, c + 1, NULL)) {
+                rd_use(r, k + 1, c + 1);
+                v = c + 1;
+            }
+        }
         if (!rd_value_at(r, v, NULL) || !constant_value_ok(r, k, v)) {
             if (!strcasecmp(r->t[k].orig, "always")) {   /* "must always be ..." describes, it sets nothing */
                 if (rd_is_w(r, k + 1, "be") || rd_is_w(r, k + 1, "have") || rd_is_w(r, k + 1, "the") ||
@@ -143,7 +153,7 @@ void rd_rec_default(reading *r)
         /* a quoted/number value, or the word after "then"/"use"/"set" */
         for (int k = 0; k < r->n; k++) {
             if ((rd_is_w(r, k, "then") || rd_is_w(r, k, "use") || rd_is_w(r, k, "set") || rd_is_w(r, k, "put") ||
-                 rd_is_w(r, k, "populate")) &&
+                 rd_is_w(r, k, "populate") || rd_is_w(r, k, "take")) &&
                 rd_value_at(r, rd_skip_fill(r, k + 1), NULL) && !rd_is_w(r, rd_skip_fill(r, k + 1), "blank")) {
                 v = rd_skip_fill(r, k + 1);
                 lo = k < lo ? k : lo;

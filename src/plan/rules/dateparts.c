@@ -299,7 +299,7 @@ void rd_rec_date_part(reading *r)
                 s->st.s = !strcmp(what, "year") ? "year" : !strcmp(what, "month") ? "month" : "day";
             /* "as a number from 1 to 12", "qtr of booked dt, 1-4" */
             for (int q = k; q + 2 < r->n; q++)
-                if (rd_num_at(r, q) == 1 && (rd_is_w(r, q + 1, "to") || rd_is_op(r, q + 1, "-")) &&
+                if (rd_num_at(r, q) == 1 && (rd_is_w(r, q + 1, "to") || rd_is_op(r, q + 1, "-") || rd_is_w(r, q + 1, "until")) &&
                     (rd_num_at(r, q + 2) == 12 || rd_num_at(r, q + 2) == 31 || rd_num_at(r, q + 2) == 4)) {
                     rd_use(r, q, q + 3);
                     if (rd_is_w(r, q - 1, "from"))

@@ -292,3 +292,33 @@ void rd_rec_days(reading *r)
 }
 
 /* The other indicator-like source of the row ("Dr/Cr"), for "credits are negative". */
+
+/* "Same format like Buchungstag": the value is written like another column.  The reading infers the row's own
+ * format from its sample; the phrase is read when the other column's sample shows that same format, and is a
+ * question when it shows another. */
+void rd_rec_same_format(reading *r)
+{
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (!rd_is_w(r, k, "same"))
+            continue;
+        int j = k + 1;
+        while (rd_is_w(r, j, "format") || rd_is_w(r, j, "like") || rd_is_w(r, j, "as") || rd_is_w(r, j, "the"))
+            j++;
+        int end;
+        const char *other = rd_resolve_prefix(r, j, r->n, &end);
+        if (!other || j == k + 1 || (rd_primary(r) && !strcmp(other, rd_primary(r))))
+            continue;
+        mf_buf why = {0};
+        const char *mine = r->date_kind == D_PATTERN ? r->date_pat
+                           : infer_date_pattern(rd_prof_of(r, rd_primary(r)), rd_primary(r), &why);
+        const char *theirs = infer_date_pattern(rd_prof_of(r, other), other, &why);
+        mf_buf_free(&why);
+        if (!mine || !theirs || strcmp(mine, theirs)) {
+            rd_problem(r, "It says the same format as [%s], but the samples show %s and %s.", other, mine ? mine : "no format",
+                       theirs ? theirs : "no format");
+            return;
+        }
+        rd_use(r, k, end);
+        return;
+    }
+}

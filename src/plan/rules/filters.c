@@ -19,7 +19,8 @@ void rd_rec_examples(reading *r)
     for (int i = 0; i < r->n; i++) {
         bool eg = (rd_is_w(r, i, "e") && rd_is_op(r, i + 1, ".") && rd_is_w(r, i + 2, "g")) ||
                   rd_is_w(r, i, "eg") || rd_is_w(r, i, "example") || rd_is_w(r, i, "ex") ||
-                  (rd_is_w(r, i, "like") && (rd_is_k(r, i + 1, TK_NUM) || rd_is_k(r, i + 1, TK_STR))) ||
+                  (rd_is_w(r, i, "like") && (rd_is_k(r, i + 1, TK_NUM) || rd_is_k(r, i + 1, TK_STR) ||
+                                             (rd_is_k(r, i + 1, TK_WORD) && strpbrk(r->t[i + 1].orig, "0123456789")))) ||
                   (rd_is_w(r, i, "such") && rd_is_w(r, i + 1, "as"));
         if (!eg)
             continue;
@@ -182,6 +183,10 @@ void rd_rec_trailer(reading *r)
     }
     r->p->source.skip_last += n;
     r->statement = true;
+    /* "The last line 'Endsaldo' is the closing balance": the literal labels that line */
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_k(r, k, TK_STR) && last >= 0 && r->t[k].clause == r->t[last].clause)
+            r->t[k].used = true;
     for (int k = 0; k < r->n; k++) {
         tok *t = &r->t[k];
         if (t->k == TK_WORD && (!strcmp(t->w, "trailer") || !strcmp(t->w, "total") ||

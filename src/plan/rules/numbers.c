@@ -132,9 +132,55 @@ static bool sign_codes(reading *r)
     return true;
 }
 
+/* "When Soll/Haben is 'S' the amount must be negative (money going out), when 'H' it stays positive": the
+ * sign on a condition said as a requirement.  Returns true when read. */
+static bool negative_when(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "negative") || !(rd_is_w(r, k - 1, "be") || rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are")))
+            continue;
+        int ifw = -1;                           /* "when COND" before it, in its clause */
+        for (int q = k - 1; q >= 0 && r->t[q].clause == r->t[k].clause; q--)
+            if (rd_is_w(r, q, "if"))
+                ifw = q;
+        if (ifw < 0)
+            continue;
+        int e = ifw + 1;                        /* the condition ends where the amount is named */
+        while (e < k && !(rd_is_w(r, e, "the") && e > ifw + 3) && !rd_is_op(r, e, ","))
+            e++;
+        size_t mark = r->problems.len;
+        plan_expr *c = rd_parse_cond(r, ifw + 1, e);
+        if (!c) {
+            r->problems.len = mark;
+            if (r->problems.data)
+                r->problems.data[mark] = 0;
+            continue;
+        }
+        tstep *s = rd_add_step(r, true, r->t[ifw].b, PS_NEGATE_WHEN);
+        if (s)
+            s->st.cond = c;
+        for (int q = ifw; q <= k; q++)          /* "the amount must be negative" */
+            if (r->t[q].k == TK_WORD && (!rd_is_operative_word(r->t[q].w) || q == ifw || q == k))
+                r->t[q].used = true;
+        /* "(money going out), when 'H' it stays positive": the other code keeps its sign */
+        for (int q = k + 1; q < r->n && r->t[q].clause == r->t[k].clause; q++)
+            if (rd_is_w(r, q, "if") && rd_is_k(r, q + 1, TK_STR)) {
+                int p = q + 2;
+                while (p < r->n && r->t[p].clause == r->t[k].clause && !rd_is_w(r, p, "positive"))
+                    p++;
+                if (rd_is_w(r, p, "positive"))
+                    for (int u = q; u <= p; u++)
+                        if (r->t[u].k != TK_OP || rd_is_op(r, u, ","))
+                            r->t[u].used = true;
+            }
+        return true;
+    }
+    return false;
+}
+
 void rd_rec_negate(reading *r)
 {
-    if (sign_codes(r))
+    if (sign_codes(r) || negative_when(r))
         return;
     int i = -1, len = 0;
     for (int k = 0; k < r->n && i < 0; k++) {

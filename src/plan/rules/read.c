@@ -46,6 +46,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     rd_rec_constant(r);
     rd_rec_date(r);
     rd_rec_date_part(r);
+    rd_rec_same_format(r);
     rd_rec_numfmt(r);
     rd_rec_round(r);
     rd_rec_muldiv(r);

@@ -178,6 +178,7 @@ void rd_rec_rownum(reading *r);
 
 void rd_rec_date(reading *r);
 void rd_rec_date_part(reading *r);
+void rd_rec_same_format(reading *r);
 void rd_rec_days(reading *r);
 
 /* ---- numbers (numbers.c) */

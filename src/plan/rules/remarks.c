@@ -90,7 +90,7 @@ static void sample_values(reading *r)
                      strlen(t->orig) == 1;
             else if (t->k == TK_OP)
                 ok = strlen(t->w) == 1 ? strchr(",.-:+/$", t->w[0]) != NULL : !strcmp(t->w, "\xe2\x82\xac") ||
-                                                                            !strcmp(t->w, "\xc2\xa3");
+                                                                            !strcmp(t->w, "\xc2\xa3") || !strcmp(t->w, "->");
             else
                 ok = false;
         }
@@ -203,6 +203,48 @@ void rd_rec_remarks(reading *r)
                 e++;
             if (e > k + 2 && rd_is_op(r, e, ")"))
                 rd_use(r, k, e + 1);
+            continue;
+        }
+        /* "If the date is not a valid date the line must be rejected": what a failed conversion does anyway */
+        if (rd_is_w(r, k, "not") && (rd_is_w(r, k + 1, "valid") || (rd_is_w(r, k + 1, "a") && rd_is_w(r, k + 2, "valid")))) {
+            int v = k + 1 + rd_is_w(r, k + 1, "a");
+            if (rd_is_w(r, v + 1, "date") || rd_is_w(r, v + 1, "number") || rd_is_w(r, v + 1, "amount")) {
+                int c = r->t[k].clause;
+                bool rejects = false;
+                for (int q = 0; q < r->n; q++)
+                    rejects |= r->t[q].clause == c && rd_is_w(r, q, "reject");
+                if (rejects)
+                    for (int q = 0; q < r->n; q++)
+                        if (r->t[q].clause == c && (rd_is_w(r, q, "reject") || rd_is_w(r, q, "if") || rd_is_w(r, q, "not")))
+                            rd_use(r, q, q + 1);
+            }
+            continue;
+        }
+        /* "put them here", "write it in every line": the value goes here */
+        if ((rd_is_w(r, k, "put") || rd_is_w(r, k, "write") || rd_is_w(r, k, "take")) &&
+            (rd_is_w(r, k + 1, "it") || rd_is_w(r, k + 1, "them") || rd_is_w(r, k + 1, "this")) &&
+            (rd_is_w(r, k + 2, "here") || k + 2 >= r->n || r->t[k + 2].clause != r->t[k].clause ||
+             (rd_is_w(r, k + 2, "in") && (rd_is_w(r, k + 3, "every") || rd_is_w(r, k + 3, "each") || rd_is_w(r, k + 3, "all")) &&
+              rd_is_w(r, k + 4, "row")))) {
+            int e = rd_is_w(r, k + 2, "here") ? k + 3 : rd_is_w(r, k + 2, "in") ? k + 5 : k + 2;
+            rd_use(r, k, e);
+            continue;
+        }
+        /* "(in file it is in groups of 4 like DE12 3456 ...)": how the data is written */
+        if (rd_is_w(r, k, "groups") && rd_is_w(r, k + 1, "of") && rd_num_at(r, k + 2) > 0) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
+        /* "the amount is always without sign", "unsigned": the data has no sign (reading it needs none) */
+        if (rd_is_w(r, k, "without") && rd_is_w(r, k + 1, "sign") && rd_clause_is_statement(r, r->t[k].clause)) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
+        /* "is the closing balance and not a booking": a statement of what a row is */
+        if (rd_is_w(r, k, "not") && (rd_is_w(r, k + 1, "a") || rd_is_w(r, k + 1, "an")) &&
+            (rd_is_w(r, k + 2, "booking") || rd_is_w(r, k + 2, "row") || rd_is_w(r, k + 2, "posting")) &&
+            rd_clause_is_statement(r, r->t[k].clause)) {
+            rd_use(r, k, k + 1);
             continue;
         }
         /* "an unreadable or impossible date must be rejected": what a failed conversion does anyway */

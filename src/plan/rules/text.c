@@ -151,6 +151,15 @@ void rd_rec_trim_case(reading *r)
             bool ends = false;
             static const char *const ENDS[] = {"leading", "trailing", "surrounding", "both", "ends", "sides", "starts",
                                                "extra", "outer"};
+            /* "the spaces before and after" are the ends too */
+            bool before_after = false;
+            for (int q = 0; q + 2 < r->n; q++)
+                if (rd_is_w(r, q, "before") && rd_is_w(r, q + 1, "and") && rd_is_w(r, q + 2, "after") &&
+                    r->t[q].clause == r->t[k].clause) {
+                    before_after = true;
+                    rd_use(r, q, q + 3);
+                }
+            ends |= before_after;
             for (int q = 0; q < r->n; q++)
                 for (size_t u = 0; u < sizeof ENDS / sizeof *ENDS; u++)
                     if (rd_is_w(r, q, ENDS[u]) && r->t[q].clause == r->t[k].clause)
@@ -315,6 +324,12 @@ void rd_rec_substr(reading *r)
             for (int q = 0; q < r->n; q++)   /* "take only the first 2 letters": the restriction is this step */
                 if (rd_is_w(r, q, "only") && r->t[q].clause == r->t[k].clause)
                     r->t[q].used = true;
+            for (int q = 0; q + 1 < r->n; q++)   /* "the rest cut off", "the rest is dropped" */
+                if (rd_is_w(r, q, "rest") && r->t[q].clause == r->t[k].clause)
+                    for (int u = q; u < r->n && u <= q + 3 && r->t[u].clause == r->t[k].clause; u++)
+                        if (rd_is_w(r, u, "rest") || rd_is_w(r, u, "remove") || rd_is_w(r, u, "off") ||
+                            rd_is_w(r, u, "exclude") || rd_is_w(r, u, "truncate") || rd_is_w(r, u, "truncated"))
+                            rd_use(r, u, u + 1);
             continue;
         }
         /* characters 2-5, positions 2 to 5 */
