@@ -104,6 +104,12 @@ static bool other_column_word(const reading *r, const tok *t)
 {
     if (!r->c->pr || t->k != TK_WORD || strlen(t->orig) < 2)
         return false;
+    /* "on every line of this extract": a row, even where a column is called Line */
+    long i = t - r->t;
+    if (!strcmp(t->w, "row") && i > 0 && r->t[i - 1].k == TK_WORD &&
+        (!strcmp(r->t[i - 1].w, "every") || !strcmp(r->t[i - 1].w, "each") || !strcmp(r->t[i - 1].w, "all") ||
+         !strcmp(r->t[i - 1].w, "a") || !strcmp(r->t[i - 1].w, "per") || !strcmp(r->t[i - 1].w, "this")))
+        return false;
     for (int i = 0; i < r->c->pr->ncols; i++) {
         const char *nm = r->c->pr->col[i].name;
         if (!nm || strcasecmp(nm, t->orig))
@@ -217,6 +223,13 @@ static void step_only(reading *r)
 void rd_explained_verbs(reading *r)
 {
     step_only(r);
+    /* "per discussion ... on 3 March": a date mentioned in passing */
+    static const char *const MONTHS[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                         "september", "october", "november", "december"};
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_k(r, k, TK_NUM) && r->t[k + 1].k == TK_WORD && in_list(r->t[k + 1].w, MONTHS, 12) &&
+            rd_is_w(r, k - 1, "on"))
+            rd_use(r, k - 1, k + 2 + (rd_num_at(r, k + 2) >= 1000 ? 1 : 0));
     /* "in thousands -> x1000": an arrow between two read phrases joins them */
     for (int k = 1; k + 1 < r->n; k++)
         if (rd_is_op(r, k, "->") && r->t[k - 1].used && r->t[k + 1].used && r->t[k - 1].clause == r->t[k + 1].clause)
@@ -319,8 +332,38 @@ static bool label_clause(const reading *r, int c)
     return named;
 }
 
+/* Does clause c start with an imperative ("Apply the Smith adjustment", "Derive FY", "Please use the
+ * region from the customer master")? */
+static bool instruction_clause(const reading *r, int c)
+{
+    static const char *const SKIP[] = {"please", "kindly", "then", "and", "also", "just", "simply", "so", "should",
+                                       "must", "need", "to", "always", "first", "finally"};
+    static const char *const IMPERATIVE[] = {
+        "apply", "use", "take", "derive", "calculate", "compute", "convert", "make", "get", "put", "set", "add", "fill",
+        "replace", "transform", "change", "adjust", "look", "lookup", "map", "translate", "format", "build", "create",
+        "generate", "assign", "populate", "load", "write", "enter", "insert", "move", "copy", "keep", "drop", "split",
+        "extract", "strip", "remove", "cut", "append", "combine", "concat", "merge", "check", "validate", "multiply",
+        "divide", "subtract", "sum", "count", "group", "sort", "aggregate", "match", "give", "return", "show", "flag",
+        "mark", "treat", "ensure", "exclude", "include", "filter", "reject", "negate", "flip", "round", "truncate",
+        "pad", "trim", "clean", "standardise", "standardize", "normalise", "normalize", "fix", "correct", "determine",
+        "decode", "encode", "mask", "hash", "encrypt", "shift", "offset", "link", "join", "find", "search", "select",
+    };
+    for (int k = 0; k < r->n; k++) {
+        const tok *t = &r->t[k];
+        if (t->clause != c || punctuation(t))
+            continue;
+        if (t->k == TK_WORD && in_list(t->w, SKIP, sizeof SKIP / sizeof *SKIP))
+            continue;
+        return t->k == TK_WORD && in_list(t->w, IMPERATIVE, sizeof IMPERATIVE / sizeof *IMPERATIVE);
+    }
+    return false;
+}
+
 void rd_unread(const reading *r, mf_buf *out)
 {
+    bool any_read = false;
+    for (int k = 0; k < r->n; k++)
+        any_read |= r->t[k].used;
     for (int k = 0; k < r->n; k++)
         if (blocking(r, &r->t[k]))
             say_token(out, &r->t[k]);
@@ -336,6 +379,10 @@ void rd_unread(const reading *r, mf_buf *out)
                 words = true;
         }
         if (read || !words || rd_clause_is_statement(r, c) || label_clause(r, c))
+            continue;
+        /* a clause that gives no instruction ("Used for our cut-off testing", "We rely on this for our sample")
+         * describes, when another clause of the rule was read */
+        if (!instruction_clause(r, c) && any_read)
             continue;
         for (int k = 0; k < r->n; k++) {
             const tok *t = &r->t[k];

@@ -185,9 +185,15 @@ void rd_rec_conditional(reading *r)
     }
     if (!nb)
         return;
-    /* "otherwise 'UNKNOWN'", "else N", "otw C", "all others 'NORMAL'" */
+    /* "otherwise 'UNKNOWN'", "else N", "otw C", "all others 'NORMAL'", "'N' otherwise" */
     for (int k = 0; k < r->n && !other; k++) {
         int v = -1;
+        if (rd_is_w(r, k, "otherwise") && !rd_value_at(r, skip_to_value(r, k + 1), NULL) && k > 0 && !r->t[k - 1].used &&
+            (rd_is_k(r, k - 1, TK_STR) || rd_is_k(r, k - 1, TK_NUM))) {
+            if ((other = branch_value(r, k - 1)) != NULL)
+                rd_use(r, k - 1, k + 1);
+            continue;
+        }
         if (rd_is_w(r, k, "otherwise"))
             v = skip_to_value(r, k + 1);
         else if (rd_is_w(r, k, "others") || (rd_is_w(r, k, "other") && rd_is_w(r, k + 1, "row")))

@@ -61,6 +61,18 @@ static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
         *kind = PE_MISSING;
         return n + 1;
     }
+    /* "is present", "is filled", "is not populated" */
+    static const char *const FILLED[] = {"present", "filled", "populated", "given", "provided", "available", "set"};
+    for (size_t i = 0; n && i < sizeof FILLED / sizeof *FILLED; i++) {
+        if (rd_is_w(r, k + 1, FILLED[i])) {
+            *kind = PE_PRESENT;
+            return 2;
+        }
+        if (rd_is_w(r, k + 1, "not") && rd_is_w(r, k + 2, FILLED[i])) {
+            *kind = PE_MISSING;
+            return 3;
+        }
+    }
     if (rd_is_w(r, k + n, "starts") || rd_is_w(r, k + n, "ends") || rd_is_w(r, k + n, "contains")) {
         const char *w = r->t[k + n].w;
         *kind = w[0] == 's' ? PE_STARTS : w[0] == 'e' ? PE_ENDS : PE_CONTAINS;

@@ -277,6 +277,12 @@ void rd_rec_rownum(reading *r)
         k++;
     if (k >= r->n || !r->c->column)
         return;
+    /* "the line number left-padded", "Excel serial number": a column or a format, not a generated number */
+    if (rd_is_w(r, k - 1, "excel") || (k + 1 < r->n && rd_resolve_span(r, k, k + 2)))
+        return;
+    for (int q = 0; q < r->n; q++)
+        if (rd_is_w(r, q, "pad") || rd_is_w(r, q, "leftpad") || rd_is_w(r, q, "concat") || rd_is_w(r, q, "prefix"))
+            return;
     plan_base tb = r->c->type.base;
     if (tb != PT_INTEGER && tb != PT_BIGINT && tb != PT_DECIMAL && tb != PT_TEXT) {
         rd_problem(r, "It asks for a generated number on a target that cannot hold one.");

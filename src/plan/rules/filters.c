@@ -187,6 +187,12 @@ void rd_rec_trailer(reading *r)
     for (int k = 0; k < r->n; k++)
         if (rd_is_k(r, k, TK_STR) && last >= 0 && r->t[k].clause == r->t[last].clause)
             r->t[k].used = true;
+    for (int k = 0; k < r->n; k++) {   /* "this is not a journal line and must not be loaded" */
+        tok *t = &r->t[k];
+        if (t->k == TK_WORD && !t->used && (!strcmp(t->w, "not") || !strcmp(t->w, "dont")) && k + 1 < r->n &&
+            (!strcmp(r->t[k + 1].w, "a") || !strcmp(r->t[k + 1].w, "be") || !strcmp(r->t[k + 1].w, "load")))
+            t->used = true;
+    }
     for (int k = 0; k < r->n; k++) {
         tok *t = &r->t[k];
         if (t->k == TK_WORD && (!strcmp(t->w, "trailer") || !strcmp(t->w, "total") ||
@@ -281,6 +287,16 @@ static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int 
                 return k;
             }
         }
+        /* "only assets with Status 'ACTIVE' or 'RETIRED' are in scope" */
+        if (rd_is_w(r, k, "only")) {
+            for (int q = k + 1; q + 1 < e; q++)
+                if (rd_is_w(r, q, "in") && rd_is_w(r, q + 1, "scope")) {
+                    *keep = true;
+                    *vb = q;
+                    *ve = q + 2;
+                    return k;
+                }
+        }
         /* "only include", "only incl. rows", "load ... only": rows, or a condition, must be named
          * ("take only the first 2 letters" keeps characters, not rows) */
         if (rd_is_w(r, k, "only") && names_rows(r, b, e)) {
@@ -345,7 +361,8 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
         if (cond_starter(r, k)) {
             int ce = vb;
             while (ce > k + 1 && (rd_is_w(r, ce - 1, "then") || rd_is_op(r, ce - 1, ",") || rd_is_w(r, ce - 1, "be") ||
-                                  rd_is_w(r, ce - 1, "should") || rd_is_w(r, ce - 1, "must")))
+                                  rd_is_w(r, ce - 1, "should") || rd_is_w(r, ce - 1, "must") || rd_is_w(r, ce - 1, "are") ||
+                                  rd_is_w(r, ce - 1, "is")))
                 ce--;
             plan_expr *c = rd_parse_cond(r, k + 1, ce);
             if (c)

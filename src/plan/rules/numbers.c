@@ -445,6 +445,7 @@ void rd_rec_numfmt(reading *r)
                 if (rd_is_k(r, q, TK_NUM) || rd_is_op(r, q, ",") || rd_is_op(r, q, "(") || rd_is_op(r, q, ")"))
                     r->t[q].used = true;
         } else if (rd_is_op(r, k, "$") || rd_is_op(r, k, "\xe2\x82\xac") || rd_is_op(r, k, "\xc2\xa3") ||
+                   (rd_is_w(r, k, "dollar") && rd_is_w(r, k + 1, "sign")) ||
                    (rd_is_w(r, k, "currency") && (rd_find_w(r, 0, "symbol") >= 0 || rd_find_w(r, 0, "sign") >= 0 ||
                                                rd_find_w(r, 0, "remove") >= 0 || rd_find_w(r, 0, "strip") >= 0))) {
             r->nf_any = true;
@@ -570,6 +571,17 @@ void rd_rec_muldiv(reading *r)
         if (!mul && !div)
             continue;
         int j = k + 1;
+        /* "multiply the number of years by 12": words naming the value itself, then "by" */
+        if (rd_is_w(r, k, "multiply") || rd_is_w(r, k, "divide")) {
+            int q = j;
+            while (q < r->n && q < j + 6 && rd_is_k(r, q, TK_WORD) && !rd_is_w(r, q, "by") && !rd_is_operative_word(r->t[q].w) &&
+                   !rd_resolve_name_min(r, r->t[q].orig, 0.95))
+                q++;
+            if (q > j && rd_is_w(r, q, "by") && rd_num_at(r, q + 1) > 0) {
+                rd_use(r, j, q);
+                j = q;
+            }
+        }
         if (rd_is_w(r, j, "by") || (rd_is_w(r, j, "with") && !rd_is_op(r, k, "/")))
             j++;
         const char *num;
@@ -653,5 +665,8 @@ void rd_rec_abs(reading *r)
         return;
     rd_add_step(r, true, r->t[k].b, PS_ABS);
     rd_use(r, k, k + 1);
+    for (int q = 0; q < r->n; q++)       /* "record it as a positive number, so take the absolute value" */
+        if (rd_is_w(r, q, "positive") && r->t[q].clause == r->t[k].clause)
+            rd_use(r, q, q + 1);
 }
 

@@ -49,6 +49,10 @@ static bool negation_remark(reading *r, int k)
     }
     while (rd_is_w(r, j, "be") || rd_is_w(r, j, "to") || rd_is_w(r, j, "in"))
         j++;
+    if (!no && rd_is_w(r, j, "otherwise") && ANY(r, j + 1, ALTER)) {   /* "do not otherwise alter the text" */
+        rd_use(r, k, j + 2);
+        return true;
+    }
     if (!no && ANY(r, j, ALTER)) {                                   /* "do not alter it in any way" */
         rd_use(r, k, j + 1);
         return true;
@@ -97,6 +101,15 @@ static void sample_values(reading *r)
         if (ok && nums && rd_is_op(r, e, ")"))
             rd_use(r, k, e + 1);
     }
+}
+
+/* Is the word at i the target's own type ("integer" on an integer target)? */
+static bool as_target_type(const reading *r, int i)
+{
+    plan_base tb = r->c->type.base;
+    return (rd_is_w(r, i, "integer") && (tb == PT_INTEGER || tb == PT_BIGINT)) ||
+           (rd_is_w(r, i, "date") && tb == PT_DATE) || ((rd_is_w(r, i, "text") || rd_is_w(r, i, "string")) && tb == PT_TEXT) ||
+           ((rd_is_w(r, i, "decimal") || rd_is_w(r, i, "number")) && tb == PT_DECIMAL);
 }
 
 /* Is the word at k a word of the target's name? */
@@ -172,6 +185,39 @@ void rd_rec_remarks(reading *r)
         }
         if (negation_remark(r, k))
             continue;
+        /* "without any reformatting", "without changes" */
+        if (rd_is_w(r, k, "without") && (rd_is_w(r, k + 1, "any") || rd_is_w(r, k + 1, "further")) &&
+            (rd_is_w(r, k + 2, "reformatting") || rd_is_w(r, k + 2, "change") || rd_is_w(r, k + 2, "changes") ||
+             rd_is_w(r, k + 2, "flip") || rd_is_w(r, k + 2, "modification") || rd_is_w(r, k + 2, "transformation"))) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
+        if (rd_is_w(r, k, "without") && (rd_is_w(r, k + 1, "reformatting") || rd_is_w(r, k + 1, "changes") ||
+                                         rd_is_w(r, k + 1, "transformation"))) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
+        /* "Load as an integer", "as a date": the conversion the target type makes anyway */
+        int av = k + 1 + (rd_is_w(r, k + 1, "a") || rd_is_w(r, k + 1, "an"));
+        if (rd_is_w(r, k, "as") && as_target_type(r, av) &&
+            (av + 1 >= r->n || r->t[av + 1].clause != r->t[av].clause || rd_is_op(r, av + 1, ".") ||
+             rd_is_op(r, av + 1, ",") || rd_is_op(r, av + 1, ";") || rd_is_op(r, av + 1, "("))) {
+            int v = av;
+            rd_use(r, k, v + 1);
+            continue;
+        }
+        /* "carry no cost center", "have no sub-account": the data has none */
+        if (rd_is_w(r, k, "no") && (rd_is_w(r, k - 1, "carry") || rd_is_w(r, k - 1, "have") || rd_is_w(r, k - 1, "has") ||
+                                    rd_is_w(r, k - 1, "contain"))) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "so that the field is never blank": the purpose of a default */
+        if (rd_is_w(r, k, "never") && rd_is_w(r, k + 1, "blank") && rd_find_w(r, 0, "default") < 0 &&
+            (rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "be"))) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
         /* "drop out of our pivot tables", "fall out of the report" */
         if ((rd_is_w(r, k, "exclude") || rd_is_w(r, k, "fall")) && rd_is_w(r, k + 1, "out") && rd_is_w(r, k + 2, "of")) {
             rd_use(r, k, k + 3);

@@ -128,6 +128,19 @@ void rd_rec_pad(reading *r)
     }
 }
 
+/* The spaces a removal at k names in its clause: "spaces", or "blanks" after leading/trailing. */
+static int space_word(const reading *r, int k)
+{
+    for (int q = k + 1; q < r->n && r->t[q].clause == r->t[k].clause; q++) {
+        if (rd_is_w(r, q, "space"))
+            return q;
+        if (rd_is_w(r, q, "blank") && (rd_is_w(r, q - 1, "trailing") || rd_is_w(r, q - 1, "leading") ||
+                                       rd_is_w(r, q - 1, "surrounding")))
+            return q;
+    }
+    return -1;
+}
+
 void rd_rec_trim_case(reading *r)
 {
     for (int q = 1; q + 1 < r->n; q++)     /* "leading/trailing", "leading & trailing" */
@@ -145,9 +158,9 @@ void rd_rec_trim_case(reading *r)
                 if (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "space") || rd_is_w(r, q, "both"))
                     r->t[q].used = true;
         } else if ((rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete")) &&
-                   rd_find_w(r, k, "space") >= 0 && r->t[rd_find_w(r, k, "space")].clause == r->t[k].clause) {
+                   space_word(r, k) >= 0) {
             /* "remove leading and trailing spaces" trims; "remove all spaces", "remove spaces" removes every one */
-            int sp = rd_find_w(r, k, "space");
+            int sp = space_word(r, k);
             bool ends = false;
             static const char *const ENDS[] = {"leading", "trailing", "surrounding", "both", "ends", "sides", "starts",
                                                "extra", "outer"};
