@@ -36,7 +36,7 @@ static const char *const OPERATIVE[] = {
     "mandatory", "length", "if", "otherwise", "between", "before", "after", "negative", "positive", "minus",
     "plus", "separator", "decimal", "paren", "cents", "thousands", "percent", "pct", "bps", "basis", "trailer",
     "total", "sum", "difference", "product", "average", "max", "min", "maximum", "minimum", "count",
-    "second", "third", "fourth", "word", "words", "segment", "token", "mask", "hash", "encrypt", "convert_",
+    "add", "second", "third", "fourth", "word", "words", "segment", "token", "mask", "hash", "encrypt", "convert_",
 };
 
 /* Verbs that make a clause a statement about the data rather than an instruction. */

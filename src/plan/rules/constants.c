@@ -304,7 +304,7 @@ void rd_rec_rownum(reading *r)
             rd_problem(r, "It numbers rows from or by %s; the plan's row number starts at 1 and counts by 1.", t->orig);
             return;
         }
-        if (t->k == TK_NUM || (t->k == TK_WORD && (!rd_is_operative_word(t->w) || rownum_word(r, q))) ||
+        if (t->k == TK_NUM || (t->k == TK_WORD && (!rd_is_operative_word(t->w) || rownum_word(r, q) || !strcmp(t->w, "add"))) ||
             (t->k == TK_OP && (!strcmp(t->w, ".") || !strcmp(t->w, ","))))
             t->used = true;
     }

@@ -474,7 +474,7 @@ void rd_rec_checks(reading *r)
                 ok = r->t[q].clause == r->t[k].clause && !r->t[q].used &&
                      ((q < k && q >= k - 4 &&
                        (neg ? (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "never"))
-                            : (rd_is_w(r, q, "must") || rd_is_w(r, q, "should") || rd_is_w(r, q, "only") ||
+                            : (rd_is_w(r, q, "must") || rd_is_w(r, q, "should") ||
                                rd_is_w(r, q, "always")))) ||
                       rd_is_w(r, q, "reject"));
             if (!ok)

@@ -3,6 +3,7 @@
  */
 #include "plan/rules/reading.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -65,8 +66,12 @@ void rd_rec_pad(reading *r)
         bool plain = !left && !right && rd_is_w(r, k, "pad");
         /* "add leading zeros", "put zeros in front" */
         bool zeros = !left && !right && !plain && adds_leading_zeros(r, k);
-        if (zeros)
+        if (zeros) {
             left = true;
+            for (int q = k - 1; q >= 0 && q >= k - 3; q--)   /* "add leading zeros", "put zeros in front" */
+                if (rd_is_w(r, q, "add") || rd_is_w(r, q, "put") || rd_is_w(r, q, "insert") || rd_is_w(r, q, "fill"))
+                    rd_use(r, q, q + 1);
+        }
         if (!left && !right && !plain)
             continue;
         int e = rd_clause_end(r, k);
@@ -285,6 +290,11 @@ void rd_rec_prefix_suffix(reading *r)
             last = j;
         }
         if (kind < 0 || v < 0 || !rd_value_at(r, v, NULL))
+            continue;
+        /* the text to add is quoted, a number, or written as a code ("append _US"), never a plain word ("the regional
+         * suffix" names none) */
+        if (rd_is_k(r, v, TK_WORD) && !strpbrk(r->t[v].orig, "_-0123456789") &&
+            !(isupper((unsigned char)r->t[v].orig[0]) && isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1])))
             continue;
         tstep *s = rd_add_step(r, false, r->t[k].b, (plan_step_kind)kind);
         if (s)
