@@ -151,6 +151,33 @@ static const rcase CASES[] = {
     {"Standard status mapping", "text", "Status", "?"},
     {"fiscal year of the trade date", "int", "Trade Date", "?"},   /* no start month */
     {"Row number starting at 0", "int", "Acct No", "?"},
+    /* descriptive clauses of verbose rules, read when another clause was read */
+    {"Line number within the journal. The client confirmed that line numbers are always whole numbers. Load as an integer.",
+     "int", "Qty", "[Qty] read as integer"},
+    {"Copy as is. We rely on this for our sample selection; please carry it over without any reformatting.", "text", "Acct No",
+     "[Acct No]"},
+    {"Booking day. Format in the file is day.month.year (DD.MM.YYYY). If the date is not a valid date the line must be rejected.",
+     "date", "Dot Dt", "[Dot Dt] read as DD.MM.YYYY"},
+    /* instructions left unread stay questions, whatever else was read */
+    {"Copy. Apply the Smith adjustment.", "dec", "Amt", "?"},
+    {"Copy. We will add the adjustment later.", "dec", "Amt", "?"},
+    {"Trim. Then the value gets the regional suffix.", "text", "Acct No", "?"},
+    {"Upper case, but not for names starting with 'Mc'", "text", "Acct No", "?"},
+    {"First 3 chars of the second word", "text", "Acct No", "?"},
+    {"Only positive values", "dec", "Amt", "?"},
+    {"Names are stored in lower case.", "text", "Acct No", "?"},
+    {"If Status = 'OPEN' then 'O'", "text", "Status", "?"},                /* no value for the other rows */
+    /* more families */
+    {"'Y' when a trade date is present, 'N' otherwise.", "text", "Trade Date", "if [Trade Date] is present then \"Y\" else \"N\""},
+    {"Remove the spaces before and after, and write all in capital letters.", "text", "Acct No", "[Acct No] trimmed, upper cased"},
+    {"Only first 3 characters are needed, the rest cut off.", "text", "Acct No", "[Acct No] first 3 characters"},
+    {"If the Status start with 'C' leave it empty, otherwise take like it is.", "text", "Status",
+     "if [Status] starts with \"C\" then null else [Status]"},
+    {"Same format like Trade Date. If empty take the Trade Date.", "date", "Settle Date",
+     "[Settle Date] read as YYYY-MM-DD, defaulting to ([Trade Date] read as YYYY-MM-DD) when missing"},
+    {"Always the same for this file: DE445001 (our account). Write it in every line.", "text", "Acct No", "\"DE445001\""},
+    {"When Dr/Cr is 'C' the amount must be negative, when 'D' it stays positive.", "dec", "Amt",
+     "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     /* ---- families ---- */
     {"When Status = 'OPEN' then 'O', when 'VOID' then 'V', otherwise 'X'", "text", "Status", "if [Status] is \"OPEN\" then \"O\" else if [Status] is \"VOID\" then \"V\" else \"X\""},
     {"D if amt >= 0, otw C", "text", "Amt", "if [Amt] read as number (thousands \",\", negative in parentheses) >= 0 then \"D\" else \"C\""},
@@ -387,6 +414,7 @@ typedef struct scase {
 } scase;
 
 static const scase STMTS[] = {
+    {"Scope: only accounts with Status 'OPEN' or 'VOID' are in scope.", "skip rows where not [Status] is one of (\"OPEN\", \"VOID\")"},
     {"excl. Status = VOID", "skip rows where [Status] is \"VOID\""},
     {"Load Status = OPEN only", "skip rows where not [Status] is \"OPEN\""},
     {"don't take the lines where Status begins with 'C'", "skip rows where [Status] starts with \"C\""},
