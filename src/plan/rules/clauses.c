@@ -184,8 +184,10 @@ void rd_clauses(reading *r)
                 cut = true;
         }
         if (t->k == TK_OP && (!strcmp(t->w, "\xe2\x80\xa2") || !strcmp(t->w, "\xc2\xb7") ||
-                              ((!strcmp(t->w, "-") || !strcmp(t->w, "*")) && starts_line(r, i))))
+                              ((!strcmp(t->w, "-") || !strcmp(t->w, "*")) && starts_line(r, i)))) {
             cut = i > 0;
+            t->used = true;                      /* a bullet is punctuation */
+        }
         if (cut) {
             c++;
             if_seen = false;

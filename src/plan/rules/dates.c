@@ -224,10 +224,12 @@ void rd_rec_days(reading *r)
     int btw = rd_find_w(r, 0, "between");
     const char *a = NULL, *b = NULL;
     int from = -1, to = -1;
-    if (btw < 0 && (btw = rd_find_w(r, d, "from")) >= 0 && rd_find_w(r, btw, "to") < 0)
+    if (btw < 0 && (btw = rd_find_w(r, d, "from")) >= 0 && rd_find_w(r, btw, "to") < 0 && rd_find_w(r, btw, "until") < 0)
         btw = -1;
     if (btw >= 0) {
         int an = rd_find_w(r, btw, rd_is_w(r, btw, "from") ? "to" : "and");
+        if (an < 0 && rd_is_w(r, btw, "from"))
+            an = rd_find_w(r, btw, "until");       /* "from start date until maturity date" */
         if (an < 0)
             return;
         int e = rd_clause_end(r, an);

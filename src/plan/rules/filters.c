@@ -378,10 +378,24 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
     for (int k = ve; k < e; k++)
         if (cond_starter(r, k) || rd_is_op(r, k, "(")) {
             int ce = e;
-            if (rd_is_op(r, k, "("))
+            bool paren = rd_is_op(r, k, "(");
+            if (paren)
                 for (ce = k + 1; ce < e && !rd_is_op(r, ce, ")"); ce++)
                     ;
+            else
+                for (int q = k + 1; q < e; q++)    /* "(external cust.)" after the condition is a remark */
+                    if (rd_is_op(r, q, "(")) {
+                        ce = q;
+                        break;
+                    }
+            size_t mark = r->problems.len;
             plan_expr *c = rd_parse_cond(r, k + 1, ce);
+            if (!c && paren) {                   /* "(external cust.)": not the condition; read what is before */
+                r->problems.len = mark;
+                if (r->problems.data)
+                    r->problems.data[mark] = 0;
+                break;
+            }
             if (c) {
                 rd_use(r, ve, k + 1);   /* the subject words ("test accounts") describe the condition */
                 if (rd_is_op(r, ce, ")"))

@@ -130,6 +130,11 @@ static bool map_arrow(const reading *r, int i)
     if (rd_is_w(r, i, "is") && rd_is_k(r, i - 1, TK_STR) && i + 1 < r->n && r->t[i + 1].k == TK_WORD &&
         isupper((unsigned char)r->t[i + 1].orig[0]))
         return true;                    /* "'A' is Active" */
+    if (rd_is_w(r, i, "is") && i > 0 && r->t[i - 1].k == TK_WORD && strlen(r->t[i - 1].orig) <= 3 &&
+        isupper((unsigned char)r->t[i - 1].orig[0]) && i + 1 < r->n && r->t[i + 1].k == TK_WORD &&
+        strlen(r->t[i + 1].orig) > 1 && isupper((unsigned char)r->t[i + 1].orig[0]) &&
+        isupper((unsigned char)r->t[i + 1].orig[1]))
+        return true;                    /* "F is FIXED" */
     return rd_is_op(r, i, "->") || rd_is_op(r, i, "=") || rd_is_op(r, i, ":") || rd_is_w(r, i, "means") ||
            rd_is_w(r, i, "to") || rd_is_op(r, i, "==");
 }
@@ -279,6 +284,15 @@ void rd_rec_map(reading *r)
         }
         if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
             continue;
+        if ((rd_is_w(r, k, "anything") || rd_is_w(r, k, "everything")) && rd_is_w(r, k + 1, "otherwise") &&
+            map_arrow(r, k + 2) && rd_value_at(r, k + 3, NULL) && catch_all < 0) {
+            rd_use(r, k + 1, k + 2);       /* "anything else -> 'Other'" */
+            catch_all = k + 1;
+            catch_len = 3 + value_words(r, k + 3);
+            rd_use(r, k, k + 1);
+            k += catch_len;
+            continue;
+        }
         if ((rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "anything") || rd_is_w(r, k, "rest")) &&
             rd_is_k(r, k, TK_WORD) && catch_all < 0) {
             catch_all = k;
@@ -399,7 +413,8 @@ void rd_rec_map(reading *r)
         while ((rd_is_w(r, v, "other") && v + 1 < r->n && r->t[v + 1].k == TK_WORD) || rd_is_w(r, v, "values") ||
                rd_is_w(r, v, "codes") || rd_is_w(r, v, "code") || rd_is_w(r, v, "else") || rd_is_op(r, v, ",") ||
                rd_is_op(r, v, "->") || rd_is_op(r, v, ":") || rd_is_w(r, v, "map") || rd_is_w(r, v, "means") ||
-               rd_is_w(r, v, "leave") || rd_is_w(r, v, "type") || rd_is_w(r, v, "types"))
+               rd_is_w(r, v, "leave") || rd_is_w(r, v, "type") || rd_is_w(r, v, "types") || rd_is_w(r, v, "give") ||
+               rd_is_w(r, v, "gives"))
             v++;
         if (!rd_is_w(r, v, "keep"))
             v = rd_skip_fill(r, v);

@@ -70,9 +70,10 @@ static bool sign_codes(reading *r)
     const char *neg[8], *pos[8];
     int nneg = 0, npos = 0, at[16], nat = 0;
     for (int k = 0; k + 2 < r->n && nat < 16; k++) {
-        if (!rd_is_k(r, k, TK_STR) && !(rd_is_k(r, k, TK_WORD) && !rd_is_operative_word(r->t[k].w) &&
-                                         !rd_is_filler(r->t[k].w) && strlen(r->t[k].orig) <= 4))
-            continue;                            /* "trailing minus = neg" is no code */
+        if (!(rd_is_k(r, k, TK_STR) && isalnum((unsigned char)r->t[k].w[0])) &&
+            !(rd_is_k(r, k, TK_WORD) && !rd_is_operative_word(r->t[k].w) && !rd_is_filler(r->t[k].w) &&
+              strlen(r->t[k].orig) <= 4))
+            continue;                            /* "trailing minus = neg", "trailing '-' = negative" name no code */
         if (!(rd_is_op(r, k + 1, "=") || rd_is_op(r, k + 1, "->") || rd_is_op(r, k + 1, ":")))
             continue;
         const tok *v = &r->t[k + 2];
@@ -396,7 +397,9 @@ void rd_rec_numfmt(reading *r)
                     rd_is_w(r, q, "indicates") || rd_is_w(r, q, "shown") || rd_is_w(r, q, "treat") || rd_is_w(r, q, "as"))
                     r->t[q].used = true;
         } else if ((rd_is_w(r, k, "trailing") && (rd_is_w(r, k + 1, "minus") || rd_is_w(r, k + 1, "negative") ||
-                                               (rd_is_w(r, k + 1, "sign")))) || minus_after(r, k)) {
+                                               rd_is_w(r, k + 1, "sign") ||
+                                               (rd_is_k(r, k + 1, TK_STR) && !strcmp(r->t[k + 1].w, "-")))) ||
+                   minus_after(r, k)) {
             r->nf.trailing_minus = r->nf_any = true;
             rd_use(r, k, k + 2);
             if (rd_is_op(r, k + 2, "=") && rd_is_w(r, k + 3, "negative"))   /* "trailing minus = neg" */

@@ -24,7 +24,7 @@ static bool any_w(const reading *r, int i, const char *const *ws, size_t n)
 
 #define ANY(r, i, list) any_w((r), (i), (list), sizeof(list) / sizeof *(list))
 
-static const char *const NO_STEP[] = {"pad", "round", "flip", "transformation", "transform", "conversion", "convert",
+static const char *const NO_STEP[] = {"pad", "round", "trim", "flip", "transformation", "transform", "conversion", "convert",
                                       "changes", "change", "tz", "timezone", "modification", "zero", "leading"};
 static const char *const ALTER[] = {"alter", "flip", "modify", "touch", "transform", "edit", "amend", "convert"};
 static const char *const NOT_MATTER[] = {"relevant", "needed", "important", "applicable", "necessary", "used"};
@@ -228,6 +228,24 @@ void rd_rec_remarks(reading *r)
                                         rd_is_w(r, k + 1, "report") || rd_is_w(r, k + 1, "dataset"))) {
             rd_use(r, k, k + 1);
             continue;
+        }
+        /* "blank = open-ended -> leave empty", "It is empty for fixed loans, then leave empty": nulls stay null */
+        if (rd_is_w(r, k, "leave") && (rd_is_w(r, k + 1, "blank") || (rd_is_w(r, k + 1, "it") && rd_is_w(r, k + 2, "blank")))) {
+            int c = r->t[k].clause;
+            bool said_blank = false, cond = false;   /* "blank ... then/-> leave empty": a condition, then the same */
+            for (int q = 0; q < k; q++) {
+                said_blank |= r->t[q].clause == c && rd_is_w(r, q, "blank");
+                cond |= r->t[q].clause == c && (rd_is_w(r, q, "then") || rd_is_op(r, q, "->") || rd_is_w(r, q, "if"));
+            }
+            said_blank &= cond;
+            if (said_blank && r->c->column && r->c->nsrc > 0) {
+                for (int q = 0; q < r->n; q++)
+                    if (r->t[q].clause == c && (rd_is_w(r, q, "blank") || rd_is_w(r, q, "leave") || rd_is_w(r, q, "then") ||
+                                                rd_is_op(r, q, "->") || rd_is_op(r, q, "=") || rd_is_w(r, q, "it") ||
+                                                rd_is_w(r, q, "if")))
+                        rd_use(r, q, q + 1);
+                continue;
+            }
         }
         /* "blank stays blank", "empty remains empty" */
         if (rd_is_w(r, k, "blank") && (rd_is_w(r, k + 1, "stays") || rd_is_w(r, k + 1, "remains") ||
