@@ -168,8 +168,8 @@ void rd_rec_default(reading *r)
                 break;
             }
     }
-    if (v < 0 || !rd_value_at(r, v, NULL) || rd_is_w(r, v, "blank"))
-        return;
+    if (v < 0 || !rd_value_at(r, v, NULL) || rd_is_w(r, v, "blank") || rd_is_w(r, v, "leave"))
+        return;                              /* "then leave empty" is no default */
     bool num;
     const char *val = rd_value_at(r, v, &num);
     plan_base tb = r->c->type.base;

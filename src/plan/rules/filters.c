@@ -255,6 +255,8 @@ static bool names_rows(const reading *r, int b, int e)
 static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int *ve)
 {
     for (int k = b; k < e; k++) {
+        if (rd_is_op(r, k - 1, "(") && !names_rows(r, k, e))
+            continue;                            /* "(drop 'CTR-')": a remark on a text step */
         if (rd_is_w(r, k, "exclude") || (rd_is_w(r, k, "filter") && rd_is_w(r, k + 1, "out"))) {
             /* "ignore thousands separators", "drop the time part": characters, not rows */
             static const char *const NOT_ROWS[] = {"thousands", "separator", "comma", "space", "currency", "symbol",

@@ -282,8 +282,6 @@ void rd_rec_map(reading *r)
             k += 2;
             continue;
         }
-        if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
-            continue;
         if ((rd_is_w(r, k, "anything") || rd_is_w(r, k, "everything")) && rd_is_w(r, k + 1, "otherwise") &&
             map_arrow(r, k + 2) && rd_value_at(r, k + 3, NULL) && catch_all < 0) {
             rd_use(r, k + 1, k + 2);       /* "anything else -> 'Other'" */
@@ -293,6 +291,8 @@ void rd_rec_map(reading *r)
             k += catch_len;
             continue;
         }
+        if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
+            continue;
         if ((rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "anything") || rd_is_w(r, k, "rest")) &&
             rd_is_k(r, k, TK_WORD) && catch_all < 0) {
             catch_all = k;

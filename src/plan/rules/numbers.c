@@ -316,6 +316,8 @@ static void set_separator(reading *r, bool thousands, char ch)
  * "decimal comma", "comma as the decimal separator", "decimal point". */
 void rd_rec_separators(reading *r)
 {
+    if (r->c->type.base == PT_TEXT || r->c->type.base == PT_DATE || r->c->type.base == PT_BOOLEAN)
+        return;
     for (int k = 0; k < r->n; k++) {
         bool th = rd_is_w(r, k, "thousands");
         if (!th && !rd_is_w(r, k, "decimal"))
@@ -388,6 +390,8 @@ static bool minus_after(const reading *r, int k)
 
 void rd_rec_numfmt(reading *r)
 {
+    if (r->c->type.base == PT_TEXT || r->c->type.base == PT_DATE || r->c->type.base == PT_BOOLEAN)
+        return;                              /* "the part before the first comma" is no number format */
     for (int k = 0; k < r->n; k++) {
         if (rd_is_w(r, k, "paren") || (rd_is_op(r, k, "(") && rd_is_op(r, k + 1, ")"))) {
             r->nf.paren_negative = r->nf_any = true;

@@ -162,6 +162,14 @@ void rd_rec_trim_case(reading *r)
             for (int q = 0; q < r->n; q++)
                 if (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "space") || rd_is_w(r, q, "both"))
                     r->t[q].used = true;
+        } else if (rd_is_w(r, k, "without") && rd_is_w(r, k + 1, "space") && rd_is_w(r, k + 2, "at") &&
+                   (rd_is_w(r, k + 3, "starts") || rd_is_w(r, k + 3, "both") || rd_is_w(r, k + 3, "ends"))) {
+            /* "without spaces at begin and end" */
+            rd_add_step(r, false, r->t[k].b, PS_TRIM);
+            int e = k + 4;
+            while (e < r->n && (rd_is_w(r, e, "and") || rd_is_w(r, e, "ends") || rd_is_w(r, e, "starts") || rd_is_w(r, e, "the")))
+                e++;
+            rd_use(r, k, e);
         } else if ((rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete")) &&
                    space_word(r, k) >= 0) {
             /* "remove leading and trailing spaces" trims; "remove all spaces", "remove spaces" removes every one */
@@ -438,6 +446,30 @@ static void other_part_remark(reading *r)
     }
 }
 
+/* "If no comma take all" (text before: the whole text when absent), "(drop 'CTR-')" (text after: the part
+ * dropped ends with the delimiter): remarks that agree with the step. */
+static void absent_delimiter_remark(reading *r, const char *d, bool before)
+{
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (before && rd_is_w(r, k, "if") && rd_is_w(r, k + 1, "no") && rd_delim_at(r, k + 2) &&
+            !strcmp(rd_delim_at(r, k + 2), d)) {
+            int e = k + 3;
+            while (e < r->n && r->t[e].clause == r->t[k].clause &&
+                   (rd_is_w(r, e, "take") || rd_is_w(r, e, "all") || rd_is_w(r, e, "everything") || rd_is_w(r, e, "whole") ||
+                    rd_is_w(r, e, "keep") || rd_is_w(r, e, "asis") || rd_is_w(r, e, "it") || rd_is_w(r, e, "then")))
+                e++;
+            if (e > k + 3)
+                rd_use(r, k, e);
+        }
+        if (!before && rd_is_op(r, k, "(") && rd_is_w(r, k + 1, "exclude") && rd_is_k(r, k + 2, TK_STR) &&
+            rd_is_op(r, k + 3, ")")) {
+            size_t n = strlen(r->t[k + 2].w), dn = strlen(d);
+            if (n >= dn && !strcmp(r->t[k + 2].w + n - dn, d))
+                rd_use(r, k, k + 4);
+        }
+    }
+}
+
 void rd_rec_before_after(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -469,6 +501,7 @@ void rd_rec_before_after(reading *r)
             if (rd_is_w(r, q, "only") && r->t[q].clause == r->t[k].clause)
                 r->t[q].used = true;
         other_part_remark(r);
+        absent_delimiter_remark(r, d, before);
         for (int q = 0; q < r->n; q++)
             if (rd_is_w(r, q, "everything") || rd_is_w(r, q, "part") || rd_is_w(r, q, "portion") ||
                 rd_is_w(r, q, "anything") || rd_is_w(r, q, "characters") || rd_is_w(r, q, "char") || rd_is_w(r, q, "split") ||
