@@ -219,6 +219,18 @@ static const char *date_what(comp *c, const plan_step *s)
     return mf_arena_printf(&c->prog->arena, "a %s date", s->s ? s->s : "");
 }
 
+/* its year / month / day / quarter / fiscal year (starting month N): eng_ins.sub is the part */
+static int date_part(comp *c, const plan_expr *x, eng_ins *in)
+{
+    int k = plan_date_part_of(x->step.s);
+    if (k < 0)
+        return fail_at(c, x, MF_ETYPE, "not a part of a date: \"", x->step.s ? x->step.s : "");
+    if (k == PD_FISCAL_YEAR && (in->n < 2 || in->n > 12))
+        return fail_at(c, x, MF_ETYPE, "a fiscal year starts in month 2 to 12", NULL);
+    in->sub = (uint8_t)k;
+    return 0;
+}
+
 static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
 {
     const plan_step *s = &x->step;
@@ -251,6 +263,9 @@ static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
         [PS_READ_NUMBER] = OP_RNUM, [PS_READ_INTEGER] = OP_RINT, [PS_READ_BOOL] = OP_RBOOL,
         [PS_MUL] = OP_MULK, [PS_DIV] = OP_DIVK, [PS_ROUND] = OP_ROUND, [PS_NEGATE] = OP_NEG,
         [PS_NEGATE_WHEN] = OP_NEGWHEN, [PS_ABS] = OP_ABS, [PS_MAP] = OP_MAP, [PS_LOOKUP] = OP_MAP,
+        [PS_REPLACE] = OP_REPLACE, [PS_SQUISH] = OP_SQUISH, [PS_TITLE] = OP_TITLE, [PS_DIGITS] = OP_DIGITS,
+        [PS_DATE_PART] = OP_DATEPART, [PS_FORMAT_DATE] = OP_FMTDATE, [PS_ADD_DAYS] = OP_ADDDAYS,
+        [PS_END_OF_MONTH] = OP_EOM,
     };
     if ((size_t)s->kind >= sizeof ops || (!ops[s->kind] && s->kind != PS_TRIM))
         return fail_at(c, x, MF_ETYPE, "this step is not supported yet by the native engine", NULL);
@@ -291,6 +306,18 @@ static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
     case PS_LOOKUP:
         if (!(in->tab = lookup_table(c, s, x)))
             return -1;
+        break;
+    case PS_REPLACE:
+        if (!s->s || !s->s[0])
+            return fail_at(c, x, MF_ETYPE, "nothing to replace", NULL);
+        in->s2 = s->s2 ? s->s2 : "";
+        in->s2len = strlen(in->s2);
+        break;
+    case PS_DATE_PART:
+        return date_part(c, x, in);
+    case PS_FORMAT_DATE:
+        if (!s->s || !mf_date_format_pattern_ok(s->s, NULL))
+            return fail_at(c, x, MF_ETYPE, "not a date pattern: \"", s->s ? s->s : "");
         break;
     case PS_PAD_LEFT:
     case PS_PAD_RIGHT:
@@ -416,8 +443,9 @@ static int compile_expr(comp *c, const plan_expr *x, uint32_t *out)
     case PE_STARTS: return compile_binary(c, x, OP_STARTS, out);
     case PE_ENDS: return compile_binary(c, x, OP_ENDS, out);
     case PE_NOT: return compile_binary(c, x, OP_NOT, out);
-    case PE_LENGTH:
-    case PE_ROWNUM: return fail_at(c, x, MF_ETYPE, "length of / row number: not supported yet by the native engine", NULL);
+    case PE_LENGTH: return compile_binary(c, x, OP_LENGTH, out);
+    case PE_ROWNUM:   /* only a column's whole expression, which compile_columns handles */
+        return fail_at(c, x, MF_ETYPE, "\"row number\" can only be a whole column", NULL);
     case PE_IN:
         if (compile_binary(c, x, OP_IN, out) < 0)
             return -1;
@@ -469,6 +497,11 @@ static int compile_columns(comp *c)
         g->cols[i].type = col->type;
         g->cols[i].required = col->required;
         c->col = i;
+        if (col->expr && col->expr->kind == PE_ROWNUM) {   /* the writer numbers the rows */
+            g->cols[i].rownum = true;
+            g->nrownum++;
+            continue;
+        }
         uint32_t r;
         if (compile_expr(c, col->expr, &r) < 0)
             return -1;

@@ -26,6 +26,7 @@
  *   COL: "V" is not a whole number | is out of range for integer | is out of range for bigint
  *   COL: "V" is not a date | is not a boolean | is not a number   (assignment of a wrong type)
  *   COL: arithmetic overflow | division by zero
+ *   COL: "V" plus N days is out of range for date | "V" minus N days ...   (outside 0001..9999)
  *   reject rules: their message.
  * A failure inside a rule's condition has no column: the reason is the text after "COL: ".
  */
@@ -72,6 +73,7 @@ typedef enum eng_op {
     OP_TRIM, OP_UPPER, OP_LOWER, OP_PADL, OP_PADR, OP_PREFIX, OP_SUFFIX, OP_FIRST, OP_LAST,
     OP_SUBSTR, OP_BEFORE, OP_AFTER, OP_RDATE, OP_RNUM, OP_RINT, OP_RBOOL, OP_MULK, OP_DIVK,
     OP_ROUND, OP_NEG, OP_NEGWHEN, OP_ABS, OP_MAP,
+    OP_REPLACE, OP_SQUISH, OP_TITLE, OP_DIGITS, OP_DATEPART, OP_FMTDATE, OP_ADDDAYS, OP_EOM, OP_LENGTH,
     /* binary: dst = a OP b */
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_CONCAT, OP_DAYS,
     /* conditions: dst = boolean, never null */
@@ -111,7 +113,8 @@ enum { ENG_ASG_NONE = 0, ENG_ASG_ANY, ENG_ASG_TEXT, ENG_ASG_DEC, ENG_ASG_DATE };
 
 typedef struct eng_ins {
     uint8_t op;               /* eng_op */
-    uint8_t sub;              /* OP_RDATE: ENG_DATE_*; OP_ASSIGN: ENG_ASG_* */
+    uint8_t sub;              /* OP_RDATE: ENG_DATE_*; OP_ASSIGN: ENG_ASG_*; OP_DATEPART: plan_date_part
+                                 (a fiscal year starts in month n) */
     uint8_t afield;           /* 1: operand a is field a of the record (a fused OP_SRC), not a register */
     uint8_t assign;           /* ENG_ASG_*: then column col = dst (a fused OP_ASSIGN; never on a jump) */
     int16_t col;              /* output column being computed, -1 in rules: names reject reasons */
@@ -121,8 +124,12 @@ typedef struct eng_ins {
     const char *s;            /* text argument (pad, prefix, delimiter, pattern, message) */
     size_t slen;
     const char *what;         /* conversion failure: "a MM/DD/YYYY date", "a number", ... */
-    const plan_numfmt *fmt;   /* OP_RNUM */
-    const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
+    union {                   /* what one instruction needs beyond s: never two of these */
+        const plan_numfmt *fmt;   /* OP_RNUM */
+        const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
+        const char *s2;           /* OP_REPLACE: the replacement ("" = removed), s2len bytes */
+    };
+    size_t s2len;
     mf_dec k;                 /* OP_MULK, OP_DIVK */
 } eng_ins;
 
@@ -135,6 +142,7 @@ typedef struct eng_colspec {
     const char *name;
     plan_type type;
     bool required;
+    bool rownum;              /* `row number`: null in the engine, written by the writer (run.c) */
 } eng_colspec;
 
 typedef struct eng_program {
@@ -149,6 +157,7 @@ typedef struct eng_program {
     int ncols;
     eng_colspec *cols;
     int nfields;              /* fields a record must have (the header's count) */
+    int nrownum;              /* columns that are `row number` (eng_colspec.rownum) */
 } eng_program;
 
 /* Compile a checked plan against the data file's header (its field names, in order).

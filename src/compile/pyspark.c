@@ -47,6 +47,8 @@ static const char *const prelude[] = {
     "WHITE = (\"[\\\\t\\\\n\\\\x0B\\\\f\\\\r \\\\x{85}\\\\x{A0}\\\\x{1680}\\\\x{2000}-\\\\x{200A}\"\n",
     "         \"\\\\x{2028}\\\\x{2029}\\\\x{202F}\\\\x{205F}\\\\x{3000}]\")\n",
     "INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1\n",
+    "MONTHS = [\"January\", \"February\", \"March\", \"April\", \"May\", \"June\", \"July\", \"August\",\n",
+    "          \"September\", \"October\", \"November\", \"December\"]\n",
     "\n",
     "\n",
     "class JobError(Exception):\n",
@@ -228,6 +230,101 @@ static const char *const prelude[] = {
     "        i = F.instr(v.c, sep)\n",
     "        rest = v.c.substr(i + len(sep), F.length(v.c))\n",
     "        return self.bind(V(\"text\", F.when(i > 0, nonempty(rest)), None, v.err))\n",
+    "\n",
+    "    def before_last(self, ctx, v, sep):\n",
+    "        \"\"\"Text before the last sep (the whole text when there is none).\"\"\"\n",
+    "        v = as_text(v)\n",
+    "        after = F.substring_index(v.c, sep, -1)\n",
+    "        cut = F.length(v.c) - F.length(after) - len(sep)\n",
+    "        return self.bind(V(\"text\", F.when(F.instr(v.c, sep) == 0, v.c)\n",
+    "                               .otherwise(nonempty(v.c.substr(F.lit(1), cut))), None, v.err))\n",
+    "\n",
+    "    def after_last(self, ctx, v, sep):\n",
+    "        \"\"\"Text after the last sep (null when there is none).\"\"\"\n",
+    "        v = as_text(v)\n",
+    "        return self.bind(V(\"text\", F.when(F.instr(v.c, sep) > 0, nonempty(F.substring_index(v.c, sep, -1))),\n",
+    "                           None, v.err))\n",
+    "\n",
+    "    def replace(self, ctx, v, old, new):\n",
+    "        \"\"\"Every occurrence, left to right, not overlapping; literal text.\"\"\"\n",
+    "        v = as_text(v)\n",
+    "        return self.bind(V(\"text\", nonempty(F.replace(v.c, F.lit(old), F.lit(new))), None, v.err))\n",
+    "\n",
+    "    def squish(self, ctx, v):\n",
+    "        \"\"\"Excel's TRIM over the plan's white space: ends removed, inner runs become one space.\"\"\"\n",
+    "        v = as_text(v)\n",
+    "        c = F.regexp_replace(v.c, \"\\\\A\" + WHITE + \"+|\" + WHITE + \"+\\\\z\", \"\")\n",
+    "        return self.bind(V(\"text\", nonempty(F.regexp_replace(c, WHITE + \"+\", \" \")), None, v.err))\n",
+    "\n",
+    "    def title(self, ctx, v, special, placeholder, simple):\n",
+    "        \"\"\"Simple lower case mappings (as `lower cased`), then initcap: the first character and each\n",
+    "        one after a space title cased (Spark's own definition, which the native engine follows).\"\"\"\n",
+    "        low = self.case(ctx, v, False, special, placeholder, simple)\n",
+    "        return self.bind(V(\"text\", F.initcap(low.c), None, low.err))\n",
+    "\n",
+    "    def digits(self, ctx, v):\n",
+    "        v = as_text(v)\n",
+    "        return self.bind(V(\"text\", nonempty(F.regexp_replace(v.c, \"[^0-9]\", \"\")), None, v.err))\n",
+    "\n",
+    "    def length(self, ctx, v):\n",
+    "        v = as_text(v)\n",
+    "        return self.bind(V(\"int\", F.length(v.c).cast(\"bigint\"), None, v.err))\n",
+    "\n",
+    "    # ---- dates: parts, writing, arithmetic ----\n",
+    "    def _need_date(self, ctx, v):\n",
+    "        if v.t in (\"date\", \"null\"):\n",
+    "            return v\n",
+    "        return V(\"date\", F.lit(None).cast(\"date\"), None,\n",
+    "                 errs(v.err, ctx.fail_value(canon(v).isNotNull(), v, \"is not a date\")))\n",
+    "\n",
+    "    def date_part(self, ctx, v, part, start=0):\n",
+    "        v = self._need_date(ctx, v)\n",
+    "        if part == \"year\":\n",
+    "            c = F.year(v.c)\n",
+    "        elif part == \"month\":\n",
+    "            c = F.month(v.c)\n",
+    "        elif part == \"day\":\n",
+    "            c = F.dayofmonth(v.c)\n",
+    "        elif part == \"quarter\":\n",
+    "            c = F.quarter(v.c)\n",
+    "        else:   # a fiscal year is named by the calendar year it ends in\n",
+    "            c = F.year(v.c) + F.when(F.month(v.c) >= start, 1).otherwise(0)\n",
+    "        return self.bind(V(\"int\", c.cast(\"bigint\"), None, v.err))\n",
+    "\n",
+    "    def format_date(self, ctx, v, parts):\n",
+    "        \"\"\"parts: (kind, literal) with kinds YYYY YY MM M DD D Mon Month and \"\" for literal text.\"\"\"\n",
+    "        v = self._need_date(ctx, v)\n",
+    "        names = F.array(*[F.lit(m) for m in MONTHS])\n",
+    "        out = []\n",
+    "        for kind, text in parts:\n",
+    "            y, m, d = F.year(v.c), F.month(v.c), F.dayofmonth(v.c)\n",
+    "            if kind == \"YYYY\":\n",
+    "                out.append(F.lpad(y.cast(\"string\"), 4, \"0\"))\n",
+    "            elif kind == \"YY\":\n",
+    "                out.append(F.lpad((y % 100).cast(\"string\"), 2, \"0\"))\n",
+    "            elif kind in (\"MM\", \"DD\"):\n",
+    "                out.append(F.lpad((m if kind == \"MM\" else d).cast(\"string\"), 2, \"0\"))\n",
+    "            elif kind in (\"M\", \"D\"):\n",
+    "                out.append((m if kind == \"M\" else d).cast(\"string\"))\n",
+    "            elif kind in (\"Mon\", \"Month\"):\n",
+    "                name = F.element_at(names, m)\n",
+    "                out.append(name.substr(1, 3) if kind == \"Mon\" else name)\n",
+    "            else:\n",
+    "                out.append(F.lit(text))\n",
+    "        return self.bind(V(\"text\", F.when(v.c.isNotNull(), F.concat(*out)), None, v.err))\n",
+    "\n",
+    "    def add_days(self, ctx, v, n):\n",
+    "        \"\"\"plus / minus n days; a result outside years 1 to 9999 rejects.\"\"\"\n",
+    "        v = self._need_date(ctx, v)\n",
+    "        r = F.date_add(v.c, n)\n",
+    "        bad = v.c.isNotNull() & ((F.datediff(v.c, F.lit(\"0001-01-01\").cast(\"date\")) + n < 0) |\n",
+    "                                 (F.datediff(F.lit(\"9999-12-31\").cast(\"date\"), v.c) - n < 0))\n",
+    "        what = \"%s %d days is out of range for date\" % (\"minus\" if n < 0 else \"plus\", abs(n))\n",
+    "        return self.bind(V(\"date\", F.when(~bad, r), None, errs(v.err, ctx.fail_value(bad, v, what))))\n",
+    "\n",
+    "    def end_of_month(self, ctx, v):\n",
+    "        v = self._need_date(ctx, v)\n",
+    "        return self.bind(V(\"date\", F.last_day(v.c), None, v.err))\n",
     "\n",
     "    # ---- reading: \"read as\" ignores leading and trailing spaces and tabs ----\n",
     "    @staticmethod\n",
@@ -412,18 +509,25 @@ static const char *const prelude[] = {
     "            return self.arith(ctx, \"*\", a, k)\n",
     "        return self._div(ctx, a, k, a.c.isNotNull(), a.err)\n",
     "\n",
-    "    def round(self, ctx, v, n):\n",
+    "    def round(self, ctx, v, n, mode=0):\n",
+    "        \"\"\"mode 0: half up; 1: up (away from zero); 2: down (toward zero).\"\"\"\n",
     "        a = as_dec(v)\n",
     "        present = a.c.isNotNull()\n",
     "        if n > 38:\n",
     "            return self._dec_out(ctx, F.lit(None).cast(DEC0), F.lit(n), present, a.err)\n",
-    "        # fewer decimals: drop digits, +1 when the first dropped digit is 5 or more (half up)\n",
+    "        # fewer decimals: drop digits, +1 when the first dropped digit is 5 or more (half up), when\n",
+    "        # any dropped digit is not 0 (up), never (down)\n",
     "        digits = F.abs(a.c).cast(\"string\")\n",
     "        k = a.s - n\n",
     "        ln = F.length(digits)\n",
     "        kept = F.when(ln > k, digits.substr(F.lit(1), ln - k)).otherwise(F.lit(\"0\")).cast(DEC0)\n",
     "        first = F.when(ln >= k, digits.substr(ln - k + 1, F.lit(1))).otherwise(F.lit(\"0\"))\n",
-    "        mag = kept + F.when(first >= F.lit(\"5\"), 1).otherwise(0)\n",
+    "        if mode == 1:\n",
+    "            dropped = F.when(ln > k, digits.substr(ln - k + 1, k)).otherwise(digits)\n",
+    "            bump = F.regexp_replace(dropped, \"0\", \"\") != F.lit(\"\")\n",
+    "        else:\n",
+    "            bump = first >= F.lit(\"5\") if mode == 0 else F.lit(False)\n",
+    "        mag = kept + F.when(bump, 1).otherwise(0)\n",
     "        down = F.when(a.c < 0, -mag).otherwise(mag).cast(DEC0)\n",
     "        u = F.when(k <= 0, mul_p10(a.c, -k)).otherwise(down)\n",
     "        return self._dec_out(ctx, F.when(present, u), F.lit(n), present, a.err)\n",
@@ -845,6 +949,40 @@ static const char *const prelude[] = {
     "    shutil.rmtree(tmp, ignore_errors=True)\n",
     "\n",
     "\n",
+    "def number_rows(df):\n",
+    "    \"\"\"_rn: each output row's 1-based position in input (_rec) order, without a global sort or a\n",
+    "    single partition.  The _rec range is cut into about as many buckets as the data has partitions\n",
+    "    (approximate quantiles: they only balance the work, any cuts are correct); the rows are numbered\n",
+    "    within their bucket, and each bucket starts after the counted rows of the buckets before it.\n",
+    "    (The partitions themselves may interleave: multi-line records come from a shuffle.)\"\"\"\n",
+    "    n = df.rdd.getNumPartitions()\n",
+    "    cuts = sorted(set(df.approxQuantile(\"_rec\", [i / n for i in range(1, n)], 0.01))) if n > 1 else []\n",
+    "    bucket = F.size(F.filter(F.array(*[F.lit(c) for c in cuts]), lambda c: c < F.col(\"_rec\"))) if cuts else F.lit(0)\n",
+    "    df = df.withColumn(\"_b\", bucket)\n",
+    "    counts = dict(df.groupBy(\"_b\").count().collect())\n",
+    "    starts, total = [], 0\n",
+    "    for b in range(len(cuts) + 1):\n",
+    "        starts += [F.lit(b), F.lit(total)]\n",
+    "        total += counts.get(b, 0)\n",
+    "    within = F.row_number().over(Window.partitionBy(\"_b\").orderBy(\"_rec\"))\n",
+    "    return df.withColumn(\"_rn\", (F.create_map(*starts)[F.col(\"_b\")] + within).cast(\"bigint\"))\n",
+    "\n",
+    "\n",
+    "def rownum_text(rn, type_name):\n",
+    "    \"\"\"A row number as the column's type writes it: decimal(p,s) with s zeros.\"\"\"\n",
+    "    if type_name.startswith(\"decimal(\") and not type_name.endswith(\",0)\"):\n",
+    "        scale = int(type_name[len(\"decimal(\"):-1].split(\",\")[1])\n",
+    "        return F.concat(rn.cast(\"string\"), F.lit(\".\" + \"0\" * scale))\n",
+    "    return rn.cast(\"string\")\n",
+    "\n",
+    "\n",
+    "def rownum_parquet(rn, type_name):\n",
+    "    if type_name.startswith(\"decimal\"):\n",
+    "        ps = type_name[len(\"decimal(\"):-1].split(\",\")\n",
+    "        return rn.cast(DecimalType(int(ps[0]), int(ps[1])))\n",
+    "    return rn.cast({\"integer\": \"int\", \"bigint\": \"bigint\"}.get(type_name, \"string\"))\n",
+    "\n",
+    "\n",
     "def run_job(spark, input_path, output_dir, plan):\n",
     "    \"\"\"Evaluate the plan on input_path; write output_dir/<output>.csv, rejects.csv, run.json.\"\"\"\n",
     "    spark.conf.set(\"spark.sql.ansi.enabled\", \"false\")\n",
@@ -870,9 +1008,14 @@ static const char *const prelude[] = {
     "\n",
     "    def outcome(k, col, reason):\n",
     "        return F.struct(F.lit(k).alias(\"k\"), F.lit(col).cast(\"string\").alias(\"c\"), reason.alias(\"r\"))\n",
-    "    texts, typed = [], []\n",
+    "    texts, typed, rownums = [], [], []\n",
     "    for st in stages:\n",
     "        kind, v = st[0], st[1]\n",
+    "        if kind == \"rownum\":   # known once the output rows are known (below)\n",
+    "            rownums.append(len(texts))\n",
+    "            texts.append(None)\n",
+    "            typed.append(None)\n",
+    "            continue\n",
     "        if v.err is not None:\n",
     "            fate = fate.when(v.err.isNotNull(), outcome(1, st[2] if kind == \"column\" else None, v.err))\n",
     "        if kind == \"skip\":\n",
@@ -895,18 +1038,28 @@ static const char *const prelude[] = {
     "        df = df.withColumn(\"_o\", F.when(F.col(\"_rec\") >= since, outcome(2, None, F.lit(None)\n",
     "                                                                                   .cast(\"string\")))\n",
     "                           .otherwise(F.col(\"_o\")))\n",
+    "    if rownums:   # the texts stay apart until the row numbers are known\n",
+    "        outs = [t.alias(\"_t%d\" % i) for i, t in enumerate(texts) if t is not None]\n",
+    "    else:\n",
+    "        outs = [F.concat_ws(\",\", *texts).alias(\"_out\") if texts else F.lit(\"\").alias(\"_out\")]\n",
     "    df = df.select(\"_rec\", \"_line\", \"_raw\", F.col(\"_o.k\").alias(\"_k\"), F.col(\"_o.c\").alias(\"_c\"),\n",
-    "                   F.col(\"_o.r\").alias(\"_r\"),\n",
-    "                   F.concat_ws(\",\", *texts).alias(\"_out\") if texts else F.lit(\"\").alias(\"_out\"), *typed).cache()\n",
+    "                   F.col(\"_o.r\").alias(\"_r\"), *outs, *[t for t in typed if t is not None]).cache()\n",
     "    counts = {r[\"_k\"]: r[\"count\"] for r in df.groupBy(\"_k\").count().collect()}\n",
     "    out_path = os.path.join(output_dir, plan[\"output\"] + \".csv\")\n",
     "    header = \",\".join(_csv_text(n) for n in plan[\"columns\"]) + \"\\n\"\n",
-    "    write_lines(df.where(F.col(\"_k\") == 0), F.col(\"_out\"), \"_rec\", header, out_path, scratch)\n",
+    "    out = df.where(F.col(\"_k\") == 0)\n",
+    "    if rownums:\n",
+    "        out = number_rows(out)\n",
+    "        parts = [rownum_text(F.col(\"_rn\"), plan[\"types\"][i]) if i in rownums else F.col(\"_t%d\" % i)\n",
+    "                 for i in range(len(texts))]\n",
+    "        out = out.withColumns({\"_out\": F.concat_ws(\",\", *parts),\n",
+    "                               **{\"_p%d\" % i: rownum_parquet(F.col(\"_rn\"), plan[\"types\"][i]) for i in rownums}})\n",
+    "    write_lines(out, F.col(\"_out\"), \"_rec\", header, out_path, scratch)\n",
     "    rej = F.concat_ws(\",\", F.col(\"_line\").cast(\"string\"), csv_field(F.col(\"_c\")), csv_field(F.col(\"_r\")),\n",
     "                      csv_field(F.col(\"_raw\")))\n",
     "    write_lines(df.where(F.col(\"_k\") == 1), rej, \"_rec\", \"line,column,reason,record\\n\",\n",
     "                os.path.join(output_dir, \"rejects.csv\"), scratch)\n",
-    "    write_parquet(df.where(F.col(\"_k\") == 0), plan, os.path.join(output_dir, plan[\"output\"] + \".parquet\"), scratch)\n",
+    "    write_parquet(out, plan, os.path.join(output_dir, plan[\"output\"] + \".parquet\"), scratch)\n",
     "    shutil.rmtree(scratch, ignore_errors=True)\n",
     "    report = {\"plan_sha256\": plan[\"sha256\"], \"input\": input_path,\n",
     "              \"rows_in\": sum(counts.values()), \"rows_out\": counts.get(0, 0),\n",
@@ -1270,6 +1423,37 @@ static int map_pairs(gen *g, const plan_map *m, bool bools, mf_buf *b)
     return 0;
 }
 
+/* A "written as" pattern as a Python list of (kind, literal) pairs for Job.format_date; the
+ * tokens are util/date.h's (longest first). */
+static void format_parts(const char *pat, mf_buf *b)
+{
+    static const char *const tokens[] = {"YYYY", "YY", "Month", "Mon", "MM", "M", "DD", "D", NULL};
+    mf_buf_addc(b, '[');
+    for (const char *p = pat; *p;) {
+        int k = 0;
+        while (tokens[k] && strncmp(p, tokens[k], strlen(tokens[k])))
+            k++;
+        if (p != pat)
+            mf_buf_adds(b, ", ");
+        if (tokens[k]) {
+            mf_buf_printf(b, "(\"%s\", None)", tokens[k]);
+            p += strlen(tokens[k]);
+        } else {
+            char one[5] = {0};
+            int n = 1;
+            uint32_t cp;
+            if ((unsigned char)*p >= 0x80)
+                n = mf_utf8_decode(p, strlen(p), &cp);
+            memcpy(one, p, (size_t)n);
+            mf_buf_adds(b, "(\"\", ");
+            py_str(b, one);
+            mf_buf_addc(b, ')');
+            p += n;
+        }
+    }
+    mf_buf_addc(b, ']');
+}
+
 /* Emit the step node x applied to variable a; the result variable is returned. */
 static int step(gen *g, const plan_expr *x, int a)
 {
@@ -1312,7 +1496,7 @@ static int step(gen *g, const plan_expr *x, int a)
     case PS_SUBSTR: mf_buf_printf(&tmp, "job.chars(ctx, v%d, %ld, %ld)", a, s->n < 1 ? 1 : s->n, s->m); break;
     case PS_BEFORE:
     case PS_AFTER:
-        mf_buf_printf(&tmp, "job.%s(ctx, v%d, ", s->kind == PS_BEFORE ? "before" : "after", a);
+        mf_buf_printf(&tmp, "job.%s%s(ctx, v%d, ", s->kind == PS_BEFORE ? "before" : "after", s->m == 1 ? "_last" : "", a);
         py_str(&tmp, s->s);
         mf_buf_addc(&tmp, ')');
         break;
@@ -1364,7 +1548,36 @@ static int step(gen *g, const plan_expr *x, int a)
         mf_buf_printf(&tmp, "job.scaled(ctx, v%d, \"%c\", \"%s\", %d)", a, s->kind == PS_MUL ? '*' : '/', u, sc);
         break;
     }
-    case PS_ROUND: mf_buf_printf(&tmp, "job.round(ctx, v%d, %ld)", a, s->n); break;
+    case PS_ROUND:
+        if (s->m)
+            mf_buf_printf(&tmp, "job.round(ctx, v%d, %ld, mode=%ld)", a, s->n, s->m);
+        else
+            mf_buf_printf(&tmp, "job.round(ctx, v%d, %ld)", a, s->n);
+        break;
+    case PS_REPLACE:
+        mf_buf_printf(&tmp, "job.replace(ctx, v%d, ", a);
+        py_str(&tmp, s->s);
+        mf_buf_adds(&tmp, ", ");
+        py_str(&tmp, s->s2 ? s->s2 : "");
+        mf_buf_addc(&tmp, ')');
+        break;
+    case PS_SQUISH: mf_buf_printf(&tmp, "job.squish(ctx, v%d)", a); break;
+    case PS_TITLE: mf_buf_printf(&tmp, "job.title(ctx, v%d, *LOWER_FIX)", a); break;
+    case PS_DIGITS: mf_buf_printf(&tmp, "job.digits(ctx, v%d)", a); break;
+    case PS_DATE_PART:
+        mf_buf_printf(&tmp, "job.date_part(ctx, v%d, ", a);
+        py_str(&tmp, s->s ? s->s : "year");
+        if (plan_date_part_of(s->s) == PD_FISCAL_YEAR)
+            mf_buf_printf(&tmp, ", %ld", s->n);
+        mf_buf_addc(&tmp, ')');
+        break;
+    case PS_FORMAT_DATE:
+        mf_buf_printf(&tmp, "job.format_date(ctx, v%d, ", a);
+        format_parts(s->s ? s->s : "", &tmp);
+        mf_buf_addc(&tmp, ')');
+        break;
+    case PS_ADD_DAYS: mf_buf_printf(&tmp, "job.add_days(ctx, v%d, %ld)", a, s->n); break;
+    case PS_END_OF_MONTH: mf_buf_printf(&tmp, "job.end_of_month(ctx, v%d)", a); break;
     case PS_NEGATE: mf_buf_printf(&tmp, "job.negate(ctx, v%d)", a); break;
     case PS_ABS: mf_buf_printf(&tmp, "job.negate(ctx, v%d, absolute=True)", a); break;
     case PS_NEGATE_WHEN: mf_buf_printf(&tmp, "job.negate(ctx, v%d, when=v%d)", a, c); break;
@@ -1501,7 +1714,13 @@ static int expr(gen *g, const plan_expr *x)
     int v, k;
     switch (x->kind) {
     case PE_LENGTH:
-    case PE_ROWNUM: return fail(g, x, MF_ETYPE, "length of / row number: not supported yet by the PySpark back end");
+        if ((k = expr(g, x->kid[0])) < 0)
+            return -1;
+        v = begin(g);
+        mf_buf_printf(g->out, "job.length(ctx, v%d)\n", k);
+        return v;
+    case PE_ROWNUM:   /* only a column's whole expression, which columns() handles */
+        return fail(g, x, MF_ETYPE, "\"row number\" can only be a whole column");
     case PE_SOURCE:
         v = begin(g);
         mf_buf_adds(g->out, "job.src(");
@@ -1618,6 +1837,12 @@ static int columns(gen *g)
         mf_buf_adds(g->out, "    ctx = Ctx(");
         py_str(g->out, c->name);
         mf_buf_adds(g->out, ")\n");
+        if (c->expr && c->expr->kind == PE_ROWNUM) {   /* numbered by run_job, after filters and rejects */
+            mf_buf_adds(g->out, "    stages.append((\"rownum\", None, ");
+            py_str(g->out, c->name);
+            mf_buf_adds(g->out, "))\n");
+            continue;
+        }
         int v = expr(g, c->expr);
         if (v < 0)
             return -1;

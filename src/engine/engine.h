@@ -31,8 +31,9 @@ const eng_val *eng_worker_values(const eng_worker *w);
 const char *eng_worker_reason(const eng_worker *w);
 int eng_worker_reject_col(const eng_worker *w);
 
-/* Append the CSV text of the current record's columns (one line with "\n"). */
-void eng_format_row(const eng_worker *w, mf_buf *out);
+/* Append the CSV text of the current record's columns (one line with "\n").  rownum_at (may be
+ * NULL) receives, for each `row number` column in order, the offset in out of its empty field. */
+void eng_format_row(const eng_worker *w, mf_buf *out, size_t *rownum_at);
 /* Append the header line of the output CSV. */
 void eng_format_header(const eng_program *g, mf_buf *out);
 /* Append one RFC 4180 field (quoted when it holds , " CR or LF). */
@@ -45,6 +46,9 @@ typedef struct eng_result {
     uint8_t *fate;          /* per row: eng_fate */
     size_t *csv_end;        /* per row: end offset of its text in csv (start = previous end) */
     size_t *rej_end;        /* per row: end offset in rej */
+    size_t *rownum_at;      /* per output row i: [i * nrownum + j] = offset in csv of the empty field
+                               of the j-th `row number` column, which the writer fills (run.c) */
+    size_t rownum_cap;
     long long out, rejected, filtered;
 } eng_result;
 

@@ -266,31 +266,70 @@ static void op_trim(eng_val *d, const eng_val *a)
     set_text(d, s + i, n - i);
 }
 
+/* Simple case mappings of one code point.  ß keeps itself in upper case: utf8proc answers
+ * U+1E9E, which is not a simple mapping in UnicodeData. */
+static uint32_t cp_upper(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
+    return cp == 0xDF ? cp : (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp);
+}
+
+static uint32_t cp_lower(uint32_t cp)
+{
+    return cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+}
+
+/* Text built in the scratch one code point at a time.  A simple mapping rarely grows a
+ * character: room for twice the source is taken first, a bigger buffer only when needed. */
+typedef struct cp_text {
+    char *p;
+    size_t len, cap;
+} cp_text;
+
+static void cp_text_init(eng_worker *w, cp_text *t, size_t n)
+{
+    t->cap = n * 2 + 4;
+    t->p = scratch_alloc(&w->scratch, t->cap);
+    t->len = 0;
+}
+
+static void cp_text_put(eng_worker *w, cp_text *t, uint32_t cp)
+{
+    if (t->len + 4 > t->cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
+        char *big = scratch_alloc(&w->scratch, t->cap * 2 + 8);
+        memcpy(big, t->p, t->len);
+        t->p = big;
+        t->cap = t->cap * 2 + 8;
+    }
+    if (cp < 0x80)
+        t->p[t->len++] = (char)cp;
+    else
+        t->len += (size_t)mf_utf8_encode(cp, t->p + t->len);
+}
+
 static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n;
-    char *out = scratch_alloc(&w->scratch, n * 2 + 4);   /* a simple mapping rarely grows a character */
-    size_t len = 0, cap = n * 2 + 4;
+    cp_text t;
+    cp_text_init(w, &t, n);
+    char *out = t.p;   /* the ASCII path works on locals: the common case stays in registers */
+    size_t len = 0;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
+        if (c < 0x80) {   /* one byte in, one out (room for 2n was taken) */
             out[len++] = (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
             i++;
             continue;
         }
         uint32_t cp;
         i += (size_t)mf_utf8_decode(s + i, n - i, &cp);
-        utf8proc_int32_t m = upper ? utf8proc_toupper((utf8proc_int32_t)cp) : utf8proc_tolower((utf8proc_int32_t)cp);
-        if (cp == 0xDF)   /* ß has no simple uppercase in UnicodeData; utf8proc answers U+1E9E */
-            m = 0xDF;
-        if (len + 4 > cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
-            char *big = scratch_alloc(&w->scratch, cap * 2 + 8);
-            memcpy(big, out, len);
-            out = big;
-            cap = cap * 2 + 8;
-        }
-        len += (size_t)mf_utf8_encode((uint32_t)m, out + len);
+        t.p = out;
+        t.len = len;
+        cp_text_put(w, &t, upper ? cp_upper(cp) : cp_lower(cp));
+        out = t.p;
+        len = t.len;
     }
     set_text(d, out, len);
 }
@@ -359,10 +398,26 @@ static void op_chars(eng_val *d, const eng_val *a, const eng_ins *in)
     set_text(d, s + from, to > from ? to - from : 0);
 }
 
+/* The last occurrence of needle in s[0..n) (its start), NULL when none. */
+static const char *last_occurrence(const char *s, size_t n, const char *needle, size_t k)
+{
+    const char *found = NULL;
+    for (const char *p = s; k && (size_t)(s + n - p) >= k;) {
+        const char *q = memmem(p, (size_t)(s + n - p), needle, k);
+        if (!q)
+            break;
+        found = q;
+        p = q + 1;
+    }
+    return found;
+}
+
 static void op_split(eng_val *d, const eng_val *a, const eng_ins *in, bool before)
 {
     const char *s = a->u.s.p;
-    const char *at = in->slen ? memmem(s, a->u.s.n, in->s, in->slen) : NULL;
+    const char *at = !in->slen ? NULL
+                     : in->m == 1 ? last_occurrence(s, a->u.s.n, in->s, in->slen)
+                                  : memmem(s, a->u.s.n, in->s, in->slen);
     if (!at) {
         if (before)
             copy_val(d, a);
@@ -374,6 +429,160 @@ static void op_split(eng_val *d, const eng_val *a, const eng_ins *in, bool befor
         set_text(d, s, (size_t)(at - s));
     else
         set_text(d, at + in->slen, a->u.s.n - (size_t)(at - s) - in->slen);
+}
+
+/* with "x" replaced by "y": every occurrence, left to right, not overlapping. */
+static __attribute__((noinline)) void op_replace(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    const char *s = a->u.s.p;
+    size_t n = a->u.s.n, k = in->slen;
+    size_t room = n;
+    if (in->s2len > k)
+        room += (n / k) * (in->s2len - k);
+    char *out = scratch_alloc(&w->scratch, room ? room : 1), *q = out;
+    for (size_t i = 0; i < n;) {
+        const char *hit = memmem(s + i, n - i, in->s, k);
+        size_t upto = hit ? (size_t)(hit - s) : n;
+        memcpy(q, s + i, upto - i);
+        q += upto - i;
+        if (!hit)
+            break;
+        memcpy(q, in->s2, in->s2len);
+        q += in->s2len;
+        i = upto + k;
+    }
+    set_text(d, out, (size_t)(q - out));
+}
+
+/* with spaces collapsed: Excel's TRIM over the white space `trimmed` removes. */
+static __attribute__((noinline)) void op_squish(eng_worker *w, eng_val *d, const eng_val *a)
+{
+    const char *s = a->u.s.p;
+    size_t n = a->u.s.n, len = 0;
+    char *out = scratch_alloc(&w->scratch, n);
+    bool gap = false;   /* white space seen since the last kept character */
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = (unsigned char)s[i];
+        int k = cp < 0x80 ? 1 : mf_utf8_decode(s + i, n - i, &cp);
+        if (is_white(cp)) {
+            gap = true;
+        } else {
+            if (gap && len)
+                out[len++] = ' ';
+            gap = false;
+            memcpy(out + len, s + i, (size_t)k);
+            len += (size_t)k;
+        }
+        i += (size_t)k;
+    }
+    set_text(d, out, len);
+}
+
+/* Title case of one code point, as Spark's initcap does it: Java's Character.toTitleCase on a
+ * UTF-16 unit, so letters outside the BMP keep themselves, as does ß (no simple title case). */
+static uint32_t cp_title(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
+    if (cp == 0xDF || cp > 0xFFFF)
+        return cp;
+    return (uint32_t)utf8proc_totitle((utf8proc_int32_t)cp);
+}
+
+/* title cased: lower case, then the first character of the text and every character after a
+ * U+0020 title cased (Spark's initcap). */
+static __attribute__((noinline)) void op_title(eng_worker *w, eng_val *d, const eng_val *a)
+{
+    const char *s = a->u.s.p;
+    size_t n = a->u.s.n;
+    cp_text t;
+    cp_text_init(w, &t, n);
+    bool first = true;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = (unsigned char)s[i];
+        i += cp < 0x80 ? 1 : (size_t)mf_utf8_decode(s + i, n - i, &cp);
+        uint32_t m = cp_lower(cp);
+        cp_text_put(w, &t, first ? cp_title(m) : m);
+        first = cp == ' ';
+    }
+    set_text(d, t.p, t.len);
+}
+
+static __attribute__((noinline)) void op_digits(eng_worker *w, eng_val *d, const eng_val *a)
+{
+    size_t len = 0;
+    char *out = scratch_alloc(&w->scratch, a->u.s.n);
+    for (size_t i = 0; i < a->u.s.n; i++)   /* bytes of other characters are never ASCII digits */
+        if (a->u.s.p[i] >= '0' && a->u.s.p[i] <= '9')
+            out[len++] = a->u.s.p[i];
+    set_text(d, out, len);
+}
+
+static void op_length(eng_val *d, const eng_val *a)
+{
+    set_int(d, (int64_t)mf_utf8_count(a->u.s.p, a->u.s.n));
+}
+
+/* ---- dates ------------------------------------------------------------------------------------ */
+
+static bool need_date(eng_worker *w, const eng_ins *in, const eng_val *a)
+{
+    if (a->t == EV_DATE)
+        return true;
+    fail_not(w, in, a, "a date");
+    return false;
+}
+
+static __attribute__((noinline)) void op_datepart(eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    int y, m, day;
+    mf_civil_from_days(a->u.days, &y, &m, &day);
+    switch (in->sub) {
+    case PD_YEAR: set_int(d, y); break;
+    case PD_MONTH: set_int(d, m); break;
+    case PD_DAY: set_int(d, day); break;
+    case PD_QUARTER: set_int(d, (m + 2) / 3); break;
+    default: set_int(d, m >= in->n ? y + 1 : y); break;   /* named by the year it ends in */
+    }
+}
+
+static __attribute__((noinline)) void op_fmtdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    size_t cap = in->slen * 9 + 1;   /* "September" is the longest part a pattern letter makes */
+    char *out = scratch_alloc(&w->scratch, cap);
+    size_t n = mf_date_format_pattern(a->u.days, in->s, out, cap);
+    set_text(d, out, n < cap ? n : cap - 1);
+}
+
+/* plus / minus N days: the result must stay within years 1 to 9999 */
+static __attribute__((noinline)) bool op_adddays(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    static const int32_t lo = -719162, hi = 2932896;   /* 0001-01-01 and 9999-12-31 */
+    int64_t r = (int64_t)a->u.days + in->n;
+    if (r < lo || r > hi) {
+        fail_value(w, in, a, in->n < 0 ? " minus " : " plus ");
+        mf_buf_printf(&w->reason, "%lld days is out of range for date", (long long)(in->n < 0 ? -in->n : in->n));
+        return false;
+    }
+    d->t = EV_DATE;
+    d->u.days = (int32_t)r;
+    return true;
+}
+
+/* A date step on a non-null value: its part, its text, plus/minus days, its month's end. */
+static __attribute__((noinline)) bool op_date(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (!need_date(w, in, a))
+        return false;
+    switch (in->op) {
+    case OP_DATEPART: op_datepart(d, a, in); return true;
+    case OP_FMTDATE: op_fmtdate(w, d, a, in); return true;
+    case OP_EOM:
+        d->t = EV_DATE;
+        d->u.days = mf_date_end_of_month(a->u.days);
+        return true;
+    default: return op_adddays(w, d, a, in);
+    }
 }
 
 /* ---- reading ---------------------------------------------------------------------------------- */
@@ -615,7 +824,7 @@ static bool op_scale(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins 
     if (in->op == OP_MULK)
         ok = mf_dec_mul(x, in->k, &r);
     else if (in->op == OP_ROUND)
-        ok = mf_dec_round(x, (int)in->n, &r);
+        ok = mf_dec_round_dir(x, (int)in->n, (mf_round)in->m, &r);
     else {
         if (in->k.v == 0) {
             fail_msg(w, in, "division by zero");
@@ -914,6 +1123,22 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
         case OP_SUBSTR: TEXT_ARG() op_chars(d, a, in); break;
         case OP_BEFORE: TEXT_ARG() op_split(d, a, in, true); break;
         case OP_AFTER: TEXT_ARG() op_split(d, a, in, false); break;
+        case OP_REPLACE: TEXT_ARG() op_replace(w, d, a, in); break;
+        case OP_SQUISH: TEXT_ARG() op_squish(w, d, a); break;
+        case OP_TITLE: TEXT_ARG() op_title(w, d, a); break;
+        case OP_DIGITS: TEXT_ARG() op_digits(w, d, a); break;
+        case OP_LENGTH: TEXT_ARG() op_length(d, a); break;
+        case OP_DATEPART:
+        case OP_FMTDATE:
+        case OP_ADDDAYS:
+        case OP_EOM:
+            if (a->t == EV_NULL) {
+                set_null(d);
+                break;
+            }
+            if (!op_date(w, d, a, in))
+                return ENG_REJECTED;
+            break;
         case OP_RDATE:
         case OP_RNUM:
         case OP_RINT:

@@ -295,8 +295,25 @@ static inline char *put_value(const eng_worker *w, char *q, const eng_val *v)
     }
 }
 
+/* The values from q on, noting the offsets (from base) of the `row number` fields: empty
+ * fields the writer fills in.  Apart from the usual row's loop, which pays nothing for them. */
+static __attribute__((noinline)) char *put_values_marked(const eng_worker *w, char *q, size_t base,
+                                                          size_t *rownum_at)
+{
+    const char *p = q;
+    int k = 0;
+    for (int i = 0; i < w->g->ncols; i++) {
+        if (i)
+            *q++ = ',';
+        if (w->g->cols[i].rownum)
+            rownum_at[k++] = base + (size_t)(q - p);
+        q = put_value(w, q, &w->cols[i]);
+    }
+    return q;
+}
+
 /* One reservation per row (the sum of each value's room), then the values written in place. */
-void eng_format_row(const eng_worker *w, mf_buf *out)
+void eng_format_row(const eng_worker *w, mf_buf *out, size_t *rownum_at)
 {
     int n = w->g->ncols;
     const eng_val *cols = w->cols;
@@ -304,12 +321,17 @@ void eng_format_row(const eng_worker *w, mf_buf *out)
     for (int i = 0; i < n; i++)
         room += value_room(&cols[i]);
     char *q = reserve(out, room), *p = q;
-    for (int i = 0; i < n; i++) {
-        if (i)
-            *q++ = ',';
-        q = put_value(w, q, &cols[i]);
+    if (rownum_at) {
+        q = put_values_marked(w, q, out->len, rownum_at);
+    } else {
+        for (int i = 0; i < n; i++) {
+            if (i)
+                *q++ = ',';
+            q = put_value(w, q, &cols[i]);
+        }
     }
-    if (n == 1 && q == p) {   /* one column, null: `""`, since a blank line is no record when read back */
+    if (n == 1 && q == p && !w->g->cols[0].rownum) {   /* one column, null: `""`, since a blank line is no
+                                                         * record when read back (a row number is filled in) */
         *q++ = '"';
         *q++ = '"';
     }
@@ -357,6 +379,7 @@ void eng_result_free(eng_result *r)
     free(r->fate);
     free(r->csv_end);
     free(r->rej_end);
+    free(r->rownum_at);
     memset(r, 0, sizeof *r);
 }
 
@@ -376,12 +399,17 @@ static void result_reset(eng_result *r, size_t nrows)
 
 void eng_run_block(eng_worker *w, const csv_block *b, eng_result *r)
 {
+    size_t k = (size_t)w->g->nrownum;
     result_reset(r, b->nrows);
+    if (k && b->nrows * k > r->rownum_cap) {
+        r->rownum_cap = b->nrows * k;
+        r->rownum_at = mf_xrealloc(r->rownum_at, r->rownum_cap * sizeof *r->rownum_at);
+    }
     for (size_t i = 0; i < b->nrows; i++) {
         eng_fate f = eng_eval_record(w, b, i);
         r->fate[i] = (uint8_t)f;
         if (f == ENG_OUTPUT) {
-            eng_format_row(w, &r->csv);
+            eng_format_row(w, &r->csv, k ? r->rownum_at + i * k : NULL);
             r->out++;
         } else if (f == ENG_REJECTED) {
             int col = w->reject_col;

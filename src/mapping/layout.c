@@ -98,7 +98,7 @@ const char *layout_trim_dup(mf_arena *a, const char *s, size_t n)
 /* ---- header cells ---- */
 
 enum wclass { W_OTHER, W_FILLER, W_SRC, W_TGT, W_NOUN, W_TYPE, W_RULE, W_RULE_WEAK, W_MAND, W_NULL,
-              W_NOT, W_COMM, W_TABLE, W_DOMAIN };
+              W_NOT, W_COMM, W_TABLE, W_DOMAIN, W_LENGTH, W_DEFAULT };
 
 static const struct { const char *w; enum wclass c; } VOCAB[] = {
     {"source", W_SRC}, {"sources", W_SRC}, {"src", W_SRC}, {"client", W_SRC}, {"clients", W_SRC},
@@ -129,6 +129,8 @@ static const struct { const char *w; enum wclass c; } VOCAB[] = {
     {"comments", W_COMM}, {"comment", W_COMM}, {"notes", W_COMM}, {"note", W_COMM}, {"remarks", W_COMM},
     {"remark", W_COMM}, {"observations", W_COMM}, {"observation", W_COMM}, {"explanation", W_COMM},
     {"table", W_TABLE}, {"tables", W_TABLE}, {"domain", W_DOMAIN},
+    {"length", W_LENGTH}, {"len", W_LENGTH}, {"size", W_LENGTH}, {"width", W_LENGTH}, {"max", W_FILLER},
+    {"maximum", W_FILLER}, {"default", W_DEFAULT}, {"defaults", W_DEFAULT},
     {"of", W_FILLER}, {"for", W_FILLER}, {"the", W_FILLER}, {"a", W_FILLER}, {"an", W_FILLER},
     {"in", W_FILLER}, {"and", W_FILLER}, {"or", W_FILLER}, {"y", W_FILLER}, {"n", W_FILLER},
     {"yn", W_FILLER}, {"by", W_FILLER}, {"is", W_FILLER}, {"if", W_FILLER}, {"per", W_FILLER},
@@ -167,7 +169,7 @@ static enum map_role cell_role(const char *cell, int *score)
         if (!w[0])
             return MR_NONE;
     }
-    int n[W_DOMAIN + 1] = {0}, words = 0, mo = 1;
+    int n[W_DEFAULT + 1] = {0}, words = 0, mo = 1;
     char *save = NULL;
     for (char *t = strtok_r(w, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
         words++;
@@ -182,8 +184,8 @@ static enum map_role cell_role(const char *cell, int *score)
         return MR_MANDATORY;
     }
     int qual_src = n[W_SRC] > 0, qual_tgt = n[W_TGT] > 0;
-    if (n[W_RULE]) {
-        *score = 3;
+    if (n[W_RULE]) {                            /* "Transformation Type" is a category: weak */
+        *score = n[W_TYPE] ? 1 : 3;
         return MR_RULE;
     }
     if (n[W_COMM]) {
@@ -203,8 +205,16 @@ static enum map_role cell_role(const char *cell, int *score)
         return MR_MANDATORY;
     }
     if (n[W_TYPE]) {                            /* "Target Data Type" beats "Source Data Type" */
-        *score = qual_tgt ? 3 : qual_src ? 1 : 2;
+        *score = qual_tgt ? 3 : qual_src || n[W_OTHER] || n[W_RULE_WEAK] ? 1 : 2;   /* "Mapping Type" */
         return MR_TYPE;
+    }
+    if (n[W_DEFAULT] && !qual_src) {            /* "Default Value" */
+        *score = 2;
+        return MR_DEFAULT;
+    }
+    if (n[W_LENGTH] && !qual_src) {             /* "Length", "Max Length", "Field Size" */
+        *score = 2;
+        return MR_LENGTH;
     }
     if (n[W_TABLE] || n[W_DOMAIN]) {            /* the output table; a source table is no role */
         if (qual_src || (!qual_tgt && !n[W_DOMAIN]))
@@ -483,6 +493,35 @@ static int strip_null_words(mf_arena *a, const char **type)
     return -1;
 }
 
+/* A Length column completes a type written without one: "VARCHAR" + "10" -> "VARCHAR(10)",
+ * "Decimal" + "18,2" -> "Decimal(18,2)"; an empty type with a length is text of that length. */
+static const char *with_length(mf_arena *a, const char *type, const char *len)
+{
+    static const char *const sized[] = {"varchar", "varchar2", "nvarchar", "char", "nchar", "text", "string",
+                                        "character", "alphanumeric", "an", "x", "decimal", "numeric", "number",
+                                        "dec", "num", NULL};
+    if (!*len || strchr(type, '('))
+        return type;
+    size_t k = strspn(len, "0123456789");
+    if (!k || (len[k] && !((len[k] == ',' || len[k] == '.') && len[k + 1] && !len[k + 1 + strspn(len + k + 1, "0123456789")])))
+        return type;   /* not "10", "18,2" or "18.2" */
+    char w[64];
+    layout_norm_words(type, w, sizeof w);
+    if (!*type)
+        return len[k] ? type : mf_arena_printf(a, "Text(%s)", len);
+    if (!word_in(w, sized))
+        return type;
+    return mf_arena_printf(a, "%s(%.*s%s%s)", type, (int)k, len, len[k] ? "," : "", len[k] ? len + k + 1 : "");
+}
+
+/* A Default Value column becomes part of the rule: "if blank then 'X'". */
+static const char *with_default(mf_arena *a, const char *rule, const char *deflt)
+{
+    if (!*deflt || placeholder_target(deflt))
+        return rule;   /* "", "-", "N/A", "none" */
+    return mf_arena_printf(a, "%s%sif blank then '%s'", rule, *rule ? "; " : "", deflt);
+}
+
 /* A field name rather than prose: a few words, no sentence punctuation. */
 static int looks_like_field(const char *s)
 {
@@ -491,6 +530,15 @@ static int looks_like_field(const char *s)
         return 0;
     layout_norm_words(s, w, sizeof w);
     return w[0] && count_words(w) <= 4;
+}
+
+/* A sentence, not a column name: many words, or "=", a line break, a colon after words. */
+static int prose(const char *s)
+{
+    char w[512];
+    layout_norm_words(s, w, sizeof w);
+    int n = count_words(w);
+    return n > 6 || strpbrk(s, "=\n<>") != NULL || (strchr(s, ':') && n > 2);
 }
 
 /* ---- sources ---- */
@@ -707,6 +755,23 @@ void layout_read_rows(mapping *m, const map_header *h)
         map_row *prev = m->nrows ? &m->rows[m->nrows - 1] : NULL;
         bool follows_column = prev && prev->kind == MAP_COLUMN && last == r;   /* directly above */
         last = r + 1;
+        const char *tcell = cell_at(m, s, r, h->col[MR_TARGET]);
+        if (*tcell && prose(tcell)) {
+            /* a sentence where the target goes: a notes line written across cells ("Filter:" |
+             * "Status = 'A' only"), or in the target's column */
+            mf_buf b = {0};
+            for (int c = 0; c < s->ncols; c++) {
+                const char *v = cell_at(m, s, r, c);
+                if (*v)
+                    mf_buf_printf(&b, "%s%s", b.len ? " " : "", v);
+            }
+            row.rule = mf_arena_strdup(&m->arena, mf_buf_str(&b));
+            mf_buf_free(&b);
+            row.kind = MAP_NOTE;
+            split_sources(&m->arena, &row);
+            m->rows[m->nrows++] = row;
+            continue;
+        }
         if (filled == 1 && only != h->col[MR_TARGET]) {
             const char *text = cell_at(m, s, r, only);
             char w[1024];
@@ -724,7 +789,7 @@ void layout_read_rows(mapping *m, const map_header *h)
             if (only == h->col[MR_SOURCE] && looks_like_field(text)) {
                 row.source = text;           /* a lone source field: listed, not mapped */
                 row.kind = MAP_UNMAPPED;
-            } else if (only == h->col[MR_RULE]) {
+            } else if (only == h->col[MR_RULE] && follows_column) {
                 row.rule = text;             /* a rule of its own: a filter, a trailer */
                 row.kind = MAP_STATEMENT;
             } else {
@@ -746,6 +811,8 @@ void layout_read_rows(mapping *m, const map_header *h)
         const char *mand = cell_at(m, s, r, h->col[MR_MANDATORY]);
         const char *nullable = cell_at(m, s, r, h->col[MR_NULLABLE]);
         int notnull = strip_null_words(&m->arena, &row.type);
+        row.type = with_length(&m->arena, row.type, cell_at(m, s, r, h->col[MR_LENGTH]));
+        row.rule = with_default(&m->arena, row.rule, cell_at(m, s, r, h->col[MR_DEFAULT]));
         row.mandatory = yes(mand) || no(nullable) || notnull == 1;
         if (!*row.source && !*row.target && !*row.type && !*row.rule && !*row.comments) {
             last = 0;

@@ -11,7 +11,7 @@
 
 /* The columns a mapping table may have. */
 enum map_role { MR_NONE = -1, MR_SOURCE, MR_TARGET, MR_TYPE, MR_RULE, MR_MANDATORY, MR_NULLABLE,
-                MR_COMMENTS, MR_TABLE, MR_COUNT };
+                MR_COMMENTS, MR_TABLE, MR_LENGTH, MR_DEFAULT, MR_COUNT };
 
 typedef struct map_header {
     const mf_sheet *sheet;

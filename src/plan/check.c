@@ -302,13 +302,10 @@ static int check_new_step(checker *c, plan_expr *e)
         e->type = mk(PT_TEXT);
         return step_input(c, e, step_word(s->kind), true, false);
     case PS_DATE_PART: {
-        static const char *const parts[] = {"year", "month", "day", "quarter", "fiscal year", NULL};
-        int k = 0;
-        while (parts[k] && !(s->s && !strcmp(s->s, parts[k])))
-            k++;
-        if (!parts[k])
+        int k = plan_date_part_of(s->s);
+        if (k < 0)
             return type_fail(c, e, "%s: \"its\" names year, month, day, quarter or fiscal year", c->col_name);
-        if (k == 4 && (s->n < 2 || s->n > 12))
+        if (k == PD_FISCAL_YEAR && (s->n < 2 || s->n > 12))
             return type_fail(c, e, "%s: a fiscal year starts in month 2 to 12 (found %ld; a fiscal year starting in "
                              "month 1 is \"its year\")", c->col_name, s->n);
         e->type = mk(PT_BIGINT);
@@ -577,6 +574,8 @@ static int check_expr(checker *c, plan_expr *e)
         return 0;
     case PE_LENGTH:
         e->type = mk(PT_BIGINT);
+        if (!e->kid[0])
+            return type_fail(c, e, "%s: \"length of\" needs a value", c->col_name);
         if (!is_free(e->kid[0]->type) && e->kid[0]->type.base != PT_TEXT)
             return type_fail(c, e->kid[0], "%s: \"length of\" counts the characters of text, but %s is %s", c->col_name,
                              shown(c, e->kid[0]), family_name(e->kid[0]->type));

@@ -391,6 +391,18 @@ static int nwords(const char *w)
     return n;
 }
 
+/* "drop" and "ignore" also apply to parts of a value ("drop the desk prefix", "ignore leading
+ * zeros"): they state a filter only when the comment speaks of rows or states a condition. */
+static bool about_rows(const char *c, const char *w)
+{
+    static const char *const rows[] = {"row", "rows", "record", "records", "line", "lines", "entry", "entries",
+                                       "transaction", "transactions", "where", "if", "when", "unless", NULL};
+    for (int i = 0; rows[i]; i++)
+        if (has_word(w, rows[i]))
+            return true;
+    return strpbrk(c, "=<>'\"") != NULL;
+}
+
 /* A comment that states a filter ("excl. internal accounts", "skip rows where ..."): the rule
  * reader reads it as a statement, or asks. */
 static bool comments_state_filter(const char *c)
@@ -406,7 +418,7 @@ static bool comments_state_filter(const char *c)
         return false;
     for (int i = 0; verbs[i]; i++)
         if (has_word(w, verbs[i]))
-            return true;
+            return verbs[i][0] != 'd' && verbs[i][0] != 'i' ? true : about_rows(c, w);
     return false;
 }
 
@@ -487,6 +499,20 @@ static void add_item(plan *p, const char *s, size_t n, const char **items, int *
         }
         if (*s == '-' && n > 1 && !isspace((unsigned char)s[1]))
             break;   /* "-5" is a number, not a bullet */
+        s++;
+        n--;
+    }
+    /* "1. ", "2) ", "a) " opening the item */
+    size_t k = 0;
+    while (k < n && k < 2 && isdigit((unsigned char)s[k]))
+        k++;
+    if (!k && n > 1 && islower((unsigned char)s[0]) && s[1] == ')')
+        k = 1;
+    if (k && k + 1 < n && (s[k] == '.' || s[k] == ')') && isspace((unsigned char)s[k + 1])) {
+        s += k + 2;
+        n -= k + 2;
+    }
+    while (n && isspace((unsigned char)*s)) {
         s++;
         n--;
     }

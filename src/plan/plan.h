@@ -20,6 +20,7 @@
  *   reject rows where AMOUNT < 0: "negative amount"                                     # feedback
  *   lookup BROKERS from tab "Brokers" (key "Code", value "Name"):
  *     "GS" -> "Goldman Sachs"
+ *   note: "REC is not mapped"                                                         # row 16: Not mapped
  *   question about FEE (row 7): "What is the standard fee logic?"
  *
  * [Name] is a column of the source file, a bare or `backquoted` name is an output column defined
@@ -131,6 +132,11 @@ typedef enum plan_step_kind {
     PS_ADD_DAYS,      /* plus 30 days / minus 30 days      n = signed day count */
     PS_END_OF_MONTH   /* end of month: the last day of the date's month */
 } plan_step_kind;
+
+/* The parts `its ...` names: plan_step.s of PS_DATE_PART is one of plan_date_part_names. */
+typedef enum plan_date_part { PD_YEAR, PD_MONTH, PD_DAY, PD_QUARTER, PD_FISCAL_YEAR, PD_COUNT } plan_date_part;
+extern const char *const plan_date_part_names[PD_COUNT];   /* "year" ... "fiscal year" */
+int plan_date_part_of(const char *s);                       /* its plan_date_part, -1 for none */
 
 /* plus/minus N days: |N| at most this (ten thousand years and more). */
 #define PLAN_MAX_ADD_DAYS 9999999

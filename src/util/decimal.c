@@ -342,6 +342,18 @@ bool mf_dec_round(mf_dec a, int scale, mf_dec *out)
     return mk(div_half_up(a.v, p10(a.scale - scale)), scale, out);
 }
 
+bool mf_dec_round_dir(mf_dec a, int scale, mf_round dir, mf_dec *out)
+{
+    if (dir == MF_ROUND_HALF_UP || scale >= a.scale)
+        return mf_dec_round(a, scale, out);
+    if (scale < 0)
+        return false;
+    __int128 d = p10(a.scale - scale), q = a.v / d;   /* C division truncates: toward zero */
+    if (dir == MF_ROUND_UP && a.v % d != 0)
+        q += a.v < 0 ? -1 : 1;
+    return mk(q, scale, out);
+}
+
 bool mf_dec_rescale_exact(mf_dec a, int scale, mf_dec *out)
 {
     if (scale == a.scale)   /* the usual case: the value already has the column's scale */

@@ -2,7 +2,7 @@
  *
  * Money is never binary floating point.  Precision is at most 38 digits.  Operations report
  * overflow instead of wrapping.  Rounding is half up (away from zero on a tie), the plan
- * language's one rounding mode.
+ * language's default; "rounded up" / "rounded down" round away from / toward zero.
  */
 #ifndef MF_DECIMAL_H
 #define MF_DECIMAL_H
@@ -34,6 +34,10 @@ bool mf_dec_mul(mf_dec a, mf_dec b, mf_dec *out);          /* exact; fails when 
 /* a / b rounded half up to `scale` digits. Fails on b == 0 or overflow. */
 bool mf_dec_div(mf_dec a, mf_dec b, int scale, mf_dec *out);
 bool mf_dec_round(mf_dec a, int scale, mf_dec *out);       /* half up; also extends scale */
+/* Rounding directions of "rounded [up|down] to N decimals" (Excel ROUND, ROUNDUP, ROUNDDOWN). */
+typedef enum mf_round { MF_ROUND_HALF_UP = 0, MF_ROUND_UP = 1, MF_ROUND_DOWN = 2 } mf_round;
+/* Round to scale digits: half up, up (away from zero) or down (toward zero); also extends scale. */
+bool mf_dec_round_dir(mf_dec a, int scale, mf_round dir, mf_dec *out);
 /* Change scale exactly: fails when digits would be lost or it overflows. */
 bool mf_dec_rescale_exact(mf_dec a, int scale, mf_dec *out);
 mf_dec mf_dec_neg(mf_dec a);

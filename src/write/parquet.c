@@ -1194,7 +1194,9 @@ static int convert_blocks(const plan *p, csv_reader *r, pq_writer *w, const char
             }
             uint32_t f = b.first[row];
             for (int i = 0; i < n; i++, f++) {
-                bool empty_text = b.fquoted[f] && p->cols[i].type.base == PT_TEXT;
+                /* quoted empty is the empty text, except in a one-column file, where `""` is how a
+                 * null row is written (a blank line is no record) */
+                bool empty_text = b.fquoted[f] && p->cols[i].type.base == PT_TEXT && n > 1;
                 cells[i] = b.flen[f] || empty_text ? (b.flen[f] ? b.fptr[f] : "") : NULL;
                 lens[i] = b.flen[f];
             }

@@ -4,7 +4,9 @@
  *   reader thread   csv_read_block into the next free slot
  *   hash thread     SHA-256 of the input file, on its own (for run.json)
  *   worker threads  evaluate a read slot into its output text (eng_run_block)
- *   this thread     writes done slots strictly in input order, then frees them
+ *   this thread     writes done slots strictly in input order, then frees them; it alone
+ *                   knows a row's place in the output, so it writes the `row number` columns
+ *                   (the workers leave their fields empty and say where they are)
  * Memory is bounded by the ring (RUN_SLOTS blocks and their output text) whatever the file size.
  * Every output file is an mf_afile (temporary + rename): on any failure all three are aborted,
  * so a failed run leaves no output file.  Invariant checked before run.json is written:
@@ -154,6 +156,7 @@ static void *worker_main(void *arg)
 typedef struct held_row {
     uint8_t fate;
     mf_buf csv, rej;
+    size_t *rownum_at;         /* nrownum offsets in csv of the `row number` fields */
 } held_row;
 
 typedef struct writer {
@@ -162,14 +165,54 @@ typedef struct writer {
     long skip_last;
     held_row *held;            /* ring of skip_last rows */
     long nheld, head;
+    const eng_program *g;      /* its `row number` columns are filled in here */
+    mf_buf numbered;           /* output text with the row numbers in place */
     mf_err *e;
 } writer;
 
-static int count_and_write(writer *wr, uint8_t fate, const char *csv, size_t ncsv, const char *rej, size_t nrej)
+/* ---- row numbers: the position of the row in the output, known only here -------------------------- */
+
+/* The text of row number n for a column of type t (decimal(p,s): s zeros after the point). */
+static void put_rownum(mf_buf *b, long long n, const plan_type *t)
 {
-    wr->rows_out += fate == ENG_OUTPUT;
+    mf_buf_printf(b, "%lld", n);
+    if (t->base == PT_DECIMAL && t->scale > 0) {
+        mf_buf_addc(b, '.');
+        for (int i = 0; i < t->scale; i++)
+            mf_buf_addc(b, '0');
+    }
+}
+
+/* Append one output row to wr->numbered with the next row number in its empty `row number`
+ * fields (at: their offsets in row, ascending). */
+static void number_row(writer *wr, const char *row, size_t n, const size_t *at)
+{
+    long long num = ++wr->rows_out;
+    size_t from = 0;
+    int k = 0;
+    for (int i = 0; i < wr->g->ncols; i++) {
+        if (!wr->g->cols[i].rownum)
+            continue;
+        mf_buf_add(&wr->numbered, row + from, at[k] - from);
+        put_rownum(&wr->numbered, num, &wr->g->cols[i].type);
+        from = at[k++];
+    }
+    mf_buf_add(&wr->numbered, row + from, n - from);
+}
+
+static int count_and_write(writer *wr, uint8_t fate, const char *csv, size_t ncsv, const char *rej, size_t nrej,
+                           const size_t *rownum_at)
+{
     wr->rows_rejected += fate == ENG_REJECTED;
     wr->rows_filtered += fate == ENG_FILTERED;
+    if (fate == ENG_OUTPUT && wr->g->nrownum) {
+        mf_buf_clear(&wr->numbered);
+        number_row(wr, csv, ncsv, rownum_at);
+        csv = wr->numbered.data;
+        ncsv = wr->numbered.len;
+    } else {
+        wr->rows_out += fate == ENG_OUTPUT;
+    }
     if (ncsv && mf_afile_write(&wr->out, csv, ncsv, wr->e) < 0)
         return -1;
     if (nrej && mf_afile_write(&wr->rej, rej, nrej, wr->e) < 0)
@@ -185,7 +228,7 @@ static int hold_row(writer *wr, const eng_result *r, size_t i)
     if (wr->nheld == wr->skip_last) {
         h = &wr->held[wr->head];
         wr->head = (wr->head + 1) % wr->skip_last;
-        if (count_and_write(wr, h->fate, h->csv.data, h->csv.len, h->rej.data, h->rej.len) < 0)
+        if (count_and_write(wr, h->fate, h->csv.data, h->csv.len, h->rej.data, h->rej.len, h->rownum_at) < 0)
             return -1;
     } else
         wr->nheld++;
@@ -194,12 +237,46 @@ static int hold_row(writer *wr, const eng_result *r, size_t i)
     h->fate = r->fate[i];
     mf_buf_add(&h->csv, r->csv.data + c0, r->csv_end[i] - c0);
     mf_buf_add(&h->rej, r->rej.data + j0, r->rej_end[i] - j0);
+    size_t k = (size_t)wr->g->nrownum;
+    if (k && h->fate == ENG_OUTPUT) {
+        if (!h->rownum_at)
+            h->rownum_at = mf_xmalloc(k * sizeof *h->rownum_at);
+        for (size_t j = 0; j < k; j++)
+            h->rownum_at[j] = r->rownum_at[i * k + j] - c0;
+    }
+    return 0;
+}
+
+/* A block's output rows with their row numbers, written at once. */
+static int write_numbered(writer *wr, const eng_result *r)
+{
+    size_t k = (size_t)wr->g->nrownum;
+    mf_buf_clear(&wr->numbered);
+    for (size_t i = 0; i < r->nrows; i++) {
+        if (r->fate[i] != ENG_OUTPUT)
+            continue;
+        size_t c0 = i ? r->csv_end[i - 1] : 0;
+        size_t at[64], *rel = k <= 64 ? at : mf_xmalloc(k * sizeof *rel);
+        for (size_t j = 0; j < k; j++)
+            rel[j] = r->rownum_at[i * k + j] - c0;
+        number_row(wr, r->csv.data + c0, r->csv_end[i] - c0, rel);
+        if (rel != at)
+            free(rel);
+    }
+    wr->rows_rejected += r->rejected;
+    wr->rows_filtered += r->filtered;
+    if (wr->numbered.len && mf_afile_write(&wr->out, wr->numbered.data, wr->numbered.len, wr->e) < 0)
+        return -1;
+    if (r->rej.len && mf_afile_write(&wr->rej, r->rej.data, r->rej.len, wr->e) < 0)
+        return -1;
     return 0;
 }
 
 static int write_block(writer *wr, const eng_result *r)
 {
     wr->rows_in += (long long)r->nrows;
+    if (wr->skip_last == 0 && wr->g->nrownum)
+        return write_numbered(wr, r);
     if (wr->skip_last == 0) {
         wr->rows_out += r->out;
         wr->rows_rejected += r->rejected;
@@ -490,7 +567,9 @@ static void ctx_free(run_ctx *c)
     for (long i = 0; c->wr.held && i < c->wr.skip_last; i++) {
         mf_buf_free(&c->wr.held[i].csv);
         mf_buf_free(&c->wr.held[i].rej);
+        free(c->wr.held[i].rownum_at);
     }
+    mf_buf_free(&c->wr.numbered);
     free(c->wr.held);
     eng_program_free(c->g);
     if (c->rd)
@@ -526,6 +605,7 @@ int run_plan(const plan *p, const char *data_path, const char *out_dir, const ru
     if (make_dirs(out_dir, e) < 0 || open_outputs(&c, p, out_dir, e) < 0)
         goto out;
     c.wr.e = e;
+    c.wr.g = c.g;
     c.wr.skip_last = p->source.skip_last > 0 ? p->source.skip_last : 0;
     if (c.wr.skip_last)
         c.wr.held = mf_xcalloc((size_t)c.wr.skip_last, sizeof *c.wr.held);

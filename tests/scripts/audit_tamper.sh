@@ -55,6 +55,10 @@ expect_broken 4 "does not follow"
 sql "$swap"
 "$mf" audit verify --home "$home" >/dev/null || fail "verify after swapping back"
 
+sql "DELETE FROM audit_events WHERE seq = 6"      # the newest, head left as it was
+expect_broken 6 "missing: the trail ends at 5"
+MAPFORGE_USER=bob "$mf" audit append approval --client OTHER --home "$home" >/dev/null 2>&1 || true
+
 sql "DELETE FROM audit_events WHERE seq = 2"
 expect_broken 2 "missing"
 

@@ -4,7 +4,8 @@ counts and Parquet contents (schema and values, read with pyarrow).  All jobs ru
 
 A directory with plan.txt and data.* is a case: `mapforge run` on it.  A directory with
 mapping.xlsx/mapping.csv and client.txt is an example: `mapforge onboard --yes`, then its plan.
-Cases where the native run fails (error cases) are skipped: there is nothing to compare.
+Error cases (a case folder whose expected_exit is not 0) are skipped: there is nothing to compare;
+any other folder whose native run fails is a failure.
 A case's spark_conf.json (Spark SQL settings) is set for its job only, e.g. tiny input partitions.
 Prints one line per directory and the time each engine took; exits 1 on any difference."""
 import importlib.util
@@ -24,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def spark_session():
     return (SparkSession.builder.master("local[2]").appName("mapforge differential")
             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.sql.codegen.wholeStage", "false").config("spark.ui.showConsoleProgress", "false")
             .getOrCreate())
 
 
@@ -79,7 +80,12 @@ def native(mapforge, d, work):
     else:
         return None
     if r.returncode != 0:
-        return None
+        # an error case (a case folder expecting a non-zero exit) has nothing to compare; anything
+        # else that fails natively is a failure, never a skip
+        want = open(os.path.join(d, "expected_exit")).read().strip() if os.path.exists(os.path.join(d, "expected_exit")) else "0"
+        if want != "0":
+            return None
+        return "FAIL: the native run exited %d: %s" % (r.returncode, (r.stderr or "").strip()[-400:])
     return plan, data, out, time.time() - t0
 
 
@@ -160,6 +166,8 @@ def run_dir(spark, mapforge, d, work, totals):
     nat = native(mapforge, d, work)
     if nat is None:
         return "skip"
+    if isinstance(nat, str):
+        return nat
     plan, data, nat_out, t_nat = nat
     job = os.path.join(work, "job.py")
     with open(job, "wb") as f:

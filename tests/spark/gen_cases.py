@@ -350,6 +350,65 @@ def multi_row(r, i):
 
 UTF16_PLAN = TEXT_PLAN.replace("encoding UTF-8", "encoding UTF-16LE")
 
+# The rule reader's steps: text cleaning, date parts and arithmetic, directed rounding, length,
+# row numbers (small partitions, skip and reject rules and a held-back trailer, so the numbers
+# must cross partitions and leave no gaps).
+RULE_TEXT = TEXT + ["\u00e9lan \u00c9COLE", "\u01c6ungla \u01c5x", "\U00010400\U00010428 x", "i\u0130 \u0131",
+                    "\u03a3\u0391\u03a3 \u03c3\u03b1\u03c2", "  hello   wORLD  ", "a--b--c", "--", "aaa", "aaaa",
+                    "no-dash", "\u1fb3 x", "\u01f3 \u01f2", "ab12cd34", "\u0661\u0662 9", "x\u00a0\u00a0y z",
+                    "O'NEIL mc DONALD", "  a\t\tb  ", "--x--", "\u00df\u00df"]
+RULE_PLAN = HEAD % (",", '\\"', "UTF-8", 1, "RULES") + """\
+RN    bigint          = row number
+SQ    text            = [T] with spaces collapsed
+TI    text            = [T] title cased
+TI2   text            = [T] with spaces collapsed, title cased
+RE    text            = [T] with "a" replaced by "\u00e4-", with "-" removed
+RE2   text            = [T] with "aa" replaced by "b"
+DG    text            = [T] digits only
+BL    text            = [T] text before last "-"
+AL    text            = [T] text after last "-"
+BL2   text            = [T] text before last "aa"
+AL2   text            = [T] text after last "a"
+LEN   bigint          = length of [T]
+LEN2  bigint          = length of [T] trimmed + 1
+D     date            = [D] read as ISO date
+Y     bigint          = D its year
+MO    integer         = D its month
+DY    integer         = D its day
+Q     bigint          = D its quarter
+FY7   bigint          = D its fiscal year (starting month 7)
+FY12  bigint          = D its fiscal year (starting month 12)
+W1    text            = D written as "YYYYMM"
+W2    text            = D written as "Mon"
+W3    text            = D written as "Month D, YYYY"
+W4    text(8)         = D written as "YY-M-D"
+P30   date            = D plus 30 days
+M30   date            = D minus 30 days
+PFAR  date            = D plus 36500 days
+MFAR  date            = D minus 36500 days, end of month
+EOM   date            = D end of month
+EOMY  bigint          = D plus 1 days, end of month, its day
+RU0   decimal(20,0)   = [N] read as number rounded up to 0 decimals
+RU2   decimal(20,2)   = [N] read as number rounded up to 2 decimals
+RD0   decimal(20,0)   = [N] read as number rounded down to 0 decimals
+RD2   decimal(38,2)   = [N] read as number rounded down to 2 decimals
+RN2   decimal(12,2)   = row number
+RN3   text            = row number
+skip the last 3 rows
+skip rows where [T] is "SKIP"
+reject rows where [T] is "REJECT": "rejected"
+reject rows where LEN > 11 and Y > 9000
+"""
+
+
+def rule_row(r, i, dates=[]):
+    if not dates:
+        dates.extend(edge_dates(random.Random(11)))
+    bad = r.randrange(4)
+    d = date_value(r, "ISO", dates, bad == 0)
+    n = r.choice(NUMBERS) if bad == 1 else r.choice(NUMBERS_OK + ["-1.001", "1.001", "-0.999", "2.345", "-2.345"])
+    return [r.choice(RULE_TEXT), d, n]
+
 
 def main():
     root = sys.argv[1]
@@ -363,6 +422,7 @@ def main():
     write_case(root, "multiline", MULTI_PLAN, ["M1", "M2", "M3"], multi_row, 606, preamble='x,"y\n',
                split=1024)
     write_case(root, "utf16", UTF16_PLAN, ["T1", "T2", "T3"], text_row, 707, enc="utf-16-le")
+    write_case(root, "rules", RULE_PLAN, ["T", "D", "N"], rule_row, 808, split=2048)
 
 
 if __name__ == "__main__":

@@ -250,6 +250,50 @@ static void test_control_totals(const plan *p)
     check_result_free(&r);
 }
 
+/* Row numbers are written by the writer, not computed from the input: the built-in checks
+ * (control totals, reviewer checks' re-reading, key) pass on a clean run that has them. */
+static void test_row_numbers(void)
+{
+    plan q;
+    load_plan(&q, "plan T v1\n"
+                  "source \"in.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                  "output OUT\n\n"
+                  "N       decimal(12,2)    = row number\n"
+                  "AMOUNT  decimal(10,2)    = [amt] read as number\n"
+                  "R       bigint           = row number\n"
+                  "key R\n"
+                  "check AMOUNT > -5: \"too small\"\n");
+    put("in.csv", "id,amt,d\nA1,10.50,2025-01-31\nA2,x,2025-02-01\nA3,-3.25,\n");
+    mf_err e;
+    mf_err_clear(&e);
+    char in[512];
+    snprintf(in, sizeof in, "%s/in.csv", dir);
+    run_options ro = {.threads = 1};
+    run_report rep;
+    CHECK_INT(run_plan(&q, in, dir, &ro, &rep, &e), 0);
+    CHECK_INT(rep.rows_out, 2);
+    char path[600];
+    snprintf(path, sizeof path, "%s/OUT.csv", dir);
+    FILE *f = fopen(path, "r");
+    char buf[256] = "";
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = 0;
+    if (f)
+        fclose(f);
+    CHECK_STR(buf, "N,AMOUNT,R\n1.00,10.50,1\n2.00,-3.25,2\n");
+    check_options o = {.input_path = in};
+    check_result r;
+    CHECK_INT(run_checks(&q, NULL, &o, &r), 0);
+    CHECK(r.passed);
+    if (!r.passed) {
+        char *t = check_findings_text(&r);
+        fprintf(stderr, "%s\n", t);
+        free(t);
+    }
+    check_result_free(&r);
+    plan_free(&q);
+}
+
 static json_t *validate(const char *cmd, int timeout, check_result *r)
 {
     char csv[512], js[512];
@@ -354,6 +398,7 @@ int main(void)
     test_plan_key_and_checks();
     test_reviewer_checks(&p);
     test_control_totals(&p);
+    test_row_numbers();
     test_validators();
     test_validator_paths();
     plan_free(&p);

@@ -121,6 +121,29 @@ static void test_rounding(void)
     CHECK_STR(rnd("9999999999999999999999999999999999999.5", 0), "10000000000000000000000000000000000000");
 }
 
+static const char *rnd_dir(const char *s, int scale, mf_round dir)
+{
+    mf_dec r = {0, 0};
+    return show(mf_dec_round_dir(D(s), scale, dir, &r), r);
+}
+
+/* rounded up (away from zero) / down (toward zero) */
+static void test_rounding_directions(void)
+{
+    CHECK_STR(rnd_dir("1.001", 0, MF_ROUND_UP), "2");
+    CHECK_STR(rnd_dir("-1.001", 0, MF_ROUND_UP), "-2");
+    CHECK_STR(rnd_dir("1.000", 0, MF_ROUND_UP), "1");
+    CHECK_STR(rnd_dir("-0.001", 2, MF_ROUND_UP), "-0.01");
+    CHECK_STR(rnd_dir("1.999", 0, MF_ROUND_DOWN), "1");
+    CHECK_STR(rnd_dir("-1.999", 0, MF_ROUND_DOWN), "-1");
+    CHECK_STR(rnd_dir("-0.009", 2, MF_ROUND_DOWN), "0.00");
+    CHECK_STR(rnd_dir("2.5", 3, MF_ROUND_DOWN), "2.500");   /* more decimals: extended */
+    CHECK_STR(rnd_dir("2.5", 0, MF_ROUND_HALF_UP), "3");
+    CHECK_STR(rnd_dir("0." NINES38, 0, MF_ROUND_UP), "1");
+    CHECK_STR(rnd_dir("-" NINES38, 0, MF_ROUND_UP), "-" NINES38);
+    CHECK_STR(rnd_dir("9999999999999999999999999999999999999.1", 0, MF_ROUND_UP), "10000000000000000000000000000000000000");
+}
+
 static void test_arith(void)
 {
     mf_dec r = {0, 0};
@@ -197,6 +220,7 @@ int main(void)
     test_parse_plain();
     test_parse_formats();
     test_rounding();
+    test_rounding_directions();
     test_arith();
     test_compare_digits();
     test_format();

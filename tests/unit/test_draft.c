@@ -123,7 +123,7 @@ static void test_row_kinds(const profile *pr)
     rows[3] = row(7, "Posting Dt", "", "", "", false);
     rows[3].kind = MAP_UNMAPPED;
     rows[4] = row(9, "", "", "", "Please note: (1) Exclude rows where Status = 'VOID'. (2) The first line of the file "
-                                 "holds the column headings; the column headings are on line 1.", false);
+                                 "holds the column headings; the column headings are on line 1.\n3. Ignore the trailer row.", false);
     rows[4].kind = MAP_NOTE;
     mapping m = {0};
     m.path = "m.csv";
@@ -137,6 +137,7 @@ static void test_row_kinds(const profile *pr)
     CHECK_INT(p.ncols, 1);
     CHECK_INT(p.nrules, 2);             /* the Comments filter and the note's filter */
     CHECK_INT(p.nquestions, 0);
+    CHECK_INT(p.source.skip_last, 1);   /* item "3." */
     for (int i = 0; i < p.nquestions; i++)
         fprintf(stderr, "  unexpected question: %s\n", p.questions[i].text);
     plan_free(&p);

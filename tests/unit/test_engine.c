@@ -774,6 +774,196 @@ static void test_trim_set(void)
     CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, "ab\xEF\xBB\xBF"), "ab\xEF\xBB\xBF\n");   /* U+FEFF stays */
 }
 
+/* ---- the rule reader's steps --------------------------------------------------------------------- */
+
+/* Parse a plan body (header A, B, C), check it, run it on one record "a|b|c". */
+static const char *run_text(const char *body, const char *rec)
+{
+    static const char *head = "plan T v1\nsource \"f.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, "
+                              "header on line 1\noutput OUT\n\n";
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", head, body);
+    plan p;
+    mf_err e;
+    mf_err_clear(&e);
+    if (plan_parse(text, strlen(text), "t.plan", &p, &e) || plan_check(&p, HEADER, 3, "t.plan", &e)) {
+        snprintf(result, sizeof result, "PLAN: %s", e.msg);
+        plan_free(&p);
+        return result;
+    }
+    run1(&p, rec);
+    plan_free(&p);
+    return result;
+}
+
+static void test_rule_text_steps(void)
+{
+    CHECK_STR(run_text("X text = [A] with spaces collapsed\n", "  a \t\xC2\xA0 b\xE3\x80\x80\xE3\x80\x80" "c  |b|c"), "a b c\n");
+    CHECK_STR(run_text("X text = [A] with spaces collapsed\n", " \t |b|c"), "\"\"\n");   /* empty → null */
+    CHECK_STR(run_text("X text = [A] title cased\n", "hELLO wORLD  x\ty|b|c"), "Hello World  X\ty\n");
+    /* non-ASCII: simple mappings, title case of the first letter (ǆ → ǅ, ı → I); ß and astral
+     * letters keep themselves (Spark's initcap works on UTF-16 units) */
+    CHECK_STR(run_text("X text = [A] title cased\n", "\xC3\xA9LAN \xC7\x86ungla \xC4\xB1x \xC3\x9F \xF0\x90\x90\x80\xF0\x90\x90\x80|b|c"),
+              "\xC3\x89lan \xC7\x85ungla Ix \xC3\x9F \xF0\x90\x90\xA8\xF0\x90\x90\xA8\n");
+    CHECK_STR(run_text("X text = [A] with \"aa\" replaced by \"b\"\n", "aaaaa|b|c"), "bba\n");   /* left to right */
+    CHECK_STR(run_text("X text = [A] with \"-\" removed\n", "--|b|c"), "\"\"\n");
+    CHECK_STR(run_text("X text = [A] with \".\" replaced by \"\\\\.\"\n", "a.b|b|c"), "a\\.b\n");   /* literal */
+    CHECK_STR(run_text("X text = [A] with \"\xC3\xA9\" replaced by \"e\"\n", "\xC3\xA9t\xC3\xA9|b|c"), "ete\n");
+    CHECK_STR(run_text("X text = [A] digits only\n", "ab-12 3\xD9\xA1x|b|c"), "123\n");   /* ASCII digits only */
+    CHECK_STR(run_text("X text = [A] digits only\n", "abc|b|c"), "\"\"\n");
+    CHECK_STR(run_text("X text = [A] text before last \"-\"\n", "a-b-c|b|c"), "a-b\n");
+    CHECK_STR(run_text("X text = [A] text before last \"-\"\n", "abc|b|c"), "abc\n");
+    CHECK_STR(run_text("X text = [A] text after last \"-\"\n", "a-b-c|b|c"), "c\n");
+    CHECK_STR(run_text("X text = [A] text after last \"-\"\n", "abc|b|c"), "\"\"\n");
+    CHECK_STR(run_text("X text = [A] text after last \"aa\"\n", "xaaa|b|c"), "\"\"\n");   /* last start: "x" "a" [aa] */
+    CHECK_STR(run_text("X text = [A] text before last \"aa\"\n", "xaaa|b|c"), "xa\n");
+    CHECK_STR(run_text("X bigint = length of [A]\n", "\xC3\xA9t\xC3\xA9\xF0\x9F\x98\x80|b|c"), "4\n");
+    CHECK_STR(run_text("X bigint = length of [A]\n", "|b|c"), "\"\"\n");
+    CHECK_STR(run_text("X bigint = length of [A] trimmed * 2\n", " ab |b|c"), "4\n");
+}
+
+static void test_rule_date_steps(void)
+{
+    const char *d = "D date = [A] read as ISO date\n";
+    char body[512];
+    static const struct { const char *step, *in, *want; } cases[] = {
+        {"its year", "2023-06-30", "2023\n"},
+        {"its month", "2023-06-30", "6\n"},
+        {"its day", "2023-06-30", "30\n"},
+        {"its quarter", "2023-12-31", "4\n"},
+        {"its quarter", "2023-01-01", "1\n"},
+        {"its fiscal year (starting month 7)", "2023-06-30", "2023\n"},
+        {"its fiscal year (starting month 7)", "2023-07-01", "2024\n"},
+        {"its fiscal year (starting month 12)", "2023-12-01", "2024\n"},
+        {"its fiscal year (starting month 2)", "2024-01-31", "2024\n"},
+        {"written as \"YYYYMM\"", "2023-04-05", "202304\n"},
+        {"written as \"Mon\"", "2023-04-05", "Apr\n"},
+        {"written as \"YYYY-MM\"", "2023-04-05", "2023-04\n"},
+        {"written as \"Month D, YY\"", "2009-09-05", "\"September 5, 09\"\n"},
+        {"written as \"DD/M/YYYY\"", "0099-01-05", "05/1/0099\n"},
+        {"plus 30 days", "2024-02-15", "2024-03-16\n"},
+        {"plus 1 days", "2024-02-28", "2024-02-29\n"},
+        {"minus 365 days", "2024-02-29", "2023-03-01\n"},
+        {"end of month", "2024-02-10", "2024-02-29\n"},
+        {"end of month", "2023-02-10", "2023-02-28\n"},
+        {"end of month", "1900-02-01", "1900-02-28\n"},
+        {"end of month", "2000-02-01", "2000-02-29\n"},
+        {"end of month", "2023-12-31", "2023-12-31\n"},
+        {"its year", "", "\n"},
+        {"end of month", "", "\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool date_out = strstr(cases[i].step, "days") || strstr(cases[i].step, "month") == cases[i].step + 7;
+        const char *ty = strncmp(cases[i].step, "its", 3) == 0 ? "bigint" : date_out ? "date" : "text";
+        snprintf(body, sizeof body, "%sX %s = D %s\n", d, ty, cases[i].step);
+        char rec[64];
+        snprintf(rec, sizeof rec, "%s|b|c", cases[i].in);
+        const char *r = run_text(body, rec);
+        const char *comma = strchr(r, ',');   /* the output is D,X */
+        if (!comma || strcmp(comma + 1, cases[i].want)) {
+            fprintf(stderr, "D %s on %s: got %s want %s", cases[i].step, cases[i].in, r, cases[i].want);
+            check_failures++;
+        }
+    }
+    snprintf(body, sizeof body, "%sX date = D plus 30 days\n", d);
+    CHECK_STR(run_text(body, "9999-12-20|b|c"),
+              "REJECT 2,X,\"X: \"\"9999-12-20\"\" plus 30 days is out of range for date\",9999-12-20|b|c\n");
+    snprintf(body, sizeof body, "%sX date = D minus 2 days\n", d);
+    CHECK_STR(run_text(body, "0001-01-02|b|c"),
+              "REJECT 2,X,\"X: \"\"0001-01-02\"\" minus 2 days is out of range for date\",0001-01-02|b|c\n");
+    CHECK_STR(run_text(body, "0001-01-03|b|c"), "0001-01-03,0001-01-01\n");
+}
+
+static void test_rule_rounding(void)
+{
+    static const struct { const char *step, *in, *want; } cases[] = {
+        {"rounded up to 0 decimals", "1.001", "2\n"},
+        {"rounded up to 0 decimals", "-1.001", "-2\n"},
+        {"rounded up to 0 decimals", "3", "3\n"},
+        {"rounded up to 2 decimals", "-0.001", "-0.01\n"},
+        {"rounded up to 2 decimals", "2.3400", "2.34\n"},
+        {"rounded down to 0 decimals", "1.999", "1\n"},
+        {"rounded down to 0 decimals", "-1.999", "-1\n"},
+        {"rounded down to 2 decimals", "-0.009", "0.00\n"},
+        {"rounded down to 2 decimals", "7", "7.00\n"},
+        {"rounded to 0 decimals", "-2.5", "-3\n"},
+        {"rounded up to 0 decimals", "", "\"\"\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[256], rec[64];
+        int scale = strstr(cases[i].step, "2 decimals") ? 2 : 0;
+        snprintf(body, sizeof body, "X decimal(20,%d) = [A] read as number, %s\n", scale, cases[i].step);
+        snprintf(rec, sizeof rec, "%s|b|c", cases[i].in);
+        const char *r = run_text(body, rec);
+        if (strcmp(r, cases[i].want)) {
+            fprintf(stderr, "%s on %s: got %s want %s", cases[i].step, cases[i].in, r, cases[i].want);
+            check_failures++;
+        }
+    }
+    /* 38 nines rounded up overflows: a reject, not a wrong number */
+    char rec[64];
+    snprintf(rec, sizeof rec, "0.%s|b|c", "99999999999999999999999999999999999999");
+    CHECK(strstr(run_text("X decimal(38,0) = [A] read as number, rounded up to 0 decimals\n", rec), "REJECT") != NULL ||
+          strcmp(result, "1\n") == 0);
+}
+
+/* row number: the writer numbers output rows in order, after skips, rejects and the held-back
+ * last rows; several workers and blocks. */
+static void test_row_number(void)
+{
+    char data[512], out[512], path[600];
+    snprintf(data, sizeof data, "%s/rn.csv", tmpdir);
+    FILE *f = fopen(data, "wb");
+    fputs("A,B,C\n", f);
+    const int n = 30000;
+    for (int i = 1; i <= n; i++)
+        fprintf(f, "%d,%s,%s\n", i, i % 7 == 0 ? "x" : "1", i % 10 == 0 ? "VOID" : "n");
+    fclose(f);
+    const char *text = "plan T v1\nsource \"f.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, "
+                       "header on line 1\noutput RN\n\n"
+                       "ID   text           = [A]\n"
+                       "N    bigint         = row number\n"
+                       "B    decimal(10,2)  = [B] read as number\n"
+                       "N2   decimal(12,2)  = row number\n"
+                       "skip the last 2 rows\n"
+                       "skip rows where [C] is \"VOID\"\n";
+    plan p;
+    mf_err e;
+    mf_err_clear(&e);
+    CHECK_INT(plan_parse(text, strlen(text), "rn.plan", &p, &e), 0);
+    CHECK_INT(plan_check(&p, HEADER, 3, "rn.plan", &e), 0);
+    snprintf(out, sizeof out, "%s/out_rn", tmpdir);
+    for (int threads = 1; threads <= 3; threads += 2) {
+        run_options opt = {.threads = threads, .skip_input_sha256 = true};
+        run_report rep;
+        mf_err_clear(&e);
+        CHECK_INT(run_plan(&p, data, out, &opt, &rep, &e), 0);
+        snprintf(path, sizeof path, "%s/RN.csv", out);
+        char *csv = slurp(path);
+        CHECK(csv != NULL);
+        if (!csv)
+            break;
+        /* every output row carries its line's position: 1, 2, ... without gaps */
+        long expect = 0;
+        bool ok = true;
+        for (char *line = strchr(csv, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+            long id, num, num2;
+            char b[32];
+            if (sscanf(line, "%ld,%ld,%31[^,],%ld.00", &id, &num, b, &num2) != 4 || num != ++expect || num2 != num) {
+                fprintf(stderr, "row number: bad line %.60s (expected %ld)\n", line, expect);
+                ok = false;
+                break;
+            }
+        }
+        CHECK(ok);
+        CHECK_INT(expect, rep.rows_out);
+        CHECK_INT(rep.rows_out, n - n / 10 - n / 7 + n / 70 - 1);   /* the last row: VOID, one of the last 2 */
+        CHECK(strstr(csv, "\n1,1,1.00,1.00\n") != NULL);
+        free(csv);
+    }
+    plan_free(&p);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mf_test_engine_XXXXXX");
@@ -792,6 +982,10 @@ int main(void)
     test_run_plan();
     test_run_plan_failures();
     test_run_plan_many_blocks();
+    test_rule_text_steps();
+    test_rule_date_steps();
+    test_rule_rounding();
+    test_row_number();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", tmpdir, tmpdir);
     if (system(cmd) != 0)

@@ -490,6 +490,40 @@ static void test_row_kinds(void)
     }
     mapping_free(&m);
 
+    /* Length and Default Value columns complete the type and the rule; a "Transformation Type"
+     * (Direct/Derived) column is not the rule; a bare "Field Name" is the source */
+    write_tmp(path, "Field Name,Target Field,Data Type,Length,Default Value,Transformation Type,Transformation Rule\n"
+                    "CCY,CURRENCY,Varchar,3,USD,Direct,Upper case\n"
+                    "AMT,AMOUNT,Decimal,\"18,2\",-,Derived,As is\n"
+                    "NOTE,NOTE,,40,,Direct,\n");
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    unlink(path);
+    CHECK_INT(m.nrows, 3);
+    if (m.nrows == 3) {
+        CHECK_STR(m.rows[0].source, "CCY");
+        CHECK_STR(m.rows[0].type, "Varchar(3)");
+        CHECK_STR(m.rows[0].rule, "Upper case; if blank then 'USD'");
+        CHECK_STR(m.rows[1].type, "Decimal(18,2)");
+        CHECK_STR(m.rows[1].rule, "As is");
+        CHECK_STR(m.rows[2].type, "Text(40)");
+    }
+    mapping_free(&m);
+
+    /* notes written across cells, in the target's column, or in the rule's column after a gap */
+    write_tmp(path, "Source,Target,Rule\nAmt,AMOUNT,copy\n\nFilter:,Status = 'A' only,\n"
+                    ",Totals must agree with the ledger and be signed off.,\n,,2. Ignore the trailer row.\n");
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    unlink(path);
+    CHECK_INT(m.nrows, 4);
+    if (m.nrows == 4) {
+        CHECK_INT(m.rows[1].kind, MAP_NOTE);
+        CHECK_STR(m.rows[1].rule, "Filter: Status = 'A' only");
+        CHECK_INT(m.rows[2].kind, MAP_NOTE);
+        CHECK_INT(m.rows[3].kind, MAP_NOTE);
+        CHECK_STR(m.rows[3].rule, "2. Ignore the trailer row.");
+    }
+    mapping_free(&m);
+
     /* a rule-only row under a column row that is a rule of its own stays a statement */
     write_tmp(path, "Source,Target,Rule\nAmt,AMOUNT,copy\n,,Exclude rows where Status is VOID\n");
     CHECK_INT(mapping_read(path, &m, &e), 0);
