@@ -6,6 +6,7 @@
 #include "plan/infer.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -241,6 +242,21 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         return NULL;
     }
     rd_use(r, v, v + 1);
+    /* "Betrag is 0,00": a number written with a decimal comma, as the column writes its numbers */
+    if (num && rd_is_op(r, v + 1, ",") && rd_is_k(r, v + 2, TK_NUM) && r->t[v].e == r->t[v + 1].b &&
+        r->t[v + 1].e == r->t[v + 2].b) {
+        const prof_column *fpc = rd_prof_of(r, field);
+        if (!fpc || fpc->decimal != ',') {
+            rd_problem(r, "It compares with %s,%s, but [%s] does not write numbers with a decimal comma.", val,
+                       r->t[v + 2].w, field);
+            return NULL;
+        }
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s.%s", val, r->t[v + 2].w);
+        val = plan_strdup(r->p, buf);
+        rd_use(r, v + 1, v + 3);
+        v += 2;
+    }
     if (kind != PE_CMP) {
         plan_expr *x = plan_new_expr(r->p, kind);
         x->kid[0] = f;
@@ -257,8 +273,9 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         op = op == PB_EQ ? PB_LE : op;
         rd_use(r, v + 1, v + 3);
     }
-    /* "X = 'A' or 'B'" -> X is one of ("A", "B") */
-    if ((op == PB_EQ || op == PB_NE) && (rd_is_w(r, v + 1, "or") || rd_is_op(r, v + 1, "/") || rd_is_op(r, v + 1, ",")) &&
+    /* "X = 'A' or 'B'" -> X is one of ("A", "B"); numbers on a numeric column compare as numbers, one at a time */
+    if ((op == PB_EQ || op == PB_NE) && !(num && numeric_column(r, field)) &&
+        (rd_is_w(r, v + 1, "or") || rd_is_op(r, v + 1, "/") || rd_is_op(r, v + 1, ",")) &&
         rd_value_at(r, v + 2, NULL) && !(rd_is_k(r, v + 2, TK_WORD) && rd_is_operative_word(r->t[v + 2].w))) {
         const char *items[16];
         int ni = 0;
