@@ -277,6 +277,11 @@ static bool blocking(const reading *r, const tok *t)
 {
     if (t->used || punctuation(t))
         return false;
+    /* "firstname.lastname@domain" in a statement: the shape of the data, glued to its words */
+    long i = t - r->t;
+    if (t->k == TK_OP && i > 0 && i + 1 < r->n && r->t[i - 1].e == t->b && t->e == r->t[i + 1].b &&
+        r->t[i - 1].k == TK_WORD && r->t[i + 1].k == TK_WORD && rd_clause_is_statement(r, t->clause))
+        return false;
     if (t->k == TK_STR || t->k == TK_NUM || t->k == TK_DATE || t->k == TK_OP)
         return true;
     if (rd_is_filler(t->w) && !rd_is_operative_word(t->w))
@@ -301,6 +306,10 @@ static void say_token(mf_buf *out, const tok *t)
 /* A clause with nothing read: is it a statement about the data (descriptive), or an instruction? */
 bool rd_clause_is_statement(const reading *r, int c)
 {
+    for (int k = 0; k + 2 < r->n; k++)        /* "E-mail addresses ... take the form firstname.lastname@domain" */
+        if (r->t[k].clause == c && r->t[k].k == TK_WORD && !strcmp(r->t[k].w, "take") && r->t[k + 1].k == TK_WORD &&
+            !strcmp(r->t[k + 1].w, "the") && r->t[k + 2].k == TK_WORD && !strcmp(r->t[k + 2].w, "form"))
+            return true;
     for (int k = 0; k < r->n; k++)
         if (r->t[k].clause == c && r->t[k].k == TK_WORD && in_list(r->t[k].w, STATEMENT_VERBS,
                                                                    sizeof STATEMENT_VERBS / sizeof *STATEMENT_VERBS))
