@@ -178,6 +178,10 @@ static const rcase CASES[] = {
     {"Always the same for this file: DE445001 (our account). Write it in every line.", "text", "Acct No", "\"DE445001\""},
     {"When Dr/Cr is 'C' the amount must be negative, when 'D' it stays positive.", "dec", "Amt",
      "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
+    {"First Name + ' ' + Last Name (2 dig. w/ leading 0)", "text", "First Name|Last Name",
+     "[First Name] & \" \" & [Last Name] padded left with \"0\" to 2"},
+    {"Addresses take the form first.last@domain. We only need the part before the '@' sign.", "text", "Acct No",
+     "[Acct No] text before \"@\""},
     /* ---- families ---- */
     {"When Status = 'OPEN' then 'O', when 'VOID' then 'V', otherwise 'X'", "text", "Status", "if [Status] is \"OPEN\" then \"O\" else if [Status] is \"VOID\" then \"V\" else \"X\""},
     {"D if amt >= 0, otw C", "text", "Amt", "if [Amt] read as number (thousands \",\", negative in parentheses) >= 0 then \"D\" else \"C\""},

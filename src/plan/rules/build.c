@@ -190,6 +190,11 @@ plan_expr *rd_build(reading *r)
     case B_CONCAT: {
         for (int i = 0; i < r->nparts; i++) {
             plan_expr *part = r->part_src[i] ? plan_source_ref(r->p, r->part_src[i]) : plan_text_lit(r->p, r->part_lit[i]);
+            if (r->part_src[i] && r->part_pad[i] > 0) {    /* "period (2 dig. w/ leading 0)" */
+                part = plan_with_step(r->p, part, PS_PAD_LEFT);
+                part->step.s = "0";
+                part->step.n = r->part_pad[i];
+            }
             e = e ? plan_binary(r->p, PB_CONCAT, e, part) : part;
         }
         break;

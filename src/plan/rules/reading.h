@@ -60,6 +60,7 @@ typedef struct reading {
     int nparts;
     const char *part_src[MAX_PARTS];   /* data column, or NULL for a literal */
     const char *part_lit[MAX_PARTS];
+    long part_pad[MAX_PARTS];          /* a part padded left with "0" to this length (0 = none) */
     int narith;                        /* arithmetic between fields: operands and operators */
     const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
     const char *arith_num[MAX_PARTS];
