@@ -108,6 +108,7 @@ static bool other_column_word(const reading *r, const tok *t)
     long i = t - r->t;
     if (!strcmp(t->w, "row") && i > 0 && r->t[i - 1].k == TK_WORD &&
         (!strcmp(r->t[i - 1].w, "every") || !strcmp(r->t[i - 1].w, "each") || !strcmp(r->t[i - 1].w, "all") ||
+         !strcmp(r->t[i - 1].w, "any") ||
          !strcmp(r->t[i - 1].w, "a") || !strcmp(r->t[i - 1].w, "per") || !strcmp(r->t[i - 1].w, "this")))
         return false;
     for (int i = 0; i < r->c->pr->ncols; i++) {

@@ -27,7 +27,8 @@ static bool any_w(const reading *r, int i, const char *const *ws, size_t n)
 static const char *const NO_STEP[] = {"pad", "round", "trim", "flip", "transformation", "transform", "conversion", "convert",
                                       "changes", "change", "tz", "timezone", "modification", "zero", "leading"};
 static const char *const ALTER[] = {"alter", "flip", "modify", "touch", "transform", "edit", "amend", "convert"};
-static const char *const NOT_MATTER[] = {"relevant", "needed", "important", "applicable", "necessary", "used"};
+static const char *const NOT_MATTER[] = {"relevant", "needed", "important", "applicable", "necessary", "used", "consistent",
+                                         "uniform", "reliable"};
 static const char *const HAVE[] = {"carry", "have", "contain", "hold", "provide", "exist", "include"};
 static const char *const UNFILLED[] = {"populated", "filled", "provided", "given", "available", "avail", "present",
                                        "supplied", "known", "maintained", "entered"};
@@ -309,6 +310,32 @@ void rd_rec_remarks(reading *r)
             (rd_is_w(r, k + 2, "booking") || rd_is_w(r, k + 2, "row") || rd_is_w(r, k + 2, "posting")) &&
             rd_clause_is_statement(r, r->t[k].clause)) {
             rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "Any line with a posting date that cannot be read as a real calendar date should be rejected and reported
+         * back to the client, as we cannot place it in a period": what a failed conversion does anyway */
+        if (rd_is_w(r, k, "cannot") && rd_is_w(r, k + 1, "be") &&
+            (rd_is_w(r, k + 2, "read") || rd_is_w(r, k + 2, "parsed") || rd_is_w(r, k + 2, "converted"))) {
+            int c = r->t[k].clause;
+            bool rejects = false, dated = false;
+            for (int q = 0; q < r->n; q++) {
+                rejects |= r->t[q].clause == c && rd_is_w(r, q, "reject");
+                dated |= r->t[q].clause == c && q > k && q < k + 9 && (rd_is_w(r, q, "date") || rd_is_w(r, q, "number"));
+            }
+            if (rejects && dated) {
+                bool reason = false;             /* "..., as we cannot place it in a period": the reason */
+                for (int q = 0; q < r->n; q++) {
+                    if (r->t[q].clause != c)
+                        continue;
+                    if (q > k + 3 && (rd_is_w(r, q, "because") || rd_is_w(r, q, "since") ||
+                                      (rd_is_w(r, q, "as") && rd_is_w(r, q + 1, "we"))))
+                        reason = true;
+                    if (rd_is_w(r, q, "reject") || rd_is_w(r, q, "cannot") || (q == k + 2) ||
+                        (reason && r->t[q].k == TK_WORD && !rd_is_filler(r->t[q].w)) ||
+                        (rd_is_w(r, q, "row") && (rd_is_w(r, q - 1, "any") || rd_is_w(r, q - 1, "every"))))
+                        rd_use(r, q, q + 1);
+                }
+            }
             continue;
         }
         /* "an unreadable or impossible date must be rejected": what a failed conversion does anyway */

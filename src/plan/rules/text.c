@@ -461,6 +461,22 @@ static void absent_delimiter_remark(reading *r, const char *d, bool before)
             if (e > k + 3)
                 rd_use(r, k, e);
         }
+        /* "(there is no hyphen at all); please leave the field empty for those": text after is empty then */
+        if (!before && rd_is_w(r, k, "no") && rd_delim_at(r, k + 1) && !strcmp(rd_delim_at(r, k + 1), d)) {
+            rd_use(r, k, k + 2);
+            for (int q = k + 2; q + 1 < r->n; q++)
+                if (rd_is_w(r, q, "leave") && r->t[q].clause <= r->t[k].clause + 1) {
+                    int e = q + 1;
+                    while (e < r->n && e < q + 5 && !rd_is_w(r, e, "blank"))
+                        e++;
+                    if (rd_is_w(r, e, "blank")) {
+                        rd_use(r, q, e + 1);
+                        if (rd_is_w(r, e + 1, "for") && (rd_is_w(r, e + 2, "those") || rd_is_w(r, e + 2, "them")))
+                            rd_use(r, e + 1, e + 3);
+                    }
+                    break;
+                }
+        }
         if (!before && rd_is_op(r, k, "(") && rd_is_w(r, k + 1, "exclude") && rd_is_k(r, k + 2, TK_STR) &&
             rd_is_op(r, k + 3, ")")) {
             size_t n = strlen(r->t[k + 2].w), dn = strlen(d);
