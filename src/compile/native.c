@@ -219,20 +219,16 @@ static const char *date_what(comp *c, const plan_step *s)
     return mf_arena_printf(&c->prog->arena, "a %s date", s->s ? s->s : "");
 }
 
-/* its year / month / day / quarter / fiscal year (starting month N) */
+/* its year / month / day / quarter / fiscal year (starting month N): eng_ins.sub is the part */
 static int date_part(comp *c, const plan_expr *x, eng_ins *in)
 {
-    static const char *const parts[] = {[ENG_PART_YEAR] = "year", [ENG_PART_MONTH] = "month",
-                                        [ENG_PART_DAY] = "day", [ENG_PART_QUARTER] = "quarter",
-                                        [ENG_PART_FISCAL] = "fiscal year"};
-    for (int k = 0; k < (int)(sizeof parts / sizeof parts[0]); k++)
-        if (x->step.s && !strcmp(x->step.s, parts[k])) {
-            in->sub = (uint8_t)k;
-            if (k == ENG_PART_FISCAL && (in->n < 2 || in->n > 12))
-                return fail_at(c, x, MF_ETYPE, "a fiscal year starts in month 2 to 12", NULL);
-            return 0;
-        }
-    return fail_at(c, x, MF_ETYPE, "not a part of a date: \"", x->step.s ? x->step.s : "");
+    int k = plan_date_part_of(x->step.s);
+    if (k < 0)
+        return fail_at(c, x, MF_ETYPE, "not a part of a date: \"", x->step.s ? x->step.s : "");
+    if (k == PD_FISCAL_YEAR && (in->n < 2 || in->n > 12))
+        return fail_at(c, x, MF_ETYPE, "a fiscal year starts in month 2 to 12", NULL);
+    in->sub = (uint8_t)k;
+    return 0;
 }
 
 static int compile_step(comp *c, const plan_expr *x, uint32_t *out)

@@ -104,9 +104,6 @@ static inline uint32_t eng_hash(const char *s, size_t n)
     return h;
 }
 
-/* OP_DATEPART: which part (eng_ins.sub); a fiscal year starts in month eng_ins.n. */
-enum { ENG_PART_YEAR = 0, ENG_PART_MONTH, ENG_PART_DAY, ENG_PART_QUARTER, ENG_PART_FISCAL };
-
 /* OP_RDATE: patterns with a fixed-width fast path, decided at compile time (eng_ins.sub). */
 enum { ENG_DATE_GENERAL = 0, ENG_DATE_MDY, ENG_DATE_DMY, ENG_DATE_YMD, ENG_DATE_ISO };
 
@@ -116,7 +113,8 @@ enum { ENG_ASG_NONE = 0, ENG_ASG_ANY, ENG_ASG_TEXT, ENG_ASG_DEC, ENG_ASG_DATE };
 
 typedef struct eng_ins {
     uint8_t op;               /* eng_op */
-    uint8_t sub;              /* OP_RDATE: ENG_DATE_*; OP_ASSIGN: ENG_ASG_* */
+    uint8_t sub;              /* OP_RDATE: ENG_DATE_*; OP_ASSIGN: ENG_ASG_*; OP_DATEPART: plan_date_part
+                                 (a fiscal year starts in month n) */
     uint8_t afield;           /* 1: operand a is field a of the record (a fused OP_SRC), not a register */
     uint8_t assign;           /* ENG_ASG_*: then column col = dst (a fused OP_ASSIGN; never on a jump) */
     int16_t col;              /* output column being computed, -1 in rules: names reject reasons */
@@ -125,11 +123,13 @@ typedef struct eng_ins {
     int64_t n, m;             /* numeric arguments; CMP: plan_binop in n */
     const char *s;            /* text argument (pad, prefix, delimiter, pattern, message) */
     size_t slen;
-    const char *s2;           /* OP_REPLACE: the replacement ("" = removed) */
-    size_t s2len;
     const char *what;         /* conversion failure: "a MM/DD/YYYY date", "a number", ... */
-    const plan_numfmt *fmt;   /* OP_RNUM */
-    const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
+    union {                   /* what one instruction needs beyond s: never two of these */
+        const plan_numfmt *fmt;   /* OP_RNUM */
+        const eng_table *tab;     /* OP_MAP, OP_RBOOL, OP_IN */
+        const char *s2;           /* OP_REPLACE: the replacement ("" = removed), s2len bytes */
+    };
+    size_t s2len;
     mf_dec k;                 /* OP_MULK, OP_DIVK */
 } eng_ins;
 

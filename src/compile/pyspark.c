@@ -1567,7 +1567,7 @@ static int step(gen *g, const plan_expr *x, int a)
     case PS_DATE_PART:
         mf_buf_printf(&tmp, "job.date_part(ctx, v%d, ", a);
         py_str(&tmp, s->s ? s->s : "year");
-        if (s->s && !strcmp(s->s, "fiscal year"))
+        if (plan_date_part_of(s->s) == PD_FISCAL_YEAR)
             mf_buf_printf(&tmp, ", %ld", s->n);
         mf_buf_addc(&tmp, ')');
         break;

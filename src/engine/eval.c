@@ -266,31 +266,70 @@ static void op_trim(eng_val *d, const eng_val *a)
     set_text(d, s + i, n - i);
 }
 
+/* Simple case mappings of one code point.  ß keeps itself in upper case: utf8proc answers
+ * U+1E9E, which is not a simple mapping in UnicodeData. */
+static uint32_t cp_upper(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
+    return cp == 0xDF ? cp : (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp);
+}
+
+static uint32_t cp_lower(uint32_t cp)
+{
+    return cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+}
+
+/* Text built in the scratch one code point at a time.  A simple mapping rarely grows a
+ * character: room for twice the source is taken first, a bigger buffer only when needed. */
+typedef struct cp_text {
+    char *p;
+    size_t len, cap;
+} cp_text;
+
+static void cp_text_init(eng_worker *w, cp_text *t, size_t n)
+{
+    t->cap = n * 2 + 4;
+    t->p = scratch_alloc(&w->scratch, t->cap);
+    t->len = 0;
+}
+
+static void cp_text_put(eng_worker *w, cp_text *t, uint32_t cp)
+{
+    if (t->len + 4 > t->cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
+        char *big = scratch_alloc(&w->scratch, t->cap * 2 + 8);
+        memcpy(big, t->p, t->len);
+        t->p = big;
+        t->cap = t->cap * 2 + 8;
+    }
+    if (cp < 0x80)
+        t->p[t->len++] = (char)cp;
+    else
+        t->len += (size_t)mf_utf8_encode(cp, t->p + t->len);
+}
+
 static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n;
-    char *out = scratch_alloc(&w->scratch, n * 2 + 4);   /* a simple mapping rarely grows a character */
-    size_t len = 0, cap = n * 2 + 4;
+    cp_text t;
+    cp_text_init(w, &t, n);
+    char *out = t.p;   /* the ASCII path works on locals: the common case stays in registers */
+    size_t len = 0;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
+        if (c < 0x80) {   /* one byte in, one out (room for 2n was taken) */
             out[len++] = (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
             i++;
             continue;
         }
         uint32_t cp;
         i += (size_t)mf_utf8_decode(s + i, n - i, &cp);
-        utf8proc_int32_t m = upper ? utf8proc_toupper((utf8proc_int32_t)cp) : utf8proc_tolower((utf8proc_int32_t)cp);
-        if (cp == 0xDF)   /* ß has no simple uppercase in UnicodeData; utf8proc answers U+1E9E */
-            m = 0xDF;
-        if (len + 4 > cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
-            char *big = scratch_alloc(&w->scratch, cap * 2 + 8);
-            memcpy(big, out, len);
-            out = big;
-            cap = cap * 2 + 8;
-        }
-        len += (size_t)mf_utf8_encode((uint32_t)m, out + len);
+        t.p = out;
+        t.len = len;
+        cp_text_put(w, &t, upper ? cp_upper(cp) : cp_lower(cp));
+        out = t.p;
+        len = t.len;
     }
     set_text(d, out, len);
 }
@@ -393,7 +432,7 @@ static void op_split(eng_val *d, const eng_val *a, const eng_ins *in, bool befor
 }
 
 /* with "x" replaced by "y": every occurrence, left to right, not overlapping. */
-static void op_replace(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) void op_replace(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n, k = in->slen;
@@ -416,7 +455,7 @@ static void op_replace(eng_worker *w, eng_val *d, const eng_val *a, const eng_in
 }
 
 /* with spaces collapsed: Excel's TRIM over the white space `trimmed` removes. */
-static void op_squish(eng_worker *w, eng_val *d, const eng_val *a)
+static __attribute__((noinline)) void op_squish(eng_worker *w, eng_val *d, const eng_val *a)
 {
     const char *s = a->u.s.p;
     size_t n = a->u.s.n, len = 0;
@@ -439,49 +478,37 @@ static void op_squish(eng_worker *w, eng_val *d, const eng_val *a)
     set_text(d, out, len);
 }
 
-/* Simple case mappings of one code point (ß keeps itself: utf8proc answers U+1E9E, which is
- * not a simple mapping in UnicodeData). */
-static uint32_t cp_lower(uint32_t cp)
-{
-    return cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
-}
-
+/* Title case of one code point, as Spark's initcap does it: Java's Character.toTitleCase on a
+ * UTF-16 unit, so letters outside the BMP keep themselves, as does ß (no simple title case). */
 static uint32_t cp_title(uint32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
-    if (cp == 0xDF || cp > 0xFFFF)   /* Spark title-cases UTF-16 units: astral letters stay */
+    if (cp == 0xDF || cp > 0xFFFF)
         return cp;
     return (uint32_t)utf8proc_totitle((utf8proc_int32_t)cp);
 }
 
 /* title cased: lower case, then the first character of the text and every character after a
  * U+0020 title cased (Spark's initcap). */
-static void op_title(eng_worker *w, eng_val *d, const eng_val *a)
+static __attribute__((noinline)) void op_title(eng_worker *w, eng_val *d, const eng_val *a)
 {
     const char *s = a->u.s.p;
-    size_t n = a->u.s.n, len = 0, cap = n * 2 + 4;
-    char *out = scratch_alloc(&w->scratch, cap);
+    size_t n = a->u.s.n;
+    cp_text t;
+    cp_text_init(w, &t, n);
     bool first = true;
     for (size_t i = 0; i < n;) {
         uint32_t cp = (unsigned char)s[i];
         i += cp < 0x80 ? 1 : (size_t)mf_utf8_decode(s + i, n - i, &cp);
         uint32_t m = cp_lower(cp);
-        if (first)
-            m = cp_title(m);
+        cp_text_put(w, &t, first ? cp_title(m) : m);
         first = cp == ' ';
-        if (len + 4 > cap) {   /* a mapping longer than the source: rare, copy to a bigger buffer */
-            char *big = scratch_alloc(&w->scratch, cap * 2 + 8);
-            memcpy(big, out, len);
-            out = big;
-            cap = cap * 2 + 8;
-        }
-        len += (size_t)mf_utf8_encode(m, out + len);
     }
-    set_text(d, out, len);
+    set_text(d, t.p, t.len);
 }
 
-static void op_digits(eng_worker *w, eng_val *d, const eng_val *a)
+static __attribute__((noinline)) void op_digits(eng_worker *w, eng_val *d, const eng_val *a)
 {
     size_t len = 0;
     char *out = scratch_alloc(&w->scratch, a->u.s.n);
@@ -506,20 +533,20 @@ static bool need_date(eng_worker *w, const eng_ins *in, const eng_val *a)
     return false;
 }
 
-static void op_datepart(eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) void op_datepart(eng_val *d, const eng_val *a, const eng_ins *in)
 {
     int y, m, day;
     mf_civil_from_days(a->u.days, &y, &m, &day);
     switch (in->sub) {
-    case ENG_PART_YEAR: set_int(d, y); break;
-    case ENG_PART_MONTH: set_int(d, m); break;
-    case ENG_PART_DAY: set_int(d, day); break;
-    case ENG_PART_QUARTER: set_int(d, (m + 2) / 3); break;
+    case PD_YEAR: set_int(d, y); break;
+    case PD_MONTH: set_int(d, m); break;
+    case PD_DAY: set_int(d, day); break;
+    case PD_QUARTER: set_int(d, (m + 2) / 3); break;
     default: set_int(d, m >= in->n ? y + 1 : y); break;   /* named by the year it ends in */
     }
 }
 
-static void op_fmtdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) void op_fmtdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
 {
     size_t cap = in->slen * 9 + 1;   /* "September" is the longest part a pattern letter makes */
     char *out = scratch_alloc(&w->scratch, cap);
@@ -528,7 +555,7 @@ static void op_fmtdate(eng_worker *w, eng_val *d, const eng_val *a, const eng_in
 }
 
 /* plus / minus N days: the result must stay within years 1 to 9999 */
-static bool op_adddays(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+static __attribute__((noinline)) bool op_adddays(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
 {
     static const int32_t lo = -719162, hi = 2932896;   /* 0001-01-01 and 9999-12-31 */
     int64_t r = (int64_t)a->u.days + in->n;
@@ -540,6 +567,22 @@ static bool op_adddays(eng_worker *w, eng_val *d, const eng_val *a, const eng_in
     d->t = EV_DATE;
     d->u.days = (int32_t)r;
     return true;
+}
+
+/* A date step on a non-null value: its part, its text, plus/minus days, its month's end. */
+static __attribute__((noinline)) bool op_date(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    if (!need_date(w, in, a))
+        return false;
+    switch (in->op) {
+    case OP_DATEPART: op_datepart(d, a, in); return true;
+    case OP_FMTDATE: op_fmtdate(w, d, a, in); return true;
+    case OP_EOM:
+        d->t = EV_DATE;
+        d->u.days = mf_date_end_of_month(a->u.days);
+        return true;
+    default: return op_adddays(w, d, a, in);
+    }
 }
 
 /* ---- reading ---------------------------------------------------------------------------------- */
@@ -1093,16 +1136,7 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
                 set_null(d);
                 break;
             }
-            if (!need_date(w, in, a))
-                return ENG_REJECTED;
-            if (in->op == OP_DATEPART)
-                op_datepart(d, a, in);
-            else if (in->op == OP_FMTDATE)
-                op_fmtdate(w, d, a, in);
-            else if (in->op == OP_EOM) {
-                d->t = EV_DATE;
-                d->u.days = mf_date_end_of_month(a->u.days);
-            } else if (!op_adddays(w, d, a, in))
+            if (!op_date(w, d, a, in))
                 return ENG_REJECTED;
             break;
         case OP_RDATE:

@@ -179,6 +179,11 @@ int flow_check_on_sample(plan *p, const char *data_path, mf_err *e)
     if (!rd || plan_check(&q, hdr, nh, "plan", e) < 0 || csv_read_block(rd, &b, e) < 0)
         goto done;
     added = 0;
+    /* a column that is already a question is null here and must not reject rows (it would hide the
+     * columns after it) nor be asked about twice */
+    for (int c = 0; c < q.ncols; c++)
+        if (plan_expr_has_hole(p->cols[c].expr))
+            q.cols[c].required = false;
     for (int round = 0; round <= q.ncols; round++) {
         tally t = {0};
         if (run_pass(&q, hdr, nh, &b, &t, e) < 0) {

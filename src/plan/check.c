@@ -302,13 +302,10 @@ static int check_new_step(checker *c, plan_expr *e)
         e->type = mk(PT_TEXT);
         return step_input(c, e, step_word(s->kind), true, false);
     case PS_DATE_PART: {
-        static const char *const parts[] = {"year", "month", "day", "quarter", "fiscal year", NULL};
-        int k = 0;
-        while (parts[k] && !(s->s && !strcmp(s->s, parts[k])))
-            k++;
-        if (!parts[k])
+        int k = plan_date_part_of(s->s);
+        if (k < 0)
             return type_fail(c, e, "%s: \"its\" names year, month, day, quarter or fiscal year", c->col_name);
-        if (k == 4 && (s->n < 2 || s->n > 12))
+        if (k == PD_FISCAL_YEAR && (s->n < 2 || s->n > 12))
             return type_fail(c, e, "%s: a fiscal year starts in month 2 to 12 (found %ld; a fiscal year starting in "
                              "month 1 is \"its year\")", c->col_name, s->n);
         e->type = mk(PT_BIGINT);

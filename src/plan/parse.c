@@ -1115,15 +1115,14 @@ static int p_with(parser *ps, plan_step *st)
 /* its year / month / day / quarter / fiscal year (starting month N) */
 static int p_date_part(parser *ps, plan_step *st)
 {
-    static const char *const parts[] = {"year", "month", "day", "quarter", NULL};
-    for (int i = 0; parts[i]; i++)
-        if (accept_word(ps, parts[i])) {
-            st->s = parts[i];
+    for (int k = PD_YEAR; k < PD_FISCAL_YEAR; k++)
+        if (accept_word(ps, plan_date_part_names[k])) {
+            st->s = plan_date_part_names[k];
             return 0;
         }
     if (!accept_word(ps, "fiscal"))
         return expected(ps, "year, month, day, quarter or fiscal year (starting month N)");
-    st->s = "fiscal year";
+    st->s = plan_date_part_names[PD_FISCAL_YEAR];
     return want_word(ps, "year") || want_punct(ps, '(') || want_word(ps, "starting") || want_word(ps, "month") ||
            want_int(ps, &st->n, "the month the fiscal year starts in (2 to 12)") || want_punct(ps, ')');
 }

@@ -259,7 +259,7 @@ static bool step_eq(const plan_step *a, const plan_step *b)
     case PS_BEFORE:
     case PS_AFTER: return str_eq0(a->s, b->s) && a->m == b->m;
     case PS_REPLACE: return str_eq0(a->s, b->s) && str_eq0(a->s2, b->s2);
-    case PS_DATE_PART: return str_eq0(a->s, b->s) && (!a->s || strcmp(a->s, "fiscal year") || a->n == b->n);
+    case PS_DATE_PART: return str_eq0(a->s, b->s) && (plan_date_part_of(a->s) != PD_FISCAL_YEAR || a->n == b->n);
     case PS_FIRST:
     case PS_LAST:
     case PS_ADD_DAYS: return a->n == b->n;
@@ -465,6 +465,16 @@ int plan_used_sources(const plan *p, const char ***names)
                 walk(p->rules[i].cond, note_source, &u);
     *names = u.names;
     return u.n;
+}
+
+const char *const plan_date_part_names[PD_COUNT] = {"year", "month", "day", "quarter", "fiscal year"};
+
+int plan_date_part_of(const char *s)
+{
+    for (int k = 0; s && k < PD_COUNT; k++)
+        if (!strcmp(s, plan_date_part_names[k]))
+            return k;
+    return -1;
 }
 
 bool plan_column_is_rownum(const plan *p, int i)

@@ -133,6 +133,11 @@ typedef enum plan_step_kind {
     PS_END_OF_MONTH   /* end of month: the last day of the date's month */
 } plan_step_kind;
 
+/* The parts `its ...` names: plan_step.s of PS_DATE_PART is one of plan_date_part_names. */
+typedef enum plan_date_part { PD_YEAR, PD_MONTH, PD_DAY, PD_QUARTER, PD_FISCAL_YEAR, PD_COUNT } plan_date_part;
+extern const char *const plan_date_part_names[PD_COUNT];   /* "year" ... "fiscal year" */
+int plan_date_part_of(const char *s);                       /* its plan_date_part, -1 for none */
+
 /* plus/minus N days: |N| at most this (ten thousand years and more). */
 #define PLAN_MAX_ADD_DAYS 9999999
 

@@ -302,7 +302,7 @@ static void rend_step(rctx *r, const plan_step *s, int follow)
     case PS_DATE_PART:
         mf_buf_adds(b, "its ");
         mf_buf_adds(b, s->s ? s->s : "year");
-        if (s->s && !strcmp(s->s, "fiscal year"))
+        if (plan_date_part_of(s->s) == PD_FISCAL_YEAR)
             mf_buf_printf(b, " (starting month %ld)", s->n);
         break;
     case PS_FORMAT_DATE: mf_buf_adds(b, "written as "); put_string(b, s->s); break;

@@ -138,11 +138,21 @@ static void dialect_diff(const char *entry_json, const csv_dialect *d, char *why
     char_str(d->quote, now_quote);
     if (delim && strcmp(delim, now_delim))
         snprintf(why, n, "dialect changed: delimiter %s was %s", shown_char(now_delim), shown_char(delim));
-    else if (quote && strcmp(quote, now_quote))
+    else if (quote && strcmp(quote, now_quote) && now_quote[0])   /* no quotes at all fit any quoting */
         snprintf(why, n, "dialect changed: quote %s was %s", shown_char(now_quote), shown_char(quote));
     else if (enc && strcmp(enc, csv_encoding_name(d->encoding)))
         snprintf(why, n, "dialect changed: encoding %s was %s", csv_encoding_name(d->encoding), enc);
     json_decref(o);
+}
+
+/* The quote character an entry's dialect records (0 = none). */
+static char entry_quote(const char *entry_json)
+{
+    json_t *o = json_loads(entry_json ? entry_json : "{}", 0, NULL);
+    const char *q = json_string_value(json_object_get(o, "quote"));
+    char c = q && q[0] ? q[0] : 0;
+    json_decref(o);
+    return c;
 }
 
 /* Try one entry against the profiled data: 1 fits, 0 not (why filled). */
@@ -170,8 +180,13 @@ static int entry_fits(const store_cache_entry *c, const char *client, const char
         else if (was && strcmp(was, cols[i].type))
             snprintf(why, n, "column %s is now %s, was %s", cols[i].name, cols[i].type, was);
     }
+    /* A file with no quoted field reads the same under either quoting: it fits an entry drafted on a
+     * quoted file (a quiet quarter).  A quoted file never fits an entry drafted without quoting. */
+    csv_dialect d = pr->dialect;
+    if (!d.quote)
+        d.quote = entry_quote(c->dialect);
     char key[65];
-    cache_key(client, mapping_sha256, &pr->dialect, cols, (int)ncols, key);
+    cache_key(client, mapping_sha256, &d, cols, (int)ncols, key);
     int fits = !strcmp(key, c->key);
     if (!fits) {
         char dwhy[200];

@@ -3,8 +3,9 @@
 #   1. The key stored for an approved plan is recomputed here, independently (Python), from the
 #      documented encoding and the entry's recorded inputs.
 #   2. One input at a time: each change that belongs in the key makes a miss with the right reason
-#      (client, mapping content, delimiter, quote, encoding, a used column's name, a used column's
-#      kind); changes that do not belong still hit (an unused column added, columns reordered).
+#      (client, mapping content, delimiter, encoding, a used column's name, a used column's kind,
+#      quoting when the new file has quoted fields); changes that do not belong still hit (an unused
+#      column added, columns reordered, a file with no quoted field at all).
 # Usage: cache_key.sh path/to/mapforge
 set -euo pipefail
 mf=$1
@@ -89,7 +90,11 @@ expect_miss used_column_renamed "$work/renamed.csv" "column Ref missing from the
 rewrite "$work/kind.csv" '[rows[0]] + [r[:2] + ["soon"] + r[3:] for r in rows[1:]]'
 expect_miss used_column_kind "$work/kind.csv" "column Booked is now text, was date"
 sed 's/^"A\([0-9]\)"/A\1/' "$work/data.csv" > "$work/noquote.csv"
-expect_miss quote "$work/noquote.csv" "quote none was"
+expect_hit no_quoted_field "$work/noquote.csv"           # a quiet quarter: reads the same under either quoting
+# the other way round: a plan drafted on a file without quotes does not fit a quoted file
+"$mf" onboard --client PLAIN --mapping "$work/mapping.csv" --data "$work/noquote.csv" --out "$work/o7" --yes --no-load \
+  >/dev/null 2>&1 || fail "onboard PLAIN"
+expect_miss quoted_after_plain "$work/data.csv" 'quote " was none' PLAIN
 
 # the mapping's content: a changed rule misses ("mapping changed") and drafts again
 sed 's/As is$/As is./' "$work/mapping.csv" > "$work/mapping2.csv"

@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def spark_session():
     return (SparkSession.builder.master("local[2]").appName("mapforge differential")
             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.sql.codegen.wholeStage", "false").config("spark.ui.showConsoleProgress", "false")
             .getOrCreate())
 
 

@@ -13,7 +13,8 @@ EVAL_NAMES = {"Ctx", "ref", "lit_text", "lit_int", "lit_dec", "lit_bool", "lit_n
 JOB_METHODS = {"src", "trim", "case", "pad", "affix", "chars", "last", "before", "after", "read_date", "read_iso",
                "read_excel", "read_number", "read_integer", "read_boolean", "mapped", "arith", "scaled", "round",
                "negate", "default", "concat", "days", "if_", "cmp", "missing", "is_one_of", "text_test", "not_",
-               "and_or", "assign"}
+               "and_or", "assign", "before_last", "after_last", "replace", "squish", "title", "digits", "length",
+               "date_part", "format_date", "add_days", "end_of_month"}
 FORBIDDEN = {"eval", "exec", "__import__", "compile", "getattr", "setattr", "globals", "locals", "system",
              "popen", "Popen", "run", "call", "remove", "unlink", "rmdir"}
 

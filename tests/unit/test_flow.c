@@ -80,6 +80,23 @@ static void masked_column_found_in_a_later_round(void)
     plan_free(&p);
 }
 
+/* A column that is already a question (a required hole) neither rejects the rows nor hides the
+ * columns after it, and is not asked about again. */
+static void hole_does_not_hide_later_columns(void)
+{
+    const char *data = write_data("hole.csv", "A,B\nx,1\ny,2\nz,3\n");
+    plan p;
+    int n = try_plan("FIRST  text required  = ?  # row 2: apply the usual logic\nN  date  = [B] read as ISO date\n"
+                     "question about FIRST (row 2): \"What should FIRST contain?\"\n", data, &p);
+    CHECK_INT(n, 1);
+    CHECK_INT(p.nquestions, 2);
+    if (p.nquestions == 2) {
+        CHECK_STR(p.questions[1].column, "N");
+        CHECK(p.cols[1].expr->kind == PE_HOLE);
+    }
+    plan_free(&p);
+}
+
 /* A few bad records are data, not a misreading: no question. */
 static void few_rejects_are_data(void)
 {
@@ -128,6 +145,7 @@ int main(void)
     }
     misreading_becomes_question();
     masked_column_found_in_a_later_round();
+    hole_does_not_hide_later_columns();
     few_rejects_are_data();
     filters_that_skip_everything();
     missing_file_is_an_error();

@@ -6,11 +6,17 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- expressions between fields: concatenation and arithmetic ---- */
 
 static bool concat_word(const reading *r, int k)
 {
+    /* "our combined file", "the merged extract" describe a file, they join nothing */
+    if (rd_is_w(r, k + 1, "file") || rd_is_w(r, k + 1, "extract") || rd_is_w(r, k + 1, "report") ||
+        rd_is_w(r, k + 1, "dataset") || rd_is_w(r, k + 1, "list") || rd_is_w(r, k + 1, "table") ||
+        rd_is_w(r, k + 1, "ledger") || rd_is_w(r, k + 1, "view"))
+        return false;
     return rd_is_w(r, k, "concat") || rd_is_w(r, k, "combine");
 }
 
@@ -100,6 +106,54 @@ void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s", (int)(len < cap - 1 ? len : cap - 1), r->text + r->t[b].b);
 }
 
+/* A pad said for one part in parentheses after it: "(2 dig. w/ leading 0, e.g. 2023-03)", "(3 digits, pad w/ 0)".
+ * Sets *n to the length and returns the index of the closing parenthesis, or -1 when the group says no pad. */
+static int part_pad(reading *r, int open, long *n)
+{
+    int close = open + 1;
+    while (close < r->n && !rd_is_op(r, close, ")"))
+        close++;
+    if (close >= r->n)
+        return -1;
+    long len = -1;
+    bool zero = false;
+    for (int q = open + 1; q < close; q++) {
+        if (rd_num_at(r, q) > 0 && rd_is_w(r, q + 1, "char"))
+            len = rd_num_at(r, q);
+        if (rd_is_w(r, q, "zero") || (rd_is_w(r, q, "leading") && rd_num_at(r, q + 1) == 0) ||
+            ((rd_is_w(r, q, "pad") || rd_is_w(r, q, "leftpad")) && rd_num_at(r, q + 2) == 0))
+            zero = true;
+    }
+    if (len <= 0 || !zero)
+        return -1;
+    for (int q = open; q <= close; q++)        /* every word of the group is this pad (or its example) */
+        if (!r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w) && !rd_is_w(r, q, "pad") &&
+            !rd_is_w(r, q, "leftpad"))
+            return -1;
+    rd_use(r, open, close + 1);
+    *n = len;
+    return close;
+}
+
+/* Are tokens [b, e) the target's name (with filler): "The net amount" on NET_AMOUNT? */
+static bool names_target(const reading *r, int b, int e)
+{
+    const char *col = r->c->column;
+    bool named = false;
+    if (!col)
+        return false;
+    for (int k = b; k < e; k++) {
+        if (r->t[k].k != TK_WORD)
+            return false;
+        if (rd_is_filler(r->t[k].w))
+            continue;
+        if (!strcasestr(col, r->t[k].orig))
+            return false;
+        named = true;
+    }
+    return named;
+}
+
 /* Operands joined by + & || - * / (or plus, minus, times, multiplied by, and): fields or literals.
  * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
 void rd_rec_between(reading *r)
@@ -131,8 +185,8 @@ void rd_rec_between(reading *r)
     /* the expression starts after "X =" (the target) or the concat word */
     int b = concat ? cw + 1 : 0, pre = -1;
     for (int k = 0; k < r->n && !concat; k++)
-        if (rd_is_op(r, k, "=") && k > 0) {
-            b = k + 1;
+        if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
+            b = k + 1;                    /* "Net = Gross - Fee", "The net amount is the gross amount less ..." */
             pre = k + 1;
             break;
         }
@@ -164,9 +218,14 @@ void rd_rec_between(reading *r)
     }
     const char *srcs[MAX_PARTS], *lits[MAX_PARTS];
     int opers[MAX_PARTS];
+    long pads[MAX_PARTS];               /* a part padded left with zeros to this length (0 = none) */
     int n = 0, k = b, opk = 0, end = b;
     while (n < MAX_PARTS) {
-        k = rd_skip_fill(r, k);
+        /* "the value divided by ...": a filler word can be a column's whole name */
+        while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
+            k++;
+        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && rd_resolve_name_min(r, r->t[k].orig, 0.95)))
+            k = rd_skip_fill(r, k);
         if (k >= e) {
             if (n) {
                 rd_problem(r, "An operand is missing after '%s'.", r->t[end - 1].orig);
@@ -186,6 +245,12 @@ void rd_rec_between(reading *r)
             rd_span_text(r, k, q, buf, sizeof buf);
             rd_problem(r, "The field '%s' matches no column of the data.", buf);
             return;
+        }
+        pads[n] = 0;
+        if (srcs[n] && !lits[n] && rd_is_op(r, j, "(")) {   /* "period (2 dig. w/ leading 0, e.g. 2023-03)" */
+            int close = part_pad(r, j, &pads[n]);
+            if (close > j)
+                j = close + 1;
         }
         opers[n++] = opk;
         end = j;
@@ -213,6 +278,7 @@ void rd_rec_between(reading *r)
                 r->part_lit[r->nparts++] = sep;
             }
             r->part_src[r->nparts] = lits[i] ? NULL : srcs[i];   /* a quoted part is text */
+            r->part_pad[r->nparts] = lits[i] ? 0 : pads[i];
             r->part_lit[r->nparts++] = lits[i];
         }
     } else {
@@ -227,6 +293,10 @@ void rd_rec_between(reading *r)
             }
             if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
                 rd_problem(r, "'%s' is not a field of the data or a number.", lits[i]);
+                return;
+            }
+            if (pads[i]) {
+                rd_problem(r, "It pads a part of a computation.");
                 return;
             }
             r->arith_src[i] = srcs[i];

@@ -152,6 +152,11 @@ plan_expr *rd_build(reading *r)
     }
     switch (r->base) {
     case B_CONST:
+        if (r->const_null) {
+            e = plan_new_expr(r->p, PE_NULL);
+            vk = tb == PT_DATE ? V_DATE : tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;
+            break;
+        }
         if (r->const_num && (rd_numeric_base(tb) || tb == PT_UNKNOWN)) {
             e = plan_number_lit(r->p, r->const_text);
             vk = V_NUMBER;
@@ -185,6 +190,11 @@ plan_expr *rd_build(reading *r)
     case B_CONCAT: {
         for (int i = 0; i < r->nparts; i++) {
             plan_expr *part = r->part_src[i] ? plan_source_ref(r->p, r->part_src[i]) : plan_text_lit(r->p, r->part_lit[i]);
+            if (r->part_src[i] && r->part_pad[i] > 0) {    /* "period (2 dig. w/ leading 0)" */
+                part = plan_with_step(r->p, part, PS_PAD_LEFT);
+                part->step.s = "0";
+                part->step.n = r->part_pad[i];
+            }
             e = e ? plan_binary(r->p, PB_CONCAT, e, part) : part;
         }
         break;
@@ -238,7 +248,8 @@ plan_expr *rd_build(reading *r)
         break;
     case B_DAYS: {
         plan_expr *a = read_date(r, plan_source_ref(r->p, r->days_a), r->days_a);
-        plan_expr *b = read_date(r, plan_source_ref(r->p, r->days_b), r->days_b);
+        plan_expr *b = r->days_b_lit ? plan_with_step(r->p, plan_text_lit(r->p, r->days_b_lit), PS_READ_ISO)
+                                     : read_date(r, plan_source_ref(r->p, r->days_b), r->days_b);
         if (!a || !b)
             return NULL;
         e = plan_new_expr(r->p, PE_DAYS);
@@ -281,7 +292,10 @@ plan_expr *rd_build(reading *r)
             return NULL;
         vk = V_DATE;
     } else if (vk == V_TEXT && need_number && (r->base != B_CONCAT) && !(r->ntext && tb == PT_TEXT && !r->nnum)) {
-        const prof_column *pc = r->base == B_SOURCE ? rd_prof_of(r, rd_primary(r)) : NULL;
+        bool looked_up = false;           /* a looked-up value is not the source's: no sample of it to check */
+        for (int i = 0; i < r->ntext; i++)
+            looked_up |= r->text_steps[i].st.kind == PS_LOOKUP;
+        const prof_column *pc = r->base == B_SOURCE && !looked_up ? rd_prof_of(r, rd_primary(r)) : NULL;
         e = read_number(r, e, pc, (tb == PT_INTEGER || tb == PT_BIGINT) && !r->nnum);
         vk = V_NUMBER;
     }
@@ -309,6 +323,20 @@ plan_expr *rd_build(reading *r)
     if (tb == PT_DECIMAL && (has_div || has_mul_frac) && !has_round) {
         e = plan_with_step(r->p, e, PS_ROUND);
         e->step.n = r->c->type.scale;
+    }
+    if (r->deflt_src) {                  /* the other column, read as the value was */
+        plan_expr *o = plan_source_ref(r->p, r->deflt_src);
+        if (vk == V_DATE)
+            o = read_date(r, o, r->deflt_src);
+        else if (vk == V_NUMBER)
+            o = read_number(r, o, rd_prof_of(r, r->deflt_src), tb == PT_INTEGER || tb == PT_BIGINT);
+        else if (vk == V_BOOL)
+            o = NULL;
+        if (!o) {
+            rd_problem(r, "It defaults to [%s], which I cannot read as this column's type.", r->deflt_src);
+            return NULL;
+        }
+        r->deflt = o;
     }
     if (r->deflt) {
         e = plan_with_step(r->p, e, PS_DEFAULT);

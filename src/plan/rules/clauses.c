@@ -36,6 +36,7 @@ static const char *const OPERATIVE[] = {
     "mandatory", "length", "if", "otherwise", "between", "before", "after", "negative", "positive", "minus",
     "plus", "separator", "decimal", "paren", "cents", "thousands", "percent", "pct", "bps", "basis", "trailer",
     "total", "sum", "difference", "product", "average", "max", "min", "maximum", "minimum", "count",
+    "add", "second", "third", "fourth", "word", "words", "segment", "token", "mask", "hash", "encrypt", "convert_",
 };
 
 /* Verbs that make a clause a statement about the data rather than an instruction. */
@@ -88,10 +89,27 @@ static bool own_source_word(const reading *r, const tok *t)
     return false;
 }
 
+/* Is t part of the written name of one of the row's sources, next to another word of it ("Cust No")? */
+static bool name_phrase(const reading *r, const tok *t)
+{
+    long i = t - r->t;
+    for (long j = i - 1; j <= i + 1; j += 2)
+        if (j >= 0 && j < r->n && r->t[j].k == TK_WORD && own_source_word(r, &r->t[j]))
+            return true;
+    return false;
+}
+
 /* Does the token name a data column other than the row's sources (its whole name)? */
 static bool other_column_word(const reading *r, const tok *t)
 {
     if (!r->c->pr || t->k != TK_WORD || strlen(t->orig) < 2)
+        return false;
+    /* "on every line of this extract": a row, even where a column is called Line */
+    long i = t - r->t;
+    if (!strcmp(t->w, "row") && i > 0 && r->t[i - 1].k == TK_WORD &&
+        (!strcmp(r->t[i - 1].w, "every") || !strcmp(r->t[i - 1].w, "each") || !strcmp(r->t[i - 1].w, "all") ||
+         !strcmp(r->t[i - 1].w, "any") ||
+         !strcmp(r->t[i - 1].w, "a") || !strcmp(r->t[i - 1].w, "per") || !strcmp(r->t[i - 1].w, "this")))
         return false;
     for (int i = 0; i < r->c->pr->ncols; i++) {
         const char *nm = r->c->pr->col[i].name;
@@ -130,6 +148,20 @@ static bool starts_line(const reading *r, int i)
     return newline_between(r->text, r->t[i - 1].e, r->t[i].b);
 }
 
+/* A word written with a period that does not end a sentence: "excl. Status = VOID", "e.g. Maria". */
+static bool abbreviation(const tok *t)
+{
+    static const char *const A[] = {"excl", "incl", "e", "g", "i", "eg", "ie", "no", "nr", "approx", "etc", "vs", "dt",
+                                    "amt", "qty", "ccy", "cpty", "avail", "dig", "min", "max", "acct", "ref", "fmt",
+                                    "w", "resp", "incl", "esp", "cf", "col"};
+    if (t->k != TK_WORD || !t->orig)
+        return false;
+    for (size_t k = 0; k < sizeof A / sizeof *A; k++)
+        if (!strcasecmp(t->orig, A[k]))
+            return true;
+    return false;
+}
+
 void rd_clauses(reading *r)
 {
     int c = 0;
@@ -144,7 +176,7 @@ void rd_clauses(reading *r)
             else if (p->k == TK_OP && !strcmp(p->w, ";"))
                 cut = true;
             else if (p->k == TK_OP && !strcmp(p->w, ".") && p->e < strlen(r->text) && isspace((unsigned char)r->text[p->e]) &&
-                     (t->k == TK_STR || (t->orig && isupper((unsigned char)t->orig[0]))))
+                     (t->k == TK_STR || (t->orig && isupper((unsigned char)t->orig[0]))) && !(i > 1 && abbreviation(&r->t[i - 2])))
                 cut = true;
             else if (t->k == TK_WORD && !strcmp(t->w, "then") && !if_seen && (rd_is_op(r, i - 1, ",") || rd_is_w(r, i - 1, "and")))
                 cut = true;
@@ -153,8 +185,10 @@ void rd_clauses(reading *r)
                 cut = true;
         }
         if (t->k == TK_OP && (!strcmp(t->w, "\xe2\x80\xa2") || !strcmp(t->w, "\xc2\xb7") ||
-                              ((!strcmp(t->w, "-") || !strcmp(t->w, "*")) && starts_line(r, i))))
+                              ((!strcmp(t->w, "-") || !strcmp(t->w, "*")) && starts_line(r, i)))) {
             cut = i > 0;
+            t->used = true;                      /* a bullet is punctuation */
+        }
         if (cut) {
             c++;
             if_seen = false;
@@ -166,15 +200,95 @@ void rd_clauses(reading *r)
     r->nclause = r->n ? c + 1 : 0;
 }
 
+/* "standardise them by removing any surrounding spaces and converting them to upper case", "clean the
+ * name by trimming it": a vague verb whose "by ..." names steps that were read explains itself. */
+/* "trim only", "Only the year of the maturity date": "only" restricting the step next to it. */
+static void step_only(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "only"))
+            continue;
+        bool end = k + 1 >= r->n || r->t[k + 1].clause != r->t[k].clause || punctuation(&r->t[k + 1]);
+        const tok *prev = k > 0 && r->t[k - 1].clause == r->t[k].clause ? &r->t[k - 1] : NULL;
+        if (end && prev && prev->used && prev->k == TK_WORD && rd_is_operative_word(prev->w)) {
+            r->t[k].used = true;
+            continue;
+        }
+        int n = k + 1;
+        while (n < r->n && r->t[n].k == TK_WORD && !r->t[n].used && rd_is_filler(r->t[n].w) && !rd_is_w(r, n, "for"))
+            n++;
+        if (n < r->n && n > k && r->t[n].used && r->t[n].k == TK_WORD && rd_is_operative_word(r->t[n].w) &&
+            r->t[n].clause == r->t[k].clause)
+            r->t[k].used = true;
+    }
+}
+
+void rd_explained_verbs(reading *r)
+{
+    step_only(r);
+    /* "per discussion ... on 3 March": a date mentioned in passing */
+    static const char *const MONTHS[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                         "september", "october", "november", "december"};
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_k(r, k, TK_NUM) && r->t[k + 1].k == TK_WORD && in_list(r->t[k + 1].w, MONTHS, 12) &&
+            rd_is_w(r, k - 1, "on"))
+            rd_use(r, k - 1, k + 2 + (rd_num_at(r, k + 2) >= 1000 ? 1 : 0));
+    /* "in thousands -> x1000": an arrow between two read phrases joins them */
+    for (int k = 1; k + 1 < r->n; k++)
+        if (rd_is_op(r, k, "->") && r->t[k - 1].used && r->t[k + 1].used && r->t[k - 1].clause == r->t[k + 1].clause)
+            r->t[k].used = true;
+    /* "keep (the) case": no case step */
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_w(r, k, "keep") && (rd_is_w(r, k + 1, "case") || (rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "case"))))
+            rd_use(r, k, k + 2 + rd_is_w(r, k + 1, "the"));
+    /* "some are in lower case ... converting them to upper case": with a case step read, a case word in a
+     * statement describes the data */
+    bool case_step = false;
+    for (int i = 0; i < r->ntext; i++)
+        case_step |= r->text_steps[i].st.kind == PS_UPPER || r->text_steps[i].st.kind == PS_LOWER ||
+                     r->text_steps[i].st.kind == PS_TITLE;
+    for (int k = 0; case_step && k < r->n; k++)
+        if ((rd_is_w(r, k, "upper") || rd_is_w(r, k, "lower")) && rd_clause_is_statement(r, r->t[k].clause))
+            r->t[k].used = true;
+    static const char *const VAGUE[] = {"standardise", "standardize", "normalise", "normalize", "clean", "cleanse",
+                                        "fix", "correct", "adjust"};
+    for (int k = 0; k < r->n; k++) {
+        if (!in_list(r->t[k].w, VAGUE, sizeof VAGUE / sizeof *VAGUE) || r->t[k].used || r->t[k].k != TK_WORD)
+            continue;
+        int by = -1;
+        for (int q = k + 1; q < r->n && q <= k + 4 && r->t[q].clause == r->t[k].clause; q++)
+            if (rd_is_w(r, q, "by")) {
+                by = q;
+                break;
+            }
+        if (by < 0)
+            continue;
+        bool read = false, unread = false;     /* the "by" part: read steps, nothing operative left */
+        for (int q = by + 1; q < r->n && r->t[q].clause == r->t[k].clause; q++) {
+            read |= r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w);
+            unread |= !r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w);
+        }
+        if (read && !unread)
+            r->t[k].used = r->t[by].used = true;
+    }
+}
+
 /* Is the unused token t one the rule cannot be understood without? */
 static bool blocking(const reading *r, const tok *t)
 {
     if (t->used || punctuation(t))
         return false;
+    /* "firstname.lastname@domain" in a statement: the shape of the data, glued to its words */
+    long i = t - r->t;
+    if (t->k == TK_OP && i > 0 && i + 1 < r->n && r->t[i - 1].e == t->b && t->e == r->t[i + 1].b &&
+        r->t[i - 1].k == TK_WORD && r->t[i + 1].k == TK_WORD && rd_clause_is_statement(r, t->clause))
+        return false;
     if (t->k == TK_STR || t->k == TK_NUM || t->k == TK_DATE || t->k == TK_OP)
         return true;
     if (rd_is_filler(t->w) && !rd_is_operative_word(t->w))
         return false;
+    if (own_source_word(r, t) && name_phrase(r, t))
+        return false;                           /* "last 6 chars of Cust No": the row's own column */
     if (rd_is_operative_word(t->w))
         return true;
     return other_column_word(r, t);
@@ -191,8 +305,12 @@ static void say_token(mf_buf *out, const tok *t)
 }
 
 /* A clause with nothing read: is it a statement about the data (descriptive), or an instruction? */
-static bool clause_is_statement(const reading *r, int c)
+bool rd_clause_is_statement(const reading *r, int c)
 {
+    for (int k = 0; k + 2 < r->n; k++)        /* "E-mail addresses ... take the form firstname.lastname@domain" */
+        if (r->t[k].clause == c && r->t[k].k == TK_WORD && !strcmp(r->t[k].w, "take") && r->t[k + 1].k == TK_WORD &&
+            !strcmp(r->t[k + 1].w, "the") && r->t[k + 2].k == TK_WORD && !strcmp(r->t[k + 2].w, "form"))
+            return true;
     for (int k = 0; k < r->n; k++)
         if (r->t[k].clause == c && r->t[k].k == TK_WORD && in_list(r->t[k].w, STATEMENT_VERBS,
                                                                    sizeof STATEMENT_VERBS / sizeof *STATEMENT_VERBS))
@@ -200,8 +318,64 @@ static bool clause_is_statement(const reading *r, int c)
     return false;
 }
 
+/* "Booking day." on BOOKING_DATE: a clause that only names the column (words of the target's or the
+ * source's name, and nouns such as day, date, number, code) labels it and instructs nothing. */
+static bool label_clause(const reading *r, int c)
+{
+    static const char *const NOUNS[] = {"day", "date", "number", "amount", "code", "name", "id", "key", "reference",
+                                        "description", "indicator", "flag", "no", "nr", "dt", "amt"};
+    bool named = false;
+    for (int k = 0; k < r->n; k++) {
+        const tok *t = &r->t[k];
+        if (t->clause != c || punctuation(t))
+            continue;
+        if (t->k != TK_WORD)
+            return false;
+        if (rd_is_filler(t->w) && !rd_is_operative_word(t->w))
+            continue;
+        bool own = own_source_word(r, t) || (r->c->column && name_has_word(r->c->column, t->orig));
+        if (own) {
+            named = true;
+            continue;
+        }
+        if (!in_list(t->w, NOUNS, sizeof NOUNS / sizeof *NOUNS))
+            return false;
+    }
+    return named;
+}
+
+/* Does clause c start with an imperative ("Apply the Smith adjustment", "Derive FY", "Please use the
+ * region from the customer master")? */
+static bool instruction_clause(const reading *r, int c)
+{
+    static const char *const SKIP[] = {"please", "kindly", "then", "and", "also", "just", "simply", "so", "should",
+                                       "must", "need", "to", "always", "first", "finally"};
+    static const char *const IMPERATIVE[] = {
+        "apply", "use", "take", "derive", "calculate", "compute", "convert", "make", "get", "put", "set", "add", "fill",
+        "replace", "transform", "change", "adjust", "look", "lookup", "map", "translate", "format", "build", "create",
+        "generate", "assign", "populate", "load", "write", "enter", "insert", "move", "copy", "keep", "drop", "split",
+        "extract", "strip", "remove", "cut", "append", "combine", "concat", "merge", "check", "validate", "multiply",
+        "divide", "subtract", "sum", "count", "group", "sort", "aggregate", "match", "give", "return", "show", "flag",
+        "mark", "treat", "ensure", "exclude", "include", "filter", "reject", "negate", "flip", "round", "truncate",
+        "pad", "trim", "clean", "standardise", "standardize", "normalise", "normalize", "fix", "correct", "determine",
+        "decode", "encode", "mask", "hash", "encrypt", "shift", "offset", "link", "join", "find", "search", "select",
+    };
+    for (int k = 0; k < r->n; k++) {
+        const tok *t = &r->t[k];
+        if (t->clause != c || punctuation(t))
+            continue;
+        if (t->k == TK_WORD && in_list(t->w, SKIP, sizeof SKIP / sizeof *SKIP))
+            continue;
+        return t->k == TK_WORD && in_list(t->w, IMPERATIVE, sizeof IMPERATIVE / sizeof *IMPERATIVE);
+    }
+    return false;
+}
+
 void rd_unread(const reading *r, mf_buf *out)
 {
+    bool any_read = false;
+    for (int k = 0; k < r->n; k++)
+        any_read |= r->t[k].used;
     for (int k = 0; k < r->n; k++)
         if (blocking(r, &r->t[k]))
             say_token(out, &r->t[k]);
@@ -216,7 +390,11 @@ void rd_unread(const reading *r, mf_buf *out)
             if (t->k == TK_WORD && !rd_is_filler(t->w) && !own_source_word(r, t))
                 words = true;
         }
-        if (read || !words || clause_is_statement(r, c))
+        if (read || !words || rd_clause_is_statement(r, c) || label_clause(r, c))
+            continue;
+        /* a clause that gives no instruction ("Used for our cut-off testing", "We rely on this for our sample")
+         * describes, when another clause of the rule was read */
+        if (!instruction_clause(r, c) && any_read)
             continue;
         for (int k = 0; k < r->n; k++) {
             const tok *t = &r->t[k];

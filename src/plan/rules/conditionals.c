@@ -15,8 +15,38 @@
 #define MAX_BRANCHES 16
 
 /* A branch value at i: a literal, a number, a bare code word, or blank/null (-> null). */
+static plan_expr *branch_value(reading *r, int i);
+
+/* The index after the branch value at i: "no date, leave empty" spans four tokens; a date pattern ("it is
+ * YYYYMMDD": the value read with it) is left to the date reader. */
+static int value_end(const reading *r, int i)
+{
+    if (rd_is_k(r, i, TK_DATE))
+        return i;
+    int e = i + 1;
+    if (rd_is_w(r, i, "no") && (rd_is_w(r, i + 1, "date") || rd_is_w(r, i + 1, "value")))
+        e = i + 2;
+    if (rd_is_w(r, i, "leave"))
+        e = i + 2 + rd_is_w(r, i + 1, "it");
+    if ((rd_is_w(r, i, "like") || rd_is_w(r, i, "as")) && rd_is_w(r, i + 1, "it") && rd_is_w(r, i + 2, "is"))
+        e = i + 3;
+    if (rd_is_op(r, e, ",") && rd_is_w(r, e + 1, "leave") && rd_is_w(r, e + 2, "blank"))
+        e += 3;
+    return e;
+}
+
 static plan_expr *branch_value(reading *r, int i)
 {
+    /* "it means no date", "leave empty": null; "it is YYYYMMDD": the value itself, read as the date */
+    if ((rd_is_w(r, i, "no") && (rd_is_w(r, i + 1, "date") || rd_is_w(r, i + 1, "value"))) ||
+        (rd_is_w(r, i, "leave") && (rd_is_w(r, i + 1, "blank") || (rd_is_w(r, i + 1, "it") && rd_is_w(r, i + 2, "blank")))))
+        return plan_new_expr(r->p, PE_NULL);
+    /* "take like it is", "as it is": the value itself */
+    if ((rd_is_w(r, i, "like") || rd_is_w(r, i, "as")) && rd_is_w(r, i + 1, "it") && rd_is_w(r, i + 2, "is") && rd_primary(r) &&
+        (r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN))
+        return plan_source_ref(r->p, rd_primary(r));
+    if (rd_is_k(r, i, TK_DATE) && rd_primary(r))
+        return plan_source_ref(r->p, rd_primary(r));
     if ((rd_is_w(r, i, "asis") || rd_is_w(r, i, "keep") || rd_is_w(r, i, "unchanged")) && rd_primary(r) &&
         (r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN))
         return plan_source_ref(r->p, rd_primary(r));
@@ -47,6 +77,11 @@ static int skip_to_value(const reading *r, int i)
                         rd_is_op(r, i, "=") || rd_is_w(r, i, "put") || rd_is_w(r, i, "use") || rd_is_w(r, i, "set") ||
                         rd_is_w(r, i, "to") || rd_is_w(r, i, "write") || rd_is_w(r, i, "return") || rd_is_w(r, i, "the") ||
                         rd_is_w(r, i, "value") || rd_is_w(r, i, "as") || rd_is_w(r, i, "flag") || rd_is_w(r, i, "mark") ||
+                        rd_is_w(r, i, "take") ||
+                        (rd_is_w(r, i, "it") && !rd_is_w(r, i - 1, "like") && !rd_is_w(r, i - 1, "as")) ||
+                        rd_is_w(r, i, "means") || (rd_is_w(r, i, "is") && i + 1 < r->n &&
+                                                                          r->t[i + 1].k != TK_WORD) ||
+                        (rd_is_w(r, i, "is") && rd_is_k(r, i + 1, TK_DATE)) ||
                         rd_is_w(r, i, "give")))
         i++;
     return i;
@@ -57,7 +92,9 @@ static bool cond_stops(const reading *r, int i)
 {
     return rd_is_w(r, i, "then") || rd_is_op(r, i, "->") || rd_is_op(r, i, ",") || rd_is_w(r, i, "put") ||
            rd_is_w(r, i, "use") || rd_is_w(r, i, "set") || rd_is_w(r, i, "write") || rd_is_w(r, i, "return") ||
-           rd_is_w(r, i, "otherwise") || rd_is_w(r, i, "if") || rd_is_op(r, i, ";");
+           rd_is_w(r, i, "otherwise") || rd_is_w(r, i, "if") || rd_is_op(r, i, ";") || rd_is_w(r, i, "means") ||
+           rd_is_w(r, i, "leave") ||
+           (rd_is_w(r, i, "it") && (rd_is_w(r, i + 1, "means") || rd_is_w(r, i + 1, "is")));
 }
 
 /* A branch condition on [b, e): a full condition, or a lone value compared like the previous branch. */
@@ -104,7 +141,7 @@ void rd_rec_conditional(reading *r)
         if (nb && rd_is_w(r, k + 1, "not")) {
             int v = skip_to_value(r, k + 2);
             if ((other = branch_value(r, v)) != NULL) {
-                rd_use(r, k, v + 1);
+                rd_use(r, k, value_end(r, v));
                 k = v;
                 continue;
             }
@@ -140,17 +177,23 @@ void rd_rec_conditional(reading *r)
                 rd_problem(r, "I could not read the value to write when the condition holds.");
                 return;
             }
-            rd_use(r, e, v + 1);
-            e = v + 1;
+            rd_use(r, e, value_end(r, v));
+            e = value_end(r, v) > v ? value_end(r, v) : v + 1;
         }
         cond[nb++] = c;
         k = e - 1;
     }
     if (!nb)
         return;
-    /* "otherwise 'UNKNOWN'", "else N", "otw C", "all others 'NORMAL'" */
+    /* "otherwise 'UNKNOWN'", "else N", "otw C", "all others 'NORMAL'", "'N' otherwise" */
     for (int k = 0; k < r->n && !other; k++) {
         int v = -1;
+        if (rd_is_w(r, k, "otherwise") && !rd_value_at(r, skip_to_value(r, k + 1), NULL) && k > 0 && !r->t[k - 1].used &&
+            (rd_is_k(r, k - 1, TK_STR) || rd_is_k(r, k - 1, TK_NUM))) {
+            if ((other = branch_value(r, k - 1)) != NULL)
+                rd_use(r, k - 1, k + 1);
+            continue;
+        }
         if (rd_is_w(r, k, "otherwise"))
             v = skip_to_value(r, k + 1);
         else if (rd_is_w(r, k, "others") || (rd_is_w(r, k, "other") && rd_is_w(r, k + 1, "row")))
@@ -161,7 +204,7 @@ void rd_rec_conditional(reading *r)
             rd_problem(r, "I could not read the value for the other rows.");
             return;
         }
-        rd_use(r, k, v + 1);
+        rd_use(r, k, value_end(r, v));
         if (rd_is_w(r, k - 1, "all"))
             rd_use(r, k - 1, k);
     }

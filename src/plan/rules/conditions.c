@@ -6,6 +6,7 @@
 #include "plan/infer.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -61,6 +62,18 @@ static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
         *kind = PE_MISSING;
         return n + 1;
     }
+    /* "is present", "is filled", "is not populated" */
+    static const char *const FILLED[] = {"present", "filled", "populated", "given", "provided", "available", "set"};
+    for (size_t i = 0; n && i < sizeof FILLED / sizeof *FILLED; i++) {
+        if (rd_is_w(r, k + 1, FILLED[i])) {
+            *kind = PE_PRESENT;
+            return 2;
+        }
+        if (rd_is_w(r, k + 1, "not") && rd_is_w(r, k + 2, FILLED[i])) {
+            *kind = PE_MISSING;
+            return 3;
+        }
+    }
     if (rd_is_w(r, k + n, "starts") || rd_is_w(r, k + n, "ends") || rd_is_w(r, k + n, "contains")) {
         const char *w = r->t[k + n].w;
         *kind = w[0] == 's' ? PE_STARTS : w[0] == 'e' ? PE_ENDS : PE_CONTAINS;
@@ -114,12 +127,24 @@ static bool numeric_column(const reading *r, const char *col)
     return pc && (pc->kind == PK_INTEGER || pc->kind == PK_DECIMAL);
 }
 
+/* Is w a whole word of name (case-insensitive)? */
+static bool word_in(const char *name, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = name; n && (p = strcasestr(p, w)) != NULL; p++)
+        if ((p == name || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
+            return true;
+    return false;
+}
+
 /* "plant 9999", "ccy EUR or USD": a field followed by a value with no comparison word.  Returns the
  * value's index when [b, v) names a column (or the row's own value) and the rest is a value or a list
  * of values; -1 otherwise. */
-static int implicit_equals(const reading *r, int b, int e)
+static int implicit_equals(const reading *r, int b, int e, int *field_at, const char **col_out)
 {
+    *col_out = NULL;
     int fb = rd_skip_fill(r, b);
+    *field_at = fb;
     for (int v = fb + 1; v < e; v++) {
         bool lit = rd_is_k(r, v, TK_STR) || rd_is_k(r, v, TK_NUM) ||
                    (rd_is_k(r, v, TK_WORD) && isupper((unsigned char)r->t[v].orig[0]) &&
@@ -133,6 +158,32 @@ static int implicit_equals(const reading *r, int b, int e)
             return -1;
         if (names_own_value(r, fb, v) || rd_resolve_span(r, fb, v))
             return v;
+        /* "documents of type 'CN'": the last words name the column, and the value is in its sample */
+        for (int j = fb + 1; j < v; j++) {
+            /* a looser match is enough here: a column whose name holds these words and whose sample holds
+             * the value, and only one such column */
+            const char *val = rd_value_at(r, v, NULL);
+            int hits = 0;
+            for (int c = 0; r->c->pr && val && c < r->c->pr->ncols; c++) {
+                const prof_column *pc = &r->c->pr->col[c];
+                bool words = pc->name != NULL, any = false;
+                for (int q = j; q < v && words; q++) {
+                    if (r->t[q].k != TK_WORD)
+                        words = false;
+                    else if (!rd_is_w(r, q, "the") && !rd_is_w(r, q, "of") && !rd_is_w(r, q, "a") && !rd_is_w(r, q, "an"))
+                        words = word_in(pc->name, r->t[q].orig), any = true;
+                }
+                const char *s = words && any ? infer_sample_value(pc, val) : NULL;
+                if (s && !strcmp(s, val)) {
+                    hits++;
+                    *col_out = pc->name;
+                }
+            }
+            if (hits == 1) {
+                *field_at = j;
+                return v;
+            }
+        }
         return -1;
     }
     return -1;
@@ -153,13 +204,17 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         kind = PE_CMP;
         oplen = 0;
     }
-    if (k >= e && (k = implicit_equals(r, b, e)) < 0) {
+    int field_at = -1;
+    const char *implicit_col = NULL;
+    if (k >= e && (k = implicit_equals(r, b, e, &field_at, &implicit_col)) < 0) {
         rd_problem(r, "I could not find the condition's comparison.");
         return NULL;
     }
     const char *field = NULL;
-    int fb = rd_skip_fill(r, b);
-    if (fb >= k || names_own_value(r, fb, k))
+    int fb = field_at >= 0 ? field_at : rd_skip_fill(r, b);
+    if (implicit_col)
+        field = implicit_col;
+    else if (fb >= k || names_own_value(r, fb, k))
         field = rd_primary(r);
     else
         field = rd_resolve_span(r, fb, k);
@@ -187,6 +242,21 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         return NULL;
     }
     rd_use(r, v, v + 1);
+    /* "Betrag is 0,00": a number written with a decimal comma, as the column writes its numbers */
+    if (num && rd_is_op(r, v + 1, ",") && rd_is_k(r, v + 2, TK_NUM) && r->t[v].e == r->t[v + 1].b &&
+        r->t[v + 1].e == r->t[v + 2].b) {
+        const prof_column *fpc = rd_prof_of(r, field);
+        if (!fpc || fpc->decimal != ',') {
+            rd_problem(r, "It compares with %s,%s, but [%s] does not write numbers with a decimal comma.", val,
+                       r->t[v + 2].w, field);
+            return NULL;
+        }
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s.%s", val, r->t[v + 2].w);
+        val = plan_strdup(r->p, buf);
+        rd_use(r, v + 1, v + 3);
+        v += 2;
+    }
     if (kind != PE_CMP) {
         plan_expr *x = plan_new_expr(r->p, kind);
         x->kid[0] = f;
@@ -203,8 +273,9 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         op = op == PB_EQ ? PB_LE : op;
         rd_use(r, v + 1, v + 3);
     }
-    /* "X = 'A' or 'B'" -> X is one of ("A", "B") */
-    if ((op == PB_EQ || op == PB_NE) && (rd_is_w(r, v + 1, "or") || rd_is_op(r, v + 1, "/") || rd_is_op(r, v + 1, ",")) &&
+    /* "X = 'A' or 'B'" -> X is one of ("A", "B"); numbers on a numeric column compare as numbers, one at a time */
+    if ((op == PB_EQ || op == PB_NE) && !(num && numeric_column(r, field)) &&
+        (rd_is_w(r, v + 1, "or") || rd_is_op(r, v + 1, "/") || rd_is_op(r, v + 1, ",")) &&
         rd_value_at(r, v + 2, NULL) && !(rd_is_k(r, v + 2, TK_WORD) && rd_is_operative_word(r->t[v + 2].w))) {
         const char *items[16];
         int ni = 0;

@@ -4,22 +4,102 @@
 #include "plan/rules/reading.h"
 
 #include <string.h>
+#include <strings.h>
 
+/* "set to 'AP'", "Set as 0 for all records": the index of "set" when a literal follows, else -1. */
+static int set_to(const reading *r)
+{
+    for (int k = 0; k + 2 < r->n; k++)
+        if (rd_is_w(r, k, "set") && (rd_is_w(r, k + 1, "to") || rd_is_w(r, k + 1, "as")) &&
+            (rd_is_k(r, k + 2, TK_STR) || rd_is_k(r, k + 2, TK_NUM) || (k == 0 && rd_value_at(r, k + 2, NULL))))
+            return k;
+    return -1;
+}
+
+/* A null constant: "leave blank", "leave it empty", "always blank", "set to null", a rule that is only
+ * "blank"/"null".  Returns true when read. */
+static bool null_constant(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        int v = -1;
+        if (rd_is_w(r, k, "leave") || (rd_is_w(r, k, "constant") && !strcasecmp(r->t[k].orig, "always")))
+            v = k + 1 + (rd_is_w(r, k + 1, "it") || rd_is_w(r, k + 1, "as") ? 1 : 0);
+        else if (rd_is_w(r, k, "set") && (rd_is_w(r, k + 1, "to") || rd_is_w(r, k + 1, "as")))
+            v = k + 2;
+        if (v < 0 || !rd_is_w(r, v, "blank"))
+            continue;
+        if (!r->c->column || r->c->type.base == PT_UNKNOWN)
+            return false;
+        rd_use(r, k, v + 1);
+        if (rd_is_op(r, k - 1, "-"))         /* "Not avail. in src - leave blank" */
+            rd_use(r, k - 1, k);
+        r->base = B_CONST;
+        r->const_null = true;
+        return true;
+    }
+    int only = -1, words = 0;
+    for (int k = 0; k < r->n; k++)
+        if (r->t[k].k != TK_OP)
+            words++, only = k;
+    if (words == 1 && rd_is_w(r, only, "blank") && r->c->column) {
+        rd_use(r, 0, r->n);
+        r->base = B_CONST;
+        r->const_null = true;
+        return true;
+    }
+    return false;
+}
+
+/* Is the constant's value at v really one ("always be six characters long" is a length, not 6)? */
+static bool constant_value_ok(const reading *r, int k, int v)
+{
+    if (rd_is_w(r, v + 1, "char") || rd_is_w(r, v + 1, "long") || rd_is_w(r, v + 1, "dp") || rd_is_w(r, v + 1, "day"))
+        return false;
+    if (strcasecmp(r->t[k].orig, "always"))
+        return true;
+    /* "always" makes a constant only when the value ends its clause: "Always write 1000 (it is ...)" */
+    int e = v + 1;
+    return e >= r->n || r->t[e].clause != r->t[v].clause || rd_is_op(r, e, "(") || rd_is_op(r, e, ".") ||
+           rd_is_op(r, e, ",") || rd_is_op(r, e, ";") || rd_is_w(r, e, "for");
+}
+
+/* "Constant 'GL'", "hardcode -> 'GL'", "always 'N'", "Always write 1000", "set to 1", "Set to 'AP' for all
+ * records", "default value 'ACME'" (no source), "= 'GL'", a bare 'GL'; "leave blank" (null). */
 void rd_rec_constant(reading *r)
 {
+    if (null_constant(r))
+        return;
     int k = rd_find_w(r, 0, "constant");
     int v = -1;
     if (k >= 0) {
         v = rd_skip_fill(r, k + 1);
-        if (rd_is_op(r, v, "=") || rd_is_op(r, v, ":") || rd_is_w(r, v, "of"))
+        while (rd_is_op(r, v, "=") || rd_is_op(r, v, ":") || rd_is_op(r, v, "->") || rd_is_w(r, v, "of") ||
+               rd_is_w(r, v, "write"))
             v = rd_skip_fill(r, v + 1);
+        /* "Always the same for this file: DE445...": the value after the colon */
+        if (rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "same")) {
+            int c = k + 3;
+            while (c < r->n && c < k + 8 && !rd_is_op(r, c, ":") && r->t[c].clause == r->t[k].clause)
+                c++;
+            if (rd_is_op(r, c, ":") && rd_value_at(r, c + 1, NULL)) {
+                rd_use(r, k + 1, c + 1);
+                v = c + 1;
+            }
+        }
+        if (!rd_value_at(r, v, NULL) || !constant_value_ok(r, k, v)) {
+            if (!strcasecmp(r->t[k].orig, "always")) {   /* "must always be ..." describes, it sets nothing */
+                if (rd_is_w(r, k + 1, "be") || rd_is_w(r, k + 1, "have") || rd_is_w(r, k + 1, "the") ||
+                    rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are") || rd_is_w(r, k - 1, "must"))
+                    rd_use(r, k, k + 1);
+                return;
+            }
+        }
     } else if (r->c->nsrc == 0 && (k = rd_find_w(r, 0, "default")) >= 0) {
         v = rd_skip_fill(r, k + 1);
         if (rd_is_op(r, v, "=") || rd_is_op(r, v, ":"))
             v = rd_skip_fill(r, v + 1);
-    } else if (rd_is_w(r, 0, "set") && rd_is_w(r, 1, "to")) {
-        k = 0;
-        v = 2;
+    } else if ((k = set_to(r)) >= 0) {
+        v = k + 2;
     } else if (r->c->nsrc == 0 && rd_is_op(r, 0, "=") && r->n == 2) {
         k = 0;
         v = 1;
@@ -31,7 +111,7 @@ void rd_rec_constant(reading *r)
         return;
     bool num;
     const char *val = rd_value_at(r, v, &num);
-    if (!val) {
+    if (!val || (rd_is_k(r, v, TK_WORD) && (rd_is_filler(r->t[v].w) || rd_is_operative_word(r->t[v].w)))) {
         rd_problem(r, "It says constant but I could not find the value.");
         return;
     }
@@ -40,7 +120,7 @@ void rd_rec_constant(reading *r)
     r->const_num = num;
     rd_use(r, k, v + 1);
     for (int q = 0; q < r->n; q++)
-        if (rd_is_w(r, q, "constant") || rd_is_w(r, q, "always"))
+        if (rd_is_w(r, q, "constant"))
             r->t[q].used = true;
 }
 
@@ -63,11 +143,17 @@ void rd_rec_default(reading *r)
         lo = df < lo ? df : lo;
         hi = df > hi ? df : hi;
     }
+    /* "Blank -> EUR", "empty = 0", "blank: PAY_DATE" */
+    if ((v < 0 || !rd_value_at(r, v, NULL)) && bl >= 0 &&
+        (rd_is_op(r, bl + 1, "->") || rd_is_op(r, bl + 1, "=") || rd_is_op(r, bl + 1, ":")) && rd_value_at(r, bl + 2, NULL)) {
+        v = bl + 2;
+        rd_use(r, bl + 1, bl + 2);
+    }
     if (v < 0 || !rd_value_at(r, v, NULL)) {
         /* a quoted/number value, or the word after "then"/"use"/"set" */
         for (int k = 0; k < r->n; k++) {
             if ((rd_is_w(r, k, "then") || rd_is_w(r, k, "use") || rd_is_w(r, k, "set") || rd_is_w(r, k, "put") ||
-                 rd_is_w(r, k, "populate")) &&
+                 rd_is_w(r, k, "populate") || rd_is_w(r, k, "take")) &&
                 rd_value_at(r, rd_skip_fill(r, k + 1), NULL) && !rd_is_w(r, rd_skip_fill(r, k + 1), "blank")) {
                 v = rd_skip_fill(r, k + 1);
                 lo = k < lo ? k : lo;
@@ -82,11 +168,34 @@ void rd_rec_default(reading *r)
                 break;
             }
     }
-    if (v < 0 || !rd_value_at(r, v, NULL) || rd_is_w(r, v, "blank"))
-        return;
+    if (v < 0 || !rd_value_at(r, v, NULL) || rd_is_w(r, v, "blank") || rd_is_w(r, v, "leave"))
+        return;                              /* "then leave empty" is no default */
     bool num;
     const char *val = rd_value_at(r, v, &num);
     plan_base tb = r->c->type.base;
+    /* "Blank -> PAY_DATE": another column of the data (its whole name) */
+    const char *other = rd_is_k(r, v, TK_STR) ? rd_resolve_name_min(r, val, 0.95) : NULL;
+    int oe = v + 1;
+    if (rd_is_k(r, v, TK_WORD)) {                   /* "take the Trade Date": the longest run naming a column */
+        for (int e2 = v + 4 < r->n ? v + 4 : r->n; e2 > v && !other; e2--) {
+            bool words = true;
+            for (int q = v; q < e2; q++)
+                words &= rd_is_k(r, q, TK_WORD);
+            char span[160];
+            rd_span_text(r, v, e2, span, sizeof span);
+            if (words && (other = rd_resolve_name_min(r, span, 0.95)) != NULL)
+                oe = e2;
+        }
+    }
+    if (other && rd_primary(r) && strcmp(other, rd_primary(r))) {
+        r->deflt_src = other;
+        rd_use(r, v, oe);
+        for (int k = 0; k < r->n; k++)
+            if (rd_is_w(r, k, "if") || rd_is_w(r, k, "blank") || rd_is_w(r, k, "default") || rd_is_w(r, k, "then") ||
+                rd_is_w(r, k, "use") || rd_is_w(r, k, "otherwise"))
+                r->t[k].used = true;
+        return;
+    }
     if (tb == PT_DATE || tb == PT_TIMESTAMP || tb == PT_BOOLEAN) {
         rd_problem(r, "It gives a default value '%s' for a %s column; I cannot write that literal yet.", val,
                 tb == PT_BOOLEAN ? "boolean" : "date");
@@ -180,6 +289,22 @@ void rd_rec_rownum(reading *r)
         k++;
     if (k >= r->n || !r->c->column)
         return;
+    /* "Line number within the journal" names a column; a generated number says how it is made */
+    bool generated = false;
+    for (int q = 0; q < r->n; q++)
+        generated |= rd_is_w(r, q, "autogenerated") || rd_is_w(r, q, "autonumber") || rd_is_w(r, q, "sequence") ||
+                     rd_is_w(r, q, "sequential") || rd_is_w(r, q, "incrementing") || rd_is_w(r, q, "increment") ||
+                     rd_is_w(r, q, "autoincrement") || rd_is_w(r, q, "surrogate") || rd_is_w(r, q, "running") ||
+                     rd_is_w(r, q, "generated") || rd_is_w(r, q, "generate") || rd_is_w(r, q, "rownum") ||
+                     (rd_num_at(r, q) == 1 && rd_is_op(r, q + 1, ".") && rd_is_op(r, q + 2, "."));
+    if (!generated)
+        return;
+    /* "the line number left-padded", "Excel serial number": a column or a format, not a generated number */
+    if (rd_is_w(r, k - 1, "excel") || (k + 1 < r->n && rd_resolve_span(r, k, k + 2)))
+        return;
+    for (int q = 0; q < r->n; q++)
+        if (rd_is_w(r, q, "pad") || rd_is_w(r, q, "leftpad") || rd_is_w(r, q, "concat") || rd_is_w(r, q, "prefix"))
+            return;
     plan_base tb = r->c->type.base;
     if (tb != PT_INTEGER && tb != PT_BIGINT && tb != PT_DECIMAL && tb != PT_TEXT) {
         rd_problem(r, "It asks for a generated number on a target that cannot hold one.");
@@ -201,7 +326,7 @@ void rd_rec_rownum(reading *r)
             rd_problem(r, "It numbers rows from or by %s; the plan's row number starts at 1 and counts by 1.", t->orig);
             return;
         }
-        if (t->k == TK_NUM || (t->k == TK_WORD && (!rd_is_operative_word(t->w) || rownum_word(r, q))) ||
+        if (t->k == TK_NUM || (t->k == TK_WORD && (!rd_is_operative_word(t->w) || rownum_word(r, q) || !strcmp(t->w, "add"))) ||
             (t->k == TK_OP && (!strcmp(t->w, ".") || !strcmp(t->w, ","))))
             t->used = true;
     }

@@ -236,6 +236,8 @@ void rd_rec_date_part(reading *r)
             continue;
         }
         bool fy = rd_is_w(r, k, "fy") || (rd_is_w(r, k, "fiscal") && rd_is_w(r, k + 1, "year"));
+        if (rd_is_w(r, k, "yyyy") && rd_is_w(r, k + 1, "of"))   /* "yyyy of posting date" */
+            r->t[k].w = "year";
         bool part = rd_is_w(r, k, "year") || rd_is_w(r, k, "month") || rd_is_w(r, k, "quarter") ||
                     (rd_is_w(r, k, "day") && rd_is_w(r, k + 1, "of") && !rd_is_w(r, k + 2, "week"));
         if (!fy && !part)
@@ -278,6 +280,9 @@ void rd_rec_date_part(reading *r)
             if (s)
                 s->st.s = "quarter";
             r->quarter_q = q;
+            for (int u = k; u + 2 < r->n; u++)      /* "qtr of booked dt, 1-4" */
+                if (rd_num_at(r, u) == 1 && (rd_is_w(r, u + 1, "to") || rd_is_op(r, u + 1, "-")) && rd_num_at(r, u + 2) == 4)
+                    rd_use(r, u, u + 3);
         } else if (!strcmp(what, "month") && month_written(r, k)) {
             const char *f = month_written(r, k);
             if (tb != PT_TEXT) {
@@ -292,9 +297,10 @@ void rd_rec_date_part(reading *r)
             tstep *s = date_step(r, k, PS_DATE_PART);
             if (s)
                 s->st.s = !strcmp(what, "year") ? "year" : !strcmp(what, "month") ? "month" : "day";
-            /* "as a number from 1 to 12" */
-            for (int q = k; q + 3 < r->n; q++)
-                if (rd_num_at(r, q) == 1 && rd_is_w(r, q + 1, "to") && (rd_num_at(r, q + 2) == 12 || rd_num_at(r, q + 2) == 31)) {
+            /* "as a number from 1 to 12", "qtr of booked dt, 1-4" */
+            for (int q = k; q + 2 < r->n; q++)
+                if (rd_num_at(r, q) == 1 && (rd_is_w(r, q + 1, "to") || rd_is_op(r, q + 1, "-") || rd_is_w(r, q + 1, "until")) &&
+                    (rd_num_at(r, q + 2) == 12 || rd_num_at(r, q + 2) == 31 || rd_num_at(r, q + 2) == 4)) {
                     rd_use(r, q, q + 3);
                     if (rd_is_w(r, q - 1, "from"))
                         rd_use(r, q - 1, q);

@@ -3,9 +3,13 @@
  */
 #include "plan/rules/reading.h"
 
+#include "util/date.h"
+
 #include "plan/infer.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- dates ---- */
 
@@ -18,6 +22,21 @@ const char *rules_date_pattern(plan *p, const char *s)
     return plan_strdup(p, pat);
 }
 
+/* Do two plan patterns have one layout (DD/MM/YYYY and D/M/YYYY)? */
+static bool same_layout(const char *a, const char *b)
+{
+    char x[32], y[32];
+    size_t i = 0, j = 0;
+    for (const char *p = a; *p && i + 1 < sizeof x; p++)
+        if (!((*p == 'D' || *p == 'M') && p[1] == *p))
+            x[i++] = *p;
+    for (const char *p = b; *p && j + 1 < sizeof y; p++)
+        if (!((*p == 'D' || *p == 'M') && p[1] == *p))
+            y[j++] = *p;
+    x[i] = y[j] = 0;
+    return !strcmp(x, y);
+}
+
 void rd_rec_date(reading *r)
 {
     int pats[4], np = 0;
@@ -25,6 +44,17 @@ void rd_rec_date(reading *r)
         if (rd_is_k(r, k, TK_DATE))
             pats[np++] = k;
     int iso = rd_find_w(r, 0, "iso");
+    /* "ISO" names a date format only near a date word or on a date target ("the ISO list" is not one) */
+    if (iso >= 0 && r->c->type.base != PT_DATE && r->c->type.base != PT_TIMESTAMP) {
+        bool dated = false;
+        for (int q = iso - 3; q <= iso + 3; q++)
+            dated |= q >= 0 && q < r->n && r->t[q].k == TK_WORD &&
+                     (!strcmp(r->t[q].w, "date") || !strcmp(r->t[q].w, "timestamp") || !strcmp(r->t[q].w, "format") ||
+                      !strcmp(r->t[q].w, "time") || !strcmp(r->t[q].w, "dt") || !strcmp(r->t[q].w, "8601"));
+        dated |= r->ndsteps > 0 || rd_find_w(r, 0, "day") >= 0;
+        if (!dated)
+            iso = -1;
+    }
     int excel = rd_find_w(r, 0, "excel");
     if (excel < 0 && rd_find_w(r, 0, "serial") >= 0)
         excel = rd_find_w(r, 0, "serial");
@@ -40,11 +70,21 @@ void rd_rec_date(reading *r)
         for (int k = 0; k < r->n; k++)
             if (rd_is_w(r, k, "timestamp") || rd_is_w(r, k, "date") || rd_is_w(r, k, "part") || rd_is_w(r, k, "portion") ||
                 rd_is_w(r, k, "only") || rd_is_w(r, k, "time") || rd_is_w(r, k, "drop") || rd_is_w(r, k, "ignore") ||
-                rd_is_w(r, k, "exclude") || rd_is_w(r, k, "strip"))
+                rd_is_w(r, k, "exclude") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "tz") || rd_is_w(r, k, "timezone") ||
+                rd_is_w(r, k, "offset") || rd_is_w(r, k, "zone") ||
+                (rd_is_op(r, k, "+") && (rd_is_w(r, k - 1, "time") || rd_is_w(r, k + 1, "tz") || rd_is_w(r, k + 1, "timezone") ||
+                                         rd_is_w(r, k + 1, "offset"))))
                 r->t[k].used = true;
     }
     if (!np)
         return;
+    /* "day/month/year (DD/MM/YYYY)": a pattern said twice, in words and in letters, is one pattern */
+    if (np == 2 && same_layout(r->t[pats[0]].w, r->t[pats[1]].w)) {
+        int words = strcasestr(r->t[pats[0]].orig, "day") || strcasestr(r->t[pats[0]].orig, "year") ? 0 : 1;
+        r->t[pats[words]].used = true;
+        pats[0] = pats[1 - words];
+        np = 1;
+    }
     /* input pattern: the one after "from", else the first one not introduced by "to"/"into" */
     int in = -1, out = -1;
     for (int q = 0; q < np; q++) {
@@ -79,8 +119,38 @@ void rd_rec_date(reading *r)
     r->t[in].used = true;
     r->date_kind = D_PATTERN;
     r->date_pat = r->t[in].w;
+    /* "day.month.year with 2 digit for year": a pattern in words whose year has two digits */
+    if (strstr(r->date_pat, "YYYY") && strcasestr(r->t[in].orig, "year")) {
+        for (int k = 0; k < r->n; k++) {
+            if (rd_num_at(r, k) != 2 && !rd_is_w(r, k, "twodigit") && !rd_is_w(r, k, "2digit"))
+                continue;
+            int j = k + 1 + (rd_is_op(r, k + 1, "-") ? 1 : 0);
+            if (!rd_is_w(r, j, "char"))
+                continue;
+            int y = j + 1 + (rd_is_w(r, j + 1, "for") || rd_is_w(r, j + 1, "in") ? 1 : 0);
+            if (!rd_is_w(r, y, "year") && !rd_is_w(r, y, "years"))
+                continue;
+            char pat[32];
+            const char *at = strstr(r->date_pat, "YYYY");
+            snprintf(pat, sizeof pat, "%.*sYY%s", (int)(at - r->date_pat), r->date_pat, at + 4);
+            r->date_pat = plan_strdup(r->p, pat);
+            rd_use(r, k, y + 1);
+            break;
+        }
+    }
     if (strstr(r->date_pat, "YY") && !strstr(r->date_pat, "YYYY")) {
         r->pivot = 1950;
+        /* "All years are 20xx": every two-digit year is in 2000-2099 */
+        for (int k = 0; k + 1 < r->n; k++)
+            if ((rd_num_at(r, k) == 20 || rd_num_at(r, k) == 19) && rd_is_w(r, k + 1, "xx") &&
+                r->t[k].e == r->t[k + 1].b) {
+                r->pivot = rd_num_at(r, k) == 20 ? 2000 : 1900;
+                rd_use(r, k, k + 2);
+                for (int q = 0; q < r->n; q++)
+                    if (r->t[q].clause == r->t[k].clause && (rd_is_w(r, q, "years") || rd_is_w(r, q, "year") ||
+                                                             rd_is_w(r, q, "all")))
+                        rd_use(r, q, q + 1);
+            }
         int pv = rd_find_w(r, 0, "pivot");
         if (pv >= 0 && rd_num_at(r, pv + 1) >= 1000) {
             r->pivot = (int)rd_num_at(r, pv + 1);
@@ -113,6 +183,39 @@ void rd_rec_date(reading *r)
     }
 }
 
+/* A fixed date written at i: "31 December 2023", "December 31, 2023", "31.12.2023", "2023-12-31".  Returns it
+ * as YYYY-MM-DD (arena) and the index after it in *end; NULL when none. */
+static const char *fixed_date(reading *r, int i, int *end)
+{
+    static const char *const M[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                    "september", "october", "november", "december"};
+    int y = 0, m = 0, d = 0, e = i;
+    for (int k = 0; k < 12 && !m; k++) {
+        if (rd_num_at(r, i) > 0 && rd_is_w(r, i + 1, M[k]) && rd_num_at(r, i + 2) >= 1000) {
+            d = (int)rd_num_at(r, i), m = k + 1, y = (int)rd_num_at(r, i + 2), e = i + 3;
+        } else if (rd_is_w(r, i, M[k]) && rd_num_at(r, i + 1) > 0) {
+            int yi = i + 2 + (rd_is_op(r, i + 2, ",") ? 1 : 0);
+            if (rd_num_at(r, yi) >= 1000)
+                d = (int)rd_num_at(r, i + 1), m = k + 1, y = (int)rd_num_at(r, yi), e = yi + 1;
+        }
+    }
+    if (!m && rd_is_k(r, i, TK_NUM)) {   /* 31.12.2023 (one number token) */
+        int a, b, c;
+        if (sscanf(r->t[i].orig, "%d.%d.%d", &a, &b, &c) == 3 && c >= 1000)
+            d = a, m = b, y = c, e = i + 1;
+    }
+    if (!m && rd_num_at(r, i) >= 1000 && rd_is_op(r, i + 1, "-") && rd_num_at(r, i + 2) > 0 && rd_is_op(r, i + 3, "-") &&
+        rd_num_at(r, i + 4) > 0)
+        y = (int)rd_num_at(r, i), m = (int)rd_num_at(r, i + 2), d = (int)rd_num_at(r, i + 4), e = i + 5;
+    if (!m || !mf_date_valid(y, m, d))
+        return NULL;
+    char buf[16];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    rd_use(r, i, e);
+    *end = e;
+    return plan_strdup(r->p, buf);
+}
+
 void rd_rec_days(reading *r)
 {
     int d = rd_find_w(r, 0, "day");
@@ -121,10 +224,12 @@ void rd_rec_days(reading *r)
     int btw = rd_find_w(r, 0, "between");
     const char *a = NULL, *b = NULL;
     int from = -1, to = -1;
-    if (btw < 0 && (btw = rd_find_w(r, d, "from")) >= 0 && rd_find_w(r, btw, "to") < 0)
+    if (btw < 0 && (btw = rd_find_w(r, d, "from")) >= 0 && rd_find_w(r, btw, "to") < 0 && rd_find_w(r, btw, "until") < 0)
         btw = -1;
     if (btw >= 0) {
         int an = rd_find_w(r, btw, rd_is_w(r, btw, "from") ? "to" : "and");
+        if (an < 0 && rd_is_w(r, btw, "from"))
+            an = rd_find_w(r, btw, "until");       /* "from start date until maturity date" */
         if (an < 0)
             return;
         int e = rd_clause_end(r, an);
@@ -134,7 +239,18 @@ void rd_rec_days(reading *r)
         a = rd_resolve_span(r, btw + 1, an);
         if (!a && (a = rd_resolve_prefix(r, btw + 1, an, &ea)) != NULL && ea < an)
             a = NULL;                     /* words between the field and "and" are not explained */
-        b = rd_resolve_prefix(r, an + 1, e, &eb);
+        int fe;
+        const char *fixed = fixed_date(r, an + 1, &fe);
+        if (a && fixed) {                 /* "from the invoice date to 31 December 2023" */
+            r->days_b_lit = fixed;
+            b = a;
+            eb = fe;
+            for (int k = 0; k + 1 < r->n; k++)   /* "at the year end": the fixed date, said in words */
+                if (rd_is_w(r, k, "year") && rd_is_w(r, k + 1, "ends") && r->t[k].clause == r->t[an].clause)
+                    rd_use(r, k, k + 2);
+        } else {
+            b = rd_resolve_prefix(r, an + 1, e, &eb);
+        }
         from = btw;
         to = eb;
     } else {
@@ -146,12 +262,22 @@ void rd_rec_days(reading *r)
             return;
         int b0 = rd_skip_fill(r, 0);
         int e = d;
+        if (d < m) {                      /* "Days DUE_DATE - DOC_DATE (both YYYYMMDD)" */
+            b0 = rd_skip_fill(r, d + 1);
+            for (e = m + 1; e < r->n && !rd_is_op(r, e, "(") && !rd_is_op(r, e, ",") && r->t[e].clause == r->t[m].clause; e++)
+                ;
+        }
         while (e > m + 1 && (rd_is_w(r, e - 1, "in") || rd_is_filler(r->t[e - 1].w)))
             e--;
         b = rd_resolve_span(r, b0, m);    /* later minus earlier */
         a = rd_resolve_span(r, m + 1, e);
-        from = 0;
-        to = d;
+        from = d < m ? d : 0;
+        to = d < m ? e : d;
+        for (int k = e; k + 1 < r->n && rd_is_op(r, e, "("); k++)   /* "(both YYYYMMDD)" */
+            if (rd_is_w(r, k, "both")) {
+                rd_use(r, k, k + 1);
+                break;
+            }
     }
     if (!a || !b) {
         rd_problem(r, "It asks for days between two dates, but I could not match both fields to the data.");
@@ -168,3 +294,33 @@ void rd_rec_days(reading *r)
 }
 
 /* The other indicator-like source of the row ("Dr/Cr"), for "credits are negative". */
+
+/* "Same format like Buchungstag": the value is written like another column.  The reading infers the row's own
+ * format from its sample; the phrase is read when the other column's sample shows that same format, and is a
+ * question when it shows another. */
+void rd_rec_same_format(reading *r)
+{
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (!rd_is_w(r, k, "same"))
+            continue;
+        int j = k + 1;
+        while (rd_is_w(r, j, "format") || rd_is_w(r, j, "like") || rd_is_w(r, j, "as") || rd_is_w(r, j, "the"))
+            j++;
+        int end;
+        const char *other = rd_resolve_prefix(r, j, r->n, &end);
+        if (!other || j == k + 1 || (rd_primary(r) && !strcmp(other, rd_primary(r))))
+            continue;
+        mf_buf why = {0};
+        const char *mine = r->date_kind == D_PATTERN ? r->date_pat
+                           : infer_date_pattern(rd_prof_of(r, rd_primary(r)), rd_primary(r), &why);
+        const char *theirs = infer_date_pattern(rd_prof_of(r, other), other, &why);
+        mf_buf_free(&why);
+        if (!mine || !theirs || strcmp(mine, theirs)) {
+            rd_problem(r, "It says the same format as [%s], but the samples show %s and %s.", other, mine ? mine : "no format",
+                       theirs ? theirs : "no format");
+            return;
+        }
+        rd_use(r, k, end);
+        return;
+    }
+}

@@ -19,7 +19,8 @@ void rd_rec_examples(reading *r)
     for (int i = 0; i < r->n; i++) {
         bool eg = (rd_is_w(r, i, "e") && rd_is_op(r, i + 1, ".") && rd_is_w(r, i + 2, "g")) ||
                   rd_is_w(r, i, "eg") || rd_is_w(r, i, "example") || rd_is_w(r, i, "ex") ||
-                  (rd_is_w(r, i, "like") && (rd_is_k(r, i + 1, TK_NUM) || rd_is_k(r, i + 1, TK_STR))) ||
+                  (rd_is_w(r, i, "like") && (rd_is_k(r, i + 1, TK_NUM) || rd_is_k(r, i + 1, TK_STR) ||
+                                             (rd_is_k(r, i + 1, TK_WORD) && strpbrk(r->t[i + 1].orig, "0123456789")))) ||
                   (rd_is_w(r, i, "such") && rd_is_w(r, i + 1, "as"));
         if (!eg)
             continue;
@@ -90,10 +91,13 @@ static bool trailer_by_content(reading *r)
         bool trailer_word = strcasestr(v, "total") != NULL;
         for (int q = 0; q < r->n; q++)
             if ((r->t[q].clause == c || r->t[q].clause == c + 1) &&
-                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "total") || rd_is_w(r, q, "footer") || rd_is_w(r, q, "ends") ||
-                 rd_is_w(r, q, "bottom")))
+                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "total") || rd_is_w(r, q, "footer")))
                 trailer_word = true;
-        if (!trailer_word)
+        bool row_word = false;                /* the literal labels a row or line */
+        for (int q = 0; q < r->n; q++)
+            row_word |= r->t[q].clause == c && (rd_is_w(r, q, "row") || rd_is_w(r, q, "labelled") ||
+                                                rd_is_w(r, q, "labeled") || rd_is_w(r, q, "trailer"));
+        if (!trailer_word || !row_word)
             continue;
         plan_expr *cond = content_row(r, v);
         if (!cond)
@@ -120,9 +124,45 @@ static bool trailer_by_content(reading *r)
 }
 
 /* "ignore the trailer row", "skip the total line at the end", "skip last 2 rows". */
+/* "Skip trailer rec (REC = T, last line)": the trailer named by a condition in parentheses. */
+static bool trailer_by_condition(reading *r, int tw)
+{
+    for (int k = tw + 1; k < r->n && r->t[k].clause == r->t[tw].clause; k++) {
+        if (!rd_is_op(r, k, "("))
+            continue;
+        int e = k + 1;
+        while (e < r->n && !rd_is_op(r, e, ")") && !rd_is_op(r, e, ","))
+            e++;
+        size_t mark = r->problems.len;
+        plan_expr *c = rd_parse_cond(r, k + 1, e);
+        if (!c) {
+            r->problems.len = mark;
+            if (r->problems.data)
+                r->problems.data[mark] = 0;
+            return false;
+        }
+        rd_add_rule(r, PR_SKIP, c, NULL);
+        int close = e;
+        while (close < r->n && !rd_is_op(r, close, ")"))
+            close++;
+        for (int q = k; q <= close && q < r->n; q++)   /* ", last line" describes where it is */
+            if (r->t[q].k != TK_WORD || !rd_is_operative_word(r->t[q].w) || rd_is_w(r, q, "last"))
+                r->t[q].used = true;
+        for (int q = 0; q < r->n; q++)
+            if (r->t[q].clause == r->t[tw].clause && r->t[q].k == TK_WORD &&
+                (rd_is_w(r, q, "trailer") || rd_is_w(r, q, "exclude") || rd_is_w(r, q, "total") || !rd_is_operative_word(r->t[q].w)))
+                r->t[q].used = true;
+        return true;
+    }
+    return false;
+}
+
 void rd_rec_trailer(reading *r)
 {
     if (trailer_by_content(r))
+        return;
+    int tw = rd_find_w(r, 0, "trailer");
+    if (tw >= 0 && trailer_by_condition(r, tw))
         return;
     int i = rd_find_w(r, 0, "trailer");
     int tot = rd_find_w(r, 0, "total");
@@ -143,6 +183,16 @@ void rd_rec_trailer(reading *r)
     }
     r->p->source.skip_last += n;
     r->statement = true;
+    /* "The last line 'Endsaldo' is the closing balance": the literal labels that line */
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_k(r, k, TK_STR) && last >= 0 && r->t[k].clause == r->t[last].clause)
+            r->t[k].used = true;
+    for (int k = 0; k < r->n; k++) {   /* "this is not a journal line and must not be loaded" */
+        tok *t = &r->t[k];
+        if (t->k == TK_WORD && !t->used && (!strcmp(t->w, "not") || !strcmp(t->w, "dont")) && k + 1 < r->n &&
+            (!strcmp(r->t[k + 1].w, "a") || !strcmp(r->t[k + 1].w, "be") || !strcmp(r->t[k + 1].w, "load")))
+            t->used = true;
+    }
     for (int k = 0; k < r->n; k++) {
         tok *t = &r->t[k];
         if (t->k == TK_WORD && (!strcmp(t->w, "trailer") || !strcmp(t->w, "total") ||
@@ -189,11 +239,24 @@ static void clause_span(const reading *r, int c, int *b, int *e)
         }
 }
 
+/* Does clause [b, e) speak of rows: a row word, a comparison, or a condition word? */
+static bool names_rows(const reading *r, int b, int e)
+{
+    for (int k = b; k < e; k++)
+        if (rd_is_w(r, k, "row") || rd_is_op(r, k, "=") || rd_is_op(r, k, "!=") || rd_is_op(r, k, "<") ||
+            rd_is_op(r, k, ">") || rd_is_op(r, k, "<=") || rd_is_op(r, k, ">=") || rd_is_w(r, k, "if") ||
+            rd_is_w(r, k, "whose"))
+            return true;
+    return false;
+}
+
 /* The verb of a row filter in clause [b, e): sets *keep (rows that match are kept, the rest skipped)
  * and returns its index (the verb's words are marked in *vb..*ve), -1 when the clause filters nothing. */
 static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int *ve)
 {
     for (int k = b; k < e; k++) {
+        if (rd_is_op(r, k - 1, "(") && !names_rows(r, k, e))
+            continue;                            /* "(drop 'CTR-')": a remark on a text step */
         if (rd_is_w(r, k, "exclude") || (rd_is_w(r, k, "filter") && rd_is_w(r, k + 1, "out"))) {
             /* "ignore thousands separators", "drop the time part": characters, not rows */
             static const char *const NOT_ROWS[] = {"thousands", "separator", "comma", "space", "currency", "symbol",
@@ -226,8 +289,19 @@ static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int 
                 return k;
             }
         }
-        /* "only include", "only incl. rows", "load ... only" */
+        /* "only assets with Status 'ACTIVE' or 'RETIRED' are in scope" */
         if (rd_is_w(r, k, "only")) {
+            for (int q = k + 1; q + 1 < e; q++)
+                if (rd_is_w(r, q, "in") && rd_is_w(r, q + 1, "scope")) {
+                    *keep = true;
+                    *vb = q;
+                    *ve = q + 2;
+                    return k;
+                }
+        }
+        /* "only include", "only incl. rows", "load ... only": rows, or a condition, must be named
+         * ("take only the first 2 letters" keeps characters, not rows) */
+        if (rd_is_w(r, k, "only") && names_rows(r, b, e)) {
             if (keep_verb(r, k + 1)) {
                 *keep = true;
                 *vb = k;
@@ -289,7 +363,8 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
         if (cond_starter(r, k)) {
             int ce = vb;
             while (ce > k + 1 && (rd_is_w(r, ce - 1, "then") || rd_is_op(r, ce - 1, ",") || rd_is_w(r, ce - 1, "be") ||
-                                  rd_is_w(r, ce - 1, "should") || rd_is_w(r, ce - 1, "must")))
+                                  rd_is_w(r, ce - 1, "should") || rd_is_w(r, ce - 1, "must") || rd_is_w(r, ce - 1, "are") ||
+                                  rd_is_w(r, ce - 1, "is")))
                 ce--;
             plan_expr *c = rd_parse_cond(r, k + 1, ce);
             if (c)
@@ -305,10 +380,24 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
     for (int k = ve; k < e; k++)
         if (cond_starter(r, k) || rd_is_op(r, k, "(")) {
             int ce = e;
-            if (rd_is_op(r, k, "("))
+            bool paren = rd_is_op(r, k, "(");
+            if (paren)
                 for (ce = k + 1; ce < e && !rd_is_op(r, ce, ")"); ce++)
                     ;
+            else
+                for (int q = k + 1; q < e; q++)    /* "(external cust.)" after the condition is a remark */
+                    if (rd_is_op(r, q, "(")) {
+                        ce = q;
+                        break;
+                    }
+            size_t mark = r->problems.len;
             plan_expr *c = rd_parse_cond(r, k + 1, ce);
+            if (!c && paren) {                   /* "(external cust.)": not the condition; read what is before */
+                r->problems.len = mark;
+                if (r->problems.data)
+                    r->problems.data[mark] = 0;
+                break;
+            }
             if (c) {
                 rd_use(r, ve, k + 1);   /* the subject words ("test accounts") describe the condition */
                 if (rd_is_op(r, ce, ")"))
@@ -318,6 +407,11 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
         }
     /* "excl. plant 9999", "Load STATUS = PAID only", "excl. amt = 0" */
     int ce = e;
+    for (int q = s; q < e; q++)                /* "drop Werk 9999 (test plant)": the remark is not the condition */
+        if (rd_is_op(r, q, "(")) {
+            ce = q;
+            break;
+        }
     while (ce > s && (rd_is_w(r, ce - 1, "only") || rd_is_op(r, ce - 1, ".")))
         ce--;
     if (s >= ce) {
@@ -357,7 +451,7 @@ void rd_rec_exclude(reading *r)
             return;
         rd_use(r, vb, ve);
         for (int k = b; k < e; k++)
-            if (rd_is_w(r, k, "row") || (rd_is_w(r, k, "only") && keep))
+            if (rd_is_w(r, k, "row") || (rd_is_w(r, k, "only") && keep) || rd_is_w(r, k, "filter"))
                 r->t[k].used = true;
         if (keep) {
             plan_expr *x = plan_new_expr(r->p, PE_NOT);
@@ -389,8 +483,16 @@ void rd_rec_checks(reading *r)
             bool strict = rd_is_w(r, k, "positive");
             bool neg = rd_is_w(r, k, "negative");
             /* "must not be negative", "cannot be negative", "reject if negative", "must be positive" */
-            bool ok = !neg || rd_find_w(r, 0, "not") >= 0 || rd_find_w(r, 0, "cannot") >= 0 ||
-                      rd_find_w(r, 0, "reject") >= 0 || rd_find_w(r, 0, "never") >= 0;
+            /* "must not be negative", "reject if negative", "must be positive", "always positive": the
+             * requirement in the same clause ("provided with positive amounts" requires nothing) */
+            bool ok = false;
+            for (int q = 0; q < r->n && !ok; q++)
+                ok = r->t[q].clause == r->t[k].clause && !r->t[q].used &&
+                     ((q < k && q >= k - 4 &&
+                       (neg ? (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "never"))
+                            : (rd_is_w(r, q, "must") || rd_is_w(r, q, "should") ||
+                               rd_is_w(r, q, "always")))) ||
+                      rd_is_w(r, q, "reject"));
             if (!ok)
                 continue;
             plan_expr *col = plan_new_expr(r->p, PE_OUTPUT);
@@ -401,10 +503,16 @@ void rd_rec_checks(reading *r)
             rd_add_rule(r, PR_REJECT, cond, msg);
             r->statement = false;   /* the column still has its expression */
             rd_use(r, k, k + 1);
-            for (int q = 0; q < r->n; q++)
-                if (rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "reject") || rd_is_w(r, q, "if") ||
-                    rd_is_w(r, q, "never") || rd_is_w(r, q, "row") || rd_is_w(r, q, "allowed"))
+            for (int q = 0; q < r->n; q++) {
+                bool fmt = false;                  /* a clause on the number's format keeps its words */
+                for (int u = 0; u < r->n; u++)
+                    fmt |= r->t[u].clause == r->t[q].clause && (rd_is_w(r, u, "paren") || rd_is_w(r, u, "minus") ||
+                                                               rd_is_w(r, u, "trailing") || rd_is_w(r, u, "sign"));
+                if ((rd_is_w(r, q, "not") || rd_is_w(r, q, "cannot") || rd_is_w(r, q, "reject") || rd_is_w(r, q, "if") ||
+                     rd_is_w(r, q, "never") || rd_is_w(r, q, "row") || rd_is_w(r, q, "allowed") ||
+                     rd_is_w(r, q, neg ? "negative" : "positive")) && !fmt)
                     r->t[q].used = true;
+            }
         }
     }
 }

@@ -5,8 +5,18 @@
 
 #include "plan/tabs.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
+
+/* "take the plant code itself", "keep the code", "the original value": the looked-up value stays. */
+static bool keeps_code(const reading *r, int v)
+{
+    for (int q = v; q < r->n && q < v + 6 && r->t[q].clause == r->t[v].clause; q++)
+        if (rd_is_w(r, q, "itself") || (rd_is_w(r, q, "original") && rd_is_w(r, q + 1, "value")))
+            return true;
+    return false;
+}
 
 void rd_rec_lookup(reading *r)
 {
@@ -86,15 +96,39 @@ void rd_rec_lookup(reading *r)
             if (r->c->src[s].written && !strcasecmp(h, r->c->src[s].written))
                 key = c;
     }
+    /* "(key = country)": the key column named */
+    for (int k = i + 1; k + 2 < r->n; k++)
+        if (rd_is_w(r, k, "key") && (rd_is_op(r, k + 1, "=") || rd_is_op(r, k + 1, ":")) && rd_is_k(r, k + 2, TK_WORD))
+            for (int c = 0; c < sh->ncols; c++)
+                if (!strcasecmp(MF_SHEET_CELL(sh, 0, c), r->t[k + 2].orig)) {
+                    key = c;
+                    rd_use(r, k, k + 3);
+                }
     for (int c = 0; c < sh->ncols && val < 0; c++) {
         if (c == key)
             continue;
         const char *h = MF_SHEET_CELL(sh, 0, c);
         for (int k = i + 1; k < r->n; k++)
-            if (r->t[k].k == TK_WORD && !rd_is_filler(r->t[k].w) && !strcasecmp(h, r->t[k].orig)) {
+            if (r->t[k].k == TK_WORD && !rd_is_filler(r->t[k].w) && !r->t[k].used && !strcasecmp(h, r->t[k].orig)) {
                 val = c;
                 r->t[k].used = true;
+                if (rd_is_op(r, k - 1, "->"))           /* "-> region" */
+                    rd_use(r, k - 1, k);
             }
+    }
+    /* "(col B)", "column 2": the value column by letter or number */
+    for (int k = i + 1; k + 1 < r->n && val < 0; k++) {
+        if (!rd_is_w(r, k, "col") && !rd_is_w(r, k, "column"))
+            continue;
+        int c = -1;
+        if (rd_is_k(r, k + 1, TK_WORD) && strlen(r->t[k + 1].orig) == 1 && isalpha((unsigned char)r->t[k + 1].orig[0]))
+            c = toupper((unsigned char)r->t[k + 1].orig[0]) - 'A';
+        else if (rd_num_at(r, k + 1) > 0)
+            c = (int)rd_num_at(r, k + 1) - 1;
+        if (c <= 0 || c >= sh->ncols || c == key)
+            continue;
+        val = c;
+        rd_use(r, k, k + 2);
     }
     if (val < 0)
         val = key + 1 < sh->ncols ? key + 1 : 0;
@@ -115,10 +149,28 @@ void rd_rec_lookup(reading *r)
         if (rd_is_w(r, k, "default") || rd_is_w(r, k, "otherwise") || rd_is_w(r, k, "fallback")) {
             kw = rd_is_w(r, k - 1, "if") ? k - 1 : k;
             v = k + 1;
-        } else if (rd_is_w(r, k, "not") && (rd_is_w(r, k + 1, "found") || rd_is_w(r, k + 1, "matched") ||
-                                         rd_is_w(r, k + 1, "listed"))) {
+        } else if ((rd_is_w(r, k, "not") || rd_is_w(r, k, "dont") || rd_is_w(r, k, "doesnt")) &&
+                   (rd_is_w(r, k + 1, "found") || rd_is_w(r, k + 1, "matched") || rd_is_w(r, k + 1, "listed") ||
+                    rd_is_w(r, k + 1, "appear") || rd_is_w(r, k + 1, "exist") || rd_is_w(r, k + 1, "find") ||
+                    rd_is_w(r, k + 1, "match") || rd_is_w(r, k + 1, "present"))) {
             kw = rd_is_w(r, k - 1, "if") || rd_is_w(r, k - 1, "no") ? k - 1 : k;
+            for (int q = kw - 1; q >= 0 && q >= kw - 3; q--)   /* "If you don't find it" */
+                if (rd_is_w(r, q, "if")) {
+                    kw = q;
+                    break;
+                }
             v = k + 2;
+            /* "does not appear on that tab should be reported as 'Unmapped'": the value later in the clause */
+            int q = v;
+            while (q < r->n && r->t[q].clause == r->t[k].clause && !rd_is_k(r, q, TK_STR) && !rd_is_k(r, q, TK_NUM) &&
+                   !rd_is_w(r, q, "blank") && !rd_is_w(r, q, "reject") && !rd_is_w(r, q, "keep") && !rd_is_w(r, q, "itself") &&
+                   !rd_is_op(r, q, "->") && !rd_is_op(r, q, ",") && (r->t[q].k != TK_WORD || !rd_is_operative_word(r->t[q].w)))
+                q++;
+            if (q < r->n && r->t[q].clause == r->t[k].clause) {
+                for (int u = v; u < q; u++)
+                    r->t[u].used = true;
+                v = q;
+            }
         } else if (rd_is_w(r, k, "no") && rd_is_w(r, k + 1, "match")) {
             kw = rd_is_w(r, k - 1, "if") ? k - 1 : k;
             v = k + 2;
@@ -135,6 +187,10 @@ void rd_rec_lookup(reading *r)
             s->st.map.otherwise = PO_REJECT;
         } else if (rd_is_w(r, v, "asis") || rd_is_w(r, v, "keep") || rd_is_w(r, v, "unchanged")) {
             s->st.map.otherwise = PO_KEEP;
+        } else if (keeps_code(r, v)) {          /* "take the plant code itself" */
+            s->st.map.otherwise = PO_KEEP;
+            while (v + 1 < r->n && !rd_is_w(r, v, "itself") && r->t[v + 1].clause == r->t[kw].clause)
+                r->t[v++].used = true;
         } else if (rd_value_at(r, v, NULL) && !(rd_is_k(r, v, TK_WORD) && rd_is_filler(r->t[v].w))) {
             s->st.map.otherwise = PO_VALUE;
             s->st.map.other = plan_text_lit(r->p, rd_value_at(r, v, NULL));

@@ -16,8 +16,90 @@ bool rd_truthy(const char *w, bool *val)
     return false;
 }
 
+static bool true_word(const char *w)
+{
+    static const char *const T[] = {"y", "yes", "t", "true", "1", "j", "ja", "x", "oui", "si"};
+    for (size_t k = 0; k < sizeof T / sizeof *T; k++)
+        if (!strcasecmp(w, T[k]))
+            return true;
+    return false;
+}
+
+static bool false_word(const char *w)
+{
+    static const char *const F[] = {"n", "no", "f", "false", "0", "nein", "non"};
+    for (size_t k = 0; k < sizeof F / sizeof *F; k++)
+        if (!strcasecmp(w, F[k]))
+            return true;
+    return false;
+}
+
+/* Does the sample of col hold v (exactly)? */
+static bool in_sample(const reading *r, const char *col, const char *v)
+{
+    const prof_column *pc = rd_prof_of(r, col);
+    const char *s = pc ? infer_sample_value(pc, v) : NULL;
+    return s && !strcmp(s, v);
+}
+
+/* "The client flags ... with an 'X' in this column and leaves it blank otherwise ... true/false": one marker
+ * value is true, a blank is false, anything else is rejected.  The sample must show just that. */
+static void marker_bool(reading *r)
+{
+    const char *col = rd_primary(r);
+    const prof_column *pc = rd_prof_of(r, col);
+    if (r->c->type.base != PT_BOOLEAN || !pc || rd_find_w(r, 0, "blank") < 0)
+        return;
+    int lit = -1;
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_k(r, k, TK_STR)) {
+            if (lit >= 0)
+                return;
+            lit = k;
+        }
+    if (lit < 0 || !in_sample(r, col, r->t[lit].w))
+        return;
+    for (long s = 0; s < pc->nsample; s++)
+        if (pc->sample[s] && *pc->sample[s] && strcmp(pc->sample[s], r->t[lit].w))
+            return;                           /* another value: not a marker column */
+    r->has_map = r->map_bool = true;
+    memset(&r->map, 0, sizeof r->map);
+    plan_expr *t = plan_new_expr(r->p, PE_BOOL);
+    t->flag = true;
+    plan_map_add(r->p, &r->map, r->t[lit].w, t);
+    r->map.otherwise = PO_REJECT;
+    plan_expr *f = plan_new_expr(r->p, PE_BOOL);
+    r->deflt = f;                             /* flag = false */
+    rd_use(r, lit, lit + 1);
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_w(r, k, "blank") || rd_is_w(r, k, "otherwise") || rd_is_w(r, k, "true") || rd_is_w(r, k, "false") ||
+            rd_is_w(r, k, "boolean") || rd_is_w(r, k, "bool") || rd_is_w(r, k, "indicator") || rd_is_w(r, k, "flag") ||
+            (rd_is_op(r, k, "/") && k > 0 && !strcmp(r->t[k - 1].w, "true")))
+            r->t[k].used = true;
+}
+
 void rd_rec_bool(reading *r)
 {
+    marker_bool(r);
+    if (r->has_map)
+        return;
+    /* "Y/N -> boolean", "J/N to bool": the first is true, the second false, as written and as sampled */
+    for (int k = 0; k + 4 < r->n + 1; k++) {
+        if (!rd_value_at(r, k, NULL) || !rd_is_op(r, k + 1, "/") || !rd_value_at(r, k + 2, NULL))
+            continue;
+        int t = k + 3;
+        if (rd_is_w(r, t, "to") || rd_is_op(r, t, "->") || rd_is_op(r, t, "=") || rd_is_w(r, t, "as") || rd_is_w(r, t, "into"))
+            t++;
+        if (!(rd_is_w(r, t, "boolean") || rd_is_w(r, t, "bool")) || r->c->type.base != PT_BOOLEAN)
+            continue;
+        const char *a = rd_value_at(r, k, NULL), *b = rd_value_at(r, k + 2, NULL);
+        if (!true_word(a) || !false_word(b) || !in_sample(r, rd_primary(r), a) || !in_sample(r, rd_primary(r), b))
+            continue;
+        r->has_map = r->map_bool = true;
+        infer_bool_map(r->p, &r->map, a, b);
+        rd_use(r, k, t + 1);
+        return;
+    }
     for (int k = 0; k + 6 < r->n + 4; k++) {
         /* A/B to true/false */
         if (rd_value_at(r, k, NULL) && rd_is_op(r, k + 1, "/") && rd_value_at(r, k + 2, NULL)) {
@@ -45,6 +127,14 @@ void rd_rec_bool(reading *r)
 
 static bool map_arrow(const reading *r, int i)
 {
+    if (rd_is_w(r, i, "is") && rd_is_k(r, i - 1, TK_STR) && i + 1 < r->n && r->t[i + 1].k == TK_WORD &&
+        isupper((unsigned char)r->t[i + 1].orig[0]))
+        return true;                    /* "'A' is Active" */
+    if (rd_is_w(r, i, "is") && i > 0 && r->t[i - 1].k == TK_WORD && strlen(r->t[i - 1].orig) <= 3 &&
+        isupper((unsigned char)r->t[i - 1].orig[0]) && i + 1 < r->n && r->t[i + 1].k == TK_WORD &&
+        strlen(r->t[i + 1].orig) > 1 && isupper((unsigned char)r->t[i + 1].orig[0]) &&
+        isupper((unsigned char)r->t[i + 1].orig[1]))
+        return true;                    /* "F is FIXED" */
     return rd_is_op(r, i, "->") || rd_is_op(r, i, "=") || rd_is_op(r, i, ":") || rd_is_w(r, i, "means") ||
            rd_is_w(r, i, "to") || rd_is_op(r, i, "==");
 }
@@ -145,6 +235,11 @@ static int colon_list(reading *r, const char **from, const char **to, bool *tonu
         }
         if (m < 2)
             continue;
+        n = 0;                                 /* "ccy code -> numeric ISO:" is the list's heading */
+        for (int q = 0; q < k; q++)
+            if (r->t[q].clause == r->t[k].clause &&
+                ((r->t[q].k == TK_WORD && !rd_is_operative_word(r->t[q].w)) || rd_is_op(r, q, "->")))
+                r->t[q].used = true;
         i = k + 1;
         for (int q = 0; q < m; q++, i += 3) {
             from[n] = rd_value_at(r, i, NULL);
@@ -187,6 +282,15 @@ void rd_rec_map(reading *r)
             k += 2;
             continue;
         }
+        if ((rd_is_w(r, k, "anything") || rd_is_w(r, k, "everything")) && rd_is_w(r, k + 1, "otherwise") &&
+            map_arrow(r, k + 2) && rd_value_at(r, k + 3, NULL) && catch_all < 0) {
+            rd_use(r, k + 1, k + 2);       /* "anything else -> 'Other'" */
+            catch_all = k + 1;
+            catch_len = 3 + value_words(r, k + 3);
+            rd_use(r, k, k + 1);
+            k += catch_len;
+            continue;
+        }
         if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
             continue;
         if ((rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "anything") || rd_is_w(r, k, "rest")) &&
@@ -206,6 +310,18 @@ void rd_rec_map(reading *r)
         if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2) || !pair_alone(r, k, k + 3)))
             continue;
         bool num;
+        /* "'NONREF' / 'NOTPROVIDED' -> blank": codes joined by '/', "or" or ',' share the value */
+        for (int j = k - 2; n < 63 && j >= 0 && (rd_is_op(r, j + 1, "/") || rd_is_w(r, j + 1, "or")) &&
+                            (rd_is_k(r, j, TK_STR) || rd_is_k(r, j, TK_NUM) || code_like(r, j)) && !map_arrow(r, j - 1);
+             j -= 2) {                     /* "101/501/561 = IN" */
+            from[n] = rd_value_at(r, j, NULL);
+            to[n] = rd_value_at(r, k + 2, &tonum[n]);
+            at[n] = j;
+            len[n] = 2;
+            n++;
+            if (first < 0 || j < first)
+                first = j;
+        }
         from[n] = rd_value_at(r, k, NULL);
         to[n] = rd_value_at(r, k + 2, &num);
         tonum[n] = num;
@@ -219,9 +335,14 @@ void rd_rec_map(reading *r)
         last = k + len[n - 1];
         k += len[n - 1] - 1;
     }
-    if (n < 2)
-        n = colon_list(r, from, to, tonum, at, len, n, &first, &last);
-    if (n < 2 && !(n == 1 && rd_find_w(r, 0, "map") >= 0 && !rd_is_w(r, at[0] + 1, "to")))
+    {   /* a "code value, code value" list after a colon replaces pairs read in its heading */
+        int cn = colon_list(r, from, to, tonum, at, len, 0, &first, &last);
+        if (cn >= 2) {
+            n = cn;
+            catch_all = -1;
+        }
+    }
+    if (n < 2 && !(n == 1 && (rd_find_w(r, 0, "map") >= 0 || catch_all >= 0) && !rd_is_w(r, at[0] + 1, "to")))
         return;
     for (int q = 0; q < n; q++)
         rd_use(r, at[q], at[q] + len[q]);
@@ -246,7 +367,10 @@ void rd_rec_map(reading *r)
     } else {
         for (int k = 0; k < n; k++) {
             r->map.from[k] = plan_strdup(r->p, from[k]);
-            r->map.to[k] = numeric_target && tonum[k] ? plan_number_lit(r->p, to[k]) : plan_text_lit(r->p, to[k]);
+            /* "-> blank": null (an unquoted word; a quoted 'blank' is the text) */
+            bool blank = !strcasecmp(to[k], "blank") || !strcasecmp(to[k], "empty") || !strcasecmp(to[k], "null");
+            r->map.to[k] = blank ? plan_new_expr(r->p, PE_NULL)
+                           : numeric_target && tonum[k] ? plan_number_lit(r->p, to[k]) : plan_text_lit(r->p, to[k]);
         }
     }
     r->map.otherwise = PO_REJECT;
@@ -279,11 +403,9 @@ void rd_rec_map(reading *r)
                 r->t[k].used = true;
     /* otherwise: "else reject", "otherwise UNKNOWN", "else blank", "else keep" */
     int o = rd_find_w(r, 0, "otherwise");
-    if (o < 0) {
-        o = rd_find_w(r, 0, "other");
-        if (o < 0)
-            o = rd_find_w(r, 0, "anything");
-    }
+    static const char *const OTHER[] = {"rest", "others", "other", "anything"};
+    for (size_t q = 0; o < 0 && q < sizeof OTHER / sizeof *OTHER; q++)
+        o = rd_find_w(r, 0, OTHER[q]);
     if (o >= 0) {
         int v = o + 1;
         if (!rd_is_w(r, v, "keep"))
@@ -291,7 +413,8 @@ void rd_rec_map(reading *r)
         while ((rd_is_w(r, v, "other") && v + 1 < r->n && r->t[v + 1].k == TK_WORD) || rd_is_w(r, v, "values") ||
                rd_is_w(r, v, "codes") || rd_is_w(r, v, "code") || rd_is_w(r, v, "else") || rd_is_op(r, v, ",") ||
                rd_is_op(r, v, "->") || rd_is_op(r, v, ":") || rd_is_w(r, v, "map") || rd_is_w(r, v, "means") ||
-               rd_is_w(r, v, "leave") || rd_is_w(r, v, "type") || rd_is_w(r, v, "types"))
+               rd_is_w(r, v, "leave") || rd_is_w(r, v, "type") || rd_is_w(r, v, "types") || rd_is_w(r, v, "give") ||
+               rd_is_w(r, v, "gives"))
             v++;
         if (!rd_is_w(r, v, "keep"))
             v = rd_skip_fill(r, v);

@@ -5,7 +5,9 @@
 
 #include "plan/infer.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *indicator_source(const reading *r)
 {
@@ -17,8 +19,170 @@ static const char *indicator_source(const reading *r)
 
 /* "negate when Dr/Cr = 'C'", "if DC indicator is C then multiply by -1", "credits are negative
  * (Dr/Cr = C)", "reverse sign for credit entries", plus the unconditional forms. */
+/* A condition introduced by `word` ("for", "(") in the clause of the negate word at i, tried without leaving a
+ * problem when it is not one ("(credit note)").  NULL when none. */
+static plan_expr *tried_cond(reading *r, int i, const char *word)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool at = !strcmp(word, "(") ? rd_is_op(r, k, "(") && k > i : rd_is_w(r, k, word);
+        if (!at || r->t[k].clause != r->t[i].clause)
+            continue;
+        int e = k + 1;
+        while (e < r->n && r->t[e].clause == r->t[i].clause && !r->t[e].used && !rd_is_op(r, e, "(") &&
+               !rd_is_op(r, e, ")") && !rd_is_op(r, e, ",") && !rd_is_op(r, e, ";"))
+            e++;
+        size_t mark = r->problems.len;
+        plan_expr *c = e > k + 1 ? rd_parse_cond(r, k + 1, e) : NULL;
+        if (!c) {
+            r->problems.len = mark;
+            if (r->problems.data)
+                r->problems.data[mark] = 0;
+            continue;
+        }
+        rd_use(r, k, k + 1);
+        if (rd_is_op(r, e, ")") && !strcmp(word, "("))
+            rd_use(r, e, e + 1);
+        return c;
+    }
+    return NULL;
+}
+
+/* "(+ become -, - become +)": an explanation of a sign flip. */
+static void sign_remarks(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, "("))
+            continue;
+        int c = k + 1;
+        bool plain = true;
+        for (; c < r->n && !rd_is_op(r, c, ")"); c++)
+            plain &= rd_is_op(r, c, "+") || rd_is_op(r, c, "-") || rd_is_op(r, c, ",") || rd_is_w(r, c, "means") ||
+                     rd_is_w(r, c, "to") || rd_is_w(r, c, "and") || rd_is_w(r, c, "positive") || rd_is_w(r, c, "negative");
+        if (plain && c < r->n && c > k + 1)
+            rd_use(r, k, c + 1);
+    }
+}
+
+/* "S = neg, H = pos", "D -> +, C -> -": codes of another column that give the sign.  The codes must be in the
+ * sample of exactly one column.  Returns true when read. */
+static bool sign_codes(reading *r)
+{
+    const char *neg[8], *pos[8];
+    int nneg = 0, npos = 0, at[16], nat = 0;
+    for (int k = 0; k + 2 < r->n && nat < 16; k++) {
+        if (!(rd_is_k(r, k, TK_STR) && isalnum((unsigned char)r->t[k].w[0])) &&
+            !(rd_is_k(r, k, TK_WORD) && !rd_is_operative_word(r->t[k].w) && !rd_is_filler(r->t[k].w) &&
+              strlen(r->t[k].orig) <= 4))
+            continue;                            /* "trailing minus = neg", "trailing '-' = negative" name no code */
+        if (!(rd_is_op(r, k + 1, "=") || rd_is_op(r, k + 1, "->") || rd_is_op(r, k + 1, ":")))
+            continue;
+        const tok *v = &r->t[k + 2];
+        bool n = v->k == TK_WORD && (!strcasecmp(v->orig, "neg") || !strcasecmp(v->orig, "negative") ||
+                                     !strcasecmp(v->orig, "minus"));
+        bool p = v->k == TK_WORD && (!strcasecmp(v->orig, "pos") || !strcasecmp(v->orig, "positive") ||
+                                     !strcasecmp(v->orig, "plus"));
+        if (!n && !p)
+            continue;
+        if (n && nneg < 8)
+            neg[nneg++] = rd_value_at(r, k, NULL);
+        if (p && npos < 8)
+            pos[npos++] = rd_value_at(r, k, NULL);
+        at[nat++] = k;
+    }
+    if (!nneg)
+        return false;
+    const char *col = NULL;
+    int hits = 0;
+    for (int c = 0; r->c->pr && c < r->c->pr->ncols; c++) {
+        const prof_column *pc = &r->c->pr->col[c];
+        bool all = true;                       /* every code, negative and positive, in this column */
+        for (int q = 0; q < nneg + npos && all; q++) {
+            const char *code = q < nneg ? neg[q] : pos[q - nneg];
+            const char *s = infer_sample_value(pc, code);
+            all = s && !strcmp(s, code);
+        }
+        if (all) {
+            hits++;
+            col = pc->name;
+        }
+    }
+    if (hits != 1) {
+        rd_problem(r, "It gives the sign by code ('%s' is negative) but %s column of the data holds that code.", neg[0],
+                   hits ? "more than one" : "no");
+        return true;
+    }
+    plan_expr *cond;
+    if (nneg == 1) {
+        cond = rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, col), neg[0], false);
+    } else {
+        cond = plan_new_expr(r->p, PE_IN);
+        cond->kid[0] = plan_source_ref(r->p, col);
+        cond->nlist = nneg;
+        cond->list = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)nneg);
+        for (int q = 0; q < nneg; q++)
+            cond->list[q] = plan_strdup(r->p, neg[q]);
+    }
+    tstep *s = rd_add_step(r, true, r->t[at[0]].b, PS_NEGATE_WHEN);
+    if (s)
+        s->st.cond = cond;
+    for (int q = 0; q < nat; q++)
+        rd_use(r, at[q], at[q] + 3);
+    for (int k = 0; k < r->n; k++)
+        if (rd_is_op(r, k, ",") || rd_is_op(r, k, ";") || rd_is_w(r, k, "and"))
+            r->t[k].used = true;
+    return true;
+}
+
+/* "When Soll/Haben is 'S' the amount must be negative (money going out), when 'H' it stays positive": the
+ * sign on a condition said as a requirement.  Returns true when read. */
+static bool negative_when(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "negative") || !(rd_is_w(r, k - 1, "be") || rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are")))
+            continue;
+        int ifw = -1;                           /* "when COND" before it, in its clause */
+        for (int q = k - 1; q >= 0 && r->t[q].clause == r->t[k].clause; q--)
+            if (rd_is_w(r, q, "if"))
+                ifw = q;
+        if (ifw < 0)
+            continue;
+        int e = ifw + 1;                        /* the condition ends where the amount is named */
+        while (e < k && !(rd_is_w(r, e, "the") && e > ifw + 3) && !rd_is_op(r, e, ","))
+            e++;
+        size_t mark = r->problems.len;
+        plan_expr *c = rd_parse_cond(r, ifw + 1, e);
+        if (!c) {
+            r->problems.len = mark;
+            if (r->problems.data)
+                r->problems.data[mark] = 0;
+            continue;
+        }
+        tstep *s = rd_add_step(r, true, r->t[ifw].b, PS_NEGATE_WHEN);
+        if (s)
+            s->st.cond = c;
+        for (int q = ifw; q <= k; q++)          /* "the amount must be negative" */
+            if (r->t[q].k == TK_WORD && (!rd_is_operative_word(r->t[q].w) || q == ifw || q == k))
+                r->t[q].used = true;
+        /* "(money going out), when 'H' it stays positive": the other code keeps its sign */
+        for (int q = k + 1; q < r->n && r->t[q].clause == r->t[k].clause; q++)
+            if (rd_is_w(r, q, "if") && rd_is_k(r, q + 1, TK_STR)) {
+                int p = q + 2;
+                while (p < r->n && r->t[p].clause == r->t[k].clause && !rd_is_w(r, p, "positive"))
+                    p++;
+                if (rd_is_w(r, p, "positive"))
+                    for (int u = q; u <= p; u++)
+                        if (r->t[u].k != TK_OP || rd_is_op(r, u, ","))
+                            r->t[u].used = true;
+            }
+        return true;
+    }
+    return false;
+}
+
 void rd_rec_negate(reading *r)
 {
+    if (sign_codes(r) || negative_when(r))
+        return;
     int i = -1, len = 0;
     for (int k = 0; k < r->n && i < 0; k++) {
         if (rd_is_w(r, k, "negate")) i = k, len = 1;
@@ -37,15 +201,22 @@ void rd_rec_negate(reading *r)
         return;
     size_t pos = r->t[i].b;
     rd_use(r, i, i + len);
-    /* the condition: "when/if COND", or "(COND)", or "for credit entries" */
+    /* the condition: "when/if COND", "for COND" ("for documents of type 'CN'"), or "(COND)", or "for
+     * credit entries" */
     int ifw = -1;
     for (int k = 0; k < r->n; k++)
-        if (rd_is_w(r, k, "if") || (rd_is_op(r, k, "(") && k > i)) {
+        if (rd_is_w(r, k, "if")) {
             ifw = k;
             break;
         }
     plan_expr *cond = NULL;
-    if (ifw >= 0) {
+    if (ifw < 0)
+        cond = tried_cond(r, i, "for");
+    if (ifw < 0 && !cond)
+        cond = tried_cond(r, i, "(");
+    if (cond) {
+        sign_remarks(r);
+    } else if (ifw >= 0) {
         int e = rd_clause_end(r, ifw + 1);
         if (ifw < i && e > i)
             e = i;
@@ -80,8 +251,9 @@ void rd_rec_negate(reading *r)
                     r->t[k].used = true;
         }
     }
-    for (int k = 0; k < r->n; k++)
-        if (rd_is_w(r, k, "negative") || rd_is_w(r, k, "credit") || rd_is_w(r, k, "sign"))
+    for (int k = 0; k < r->n; k++)   /* "credit notes are provided with positive amounts": why the sign flips */
+        if (rd_is_w(r, k, "negative") || rd_is_w(r, k, "credit") || rd_is_w(r, k, "sign") ||
+            (cond && rd_is_w(r, k, "positive")))
             r->t[k].used = true;
     tstep *s = rd_add_step(r, true, pos, cond ? PS_NEGATE_WHEN : PS_NEGATE);
     if (s)
@@ -144,6 +316,8 @@ static void set_separator(reading *r, bool thousands, char ch)
  * "decimal comma", "comma as the decimal separator", "decimal point". */
 void rd_rec_separators(reading *r)
 {
+    if (r->c->type.base == PT_TEXT || r->c->type.base == PT_DATE || r->c->type.base == PT_BOOLEAN)
+        return;
     for (int k = 0; k < r->n; k++) {
         bool th = rd_is_w(r, k, "thousands");
         if (!th && !rd_is_w(r, k, "decimal"))
@@ -188,14 +362,36 @@ void rd_rec_separators(reading *r)
             continue;                     /* "remove thousands separators": rec_numfmt */
         rd_use(r, k, e);
         rd_use(r, at, at + 1);
+        int lo = at < k ? at : k;         /* "Remove ',' thousands sep" */
+        if (rd_is_w(r, lo - 1, "remove") || rd_is_w(r, lo - 1, "strip") || rd_is_w(r, lo - 1, "exclude"))
+            rd_use(r, lo - 1, lo);
         set_separator(r, th, ch);
     }
     if (r->nf_thousands_named && r->nf_decimal_named && r->nf.thousands == r->nf.decimal)
         rd_problem(r, "It names '%c' as both the thousands and the decimal separator.", r->nf.decimal);
 }
 
+/* "the minus sign after the number", "minus at the end", "minus behind": a trailing minus. */
+static bool minus_after(const reading *r, int k)
+{
+    if (!rd_is_w(r, k, "minus"))
+        return false;
+    int j = k + 1 + (rd_is_w(r, k + 1, "sign") ? 1 : 0);
+    if (rd_is_w(r, j, "after") || rd_is_w(r, j, "behind")) {
+        ((reading *)r)->t[j].used = true;
+        return true;
+    }
+    if (rd_is_w(r, j, "at") && rd_is_w(r, j + 1, "the") && rd_is_w(r, j + 2, "ends")) {
+        ((reading *)r)->t[j + 2].used = true;
+        return true;
+    }
+    return false;
+}
+
 void rd_rec_numfmt(reading *r)
 {
+    if (r->c->type.base == PT_TEXT || r->c->type.base == PT_DATE || r->c->type.base == PT_BOOLEAN)
+        return;                              /* "the part before the first comma" is no number format */
     for (int k = 0; k < r->n; k++) {
         if (rd_is_w(r, k, "paren") || (rd_is_op(r, k, "(") && rd_is_op(r, k + 1, ")"))) {
             r->nf.paren_negative = r->nf_any = true;
@@ -204,13 +400,22 @@ void rd_rec_numfmt(reading *r)
                 if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "mean") || rd_is_w(r, q, "indicate") || rd_is_w(r, q, "means") ||
                     rd_is_w(r, q, "indicates") || rd_is_w(r, q, "shown") || rd_is_w(r, q, "treat") || rd_is_w(r, q, "as"))
                     r->t[q].used = true;
-        } else if (rd_is_w(r, k, "trailing") && (rd_is_w(r, k + 1, "minus") || rd_is_w(r, k + 1, "negative") ||
-                                              (rd_is_w(r, k + 1, "sign")))) {
+        } else if ((rd_is_w(r, k, "trailing") && (rd_is_w(r, k + 1, "minus") || rd_is_w(r, k + 1, "negative") ||
+                                               rd_is_w(r, k + 1, "sign") ||
+                                               (rd_is_k(r, k + 1, TK_STR) && !strcmp(r->t[k + 1].w, "-")))) ||
+                   minus_after(r, k)) {
             r->nf.trailing_minus = r->nf_any = true;
             rd_use(r, k, k + 2);
+            if (rd_is_op(r, k + 2, "=") && rd_is_w(r, k + 3, "negative"))   /* "trailing minus = neg" */
+                rd_use(r, k + 2, k + 4);
             for (int q = 0; q < r->n; q++)
                 if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "means") || rd_is_w(r, q, "sign") || rd_is_w(r, q, "minus"))
                     r->t[q].used = true;
+        } else if (rd_is_w(r, k, "without") && rd_is_w(r, k + 1, "thousands") && rd_is_w(r, k + 2, "separator")) {
+            /* "without thousands separators": plain numbers */
+            r->nf_any = r->nf_thousands_set = true;
+            r->nf.thousands = 0;
+            rd_use(r, k, k + 3);
         } else if ((rd_is_w(r, k, "thousands") && (rd_is_w(r, k + 1, "separator") || rd_is_w(r, k + 1, "comma") ||
                                                 rd_is_w(r, k + 1, "mark") || rd_is_w(r, k + 1, "grouping"))) ||
                    (rd_is_w(r, k, "comma") && rd_find_w(r, 0, "decimal") < 0 &&
@@ -247,6 +452,7 @@ void rd_rec_numfmt(reading *r)
                 if (rd_is_k(r, q, TK_NUM) || rd_is_op(r, q, ",") || rd_is_op(r, q, "(") || rd_is_op(r, q, ")"))
                     r->t[q].used = true;
         } else if (rd_is_op(r, k, "$") || rd_is_op(r, k, "\xe2\x82\xac") || rd_is_op(r, k, "\xc2\xa3") ||
+                   (rd_is_w(r, k, "dollar") && rd_is_w(r, k + 1, "sign")) ||
                    (rd_is_w(r, k, "currency") && (rd_find_w(r, 0, "symbol") >= 0 || rd_find_w(r, 0, "sign") >= 0 ||
                                                rd_find_w(r, 0, "remove") >= 0 || rd_find_w(r, 0, "strip") >= 0))) {
             r->nf_any = true;
@@ -265,14 +471,37 @@ void rd_rec_numfmt(reading *r)
     }
 }
 
+/* "round to 2 decimals", "round half up to 2 dp", "rnd 2dp", "round up to 0 decimals", "round down", "truncate to
+ * 2 decimals"; a bare "2dp" / "2 decimals" after a computation. */
 void rd_rec_round(reading *r)
 {
     int k = rd_find_w(r, 0, "round");
     if (k < 0)
+        k = rd_find_w(r, 0, "truncate");
+    if (k < 0) {
+        /* "(/100), 2dp": a number of decimal places said on its own, not "with one decimal" */
+        for (int q = 0; q + 1 < r->n; q++) {
+            if (rd_num_at(r, q) < 0 || !rd_is_w(r, q + 1, "dp") || rd_is_w(r, q - 1, "with") || rd_is_w(r, q - 1, "has") ||
+                rd_is_w(r, q - 1, "have") || rd_is_w(r, q - 1, "in"))
+                continue;
+            tstep *s = rd_add_step(r, true, r->t[q].b, PS_ROUND);
+            if (s)
+                s->st.n = rd_num_at(r, q);
+            rd_use(r, q, q + 2);
+            return;
+        }
         return;
+    }
+    int mode = rd_is_w(r, k, "truncate") ? 2 : 0;
     int j = k + 1;
     if (rd_is_w(r, j, "half") && rd_is_w(r, j + 1, "up"))
         j += 2;
+    else if (rd_is_w(r, j, "up") && !rd_is_w(r, j + 1, "to") && !rd_is_w(r, j + 1, "half"))
+        mode = 1, j++;
+    else if (rd_is_w(r, j, "up") && rd_is_w(r, j + 1, "to"))
+        mode = 1, j++;
+    else if (rd_is_w(r, j, "down"))
+        mode = 2, j++;
     j = rd_skip_fill(r, j);
     long n = rd_num_at(r, j);
     if (n < 0 || n > 38) {
@@ -287,11 +516,13 @@ void rd_rec_round(reading *r)
     if (rd_is_w(r, j + 1, "decimal") && rd_is_w(r, j + 2, "dp"))
         e = j + 3;
     tstep *s = rd_add_step(r, true, r->t[k].b, PS_ROUND);
-    if (s)
+    if (s) {
         s->st.n = n;
+        s->st.m = mode;
+    }
     rd_use(r, k, e);
     for (int q = 0; q < r->n; q++)
-        if (rd_is_w(r, q, "half") || rd_is_w(r, q, "up"))
+        if (rd_is_w(r, q, "half") || (rd_is_w(r, q, "up") && mode == 0))
             r->t[q].used = true;
 }
 
@@ -308,6 +539,37 @@ static bool number_tok(reading *r, int i, const char **num)
 }
 
 /* "multiply by 1000", "x 100", "* 100", "divide by 100", "/1000", "convert cents to dollars". */
+/* "in thousands", "in thousand", "(EUR '000)": the value is in thousands.  With an explicit "multiply by 1000"
+ * the phrase explains it; alone it multiplies by 1000; any other factor is a contradiction. */
+void rd_scale_words(reading *r)
+{
+    int k = -1;
+    for (int q = 0; q + 1 < r->n && k < 0; q++)
+        if (rd_is_w(r, q, "in") && rd_is_w(r, q + 1, "thousands"))
+            k = q;
+    if (k < 0)
+        return;
+    rd_use(r, k, k + 2);
+    for (int q = 0; q < r->n; q++)                          /* "(EUR '000)" */
+        if (rd_is_k(r, q, TK_NUM) && !strcmp(r->t[q].orig, "000") && r->t[q].b > 0 && r->text[r->t[q].b - 1] == '\'')
+            rd_use(r, q, q + 1);
+    for (int q = k + 2; q < r->n && q < k + 5; q++)          /* "in thousands of euros" */
+        if (rd_is_w(r, q, "of") && r->t[q + 1].k == TK_WORD && !rd_is_operative_word(r->t[q + 1].w))
+            rd_use(r, q, q + 2);
+    for (int q = 0; q < r->nnum; q++) {
+        const plan_step *st = &r->num_steps[q].st;
+        if (st->kind == PS_MUL && !strcmp(st->num, "1000"))
+            return;
+        if (st->kind == PS_MUL || st->kind == PS_DIV) {
+            rd_problem(r, "It says the value is in thousands but scales it by %s.", st->num);
+            return;
+        }
+    }
+    tstep *s = rd_add_step(r, true, r->t[k].b, PS_MUL);
+    if (s)
+        s->st.num = "1000";
+}
+
 void rd_rec_muldiv(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -316,7 +578,18 @@ void rd_rec_muldiv(reading *r)
         if (!mul && !div)
             continue;
         int j = k + 1;
-        if (rd_is_w(r, j, "by"))
+        /* "multiply the number of years by 12": words naming the value itself, then "by" */
+        if (rd_is_w(r, k, "multiply") || rd_is_w(r, k, "divide")) {
+            int q = j;
+            while (q < r->n && q < j + 6 && rd_is_k(r, q, TK_WORD) && !rd_is_w(r, q, "by") && !rd_is_operative_word(r->t[q].w) &&
+                   !rd_resolve_name_min(r, r->t[q].orig, 0.95))
+                q++;
+            if (q > j && rd_is_w(r, q, "by") && rd_num_at(r, q + 1) > 0) {
+                rd_use(r, j, q);
+                j = q;
+            }
+        }
+        if (rd_is_w(r, j, "by") || (rd_is_w(r, j, "with") && !rd_is_op(r, k, "/")))
             j++;
         const char *num;
         if (!number_tok(r, j, &num))
@@ -332,6 +605,7 @@ void rd_rec_muldiv(reading *r)
     /* "convert cents to dollars" divides by 100; "dollars to cents" multiplies.  When the rule
      * already scales by 100 ("Divide by 100 (cents to units)") the phrase explains that step and
      * adds none; a different factor contradicts it. */
+    rd_scale_words(r);
     int c = rd_find_w(r, 0, "cents");
     if (c < 0)
         return;
@@ -339,8 +613,34 @@ void rd_rec_muldiv(reading *r)
     static const char *const UNITS[] = {"dollars", "dollar", "units", "unit", "euros", "euro", "pounds", "major"};
     for (size_t q = 0; q < sizeof UNITS / sizeof *UNITS && d < 0; q++)
         d = rd_find_w(r, 0, UNITS[q]);
-    if (d < 0)
+    /* "pence -> GBP", "cents to EUR": a currency code names the units */
+    if (d < 0 && (rd_is_op(r, c + 1, "->") || rd_is_w(r, c + 1, "to") || rd_is_w(r, c + 1, "into")) &&
+        rd_is_k(r, c + 2, TK_WORD) && strlen(r->t[c + 2].orig) == 3 && isupper((unsigned char)r->t[c + 2].orig[0]) &&
+        isupper((unsigned char)r->t[c + 2].orig[2])) {
+        d = c + 2;
+        rd_use(r, c + 1, c + 2);
+    }
+    /* "Cents. /100", "amount in cents": the value is in cents, to be read in units */
+    if (d < 0) {
+        bool explained = false;
+        for (int q = 0; q < r->nnum; q++)
+            explained |= r->num_steps[q].st.kind == PS_DIV && !strcmp(r->num_steps[q].st.num, "100");
+        if (explained || rd_is_w(r, c - 1, "in")) {
+            rd_use(r, c, c + 1);
+            if (rd_is_w(r, c - 1, "in"))
+                rd_use(r, c - 1, c);
+            if (!explained) {
+                if (r->nnum) {
+                    rd_problem(r, "It says the value is in cents but also scales it otherwise.");
+                    return;
+                }
+                tstep *s = rd_add_step(r, true, r->t[c].b, PS_DIV);
+                if (s)
+                    s->st.num = "100";
+            }
+        }
         return;
+    }
     bool to_units = c < d;
     plan_step_kind want = to_units ? PS_DIV : PS_MUL;
     rd_use(r, c, c + 1);
@@ -372,5 +672,8 @@ void rd_rec_abs(reading *r)
         return;
     rd_add_step(r, true, r->t[k].b, PS_ABS);
     rd_use(r, k, k + 1);
+    for (int q = 0; q < r->n; q++)       /* "record it as a positive number, so take the absolute value" */
+        if (rd_is_w(r, q, "positive") && r->t[q].clause == r->t[k].clause)
+            rd_use(r, q, q + 1);
 }
 

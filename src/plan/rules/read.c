@@ -14,12 +14,50 @@
 
 /* ---- entry ----------------------------------------------------------------------------------- */
 
+static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_err *e);
+
+/* Does the prose reader understand text completely?  Tried on a scratch plan: nothing is added to c->p. */
+static bool prose_understands(const rule_ctx *c, const char *text)
+{
+    plan scratch;
+    plan_init(&scratch);
+    rule_ctx sc = *c;
+    sc.p = &scratch;
+    rule_result res;
+    mf_err e = {0};
+    bool ok = read_prose(&sc, text, &res, &e) == 0 && res.understood;
+    plan_free(&scratch);
+    return ok;
+}
+
 int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
 {
     memset(out, 0, sizeof *out);
+    plan *p = c->p;
+    int nq = p->nquestions, nr = p->nrules, nl = p->nlookups;
+    long skip_last = p->source.skip_last;
     int took = formula_read(c, text, out, e);   /* SQL / Excel syntax first (formula.c) */
-    if (took != 0)
-        return took < 0 ? -1 : 0;
+    if (took < 0)
+        return -1;
+    if (took > 0 && (out->understood || !prose_understands(c, text)))
+        return 0;
+    if (took > 0) {
+        /* the formula reader took prose it could not read ("Copy. Load STATUS = PAID only"), and the prose
+         * reader reads all of it: its question and statements give way */
+        p->nquestions = nq;
+        p->nrules = nr;
+        p->nlookups = nl;
+        p->source.skip_last = skip_last;
+        memset(out, 0, sizeof *out);
+    }
+    return read_prose(c, text, out, e);
+}
+
+/* The plain-English reader: tokens, clauses, the families, the verdict. */
+static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
+{
+    (void)e;
+    memset(out, 0, sizeof *out);
     reading *r = mf_xcalloc(1, sizeof *r);
     r->c = c;
     r->p = c->p;
@@ -46,6 +84,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     rd_rec_constant(r);
     rd_rec_date(r);
     rd_rec_date_part(r);
+    rd_rec_same_format(r);
     rd_rec_numfmt(r);
     rd_rec_round(r);
     rd_rec_muldiv(r);
@@ -57,6 +96,7 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     rd_rec_substr(r);
     rd_rec_before_after(r);
     rd_rec_as_is(r);
+    rd_explained_verbs(r);
 
     mf_buf left = {0};
     rd_unread(r, &left);

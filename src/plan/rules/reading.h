@@ -56,14 +56,17 @@ typedef struct reading {
     int base;
     const char *const_text;
     bool const_num;
+    bool const_null;                   /* B_CONST: the constant is null (\"leave blank\") */
     int nparts;
     const char *part_src[MAX_PARTS];   /* data column, or NULL for a literal */
     const char *part_lit[MAX_PARTS];
+    long part_pad[MAX_PARTS];          /* a part padded left with "0" to this length (0 = none) */
     int narith;                        /* arithmetic between fields: operands and operators */
     const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
     const char *arith_num[MAX_PARTS];
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
+    const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
     plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
@@ -82,6 +85,7 @@ typedef struct reading {
     plan_map map;
     bool map_bool;                     /* the map reads booleans (read as boolean) */
     plan_expr *deflt;
+    const char *deflt_src;             /* defaulting to another column (read like the target needs) */
     bool required;
     bool statement;                    /* produced a skip/reject/trailer statement */
     mf_buf problems;                   /* sentences for the open question */
@@ -117,6 +121,10 @@ void rd_clauses(reading *r);
 bool rd_is_operative_word(const char *w);
 /* What of the rule was left unread: blocking tokens and the words of unread clauses (empty = all read). */
 void rd_unread(const reading *r, mf_buf *out);
+/* After the families: a vague verb (standardise, clean) explained by read steps ("by trimming") is read. */
+void rd_explained_verbs(reading *r);
+/* Is clause c a statement about the data ("some are in lower case") rather than an instruction? */
+bool rd_clause_is_statement(const reading *r, int c);
 
 /* ---- remarks: phrases that describe the data or affirm what the plan does anyway (remarks.c) */
 
@@ -171,6 +179,7 @@ void rd_rec_rownum(reading *r);
 
 void rd_rec_date(reading *r);
 void rd_rec_date_part(reading *r);
+void rd_rec_same_format(reading *r);
 void rd_rec_days(reading *r);
 
 /* ---- numbers (numbers.c) */
@@ -180,6 +189,7 @@ void rd_rec_separators(reading *r);
 void rd_rec_numfmt(reading *r);
 void rd_rec_round(reading *r);
 void rd_rec_muldiv(reading *r);
+void rd_scale_words(reading *r);
 void rd_rec_abs(reading *r);
 
 /* ---- expressions between fields (between.c) */

@@ -10,7 +10,9 @@
  */
 #include "plan/rules/reading.h"
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static bool any_w(const reading *r, int i, const char *const *ws, size_t n)
 {
@@ -22,10 +24,11 @@ static bool any_w(const reading *r, int i, const char *const *ws, size_t n)
 
 #define ANY(r, i, list) any_w((r), (i), (list), sizeof(list) / sizeof *(list))
 
-static const char *const NO_STEP[] = {"pad", "round", "flip", "transformation", "transform", "conversion", "convert",
+static const char *const NO_STEP[] = {"pad", "round", "trim", "flip", "transformation", "transform", "conversion", "convert",
                                       "changes", "change", "tz", "timezone", "modification", "zero", "leading"};
 static const char *const ALTER[] = {"alter", "flip", "modify", "touch", "transform", "edit", "amend", "convert"};
-static const char *const NOT_MATTER[] = {"relevant", "needed", "important", "applicable", "necessary", "used"};
+static const char *const NOT_MATTER[] = {"relevant", "needed", "important", "applicable", "necessary", "used", "consistent",
+                                         "uniform", "reliable"};
 static const char *const HAVE[] = {"carry", "have", "contain", "hold", "provide", "exist", "include"};
 static const char *const UNFILLED[] = {"populated", "filled", "provided", "given", "available", "avail", "present",
                                        "supplied", "known", "maintained", "entered"};
@@ -47,6 +50,10 @@ static bool negation_remark(reading *r, int k)
     }
     while (rd_is_w(r, j, "be") || rd_is_w(r, j, "to") || rd_is_w(r, j, "in"))
         j++;
+    if (!no && rd_is_w(r, j, "otherwise") && ANY(r, j + 1, ALTER)) {   /* "do not otherwise alter the text" */
+        rd_use(r, k, j + 2);
+        return true;
+    }
     if (!no && ANY(r, j, ALTER)) {                                   /* "do not alter it in any way" */
         rd_use(r, k, j + 1);
         return true;
@@ -88,7 +95,7 @@ static void sample_values(reading *r)
                      strlen(t->orig) == 1;
             else if (t->k == TK_OP)
                 ok = strlen(t->w) == 1 ? strchr(",.-:+/$", t->w[0]) != NULL : !strcmp(t->w, "\xe2\x82\xac") ||
-                                                                            !strcmp(t->w, "\xc2\xa3");
+                                                                            !strcmp(t->w, "\xc2\xa3") || !strcmp(t->w, "->");
             else
                 ok = false;
         }
@@ -97,15 +104,149 @@ static void sample_values(reading *r)
     }
 }
 
-void rd_rec_remarks(reading *r)
+/* Is the word at i the target's own type ("integer" on an integer target)? */
+static bool as_target_type(const reading *r, int i)
+{
+    plan_base tb = r->c->type.base;
+    return (rd_is_w(r, i, "integer") && (tb == PT_INTEGER || tb == PT_BIGINT)) ||
+           (rd_is_w(r, i, "date") && tb == PT_DATE) || ((rd_is_w(r, i, "text") || rd_is_w(r, i, "string")) && tb == PT_TEXT) ||
+           ((rd_is_w(r, i, "decimal") || rd_is_w(r, i, "number")) && tb == PT_DECIMAL);
+}
+
+/* Is the word at k a word of the target's name? */
+static bool target_word(const reading *r, int k)
+{
+    const char *col = r->c->column;
+    if (!col || r->t[k].k != TK_WORD)
+        return false;
+    size_t n = strlen(r->t[k].orig);
+    for (const char *p = col; (p = strcasestr(p, r->t[k].orig)) != NULL; p++)
+        if ((p == col || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
+            return true;
+    return false;
+}
+
+/* "vat amt = net x 19%": a label naming the target before '=' at the start of a clause; "txt before 1st
+ * '|' = vendor code": the same after '=' at its end. */
+static void target_labels(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
+        if (!rd_is_op(r, k, "=") && !rd_is_op(r, k, ":"))
+            continue;
+        int b = k, e = k + 1;
+        while (b > 0 && r->t[b - 1].clause == r->t[k].clause && !r->t[b - 1].used && target_word(r, b - 1))
+            b--;
+        bool starts = b == 0 || r->t[b - 1].clause != r->t[k].clause;
+        /* a label, when an expression over a column follows ("= net x 19%"), not a value ("STATUS = PAID") */
+        bool expr = rd_is_k(r, k + 1, TK_WORD) && rd_resolve_name(r, r->t[k + 1].orig) != NULL;
+        if (starts && expr && b < k) {
+            rd_use(r, b, k + 1);
+            continue;
+        }
+        while (e < r->n && r->t[e].clause == r->t[k].clause && !r->t[e].used &&
+               (target_word(r, e) || (r->t[e].k == TK_WORD && rd_is_filler(r->t[e].w))))
+            e++;
+        bool named = false;
+        for (int q = k + 1; q < e; q++)
+            named |= target_word(r, q);
+        bool ends = e >= r->n || r->t[e].clause != r->t[k].clause;
+        if (rd_is_op(r, k, "=") && ends && named && k > 0)
+            rd_use(r, k, e);
+    }
+}
+
+void rd_rec_remarks(reading *r)
+{
+    target_labels(r);
+    for (int k = 0; k < r->n; k++) {
+        /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
+        if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "where needed", "if necessary", "as needed": no condition of its own */
+        if ((rd_is_w(r, k, "if") || rd_is_w(r, k, "as")) &&
+            (rd_is_w(r, k + 1, "needed") || rd_is_w(r, k + 1, "necessary") || rd_is_w(r, k + 1, "required") ||
+             rd_is_w(r, k + 1, "mandatory") || rd_is_w(r, k + 1, "applicable"))) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
+        /* "with one decimal", "has 2 decimals": what the data looks like */
+        if ((rd_is_w(r, k, "with") || rd_is_w(r, k, "has") || rd_is_w(r, k, "have")) &&
+            (rd_is_w(r, k + 1, "one") || rd_num_at(r, k + 1) >= 0) && (rd_is_w(r, k + 2, "decimal") || rd_is_w(r, k + 2, "dp"))) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
+        /* "no other codes are in use" */
+        if (rd_is_w(r, k, "no") && rd_is_w(r, k + 1, "other") &&
+            (rd_is_w(r, k + 2, "codes") || rd_is_w(r, k + 2, "code") || rd_is_w(r, k + 2, "values") ||
+             rd_is_w(r, k + 2, "value"))) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
         if (negation_remark(r, k))
             continue;
+        /* "without any reformatting", "without changes" */
+        if (rd_is_w(r, k, "without") && (rd_is_w(r, k + 1, "any") || rd_is_w(r, k + 1, "further")) &&
+            (rd_is_w(r, k + 2, "reformatting") || rd_is_w(r, k + 2, "change") || rd_is_w(r, k + 2, "changes") ||
+             rd_is_w(r, k + 2, "flip") || rd_is_w(r, k + 2, "modification") || rd_is_w(r, k + 2, "transformation"))) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
+        if (rd_is_w(r, k, "without") && (rd_is_w(r, k + 1, "reformatting") || rd_is_w(r, k + 1, "changes") ||
+                                         rd_is_w(r, k + 1, "transformation"))) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
+        /* "Load as an integer", "as a date": the conversion the target type makes anyway */
+        int av = k + 1 + (rd_is_w(r, k + 1, "a") || rd_is_w(r, k + 1, "an"));
+        if (rd_is_w(r, k, "as") && as_target_type(r, av) &&
+            (av + 1 >= r->n || r->t[av + 1].clause != r->t[av].clause || rd_is_op(r, av + 1, ".") ||
+             rd_is_op(r, av + 1, ",") || rd_is_op(r, av + 1, ";") || rd_is_op(r, av + 1, "("))) {
+            int v = av;
+            rd_use(r, k, v + 1);
+            continue;
+        }
+        /* "carry no cost center", "have no sub-account": the data has none */
+        if (rd_is_w(r, k, "no") && (rd_is_w(r, k - 1, "carry") || rd_is_w(r, k - 1, "have") || rd_is_w(r, k - 1, "has") ||
+                                    rd_is_w(r, k - 1, "contain"))) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "so that the field is never blank": the purpose of a default */
+        if (rd_is_w(r, k, "never") && rd_is_w(r, k + 1, "blank") && rd_find_w(r, 0, "default") < 0 &&
+            (rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "be"))) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
         /* "drop out of our pivot tables", "fall out of the report" */
         if ((rd_is_w(r, k, "exclude") || rd_is_w(r, k, "fall")) && rd_is_w(r, k + 1, "out") && rd_is_w(r, k + 2, "of")) {
             rd_use(r, k, k + 3);
             continue;
+        }
+        /* "our combined file": a file, not a join */
+        if (rd_is_w(r, k, "concat") && (rd_is_w(r, k + 1, "file") || rd_is_w(r, k + 1, "extract") ||
+                                        rd_is_w(r, k + 1, "report") || rd_is_w(r, k + 1, "dataset"))) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "blank = open-ended -> leave empty", "It is empty for fixed loans, then leave empty": nulls stay null */
+        if (rd_is_w(r, k, "leave") && (rd_is_w(r, k + 1, "blank") || (rd_is_w(r, k + 1, "it") && rd_is_w(r, k + 2, "blank")))) {
+            int c = r->t[k].clause;
+            bool said_blank = false, cond = false;   /* "blank ... then/-> leave empty": a condition, then the same */
+            for (int q = 0; q < k; q++) {
+                said_blank |= r->t[q].clause == c && rd_is_w(r, q, "blank");
+                cond |= r->t[q].clause == c && (rd_is_w(r, q, "then") || rd_is_op(r, q, "->") || rd_is_w(r, q, "if"));
+            }
+            said_blank &= cond;
+            if (said_blank && r->c->column && r->c->nsrc > 0) {
+                for (int q = 0; q < r->n; q++)
+                    if (r->t[q].clause == c && (rd_is_w(r, q, "blank") || rd_is_w(r, q, "leave") || rd_is_w(r, q, "then") ||
+                                                rd_is_op(r, q, "->") || rd_is_op(r, q, "=") || rd_is_w(r, q, "it") ||
+                                                rd_is_w(r, q, "if")))
+                        rd_use(r, q, q + 1);
+                continue;
+            }
         }
         /* "blank stays blank", "empty remains empty" */
         if (rd_is_w(r, k, "blank") && (rd_is_w(r, k + 1, "stays") || rd_is_w(r, k + 1, "remains") ||
@@ -127,6 +268,74 @@ void rd_rec_remarks(reading *r)
                 e++;
             if (e > k + 2 && rd_is_op(r, e, ")"))
                 rd_use(r, k, e + 1);
+            continue;
+        }
+        /* "If the date is not a valid date the line must be rejected": what a failed conversion does anyway */
+        if (rd_is_w(r, k, "not") && (rd_is_w(r, k + 1, "valid") || (rd_is_w(r, k + 1, "a") && rd_is_w(r, k + 2, "valid")))) {
+            int v = k + 1 + rd_is_w(r, k + 1, "a");
+            if (rd_is_w(r, v + 1, "date") || rd_is_w(r, v + 1, "number") || rd_is_w(r, v + 1, "amount")) {
+                int c = r->t[k].clause;
+                bool rejects = false;
+                for (int q = 0; q < r->n; q++)
+                    rejects |= r->t[q].clause == c && rd_is_w(r, q, "reject");
+                if (rejects)
+                    for (int q = 0; q < r->n; q++)
+                        if (r->t[q].clause == c && (rd_is_w(r, q, "reject") || rd_is_w(r, q, "if") || rd_is_w(r, q, "not")))
+                            rd_use(r, q, q + 1);
+            }
+            continue;
+        }
+        /* "put them here", "write it in every line": the value goes here */
+        if ((rd_is_w(r, k, "put") || rd_is_w(r, k, "write") || rd_is_w(r, k, "take")) &&
+            (rd_is_w(r, k + 1, "it") || rd_is_w(r, k + 1, "them") || rd_is_w(r, k + 1, "this")) &&
+            (rd_is_w(r, k + 2, "here") || k + 2 >= r->n || r->t[k + 2].clause != r->t[k].clause ||
+             (rd_is_w(r, k + 2, "in") && (rd_is_w(r, k + 3, "every") || rd_is_w(r, k + 3, "each") || rd_is_w(r, k + 3, "all")) &&
+              rd_is_w(r, k + 4, "row")))) {
+            int e = rd_is_w(r, k + 2, "here") ? k + 3 : rd_is_w(r, k + 2, "in") ? k + 5 : k + 2;
+            rd_use(r, k, e);
+            continue;
+        }
+        /* "(in file it is in groups of 4 like DE12 3456 ...)": how the data is written */
+        if (rd_is_w(r, k, "groups") && rd_is_w(r, k + 1, "of") && rd_num_at(r, k + 2) > 0) {
+            rd_use(r, k, k + 3);
+            continue;
+        }
+        /* "the amount is always without sign", "unsigned": the data has no sign (reading it needs none) */
+        if (rd_is_w(r, k, "without") && rd_is_w(r, k + 1, "sign") && rd_clause_is_statement(r, r->t[k].clause)) {
+            rd_use(r, k, k + 2);
+            continue;
+        }
+        /* "is the closing balance and not a booking": a statement of what a row is */
+        if (rd_is_w(r, k, "not") && (rd_is_w(r, k + 1, "a") || rd_is_w(r, k + 1, "an")) &&
+            (rd_is_w(r, k + 2, "booking") || rd_is_w(r, k + 2, "row") || rd_is_w(r, k + 2, "posting")) &&
+            rd_clause_is_statement(r, r->t[k].clause)) {
+            rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "Any line with a posting date that cannot be read as a real calendar date should be rejected and reported
+         * back to the client, as we cannot place it in a period": what a failed conversion does anyway */
+        if (rd_is_w(r, k, "cannot") && rd_is_w(r, k + 1, "be") &&
+            (rd_is_w(r, k + 2, "read") || rd_is_w(r, k + 2, "parsed") || rd_is_w(r, k + 2, "converted"))) {
+            int c = r->t[k].clause;
+            bool rejects = false, dated = false;
+            for (int q = 0; q < r->n; q++) {
+                rejects |= r->t[q].clause == c && rd_is_w(r, q, "reject");
+                dated |= r->t[q].clause == c && q > k && q < k + 9 && (rd_is_w(r, q, "date") || rd_is_w(r, q, "number"));
+            }
+            if (rejects && dated) {
+                bool reason = false;             /* "..., as we cannot place it in a period": the reason */
+                for (int q = 0; q < r->n; q++) {
+                    if (r->t[q].clause != c)
+                        continue;
+                    if (q > k + 3 && (rd_is_w(r, q, "because") || rd_is_w(r, q, "since") ||
+                                      (rd_is_w(r, q, "as") && rd_is_w(r, q + 1, "we"))))
+                        reason = true;
+                    if (rd_is_w(r, q, "reject") || rd_is_w(r, q, "cannot") || (q == k + 2) ||
+                        (reason && r->t[q].k == TK_WORD && !rd_is_filler(r->t[q].w)) ||
+                        (rd_is_w(r, q, "row") && (rd_is_w(r, q - 1, "any") || rd_is_w(r, q - 1, "every"))))
+                        rd_use(r, q, q + 1);
+                }
+            }
             continue;
         }
         /* "an unreadable or impossible date must be rejected": what a failed conversion does anyway */

@@ -3,10 +3,58 @@
  */
 #include "plan/rules/reading.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 /* ---- text steps ---- */
+
+/* "add leading zeros", "put zeros in front", "with leading 0s": a left pad with zeros (never "strip leading
+ * zeros", "without leading zeros"). */
+static bool adds_leading_zeros(const reading *r, int k)
+{
+    bool lead = (rd_is_w(r, k, "leading") && (rd_is_w(r, k + 1, "zero") || (rd_is_k(r, k + 1, TK_NUM) && !strcmp(r->t[k + 1].w, "0")))) ||
+                (rd_is_w(r, k, "zero") && rd_is_w(r, k + 1, "in") && rd_is_w(r, k + 2, "front"));
+    if (!lead)
+        return false;
+    for (int q = k - 1; q >= 0 && q >= k - 3; q--) {
+        if (rd_is_w(r, q, "remove") || rd_is_w(r, q, "strip") || rd_is_w(r, q, "delete") || rd_is_w(r, q, "without") ||
+            rd_is_w(r, q, "no") || rd_is_w(r, q, "exclude") || rd_is_w(r, q, "lost") || rd_is_w(r, q, "lose"))
+            return false;
+        if (rd_is_w(r, q, "add") || rd_is_w(r, q, "put") || rd_is_w(r, q, "with") || rd_is_w(r, q, "fill") ||
+            rd_is_w(r, q, "insert") || rd_is_w(r, q, "prefix"))
+            return true;
+    }
+    return rd_is_w(r, k, "zero");
+}
+
+/* A length stated anywhere in the rule: "six characters long", "length of 10"; -1 when none or two differ. */
+static long stated_length(reading *r)
+{
+    long n = -1;
+    int at = -1;
+    for (int k = 0; k < r->n; k++) {
+        long v = rd_num_at(r, k);
+        if (v <= 0)
+            continue;
+        bool said = (rd_is_w(r, k + 1, "char") && rd_is_w(r, k + 2, "long")) || rd_is_w(r, k - 1, "length") ||
+                    (rd_is_w(r, k - 2, "length") && rd_is_w(r, k - 1, "of"));
+        if (!said)
+            continue;
+        if (n > 0 && v != n)
+            return -1;
+        n = v;
+        at = k;
+    }
+    if (at >= 0) {
+        rd_use(r, at, at + 1);
+        if (rd_is_w(r, at + 1, "char") && rd_is_w(r, at + 2, "long"))
+            rd_use(r, at + 1, at + 3);
+        if (rd_is_w(r, at - 1, "length"))
+            rd_use(r, at - 1, at);
+    }
+    return n;
+}
 
 void rd_rec_pad(reading *r)
 {
@@ -16,10 +64,18 @@ void rd_rec_pad(reading *r)
         bool right = rd_is_w(r, k, "rightpad") || (rd_is_w(r, k, "right") && rd_is_w(r, k + 1, "pad")) ||
                      (rd_is_w(r, k, "pad") && rd_is_w(r, k + 1, "right"));
         bool plain = !left && !right && rd_is_w(r, k, "pad");
+        /* "add leading zeros", "put zeros in front" */
+        bool zeros = !left && !right && !plain && adds_leading_zeros(r, k);
+        if (zeros) {
+            left = true;
+            for (int q = k - 1; q >= 0 && q >= k - 3; q--)   /* "add leading zeros", "put zeros in front" */
+                if (rd_is_w(r, q, "add") || rd_is_w(r, q, "put") || rd_is_w(r, q, "insert") || rd_is_w(r, q, "fill"))
+                    rd_use(r, q, q + 1);
+        }
         if (!left && !right && !plain)
             continue;
         int e = rd_clause_end(r, k);
-        const char *ch = rd_is_w(r, k, "zeropad") || rd_is_w(r, k, "zero") ? "0" : NULL;
+        const char *ch = rd_is_w(r, k, "zeropad") || rd_is_w(r, k, "zero") || zeros ? "0" : NULL;
         long n = -1;
         int last = k;
         for (int j = k + 1; j < e; j++) {
@@ -36,7 +92,9 @@ void rd_rec_pad(reading *r)
                 n = rd_num_at(r, j), last = j;
             } else if (rd_is_w(r, j, "leading") || rd_is_w(r, j, "trailing") || rd_is_w(r, j, "char") ||
                        rd_is_w(r, j, "length") || rd_is_w(r, j, "width") || rd_is_w(r, j, "left") || rd_is_w(r, j, "right") ||
-                       rd_is_w(r, j, "pad") || rd_is_filler(r->t[j].w) || rd_is_w(r, j, "total") || rd_is_w(r, j, "size")) {
+                       rd_is_w(r, j, "pad") || rd_is_filler(r->t[j].w) || rd_is_w(r, j, "total") || rd_is_w(r, j, "size") ||
+                       rd_is_op(r, j, "->") || rd_is_w(r, j, "until") || rd_is_w(r, j, "front") || rd_is_w(r, j, "up") ||
+                       rd_is_w(r, j, "long")) {
                 if (rd_is_w(r, j, "leading"))
                     left = true;
                 if (rd_is_w(r, j, "trailing"))
@@ -47,6 +105,8 @@ void rd_rec_pad(reading *r)
                 break;
             }
         }
+        if (n <= 0)
+            n = stated_length(r);          /* "they must always be six characters long" */
         if (n <= 0) {
             rd_problem(r, "It says to pad but not to what length.");
             return;
@@ -73,6 +133,19 @@ void rd_rec_pad(reading *r)
     }
 }
 
+/* The spaces a removal at k names in its clause: "spaces", or "blanks" after leading/trailing. */
+static int space_word(const reading *r, int k)
+{
+    for (int q = k + 1; q < r->n && r->t[q].clause == r->t[k].clause; q++) {
+        if (rd_is_w(r, q, "space"))
+            return q;
+        if (rd_is_w(r, q, "blank") && (rd_is_w(r, q - 1, "trailing") || rd_is_w(r, q - 1, "leading") ||
+                                       rd_is_w(r, q - 1, "surrounding")))
+            return q;
+    }
+    return -1;
+}
+
 void rd_rec_trim_case(reading *r)
 {
     for (int q = 1; q + 1 < r->n; q++)     /* "leading/trailing", "leading & trailing" */
@@ -89,13 +162,30 @@ void rd_rec_trim_case(reading *r)
             for (int q = 0; q < r->n; q++)
                 if (rd_is_w(r, q, "leading") || rd_is_w(r, q, "trailing") || rd_is_w(r, q, "space") || rd_is_w(r, q, "both"))
                     r->t[q].used = true;
+        } else if (rd_is_w(r, k, "without") && rd_is_w(r, k + 1, "space") && rd_is_w(r, k + 2, "at") &&
+                   (rd_is_w(r, k + 3, "starts") || rd_is_w(r, k + 3, "both") || rd_is_w(r, k + 3, "ends"))) {
+            /* "without spaces at begin and end" */
+            rd_add_step(r, false, r->t[k].b, PS_TRIM);
+            int e = k + 4;
+            while (e < r->n && (rd_is_w(r, e, "and") || rd_is_w(r, e, "ends") || rd_is_w(r, e, "starts") || rd_is_w(r, e, "the")))
+                e++;
+            rd_use(r, k, e);
         } else if ((rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete")) &&
-                   rd_find_w(r, k, "space") >= 0 && r->t[rd_find_w(r, k, "space")].clause == r->t[k].clause) {
+                   space_word(r, k) >= 0) {
             /* "remove leading and trailing spaces" trims; "remove all spaces", "remove spaces" removes every one */
-            int sp = rd_find_w(r, k, "space");
+            int sp = space_word(r, k);
             bool ends = false;
             static const char *const ENDS[] = {"leading", "trailing", "surrounding", "both", "ends", "sides", "starts",
                                                "extra", "outer"};
+            /* "the spaces before and after" are the ends too */
+            bool before_after = false;
+            for (int q = 0; q + 2 < r->n; q++)
+                if (rd_is_w(r, q, "before") && rd_is_w(r, q + 1, "and") && rd_is_w(r, q + 2, "after") &&
+                    r->t[q].clause == r->t[k].clause) {
+                    before_after = true;
+                    rd_use(r, q, q + 3);
+                }
+            ends |= before_after;
             for (int q = 0; q < r->n; q++)
                 for (size_t u = 0; u < sizeof ENDS / sizeof *ENDS; u++)
                     if (rd_is_w(r, q, ENDS[u]) && r->t[q].clause == r->t[k].clause)
@@ -151,6 +241,9 @@ void rd_rec_trim_case(reading *r)
             rd_add_step(r, false, r->t[k].b, PS_DIGITS);
             rd_use(r, k, k + 1);
             rd_use(r, rd_is_w(r, k + 1, "only") ? k + 1 : k - 1, rd_is_w(r, k + 1, "only") ? k + 2 : k);
+        } else if ((rd_is_w(r, k, "upper") || rd_is_w(r, k, "lower")) && rd_clause_is_statement(r, r->t[k].clause) &&
+                   !rd_is_w(r, k - 1, "to") && !rd_is_w(r, k - 1, "into")) {
+            continue;                            /* "some are in lower case" describes the data */
         } else if (rd_is_w(r, k, "upper")) {
             rd_add_step(r, false, r->t[k].b, PS_UPPER);
             rd_use(r, k, k + 1);
@@ -172,6 +265,17 @@ void rd_rec_prefix_suffix(reading *r)
         if (rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) {
             kind = rd_is_w(r, k, "prefix") ? PS_PREFIX : PS_SUFFIX;
             v = rd_skip_fill(r, k + 1);
+            /* "prefix every entity code with 'MH-'": the object, then the value */
+            if (!rd_value_at(r, v, NULL) || !rd_is_k(r, v, TK_STR)) {
+                int w = k + 1;
+                while (w < r->n && w < k + 6 && r->t[w].clause == r->t[k].clause && rd_is_k(r, w, TK_WORD) &&
+                       !rd_is_w(r, w, "with") && !rd_is_operative_word(r->t[w].w))
+                    w++;
+                if (rd_is_w(r, w, "with") && rd_is_k(r, w + 1, TK_STR)) {
+                    rd_use(r, k + 1, w + 1);
+                    v = w + 1;
+                }
+            }
             if (!rd_value_at(r, v, NULL)) {   /* "add 'X' as a prefix" */
                 int b = k - 1;
                 while (b >= 0 && r->t[b].k == TK_WORD && rd_is_filler(r->t[b].w))
@@ -195,11 +299,23 @@ void rd_rec_prefix_suffix(reading *r)
         }
         if (kind < 0 || v < 0 || !rd_value_at(r, v, NULL))
             continue;
+        /* the text to add is quoted, a number, or written as a code ("append _US"), never a plain word ("the regional
+         * suffix" names none) */
+        if (rd_is_k(r, v, TK_WORD) && !strpbrk(r->t[v].orig, "_-0123456789") &&
+            !(isupper((unsigned char)r->t[v].orig[0]) && isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1])))
+            continue;
         tstep *s = rd_add_step(r, false, r->t[k].b, (plan_step_kind)kind);
         if (s)
             s->st.s = plan_strdup(r->p, rd_value_at(r, v, NULL));
         int lo = v < k ? v : k;
         rd_use(r, lo, last + 1);
+        /* "pfx 'EMP' + emp no": the prefix is joined to the row's own value */
+        if (kind == PS_PREFIX && (rd_is_op(r, last + 1, "+") || rd_is_op(r, last + 1, "&"))) {
+            int j;
+            const char *own = rd_resolve_prefix(r, last + 2, r->n, &j);
+            if (own && rd_primary(r) && !strcmp(own, rd_primary(r)))
+                rd_use(r, last + 1, j);
+        }
         k = last;
     }
 }
@@ -236,6 +352,15 @@ void rd_rec_substr(reading *r)
             tstep *s = rd_add_step(r, false, r->t[k].b, first ? PS_FIRST : PS_LAST);
             if (s)
                 s->st.n = a;
+            for (int q = 0; q < r->n; q++)   /* "take only the first 2 letters": the restriction is this step */
+                if (rd_is_w(r, q, "only") && r->t[q].clause == r->t[k].clause)
+                    r->t[q].used = true;
+            for (int q = 0; q + 1 < r->n; q++)   /* "the rest cut off", "the rest is dropped" */
+                if (rd_is_w(r, q, "rest") && r->t[q].clause == r->t[k].clause)
+                    for (int u = q; u < r->n && u <= q + 3 && r->t[u].clause == r->t[k].clause; u++)
+                        if (rd_is_w(r, u, "rest") || rd_is_w(r, u, "remove") || rd_is_w(r, u, "off") ||
+                            rd_is_w(r, u, "exclude") || rd_is_w(r, u, "truncate") || rd_is_w(r, u, "truncated"))
+                            rd_use(r, u, u + 1);
             continue;
         }
         /* characters 2-5, positions 2 to 5 */
@@ -276,6 +401,19 @@ void rd_rec_substr(reading *r)
             rd_use(r, k, k + 5);
             continue;
         }
+        /* "From the position 3, take 4 characters" */
+        if (rd_is_w(r, k, "char") && !strncasecmp(r->t[k].orig, "pos", 3) && (a = rd_num_at(r, k + 1)) > 0) {
+            int j = k + 2;
+            while (rd_is_op(r, j, ",") || rd_is_w(r, j, "take") || rd_is_w(r, j, "then") || rd_is_w(r, j, "get"))
+                j++;
+            if ((b = rd_num_at(r, j)) > 0 && rd_is_w(r, j + 1, "char")) {
+                tstep *s = rd_add_step(r, false, r->t[k].b, PS_SUBSTR);
+                if (s)
+                    s->st.n = a, s->st.m = a + b - 1;
+                rd_use(r, rd_is_w(r, k - 1, "from") ? k - 1 : k, j + 2);
+                continue;
+            }
+        }
         if ((b = rd_num_at(r, k)) > 0 && rd_is_w(r, k + 1, "char") && rd_is_w(r, k + 2, "starts")) {
             int j = rd_skip_fill(r, k + 3);
             if (rd_is_w(r, j, "char"))
@@ -299,12 +437,52 @@ static void other_part_remark(reading *r)
         int c = k + 1;
         bool part = false, plain = true;
         for (; c < r->n && !rd_is_op(r, c, ")"); c++) {
-            part |= rd_is_w(r, c, "part") || rd_is_w(r, c, "rest");
-            plain &= r->t[c].k == TK_WORD && (!rd_is_operative_word(r->t[c].w) || rd_is_w(r, c, "before") ||
-                                             rd_is_w(r, c, "after") || rd_is_w(r, c, "only"));
+            part |= r->t[c].k == TK_WORD && (!strcmp(r->t[c].w, "part") || !strcmp(r->t[c].w, "rest"));
+            plain &= r->t[c].k == TK_WORD && (!rd_is_operative_word(r->t[c].w) || !strcmp(r->t[c].w, "before") ||
+                                             !strcmp(r->t[c].w, "after") || !strcmp(r->t[c].w, "only"));
         }
         if (part && plain && c < r->n)
             rd_use(r, k, c + 1);
+    }
+}
+
+/* "If no comma take all" (text before: the whole text when absent), "(drop 'CTR-')" (text after: the part
+ * dropped ends with the delimiter): remarks that agree with the step. */
+static void absent_delimiter_remark(reading *r, const char *d, bool before)
+{
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (before && rd_is_w(r, k, "if") && rd_is_w(r, k + 1, "no") && rd_delim_at(r, k + 2) &&
+            !strcmp(rd_delim_at(r, k + 2), d)) {
+            int e = k + 3;
+            while (e < r->n && r->t[e].clause == r->t[k].clause &&
+                   (rd_is_w(r, e, "take") || rd_is_w(r, e, "all") || rd_is_w(r, e, "everything") || rd_is_w(r, e, "whole") ||
+                    rd_is_w(r, e, "keep") || rd_is_w(r, e, "asis") || rd_is_w(r, e, "it") || rd_is_w(r, e, "then")))
+                e++;
+            if (e > k + 3)
+                rd_use(r, k, e);
+        }
+        /* "(there is no hyphen at all); please leave the field empty for those": text after is empty then */
+        if (!before && rd_is_w(r, k, "no") && rd_delim_at(r, k + 1) && !strcmp(rd_delim_at(r, k + 1), d)) {
+            rd_use(r, k, k + 2);
+            for (int q = k + 2; q + 1 < r->n; q++)
+                if (rd_is_w(r, q, "leave") && r->t[q].clause <= r->t[k].clause + 1) {
+                    int e = q + 1;
+                    while (e < r->n && e < q + 5 && !rd_is_w(r, e, "blank"))
+                        e++;
+                    if (rd_is_w(r, e, "blank")) {
+                        rd_use(r, q, e + 1);
+                        if (rd_is_w(r, e + 1, "for") && (rd_is_w(r, e + 2, "those") || rd_is_w(r, e + 2, "them")))
+                            rd_use(r, e + 1, e + 3);
+                    }
+                    break;
+                }
+        }
+        if (!before && rd_is_op(r, k, "(") && rd_is_w(r, k + 1, "exclude") && rd_is_k(r, k + 2, TK_STR) &&
+            rd_is_op(r, k + 3, ")")) {
+            size_t n = strlen(r->t[k + 2].w), dn = strlen(d);
+            if (n >= dn && !strcmp(r->t[k + 2].w + n - dn, d))
+                rd_use(r, k, k + 4);
+        }
     }
 }
 
@@ -339,6 +517,7 @@ void rd_rec_before_after(reading *r)
             if (rd_is_w(r, q, "only") && r->t[q].clause == r->t[k].clause)
                 r->t[q].used = true;
         other_part_remark(r);
+        absent_delimiter_remark(r, d, before);
         for (int q = 0; q < r->n; q++)
             if (rd_is_w(r, q, "everything") || rd_is_w(r, q, "part") || rd_is_w(r, q, "portion") ||
                 rd_is_w(r, q, "anything") || rd_is_w(r, q, "characters") || rd_is_w(r, q, "char") || rd_is_w(r, q, "split") ||
