@@ -9,7 +9,9 @@
  * Words the vocabulary does not know lower a source/target score ("Source System" loses to
  * "Source Field").  A bare noun ("Variable", "Field Name") takes the source or target role when
  * no qualified cell does.  The row whose assigned roles score highest — and that has both a
- * source and a target — is the header; ties go to the first such row.
+ * source and a target — is the header; ties go to the first such row.  Two rows (group labels
+ * over sub-labels of header words: "Source" over "Table" | "Field") are one header when they
+ * score higher together.
  *
  * Rows (map_row_kind).  Under the header: blank rows are spacers; a row holding one cell of
  * free text that is not a field name (typically below the table after a blank row) is a notes
@@ -32,6 +34,7 @@
 #include "util/buf.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -246,17 +249,31 @@ enum map_role layout_cell_role(const char *cell, int *score)
     return (int)r == MR_GENERIC ? MR_NONE : r;
 }
 
-/* Score row r of s as a header; 0 when it names no source and target. */
-static int score_row(const mf_sheet *s, int r, map_header *h)
+/* Is every word of s a header word ("Table", "Field", "Name", "Data Type")? */
+static int known_words(const char *s)
 {
-    int best[MR_COUNT], total = 0, nroles = 0, prose = 0;
+    char w[160];
+    layout_norm_words(s, w, sizeof w);
+    if (!w[0])
+        return 0;
+    char *save = NULL;
+    for (char *t = strtok_r(w, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        if (word_class(t) == W_OTHER)
+            return 0;
+    return 1;
+}
+
+/* Score header labels (one per column, "" for none); 0 when they name no source and target. */
+static int score_cells(const char *const *cells, int ncols, map_header *h)
+{
+    int best[MR_COUNT], total = 0, prose = 0;
     int generic[8], ngeneric = 0;
     for (int k = 0; k < MR_COUNT; k++) {
         h->col[k] = -1;
         best[k] = 0;
     }
-    for (int c = 0; c < s->ncols; c++) {
-        const char *v = MF_SHEET_CELL(s, r, c);
+    for (int c = 0; c < ncols; c++) {
+        const char *v = cells[c];
         if (!*v)
             continue;
         int sc;
@@ -287,15 +304,56 @@ static int score_row(const mf_sheet *s, int r, map_header *h)
     if (h->col[MR_SOURCE] < 0 || h->col[MR_TARGET] < 0)
         return 0;
     for (int k = 0; k < MR_COUNT; k++)
-        if (h->col[k] >= 0) {
+        if (h->col[k] >= 0)
             total += best[k] + 2;
-            nroles++;
-        }
     total -= 3 * prose;
-    h->sheet = s;
-    h->row = r;
     h->score = total > 0 ? total : 1;
     return h->score;
+}
+
+/* Row r as the header; or rows r and r+1 as a two-row header, when that scores higher: a group
+ * label over sub-labels ("Source" over "Table" | "Field", the group written once in its first
+ * column or merged across) reads as "Source Table", "Source Field". */
+static int score_row(const mf_sheet *s, int r, map_header *h)
+{
+    const char **cells = mf_xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *cells);
+    char **two = mf_xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *two);
+    for (int c = 0; c < s->ncols; c++)
+        cells[c] = MF_SHEET_CELL(s, r, c);
+    int score = score_cells(cells, s->ncols, h);
+    h->sheet = s;
+    h->row = h->first_row = r;
+    if (r + 1 < s->nrows) {
+        int subs = 0;
+        const char *group = "";
+        for (int c = 0; c < s->ncols; c++) {
+            const char *top = MF_SHEET_CELL(s, r, c), *sub = MF_SHEET_CELL(s, r + 1, c);
+            if (*top)
+                group = top;
+            if (*sub) {
+                subs += known_words(sub) ? 1 : -100;   /* a data row is no sub-header */
+                size_t n = strlen(group) + strlen(sub) + 2;
+                two[c] = mf_xmalloc(n);
+                snprintf(two[c], n, "%s%s%s", group, *group ? " " : "", sub);
+                cells[c] = two[c];
+            } else {
+                cells[c] = top;
+            }
+        }
+        map_header h2;
+        if (subs >= 2 && score_cells(cells, s->ncols, &h2) > score) {
+            *h = h2;
+            h->sheet = s;
+            h->first_row = r;
+            h->row = r + 1;
+            score = h->score;
+        }
+    }
+    for (int c = 0; c < s->ncols; c++)
+        free(two[c]);
+    free(two);
+    free(cells);
+    return score;
 }
 
 static int name_says_mapping(const char *name)
