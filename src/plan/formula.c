@@ -113,7 +113,8 @@ static bool clearly_formula(const char *s)
 {
     while (isspace((unsigned char)*s))
         s++;
-    if (*s == '=')
+    /* Excel's '=' opens a formula directly; "= net amt x rate" is prose that says "equals" */
+    if (*s == '=' && s[1] && !isspace((unsigned char)s[1]) && !strchr(s, '\n'))
         return true;
     bool has_case = false;
     for (size_t i = 0; s[i];) {
@@ -535,7 +536,8 @@ static int read_formula(reading *R, const char *text, const char *body, size_t b
     char why[256];
     bool clearly = clearly_formula(body) || lead->skip > 0;
     if (parse_with_remark(R->x.a, body, fend, &st, &flen, why, sizeof why) < 0) {
-        if (!clearly)
+        /* "ABS(VALUE_LC / QTY), round 4 dp": a formula followed by prose is the prose reader's */
+        if (!clearly || st.trailing)
             return 0;                           /* prose: not mine */
         mf_buf w = {0};
         mf_buf_printf(&w, "I could not read the formula: %s.", why);

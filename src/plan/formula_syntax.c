@@ -846,6 +846,7 @@ int fx_parse(mf_arena *a, const char *text, size_t len, fx_stmt *out, size_t *st
     if (!P.failed && peek(&P, 0)->k != FT_END) {
         const ftok *t = peek(&P, 0);
         fail(&P, t->pos, "unexpected \"%s\" after a complete formula", t->s);
+        out->trailing = true;
     }
     *stop = P.failed ? (P.n ? peek(&P, 0)->pos : 0) : len;
     return P.failed ? -1 : 0;

@@ -63,6 +63,7 @@ typedef struct fx_stmt {
     const char *join_alias;
     fx_node *join_on;
     bool excel;              /* written with a leading '=' */
+    bool trailing;           /* on failure: a complete formula was followed by more text */
 } fx_stmt;
 
 /* Parse text[0..len) as one formula.  0 on success; -1 with a sentence in why (what was expected
