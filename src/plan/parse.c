@@ -57,6 +57,7 @@ typedef struct parser {
     long stmt_line;
     long *qline;             /* line of each question, for errors found after parsing */
     long key_line;           /* line of the key statement */
+    int depth;               /* nesting of p_primary / p_not now open, at most PLAN_MAX_DEPTH */
 } parser;
 
 static int fail_at(parser *ps, long line, long col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -643,7 +644,7 @@ static plan_expr *p_literal(parser *ps)
     return NULL;
 }
 
-static plan_expr *p_primary(parser *ps)
+static plan_expr *p_primary_in(parser *ps)
 {
     tok at = ps->t;
     plan_expr *e;
@@ -713,6 +714,29 @@ static plan_expr *p_primary(parser *ps)
     }
     expected(ps, "a value such as [Source column], an output COLUMN, \"text\", a number, ? or (...)");
     return NULL;
+}
+
+/* Every cycle of the grammar's recursion passes through p_primary or p_not: counting them bounds
+ * the parser's stack whatever the text (parentheses, if/then/else, "not not ...", steps with an
+ * expression argument). */
+static bool enter(parser *ps)
+{
+    if (ps->depth >= PLAN_MAX_DEPTH) {
+        fail_at(ps, ps->t.line, ps->t.col, "expression nested deeper than %d levels: split it into several columns",
+                PLAN_MAX_DEPTH);
+        return false;
+    }
+    ps->depth++;
+    return true;
+}
+
+static plan_expr *p_primary(parser *ps)
+{
+    if (ps->failed || !enter(ps))
+        return NULL;
+    plan_expr *e = p_primary_in(ps);
+    ps->depth--;
+    return e;
 }
 
 static bool at_step(parser *ps)
@@ -853,8 +877,12 @@ static plan_expr *p_compare(parser *ps)
 static plan_expr *p_not(parser *ps)
 {
     tok at = ps->t;
-    if (accept_word(ps, "not")) {
+    if (is_word(ps, "not")) {
+        if (!enter(ps))
+            return NULL;
+        next(ps);
         plan_expr *k = p_not(ps);
+        ps->depth--;
         if (!k)
             return NULL;
         plan_expr *e = new_expr(ps, PE_NOT, &at);
@@ -1618,9 +1646,26 @@ static int resolve(resolve_ctx *rc, const plan_expr *e)
     return 0;
 }
 
+/* The parser's recursion is bounded, but a long chain ("a + b + c ...") builds a tree one level
+ * per operator without recursing: refuse a tree past the limits before anything walks it. */
+static int within_limits(parser *ps, const plan_expr *e)
+{
+    const char *why;
+    const plan_expr *bad = plan_expr_over_limits(e, &why);
+    if (bad)
+        return fail_at(ps, bad->line, bad->col, "%s: split it into several columns", why);
+    return 0;
+}
+
 static int resolve_all(parser *ps)
 {
     plan *p = ps->p;
+    for (int i = 0; i < p->ncols; i++)
+        if (within_limits(ps, p->cols[i].expr))
+            return -1;
+    for (int i = 0; i < p->nrules; i++)
+        if (within_limits(ps, p->rules[i].cond))
+            return -1;
     for (int i = 0; i < p->ncols; i++) {
         resolve_ctx rc = {ps, i};
         if (resolve(&rc, p->cols[i].expr))
@@ -1738,7 +1783,8 @@ plan_expr *plan_parse_expr(plan *p, const char *text, size_t len, const char *pa
         return NULL;
     }
     plan_expr *x = p_top(&ps);
-    if (!x || end_statement(&ps, "an operator, a step after a comma, or the end of the expression"))
+    if (!x || end_statement(&ps, "an operator, a step after a comma, or the end of the expression") ||
+        within_limits(&ps, x))
         return NULL;
     return x;
 }

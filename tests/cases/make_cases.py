@@ -420,8 +420,57 @@ def rule_cases():
                  mapping=lookup_book)
 
 
+def limit_cases():
+    """Plans past the expression limits (docs/limits.md): each one clear error naming plan.txt,
+    its line and column, exit 1, no crash, nothing written.  Before the limits, each of these
+    overflowed the stack of the parser, the checker or the renderer (deeper ones are in
+    tests/scripts/deep_plans.sh)."""
+    base = {"data.csv": DATA_CSV}
+    col = "AMOUNT  decimal(18,2) required = "
+    def with_amount(expr):
+        return PLAN.replace(col + "[Amount] read as number", col + expr)
+    # 10,000 nested parentheses: the 257th opens at column len(col) + 1 + 256
+    case("err_plan_deep_parens",
+         dict(base, **{"plan.txt": with_amount("(" * 10000 + "[Amount]" + ")" * 10000 + " read as number")}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:6:%d: expression nested deeper than 256 levels" % (len(col) + 1 + 256)],
+         no_files=True)
+    case("err_plan_deep_parens_check",
+         {"plan.txt": with_amount("(" * 10000 + "[Amount]" + ")" * 10000 + " read as number")},
+         "check --plan $CASE/plan.txt", 1,
+         stderr=["plan.txt:6:%d: expression nested deeper than 256 levels" % (len(col) + 1 + 256)])
+    # a left-deep sum of 3,000 terms parses without recursing, then is one level per "+"
+    case("err_plan_long_sum",
+         dict(base, **{"plan.txt": with_amount(" + ".join(["([Amount] read as number)"] * 3000))}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:6:", "expression nested deeper than 256 levels"], no_files=True)
+    case("err_plan_long_concat_compile",
+         {"plan.txt": PLAN.replace("= [Ref]", "= " + " & ".join(["[Ref]"] * 3000))},
+         "compile --plan $CASE/plan.txt --to pyspark", 1,
+         stderr=["plan.txt:5:", "expression nested deeper than 256 levels"])
+    # "not not not ...": p_not recurses on itself
+    rule = 'reject rows where ' + "not " * 5000 + '[Amount] is missing: "no amount"\n'
+    case("err_plan_deep_not", dict(base, **{"plan.txt": PLAN + rule}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:7:%d: expression nested deeper than 256 levels" % (len("reject rows where ") + 1 + 4 * 256)],
+         no_files=True)
+    # else if ... else if ...: one level per if
+    ifs = "".join('if [Ref] is "A%d" then "%d" else ' % (i, i) for i in range(2000)) + '"x"'
+    case("err_plan_deep_if",
+         dict(base, **{"plan.txt": PLAN.replace("text(10) required      = [Ref]", "text(10) required      = " + ifs)}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:5:", "expression nested deeper than 256 levels"], no_files=True)
+    # at the limit it still works: 200 nested parentheses and a sum of 200 terms run
+    case("plan_nesting_under_limit",
+         dict(base, **{"plan.txt": with_amount("(" * 200 + "[Amount] read as number" + ")" * 200 + " + " +
+                                               " + ".join(["0"] * 200))}),
+         RUN.format(p="plan.txt", d="data.csv"), 0,
+         expected={"PAYMENTS.csv": "REF,AMOUNT\nA1,10.00\nA2,20.50\nA3,7.25\n"})
+
+
 if __name__ == "__main__":
     error_cases()
     plan_cases()
     rule_cases()
+    limit_cases()
     print("cases written under", HERE)
