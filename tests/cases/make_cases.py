@@ -468,9 +468,47 @@ def limit_cases():
          expected={"PAYMENTS.csv": "REF,AMOUNT\nA1,10.00\nA2,20.50\nA3,7.25\n"})
 
 
+def inline_sheet(rows, extra=""):
+    """A worksheet of inline strings (rows of text), then extra XML inside <sheetData>."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    for r, row in enumerate(rows, 1):
+        out.append('<row r="%d">' % r)
+        for c, text in enumerate(row):
+            out.append('<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % ("ABCDEFGH"[c], r, text))
+        out.append('</row>')
+    out.append(extra + '</sheetData></worksheet>\n')
+    return "".join(out)
+
+
+def xlsx_limit_cases():
+    """Workbooks that cost memory out of proportion to what they hold (docs/limits.md): each is
+    one clear error naming the workbook and the part, exit 1, nothing written."""
+    rows = [["Source Field", "Target Field", "Type", "Rule", "Mandatory"],
+            ["Ref", "REF", "Varchar(10)", "As is", "Y"],
+            ["Amount", "AMOUNT", "Decimal(18,2)", "As is", "Y"]]
+    base = {"data.csv": DATA_CSV}
+    cmd = ONBOARD.format(m="mapping.xlsx", d="data.csv")
+    # one value at XFD3000: a 16384 x 3000 grid (49 M cells, ~390 MB) for 16 values
+    far = '<row r="3000"><c r="XFD3000" t="inlineStr"><is><t>x</t></is></c></row>'
+    case("err_mapping_far_cell", dict(base, **{"mapping.xlsx": zip_bytes(minimal_xlsx_parts(inline_sheet(rows, far)))}),
+         cmd, 1, stderr=["mapping.xlsx", "xl/worksheets/sheet1.xml", "XFD3000"], no_files=True)
+    # 1,000,000 elements nested inside a cell (a few KB zipped)
+    deep = '<row r="4"><c r="A4" t="inlineStr"><is><t>' + "<x>" * 1000000 + "</x>" * 1000000 + '</t></is></c></row>'
+    case("err_mapping_deep_xml", dict(base, **{"mapping.xlsx": zip_bytes(minimal_xlsx_parts(inline_sheet(rows, deep)))}),
+         cmd, 1, stderr=["mapping.xlsx", "xl/worksheets/sheet1.xml:", "nested deeper than 128 levels"], no_files=True)
+    # the per-workbook budget, lowered to 32 KB: one 60,000-character note goes past it
+    note = '<row r="5"><c r="G5" t="inlineStr"><is><t>' + "n" * 60000 + '</t></is></c></row>'
+    book = zip_bytes(minimal_xlsx_parts(inline_sheet(rows, note)))
+    case("err_mapping_budget", dict(base, **{"mapping.xlsx": book}),
+         cmd, 1, stderr=["mapping.xlsx", "xl/worksheets/sheet1.xml", "MAPFORGE_XLSX_BUDGET"], no_files=True,
+         env=["MAPFORGE_XLSX_BUDGET=32768"])
+
+
 if __name__ == "__main__":
     error_cases()
     plan_cases()
     rule_cases()
     limit_cases()
+    xlsx_limit_cases()
     print("cases written under", HERE)
