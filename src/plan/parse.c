@@ -58,6 +58,7 @@ typedef struct parser {
     long *qline;             /* line of each question, for errors found after parsing */
     long key_line;           /* line of the key statement */
     int depth;               /* nesting of p_primary / p_not now open, at most PLAN_MAX_DEPTH */
+    long nodes;              /* expression nodes made in this statement, at most PLAN_MAX_NODES */
 } parser;
 
 static int fail_at(parser *ps, long line, long col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -572,8 +573,18 @@ static int want_name(parser *ps, const char **out, const char *what)
     return 0;
 }
 
+/* Count one more node of the statement's expression: past PLAN_MAX_NODES the parse fails there
+ * and then, so a huge chain costs no more than the limit (binary() stops the loops). */
+static bool count_node(parser *ps, const tok *at)
+{
+    if (++ps->nodes > PLAN_MAX_NODES && !ps->failed)
+        fail_at(ps, at->line, at->col, "expression longer than %d terms: split it into several columns", PLAN_MAX_NODES);
+    return !ps->failed;
+}
+
 static plan_expr *new_expr(parser *ps, plan_expr_kind kind, const tok *at)
 {
+    count_node(ps, at);   /* the caller goes on; every loop stops at ps->failed */
     plan_expr *e = plan_new_expr(ps->p, kind);
     e->line = at->line;
     e->col = at->col;
@@ -772,7 +783,7 @@ static plan_expr *p_term(parser *ps)
 
 static plan_expr *binary(parser *ps, int op, plan_expr *a, plan_expr *b, const tok *at)
 {
-    if (!a || !b)
+    if (!a || !b || !count_node(ps, at))
         return NULL;
     plan_expr *e = plan_binary(ps->p, op, a, b);
     e->line = a->line ? a->line : at->line;
@@ -815,6 +826,7 @@ static plan_expr *p_expr(parser *ps)
 
 static plan_expr *wrap1(parser *ps, plan_expr_kind kind, plan_expr *a)
 {
+    count_node(ps, &ps->t);
     plan_expr *e = plan_new_expr(ps->p, kind);
     e->kid[0] = a;
     e->line = a->line;
@@ -894,7 +906,7 @@ static plan_expr *p_not(parser *ps)
 
 static plan_expr *logic(parser *ps, plan_expr_kind kind, plan_expr *a, plan_expr *b)
 {
-    if (!a || !b)
+    if (!a || !b || ps->failed)
         return NULL;
     plan_expr *e = wrap1(ps, kind, a);
     e->kid[1] = b;
@@ -1567,6 +1579,7 @@ static int p_header(parser *ps)
 static void begin_statement(parser *ps)
 {
     ps->have_comment = false;
+    ps->nodes = 0;
     memset(&ps->prov, 0, sizeof ps->prov);
     next(ps);
     ps->stmt_line = ps->t.line;

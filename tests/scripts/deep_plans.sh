@@ -29,9 +29,14 @@ write_plan sum "$tmp/e2"
 write_plan nots "$tmp/e3"
 { printf '[Amount] read as number'; rep ', negated' 100000; } > "$tmp/e4"
 write_plan steps "$tmp/e4"
+# shallow but huge: a balanced sum of 32,768 terms (16 levels, 65,535 nodes) passes no depth limit
+python3 -c '
+def b(n): return "1" if n == 1 else "(" + b(n - 1) + " + " + b(n - 1) + ")"
+print(b(16), end="")' > "$tmp/e5"
+write_plan wide "$tmp/e5"
 
 status=0
-for p in parens sum nots steps; do
+for p in parens sum nots steps wide; do
     for cmd in "check --plan $tmp/$p.txt" \
                "check --plan $tmp/$p.txt --data $tmp/data.csv" \
                "compile --plan $tmp/$p.txt --to pyspark" \
