@@ -89,7 +89,7 @@ static int read_anchors(const char *path, bool must_exist, anchor_line **out, in
             *out = mf_xrealloc(*out, (size_t)cap * sizeof **out);
         }
         (*out)[*n].seq = seq;
-        snprintf((*out)[*n].hash, sizeof (*out)[*n].hash, "%s", hash);
+        memcpy((*out)[*n].hash, hash, 65);   /* is_hex64: 64 digits and the NUL */
         (*out)[*n].lineno = lineno;
         (*n)++;
     }
