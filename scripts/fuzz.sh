@@ -22,12 +22,14 @@ cp -n tests/fuzz/corpus/"$target"/* "$work"/ 2>/dev/null || true
 dict=()
 [ -f "tests/fuzz/$target.dict" ] && dict=(-dict="tests/fuzz/$target.dict")
 log=build-fuzz/$target.log
+extra=()   # past crashes: replayed first, never written to (libFuzzer adds finds to the first directory only)
+[ -d "tests/fuzz/regressions/$target" ] && extra=("tests/fuzz/regressions/$target")
 fork=()
 [ -n "${FUZZ_JOBS:-}" ] && fork=(-fork="$FUZZ_JOBS")
 set +e
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "build-fuzz/$target" "${dict[@]}" "${fork[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=65536 -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$target-" "$work" >"$log" 2>&1
+  -max_len=65536 -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$target-" "$work" "${extra[@]}" >"$log" 2>&1
 rc=$?
 set -e
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
