@@ -639,6 +639,8 @@ static void optimize(comp *c)
 
 eng_program *eng_compile(const plan *p, const char *const *header, int nheader, const char *path, mf_err *e)
 {
+    if (plan_check_limits(p, path, e))   /* the compiler recurses once per level of an expression */
+        return NULL;
     eng_program *g = mf_xcalloc(1, sizeof *g);
     mf_arena_init(&g->arena);
     comp c = {.prog = g, .p = p, .header = header, .nheader = nheader, .path = path, .col = -1, .e = e};

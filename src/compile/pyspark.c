@@ -1936,6 +1936,8 @@ static void plan_dict(gen *g, const char *sha)
 
 int pyspark_compile(const plan *p, const char *plan_sha256, mf_buf *out, mf_err *e)
 {
+    if (plan_check_limits(p, NULL, e))   /* the generator recurses once per level of an expression */
+        return -1;
     if (plan_has_open_questions(p))
         return mf_fail(e, MF_EQUESTION, NULL, 0, 0, "the plan has open questions: it cannot be compiled");
     gen g = {.p = p, .out = out, .col = -1, .e = e};

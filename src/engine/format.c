@@ -192,13 +192,6 @@ static inline void add_raw(mf_buf *out, const char *s, size_t n)
     out->data[out->len] = '\0';
 }
 
-static inline void add_char(mf_buf *out, char c)
-{
-    char *p = reserve(out, 1);
-    p[0] = c;
-    out->len++;
-}
-
 void eng_date_cache_init(eng_worker *w)
 {
     for (int i = 0; i < ENG_DATE_CACHE; i++) {

@@ -14,7 +14,12 @@
  *    first column); ranges within one row are left as they are (a merged title stays one cell);
  *  - numbers are kept as written but normalised to plain decimal text ("1E-3" -> "0.001",
  *    "10.0" -> "10"), never round-tripped through binary floating point;
- *  - every failure names the file and the part (and line:col inside it, or the cell).
+ *  - every failure names the file and the part (and line:col inside it, or the cell);
+ *  - memory follows what the workbook holds, not what it declares (docs/limits.md): elements nest
+ *    at most XLSX_MAX_DEPTH deep in any part, a cell's text is at most XLSX_MAX_TEXT bytes, a
+ *    sheet's grid spans at most max(XLSX_MIN_EXTENT, XLSX_EXTENT_PER_VALUE x its values) cells
+ *    (so one value at XFD3000 cannot cost 49 M grid cells), and every string, cell and grid
+ *    is charged to one budget per workbook (XLSX_BUDGET bytes, MAPFORGE_XLSX_BUDGET to change).
  */
 #include "mapping/mapping.h"
 
@@ -29,6 +34,11 @@
 
 #define XLSX_MAX_PART (200L * 1024 * 1024)   /* inflated size of one part */
 #define XLSX_MAX_CELLS (50L * 1000 * 1000)   /* grid cells of one sheet */
+#define XLSX_MAX_DEPTH 128                   /* element nesting in any part */
+#define XLSX_MAX_TEXT (1L * 1024 * 1024)     /* text of one cell or shared string (Excel: 32,767 chars) */
+#define XLSX_MIN_EXTENT (4L * 1024 * 1024)   /* grid cells a sheet may span whatever it holds (32 MB) */
+#define XLSX_EXTENT_PER_VALUE 64L            /* ... and beyond that, grid cells per value present */
+#define XLSX_BUDGET (256L * 1024 * 1024)     /* bytes of strings, cells and grids per workbook */
 #define XLSX_CHUNK 65536
 #define NS_SEP '\x01'
 
@@ -55,6 +65,10 @@ typedef struct xctx {
     mf_err *e;
     XML_Parser p;
     int failed;
+    XML_StartElementHandler st;   /* the part's handlers, called through depth_start/depth_end */
+    XML_EndElementHandler en;
+    int depth;                    /* elements open in the part */
+    long long spent, budget;      /* bytes charged to the workbook, and its limit */
     /* text collection */
     mf_buf text;
     int in_text;        /* depth inside an element whose text we collect */
@@ -109,6 +123,18 @@ static void stop(xctx *x)
 {
     x->failed = 1;
     XML_StopParser(x->p, XML_FALSE);
+}
+
+/* Charge bytes to the workbook's budget; -1 (error filled) past it. */
+static int spend(xctx *x, size_t bytes)
+{
+    x->spent += (long long)bytes;
+    if (x->spent <= x->budget)
+        return 0;
+    return mf_fail(x->e, MF_ELIMIT, x->path, 0, 0,
+                   "%s: the workbook needs more than %lld bytes of memory to read (its strings, "
+                   "cells and grids); set MAPFORGE_XLSX_BUDGET to allow more",
+                   x->part ? x->part : "workbook", x->budget);
 }
 
 /* Grow a heap array of elements of size sz so that one more fits. */
@@ -230,8 +256,41 @@ static char *normalise_number(mf_arena *a, const char *s)
 static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 {
     xctx *x = ud;
-    if (x->in_text > 0 && !x->in_rph)
-        mf_buf_add(&x->text, s, (size_t)len);
+    if (x->failed || x->in_text <= 0 || x->in_rph)
+        return;
+    if ((long)(x->text.len + (size_t)len) > XLSX_MAX_TEXT) {
+        mf_fail(x->e, MF_ELIMIT, x->path, 0, 0, "%s:%lu: a text longer than %ld bytes; a cell holds at most 32,767 characters",
+                x->part, (unsigned long)XML_GetCurrentLineNumber(x->p), XLSX_MAX_TEXT);
+        stop(x);
+        return;
+    }
+    mf_buf_add(&x->text, s, (size_t)len);
+}
+
+/* Every part's elements pass here first: nesting deeper than any workbook needs is refused
+ * before expat's own stack of open elements grows with it. */
+static void XMLCALL depth_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    xctx *x = ud;
+    if (x->failed)
+        return;
+    if (++x->depth > XLSX_MAX_DEPTH) {
+        mf_fail(x->e, MF_ELIMIT, x->path, 0, 0, "%s:%lu:%lu: XML elements nested deeper than %d levels",
+                x->part, (unsigned long)XML_GetCurrentLineNumber(x->p),
+                (unsigned long)XML_GetCurrentColumnNumber(x->p) + 1, XLSX_MAX_DEPTH);
+        stop(x);
+        return;
+    }
+    x->st(ud, name, atts);
+}
+
+static void XMLCALL depth_end(void *ud, const XML_Char *name)
+{
+    xctx *x = ud;
+    if (x->failed)
+        return;
+    x->depth--;
+    x->en(ud, name);
 }
 
 /* Stream one part of the zip through expat with the given handlers. */
@@ -262,7 +321,10 @@ static int parse_part(zip_t *z, xctx *x, const char *part, XML_StartElementHandl
         return mf_fail(x->e, MF_ENOMEM, x->path, 0, 0, "out of memory creating an XML parser");
     }
     XML_SetUserData(p, x);
-    XML_SetElementHandler(p, st, en);
+    x->st = st;
+    x->en = en;
+    x->depth = 0;
+    XML_SetElementHandler(p, depth_start, depth_end);
     XML_SetCharacterDataHandler(p, on_text);
     x->p = p;
     x->part = part;
@@ -416,6 +478,10 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
             x->capsst = x->capsst ? x->capsst * 2 : 256;
             x->sst = mf_xrealloc(x->sst, (size_t)x->capsst * sizeof *x->sst);
         }
+        if (spend(x, x->text.len + 1 + sizeof *x->sst)) {
+            stop(x);
+            return;
+        }
         x->sst[x->nsst++] = mf_arena_strndup(x->a, mf_buf_str(&x->text), x->text.len);
     }
 }
@@ -545,6 +611,10 @@ static void XMLCALL ws_end(void *ud, const XML_Char *name)
         x->has_is = 0;
         if (!*val)
             return;
+        if (spend(x, strlen(val) + 1 + sizeof *x->cells)) {
+            stop(x);
+            return;
+        }
         if (x->nc == x->capc) {
             x->capc = x->capc ? x->capc * 2 : 1024;
             x->cells = mf_xrealloc(x->cells, (size_t)x->capc * sizeof *x->cells);
@@ -566,7 +636,18 @@ static int build_grid(xctx *x, mf_sheet *s)
         return mf_fail(x->e, MF_ELIMIT, x->path, 0, 0,
                        "sheet %s spans %d rows x %d columns; at most %ld cells are read per sheet",
                        s->name, s->nrows, s->ncols, XLSX_MAX_CELLS);
+    long long extent = (long long)s->nrows * s->ncols;
+    if (extent > XLSX_MIN_EXTENT && extent > XLSX_EXTENT_PER_VALUE * (x->nc + x->nmerge)) {
+        char letters[8];
+        xlsx_col_letters(s->ncols - 1, letters);
+        return mf_fail(x->e, MF_ELIMIT, x->path, 0, 0,
+                       "%s: sheet %s has cells as far as %s%d (%lld cells) but only %d values; a sheet "
+                       "may span at most %ld cells, or %ld per value it holds",
+                       x->part, s->name, letters, s->nrows, extent, x->nc, XLSX_MIN_EXTENT, XLSX_EXTENT_PER_VALUE);
+    }
     size_t n = (size_t)s->nrows * (size_t)s->ncols;
+    if (spend(x, (n ? n : 1) * sizeof *s->cell))
+        return -1;
     s->cell = mf_arena_alloc(x->a, (n ? n : 1) * sizeof *s->cell);
     for (size_t i = 0; i < n; i++)
         s->cell[i] = "";
@@ -717,7 +798,18 @@ int xlsx_read(const char *path, mf_arena *a, mf_workbook *out, mf_err *e)
         zip_error_fini(&ze);
         return -1;
     }
-    xctx x = {.path = path, .a = a, .e = e};
+    xctx x = {.path = path, .a = a, .e = e, .budget = XLSX_BUDGET};
+    const char *budget = getenv("MAPFORGE_XLSX_BUDGET");   /* bytes; tests lower it */
+    if (budget && *budget) {
+        char *end;
+        errno = 0;
+        long long b = strtoll(budget, &end, 10);
+        if (*end || errno || b <= 0) {
+            zip_discard(z);
+            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "MAPFORGE_XLSX_BUDGET=%.40s is not a number of bytes", budget);
+        }
+        x.budget = b;
+    }
     int rc = read_package(z, &x, out);
     free_ctx(&x);
     zip_discard(z);

@@ -692,6 +692,8 @@ static int check_column(checker *c, int i)
 int plan_check(plan *p, const char *const *source_cols, int nsource, const char *path, mf_err *e)
 {
     checker c = {p, source_cols, nsource, path, e, IN_COLUMN, 0, ""};
+    if (plan_check_limits(p, path, e))   /* check_expr recurses once per level */
+        return -1;
     for (int i = 0; i < p->ncols; i++)
         if (check_column(&c, i))
             return -1;

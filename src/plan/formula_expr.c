@@ -801,8 +801,9 @@ bool fx_is_condition(const fx_node *n)
     if (n->kind == FX_BIN)
         return strchr("=!<l>gAO", n->op) != NULL;
     if (n->kind == FX_CALL)
-        return !strcmp(n->s, "AND") || !strcmp(n->s, "OR") || !strcmp(n->s, "NOT") || !strcmp(n->s, "ISBLANK") ||
-               !strcmp(n->s, "ISNUMBER") || (!strcmp(n->s, "ISNULL") && n->n == 1);
+        return !strcmp(n->s, "AND") || !strcmp(n->s, "OR") ||
+               ((!strcmp(n->s, "NOT") || !strcmp(n->s, "ISBLANK") || !strcmp(n->s, "ISNUMBER") ||
+                 !strcmp(n->s, "ISNULL")) && n->n == 1);
     return n->kind == FX_NOT || n->kind == FX_IN || n->kind == FX_LIKE || n->kind == FX_ISNULL || n->kind == FX_BETWEEN;
 }
 

@@ -479,7 +479,7 @@ static const char *date_format(fctx *x, const char *fmt)
     fmt = percent_codes(x, fmt);
     char buf[64];
     size_t o = 0;
-    for (const char *q = fmt; *q && o + 1 < sizeof buf; q++) {
+    for (const char *q = fmt; *q && o + 2 < sizeof buf; q++) {
         if (!strncasecmp(q, "RR", 2) && strncasecmp(q, "RRRR", 4)) {   /* Oracle's two-digit year */
             buf[o++] = 'Y';
             buf[o++] = 'Y';

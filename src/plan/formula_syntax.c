@@ -461,7 +461,7 @@ static fx_node *range_after(fparser *P, const char *tab, size_t pos)
             fail(P, t->pos, "expected cells after '!'");
             return NULL;
         }
-        strncat(cells, t->s, sizeof cells - strlen(cells) - 2);
+        strncat(cells, t->s, sizeof cells - strlen(cells) - 1 - (parts == 0));   /* room for ':' and the NUL */
         P->i++;
         if (parts == 0 && !accept_op(P, ":"))
             break;

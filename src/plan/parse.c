@@ -57,6 +57,8 @@ typedef struct parser {
     long stmt_line;
     long *qline;             /* line of each question, for errors found after parsing */
     long key_line;           /* line of the key statement */
+    int depth;               /* nesting of p_primary / p_not now open, at most PLAN_MAX_DEPTH */
+    long nodes;              /* expression nodes made in this statement, at most PLAN_MAX_NODES */
 } parser;
 
 static int fail_at(parser *ps, long line, long col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -571,8 +573,18 @@ static int want_name(parser *ps, const char **out, const char *what)
     return 0;
 }
 
+/* Count one more node of the statement's expression: past PLAN_MAX_NODES the parse fails there
+ * and then, so a huge chain costs no more than the limit (binary() stops the loops). */
+static bool count_node(parser *ps, const tok *at)
+{
+    if (++ps->nodes > PLAN_MAX_NODES && !ps->failed)
+        fail_at(ps, at->line, at->col, "expression longer than %d terms: split it into several columns", PLAN_MAX_NODES);
+    return !ps->failed;
+}
+
 static plan_expr *new_expr(parser *ps, plan_expr_kind kind, const tok *at)
 {
+    count_node(ps, at);   /* the caller goes on; every loop stops at ps->failed */
     plan_expr *e = plan_new_expr(ps->p, kind);
     e->line = at->line;
     e->col = at->col;
@@ -643,7 +655,7 @@ static plan_expr *p_literal(parser *ps)
     return NULL;
 }
 
-static plan_expr *p_primary(parser *ps)
+static plan_expr *p_primary_in(parser *ps)
 {
     tok at = ps->t;
     plan_expr *e;
@@ -715,6 +727,29 @@ static plan_expr *p_primary(parser *ps)
     return NULL;
 }
 
+/* Every cycle of the grammar's recursion passes through p_primary or p_not: counting them bounds
+ * the parser's stack whatever the text (parentheses, if/then/else, "not not ...", steps with an
+ * expression argument). */
+static bool enter(parser *ps)
+{
+    if (ps->depth >= PLAN_MAX_DEPTH) {
+        fail_at(ps, ps->t.line, ps->t.col, "expression nested deeper than %d levels: split it into several columns",
+                PLAN_MAX_DEPTH);
+        return false;
+    }
+    ps->depth++;
+    return true;
+}
+
+static plan_expr *p_primary(parser *ps)
+{
+    if (ps->failed || !enter(ps))
+        return NULL;
+    plan_expr *e = p_primary_in(ps);
+    ps->depth--;
+    return e;
+}
+
 static bool at_step(parser *ps)
 {
     static const char *const starts[] = {"trimmed", "upper", "lower", "padded", "prefixed", "suffixed",
@@ -748,7 +783,7 @@ static plan_expr *p_term(parser *ps)
 
 static plan_expr *binary(parser *ps, int op, plan_expr *a, plan_expr *b, const tok *at)
 {
-    if (!a || !b)
+    if (!a || !b || !count_node(ps, at))
         return NULL;
     plan_expr *e = plan_binary(ps->p, op, a, b);
     e->line = a->line ? a->line : at->line;
@@ -791,6 +826,7 @@ static plan_expr *p_expr(parser *ps)
 
 static plan_expr *wrap1(parser *ps, plan_expr_kind kind, plan_expr *a)
 {
+    count_node(ps, &ps->t);
     plan_expr *e = plan_new_expr(ps->p, kind);
     e->kid[0] = a;
     e->line = a->line;
@@ -853,8 +889,12 @@ static plan_expr *p_compare(parser *ps)
 static plan_expr *p_not(parser *ps)
 {
     tok at = ps->t;
-    if (accept_word(ps, "not")) {
+    if (is_word(ps, "not")) {
+        if (!enter(ps))
+            return NULL;
+        next(ps);
         plan_expr *k = p_not(ps);
+        ps->depth--;
         if (!k)
             return NULL;
         plan_expr *e = new_expr(ps, PE_NOT, &at);
@@ -866,7 +906,7 @@ static plan_expr *p_not(parser *ps)
 
 static plan_expr *logic(parser *ps, plan_expr_kind kind, plan_expr *a, plan_expr *b)
 {
-    if (!a || !b)
+    if (!a || !b || ps->failed)
         return NULL;
     plan_expr *e = wrap1(ps, kind, a);
     e->kid[1] = b;
@@ -1539,6 +1579,7 @@ static int p_header(parser *ps)
 static void begin_statement(parser *ps)
 {
     ps->have_comment = false;
+    ps->nodes = 0;
     memset(&ps->prov, 0, sizeof ps->prov);
     next(ps);
     ps->stmt_line = ps->t.line;
@@ -1618,9 +1659,26 @@ static int resolve(resolve_ctx *rc, const plan_expr *e)
     return 0;
 }
 
+/* The parser's recursion is bounded, but a long chain ("a + b + c ...") builds a tree one level
+ * per operator without recursing: refuse a tree past the limits before anything walks it. */
+static int within_limits(parser *ps, const plan_expr *e)
+{
+    const char *why;
+    const plan_expr *bad = plan_expr_over_limits(e, &why);
+    if (bad)
+        return fail_at(ps, bad->line, bad->col, "%s: split it into several columns", why);
+    return 0;
+}
+
 static int resolve_all(parser *ps)
 {
     plan *p = ps->p;
+    for (int i = 0; i < p->ncols; i++)
+        if (within_limits(ps, p->cols[i].expr))
+            return -1;
+    for (int i = 0; i < p->nrules; i++)
+        if (within_limits(ps, p->rules[i].cond))
+            return -1;
     for (int i = 0; i < p->ncols; i++) {
         resolve_ctx rc = {ps, i};
         if (resolve(&rc, p->cols[i].expr))
@@ -1738,7 +1796,8 @@ plan_expr *plan_parse_expr(plan *p, const char *text, size_t len, const char *pa
         return NULL;
     }
     plan_expr *x = p_top(&ps);
-    if (!x || end_statement(&ps, "an operator, a step after a comma, or the end of the expression"))
+    if (!x || end_statement(&ps, "an operator, a step after a comma, or the end of the expression") ||
+        within_limits(&ps, x))
         return NULL;
     return x;
 }

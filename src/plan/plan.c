@@ -320,6 +320,15 @@ static bool expr_eq(const plan_expr *a, const plan_expr *b)
     return false;
 }
 
+/* A whole expression: expr_eq recurses once per level, so a tree past the limits (which no
+ * checked plan holds) is unequal to everything rather than walked. */
+static bool top_eq(const plan_expr *a, const plan_expr *b)
+{
+    if (plan_expr_over_limits(a, NULL) || plan_expr_over_limits(b, NULL))
+        return false;
+    return expr_eq(a, b);
+}
+
 static bool prov_eq(plan_prov a, plan_prov b)
 {
     return a.row == b.row && str_eq0(a.text, b.text);
@@ -360,12 +369,12 @@ bool plan_equal(const plan *a, const plan *b)
     for (int i = 0; i < a->ncols; i++) {
         const plan_column *x = &a->cols[i], *y = &b->cols[i];
         if (!str_eq0(x->name, y->name) || !type_eq(x->type, y->type) || x->required != y->required ||
-            !expr_eq(x->expr, y->expr) || !prov_eq(x->prov, y->prov))
+            !top_eq(x->expr, y->expr) || !prov_eq(x->prov, y->prov))
             return false;
     }
     for (int i = 0; i < a->nrules; i++) {
         const plan_rule *x = &a->rules[i], *y = &b->rules[i];
-        if (x->kind != y->kind || !expr_eq(x->cond, y->cond) || !prov_eq(x->prov, y->prov) ||
+        if (x->kind != y->kind || !top_eq(x->cond, y->cond) || !prov_eq(x->prov, y->prov) ||
             (x->kind != PR_SKIP && !str_eq(x->message, y->message)))
             return false;
     }
@@ -380,25 +389,98 @@ bool plan_equal(const plan *a, const plan *b)
     return true;
 }
 
-/* ---- queries ---------------------------------------------------------------------------------- */
+/* ---- limits ----------------------------------------------------------------------------------- */
 
-/* Calls fn on e and every expression below it, in the order the text shows them. */
-static void walk(const plan_expr *e, void (*fn)(const plan_expr *, void *), void *ctx)
+#define LIMIT_STR_(x) #x
+#define LIMIT_STR(x) LIMIT_STR_(x)
+
+typedef struct limit_ctx {
+    long nodes;
+    const char *why;
+} limit_ctx;
+
+static const plan_expr *over_limits(const plan_expr *e, int depth, limit_ctx *lc)
 {
     if (!e)
+        return NULL;
+    if (depth > PLAN_MAX_DEPTH) {
+        lc->why = "expression nested deeper than " LIMIT_STR(PLAN_MAX_DEPTH) " levels";
+        return e;
+    }
+    if (++lc->nodes > PLAN_MAX_NODES) {
+        lc->why = "expression longer than " LIMIT_STR(PLAN_MAX_NODES) " terms";
+        return e;
+    }
+    const plan_expr *bad = NULL;
+    for (int i = 0; i < 3 && !bad; i++)
+        bad = over_limits(e->kid[i], depth + 1, lc);
+    if (bad || e->kind != PE_STEP)
+        return bad;
+    const plan_step *s = &e->step;
+    if (!(bad = over_limits(s->cond, depth + 1, lc)))
+        bad = over_limits(s->value, depth + 1, lc);
+    if (s->kind == PS_MAP || s->kind == PS_READ_BOOL)
+        for (int i = 0; !bad && i < s->map.n; i++)
+            bad = over_limits(s->map.to[i], depth + 1, lc);
+    if (!bad && s->map.otherwise == PO_VALUE)
+        bad = over_limits(s->map.other, depth + 1, lc);
+    return bad;
+}
+
+const plan_expr *plan_expr_over_limits(const plan_expr *e, const char **why)
+{
+    limit_ctx lc = {0, NULL};
+    const plan_expr *bad = over_limits(e, 1, &lc);
+    if (why)
+        *why = lc.why;
+    return bad;
+}
+
+static int limit_fail(const plan_expr *x, const char *what, const char *path, mf_err *e)
+{
+    const char *why;
+    const plan_expr *bad = plan_expr_over_limits(x, &why);
+    if (!bad)
+        return 0;
+    return mf_fail(e, MF_ETYPE, path, bad->line, bad->col, "%s: %s: split it into several columns", what, why);
+}
+
+int plan_check_limits(const plan *p, const char *path, mf_err *e)
+{
+    for (int i = 0; i < p->ncols; i++)
+        if (limit_fail(p->cols[i].expr, p->cols[i].name, path, e))
+            return -1;
+    for (int i = 0; i < p->nrules; i++)
+        if (limit_fail(p->rules[i].cond, "a rule", path, e))
+            return -1;
+    return 0;
+}
+
+/* ---- queries ---------------------------------------------------------------------------------- */
+
+/* Calls fn on e and every expression below it, in the order the text shows them, down to
+ * PLAN_MAX_DEPTH levels (a deeper tree fails plan_check; the walk stays on a bounded stack). */
+static void walk_at(const plan_expr *e, int depth, void (*fn)(const plan_expr *, void *), void *ctx)
+{
+    if (!e || depth > PLAN_MAX_DEPTH)
         return;
     fn(e, ctx);
     for (int i = 0; i < 3; i++)
-        walk(e->kid[i], fn, ctx);
+        walk_at(e->kid[i], depth + 1, fn, ctx);
     if (e->kind != PE_STEP)
         return;
-    walk(e->step.cond, fn, ctx);
-    walk(e->step.value, fn, ctx);
+    walk_at(e->step.cond, depth + 1, fn, ctx);
+    walk_at(e->step.value, depth + 1, fn, ctx);
     if (e->step.kind == PS_MAP || e->step.kind == PS_READ_BOOL)
         for (int i = 0; i < e->step.map.n; i++)
-            walk(e->step.map.to[i], fn, ctx);
+            walk_at(e->step.map.to[i], depth + 1, fn, ctx);
     if (e->step.map.otherwise == PO_VALUE)
-        walk(e->step.map.other, fn, ctx);
+        walk_at(e->step.map.other, depth + 1, fn, ctx);
+}
+
+static void walk(const plan_expr *e, void (*fn)(const plan_expr *, void *), void *ctx)
+{
+    walk_at(e, 1, fn, ctx);
 }
 
 static void find_hole(const plan_expr *e, void *ctx)
@@ -409,8 +491,8 @@ static void find_hole(const plan_expr *e, void *ctx)
 
 bool plan_expr_has_hole(const plan_expr *e)
 {
-    bool hole = false;
-    if (e)
+    bool hole = plan_expr_over_limits(e, NULL) != NULL;   /* cannot run: as good as a hole */
+    if (e && !hole)
         walk(e, find_hole, &hole);
     return hole;
 }
@@ -421,9 +503,9 @@ bool plan_has_open_questions(const plan *p)
         return true;
     bool hole = false;
     for (int i = 0; i < p->ncols && !hole; i++)
-        walk(p->cols[i].expr, find_hole, &hole);
+        hole = plan_expr_has_hole(p->cols[i].expr);
     for (int i = 0; i < p->nrules && !hole; i++)
-        walk(p->rules[i].cond, find_hole, &hole);
+        hole = plan_expr_has_hole(p->rules[i].cond);
     return hole;
 }
 

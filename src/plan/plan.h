@@ -304,6 +304,20 @@ int plan_parse(const char *text, size_t len, const char *path, plan *out, mf_err
  * text in errors.  NULL with e filled on error. */
 plan_expr *plan_parse_expr(plan *p, const char *text, size_t len, const char *path, mf_err *e);
 
+/* Limits every expression tree obeys (docs/limits.md): at most PLAN_MAX_DEPTH levels from the
+ * root to the deepest node (a chain "a + b + c ..." is one level per operator) and at most
+ * PLAN_MAX_NODES nodes.  The parser refuses text past them, plan_check refuses a tree past them
+ * (one the planner built), and every recursive walker of expressions (checker, renderer,
+ * plan_equal, the compilers) may therefore recurse PLAN_MAX_DEPTH deep and no deeper. */
+#define PLAN_MAX_DEPTH 256
+#define PLAN_MAX_NODES 20000
+/* NULL when e is within the limits; otherwise the first node found past one, and *why says which
+ * ("expression nested deeper than 256 levels").  Recurses at most PLAN_MAX_DEPTH + 1 deep. */
+const plan_expr *plan_expr_over_limits(const plan_expr *e, const char **why);
+/* Every expression of p within the limits: 0, or -1 with e naming the column (or rule) and the
+ * node's line:col in path.  plan_check and both compilers call it first. */
+int plan_check_limits(const plan *p, const char *path, mf_err *e);
+
 /* Structural equality (ignores line/col and checked types). */
 bool plan_equal(const plan *a, const plan *b);
 

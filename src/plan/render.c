@@ -28,7 +28,13 @@ enum { F_COMMA = 1, F_LOGIC = 2, F_CMP = 4, F_OP = 8, F_STEP = 16, F_ALL = 31 };
 typedef struct rctx {
     mf_buf *b;
     int wrap_indent;   /* > 0: top-level comma steps may start a continuation line here */
+    int depth;         /* rend calls now open: at most two per tree level */
 } rctx;
+
+/* rend recurses at most twice per level of the tree (once more for a parenthesis).  A tree past
+ * PLAN_MAX_DEPTH (which no parsed or checked plan holds; only the planner could build one) is
+ * written with ? from there on: an open question, so the text can never run as it stands. */
+#define REND_MAX_DEPTH (2 * PLAN_MAX_DEPTH + 4)
 
 /* ---- quoting ---------------------------------------------------------------------------------- */
 
@@ -458,7 +464,20 @@ static void rend_kid(rctx *r, const plan_expr *e, int minlevel, int follow)
         mf_buf_addc(r->b, '?');   /* a missing operand is an open question */
 }
 
+static void rend_in(rctx *r, const plan_expr *e, int minlevel, int follow);
+
 static void rend(rctx *r, const plan_expr *e, int minlevel, int follow)
+{
+    if (r->depth >= REND_MAX_DEPTH) {
+        mf_buf_addc(r->b, '?');
+        return;
+    }
+    r->depth++;
+    rend_in(r, e, minlevel, follow);
+    r->depth--;
+}
+
+static void rend_in(rctx *r, const plan_expr *e, int minlevel, int follow)
 {
     mf_buf *b = r->b;
     if (!e) {
@@ -558,7 +577,7 @@ static void rend(rctx *r, const plan_expr *e, int minlevel, int follow)
 char *plan_render_expr(const plan_expr *e)
 {
     mf_buf b = {0};
-    rctx r = {&b, 0};
+    rctx r = {&b, 0, 0};
     rend(&r, e, LV_TOP, 0);
     return take(&b);
 }
@@ -598,7 +617,7 @@ static char *render_column(const plan_column *c, size_t name_w, size_t type_w)
     }
     pad_to(&b, tw, type_w + 2);
     mf_buf_adds(&b, "= ");
-    rctx r = {&b, (int)(name_w + 2 + type_w + 4)};
+    rctx r = {&b, (int)(name_w + 2 + type_w + 4), 0};
     rend(&r, c->expr, LV_TOP, 0);
     mf_buf_free(&nm);
     return take(&b);
@@ -607,7 +626,7 @@ static char *render_column(const plan_column *c, size_t name_w, size_t type_w)
 static char *render_rule(const plan_rule *u)
 {
     mf_buf b = {0};
-    rctx r = {&b, 0};
+    rctx r = {&b, 0, 0};
     mf_buf_adds(&b, u->kind == PR_SKIP ? "skip rows where " : u->kind == PR_CHECK ? "check " : "reject rows where ");
     rend(&r, u->cond, LV_OR, 0);
     if (u->kind != PR_SKIP && u->message) {

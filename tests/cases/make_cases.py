@@ -420,8 +420,95 @@ def rule_cases():
                  mapping=lookup_book)
 
 
+def limit_cases():
+    """Plans past the expression limits (docs/limits.md): each one clear error naming plan.txt,
+    its line and column, exit 1, no crash, nothing written.  Before the limits, each of these
+    overflowed the stack of the parser, the checker or the renderer (deeper ones are in
+    tests/scripts/deep_plans.sh)."""
+    base = {"data.csv": DATA_CSV}
+    col = "AMOUNT  decimal(18,2) required = "
+    def with_amount(expr):
+        return PLAN.replace(col + "[Amount] read as number", col + expr)
+    # 10,000 nested parentheses: the 257th opens at column len(col) + 1 + 256
+    case("err_plan_deep_parens",
+         dict(base, **{"plan.txt": with_amount("(" * 10000 + "[Amount]" + ")" * 10000 + " read as number")}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:6:%d: expression nested deeper than 256 levels" % (len(col) + 1 + 256)],
+         no_files=True)
+    case("err_plan_deep_parens_check",
+         {"plan.txt": with_amount("(" * 10000 + "[Amount]" + ")" * 10000 + " read as number")},
+         "check --plan $CASE/plan.txt", 1,
+         stderr=["plan.txt:6:%d: expression nested deeper than 256 levels" % (len(col) + 1 + 256)])
+    # a left-deep sum of 3,000 terms parses without recursing, then is one level per "+"
+    case("err_plan_long_sum",
+         dict(base, **{"plan.txt": with_amount(" + ".join(["([Amount] read as number)"] * 3000))}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:6:", "expression nested deeper than 256 levels"], no_files=True)
+    case("err_plan_long_concat_compile",
+         {"plan.txt": PLAN.replace("= [Ref]", "= " + " & ".join(["[Ref]"] * 3000))},
+         "compile --plan $CASE/plan.txt --to pyspark", 1,
+         stderr=["plan.txt:5:", "expression nested deeper than 256 levels"])
+    # "not not not ...": p_not recurses on itself
+    rule = 'reject rows where ' + "not " * 5000 + '[Amount] is missing: "no amount"\n'
+    case("err_plan_deep_not", dict(base, **{"plan.txt": PLAN + rule}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:7:%d: expression nested deeper than 256 levels" % (len("reject rows where ") + 1 + 4 * 256)],
+         no_files=True)
+    # else if ... else if ...: one level per if
+    ifs = "".join('if [Ref] is "A%d" then "%d" else ' % (i, i) for i in range(2000)) + '"x"'
+    case("err_plan_deep_if",
+         dict(base, **{"plan.txt": PLAN.replace("text(10) required      = [Ref]", "text(10) required      = " + ifs)}),
+         RUN.format(p="plan.txt", d="data.csv"), 1,
+         stderr=["plan.txt:5:", "expression nested deeper than 256 levels"], no_files=True)
+    # at the limit it still works: 200 nested parentheses and a sum of 200 terms run
+    case("plan_nesting_under_limit",
+         dict(base, **{"plan.txt": with_amount("(" * 200 + "[Amount] read as number" + ")" * 200 + " + " +
+                                               " + ".join(["0"] * 200))}),
+         RUN.format(p="plan.txt", d="data.csv"), 0,
+         expected={"PAYMENTS.csv": "REF,AMOUNT\nA1,10.00\nA2,20.50\nA3,7.25\n"})
+
+
+def inline_sheet(rows, extra=""):
+    """A worksheet of inline strings (rows of text), then extra XML inside <sheetData>."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    for r, row in enumerate(rows, 1):
+        out.append('<row r="%d">' % r)
+        for c, text in enumerate(row):
+            out.append('<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % ("ABCDEFGH"[c], r, text))
+        out.append('</row>')
+    out.append(extra + '</sheetData></worksheet>\n')
+    return "".join(out)
+
+
+def xlsx_limit_cases():
+    """Workbooks that cost memory out of proportion to what they hold (docs/limits.md): each is
+    one clear error naming the workbook and the part, exit 1, nothing written."""
+    rows = [["Source Field", "Target Field", "Type", "Rule", "Mandatory"],
+            ["Ref", "REF", "Varchar(10)", "As is", "Y"],
+            ["Amount", "AMOUNT", "Decimal(18,2)", "As is", "Y"]]
+    base = {"data.csv": DATA_CSV}
+    cmd = ONBOARD.format(m="mapping.xlsx", d="data.csv")
+    # one value at XFD3000: a 16384 x 3000 grid (49 M cells, ~390 MB) for 16 values
+    far = '<row r="3000"><c r="XFD3000" t="inlineStr"><is><t>x</t></is></c></row>'
+    case("err_mapping_far_cell", dict(base, **{"mapping.xlsx": zip_bytes(minimal_xlsx_parts(inline_sheet(rows, far)))}),
+         cmd, 1, stderr=["mapping.xlsx", "xl/worksheets/sheet1.xml", "XFD3000"], no_files=True)
+    # 1,000,000 elements nested inside a cell (a few KB zipped)
+    deep = '<row r="4"><c r="A4" t="inlineStr"><is><t>' + "<x>" * 1000000 + "</x>" * 1000000 + '</t></is></c></row>'
+    case("err_mapping_deep_xml", dict(base, **{"mapping.xlsx": zip_bytes(minimal_xlsx_parts(inline_sheet(rows, deep)))}),
+         cmd, 1, stderr=["mapping.xlsx", "xl/worksheets/sheet1.xml:", "nested deeper than 128 levels"], no_files=True)
+    # the per-workbook budget, lowered to 32 KB: one 60,000-character note goes past it
+    note = '<row r="5"><c r="G5" t="inlineStr"><is><t>' + "n" * 60000 + '</t></is></c></row>'
+    book = zip_bytes(minimal_xlsx_parts(inline_sheet(rows, note)))
+    case("err_mapping_budget", dict(base, **{"mapping.xlsx": book}),
+         cmd, 1, stderr=["mapping.xlsx", "xl/worksheets/sheet1.xml", "MAPFORGE_XLSX_BUDGET"], no_files=True,
+         env=["MAPFORGE_XLSX_BUDGET=32768"])
+
+
 if __name__ == "__main__":
     error_cases()
     plan_cases()
     rule_cases()
+    limit_cases()
+    xlsx_limit_cases()
     print("cases written under", HERE)

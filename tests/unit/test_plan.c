@@ -920,6 +920,83 @@ static void test_builders(void)
     plan_free(&p);
 }
 
+/* Expression limits (docs/limits.md): trees at PLAN_MAX_DEPTH still round-trip; trees past it,
+ * as only the planner could build them, are refused by plan_check and walked by nothing. */
+static void limits_plan(plan *p)
+{
+    plan_init(p);
+    p->client = plan_strdup(p, "ACME");
+    p->version = 1;
+    p->output = plan_strdup(p, "OUT");
+    p->source.delimiter = ',';
+}
+
+static plan_expr *balanced(plan *p, int levels)   /* 2^levels - 1 nodes */
+{
+    if (levels <= 1)
+        return plan_number_lit(p, "1");
+    return plan_binary(p, PB_ADD, balanced(p, levels - 1), balanced(p, levels - 1));
+}
+
+static void test_limits(void)
+{
+    plan p;
+    limits_plan(&p);
+    plan_expr *right = plan_number_lit(&p, "1"), *left = plan_number_lit(&p, "1");
+    plan_expr *nots = plan_new_expr(&p, PE_BOOL);
+    for (int i = 1; i < PLAN_MAX_DEPTH; i++) {   /* height exactly PLAN_MAX_DEPTH */
+        right = plan_binary(&p, PB_SUB, plan_number_lit(&p, "2"), right);   /* 2 - (2 - (... 1)) */
+        left = plan_binary(&p, PB_ADD, left, plan_number_lit(&p, "2"));
+        plan_expr *n = plan_new_expr(&p, PE_NOT);
+        n->kid[0] = nots;
+        nots = n;
+    }
+    plan_add_column(&p, "R", (plan_type){PT_DECIMAL, 0, 18, 2})->expr = right;
+    plan_add_column(&p, "L", (plan_type){PT_DECIMAL, 0, 18, 2})->expr = left;
+    plan_add_rule(&p, PR_SKIP, nots, NULL);
+    CHECK(plan_expr_over_limits(right, NULL) == NULL);
+    CHECK(!round_trip(&p, "at the depth limit"));
+    mf_err e = {0};
+    CHECK_INT(plan_check(&p, NULL, 0, "plan", &e), 0);
+    CHECK(!plan_has_open_questions(&p));
+    /* one level more: refused, reported at the node past the limit */
+    plan_expr *deeper = plan_binary(&p, PB_SUB, plan_number_lit(&p, "2"), right);
+    const char *why = NULL;
+    CHECK(plan_expr_over_limits(deeper, &why) != NULL);
+    CHECK(why && strstr(why, "nested deeper than 256 levels"));
+    plan_free(&p);
+
+    /* a planner-built chain 100,000 deep: every walker stays on a bounded stack */
+    limits_plan(&p);
+    plan_expr *x = plan_source_ref(&p, "Amt");
+    for (int i = 0; i < 100000; i++)
+        x = plan_binary(&p, PB_CONCAT, x, plan_text_lit(&p, "-"));
+    plan_add_column(&p, "T", (plan_type){PT_TEXT, 0, 0, 0})->expr = x;
+    mf_err e2 = {0};
+    CHECK_INT(plan_check(&p, NULL, 0, "plan", &e2), -1);
+    CHECK(strstr(errstr(&e2), "T: expression nested deeper than 256 levels"));
+    CHECK(plan_has_open_questions(&p));   /* it cannot run */
+    CHECK(!plan_equal(&p, &p));
+    char *r = plan_render(&p);   /* written with ? past the limit: the text cannot run either */
+    CHECK(r && strchr(r, '?'));
+    plan q;
+    mf_err e3 = {0};
+    if (plan_parse(r, strlen(r), "rendered.plan", &q, &e3) == 0) {
+        CHECK(plan_has_open_questions(&q));
+        plan_free(&q);
+    }
+    free(r);
+    plan_free(&p);
+
+    /* shallow but huge: 65,535 nodes in 16 levels */
+    limits_plan(&p);
+    plan_add_column(&p, "N", (plan_type){PT_DECIMAL, 0, 18, 2})->expr = balanced(&p, 16);
+    mf_err e4 = {0};
+    CHECK_INT(plan_check(&p, NULL, 0, "plan", &e4), -1);
+    CHECK(strstr(errstr(&e4), "expression longer than 20000 terms"));
+    plan_free(&p);
+}
+
 int main(void)
 {
     test_example();
@@ -930,5 +1007,6 @@ int main(void)
     test_type_errors();
     test_new_spellings();
     test_random();
+    test_limits();
     CHECK_DONE();
 }
