@@ -9,7 +9,9 @@
  * Words the vocabulary does not know lower a source/target score ("Source System" loses to
  * "Source Field").  A bare noun ("Variable", "Field Name") takes the source or target role when
  * no qualified cell does.  The row whose assigned roles score highest — and that has both a
- * source and a target — is the header; ties go to the first such row.
+ * source and a target — is the header; ties go to the first such row.  Two rows (group labels
+ * over sub-labels of header words: "Source" over "Table" | "Field") are one header when they
+ * score higher together.
  *
  * Rows (map_row_kind).  Under the header: blank rows are spacers; a row holding one cell of
  * free text that is not a field name (typically below the table after a blank row) is a notes
@@ -32,6 +34,7 @@
 #include "util/buf.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -104,7 +107,7 @@ static const struct { const char *w; enum wclass c; } VOCAB[] = {
     {"source", W_SRC}, {"sources", W_SRC}, {"src", W_SRC}, {"client", W_SRC}, {"clients", W_SRC},
     {"legacy", W_SRC}, {"input", W_SRC}, {"from", W_SRC}, {"origin", W_SRC}, {"originating", W_SRC},
     {"feed", W_SRC}, {"sender", W_SRC}, {"sending", W_SRC}, {"incoming", W_SRC}, {"extract", W_SRC},
-    {"raw", W_SRC}, {"old", W_SRC}, {"provider", W_SRC}, {"customer", W_SRC},
+    {"raw", W_SRC}, {"old", W_SRC}, {"provider", W_SRC},
     {"target", W_TGT}, {"targets", W_TGT}, {"tgt", W_TGT}, {"trg", W_TGT}, {"standard", W_TGT},
     {"std", W_TGT}, {"dest", W_TGT}, {"destination", W_TGT}, {"to", W_TGT}, {"output", W_TGT},
     {"canonical", W_TGT}, {"receiving", W_TGT}, {"new", W_TGT}, {"label", W_TGT}, {"mapped", W_TGT},
@@ -246,17 +249,31 @@ enum map_role layout_cell_role(const char *cell, int *score)
     return (int)r == MR_GENERIC ? MR_NONE : r;
 }
 
-/* Score row r of s as a header; 0 when it names no source and target. */
-static int score_row(const mf_sheet *s, int r, map_header *h)
+/* Is every word of s a header word ("Table", "Field", "Name", "Data Type")? */
+static int known_words(const char *s)
 {
-    int best[MR_COUNT], total = 0, nroles = 0, prose = 0;
+    char w[160];
+    layout_norm_words(s, w, sizeof w);
+    if (!w[0])
+        return 0;
+    char *save = NULL;
+    for (char *t = strtok_r(w, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        if (word_class(t) == W_OTHER)
+            return 0;
+    return 1;
+}
+
+/* Score header labels (one per column, "" for none); 0 when they name no source and target. */
+static int score_cells(const char *const *cells, int ncols, map_header *h)
+{
+    int best[MR_COUNT], total = 0, prose = 0;
     int generic[8], ngeneric = 0;
     for (int k = 0; k < MR_COUNT; k++) {
         h->col[k] = -1;
         best[k] = 0;
     }
-    for (int c = 0; c < s->ncols; c++) {
-        const char *v = MF_SHEET_CELL(s, r, c);
+    for (int c = 0; c < ncols; c++) {
+        const char *v = cells[c];
         if (!*v)
             continue;
         int sc;
@@ -287,15 +304,56 @@ static int score_row(const mf_sheet *s, int r, map_header *h)
     if (h->col[MR_SOURCE] < 0 || h->col[MR_TARGET] < 0)
         return 0;
     for (int k = 0; k < MR_COUNT; k++)
-        if (h->col[k] >= 0) {
+        if (h->col[k] >= 0)
             total += best[k] + 2;
-            nroles++;
-        }
     total -= 3 * prose;
-    h->sheet = s;
-    h->row = r;
     h->score = total > 0 ? total : 1;
     return h->score;
+}
+
+/* Row r as the header; or rows r and r+1 as a two-row header, when that scores higher: a group
+ * label over sub-labels ("Source" over "Table" | "Field", the group written once in its first
+ * column or merged across) reads as "Source Table", "Source Field". */
+static int score_row(const mf_sheet *s, int r, map_header *h)
+{
+    const char **cells = mf_xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *cells);
+    char **two = mf_xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *two);
+    for (int c = 0; c < s->ncols; c++)
+        cells[c] = MF_SHEET_CELL(s, r, c);
+    int score = score_cells(cells, s->ncols, h);
+    h->sheet = s;
+    h->row = h->first_row = r;
+    if (r + 1 < s->nrows) {
+        int subs = 0;
+        const char *group = "";
+        for (int c = 0; c < s->ncols; c++) {
+            const char *top = MF_SHEET_CELL(s, r, c), *sub = MF_SHEET_CELL(s, r + 1, c);
+            if (*top)
+                group = top;
+            if (*sub) {
+                subs += known_words(sub) ? 1 : -100;   /* a data row is no sub-header */
+                size_t n = strlen(group) + strlen(sub) + 2;
+                two[c] = mf_xmalloc(n);
+                snprintf(two[c], n, "%s%s%s", group, *group ? " " : "", sub);
+                cells[c] = two[c];
+            } else {
+                cells[c] = top;
+            }
+        }
+        map_header h2;
+        if (subs >= 2 && score_cells(cells, s->ncols, &h2) > score) {
+            *h = h2;
+            h->sheet = s;
+            h->first_row = r;
+            h->row = r + 1;
+            score = h->score;
+        }
+    }
+    for (int c = 0; c < s->ncols; c++)
+        free(two[c]);
+    free(two);
+    free(cells);
+    return score;
 }
 
 static int name_says_mapping(const char *name)
@@ -823,9 +881,14 @@ void layout_read_rows(mapping *m, const map_header *h)
         bool target_written = *row.target != 0;
         classify(&row, target_written);
         split_sources(&m->arena, &row);
-        /* the same target again on the next row: one target spread over several rows */
-        if (row.kind == MAP_COLUMN && follows_column && !strcasecmp(prev->target, row.target) &&
-            (!*row.type || !strcasecmp(row.type, prev->type))) {
+        /* one target spread over several rows: the same target again on the next row, or no
+         * target, no type, and a rule that goes on (not about rows, not "not mapped") */
+        char rw[1024];
+        layout_norm_words(row.rule, rw, sizeof rw);
+        bool goes_on = row.kind == MAP_STATEMENT && !target_written && !*row.type && *row.rule &&
+                       !about_rows(rw) && !row.rule_from_comments;
+        if (follows_column && (goes_on || (row.kind == MAP_COLUMN && !strcasecmp(prev->target, row.target) &&
+                                           (!*row.type || !strcasecmp(row.type, prev->type))))) {
             add_sources(&m->arena, prev, &row);
             prev->rule = join_text(&m->arena, prev->rule, row.rule);
             prev->comments = join_text(&m->arena, prev->comments, row.comments);

@@ -83,7 +83,7 @@ static const char *title_name(mf_arena *a, const mf_sheet *s, int r, int c)
 static const char *find_output_name(mapping *m, const map_header *h)
 {
     const mf_sheet *s = h->sheet;
-    for (int r = 0; r < h->row; r++)
+    for (int r = 0; r < h->first_row; r++)
         for (int c = 0; c < s->ncols; c++) {
             const char *n = title_name(&m->arena, s, r, c);
             if (n)

@@ -15,7 +15,8 @@ enum map_role { MR_NONE = -1, MR_SOURCE, MR_TARGET, MR_TYPE, MR_RULE, MR_MANDATO
 
 typedef struct map_header {
     const mf_sheet *sheet;
-    int row;                 /* 0-based */
+    int first_row;           /* 0-based: the header's first row (titles are above it) */
+    int row;                 /* 0-based: its last row (mapping rows are below it) */
     int col[MR_COUNT];       /* -1 when absent */
     int score;               /* how surely this row is the header (higher is surer) */
 } map_header;

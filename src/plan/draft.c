@@ -332,26 +332,25 @@ static int draft_row(const mapping *m, const profile *pr, const char *const *hdr
 /* ---- rows that are not column mappings ------------------------------------------------------- */
 
 /* A remark the plan shows with its mapping row, never a question ("not mapped" rows, the header
- * line a note confirms).  The one place notes are made: it becomes the plan's `note:` statement
- * when the plan language has it. */
-static void draft_note(plan *p, int row, const char *text)
+ * line a note confirms, a filter-only row): `note: "text"  # row N: what the row says`. */
+static void draft_note(plan *p, int row, const char *text, const char *said)
 {
-    (void)p;
-    (void)row;
-    (void)text;
+    plan_note *n = plan_add_note(p, text);
+    n->prov.row = row;
+    n->prov.text = said && *said ? plan_strdup(p, said) : NULL;
 }
 
 static void draft_unmapped(plan *p, const map_row *row)
 {
     const char *why = row->rule && *row->rule ? row->rule : row->comments && *row->comments ? row->comments : NULL;
-    char buf[1024];
+    char buf[512];
     if (row->source && *row->source)
-        snprintf(buf, sizeof buf, "source '%s' is not mapped%s%s", row->source, why ? ": " : "", why ? why : "");
+        snprintf(buf, sizeof buf, "source '%s' is not mapped", row->source);
     else if (row->target && *row->target)
-        snprintf(buf, sizeof buf, "%s is not mapped%s%s", row->target, why ? ": " : "", why ? why : "");
+        snprintf(buf, sizeof buf, "%s is not mapped", row->target);
     else
-        snprintf(buf, sizeof buf, "not mapped%s%s", why ? ": " : "", why ? why : "");
-    draft_note(p, row->row, buf);
+        snprintf(buf, sizeof buf, "not mapped");
+    draft_note(p, row->row, buf, why);
 }
 
 /* Lowercase words of s (letters and digits), one space between. */
@@ -639,8 +638,9 @@ static int draft_table_note(const mapping *m, const profile *pr, const map_row *
                          p->source.file ? p->source.file : "the data file", found);
             else {
                 char buf[1024];
-                snprintf(buf, sizeof buf, "column headings on line %ld, as the mapping says: %s", line, items[i]);
-                draft_note(p, row->row, buf);
+                snprintf(buf, sizeof buf, "the column headings are on line %ld of the data file, as the mapping says",
+                         line);
+                draft_note(p, row->row, buf, items[i]);
             }
             continue;
         }
@@ -682,8 +682,8 @@ static void draft_filter_ref(const profile *pr, const char *const *hdr, const ma
     }
     if (used) {
         char buf[1024];
-        snprintf(buf, sizeof buf, "source '%s' is used by a filter only: %s", row->source, row->rule);
-        draft_note(p, row->row, buf);
+        snprintf(buf, sizeof buf, "source '%s' is used by a filter only", row->source);
+        draft_note(p, row->row, buf, row->rule);
     } else {
         question(p, NULL, row->row, "Row %d says '%s' for source '%s', but no filter on it was read: which rows "
                  "should be left out?", row->row, row->rule, row->source);

@@ -100,7 +100,8 @@ static bool upper_word_call(const char *s, size_t b, size_t e)
         "ABS", "REPLACE", "LPAD", "RPAD", "DECODE", "IF", "IFERROR", "VLOOKUP", "TEXT", "DATE", "DATEVALUE", "YEAR",
         "MONTH", "DAY", "ROUNDUP", "ROUNDDOWN", "VALUE", "NUMBERVALUE", "SUBSTITUTE", "MID", "FIND", "SEARCH", "LEN",
         "LENGTH", "PROPER", "INITCAP", "ISBLANK", "AND", "OR", "NOT", "ROW", "FILTER", "NVL", "IIF", "POSITION",
-        "INSTR", "TRUNC", "EOMONTH", "DATEADD", "TODAY", "NOW", "CONCATENATE", "IFNULL", "TO_NUMBER", NULL};
+        "INSTR", "TRUNC", "EOMONTH", "DATEADD", "TODAY", "NOW", "CONCATENATE", "IFNULL", "TO_NUMBER", "ROW_NUMBER", "REPT",
+        "INDEX", "MATCH", "XLOOKUP", "SUM", "DATE_FORMAT", "STR_TO_DATE", "SPLIT", NULL};
     for (int k = 0; F[k]; k++)
         if (strlen(F[k]) == e - b && !strncmp(s + b, F[k], e - b))
             return true;
@@ -316,7 +317,8 @@ static bool is_cond_node(const fx_node *n)
     if (n->kind == FX_BIN)
         return strchr("=!<l>gAO", n->op) != NULL;
     if (n->kind == FX_CALL)
-        return !strcmp(n->s, "AND") || !strcmp(n->s, "OR") || !strcmp(n->s, "NOT") || !strcmp(n->s, "ISBLANK");
+        return !strcmp(n->s, "AND") || !strcmp(n->s, "OR") || !strcmp(n->s, "NOT") || !strcmp(n->s, "ISBLANK") ||
+               !strcmp(n->s, "ISNUMBER");
     return n->kind == FX_NOT || n->kind == FX_IN || n->kind == FX_LIKE || n->kind == FX_ISNULL ||
            n->kind == FX_BETWEEN;
 }
@@ -426,6 +428,11 @@ static void translate(reading *R, const fx_stmt *st, const leadin *lead)
         v->kid[0]->n == 0 && v->kid[1]->kind == FX_NUM && sscanf(v->kid[1]->s, "%ld", &one) == 1 && one == 1) {
         /* =ROW()-1 beside a header row: the row's number in the output */
         val = (fx_value){.e = plan_new_expr(x->p, PE_ROWNUM), .k = FV_NUM};
+    } else if (v && v->kind == FX_CALL && !strcmp(v->s, "ROW_NUMBER") && v->n == 0 && v->s2 && !v->neg) {
+        val = (fx_value){.e = plan_new_expr(x->p, PE_ROWNUM), .k = FV_NUM};   /* ROW_NUMBER() OVER () */
+    } else if (v && v->kind == FX_CALL && !strcmp(v->s, "ROW_NUMBER")) {
+        fx_say(x, "ROW_NUMBER() numbers the rows in another order than the file's.");
+        return;
     } else if (v) {
         val = fx_translate(x, v);
     } else {
@@ -489,6 +496,73 @@ static int parse_with_remark(mf_arena *a, const char *body, size_t n, fx_stmt *s
     return -1;
 }
 
+/* The comment after `--`: a WHERE clause (a filter) or a remark. */
+static void read_comment(reading *R, const char *comment, fx_stmt *where_st)
+{
+    size_t stop;
+    char why[256];
+    if (!strncasecmp(comment, "WHERE", 5) && isspace((unsigned char)comment[5]) &&
+        fx_parse(R->x.a, comment, strlen(comment), where_st, &stop, why, sizeof why) == 0 && where_st->where)
+        return;
+    memset(where_st, 0, sizeof *where_st);
+    read_remark(&R->x, comment);
+}
+
+/* The rule read: its skip rules added to the plan, the column's expression in out. */
+static void commit(reading *R, const char *text, bool from_source, rule_result *out)
+{
+    const rule_ctx *c = R->x.c;
+    for (int i = 0; i < R->nskip; i++) {
+        plan_expr *not = plan_new_expr(c->p, PE_NOT);
+        not->kid[0] = R->skips[i];
+        plan_rule *r = plan_add_rule(c->p, PR_SKIP, not, NULL);
+        r->prov.row = c->row;
+        r->prov.text = plan_strdup(c->p, text);
+    }
+    out->expr = c->column ? R->value : NULL;
+    /* a filter written in the source cell: its pieces are not fields to ask about */
+    out->understood = !from_source;
+}
+
+/* Read the formula body[0..fend) (comment at cm) in R.  Returns 1 when the rule is the formula
+ * reader's (read, or a question), 0 when it is prose after all. */
+static int read_formula(reading *R, const char *text, const char *body, size_t blen, size_t cm, size_t fend,
+                        const leadin *lead, bool from_source, rule_result *out)
+{
+    const rule_ctx *c = R->x.c;
+    fx_stmt st, where_st = {0};
+    size_t flen = 0;
+    char why[256];
+    bool clearly = clearly_formula(body) || lead->skip > 0;
+    if (parse_with_remark(R->x.a, body, fend, &st, &flen, why, sizeof why) < 0) {
+        if (!clearly)
+            return 0;                           /* prose: not mine */
+        mf_buf w = {0};
+        mf_buf_printf(&w, "I could not read the formula: %s.", why);
+        ask(c, text, mf_buf_str(&w), out);
+        mf_buf_free(&w);
+        return 1;
+    }
+    R->x.excel = st.excel || excel_calls(st.value, 0) || excel_calls(st.where, 0);
+    const char *remark = trim_in(R->x.a, body + flen, fend - flen);
+    if (*remark)
+        read_remark(&R->x, remark);
+    if (cm < blen)
+        read_comment(R, trim_in(R->x.a, body + cm + 2, blen - cm - 2), &where_st);
+    if (!R->x.why.len) {
+        translate(R, &st, lead);
+        if (where_st.where)
+            keep_rows(R, where_st.where);
+    }
+    if (R->x.why.len && !clearly)
+        return 0;                               /* not unmistakably a formula: the prose reader tries */
+    if (R->x.why.len)
+        ask(c, text, mf_buf_str(&R->x.why), out);
+    else
+        commit(R, text, from_source, out);
+    return 1;
+}
+
 int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
 {
     (void)e;
@@ -512,69 +586,21 @@ int formula_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *
     leadin lead = read_leadin(text);
     const char *body = text + lead.skip;
     size_t blen = len - lead.skip;
-    size_t cm = comment_at(body, blen);
+    size_t cm = comment_at(body, blen), fend = cm;
+    while (fend > 0 && (body[fend - 1] == ';' || isspace((unsigned char)body[fend - 1])))
+        fend--;                                 /* a statement's closing semicolon */
 
     reading *R = mf_xcalloc(1, sizeof *R);
     mf_arena a;
     mf_arena_init(&a);
     R->x = (fctx){.c = c, .p = c->p, .a = &a, .rule = text};
-    fx_stmt st;
-    size_t flen = 0;
-    char why[256];
-    int took = 0;
-    bool clearly = clearly_formula(body) || lead.skip > 0;
-    int parsed = parse_with_remark(&a, body, cm, &st, &flen, why, sizeof why);
-    if (parsed < 0 && !clearly)
-        goto done;                              /* prose: not mine */
-    took = 1;
-    memset(out, 0, sizeof *out);
-    if (parsed < 0) {
-        mf_buf w = {0};
-        mf_buf_printf(&w, "I could not read the formula: %s.", why);
-        ask(c, text, mf_buf_str(&w), out);
-        mf_buf_free(&w);
-        goto done;
-    }
-    R->x.excel = st.excel || excel_calls(st.value, 0) || excel_calls(st.where, 0);
-    /* remarks: after the formula, and the comment */
-    const char *remark = trim_in(&a, body + flen, cm - flen);
-    if (*remark)
-        read_remark(&R->x, remark);
-    const char *comment = cm < blen ? trim_in(&a, body + cm + 2, blen - cm - 2) : "";
-    fx_stmt where_st = {0};
-    if (*comment) {
-        size_t stop;
-        char why2[256];
-        if (!strncasecmp(comment, "WHERE", 5) && isspace((unsigned char)comment[5]) &&
-            fx_parse(&a, comment, strlen(comment), &where_st, &stop, why2, sizeof why2) == 0 && where_st.where)
-            ;
-        else
-            read_remark(&R->x, comment);
-    }
-    if (!R->x.why.len) {
-        translate(R, &st, &lead);
-        if (where_st.where)
-            keep_rows(R, where_st.where);
-    }
-    if (R->x.why.len && !clearly) {
-        took = 0;                               /* not unmistakably a formula: the prose reader tries */
-        goto done;
-    }
-    if (R->x.why.len) {
-        ask(c, text, mf_buf_str(&R->x.why), out);
-        goto done;
-    }
-    for (int i = 0; i < R->nskip; i++) {
-        plan_expr *not = plan_new_expr(c->p, PE_NOT);
-        not->kid[0] = R->skips[i];
-        plan_rule *r = plan_add_rule(c->p, PR_SKIP, not, NULL);
-        r->prov.row = c->row;
-        r->prov.text = plan_strdup(c->p, text);
-    }
-    out->expr = c->column ? R->value : NULL;
-    /* a filter written in the source cell: its pieces are not fields to ask about */
-    out->understood = !from_source;
-done:
+    rule_result got = {0};
+    int nlookups = c->p->nlookups;
+    int took = read_formula(R, text, body, blen, cm, fend, &lead, from_source, &got);
+    if (took)
+        *out = got;
+    else
+        c->p->nlookups = nlookups;              /* prose after all: nothing stays in the plan */
     mf_buf_free(&R->x.why);
     free(R);
     mf_arena_free(&a);

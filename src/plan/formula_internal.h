@@ -1,7 +1,9 @@
 /* formula_internal.h — what the formula reader's files share (src/plan/formula*.c, not exported).
  *
  *   formula_syntax.c   text → tokens → syntax tree (fx_node)
- *   formula_expr.c     syntax tree → typed plan expressions (fx_value), function by function
+ *   formula_expr.c     syntax tree → typed plan expressions (fx_value): names, conversions,
+ *                      conditions, branches and maps, the target column
+ *   formula_func.c     the SQL and Excel functions, one translation each, and the function table
  *   formula_sample.c   a text expression evaluated on the data sample, as a profile column, so a
  *                      reading (read as number / a date pattern) is checked against what it reads
  *   formula.c          the entry: remarks, the statement (value, AS, WHERE, JOIN), questions
@@ -69,5 +71,61 @@ plan_expr *fx_to_target(fctx *x, fx_value v);
 /* The sampled values of the text expression e as a profile column (for the infer_* checks);
  * NULL when e cannot be evaluated on the sample (it uses an output column, a lookup, ...). */
 const prof_column *fx_sample_column(fctx *x, const plan_expr *e);
+
+/* ---- the translator's toolkit (formula_expr.c), shared with formula_func.c ---- */
+
+/* "From a position to the end" as the plan's characters N to M: M beyond any field (64 MiB records). */
+#define FX_TO_END 100000000L
+
+/* CASE x WHEN 'a' THEN .. / DECODE / nested IF(x="a", ..): keys[i] -> vals[i], otherwise els
+ * (NULL = null; els == subject = unchanged). */
+typedef struct codemap {
+    const fx_node *subject;
+    int n;
+    const fx_node *keys[64];
+    const fx_node *vals[64];
+    const fx_node *els;
+    bool keep;           /* otherwise unchanged */
+} codemap;
+
+/* values */
+fx_value fx_none(void);                                   /* not translated (a sentence is in why) */
+fx_value fx_val(plan_expr *e, fv_kind k);
+plan_expr *fx_stepped(fctx *x, plan_expr *e, plan_step_kind k);
+plan_expr *fx_cond_node(fctx *x, plan_expr_kind k, plan_expr *a, plan_expr *b);
+plan_expr *fx_date_constant(fctx *x, const char *s);     /* "2023-12-31" read as ISO date */
+const char *fx_base_source(const plan_expr *e);          /* the source column a value starts from */
+/* literals of the tree */
+bool fx_lit_int(const fx_node *n, long *out);
+const char *fx_lit_str(const fx_node *n);
+bool fx_has_letters(const char *s);
+bool fx_same_node(const fx_node *a, const fx_node *b);
+bool fx_is_condition(const fx_node *n);
+int fx_cell_column(const char *name, bool need_row);      /* Excel's column letters, -1 when none */
+/* conversions between kinds, checked against the sample (NULL: a sentence is in why) */
+plan_expr *fx_to_text(fctx *x, fx_value v, const char *fn);
+plan_expr *fx_to_num(fctx *x, fx_value v, const char *fn, bool integer);
+plan_expr *fx_to_date(fctx *x, fx_value v, const char *fn);
+plan_expr *fx_to_bool(fctx *x, fx_value v, const char *fn);
+plan_expr *fx_read_number(fctx *x, plan_expr *e, const infer_numhint *h, bool integer);
+plan_expr *fx_read_date(fctx *x, plan_expr *e, const char *pattern, const char *fn);
+const char *fx_stated_pattern(const fctx *x, const char *col);   /* a remark's date pattern */
+plan_expr *fx_blank_is_zero(fctx *x, fx_value v, plan_expr *num); /* Excel's blank in arithmetic */
+/* branches and maps */
+bool fx_unify(fctx *x, fx_value *v, int n, const char *fn);
+fx_value fx_if_value(fctx *x, plan_expr *c, fx_value a, fx_value b, const char *fn);
+bool fx_if_chain_map(const fx_node *n, codemap *m);
+fx_value fx_build_map(fctx *x, codemap *m, const char *fn);
+fx_value fx_decode(fctx *x, const fx_node *n);
+
+/* ---- formula_func.c ---- */
+
+fx_value fx_call(fctx *x, const fx_node *n);             /* a function by its name */
+fx_value fx_arith(fctx *x, const fx_node *n);            /* + - * / (date - date is days) */
+fx_value fx_pipes(fctx *x, const fx_node *n);            /* SQL's a || b (null when a part is) */
+fx_value fx_concat_all(fctx *x, const fx_node *const *args, int n, const char *sep, const char *fn);
+fx_value fx_joined_value(fctx *x, const fx_node *n);     /* alias.COL of a LEFT JOIN */
+fx_value fx_written_as(fctx *x, plan_expr *date, const char *fmt, const char *fn);
+const char *fx_format_pattern(fctx *x, const char *fmt); /* TO_CHAR/TEXT format, util/date.h notation */
 
 #endif

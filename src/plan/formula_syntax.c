@@ -97,6 +97,26 @@ static size_t lex_string(fparser *P, size_t i, char q)
     return P->len;
 }
 
+/* “text” or ‘text’ (a formula pasted through a word processor): closed by its curly mate. */
+static size_t lex_curly(fparser *P, size_t i)
+{
+    size_t start = i;
+    bool dq = (unsigned char)P->text[i + 2] == 0x9C;
+    unsigned char close = dq ? 0x9D : 0x99;
+    i += 3;
+    size_t b = i;
+    while (i + 2 < P->len && !((unsigned char)P->text[i] == 0xE2 && (unsigned char)P->text[i + 1] == 0x80 &&
+                               (unsigned char)P->text[i + 2] == close))
+        i++;
+    if (i + 2 >= P->len) {
+        fail(P, start, "a curly quote is not closed");
+        return P->len;
+    }
+    push(P, FT_STR, mf_arena_strndup(P->a, P->text + b, i - b), start);
+    P->t[P->n - 1].pct = dq;
+    return i + 3;
+}
+
 /* [Col], [@Col], [@[Col Name]], [Tab[Col]] — a reference to a column by name. */
 static size_t lex_ref(fparser *P, size_t i)
 {
@@ -154,6 +174,9 @@ static void lex(fparser *P)
             }
         } else if (c == '\'' || c == '"') {
             i = lex_string(P, i, (char)c);
+        } else if (c == 0xE2 && i + 2 < P->len && (unsigned char)P->text[i + 1] == 0x80 &&
+                   ((unsigned char)P->text[i + 2] == 0x9C || (unsigned char)P->text[i + 2] == 0x98)) {
+            i = lex_curly(P, i);
         } else if (c == '[') {
             i = lex_ref(P, i);
         } else if (ident_byte(c, true)) {
@@ -451,6 +474,18 @@ static fx_node *range_after(fparser *P, const char *tab, size_t pos)
     return x;
 }
 
+/* Words of the grammar, which never continue a name of several words. */
+static bool keyword(const fparser *P, int k)
+{
+    static const char *const W[] = {"AS", "WHERE", "FROM", "FOR", "IN", "THEN", "WHEN", "ELSE", "END", "AND", "OR",
+                                    "IS", "LIKE", "BETWEEN", "NOT", "ON", "JOIN", "LEFT", "ASC", "DESC", "SELECT",
+                                    "ESCAPE", "COLLATE", "NULL", "CASE", "TRUE", "FALSE", "DIV", "MOD", NULL};
+    for (int i = 0; W[i]; i++)
+        if (is_kw(P, k, W[i]))
+            return true;
+    return false;
+}
+
 static fx_node *primary(fparser *P)
 {
     const ftok *t = peek(P, 0);
@@ -504,8 +539,40 @@ static fx_node *primary(fparser *P)
         x->flag = !strcasecmp(t->s, "TRUE");
         return x;
     }
-    if (accept_op(P, "("))
-        return call(P, t);
+    /* NAME  (a remark): a call never has a gap of blanks before its parenthesis */
+    bool gap = is_op(P, 0, "(") && peek(P, 0)->pos > t->pos + strlen(t->s) + 1;
+    if (!gap && accept_op(P, "(")) {
+        fx_node *c = call(P, t);
+        /* ROW_NUMBER() OVER (...): the window is kept as whether it orders the rows */
+        if (!P->failed && is_kw(P, 0, "OVER") && is_op(P, 1, "(")) {
+            P->i += 2;
+            c->s2 = "OVER";
+            for (int depth = 1; depth > 0 && !P->failed;) {
+                const ftok *w = peek(P, 0);
+                if (w->k == FT_END)
+                    fail(P, w->pos, "OVER ( is not closed");
+                else if (w->k == FT_OP && !strcmp(w->s, "("))
+                    depth++;
+                else if (w->k == FT_OP && !strcmp(w->s, ")"))
+                    depth--;
+                else if (w->k == FT_IDENT && (!strcasecmp(w->s, "ORDER") || !strcasecmp(w->s, "PARTITION")))
+                    c->neg = true;
+                P->i++;
+            }
+        }
+        return c;
+    }
+    /* DATE '2023-12-31': a date literal */
+    if (!strcasecmp(t->s, "DATE") && peek(P, 0)->k == FT_STR) {
+        fx_node *c = node(P, FX_CALL, t->pos, 2);
+        c->s = "TO_DATE";
+        c->kid[0] = node(P, FX_STR, peek(P, 0)->pos, 0);
+        c->kid[0]->s = peek(P, 0)->s;
+        c->kid[1] = node(P, FX_STR, peek(P, 0)->pos, 0);
+        c->kid[1]->s = "YYYY-MM-DD";
+        P->i++;
+        return c;
+    }
     if (accept_op(P, "!"))
         return range_after(P, t->s, t->pos);
     fx_node *x = node(P, FX_NAME, t->pos, 0);
@@ -515,8 +582,21 @@ static fx_node *primary(fparser *P)
         x->s = peek(P, 1)->s;
         P->i += 2;
     }
+    /* a name of several words (Posting Date): identifiers in a row that are not keywords */
+    size_t end = t->pos + strlen(t->s);
+    while (!x->s2 && peek(P, 0)->k == FT_IDENT && !keyword(P, 0) && !is_op(P, 1, "(")) {
+        const ftok *w = peek(P, 0);
+        bool blank = true;
+        for (size_t k = end; k < w->pos; k++)
+            blank &= P->text[k] == ' ';
+        if (!blank || w->pos - end > 2)
+            break;
+        end = w->pos + strlen(w->s);
+        x->s = mf_arena_strndup(P->a, P->text + t->pos, end - t->pos);
+        P->i++;
+    }
     /* A:A — a whole column of the data */
-    if (is_op(P, 0, ":") && peek(P, 1)->k == FT_IDENT) {
+    if (is_op(P, 0, ":") && peek(P, 1)->k == FT_IDENT && !is_op(P, 1, ":")) {
         x->kind = FX_RANGE;
         x->s2 = mf_arena_printf(P->a, "%s:%s", t->s, peek(P, 1)->s);
         x->s = NULL;
@@ -550,6 +630,15 @@ static fx_node *unary(fparser *P)
         x = unary(P);
     } else {
         x = primary(P);
+        /* PostgreSQL's x::type is CAST(x AS type) */
+        while (!P->failed && x && is_op(P, 0, ":") && is_op(P, 1, ":") && peek(P, 1)->pos == peek(P, 0)->pos + 1) {
+            P->i += 2;
+            fx_node *c = node(P, FX_CALL, x->pos, 2);
+            c->s = "CAST";
+            c->kid[0] = x;
+            c->kid[1] = type_name(P);
+            x = c;
+        }
     }
     P->depth--;
     return P->failed ? NULL : x;
@@ -581,8 +670,10 @@ static fx_node *concat(fparser *P)
 {
     fx_node *x = sum(P);
     while (!P->failed && (is_op(P, 0, "&") || is_op(P, 0, "||"))) {
+        bool pipes = is_op(P, 0, "||");
         P->i++;
         x = bin(P, '&', x, sum(P));
+        x->flag = pipes;
     }
     return x;
 }
@@ -721,6 +812,21 @@ static void statement(fparser *P, fx_stmt *out)
         out->where = expr(P);
 }
 
+/* Does the tree stand taller than limit?  (A chain 1+1+...+1 is shallow for the parser but as tall
+ * as it is long for every walk after it: the translator, the renderer, the checker.)  Recursion
+ * stops at limit + 1. */
+static bool too_tall(const fx_node *n, int limit)
+{
+    if (!n)
+        return false;
+    if (limit <= 0)
+        return true;
+    for (int i = 0; i < n->n; i++)
+        if (too_tall(n->kid[i], limit - 1))
+            return true;
+    return false;
+}
+
 int fx_parse(mf_arena *a, const char *text, size_t len, fx_stmt *out, size_t *stop, char *why, size_t whycap)
 {
     fparser P = {.a = a, .text = text, .len = len, .why = why, .whycap = whycap};
@@ -734,6 +840,9 @@ int fx_parse(mf_arena *a, const char *text, size_t len, fx_stmt *out, size_t *st
         else
             statement(&P, out);
     }
+    if (!P.failed && (too_tall(out->value, FX_MAX_DEPTH * 2) || too_tall(out->where, FX_MAX_DEPTH * 2) ||
+                      too_tall(out->join_on, FX_MAX_DEPTH * 2)))
+        fail(&P, 0, "the formula is nested more than %d levels deep", FX_MAX_DEPTH * 2);
     if (!P.failed && peek(&P, 0)->k != FT_END) {
         const ftok *t = peek(&P, 0);
         fail(&P, t->pos, "unexpected \"%s\" after a complete formula", t->s);

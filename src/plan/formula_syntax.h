@@ -25,8 +25,9 @@ typedef enum fx_kind {
     FX_NAME,     /* s = identifier; s2 = qualifier ("m" of m.STD_ACCT) or NULL */
     FX_REF,      /* [@Col] / [Col]: s = column name; flag = written with @ (Excel) */
     FX_RANGE,    /* Tab!A:B: s = tab, s2 = the cells ("A:B") */
-    FX_CALL,     /* s = function name upper-cased; kid[0..n) arguments */
-    FX_BIN,      /* op: + - * / & (also ||) = ! (<>) < l (<=) > g (>=) A (and) O (or); kid[0], kid[1] */
+    FX_CALL,     /* s = function name upper-cased; kid[0..n) arguments; s2 = "OVER" for a window
+                    function, neg = the window orders or partitions the rows */
+    FX_BIN,      /* op: + - * / & (also ||: flag) = ! (<>) < l (<=) > g (>=) A (and) O (or); kid[0], kid[1] */
     FX_NEG,      /* -kid[0] */
     FX_NOT,      /* NOT kid[0] */
     FX_CASE,     /* kid[0] = operand or NULL; then WHEN/THEN pairs; then ELSE (has_else) */

@@ -89,7 +89,8 @@ static int read_anchors(const char *path, bool must_exist, anchor_line **out, in
             *out = mf_xrealloc(*out, (size_t)cap * sizeof **out);
         }
         (*out)[*n].seq = seq;
-        snprintf((*out)[*n].hash, sizeof (*out)[*n].hash, "%s", hash);
+        memcpy((*out)[*n].hash, hash, 64);          /* is_hex64: exactly 64 characters */
+        (*out)[*n].hash[64] = 0;
         (*out)[*n].lineno = lineno;
         (*n)++;
     }

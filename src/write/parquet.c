@@ -1194,8 +1194,8 @@ static int convert_blocks(const plan *p, csv_reader *r, pq_writer *w, const char
             }
             uint32_t f = b.first[row];
             for (int i = 0; i < n; i++, f++) {
-                /* quoted empty is the empty text, except in a one-column file, where `""` is how a
-                 * null row is written (a blank line is no record) */
+                /* `""` is empty text, except in a one-column output: there it is how a null row is
+                 * written (a blank line is no record; src/engine/format.c) */
                 bool empty_text = b.fquoted[f] && p->cols[i].type.base == PT_TEXT && n > 1;
                 cells[i] = b.flen[f] || empty_text ? (b.flen[f] ? b.fptr[f] : "") : NULL;
                 lens[i] = b.flen[f];

@@ -138,6 +138,21 @@ static void test_row_kinds(const profile *pr)
     CHECK_INT(p.nrules, 2);             /* the Comments filter and the note's filter */
     CHECK_INT(p.nquestions, 0);
     CHECK_INT(p.source.skip_last, 1);   /* item "3." */
+    CHECK_INT(p.nnotes, 4);             /* two not mapped, the filter-only row, the header line */
+    int noted[10] = {0};
+    for (int i = 0; i < p.nnotes; i++)
+        if (p.notes[i].prov.row >= 0 && p.notes[i].prov.row < 10)
+            noted[p.notes[i].prov.row]++;
+    CHECK(noted[5] == 1 && noted[6] == 1 && noted[7] == 1 && noted[9] == 1);
+    char *text = plan_render(&p);   /* notes render and parse back */
+    plan back;
+    mf_err pe = {0};
+    CHECK(text && plan_parse(text, strlen(text), "draft", &back, &pe) == 0);
+    if (!pe.code) {
+        CHECK(plan_equal(&p, &back));
+        plan_free(&back);
+    }
+    free(text);
     for (int i = 0; i < p.nquestions; i++)
         fprintf(stderr, "  unexpected question: %s\n", p.questions[i].text);
     plan_free(&p);

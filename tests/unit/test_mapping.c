@@ -368,7 +368,7 @@ static void test_header_layouts(void)
     static const int order[][6] = {{0, 1, 2, 3, 4, 5}, {3, 0, 5, 1, 2, 4}, {5, 4, 3, 2, 1, 0}};
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
         const int *o = order[i % 3];
-        static const char *const val[6] = {"SRC_A", "TGT_A", "Date", "copy it", "Y", "a note"};
+        static const char *const val[6] = {"ACCT_NO", "ACCOUNT_ID", "Date", "copy it", "Y", "a note"};
         char text[1024];
         size_t n = (size_t)snprintf(text, sizeof text, "Mapping for client X\n\n");
         for (int pass = 0; pass < 2; pass++) {
@@ -398,10 +398,10 @@ static void test_header_layouts(void)
         CHECK_INT(m.nrows, 1);
         if (m.nrows == 1) {
             const map_row *r = &m.rows[0];
-            if (strcmp(r->source, "SRC_A") || strcmp(r->target, "TGT_A"))
+            if (strcmp(r->source, "ACCT_NO") || strcmp(r->target, "ACCOUNT_ID"))
                 fprintf(stderr, "  header %zu: source '%s' target '%s'\n", i, r->source, r->target);
-            CHECK_STR(r->source, "SRC_A");
-            CHECK_STR(r->target, "TGT_A");
+            CHECK_STR(r->source, "ACCT_NO");
+            CHECK_STR(r->target, "ACCOUNT_ID");
             CHECK_STR(r->type, "Date");
             CHECK_STR(r->rule, "copy it");
             CHECK_INT(r->kind, MAP_COLUMN);
@@ -521,6 +521,33 @@ static void test_row_kinds(void)
         CHECK_INT(m.rows[2].kind, MAP_NOTE);
         CHECK_INT(m.rows[3].kind, MAP_NOTE);
         CHECK_STR(m.rows[3].rule, "2. Ignore the trailer row.");
+    }
+    mapping_free(&m);
+
+    /* a target spread over rows without merged cells: the next row has a source and a rule that
+     * goes on, no target; a row about rows right under it stays a statement */
+    write_tmp(path, "Source,Target,Rule\nFirst,FULL_NAME,Concatenate First\nLast,,and Last with a space\n"
+                    "Status,,Exclude rows where Status is VOID\n");
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    unlink(path);
+    CHECK_INT(m.nrows, 2);
+    if (m.nrows == 2) {
+        CHECK_STR(m.rows[0].rule, "Concatenate First\nand Last with a space");
+        CHECK_INT(m.rows[0].nsources, 2);
+        CHECK_INT(m.rows[1].kind, MAP_STATEMENT);
+    }
+    mapping_free(&m);
+
+    /* a two-row header: group labels over sub-labels */
+    write_tmp(path, "Target: not a title,,,,\nSource,,Target,,Rule\nTable,Field,Table,Field,\nGL,ACCT,DWH,ACCOUNT_ID,copy\n");
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    unlink(path);
+    CHECK_INT(m.header_row, 3);
+    CHECK_INT(m.nrows, 1);
+    if (m.nrows == 1) {
+        CHECK_STR(m.rows[0].source, "ACCT");
+        CHECK_STR(m.rows[0].target, "ACCOUNT_ID");
+        CHECK_STR(m.rows[0].rule, "copy");
     }
     mapping_free(&m);
 
