@@ -182,6 +182,14 @@ static const rcase CASES[] = {
      "[First Name] & \" \" & [Last Name] padded left with \"0\" to 2"},
     {"Addresses take the form first.last@domain. We only need the part before the '@' sign.", "text", "Acct No",
      "[Acct No] text before \"@\""},
+    /* never guess: a restriction to some rows, a value that is a plain word, a hint that more is needed */
+    {"Take the amount. For Germany divide by 100.", "dec", "Amt", "?"},
+    {"Amount in cents for EUR, in units for JPY.", "dec", "Amt", "?"},
+    {"Copy. Rows for Germany use a different rate.", "dec", "Amt", "?"},
+    {"If Status is 'VOID' then 'V' else 'O'. Status is always filled.", "text", "Status",
+     "if [Status] is \"VOID\" then \"V\" else \"O\""},
+    {"Copy. Use the second column if this one is empty.", "text", "Acct No", "?"},
+    {"Trim. Then the value gets the regional suffix.", "text", "Acct No", "?"},
     /* ---- families ---- */
     {"When Status = 'OPEN' then 'O', when 'VOID' then 'V', otherwise 'X'", "text", "Status", "if [Status] is \"OPEN\" then \"O\" else if [Status] is \"VOID\" then \"V\" else \"X\""},
     {"D if amt >= 0, otw C", "text", "Amt", "if [Amt] read as number (thousands \",\", negative in parentheses) >= 0 then \"D\" else \"C\""},

@@ -36,7 +36,8 @@ static const char *const OPERATIVE[] = {
     "mandatory", "length", "if", "otherwise", "between", "before", "after", "negative", "positive", "minus",
     "plus", "separator", "decimal", "paren", "cents", "thousands", "percent", "pct", "bps", "basis", "trailer",
     "total", "sum", "difference", "product", "average", "max", "min", "maximum", "minimum", "count",
-    "add", "second", "third", "fourth", "word", "words", "segment", "token", "mask", "hash", "encrypt", "convert_",
+    "add", "second", "third", "fourth", "word", "words", "different", "differently", "special", "exception", "exceptions",
+    "manual", "manually", "later", "depending", "depends", "varies", "vary", "segment", "token", "mask", "hash", "encrypt", "convert_",
 };
 
 /* Verbs that make a clause a statement about the data rather than an instruction. */
@@ -274,10 +275,31 @@ void rd_explained_verbs(reading *r)
 }
 
 /* Is the unused token t one the rule cannot be understood without? */
+/* Is token i inside parentheses (within its clause)? */
+static bool in_parens(const reading *r, long i)
+{
+    int depth = 0;
+    for (long k = i - 1; k >= 0 && r->t[k].clause == r->t[i].clause; k--) {
+        if (rd_is_op(r, (int)k, ")") || (r->t[k].k == TK_OP && !strcmp(r->t[k].w, ")")))
+            depth--;
+        else if (r->t[k].k == TK_OP && !strcmp(r->t[k].w, "("))
+            if (++depth > 0)
+                return true;
+    }
+    return false;
+}
+
 static bool blocking(const reading *r, const tok *t)
 {
     if (t->used || punctuation(t))
         return false;
+    /* "For Germany divide by 100", "in cents for EUR": a restriction to some rows is operative */
+    long fi = t - r->t;
+    if (t->k == TK_WORD && !strcmp(t->w, "for") && fi + 1 < r->n && !in_parens(r, fi) &&
+        (r->t[fi + 1].k == TK_STR || r->t[fi + 1].k == TK_NUM ||
+         (r->t[fi + 1].k == TK_WORD && isupper((unsigned char)r->t[fi + 1].orig[0]) && !r->t[fi + 1].used &&
+          !rd_is_filler(r->t[fi + 1].w))))
+        return true;
     /* "firstname.lastname@domain" in a statement: the shape of the data, glued to its words */
     long i = t - r->t;
     if (t->k == TK_OP && i > 0 && i + 1 < r->n && r->t[i - 1].e == t->b && t->e == r->t[i + 1].b &&

@@ -3,6 +3,7 @@
  */
 #include "plan/rules/reading.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -57,6 +58,10 @@ static bool constant_value_ok(const reading *r, int k, int v)
         return false;
     if (strcasecmp(r->t[k].orig, "always"))
         return true;
+    /* "always" sets a literal ("always 'N'", "Always write 1000"), never a word ("Status is always filled") */
+    if (r->t[v].k == TK_WORD && !strpbrk(r->t[v].orig, "0123456789") &&
+        !(isupper((unsigned char)r->t[v].orig[0]) && isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1])))
+        return false;
     /* "always" makes a constant only when the value ends its clause: "Always write 1000 (it is ...)" */
     int e = v + 1;
     return e >= r->n || r->t[e].clause != r->t[v].clause || rd_is_op(r, e, "(") || rd_is_op(r, e, ".") ||
@@ -173,6 +178,10 @@ void rd_rec_default(reading *r)
     bool num;
     const char *val = rd_value_at(r, v, &num);
     plan_base tb = r->c->type.base;
+    /* a default is a literal, a code, or a column: "use the second column" names none */
+    bool plain_word = rd_is_k(r, v, TK_WORD) && !(isupper((unsigned char)r->t[v].orig[0]) &&
+                                                   isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1])) &&
+                      !strpbrk(r->t[v].orig, "0123456789_");
     /* "Blank -> PAY_DATE": another column of the data (its whole name) */
     const char *other = rd_is_k(r, v, TK_STR) ? rd_resolve_name_min(r, val, 0.95) : NULL;
     int oe = v + 1;
@@ -187,6 +196,8 @@ void rd_rec_default(reading *r)
                 oe = e2;
         }
     }
+    if (plain_word && !(other && rd_primary(r) && strcmp(other, rd_primary(r))))
+        return;
     if (other && rd_primary(r) && strcmp(other, rd_primary(r))) {
         r->deflt_src = other;
         rd_use(r, v, oe);

@@ -560,6 +560,7 @@ void rd_rec_length_check(reading *r)
         for (int q = 0; q < r->n; q++)
             if ((r->t[q].clause == c1 || r->t[q].clause == c2) && r->t[q].k == TK_WORD &&
                 (!rd_is_operative_word(r->t[q].w) || rd_is_w(r, q, "reject") || rd_is_w(r, q, "length") ||
+                 rd_is_w(r, q, "different") ||
                  rd_is_w(r, q, "if") || rd_is_w(r, q, "not") || rd_is_w(r, q, "otherwise")))
                 r->t[q].used = true;
         return;

@@ -1,14 +1,21 @@
 /* reading.h — the inside of the plain-English rule reader (src/plan/rules/): one `reading` per rule.
  *
- * A rule's text is cut into tokens (tokens.c), each token belonging to one clause.  Recognizers, one
- * file per family, find their phrasing among the tokens not yet used, mark what they use and fill the
- * reading: conditions (conditions.c), filters and checks (filters.c), lookups (lookups.c), code maps and
- * booleans (maps.c), constants, defaults and "as is" (constants.c), dates (dates.c), numbers (numbers.c),
- * expressions between fields (between.c), text steps (text.c).  build.c turns the reading into one plan
- * expression; read.c (rules_read) runs them in order and decides whether the rule was read.
- * Invariant: a token is marked used only by the recognizer that turned it into part of the reading;
- * a recognizer that finds a contradiction says so with rd_problem and the rule becomes a question.
- * Names are prefixed rd_; recognizers are rd_rec_<family>.
+ * Phases, one file each (like Lua's lexer, parser and code generator):
+ *   tokens.c      the rule's text as tokens (synonyms, abbreviations, numbers, quoted text, date patterns)
+ *   clauses.c     clauses, and the reading model: what must be read (operative tokens, instruction
+ *                 clauses) and what may stay unread (descriptive words, statements, labels)
+ *   remarks.c     phrases that describe the data or affirm what the plan does anyway (read first)
+ *   families      filters.c (row filters, trailers, checks), lookups.c, conditionals.c (values chosen by a
+ *                 condition), conditions.c (one condition), maps.c (code maps, booleans), constants.c
+ *                 (constants, defaults, as is, row numbers), dates.c (patterns, days), dateparts.c (year,
+ *                 quarter, fiscal year, written as, end of month, plus N days), numbers.c (formats, signs,
+ *                 rounding, scale), between.c (concatenation, arithmetic), text.c (text steps)
+ *   build.c       the reading as one plan expression
+ *   read.c        rules_read: the formula reader first, then the families in order, then the verdict
+ * Invariant: a token is marked used only by the recognizer that turned it into part of the reading (or a
+ * remark that found it says nothing new); a recognizer that finds a contradiction with the rule or the data
+ * sample says so with rd_problem and the rule becomes a question.  Names are prefixed rd_; recognizers are
+ * rd_rec_<family>.
  */
 #ifndef MF_PLAN_RULES_READING_H
 #define MF_PLAN_RULES_READING_H
