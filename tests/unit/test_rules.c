@@ -180,6 +180,9 @@ static const rcase CASES[] = {
      "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     {"First Name + ' ' + Last Name (2 dig. w/ leading 0)", "text", "First Name|Last Name",
      "[First Name] & \" \" & [Last Name] padded left with \"0\" to 2"},
+    /* a pad that names its part applies to that part, never to the whole concatenation */
+    {"First Name & '-' & Last Name (Last Name pad 0 to 4)", "text", "First Name|Last Name",
+     "[First Name] & \"-\" & [Last Name] padded left with \"0\" to 4"},
     {"Addresses take the form first.last@domain. We only need the part before the '@' sign.", "text", "Acct No",
      "[Acct No] text before \"@\""},
     /* never guess: a restriction to some rows, a value that is a plain word, a hint that more is needed */

@@ -106,9 +106,10 @@ void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s", (int)(len < cap - 1 ? len : cap - 1), r->text + r->t[b].b);
 }
 
-/* A pad said for one part in parentheses after it: "(2 dig. w/ leading 0, e.g. 2023-03)", "(3 digits, pad w/ 0)".
+/* A pad said for one part in parentheses after it: "(2 dig. w/ leading 0, e.g. 2023-03)", "(3 digits, pad w/ 0)",
+ * "(Pos pad 0 to 4)" (the group may name the part, a one-word column name).
  * Sets *n to the length and returns the index of the closing parenthesis, or -1 when the group says no pad. */
-static int part_pad(reading *r, int open, long *n)
+static int part_pad(reading *r, int open, const char *part, long *n)
 {
     int close = open + 1;
     while (close < r->n && !rd_is_op(r, close, ")"))
@@ -120,15 +121,20 @@ static int part_pad(reading *r, int open, long *n)
     for (int q = open + 1; q < close; q++) {
         if (rd_num_at(r, q) > 0 && rd_is_w(r, q + 1, "char"))
             len = rd_num_at(r, q);
+        if ((rd_is_w(r, q, "pad") || rd_is_w(r, q, "leftpad")) && rd_num_at(r, q + 1) == 0 && rd_is_w(r, q + 2, "to") &&
+            rd_num_at(r, q + 3) > 0) {
+            len = rd_num_at(r, q + 3);                  /* "(Pos pad 0 to 4)" */
+            zero = true;
+        }
         if (rd_is_w(r, q, "zero") || (rd_is_w(r, q, "leading") && rd_num_at(r, q + 1) == 0) ||
             ((rd_is_w(r, q, "pad") || rd_is_w(r, q, "leftpad")) && rd_num_at(r, q + 2) == 0))
             zero = true;
     }
     if (len <= 0 || !zero)
         return -1;
-    for (int q = open; q <= close; q++)        /* every word of the group is this pad (or its example) */
+    for (int q = open; q <= close; q++)        /* every word of the group is this pad (or its example), or */
         if (!r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w) && !rd_is_w(r, q, "pad") &&
-            !rd_is_w(r, q, "leftpad"))
+            !rd_is_w(r, q, "leftpad") && !(part && !strcasecmp(r->t[q].orig, part)))   /* names the part itself */
             return -1;
     rd_use(r, open, close + 1);
     *n = len;
@@ -248,7 +254,7 @@ void rd_rec_between(reading *r)
         }
         pads[n] = 0;
         if (srcs[n] && !lits[n] && rd_is_op(r, j, "(")) {   /* "period (2 dig. w/ leading 0, e.g. 2023-03)" */
-            int close = part_pad(r, j, &pads[n]);
+            int close = part_pad(r, j, srcs[n], &pads[n]);
             if (close > j)
                 j = close + 1;
         }
