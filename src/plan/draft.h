@@ -1,6 +1,6 @@
 /* draft.h — the planner: a mapping plus a profile of the data become a draft plan.
  *
- * Deterministic.  Each mapping row's free-text rule is read by the rule vocabulary (rules.c):
+ * Deterministic.  Each mapping row's free-text rule is read by the rule readers (formula.c for SQL and Excel, rules/ for plain English):
  * phrasings are matched on meaning (case, punctuation, synonyms, word order), and what the
  * vocabulary reads is checked against the data sample (a rule that says MM/DD/YYYY on data that
  * is DD/MM/YYYY is flagged as a question, not obeyed).  What it cannot read becomes a hole (?)

@@ -65,7 +65,7 @@ const mf_sheet *fx_lookup_tab(const fctx *x, const char *name);
 /* Translate a value / a condition.  A condition returns k == FV_BOOL. */
 fx_value fx_translate(fctx *x, const fx_node *n);
 plan_expr *fx_condition(fctx *x, const fx_node *n);
-/* v converted for the target column (c->type), as rules.c's build() does. */
+/* v converted for the target column (c->type), as the prose reader's build (rules/build.c) does. */
 plan_expr *fx_to_target(fctx *x, fx_value v);
 
 /* The sampled values of the text expression e as a profile column (for the infer_* checks);
