@@ -31,12 +31,10 @@
 
 void fx_say(fctx *x, const char *fmt, ...)
 {
-    char buf[600];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    infer_vsay(&x->why, fmt, ap);
     va_end(ap);
-    infer_say(&x->why, "%s", buf);
 }
 
 fx_value fx_none(void)
@@ -105,15 +103,7 @@ static const char *data_column(const fctx *x, const char *name, bool exact_case)
 const char *fx_data_column(const fctx *x, const char *phrase)
 {
     const char *dc = data_column(x, phrase, false);
-    const profile *pr = x->c->pr;
-    if (dc || !pr || pr->ncols <= 0)
-        return dc;
-    const char *hdr[512];
-    int nh = pr->ncols < 512 ? pr->ncols : 512;
-    for (int i = 0; i < nh; i++)
-        hdr[i] = pr->col[i].name ? pr->col[i].name : "";
-    map_match mm = mapping_match_column(phrase, hdr, nh);
-    return mm.col >= 0 && mm.confidence >= 0.95 ? hdr[mm.col] : NULL;
+    return dc ? dc : infer_match_column(x->c->pr, phrase, 0.95);
 }
 
 static const plan_column *output_column(const fctx *x, const char *name, bool exact_case)

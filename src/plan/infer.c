@@ -11,6 +11,8 @@
  */
 #include "plan/infer.h"
 
+#include "mapping/mapping.h"
+
 #include "util/date.h"
 #include "util/decimal.h"
 
@@ -20,18 +22,35 @@
 #include <string.h>
 #include <strings.h>
 
-void infer_say(mf_buf *why, const char *fmt, ...)
+void infer_vsay(mf_buf *why, const char *fmt, va_list ap)
 {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
+    char buf[600];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     if (!why)
         return;
     if (why->len)
         mf_buf_adds(why, " ");
     mf_buf_adds(why, buf);
+}
+
+void infer_say(mf_buf *why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    infer_vsay(why, fmt, ap);
+    va_end(ap);
+}
+
+const char *infer_match_column(const profile *pr, const char *phrase, double min_conf)
+{
+    if (!pr || pr->ncols <= 0 || !phrase || !*phrase)
+        return NULL;
+    const char *hdr[512];
+    int nh = pr->ncols < 512 ? pr->ncols : 512;
+    for (int i = 0; i < nh; i++)
+        hdr[i] = pr->col[i].name ? pr->col[i].name : "";
+    map_match mm = mapping_match_column(phrase, hdr, nh);
+    return mm.col >= 0 && mm.confidence >= min_conf ? hdr[mm.col] : NULL;
 }
 
 static plan_expr *bool_lit(plan *p, bool v)

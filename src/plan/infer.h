@@ -10,6 +10,7 @@
 #include "read/profile.h"
 #include "util/buf.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 /* What a rule said about a number's format, overlaid on what the profile found. */
@@ -20,8 +21,13 @@ typedef struct infer_numhint {
     bool stated;             /* the rule stated a format (for the wording of questions) */
 } infer_numhint;
 
-/* Append one sentence to why (separated by a space). */
+/* Append one sentence to why (separated by a space; why may be NULL). */
 void infer_say(mf_buf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void infer_vsay(mf_buf *why, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* The data column a phrase names (mapping_match_column over the profile's header) with at least
+ * min_conf confidence; NULL when none. */
+const char *infer_match_column(const profile *pr, const char *phrase, double min_conf);
 
 /* Is v one of the profile's null tokens ("n/a", "NULL", ...)? */
 bool infer_is_null_token(const prof_column *pc, const char *v);

@@ -4,6 +4,8 @@
  */
 #include "plan/rules/reading.h"
 
+#include "plan/infer.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -44,17 +46,7 @@ const char *rd_resolve_name_min(const reading *r, const char *phrase, double min
         if (s->name && ((s->written && !strcasecmp(s->written, phrase)) || !strcasecmp(s->name, phrase)))
             return s->name;
     }
-    const profile *pr = r->c->pr;
-    if (!pr || pr->ncols <= 0)
-        return NULL;
-    const char *hdr[512];
-    int nh = pr->ncols < 512 ? pr->ncols : 512;
-    for (int i = 0; i < nh; i++)
-        hdr[i] = pr->col[i].name ? pr->col[i].name : "";
-    map_match mm = mapping_match_column(phrase, hdr, nh);
-    if (mm.col >= 0 && mm.confidence >= min_conf)
-        return hdr[mm.col];
-    return NULL;
+    return infer_match_column(r->c->pr, phrase, min_conf);
 }
 
 /* The field named by tokens [b, e): the text as written, then without leading/trailing filler. */

@@ -5,6 +5,8 @@
  */
 #include "plan/rules/reading.h"
 
+#include "plan/infer.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -502,14 +504,10 @@ void rd_use(reading *r, int from, int to)   /* [from, to) */
 
 void rd_problem(reading *r, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    infer_vsay(&r->problems, fmt, ap);
     va_end(ap);
-    if (r->problems.len)
-        mf_buf_adds(&r->problems, " ");
-    mf_buf_adds(&r->problems, buf);
 }
 
 /* A literal value at i: a quoted string, a number, or a bare word (as written).  Words such as
