@@ -52,6 +52,18 @@ elif action == "drop_last":
     db.execute("DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)")
 elif action == "truncate":       # truncate N: keep the first N events
     db.execute("DELETE FROM audit_events WHERE seq > ?", (int(sys.argv[3]),))
+elif action == "swap_unlinked":  # swap_unlinked A B: swap two events' places, rehash each, keep prev_hash
+    a, b = int(sys.argv[3]), int(sys.argv[4])
+    db.execute("UPDATE audit_events SET seq = -1 WHERE seq = ?", (a,))
+    db.execute("UPDATE audit_events SET seq = ? WHERE seq = ?", (a, b))
+    db.execute("UPDATE audit_events SET seq = ? WHERE seq = -1", (b,))
+    for r in db.execute("SELECT seq, at, actor, event, client, subject, details, prev_hash FROM audit_events"
+                        " WHERE seq IN (?, ?)", (a, b)).fetchall():
+        db.execute("UPDATE audit_events SET hash = ? WHERE seq = ?", (event_hash(*r), r[0]))
+    last = db.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", last)
+    db.commit()
+    sys.exit(0)
 else:
     sys.exit("unknown action " + action)
 # recompute every hash and the head, as an insider with the documented encoding would
@@ -111,6 +123,12 @@ new_trail "$t"
 python3 "$work/forge.py" "$t/state.db" truncate 2
 verify_plain_intact "$t" "truncate"
 expect_broken "$t" 3 "anchored .* has only 2 events" --anchors "$t/anchors"
+
+# two events swapped, each rehashed with its new number but not relinked: every hash matches its
+# content, so only the prev_hash links show it (the link check, named by the event that no longer follows)
+new_trail "$t"
+python3 "$work/forge.py" "$t/state.db" swap_unlinked 2 3
+expect_broken "$t" 2 "does not follow event 1"
 
 # a second anchor appends only what is new, and both hold
 new_trail "$t"
