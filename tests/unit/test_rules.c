@@ -180,6 +180,10 @@ static const rcase CASES[] = {
      "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
     {"First Name + ' ' + Last Name (2 dig. w/ leading 0)", "text", "First Name|Last Name",
      "[First Name] & \" \" & [Last Name] padded left with \"0\" to 2"},
+    /* a named character removed wherever it stands; separators stay with the number readers */
+    {"remove the '-' sign", "text", "Acct No", "[Acct No] with \"-\" removed"},
+    {"strip #", "text", "Acct No", "[Acct No] with \"#\" removed"},
+    {"without the '*' character, upper case", "text", "Acct No", "[Acct No] with \"*\" removed, upper cased"},
     /* a pad that names its part applies to that part, never to the whole concatenation */
     {"First Name & '-' & Last Name (Last Name pad 0 to 4)", "text", "First Name|Last Name",
      "[First Name] & \"-\" & [Last Name] padded left with \"0\" to 4"},

@@ -33,6 +33,47 @@ bool rd_numeric_base(plan_base b)
 }
 
 /* read as number with the profile's format overlaid by what the rule said (plan/infer.c). */
+/* The sample the number is read from: pc's values with the rule's removals and replacements
+ * (`with "%" removed`) applied first, so that the format is checked on what the read step sees.
+ * pc itself when the rule replaces nothing. */
+static const prof_column *replaced_sample(reading *r, const prof_column *pc)
+{
+    bool any = false;
+    for (int i = 0; i < r->ntext; i++)
+        any |= r->text_steps[i].st.kind == PS_REPLACE;
+    if (!pc || !any)
+        return pc;
+    prof_column *d = mf_arena_alloc(&r->p->arena, sizeof *d);
+    *d = *pc;
+    d->ndate_formats = 0;
+    d->thousands = d->decimal = 0;
+    d->paren_negative = d->trailing_minus = false;
+    d->currency = NULL;
+    d->sample = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)(pc->nsample ? pc->nsample : 1));
+    for (long i = 0; i < pc->nsample; i++) {
+        const char *v = pc->sample[i];
+        for (int k = 0; v && k < r->ntext; k++) {
+            const plan_step *st = &r->text_steps[k].st;
+            if (st->kind != PS_REPLACE || !st->s || !st->s[0])
+                continue;
+            mf_buf b = {0};
+            size_t n = strlen(st->s);
+            for (const char *q = v; *q;) {
+                if (!strncmp(q, st->s, n)) {
+                    mf_buf_adds(&b, st->s2 ? st->s2 : "");
+                    q += n;
+                } else {
+                    mf_buf_addc(&b, *q++);
+                }
+            }
+            v = b.len ? plan_strdup(r->p, mf_buf_str(&b)) : NULL;
+            mf_buf_free(&b);
+        }
+        d->sample[i] = v;
+    }
+    return d;
+}
+
 static plan_expr *read_number(reading *r, plan_expr *e, const prof_column *pc, bool want_integer)
 {
     infer_numhint h = {.nf = r->nf, .thousands_set = r->nf_thousands_set, .decimal_set = r->nf_decimal_set,
@@ -296,7 +337,7 @@ plan_expr *rd_build(reading *r)
         for (int i = 0; i < r->ntext; i++)
             looked_up |= r->text_steps[i].st.kind == PS_LOOKUP;
         const prof_column *pc = r->base == B_SOURCE && !looked_up ? rd_prof_of(r, rd_primary(r)) : NULL;
-        e = read_number(r, e, pc, (tb == PT_INTEGER || tb == PT_BIGINT) && !r->nnum);
+        e = read_number(r, e, replaced_sample(r, pc), (tb == PT_INTEGER || tb == PT_BIGINT) && !r->nnum);
         vk = V_NUMBER;
     }
     if (tb == PT_TIMESTAMP)

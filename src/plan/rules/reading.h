@@ -211,6 +211,7 @@ void rd_rec_trim_case(reading *r);
 void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
 void rd_rec_before_after(reading *r);
+void rd_rec_remove_chars(reading *r);
 
 /* ---- building the expression (build.c) */
 

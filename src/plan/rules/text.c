@@ -526,3 +526,38 @@ void rd_rec_before_after(reading *r)
     }
 }
 
+
+/* "remove the % sign", "strip '#'", "without the '*' character", "delete all '-'": every occurrence of
+ * one named literal is removed (`with "%" removed`).  The literal is quoted or a punctuation token;
+ * separators, spaces and currency symbols that the number readers already took are left to them. */
+void rd_rec_remove_chars(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (r->t[k].used || !(rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete") ||
+                              rd_is_w(r, k, "without") || rd_is_w(r, k, "eliminate")))
+            continue;
+        int v = k + 1;
+        while (rd_is_w(r, v, "the") || rd_is_w(r, v, "any") || rd_is_w(r, v, "all") || rd_is_w(r, v, "every"))
+            v++;
+        if (v >= r->n || r->t[v].used)
+            continue;
+        const char *lit = NULL;
+        if (r->t[v].k == TK_STR && r->t[v].w[0])
+            lit = r->t[v].w;
+        else if (r->t[v].k == TK_OP && strlen(r->t[v].w) == 1 && !strchr("(),;:.&+=<>", r->t[v].w[0]))
+            lit = r->t[v].orig;
+        if (!lit)
+            continue;
+        int e = v + 1;
+        if (rd_is_w(r, e, "sign") || rd_is_w(r, e, "symbol") || rd_is_w(r, e, "char") || rd_is_w(r, e, "mark"))
+            e++;
+        if (rd_is_w(r, e, "thousands") || rd_is_w(r, e, "separator") || rd_is_w(r, e, "decimal"))
+            continue;                                   /* number formats: numbers.c */
+        tstep *s = rd_add_step(r, false, r->t[k].b, PS_REPLACE);
+        if (!s)
+            return;
+        s->st.s = plan_strdup(r->p, lit);
+        s->st.s2 = "";
+        rd_use(r, k, e);
+    }
+}
