@@ -11,6 +11,7 @@
  * empty result is null; characters are code points.
  */
 #include "plan/formula_internal.h"
+#include "plan/infer.h"
 
 #include "util/utf8.h"
 
@@ -129,19 +130,7 @@ static const char *before_after(sampler *s, const char *v, const plan_step *st, 
 
 static const char *replaced(sampler *s, const char *v, const plan_step *st)
 {
-    mf_buf b = {0};
-    size_t n = strlen(st->s);
-    for (const char *q = v; *q;) {
-        if (!strncmp(q, st->s, n)) {
-            mf_buf_adds(&b, st->s2 ? st->s2 : "");
-            q += n;
-        } else {
-            mf_buf_addc(&b, *q++);
-        }
-    }
-    const char *r = nonempty(mf_arena_strdup(s->x->a, mf_buf_str(&b)));
-    mf_buf_free(&b);
-    return r;
+    return infer_replace_all(s->x->a, v, st->s, st->s2);
 }
 
 static const char *squeezed(sampler *s, const char *v)

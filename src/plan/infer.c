@@ -41,6 +41,25 @@ void infer_say(mf_buf *why, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *infer_replace_all(mf_arena *a, const char *v, const char *from, const char *to)
+{
+    if (!v || !from || !from[0])
+        return v;
+    mf_buf b = {0};
+    size_t n = strlen(from);
+    for (const char *q = v; *q;) {
+        if (!strncmp(q, from, n)) {
+            mf_buf_adds(&b, to ? to : "");
+            q += n;
+        } else {
+            mf_buf_addc(&b, *q++);
+        }
+    }
+    const char *r = b.len ? mf_arena_strdup(a, mf_buf_str(&b)) : NULL;
+    mf_buf_free(&b);
+    return r;
+}
+
 const char *infer_match_column(const profile *pr, const char *phrase, double min_conf)
 {
     if (!pr || pr->ncols <= 0 || !phrase || !*phrase)

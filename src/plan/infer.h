@@ -25,6 +25,10 @@ typedef struct infer_numhint {
 void infer_say(mf_buf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void infer_vsay(mf_buf *why, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* v with every occurrence of from (non-empty) replaced by to, left to right, in arena a; NULL when
+ * the result is empty (the language has no empty text).  The `with "x" replaced by "y"` step. */
+const char *infer_replace_all(mf_arena *a, const char *v, const char *from, const char *to);
+
 /* The data column a phrase names (mapping_match_column over the profile's header) with at least
  * min_conf confidence; NULL when none. */
 const char *infer_match_column(const profile *pr, const char *phrase, double min_conf);

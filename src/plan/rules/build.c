@@ -56,18 +56,7 @@ static const prof_column *replaced_sample(reading *r, const prof_column *pc)
             const plan_step *st = &r->text_steps[k].st;
             if (st->kind != PS_REPLACE || !st->s || !st->s[0])
                 continue;
-            mf_buf b = {0};
-            size_t n = strlen(st->s);
-            for (const char *q = v; *q;) {
-                if (!strncmp(q, st->s, n)) {
-                    mf_buf_adds(&b, st->s2 ? st->s2 : "");
-                    q += n;
-                } else {
-                    mf_buf_addc(&b, *q++);
-                }
-            }
-            v = b.len ? plan_strdup(r->p, mf_buf_str(&b)) : NULL;
-            mf_buf_free(&b);
+            v = infer_replace_all(&r->p->arena, v, st->s, st->s2);
         }
         d->sample[i] = v;
     }
