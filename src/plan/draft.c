@@ -415,9 +415,15 @@ static bool comments_state_filter(const char *c)
     words_of(c, w, sizeof w);
     if (nwords(w) < 3)
         return false;
-    for (int i = 0; verbs[i]; i++)
-        if (has_word(w, verbs[i]))
-            return verbs[i][0] != 'd' && verbs[i][0] != 'i' ? true : about_rows(c, w);
+    static const char *const also_for_values[] = {"drop", "dropped", "ignore", "ignored", NULL};
+    for (int i = 0; verbs[i]; i++) {
+        if (!has_word(w, verbs[i]))
+            continue;
+        for (int k = 0; also_for_values[k]; k++)
+            if (!strcmp(verbs[i], also_for_values[k]))
+                return about_rows(c, w);
+        return true;
+    }
     return false;
 }
 

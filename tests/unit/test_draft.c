@@ -107,6 +107,30 @@ static int count_questions_about(const plan *p, int row)
     return n;
 }
 
+/* A comment beside a rule: "drop"/"ignore" may be about a part of the value (commentary), while
+ * "do not load ..." always speaks of rows and is read as a statement, or asked about. */
+static void test_comment_filters(const profile *pr)
+{
+    map_row rows[1];
+    rows[0] = row(4, "Acct No", "ACCOUNT_ID", "VARCHAR(10)", "As is", true);
+    mapping m = {0};
+    m.path = "m.csv";
+    m.sheet = "Mapping";
+    m.rows = rows;
+    m.nrows = 1;
+    draft_options opt = {.client = "ACME"};
+    plan p;
+    mf_err e = {0};
+    rows[0].comments = "drop the desk prefix";
+    CHECK_INT(plan_draft(&m, pr, &opt, &p, &e), 0);
+    CHECK_INT(p.nrules + p.nquestions, 0);
+    plan_free(&p);
+    rows[0].comments = "do not load test accounts";
+    CHECK_INT(plan_draft(&m, pr, &opt, &p, &e), 0);
+    CHECK(p.nrules + p.nquestions >= 1);
+    plan_free(&p);
+}
+
 /* Rows that are not column mappings: "not mapped" rows make no column and no question; a notes
  * line is read item by item as table-level rules; a "filter only - see below" row is no question
  * when the filter is read; the header line a note states must agree with detection; a filter
@@ -271,6 +295,7 @@ int main(void)
     CHECK(strstr(ne.msg, "Customer Ref") != NULL && strstr(ne.msg, "Booking Day") != NULL);
 
     test_row_kinds(&pr);
+    test_comment_filters(&pr);
 
     mf_arena_free(&A);
     CHECK_DONE();
