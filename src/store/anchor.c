@@ -120,12 +120,14 @@ static int compare(const anchor_line *a, int na, const store_audit_event *ev, in
     return 0;
 }
 
-/* The chain in the store, then the file against it.  0 good, 1 bad (r), -1 error. */
+/* The chain in the store, then the file against it.  *last_event: the last event the file names
+ * (0 = none).  0 good, 1 bad (r), -1 error. */
 static int verify_with(store *s, const char *path, bool must_exist, store_audit_event **ev, int *nev,
-                       long long *last_anchor, store_audit_report *r, mf_err *e)
+                       long long *last_anchor, long long *last_event, store_audit_report *r, mf_err *e)
 {
     *ev = NULL;
     *nev = 0;
+    *last_event = 0;
     int bad = store_audit_verify(s, r, e);
     if (bad != 0)
         return bad;
@@ -138,6 +140,8 @@ static int verify_with(store *s, const char *path, bool must_exist, store_audit_
         return -1;
     }
     bad = compare(a, na, *ev, *nev, path, r);
+    if (na)
+        *last_event = a[na - 1].seq;
     free(a);
     return bad;
 }
@@ -146,8 +150,8 @@ int store_audit_verify_anchors(store *s, const char *path, store_audit_report *r
 {
     store_audit_event *ev;
     int nev;
-    long long last;
-    int bad = verify_with(s, path, true, &ev, &nev, &last, r, e);
+    long long last, last_event;
+    int bad = verify_with(s, path, true, &ev, &nev, &last, &last_event, r, e);
     store_audit_events_free(ev, nev);
     if (bad == 0) {
         r->anchored = last;
@@ -161,8 +165,8 @@ int store_audit_anchor(store *s, const char *path, const char *actor, store_audi
 {
     store_audit_event *ev;
     int nev;
-    long long last;
-    int bad = verify_with(s, path, false, &ev, &nev, &last, r, e);
+    long long last, from;
+    int bad = verify_with(s, path, false, &ev, &nev, &last, &from, r, e);
     store_audit_events_free(ev, nev);
     if (bad != 0)
         return bad;
@@ -175,17 +179,6 @@ int store_audit_anchor(store *s, const char *path, const char *actor, store_audi
     bool fresh = access(path, F_OK) != 0;
     if (fresh)
         mf_buf_printf(&b, "%s\n", ANCHOR_MAGIC);
-    long long from = 0;
-    anchor_line *a;
-    int na;
-    long long la;
-    if (read_anchors(path, false, &a, &na, &la, e) < 0) {
-        store_audit_events_free(ev, nev);
-        mf_buf_free(&b);
-        return -1;
-    }
-    from = na ? a[na - 1].seq : 0;
-    free(a);
     for (int i = (int)from; i < nev; i++)
         mf_buf_printf(&b, "event %lld %s\n", ev[i].seq, ev[i].hash);
     char now[32];
