@@ -23,6 +23,7 @@ typedef struct cli_options {
     const char *key;           /* --key: a cache key */
     const char *anchors;       /* --anchors FILE: audit verify against an anchor file */
     int yes;
+    int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */
     int no_parquet;            /* --no-parquet: CSV output only */
     int nargs;                 /* words after the command that are not options (sub-commands) */

@@ -11,6 +11,7 @@
  */
 #include "cli/cli.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -43,6 +44,43 @@ static char *comment_json(const char *key, const char *comment)
     char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
     return s;
+}
+
+/* Print a JSON value on one line (JSON Lines) or as one indented document; frees it. */
+static int put_json(json_t *j, bool line)
+{
+    char *t = json_dumps(j, line ? JSON_COMPACT : JSON_INDENT(2));
+    json_decref(j);
+    if (!t)
+        return -1;
+    printf("%s\n", t);
+    free(t);
+    return 0;
+}
+
+/* A JSON text stored in the store (details, used columns, dialect, findings), parsed; a string
+ * when it does not parse. */
+static json_t *stored_json(const char *text)
+{
+    if (!text)
+        return json_null();
+    json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+    return j ? j : json_string(text);
+}
+
+static json_t *entry_json(const store_cache_entry *c, bool with_text)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "key", c->key, "client",
+                          c->client, "status", c->status, "mapping_sha256", c->mapping_sha256, "plan_sha256",
+                          c->plan_sha256, "created_at", c->created_at, "expires_at", c->expires_at,
+                          "execution_count", (json_int_t)c->execution_count, "last_run_success",
+                          c->last_run_success < 0 ? json_null() : json_boolean(c->last_run_success),
+                          "used_columns", stored_json(c->used_columns), "dialect", stored_json(c->dialect));
+    if (o && c->invalidated_reason)
+        json_object_set_new(o, "invalidated_reason", json_string(c->invalidated_reason));
+    if (o && with_text && c->plan_text)
+        json_object_set_new(o, "plan_text", json_string(c->plan_text));
+    return o;
 }
 
 /* ---- cache -------------------------------------------------------------------------------------- */
@@ -91,6 +129,13 @@ static int cache_list_cmd(store *s, const cli_options *o, mf_err *e)
     int n;
     if (store_cache_list(s, o->client, &all, &n, e) < 0)
         return CLI_FAILED;
+    if (o->json) {
+        json_t *a = json_array();
+        for (int i = 0; i < n; i++)
+            json_array_append_new(a, entry_json(&all[i], false));
+        store_cache_entries_free(all, n);
+        return put_json(a, false) < 0 ? mf_fail(e, MF_EIO, NULL, 0, 0, "cannot write JSON") : 0;
+    }
     if (!n)
         printf("no cache entries%s%s\n", o->client ? " for client " : "", o->client ? o->client : "");
     for (int i = 0; i < n; i++)
@@ -99,7 +144,7 @@ static int cache_list_cmd(store *s, const cli_options *o, mf_err *e)
     return 0;
 }
 
-static int cache_show_cmd(store *s, const char *key, mf_err *e)
+static int cache_show_cmd(store *s, const char *key, bool json, mf_err *e)
 {
     store_cache_entry c;
     int got = find_entry(s, key, &c, e);
@@ -107,6 +152,11 @@ static int cache_show_cmd(store *s, const char *key, mf_err *e)
         return CLI_FAILED;
     if (!got)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "no cache entry with key %s (see mapforge cache list)", key);
+    if (json) {
+        int rc = put_json(entry_json(&c, true), false);
+        store_cache_entry_free(&c);
+        return rc < 0 ? mf_fail(e, MF_EIO, NULL, 0, 0, "cannot write JSON") : 0;
+    }
     printf("key:              %s\nclient:           %s\nstatus:           %s%s%s\n", c.key, c.client, c.status,
            c.invalidated_reason ? " — " : "", c.invalidated_reason ? c.invalidated_reason : "");
     printf("mapping sha256:   %s\nplan sha256:      %s\nused columns:     %s\ndialect:          %s\n",
@@ -156,7 +206,7 @@ int cli_cache(const cli_options *o, mf_err *e)
     if (!s)
         return CLI_FAILED;
     int rc = !strcmp(sub, "list") ? cache_list_cmd(s, o, e)
-             : !strcmp(sub, "show") ? cache_show_cmd(s, key, e)
+             : !strcmp(sub, "show") ? cache_show_cmd(s, key, o->json, e)
                                     : cache_invalidate_cmd(s, o, key, e);
     store_close(s);
     return rc < 0 ? CLI_FAILED : rc;
@@ -194,15 +244,108 @@ static int print_runs(store *s, const char *client, mf_err *e)
     return 0;
 }
 
-static int print_events(store *s, const char *client, mf_err *e)
+static json_t *event_json(const store_audit_event *ev)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq", (json_int_t)ev->seq, "at", ev->at,
+                     "actor", ev->actor, "event", ev->event, "client", ev->client, "subject", ev->subject, "details",
+                     stored_json(ev->details), "prev_hash", ev->prev_hash, "hash", ev->hash);
+}
+
+/* history --json: {"client", "versions": [...], "runs": [...], "events": [...]} */
+static int history_json(store *s, const char *client, mf_err *e)
+{
+    store_plan_version *v;
+    store_run *r;
+    store_audit_event *ev;
+    int nv, nr, ne;
+    if (store_plan_list(s, client, &v, &nv, e) < 0)
+        return -1;
+    if (store_run_list(s, client, &r, &nr, e) < 0) {
+        store_plan_versions_free(v, nv);
+        return -1;
+    }
+    if (store_audit_list(s, client, &ev, &ne, e) < 0) {
+        store_plan_versions_free(v, nv);
+        store_runs_free(r, nr);
+        return -1;
+    }
+    json_t *versions = json_array(), *runs = json_array(), *events = json_array();
+    for (int i = 0; i < nv; i++)
+        json_array_append_new(versions,
+                              json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "version", v[i].version, "sha256",
+                                        v[i].sha256, "parent_sha256", v[i].parent_sha256, "mapping_sha256",
+                                        v[i].mapping_sha256, "status", v[i].status, "created_at", v[i].created_at,
+                                        "actor", v[i].actor, "findings", stored_json(v[i].findings)));
+    for (int i = 0; i < nr; i++)
+        json_array_append_new(
+            runs, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:f}", "id",
+                            (json_int_t)r[i].id, "started_at", r[i].started_at, "status", or_dash(r[i].status),
+                            "plan_sha256", or_dash(r[i].plan_sha256), "input_path", or_dash(r[i].input_path),
+                            "input_sha256", or_dash(r[i].input_sha256), "input_bytes", (json_int_t)r[i].input_bytes,
+                            "rows_in", (json_int_t)r[i].rows_in, "rows_out", (json_int_t)r[i].rows_out,
+                            "rows_rejected", (json_int_t)r[i].rows_rejected, "rows_filtered",
+                            (json_int_t)r[i].rows_filtered, "cache_hit", r[i].cache_hit, "seconds", r[i].seconds));
+    for (int i = 0; i < ne; i++)
+        json_array_append_new(events, event_json(&ev[i]));
+    store_plan_versions_free(v, nv);
+    store_runs_free(r, nr);
+    store_audit_events_free(ev, ne);
+    json_t *doc = json_pack("{s:s, s:o, s:o, s:o}", "client", client, "versions", versions, "runs", runs, "events",
+                            events);
+    return put_json(doc, false) < 0 ? mf_fail(e, MF_EIO, NULL, 0, 0, "cannot write JSON") : 0;
+}
+
+/* Print a line cut into pieces of at most 100 columns (at UTF-8 character boundaries), the
+ * continuation pieces indented by 8. */
+static void put_fitted(const char *s)
+{
+    int width = 100;
+    for (;;) {
+        size_t n = strlen(s);
+        size_t cut = 0;
+        int cols = 0;
+        while (cut < n && cols < width) {
+            cut++;
+            while (cut < n && ((unsigned char)s[cut] & 0xC0) == 0x80)
+                cut++;
+            cols++;
+        }
+        printf("%.*s\n", (int)cut, s);
+        if (cut >= n)
+            return;
+        s += cut;
+        printf("        ");
+        width = 92;
+    }
+}
+
+/* The audit log: one line per event (continued on indented lines past 100 columns), or JSON
+ * Lines. */
+static int print_events(store *s, const char *client, bool json, mf_err *e)
 {
     store_audit_event *ev;
     int n;
     if (store_audit_list(s, client, &ev, &n, e) < 0)
         return -1;
-    for (int i = 0; i < n; i++)
-        printf("%6lld  %s  %-14s %-18s %-10s %s %s\n", ev[i].seq, ev[i].at, ev[i].actor, ev[i].event,
-               or_dash(ev[i].client), or_dash(ev[i].subject), ev[i].details);
+    for (int i = 0; i < n; i++) {
+        if (json) {
+            if (put_json(event_json(&ev[i]), true) < 0) {
+                store_audit_events_free(ev, n);
+                return mf_fail(e, MF_EIO, NULL, 0, 0, "cannot write JSON");
+            }
+            continue;
+        }
+        mf_buf line = {0};
+        mf_buf_printf(&line, "%6lld  %.19s  %s  %s", ev[i].seq, ev[i].at, ev[i].actor, ev[i].event);
+        if (*ev[i].client)
+            mf_buf_printf(&line, "  %s", ev[i].client);
+        if (*ev[i].subject)
+            mf_buf_printf(&line, "  %.12s", ev[i].subject);
+        if (ev[i].details && strcmp(ev[i].details, "{}"))
+            mf_buf_printf(&line, "  %s", ev[i].details);
+        put_fitted(mf_buf_str(&line));
+        mf_buf_free(&line);
+    }
     store_audit_events_free(ev, n);
     return n;
 }
@@ -214,12 +357,17 @@ int cli_history(const cli_options *o, mf_err *e)
     store *s = open_store(o, e);
     if (!s)
         return CLI_FAILED;
+    if (o->json) {
+        int rc = history_json(s, o->client, e);
+        store_close(s);
+        return rc < 0 ? CLI_FAILED : 0;
+    }
     int rc = 0;
     if (print_versions(s, o->client, e) < 0 || print_runs(s, o->client, e) < 0)
         rc = CLI_FAILED;
     if (rc == 0) {
         printf("events of %s:\n", o->client);
-        if (print_events(s, o->client, e) < 0)
+        if (print_events(s, o->client, false, e) < 0)
             rc = CLI_FAILED;
     }
     store_close(s);
@@ -234,6 +382,21 @@ static int audit_verify_cmd(store *s, const cli_options *o, mf_err *e)
     int bad = o->anchors ? store_audit_verify_anchors(s, o->anchors, &r, e) : store_audit_verify(s, &r, e);
     if (bad < 0)
         return CLI_FAILED;
+    if (o->json) {
+        json_t *j = json_pack("{s:b, s:I, s:s, s:b, s:I}", "intact", !bad, "events", (json_int_t)r.nevents, "store",
+                              store_where(s), "signed", r.keyed, "signed_events", (json_int_t)r.nsigned);
+        if (j && bad) {
+            json_object_set_new(j, "bad_event", json_integer(r.bad_seq));
+            json_object_set_new(j, "problem", json_string(r.problem));
+        }
+        if (j && o->anchors) {
+            json_object_set_new(j, "anchors", json_string(o->anchors));
+            json_object_set_new(j, "anchored", json_integer(r.anchored));
+        }
+        if (!j || put_json(j, false) < 0)
+            return mf_fail(e, MF_EIO, NULL, 0, 0, "cannot write JSON");
+        return bad ? 1 : 0;
+    }
     if (bad) {
         printf("audit trail BROKEN at event %lld: %s\n", r.bad_seq, r.problem);
         return 1;
@@ -300,7 +463,7 @@ int cli_audit(const cli_options *o, mf_err *e)
     else if (!strcmp(sub, "append"))
         rc = audit_append_cmd(s, o, e);
     else
-        rc = print_events(s, o->client, e) < 0 ? CLI_FAILED : 0;
+        rc = print_events(s, o->client, o->json, e) < 0 ? CLI_FAILED : 0;
     store_close(s);
     return rc;
 }

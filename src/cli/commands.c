@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <utf8proc.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,11 +281,26 @@ int cli_plan(const cli_options *o, mf_err *e)
         return CLI_FAILED;
     char *plan_path = NULL;
     int rc = write_plan_file(o, text, &plan_path, e);
-    if (rc == 0)
+    if (rc == 0) {
         fputs(text, stdout);
+        fflush(stdout);
+        /* a draft with open questions is not done: exit 2 and list them (diagnostics on stderr) */
+        plan p;
+        if (plan_parse(text, strlen(text), plan_path, &p, e) < 0) {
+            rc = -1;
+        } else {
+            if (plan_has_open_questions(&p)) {
+                int n = print_questions(&p, stderr);
+                fprintf(stderr, "mapforge: the plan has %d open question%s; answer %s in %s\n", n, n == 1 ? "" : "s",
+                        n == 1 ? "it" : "them", plan_path);
+                rc = CLI_EXIT_QUESTIONS;
+            }
+            plan_free(&p);
+        }
+    }
     free(text);
     free(plan_path);
-    return rc < 0 ? CLI_FAILED : 0;
+    return rc < 0 ? CLI_FAILED : rc;
 }
 
 /* ---- the workflow: store, cache, review, run, checks, load (onboard and run --client) --------- */
@@ -810,6 +826,50 @@ done:
     return rc;
 }
 
+/* Columns a text takes on a terminal (UTF-8; wide characters count 2, combining marks 0). */
+static int display_width(const char *s)
+{
+    int w = 0;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    while (*p) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+        if (n <= 0) {   /* not UTF-8: a byte is a column */
+            w++;
+            p++;
+            continue;
+        }
+        w += utf8proc_charwidth(cp);
+        p += n;
+    }
+    return w;
+}
+
+static json_t *profile_json(const char *path, const csv_dialect *d, const profile *pr)
+{
+    json_t *cols = json_array();
+    for (int i = 0; i < pr->ncols; i++) {
+        const prof_column *c = &pr->col[i];
+        json_t *dates = json_array(), *nulls = json_array();
+        for (int k = 0; k < c->ndate_formats; k++)
+            json_array_append_new(dates, json_string(c->date_formats[k]));
+        for (int k = 0; k < c->nnull_tokens; k++)
+            json_array_append_new(nulls, json_string(c->null_tokens[k]));
+        char th[2] = {c->thousands, 0}, dec[2] = {c->decimal, 0};
+        json_array_append_new(
+            cols, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:s?, s:s?, s:b, s:b, s:s?, s:i, s:i}", "name",
+                            c->name, "kind", prof_kind_name(c->kind), "values", (json_int_t)c->nvalues, "blank",
+                            (json_int_t)c->nblank, "null_tokens_seen", (json_int_t)c->nnull_token, "distinct",
+                            (json_int_t)c->ndistinct, "date_formats", dates, "null_tokens", nulls, "thousands",
+                            c->thousands ? th : NULL, "decimal", c->decimal ? dec : NULL, "negative_in_parentheses",
+                            c->paren_negative, "trailing_minus", c->trailing_minus, "currency", c->currency,
+                            "max_scale", c->max_scale, "max_chars", c->max_chars));
+    }
+    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:o}", "path", path, "encoding", csv_encoding_name(d->encoding),
+                     "delimiter", csv_delimiter_name(d->delimiter), "header_line", (int)d->header_line, "columns",
+                     d->ncols, "rows_sampled", (json_int_t)pr->rows_sampled, "profile", cols);
+}
+
 int cli_profile(const cli_options *o, mf_err *e)
 {
     if (need(o->data, "--data", "profile", e) < 0)
@@ -818,12 +878,24 @@ int cli_profile(const cli_options *o, mf_err *e)
     profile pr;
     if (csv_detect(o->data, &d, e) < 0 || profile_file(o->data, &d, PROFILE_ROWS, &pr, e) < 0)
         return CLI_FAILED;
+    if (o->json) {
+        json_t *j = profile_json(o->data, &d, &pr);
+        char *t = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+        json_decref(j);
+        profile_free(&pr);
+        if (!t)
+            return mf_fail(e, MF_EIO, NULL, 0, 0, "cannot write the profile as JSON"), CLI_FAILED;
+        printf("%s\n", t);
+        free(t);
+        return 0;
+    }
     printf("%s: %s, %s delimited, header on line %ld, %d columns, %ld rows sampled\n", o->data,
            csv_encoding_name(d.encoding), csv_delimiter_name(d.delimiter), d.header_line, d.ncols, pr.rows_sampled);
     for (int i = 0; i < pr.ncols; i++) {
         const prof_column *c = &pr.col[i];
-        printf("  %-24s %-9s blank %ld/%ld, distinct %ld", c->name, prof_kind_name(c->kind), c->nblank, c->nvalues,
-               c->ndistinct);
+        int pad = 24 - display_width(c->name);   /* pad by display width: "Währung" lines up */
+        printf("  %s%*s %-9s blank %ld/%ld, distinct %ld", c->name, pad > 0 ? pad : 0, "", prof_kind_name(c->kind),
+               c->nblank, c->nvalues, c->ndistinct);
         for (int k = 0; k < c->ndate_formats; k++)
             printf("%s%s", k ? " | " : ", dates ", c->date_formats[k]);
         if (c->kind == PK_DECIMAL || c->kind == PK_INTEGER) {
