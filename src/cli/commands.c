@@ -104,8 +104,24 @@ static int check_against_data(plan *p, const char *data_path, const char *plan_p
         return -1;
     const char *const *names;
     int n = csv_header(r, &names);
-    int rc = plan_check(p, names, n, plan_path, e);
+    mf_err pe = {0};
+    int rc = plan_check(p, names, n, plan_path, &pe);
     csv_close(r);
+    if (rc < 0 && (pe.code == MF_EDATA || pe.code == MF_ETYPE)) {
+        /* The header does not fit: when the file is laid out in another dialect than the plan's
+         * source line says, that is the news, not the first column the plan cannot find. */
+        csv_dialect found;
+        mf_err ignore = {0};
+        if (csv_detect(data_path, &found, &ignore) == 0 &&
+            (found.delimiter != d.delimiter || (found.encoding != d.encoding && d.encoding)))
+            return mf_fail(e, MF_EDATA, data_path, 0, 0,
+                           "the file is %s-delimited, %s, but the plan %s reads %s-delimited, %s: it was approved for "
+                           "another layout (onboard this file, or correct the plan's source line)",
+                           csv_delimiter_name(found.delimiter), csv_encoding_name(found.encoding), plan_path,
+                           csv_delimiter_name(d.delimiter ? d.delimiter : ','), csv_encoding_name(d.encoding));
+    }
+    if (rc < 0)
+        *e = pe;
     return rc;
 }
 
@@ -138,42 +154,18 @@ static int print_questions(const plan *p, FILE *f)
     return n;
 }
 
-/* A plan that still has holes or questions cannot run unattended. */
-static int refuse_open_questions(const plan *p, const char *plan_path, mf_err *e)
+/* A plan that still has holes or questions cannot run unattended: the questions go to stderr with
+ * the other diagnostics, and the command to run it once answered names the real paths. */
+static int refuse_open_questions(const plan *p, const char *plan_path, const cli_options *o, mf_err *e)
 {
-    int n = print_questions(p, stdout);
+    int n = print_questions(p, stderr);
+    char qp[1100], qd[1100], qo[1100];
     mf_fail(e, MF_EQUESTION, NULL, 0, 0,
             "the plan has %d open question%s; nothing ran. Answer %s in %s (replace each ? with an expression) "
-            "and run it with: mapforge run --plan %s --data ... --out ...",
-            n, n == 1 ? "" : "s", n == 1 ? "it" : "them", plan_path, plan_path);
+            "and run it with: mapforge run --plan %s --data %s --out %s",
+            n, n == 1 ? "" : "s", n == 1 ? "it" : "them", plan_path, cli_shq(plan_path, qp, sizeof qp),
+            o->data ? cli_shq(o->data, qd, sizeof qd) : "...", o->out ? cli_shq(o->out, qo, sizeof qo) : "...");
     return CLI_FAILED;
-}
-
-/* Beside the native run's CSV: OUT/job.py (the same plan as a PySpark job, for a Spark cluster)
- * and OUT/<output>.parquet (unless --no-parquet).  The Spark engine writes both itself. */
-static int write_companions(const plan *p, const char *sha, const cli_options *o, mf_err *e)
-{
-    mf_buf job = {0};
-    int rc = pyspark_compile(p, sha, &job, e);
-    if (rc == 0) {
-        char *path = join(o->out, "job.py");
-        rc = mf_write_file_atomic(path, mf_buf_str(&job), job.len, e);
-        free(path);
-    }
-    mf_buf_free(&job);
-    if (rc < 0 || o->no_parquet)
-        return rc;
-    size_t n = strlen(p->output) + 16;
-    char *csv_name = mf_xmalloc(n), *pq_name = mf_xmalloc(n);
-    snprintf(csv_name, n, "%s.csv", p->output);
-    snprintf(pq_name, n, "%s.parquet", p->output);
-    char *csv_path = join(o->out, csv_name), *pq_path = join(o->out, pq_name);
-    rc = pq_write_from_csv(p, csv_path, pq_path, NULL, e);
-    free(csv_name);
-    free(pq_name);
-    free(csv_path);
-    free(pq_path);
-    return rc;
 }
 
 /* Check p against the data header and run it with opt (the native engine).  Returns 0,
@@ -184,7 +176,7 @@ static int run_checked(plan *p, const char *plan_text, const char *plan_path, co
     if (check_against_data(p, o->data, plan_path, e) < 0)
         return CLI_FAILED;
     if (plan_has_open_questions(p))
-        return refuse_open_questions(p, plan_path, e);
+        return refuse_open_questions(p, plan_path, o, e);
     mf_sha256_hex(plan_text, strlen(plan_text), sha);
     opt->plan_sha256 = sha;
     memset(rep, 0, sizeof *rep);
@@ -195,10 +187,26 @@ static int run_checked(plan *p, const char *plan_text, const char *plan_path, co
     opt->spark_master = o->spark_master;
     if (make_dir(o->out, e) < 0)
         return CLI_FAILED;
-    if (spark ? spark_run_plan(p, plan_text, o->data, o->out, opt, rep, e) < 0
-              : run_plan(p, o->data, o->out, opt, rep, e) < 0)
-        return CLI_FAILED;
-    if (!spark && write_companions(p, sha, o, e) < 0)
+    /* Beside the native run's CSV, published with it as one set: OUT/job.py (the same plan as a
+     * PySpark job, for a cluster) and OUT/<output>.parquet (unless --no-parquet).  The Spark
+     * engine writes both itself. */
+    mf_buf job = {0};
+    run_companion comp;
+    if (!spark) {
+        if (pyspark_compile(p, sha, &job, e) < 0) {
+            mf_buf_free(&job);
+            return CLI_FAILED;
+        }
+        comp = (run_companion){"job.py", mf_buf_str(&job), job.len};
+        opt->companions = &comp;
+        opt->ncompanions = 1;
+        opt->parquet = !o->no_parquet;
+    }
+    int r = spark ? spark_run_plan(p, plan_text, o->data, o->out, opt, rep, e) : run_plan(p, o->data, o->out, opt, rep, e);
+    mf_buf_free(&job);
+    opt->companions = NULL;
+    opt->ncompanions = 0;
+    if (r < 0)
         return CLI_FAILED;
     fprintf(stderr,
             "mapforge: ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered "
@@ -317,6 +325,7 @@ typedef struct flow {
     profile pr;
     bool have_pr;
     char mapping_sha[65];
+    char mapping_path[1024];   /* run --client: the mapping recorded at onboarding ("" unknown) */
 } flow;
 
 static void flow_free(flow *f)
@@ -387,9 +396,12 @@ static int save_mapping_ref(flow *f, const char *client, const char *path, const
 }
 
 /* Messages for a person: with --yes stdout carries the plan text, so they go to stderr. */
+/* Diagnostics (cache hit or miss, what ran) go to stderr in every mode; stdout carries only what
+ * was asked for (the plan, a listing). */
 static FILE *say_to(const flow *f)
 {
-    return f->o->yes ? stderr : stdout;
+    (void)f;
+    return stderr;
 }
 
 static int note_cache(flow *f, const char *client, const cache_result *cr)
@@ -472,6 +484,15 @@ static int load(flow *f, const plan *p, const char *client, const char *sha, con
     memset(&lr, 0, sizeof lr);
     int rc = load_output(p, o->out, url, &li, &lr, f->e);
     free(url);
+    if (rc < 0 && f->e->code == MF_EINTR) {   /* rolled back: history says so, not "ok" */
+        mf_err ignore = {0};
+        store_load sl = {.run_id = run_id, .client = client, .target = lr.target,
+                         .table_name = p->output, .input_sha256 = rep->input_sha256, .status = "interrupted",
+                         .actor = f->actor};
+        (void)store_load_add(f->st, &sl, &ignore);
+        (void)review_audit(f->st, f->actor, "load_interrupted", client, sha, &ignore, "table", p->output,
+                           (const char *)NULL);
+    }
     if (rc < 0)
         return -1;
     char nrows[32];
@@ -523,7 +544,7 @@ static int execute(flow *f, const char *client, const char *text, const char *ca
                     .cache_hit = cache_hit, .seconds = rep.seconds_total, .status = "ok", .actor = f->actor};
     if (r != 0) {
         mf_err ignore = {0};
-        sr.status = "failed";
+        sr.status = e->code == MF_EINTR ? "interrupted" : "failed";
         sr.input_sha256 = "";
         (void)store_run_add(f->st, &sr, &ignore);
         if (cache_key)
@@ -615,7 +636,7 @@ static char *approve_unattended(flow *f, const char *client, const char *text, c
     if (findings)
         fprintf(stderr, "mapforge: this plan failed validation on its last run:\n%s", findings);
     if (plan_has_open_questions(&p)) {
-        *rc = refuse_open_questions(&p, plan_path, f->e);
+        *rc = refuse_open_questions(&p, plan_path, o, f->e);
         goto done;
     }
     char sha[65];
@@ -741,6 +762,7 @@ static int client_mapping(flow *f, const char *client)
                        client, f->home, client);
     const char *path = json_string_value(json_object_get(j, "path"));
     const char *sha = json_string_value(json_object_get(j, "sha256"));
+    snprintf(f->mapping_path, sizeof f->mapping_path, "%s", path ? path : "");
     snprintf(f->mapping_sha, sizeof f->mapping_sha, "%s", sha ? sha : "");
     mf_err ignore = {0};
     if (path && access(path, R_OK) == 0 && mapping_read(path, &f->m, &ignore) == 0) {
@@ -771,14 +793,23 @@ static int run_client(const cli_options *o, mf_err *e)
         cache_lookup(f.st, o->client, f.mapping_sha, &f.pr, &cr, e) < 0)
         goto done;
     have_cr = true;
-    demote_failed_hit(&f, o->client, &cr);
+    /* A failed validation on an earlier file does not stop the approved plan: this file may be good,
+     * and it is validated again before anything is loaded (docs/cache.md). */
+    char *failed_before = cr.hit ? plan_findings(&f, o->client, cr.entry.plan_sha256) : NULL;
+    if (failed_before)
+        fprintf(stderr, "mapforge: note: plan %.12s failed validation on its last run; this file is validated "
+                "again before anything is loaded\n", cr.entry.plan_sha256);
+    free(failed_before);
     if (note_cache(&f, o->client, &cr) < 0)
         goto done;
     if (!cr.hit || !cr.entry.plan_text) {
-        mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+        char qc[300], qm[1100], qd[1100], qo[1100];
+        mf_fail(e, MF_EREVIEW, NULL, 0, 0,
                 "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
-                "--mapping ... --data %s --out %s",
-                cr.reason, o->client, o->data, o->out);
+                "--mapping %s --data %s --out %s",
+                cr.reason, cli_shq(o->client, qc, sizeof qc),
+                f.mapping_path[0] ? cli_shq(f.mapping_path, qm, sizeof qm) : "...", cli_shq(o->data, qd, sizeof qd),
+                cli_shq(o->out, qo, sizeof qo));
         goto done;
     }
     rc = execute(&f, o->client, cr.entry.plan_text, cr.key, 1);

@@ -23,7 +23,9 @@ typedef enum mf_code {
     MF_EUSAGE,     /* bad command line */
     MF_ENOMEM,     /* out of memory */
     MF_EQUESTION,  /* the plan has open questions and cannot run unattended */
-    MF_ELIMIT      /* a limit was exceeded (a record longer than the maximum, ...) */
+    MF_ELIMIT,     /* a limit was exceeded (a record longer than the maximum, ...) */
+    MF_EINTR,      /* stopped by SIGINT / SIGTERM (util/interrupt.h): temporaries removed, nothing published */
+    MF_EREVIEW     /* no approved plan fits this input: a person must review one (a cache miss on run --client) */
 } mf_code;
 
 typedef struct mf_err {
