@@ -523,6 +523,7 @@ static int execute(flow *f, const char *client, const char *text, const char *ca
     plan_init(&p);
     check_result res;
     check_result_init(&res);
+    store_approval ap = {0};
     char *ftext = NULL, *fjson = NULL;
     if (mf_write_file_atomic(plan_path, text, strlen(text), e) < 0 ||
         plan_parse(text, strlen(text), plan_path, &p, e) < 0)
@@ -535,6 +536,11 @@ static int execute(flow *f, const char *client, const char *text, const char *ca
     run_options opt = {0};
     opt.cache_key = cache_key;
     opt.cache_hit = cache_hit;
+    if (store_approval_last(f->st, client, sha, &ap, e) < 0)
+        goto done;
+    opt.approved_by = ap.actor;
+    opt.approved_at = ap.at;
+    opt.approval_comment = ap.comment;
     run_report rep;
     memset(&rep, 0, sizeof rep);
     int r = run_checked(&p, text, plan_path, o, &opt, &rep, sha, e);
@@ -578,6 +584,7 @@ static int execute(flow *f, const char *client, const char *text, const char *ca
     fprintf(stderr, "mapforge: checks passed%s\n", res.validator_ran ? ", validator passed" : "");
     rc = o->no_load ? 0 : load(f, &p, client, sha, &rep, sr.id) < 0 ? CLI_FAILED : 0;
 done:
+    store_approval_free(&ap);
     free(ftext);
     free(fjson);
     check_result_free(&res);

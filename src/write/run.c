@@ -407,6 +407,14 @@ char *run_report_json(const run_options *opt, const char *data_path, const char 
     json_t *o = json_object(), *in = json_object(), *out = json_object(), *t = json_object();
     json_object_set_new(o, "plan_sha256", json_str_or_null(opt ? opt->plan_sha256 : NULL));
     json_object_set_new(o, "cache_hit", json_boolean(opt && opt->cache_hit));
+    /* who approved the text that ran, beside it (the text and its SHA-256 stay as approved) */
+    if (opt && opt->approved_by)
+        json_object_set_new(o, "approval",
+                            json_pack("{s:s, s:s, s:o}", "by", opt->approved_by, "at",
+                                      opt->approved_at ? opt->approved_at : "", "comment",
+                                      json_str_or_null(opt->approval_comment)));
+    else
+        json_object_set_new(o, "approval", json_null());
     json_object_set_new(o, "cache_key", json_str_or_null(opt ? opt->cache_key : NULL));
     json_object_set_new(in, "path", json_string(data_path));
     json_object_set_new(in, "bytes", json_integer((json_int_t)rep->bytes_in));
