@@ -32,8 +32,8 @@ static void setup(void)
 {
     mf_arena_init(&A);
     memset(&PR, 0, sizeof PR);
-    PR.ncols = 27;
-    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 27);
+    PR.ncols = 29;
+    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 29);
     add_col(0, "Acct No", PK_INTEGER, NULL, (const char *[]){"123", "4567", NULL});
     add_col(1, "Posting Dt", PK_DATE, "MM/DD/YYYY", (const char *[]){"01/15/2025", "12/31/2024", NULL});
     add_col(2, "EU Dt", PK_DATE, "DD/MM/YYYY", (const char *[]){"13/02/2025", "01/03/2025", NULL});
@@ -70,6 +70,8 @@ static void setup(void)
     add_col(24, "Label", PK_TEXT, NULL, (const char *[]){"A1", "B2", "GRAND TOTAL", NULL});
     add_col(25, "S/H", PK_TEXT, NULL, (const char *[]){"S", "H", "S", NULL});
     add_col(26, "IC", PK_TEXT, NULL, (const char *[]){"X", "", "X", NULL});
+    add_col(27, "Breach", PK_TEXT, NULL, (const char *[]){"yes", "No", "Y", "n", "YES", NULL});
+    add_col(28, "Rate", PK_TEXT, NULL, (const char *[]){"4.25%", "0.5%", NULL});
 
     memset(&M, 0, sizeof M);
     mf_arena_init(&M.arena);
@@ -89,6 +91,7 @@ static plan_type ty(const char *t)
     else if (!strcmp(t, "bool")) x.base = PT_BOOLEAN;
     else if (!strncmp(t, "dec", 3)) { x.base = PT_DECIMAL; x.prec = 18; x.scale = 2; }
     else { x.base = PT_TEXT; x.len = atoi(t + 4); }
+    if (!strcmp(t, "text1")) x.len = 1;
     return x;
 }
 
@@ -422,6 +425,24 @@ static const rcase CASES[] = {
     {"lookup on the Counterparties tab", "text", "Broker", "?"},
     {"", "date", "Acct No", "?"},
     {"TBD", "text", "Acct No", "?"},
+    /* basis points: a percentage or a fraction, said in words or by the division */
+    {"Spread is in basis points, divide with 100 for have percent (150 -> 1.50). It is empty for fixed loans, then leave empty.",
+     "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"in bps, load as a percentage", "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"bps -> decimal fraction", "dec", "Qty", "[Qty] read as number, divided by 10000, rounded to 2 decimals"},
+    {"in bps", "dec", "Qty", "?"},                                   /* percent or fraction? */
+    {"in basis points, multiply by 100", "dec", "Qty", "?"},
+    {"in basis points, divide by 100 to get a decimal fraction", "dec", "Qty", "?"},
+    {"divide by 100. It is empty for fixed loans, then put 0.", "dec", "Qty", "?"},
+    /* spellings of yes and no normalised to one pair of codes */
+    {"In the file it is written 'yes'/'no' or 'Y'/'N' (mixed). Put always Y or N.", "text1", "Breach",
+     "[Breach] upper cased, mapped (\"YES\" -> \"Y\", \"NO\" -> \"N\", \"Y\" -> \"Y\", \"N\" -> \"N\", otherwise rejected)"},
+    {"written yes/no, give 1/0", "text1", "Breach", "?"},            /* the sample also has Y and n */
+    {"'yes'/'no' or 'Y'/'N'", "text1", "Breach", "?"},               /* no codes to put */
+    /* an example of the value to load, found in the sample */
+    {"Rate is like 4.25% in the file, put only the number 4.25 (without the % sign).", "dec", "Rate",
+     "[Rate] with \"%\" removed, read as number"},
+    {"Rate is like 4.25% in the file, put only the number 4.26 (without the % sign).", "dec", "Rate", "?"},
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
@@ -443,6 +464,14 @@ static const scase STMTS[] = {
     {"ignore records with Status = VOID", "skip rows where [Status] is \"VOID\""},
     {"filter out cancelled", "skip rows where [Status] is \"Cancelled\""},
     {"skip test accounts (Acct No starts with 'TEST')", "skip rows where [Acct No] starts with \"TEST\""},
+    /* conditions joined by or / and, dates compared in the column's own order of day and month, a definition
+     * of the rows kept, and "the other ... don't take" saying the same again */
+    {"Take only the accounts which are still open: it means Qty more than 5 or the EU Dt after 01/02/2025. The other "
+     "accounts don't take.",
+     "skip rows where not ([Qty] read as number > 5 or [EU Dt] read as DD/MM/YYYY > \"2025-02-01\" read as ISO date)"},
+    {"Exclude rows where Status = 'VOID' and Qty less than 3",
+     "skip rows where [Status] is \"VOID\" and [Qty] read as number < 3"},
+    {"only include rows where Trade Date on or before 1 January 2025", "skip rows where not [Trade Date] read as YYYY-MM-DD <= \"2025-01-01\" read as ISO date"},
     {"ignore the trailer row", "skip the last 1 rows"},
     {"skip the total line at the end", "skip the last 1 rows"},
 };
@@ -493,6 +522,24 @@ int main(void)
         free(text);
         free(got);
         plan_free(&p);
+    }
+    /* near phrasings of the filters above that must still ask */
+    {
+        static const char *const ASK[] = {
+            "The other accounts don't take.",                                 /* no kept rows to be the others of */
+            "Keep rows where EU Dt after 02/13/2025",                          /* not a DD/MM/YYYY date */
+            "Take only the accounts which are not closed: it means Qty more than 5.",   /* "not closed" unread */
+        };
+        for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
+            plan p;
+            plan_init(&p);
+            char *got = read_rule(ASK[i], "", "", &p);
+            if (p.nquestions < 1)
+                fprintf(stderr, "rule \"%s\" should ask\n", ASK[i]);
+            CHECK(p.nquestions >= 1);
+            free(got);
+            plan_free(&p);
+        }
     }
     /* the contradicted date names what the data shows */
     {

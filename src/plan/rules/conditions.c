@@ -54,6 +54,26 @@ static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
     if (t->k != TK_WORD)
         return 0;
     int n = rd_is_w(r, k, "is") || rd_is_w(r, k, "are") ? 1 : 0;   /* "is greater than" */
+    /* "after 31/12/2023", "on or before 1 January 2024", "later than ...": order of dates, only before a date */
+    {
+        static const struct { const char *w1, *w2, *w3; int op; } D[] = {
+            {"on", "or", "after", PB_GE}, {"on", "or", "before", PB_LE}, {"after", NULL, NULL, PB_GT},
+            {"before", NULL, NULL, PB_LT}, {"later", "than", NULL, PB_GT}, {"earlier", "than", NULL, PB_LT},
+        };
+        for (size_t i = 0; i < sizeof D / sizeof *D; i++) {
+            int j = k + n, len = n + 1;
+            if (!rd_is_w(r, j, D[i].w1) || (D[i].w2 && !rd_is_w(r, j + 1, D[i].w2)) ||
+                (D[i].w3 && !rd_is_w(r, j + 2, D[i].w3)))
+                continue;
+            len += (D[i].w2 ? 1 : 0) + (D[i].w3 ? 1 : 0);
+            int v = k + len + (rd_is_w(r, k + len, "the") ? 1 : 0), end;
+            if (!rd_fixed_date_at((reading *)r, v, &end, "DD/MM/YYYY") &&
+                !rd_fixed_date_at((reading *)r, v, &end, "MM/DD/YYYY"))
+                continue;
+            *op = D[i].op;
+            return len;
+        }
+    }
     if (rd_is_w(r, k + n, "not") && rd_is_w(r, k + n + 1, "blank")) {
         *kind = PE_PRESENT;
         return n + 2;
@@ -192,8 +212,74 @@ static int implicit_equals(const reading *r, int b, int e, int *field_at, const 
 /* A condition on tokens [b, e): FIELD OP VALUE.  Field defaults to the row's source.  An ordering
  * (<, over, at least ...) or a number compared with a numeric column compares numbers: the field is
  * read as a number with the format its sample shows. */
+/* Does [b, e) hold a comparison word, after a field (not as its first significant word)? */
+static bool has_cmp(const reading *r, int b, int e)
+{
+    int f = rd_skip_fill(r, b);
+    for (int k = f + 1; k < e; k++) {
+        int op;
+        plan_expr_kind kind;
+        if (cmp_word_at(r, k, &op, &kind) > 0)
+            return true;
+    }
+    return false;
+}
+
+/* The field read as a date with the pattern its sample shows (a question when none). */
+static plan_expr *date_of(reading *r, const char *field, const char **pattern)
+{
+    const prof_column *pc = rd_prof_of(r, field);
+    *pattern = pc ? infer_date_pattern(pc, field, &r->problems) : NULL;
+    if (!*pattern) {
+        if (!pc)
+            rd_problem(r, "It compares [%s] with a date, but I have no sample of it.", field);
+        return NULL;
+    }
+    plan_expr *f = plan_source_ref(r->p, field);
+    if (!strcmp(*pattern, "ISO"))
+        return plan_with_step(r->p, f, PS_READ_ISO);
+    if (!strcmp(*pattern, "EXCEL"))
+        return plan_with_step(r->p, f, PS_READ_EXCEL);
+    plan_expr *x = plan_with_step(r->p, f, PS_READ_DATE);
+    x->step.s = plan_strdup(r->p, *pattern);
+    x->step.n = strstr(*pattern, "YY") && !strstr(*pattern, "YYYY") ? 1950 : 0;
+    return x;
+}
+
+/* "X more than 0 or Y after 31/12/2023", "Status = 'A' and Qty > 0": conditions joined by "or" (looser) and
+ * "and", each with its own field and comparison ("= 'A' or 'B'" is one condition: a list of values). */
+static plan_expr *joined_cond(reading *r, int b, int e)
+{
+    static const char *const JOIN[] = {"or", "and"};
+    for (int j = 0; j < 2; j++)
+        for (int k = b + 1; k + 1 < e; k++) {
+            if (!rd_is_w(r, k, JOIN[j]) || !has_cmp(r, b, k) || !has_cmp(r, k + 1, e))
+                continue;
+            plan_expr *a = rd_parse_cond(r, b, k);
+            plan_expr *c = a ? rd_parse_cond(r, k + 1, e) : NULL;
+            if (!c)
+                return NULL;
+            rd_use(r, k, k + 1);
+            plan_expr *x = plan_new_expr(r->p, j ? PE_AND : PE_OR);
+            x->kid[0] = a;
+            x->kid[1] = c;
+            return x;
+        }
+    return NULL;
+}
+
+static bool joined(const reading *r, int b, int e)
+{
+    for (int k = b + 1; k + 1 < e; k++)
+        if ((rd_is_w(r, k, "or") || rd_is_w(r, k, "and")) && has_cmp(r, b, k) && has_cmp(r, k + 1, e))
+            return true;
+    return false;
+}
+
 plan_expr *rd_parse_cond(reading *r, int b, int e)
 {
+    if (joined(r, b, e))
+        return joined_cond(r, b, e);
     int k, oplen = 0, op = 0;
     plan_expr_kind kind = PE_CMP;
     for (k = b; k < e; k++)
@@ -214,6 +300,8 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     int fb = field_at >= 0 ? field_at : rd_skip_fill(r, b);
     if (implicit_col)
         field = implicit_col;
+    else if (fb < k && r->c->nsrc > 1 && (field = rd_resolve_span(r, fb, k)) != NULL)
+        ;                                   /* one of the row's several sources, by name */
     else if (fb >= k || names_own_value(r, fb, k))
         field = rd_primary(r);
     else
@@ -233,8 +321,29 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         return x;
     }
     int v = k + oplen;
-    if (rd_is_op(r, v, "'") || rd_is_w(r, v, "to"))
+    if (rd_is_op(r, v, "'") || rd_is_w(r, v, "to") || (rd_is_w(r, v, "the") && kind == PE_CMP))
         v++;
+    /* a date: the field read as the date its sample shows, the literal in that same order of day and month */
+    const prof_column *dpc = rd_prof_of(r, field);
+    int de;
+    if (kind == PE_CMP && dpc && dpc->kind != PK_INTEGER && dpc->kind != PK_DECIMAL &&
+        (rd_fixed_date_at(r, v, &de, "DD/MM/YYYY") || rd_fixed_date_at(r, v, &de, "MM/DD/YYYY"))) {
+        const char *pat;
+        plan_expr *fd = date_of(r, field, &pat);
+        if (!fd)
+            return NULL;
+        const char *lit = rd_fixed_date_at(r, v, &de, pat);
+        if (!lit) {
+            rd_problem(r, "It compares [%s] with a date that does not read as %s.", field, pat);
+            return NULL;
+        }
+        rd_use(r, v, de);
+        plan_expr *x = plan_new_expr(r->p, PE_CMP);
+        x->op = op;
+        x->kid[0] = fd;
+        x->kid[1] = plan_with_step(r->p, plan_text_lit(r->p, lit), PS_READ_ISO);
+        return x;
+    }
     bool num;
     const char *val = rd_value_at(r, v, &num);
     if (!val || (rd_is_k(r, v, TK_WORD) && rd_is_operative_word(r->t[v].w))) {

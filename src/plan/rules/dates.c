@@ -183,9 +183,11 @@ void rd_rec_date(reading *r)
     }
 }
 
-/* A fixed date written at i: "31 December 2023", "December 31, 2023", "31.12.2023", "2023-12-31".  Returns it
- * as YYYY-MM-DD (arena) and the index after it in *end; NULL when none. */
-static const char *fixed_date(reading *r, int i, int *end)
+/* A fixed date written at i: "31 December 2023", "December 31, 2023", "31.12.2023", "2023-12-31", and
+ * "31/12/2023" or "12/31/2023" read with the column's pattern `hint` (DD/MM/YYYY or MM/DD/YYYY; without a
+ * hint only when the day is over 12).  Returns it as YYYY-MM-DD (arena) and the index after it in *end;
+ * NULL when none.  Marks nothing. */
+const char *rd_fixed_date_at(reading *r, int i, int *end, const char *hint)
 {
     static const char *const M[] = {"january", "february", "march", "april", "may", "june", "july", "august",
                                     "september", "october", "november", "december"};
@@ -207,13 +209,39 @@ static const char *fixed_date(reading *r, int i, int *end)
     if (!m && rd_num_at(r, i) >= 1000 && rd_is_op(r, i + 1, "-") && rd_num_at(r, i + 2) > 0 && rd_is_op(r, i + 3, "-") &&
         rd_num_at(r, i + 4) > 0)
         y = (int)rd_num_at(r, i), m = (int)rd_num_at(r, i + 2), d = (int)rd_num_at(r, i + 4), e = i + 5;
+    /* 31/12/2023: the order of day and month from the column's pattern, or from a day over 12 */
+    if (!m && rd_num_at(r, i) > 0 && rd_is_op(r, i + 1, "/") && rd_num_at(r, i + 2) > 0 && rd_is_op(r, i + 3, "/") &&
+        rd_num_at(r, i + 4) >= 1000 && r->t[i + 4].e - r->t[i + 4].b == 4) {
+        long a = rd_num_at(r, i), b = rd_num_at(r, i + 2);
+        bool dmy = hint && (!strncmp(hint, "DD/MM", 5) || !strncmp(hint, "D/M", 3));
+        bool mdy = hint && (!strncmp(hint, "MM/DD", 5) || !strncmp(hint, "M/D", 3));
+        if (dmy && b > 12 && a <= 12)
+            dmy = false;                 /* the pattern says DD/MM but the literal cannot be: not a date */
+        else if (mdy && a > 12 && b <= 12)
+            mdy = false;
+        else if (!dmy && !mdy)
+            dmy = a > 12 && b <= 12, mdy = b > 12 && a <= 12;
+        if (dmy)
+            d = (int)a, m = (int)b;
+        else if (mdy)
+            m = (int)a, d = (int)b;
+        if (dmy || mdy)
+            y = (int)rd_num_at(r, i + 4), e = i + 5;
+    }
     if (!m || !mf_date_valid(y, m, d))
         return NULL;
     char buf[16];
     snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    rd_use(r, i, e);
     *end = e;
     return plan_strdup(r->p, buf);
+}
+
+static const char *fixed_date(reading *r, int i, int *end)
+{
+    const char *d = rd_fixed_date_at(r, i, end, NULL);
+    if (d)
+        rd_use(r, i, *end);
+    return d;
 }
 
 void rd_rec_days(reading *r)

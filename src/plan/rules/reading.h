@@ -158,6 +158,7 @@ plan_expr *rd_parse_cond(reading *r, int b, int e);
 /* ---- filters, trailers, checks (filters.c) */
 
 void rd_rec_examples(reading *r);
+void rd_rec_example_values(reading *r);
 void rd_rec_trailer(reading *r);
 void rd_add_rule(reading *r, plan_rule_kind kind, plan_expr *cond, const char *msg);
 void rd_rec_exclude(reading *r);
@@ -188,6 +189,7 @@ void rd_rec_date(reading *r);
 void rd_rec_date_part(reading *r);
 void rd_rec_same_format(reading *r);
 void rd_rec_days(reading *r);
+const char *rd_fixed_date_at(reading *r, int i, int *end, const char *hint);
 
 /* ---- numbers (numbers.c) */
 

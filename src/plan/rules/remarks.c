@@ -232,16 +232,34 @@ void rd_rec_remarks(reading *r)
         }
         /* "blank = open-ended -> leave empty", "It is empty for fixed loans, then leave empty": nulls stay null */
         if (rd_is_w(r, k, "leave") && (rd_is_w(r, k + 1, "blank") || (rd_is_w(r, k + 1, "it") && rd_is_w(r, k + 2, "blank")))) {
-            int c = r->t[k].clause;
+            int c = r->t[k].clause, c0 = c;
+            /* ", then leave empty" starts a clause of its own: the condition is the clause before */
+            int b = k - 1;
+            while (b >= 0 && (rd_is_w(r, b, "then") || rd_is_op(r, b, ",")))
+                b--;
+            if (b < k - 1 && b >= 0 && rd_is_w(r, b + 1 + rd_is_op(r, b + 1, ","), "then"))
+                c0 = r->t[b].clause;
             bool said_blank = false, cond = false;   /* "blank ... then/-> leave empty": a condition, then the same */
             for (int q = 0; q < k; q++) {
-                said_blank |= r->t[q].clause == c && rd_is_w(r, q, "blank");
-                cond |= r->t[q].clause == c && (rd_is_w(r, q, "then") || rd_is_op(r, q, "->") || rd_is_w(r, q, "if"));
+                bool in = r->t[q].clause >= c0 && r->t[q].clause <= c;
+                said_blank |= in && rd_is_w(r, q, "blank");
+                cond |= in && (rd_is_w(r, q, "then") || rd_is_op(r, q, "->") || rd_is_w(r, q, "if"));
             }
             said_blank &= cond;
             if (said_blank && r->c->column && r->c->nsrc > 0) {
+                /* "It is empty for fixed loans, then ...": which rows are blank does not matter when blank
+                 * stays blank; the words between "blank for" and "then" describe them */
+                for (int q = 0; q + 1 < k; q++)
+                    if (r->t[q].clause >= c0 && rd_is_w(r, q, "blank") && rd_is_w(r, q + 1, "for")) {
+                        int e = q + 2;
+                        while (e < k && rd_is_k(r, e, TK_WORD) && !rd_is_w(r, e, "then") && !rd_is_w(r, e, "if") &&
+                               !rd_is_w(r, e, "not") && !rd_is_w(r, e, "no") && !rd_is_w(r, e, "except") && !rd_is_w(r, e, "unless"))
+                            e++;
+                        if (e > q + 2 && (rd_is_w(r, e, "then") || rd_is_op(r, e, ",")))
+                            rd_use(r, q + 1, e);
+                    }
                 for (int q = 0; q < r->n; q++)
-                    if (r->t[q].clause == c && (rd_is_w(r, q, "blank") || rd_is_w(r, q, "leave") || rd_is_w(r, q, "then") ||
+                    if (r->t[q].clause >= c0 && r->t[q].clause <= c && (rd_is_w(r, q, "blank") || rd_is_w(r, q, "leave") || rd_is_w(r, q, "then") ||
                                                 rd_is_op(r, q, "->") || rd_is_op(r, q, "=") || rd_is_w(r, q, "it") ||
                                                 rd_is_w(r, q, "if")))
                         rd_use(r, q, q + 1);
