@@ -443,6 +443,15 @@ static const rcase CASES[] = {
     {"Rate is like 4.25% in the file, put only the number 4.25 (without the % sign).", "dec", "Rate",
      "[Rate] with \"%\" removed, read as number"},
     {"Rate is like 4.25% in the file, put only the number 4.26 (without the % sign).", "dec", "Rate", "?"},
+    /* a character removed again and again at one end */
+    {"strip leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"Remove the leading 0s.", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"without leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"leading zeros removed, upper case", "text", "Acct No", "[Acct No] with leading \"0\" removed, upper cased"},
+    {"remove leading and trailing '*'", "text", "Acct No",
+     "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
+    {"leading zeros", "text", "Acct No", "?"},                       /* removed, or added? */
+    {"strip zeros", "text", "Acct No", "?"},                         /* which end? */
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
@@ -522,6 +531,35 @@ int main(void)
         free(text);
         free(got);
         plan_free(&p);
+    }
+    /* arithmetic on output columns above, by their exact names; a step around the whole expression */
+    {
+        static const struct { const char *rule, *want; } T[] = {
+            {"ABS(VALUE_LC / QUANTITY), round 4 dp", "VALUE_LC / QUANTITY, absolute value, rounded to 4 decimals"},
+            {"ABS(VALUE_LC) / QUANTITY, round 4 dp", "?"},     /* abs of one operand: not read */
+            {"VALUE_LC / UOM plus 1", "?"},                    /* a text column */
+            /* QTY is an output column above and the data's Qty: the one spelled exactly, else a question */
+            {"value_lc less qty", "?"},
+            {"VALUE_LC less QTY", "VALUE_LC - QTY"},
+            {"value_lc less Qty", "VALUE_LC - [Qty] read as number"},
+        };
+        for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+            plan p;
+            plan_init(&p);
+            plan_add_column(&p, "VALUE_LC", (plan_type){.base = PT_DECIMAL, .prec = 15, .scale = 2});
+            plan_add_column(&p, "QUANTITY", (plan_type){.base = PT_DECIMAL, .prec = 13, .scale = 3});
+            plan_add_column(&p, "QTY", (plan_type){.base = PT_DECIMAL, .prec = 13, .scale = 3});
+            plan_add_column(&p, "UOM", (plan_type){.base = PT_TEXT, .len = 3});
+            char *got = read_rule(T[i].rule, "dec", "", &p);
+            if (strcmp(got, T[i].want)) {
+                fprintf(stderr, "output columns: rule \"%s\": got \"%s\", want \"%s\"\n", T[i].rule, got, T[i].want);
+                for (int q = 0; q < p.nquestions; q++)
+                    fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            }
+            CHECK_STR(got, T[i].want);
+            free(got);
+            plan_free(&p);
+        }
     }
     /* near phrasings of the filters above that must still ask */
     {

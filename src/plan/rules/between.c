@@ -52,9 +52,22 @@ static int between_op(const reading *r, int k, bool concat, int *len)
  * names, if any), or the longest run of unused tokens that names a data column.  A run that holds
  * an operator ("Dr/Cr") counts only when it names a column almost exactly, so "QTY * PX" is two
  * fields.  Returns the index after the operand, or -1. */
-static int between_operand(const reading *r, int k, int e, const char **src, const char **lit)
+/* An output column defined above, named exactly (any case) by the one token at k ("VALUE_LC / QTY"). */
+static const plan_column *output_above(const reading *r, int k)
+{
+    if (!rd_is_k(r, k, TK_WORD) || !r->c->column)
+        return NULL;
+    for (int i = 0; i < r->p->ncols; i++)
+        if (r->p->cols[i].name && !strcasecmp(r->p->cols[i].name, r->t[k].orig) &&
+            strcasecmp(r->p->cols[i].name, r->c->column))
+            return &r->p->cols[i];
+    return NULL;
+}
+
+static int between_operand(const reading *r, int k, int e, const char **src, const char **lit, const plan_column **out)
 {
     *src = *lit = NULL;
+    *out = NULL;
     if (rd_is_k(r, k, TK_STR)) {
         *lit = r->t[k].w;
         *src = rd_resolve_name_min(r, r->t[k].w, 0.95);
@@ -63,6 +76,18 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
     if (rd_is_k(r, k, TK_NUM)) {
         *lit = r->t[k].w;
         return k + 1;
+    }
+    /* a name that is both an output column above and a data column: the one spelled exactly, else neither */
+    const plan_column *oc = output_above(r, k);
+    if (oc) {
+        const char *dc = rd_resolve_name(r, r->t[k].orig);
+        bool o_exact = !strcmp(oc->name, r->t[k].orig), d_exact = dc && !strcmp(dc, r->t[k].orig);
+        if (!dc || (o_exact && !d_exact)) {
+            *out = oc;
+            return k + 1;
+        }
+        if (!d_exact)
+            return -1;
     }
     int lim = k;
     while (lim < e && lim < k + 12 && !r->t[lim].used && r->t[lim].k != TK_STR && !rd_is_op(r, lim, ",") &&
@@ -223,9 +248,16 @@ void rd_rec_between(reading *r)
         }
     }
     const char *srcs[MAX_PARTS], *lits[MAX_PARTS];
+    const plan_column *outs[MAX_PARTS];
     int opers[MAX_PARTS];
     long pads[MAX_PARTS];               /* a part padded left with zeros to this length (0 = none) */
     int n = 0, k = b, opk = 0, end = b;
+    /* "ABS(VALUE_LC / QTY)": a step read already, around the whole expression (its ')' must close it) */
+    int open = -1;
+    if (!concat && !lead_op && r->t[k].used && k + 1 < e && rd_is_op(r, k + 1, "(")) {
+        open = k + 1;
+        k = b = k + 2;
+    }
     while (n < MAX_PARTS) {
         /* "the value divided by ...": a filler word can be a column's whole name */
         while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
@@ -239,7 +271,7 @@ void rd_rec_between(reading *r)
             }
             return;
         }
-        int j = between_operand(r, k, e, &srcs[n], &lits[n]);
+        int j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
         if (j < 0) {
             if (n == 0 && !concat)
                 return;       /* not an expression between fields: other words explain it */
@@ -270,12 +302,21 @@ void rd_rec_between(reading *r)
     }
     if (n < 2)
         return;
+    if (open >= 0) {
+        if (!rd_is_op(r, end, ")"))
+            return;                       /* "ABS(A) / B": not the whole expression */
+        rd_use(r, open, open + 1);
+        rd_use(r, end, end + 1);
+    }
     bool text_target = r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN;
     bool all_concat = true;
     for (int i = 1; i < n; i++)
         if (opers[i] != PB_CONCAT && !(opers[i] == PB_ADD && text_target))
             all_concat = false;
     if (all_concat) {
+        for (int i = 0; i < n; i++)
+            if (outs[i])
+                return;                   /* joining output columns: not read (a question) */
         r->base = B_CONCAT;
         r->nparts = 0;
         for (int i = 0; i < n && r->nparts + 2 < MAX_PARTS; i++) {
@@ -297,6 +338,10 @@ void rd_rec_between(reading *r)
                 rd_problem(r, "It mixes joining text with arithmetic.");
                 return;
             }
+            if (outs[i] && !rd_numeric_base(outs[i]->type.base)) {
+                rd_problem(r, "It computes with %s, which is not a number column.", outs[i]->name);
+                return;
+            }
             if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
                 rd_problem(r, "'%s' is not a field of the data or a number.", lits[i]);
                 return;
@@ -306,7 +351,8 @@ void rd_rec_between(reading *r)
                 return;
             }
             r->arith_src[i] = srcs[i];
-            r->arith_num[i] = srcs[i] ? NULL : lits[i];
+            r->arith_out[i] = outs[i];
+            r->arith_num[i] = srcs[i] || outs[i] ? NULL : lits[i];
             r->arith_op[i] = opers[i];
         }
         r->base = B_ARITH;

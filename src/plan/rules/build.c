@@ -237,7 +237,11 @@ plan_expr *rd_build(reading *r)
         for (int i = 0; i < r->narith; i++) {
             plan_expr *x;
             int sc;
-            if (r->arith_src[i]) {
+            if (r->arith_out[i]) {
+                x = plan_new_expr(r->p, PE_OUTPUT);
+                x->name = plan_strdup(r->p, r->arith_out[i]->name);
+                sc = r->arith_out[i]->type.base == PT_DECIMAL ? r->arith_out[i]->type.scale : 0;
+            } else if (r->arith_src[i]) {
                 const prof_column *pc = rd_prof_of(r, r->arith_src[i]);
                 x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
                 sc = infer_sample_scale(pc);

@@ -69,7 +69,8 @@ typedef struct reading {
     const char *part_lit[MAX_PARTS];
     long part_pad[MAX_PARTS];          /* a part padded left with "0" to this length (0 = none) */
     int narith;                        /* arithmetic between fields: operands and operators */
-    const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
+    const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal or an output column */
+    const plan_column *arith_out[MAX_PARTS];   /* an output column above ("VALUE_LC / QTY"), or NULL */
     const char *arith_num[MAX_PARTS];
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
@@ -210,6 +211,7 @@ void rd_rec_between(reading *r);
 
 void rd_rec_pad(reading *r);
 void rd_rec_trim_case(reading *r);
+void rd_rec_strip_ends(reading *r);
 void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
 void rd_rec_before_after(reading *r);
