@@ -443,6 +443,17 @@ static const rcase CASES[] = {
     {"Rate is like 4.25% in the file, put only the number 4.25 (without the % sign).", "dec", "Rate",
      "[Rate] with \"%\" removed, read as number"},
     {"Rate is like 4.25% in the file, put only the number 4.26 (without the % sign).", "dec", "Rate", "?"},
+    /* "fixed" before a noun is an adjective, never a constant; who agreed a rule is not part of it */
+    {"Copy the Ccy as provided; where it is blank, use 'CORP' (corporate overhead), per discussion with the fixed "
+     "asset accountant on 3 March.", "text", "Ccy", "[Ccy] defaulting to \"CORP\" when missing"},
+    {"fixed 'GL'", "text", "", "\"GL\""},
+    {"Use the fixed rate.", "dec", "Amt", "?"},
+    /* the other codes, named in words before their value; a label may hold "and" */
+    {"A = Active, T = Inactive. Any other status code should be shown as 'Other'.", "text", "Code",
+     "[Code] mapped (\"A\" -> \"Active\", \"T\" -> \"Inactive\", otherwise \"Other\")"},
+    {"A = Active, T = Inactive. Any other status code should be shown as other.", "text", "Code", "?"},
+    {"A = Furniture and fittings, T = Inactive", "text", "Code",
+     "[Code] mapped (\"A\" -> \"Furniture and fittings\", \"T\" -> \"Inactive\", otherwise rejected)"},
     /* a character removed again and again at one end */
     {"strip leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
     {"Remove the leading 0s.", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
@@ -481,6 +492,9 @@ static const scase STMTS[] = {
     {"Exclude rows where Status = 'VOID' and Qty less than 3",
      "skip rows where [Status] is \"VOID\" and [Qty] read as number < 3"},
     {"only include rows where Trade Date on or before 1 January 2025", "skip rows where not [Trade Date] read as YYYY-MM-DD <= \"2025-01-01\" read as ISO date"},
+    /* quoted values explained in parentheses; "and" between the values of an exclusion means either */
+    {"Rows with status 'VOID' (entered in error) and 'OPEN' (not yet posted) must be excluded.",
+     "skip rows where [Status] is one of (\"VOID\", \"OPEN\")"},
     {"ignore the trailer row", "skip the last 1 rows"},
     {"skip the total line at the end", "skip the last 1 rows"},
 };
@@ -567,6 +581,7 @@ int main(void)
             "The other accounts don't take.",                                 /* no kept rows to be the others of */
             "Keep rows where EU Dt after 02/13/2025",                          /* not a DD/MM/YYYY date */
             "Take only the accounts which are not closed: it means Qty more than 5.",   /* "not closed" unread */
+            "Rows with status 'VOID' and Label 'OPEN' must be excluded.",     /* a second field: not a list */
         };
         for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
             plan p;

@@ -157,6 +157,40 @@ static bool word_in(const char *name, const char *w)
     return false;
 }
 
+/* A used explanation group at i ("'CIP' (construction in progress)"): the index after it, else i. */
+static int skip_expl(const reading *r, int i)
+{
+    if (i >= r->n || !r->t[i].used || r->t[i].k != TK_OP || strcmp(r->t[i].w, "("))
+        return i;
+    int k = i + 1;
+    while (k < r->n && !(r->t[k].k == TK_OP && !strcmp(r->t[k].w, ")")))
+        k++;
+    return k < r->n ? k + 1 : i;
+}
+
+/* "'CIP' (construction in progress, not yet capitalized) and 'DELETED' (entered in error)": a parenthesis
+ * right after a quoted value, of words only, explains the value; it is read as an explanation. */
+static void value_explanations(reading *r, int b, int e)
+{
+    for (int k = b; k + 1 < e; k++) {
+        if (!rd_is_k(r, k, TK_STR) || !rd_is_op(r, k + 1, "("))
+            continue;
+        int q = k + 2;
+        while (q < e && (rd_is_k(r, q, TK_WORD) || rd_is_op(r, q, ",") || rd_is_op(r, q, "-")))
+            q++;
+        if (q < e && q > k + 2 && rd_is_op(r, q, ")"))
+            rd_use(r, k + 1, q + 1);
+    }
+}
+
+/* Another value of a list at i after "or", ",", "/", or "and" before a quoted value or a number. */
+static bool list_join(const reading *r, int i)
+{
+    if (rd_is_w(r, i, "or") || rd_is_op(r, i, ",") || rd_is_op(r, i, "/"))
+        return rd_value_at(r, i + 1, NULL) != NULL;
+    return rd_is_w(r, i, "and") && (rd_is_k(r, i + 1, TK_STR) || rd_is_k(r, i + 1, TK_NUM));
+}
+
 /* "plant 9999", "ccy EUR or USD": a field followed by a value with no comparison word.  Returns the
  * value's index when [b, v) names a column (or the row's own value) and the rest is a value or a list
  * of values; -1 otherwise. */
@@ -171,9 +205,9 @@ static int implicit_equals(const reading *r, int b, int e, int *field_at, const 
                     isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1]) && !rd_is_filler(r->t[v].w));
         if (!lit)
             continue;
-        int k = v + 1;          /* the rest: "or" / "," / "/" and more values */
-        while (k + 1 < e && (rd_is_w(r, k, "or") || rd_is_op(r, k, ",") || rd_is_op(r, k, "/")) && rd_value_at(r, k + 1, NULL))
-            k += 2;
+        int k = skip_expl(r, v + 1);    /* the rest: "or" / "," / "/" / "and" and more values */
+        while (k + 1 < e && list_join(r, k))
+            k = skip_expl(r, k + 2);
         if (k != e)
             return -1;
         if (names_own_value(r, fb, v) || rd_resolve_span(r, fb, v))
@@ -278,6 +312,7 @@ static bool joined(const reading *r, int b, int e)
 
 plan_expr *rd_parse_cond(reading *r, int b, int e)
 {
+    value_explanations(r, b, e);
     if (joined(r, b, e))
         return joined_cond(r, b, e);
     int k, oplen = 0, op = 0;
@@ -383,18 +418,17 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         rd_use(r, v + 1, v + 3);
     }
     /* "X = 'A' or 'B'" -> X is one of ("A", "B"); numbers on a numeric column compare as numbers, one at a time */
-    if ((op == PB_EQ || op == PB_NE) && !(num && numeric_column(r, field)) &&
-        (rd_is_w(r, v + 1, "or") || rd_is_op(r, v + 1, "/") || rd_is_op(r, v + 1, ",")) &&
-        rd_value_at(r, v + 2, NULL) && !(rd_is_k(r, v + 2, TK_WORD) && rd_is_operative_word(r->t[v + 2].w))) {
+    int v1 = skip_expl(r, v + 1);
+    if ((op == PB_EQ || op == PB_NE) && !(num && numeric_column(r, field)) && list_join(r, v1) &&
+        !(rd_is_k(r, v1 + 1, TK_WORD) && rd_is_operative_word(r->t[v1 + 1].w))) {
         const char *items[16];
         int ni = 0;
         items[ni++] = val;
-        int i = v + 1;
-        while (ni < 16 && (rd_is_w(r, i, "or") || rd_is_op(r, i, "/") || rd_is_op(r, i, ",")) && rd_value_at(r, i + 1, NULL) &&
-               !(rd_is_k(r, i + 1, TK_WORD) && rd_is_operative_word(r->t[i + 1].w))) {
+        int i = v1;
+        while (ni < 16 && list_join(r, i) && !(rd_is_k(r, i + 1, TK_WORD) && rd_is_operative_word(r->t[i + 1].w))) {
             items[ni++] = rd_value_at(r, i + 1, NULL);
             rd_use(r, i, i + 2);
-            i += 2;
+            i = skip_expl(r, i + 2);
         }
         plan_expr *x = plan_new_expr(r->p, PE_IN);
         x->kid[0] = f;

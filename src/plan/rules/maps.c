@@ -247,8 +247,11 @@ static int value_words(const reading *r, int i)
     if (!rd_is_k(r, i, TK_WORD))
         return 0;
     int k = i + 1;
+    /* "Furniture and fittings": an "and" inside a label, unless a new pair starts after it */
     while (rd_is_k(r, k, TK_WORD) && r->t[k].clause == r->t[i].clause && !map_arrow(r, k + 1) &&
-           !rd_is_w(r, k, "and") && !rd_is_w(r, k, "or") && !rd_is_w(r, k, "otherwise") && !rd_is_w(r, k, "if") &&
+           !(rd_is_w(r, k, "and") && (!rd_is_k(r, k + 1, TK_WORD) || map_arrow(r, k + 2) || rd_is_operative_word(r->t[k + 1].w) ||
+                                      rd_is_filler(r->t[k + 1].w))) &&
+           !rd_is_w(r, k, "or") && !rd_is_w(r, k, "otherwise") && !rd_is_w(r, k, "if") &&
            !rd_is_operative_word(r->t[k].w))
         k++;
     return k - i - 1;
@@ -509,6 +512,32 @@ void rd_rec_map(reading *r)
             v++;
         if (!rd_is_w(r, v, "keep"))
             v = rd_skip_fill(r, v);
+        /* "Any other class code should be shown as 'Other'": words naming the codes and a verb, then the
+         * value (a plain lower-case word there is never the value itself) */
+        static const char *const WORD_VALUES[] = {"reject", "error", "fail", "blank", "asis", "keep", "unmapped", "as",
+                                                  "pass"};
+        bool word_value = false;
+        for (size_t q = 0; q < sizeof WORD_VALUES / sizeof *WORD_VALUES; q++)
+            word_value |= rd_is_w(r, v, WORD_VALUES[q]);
+        for (int q = v; q < r->n && r->t[q].clause == r->t[o].clause; q++)
+            word_value |= rd_is_w(r, q, "reject");      /* read below */
+        if (rd_is_k(r, v, TK_WORD) && !word_value && !isupper((unsigned char)r->t[v].orig[0]) &&
+            !strpbrk(r->t[v].orig, "0123456789") && v + 1 < r->n && r->t[v + 1].clause == r->t[o].clause &&
+            !rd_is_op(r, v + 1, ".")) {
+            int q = v;
+            while (q < r->n && q < v + 8 && r->t[q].clause == r->t[o].clause && r->t[q].k == TK_WORD &&
+                   (r->t[q].used || (!isupper((unsigned char)r->t[q].orig[0]) && !rd_is_operative_word(r->t[q].w) &&
+                                     !rd_is_w(r, q, "blank") && !rd_is_w(r, q, "keep") && !rd_is_w(r, q, "asis"))))
+                q++;
+            if (rd_is_k(r, q, TK_STR) || rd_is_k(r, q, TK_NUM) ||
+                (rd_is_k(r, q, TK_WORD) && isupper((unsigned char)r->t[q].orig[0]) && !rd_is_filler(r->t[q].w))) {
+                rd_use(r, v, q);
+                v = q;
+            } else {
+                rd_problem(r, "I could not read what to do with other codes.");
+                return;
+            }
+        }
         /* "should any other value appear, the record must be rejected" */
         for (int q = v; q < r->n && r->t[q].clause == r->t[o].clause && !rd_is_w(r, v, "reject"); q++)
             if (rd_is_w(r, q, "reject")) {
