@@ -32,8 +32,8 @@ static void setup(void)
 {
     mf_arena_init(&A);
     memset(&PR, 0, sizeof PR);
-    PR.ncols = 29;
-    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 29);
+    PR.ncols = 32;
+    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 32);
     add_col(0, "Acct No", PK_INTEGER, NULL, (const char *[]){"123", "4567", NULL});
     add_col(1, "Posting Dt", PK_DATE, "MM/DD/YYYY", (const char *[]){"01/15/2025", "12/31/2024", NULL});
     add_col(2, "EU Dt", PK_DATE, "DD/MM/YYYY", (const char *[]){"13/02/2025", "01/03/2025", NULL});
@@ -72,6 +72,10 @@ static void setup(void)
     add_col(26, "IC", PK_TEXT, NULL, (const char *[]){"X", "", "X", NULL});
     add_col(27, "Breach", PK_TEXT, NULL, (const char *[]){"yes", "No", "Y", "n", "YES", NULL});
     add_col(28, "Rate", PK_TEXT, NULL, (const char *[]){"4.25%", "0.5%", NULL});
+    add_col(29, "Capitalization Date", PK_INTEGER, NULL, (const char *[]){"44927", "40048", NULL});
+    add_col(30, "Retirement Date", PK_INTEGER, NULL, (const char *[]){"", "40609", NULL});
+    add_col(31, "Accum. Depr", PK_DECIMAL, NULL, (const char *[]){"12.50", "3", NULL});
+    PR.col[31].max_scale = 2;
 
     memset(&M, 0, sizeof M);
     mf_arena_init(&M.arena);
@@ -567,6 +571,55 @@ int main(void)
             char *got = read_rule(T[i].rule, "dec", "", &p);
             if (strcmp(got, T[i].want)) {
                 fprintf(stderr, "output columns: rule \"%s\": got \"%s\", want \"%s\"\n", T[i].rule, got, T[i].want);
+                for (int q = 0; q < p.nquestions; q++)
+                    fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            }
+            CHECK_STR(got, T[i].want);
+            free(got);
+            plan_free(&p);
+        }
+    }
+    /* readings that use the columns above: a date column's reading, "as loaded above", "do not use X"; a
+     * required value said as "cannot be included without"; days to a fixed date when the end is blank; a
+     * column named by an abbreviation of the rule's words */
+    {
+        static const struct { const char *rule, *type, *sources, *want; } T[] = {
+            {"Calendar year of the capitalization date.", "int", "Capitalization Date", "CAP its year"},
+            {"Number of days from the capitalization date to the retirement date or, for assets that have not been "
+             "retired, to our balance sheet date of 31 December 2023.", "int", "Capitalization Date|Retirement Date",
+             "days from CAP to RET defaulting to (\"2023-12-31\" read as ISO date) when missing"},
+            {"Number of days from the capitalization date to the retirement date or, for assets that are active, to 31 "
+             "December 2023.", "int", "Capitalization Date|Retirement Date", "?"},
+            {"Do not use the Px column of the export, which is rounded; compute it as the amt less the qty (both as "
+             "loaded above).", "dec", "", "AMOUNT - QTYX"},
+            {"Do not use the Px column; compute it as the amt less the px (both as loaded above).", "dec", "", "?"},
+            {"Do not use the Qty column; compute it as the amt less the qty (both as loaded above).", "dec", "", "?"},
+            {"Excel serial date. A row cannot be included in our testing without a valid date.", "date",
+             "Capitalization Date", "[Capitalization Date] read as Excel serial date"},
+            {"Excel serial date. A row cannot be included without a valid Status.", "date", "Capitalization Date", "?"},
+            {"Amt less accumulated depreciation", "dec", "Amt|Accum. Depr",
+             "[Amt] read as number (thousands \",\", negative in parentheses) - [Accum. Depr] read as number"},
+            {"Amt less accrued depreciation", "dec", "Amt", "?"},
+        };
+        for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+            plan p;
+            plan_init(&p);
+            static const struct { const char *name, *expr; plan_type type; } C[] = {
+                {"CAP", "[Capitalization Date] read as Excel serial date", {.base = PT_DATE}},
+                {"RET", "[Retirement Date] read as Excel serial date", {.base = PT_DATE}},
+                {"AMOUNT", "[Amt] read as number (thousands \",\", negative in parentheses), absolute value",
+                 {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
+                {"QTYX", "[Qty] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
+            };
+            for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
+                mf_err e = {0};
+                plan_column *col = plan_add_column(&p, C[k].name, C[k].type);
+                col->expr = plan_parse_expr(&p, C[k].expr, strlen(C[k].expr), "expr", &e);
+                CHECK(col->expr != NULL);
+            }
+            char *got = read_rule(T[i].rule, T[i].type, T[i].sources, &p);
+            if (strcmp(got, T[i].want)) {
+                fprintf(stderr, "columns above: rule \"%s\": got \"%s\", want \"%s\"\n", T[i].rule, got, T[i].want);
                 for (int q = 0; q < p.nquestions; q++)
                     fprintf(stderr, "    question: %s\n", p.questions[q].text);
             }

@@ -64,6 +64,25 @@ static const plan_column *output_above(const reading *r, int k)
     return NULL;
 }
 
+/* The one number column above whose value starts from data column src ("ACCUM_DEPR = [Accum. Depreciation] read
+ * as number ..., absolute value"); NULL when none or several. */
+static const plan_column *loaded_above(const reading *r, const char *src)
+{
+    const plan_column *found = NULL;
+    for (int i = 0; i < r->p->ncols; i++) {
+        const plan_column *c = &r->p->cols[i];
+        const plan_expr *x = c->expr;
+        while (x && x->kind == PE_STEP)
+            x = x->kid[0];
+        if (!x || x->kind != PE_SOURCE || strcmp(x->name, src) || !rd_numeric_base(c->type.base))
+            continue;
+        if (found)
+            return NULL;
+        found = c;
+    }
+    return found;
+}
+
 static int between_operand(const reading *r, int k, int e, const char **src, const char **lit, const plan_column **out)
 {
     *src = *lit = NULL;
@@ -223,6 +242,23 @@ void rd_rec_between(reading *r)
         }
     if (lead_op)
         b = lead_at + 1;
+    /* "Net book value. ... recompute it as the acquisition cost less the accumulated depreciation": the
+     * expression is in the clause of the first operator, after its "as" / ":" / "=" */
+    if (!concat && !lead_op && pre < 0) {
+        int m = -1, len;
+        for (int k = 1; k < r->n && m < 0; k++)
+            if (between_op(r, k, false, &len) && k + 1 < r->n)
+                m = k;
+        if (m > 0 && r->t[m].clause != r->t[0].clause) {
+            int cs = m;
+            while (cs > 0 && r->t[cs - 1].clause == r->t[m].clause)
+                cs--;
+            b = cs;
+            for (int k = cs; k < m; k++)
+                if (rd_is_w(r, k, "as") || rd_is_op(r, k, ":") || rd_is_op(r, k, "="))
+                    b = k + 1;
+        }
+    }
     int e = rd_clause_end(r, b);
     /* the separator: "with a space", "separated by '-'", "with '-'" */
     const char *sep = NULL;
@@ -302,6 +338,27 @@ void rd_rec_between(reading *r)
     }
     if (n < 2)
         return;
+    /* "(both as loaded above)", "as mapped above": the operands are the output columns that read them */
+    int above = -1, above_b = -1, above_e = -1;
+    for (int k = end; k < r->n && k < end + 8 && r->t[k].clause == r->t[end - 1].clause; k++)
+        if (rd_is_w(r, k, "above") && k >= 1) {
+            int q = k - 1;
+            if (rd_is_w(r, q, "loaded") || rd_is_w(r, q, "map") || rd_is_w(r, q, "calculated") ||
+                rd_is_w(r, q, "derived") || rd_is_w(r, q, "converted"))
+                q--;
+            if (!rd_is_w(r, q, "as") && !rd_is_w(r, q, "from"))
+                break;
+            above = k;
+            above_b = q - (rd_is_w(r, q - 1, "both") || rd_is_w(r, q - 1, "all") ? 1 : 0);
+            if (rd_is_op(r, above_b - 1, "(") && rd_is_op(r, k + 1, ")"))
+                above_b--, above_e = k + 2;
+            else
+                above_e = k + 1;
+            for (int u = end; u < above_b; u++)
+                if (!r->t[u].used && !rd_is_op(r, u, ","))
+                    above = -1;           /* something between the expression and the phrase */
+            break;
+        }
     if (open >= 0) {
         if (!rd_is_op(r, end, ")"))
             return;                       /* "ABS(A) / B": not the whole expression */
@@ -350,13 +407,19 @@ void rd_rec_between(reading *r)
                 rd_problem(r, "It pads a part of a computation.");
                 return;
             }
-            r->arith_src[i] = srcs[i];
+            if (srcs[i] && above >= 0 && !(outs[i] = loaded_above(r, srcs[i]))) {
+                rd_problem(r, "It takes [%s] as loaded above, but no number column above reads it.", srcs[i]);
+                return;
+            }
+            r->arith_src[i] = outs[i] ? NULL : srcs[i];
             r->arith_out[i] = outs[i];
             r->arith_num[i] = srcs[i] || outs[i] ? NULL : lits[i];
             r->arith_op[i] = opers[i];
         }
         r->base = B_ARITH;
         r->narith = n;
+        if (above >= 0)
+            rd_use(r, above_b, above_e);
     }
     rd_use(r, concat ? cw : lead_op ? lead_at : b, end);
     if (pre > 0)

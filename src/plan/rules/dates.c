@@ -7,6 +7,7 @@
 
 #include "plan/infer.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -244,6 +245,64 @@ static const char *fixed_date(reading *r, int i, int *end)
     return d;
 }
 
+/* Does the word w share its stem (first five letters) with a word of the column name col ("retired",
+ * "Retirement Date")? */
+static bool stem_of_column(const char *w, const char *col)
+{
+    if (strlen(w) < 5)
+        return false;
+    for (const char *p = col; *p;) {
+        while (*p && !isalpha((unsigned char)*p))
+            p++;
+        const char *s = p;
+        while (*p && isalpha((unsigned char)*p))
+            p++;
+        if (p - s >= 5 && !strncasecmp(s, w, 5))
+            return true;
+    }
+    return false;
+}
+
+/* After "to the retirement date" at i: "or, for assets that have not been retired, to our balance sheet date of
+ * 31 December 2023" — the end date when the column is blank.  The rows must be described as lacking it (a
+ * negation and a word of the column's name); the fixed date sets r->days_b_default.  Returns the index after
+ * what was read (i when nothing). */
+static int end_date_default(reading *r, int i, const char *col)
+{
+    int k = i;
+    if (!rd_is_w(r, k, "or"))
+        return i;
+    k++;
+    if (rd_is_op(r, k, ","))
+        k++;
+    bool neg = false, named = false;
+    if (rd_is_w(r, k, "for") || rd_is_w(r, k, "if") || rd_is_w(r, k, "where")) {
+        while (k < r->n && !rd_is_w(r, k, "to") && r->t[k].k == TK_WORD && !r->t[k].used) {
+            neg |= rd_is_w(r, k, "not") || rd_is_w(r, k, "no") || rd_is_w(r, k, "without") || rd_is_w(r, k, "never");
+            named |= stem_of_column(r->t[k].orig, col);
+            if (rd_is_operative_word(r->t[k].w) && !rd_is_w(r, k, "not") && !rd_is_w(r, k, "no") &&
+                !rd_is_w(r, k, "without") && !rd_is_w(r, k, "never"))
+                return i;
+            k++;
+        }
+        if (rd_is_op(r, k, ","))
+            k++;
+        if (!neg || !named)
+            return i;
+    }
+    if (!rd_is_w(r, k, "to"))
+        return i;
+    int d = k + 1, end;
+    const char *lit = NULL;
+    while (d < r->n && d < k + 8 && r->t[d].k == TK_WORD && !rd_is_operative_word(r->t[d].w) &&
+           !(lit = rd_fixed_date_at(r, d, &end, NULL)))
+        d++;
+    if (!lit && !(lit = rd_fixed_date_at(r, d, &end, NULL)))
+        return i;
+    r->days_b_default = lit;
+    return end;
+}
+
 void rd_rec_days(reading *r)
 {
     int d = rd_find_w(r, 0, "day");
@@ -278,6 +337,8 @@ void rd_rec_days(reading *r)
                     rd_use(r, k, k + 2);
         } else {
             b = rd_resolve_prefix(r, an + 1, e, &eb);
+            if (b)
+                eb = end_date_default(r, eb, b);
         }
         from = btw;
         to = eb;

@@ -559,9 +559,58 @@ void rd_rec_exclude(reading *r)
     }
 }
 
+/* "An asset cannot be included in our testing without a valid capitalization date", "a record must not be
+ * loaded without it": the row's own value is required (an invalid one is rejected by its conversion anyway).
+ * After "without" only words naming the value may follow (no literal, number or other column). */
+static void required_without(reading *r)
+{
+    if (!r->c->column)
+        return;
+    for (int w = 0; w < r->n; w++) {
+        if (!rd_is_w(r, w, "without"))
+            continue;
+        int c = r->t[w].clause, neg = -1;
+        for (int q = w - 1; q >= 0 && q >= w - 8 && r->t[q].clause == c && neg < 0; q--)
+            if (rd_is_w(r, q, "cannot") || rd_is_w(r, q, "not") || rd_is_w(r, q, "never"))
+                neg = q;
+        if (neg < 0)
+            continue;
+        bool verb = false;
+        for (int q = neg + 1; q < w && q <= neg + 3; q++)
+            verb |= rd_is_w(r, q, "include") || rd_is_w(r, q, "load") || rd_is_w(r, q, "process") ||
+                    rd_is_w(r, q, "accepted") || rd_is_w(r, q, "accept") || rd_is_w(r, q, "processed") ||
+                    rd_is_w(r, q, "use") || rd_is_w(r, q, "used") || rd_is_w(r, q, "import") || rd_is_w(r, q, "imported");
+        if (!verb)
+            continue;
+        int e = w + 1;
+        bool ok = true;
+        while (e < r->n && r->t[e].clause == c && !rd_is_op(r, e, ".")) {
+            if (r->t[e].k != TK_WORD || rd_is_operative_word(r->t[e].w) || r->t[e].used)
+                ok = false;
+            else if (!rd_is_filler(r->t[e].w) && rd_resolve_name_min(r, r->t[e].orig, 0.95) &&
+                     rd_resolve_name_min(r, r->t[e].orig, 0.95) != rd_primary(r))
+                ok = false;                   /* another column: a condition on it, not this value */
+            e++;
+        }
+        if (!ok || e == w + 1)
+            continue;
+        int b = w;                            /* the clause from its start: "An asset cannot be included in ..." */
+        while (b > 0 && r->t[b - 1].clause == c)
+            b--;
+        for (int q = b; q < neg; q++)
+            if (r->t[q].k != TK_WORD || rd_is_operative_word(r->t[q].w))
+                ok = false;
+        if (!ok)
+            continue;
+        r->required = true;
+        rd_use(r, b, e);
+    }
+}
+
 /* "must not be negative", "reject if blank", "mandatory", "cannot be empty". */
 void rd_rec_checks(reading *r)
 {
+    required_without(r);
     for (int k = 0; k < r->n; k++) {
         if (rd_is_w(r, k, "mandatory") || (rd_is_w(r, k, "not") && rd_is_w(r, k + 1, "blank")) ||
             (rd_is_w(r, k, "reject") && rd_find_w(r, k, "blank") >= 0) ||

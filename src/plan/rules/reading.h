@@ -75,6 +75,9 @@ typedef struct reading {
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
     const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
+    const char *avoid[4];              /* data columns the rule says not to use ("do not use the NBV column") */
+    int navoid;
+    const char *days_b_default;        /* B_DAYS: days_b defaulting to this fixed date (YYYY-MM-DD) when missing */
     plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];

@@ -155,9 +155,52 @@ static void target_labels(reading *r)
     }
 }
 
+/* "Please do not use the NBV column of the export, which the client confirmed is rounded to whole dollars;":
+ * a data column the value must not come from, with what is said about it.  Read here; read.c checks that the
+ * expression built does not use it. */
+static void do_not_use(reading *r)
+{
+    for (int k = 0; k + 2 < r->n && r->navoid < 4; k++) {
+        if (!(rd_is_w(r, k, "not") || rd_is_w(r, k, "dont") || rd_is_w(r, k, "never")) ||
+            !(rd_is_w(r, k + 1, "use") || rd_is_w(r, k + 1, "take")))
+            continue;
+        int b = k + 2 + (rd_is_w(r, k + 2, "the") ? 1 : 0), end;
+        const char *col = rd_resolve_prefix(r, b, r->n, &end);
+        if (!col || end <= b)
+            continue;
+        while (end > b + 1 && r->t[end - 1].k == TK_WORD && rd_is_filler(r->t[end - 1].w))
+            end--;                        /* "NBV column of the": the name ends before its filler */
+        int e = end;
+        if (rd_is_w(r, e, "column") || rd_is_w(r, e, "field"))
+            e++;
+        if (rd_is_w(r, e, "of") && rd_is_w(r, e + 1, "the") &&
+            (rd_is_w(r, e + 2, "export") || rd_is_w(r, e + 2, "file") || rd_is_w(r, e + 2, "extract") ||
+             rd_is_w(r, e + 2, "report") || rd_is_w(r, e + 2, "source")))
+            e += 3;
+        /* ", which the client confirmed is rounded to whole dollars": what is said of that column */
+        if (rd_is_op(r, e, ",") && (rd_is_w(r, e + 1, "which") || rd_is_w(r, e + 1, "that") || rd_is_w(r, e + 1, "as"))) {
+            int q = e + 2;
+            bool ok = true;
+            while (q < r->n && r->t[q].clause == r->t[k].clause && !rd_is_op(r, q, ";") && !rd_is_op(r, q, ".")) {
+                ok &= r->t[q].k == TK_WORD && !r->t[q].used && !rd_is_w(r, q, "instead");
+                q++;
+            }
+            if (ok)
+                e = q;
+        }
+        if (rd_is_w(r, k - 1, "do") || rd_is_w(r, k - 1, "please"))
+            k--;
+        if (rd_is_w(r, k - 1, "please"))
+            k--;
+        r->avoid[r->navoid++] = col;
+        rd_use(r, k, e);
+    }
+}
+
 void rd_rec_remarks(reading *r)
 {
     target_labels(r);
+    do_not_use(r);
     for (int k = 0; k < r->n; k++) {
         /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
         if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {
