@@ -45,6 +45,11 @@ void cli_plan_file_free(cli_plan_file *f);
 
 /* Each command returns an exit code (0, 2, 3), or CLI_FAILED with e filled. */
 #define CLI_FAILED (-1)
+/* The exit status for a failure with this code (docs/cli.md, Exit codes). */
+int cli_exit_code(mf_code code);
+/* s as one shell word (unchanged when it needs no quoting, else in single quotes), for the
+ * commands that messages suggest; buf of n bytes (a path longer than fits is cut). */
+const char *cli_shq(const char *s, char *buf, size_t n);
 #define CLI_EXIT_QUESTIONS 2
 
 int cli_onboard(const cli_options *o, mf_err *e);

@@ -40,15 +40,24 @@ interrupted() {
     wait_for "$work/first_$client.txt" "review> " || fail "$client: the review did not start"
     echo "add validation for negative values on AMOUNT" >&3
     wait_for "$work/first_$client.txt" "new version: plan v2" || fail "$client: the feedback made no version"
+    for _ in $(seq 100); do   # back at the prompt
+        [ "$(grep -o 'review> ' "$work/first_$client.txt" | wc -l)" -ge 2 ] && break
+        sleep 0.1
+    done
     kill "-$sig" "$pid"
     wait "$pid" 2>/dev/null
+    local rc=$?
     pid=
+    if [ "$sig" = INT ]; then   # Ctrl-C at the prompt: an orderly stop, the review left open
+        [ $rc -eq 130 ] || fail "$client: Ctrl-C in the review: exit $rc, expected 130"
+        has "$work/first_$client.txt" "the review stays open"
+    fi
     exec 3>&-
     # reopen: the same onboard, a decision this time
     printf '/show\n/approve after the interruption\n' | "$mf" onboard --client "$client" \
         --mapping "$ex/mapping.xlsx" --data "$ex/gl_extract.csv" --out "$work/out_$client" --no-load \
         >"$work/second_$client.txt" 2>&1
-    local rc=$?
+    rc=$?
     [ $rc -eq 0 ] || fail "$client: the resumed review exited $rc"
     has "$work/second_$client.txt" "resuming review" "== plan $client v2" 'reject rows where AMOUNT < 0' \
         "approved plan v2"
