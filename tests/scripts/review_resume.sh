@@ -68,6 +68,11 @@ interrupted() {
     versions=$("$mf" history --client "$client" --json | python3 -c \
         'import json,sys; d=json.load(sys.stdin); print(len(d.get("versions", d.get("plan_versions", []))))')
     [ "$drafted" = 1 ] || fail "$client: drafted $drafted times, expected once"
+    # one review session, run and checked (--no-load), as `mapforge reviews` shows it
+    local states
+    states=$("$mf" reviews --client "$client" --json | python3 -c \
+        'import json,sys; d=json.load(sys.stdin); print(len(d["reviews"]), d["reviews"][0]["state"], d["reviews"][0]["version"], d["runs"][0]["state"], d["runs"][0]["review_id"] == d["reviews"][0]["id"])')
+    [ "$states" = "1 checked 2 checked True" ] || fail "$client: reviews/runs are: $states"
     [ "$versions" = 2 ] || fail "$client: $versions plan versions, expected 2 (v1 and v2, no duplicate)"
 }
 
