@@ -277,8 +277,9 @@ typedef struct flow_progress {
     double elapsed;              /* seconds since the run started */
     const char *phase;           /* "run" | "check" | "load" */
 } flow_progress;
-/* Called from the run (possibly from a worker thread, never concurrently) every few blocks and
- * once at the end of each phase. */
+/* Called on the caller's thread: during the native run at most every 0.2 s and once at its end
+ * (phase "run"; the Spark engine reports only the end), then once as the checks start ("check")
+ * and once as the load starts ("load"). */
 typedef void (*flow_progress_fn)(void *user, const flow_progress *p);
 
 typedef struct flow_run_options {
