@@ -149,6 +149,8 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
     opt->progress_user = NULL;
     if (r < 0)
         return -1;
+    if (spark && o->progress)   /* spark-submit reports nothing on the way: the end only */
+        relay_progress(&relay, rep->rows_in, rep->bytes_in, rep->bytes_in, rep->seconds_total);
     flow_say(env, FLOW_NOTE,
              "ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered (%.2f s) -> %s/%s.csv", sha,
              o->data_path, rep->rows_in, rep->rows_out, rep->rows_rejected, rep->rows_filtered, rep->seconds_total,
