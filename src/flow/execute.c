@@ -360,7 +360,8 @@ int flow_run_review(const flow_env *env, long long review_id, const flow_run_opt
         return got < 0 ? -1 : mf_fail(e, MF_ENOTFOUND, NULL, 0, 0, "no review %lld in the store", review_id);
     int rc = -1;
     flow_state s = flow_state_parse(rv.state);
-    if (s != FLOW_APPROVED && s != FLOW_CHECKED && s != FLOW_FAILED && s != FLOW_LOADED) {
+    /* running: a run that was killed leaves that state behind; the approved plan may run again */
+    if (s != FLOW_APPROVED && s != FLOW_RUNNING && s != FLOW_CHECKED && s != FLOW_FAILED && s != FLOW_LOADED) {
         mf_fail(e, MF_ECONFLICT, NULL, 0, 0, "cannot run: review %lld of %s is %s, not approved", rv.id, rv.client,
                 rv.state);
         goto done;
