@@ -474,7 +474,10 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     if (flow_audit(env, "cache_hit", client, cr.key, e, "key", cr.key, "plan_sha256", cr.entry.plan_sha256, "data",
                    o->data_path, (const char *)NULL) < 0)
         goto done;
+    char *mapping_path = r->mapping_path;   /* execute starts the result afresh */
+    r->mapping_path = NULL;
     rc = execute(env, client, cr.entry.plan_text, cr.key, 1, NULL, o, r, e);
+    r->mapping_path = mapping_path;
 done:
     cache_result_free(&cr);
     profile_free(&pr);
