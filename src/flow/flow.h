@@ -23,8 +23,9 @@
  * Invariants:
  *   - every action appends one audit event through the store, named as the CLI always named them
  *     (plan_drafted, plan_version, feedback, question_answered, approval, rejection, compile, run,
- *     validation, load, cache_hit, cache_miss, review_resumed, review_left): an approval on the web
- *     page and one in the terminal are the same event;
+ *     validation, load, load_interrupted, cache_hit, cache_miss), plus review_resumed, review_left
+ *     and approval_refused (four-eyes): an approval on the web page and one in the terminal are
+ *     the same event;
  *   - the text a reviewer sees is the text that is hashed, stored, approved and run;
  *   - no two versions of a review have the same content: feedback or an answer whose result equals
  *     the current version makes no version, and one equal to an earlier version goes back to that
@@ -32,7 +33,9 @@
  *   - nothing here prints: messages for a person go to env->sink;
  *   - errors: mf_err, with MF_ENOTFOUND (no such review/run), MF_ECONFLICT (the action does not fit
  *     the session's state, e.g. approving a rejected review), MF_EREFUSED (approving with open
- *     questions, or the four-eyes rule), MF_EQUESTION (running a plan with open questions).
+ *     questions, or the four-eyes rule), MF_EQUESTION (running a plan with open questions),
+ *     MF_EREVIEW (a batch run finds no approved plan for the file), MF_EINTR (SIGINT / SIGTERM
+ *     during a run or load: nothing published, the run recorded as interrupted).
  *
  * Threads: a flow_env and its store are used by one thread at a time; a server keeps one per
  * worker, or serialises calls.
@@ -274,8 +277,9 @@ typedef struct flow_progress {
     double elapsed;              /* seconds since the run started */
     const char *phase;           /* "run" | "check" | "load" */
 } flow_progress;
-/* Called from the run (possibly from a worker thread, never concurrently) every few blocks and
- * once at the end of each phase. */
+/* Called on the caller's thread: during the native run at most every 0.2 s and once at its end
+ * (phase "run"; the Spark engine reports only the end), then once as the checks start ("check")
+ * and once as the load starts ("load"). */
 typedef void (*flow_progress_fn)(void *user, const flow_progress *p);
 
 typedef struct flow_run_options {
@@ -300,6 +304,8 @@ typedef struct flow_run_result {
     char *findings_json;
     char *load_target, *load_table;   /* NULL when not loaded */
     long long rows_loaded, rows_replaced;
+    char miss_reason[512];       /* flow_run_client: why no approved plan fits ("" on a hit) */
+    char *mapping_path;          /* flow_run_client: the mapping recorded at onboarding, NULL unknown */
 } flow_run_result;
 void flow_run_result_free(flow_run_result *r);
 
