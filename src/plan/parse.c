@@ -1181,6 +1181,17 @@ static int p_with(parser *ps, plan_step *st)
         st->kind = PS_SQUISH;
         return want_word(ps, "collapsed");
     }
+    bool lead = accept_word(ps, "leading");
+    if (lead || accept_word(ps, "trailing")) {      /* with leading "0" removed */
+        st->kind = PS_STRIP;
+        st->m = lead ? 0 : 1;
+        tok at = ps->t;
+        if (want_string(ps, &st->s, "the \"text\" to remove"))
+            return -1;
+        if (!st->s[0])
+            return fail_at(ps, at.line, at.col, "the text to remove cannot be empty");
+        return want_word(ps, "removed");
+    }
     st->kind = PS_REPLACE;
     tok at = ps->t;
     if (want_string(ps, &st->s, "a \"text\" to replace, or \"spaces collapsed\""))

@@ -259,6 +259,7 @@ static bool step_eq(const plan_step *a, const plan_step *b)
     case PS_BEFORE:
     case PS_AFTER: return str_eq0(a->s, b->s) && a->m == b->m;
     case PS_REPLACE: return str_eq0(a->s, b->s) && str_eq0(a->s2, b->s2);
+    case PS_STRIP: return str_eq0(a->s, b->s) && a->m == b->m;
     case PS_DATE_PART: return str_eq0(a->s, b->s) && (plan_date_part_of(a->s) != PD_FISCAL_YEAR || a->n == b->n);
     case PS_FIRST:
     case PS_LAST:

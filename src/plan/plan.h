@@ -126,6 +126,8 @@ typedef enum plan_step_kind {
     PS_SQUISH,        /* with spaces collapsed: trimmed, inner white space runs become one space */
     PS_TITLE,         /* title cased: first letter of each space-separated word upper, the rest lower */
     PS_DIGITS,        /* digits only: keeps 0-9 */
+    PS_STRIP,         /* with leading "0" removed / with trailing "0" removed   s = x (non-empty), m = 0 leading,
+                         1 trailing: x removed again and again at that end; a value made only of x keeps one */
     PS_DATE_PART,     /* its year / month / day / quarter / fiscal year (starting month 7):
                          s = "year" "month" "day" "quarter" "fiscal year", n = start month (fiscal year) */
     PS_FORMAT_DATE,   /* written as "YYYY-MM"      s = pattern (util/date.h notation); date -> text */

@@ -304,6 +304,11 @@ static void rend_step(rctx *r, const plan_step *s, int follow)
             put_string(b, s->s2);
         }
         break;
+    case PS_STRIP:
+        mf_buf_adds(b, s->m == 1 ? "with trailing " : "with leading ");
+        put_string(b, s->s);
+        mf_buf_adds(b, " removed");
+        break;
     case PS_SQUISH: mf_buf_adds(b, "with spaces collapsed"); break;
     case PS_TITLE: mf_buf_adds(b, "title cased"); break;
     case PS_DIGITS: mf_buf_adds(b, "digits only"); break;

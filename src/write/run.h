@@ -39,6 +39,12 @@ typedef struct run_options {
     const char *approval_comment;
     const run_companion *companions;   /* more files published with the set */
     int ncompanions;
+    /* Progress, called on the caller's thread (native engine: at most every 0.2 s while blocks are
+     * written, and once at the end): records and bytes of input written so far, seconds since the
+     * start, the file's size.  NULL = none. */
+    void (*progress)(void *user, long long rows, unsigned long long bytes, unsigned long long bytes_total,
+                     double elapsed);
+    void *progress_user;
 } run_options;
 
 typedef struct run_report {

@@ -289,6 +289,12 @@ static plan_expr *g_step(gen *g, plan_expr *kid, int depth)
         while (!s->s[0]);
         s->s2 = rnd_text(p, 2);
         break;
+    case PS_STRIP:
+        do
+            s->s = rnd_text(p, 2);
+        while (!s->s[0]);
+        s->m = rnd(2);
+        break;
     case PS_DATE_PART:
         s->s = parts[rnd(5)];
         s->n = !strcmp(s->s, "fiscal year") ? 2 + rnd(11) : 0;
@@ -721,6 +727,14 @@ static void test_new_spellings(void)
     spelled(&p, "[a] with spaces collapsed", PS_SQUISH, 0);
     spelled(&p, "[a] title cased", PS_TITLE, 0);
     spelled(&p, "[a] digits only", PS_DIGITS, 0);
+    if ((x = spelled(&p, "[a] with leading \"0\" removed", PS_STRIP, 0))) {
+        CHECK_STR(x->step.s, "0");
+        CHECK_INT(x->step.m, 0);
+    }
+    if ((x = spelled(&p, "[a] with trailing \"*\" removed", PS_STRIP, 0))) {
+        CHECK_STR(x->step.s, "*");
+        CHECK_INT(x->step.m, 1);
+    }
     static const char *const parts[] = {"year", "month", "day", "quarter"};
     for (int i = 0; i < 4; i++) {
         char t[64];
@@ -849,6 +863,7 @@ static void test_parse_errors(void)
     expect_parse_error("A text = [x]\nkey\n", "plan.txt:6:4:", "expected an output column name");
     expect_parse_error("A text = [x]\ncheck A is \"1\" \"m\"\n", "plan.txt:6:16:", "expected \":\"");
     expect_parse_error("A text = [x] with \"\" removed\n", "plan.txt:5:19:", "cannot be empty");
+    expect_parse_error("A text = [x] with leading \"\" removed\n", "plan.txt:5:27:", "cannot be empty");
     expect_parse_error("A text = [x] with \"a\" replaced \"b\"\n", "plan.txt:5:32:", "expected \"by\"");
     expect_parse_error("A text = [x] written as \"YYYY-QQ\"\n", "plan.txt:5:31:", "bad date pattern");
     expect_parse_error("A text = [x] written as YYYY\n", "plan.txt:5:25:", "expected a \"date pattern\"");
