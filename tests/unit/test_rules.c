@@ -503,9 +503,49 @@ static const scase STMTS[] = {
     {"skip the total line at the end", "skip the last 1 rows"},
 };
 
+/* Parts of a date (rules/dateparts.c): what the target can hold decides between a reading and a
+ * question that says why. */
+static const rcase DATE_PARTS[] = {
+    {"last day of the month of the trade date", "date", "Trade Date", "[Trade Date] read as YYYY-MM-DD, end of month"},
+    {"trade date month end", "date", "Trade Date", "[Trade Date] read as YYYY-MM-DD, end of month"},
+    {"trade date + 30 days", "date", "Trade Date", "[Trade Date] read as YYYY-MM-DD, plus 30 days"},
+    {"month of the trade date, from 1 to 12", "int", "Trade Date", "[Trade Date] read as YYYY-MM-DD, its month"},
+    {"year of the trade date", "text", "Trade Date", "[Trade Date] read as YYYY-MM-DD, written as \"YYYY\""},
+    {"yyyy of trade date", "int", "Trade Date", "[Trade Date] read as YYYY-MM-DD, its year"},
+    {"calendar year of trade date", "int", "Trade Date", "[Trade Date] read as YYYY-MM-DD, its year"},
+    /* questions: the want is part of the reason */
+    {"fiscal year starting 1 July; the FY is named by the year in which it starts", "int", "Trade Date",
+     "names the fiscal year by the year in which it starts"},
+    {"fiscal year starting 1 July, named by the year in which it ends", "text", "Trade Date",
+     "fiscal year on a target that is not a number"},
+    {"quarter of the trade date, written Q1 to Q4", "int", "Trade Date", "Q1-Q4 on a target that is not text"},
+    {"quarter of the trade date", "text", "Trade Date", "quarter on a text target without saying how"},
+    {"day of the trade date", "text", "Trade Date", "day of a date on a target that is not a number"},
+    {NULL, NULL, NULL, NULL}};
+
+static void check_date_parts(void)
+{
+    for (const rcase *k = DATE_PARTS; k->rule; k++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_rule(k->rule, k->type, k->sources, &p);
+        bool question = k->want[0] != '[';   /* a reading starts with its source */
+        bool ok = question ? !strcmp(got, "?") && p.nquestions == 1 && strstr(p.questions[0].text, k->want)
+                           : !strcmp(got, k->want) && p.nquestions == 0;
+        if (!ok) {
+            fprintf(stderr, "date part \"%s\" (%s): got \"%s\"%s%s; want %s\n", k->rule, k->type, got,
+                    p.nquestions ? ", question: " : "", p.nquestions ? p.questions[0].text : "", k->want);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+}
+
 int main(void)
 {
     setup();
+    check_date_parts();
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
         plan p;
         plan_init(&p);
