@@ -542,10 +542,76 @@ static void check_date_parts(void)
     }
 }
 
+/* Remarks (rules/remarks.c): phrases that describe the data or affirm what the plan does anyway.
+ * After "Trim; " each must leave the reading as it is — no step added, no question — while an
+ * instruction in the same place is a question (the control at the end). */
+static const char *const REMARKS[] = {
+    "no conversion",
+    "do not otherwise alter the text",
+    "do not alter it in any way",
+    "which are not relevant",
+    "where needed",
+    "if necessary",
+    "as applicable",
+    "with one decimal",
+    "has 2 decimals",
+    "no other codes are in use",
+    "without any reformatting",
+    "without changes",
+    "the ledger does not carry a cost center",
+    "we carry no cost center",
+    "so that the field is never blank",
+    "so they drop out of our pivot tables",
+    "fall out of the report",
+    "it feeds our concat file",
+    "blank stays blank",
+    "a proper date",
+    "if the value is not a valid number the line must be rejected",
+    "put it here",
+    "write it in every row",
+    "in groups of 4 like DE12 3456",
+    "the amount is always without sign",
+    "this is the closing balance and not a booking",
+    "any line whose value cannot be read as a real number should be rejected",
+    "in the usual dot-decimal format",
+    "it is empty for fixed loans, then leave empty",
+    "blank = open-ended -> leave empty",
+    "never alter it",
+    "no padding",
+    "(no TZ conversion)",
+    "(= yr)",
+    NULL};
+
+static void check_remarks(void)
+{
+    for (int i = 0; REMARKS[i]; i++) {
+        char rule[200];
+        snprintf(rule, sizeof rule, "Trim; %s", REMARKS[i]);
+        plan p;
+        plan_init(&p);
+        char *got = read_rule(rule, "text", "Acct No", &p);
+        if (strcmp(got, "[Acct No] trimmed") || p.nquestions) {
+            fprintf(stderr, "remark \"%s\": got \"%s\"%s%s\n", rule, got, p.nquestions ? ", question: " : "",
+                    p.nquestions ? p.questions[0].text : "");
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+    plan p;
+    plan_init(&p);
+    char *got = read_rule("Trim; apply the Smith adjustment", "text", "Acct No", &p);
+    CHECK_STR(got, "?");
+    CHECK_INT(p.nquestions, 1);
+    free(got);
+    plan_free(&p);
+}
+
 int main(void)
 {
     setup();
     check_date_parts();
+    check_remarks();
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
         plan p;
         plan_init(&p);
