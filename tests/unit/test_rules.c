@@ -607,10 +607,68 @@ static void check_remarks(void)
     plan_free(&p);
 }
 
+/* Conditions in words (rules/conditions.c): each comparison word, blank / present, text tests,
+ * dates compared in the column's own layout. */
+static const scase CONDITIONS[] = {
+    {"Exclude rows where Ccy is not blank", "skip rows where [Ccy] is present"},
+    {"Exclude rows where Ccy is blank", "skip rows where [Ccy] is missing"},
+    {"Exclude rows where Ccy is present", "skip rows where [Ccy] is present"},
+    {"Exclude rows where Ccy is filled", "skip rows where [Ccy] is present"},
+    {"exclude rows where Status ends with 'ED'", "skip rows where [Status] ends with \"ED\""},
+    {"exclude rows where Status contains 'ID'", "skip rows where [Status] contains \"ID\""},
+    {"exclude rows where Qty greater than or equal to 3", "skip rows where [Qty] read as number >= 3"},
+    {"exclude rows where Qty is less than or equal 3", "skip rows where [Qty] read as number <= 3"},
+    {"exclude rows where Qty above 7", "skip rows where [Qty] read as number > 7"},
+    {"exclude rows where Qty is not 5", "skip rows where [Qty] read as number is not 5"},
+    {"exclude rows where Qty != 5", "skip rows where [Qty] read as number is not 5"},
+    {"exclude rows where Posting Dt after 12/31/2024",
+     "skip rows where [Posting Dt] read as MM/DD/YYYY > \"2024-12-31\" read as ISO date"},
+    {"exclude rows where EU Dt on or after 01/02/2025",
+     "skip rows where [EU Dt] read as DD/MM/YYYY >= \"2025-02-01\" read as ISO date"},
+    {"exclude rows where Trade Date before 2025-01-01",
+     "skip rows where [Trade Date] read as YYYY-MM-DD < \"2025-01-01\" read as ISO date"},
+    {"exclude rows where Broker is 'GS' or 'MS'", "skip rows where [Broker] is one of (\"GS\", \"MS\")"},
+    {"exclude rows where the broker is GS", "skip rows where [Broker] is \"GS\""},
+    {NULL, NULL}};
+
+static void check_conditions(void)
+{
+    for (const scase *k = CONDITIONS; k->rule; k++) {
+        plan p;
+        plan_init(&p);
+        p.client = "T";
+        p.output = "OUT";
+        p.source.file = "d.csv";
+        p.source.delimiter = ',';
+        p.source.quote = '"';
+        p.source.header_line = 1;
+        char *got = read_rule(k->rule, "", "", &p);
+        char *text = plan_render(&p);
+        if (strcmp(got, "-") || !text || !strstr(text, k->want) || p.nquestions) {
+            fprintf(stderr, "condition \"%s\": got %s, %d question(s), plan\n%s\nwant \"%s\"\n", k->rule, got,
+                    p.nquestions, text ? text : "(null)", k->want);
+            check_failures++;
+        }
+        free(text);
+        free(got);
+        plan_free(&p);
+    }
+    /* a date written in another layout than the column's is a question, not a guess */
+    plan p;
+    plan_init(&p);
+    char *got = read_rule("exclude rows where Trade Date later than 01/02/2025", "", "", &p);
+    CHECK_INT(p.nquestions, 1);
+    CHECK_INT(p.nrules, 0);
+    CHECK(p.nquestions == 1 && strstr(p.questions[0].text, "does not read as YYYY-MM-DD"));
+    free(got);
+    plan_free(&p);
+}
+
 int main(void)
 {
     setup();
     check_date_parts();
+    check_conditions();
     check_remarks();
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
         plan p;
