@@ -664,10 +664,62 @@ static void check_conditions(void)
     plan_free(&p);
 }
 
+/* Text steps (rules/text.c), one phrasing each: pad to a stated length, trim and strip, remove,
+ * case, prefix/suffix, first/last N, substrings, text before/after. */
+static const rcase TEXT_STEPS[] = {
+    {"add leading zeros; they must always be six characters long", "text", "Acct No", "[Acct No] padded left with \"0\" to 6"},
+    {"pad with leading zeros to a length of 10", "text", "Acct No", "[Acct No] padded left with \"0\" to 10"},
+    {"left pad with zeros, 8 char long", "text", "Acct No", "[Acct No] padded left with \"0\" to 8"},
+    {"remove leading and trailing zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed, with trailing \"0\" removed"},
+    {"strip leading/trailing '*'", "text", "Acct No", "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
+    {"without spaces at begin and end", "text", "Acct No", "[Acct No] trimmed"},
+    {"remove the spaces before and after", "text", "Acct No", "[Acct No] trimmed"},
+    {"strip whitespace", "text", "Acct No", "[Acct No] trimmed"},
+    {"remove all spaces", "text", "Acct No", "[Acct No] with \" \" removed"},
+    {"title case (1st letter of each word cap., rest lower)", "text", "Status", "[Status] title cased"},
+    {"keep only digits", "text", "Acct No", "[Acct No] digits only"},
+    {"prefix every code with 'MH-'", "text", "Acct No", "[Acct No] prefixed with \"MH-\""},
+    {"add 'X' as a prefix", "text", "Acct No", "[Acct No] prefixed with \"X\""},
+    {"append _US", "text", "Acct No", "[Acct No] suffixed with \"_US\""},
+    {"pfx 'EMP' + acct no", "text", "Acct No", "[Acct No] prefixed with \"EMP\""},
+    {"left(Acct No, 4)", "text", "Acct No", "[Acct No] first 4 characters"},
+    {"take only the first 2 letters, the rest cut off", "text", "Acct No", "[Acct No] first 2 characters"},
+    {"last 2 characters", "text", "Acct No", "[Acct No] last 2 characters"},
+    {"characters 2-5", "text", "Acct No", "[Acct No] characters 2 to 5"},
+    {"positions 2 to 5", "text", "Acct No", "[Acct No] characters 2 to 5"},
+    {"substr(Acct No, 2, 3)", "text", "Acct No", "[Acct No] characters 2 to 4"},
+    {"substring from 2 for 4", "text", "Acct No", "[Acct No] characters 2 to 5"},
+    {"3 characters starting at position 2", "text", "Acct No", "[Acct No] characters 2 to 4"},
+    {"From the position 3, take 4 characters", "text", "Acct No", "[Acct No] characters 3 to 6"},
+    {"text before the '-' (the part after is only the type)", "text", "Label", "[Label] text before \"-\""},
+    {"text before the comma; if no comma take all", "text", "Label", "[Label] text before \",\""},
+    {"text after the '-' (drop 'CTR-')", "text", "Label", "[Label] text after \"-\""},
+    {"remove the % sign", "text", "Rate", "[Rate] with \"%\" removed"},
+    {"delete all '-'", "text", "Acct No", "[Acct No] with \"-\" removed"},
+    {"without the '*' character", "text", "Acct No", "[Acct No] with \"*\" removed"},
+    {NULL, NULL, NULL, NULL}};
+
+static void check_text_steps(void)
+{
+    for (const rcase *k = TEXT_STEPS; k->rule; k++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_rule(k->rule, k->type, k->sources, &p);
+        if (strcmp(got, k->want) || p.nquestions) {
+            fprintf(stderr, "text step \"%s\": got \"%s\"%s%s; want \"%s\"\n", k->rule, got,
+                    p.nquestions ? ", question: " : "", p.nquestions ? p.questions[0].text : "", k->want);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+}
+
 int main(void)
 {
     setup();
     check_date_parts();
+    check_text_steps();
     check_conditions();
     check_remarks();
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
