@@ -715,10 +715,67 @@ static void check_text_steps(void)
     }
 }
 
+/* Numbers (rules/numbers.c), one phrasing each: sign from a code column, separators, rounding,
+ * scaling (cents, thousands, basis points), trailing minus, absolute value, booleans.  A want
+ * that does not start with "[" is part of the question's reason. */
+static const rcase NUMBERS[] = {
+    {"negate when Dr/Cr = 'C'", "dec", "Amt|Dr/Cr", "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
+    {"if Dr/Cr is C then multiply by -1", "dec", "Amt|Dr/Cr", "[Amt] read as number (thousands \",\", negative in parentheses), negated when [Dr/Cr] is \"C\""},
+    {"S = neg, H = pos", "dec", "Amt|S/H", "[Amt] read as number (thousands \",\", negative in parentheses), negated when [S/H] is \"S\""},
+    {"When S/H is 'S' the amount must be negative (money going out), when 'H' it stays positive", "dec", "Amt|S/H", "[Amt] read as number (thousands \",\", negative in parentheses), negated when [S/H] is \"S\""},
+    {"'.' is the thousands separator and ',' the decimal separator", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"thousands separator '.', decimal comma", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"decimal comma", "dec", "EU Amt", "[EU Amt] read as number (thousands \".\", decimal \",\")"},
+    {"without thousands separators", "dec", "Px", "[Px] read as number"},
+    {"remove thousands separators", "dec", "Amt", "[Amt] read as number (thousands \",\", negative in parentheses)"},
+    {"round half up to 2 dp", "dec", "Px", "[Px] read as number, rounded to 2 decimals"},
+    {"rnd 2dp", "dec", "Px", "[Px] read as number, rounded to 2 decimals"},
+    {"round up to 0 decimals", "dec", "Px", "[Px] read as number, rounded up to 0 decimals"},
+    {"round down", "dec", "Px", "not to how many decimals"},
+    {"truncate to 1 decimal", "dec", "Px", "[Px] read as number, rounded down to 1 decimals"},
+    {"multiply by 1000", "dec", "Px", "[Px] read as number, multiplied by 1000"},
+    {"x 100", "dec", "Px", "[Px] read as number, multiplied by 100"},
+    {"divide by 100", "dec", "Px", "[Px] read as number, divided by 100, rounded to 2 decimals"},
+    {"/1000", "dec", "Px", "[Px] read as number, divided by 1000, rounded to 2 decimals"},
+    {"convert cents to dollars", "dec", "Px", "[Px] read as number, divided by 100, rounded to 2 decimals"},
+    {"dollars to cents", "dec", "Px", "[Px] read as number, multiplied by 100"},
+    {"in thousands", "dec", "Px", "[Px] read as number, multiplied by 1000"},
+    {"in basis points", "dec", "Px", "whether to load it as a percentage"},
+    {"bps, as percent", "dec", "Px", "[Px] read as number, divided by 100, rounded to 2 decimals"},
+    {"Cents. /100", "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"pence -> GBP", "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"record it as a positive number, so take the absolute value", "dec", "Px", "[Px] read as number, absolute value"},
+    {"minus at the end", "dec", "Px", "[Px] read as number (trailing minus)"},
+    {"the minus sign after the number", "dec", "Px", "[Px] read as number (trailing minus)"},
+    {"trailing minus = neg", "dec", "Px", "[Px] read as number (trailing minus)"},
+    {"Y/N to true/false", "bool", "Active", "[Active] read as boolean (\"Y\" = true, \"N\" = false)"},
+    {"remove the % sign, then divide by 100", "dec", "Rate", "[Rate] with \"%\" removed, read as number, divided by 100, rounded to 2 decimals"},
+    {NULL, NULL, NULL, NULL}};
+
+static void check_numbers(void)
+{
+    for (const rcase *k = NUMBERS; k->rule; k++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_rule(k->rule, k->type, k->sources, &p);
+        bool question = k->want[0] != '[';
+        bool ok = question ? !strcmp(got, "?") && p.nquestions == 1 && strstr(p.questions[0].text, k->want)
+                           : !strcmp(got, k->want) && p.nquestions == 0;
+        if (!ok) {
+            fprintf(stderr, "number rule \"%s\": got \"%s\"%s%s; want %s\n", k->rule, got,
+                    p.nquestions ? ", question: " : "", p.nquestions ? p.questions[0].text : "", k->want);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+}
+
 int main(void)
 {
     setup();
     check_date_parts();
+    check_numbers();
     check_text_steps();
     check_conditions();
     check_remarks();
