@@ -771,10 +771,63 @@ static void check_numbers(void)
     }
 }
 
+/* Code maps, constants, copies and date readings (rules/maps.c, constants.c, dates.c, between.c),
+ * one phrasing each; "must not be negative" also adds its reject rule.  A want that does not
+ * start with "[" (or a quote, a digit, "days") is part of the question's reason. */
+static const rcase MAPS_AND_DATES[] = {
+    {"The client flags these with an 'X' in this column and leaves it blank otherwise; load as true/false", "bool", "IC", "[IC] read as boolean (\"X\" = true), defaulting to false when missing"},
+    {"In the file it is written 'yes'/'no' or 'Y'/'N' (mixed). Put always Y or N.", "text1", "Breach", "[Breach] upper cased, mapped (\"YES\" -> \"Y\", \"NO\" -> \"N\", \"Y\" -> \"Y\", \"N\" -> \"N\", otherwise rejected)"},
+    {"Y/N -> boolean", "bool", "Active", "[Active] read as boolean (\"Y\" = true, \"N\" = false)"},
+    {"'A' is Active, 'T' is Terminated", "text", "Code", "[Code] mapped (\"A\" -> \"Active\", \"T\" -> \"Terminated\", otherwise rejected)"},
+    {"numeric ISO: USD 840, EUR 978", "int", "Ccy", "[Ccy] mapped (\"USD\" -> 840, \"EUR\" -> 978, otherwise rejected)"},
+    {"Map: 1=Active; 2=Inactive", "text", "Code", "[Code] mapped (\"1\" -> \"Active\", \"2\" -> \"Inactive\", otherwise rejected)"},
+    {"'B' means Buy, 'S' means Sell", "text", "Code", "[Code] mapped (\"B\" -> \"Buy\", \"S\" -> \"Sell\", otherwise rejected)"},
+    {"Put Y for S and N for H", "text1", "S/H", "[S/H] mapped (\"S\" -> \"Y\", \"H\" -> \"N\", otherwise rejected)"},
+    {"S -> Short, H -> Hold, anything else -> 'Other'", "text", "S/H", "[S/H] mapped (\"S\" -> \"Short\", \"H\" -> \"Hold\", otherwise \"Other\")"},
+    {"A -> Alpha, T -> Tango; should any other value appear, the record must be rejected", "text", "Code", "[Code] mapped (\"A\" -> \"Alpha\", \"T\" -> \"Tango\", otherwise rejected)"},
+    {"hardcode USD", "text", "Ccy", "\"USD\""},
+    {"always 'N'", "text1", "", "\"N\""},
+    {"set to 1", "int", "", "1"},
+    {"default value 'ACME'", "text", "", "\"ACME\""},
+    {"must not be negative", "dec", "Px", "[Px] read as number"},
+    {"direct move", "text", "Acct No", "[Acct No]"},
+    {"1:1", "text", "Acct No", "[Acct No]"},
+    {"same as source", "text", "Acct No", "[Acct No]"},
+    {"ISO format (YYYY-MM-DD)", "date", "Trade Date", "[Trade Date] read as ISO date"},
+    {"day/month/year (DD/MM/YYYY)", "date", "EU Dt", "[EU Dt] read as DD/MM/YYYY"},
+    {"dd.mm.yy, all years are 20xx", "date", "Dot Dt", "does not read with it"},
+    {"days from Trade Date until Settle Date", "int", "Trade Date|Settle Date", "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+    {"days from the trade date to 31 December 2025", "int", "Trade Date", "days from [Trade Date] read as YYYY-MM-DD to \"2025-12-31\" read as ISO date"},
+    {"Same format like Trade Date", "date", "Settle Date", "[Settle Date] read as YYYY-MM-DD"},
+    {"e.g. 5-Mar-2025", "date", "Mon Dt", "[Mon Dt] read as D-Mon-YYYY"},
+    {NULL, NULL, NULL, NULL}};
+
+static void check_maps_and_dates(void)
+{
+    for (const rcase *k = MAPS_AND_DATES; k->rule; k++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_rule(k->rule, k->type, k->sources, &p);
+        bool question = !strchr("[\"0123456789", k->want[0]) && strncmp(k->want, "days", 4);
+        bool ok = question ? !strcmp(got, "?") && p.nquestions == 1 && strstr(p.questions[0].text, k->want)
+                           : !strcmp(got, k->want) && p.nquestions == 0;
+        if (!ok) {
+            fprintf(stderr, "rule \"%s\": got \"%s\"%s%s; want %s\n", k->rule, got,
+                    p.nquestions ? ", question: " : "", p.nquestions ? p.questions[0].text : "", k->want);
+            check_failures++;
+        }
+        if (!strcmp(k->rule, "must not be negative"))
+            CHECK(p.nrules == 1 && p.rules[0].kind == PR_REJECT);
+        free(got);
+        plan_free(&p);
+    }
+}
+
 int main(void)
 {
     setup();
     check_date_parts();
+    check_maps_and_dates();
     check_numbers();
     check_text_steps();
     check_conditions();
