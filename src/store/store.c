@@ -187,6 +187,13 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS audit_sigs (seq BIGINT PRIMARY KEY, sig TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cache_entries_client ON cache_entries (client, mapping_sha256)",
     "CREATE INDEX IF NOT EXISTS runs_client ON runs (client)",
+    /* Every call to a language model (llm_calls.c): never the key, never the prompt's text. */
+    "CREATE TABLE IF NOT EXISTS llm_calls (id @ID@, at TEXT NOT NULL, client TEXT NOT NULL DEFAULT '',"
+    " purpose TEXT NOT NULL, subject TEXT NOT NULL DEFAULT '', provider TEXT NOT NULL, model TEXT NOT NULL,"
+    " tokens_in BIGINT NOT NULL DEFAULT 0, tokens_out BIGINT NOT NULL DEFAULT 0, seconds DOUBLE PRECISION,"
+    " attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL, prompt_sha256 TEXT NOT NULL DEFAULT '',"
+    " answer_sha256 TEXT NOT NULL DEFAULT '', actor TEXT NOT NULL DEFAULT '')",
+    "CREATE INDEX IF NOT EXISTS llm_calls_at ON llm_calls (at)",
 };
 
 /* PostgreSQL only: the database refuses UPDATE, DELETE and TRUNCATE on the audit trail. */
