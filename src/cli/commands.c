@@ -16,6 +16,8 @@
 #include "check/check.h"
 #include "cli/review.h"
 #include "flow/sample.h"
+#include "flow/suggest.h"
+#include "llm/llm.h"
 #include "compile/pyspark.h"
 #include "write/spark.h"
 #include "store/load.h"
@@ -125,6 +127,15 @@ static int check_against_data(plan *p, const char *data_path, const char *plan_p
     return rc;
 }
 
+/* A model's suggestion under its question: never applied here (--yes does not accept it). */
+static void print_suggestion(FILE *f, const plan_suggestion *g, int n)
+{
+    fprintf(f, "     suggested by %s (confidence %d%%, not applied): %s = %s%s%s\n", g->by, g->confidence, g->column,
+            g->expr, g->prov.text ? " — " : "", g->prov.text ? g->prov.text : "");
+    fprintf(f, "     review it (mapforge onboard without --yes: `accept %d`), or write it in place of the ? and delete "
+               "the suggestion line\n", n);
+}
+
 /* The open questions, and every column or rule that still holds a ? without one. */
 static int print_questions(const plan *p, FILE *f)
 {
@@ -138,14 +149,21 @@ static int print_questions(const plan *p, FILE *f)
         if (q->row)
             fprintf(f, "%s(mapping row %d)", q->column ? " " : "", q->row);
         fprintf(f, ": %s\n", q->text ? q->text : "");
+        for (int k = 0; q->column && k < p->nsuggestions; k++)
+            if (!strcmp(p->suggestions[k].column, q->column))
+                print_suggestion(f, &p->suggestions[k], n);
     }
     for (int i = 0; i < p->ncols; i++) {
         const plan_column *c = &p->cols[i];
         bool asked = false;
         for (int k = 0; k < p->nquestions && !asked; k++)
             asked = p->questions[k].column && !strcmp(p->questions[k].column, c->name);
-        if (!asked && plan_expr_has_hole(c->expr))
+        if (!asked && plan_expr_has_hole(c->expr)) {
             fprintf(f, "  %d. %s: its expression still contains ?; what should %s contain?\n", ++n, c->name, c->name);
+            for (int k = 0; k < p->nsuggestions; k++)
+                if (!strcmp(p->suggestions[k].column, c->name))
+                    print_suggestion(f, &p->suggestions[k], n);
+        }
     }
     for (int i = 0; i < p->nrules; i++)
         if (plan_expr_has_hole(p->rules[i].cond))
@@ -238,6 +256,59 @@ static void try_on_sample(plan *p, const char *data)
     }
 }
 
+/* The open questions the vocabulary left, sent to the configured model (flow/suggest.c): good
+ * answers are attached as suggestions, never applied.  Without a model the plan says so.  A model
+ * that fails is said, never fatal: the questions stay questions.  st may be NULL (plan without a
+ * store): the calls are then opened a store of their own to be recorded. */
+static void ask_model(plan *p, const cli_options *o, store *st, const char *client, const mapping *m,
+                      const profile *pr)
+{
+    if (!plan_has_open_questions(p))
+        return;
+    llm_config cfg;
+    mf_err e = {0};
+    if (llm_config_load(o->config, o->home, &cfg, &e) < 0) {
+        char msg[1200];
+        mf_err_format(&e, msg, sizeof msg);
+        fprintf(stderr, "mapforge: the language model is not asked: %s\n", msg);
+        return;
+    }
+    if (cfg.provider == LLM_NONE) {
+        fprintf(stderr, "mapforge: no language model is configured: the open questions are yours to answer "
+                        "(configure one: README.md, Language model; then mapforge llm check)\n");
+        return;
+    }
+    store *own = NULL;
+    if (!st) {
+        char *where = store_location(o->store, o->home, &e);
+        own = where ? store_open(where, &e) : NULL;
+        free(where);
+        if (!own) {
+            char msg[1200];
+            mf_err_format(&e, msg, sizeof msg);
+            fprintf(stderr, "mapforge: the language model is not asked: its calls could not be recorded (%s)\n", msg);
+            return;
+        }
+        st = own;
+    }
+    char actor[128], what[800];
+    store_actor(o->as, actor, sizeof actor);
+    llm_describe(&cfg, what, sizeof what);
+    fprintf(stderr, "mapforge: asking %s about the open questions\n", what);
+    flow_suggest_ctx c = {.cfg = &cfg, .st = st, .client = client, .actor = actor, .data_path = o->data, .m = m,
+                          .pr = pr, .log = stderr};
+    mf_err_clear(&e);
+    if (flow_suggest(p, &c, &e) < 0) {
+        char msg[1200];
+        mf_err_format(&e, msg, sizeof msg);
+        fprintf(stderr, "mapforge: asking the model stopped: %s\n", msg);
+    }
+    fprintf(stderr, "mapforge: the model made %d suggestion%s (%d call%s, %lld tokens); none is applied until a "
+                    "person accepts it\n", c.suggested, c.suggested == 1 ? "" : "s", c.asked, c.asked == 1 ? "" : "s",
+            c.run_tokens);
+    store_close(own);
+}
+
 static char *draft_text(const cli_options *o, const char *command, mf_err *e)
 {
     if (need(o->client, "--client", command, e) < 0 || need(o->mapping, "--mapping", command, e) < 0 ||
@@ -261,6 +332,7 @@ static char *draft_text(const cli_options *o, const char *command, mf_err *e)
     char *text = NULL;
     if (plan_draft(&m, &pr, &opt, &p, e) == 0) {
         try_on_sample(&p, o->data);
+        ask_model(&p, o, NULL, o->client, &m, &pr);
         text = plan_render(&p);
         plan_free(&p);
     }
@@ -611,6 +683,7 @@ static char *starting_text(flow *f, const char *client, char **findings)
     if (plan_draft(&f->m, &f->pr, &opt, &p, f->e) < 0)
         return NULL;
     try_on_sample(&p, f->o->data);
+    ask_model(&p, f->o, f->st, client, &f->m, &f->pr);
     p.version = next;
     char *text = plan_render(&p);
     plan_free(&p);

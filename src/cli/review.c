@@ -14,6 +14,7 @@
 #include "cli/review.h"
 
 #include "flow/sample.h"
+#include "flow/suggest.h"
 
 #include "compile/program.h"
 #include "engine/engine.h"
@@ -325,7 +326,8 @@ static void show(session *s)
 
 static void help(FILE *o)
 {
-    fprintf(o, "commands: approve [comment] | reject <comment> | answer N <text> | show | diff | quit | help\n"
+    fprintf(o, "commands: approve [comment] | reject <comment> | answer N <text> | accept N | discard N | show | diff | "
+               "quit | help\n"
                "anything else is feedback, e.g. \"add validation for negative values on AMOUNT\", \"default "
                "currency to USD\", \"take T_DATE from Value Date instead\", \"make AMOUNT required\"\n");
 }
@@ -466,6 +468,57 @@ static int round_of(session *s, const char *text, int n, mf_err *e)
     return out;
 }
 
+/* accept N / discard N: a model's suggestion for open item n taken (as the answer, audited as the
+ * reviewer's approval of the model's text) or dropped. */
+static int suggestion_round(session *s, int n, bool accept, mf_err *e)
+{
+    const review_ctx *c = s->c;
+    const plan_suggestion *g = flow_suggestion_for(&s->p, n);
+    char expr[2100] = "";
+    if (g)
+        snprintf(expr, sizeof expr, "%s", g->expr);
+    plan np;
+    char why[2048];
+    int rc;
+    if (accept) {
+        const char *const *hdr = NULL;
+        csv_reader *rd;
+        fb_context f = fb_ctx(s, &hdr, &rd);
+        rc = flow_accept_suggestion(&s->p, n, f.header, f.nheader, c->m, c->pr, c->st, c->client, c->actor, s->sha,
+                                    &np, why, sizeof why, e);
+        csv_close(rd);
+    } else {
+        rc = flow_discard_suggestion(&s->p, n, &np, why, sizeof why, e);
+    }
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        fprintf(c->out, "not applied (no new version): %s\n", why);
+        plan_free(&np);
+        return 0;
+    }
+    char num[16];
+    snprintf(num, sizeof num, "%d", n);
+    if (accept && c->st &&
+        (store_question_answer(c->st, s->sha, n, expr, c->actor, e) < 0 ||
+         review_audit(c->st, c->actor, "question_answered", c->client, s->sha, e, "question", num, "answer", expr,
+                      "from", "accepted suggestion", (const char *)NULL) < 0)) {
+        plan_free(&np);
+        return -1;
+    }
+    if (!accept && c->st &&
+        review_audit(c->st, c->actor, "suggestion_discarded", c->client, s->sha, e, "question", num, "expression",
+                     expr, (const char *)NULL) < 0) {
+        plan_free(&np);
+        return -1;
+    }
+    char what[2300];
+    snprintf(what, sizeof what, "%s: %s", accept ? "accepted the suggestion" : "discarded", why);
+    rc = adopt(s, &np, what, e);
+    plan_free(&np);
+    return rc;
+}
+
 static char *trim(char *s)
 {
     while (isspace((unsigned char)*s))
@@ -544,6 +597,17 @@ static int handle(session *s, char *line, review_result *r, mf_err *e)
     if (command(line, "help", &rest) || !strcmp(line, "?")) {
         help(o);
         return 0;
+    }
+    if (command(line, "accept", &rest) || command(line, "discard", &rest)) {
+        bool accept = !strncasecmp(line, "accept", 6);
+        char *end;
+        long n = strtol(rest, &end, 10);
+        if (end == rest || n < 1 || n > 100000) {
+            fprintf(o, "%s needs the number of a question with a suggestion: %s N\n", accept ? "accept" : "discard",
+                    accept ? "accept" : "discard");
+            return 0;
+        }
+        return suggestion_round(s, (int)n, accept, e) < 0 ? -1 : 0;
     }
     if (command(line, "answer", &rest)) {
         char *end;
