@@ -27,6 +27,7 @@ typedef struct cli_options {
     int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */
     int no_parquet;            /* --no-parquet: CSV output only */
+    int four_eyes;             /* --four-eyes: the author of the last version cannot approve it */
     int nargs;                 /* words after the command that are not options (sub-commands) */
     const char *args[8];
 } cli_options;
@@ -47,9 +48,7 @@ void cli_plan_file_free(cli_plan_file *f);
 #define CLI_FAILED (-1)
 /* The exit status for a failure with this code (docs/cli.md, Exit codes). */
 int cli_exit_code(mf_code code);
-/* s as one shell word (unchanged when it needs no quoting, else in single quotes), for the
- * commands that messages suggest; buf of n bytes (a path longer than fits is cut). */
-const char *cli_shq(const char *s, char *buf, size_t n);
+
 #define CLI_EXIT_QUESTIONS 2
 
 int cli_onboard(const cli_options *o, mf_err *e);

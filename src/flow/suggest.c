@@ -8,6 +8,7 @@
  */
 #include "flow/suggest.h"
 
+#include "flow/flow_internal.h"
 #include "flow/sample.h"
 #include "llm/suggest.h"
 #include "plan/feedback.h"
@@ -23,14 +24,17 @@
 static void say(flow_suggest_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(flow_suggest_ctx *c, const char *fmt, ...)
 {
-    if (!c->log)
+    if (!c->env)
         return;
+    mf_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    fputs("mapforge: ", c->log);
-    vfprintf(c->log, fmt, ap);
-    fputc('\n', c->log);
+    char tmp[2048];
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    mf_buf_adds(&b, tmp);
+    flow_say(c->env, FLOW_NOTE, "%s", mf_buf_str(&b));
+    mf_buf_free(&b);
 }
 
 static int audit(store *st, const char *actor, const char *event, const char *client, const char *subject,
@@ -220,13 +224,40 @@ int flow_suggest(plan *p, flow_suggest_ctx *c, mf_err *e)
     return added;
 }
 
-/* ---- the reviewer's side: accept, discard ------------------------------------------------------- */
+/* ---- the draft's step, and the reviewer's side ---------------------------------------------------- */
+
+void flow_suggest_for_draft(const flow_env *env, plan *p, const char *client, const char *data_path,
+                            const mapping *m, const profile *pr)
+{
+    if (!plan_has_open_questions(p))
+        return;
+    if (!env->llm || env->llm->provider == LLM_NONE) {
+        flow_say(env, FLOW_NOTE,
+                 "no language model is configured: the open questions are yours to answer (to have a model suggest "
+                 "answers, configure one: README.md, Language model; mapforge llm check)");
+        return;
+    }
+    char what[800];
+    llm_describe(env->llm, what, sizeof what);
+    flow_say(env, FLOW_NOTE, "asking %s about the open questions", what);
+    flow_suggest_ctx c = {.cfg = env->llm, .st = env->st, .client = client, .actor = env->actor,
+                          .data_path = data_path, .m = m, .pr = pr, .env = env};
+    mf_err e = {0};
+    if (flow_suggest(p, &c, &e) < 0) {
+        char msg[1200];
+        mf_err_format(&e, msg, sizeof msg);
+        flow_say(env, FLOW_WARN, "asking the model stopped: %s", msg);
+    }
+    flow_say(env, FLOW_NOTE,
+             "the model made %d suggestion%s (%d call%s, %lld tokens); none is applied until a person accepts it",
+             c.suggested, c.suggested == 1 ? "" : "s", c.asked, c.asked == 1 ? "" : "s", c.run_tokens);
+}
 
 static const char *item_column(const plan *p, int n)
 {
     int items[256];
     int k = feedback_open_items(p, items, 256);
-    if (n < 1 || n > k)
+    if (n < 1 || n > k || n > 256)
         return NULL;
     int qi = items[n - 1];
     return qi >= 0 ? p->questions[qi].column : p->cols[-1 - qi].name;
@@ -241,9 +272,7 @@ const plan_suggestion *flow_suggestion_for(const plan *p, int n)
     return NULL;
 }
 
-/* The call that made the suggestion: its prompt and answer hashes (the latest "suggested" call
- * about the column). */
-static void call_hashes(store *st, const char *client, const char *column, char prompt[65], char answer[65])
+void flow_suggestion_hashes(store *st, const char *client, const char *column, char prompt[65], char answer[65])
 {
     prompt[0] = answer[0] = 0;
     store_llm_call *calls;
@@ -259,77 +288,4 @@ static void call_hashes(store *st, const char *client, const char *column, char 
             break;
         }
     store_llm_calls_free(calls, n);
-}
-
-int flow_accept_suggestion(const plan *in, int n, const char *const *header, int nheader, const mapping *m,
-                           const profile *pr, store *st, const char *client, const char *actor, const char *plan_sha256,
-                           plan *out, char *why, size_t nwhy, mf_err *e)
-{
-    plan_init(out);
-    const plan_suggestion *g = flow_suggestion_for(in, n);
-    if (!g) {
-        snprintf(why, nwhy, "question %d has no suggestion", n);
-        return 0;
-    }
-    char column[512], by[300], expr[LLM_MAX_EXPRESSION * 2 + 1];
-    snprintf(column, sizeof column, "%s", g->column);
-    snprintf(by, sizeof by, "%s", g->by);
-    snprintf(expr, sizeof expr, "%s", g->expr);
-    int confidence = g->confidence;
-    fb_context ctx = {header, nheader, pr, m};
-    fb_result r;
-    plan_free(out);
-    int rc = feedback_answer(in, n, expr, &ctx, out, &r, e);
-    if (rc < 0) {
-        fb_result_free(&r);
-        return -1;
-    }
-    if (rc == 0) {
-        snprintf(why, nwhy, "the suggestion no longer applies: %s", r.not_understood ? r.not_understood : "");
-        fb_result_free(&r);
-        return 0;
-    }
-    snprintf(why, nwhy, "%s", r.understood ? r.understood : "");
-    fb_result_free(&r);
-    plan_drop_suggestions(out, column);
-    if (st) {
-        char psha[65], asha[65], esha[65];
-        call_hashes(st, client, column, psha, asha);
-        mf_sha256_hex(expr, strlen(expr), esha);
-        const char *sp = strchr(by, ' ');
-        char provider[64];
-        snprintf(provider, sizeof provider, "%.*s", sp ? (int)(sp - by) : (int)strlen(by), by);
-        json_t *d = json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "question", n, "column", column,
-                              "provider", provider, "model", sp ? sp + 1 : "", "expression", expr, "confidence",
-                              confidence, "expression_sha256", esha, "prompt_sha256", psha, "answer_sha256", asha,
-                              "plan_sha256", plan_sha256 ? plan_sha256 : "");
-        if (audit(st, actor, "suggestion_accepted", client, plan_sha256, d, e) < 0) {
-            plan_free(out);
-            plan_init(out);
-            return -1;
-        }
-    }
-    return 1;
-}
-
-int flow_discard_suggestion(const plan *in, int n, plan *out, char *why, size_t nwhy, mf_err *e)
-{
-    plan_init(out);
-    const plan_suggestion *g = flow_suggestion_for(in, n);
-    if (!g) {
-        snprintf(why, nwhy, "question %d has no suggestion", n);
-        return 0;
-    }
-    char *text = plan_render(in);
-    plan_free(out);
-    int rc = plan_parse(text, strlen(text), "plan", out, e);
-    free(text);
-    if (rc < 0)
-        return -1;
-    char column[512];
-    snprintf(column, sizeof column, "%s", g->column);
-    plan_drop_suggestions(out, column);
-    out->version = in->version + 1;
-    snprintf(why, nwhy, "the suggestion for %s is discarded; question %d stays open", column, n);
-    return 1;
 }

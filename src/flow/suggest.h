@@ -14,13 +14,12 @@
 #ifndef MF_FLOW_SUGGEST_H
 #define MF_FLOW_SUGGEST_H
 
+#include "flow/flow.h"
 #include "llm/llm.h"
 #include "mapping/mapping.h"
 #include "plan/plan.h"
 #include "read/profile.h"
 #include "store/store.h"
-
-#include <stdio.h>
 
 typedef struct flow_suggest_ctx {
     const llm_config *cfg;
@@ -30,7 +29,7 @@ typedef struct flow_suggest_ctx {
     const mapping *m;          /* may be NULL */
     const profile *pr;         /* may be NULL */
     long long run_tokens;      /* tokens spent in this run so far (updated) */
-    FILE *log;                 /* progress, refusals (stderr); NULL = silent */
+    const flow_env *env;       /* progress and refusals go to its sink; NULL = silent */
     int asked, suggested, refused, failed;   /* counts (updated) */
 } flow_suggest_ctx;
 
@@ -38,20 +37,17 @@ typedef struct flow_suggest_ctx {
  * Returns the number of suggestions added, -1 only when the store fails (e filled). */
 int flow_suggest(plan *p, flow_suggest_ctx *c, mf_err *e);
 
-/* Accept the suggestion attached to open item n (1-based, as the review numbers them): its text is
- * given as the answer to that question exactly as a person's `answer N` (feedback_answer: parsed,
- * type-checked again), the suggestions about the column are dropped, and — when st is set — an
- * audit event "suggestion_accepted" records the reviewer's approval of the model's text (model,
- * provider, expression hash).  Returns 1 applied (*out is the new plan), 0 not applied (*why says
- * why; *out empty), -1 on failure.  header/nheader: the data file's columns (may be NULL). */
-int flow_accept_suggestion(const plan *in, int n, const char *const *header, int nheader, const mapping *m,
-                           const profile *pr, store *st, const char *client, const char *actor, const char *plan_sha256,
-                           plan *out, char *why, size_t nwhy, mf_err *e);
+/* The draft's step (flow_draft): with open questions and env->llm set, flow_suggest with the
+ * env's store and actor, its outcome said through the sink; with no model configured, the sink
+ * says so.  Never fails: a model that fails leaves the questions as they are. */
+void flow_suggest_for_draft(const flow_env *env, plan *p, const char *client, const char *data_path,
+                            const mapping *m, const profile *pr);
 
-/* Discard the suggestion(s) of open item n: 1 done (*out the new plan), 0 there is none (*why). */
-int flow_discard_suggestion(const plan *in, int n, plan *out, char *why, size_t nwhy, mf_err *e);
-
-/* The suggestion attached to open item n, NULL when none. */
+/* The suggestion attached to open item n (1-based, as the review numbers them), NULL when none. */
 const plan_suggestion *flow_suggestion_for(const plan *p, int n);
+
+/* The prompt and answer hashes of the call that made client's suggestion about column (the latest
+ * "suggested" call recorded); "" when unknown. */
+void flow_suggestion_hashes(store *st, const char *client, const char *column, char prompt[65], char answer[65]);
 
 #endif

@@ -1197,15 +1197,6 @@ char *feedback_questions_text(const plan *p)
             const char *c = p->cols[-1 - items[i]].name;
             mf_buf_printf(&b, "  %d. %s: its expression still contains ?; what should %s contain?\n", i + 1, c, c);
         }
-        const char *col = items[i] >= 0 ? p->questions[items[i]].column : p->cols[-1 - items[i]].name;
-        for (int k = 0; col && k < p->nsuggestions; k++)
-            if (!strcmp(p->suggestions[k].column, col)) {
-                const plan_suggestion *g = &p->suggestions[k];
-                mf_buf_printf(&b, "     suggested by %s (confidence %d%%, not applied): %s = %s%s%s\n", g->by,
-                              g->confidence, col, g->expr, g->prov.text ? " — " : "", g->prov.text ? g->prov.text : "");
-                mf_buf_printf(&b, "     `accept %d` takes it, `answer %d <text>` gives another, `discard %d` drops it\n",
-                              i + 1, i + 1, i + 1);
-            }
     }
     for (int i = 0; i < p->nrules; i++)
         if (plan_expr_has_hole(p->rules[i].cond))

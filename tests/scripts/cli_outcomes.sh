@@ -21,8 +21,23 @@ d="$work/q dir"
 mkdir -p "$d"
 cp "$ex/mapping.xlsx" "$d/mapping.xlsx"
 
-"$mf" onboard --client ACME --mapping "$d/mapping.xlsx" --data "$ex/gl_extract.csv" --out "$work/o1" --yes \
-  --no-load >/dev/null 2>&1 || fail "onboarding the example failed"
+MAPFORGE_USER=alice "$mf" onboard --client ACME --mapping "$d/mapping.xlsx" --data "$ex/gl_extract.csv" \
+  --out "$work/o1" --yes --no-load --comment "checked against the PDF" >/dev/null 2>&1 || fail "onboarding the example failed"
+
+# 0. the plan file names its mapping; run.json says who approved the text that ran; a plan file run
+#    as it is says it is not approved
+grep -q '^mapping "mapping.xlsx", sheet "GL Mapping", sha256 "[0-9a-f]\{64\}"$' "$work/o1/plan.txt" ||
+  fail "plan.txt does not name its mapping: $(head -4 "$work/o1/plan.txt")"
+awk 'length($0) > 120 { exit 1 }' "$work/o1/plan.txt" || fail "plan.txt has lines over 120 columns"
+python3 - "$work/o1/run.json" <<'PY' || fail "run.json lacks the approval"
+import json, sys
+a = json.load(open(sys.argv[1]))["approval"]
+assert a["by"] == "alice" and a["comment"] == "checked against the PDF" and a["at"].startswith("20"), a
+PY
+"$mf" run --plan "$work/o1/plan.txt" --data "$ex/gl_extract.csv" --out "$work/o1p" >/dev/null 2>&1 ||
+  fail "run --plan failed"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["approval"] is None' "$work/o1p/run.json" ||
+  fail "run --plan: run.json claims an approval"
 
 # 1. stdout carries nothing for a run; a header-only file hits and writes empty outputs
 head -1 "$ex/gl_extract.csv" > "$work/header_only.csv"
