@@ -41,6 +41,8 @@ static const cli_option_def options[] = {
     {"--comment", "TEXT", OPT(comment), false, "a comment recorded with an approval, invalidation or event", NULL},
     {"--key", "KEY", OPT(key), false, "a cache key", NULL},
     {"--anchors", "FILE", OPT(anchors), false, "an anchor file written by `audit anchor`", NULL},
+    {"--config", "FILE", OPT(config), false, "the language-model settings (provider, model, key file...)",
+     "HOME/config, then the environment"},
     {"--json", NULL, OPT(json), true, "machine-readable output: one JSON document (JSON Lines for logs)", NULL},
     /* common to every command */
     {"--home", "DIR", OPT(home), false, "the state directory (SQLite store, warehouse)", "MAPFORGE_HOME, ~/.mapforge"},
@@ -54,13 +56,13 @@ static const cli_command_def commands[] = {
     {"onboard", "--client C --mapping M --data D --out DIR [--yes]",
      "read the mapping and the data, draft a plan (or take the approved one from the cache), review it, run it, "
      "check the output and load it",
-     "client mapping data out output yes four-eyes validator engine spark-master no-load no-parquet db comment",
+     "client mapping data out output yes four-eyes validator engine spark-master no-load no-parquet db comment config",
      "client mapping data out",
      "mapforge onboard --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme --yes",
      cli_onboard, false},
     {"plan", "--client C --mapping M --data D --out DIR",
      "draft the plan only: writes DIR/plan.txt and prints it (exit 2 when it has open questions)",
-     "client mapping data out output", "client mapping data out",
+     "client mapping data out output config", "client mapping data out",
      "mapforge plan --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme", cli_plan,
      false},
     {"run", "(--plan P [--client C] | --client C) --data D --out DIR",
@@ -96,6 +98,10 @@ static const cli_command_def commands[] = {
      "the tamper-evident audit trail: list it, verify the chain (naming the first bad event), or copy its head "
      "to an anchor file outside the store (MAPFORGE_AUDIT_KEY_FILE: sign each event with a key)",
      "client anchors to key comment json", "", "mapforge audit verify --anchors /mnt/worm/acme.anchors", cli_audit,
+     false},
+    {"llm", "check [--config FILE]",
+     "send the configured language model one tiny request: says the provider, model and latency that answered, "
+     "or exactly why not", "config json", "", "MAPFORGE_LLM=openai OPENAI_API_KEY=... mapforge llm check", cli_llm,
      false},
     {"load", "--plan P --out DIR [--client C] [--db URL]", "load a run's output into SQL (one transaction)",
      "plan out client db", "plan out", "mapforge load --plan out/acme/plan.txt --out out/acme --db sqlite:gl.db",

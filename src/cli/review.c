@@ -60,6 +60,39 @@ static int refresh(loop *l, mf_err *e)
     return got < 0 ? -1 : 0;
 }
 
+/* The suggestion tried on the sample: before -> after for a few rows, as the preview shows them. */
+static void suggestion_preview(loop *l, const char *text, const flow_question *q)
+{
+    plan p;
+    mf_err pe = {0};
+    if (!q->column || plan_parse(text, strlen(text), "plan", &p, &pe) < 0)
+        return;
+    int ci = -1;
+    for (int i = 0; i < p.ncols; i++)
+        if (!strcmp(p.cols[i].name, q->column))
+            ci = i;
+    plan_expr *x = ci >= 0 ? plan_parse_expr(&p, q->suggestion, strlen(q->suggestion), "suggestion", &pe) : NULL;
+    if (x) {
+        p.cols[ci].expr = x;
+        bool *only = calloc((size_t)p.ncols, sizeof *only);
+        if (only) {
+            only[ci] = true;
+            flow_preview pv;
+            flow_preview_make(&p, l->r.data_path, 3, only, &pv);
+            for (int c = 0; !pv.unavailable && c < pv.ncols; c++)
+                for (int i = 0; i < pv.cols[c].ncells; i++) {
+                    const flow_preview_cell *cell = &pv.cols[c].cells[i];
+                    fprintf(l->o, "       preview line %ld: %s%s%s\n", cell->line, cell->before,
+                            *cell->before ? " -> " : "-> ",
+                            cell->after ? cell->after : cell->reject ? cell->reject : "");
+                }
+            flow_preview_free(&pv);
+            free(only);
+        }
+    }
+    plan_free(&p);
+}
+
 static void show_questions(loop *l, const flow_version *v)
 {
     if (!v->nquestions) {
@@ -67,8 +100,17 @@ static void show_questions(loop *l, const flow_version *v)
         return;
     }
     fprintf(l->o, "open questions:\n");
-    for (int i = 0; i < v->nquestions; i++)
-        fprintf(l->o, "  %s\n", v->questions[i].text);
+    for (int i = 0; i < v->nquestions; i++) {
+        const flow_question *q = &v->questions[i];
+        fprintf(l->o, "  %s\n", q->text);
+        if (q->suggestion) {   /* a model's proposal: shown, never applied until /accept */
+            fprintf(l->o, "     suggested by %s (confidence %d%%): %s = %s%s%s\n", q->suggested_by, q->confidence,
+                    q->column ? q->column : "?", q->suggestion, *q->explanation ? " — " : "", q->explanation);
+            suggestion_preview(l, v->text, q);
+            fprintf(l->o, "     /accept %d takes it, /answer %d <text> gives another, /discard %d drops it\n", q->n,
+                    q->n, q->n);
+        }
+    }
 }
 
 static void preview_of(loop *l, const char *text, const bool *only)
@@ -102,7 +144,8 @@ static int show(loop *l, bool with_findings, mf_err *e)
 
 static void help(FILE *o)
 {
-    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /show | /diff | /quit | /help\n"
+    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /accept N | /discard N | /show | "
+               "/diff | /quit | /help\n"
                "any line without / is feedback (or \"answer N <text>\"), e.g. \"add validation for negative values "
                "on AMOUNT\", \"default currency to USD\", \"reject rows where Acct No is empty\"\n");
 }
@@ -208,6 +251,28 @@ static int refused(loop *l, mf_err *e)
     return 0;
 }
 
+/* /accept N, /discard N: a model's suggestion taken (as the answer) or dropped. */
+static int suggestion(loop *l, const char *rest, bool accept, mf_err *e)
+{
+    char *end;
+    long n = strtol(rest, &end, 10);
+    if (end == rest || n < 1 || n > 100000) {
+        fprintf(l->o, "%s needs the number of a question with a suggestion: /%s N\n", accept ? "accept" : "discard",
+                accept ? "accept" : "discard");
+        return 0;
+    }
+    flow_round rd;
+    int rc = accept ? flow_accept_suggestion(l->c->env, l->c->review_id, (int)n, &rd, e)
+                    : flow_discard_suggestion(l->c->env, l->c->review_id, (int)n, &rd, e);
+    if (rc < 0) {
+        flow_round_free(&rd);
+        return refused(l, e);
+    }
+    rc = rendered_round(l, &rd, accept ? "accept" : "discard", e);
+    flow_round_free(&rd);
+    return rc;
+}
+
 static int answer(loop *l, const char *rest, mf_err *e)
 {
     char *end;
@@ -269,6 +334,10 @@ static int handle(loop *l, char *line, review_decision *d, mf_err *e)
         }
         if (command(cmd, "answer", &rest))
             return answer(l, rest, e) < 0 ? -1 : 0;
+        if (command(cmd, "accept", &rest))
+            return suggestion(l, rest, true, e) < 0 ? -1 : 0;
+        if (command(cmd, "discard", &rest))
+            return suggestion(l, rest, false, e) < 0 ? -1 : 0;
         if (command(cmd, "show", &rest))
             return show(l, false, e) < 0 ? -1 : 0;
         if (command(cmd, "diff", &rest))
@@ -298,6 +367,10 @@ static int handle(loop *l, char *line, review_decision *d, mf_err *e)
     }
     if (command(line, "answer", &rest) && isdigit((unsigned char)*rest))
         return answer(l, rest, e) < 0 ? -1 : 0;
+    if (command(line, "accept", &rest) && isdigit((unsigned char)*rest))
+        return suggestion(l, rest, true, e) < 0 ? -1 : 0;
+    if (command(line, "discard", &rest) && isdigit((unsigned char)*rest))
+        return suggestion(l, rest, false, e) < 0 ? -1 : 0;
     flow_round rd;
     int rc = flow_feedback(env, l->c->review_id, line, &rd, e);
     if (rc == 0)

@@ -79,6 +79,8 @@ typedef enum flow_level {
  * web app shows them in the conversation / notifications. */
 typedef void (*flow_sink_fn)(void *user, flow_level level, const char *message);
 
+struct llm_config;                /* llm/llm.h */
+
 typedef struct flow_env {
     store *st;                   /* open store; owned by the caller */
     const char *actor;           /* who acts: recorded in every event and version */
@@ -87,6 +89,9 @@ typedef struct flow_env {
     flow_sink_fn sink;           /* NULL: messages are dropped */
     void *sink_user;
     char *home_buf;              /* owned by flow_env_open (env->home points to it) */
+    /* The language model asked about the open questions a draft leaves (flow/suggest.h): its answers
+     * become suggestions, never applied.  NULL: none is configured (the draft says so). */
+    const struct llm_config *llm;
 } flow_env;
 
 /* Open the store for a front end: location from store_opt/home_opt as store_location() picks it.
@@ -162,6 +167,11 @@ typedef struct flow_question {
     char *column;                /* NULL when the question is about no column */
     int row;                     /* mapping row, 0 = none */
     char *text;                  /* "ACCOUNT_ID (mapping row 4): what should ..." */
+    /* A language model's suggestion for it (NULL when none): not applied until accepted. */
+    char *suggestion;            /* the expression, plan language */
+    char *suggested_by;          /* "openai gpt-4o-mini" */
+    char *explanation;           /* the model's one line ("" none) */
+    int confidence;              /* percent */
 } flow_question;
 
 typedef struct flow_provenance {
@@ -256,6 +266,15 @@ int flow_review_seen(const flow_env *env, long long review_id, mf_err *e);
 int flow_feedback(const flow_env *env, long long review_id, const char *text, flow_round *out, mf_err *e);
 /* Answer open question n of the current version. */
 int flow_answer(const flow_env *env, long long review_id, int n, const char *text, flow_round *out, mf_err *e);
+/* A language model's suggestion for open question n of the current version (flow/suggest.h):
+ * accept gives its text as the answer, exactly as flow_answer would take a person's (parsed and
+ * type-checked again), and appends "suggestion_accepted" — the reviewer's approval of the model's
+ * text, with the provider, model, expression and the call's prompt and answer hashes; discard
+ * drops it (a new version; the question stays open; event "suggestion_discarded").  When the
+ * question has no suggestion nothing is applied (out->not_understood says so). */
+int flow_accept_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
+int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
+
 /* Decisions.  approve: refused (MF_EREFUSED) while questions are open, or under four_eyes when the
  * actor authored the current version; the approved text is cached.  reject: comment required.
  * quit: no decision, the review stays open (event review_left). */
