@@ -187,6 +187,9 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS audit_sigs (seq BIGINT PRIMARY KEY, sig TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cache_entries_client ON cache_entries (client, mapping_sha256)",
     "CREATE INDEX IF NOT EXISTS runs_client ON runs (client)",
+    /* Web app accounts (users.c): pwhash is libsodium's Argon2id string. */
+    "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
 };
 
 /* PostgreSQL only: the database refuses UPDATE, DELETE and TRUNCATE on the audit trail. */
