@@ -11,8 +11,8 @@
  *   - a POST is refused (403, audited) without a session, without the session's CSRF token, or
  *     with an Origin header naming another site; the sign-in form has a token of its own,
  *     tied to a pre-session cookie;
- *   - after cfg.max_failures failed sign-ins for a user name or from an address within 15
- *     minutes, sign-in is refused for cfg.lock_seconds even with the right password (429);
+ *   - after cfg.max_failures failed sign-ins for a user name (four times as many from one address)
+ *     within 15 minutes, sign-in is refused for cfg.lock_seconds even with the right password (429);
  *   - a body over 64 KiB is refused (413) without being kept; requests beyond the rate are 429;
  *   - the user's role is read from the store on every request: a disabled user or a changed role
  *     takes effect at once.
@@ -155,13 +155,15 @@ static bool locked(tracked *t, time_t now)
     return t->locked_until > now;
 }
 
-static void note_failure(tracked *t, time_t now)
+/* A user name is locked after max_failures(), an address (which may try several names) after four
+ * times as many. */
+static void note_failure(tracked *t, time_t now, int limit)
 {
     if (now - t->first > FAILURE_WINDOW) {
         t->first = now;
         t->failures = 0;
     }
-    if (++t->failures >= max_failures())
+    if (++t->failures >= limit)
         t->locked_until = now + (g_state.cfg.lock_seconds > 0 ? g_state.cfg.lock_seconds : 300);
 }
 
@@ -383,8 +385,8 @@ static void do_login(serve_req *r, serve_resp *o)
         return;
     }
     if (!ok) {
-        note_failure(tu, now);
-        note_failure(ta, now);
+        note_failure(tu, now, max_failures());
+        note_failure(ta, now, 4 * max_failures());
         char reason[300];
         snprintf(reason, sizeof reason, "failed sign-in as %.128s", user);
         serve_deny_audit(&g_state, r, "login", NULL, reason);
