@@ -30,6 +30,8 @@ static const cli_option_def options[] = {
      "MAPFORGE_VALIDATOR"},
     {"--engine", "native|spark", OPT(engine), false, "where the plan runs", "native"},
     {"--spark-master", "URL", OPT(spark_master), false, "the Spark master for --engine spark", "local[*]"},
+    {"--four-eyes", NULL, OPT(four_eyes), true,
+     "the four-eyes rule: whoever wrote the plan's last version (by feedback or an answer) cannot approve it", NULL},
     {"--no-load", NULL, OPT(no_load), true, "check the output but do not load it", NULL},
     {"--no-parquet", NULL, OPT(no_parquet), true, "write the CSV output only", NULL},
     {"--db", "URL", OPT(db), false, "where outputs are loaded: sqlite:PATH or postgresql://...",
@@ -65,7 +67,7 @@ static const cli_command_def commands[] = {
     {"onboard", "--client C --mapping M --data D --out DIR [--yes]",
      "read the mapping and the data, draft a plan (or take the approved one from the cache), review it, run it, "
      "check the output and load it",
-     "client mapping data out output yes validator engine spark-master no-load no-parquet db comment",
+     "client mapping data out output yes four-eyes validator engine spark-master no-load no-parquet db comment",
      "client mapping data out",
      "mapforge onboard --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme --yes",
      cli_onboard, false},

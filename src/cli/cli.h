@@ -31,6 +31,7 @@ typedef struct cli_options {
     int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */
     int no_parquet;            /* --no-parquet: CSV output only */
+    int four_eyes;             /* --four-eyes: the author of the last version cannot approve it */
     int nargs;                 /* words after the command that are not options (sub-commands) */
     const char *args[8];
 } cli_options;

@@ -83,6 +83,7 @@ typedef struct flow_env {
     bool four_eyes;              /* the author of the last version cannot approve it */
     flow_sink_fn sink;           /* NULL: messages are dropped */
     void *sink_user;
+    char *home_buf;              /* owned by flow_env_open (env->home points to it) */
 } flow_env;
 
 /* Open the store for a front end: location from store_opt/home_opt as store_location() picks it.
@@ -220,6 +221,7 @@ typedef struct flow_preview {
     char *unavailable;           /* NULL, or why no preview could be made (the rest is empty) */
     flow_preview_column *cols;
     int ncols;
+    int rows;                    /* sample rows shown per column */
     long long sampled, out, rejected, filtered;   /* fates of the first block of the file */
     char **first_rejects;        /* up to 3 "line N rejected: reason" */
     int nfirst_rejects;
@@ -314,6 +316,16 @@ int flow_run_text(const flow_env *env, const char *client, const char *text, con
  * A miss fails (MF_ENOTFOUND) saying why; nothing runs. */
 int flow_run_client(const flow_env *env, const char *client, const flow_run_options *o, flow_run_result *r,
                     mf_err *e);
+
+/* A plain run of a parsed plan (`run --plan`): checked against the data's header (MF_EQUESTION
+ * when questions are open), run on o->engine, companions written (job.py, Parquet).  No store,
+ * no checks, no load.  sha receives the text's SHA-256. */
+int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
+                   const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e);
+
+/* The draft of a plan for (client, mapping, data) without a store (`mapforge plan`): the mapping
+ * read, the data profiled, the draft tried on its first rows; its canonical text (malloc'd). */
+char *flow_draft_text(const flow_env *env, const flow_input *in, mf_err *e);
 
 typedef struct flow_run_info {
     long long id, review_id;     /* review_id 0: a cached plan's run */

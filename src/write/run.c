@@ -168,6 +168,9 @@ typedef struct writer {
     const eng_program *g;      /* its `row number` columns are filled in here */
     mf_buf numbered;           /* output text with the row numbers in place */
     mf_err *e;
+    const run_options *opt;    /* its progress callback */
+    unsigned long long bytes, bytes_total;   /* input bytes of the rows written so far (records + line ends) */
+    double t0, last_progress;
 } writer;
 
 /* ---- row numbers: the position of the row in the output, known only here -------------------------- */
@@ -332,6 +335,15 @@ static int pipeline_run(pipeline *pl, writer *wr, int nworkers)
         if (done)
             break;
         rc = write_block(wr, &s->res);
+        if (rc == 0 && wr->opt && wr->opt->progress) {
+            for (size_t i = 0; i < s->blk.nrows; i++)
+                wr->bytes += (unsigned long long)s->blk.raw_len[i] + 1;
+            double t = now();
+            if (t - wr->last_progress >= 0.2) {
+                wr->last_progress = t;
+                wr->opt->progress(wr->opt->progress_user, wr->rows_in, wr->bytes, wr->bytes_total, t - wr->t0);
+            }
+        }
         pthread_mutex_lock(&pl->mu);
         s->state = SLOT_FREE;
         pthread_cond_broadcast(&pl->cv);
@@ -612,8 +624,13 @@ int run_plan(const plan *p, const char *data_path, const char *out_dir, const ru
     double t1 = now();
     int nworkers = workers_for(opt);
     pipeline_init(&c.pl, &c, nworkers, !(opt && opt->skip_input_sha256), data_path);
+    c.wr.opt = opt;
+    c.wr.t0 = t0;
+    c.wr.bytes_total = csv_file_size(c.rd);
     rc = pipeline_run(&c.pl, &c.wr, nworkers);
     rep->bytes_in = csv_file_size(c.rd);
+    if (rc == 0 && opt && opt->progress)
+        opt->progress(opt->progress_user, c.wr.rows_in, rep->bytes_in, rep->bytes_in, now() - t0);
     pipeline_free(&c.pl, rc == 0 ? rep->input_sha256 : NULL);
     if (rc < 0)
         goto out;

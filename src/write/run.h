@@ -21,6 +21,12 @@ typedef struct run_options {
     int threads;                 /* 0 = number of cores */
     int skip_input_sha256;       /* 1 = do not hash the input (run.json input.sha256 = null) */
     const char *spark_master;    /* engine/spark: master URL (spark://host:7077); NULL = local[*] */
+    /* Progress, called on the caller's thread (native engine: at most every 0.2 s while blocks are
+     * written, and once at the end): records and bytes of input written so far, seconds since the
+     * start, the file's size.  NULL = none. */
+    void (*progress)(void *user, long long rows, unsigned long long bytes, unsigned long long bytes_total,
+                     double elapsed);
+    void *progress_user;
 } run_options;
 
 typedef struct run_report {
