@@ -47,8 +47,6 @@ static const cli_option_def options[] = {
     {"--bind", "ADDR", OPT(bind), false,
      "the address the web app listens on; anything but loopback must be given here explicitly (and warns "
      "without TLS)", "127.0.0.1"},
-    {"--four-eyes", NULL, OPT(four_eyes), true,
-     "the author of a plan's last version (by an answer or feedback) cannot approve it", NULL},
     {"--tls-cert", "F", OPT(tls_cert), false, "serve HTTPS with this PEM certificate (with --tls-key)", NULL},
     {"--tls-key", "F", OPT(tls_key), false, "the PEM private key of --tls-cert", NULL},
     {"--webhook", "URL", OPT(webhook), false,

@@ -26,7 +26,6 @@ typedef struct cli_options {
     const char *port, *bind;   /* serve: --port N, --bind ADDR */
     const char *tls_cert, *tls_key;   /* serve: --tls-cert F --tls-key F */
     const char *webhook;       /* serve: --webhook URL (MAPFORGE_WEBHOOK) */
-    int four_eyes;             /* serve: --four-eyes */
     int yes;
     int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */

@@ -167,7 +167,10 @@ static void *run_thread(void *arg)
     flow_run_result res;
     memset(&res, 0, sizeof res);
     int rc = -1;
-    if (flow_env_open(&env, j->store_where, j->home[0] ? j->home : NULL, &e) == 0) {
+    /* store_where is a postgresql:// URL or the SQLite store's directory (the --home form). */
+    bool pg = !strncmp(j->store_where, "postgresql://", 13) || !strncmp(j->store_where, "postgres://", 11);
+    if (flow_env_open(&env, pg ? j->store_where : NULL, pg ? (j->home[0] ? j->home : NULL) : j->store_where, &e) == 0) {
+        env.home = j->home[0] ? j->home : NULL;
         env.actor = j->user;
         env.four_eyes = j->four_eyes;
         flow_run_options o;

@@ -693,10 +693,17 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
         P("</p><textarea name=\"text\" required class=\"answer\"></textarea><button type=\"submit\" class=\"answer-send\">"
           "Answer</button></form>");
     }
-    P("</section><section><h2>Provenance</h2><table id=\"provenance\"><tr><th>Column</th><th>Mapping row</th>"
-      "<th>Rule</th><th>Last changed</th></tr>");
-    for (int i = 0; i < cur->nprov; i++) {
-        const flow_provenance *pv = &cur->prov[i];
+    /* Provenance (who last changed each statement) comes with the review's current version. */
+    flow_version now;
+    memset(&now, 0, sizeof now);
+    if (cur == &vs[nv - 1] && flow_review_current(&env, id, &now, &e) < 0)
+        memset(&now, 0, sizeof now);
+    P("</section><section><h2>Provenance</h2>");
+    if (cur != &vs[nv - 1])
+        P("<p class=\"muted\">Shown for the current version.</p>");
+    P("<table id=\"provenance\"><tr><th>Column</th><th>Mapping row</th><th>Rule</th><th>Last changed</th></tr>");
+    for (int i = 0; i < now.nprov; i++) {
+        const flow_provenance *pv = &now.prov[i];
         P("<tr><td>");
         E(pv->column);
         P("</td><td>");
@@ -713,6 +720,7 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
         P(" (v%d)</td></tr>", pv->version);
     }
     P("</table></section></div>");
+    flow_version_free(&now);
 
     P("<div class=\"cols\"><section><h2>Conversation</h2><div class=\"convo\" id=\"conversation\">");
     for (int i = 0; i < nt; i++) {
@@ -803,13 +811,16 @@ static int page_run(serve_state *s, serve_req *r, serve_resp *o)
             return 1;
         }
         html_begin(b, r, "Run");
-        P("<h1>Run of review #%lld</h1><div id=\"progress\" data-events=\"/events?job=%lld\"><progress max=\"1\" "
-          "value=\"0\"></progress> <span class=\"text\">starting…</span></div>", jv.review_id, job);
-        if (jv.done) {
-            P("<p class=\"error\" id=\"run-error\">");
+        P("<h1>Run of review #%lld</h1>", jv.review_id);
+        if (jv.done) {   /* ended before a run was recorded */
+            P("<p>State <span id=\"run-state\">");
+            E(jv.state);
+            P("</span></p><p class=\"error\" id=\"run-error\">");
             E(jv.error);
             P("</p>");
-        }
+        } else
+            P("<div id=\"progress\" data-events=\"/events?job=%lld\"><progress max=\"1\" value=\"0\"></progress> "
+              "<span class=\"text\">starting…</span></div>", job);
         html_end(b);
         return 1;
     }

@@ -344,10 +344,17 @@ static void login_page(const serve_req *r, serve_resp *o, const char *pre, const
     html_end(b);
 }
 
+/* The sign-in form, with the pre-session token: the browser's own when it has a well-formed one
+ * (a second tab, or a stray request for /favicon.ico, must not invalidate the form on screen). */
 static void new_login_form(serve_req *r, serve_resp *o, int status, const char *message)
 {
     char pre[SERVE_TOKEN_HEX + 1];
-    random_hex(pre);
+    const char *have = cookie(r->conn, "mf_pre");
+    size_t n = have ? strspn(have, "0123456789abcdef") : 0;
+    if (have && n == SERVE_TOKEN_HEX && !have[n])
+        snprintf(pre, sizeof pre, "%s", have);
+    else
+        random_hex(pre);
     set_cookie(o, "mf_pre", pre, 3600);
     o->status = status;
     login_page(r, o, pre, message);
@@ -509,7 +516,7 @@ static void add_security_headers(struct MHD_Response *resp)
                             "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");   /* no-referrer would make Origin "null" */
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     if (g_state.tls)
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
