@@ -25,7 +25,7 @@ const char serve_css[] =
     "textarea{width:100%;min-height:4em}\n"
     "button{padding:.3em .9em;border:1px solid #1f3a5f;background:#1f3a5f;color:#fff;border-radius:3px;cursor:pointer}"
     "button.secondary{background:#fff;color:#1f3a5f}button.danger{background:#a33;border-color:#a33}\n"
-    ".cols{display:grid;grid-template-columns:1fr 1fr;gap:1em}.diff td{font:13px ui-monospace,monospace;white-space:"
+    ".cols{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1em}.diff td{font:13px ui-monospace,monospace;white-space:"
     "pre-wrap}\n"
     ".diff .del{background:#fde8e8}.diff .add{background:#e6f6e6}.filters{display:flex;gap:.6em;align-items:end;"
     "flex-wrap:wrap}\n"

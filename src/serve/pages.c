@@ -554,13 +554,19 @@ static void profiles_html(mf_buf *b, const char *text, const char *data_path)
         plan_free(&p);
         return;
     }
+    /* Every source column: the ones the plan uses first, then the others (unused ones are what a
+     * reviewer looks at when a column seems missing). */
     P("<div id=\"profiles\">");
-    for (int i = 0; i < pr.ncols; i++) {
-        int is_used = 0;
-        for (int k = 0; k < nused; k++)
-            is_used |= !strcmp(used[k], pr.col[i].name);
-        if (is_used)
-            profile_svg(b, &pr.col[i]);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            P("<p class=\"muted\">Not used by the plan:</p>");
+        for (int i = 0; i < pr.ncols; i++) {
+            int is_used = 0;
+            for (int k = 0; k < nused; k++)
+                is_used |= !strcmp(used[k], pr.col[i].name);
+            if (is_used == !pass)
+                profile_svg(b, &pr.col[i]);
+        }
     }
     P("</div>");
     profile_free(&pr);

@@ -138,6 +138,31 @@ curl -s -b "$work/a" "$base/plan?client=$enc&sha=$sha" >"$work/page"
 grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$work/page" || fail "the plan page does not show the rule text (escaped)"
 grep -qF 'EVIL&lt;b&gt;&quot;x' "$work/page" || fail "the plan page does not show the client name (escaped)"
 
+# the review page of the hostile plan: its rule text (provenance, question) and data value (preview)
+rid=$(curl -s -b "$work/a" "$base/client?name=$enc" | grep -o '/review?id=[0-9]*' | head -1 | cut -d= -f2)
+[ -n "$rid" ] || fail "the hostile client has no review listed"
+curl -s -b "$work/a" "$base/review?id=$rid" >"$work/page"
+grep -q "<script>alert\|<img src\|onerror=alert(2)>" "$work/page" && fail "the review page lets hostile text through"
+grep -qF '&lt;img src=x onerror' "$work/page" || fail "the profile does not show the hostile data value (escaped)"
+grep -qF 'As is &lt;script&gt;' "$work/page" || fail "the review page does not show the hostile rule text (escaped)"
+# approving with an open question is refused by the workflow (403, audited); an answer closes it
+tok=$(csrf "$work/a")
+code=$(curl -s -b "$work/a" -o "$work/b" -w '%{http_code}' -d "id=$rid&csrf=$tok" "$base/review/approve")
+[ "$code" = 403 ] || fail "approval with an open question: $code, expected 403"
+"$mf" audit log --json | grep '"event":"denied"' | grep '"actor":"alice"' | grep -q '"action\\":\\"approve' ||
+    "$mf" audit log --json | grep '"event":"denied"' | grep '"actor":"alice"' | grep -q 'approve' ||
+    fail "the refused approval is not audited"
+code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -d "id=$rid&n=1&csrf=$tok" \
+    --data-urlencode 'text=[Ref] trimmed' "$base/review/answer")
+[ "$code" = 303 ] || fail "answering question 1: $code"
+curl -s -b "$work/a" "$base/review?id=$rid" >"$work/page"
+grep -q 'id="no-questions"' "$work/page" || fail "the answer did not close the question"
+grep -q 'id="version">v2<' "$work/page" || fail "the answer did not make version 2"
+grep -q "<img src\|onerror=alert(2)>" "$work/page" && fail "the preview lets a hostile data value through"
+grep -qF '&lt;img src=x onerror=alert(2)&gt;' "$work/page" || fail "the preview does not show the hostile data value (escaped)"
+"$mf" audit log --json | grep '"event":"question_answered"' | grep -q '"actor":"alice"' ||
+    fail "the answer is not an audit event by alice"
+
 # ---- a request too large -------------------------------------------------------------------------
 head -c 70000 /dev/zero | tr '\0' 'a' >"$work/big"
 code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' --data-binary "@$work/big" "$base/review/feedback")

@@ -50,6 +50,7 @@ try {
   assert.ok(await page.locator('#profiles svg').count() > 0, 'the source columns have profile charts');
   assert.ok(await page.locator('#preview table').count() > 0, 'the before → after preview is shown');
   await shot(page, '02-plan');
+  await page.screenshot({ path: path.join(out, 'plan-page.png') });   // the top of it (README)
   const v1 = await versionOf(page);
 
   step = 'reviewer sends feedback';
