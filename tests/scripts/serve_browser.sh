@@ -5,7 +5,8 @@
 # sign in, open the plan, feedback and its diff, a reviewer cannot approve, a forged POST without
 # the CSRF token is refused, the review resumed after the browser closed shows the last version,
 # the author cannot approve under four-eyes, another approver approves, runs, watches the progress
-# to the end and reads the row accounting.  Screenshots go to BUILD/web-test-output/.
+# to the end and reads the row accounting; the finished run reaches the webhook (a local receiver).
+# Screenshots go to BUILD/web-test-output/.
 #
 # Needs node, tests/web/node_modules (npm ci in tests/web; scripts/setup.sh does it) and Chromium;
 # under CI=true a missing one fails the test, elsewhere it is skipped with a message.
@@ -32,8 +33,10 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mf_serve_web.XXXXXX")
 pid=""
+hpid=""
 cleanup() {
     [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+    [ -z "$hpid" ] || { kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null; }
     [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,14 +57,36 @@ cp "$ex/gl_extract.csv" "$work/gl_extract.csv"
 "$mf" audit log --json | grep -q '"event":"plan_drafted"' ||
     { echo "serve_browser: no review was opened: $(cat "$work/onboard.log")" >&2; exit 1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$mf" serve --port "$port" --four-eyes >"$work/serve.log" 2>&1 &
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A webhook receiver: each POST body becomes a line of $work/hooks.
+hport=$(free_port)
+python3 - "$hport" "$work/hooks" <<'EOF' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[2], "ab") as f:
+            f.write(self.headers.get("Content-Type", "").encode() + b" " + body + b"\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+hpid=$!
+port=$(free_port)
+"$mf" serve --port "$port" --four-eyes --webhook "http://127.0.0.1:$hport/hook" >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/login" && break; sleep 0.1; done
 
 BASE="http://127.0.0.1:$port" OUT="$out" CHROMIUM="$chromium" PASSWORD="$pw" \
     timeout 300 node "$root/tests/web/review.mjs"
 rc=$?
+# The finished run was posted to the webhook as a small JSON document.
+if [ $rc -eq 0 ] && ! grep -q '^application/json {.*"client":"ACME".*"event":"run_finished".*"state":"loaded"' "$work/hooks" 2>/dev/null; then
+    echo "serve_browser: FAIL: the webhook did not get the finished run: $(cat "$work/hooks" 2>/dev/null)" >&2
+    rc=1
+fi
 [ $rc -eq 0 ] || { echo "--- server log" >&2; cat "$work/serve.log" >&2; }
 echo "screenshots: $out"
 exit $rc

@@ -163,6 +163,22 @@ grep -qF '&lt;img src=x onerror=alert(2)&gt;' "$work/page" || fail "the preview 
 "$mf" audit log --json | grep '"event":"question_answered"' | grep -q '"actor":"alice"' ||
     fail "the answer is not an audit event by alice"
 
+# approve and run: the server-sent events end with "done", the run's page balances its rows
+code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -d "id=$rid&csrf=$tok&comment=ok" "$base/review/approve")
+[ "$code" = 303 ] || fail "approval after the answer: $code"
+loc=$(curl -s -b "$work/a" -D - -o /dev/null -d "id=$rid&csrf=$tok" "$base/review/run" | tr -d '\r' | sed -n 's/^Location: //p')
+case $loc in /run\?job=[0-9]*) ;; *) fail "run: redirected to '$loc'" ;; esac
+timeout 60 curl -s -N -b "$work/a" -D "$work/sse.h" "$base/events?${loc#*\?}" >"$work/sse"
+grep -qi '^Content-Type: text/event-stream' "$work/sse.h" || fail "/events is not an event stream"
+grep -q '^event: done' "$work/sse" || fail "the event stream did not end with done: $(cat "$work/sse")"
+run=$(sed -n 's/^data: .*"run":\([0-9]*\).*/\1/p' "$work/sse" | tail -1)
+curl -s -b "$work/a" "$base/run?id=$run" >"$work/page"
+grep -q 'id="balanced">yes' "$work/page" || fail "the run page does not balance its rows"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/events?${loc#*\?}")
+[ "$code" = 303 ] || fail "/events without a session: $code"
+code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' "$base/rejects?run=99999")
+[ "$code" = 404 ] || fail "rejects of an unknown run: $code"
+
 # ---- a request too large -------------------------------------------------------------------------
 head -c 70000 /dev/zero | tr '\0' 'a' >"$work/big"
 code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' --data-binary "@$work/big" "$base/review/feedback")
