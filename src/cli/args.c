@@ -11,6 +11,7 @@
 #include "cli/args.h"
 
 #include <stddef.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,7 +401,20 @@ void cli_help_command(FILE *f, const cli_command_def *c)
 
 static const char exit_codes[] =
     "0 done; 1 an error (which file, line, column and what was expected); 2 the plan has open questions "
-    "(nothing ran; they are listed); 3 the output failed validation (nothing loaded)";
+    "(nothing ran; they are listed); 3 the output failed validation (nothing loaded); 4 needs review: no "
+    "approved plan fits this file (`run --client` on a cache miss; nothing ran); 130 interrupted by Ctrl-C "
+    "or SIGTERM (temporary files removed, nothing published, nothing loaded; the run is recorded as "
+    "interrupted)";
+
+int cli_exit_code(mf_code code)
+{
+    switch (code) {
+    case MF_EQUESTION: return 2;
+    case MF_EREVIEW: return 4;
+    case MF_EINTR: return 130;
+    default: return 1;
+    }
+}
 
 void cli_help(FILE *f)
 {

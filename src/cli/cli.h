@@ -49,6 +49,9 @@ void cli_plan_file_free(cli_plan_file *f);
 
 /* Each command returns an exit code (0, 2, 3), or CLI_FAILED with e filled. */
 #define CLI_FAILED (-1)
+/* The exit status for a failure with this code (docs/cli.md, Exit codes). */
+int cli_exit_code(mf_code code);
+
 #define CLI_EXIT_QUESTIONS 2
 
 int cli_onboard(const cli_options *o, mf_err *e);

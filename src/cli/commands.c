@@ -2,8 +2,8 @@
  *
  * The workflow itself — cache lookup, draft, review session, approval, run, check, load, record —
  * is flow/ (flow/flow.h); these commands pass the options to it and render what it returns: the
- * plan text and questions on stdout, the workflow's messages (its sink) on stdout during a
- * terminal review and on stderr otherwise (with --yes stdout carries the plan text only).
+ * plan text on stdout; the workflow's messages (its sink: cache hit or miss, what ran) and the
+ * open questions of a refused run on stderr, in every mode.
  * `run --plan` stays a plain run of a plan file.
  */
 #include "cli/cli.h"
@@ -14,6 +14,7 @@
 #include "read/csv.h"
 #include "read/profile.h"
 #include "util/afile.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -100,15 +101,18 @@ static int print_questions(const plan *p, FILE *f)
     return n;
 }
 
-/* A plan that still has holes or questions cannot run unattended: list them, say how to go on. */
-static int refuse_open_questions(const plan *p, const char *plan_path, mf_err *e)
+/* A plan that still has holes or questions cannot run unattended: list them (on stderr, with the
+ * other diagnostics), say how to go on with the real paths. */
+static int refuse_open_questions(const plan *p, const char *plan_path, const cli_options *o, mf_err *e)
 {
-    int n = print_questions(p, stdout);
+    int n = print_questions(p, stderr);
+    char qp[1100], qd[1100], qo[1100];
     mf_err_clear(e);
     mf_fail(e, MF_EQUESTION, NULL, 0, 0,
             "the plan has %d open question%s; nothing ran. Answer %s in %s (replace each ? with an expression) "
-            "and run it with: mapforge run --plan %s --data ... --out ...",
-            n, n == 1 ? "" : "s", n == 1 ? "it" : "them", plan_path, plan_path);
+            "and run it with: mapforge run --plan %s --data %s --out %s",
+            n, n == 1 ? "" : "s", n == 1 ? "it" : "them", plan_path, mf_shq(plan_path, qp, sizeof qp),
+            o->data ? mf_shq(o->data, qd, sizeof qd) : "...", o->out ? mf_shq(o->out, qo, sizeof qo) : "...");
     return CLI_FAILED;
 }
 
@@ -210,7 +214,7 @@ static int approve_unattended(const flow_env *env, long long id, const cli_optio
             plan p;
             mf_err pe = {0};
             if (plan_parse(v.text, strlen(v.text), plan_path, &p, &pe) == 0) {
-                refuse_open_questions(&p, plan_path, e);
+                refuse_open_questions(&p, plan_path, o, e);
                 plan_free(&p);
             }
         }
@@ -258,7 +262,7 @@ int cli_onboard(const cli_options *o, mf_err *e)
         return CLI_FAILED;
     mapping_free(&m);
     flow_env env;
-    if (env_open(&env, o, o->yes ? stderr : stdout, e) < 0) {
+    if (env_open(&env, o, stderr, e) < 0) {
         flow_env_close(&env);
         return CLI_FAILED;
     }
@@ -317,29 +321,12 @@ int cli_run(const cli_options *o, mf_err *e)
         if (flow_run_plain(&env, &pf.p, pf.text, o->plan, &ro, NULL, 0, &rep, sha, e) == 0)
             rc = 0;
         else if (e->code == MF_EQUESTION)
-            rc = refuse_open_questions(&pf.p, o->plan, e);
+            rc = refuse_open_questions(&pf.p, o->plan, o, e);
     }
     cli_plan_file_free(&pf);
     return rc;
 }
 
-/* Type-check p against the header of the data file read with the plan's own dialect. */
-static int check_against_data(plan *p, const char *data_path, const char *plan_path, mf_err *e)
-{
-    csv_dialect d = {0};
-    d.delimiter = p->source.delimiter;
-    d.quote = p->source.quote;
-    d.encoding = p->source.encoding;
-    d.header_line = p->source.header_line;
-    csv_reader *r = csv_open(data_path, &d, e);
-    if (!r)
-        return -1;
-    const char *const *names;
-    int n = csv_header(r, &names);
-    int rc = plan_check(p, names, n, plan_path, e);
-    csv_close(r);
-    return rc;
-}
 
 int cli_check(const cli_options *o, mf_err *e)
 {
@@ -350,7 +337,7 @@ int cli_check(const cli_options *o, mf_err *e)
     plan *p = &pf.p;
     if (cli_plan_file_read(o->plan, &pf, e) < 0)
         goto done;
-    if (o->data ? check_against_data(p, o->data, o->plan, e) < 0 : plan_check(p, NULL, 0, o->plan, e) < 0)
+    if (o->data ? flow_check_plan_data(p, o->data, o->plan, e) < 0 : plan_check(p, NULL, 0, o->plan, e) < 0)
         goto done;
     printf("%s: plan %s v%d parses and type-checks; sha256 %s\n", o->plan, p->client, p->version, pf.sha256);
     if (plan_has_open_questions(p)) {

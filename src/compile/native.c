@@ -264,6 +264,7 @@ static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
         [PS_MUL] = OP_MULK, [PS_DIV] = OP_DIVK, [PS_ROUND] = OP_ROUND, [PS_NEGATE] = OP_NEG,
         [PS_NEGATE_WHEN] = OP_NEGWHEN, [PS_ABS] = OP_ABS, [PS_MAP] = OP_MAP, [PS_LOOKUP] = OP_MAP,
         [PS_REPLACE] = OP_REPLACE, [PS_SQUISH] = OP_SQUISH, [PS_TITLE] = OP_TITLE, [PS_DIGITS] = OP_DIGITS,
+        [PS_STRIP] = OP_STRIP,
         [PS_DATE_PART] = OP_DATEPART, [PS_FORMAT_DATE] = OP_FMTDATE, [PS_ADD_DAYS] = OP_ADDDAYS,
         [PS_END_OF_MONTH] = OP_EOM,
     };
@@ -306,6 +307,10 @@ static int compile_step(comp *c, const plan_expr *x, uint32_t *out)
     case PS_LOOKUP:
         if (!(in->tab = lookup_table(c, s, x)))
             return -1;
+        break;
+    case PS_STRIP:
+        if (!s->s || !s->s[0])
+            return fail_at(c, x, MF_ETYPE, "nothing to remove", NULL);
         break;
     case PS_REPLACE:
         if (!s->s || !s->s[0])

@@ -262,6 +262,14 @@ static const char *const prelude[] = {
     "        low = self.case(ctx, v, False, special, placeholder, simple)\n",
     "        return self.bind(V(\"text\", F.initcap(low.c), None, low.err))\n",
     "\n",
+    "    def strip(self, ctx, v, x, trailing):\n",
+    "        \"\"\"x removed again and again at the start (trailing: the end); a value made only of x keeps one x.\"\"\"\n",
+    "        v = as_text(v)\n",
+    "        q = \"\\\\Q\" + x.replace(\"\\\\E\", \"\\\\E\\\\\\\\E\\\\Q\") + \"\\\\E\"\n",
+    "        pat = \"(?:\" + q + \")+\\\\z\" if trailing else \"\\\\A(?:\" + q + \")+\"\n",
+    "        c = F.regexp_replace(v.c, pat, \"\")\n",
+    "        return self.bind(V(\"text\", F.when(c == F.lit(\"\"), F.lit(x)).otherwise(c), None, v.err))\n",
+    "\n",
     "    def digits(self, ctx, v):\n",
     "        v = as_text(v)\n",
     "        return self.bind(V(\"text\", nonempty(F.regexp_replace(v.c, \"[^0-9]\", \"\")), None, v.err))\n",
@@ -1564,6 +1572,11 @@ static int step(gen *g, const plan_expr *x, int a)
     case PS_SQUISH: mf_buf_printf(&tmp, "job.squish(ctx, v%d)", a); break;
     case PS_TITLE: mf_buf_printf(&tmp, "job.title(ctx, v%d, *LOWER_FIX)", a); break;
     case PS_DIGITS: mf_buf_printf(&tmp, "job.digits(ctx, v%d)", a); break;
+    case PS_STRIP:
+        mf_buf_printf(&tmp, "job.strip(ctx, v%d, ", a);
+        py_str(&tmp, s->s);
+        mf_buf_printf(&tmp, ", %s)", s->m == 1 ? "True" : "False");
+        break;
     case PS_DATE_PART:
         mf_buf_printf(&tmp, "job.date_part(ctx, v%d, ", a);
         py_str(&tmp, s->s ? s->s : "year");

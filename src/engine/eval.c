@@ -508,6 +508,21 @@ static __attribute__((noinline)) void op_title(eng_worker *w, eng_val *d, const 
     set_text(d, t.p, t.len);
 }
 
+/* with leading (m = 0) / trailing (m = 1) "x" removed: x removed again and again at that end, one x kept
+ * when the value is made only of x. */
+static void op_strip(eng_val *d, const eng_val *a, const eng_ins *in)
+{
+    const char *s = a->u.s.p;
+    size_t b = 0, e = a->u.s.n, k = in->slen;
+    if (!in->m)
+        while (e - b > k && !memcmp(s + b, in->s, k))
+            b += k;
+    else
+        while (e - b > k && !memcmp(s + e - k, in->s, k))
+            e -= k;
+    set_text(d, s + b, e - b);
+}
+
 static __attribute__((noinline)) void op_digits(eng_worker *w, eng_val *d, const eng_val *a)
 {
     size_t len = 0;
@@ -1127,6 +1142,7 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
         case OP_SQUISH: TEXT_ARG() op_squish(w, d, a); break;
         case OP_TITLE: TEXT_ARG() op_title(w, d, a); break;
         case OP_DIGITS: TEXT_ARG() op_digits(w, d, a); break;
+        case OP_STRIP: TEXT_ARG() op_strip(d, a, in); break;
         case OP_LENGTH: TEXT_ARG() op_length(d, a); break;
         case OP_DATEPART:
         case OP_FMTDATE:

@@ -34,8 +34,7 @@ void flow_run_result_free(flow_run_result *r)
     r->findings_text = r->findings_json = r->load_target = r->load_table = NULL;
 }
 
-/* Type-check p against the header of the data file read with the plan's own dialect. */
-static int check_against_data(plan *p, const char *data_path, const char *plan_path, mf_err *e)
+int flow_check_plan_data(plan *p, const char *data_path, const char *plan_path, mf_err *e)
 {
     csv_dialect d = {0};
     d.delimiter = p->source.delimiter;
@@ -47,35 +46,24 @@ static int check_against_data(plan *p, const char *data_path, const char *plan_p
         return -1;
     const char *const *names;
     int n = csv_header(r, &names);
-    int rc = plan_check(p, names, n, plan_path, e);
+    mf_err pe = {0};
+    int rc = plan_check(p, names, n, plan_path, &pe);
     csv_close(r);
-    return rc;
-}
-
-/* Beside the native run's CSV: OUT/job.py (the same plan as a PySpark job) and OUT/<output>.parquet
- * (unless no_parquet).  The Spark engine writes both itself. */
-static int write_companions(const plan *p, const char *sha, const flow_run_options *o, mf_err *e)
-{
-    mf_buf job = {0};
-    int rc = pyspark_compile(p, sha, &job, e);
-    if (rc == 0) {
-        char *path = flow_join(o->out_dir, "job.py");
-        rc = mf_write_file_atomic(path, mf_buf_str(&job), job.len, e);
-        free(path);
+    if (rc < 0 && (pe.code == MF_EDATA || pe.code == MF_ETYPE)) {
+        /* The header does not fit: when the file is laid out in another dialect than the plan's
+         * source line says, that is the news, not the first column the plan cannot find. */
+        csv_dialect found;
+        mf_err ignore = {0};
+        if (csv_detect(data_path, &found, &ignore) == 0 &&
+            (found.delimiter != d.delimiter || (found.encoding != d.encoding && d.encoding)))
+            return mf_fail(e, MF_EDATA, data_path, 0, 0,
+                           "the file is %s-delimited, %s, but the plan %s reads %s-delimited, %s: it was approved for "
+                           "another layout (onboard this file, or correct the plan's source line)",
+                           csv_delimiter_name(found.delimiter), csv_encoding_name(found.encoding), plan_path,
+                           csv_delimiter_name(d.delimiter ? d.delimiter : ','), csv_encoding_name(d.encoding));
     }
-    mf_buf_free(&job);
-    if (rc < 0 || o->no_parquet)
-        return rc;
-    size_t n = strlen(p->output) + 16;
-    char *csv_name = mf_xmalloc(n), *pq_name = mf_xmalloc(n);
-    snprintf(csv_name, n, "%s.csv", p->output);
-    snprintf(pq_name, n, "%s.parquet", p->output);
-    char *csv_path = flow_join(o->out_dir, csv_name), *pq_path = flow_join(o->out_dir, pq_name);
-    rc = pq_write_from_csv(p, csv_path, pq_path, NULL, e);
-    free(csv_name);
-    free(pq_name);
-    free(csv_path);
-    free(pq_path);
+    if (rc < 0)
+        *e = pe;
     return rc;
 }
 
@@ -108,19 +96,25 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
-                   const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e)
+/* Run p (whose text is text) with the approval ap (NULL: a plan file run as it is; run.json then
+ * says "approval": null). */
+static int run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
+                     const char *cache_key, int cache_hit, const store_approval *ap, run_report *rep, char sha[65],
+                     mf_err *e)
 {
     memset(rep, 0, sizeof *rep);
     if (!o->data_path || !o->out_dir)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "a run needs a data file and an output directory");
-    if (check_against_data(p, o->data_path, plan_path, e) < 0)
+    if (flow_check_plan_data(p, o->data_path, plan_path, e) < 0)
         return -1;
-    if (plan_has_open_questions(p))
+    if (plan_has_open_questions(p)) {
+        char qp[1100], qd[1100], qo[1100];
         return mf_fail(e, MF_EQUESTION, NULL, 0, 0,
                        "the plan has open questions; nothing ran. Answer them in %s (replace each ? with an "
-                       "expression) and run it with: mapforge run --plan %s --data ... --out ...",
-                       plan_path, plan_path);
+                       "expression) and run it with: mapforge run --plan %s --data %s --out %s",
+                       plan_path, mf_shq(plan_path, qp, sizeof qp), mf_shq(o->data_path, qd, sizeof qd),
+                       mf_shq(o->out_dir, qo, sizeof qo));
+    }
     mf_sha256_hex(text, strlen(text), sha);
     bool spark = o->engine && !strcmp(o->engine, "spark");
     if (o->engine && !spark && strcmp(o->engine, "native"))
@@ -130,6 +124,11 @@ int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *p
     opt.cache_key = cache_key;
     opt.cache_hit = cache_hit;
     opt.spark_master = o->spark_master;
+    if (ap) {
+        opt.approved_by = ap->actor;
+        opt.approved_at = ap->at;
+        opt.approval_comment = ap->comment;
+    }
     progress_relay relay = {o};
     if (o->progress) {
         opt.progress = relay_progress;
@@ -137,16 +136,37 @@ int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *p
     }
     if (flow_make_dir(env, o->out_dir, e) < 0)
         return -1;
-    if (spark ? spark_run_plan(p, text, o->data_path, o->out_dir, &opt, rep, e) < 0
-              : run_plan(p, o->data_path, o->out_dir, &opt, rep, e) < 0)
-        return -1;
-    if (!spark && write_companions(p, sha, o, e) < 0)
+    /* Beside the native run's CSV, published with it as one set (write/run.h): OUT/job.py (the same
+     * plan as a PySpark job) and OUT/<output>.parquet (unless no_parquet).  The Spark engine writes
+     * both itself. */
+    mf_buf job = {0};
+    run_companion comp;
+    if (!spark) {
+        if (pyspark_compile(p, sha, &job, e) < 0) {
+            mf_buf_free(&job);
+            return -1;
+        }
+        comp = (run_companion){"job.py", mf_buf_str(&job), job.len};
+        opt.companions = &comp;
+        opt.ncompanions = 1;
+        opt.parquet = !o->no_parquet;
+    }
+    int ran = spark ? spark_run_plan(p, text, o->data_path, o->out_dir, &opt, rep, e)
+                    : run_plan(p, o->data_path, o->out_dir, &opt, rep, e);
+    mf_buf_free(&job);
+    if (ran < 0)
         return -1;
     flow_say(env, FLOW_NOTE,
              "ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered (%.2f s) -> %s/%s.csv", sha,
              o->data_path, rep->rows_in, rep->rows_out, rep->rows_rejected, rep->rows_filtered, rep->seconds_total,
              o->out_dir, p->output);
     return 0;
+}
+
+int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
+                   const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e)
+{
+    return run_plain(env, p, text, plan_path, o, cache_key, cache_hit, NULL, rep, sha, e);
 }
 
 /* Load the checked output into o->db (default sqlite:<home>/warehouse.db). */
@@ -164,6 +184,13 @@ static int load(const flow_env *env, const plan *p, const char *client, const ch
     memset(&lr, 0, sizeof lr);
     int rc = load_output(p, o->out_dir, url, &li, &lr, e);
     free(url);
+    if (rc < 0 && e->code == MF_EINTR) {   /* rolled back: the history says so, not "ok" */
+        mf_err ignore = {0};
+        store_load sl = {.run_id = run_id, .client = client, .target = lr.target, .table_name = p->output,
+                         .input_sha256 = rep->input_sha256, .status = "interrupted", .actor = env->actor};
+        (void)store_load_add(env->st, &sl, &ignore);
+        (void)flow_audit(env, "load_interrupted", client, sha, &ignore, "table", p->output, (const char *)NULL);
+    }
     if (rc < 0)
         return -1;
     char nrows[32];
@@ -211,6 +238,7 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     plan_init(&p);
     check_result res;
     check_result_init(&res);
+    store_approval ap = {0};
     char sha[65];
     mf_sha256_hex(text, strlen(text), sha);
     memcpy(r->plan_sha256, sha, sizeof sha);
@@ -230,10 +258,12 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     run_report *rep = &r->rep;
     char sha2[65];
     mf_err re = {0};
-    if (flow_run_plain(env, &p, text, plan_path, o, cache_key, cache_hit, rep, sha2, &re) < 0) {
+    if (store_approval_last(env->st, client, sha, &ap, e) < 0)
+        goto done;
+    if (run_plain(env, &p, text, plan_path, o, cache_key, cache_hit, ap.actor ? &ap : NULL, rep, sha2, &re) < 0) {
         *e = re;   /* the run's own error is the one to report */
         mf_err ignore = {0};
-        sr.status = "failed";
+        sr.status = re.code == MF_EINTR ? "interrupted" : "failed";
         sr.state = "failed";
         sr.seconds = mono() - t0;
         (void)store_run_update(env->st, &sr, &ignore);
@@ -305,6 +335,7 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     r->state = FLOW_LOADED;
     rc = 0;
 done:
+    store_approval_free(&ap);
     check_result_free(&res);
     plan_free(&p);
     free(plan_path);
@@ -367,7 +398,8 @@ done:
 
 /* The client's mapping as onboard remembered it (path, sha); its sha is recomputed when the file is
  * still there, so a changed mapping is a miss that says so. */
-static int client_mapping(const flow_env *env, const char *client, char sha[65], mf_err *e)
+static int client_mapping(const flow_env *env, const char *client, char sha[65], char *mpath, size_t mpath_n,
+                          mf_err *e)
 {
     char *ref = flow_mapping_ref_path(env, client);
     json_error_t je;
@@ -381,6 +413,7 @@ static int client_mapping(const flow_env *env, const char *client, char sha[65],
     const char *path = json_string_value(json_object_get(j, "path"));
     const char *s = json_string_value(json_object_get(j, "sha256"));
     snprintf(sha, 65, "%s", s ? s : "");
+    snprintf(mpath, mpath_n, "%s", path ? path : "");
     mf_err ignore = {0};
     mapping m;
     if (path && access(path, R_OK) == 0 && mapping_read(path, &m, &ignore) == 0) {
@@ -399,8 +432,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     memset(r, 0, sizeof *r);
     if (!client || !o->data_path || !o->out_dir)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "a batch run needs a client, a data file and an output directory");
-    char msha[65];
-    if (client_mapping(env, client, msha, e) < 0)
+    char msha[65], mpath[1024];
+    if (client_mapping(env, client, msha, mpath, sizeof mpath, e) < 0)
         return -1;
     csv_dialect d;
     profile pr;
@@ -411,24 +444,26 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     int rc = -1;
     if (cache_lookup(env->st, client, msha, &pr, &cr, e) < 0)
         goto done;
-    if (cr.hit && cr.entry.plan_text) {
-        char *old = flow_findings_text(env->st, client, cr.entry.plan_sha256);
-        if (old) {
-            free(old);
-            cr.hit = 0;
-            snprintf(cr.reason, sizeof cr.reason, "the cached plan %.12s failed validation on its last run",
-                     cr.entry.plan_sha256);
-        }
-    }
+    /* A failed validation on an earlier file does not stop the approved plan: this file may be good,
+     * and it is validated again before anything is loaded (docs/cache.md). */
+    char *failed_before = cr.hit && cr.entry.plan_text ? flow_findings_text(env->st, client, cr.entry.plan_sha256)
+                                                       : NULL;
+    if (failed_before)
+        flow_say(env, FLOW_WARN,
+                 "note: plan %.12s failed validation on its last run; this file is validated again before anything "
+                 "is loaded", cr.entry.plan_sha256);
+    free(failed_before);
     if (!cr.hit || !cr.entry.plan_text) {
         flow_say(env, FLOW_NOTE, "cache miss: %s", cr.reason);
         if (flow_audit(env, "cache_miss", client, msha, e, "reason", cr.reason, "data", o->data_path,
                        (const char *)NULL) < 0)
             goto done;
-        mf_fail(e, MF_ENOTFOUND, NULL, 0, 0,
+        char qc[300], qm[1100], qd[1100], qo[1100];
+        mf_fail(e, MF_EREVIEW, NULL, 0, 0,
                 "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
-                "--mapping ... --data %s --out %s",
-                cr.reason, client, o->data_path, o->out_dir);
+                "--mapping %s --data %s --out %s",
+                cr.reason, mf_shq(client, qc, sizeof qc), mpath[0] ? mf_shq(mpath, qm, sizeof qm) : "...",
+                mf_shq(o->data_path, qd, sizeof qd), mf_shq(o->out_dir, qo, sizeof qo));
         goto done;
     }
     flow_say(env, FLOW_NOTE, "cache hit: key %.16s (approved plan %.12s, run %lld time%s before)", cr.key,

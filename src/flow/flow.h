@@ -313,7 +313,9 @@ int flow_run_review(const flow_env *env, long long review_id, const flow_run_opt
 int flow_run_text(const flow_env *env, const char *client, const char *text, const char *cache_key, int cache_hit,
                   const flow_run_options *o, flow_run_result *r, mf_err *e);
 /* A batch run: the client's cached approved plan for this data (mapping remembered by onboard).
- * A miss fails (MF_ENOTFOUND) saying why; nothing runs. */
+ * A miss fails (MF_EREVIEW: a person must review a plan) saying why and suggesting the onboard
+ * command with the real paths; nothing runs.  A failed validation on an earlier file does not
+ * keep the plan from running (a note says so). */
 int flow_run_client(const flow_env *env, const char *client, const flow_run_options *o, flow_run_result *r,
                     mf_err *e);
 
@@ -322,6 +324,10 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
  * no checks, no load.  sha receives the text's SHA-256. */
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
                    const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e);
+
+/* Type-check p against the header of data_path read with the plan's own dialect; when it does not
+ * fit and the file is in another dialect than the plan's source line, the error says that. */
+int flow_check_plan_data(plan *p, const char *data_path, const char *plan_path, mf_err *e);
 
 /* The draft of a plan for (client, mapping, data) without a store (`mapforge plan`): the mapping
  * read, the data profiled, the draft tried on its first rows; its canonical text (malloc'd). */

@@ -254,6 +254,7 @@ static const char *step_word(plan_step_kind k)
     case PS_SQUISH: return "with spaces collapsed";
     case PS_TITLE: return "title cased";
     case PS_DIGITS: return "digits only";
+    case PS_STRIP: return "with leading/trailing ... removed";
     case PS_DATE_PART: return "its year/month/day/quarter";
     case PS_FORMAT_DATE: return "written as";
     case PS_ADD_DAYS: return "plus/minus N days";
@@ -292,6 +293,11 @@ static int check_new_step(checker *c, plan_expr *e)
 {
     plan_step *s = &e->step;
     switch (s->kind) {
+    case PS_STRIP:
+        if (!s->s || !s->s[0])
+            return type_fail(c, e, "%s: \"with leading ... removed\" needs a text to remove, not \"\"", c->col_name);
+        e->type = mk(PT_TEXT);
+        return step_input(c, e, step_word(s->kind), true, false);
     case PS_REPLACE:
         if (!s->s || !s->s[0])
             return type_fail(c, e, "%s: \"with ... replaced by\" needs a text to replace, not \"\"", c->col_name);

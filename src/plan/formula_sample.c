@@ -192,6 +192,7 @@ static const char *step(sampler *s, const plan_expr *e)
     case PS_REPLACE: return replaced(s, v, st);
     case PS_SQUISH: return squeezed(s, v);
     case PS_DIGITS: return digits(s, v);
+    case PS_STRIP: return infer_strip(s->x->a, v, st->s, st->m == 1);
     case PS_AFTER: return before_after(s, v, st, false);
     default: s->bad = true; return NULL;
     }

@@ -60,6 +60,23 @@ const char *infer_replace_all(mf_arena *a, const char *v, const char *from, cons
     return r;
 }
 
+const char *infer_strip(mf_arena *a, const char *v, const char *x, bool trailing)
+{
+    if (!v || !x || !x[0])
+        return v;
+    size_t n = strlen(v), k = strlen(x), b = 0, e = n;
+    if (!trailing)
+        while (e - b > k && !strncmp(v + b, x, k))
+            b += k;
+    else
+        while (e - b > k && !strncmp(v + e - k, x, k))
+            e -= k;
+    char *r = mf_arena_alloc(a, e - b + 1);
+    memcpy(r, v + b, e - b);
+    r[e - b] = 0;
+    return r;
+}
+
 const char *infer_match_column(const profile *pr, const char *phrase, double min_conf)
 {
     if (!pr || pr->ncols <= 0 || !phrase || !*phrase)

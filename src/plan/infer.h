@@ -29,6 +29,10 @@ void infer_vsay(mf_buf *why, const char *fmt, va_list ap) __attribute__((format(
  * the result is empty (the language has no empty text).  The `with "x" replaced by "y"` step. */
 const char *infer_replace_all(mf_arena *a, const char *v, const char *from, const char *to);
 
+/* v with x (non-empty) removed again and again at its start (trailing: its end), keeping one x when v is
+ * made only of x ("0000" -> "0"); in arena a.  The `with leading "x" removed` step. */
+const char *infer_strip(mf_arena *a, const char *v, const char *x, bool trailing);
+
 /* The data column a phrase names (mapping_match_column over the profile's header) with at least
  * min_conf confidence; NULL when none. */
 const char *infer_match_column(const profile *pr, const char *phrase, double min_conf);

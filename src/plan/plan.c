@@ -259,6 +259,7 @@ static bool step_eq(const plan_step *a, const plan_step *b)
     case PS_BEFORE:
     case PS_AFTER: return str_eq0(a->s, b->s) && a->m == b->m;
     case PS_REPLACE: return str_eq0(a->s, b->s) && str_eq0(a->s2, b->s2);
+    case PS_STRIP: return str_eq0(a->s, b->s) && a->m == b->m;
     case PS_DATE_PART: return str_eq0(a->s, b->s) && (plan_date_part_of(a->s) != PD_FISCAL_YEAR || a->n == b->n);
     case PS_FIRST:
     case PS_LAST:
@@ -354,6 +355,8 @@ static bool lookup_eq(const plan_lookup *a, const plan_lookup *b)
 bool plan_equal(const plan *a, const plan *b)
 {
     if (!str_eq0(a->client, b->client) || a->version != b->version || !source_eq(&a->source, &b->source) ||
+        !str_eq0(a->mapping.file, b->mapping.file) || !str_eq0(a->mapping.sheet, b->mapping.sheet) ||
+        !str_eq0(a->mapping.sha256, b->mapping.sha256) ||
         !str_eq0(a->output, b->output) || a->ncols != b->ncols || a->nrules != b->nrules ||
         a->nlookups != b->nlookups || a->nquestions != b->nquestions || a->nkeys != b->nkeys ||
         a->nnotes != b->nnotes)

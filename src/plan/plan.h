@@ -126,6 +126,8 @@ typedef enum plan_step_kind {
     PS_SQUISH,        /* with spaces collapsed: trimmed, inner white space runs become one space */
     PS_TITLE,         /* title cased: first letter of each space-separated word upper, the rest lower */
     PS_DIGITS,        /* digits only: keeps 0-9 */
+    PS_STRIP,         /* with leading "0" removed / with trailing "0" removed   s = x (non-empty), m = 0 leading,
+                         1 trailing: x removed again and again at that end; a value made only of x keeps one */
     PS_DATE_PART,     /* its year / month / day / quarter / fiscal year (starting month 7):
                          s = "year" "month" "day" "quarter" "fiscal year", n = start month (fiscal year) */
     PS_FORMAT_DATE,   /* written as "YYYY-MM"      s = pattern (util/date.h notation); date -> text */
@@ -249,11 +251,21 @@ typedef struct plan_source {
     long skip_last;          /* trailer rows at the end of the file to skip (counted as filtered) */
 } plan_source;
 
+/* The mapping a plan was drafted from (informational, part of the approved text):
+ * `mapping "FILE", sheet "SHEET", sha256 "HEX"` — the sha256 is the mapping's content hash, the
+ * one the cache keys on (mapping.h).  All NULL when the line is absent (a hand-written plan). */
+typedef struct plan_mapping {
+    const char *file;
+    const char *sheet;
+    const char *sha256;
+} plan_mapping;
+
 typedef struct plan {
     mf_arena arena;          /* owns everything below */
     const char *client;
     int version;
     plan_source source;
+    plan_mapping mapping;
     const char *output;      /* output name: DIR/<output>.csv */
     int ncols, nrules, nlookups, nquestions, nnotes;
     plan_column *cols;

@@ -572,6 +572,34 @@ int store_approval_add(store *s, const char *client, const char *plan_sha256, co
     return db_commit(s, e);
 }
 
+int store_approval_last(store *s, const char *client, const char *plan_sha256, store_approval *out, mf_err *e)
+{
+    memset(out, 0, sizeof *out);
+    db_rows r;
+    const char *p[] = {client, plan_sha256};
+    if (db_exec(s,
+                "SELECT actor, at, comment FROM approvals WHERE client = $1 AND plan_sha256 = $2"
+                " AND decision = 'approved' ORDER BY id DESC LIMIT 1",
+                2, p, &r, e) < 0)
+        return -1;
+    int found = r.nrows > 0;
+    if (found) {
+        out->actor = dup_or_null(db_cell(&r, 0, 0));
+        out->at = dup_or_null(db_cell(&r, 0, 1));
+        out->comment = dup_or_null(db_cell(&r, 0, 2));
+    }
+    db_rows_free(&r);
+    return found;
+}
+
+void store_approval_free(store_approval *a)
+{
+    free(a->actor);
+    free(a->at);
+    free(a->comment);
+    memset(a, 0, sizeof *a);
+}
+
 /* ---- runs and loads ----------------------------------------------------------------------------- */
 
 static const char *run_state_of(const store_run *r)

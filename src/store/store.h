@@ -109,6 +109,14 @@ int store_feedback_add(store *s, const char *plan_sha256, const char *text, cons
 int store_approval_add(store *s, const char *client, const char *plan_sha256, const char *decision,
                        const char *comment, const char *actor, mf_err *e);
 
+/* The newest "approved" decision on (client, plan_sha256): who, when, with which comment.  Returns
+ * 1 found, 0 none (the plan was never approved: a hand-edited plan), -1 error. */
+typedef struct store_approval {
+    char *actor, *at, *comment;
+} store_approval;
+int store_approval_last(store *s, const char *client, const char *plan_sha256, store_approval *out, mf_err *e);
+void store_approval_free(store_approval *a);
+
 /* ---- runs and loads -------------------------------------------------------------------------- */
 
 typedef struct store_run {

@@ -356,7 +356,8 @@ UTF16_PLAN = TEXT_PLAN.replace("encoding UTF-8", "encoding UTF-16LE")
 RULE_TEXT = TEXT + ["\u00e9lan \u00c9COLE", "\u01c6ungla \u01c5x", "\U00010400\U00010428 x", "i\u0130 \u0131",
                     "\u03a3\u0391\u03a3 \u03c3\u03b1\u03c2", "  hello   wORLD  ", "a--b--c", "--", "aaa", "aaaa",
                     "no-dash", "\u1fb3 x", "\u01f3 \u01f2", "ab12cd34", "\u0661\u0662 9", "x\u00a0\u00a0y z",
-                    "O'NEIL mc DONALD", "  a\t\tb  ", "--x--", "\u00df\u00df"]
+                    "O'NEIL mc DONALD", "  a\t\tb  ", "--x--", "\u00df\u00df", "000123", "0000", "0", "00a00",
+                    "\\E\\Ex", "x\\E", "a.a.", "\u00dfx\u00df\u00df"]
 RULE_PLAN = HEAD % (",", '\\"', "UTF-8", 1, "RULES") + """\
 RN    bigint          = row number
 SQ    text            = [T] with spaces collapsed
@@ -365,6 +366,12 @@ TI2   text            = [T] with spaces collapsed, title cased
 RE    text            = [T] with "a" replaced by "\u00e4-", with "-" removed
 RE2   text            = [T] with "aa" replaced by "b"
 DG    text            = [T] digits only
+SL0   text            = [T] with leading "0" removed
+ST0   text            = [T] with trailing "0" removed
+SL2   text            = [T] with leading "aa" removed, with trailing "-" removed
+SQE   text            = [T] with leading "\\\\E" removed
+SDT   text            = [T] with trailing "a." removed
+SSZ   text            = [T] with trailing "\u00df" removed
 BL    text            = [T] text before last "-"
 AL    text            = [T] text after last "-"
 BL2   text            = [T] text before last "aa"

@@ -32,8 +32,8 @@ static void setup(void)
 {
     mf_arena_init(&A);
     memset(&PR, 0, sizeof PR);
-    PR.ncols = 27;
-    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 27);
+    PR.ncols = 32;
+    PR.col = mf_arena_alloc(&A, sizeof(prof_column) * 32);
     add_col(0, "Acct No", PK_INTEGER, NULL, (const char *[]){"123", "4567", NULL});
     add_col(1, "Posting Dt", PK_DATE, "MM/DD/YYYY", (const char *[]){"01/15/2025", "12/31/2024", NULL});
     add_col(2, "EU Dt", PK_DATE, "DD/MM/YYYY", (const char *[]){"13/02/2025", "01/03/2025", NULL});
@@ -70,6 +70,12 @@ static void setup(void)
     add_col(24, "Label", PK_TEXT, NULL, (const char *[]){"A1", "B2", "GRAND TOTAL", NULL});
     add_col(25, "S/H", PK_TEXT, NULL, (const char *[]){"S", "H", "S", NULL});
     add_col(26, "IC", PK_TEXT, NULL, (const char *[]){"X", "", "X", NULL});
+    add_col(27, "Breach", PK_TEXT, NULL, (const char *[]){"yes", "No", "Y", "n", "YES", NULL});
+    add_col(28, "Rate", PK_TEXT, NULL, (const char *[]){"4.25%", "0.5%", NULL});
+    add_col(29, "Capitalization Date", PK_INTEGER, NULL, (const char *[]){"44927", "40048", NULL});
+    add_col(30, "Retirement Date", PK_INTEGER, NULL, (const char *[]){"", "40609", NULL});
+    add_col(31, "Accum. Depr", PK_DECIMAL, NULL, (const char *[]){"12.50", "3", NULL});
+    PR.col[31].max_scale = 2;
 
     memset(&M, 0, sizeof M);
     mf_arena_init(&M.arena);
@@ -89,6 +95,7 @@ static plan_type ty(const char *t)
     else if (!strcmp(t, "bool")) x.base = PT_BOOLEAN;
     else if (!strncmp(t, "dec", 3)) { x.base = PT_DECIMAL; x.prec = 18; x.scale = 2; }
     else { x.base = PT_TEXT; x.len = atoi(t + 4); }
+    if (!strcmp(t, "text1")) x.len = 1;
     return x;
 }
 
@@ -422,6 +429,44 @@ static const rcase CASES[] = {
     {"lookup on the Counterparties tab", "text", "Broker", "?"},
     {"", "date", "Acct No", "?"},
     {"TBD", "text", "Acct No", "?"},
+    /* basis points: a percentage or a fraction, said in words or by the division */
+    {"Spread is in basis points, divide with 100 for have percent (150 -> 1.50). It is empty for fixed loans, then leave empty.",
+     "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"in bps, load as a percentage", "dec", "Qty", "[Qty] read as number, divided by 100, rounded to 2 decimals"},
+    {"bps -> decimal fraction", "dec", "Qty", "[Qty] read as number, divided by 10000, rounded to 2 decimals"},
+    {"in bps", "dec", "Qty", "?"},                                   /* percent or fraction? */
+    {"in basis points, multiply by 100", "dec", "Qty", "?"},
+    {"in basis points, divide by 100 to get a decimal fraction", "dec", "Qty", "?"},
+    {"divide by 100. It is empty for fixed loans, then put 0.", "dec", "Qty", "?"},
+    /* spellings of yes and no normalised to one pair of codes */
+    {"In the file it is written 'yes'/'no' or 'Y'/'N' (mixed). Put always Y or N.", "text1", "Breach",
+     "[Breach] upper cased, mapped (\"YES\" -> \"Y\", \"NO\" -> \"N\", \"Y\" -> \"Y\", \"N\" -> \"N\", otherwise rejected)"},
+    {"written yes/no, give 1/0", "text1", "Breach", "?"},            /* the sample also has Y and n */
+    {"'yes'/'no' or 'Y'/'N'", "text1", "Breach", "?"},               /* no codes to put */
+    /* an example of the value to load, found in the sample */
+    {"Rate is like 4.25% in the file, put only the number 4.25 (without the % sign).", "dec", "Rate",
+     "[Rate] with \"%\" removed, read as number"},
+    {"Rate is like 4.25% in the file, put only the number 4.26 (without the % sign).", "dec", "Rate", "?"},
+    /* "fixed" before a noun is an adjective, never a constant; who agreed a rule is not part of it */
+    {"Copy the Ccy as provided; where it is blank, use 'CORP' (corporate overhead), per discussion with the fixed "
+     "asset accountant on 3 March.", "text", "Ccy", "[Ccy] defaulting to \"CORP\" when missing"},
+    {"fixed 'GL'", "text", "", "\"GL\""},
+    {"Use the fixed rate.", "dec", "Amt", "?"},
+    /* the other codes, named in words before their value; a label may hold "and" */
+    {"A = Active, T = Inactive. Any other status code should be shown as 'Other'.", "text", "Code",
+     "[Code] mapped (\"A\" -> \"Active\", \"T\" -> \"Inactive\", otherwise \"Other\")"},
+    {"A = Active, T = Inactive. Any other status code should be shown as other.", "text", "Code", "?"},
+    {"A = Furniture and fittings, T = Inactive", "text", "Code",
+     "[Code] mapped (\"A\" -> \"Furniture and fittings\", \"T\" -> \"Inactive\", otherwise rejected)"},
+    /* a character removed again and again at one end */
+    {"strip leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"Remove the leading 0s.", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"without leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"leading zeros removed, upper case", "text", "Acct No", "[Acct No] with leading \"0\" removed, upper cased"},
+    {"remove leading and trailing '*'", "text", "Acct No",
+     "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
+    {"leading zeros", "text", "Acct No", "?"},                       /* removed, or added? */
+    {"strip zeros", "text", "Acct No", "?"},                         /* which end? */
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
@@ -443,6 +488,17 @@ static const scase STMTS[] = {
     {"ignore records with Status = VOID", "skip rows where [Status] is \"VOID\""},
     {"filter out cancelled", "skip rows where [Status] is \"Cancelled\""},
     {"skip test accounts (Acct No starts with 'TEST')", "skip rows where [Acct No] starts with \"TEST\""},
+    /* conditions joined by or / and, dates compared in the column's own order of day and month, a definition
+     * of the rows kept, and "the other ... don't take" saying the same again */
+    {"Take only the accounts which are still open: it means Qty more than 5 or the EU Dt after 01/02/2025. The other "
+     "accounts don't take.",
+     "skip rows where not ([Qty] read as number > 5 or [EU Dt] read as DD/MM/YYYY > \"2025-02-01\" read as ISO date)"},
+    {"Exclude rows where Status = 'VOID' and Qty less than 3",
+     "skip rows where [Status] is \"VOID\" and [Qty] read as number < 3"},
+    {"only include rows where Trade Date on or before 1 January 2025", "skip rows where not [Trade Date] read as YYYY-MM-DD <= \"2025-01-01\" read as ISO date"},
+    /* quoted values explained in parentheses; "and" between the values of an exclusion means either */
+    {"Rows with status 'VOID' (entered in error) and 'OPEN' (not yet posted) must be excluded.",
+     "skip rows where [Status] is one of (\"VOID\", \"OPEN\")"},
     {"ignore the trailer row", "skip the last 1 rows"},
     {"skip the total line at the end", "skip the last 1 rows"},
 };
@@ -493,6 +549,103 @@ int main(void)
         free(text);
         free(got);
         plan_free(&p);
+    }
+    /* arithmetic on output columns above, by their exact names; a step around the whole expression */
+    {
+        static const struct { const char *rule, *want; } T[] = {
+            {"ABS(VALUE_LC / QUANTITY), round 4 dp", "VALUE_LC / QUANTITY, absolute value, rounded to 4 decimals"},
+            {"ABS(VALUE_LC) / QUANTITY, round 4 dp", "?"},     /* abs of one operand: not read */
+            {"VALUE_LC / UOM plus 1", "?"},                    /* a text column */
+            /* QTY is an output column above and the data's Qty: the one spelled exactly, else a question */
+            {"value_lc less qty", "?"},
+            {"VALUE_LC less QTY", "VALUE_LC - QTY"},
+            {"value_lc less Qty", "VALUE_LC - [Qty] read as number"},
+        };
+        for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+            plan p;
+            plan_init(&p);
+            plan_add_column(&p, "VALUE_LC", (plan_type){.base = PT_DECIMAL, .prec = 15, .scale = 2});
+            plan_add_column(&p, "QUANTITY", (plan_type){.base = PT_DECIMAL, .prec = 13, .scale = 3});
+            plan_add_column(&p, "QTY", (plan_type){.base = PT_DECIMAL, .prec = 13, .scale = 3});
+            plan_add_column(&p, "UOM", (plan_type){.base = PT_TEXT, .len = 3});
+            char *got = read_rule(T[i].rule, "dec", "", &p);
+            if (strcmp(got, T[i].want)) {
+                fprintf(stderr, "output columns: rule \"%s\": got \"%s\", want \"%s\"\n", T[i].rule, got, T[i].want);
+                for (int q = 0; q < p.nquestions; q++)
+                    fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            }
+            CHECK_STR(got, T[i].want);
+            free(got);
+            plan_free(&p);
+        }
+    }
+    /* readings that use the columns above: a date column's reading, "as loaded above", "do not use X"; a
+     * required value said as "cannot be included without"; days to a fixed date when the end is blank; a
+     * column named by an abbreviation of the rule's words */
+    {
+        static const struct { const char *rule, *type, *sources, *want; } T[] = {
+            {"Calendar year of the capitalization date.", "int", "Capitalization Date", "CAP its year"},
+            {"Number of days from the capitalization date to the retirement date or, for assets that have not been "
+             "retired, to our balance sheet date of 31 December 2023.", "int", "Capitalization Date|Retirement Date",
+             "days from CAP to RET defaulting to (\"2023-12-31\" read as ISO date) when missing"},
+            {"Number of days from the capitalization date to the retirement date or, for assets that are active, to 31 "
+             "December 2023.", "int", "Capitalization Date|Retirement Date", "?"},
+            {"Do not use the Px column of the export, which is rounded; compute it as the amt less the qty (both as "
+             "loaded above).", "dec", "", "AMOUNT - QTYX"},
+            {"Do not use the Px column; compute it as the amt less the px (both as loaded above).", "dec", "", "?"},
+            {"Do not use the Qty column; compute it as the amt less the qty (both as loaded above).", "dec", "", "?"},
+            {"Excel serial date. A row cannot be included in our testing without a valid date.", "date",
+             "Capitalization Date", "[Capitalization Date] read as Excel serial date"},
+            {"Excel serial date. A row cannot be included without a valid Status.", "date", "Capitalization Date", "?"},
+            {"Amt less accumulated depreciation", "dec", "Amt|Accum. Depr",
+             "[Amt] read as number (thousands \",\", negative in parentheses) - [Accum. Depr] read as number"},
+            {"Amt less accrued depreciation", "dec", "Amt", "?"},
+        };
+        for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+            plan p;
+            plan_init(&p);
+            static const struct { const char *name, *expr; plan_type type; } C[] = {
+                {"CAP", "[Capitalization Date] read as Excel serial date", {.base = PT_DATE}},
+                {"RET", "[Retirement Date] read as Excel serial date", {.base = PT_DATE}},
+                {"AMOUNT", "[Amt] read as number (thousands \",\", negative in parentheses), absolute value",
+                 {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
+                {"QTYX", "[Qty] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
+            };
+            for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
+                mf_err e = {0};
+                plan_column *col = plan_add_column(&p, C[k].name, C[k].type);
+                col->expr = plan_parse_expr(&p, C[k].expr, strlen(C[k].expr), "expr", &e);
+                CHECK(col->expr != NULL);
+            }
+            char *got = read_rule(T[i].rule, T[i].type, T[i].sources, &p);
+            if (strcmp(got, T[i].want)) {
+                fprintf(stderr, "columns above: rule \"%s\": got \"%s\", want \"%s\"\n", T[i].rule, got, T[i].want);
+                for (int q = 0; q < p.nquestions; q++)
+                    fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            }
+            CHECK_STR(got, T[i].want);
+            free(got);
+            plan_free(&p);
+        }
+    }
+    /* near phrasings of the filters above that must still ask */
+    {
+        static const char *const ASK[] = {
+            "The other accounts don't take.",                                 /* no kept rows to be the others of */
+            "Keep rows where EU Dt after 02/13/2025",                          /* not a DD/MM/YYYY date */
+            "Take only the accounts which are not closed: it means Qty more than 5.",   /* "not closed" unread */
+            "Rows with status 'VOID' and Label 'OPEN' must be excluded.",     /* a second field: not a list */
+        };
+        for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
+            plan p;
+            plan_init(&p);
+            char *got = read_rule(ASK[i], "", "", &p);
+            if (p.nquestions < 1)
+                fprintf(stderr, "rule \"%s\" should ask\n", ASK[i]);
+            CHECK(p.nquestions >= 1);
+            free(got);
+            plan_free(&p);
+        }
     }
     /* the contradicted date names what the data shows */
     {

@@ -52,9 +52,41 @@ static int between_op(const reading *r, int k, bool concat, int *len)
  * names, if any), or the longest run of unused tokens that names a data column.  A run that holds
  * an operator ("Dr/Cr") counts only when it names a column almost exactly, so "QTY * PX" is two
  * fields.  Returns the index after the operand, or -1. */
-static int between_operand(const reading *r, int k, int e, const char **src, const char **lit)
+/* An output column defined above, named exactly (any case) by the one token at k ("VALUE_LC / QTY"). */
+static const plan_column *output_above(const reading *r, int k)
+{
+    if (!rd_is_k(r, k, TK_WORD) || !r->c->column)
+        return NULL;
+    for (int i = 0; i < r->p->ncols; i++)
+        if (r->p->cols[i].name && !strcasecmp(r->p->cols[i].name, r->t[k].orig) &&
+            strcasecmp(r->p->cols[i].name, r->c->column))
+            return &r->p->cols[i];
+    return NULL;
+}
+
+/* The one number column above whose value starts from data column src ("ACCUM_DEPR = [Accum. Depreciation] read
+ * as number ..., absolute value"); NULL when none or several. */
+static const plan_column *loaded_above(const reading *r, const char *src)
+{
+    const plan_column *found = NULL;
+    for (int i = 0; i < r->p->ncols; i++) {
+        const plan_column *c = &r->p->cols[i];
+        const plan_expr *x = c->expr;
+        while (x && x->kind == PE_STEP)
+            x = x->kid[0];
+        if (!x || x->kind != PE_SOURCE || strcmp(x->name, src) || !rd_numeric_base(c->type.base))
+            continue;
+        if (found)
+            return NULL;
+        found = c;
+    }
+    return found;
+}
+
+static int between_operand(const reading *r, int k, int e, const char **src, const char **lit, const plan_column **out)
 {
     *src = *lit = NULL;
+    *out = NULL;
     if (rd_is_k(r, k, TK_STR)) {
         *lit = r->t[k].w;
         *src = rd_resolve_name_min(r, r->t[k].w, 0.95);
@@ -63,6 +95,18 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
     if (rd_is_k(r, k, TK_NUM)) {
         *lit = r->t[k].w;
         return k + 1;
+    }
+    /* a name that is both an output column above and a data column: the one spelled exactly, else neither */
+    const plan_column *oc = output_above(r, k);
+    if (oc) {
+        const char *dc = rd_resolve_name(r, r->t[k].orig);
+        bool o_exact = !strcmp(oc->name, r->t[k].orig), d_exact = dc && !strcmp(dc, r->t[k].orig);
+        if (!dc || (o_exact && !d_exact)) {
+            *out = oc;
+            return k + 1;
+        }
+        if (!d_exact)
+            return -1;
     }
     int lim = k;
     while (lim < e && lim < k + 12 && !r->t[lim].used && r->t[lim].k != TK_STR && !rd_is_op(r, lim, ",") &&
@@ -198,6 +242,23 @@ void rd_rec_between(reading *r)
         }
     if (lead_op)
         b = lead_at + 1;
+    /* "Net book value. ... recompute it as the acquisition cost less the accumulated depreciation": the
+     * expression is in the clause of the first operator, after its "as" / ":" / "=" */
+    if (!concat && !lead_op && pre < 0) {
+        int m = -1, len;
+        for (int k = 1; k < r->n && m < 0; k++)
+            if (between_op(r, k, false, &len) && k + 1 < r->n)
+                m = k;
+        if (m > 0 && r->t[m].clause != r->t[0].clause) {
+            int cs = m;
+            while (cs > 0 && r->t[cs - 1].clause == r->t[m].clause)
+                cs--;
+            b = cs;
+            for (int k = cs; k < m; k++)
+                if (rd_is_w(r, k, "as") || rd_is_op(r, k, ":") || rd_is_op(r, k, "="))
+                    b = k + 1;
+        }
+    }
     int e = rd_clause_end(r, b);
     /* the separator: "with a space", "separated by '-'", "with '-'" */
     const char *sep = NULL;
@@ -223,9 +284,16 @@ void rd_rec_between(reading *r)
         }
     }
     const char *srcs[MAX_PARTS], *lits[MAX_PARTS];
+    const plan_column *outs[MAX_PARTS];
     int opers[MAX_PARTS];
     long pads[MAX_PARTS];               /* a part padded left with zeros to this length (0 = none) */
     int n = 0, k = b, opk = 0, end = b;
+    /* "ABS(VALUE_LC / QTY)": a step read already, around the whole expression (its ')' must close it) */
+    int open = -1;
+    if (!concat && !lead_op && r->t[k].used && k + 1 < e && rd_is_op(r, k + 1, "(")) {
+        open = k + 1;
+        k = b = k + 2;
+    }
     while (n < MAX_PARTS) {
         /* "the value divided by ...": a filler word can be a column's whole name */
         while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
@@ -239,7 +307,7 @@ void rd_rec_between(reading *r)
             }
             return;
         }
-        int j = between_operand(r, k, e, &srcs[n], &lits[n]);
+        int j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
         if (j < 0) {
             if (n == 0 && !concat)
                 return;       /* not an expression between fields: other words explain it */
@@ -270,12 +338,42 @@ void rd_rec_between(reading *r)
     }
     if (n < 2)
         return;
+    /* "(both as loaded above)", "as mapped above": the operands are the output columns that read them */
+    int above = -1, above_b = -1, above_e = -1;
+    for (int k = end; k < r->n && k < end + 8 && r->t[k].clause == r->t[end - 1].clause; k++)
+        if (rd_is_w(r, k, "above") && k >= 1) {
+            int q = k - 1;
+            if (rd_is_w(r, q, "loaded") || rd_is_w(r, q, "map") || rd_is_w(r, q, "calculated") ||
+                rd_is_w(r, q, "derived") || rd_is_w(r, q, "converted"))
+                q--;
+            if (!rd_is_w(r, q, "as") && !rd_is_w(r, q, "from"))
+                break;
+            above = k;
+            above_b = q - (rd_is_w(r, q - 1, "both") || rd_is_w(r, q - 1, "all") ? 1 : 0);
+            if (rd_is_op(r, above_b - 1, "(") && rd_is_op(r, k + 1, ")"))
+                above_b--, above_e = k + 2;
+            else
+                above_e = k + 1;
+            for (int u = end; u < above_b; u++)
+                if (!r->t[u].used && !rd_is_op(r, u, ","))
+                    above = -1;           /* something between the expression and the phrase */
+            break;
+        }
+    if (open >= 0) {
+        if (!rd_is_op(r, end, ")"))
+            return;                       /* "ABS(A) / B": not the whole expression */
+        rd_use(r, open, open + 1);
+        rd_use(r, end, end + 1);
+    }
     bool text_target = r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN;
     bool all_concat = true;
     for (int i = 1; i < n; i++)
         if (opers[i] != PB_CONCAT && !(opers[i] == PB_ADD && text_target))
             all_concat = false;
     if (all_concat) {
+        for (int i = 0; i < n; i++)
+            if (outs[i])
+                return;                   /* joining output columns: not read (a question) */
         r->base = B_CONCAT;
         r->nparts = 0;
         for (int i = 0; i < n && r->nparts + 2 < MAX_PARTS; i++) {
@@ -297,6 +395,10 @@ void rd_rec_between(reading *r)
                 rd_problem(r, "It mixes joining text with arithmetic.");
                 return;
             }
+            if (outs[i] && !rd_numeric_base(outs[i]->type.base)) {
+                rd_problem(r, "It computes with %s, which is not a number column.", outs[i]->name);
+                return;
+            }
             if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
                 rd_problem(r, "'%s' is not a field of the data or a number.", lits[i]);
                 return;
@@ -305,12 +407,19 @@ void rd_rec_between(reading *r)
                 rd_problem(r, "It pads a part of a computation.");
                 return;
             }
-            r->arith_src[i] = srcs[i];
-            r->arith_num[i] = srcs[i] ? NULL : lits[i];
+            if (srcs[i] && above >= 0 && !(outs[i] = loaded_above(r, srcs[i]))) {
+                rd_problem(r, "It takes [%s] as loaded above, but no number column above reads it.", srcs[i]);
+                return;
+            }
+            r->arith_src[i] = outs[i] ? NULL : srcs[i];
+            r->arith_out[i] = outs[i];
+            r->arith_num[i] = srcs[i] || outs[i] ? NULL : lits[i];
             r->arith_op[i] = opers[i];
         }
         r->base = B_ARITH;
         r->narith = n;
+        if (above >= 0)
+            rd_use(r, above_b, above_e);
     }
     rd_use(r, concat ? cw : lead_op ? lead_at : b, end);
     if (pre > 0)

@@ -79,11 +79,45 @@ static plan_expr *read_bool(reading *r, plan_expr *e, const char *col)
     return x;
 }
 
+/* The output column above that reads [col] itself as a date ("CAP_DATE date = [Capitalization Date] read as
+ * Excel serial date"), as a reference; NULL when none or more than one. */
+static plan_expr *date_above(reading *r, const plan_expr *e, const char *col)
+{
+    if (!e || e->kind != PE_SOURCE || !col)
+        return NULL;
+    const plan_column *found = NULL;
+    for (int i = 0; i < r->p->ncols; i++) {
+        const plan_column *pcol = &r->p->cols[i];
+        const plan_expr *x = pcol->expr;
+        if (pcol->type.base != PT_DATE || !x || x->kind != PE_STEP || !x->kid[0] || x->kid[0]->kind != PE_SOURCE ||
+            strcmp(x->kid[0]->name, col) ||
+            !(x->step.kind == PS_READ_DATE || x->step.kind == PS_READ_ISO || x->step.kind == PS_READ_EXCEL))
+            continue;
+        if (found)
+            return NULL;
+        found = pcol;
+    }
+    if (!found)
+        return NULL;
+    plan_expr *o = plan_new_expr(r->p, PE_OUTPUT);
+    o->name = plan_strdup(r->p, found->name);
+    return o;
+}
+
 /* read as a date: the rule's pattern (checked against each column it reads), else the pattern
- * the sample shows. */
+ * the sample shows, else (when the sample shows none) the reading of that same column by a date
+ * column above. */
 static plan_expr *read_date(reading *r, plan_expr *e, const char *col)
 {
     const prof_column *pc = rd_prof_of(r, col);
+    if (r->date_kind == D_NONE) {
+        mf_buf why = {0};
+        const char *pat = infer_date_pattern(pc, col, &why);
+        mf_buf_free(&why);
+        plan_expr *above = pat ? NULL : date_above(r, e, col);
+        if (above)
+            return above;
+    }
     if (r->date_kind == D_ISO)
         return plan_with_step(r->p, e, PS_READ_ISO);
     if (r->date_kind == D_EXCEL)
@@ -237,7 +271,11 @@ plan_expr *rd_build(reading *r)
         for (int i = 0; i < r->narith; i++) {
             plan_expr *x;
             int sc;
-            if (r->arith_src[i]) {
+            if (r->arith_out[i]) {
+                x = plan_new_expr(r->p, PE_OUTPUT);
+                x->name = plan_strdup(r->p, r->arith_out[i]->name);
+                sc = r->arith_out[i]->type.base == PT_DECIMAL ? r->arith_out[i]->type.scale : 0;
+            } else if (r->arith_src[i]) {
                 const prof_column *pc = rd_prof_of(r, r->arith_src[i]);
                 x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
                 sc = infer_sample_scale(pc);
@@ -282,6 +320,11 @@ plan_expr *rd_build(reading *r)
                                      : read_date(r, plan_source_ref(r->p, r->days_b), r->days_b);
         if (!a || !b)
             return NULL;
+        if (r->days_b_default) {          /* "... or, for assets not retired, to 31 December 2023" */
+            plan_expr *d = plan_with_step(r->p, b, PS_DEFAULT);
+            d->step.value = plan_with_step(r->p, plan_text_lit(r->p, r->days_b_default), PS_READ_ISO);
+            b = d;
+        }
         e = plan_new_expr(r->p, PE_DAYS);
         e->kid[0] = a;
         e->kid[1] = b;

@@ -227,6 +227,26 @@ static void step_only(reading *r)
 void rd_explained_verbs(reading *r)
 {
     step_only(r);
+    /* "per discussion with the fixed asset accountant on 3 March", "as agreed with the controller": who
+     * agreed the rule, not what it does (up to the clause's end or the date; nothing operative but an
+     * adjective such as "fixed") */
+    for (int k = 0; k + 2 < r->n; k++) {
+        bool per = (rd_is_w(r, k, "per") || rd_is_w(r, k, "after") || rd_is_w(r, k, "following")) &&
+                   (rd_is_w(r, k + 1, "discussion") || rd_is_w(r, k + 1, "agreement") || rd_is_w(r, k + 1, "conversation") ||
+                    rd_is_w(r, k + 1, "call") || rd_is_w(r, k + 1, "meeting")) && rd_is_w(r, k + 2, "with");
+        if (!per)
+            continue;
+        int e = k + 3;
+        bool ok = true;
+        while (e < r->n && r->t[e].clause == r->t[k].clause && rd_is_k(r, e, TK_WORD) && !rd_is_w(r, e, "on")) {
+            if (rd_is_operative_word(r->t[e].w) &&
+                !(rd_is_w(r, e, "constant") && !strcasecmp(r->t[e].orig, "fixed") && rd_is_k(r, e + 1, TK_WORD)))
+                ok = false;
+            e++;
+        }
+        if (ok && e > k + 3)
+            rd_use(r, k, e);
+    }
     /* "per discussion ... on 3 March": a date mentioned in passing */
     static const char *const MONTHS[] = {"january", "february", "march", "april", "may", "june", "july", "august",
                                          "september", "october", "november", "december"};

@@ -54,6 +54,26 @@ static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
     if (t->k != TK_WORD)
         return 0;
     int n = rd_is_w(r, k, "is") || rd_is_w(r, k, "are") ? 1 : 0;   /* "is greater than" */
+    /* "after 31/12/2023", "on or before 1 January 2024", "later than ...": order of dates, only before a date */
+    {
+        static const struct { const char *w1, *w2, *w3; int op; } D[] = {
+            {"on", "or", "after", PB_GE}, {"on", "or", "before", PB_LE}, {"after", NULL, NULL, PB_GT},
+            {"before", NULL, NULL, PB_LT}, {"later", "than", NULL, PB_GT}, {"earlier", "than", NULL, PB_LT},
+        };
+        for (size_t i = 0; i < sizeof D / sizeof *D; i++) {
+            int j = k + n, len = n + 1;
+            if (!rd_is_w(r, j, D[i].w1) || (D[i].w2 && !rd_is_w(r, j + 1, D[i].w2)) ||
+                (D[i].w3 && !rd_is_w(r, j + 2, D[i].w3)))
+                continue;
+            len += (D[i].w2 ? 1 : 0) + (D[i].w3 ? 1 : 0);
+            int v = k + len + (rd_is_w(r, k + len, "the") ? 1 : 0), end;
+            if (!rd_fixed_date_at((reading *)r, v, &end, "DD/MM/YYYY") &&
+                !rd_fixed_date_at((reading *)r, v, &end, "MM/DD/YYYY"))
+                continue;
+            *op = D[i].op;
+            return len;
+        }
+    }
     if (rd_is_w(r, k + n, "not") && rd_is_w(r, k + n + 1, "blank")) {
         *kind = PE_PRESENT;
         return n + 2;
@@ -137,6 +157,40 @@ static bool word_in(const char *name, const char *w)
     return false;
 }
 
+/* A used explanation group at i ("'CIP' (construction in progress)"): the index after it, else i. */
+static int skip_expl(const reading *r, int i)
+{
+    if (i >= r->n || !r->t[i].used || r->t[i].k != TK_OP || strcmp(r->t[i].w, "("))
+        return i;
+    int k = i + 1;
+    while (k < r->n && !(r->t[k].k == TK_OP && !strcmp(r->t[k].w, ")")))
+        k++;
+    return k < r->n ? k + 1 : i;
+}
+
+/* "'CIP' (construction in progress, not yet capitalized) and 'DELETED' (entered in error)": a parenthesis
+ * right after a quoted value, of words only, explains the value; it is read as an explanation. */
+static void value_explanations(reading *r, int b, int e)
+{
+    for (int k = b; k + 1 < e; k++) {
+        if (!rd_is_k(r, k, TK_STR) || !rd_is_op(r, k + 1, "("))
+            continue;
+        int q = k + 2;
+        while (q < e && (rd_is_k(r, q, TK_WORD) || rd_is_op(r, q, ",") || rd_is_op(r, q, "-")))
+            q++;
+        if (q < e && q > k + 2 && rd_is_op(r, q, ")"))
+            rd_use(r, k + 1, q + 1);
+    }
+}
+
+/* Another value of a list at i after "or", ",", "/", or "and" before a quoted value or a number. */
+static bool list_join(const reading *r, int i)
+{
+    if (rd_is_w(r, i, "or") || rd_is_op(r, i, ",") || rd_is_op(r, i, "/"))
+        return rd_value_at(r, i + 1, NULL) != NULL;
+    return rd_is_w(r, i, "and") && (rd_is_k(r, i + 1, TK_STR) || rd_is_k(r, i + 1, TK_NUM));
+}
+
 /* "plant 9999", "ccy EUR or USD": a field followed by a value with no comparison word.  Returns the
  * value's index when [b, v) names a column (or the row's own value) and the rest is a value or a list
  * of values; -1 otherwise. */
@@ -151,9 +205,9 @@ static int implicit_equals(const reading *r, int b, int e, int *field_at, const 
                     isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1]) && !rd_is_filler(r->t[v].w));
         if (!lit)
             continue;
-        int k = v + 1;          /* the rest: "or" / "," / "/" and more values */
-        while (k + 1 < e && (rd_is_w(r, k, "or") || rd_is_op(r, k, ",") || rd_is_op(r, k, "/")) && rd_value_at(r, k + 1, NULL))
-            k += 2;
+        int k = skip_expl(r, v + 1);    /* the rest: "or" / "," / "/" / "and" and more values */
+        while (k + 1 < e && list_join(r, k))
+            k = skip_expl(r, k + 2);
         if (k != e)
             return -1;
         if (names_own_value(r, fb, v) || rd_resolve_span(r, fb, v))
@@ -192,8 +246,75 @@ static int implicit_equals(const reading *r, int b, int e, int *field_at, const 
 /* A condition on tokens [b, e): FIELD OP VALUE.  Field defaults to the row's source.  An ordering
  * (<, over, at least ...) or a number compared with a numeric column compares numbers: the field is
  * read as a number with the format its sample shows. */
+/* Does [b, e) hold a comparison word, after a field (not as its first significant word)? */
+static bool has_cmp(const reading *r, int b, int e)
+{
+    int f = rd_skip_fill(r, b);
+    for (int k = f + 1; k < e; k++) {
+        int op;
+        plan_expr_kind kind;
+        if (cmp_word_at(r, k, &op, &kind) > 0)
+            return true;
+    }
+    return false;
+}
+
+/* The field read as a date with the pattern its sample shows (a question when none). */
+static plan_expr *date_of(reading *r, const char *field, const char **pattern)
+{
+    const prof_column *pc = rd_prof_of(r, field);
+    *pattern = pc ? infer_date_pattern(pc, field, &r->problems) : NULL;
+    if (!*pattern) {
+        if (!pc)
+            rd_problem(r, "It compares [%s] with a date, but I have no sample of it.", field);
+        return NULL;
+    }
+    plan_expr *f = plan_source_ref(r->p, field);
+    if (!strcmp(*pattern, "ISO"))
+        return plan_with_step(r->p, f, PS_READ_ISO);
+    if (!strcmp(*pattern, "EXCEL"))
+        return plan_with_step(r->p, f, PS_READ_EXCEL);
+    plan_expr *x = plan_with_step(r->p, f, PS_READ_DATE);
+    x->step.s = plan_strdup(r->p, *pattern);
+    x->step.n = strstr(*pattern, "YY") && !strstr(*pattern, "YYYY") ? 1950 : 0;
+    return x;
+}
+
+/* "X more than 0 or Y after 31/12/2023", "Status = 'A' and Qty > 0": conditions joined by "or" (looser) and
+ * "and", each with its own field and comparison ("= 'A' or 'B'" is one condition: a list of values). */
+static plan_expr *joined_cond(reading *r, int b, int e)
+{
+    static const char *const JOIN[] = {"or", "and"};
+    for (int j = 0; j < 2; j++)
+        for (int k = b + 1; k + 1 < e; k++) {
+            if (!rd_is_w(r, k, JOIN[j]) || !has_cmp(r, b, k) || !has_cmp(r, k + 1, e))
+                continue;
+            plan_expr *a = rd_parse_cond(r, b, k);
+            plan_expr *c = a ? rd_parse_cond(r, k + 1, e) : NULL;
+            if (!c)
+                return NULL;
+            rd_use(r, k, k + 1);
+            plan_expr *x = plan_new_expr(r->p, j ? PE_AND : PE_OR);
+            x->kid[0] = a;
+            x->kid[1] = c;
+            return x;
+        }
+    return NULL;
+}
+
+static bool joined(const reading *r, int b, int e)
+{
+    for (int k = b + 1; k + 1 < e; k++)
+        if ((rd_is_w(r, k, "or") || rd_is_w(r, k, "and")) && has_cmp(r, b, k) && has_cmp(r, k + 1, e))
+            return true;
+    return false;
+}
+
 plan_expr *rd_parse_cond(reading *r, int b, int e)
 {
+    value_explanations(r, b, e);
+    if (joined(r, b, e))
+        return joined_cond(r, b, e);
     int k, oplen = 0, op = 0;
     plan_expr_kind kind = PE_CMP;
     for (k = b; k < e; k++)
@@ -214,6 +335,8 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     int fb = field_at >= 0 ? field_at : rd_skip_fill(r, b);
     if (implicit_col)
         field = implicit_col;
+    else if (fb < k && r->c->nsrc > 1 && (field = rd_resolve_span(r, fb, k)) != NULL)
+        ;                                   /* one of the row's several sources, by name */
     else if (fb >= k || names_own_value(r, fb, k))
         field = rd_primary(r);
     else
@@ -233,8 +356,29 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         return x;
     }
     int v = k + oplen;
-    if (rd_is_op(r, v, "'") || rd_is_w(r, v, "to"))
+    if (rd_is_op(r, v, "'") || rd_is_w(r, v, "to") || (rd_is_w(r, v, "the") && kind == PE_CMP))
         v++;
+    /* a date: the field read as the date its sample shows, the literal in that same order of day and month */
+    const prof_column *dpc = rd_prof_of(r, field);
+    int de;
+    if (kind == PE_CMP && dpc && dpc->kind != PK_INTEGER && dpc->kind != PK_DECIMAL &&
+        (rd_fixed_date_at(r, v, &de, "DD/MM/YYYY") || rd_fixed_date_at(r, v, &de, "MM/DD/YYYY"))) {
+        const char *pat;
+        plan_expr *fd = date_of(r, field, &pat);
+        if (!fd)
+            return NULL;
+        const char *lit = rd_fixed_date_at(r, v, &de, pat);
+        if (!lit) {
+            rd_problem(r, "It compares [%s] with a date that does not read as %s.", field, pat);
+            return NULL;
+        }
+        rd_use(r, v, de);
+        plan_expr *x = plan_new_expr(r->p, PE_CMP);
+        x->op = op;
+        x->kid[0] = fd;
+        x->kid[1] = plan_with_step(r->p, plan_text_lit(r->p, lit), PS_READ_ISO);
+        return x;
+    }
     bool num;
     const char *val = rd_value_at(r, v, &num);
     if (!val || (rd_is_k(r, v, TK_WORD) && rd_is_operative_word(r->t[v].w))) {
@@ -274,18 +418,17 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         rd_use(r, v + 1, v + 3);
     }
     /* "X = 'A' or 'B'" -> X is one of ("A", "B"); numbers on a numeric column compare as numbers, one at a time */
-    if ((op == PB_EQ || op == PB_NE) && !(num && numeric_column(r, field)) &&
-        (rd_is_w(r, v + 1, "or") || rd_is_op(r, v + 1, "/") || rd_is_op(r, v + 1, ",")) &&
-        rd_value_at(r, v + 2, NULL) && !(rd_is_k(r, v + 2, TK_WORD) && rd_is_operative_word(r->t[v + 2].w))) {
+    int v1 = skip_expl(r, v + 1);
+    if ((op == PB_EQ || op == PB_NE) && !(num && numeric_column(r, field)) && list_join(r, v1) &&
+        !(rd_is_k(r, v1 + 1, TK_WORD) && rd_is_operative_word(r->t[v1 + 1].w))) {
         const char *items[16];
         int ni = 0;
         items[ni++] = val;
-        int i = v + 1;
-        while (ni < 16 && (rd_is_w(r, i, "or") || rd_is_op(r, i, "/") || rd_is_op(r, i, ",")) && rd_value_at(r, i + 1, NULL) &&
-               !(rd_is_k(r, i + 1, TK_WORD) && rd_is_operative_word(r->t[i + 1].w))) {
+        int i = v1;
+        while (ni < 16 && list_join(r, i) && !(rd_is_k(r, i + 1, TK_WORD) && rd_is_operative_word(r->t[i + 1].w))) {
             items[ni++] = rd_value_at(r, i + 1, NULL);
             rd_use(r, i, i + 2);
-            i += 2;
+            i = skip_expl(r, i + 2);
         }
         plan_expr *x = plan_new_expr(r->p, PE_IN);
         x->kid[0] = f;

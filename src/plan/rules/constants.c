@@ -56,11 +56,16 @@ static bool constant_value_ok(const reading *r, int k, int v)
 {
     if (rd_is_w(r, v + 1, "char") || rd_is_w(r, v + 1, "long") || rd_is_w(r, v + 1, "dp") || rd_is_w(r, v + 1, "day"))
         return false;
+    bool plain_word = r->t[v].k == TK_WORD && !strpbrk(r->t[v].orig, "0123456789") &&
+                      !(isupper((unsigned char)r->t[v].orig[0]) &&
+                        isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1]));
+    /* "the fixed asset accountant", "static data", "fixed loans": an adjective before its noun sets nothing */
+    if ((!strcasecmp(r->t[k].orig, "fixed") || !strcasecmp(r->t[k].orig, "static")) && v == k + 1 && plain_word)
+        return false;
     if (strcasecmp(r->t[k].orig, "always"))
         return true;
     /* "always" sets a literal ("always 'N'", "Always write 1000"), never a word ("Status is always filled") */
-    if (r->t[v].k == TK_WORD && !strpbrk(r->t[v].orig, "0123456789") &&
-        !(isupper((unsigned char)r->t[v].orig[0]) && isupper((unsigned char)r->t[v].orig[strlen(r->t[v].orig) - 1])))
+    if (plain_word)
         return false;
     /* "always" makes a constant only when the value ends its clause: "Always write 1000 (it is ...)" */
     int e = v + 1;
@@ -98,6 +103,8 @@ void rd_rec_constant(reading *r)
                     rd_use(r, k, k + 1);
                 return;
             }
+            if (!strcasecmp(r->t[k].orig, "fixed") || !strcasecmp(r->t[k].orig, "static"))
+                return;                           /* an adjective: "the fixed asset accountant" */
         }
     } else if (r->c->nsrc == 0 && (k = rd_find_w(r, 0, "default")) >= 0) {
         v = rd_skip_fill(r, k + 1);

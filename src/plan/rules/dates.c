@@ -7,6 +7,7 @@
 
 #include "plan/infer.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -183,9 +184,11 @@ void rd_rec_date(reading *r)
     }
 }
 
-/* A fixed date written at i: "31 December 2023", "December 31, 2023", "31.12.2023", "2023-12-31".  Returns it
- * as YYYY-MM-DD (arena) and the index after it in *end; NULL when none. */
-static const char *fixed_date(reading *r, int i, int *end)
+/* A fixed date written at i: "31 December 2023", "December 31, 2023", "31.12.2023", "2023-12-31", and
+ * "31/12/2023" or "12/31/2023" read with the column's pattern `hint` (DD/MM/YYYY or MM/DD/YYYY; without a
+ * hint only when the day is over 12).  Returns it as YYYY-MM-DD (arena) and the index after it in *end;
+ * NULL when none.  Marks nothing. */
+const char *rd_fixed_date_at(reading *r, int i, int *end, const char *hint)
 {
     static const char *const M[] = {"january", "february", "march", "april", "may", "june", "july", "august",
                                     "september", "october", "november", "december"};
@@ -207,13 +210,97 @@ static const char *fixed_date(reading *r, int i, int *end)
     if (!m && rd_num_at(r, i) >= 1000 && rd_is_op(r, i + 1, "-") && rd_num_at(r, i + 2) > 0 && rd_is_op(r, i + 3, "-") &&
         rd_num_at(r, i + 4) > 0)
         y = (int)rd_num_at(r, i), m = (int)rd_num_at(r, i + 2), d = (int)rd_num_at(r, i + 4), e = i + 5;
+    /* 31/12/2023: the order of day and month from the column's pattern, or from a day over 12 */
+    if (!m && rd_num_at(r, i) > 0 && rd_is_op(r, i + 1, "/") && rd_num_at(r, i + 2) > 0 && rd_is_op(r, i + 3, "/") &&
+        rd_num_at(r, i + 4) >= 1000 && r->t[i + 4].e - r->t[i + 4].b == 4) {
+        long a = rd_num_at(r, i), b = rd_num_at(r, i + 2);
+        bool dmy = hint && (!strncmp(hint, "DD/MM", 5) || !strncmp(hint, "D/M", 3));
+        bool mdy = hint && (!strncmp(hint, "MM/DD", 5) || !strncmp(hint, "M/D", 3));
+        if (dmy && b > 12 && a <= 12)
+            dmy = false;                 /* the pattern says DD/MM but the literal cannot be: not a date */
+        else if (mdy && a > 12 && b <= 12)
+            mdy = false;
+        else if (!dmy && !mdy)
+            dmy = a > 12 && b <= 12, mdy = b > 12 && a <= 12;
+        if (dmy)
+            d = (int)a, m = (int)b;
+        else if (mdy)
+            m = (int)a, d = (int)b;
+        if (dmy || mdy)
+            y = (int)rd_num_at(r, i + 4), e = i + 5;
+    }
     if (!m || !mf_date_valid(y, m, d))
         return NULL;
     char buf[16];
     snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    rd_use(r, i, e);
     *end = e;
     return plan_strdup(r->p, buf);
+}
+
+static const char *fixed_date(reading *r, int i, int *end)
+{
+    const char *d = rd_fixed_date_at(r, i, end, NULL);
+    if (d)
+        rd_use(r, i, *end);
+    return d;
+}
+
+/* Does the word w share its stem (first five letters) with a word of the column name col ("retired",
+ * "Retirement Date")? */
+static bool stem_of_column(const char *w, const char *col)
+{
+    if (strlen(w) < 5)
+        return false;
+    for (const char *p = col; *p;) {
+        while (*p && !isalpha((unsigned char)*p))
+            p++;
+        const char *s = p;
+        while (*p && isalpha((unsigned char)*p))
+            p++;
+        if (p - s >= 5 && !strncasecmp(s, w, 5))
+            return true;
+    }
+    return false;
+}
+
+/* After "to the retirement date" at i: "or, for assets that have not been retired, to our balance sheet date of
+ * 31 December 2023" — the end date when the column is blank.  The rows must be described as lacking it (a
+ * negation and a word of the column's name); the fixed date sets r->days_b_default.  Returns the index after
+ * what was read (i when nothing). */
+static int end_date_default(reading *r, int i, const char *col)
+{
+    int k = i;
+    if (!rd_is_w(r, k, "or"))
+        return i;
+    k++;
+    if (rd_is_op(r, k, ","))
+        k++;
+    bool neg = false, named = false;
+    if (rd_is_w(r, k, "for") || rd_is_w(r, k, "if") || rd_is_w(r, k, "where")) {
+        while (k < r->n && !rd_is_w(r, k, "to") && r->t[k].k == TK_WORD && !r->t[k].used) {
+            neg |= rd_is_w(r, k, "not") || rd_is_w(r, k, "no") || rd_is_w(r, k, "without") || rd_is_w(r, k, "never");
+            named |= stem_of_column(r->t[k].orig, col);
+            if (rd_is_operative_word(r->t[k].w) && !rd_is_w(r, k, "not") && !rd_is_w(r, k, "no") &&
+                !rd_is_w(r, k, "without") && !rd_is_w(r, k, "never"))
+                return i;
+            k++;
+        }
+        if (rd_is_op(r, k, ","))
+            k++;
+        if (!neg || !named)
+            return i;
+    }
+    if (!rd_is_w(r, k, "to"))
+        return i;
+    int d = k + 1, end;
+    const char *lit = NULL;
+    while (d < r->n && d < k + 8 && r->t[d].k == TK_WORD && !rd_is_operative_word(r->t[d].w) &&
+           !(lit = rd_fixed_date_at(r, d, &end, NULL)))
+        d++;
+    if (!lit && !(lit = rd_fixed_date_at(r, d, &end, NULL)))
+        return i;
+    r->days_b_default = lit;
+    return end;
 }
 
 void rd_rec_days(reading *r)
@@ -250,6 +337,8 @@ void rd_rec_days(reading *r)
                     rd_use(r, k, k + 2);
         } else {
             b = rd_resolve_prefix(r, an + 1, e, &eb);
+            if (b)
+                eb = end_date_default(r, eb, b);
         }
         from = btw;
         to = eb;

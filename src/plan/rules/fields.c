@@ -6,6 +6,7 @@
 
 #include "plan/infer.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,8 +36,54 @@ const char *rd_resolve_name(const reading *r, const char *phrase)
     return rd_resolve_name_min(r, phrase, 0.8);
 }
 
+/* Split s into lower-case words of letters and digits; returns the count (at most 8). */
+static int name_words(const char *s, char w[8][40])
+{
+    int n = 0;
+    while (*s && n < 8) {
+        while (*s && !isalnum((unsigned char)*s))
+            s++;
+        int l = 0;
+        while (*s && isalnum((unsigned char)*s)) {
+            if (l < 39)
+                w[n][l++] = (char)tolower((unsigned char)*s);
+            s++;
+        }
+        if (l)
+            w[n++][l] = 0;
+    }
+    return n;
+}
+
+/* "accumulated depreciation" for the column "Accum. Depreciation": the same number of words, each word of the
+ * column's name the phrase's word or an abbreviation of it (a prefix of at least 3 letters).  The one such
+ * column, NULL when none or several. */
+static const char *abbreviated_column(const reading *r, const char *phrase)
+{
+    char pw[8][40], cw[8][40];
+    int np = name_words(phrase, pw);
+    const char *found = NULL;
+    for (int i = 0; np && r->c->pr && i < r->c->pr->ncols; i++) {
+        const char *nm = r->c->pr->col[i].name;
+        if (!nm || name_words(nm, cw) != np)
+            continue;
+        bool ok = true, abbrev = false;
+        for (int k = 0; k < np && ok; k++) {
+            size_t cl = strlen(cw[k]);
+            ok = !strcmp(cw[k], pw[k]) || (cl >= 3 && cl < strlen(pw[k]) && !strncmp(cw[k], pw[k], cl));
+            abbrev |= strcmp(cw[k], pw[k]) != 0;
+        }
+        if (!ok || !abbrev)
+            continue;
+        if (found)
+            return NULL;
+        found = nm;
+    }
+    return found;
+}
+
 /* A phrase of the rule as a data column: the row's own sources by name, then every data column
- * (mapping_match_column) with at least min_conf. */
+ * (mapping_match_column) with at least min_conf, then a column whose name abbreviates the phrase's words. */
 const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf)
 {
     if (!phrase || !*phrase)
@@ -46,7 +93,8 @@ const char *rd_resolve_name_min(const reading *r, const char *phrase, double min
         if (s->name && ((s->written && !strcasecmp(s->written, phrase)) || !strcasecmp(s->name, phrase)))
             return s->name;
     }
-    return infer_match_column(r->c->pr, phrase, min_conf);
+    const char *got = infer_match_column(r->c->pr, phrase, min_conf);
+    return got ? got : abbreviated_column(r, phrase);
 }
 
 /* The field named by tokens [b, e): the text as written, then without leading/trailing filler. */

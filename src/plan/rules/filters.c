@@ -42,6 +42,41 @@ void rd_rec_examples(reading *r)
     }
 }
 
+/* "put only the number 4.25", "just the value 4.25": an example of the value to load, read after the text
+ * steps.  It is read only when some sampled value of the row's column, with the rule's removals and
+ * replacements applied, is exactly that number: an example the sample does not show is a question. */
+void rd_rec_example_values(reading *r)
+{
+    const prof_column *pc = rd_prof_of(r, rd_primary(r));
+    if (!pc || !r->c->column)
+        return;
+    for (int k = 1; k < r->n; k++) {
+        if (!rd_is_k(r, k, TK_NUM) || !(rd_is_w(r, k - 1, "number") || rd_is_w(r, k - 1, "value")))
+            continue;
+        int b = k - 1;
+        if (rd_is_w(r, b - 1, "the"))
+            b--;
+        if (!(rd_is_w(r, b - 1, "only") || rd_is_w(r, b - 1, "just")))
+            continue;
+        b--;
+        bool seen = false;
+        for (long s = 0; s < pc->nsample && !seen; s++) {
+            const char *v = pc->sample[s];
+            for (int q = 0; v && q < r->ntext; q++) {
+                const plan_step *st = &r->text_steps[q].st;
+                if (st->kind == PS_REPLACE && st->s && st->s[0])
+                    v = infer_replace_all(&r->p->arena, v, st->s, st->s2);
+            }
+            while (v && (*v == ' ' || *v == '\t'))
+                v++;
+            seen = v && !strncmp(v, r->t[k].orig, strlen(r->t[k].orig)) &&
+                   !v[strlen(r->t[k].orig) + strspn(v + strlen(r->t[k].orig), " \t")];
+        }
+        if (seen)
+            rd_use(r, b, k + 1);
+    }
+}
+
 /* The one column whose sample holds v (or values starting with it): the condition that marks such a
  * row, NULL when no column or more than one does. */
 static plan_expr *content_row(reading *r, const char *v)
@@ -239,9 +274,25 @@ static void clause_span(const reading *r, int c, int *b, int *e)
         }
 }
 
+/* "the loans which are still running: it means COND", "active ones, i.e. COND": the index where a condition
+ * defining the rows starts (after "means", "meaning", "i.e.", "that is"), -1 when [b, e) defines none. */
+static int definition_at(const reading *r, int b, int e)
+{
+    for (int k = b; k < e; k++) {
+        if (rd_is_w(r, k, "means") || rd_is_w(r, k, "meaning") || rd_is_w(r, k, "ie") ||
+            (rd_is_w(r, k, "that") && rd_is_w(r, k + 1, "is") && rd_is_op(r, k - 1, ",")))
+            return k + 1 + (rd_is_w(r, k, "that") ? 1 : 0) + (rd_is_op(r, k + 1, ",") || rd_is_op(r, k + 1, ":") ? 1 : 0);
+        if (rd_is_w(r, k, "i") && rd_is_op(r, k + 1, ".") && rd_is_w(r, k + 2, "e"))
+            return k + 3 + (rd_is_op(r, k + 3, ".") ? 1 : 0) + (rd_is_op(r, k + 4, ",") ? 1 : 0);
+    }
+    return -1;
+}
+
 /* Does clause [b, e) speak of rows: a row word, a comparison, or a condition word? */
 static bool names_rows(const reading *r, int b, int e)
 {
+    if (definition_at(r, b, e) >= 0)
+        return true;
     for (int k = b; k < e; k++)
         if (rd_is_w(r, k, "row") || rd_is_op(r, k, "=") || rd_is_op(r, k, "!=") || rd_is_op(r, k, "<") ||
             rd_is_op(r, k, ">") || rd_is_op(r, k, "<=") || rd_is_op(r, k, ">=") || rd_is_w(r, k, "if") ||
@@ -358,6 +409,29 @@ static plan_expr *value_in_one_column(reading *r, int v)
 /* The condition of a filter in clause [b, e) whose verb spans [vb, ve). */
 static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
 {
+    /* "Take only the loans which are still running: it means COND": the words before the definition name
+     * the rows it defines; nothing operative may be among them */
+    int d = definition_at(r, ve, e);
+    if (d >= 0) {
+        int ce = e;
+        while (ce > d && rd_is_op(r, ce - 1, "."))
+            ce--;
+        int m = d - 1;
+        while (m > ve && !(rd_is_w(r, m, "means") || rd_is_w(r, m, "meaning") || rd_is_w(r, m, "ie") ||
+                           rd_is_w(r, m, "i") || rd_is_w(r, m, "that")))
+            m--;
+        for (int q = ve; q < m; q++)
+            if (r->t[q].k != TK_WORD && !rd_is_op(r, q, ",") && !rd_is_op(r, q, ":"))
+                d = -1;
+            else if (r->t[q].k == TK_WORD && !r->t[q].used && rd_is_operative_word(r->t[q].w) && !rd_is_w(r, q, "only"))
+                d = -1;
+        if (d >= 0) {
+            plan_expr *c = rd_parse_cond(r, d, ce);
+            if (c)
+                rd_use(r, ve, d);
+            return c;
+        }
+    }
     /* "if Status is VOID then exclude": the condition before the verb */
     for (int k = b; k < vb; k++)
         if (cond_starter(r, k)) {
@@ -435,8 +509,28 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
  * "filter out cancelled", "only include rows where Region = 'EU'", "Load STATUS = PAID only",
  * "excl. amt = 0", "don't take the lines where the account begins with '9'", "if Status is VOID then
  * exclude".  A kept condition becomes `skip rows where not ...`. */
+/* "The other loans don't take", "the rest are excluded": the rows a keep filter of the rule leaves out,
+ * said once more.  The clause names them only by "other"/"rest"/"remaining" and plain nouns. */
+static bool the_others(reading *r, int b, int e, int vb, int ve)
+{
+    bool other = false;
+    for (int k = b; k < e; k++) {
+        if (k >= vb && k < ve)
+            continue;
+        if (rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "rest") || rd_is_w(r, k, "remaining"))
+            other = true;
+        else if (r->t[k].k == TK_WORD ? (rd_is_operative_word(r->t[k].w) || r->t[k].used) && !rd_is_w(r, k, "row")
+                                      : !rd_is_op(r, k, ".") && !rd_is_op(r, k, ","))
+            return false;
+    }
+    if (other)
+        rd_use(r, b, e);
+    return other;
+}
+
 void rd_rec_exclude(reading *r)
 {
+    bool kept = false;
     for (int c = 0; c < r->nclause; c++) {
         int b, e, vb, ve;
         bool keep = false;
@@ -444,6 +538,9 @@ void rd_rec_exclude(reading *r)
         int v = filter_verb(r, b, e, &keep, &vb, &ve);
         if (v < 0)
             continue;
+        if (!keep && kept && the_others(r, b, e, vb, ve))
+            continue;
+        kept |= keep;
         if (rd_is_w(r, v, "only"))
             rd_use(r, v, v + 1);
         plan_expr *cond = filter_cond(r, b, e, vb, ve);
@@ -462,9 +559,58 @@ void rd_rec_exclude(reading *r)
     }
 }
 
+/* "An asset cannot be included in our testing without a valid capitalization date", "a record must not be
+ * loaded without it": the row's own value is required (an invalid one is rejected by its conversion anyway).
+ * After "without" only words naming the value may follow (no literal, number or other column). */
+static void required_without(reading *r)
+{
+    if (!r->c->column)
+        return;
+    for (int w = 0; w < r->n; w++) {
+        if (!rd_is_w(r, w, "without"))
+            continue;
+        int c = r->t[w].clause, neg = -1;
+        for (int q = w - 1; q >= 0 && q >= w - 8 && r->t[q].clause == c && neg < 0; q--)
+            if (rd_is_w(r, q, "cannot") || rd_is_w(r, q, "not") || rd_is_w(r, q, "never"))
+                neg = q;
+        if (neg < 0)
+            continue;
+        bool verb = false;
+        for (int q = neg + 1; q < w && q <= neg + 3; q++)
+            verb |= rd_is_w(r, q, "include") || rd_is_w(r, q, "load") || rd_is_w(r, q, "process") ||
+                    rd_is_w(r, q, "accepted") || rd_is_w(r, q, "accept") || rd_is_w(r, q, "processed") ||
+                    rd_is_w(r, q, "use") || rd_is_w(r, q, "used") || rd_is_w(r, q, "import") || rd_is_w(r, q, "imported");
+        if (!verb)
+            continue;
+        int e = w + 1;
+        bool ok = true;
+        while (e < r->n && r->t[e].clause == c && !rd_is_op(r, e, ".")) {
+            if (r->t[e].k != TK_WORD || rd_is_operative_word(r->t[e].w) || r->t[e].used)
+                ok = false;
+            else if (!rd_is_filler(r->t[e].w) && rd_resolve_name_min(r, r->t[e].orig, 0.95) &&
+                     rd_resolve_name_min(r, r->t[e].orig, 0.95) != rd_primary(r))
+                ok = false;                   /* another column: a condition on it, not this value */
+            e++;
+        }
+        if (!ok || e == w + 1)
+            continue;
+        int b = w;                            /* the clause from its start: "An asset cannot be included in ..." */
+        while (b > 0 && r->t[b - 1].clause == c)
+            b--;
+        for (int q = b; q < neg; q++)
+            if (r->t[q].k != TK_WORD || rd_is_operative_word(r->t[q].w))
+                ok = false;
+        if (!ok)
+            continue;
+        r->required = true;
+        rd_use(r, b, e);
+    }
+}
+
 /* "must not be negative", "reject if blank", "mandatory", "cannot be empty". */
 void rd_rec_checks(reading *r)
 {
+    required_without(r);
     for (int k = 0; k < r->n; k++) {
         if (rd_is_w(r, k, "mandatory") || (rd_is_w(r, k, "not") && rd_is_w(r, k + 1, "blank")) ||
             (rd_is_w(r, k, "reject") && rd_find_w(r, k, "blank") >= 0) ||

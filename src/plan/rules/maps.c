@@ -78,8 +78,99 @@ static void marker_bool(reading *r)
             r->t[k].used = true;
 }
 
+/* A pair "A/B" or "A or B" at i of a yes-word and a no-word (quoted or bare); the index after it, or -1. */
+static int yes_no_pair(const reading *r, int i, const char **yes, const char **no)
+{
+    const char *a = rd_value_at(r, i, NULL), *b;
+    if (!a || !(rd_is_op(r, i + 1, "/") || rd_is_w(r, i + 1, "or")) || !(b = rd_value_at(r, i + 2, NULL)))
+        return -1;
+    if (rd_is_k(r, i, TK_NUM) != rd_is_k(r, i + 2, TK_NUM) || !true_word(a) || !false_word(b))
+        return -1;
+    *yes = a;
+    *no = b;
+    return i + 3;
+}
+
+static char *upper_dup(plan *p, const char *s)
+{
+    char *u = mf_arena_strdup(&p->arena, s);
+    for (char *c = u; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    return u;
+}
+
+/* "In the file it is written 'yes'/'no' or 'Y'/'N' (mixed). Put always Y or N.": spellings of yes and no
+ * normalised to one pair of codes on a text target.  The spellings are compared ignoring case (the plan
+ * says so: upper cased first); every sampled value must be one of them, and anything else is rejected. */
+static void yes_no_codes(reading *r)
+{
+    const char *col = rd_primary(r);
+    const prof_column *pc = rd_prof_of(r, col);
+    if (r->c->type.base != PT_TEXT || !pc || r->c->nsrc != 1)
+        return;
+    int pairs[8], np = 0, out = -1;
+    const char *yes[8], *no[8];
+    for (int k = 0; k < r->n && np < 8; k++) {
+        int e = yes_no_pair(r, k, &yes[np], &no[np]);
+        if (e < 0)
+            continue;
+        /* the output pair: said as what to put ("put always Y or N", "give Y/N", "-> Y/N") */
+        int b = k - 1;
+        while (b >= 0 && (rd_is_w(r, b, "constant") || rd_is_w(r, b, "only") || rd_is_w(r, b, "either")))
+            b--;
+        bool put = rd_is_w(r, b, "put") || rd_is_w(r, b, "give") || rd_is_w(r, b, "set") || rd_is_w(r, b, "write") ||
+                   rd_is_w(r, b, "return") || rd_is_w(r, b, "load") || rd_is_w(r, b, "to") || rd_is_w(r, b, "into") ||
+                   rd_is_op(r, b, "->") || rd_is_w(r, b, "as");
+        if (put && out < 0 && e >= r->n - 2)
+            out = np;
+        pairs[np++] = k;
+        k = e - 1;
+    }
+    if (out < 0 || np < 2 || out != np - 1)
+        return;
+    /* every sampled value is one of the spellings */
+    for (long s = 0; s < pc->nsample; s++) {
+        const char *v = pc->sample[s];
+        if (!v || !*v)
+            continue;
+        bool known = false;
+        for (int q = 0; q < np && !known; q++)
+            known = !strcasecmp(v, yes[q]) || !strcasecmp(v, no[q]);
+        if (!known) {
+            rd_problem(r, "It lists the spellings of yes and no, but the sample of [%s] also has \"%s\".", col, v);
+            return;
+        }
+    }
+    r->has_map = true;
+    memset(&r->map, 0, sizeof r->map);
+    for (int q = 0; q < np; q++) {
+        const char *from[2] = {upper_dup(r->p, yes[q]), upper_dup(r->p, no[q])};
+        const char *to[2] = {yes[out], no[out]};
+        for (int t = 0; t < 2; t++) {
+            bool dup = false;
+            for (int m = 0; m < r->map.n && !dup; m++)
+                dup = !strcmp(r->map.from[m], from[t]);
+            if (!dup)
+                plan_map_add(r->p, &r->map, from[t], plan_text_lit(r->p, to[t]));
+        }
+        rd_use(r, pairs[q], pairs[q] + 3);
+    }
+    r->map.otherwise = PO_REJECT;
+    rd_add_step(r, false, r->t[pairs[0]].b, PS_UPPER);
+    int o = pairs[out];
+    for (int b = o - 1; b >= 0 && b >= o - 3; b--)
+        if (rd_is_w(r, b, "constant") || rd_is_w(r, b, "only") || rd_is_w(r, b, "either"))
+            rd_use(r, b, b + 1);
+    for (int k = 0; k < r->n; k++)      /* "(mixed)", "or": between the spellings */
+        if ((rd_is_w(r, k, "mixed") || rd_is_w(r, k, "or")) && k > pairs[0] && k < o)
+            rd_use(r, k, k + 1);
+}
+
 void rd_rec_bool(reading *r)
 {
+    yes_no_codes(r);
+    if (r->has_map)
+        return;
     marker_bool(r);
     if (r->has_map)
         return;
@@ -156,8 +247,11 @@ static int value_words(const reading *r, int i)
     if (!rd_is_k(r, i, TK_WORD))
         return 0;
     int k = i + 1;
+    /* "Furniture and fittings": an "and" inside a label, unless a new pair starts after it */
     while (rd_is_k(r, k, TK_WORD) && r->t[k].clause == r->t[i].clause && !map_arrow(r, k + 1) &&
-           !rd_is_w(r, k, "and") && !rd_is_w(r, k, "or") && !rd_is_w(r, k, "otherwise") && !rd_is_w(r, k, "if") &&
+           !(rd_is_w(r, k, "and") && (!rd_is_k(r, k + 1, TK_WORD) || map_arrow(r, k + 2) || rd_is_operative_word(r->t[k + 1].w) ||
+                                      rd_is_filler(r->t[k + 1].w))) &&
+           !rd_is_w(r, k, "or") && !rd_is_w(r, k, "otherwise") && !rd_is_w(r, k, "if") &&
            !rd_is_operative_word(r->t[k].w))
         k++;
     return k - i - 1;
@@ -418,6 +512,32 @@ void rd_rec_map(reading *r)
             v++;
         if (!rd_is_w(r, v, "keep"))
             v = rd_skip_fill(r, v);
+        /* "Any other class code should be shown as 'Other'": words naming the codes and a verb, then the
+         * value (a plain lower-case word there is never the value itself) */
+        static const char *const WORD_VALUES[] = {"reject", "error", "fail", "blank", "asis", "keep", "unmapped", "as",
+                                                  "pass"};
+        bool word_value = false;
+        for (size_t q = 0; q < sizeof WORD_VALUES / sizeof *WORD_VALUES; q++)
+            word_value |= rd_is_w(r, v, WORD_VALUES[q]);
+        for (int q = v; q < r->n && r->t[q].clause == r->t[o].clause; q++)
+            word_value |= rd_is_w(r, q, "reject");      /* read below */
+        if (rd_is_k(r, v, TK_WORD) && !word_value && !isupper((unsigned char)r->t[v].orig[0]) &&
+            !strpbrk(r->t[v].orig, "0123456789") && v + 1 < r->n && r->t[v + 1].clause == r->t[o].clause &&
+            !rd_is_op(r, v + 1, ".")) {
+            int q = v;
+            while (q < r->n && q < v + 8 && r->t[q].clause == r->t[o].clause && r->t[q].k == TK_WORD &&
+                   (r->t[q].used || (!isupper((unsigned char)r->t[q].orig[0]) && !rd_is_operative_word(r->t[q].w) &&
+                                     !rd_is_w(r, q, "blank") && !rd_is_w(r, q, "keep") && !rd_is_w(r, q, "asis"))))
+                q++;
+            if (rd_is_k(r, q, TK_STR) || rd_is_k(r, q, TK_NUM) ||
+                (rd_is_k(r, q, TK_WORD) && isupper((unsigned char)r->t[q].orig[0]) && !rd_is_filler(r->t[q].w))) {
+                rd_use(r, v, q);
+                v = q;
+            } else {
+                rd_problem(r, "I could not read what to do with other codes.");
+                return;
+            }
+        }
         /* "should any other value appear, the record must be rejected" */
         for (int q = v; q < r->n && r->t[q].clause == r->t[o].clause && !rd_is_w(r, v, "reject"); q++)
             if (rd_is_w(r, q, "reject")) {

@@ -570,6 +570,74 @@ void rd_scale_words(reading *r)
         s->st.num = "1000";
 }
 
+/* "in basis points", "bps": one basis point is 0.01 percent.  With "percent" / "%" said (or an explicit
+ * "divide by 100") the value becomes a percentage (divided by 100); with "decimal" / "fraction" (or
+ * "divide by 10000") a fraction (divided by 10000).  An explicit division that agrees is explained by
+ * the words; without a stated unit, or with another factor, the rule is a question. */
+static void scale_bps(reading *r)
+{
+    int k = -1, e = -1;
+    for (int q = 0; q < r->n && k < 0; q++) {
+        if (rd_is_w(r, q, "bps") || rd_is_w(r, q, "bp")) {
+            k = q;
+            e = q + 1;
+        } else if (rd_is_w(r, q, "basis") && (rd_is_w(r, q + 1, "points") || rd_is_w(r, q + 1, "point"))) {
+            k = q;
+            e = q + 2;
+        }
+    }
+    if (k < 0)
+        return;
+    int pct = -1, frac = -1;
+    for (int q = 0; q < r->n; q++) {
+        if (rd_is_w(r, q, "percent") || rd_is_w(r, q, "percentage") || rd_is_w(r, q, "pct") ||
+            (rd_is_op(r, q, "%") && !rd_is_k(r, q - 1, TK_NUM)))
+            pct = pct < 0 ? q : pct;
+        if (rd_is_w(r, q, "fraction") || (rd_is_w(r, q, "decimal") && !rd_is_w(r, q + 1, "separator") &&
+                                          !rd_is_w(r, q + 1, "point") && !rd_is_w(r, q + 1, "dp")))
+            frac = frac < 0 ? q : frac;
+    }
+    const plan_step *scale = NULL;
+    int nscale = 0;
+    for (int q = 0; q < r->nnum; q++)
+        if (r->num_steps[q].st.kind == PS_MUL || r->num_steps[q].st.kind == PS_DIV) {
+            scale = &r->num_steps[q].st;
+            nscale++;
+        }
+    const char *want = NULL;
+    if (pct >= 0 && frac < 0)
+        want = "100";
+    else if (frac >= 0 && pct < 0)
+        want = "10000";
+    if (nscale > 1 || (scale && (scale->kind != PS_DIV || (strcmp(scale->num, "100") && strcmp(scale->num, "10000")))) ||
+        (scale && want && strcmp(scale->num, want))) {
+        rd_problem(r, "It says the value is in basis points but scales it %s %s.",
+                   scale && scale->kind == PS_MUL ? "times" : "by", scale ? scale->num : "more than once");
+        return;
+    }
+    if (!scale && !want) {
+        rd_problem(r, "It says the value is in basis points but not whether to load it as a percentage "
+                      "(divided by 100) or as a fraction (divided by 10000).");
+        return;
+    }
+    rd_use(r, k, e);
+    if (rd_is_w(r, k - 1, "in"))
+        rd_use(r, k - 1, k);
+    if (!scale) {
+        tstep *s = rd_add_step(r, true, r->t[k].b, PS_DIV);
+        if (s)
+            s->st.num = want;
+    }
+    bool is_pct = scale ? !strcmp(scale->num, "100") : !strcmp(want, "100");
+    int unit = is_pct ? pct : frac;
+    if (unit >= 0) {
+        rd_use(r, unit, unit + 1);
+        if (rd_is_w(r, unit - 1, "in") || rd_is_w(r, unit - 1, "to") || rd_is_w(r, unit - 1, "as") ||
+            rd_is_w(r, unit - 1, "have") || rd_is_w(r, unit - 1, "get") || rd_is_w(r, unit - 1, "a"))
+            rd_use(r, unit - 1, unit);
+    }
+}
+
 void rd_rec_muldiv(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -606,6 +674,7 @@ void rd_rec_muldiv(reading *r)
      * already scales by 100 ("Divide by 100 (cents to units)") the phrase explains that step and
      * adds none; a different factor contradicts it. */
     rd_scale_words(r);
+    scale_bps(r);
     int c = rd_find_w(r, 0, "cents");
     if (c < 0)
         return;

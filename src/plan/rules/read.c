@@ -53,6 +53,25 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     return read_prose(c, text, out, e);
 }
 
+/* Does e read data column name anywhere, also through the output columns above it uses? */
+static bool uses_source(const plan *p, const plan_expr *e, const char *name, int depth)
+{
+    if (!e || depth > 64)
+        return false;
+    if (e->kind == PE_SOURCE && e->name && !strcmp(e->name, name))
+        return true;
+    if (e->kind == PE_OUTPUT && e->name)
+        for (int i = 0; i < p->ncols; i++)
+            if (p->cols[i].name && !strcmp(p->cols[i].name, e->name))
+                return uses_source(p, p->cols[i].expr, name, depth + 1);
+    for (int i = 0; i < 3; i++)
+        if (uses_source(p, e->kid[i], name, depth + 1))
+            return true;
+    if (e->kind == PE_STEP && (uses_source(p, e->step.value, name, depth + 1) || uses_source(p, e->step.cond, name, depth + 1)))
+        return true;
+    return false;
+}
+
 /* The plain-English reader: tokens, clauses, the families, the verdict. */
 static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
 {
@@ -90,6 +109,7 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     rd_rec_muldiv(r);
     rd_rec_abs(r);
     rd_rec_between(r);
+    rd_rec_strip_ends(r);
     rd_rec_remove_chars(r);
     rd_rec_pad(r);
     rd_rec_trim_case(r);
@@ -97,6 +117,7 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     rd_rec_substr(r);
     rd_rec_before_after(r);
     rd_rec_as_is(r);
+    rd_rec_example_values(r);
     rd_explained_verbs(r);
 
     mf_buf left = {0};
@@ -104,6 +125,9 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     plan_expr *expr = NULL;
     if (c->column && !left.len && !r->problems.len)
         expr = rd_build(r);
+    for (int k = 0; expr && k < r->navoid; k++)       /* "do not use the NBV column" */
+        if (uses_source(r->p, expr, r->avoid[k], 0))
+            rd_problem(r, "It says not to use [%s], but the reading uses it.", r->avoid[k]);
     if (!c->column && !r->statement && !r->problems.len && !left.len && r->n)
         rd_problem(r, "It has no target column and is not a filter or trailer rule I know.");
     if (!c->column && (r->ntext || r->nnum || r->has_map || r->base != B_SOURCE || r->deflt) && !left.len)

@@ -69,11 +69,15 @@ typedef struct reading {
     const char *part_lit[MAX_PARTS];
     long part_pad[MAX_PARTS];          /* a part padded left with "0" to this length (0 = none) */
     int narith;                        /* arithmetic between fields: operands and operators */
-    const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
+    const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal or an output column */
+    const plan_column *arith_out[MAX_PARTS];   /* an output column above ("VALUE_LC / QTY"), or NULL */
     const char *arith_num[MAX_PARTS];
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
     const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
+    const char *avoid[4];              /* data columns the rule says not to use ("do not use the NBV column") */
+    int navoid;
+    const char *days_b_default;        /* B_DAYS: days_b defaulting to this fixed date (YYYY-MM-DD) when missing */
     plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
@@ -158,6 +162,7 @@ plan_expr *rd_parse_cond(reading *r, int b, int e);
 /* ---- filters, trailers, checks (filters.c) */
 
 void rd_rec_examples(reading *r);
+void rd_rec_example_values(reading *r);
 void rd_rec_trailer(reading *r);
 void rd_add_rule(reading *r, plan_rule_kind kind, plan_expr *cond, const char *msg);
 void rd_rec_exclude(reading *r);
@@ -188,6 +193,7 @@ void rd_rec_date(reading *r);
 void rd_rec_date_part(reading *r);
 void rd_rec_same_format(reading *r);
 void rd_rec_days(reading *r);
+const char *rd_fixed_date_at(reading *r, int i, int *end, const char *hint);
 
 /* ---- numbers (numbers.c) */
 
@@ -208,6 +214,7 @@ void rd_rec_between(reading *r);
 
 void rd_rec_pad(reading *r);
 void rd_rec_trim_case(reading *r);
+void rd_rec_strip_ends(reading *r);
 void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
 void rd_rec_before_after(reading *r);

@@ -155,9 +155,52 @@ static void target_labels(reading *r)
     }
 }
 
+/* "Please do not use the NBV column of the export, which the client confirmed is rounded to whole dollars;":
+ * a data column the value must not come from, with what is said about it.  Read here; read.c checks that the
+ * expression built does not use it. */
+static void do_not_use(reading *r)
+{
+    for (int k = 0; k + 2 < r->n && r->navoid < 4; k++) {
+        if (!(rd_is_w(r, k, "not") || rd_is_w(r, k, "dont") || rd_is_w(r, k, "never")) ||
+            !(rd_is_w(r, k + 1, "use") || rd_is_w(r, k + 1, "take")))
+            continue;
+        int b = k + 2 + (rd_is_w(r, k + 2, "the") ? 1 : 0), end;
+        const char *col = rd_resolve_prefix(r, b, r->n, &end);
+        if (!col || end <= b)
+            continue;
+        while (end > b + 1 && r->t[end - 1].k == TK_WORD && rd_is_filler(r->t[end - 1].w))
+            end--;                        /* "NBV column of the": the name ends before its filler */
+        int e = end;
+        if (rd_is_w(r, e, "column") || rd_is_w(r, e, "field"))
+            e++;
+        if (rd_is_w(r, e, "of") && rd_is_w(r, e + 1, "the") &&
+            (rd_is_w(r, e + 2, "export") || rd_is_w(r, e + 2, "file") || rd_is_w(r, e + 2, "extract") ||
+             rd_is_w(r, e + 2, "report") || rd_is_w(r, e + 2, "source")))
+            e += 3;
+        /* ", which the client confirmed is rounded to whole dollars": what is said of that column */
+        if (rd_is_op(r, e, ",") && (rd_is_w(r, e + 1, "which") || rd_is_w(r, e + 1, "that") || rd_is_w(r, e + 1, "as"))) {
+            int q = e + 2;
+            bool ok = true;
+            while (q < r->n && r->t[q].clause == r->t[k].clause && !rd_is_op(r, q, ";") && !rd_is_op(r, q, ".")) {
+                ok &= r->t[q].k == TK_WORD && !r->t[q].used && !rd_is_w(r, q, "instead");
+                q++;
+            }
+            if (ok)
+                e = q;
+        }
+        if (rd_is_w(r, k - 1, "do") || rd_is_w(r, k - 1, "please"))
+            k--;
+        if (rd_is_w(r, k - 1, "please"))
+            k--;
+        r->avoid[r->navoid++] = col;
+        rd_use(r, k, e);
+    }
+}
+
 void rd_rec_remarks(reading *r)
 {
     target_labels(r);
+    do_not_use(r);
     for (int k = 0; k < r->n; k++) {
         /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
         if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {
@@ -232,16 +275,34 @@ void rd_rec_remarks(reading *r)
         }
         /* "blank = open-ended -> leave empty", "It is empty for fixed loans, then leave empty": nulls stay null */
         if (rd_is_w(r, k, "leave") && (rd_is_w(r, k + 1, "blank") || (rd_is_w(r, k + 1, "it") && rd_is_w(r, k + 2, "blank")))) {
-            int c = r->t[k].clause;
+            int c = r->t[k].clause, c0 = c;
+            /* ", then leave empty" starts a clause of its own: the condition is the clause before */
+            int b = k - 1;
+            while (b >= 0 && (rd_is_w(r, b, "then") || rd_is_op(r, b, ",")))
+                b--;
+            if (b < k - 1 && b >= 0 && rd_is_w(r, b + 1 + rd_is_op(r, b + 1, ","), "then"))
+                c0 = r->t[b].clause;
             bool said_blank = false, cond = false;   /* "blank ... then/-> leave empty": a condition, then the same */
             for (int q = 0; q < k; q++) {
-                said_blank |= r->t[q].clause == c && rd_is_w(r, q, "blank");
-                cond |= r->t[q].clause == c && (rd_is_w(r, q, "then") || rd_is_op(r, q, "->") || rd_is_w(r, q, "if"));
+                bool in = r->t[q].clause >= c0 && r->t[q].clause <= c;
+                said_blank |= in && rd_is_w(r, q, "blank");
+                cond |= in && (rd_is_w(r, q, "then") || rd_is_op(r, q, "->") || rd_is_w(r, q, "if"));
             }
             said_blank &= cond;
             if (said_blank && r->c->column && r->c->nsrc > 0) {
+                /* "It is empty for fixed loans, then ...": which rows are blank does not matter when blank
+                 * stays blank; the words between "blank for" and "then" describe them */
+                for (int q = 0; q + 1 < k; q++)
+                    if (r->t[q].clause >= c0 && rd_is_w(r, q, "blank") && rd_is_w(r, q + 1, "for")) {
+                        int e = q + 2;
+                        while (e < k && rd_is_k(r, e, TK_WORD) && !rd_is_w(r, e, "then") && !rd_is_w(r, e, "if") &&
+                               !rd_is_w(r, e, "not") && !rd_is_w(r, e, "no") && !rd_is_w(r, e, "except") && !rd_is_w(r, e, "unless"))
+                            e++;
+                        if (e > q + 2 && (rd_is_w(r, e, "then") || rd_is_op(r, e, ",")))
+                            rd_use(r, q + 1, e);
+                    }
                 for (int q = 0; q < r->n; q++)
-                    if (r->t[q].clause == c && (rd_is_w(r, q, "blank") || rd_is_w(r, q, "leave") || rd_is_w(r, q, "then") ||
+                    if (r->t[q].clause >= c0 && r->t[q].clause <= c && (rd_is_w(r, q, "blank") || rd_is_w(r, q, "leave") || rd_is_w(r, q, "then") ||
                                                 rd_is_op(r, q, "->") || rd_is_op(r, q, "=") || rd_is_w(r, q, "it") ||
                                                 rd_is_w(r, q, "if")))
                         rd_use(r, q, q + 1);

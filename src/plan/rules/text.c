@@ -146,6 +146,63 @@ static int space_word(const reading *r, int k)
     return -1;
 }
 
+/* The character at i that "leading"/"trailing" names: zeros ("zeros", "0s", "0"), a quoted text, or a
+ * punctuation sign ('-', '*', '#'); NULL for spaces (trimming) and anything else. */
+static const char *strip_char(const reading *r, int i)
+{
+    if (rd_is_w(r, i, "zero") || (rd_is_k(r, i, TK_NUM) && !strcmp(r->t[i].orig, "0")))
+        return "0";
+    if (rd_is_k(r, i, TK_STR) && r->t[i].w[0] && strcmp(r->t[i].w, " "))
+        return r->t[i].w;
+    if (rd_is_k(r, i, TK_OP) && strlen(r->t[i].w) == 1 && strchr("-*#_/.+", r->t[i].w[0]))
+        return r->t[i].w;
+    return NULL;
+}
+
+/* "strip leading zeros", "remove the leading 0s", "without leading zeros", "leading zeros removed", "remove
+ * leading and trailing '*'": a character removed again and again at one end (`with leading "0" removed`).
+ * Spaces are trimming (rd_rec_trim_case). */
+void rd_rec_strip_ends(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        bool lead = rd_is_w(r, k, "leading"), trail = rd_is_w(r, k, "trailing");
+        if (!lead && !trail)
+            continue;
+        /* "leading and trailing zeros", "leading/trailing '*'" */
+        int c = k + 1;
+        bool both = false;
+        if ((rd_is_w(r, c, "and") || rd_is_op(r, c, "/") || rd_is_op(r, c, "&")) &&
+            (lead ? rd_is_w(r, c + 1, "trailing") : rd_is_w(r, c + 1, "leading"))) {
+            both = true;
+            c += 2;
+        }
+        const char *x = strip_char(r, c);
+        if (!x)
+            continue;
+        /* the verb: before ("strip", "remove the", "without", "no") or after ("leading zeros removed") */
+        int v = k - 1;
+        while (v >= 0 && (rd_is_w(r, v, "the") || rd_is_w(r, v, "any") || rd_is_w(r, v, "all")))
+            v--;
+        bool before = rd_is_w(r, v, "remove") || rd_is_w(r, v, "strip") || rd_is_w(r, v, "delete") ||
+                      rd_is_w(r, v, "exclude") || rd_is_w(r, v, "suppress") || rd_is_w(r, v, "trim") ||
+                      rd_is_w(r, v, "ltrim") || rd_is_w(r, v, "without") || rd_is_w(r, v, "no");
+        int after = c + 1 + (rd_is_w(r, c + 1, "are") || rd_is_w(r, c + 1, "be") ? 1 : 0);
+        bool behind = rd_is_w(r, after, "remove") || rd_is_w(r, after, "strip") || rd_is_w(r, after, "exclude") ||
+                      rd_is_w(r, after, "stripped") || rd_is_w(r, after, "deleted") || rd_is_w(r, after, "suppressed");
+        if (!before && !behind)
+            continue;
+        for (int end = 0; end < (both ? 2 : 1); end++) {
+            tstep *s = rd_add_step(r, false, r->t[k].b + (size_t)end, PS_STRIP);
+            if (!s)
+                return;
+            s->st.s = plan_strdup(r->p, x);
+            s->st.m = both ? end : trail ? 1 : 0;
+        }
+        rd_use(r, before ? v : k, behind ? after + 1 : c + 1);
+        k = c;
+    }
+}
+
 void rd_rec_trim_case(reading *r)
 {
     for (int q = 1; q + 1 < r->n; q++)     /* "leading/trailing", "leading & trailing" */
