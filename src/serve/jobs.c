@@ -34,12 +34,40 @@ typedef struct job {
     char user[128], client[256];
     char store_where[1024], home[1024], webhook[1024];
     bool four_eyes;
+    bool thread_gone;              /* the run thread no longer touches it: it may be dropped */
 } job;
 
 static pthread_mutex_t g_jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_jobs_cond = PTHREAD_COND_INITIALIZER;
-static job *g_jobs[MAX_JOBS];
-static int g_njobs, g_running;
+static job *g_jobs[MAX_JOBS];   /* slots; NULL = free.  A finished job is dropped when a slot is needed */
+static long long g_last_id;
+static int g_running;
+
+/* The job with this id (under g_jobs_lock), NULL when unknown or dropped. */
+static job *find(long long id)
+{
+    for (int i = 0; i < MAX_JOBS; i++)
+        if (g_jobs[i] && g_jobs[i]->v.id == id)
+            return g_jobs[i];
+    return NULL;
+}
+
+/* A free slot, else the slot of the oldest finished job (freed); -1 when all are running. */
+static int free_slot(void)
+{
+    int oldest = -1;
+    for (int i = 0; i < MAX_JOBS; i++) {
+        if (!g_jobs[i])
+            return i;
+        if (g_jobs[i]->thread_gone && (oldest < 0 || g_jobs[i]->v.id < g_jobs[oldest]->v.id))
+            oldest = i;
+    }
+    if (oldest >= 0) {
+        free(g_jobs[oldest]);
+        g_jobs[oldest] = NULL;
+    }
+    return oldest;
+}
 static bool g_stopping;
 static char g_notes[MAX_NOTES][800];
 static int g_nnotes;
@@ -209,6 +237,7 @@ static void *run_thread(void *arg)
     webhook(j, rc == 0 ? "run_finished" : "run_failed");
     flow_run_result_free(&res);
     pthread_mutex_lock(&g_jobs_lock);
+    j->thread_gone = true;
     g_running--;
     pthread_cond_broadcast(&g_jobs_cond);
     pthread_mutex_unlock(&g_jobs_lock);
@@ -235,16 +264,17 @@ int jobs_start(serve_state *s, long long review_id, const char *user, long long 
         return mf_fail(e, MF_ECONFLICT, NULL, 0, 0, "review %lld is %s: only an approved plan runs", review_id,
                        flow_state_name(st));
     pthread_mutex_lock(&g_jobs_lock);
-    int busy = g_stopping || g_njobs == MAX_JOBS;
-    for (int i = 0; i < g_njobs && !busy; i++)
-        busy = g_jobs[i]->v.review_id == review_id && !g_jobs[i]->v.done;
-    if (busy) {
+    int busy = g_stopping;
+    for (int i = 0; i < MAX_JOBS && !busy; i++)
+        busy = g_jobs[i] && g_jobs[i]->v.review_id == review_id && !g_jobs[i]->v.done;
+    int slot = busy ? -1 : free_slot();
+    if (busy || slot < 0) {
         pthread_mutex_unlock(&g_jobs_lock);
         return mf_fail(e, MF_ECONFLICT, NULL, 0, 0, "review %lld is running already (or the server is busy)",
                        review_id);
     }
     job *j = mf_xcalloc(1, sizeof *j);
-    j->v.id = g_njobs + 1;
+    j->v.id = ++g_last_id;
     j->v.review_id = review_id;
     snprintf(j->user, sizeof j->user, "%s", user);
     snprintf(j->client, sizeof j->client, "%s", client);
@@ -272,7 +302,7 @@ int jobs_start(serve_state *s, long long review_id, const char *user, long long 
         return mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot start a thread for the run");
     }
     pthread_attr_destroy(&at);
-    g_jobs[g_njobs++] = j;
+    g_jobs[slot] = j;
     g_running++;
     *job_id = j->v.id;
     pthread_mutex_unlock(&g_jobs_lock);
@@ -282,19 +312,19 @@ int jobs_start(serve_state *s, long long review_id, const char *user, long long 
 int jobs_get(long long id, jobs_view *v)
 {
     pthread_mutex_lock(&g_jobs_lock);
-    int found = id >= 1 && id <= g_njobs;
-    if (found)
-        *v = g_jobs[id - 1]->v;
+    job *j = find(id);
+    if (j)
+        *v = j->v;
     pthread_mutex_unlock(&g_jobs_lock);
-    return found;
+    return j != NULL;
 }
 
 int jobs_find_run(long long run_id, jobs_view *v)
 {
     int found = 0;
     pthread_mutex_lock(&g_jobs_lock);
-    for (int i = 0; i < g_njobs && !found; i++)
-        if (g_jobs[i]->v.run_id == run_id && run_id) {
+    for (int i = 0; i < MAX_JOBS && !found; i++)
+        if (g_jobs[i] && g_jobs[i]->v.run_id == run_id && run_id) {
             *v = g_jobs[i]->v;
             found = 1;
         }
@@ -348,12 +378,20 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
     if (s->ended)
         return MHD_CONTENT_READER_END_OF_STREAM;
     pthread_mutex_lock(&g_jobs_lock);
-    job *j = g_jobs[s->job - 1];
+    job *j = find(s->job);
+    if (!j) {   /* dropped to make room: nothing more to say */
+        pthread_mutex_unlock(&g_jobs_lock);
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
     if (j->gen == s->seen_gen && !j->v.done) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 1;
         pthread_cond_timedwait(&g_jobs_cond, &g_jobs_lock, &until);
+        if (!(j = find(s->job))) {
+            pthread_mutex_unlock(&g_jobs_lock);
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
     }
     jobs_view v = j->v;
     int gen = j->gen;
@@ -384,7 +422,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 void *jobs_sse_response(long long id)
 {
     pthread_mutex_lock(&g_jobs_lock);
-    int found = id >= 1 && id <= g_njobs;
+    bool found = find(id) != NULL;
     pthread_mutex_unlock(&g_jobs_lock);
     if (!found)
         return NULL;

@@ -5,7 +5,9 @@
  *
  * Invariants: a job's output directory is made by this server under HOME/web-runs/ and is the only
  * place /rejects reads from; at most one job per review runs at a time; the job table lives in the
- * server's memory (a restarted server still lists the runs from the store, without their files).
+ * server's memory, 256 jobs, the oldest finished one dropped for a new one (a restarted server
+ * still lists the runs from the store, without their files); a job is freed only after its thread
+ * ended, and every reader finds it by id under the lock.
  */
 #ifndef MF_SERVE_JOBS_H
 #define MF_SERVE_JOBS_H
