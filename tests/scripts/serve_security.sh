@@ -7,7 +7,8 @@
 #   names and data values are escaped; sign-in is throttled after failures even with the right
 #   password; sign-out and a disabled account end the session; sessions expire; a body over 64 KiB
 #   is refused (413); the rate limit answers 429; paths outside the app are 404; binding beyond
-#   loopback without TLS warns; with TLS the cookie is Secure.
+#   loopback without TLS warns; with TLS the cookie is Secure; accounts and sign-in also on a
+#   PostgreSQL store (MAPFORGE_TEST_PG).
 set -uo pipefail
 mf=$(realpath "${1:?usage: serve_security.sh MAPFORGE}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/mf_serve_sec.XXXXXX")
@@ -244,6 +245,32 @@ if command -v openssl >/dev/null; then
     grep -qi "Strict-Transport-Security" "$work/s.h" || fail "no HSTS under TLS"
 elif [ "${CI:-}" = true ]; then
     fail "openssl is needed for the TLS test"
+fi
+
+# ---- the same accounts and sign-in on a PostgreSQL store (a database of its own) ---------------------
+if [ -n "${MAPFORGE_TEST_PG:-}" ]; then
+    db=mf_serve_sec_$$
+    pgurl=${MAPFORGE_TEST_PG%/*}/$db
+    if psql "$MAPFORGE_TEST_PG" -qc "CREATE DATABASE $db" >/dev/null 2>&1; then
+        echo "$pw" | "$mf" user add pat --role approver --store "$pgurl" >/dev/null || fail "user add on PostgreSQL"
+        port5=$(free_port)
+        start "$port5" "$work/serve6.log" --store "$pgurl" || exit 1
+        base="http://127.0.0.1:$port5"
+        code=$(login "$work/p" pat "$pw")
+        [ "$code" = 303 ] || fail "sign-in on the PostgreSQL store: $code"
+        curl -s -b "$work/p" "$base/" | grep -q 'id="who">pat<' || fail "the dashboard on PostgreSQL does not show pat"
+        code=$(curl -s -b "$work/p" -o /dev/null -w '%{http_code}' -d 'id=1' "$base/review/approve")
+        [ "$code" = 403 ] || fail "a POST without CSRF token on PostgreSQL: $code"
+        "$mf" audit log --json --store "$pgurl" | grep -q '"event":"login"' || fail "no login event in the PostgreSQL trail"
+        "$mf" audit log --json --store "$pgurl" | grep '"event":"denied"' | grep -q CSRF ||
+            fail "the refused POST is not in the PostgreSQL trail"
+        kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
+        psql "$MAPFORGE_TEST_PG" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null 2>&1
+    else
+        fail "could not create database $db on MAPFORGE_TEST_PG"
+    fi
+elif [ "${CI:-}" = true ]; then
+    fail "MAPFORGE_TEST_PG is not set (CI must not skip PostgreSQL)"
 fi
 
 [ $fails -eq 0 ] && echo "serve_security: ok" && exit 0
