@@ -180,6 +180,20 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$base/events?${loc#*\?}")
 code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' "$base/rejects?run=99999")
 [ "$code" = 404 ] || fail "rejects of an unknown run: $code"
 
+# reject with a comment (a comment is required); the review is closed and the rejection audited
+"$mf" onboard --client REJ --mapping "$work/mapping.csv" --data "$work/data.csv" --out "$work/out2" --yes \
+    --no-load >/dev/null 2>&1
+rid2=$(curl -s -b "$work/a" "$base/client?name=REJ" | grep -o '/review?id=[0-9]*' | head -1 | cut -d= -f2)
+code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -d "id=$rid2&csrf=$tok&comment=" "$base/review/reject")
+[ "$code" = 303 ] && fail "a rejection without a comment was accepted"
+code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -d "id=$rid2&csrf=$tok" \
+    --data-urlencode 'comment=wrong source file <i>' "$base/review/reject")
+[ "$code" = 303 ] || fail "rejection with a comment: $code"
+curl -s -b "$work/a" "$base/review?id=$rid2" >"$work/page"
+grep -q 'id="state"><span class="status-rejected">rejected' "$work/page" || fail "the rejected review does not say so"
+grep -qF 'wrong source file &lt;i&gt;' "$work/page" || fail "the rejection comment is not shown (escaped)"
+"$mf" audit log --json | grep '"event":"rejection"' | grep -q '"actor":"alice"' || fail "the rejection is not audited"
+
 # ---- a request too large -------------------------------------------------------------------------
 head -c 70000 /dev/zero | tr '\0' 'a' >"$work/big"
 code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' --data-binary "@$work/big" "$base/review/feedback")
