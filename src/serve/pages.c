@@ -217,8 +217,10 @@ static int page_dashboard(serve_state *s, serve_req *r, serve_resp *o)
     P("</div><h2>Open reviews</h2>");
     /* drafted and in review together, newest first as listed */
     flow_review *all = mf_xcalloc((size_t)(nrv + nrv2 + 1), sizeof *all);
-    memcpy(all, rv2, (size_t)nrv2 * sizeof *all);
-    memcpy(all + nrv2, rv, (size_t)nrv * sizeof *all);
+    if (nrv2)
+        memcpy(all, rv2, (size_t)nrv2 * sizeof *all);
+    if (nrv)
+        memcpy(all + nrv2, rv, (size_t)nrv * sizeof *all);
     reviews_table(b, all, nrv + nrv2, "open-reviews");
     free(all);
     P("<h2>Recent runs</h2>");
