@@ -239,6 +239,30 @@ curl -s -o /dev/null -w '%{http_code}\n' "${urls[@]}" >"$work/codes"
 grep -q 429 "$work/codes" || fail "40 requests at once at 2/s (burst 20) were all served"
 "$mf" audit log --json | grep '"event":"denied"' | grep -q 'rate limit' || fail "the rate limit is not audited"
 
+# ---- a run whose validator fails: findings on the run's page, a notification, nothing loaded -----------
+printf 'Target table: PAYMENTS\nSource Field,Target Field,Type,Rule,Mandatory\nRef,REF,Varchar(40),As is,Y\nAmount,AMOUNT,"Decimal(18,2)",As is,Y\n' >"$work/mapping_ok.csv"
+"$mf" onboard --client VAL --mapping "$work/mapping_ok.csv" --data "$work/data.csv" --out "$work/out3" --yes \
+    --no-load >/dev/null 2>&1 || fail "onboarding VAL (approved unattended) failed"
+printf '#!/bin/sh\necho "customer rule 7: totals do not match" >&2\nexit 1\n' >"$work/validator.sh"
+chmod +x "$work/validator.sh"
+port6=$(free_port)
+MAPFORGE_VALIDATOR="$work/validator.sh" start "$port6" "$work/serve7.log" || exit 1
+base="http://127.0.0.1:$port6"
+code=$(login "$work/w" alice "$pw")
+[ "$code" = 303 ] || fail "sign-in on the validator server: $code"
+rid3=$(curl -s -b "$work/w" "$base/client?name=VAL" | grep -o '/review?id=[0-9]*' | head -1 | cut -d= -f2)
+loc=$(curl -s -b "$work/w" -D - -o /dev/null -d "id=$rid3&csrf=$(csrf "$work/w")" "$base/review/run" | tr -d '\r' |
+    sed -n 's/^Location: //p')
+timeout 60 curl -s -N -b "$work/w" "$base/events?${loc#*\?}" >"$work/sse2"
+grep -q '"status":"failed"' "$work/sse2" || fail "the failing validator's run did not end failed: $(cat "$work/sse2")"
+run=$(sed -n 's/^data: .*"run":\([0-9]*\).*/\1/p' "$work/sse2" | tail -1)
+curl -s -b "$work/w" "$base/run?id=$run" >"$work/page"
+grep -q 'id="findings"' "$work/page" || fail "the run page shows no validation findings"
+grep -q 'id="run-state"><span class="status-failed">failed' "$work/page" || fail "the run page does not say failed"
+grep -q 'id="load">Not loaded' "$work/page" || fail "a failed validation was loaded"
+curl -s -b "$work/w" "$base/" | grep -q 'failed validation' || fail "no notification of the failed validation"
+kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
+
 # ---- binding beyond loopback warns without TLS; TLS makes the cookie Secure --------------------------
 port3=$(free_port)
 "$mf" serve --port "$port3" --bind 0.0.0.0 >"$work/serve3.log" 2>&1 &
