@@ -57,6 +57,7 @@ int cli_exit_code(mf_code code);
 int cli_onboard(const cli_options *o, mf_err *e);
 int cli_plan(const cli_options *o, mf_err *e);
 int cli_run(const cli_options *o, mf_err *e);
+int cli_approve(const cli_options *o, mf_err *e);
 int cli_check(const cli_options *o, mf_err *e);
 int cli_profile(const cli_options *o, mf_err *e);
 int cli_compile(const cli_options *o, mf_err *e);   /* cmd_compile.c */

@@ -311,19 +311,43 @@ int cli_run(const cli_options *o, mf_err *e)
         return CLI_FAILED;
     cli_plan_file pf;
     int rc = CLI_FAILED;
+    flow_env env = {0};
     if (cli_plan_file_read(o->plan, &pf, e) == 0) {
-        flow_env env = {0};
-        env.sink = say;
-        env.sink_user = stderr;
-        flow_run_options ro = run_options_of(o);
-        run_report rep;
-        char sha[65];
-        if (flow_run_plain(&env, &pf.p, pf.text, o->plan, &ro, NULL, 0, &rep, sha, e) == 0)
-            rc = 0;
-        else if (e->code == MF_EQUESTION)
-            rc = refuse_open_questions(&pf.p, o->plan, o, e);
+        /* with --client the run goes into the client's history; without, no store is opened */
+        if (o->client ? env_open(&env, o, stderr, e) == 0 : (env.sink = say, env.sink_user = stderr, true)) {
+            flow_run_options ro = run_options_of(o);
+            flow_run_result rr;
+            int r = flow_run_file(&env, o->client, &pf.p, pf.text, o->plan, &ro, &rr, e);
+            flow_run_result_free(&rr);
+            if (r >= 0)
+                rc = run_exit(r);
+            else if (e->code == MF_EQUESTION)
+                rc = refuse_open_questions(&pf.p, o->plan, o, e);
+        }
+        if (o->client)
+            flow_env_close(&env);
     }
     cli_plan_file_free(&pf);
+    return rc;
+}
+
+/* mapforge approve --plan FILE --client C --data D [--comment TEXT]: a person approves a plan file. */
+int cli_approve(const cli_options *o, mf_err *e)
+{
+    if (need(o->plan, "--plan", "approve", e) < 0 || need(o->client, "--client", "approve", e) < 0 ||
+        need(o->data, "--data", "approve", e) < 0)
+        return CLI_FAILED;
+    flow_env env;
+    if (env_open(&env, o, stderr, e) < 0) {
+        flow_env_close(&env);
+        return CLI_FAILED;
+    }
+    int v = 0;
+    char sha[65];
+    int rc = flow_approve_file(&env, o->client, o->plan, o->data, o->comment, &v, sha, e) < 0 ? CLI_FAILED : 0;
+    if (rc == 0)
+        printf("approved %s v%d %s\n", o->client, v, sha);
+    flow_env_close(&env);
     return rc;
 }
 

@@ -325,6 +325,21 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
                    const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e);
 
+/* A plan file run as it is (`run --plan`): flow_run_plain, then the plan's checks and the validator
+ * (never a load: the plan is not approved, and a message says so, with the command that approves
+ * it).  With env->st and client the run is recorded in the client's history (event run, approved:
+ * false).  0 checks passed, 1 validation failed, -1 error. */
+int flow_run_file(const flow_env *env, const char *client, plan *p, const char *text, const char *plan_path,
+                  const flow_run_options *o, flow_run_result *r, mf_err *e);
+
+/* A person's approval of a plan file edited by hand (`approve --plan`): type-checked against
+ * data_path, refused (MF_EREFUSED) with open questions, renumbered as the client's next version and
+ * written back to the file when that changed it, recorded (plan_version, approval with
+ * hand_edited), cached under the mapping its `mapping` line names (else the client's onboarded
+ * mapping).  version and sha receive the approved version. */
+int flow_approve_file(const flow_env *env, const char *client, const char *plan_path, const char *data_path,
+                      const char *comment, int *version, char sha[65], mf_err *e);
+
 /* Type-check p against the header of data_path read with the plan's own dialect; when it does not
  * fit and the file is in another dialect than the plan's source line, the error says that. */
 int flow_check_plan_data(plan *p, const char *data_path, const char *plan_path, mf_err *e);
