@@ -43,6 +43,18 @@ static const cli_option_def options[] = {
     {"--anchors", "FILE", OPT(anchors), false, "an anchor file written by `audit anchor`", NULL},
     {"--config", "FILE", OPT(config), false, "the language-model settings (provider, model, key file...)",
      "HOME/config, then the environment"},
+    {"--role", "viewer|reviewer|approver|admin", OPT(role), false,
+     "a web app user's role: viewer reads; reviewer also answers and gives feedback; approver also approves, "
+     "rejects and runs; admin everything", NULL},
+    {"--port", "N", OPT(port), false, "the port the web app listens on", "8321"},
+    {"--bind", "ADDR", OPT(bind), false,
+     "the address the web app listens on; anything but loopback must be given here explicitly (and warns "
+     "without TLS)", "127.0.0.1"},
+    {"--tls-cert", "F", OPT(tls_cert), false, "serve HTTPS with this PEM certificate (with --tls-key)", NULL},
+    {"--tls-key", "F", OPT(tls_key), false, "the PEM private key of --tls-cert", NULL},
+    {"--webhook", "URL", OPT(webhook), false,
+     "POST a small JSON document here when a run finishes, fails validation or a review waits",
+     "MAPFORGE_WEBHOOK"},
     {"--json", NULL, OPT(json), true, "machine-readable output: one JSON document (JSON Lines for logs)", NULL},
     /* common to every command */
     {"--home", "DIR", OPT(home), false, "the state directory (SQLite store, warehouse)", "MAPFORGE_HOME, ~/.mapforge"},
@@ -106,6 +118,14 @@ static const cli_command_def commands[] = {
     {"load", "--plan P --out DIR [--client C] [--db URL]", "load a run's output into SQL (one transaction)",
      "plan out client db", "plan out", "mapforge load --plan out/acme/plan.txt --out out/acme --db sqlite:gl.db",
      cli_load, false},
+    {"user", "add NAME --role R | passwd NAME | role NAME --role R | disable NAME | enable NAME | list",
+     "the web app's accounts: the password is read from standard input (one line; not echoed on a terminal) "
+     "and stored as an Argon2id hash", "role json", "",
+     "echo \"$PASSWORD\" | mapforge user add alice --role approver", cli_user, false},
+    {"serve", "[--port N] [--bind ADDR] [--four-eyes] [--tls-cert F --tls-key F]",
+     "the review web app: sign in, read plans, answer, give feedback, approve, run with live progress "
+     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook", "",
+     "mapforge serve --port 8321", cli_serve, false},
     {"parquet", "--plan P --out DIR [key=value ...]", "convert a run's CSV output to Parquet (tests)", "plan out output",
      "plan out", "mapforge parquet --plan out/plan.txt --out out codec=none", cli_parquet, true},
 };

@@ -208,6 +208,9 @@ static const char *const schema[] = {
     " actor TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '',"
     " plan_sha256 TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS review_turns_review ON review_turns (review_id)",
+    /* Web app accounts (users.c): pwhash is libsodium's Argon2id string. */
+    "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
 };
 
 /* Columns added after the first release, for stores created before them: (table, column, type).
