@@ -12,6 +12,12 @@ pkgs=(build-essential cmake ninja-build pkg-config
       clang libclang-rt-14-dev)    # the clang build of the tests, and the libFuzzer targets (tests/fuzz)
 missing=()
 for p in "${pkgs[@]}"; do
+  # node and npm may come from elsewhere than Debian (NodeSource's nodejs bundles npm, and then
+  # Debian's npm cannot be installed beside it): a working command is enough.
+  case "$p" in
+    nodejs) command -v node >/dev/null && continue ;;
+    npm) command -v npm >/dev/null && continue ;;
+  esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
