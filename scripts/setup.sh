@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libzip-dev libexpat1-dev libjansson-dev libutf8proc-dev libpcre2-dev libssl-dev libsqlite3-dev zlib1g-dev libzstd-dev
+      libcurl4-openssl-dev         # the language-model client (src/llm)
       libpq-dev postgresql
       sqlite3 bsdutils python3     # tests: tamper with / inspect SQLite files, drive a pty (script)
       clang libclang-rt-14-dev)    # the clang build of the tests, and the libFuzzer targets (tests/fuzz)

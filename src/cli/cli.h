@@ -22,6 +22,7 @@ typedef struct cli_options {
     const char *comment;       /* --comment: approval / invalidation comment */
     const char *key;           /* --key: a cache key */
     const char *anchors;       /* --anchors FILE: audit verify against an anchor file */
+    const char *config;        /* --config FILE: the language-model settings (~/.mapforge/config) */
     int yes;
     int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */
@@ -59,8 +60,10 @@ int cli_profile(const cli_options *o, mf_err *e);
 int cli_compile(const cli_options *o, mf_err *e);   /* cmd_compile.c */
 int cli_cache(const cli_options *o, mf_err *e);    /* cache list|show|invalidate; history; audit log|verify (cmd_store.c) */
 int cli_history(const cli_options *o, mf_err *e);
+int cli_reviews(const cli_options *o, mf_err *e);    /* cmd_reviews.c */
 int cli_audit(const cli_options *o, mf_err *e);
 int cli_load(const cli_options *o, mf_err *e);      /* cmd_load.c */
 int cli_parquet(const cli_options *o, mf_err *e);   /* hidden; cmd_parquet.c */
+int cli_llm(const cli_options *o, mf_err *e);       /* llm check; cmd_llm.c */
 
 #endif

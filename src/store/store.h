@@ -266,6 +266,29 @@ int cache_lookup(store *s, const char *client, const char *mapping_sha256, const
                  mf_err *e);
 void cache_result_free(cache_result *r);
 
+/* ---- language-model calls (llm_calls.c) ------------------------------------------------------ */
+
+typedef struct store_llm_call {
+    char at[32];                  /* "" = now */
+    const char *client;           /* "" / NULL when none */
+    const char *purpose;          /* "check" | "suggestion" */
+    const char *subject;          /* e.g. the output column asked about */
+    const char *provider, *model;
+    long long tokens_in, tokens_out;
+    double seconds;
+    int attempts;
+    const char *outcome;          /* "ok", "suggested", "rejected: ...", "failed: ...", "over budget" */
+    const char *prompt_sha256, *answer_sha256;   /* "" / NULL when none */
+    const char *actor;
+} store_llm_call;
+int store_llm_call_add(store *s, const store_llm_call *c, mf_err *e);
+/* A client's calls (client NULL = all), oldest first; the strings are owned by *out
+ * (store_llm_calls_free). */
+int store_llm_call_list(store *s, const char *client, store_llm_call **out, int *n, mf_err *e);
+void store_llm_calls_free(store_llm_call *c, int n);
+/* Tokens (in + out) spent since `since` (ISO-8601 UTC), all clients. */
+int store_llm_tokens_since(store *s, const char *since, long long *tokens, mf_err *e);
+
 /* ---- audit trail (audit.c) -------------------------------------------------------------------- */
 
 typedef struct store_audit_event {
