@@ -73,6 +73,9 @@ int src_open_at(csv_source *s, const char *path, csv_encoding enc, unsigned long
     bool utf16 = enc == CSV_UTF16LE || enc == CSV_UTF16BE;
     if (utf16)
         offset &= ~1ull;
+    /* The lseek failures below are not reached by the tests, and cannot be: spot sampling (the
+     * only caller) opens a regular file it has measured, and seeking a regular file to an offset
+     * within it does not fail.  They stay for a caller that passes a pipe. */
     if (lseek(s->fd, (off_t)offset, SEEK_SET) < 0)
         return mf_fail(e, MF_EIO, path, 0, 0, "cannot seek in the data file: %s", strerror(errno));
     s->consumed = offset;
@@ -123,7 +126,7 @@ static long read_some(csv_source *s, void *dst, size_t n)
                 s->file_eof = true;
             return (long)k;
         }
-        if (errno != EINTR) {
+        if (errno != EINTR) {   /* EIO from a failing disk or network file system: no test makes one */
             s->fault = SRC_IO;
             s->fault_errno = errno;
             return -1;
@@ -419,7 +422,7 @@ int src_fault_error(const csv_source *s, const char *path, long line, long col, 
                        csv_encoding_name(s->enc), s->fault_byte);
     case SRC_IO:
         return mf_fail(e, MF_EIO, path, line, 0, "cannot read the data file: %s", strerror(s->fault_errno));
-    case SRC_OK:
+    case SRC_OK:   /* not called without a fault: the line below is a guard, never reached */
         break;
     }
     return mf_fail(e, MF_EIO, path, line, col, "cannot read the data file");

@@ -1,6 +1,7 @@
 /* test_csv.c — dialect detection and the streaming reader: quoting, line numbers, encodings,
  * preamble, ragged rows, block boundaries, and every error the reader reports. */
 #include "read/csv.h"
+#include "read/source.h"
 #include "util/buf.h"
 
 #include "check.h"
@@ -436,6 +437,98 @@ static void test_errors(void)
     unsetenv("MAPFORGE_MAX_RECORD");
 }
 
+/* UTF-16 code units that do not make text, each an error naming its line; a surrogate pair is
+ * one character; a directory is not a data file. */
+static void test_utf16_faults(void)
+{
+    csv_dialect le = comma();
+    le.encoding = CSV_UTF16LE;
+    csv_dialect be = comma();
+    be.encoding = CSV_UTF16BE;
+    /* "a,b\n1," then the fault */
+    static const char HEAD_LE[] = "\xFF\xFE" "a\0,\0b\0\n\0" "1\0,\0";
+    char buf[64];
+    size_t h = sizeof HEAD_LE - 1;
+    memcpy(buf, HEAD_LE, h);
+    memcpy(buf + h, "\x00\xDC" "\n\0", 4);              /* a low surrogate alone */
+    expect_error(write_file("lone_lo.csv", buf, h + 4), &le, MF_EFORMAT, 2, -1, "unpaired surrogate");
+    memcpy(buf + h, "\x00\xD8" "x\0" "\n\0", 6);        /* a high surrogate, then no low one */
+    expect_error(write_file("hi_x.csv", buf, h + 6), &le, MF_EFORMAT, 2, -1, "code unit 0xD800");
+    memcpy(buf + h, "\x3D\xD8", 2);                     /* a high surrogate at the end of the file */
+    expect_error(write_file("hi_eof.csv", buf, h + 2), &le, MF_EFORMAT, 2, -1, "UTF-16");
+    memcpy(buf + h, "\0\0" "\n\0", 4);                  /* a NUL code unit */
+    expect_error(write_file("nul16.csv", buf, h + 4), &le, MF_EFORMAT, 2, -1, "NUL");
+
+    /* U+1F600 as a pair, little- and big-endian */
+    memcpy(buf + h, "\x3D\xD8\x00\xDE" "\n\0", 6);
+    mf_err e = {0};
+    parsed o;
+    CHECK_INT(parse_all(write_file("pair_le.csv", buf, h + 6), &le, &o, &e), 0);
+    CHECK(o.text && strstr(o.text, "2|1|\xF0\x9F\x98\x80\n") != NULL);
+    free(o.text);
+    static const char BE[] = "\xFE\xFF" "\0a\0,\0b\0\n" "\0" "1\0," "\xD8\x3D\xDE\x00" "\0\n";
+    e = (mf_err){0};
+    CHECK_INT(parse_all(write_file("pair_be.csv", BE, sizeof BE - 1), &be, &o, &e), 0);
+    CHECK(o.text && strstr(o.text, "2|1|\xF0\x9F\x98\x80\n") != NULL);
+    free(o.text);
+
+    csv_dialect d = comma();
+    expect_error(tmpdir, &d, MF_EIO, 0, -1, "is a directory");
+}
+
+/* The first field of each record a reader opened at offset (no header) yields, joined by '|'. */
+static void firsts_at(const char *path, const csv_dialect *d, unsigned long long offset, char *out, size_t cap)
+{
+    mf_err e = {0};
+    out[0] = 0;
+    csv_reader *r = csv_open_at(path, d, offset, &e);
+    if (!r) {
+        snprintf(out, cap, "ERROR %.100s", e.msg);
+        return;
+    }
+    csv_block b;
+    csv_block_init(&b);
+    while (csv_read_block(r, &b, &e) > 0)
+        for (size_t i = 0; i < b.nrows; i++)
+            snprintf(out + strlen(out), cap - strlen(out), "%s%.*s", *out ? "|" : "", (int)b.flen[b.first[i]],
+                     b.fptr[b.first[i]]);
+    csv_block_free(&b);
+    csv_close(r);
+}
+
+/* Spot sampling opens a reader in the middle of a file: it starts at the next line start, an odd
+ * offset in UTF-16 is taken back to its code unit, and past the last line there is nothing. */
+static void test_open_at(void)
+{
+    csv_dialect d = comma();
+    d.ncols = 2;
+    const char *p = write_str("at8.csv", "a,b\n11,2\n33,4\n55,6\n");
+    char got[128];
+    firsts_at(p, &d, 0, got, sizeof got);
+    CHECK_STR(got, "a|11|33|55");
+    firsts_at(p, &d, 5, got, sizeof got);        /* inside "11,2" */
+    CHECK_STR(got, "33|55");
+    firsts_at(p, &d, 18, got, sizeof got);       /* inside the last line */
+    CHECK_STR(got, "");
+    /* the same in UTF-16LE (BOM, then 2 bytes per character) */
+    mf_buf u = {0};
+    mf_buf_add(&u, "\xFF\xFE", 2);
+    for (const char *c = "a,b\n11,2\n33,4\n55,6\n"; *c; c++) {
+        mf_buf_addc(&u, *c);
+        mf_buf_addc(&u, '\0');
+    }
+    p = write_file("at16.csv", u.data, u.len);
+    mf_buf_free(&u);
+    csv_dialect le = d;
+    le.encoding = CSV_UTF16LE;
+    firsts_at(p, &le, 13, got, sizeof got);      /* odd: inside "11,2" */
+    CHECK_STR(got, "33|55");
+    firsts_at(p, &le, 12, got, sizeof got);
+    CHECK_STR(got, "33|55");
+    firsts_at(p, &le, 38, got, sizeof got);      /* inside the last line */
+    CHECK_STR(got, "");
+}
+
 /* A header of CSV_MAX_COLUMNS fields is read; one more is an error naming the header's line (after
  * a preamble line) and the limit. */
 static void test_column_limit(void)
@@ -675,6 +768,8 @@ int main(void)
     test_encodings();
     test_errors();
     test_column_limit();
+    test_utf16_faults();
+    test_open_at();
     test_huge_line();
     test_random_chunks();
     test_blocks_alive_together();

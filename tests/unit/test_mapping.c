@@ -653,6 +653,90 @@ static void test_match(void)
     CHECK_INT(r.col, -1);
 }
 
+/* A mapping written as CSV: its bytes decoded (UTF-8 with a BOM, Windows-1252), and each way the
+ * file can be refused — an open quote, NUL bytes, a file past MAP_CSV_MAX (a sparse file), and a
+ * grid spanning far more cells than the file holds values (docs/limits.md). */
+static void write_bytes(char path[64], const char *data, size_t n)
+{
+    snprintf(path, 64, "/tmp/test_mapping_XXXXXX.csv");
+    int fd = mkstemps(path, 4);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    CHECK(write(fd, data, n) == (ssize_t)n);
+    close(fd);
+}
+
+static void test_csv_bytes_and_limits(void)
+{
+    static const char HEAD[] = "Source Field,Target Field,Type\nRef,REF,Varchar(10)\n";
+    char path[64];
+    mapping m;
+    mf_err e = {0};
+
+    /* a BOM is dropped; Windows-1252 bytes become UTF-8 ("\xE9" is e-acute, "\x80" the euro sign) */
+    char bom[200];
+    snprintf(bom, sizeof bom, "\xEF\xBB\xBF%sCaf\xC3\xA9,CAFE,Varchar(4)\n", HEAD);
+    write_bytes(path, bom, strlen(bom));
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    if (!e.code) {
+        CHECK_INT(m.nrows, 2);
+        CHECK_STR(m.rows[0].source, "Ref");
+        CHECK_STR(m.rows[1].source, "Caf\xC3\xA9");
+        mapping_free(&m);
+    }
+    unlink(path);
+    char cp[200];
+    snprintf(cp, sizeof cp, "%sCaf\xE9 \x80,CAFE,Varchar(4)\n", HEAD);
+    write_bytes(path, cp, strlen(cp));
+    e = (mf_err){0};
+    CHECK_INT(mapping_read(path, &m, &e), 0);
+    if (!e.code) {
+        CHECK_INT(m.nrows, 2);
+        CHECK_STR(m.rows[1].source, "Caf\xC3\xA9 \xE2\x82\xAC");
+        mapping_free(&m);
+    }
+    unlink(path);
+
+    /* an open quote: the line where it opens */
+    write_tmp(path, "Source Field,Target Field\nRef,REF\n\"Amount,AMOUNT\nDate,DATE\n");
+    expect_fail(path, MF_EPARSE, ":3:", "unterminated quoted field");
+    unlink(path);
+    /* NUL bytes */
+    write_bytes(path, "Source Field,Target Field\nRef,R\0F\n", 34);
+    expect_fail(path, MF_EFORMAT, "contains NUL bytes", NULL);
+    unlink(path);
+    /* a file past the 64 MiB limit: refused while reading, not after */
+    write_tmp(path, HEAD);
+    CHECK_INT(truncate(path, 65L * 1024 * 1024), 0);
+    expect_fail(path, MF_ELIMIT, "larger than 67108864 bytes", NULL);
+    unlink(path);
+    /* a grid of 3,000 lines x 2,000 fields (6 M cells) for 7 values; at 2,000 lines (4 M cells,
+     * the floor) it is still read */
+    for (int lines = 2000; lines <= 3000; lines += 1000) {
+        size_t n = strlen(HEAD) + (size_t)lines + 2000;
+        char *far = malloc(n + 16);
+        size_t o = (size_t)snprintf(far, n, "%s", HEAD);
+        for (int i = 3; i < lines; i++)
+            far[o++] = '\n';
+        for (int i = 0; i < 1999; i++)
+            far[o++] = ',';
+        o += (size_t)snprintf(far + o, 16, "x\n");
+        write_bytes(path, far, o);
+        free(far);
+        e = (mf_err){0};
+        int rc = mapping_read(path, &m, &e);
+        if (lines == 2000) {
+            CHECK_INT(rc, 0);
+            if (rc == 0)
+                mapping_free(&m);
+        } else {
+            expect_fail(path, MF_ELIMIT, ":3000: the mapping has cells as far as BXX3000", "(2000 columns x 3000 lines");
+        }
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     test_xlsx_gl();
@@ -661,6 +745,7 @@ int main(void)
     test_mapping_gl();
     test_mapping_inline_headers();
     test_mapping_csv();
+    test_csv_bytes_and_limits();
     test_header_names();
     test_header_layouts();
     test_row_kinds();

@@ -4,6 +4,7 @@
  * statistics order; then a small file written and abandoned through the writer API.  The
  * cross-check with real readers is tests/scripts/parquet_readers.sh. */
 #include "check.h"
+#include "plan/plan.h"
 #include "util/afile.h"
 #include "util/buf.h"
 #include "write/parquet.h"
@@ -373,6 +374,90 @@ static void test_writer(void)
     CHECK(!file_exists(path));
 }
 
+/* pq_write_from_csv (mapforge parquet, and each run): booleans and timestamps convert; a CSV that is
+ * not the plan's output — another column count, another name, a short row — is an error naming
+ * the file, line and column, and nothing is written; bad options and a writer used after a
+ * failure are refused. */
+static void test_from_csv(void)
+{
+    static const char PLAN_TEXT[] =
+        "plan T v1\n"
+        "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+        "output OUT\n\n"
+        "ID    integer required = [Id] read as number\n"
+        "OK    boolean          = [Ok] read as boolean (\"Y\" = true, \"N\" = false)\n"
+        "AT    timestamp        = [At] read as YYYY-MM-DD\n";
+    plan p;
+    mf_err e = {0};
+    CHECK_INT(plan_parse(PLAN_TEXT, sizeof PLAN_TEXT - 1, "t.plan", &p, &e), 0);
+    if (e.code) {
+        fprintf(stderr, "plan: %s\n", e.msg);
+        return;
+    }
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char csv[160], pq[160];
+    snprintf(csv, sizeof csv, "%s/mapforge-test-pq-%d.csv", tmp, (int)getpid());
+    snprintf(pq, sizeof pq, "%s/mapforge-test-pq-%d.parquet", tmp, (int)getpid());
+    static const struct { const char *text; int line, col; const char *words; } C[] = {
+        {"ID,OK,AT\n1,true,2024-02-29 13:45:00\n2,false,\n3,,2024-03-01T00:00:00.25Z\n4,true,0001-01-01\n", 0, 0, NULL},
+        {"ID,OK,AT\n1,true,2024-02-29 24:00\n", 2, 3, "2024-02-29 24:00"},
+        {"ID,OK\n1,true\n", 1, 0, "expected a header of the plan's 3 output columns, found 2"},
+        {"ID,OK,WHEN\n1,true,2024-02-29 13:45:00\n", 1, 3, "expected column \"AT\""},
+        {"ID,OK,AT\n1,true,2024-02-29 13:45:00\n2,false\n", 3, 0, "expected 3 fields, found 2"},
+        {"ID,OK,AT\n1,maybe,\n", 2, 2, "maybe"},
+    };
+    for (size_t i = 0; i < sizeof C / sizeof *C; i++) {
+        FILE *f = fopen(csv, "w");
+        CHECK(f != NULL);
+        if (!f)
+            break;
+        fputs(C[i].text, f);
+        fclose(f);
+        e = (mf_err){0};
+        int rc = pq_write_from_csv(&p, csv, pq, NULL, &e);
+        if (!C[i].words) {
+            CHECK_INT(rc, 0);
+            if (rc)
+                fprintf(stderr, "from_csv case %zu: %s:%ld:%ld: %s\n", i, e.file, e.line, e.col, e.msg);
+            size_t len = 0;
+            char *data = mf_read_file(pq, &len, &e);
+            CHECK(data && len > 12 && !memcmp(data, "PAR1", 4));
+            free(data);
+        } else {
+            CHECK_INT(rc, -1);
+            CHECK_INT(e.line, C[i].line);
+            if (C[i].col)
+                CHECK_INT(e.col, C[i].col);
+            CHECK(strstr(e.file, "mapforge-test-pq-") != NULL);
+            if (!strstr(e.msg, C[i].words))
+                fprintf(stderr, "from_csv case %zu: \"%s\" lacks \"%s\"\n", i, e.msg, C[i].words), check_failures++;
+            CHECK(!file_exists(pq));
+        }
+        unlink(pq);
+    }
+    unlink(csv);
+    plan_free(&p);
+
+    /* options out of range; a writer that failed refuses more rows */
+    pq_column col = {"N", {PT_INTEGER, 0, 0, 0}};
+    pq_options o;
+    pq_options_default(&o);
+    o.row_group_rows = 0;
+    e = (mf_err){0};
+    CHECK(pq_writer_open(pq, 1, &col, &o, &e) == NULL && e.code == MF_EUSAGE);
+    CHECK(strstr(e.msg, "row_group_rows >= 1") != NULL);
+    e = (mf_err){0};
+    pq_writer *w = pq_writer_open(pq, 1, &col, NULL, &e);
+    const char *bad[1] = {"x"}, *good[1] = {"1"};
+    size_t l1[1] = {1};
+    CHECK(w && pq_write_row(w, bad, l1, &e) < 0);
+    e = (mf_err){0};
+    CHECK(w && pq_write_row(w, good, l1, &e) < 0 && strstr(e.msg, "used after a failure"));
+    e = (mf_err){0};
+    CHECK(w && pq_writer_close(w, &e) < 0);
+    CHECK(!file_exists(pq));
+}
+
 int main(void)
 {
     test_thrift();
@@ -381,5 +466,6 @@ int main(void)
     test_cells();
     test_stats_order();
     test_writer();
+    test_from_csv();
     CHECK_DONE();
 }
