@@ -65,10 +65,18 @@ static const cli_command_def commands[] = {
      "client mapping data out output config", "client mapping data out",
      "mapforge plan --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme", cli_plan,
      false},
-    {"run", "(--plan P | --client C) --data D --out DIR",
-     "run a plan file (hand-edited or not), or the client's approved plan from the cache",
+    {"run", "(--plan P [--client C] | --client C) --data D --out DIR",
+     "run the client's approved plan from the cache; or a plan file as it is (hand-edited or not): its checks and "
+     "the validator run, nothing is loaded (it is not approved), and with --client the run goes into the client's "
+     "history",
      "plan client data out validator engine spark-master no-load no-parquet db", "data out",
      "mapforge run --client ACME --data next_quarter.csv --out out/q2", cli_run, false},
+    {"approve", "--plan P --client C --data D [--comment TEXT]",
+     "record a person's approval of a plan file edited by hand: checked against D, renumbered as the client's "
+     "next version (the file rewritten to exactly the approved text), approved, and cached so that `run --client` "
+     "and `onboard` use it", "plan client data comment", "plan client data",
+     "mapforge approve --plan out/acme/plan.txt --client ACME --data gl_extract.csv --comment \"fee rule fixed by hand\"",
+     cli_approve, false},
     {"check", "--plan P [--data D]",
      "parse and type-check a plan file (against the data file's columns when given)", "plan data", "plan",
      "mapforge check --plan out/acme/plan.txt --data gl_extract.csv", cli_check, false},
@@ -81,6 +89,9 @@ static const cli_command_def commands[] = {
     {"cache", "list [--client C] | show KEY | invalidate KEY --comment TEXT",
      "the cache of approved plans: list the entries, show one, invalidate one (audited)", "client key comment json",
      "", "mapforge cache invalidate 3f2a... --comment \"mapping changed by phone\"", cli_cache, false},
+    {"reviews", "[--client C]",
+     "the review sessions (state, current version, who opened and decided them) and the runs with their states",
+     "client json", "", "mapforge reviews --client ACME", cli_reviews, false},
     {"history", "--client C", "a client's plan versions, runs and events", "client json", "client",
      "mapforge history --client ACME", cli_history, false},
     {"audit", "log [--client C] | verify [--anchors FILE] | anchor --to FILE",

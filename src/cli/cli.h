@@ -54,11 +54,13 @@ int cli_exit_code(mf_code code);
 int cli_onboard(const cli_options *o, mf_err *e);
 int cli_plan(const cli_options *o, mf_err *e);
 int cli_run(const cli_options *o, mf_err *e);
+int cli_approve(const cli_options *o, mf_err *e);
 int cli_check(const cli_options *o, mf_err *e);
 int cli_profile(const cli_options *o, mf_err *e);
 int cli_compile(const cli_options *o, mf_err *e);   /* cmd_compile.c */
 int cli_cache(const cli_options *o, mf_err *e);    /* cache list|show|invalidate; history; audit log|verify (cmd_store.c) */
 int cli_history(const cli_options *o, mf_err *e);
+int cli_reviews(const cli_options *o, mf_err *e);    /* cmd_reviews.c */
 int cli_audit(const cli_options *o, mf_err *e);
 int cli_load(const cli_options *o, mf_err *e);      /* cmd_load.c */
 int cli_parquet(const cli_options *o, mf_err *e);   /* hidden; cmd_parquet.c */

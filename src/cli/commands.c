@@ -1,9 +1,9 @@
 /* commands.c — onboard, plan, run, check, profile: the command line over the workflow stage.
  *
  * The workflow itself — cache lookup, draft, review session, approval, run, check, load, record —
- * is flow/ (flow/flow.h); these commands pass the options to it and render what it returns: the
- * plan text on stdout; the workflow's messages (its sink: cache hit or miss, what ran) and the
- * open questions of a refused run on stderr, in every mode.
+ * is flow/ (flow/flow.h); these commands pass the options to it and render what it returns: stdout
+ * carries what was asked for (the plan text, the terminal review), the workflow's messages (its
+ * sink: cache hit or miss, what ran, what was loaded) and the diagnostics go to stderr.
  * `run --plan` stays a plain run of a plan file.
  */
 #include "cli/cli.h"
@@ -146,8 +146,8 @@ static int print_questions(const plan *p, FILE *f)
     return n;
 }
 
-/* A plan that still has holes or questions cannot run unattended: list them (on stderr, with the
- * other diagnostics), say how to go on with the real paths. */
+/* A plan that still has holes or questions cannot run unattended: the questions go to stderr with
+ * the other diagnostics, and the command to run it once answered names the real paths. */
 static int refuse_open_questions(const plan *p, const char *plan_path, const cli_options *o, mf_err *e)
 {
     int n = print_questions(p, stderr);
@@ -360,6 +360,16 @@ int cli_run(const cli_options *o, mf_err *e)
         flow_run_options ro = run_options_of(o);
         flow_run_result rr;
         int rc = run_exit(flow_run_client(&env, o->client, &ro, &rr, e));
+        if (rc == CLI_FAILED && e->code == MF_EREVIEW) {   /* the command that would review one, quoted */
+            char qc[300], qm[1100], qd[1100], qo[1100];
+            mf_err_clear(e);
+            mf_fail(e, MF_EREVIEW, NULL, 0, 0,
+                    "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
+                    "--mapping %s --data %s --out %s",
+                    rr.miss_reason, mf_shq(o->client, qc, sizeof qc),
+                    rr.mapping_path ? mf_shq(rr.mapping_path, qm, sizeof qm) : "...",
+                    mf_shq(o->data, qd, sizeof qd), mf_shq(o->out, qo, sizeof qo));
+        }
         flow_run_result_free(&rr);
         flow_env_close(&env);
         return rc;
@@ -369,19 +379,43 @@ int cli_run(const cli_options *o, mf_err *e)
         return CLI_FAILED;
     cli_plan_file pf;
     int rc = CLI_FAILED;
+    flow_env env = {0};
     if (cli_plan_file_read(o->plan, &pf, e) == 0) {
-        flow_env env = {0};
-        env.sink = say;
-        env.sink_user = stderr;
-        flow_run_options ro = run_options_of(o);
-        run_report rep;
-        char sha[65];
-        if (flow_run_plain(&env, &pf.p, pf.text, o->plan, &ro, NULL, 0, &rep, sha, e) == 0)
-            rc = 0;
-        else if (e->code == MF_EQUESTION)
-            rc = refuse_open_questions(&pf.p, o->plan, o, e);
+        /* with --client the run goes into the client's history; without, no store is opened */
+        if (o->client ? env_open(&env, o, stderr, e) == 0 : (env.sink = say, env.sink_user = stderr, true)) {
+            flow_run_options ro = run_options_of(o);
+            flow_run_result rr;
+            int r = flow_run_file(&env, o->client, &pf.p, pf.text, o->plan, &ro, &rr, e);
+            flow_run_result_free(&rr);
+            if (r >= 0)
+                rc = run_exit(r);
+            else if (e->code == MF_EQUESTION)
+                rc = refuse_open_questions(&pf.p, o->plan, o, e);
+        }
+        if (o->client)
+            flow_env_close(&env);
     }
     cli_plan_file_free(&pf);
+    return rc;
+}
+
+/* mapforge approve --plan FILE --client C --data D [--comment TEXT]: a person approves a plan file. */
+int cli_approve(const cli_options *o, mf_err *e)
+{
+    if (need(o->plan, "--plan", "approve", e) < 0 || need(o->client, "--client", "approve", e) < 0 ||
+        need(o->data, "--data", "approve", e) < 0)
+        return CLI_FAILED;
+    flow_env env;
+    if (env_open(&env, o, stderr, e) < 0) {
+        flow_env_close(&env);
+        return CLI_FAILED;
+    }
+    int v = 0;
+    char sha[65];
+    int rc = flow_approve_file(&env, o->client, o->plan, o->data, o->comment, &v, sha, e) < 0 ? CLI_FAILED : 0;
+    if (rc == 0)
+        printf("approved %s v%d %s\n", o->client, v, sha);
+    flow_env_close(&env);
     return rc;
 }
 

@@ -7,8 +7,11 @@
 
 #include "plan/plan.h"
 #include "util/diff.h"
+#include "util/interrupt.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -386,16 +389,35 @@ int review_run(const review_ctx *c, review_decision *d, mf_err *e)
         return -1;
     }
     help(c->out);
+    /* Ctrl-C at the prompt leaves the review (it stays open in the store): the read must return
+     * instead of being restarted, so SIGINT is taken without SA_RESTART while the loop waits. */
+    struct sigaction old, sa;
+    bool swapped = false;
+    if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) {
+        sa = old;
+        sa.sa_flags &= ~SA_RESTART;
+        swapped = sigaction(SIGINT, &sa, NULL) == 0;
+    }
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
     for (;;) {
         fprintf(c->out, "review> ");
         fflush(c->out);
-        if (getline(&line, &cap, c->in) < 0) {
+        errno = 0;
+        if (mf_interrupted() || getline(&line, &cap, c->in) < 0) {
+            if (errno == EINTR && !mf_interrupted()) {   /* another signal: read on */
+                clearerr(c->in);
+                continue;
+            }
             fprintf(c->out, "\n");
             rc = flow_quit(c->env, c->review_id, e) < 0 ? -1 : 0;
             *d = REVIEW_QUIT;
+            if (rc == 0 && mf_interrupted()) {
+                fprintf(c->out, "interrupted: the review stays open; the same onboard resumes it\n");
+                mf_interrupt_check(e);
+                rc = -1;
+            }
             break;
         }
         if (!isatty(fileno(c->in)))   /* a piped session reads like a terminal one */
@@ -409,6 +431,8 @@ int review_run(const review_ctx *c, review_decision *d, mf_err *e)
             break;
         }
     }
+    if (swapped)
+        (void)sigaction(SIGINT, &old, NULL);
     free(line);
     flow_review_free(&l.r);
     return rc < 0 ? -1 : 0;

@@ -23,8 +23,9 @@
  * Invariants:
  *   - every action appends one audit event through the store, named as the CLI always named them
  *     (plan_drafted, plan_version, feedback, question_answered, approval, rejection, compile, run,
- *     validation, load, cache_hit, cache_miss, review_resumed, review_left): an approval on the web
- *     page and one in the terminal are the same event;
+ *     validation, load, load_interrupted, cache_hit, cache_miss), plus review_resumed, review_left
+ *     and approval_refused (four-eyes): an approval on the web page and one in the terminal are
+ *     the same event;
  *   - the text a reviewer sees is the text that is hashed, stored, approved and run;
  *   - no two versions of a review have the same content: feedback or an answer whose result equals
  *     the current version makes no version, and one equal to an earlier version goes back to that
@@ -32,7 +33,9 @@
  *   - nothing here prints: messages for a person go to env->sink;
  *   - errors: mf_err, with MF_ENOTFOUND (no such review/run), MF_ECONFLICT (the action does not fit
  *     the session's state, e.g. approving a rejected review), MF_EREFUSED (approving with open
- *     questions, or the four-eyes rule), MF_EQUESTION (running a plan with open questions).
+ *     questions, or the four-eyes rule), MF_EQUESTION (running a plan with open questions),
+ *     MF_EREVIEW (a batch run finds no approved plan for the file), MF_EINTR (SIGINT / SIGTERM
+ *     during a run or load: nothing published, the run recorded as interrupted).
  *
  * Threads: a flow_env and its store are used by one thread at a time; a server keeps one per
  * worker, or serialises calls.
@@ -293,8 +296,9 @@ typedef struct flow_progress {
     double elapsed;              /* seconds since the run started */
     const char *phase;           /* "run" | "check" | "load" */
 } flow_progress;
-/* Called from the run (possibly from a worker thread, never concurrently) every few blocks and
- * once at the end of each phase. */
+/* Called on the caller's thread: during the native run at most every 0.2 s and once at its end
+ * (phase "run"; the Spark engine reports only the end), then once as the checks start ("check")
+ * and once as the load starts ("load"). */
 typedef void (*flow_progress_fn)(void *user, const flow_progress *p);
 
 typedef struct flow_run_options {
@@ -319,6 +323,8 @@ typedef struct flow_run_result {
     char *findings_json;
     char *load_target, *load_table;   /* NULL when not loaded */
     long long rows_loaded, rows_replaced;
+    char miss_reason[512];       /* flow_run_client: why no approved plan fits ("" on a hit) */
+    char *mapping_path;          /* flow_run_client: the mapping recorded at onboarding, NULL unknown */
 } flow_run_result;
 void flow_run_result_free(flow_run_result *r);
 
@@ -343,6 +349,21 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
  * no checks, no load.  sha receives the text's SHA-256. */
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
                    const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e);
+
+/* A plan file run as it is (`run --plan`): flow_run_plain, then the plan's checks and the validator
+ * (never a load: the plan is not approved, and a message says so, with the command that approves
+ * it).  With env->st and client the run is recorded in the client's history (event run, approved:
+ * false).  0 checks passed, 1 validation failed, -1 error. */
+int flow_run_file(const flow_env *env, const char *client, plan *p, const char *text, const char *plan_path,
+                  const flow_run_options *o, flow_run_result *r, mf_err *e);
+
+/* A person's approval of a plan file edited by hand (`approve --plan`): type-checked against
+ * data_path, refused (MF_EREFUSED) with open questions, renumbered as the client's next version and
+ * written back to the file when that changed it, recorded (plan_version, approval with
+ * hand_edited), cached under the mapping its `mapping` line names (else the client's onboarded
+ * mapping).  version and sha receive the approved version. */
+int flow_approve_file(const flow_env *env, const char *client, const char *plan_path, const char *data_path,
+                      const char *comment, int *version, char sha[65], mf_err *e);
 
 /* Type-check p against the header of data_path read with the plan's own dialect; when it does not
  * fit and the file is in another dialect than the plan's source line, the error says that. */
