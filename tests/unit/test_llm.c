@@ -178,6 +178,15 @@ static void test_redact(void)
     CHECK(strstr(s, "AbCdEfGh") == NULL);
     CHECK(strstr(s, "sk-proj-AbCd") == NULL);
     CHECK(strstr(s, "Incorrect API key provided: ***") != NULL);
+    /* short keys and keys with '*' neither grow the text nor loop */
+    snprintf(c.key, sizeof c.key, "ab");
+    snprintf(s, sizeof s, "abababab");
+    llm_redact(&c, s);
+    CHECK_STR(s, "abababab");
+    snprintf(c.key, sizeof c.key, "k***k***k***");
+    snprintf(s, sizeof s, "x k***k***k*** y");
+    llm_redact(&c, s);
+    CHECK_STR(s, "x *** y");
 }
 
 static void clear_env(void)
