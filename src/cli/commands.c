@@ -127,6 +127,18 @@ static int print_questions(const plan *p, FILE *f)
             print_suggestion(f, p, n);
         }
     }
+    /* a suggestion left beside a column that was answered by hand */
+    for (int k = 0; k < p->nsuggestions; k++) {
+        const plan_suggestion *g = &p->suggestions[k];
+        bool open = false;
+        for (int i = 0; i < p->ncols && !open; i++)
+            open = !strcmp(p->cols[i].name, g->column) && plan_expr_has_hole(p->cols[i].expr);
+        for (int i = 0; i < p->nquestions && !open; i++)
+            open = p->questions[i].column && !strcmp(p->questions[i].column, g->column);
+        if (!open)
+            fprintf(f, "  %d. %s: a model's suggestion is still in the plan (%s); delete its line, or put it in "
+                       "place of the column's expression and delete the line\n", ++n, g->column, g->expr);
+    }
     for (int i = 0; i < p->nrules; i++)
         if (plan_expr_has_hole(p->rules[i].cond))
             fprintf(f, "  %d. %s rule %d: its condition still contains ?\n", ++n,

@@ -307,10 +307,12 @@ static void read_stream(const llm_config *c, const char *body, reading *rd)
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
         if (len > 0 && s[len - 1] == '\r')
             len--;
+        if (!nl && len > 0 && !strncmp(s, "data:", 5)) {
+            /* a last line without its newline: the connection ended mid-event; the event is not
+             * taken (a stream without its end marker is incomplete anyway) */
+            mf_buf_clear(&data);
+        }
         if (len == 0 || !nl) {   /* end of an event */
-            if (!nl && len > 0 && !strncmp(s, "data:", 5)) {
-                /* a last line without its newline: the connection ended mid-event */
-            }
             if (data.len > 0 && !rd->problem[0]) {
                 const char *d = mf_buf_str(&data);
                 if (!strcmp(d, "[DONE]")) {
@@ -442,9 +444,10 @@ static outcome attempt(const llm_config *c, const char *url, const char *body, l
     }
     reading rd;
     memset(&rd, 0, sizeof rd);
-    if (c->stream)
+    const char *first = b + strspn(b, " \t\r\n");
+    if (c->stream && *first != '{')
         read_stream(c, b, &rd);
-    else
+    else   /* a server that does not stream answers with one document even when asked to */
         read_document(c, b, &rd);
     out->tokens_in = rd.tokens_in;
     out->tokens_out = rd.tokens_out;

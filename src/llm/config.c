@@ -345,14 +345,17 @@ void llm_redact(const llm_config *c, char *s)
     size_t kl = strlen(c->key);
     /* the whole key, then any run of 8 or more of its characters (a masked echo "sk-abcd...wxyz"
      * keeps a prefix and a suffix) */
+    /* "***" never makes the text longer (len >= 3); each search goes on after the last
+     * replacement, so a key holding "***" cannot match its own replacement forever */
     size_t shortest = kl < 8 ? kl : 8;
-    for (size_t len = kl; len >= shortest && len > 0; len--)
+    for (size_t len = kl; len >= shortest && len >= 3; len--)
         for (size_t off = 0; off + len <= kl; off++) {
-            char *hit;
-            while ((hit = memmem(s, strlen(s), c->key + off, len)) != NULL) {
+            char *from = s, *hit;
+            while ((hit = memmem(from, strlen(from), c->key + off, len)) != NULL) {
                 size_t rest = strlen(hit + len);
                 memcpy(hit, "***", 3);
                 memmove(hit + 3, hit + len, rest + 1);
+                from = hit + 3;
             }
         }
 }

@@ -1087,9 +1087,26 @@ static void finish(report *rep, fb_result *r)
 }
 
 /* The edited copy must type-check (against the data header when known) and differ from in. */
+/* A model's suggestion (plan.h) is about a column still open; once the column has no ? (answered,
+ * or edited by feedback) it has nothing to answer and goes. */
+static void drop_stale_suggestions(plan *p)
+{
+    for (int i = 0; i < p->nsuggestions;) {
+        const char *col = p->suggestions[i].column;
+        bool open = false;
+        for (int c = 0; c < p->ncols && !open; c++)
+            open = !strcmp(p->cols[c].name, col) && plan_expr_has_hole(p->cols[c].expr);
+        if (open)
+            i++;
+        else
+            plan_drop_suggestions(p, col);
+    }
+}
+
 static int conclude(const plan *in, plan *out, const fb_context *ctx, report *rep, fb_result *r)
 {
     mf_err ce = {0};
+    drop_stale_suggestions(out);
     if (rep->bad.len) {
         /* already not applied: say only why */
     } else if (plan_check(out, ctx ? ctx->header : NULL, ctx ? ctx->nheader : 0, "plan", &ce) < 0) {

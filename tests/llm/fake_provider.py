@@ -18,6 +18,7 @@ The script is a JSON list of steps, taken one per request in order (the last rep
   {"malformed": true}               a body that is not JSON (or a stream event that is not)
   {"drop": true}                    the connection closed mid-answer
   {"huge": 400000}                  an answer of that many bytes
+  "nostream": true (with an answer)  one JSON document even when the request asked for a stream
 Each request is logged as one JSON line: path, query, provider, stream, structured, auth_ok,
 the model asked for, and the user message's length (never the key).
 """
@@ -110,6 +111,8 @@ class Handler(BaseHTTPRequestHandler):
             text = json.dumps({"expression": "x" * step["huge"], "explanation": "", "confidence": 1})
         else:
             text = json.dumps(step.get("answer", {}))
+        if step.get("nostream"):
+            stream = False   # a server that ignores "stream": true and answers with one document
         if provider == "anthropic":
             self.anthropic(req, text, stream, step)
         else:

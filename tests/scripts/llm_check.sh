@@ -27,6 +27,9 @@ for p in openai azure anthropic; do
 done
 grep -q '"path": "/openai/deployments/mapforge-dep/chat/completions", "query": "api-version=2024-10-21"' \
   "$work"/server*/requests.jsonl || fail "azure: not the deployment URL with api-version"
+# a server that does not stream although asked to (some self-hosted ones): its one document is read
+serve '[{"answer": {"ok": true}, "nostream": true}]'; use openai
+MAPFORGE_LLM_STREAM=on "$mf" llm check | grep -q "^ok: openai" || fail "a non-streaming answer to a streamed request"
 # tool calls instead of a JSON schema
 serve "$ok"; use openai
 MAPFORGE_LLM_STRUCTURED=tools "$mf" llm check >/dev/null || fail "openai tools: failed"

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "llm/llm.h"
 #include "llm/suggest.h"
+#include "plan/feedback.h"
 #include "plan/plan.h"
 
 #include <stdio.h>
@@ -91,6 +92,28 @@ static void test_suggestion_statement(void)
     plan_free(&p);
 }
 
+/* Answering the question drops its suggestion; feedback that leaves the column open keeps it. */
+static void test_suggestion_lifecycle(void)
+{
+    plan p, out;
+    mf_err e = {0};
+    CHECK(plan_parse(base, strlen(base), "base", &p, &e) == 0);
+    plan_add_suggestion(&p, "FEE", 5, "openai m", 50, "[Fee] read as number", "why");
+    const char *hdr[] = {"Fee"};
+    fb_context ctx = {hdr, 1, NULL, NULL};
+    fb_result r;
+    CHECK(feedback_apply(&p, "make FEE required", &ctx, &out, &r, &e) == 1);
+    CHECK_INT(out.nsuggestions, 1);
+    fb_result_free(&r);
+    plan_free(&out);
+    CHECK(feedback_answer(&p, 1, "[Fee] read as number, multiplied by 2", &ctx, &out, &r, &e) == 1);
+    CHECK_INT(out.nsuggestions, 0);
+    CHECK(!plan_has_open_questions(&out));
+    fb_result_free(&r);
+    plan_free(&out);
+    plan_free(&p);
+}
+
 static void test_answer(void)
 {
     llm_answer a;
@@ -155,6 +178,15 @@ static void test_redact(void)
     CHECK(strstr(s, "AbCdEfGh") == NULL);
     CHECK(strstr(s, "sk-proj-AbCd") == NULL);
     CHECK(strstr(s, "Incorrect API key provided: ***") != NULL);
+    /* short keys and keys with '*' neither grow the text nor loop */
+    snprintf(c.key, sizeof c.key, "ab");
+    snprintf(s, sizeof s, "abababab");
+    llm_redact(&c, s);
+    CHECK_STR(s, "abababab");
+    snprintf(c.key, sizeof c.key, "k***k***k***");
+    snprintf(s, sizeof s, "x k***k***k*** y");
+    llm_redact(&c, s);
+    CHECK_STR(s, "x *** y");
 }
 
 static void clear_env(void)
@@ -253,6 +285,7 @@ static void test_config(void)
 int main(void)
 {
     test_suggestion_statement();
+    test_suggestion_lifecycle();
     test_answer();
     test_reference_examples();
     test_redact();
