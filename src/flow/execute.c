@@ -344,10 +344,49 @@ done:
     return rc;
 }
 
+/* The newest decided review of client whose approved version is text: a cached run of that plan
+ * moves it too (running, checked, failed, loaded).  1 found (rv filled), 0 none, -1 error. */
+static int review_of_plan(const flow_env *env, const char *client, const char *text, store_review *rv, mf_err *e)
+{
+    char sha[65];
+    mf_sha256_hex(text, strlen(text), sha);
+    store_review *all;
+    int n = 0, found = 0;
+    memset(rv, 0, sizeof *rv);
+    if (store_review_list(env->st, client, NULL, &all, &n, e) < 0)
+        return -1;
+    for (int i = 0; i < n && !found; i++) {
+        flow_state s = flow_state_parse(all[i].state);
+        if (!strcmp(all[i].plan_sha256, sha) && s != FLOW_REJECTED && !flow_state_is_open(s)) {
+            *rv = all[i];
+            memset(&all[i], 0, sizeof all[i]);
+            found = 1;
+        }
+    }
+    store_reviews_free(all, n);
+    return found;
+}
+
+/* A run of an approved text, linked to the review that approved it when there is one. */
+static int execute_linked(const flow_env *env, const char *client, const char *text, const char *cache_key,
+                          int cache_hit, const flow_run_options *o, flow_run_result *r, mf_err *e)
+{
+    store_review rv;
+    int got = review_of_plan(env, client, text, &rv, e);
+    if (got < 0) {
+        memset(r, 0, sizeof *r);
+        return -1;
+    }
+    int rc = execute(env, client, text, cache_key, cache_hit, got ? &rv : NULL, o, r, e);
+    if (got)
+        store_review_free(&rv);
+    return rc;
+}
+
 int flow_run_text(const flow_env *env, const char *client, const char *text, const char *cache_key, int cache_hit,
                   const flow_run_options *o, flow_run_result *r, mf_err *e)
 {
-    return execute(env, client, text, cache_key, cache_hit, NULL, o, r, e);
+    return execute_linked(env, client, text, cache_key, cache_hit, o, r, e);
 }
 
 int flow_run_review(const flow_env *env, long long review_id, const flow_run_options *o, flow_run_result *r,
@@ -476,7 +515,7 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
         goto done;
     char *mapping_path = r->mapping_path;   /* execute starts the result afresh */
     r->mapping_path = NULL;
-    rc = execute(env, client, cr.entry.plan_text, cr.key, 1, NULL, o, r, e);
+    rc = execute_linked(env, client, cr.entry.plan_text, cr.key, 1, o, r, e);
     r->mapping_path = mapping_path;
 done:
     cache_result_free(&cr);

@@ -17,8 +17,8 @@
  *
  *   quit leaves the session where it is (drafted / in_review), to be resumed.  A failed or loaded
  *   review can be run again (approved → running ...).  Runs have their own record with the run
- *   states (running, checked, failed, loaded); a run of a cached plan (cache hit) belongs to no
- *   review (review_id 0).
+ *   states (running, checked, failed, loaded); a run of a cached plan (cache hit) belongs to the
+ *   review that approved that text, when there is one (else review_id 0).
  *
  * Invariants:
  *   - every action appends one audit event through the store, named as the CLI always named them
@@ -334,7 +334,9 @@ void flow_run_result_free(flow_run_result *r);
  * that far).  MF_ECONFLICT when the review is not approved. */
 int flow_run_review(const flow_env *env, long long review_id, const flow_run_options *o, flow_run_result *r,
                     mf_err *e);
-/* The same for an approved text known by the caller (a cache hit): cache_key may be NULL. */
+/* The same for an approved text known by the caller (a cache hit): cache_key may be NULL.  When a
+ * review approved that text, the run is linked to it (review_id) and the review follows its
+ * states; flow_run_client does the same. */
 int flow_run_text(const flow_env *env, const char *client, const char *text, const char *cache_key, int cache_hit,
                   const flow_run_options *o, flow_run_result *r, mf_err *e);
 /* A batch run: the client's cached approved plan for this data (mapping remembered by onboard).

@@ -69,6 +69,21 @@ grep -q "cache miss" "$work/review1c.txt" || fail "the resumed review did not lo
 drafts=$("$mf" audit log --client WORDS --json | grep -c '"plan_drafted"')
 [ "$drafts" = 1 ] || fail "WORDS was drafted $drafts times, expected once"
 
+# ---- 1c. --four-eyes: who wrote the current version cannot approve it; someone else can ----------
+printf 'the key is JOURNAL_ID\n/approve my own change\n/quit\n' | "$mf" onboard --client FOUR --four-eyes \
+    --mapping "$ex/mapping.xlsx" --data "$data" --out "$work/out_four" --no-load >"$work/four1.txt" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "four-eyes: the author's review exited $rc, expected 1 (left open)"
+has "$work/four1.txt" "new version: plan v2" "four-eyes rule needs another approver"
+grep -q "approved plan" "$work/four1.txt" && fail "four-eyes: the author approved the version"
+printf '/approve checked by a second person\n' | "$mf" onboard --client FOUR --four-eyes --as approver2 \
+    --mapping "$ex/mapping.xlsx" --data "$data" --out "$work/out_four" --no-load >"$work/four2.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] || fail "four-eyes: another person's approval exited $rc"
+has "$work/four2.txt" "resuming review" "approved plan v2"
+"$mf" audit log --client FOUR --json >"$work/four_log.json"
+has "$work/four_log.json" '"approval_refused"' '"approver2"'
+
 # ---- 2. a second file of the same layout: a cache hit, no review -----------------------------
 next=$work/next_quarter.csv
 { head -n1 "$data"; tail -n +2 "$data" | tac; } >"$next"

@@ -394,7 +394,24 @@ static void api_suite(const char *where, const char *label)
     /* the approved plan is cached: onboarding the same data again is a hit */
     CHECK_INT(flow_begin(&env, &in, &br, &e), 0);
     CHECK_INT(br.kind, FLOW_BEGIN_CACHE_HIT);
+    /* a run of the cached plan is linked to the review that approved it, which follows it */
+    ro.progress = NULL;
+    ro.no_load = true;
+    ro.data_path = dpath;
+    CHECK_INT(flow_run_text(&env, "PAY", br.plan_text ? br.plan_text : "", br.cache_key, 1, &ro, &rr, &e), 0);
+    CHECK_INT(rr.state, FLOW_CHECKED);
+    long long hit_run = rr.run_id;
+    flow_run_result_free(&rr);
     flow_begin_result_free(&br);
+    CHECK_INT(flow_run_get(&env, hit_run, &ri, &e), 1);
+    CHECK_INT(ri.review_id, id);
+    CHECK_INT(ri.cache_hit, 1);
+    CHECK_INT(ri.state, FLOW_CHECKED);
+    flow_run_info_free(&ri);
+    CHECK_INT(flow_review_get(&env, id, &r, &e), 1);
+    CHECK_INT(r.state, FLOW_CHECKED);
+    CHECK_INT(r.last_run_id, hit_run);
+    flow_review_free(&r);
 
     /* quit keeps a review open; reject closes it; the next review reuses the identical draft */
     flow_input in2 = {"QUIT", mpath, dpath, NULL};
