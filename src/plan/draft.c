@@ -284,6 +284,9 @@ static const char *prov_text(plan *p, const map_row *r)
     return plan_strdup(p, "no rule");
 }
 
+static void words_of(const char *s, char *out, size_t cap);
+static bool has_word(const char *w, const char *word);
+
 static int draft_row(const mapping *m, const profile *pr, const char *const *hdr, const map_row *row, plan *p,
                      mf_err *e)
 {
@@ -321,6 +324,28 @@ static int draft_row(const mapping *m, const profile *pr, const char *const *hdr
                      "column is it?", src[i].written, row->row);
     if (!target)
         return 0;
+    /* Several sources, and the rule names exactly one of them: a reading that does not use that one
+     * ("Calendar year of the capitalization date" read from the row's first source, Trade Date) took
+     * the wrong column.  Ask instead. */
+    if (res.expr && nsrc >= 2 && row->rule) {
+        char rw[2048], sw[512];
+        words_of(row->rule, rw, sizeof rw);
+        int named = -1, nnamed = 0;
+        for (int i = 0; i < nsrc; i++) {
+            if (!src[i].name)
+                continue;
+            words_of(src[i].name, sw, sizeof sw);
+            if (*sw && has_word(rw, sw)) {
+                named = i;
+                nnamed++;
+            }
+        }
+        if (nnamed == 1 && !plan_expr_uses_source(res.expr, src[named].name)) {
+            question(p, target, row->row, "Row %d ('%s') names the column [%s], but my reading does not use it: what "
+                     "should %s contain?", row->row, row->rule, src[named].name, target);
+            res.expr = NULL;
+        }
+    }
     plan_column *col = plan_add_column(p, target, type);
     col->required = row->mandatory || res.required;
     col->expr = type_ok && res.expr ? res.expr : plan_new_expr(p, PE_HOLE);

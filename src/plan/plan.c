@@ -567,6 +567,26 @@ static void note_source(const plan_expr *e, void *vctx)
     u->names[u->n++] = e->name;
 }
 
+typedef struct uses_ctx {
+    const char *name;
+    bool found;
+} uses_ctx;
+
+static void find_source(const plan_expr *e, void *vctx)
+{
+    uses_ctx *u = vctx;
+    if (e->kind == PE_SOURCE && e->name && !strcmp(e->name, u->name))
+        u->found = true;
+}
+
+bool plan_expr_uses_source(const plan_expr *e, const char *name)
+{
+    uses_ctx u = {name, false};
+    if (e && name)
+        walk(e, find_source, &u);
+    return u.found;
+}
+
 /* Columns in order, then skip rules, then reject rules (the order the engine meets them does
  * not matter here; a fixed order keeps cache keys stable). */
 int plan_used_sources(const plan *p, const char ***names)

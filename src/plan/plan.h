@@ -370,5 +370,7 @@ bool plan_column_is_rownum(const plan *p, int i);
 
 /* Names of the source columns the plan uses, in first-use order (arena strings). */
 int plan_used_sources(const plan *p, const char ***names);
+/* e refers to the data column name ([name]) somewhere. */
+bool plan_expr_uses_source(const plan_expr *e, const char *name);
 
 #endif

@@ -203,6 +203,26 @@ void rd_rec_strip_ends(reading *r)
     }
 }
 
+/* Spaces named at one end only ("remove leading spaces", "trim trailing blanks", ltrim / rtrim):
+ * the plan has no one-sided trim (trimmed cuts both ends, and the strip step keeps one space of an
+ * all-space value), so such a rule is left unread and asks — reading it as trimmed would cut the
+ * other end too, silently. */
+static bool one_sided(const reading *r, int k)
+{
+    if (rd_is_w(r, k, "ltrim") || rd_is_w(r, k, "rtrim"))
+        return true;
+    bool lead = false, trail = false, both = false;
+    for (int q = 0; q < r->n; q++) {
+        if (r->t[q].clause != r->t[k].clause)
+            continue;
+        lead |= rd_is_w(r, q, "leading") || rd_is_w(r, q, "left");
+        trail |= rd_is_w(r, q, "trailing") || rd_is_w(r, q, "right");
+        both |= rd_is_w(r, q, "both") || rd_is_w(r, q, "surrounding") || rd_is_w(r, q, "ends") ||
+                rd_is_w(r, q, "sides") || rd_is_w(r, q, "outer");
+    }
+    return lead != trail && !both;
+}
+
 void rd_rec_trim_case(reading *r)
 {
     for (int q = 1; q + 1 < r->n; q++)     /* "leading/trailing", "leading & trailing" */
@@ -212,6 +232,8 @@ void rd_rec_trim_case(reading *r)
             r->t[q].used = true;
     for (int k = 0; k < r->n; k++) {
         if (rd_is_w(r, k, "trim") || rd_is_w(r, k, "ltrim") || rd_is_w(r, k, "rtrim")) {
+            if (one_sided(r, k))
+                continue;
             rd_add_step(r, false, r->t[k].b, PS_TRIM);
             rd_use(r, k, k + 1);
             if (rd_is_w(r, k + 1, "space"))
@@ -230,6 +252,8 @@ void rd_rec_trim_case(reading *r)
         } else if ((rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete")) &&
                    space_word(r, k) >= 0) {
             /* "remove leading and trailing spaces" trims; "remove all spaces", "remove spaces" removes every one */
+            if (one_sided(r, k))
+                continue;
             int sp = space_word(r, k);
             bool ends = false;
             static const char *const ENDS[] = {"leading", "trailing", "surrounding", "both", "ends", "sides", "starts",
