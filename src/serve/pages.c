@@ -700,6 +700,26 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
         E(q->text);
         P("</p><textarea name=\"text\" required class=\"answer\"></textarea><button type=\"submit\" class=\"answer-send\">"
           "Answer</button></form>");
+        if (q->suggestion) {   /* a language model's proposal: text only, applied by a person's accept */
+            P("<div class=\"suggestion\" id=\"suggestion-%d\"><p>Suggested by ", q->n);
+            E(q->suggested_by);
+            P(" (confidence %d%%, not applied): <code>", q->confidence);
+            E(q->suggestion);
+            P("</code>");
+            if (q->explanation && *q->explanation) {
+                P(" — ");
+                E(q->explanation);
+            }
+            P("</p>");
+            for (int k = 0; k < 2; k++) {
+                P("<form method=\"post\" action=\"/review/%s\" class=\"suggestion-%s\">", k ? "discard" : "accept",
+                  k ? "discard" : "accept");
+                html_csrf(b, r);
+                P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><input type=\"hidden\" name=\"n\" value=\"%d\">"
+                  "<button type=\"submit\">%s</button></form>", id, q->n, k ? "Discard" : "Accept");
+            }
+            P("</div>");
+        }
     }
     /* Provenance (who last changed each statement) comes with the review's current version. */
     flow_version now;
@@ -1053,6 +1073,21 @@ int pages_post(serve_state *s, serve_req *r, serve_resp *o)
             else if ((fb ? flow_feedback(&env, id, text, &round, &e)
                          : flow_answer(&env, id, (int)num_arg(serve_form(r, "n")), text, &round, &e)) < 0)
                 flow_failed(s, r, o, fb ? "feedback" : "answer", &e);
+            else
+                serve_redirect(o, "/review?id=%lld", id);
+            flow_round_free(&round);
+        }
+    } else if (!strcmp(p, "/review/accept") || !strcmp(p, "/review/discard")) {
+        bool accept = p[8] == 'a';
+        if (allowed(s, r, o, ROLE_REVIEWER, accept ? "accept a suggestion" : "discard a suggestion")) {
+            flow_round round;
+            memset(&round, 0, sizeof round);
+            int n = (int)num_arg(serve_form(r, "n"));
+            if (!id || n < 1)
+                html_error_page(o, r, 400, "A review and a question number are needed.");
+            else if ((accept ? flow_accept_suggestion(&env, id, n, &round, &e)
+                             : flow_discard_suggestion(&env, id, n, &round, &e)) < 0)
+                flow_failed(s, r, o, accept ? "accept" : "discard", &e);
             else
                 serve_redirect(o, "/review?id=%lld", id);
             flow_round_free(&round);
