@@ -94,6 +94,12 @@ static const cli_command_def commands[] = {
      "to an anchor file outside the store (MAPFORGE_AUDIT_KEY_FILE: sign each event with a key)",
      "client anchors to key comment json", "", "mapforge audit verify --anchors /mnt/worm/acme.anchors", cli_audit,
      false},
+    {"rulebook", "list [--client C] [--json] | show ID | retire ID --comment TEXT | export FILE | import FILE",
+     "readings people approved, reused for later mappings of any client with a rule of the same shape "
+     "(docs/rulebook.md): list them, show one, retire one for everyone (audited), move them between stores "
+     "(import says what is new, already present or conflicting, and refuses a changed export file)",
+     "client comment json", "", "mapforge rulebook retire 12 --comment \"reads the wrong sign for this desk\"",
+     cli_rulebook, false},
     {"load", "--plan P --out DIR [--client C] [--db URL]", "load a run's output into SQL (one transaction)",
      "plan out client db", "plan out", "mapforge load --plan out/acme/plan.txt --out out/acme --db sqlite:gl.db",
      cli_load, false},

@@ -61,6 +61,7 @@ int cli_cache(const cli_options *o, mf_err *e);    /* cache list|show|invalidate
 int cli_history(const cli_options *o, mf_err *e);
 int cli_audit(const cli_options *o, mf_err *e);
 int cli_load(const cli_options *o, mf_err *e);      /* cmd_load.c */
+int cli_rulebook(const cli_options *o, mf_err *e);   /* rulebook list|show|retire|export|import (cmd_rulebook.c) */
 int cli_parquet(const cli_options *o, mf_err *e);   /* hidden; cmd_parquet.c */
 
 #endif
