@@ -184,6 +184,22 @@ export MAPFORGE_HOME=$work/home_tampered
 has "$work/imp3.txt" "refused"
 [ "$(count)" = 0 ] || fail "a refused import left entries"
 
+# a hand-edited plan file: the column that was an open question in the client's last version and is
+# read now is learned when a person approves the file (approve --plan)
+export MAPFORGE_HOME=$work/home_hand MAPFORGE_USER=dave
+cat >"$work/g_map.csv" <<'EOF'
+Target table: PAYMENTS
+Source Field,Target Field,Type,Rule,Mandatory
+Ref,REF,Varchar(10),As is,Y
+Ref,TAG,Varchar(20),Zorp Ref into 'Q',N
+EOF
+draft G "$work/g_map.csv" "$work/a.csv" "$work/g"
+sed -i 's/= ?  /= [Ref] \& "Q"/; /^question about/d' "$work/g/plan.txt"
+"$mf" approve --plan "$work/g/plan.txt" --client G --data "$work/a.csv" >"$work/g_approve.txt" 2>&1 ||
+    fail "approve --plan exited $?"
+has "$work/g_approve.txt" "learned entry" "zorp {c0} into {s0}"
+[ "$(count --client G)" = 1 ] || fail "the hand-edited column was not learned"
+
 if [ $fails -ne 0 ]; then
     for f in "$work"/sqlite/*.txt; do echo "--- $f"; cat "$f"; done
     exit 1
