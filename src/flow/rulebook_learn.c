@@ -274,6 +274,13 @@ int flow_rulebook_apply(const flow_env *env, plan *p, const profile *pr, const c
 {
     if (!env || !env->st)
         return 0;
+    int open = 0;
+    for (int i = 0; i < p->ncols; i++) {
+        const plan_column *c = &p->cols[i];
+        open += c->prov.row && c->prov.text && c->expr && plan_expr_has_hole(c->expr);
+    }
+    if (!open)
+        return 0;
     const char **cols;
     int ncols = header_of(p, pr, &cols);
     mf_err e = {0};
