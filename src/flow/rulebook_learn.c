@@ -16,6 +16,7 @@
 #include "plan/rulebook.h"
 #include "util/buf.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,23 @@ static char *rule_of(const plan_column *c)
     return r;
 }
 
+/* The data's name for the source field of mapping row `row`, NULL when the row names none or
+ * several, or no data column matches it. */
+static const char *row_source(const mapping *m, int row, const char *const *cols, int ncols)
+{
+    for (int k = 0; m && k < m->nrows; k++) {
+        const map_row *r = &m->rows[k];
+        if (r->row != row)
+            continue;
+        const char *name = r->nsources == 1 ? r->sources[0] : r->nsources == 0 ? r->source : NULL;
+        if (!name || !*name)
+            return NULL;
+        map_match mm = mapping_match_column(name, cols, ncols);
+        return mm.col >= 0 && mm.confidence >= 0.6 ? cols[mm.col] : NULL;
+    }
+    return NULL;
+}
+
 static void warn_err(const flow_env *env, const char *what, const mf_err *e)
 {
     char msg[1200];
@@ -60,14 +78,14 @@ static void warn_err(const flow_env *env, const char *what, const mf_err *e)
 
 /* Column i of p as an entry; 1 new entry, 0 none. */
 static int learn_column(const flow_env *env, const char *client, const char *sha, int version, const plan *p, int i,
-                        const char *const *cols, int ncols)
+                        const char *const *cols, int ncols, const mapping *m)
 {
     const plan_column *c = &p->cols[i];
     if (!c->prov.row || !c->prov.text || !c->expr || plan_expr_has_hole(c->expr) || plan_column_is_rownum(p, i))
         return 0;
     char *rule = rule_of(c);
     rb_shape s;
-    rb_shape_of(rule, cols, ncols, &s);
+    rb_shape_of_row(rule, row_source(m, c->prov.row, cols, ncols), cols, ncols, &s);
     char *expr = plan_render_expr(c->expr);
     const char *why = NULL;
     char *tmpl = rb_template(expr, rule, &s, &why);
@@ -112,7 +130,8 @@ done:
     return rc;
 }
 
-int flow_rulebook_learn_review(const flow_env *env, long long review_id, const plan *p, const profile *pr)
+int flow_rulebook_learn_review(const flow_env *env, long long review_id, const plan *p, const profile *pr,
+                               const mapping *m)
 {
     if (!env || !env->st)
         return 0;
@@ -136,7 +155,7 @@ int flow_rulebook_learn_review(const flow_env *env, long long review_id, const p
             continue;   /* as drafted: the vocabulary read it, or the rulebook did */
         for (int i = 0; i < p->ncols; i++)
             if (!strcmp(p->cols[i].name, pv->column))
-                n += learn_column(env, r.client, v.sha256, v.version, p, i, cols, ncols);
+                n += learn_column(env, r.client, v.sha256, v.version, p, i, cols, ncols, m);
     }
     free(cols);
     flow_review_free(&r);
@@ -153,15 +172,30 @@ int flow_rulebook_learn_file(const flow_env *env, const char *client, const char
     mf_err e = {0};
     if (plan_parse(prev_text, strlen(prev_text), "plan", &prev, &e) < 0)
         return 0;
+    /* the mapping onboard remembered for the client, when it still reads */
+    mapping m;
+    bool have_m = false;
+    char *ref = flow_mapping_ref_path(env, client);
+    json_error_t je;
+    json_t *j = json_load_file(ref, 0, &je);
+    free(ref);
+    const char *path = j ? json_string_value(json_object_get(j, "path")) : NULL;
+    if (path) {
+        mf_err me = {0};
+        have_m = mapping_read(path, &m, &me) == 0;
+    }
+    json_decref(j);
     const char **cols;
     int ncols = header_of(p, pr, &cols);
     int n = 0;
     for (int i = 0; i < p->ncols; i++)
-        for (int j = 0; j < prev.ncols; j++)
-            if (!strcmp(prev.cols[j].name, p->cols[i].name) && prev.cols[j].expr &&
-                plan_expr_has_hole(prev.cols[j].expr))
-                n += learn_column(env, client, sha, version, p, i, cols, ncols);
+        for (int k = 0; k < prev.ncols; k++)
+            if (!strcmp(prev.cols[k].name, p->cols[i].name) && prev.cols[k].expr &&
+                plan_expr_has_hole(prev.cols[k].expr))
+                n += learn_column(env, client, sha, version, p, i, cols, ncols, have_m ? &m : NULL);
     free(cols);
+    if (have_m)
+        mapping_free(&m);
     plan_free(&prev);
     return n;
 }
@@ -184,12 +218,13 @@ static void origin(mf_buf *b, const store_rule *r)
 }
 
 /* The readings of entries x[0..n) for column i: distinct templates that instantiate and check. */
-static int fill_column(const flow_env *env, plan *p, int i, const char *const *cols, int ncols, const char *client)
+static int fill_column(const flow_env *env, plan *p, int i, const char *const *cols, int ncols, const mapping *m,
+                       const char *client)
 {
     plan_column *c = &p->cols[i];
     char *rule = rule_of(c);
     rb_shape s;
-    rb_shape_of(rule, cols, ncols, &s);
+    rb_shape_of_row(rule, row_source(m, c->prov.row, cols, ncols), cols, ncols, &s);
     store_rule *x = NULL;
     int nx = 0, rc = 0;
     mf_err e = {0};
@@ -270,7 +305,7 @@ done:
     return rc;
 }
 
-int flow_rulebook_apply(const flow_env *env, plan *p, const profile *pr, const char *client)
+int flow_rulebook_apply(const flow_env *env, plan *p, const profile *pr, const mapping *m, const char *client)
 {
     if (!env || !env->st)
         return 0;
@@ -289,7 +324,7 @@ int flow_rulebook_apply(const flow_env *env, plan *p, const profile *pr, const c
         for (int i = 0; i < p->ncols; i++) {
             plan_column *c = &p->cols[i];
             if (c->prov.row && c->prov.text && c->expr && plan_expr_has_hole(c->expr))
-                n += fill_column(env, p, i, cols, ncols, client);
+                n += fill_column(env, p, i, cols, ncols, m, client);
         }
     }
     free(cols);

@@ -127,9 +127,19 @@ static bool number_at(const char *s, size_t *len)
 
 void rb_shape_of(const char *rule, const char *const *columns, int ncolumns, rb_shape *out)
 {
+    rb_shape_of_row(rule, NULL, columns, ncolumns, out);
+}
+
+void rb_shape_of_row(const char *rule, const char *source, const char *const *columns, int ncolumns, rb_shape *out)
+{
     memset(out, 0, sizeof *out);
     mf_buf b = {0};
     bool space = false;   /* a separator is pending before the next word character */
+    if (source && *source) {
+        add_slot(out, 'c', source, strlen(source));
+        mf_buf_adds(&b, "from {c0}:");
+        space = true;
+    }
     const char *s = rule ? rule : "";
     while (*s) {
         bool boundary = s == rule || !is_word((unsigned char)s[-1]);

@@ -6,7 +6,10 @@
  * Shape: the rule text with its quoted literals ('x', "x", ‘x’, “x”) as {sN}, its column
  * references ([Name], or a data column's name found in the text, case-insensitive, longest first)
  * as {cN} and its numbers as {nN}; everything else lower-cased, punctuation folded to single
- * spaces, white space collapsed.  Slots are numbered per kind in order of appearance.
+ * spaces, white space collapsed.  Slots are numbered per kind in order of appearance.  When the
+ * mapping row names its source field apart from the rule (the Source Field cell), that column is
+ * slot {c0} and the shape starts "from {c0}: " (a colon never appears in the normalised text), so
+ * "Divide by 100" read from [Amt] and from [Value] have one shape.
  *
  * Template: the approved expression's text with each [source], "literal" and number replaced by
  * the slot whose value it equals, written {P:KN} (position P, slot kind K, number N; {KN} when
@@ -34,8 +37,10 @@ typedef struct rb_shape {
     int nslots;
 } rb_shape;
 
-/* Shape rule given the data's column names (may be NULL / 0).  Never fails. */
+/* Shape rule given the data's column names (may be NULL / 0) and the row's source column (the
+ * data's name for it; NULL when the row names none, or several).  Never fails. */
 void rb_shape_of(const char *rule, const char *const *columns, int ncolumns, rb_shape *out);
+void rb_shape_of_row(const char *rule, const char *source, const char *const *columns, int ncolumns, rb_shape *out);
 void rb_shape_free(rb_shape *s);
 
 /* The template of expression text expr_text (plan_render_expr) for a rule of shape s whose text

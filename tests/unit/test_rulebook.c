@@ -32,6 +32,27 @@ static void test_shape(void)
     CHECK_STR(s.slot[1].value, "X");
     rb_shape_free(&s);
 
+    /* the row's source field apart from the rule: slot c0, and the shape says so */
+    const char *cols4[] = {"Amt", "Value"};
+    rb_shape_of_row("Divide by 100", "Amt", cols4, 2, &s);
+    CHECK_STR(s.shape, "from {c0}: divide by {n0}");
+    CHECK_STR(s.slot[0].value, "Amt");
+    const char *why;
+    char *t = rb_template("[Amt] divided by 100", "Divide by 100", &s, &why);
+    CHECK_STR(t, "{c0} divided by {n0}");
+    rb_shape_free(&s);
+    rb_shape_of_row("Divide by 1000", "Value", cols4, 2, &s);
+    CHECK_STR(s.shape, "from {c0}: divide by {n0}");
+    mf_err e = {0};
+    char *x = t ? rb_instantiate(t, &s, &e) : NULL;
+    CHECK_STR(x, "[Value] divided by 1000");
+    free(x);
+    free(t);
+    rb_shape_free(&s);
+    rb_shape_of_row("Divide by 100", NULL, cols4, 2, &s);   /* no source: no prefix */
+    CHECK_STR(s.shape, "divide by {n0}");
+    rb_shape_free(&s);
+
     /* apostrophes inside words are no quotes; a column name inside a word is no column */
     const char *cols3[] = {"Fee"};
     rb_shape_of("Apply the client's standard feeling fee", cols3, 1, &s);
