@@ -22,6 +22,11 @@ typedef struct cli_options {
     const char *comment;       /* --comment: approval / invalidation comment */
     const char *key;           /* --key: a cache key */
     const char *anchors;       /* --anchors FILE: audit verify against an anchor file */
+    const char *config;        /* --config FILE: the language-model settings (~/.mapforge/config) */
+    const char *role;          /* --role viewer|reviewer|approver|admin (user add|role) */
+    const char *port, *bind;   /* serve: --port N, --bind ADDR */
+    const char *tls_cert, *tls_key;   /* serve: --tls-cert F --tls-key F */
+    const char *webhook;       /* serve: --webhook URL (MAPFORGE_WEBHOOK) */
     int yes;
     int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */
@@ -59,9 +64,13 @@ int cli_profile(const cli_options *o, mf_err *e);
 int cli_compile(const cli_options *o, mf_err *e);   /* cmd_compile.c */
 int cli_cache(const cli_options *o, mf_err *e);    /* cache list|show|invalidate; history; audit log|verify (cmd_store.c) */
 int cli_history(const cli_options *o, mf_err *e);
+int cli_reviews(const cli_options *o, mf_err *e);    /* cmd_reviews.c */
 int cli_audit(const cli_options *o, mf_err *e);
 int cli_load(const cli_options *o, mf_err *e);      /* cmd_load.c */
 int cli_rulebook(const cli_options *o, mf_err *e);   /* rulebook list|show|retire|export|import (cmd_rulebook.c) */
 int cli_parquet(const cli_options *o, mf_err *e);   /* hidden; cmd_parquet.c */
+int cli_llm(const cli_options *o, mf_err *e);       /* llm check; cmd_llm.c */
+int cli_user(const cli_options *o, mf_err *e);      /* user add|passwd|role|disable|list (cmd_user.c) */
+int cli_serve(const cli_options *o, mf_err *e);     /* the web app (cmd_serve.c, src/serve/) */
 
 #endif

@@ -250,6 +250,40 @@ static int print_runs(store *s, const char *client, mf_err *e)
     return 0;
 }
 
+static int print_llm_calls(store *s, const char *client, mf_err *e)
+{
+    store_llm_call *c;
+    int n;
+    if (store_llm_call_list(s, client, &c, &n, e) < 0)
+        return -1;
+    printf("model calls of %s:%s\n", client, n ? "" : " none");
+    for (int i = 0; i < n; i++)
+        printf("  %s %-10s %-9s %s %s tokens in=%lld out=%lld %.3fs %d attempt%s  %s%s%s\n", c[i].at, c[i].purpose,
+               c[i].provider, c[i].model, c[i].subject[0] ? c[i].subject : "-", c[i].tokens_in, c[i].tokens_out,
+               c[i].seconds, c[i].attempts, c[i].attempts == 1 ? "" : "s", c[i].outcome,
+               c[i].answer_sha256[0] ? "  answer " : "", c[i].answer_sha256[0] ? c[i].answer_sha256 : "");
+    store_llm_calls_free(c, n);
+    return 0;
+}
+
+static json_t *llm_calls_json(store *s, const char *client, mf_err *e)
+{
+    store_llm_call *c;
+    int n;
+    if (store_llm_call_list(s, client, &c, &n, e) < 0)
+        return NULL;
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:i, s:s, s:s, s:s}", "at", c[i].at, "purpose",
+                         c[i].purpose, "subject", c[i].subject, "provider", c[i].provider, "model", c[i].model,
+                         "tokens_in", (json_int_t)c[i].tokens_in, "tokens_out", (json_int_t)c[i].tokens_out,
+                         "seconds", c[i].seconds, "attempts", c[i].attempts, "outcome", c[i].outcome,
+                         "prompt_sha256", c[i].prompt_sha256, "answer_sha256", c[i].answer_sha256));
+    store_llm_calls_free(c, n);
+    return a;
+}
+
 static json_t *event_json(const store_audit_event *ev)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq", (json_int_t)ev->seq, "at", ev->at,
@@ -257,7 +291,7 @@ static json_t *event_json(const store_audit_event *ev)
                      stored_json(ev->details), "prev_hash", ev->prev_hash, "hash", ev->hash);
 }
 
-/* history --json: {"client", "versions": [...], "runs": [...], "events": [...]} */
+/* history --json: {"client", "versions": [...], "runs": [...], "events": [...], "llm_calls": [...]} */
 static int history_json(store *s, const char *client, mf_err *e)
 {
     store_plan_version *v;
@@ -296,8 +330,15 @@ static int history_json(store *s, const char *client, mf_err *e)
     store_plan_versions_free(v, nv);
     store_runs_free(r, nr);
     store_audit_events_free(ev, ne);
-    json_t *doc = json_pack("{s:s, s:o, s:o, s:o}", "client", client, "versions", versions, "runs", runs, "events",
-                            events);
+    json_t *calls = llm_calls_json(s, client, e);
+    if (!calls) {
+        json_decref(versions);
+        json_decref(runs);
+        json_decref(events);
+        return -1;
+    }
+    json_t *doc = json_pack("{s:s, s:o, s:o, s:o, s:o}", "client", client, "versions", versions, "runs", runs,
+                            "events", events, "llm_calls", calls);
     return put_json(doc, false) < 0 ? mf_fail(e, MF_EIO, NULL, 0, 0, "cannot write JSON") : 0;
 }
 
@@ -369,7 +410,8 @@ int cli_history(const cli_options *o, mf_err *e)
         return rc < 0 ? CLI_FAILED : 0;
     }
     int rc = 0;
-    if (print_versions(s, o->client, e) < 0 || print_runs(s, o->client, e) < 0)
+    if (print_versions(s, o->client, e) < 0 || print_runs(s, o->client, e) < 0 ||
+        print_llm_calls(s, o->client, e) < 0)
         rc = CLI_FAILED;
     if (rc == 0) {
         printf("events of %s:\n", o->client);

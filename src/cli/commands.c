@@ -1,14 +1,16 @@
 /* commands.c — onboard, plan, run, check, profile: the command line over the workflow stage.
  *
  * The workflow itself — cache lookup, draft, review session, approval, run, check, load, record —
- * is flow/ (flow/flow.h); these commands pass the options to it and render what it returns: the
- * plan text on stdout; the workflow's messages (its sink: cache hit or miss, what ran) and the
- * open questions of a refused run on stderr, in every mode.
+ * is flow/ (flow/flow.h); these commands pass the options to it and render what it returns: stdout
+ * carries what was asked for (the plan text, the terminal review), the workflow's messages (its
+ * sink: cache hit or miss, what ran, what was loaded) and the diagnostics go to stderr.
  * `run --plan` stays a plain run of a plan file.
  */
 #include "cli/cli.h"
 #include "cli/review.h"
 #include "flow/flow.h"
+#include "flow/suggest.h"
+#include "llm/llm.h"
 #include "mapping/mapping.h"
 #include "plan/plan.h"
 #include "read/csv.h"
@@ -44,6 +46,21 @@ static void say(void *user, flow_level level, const char *msg)
     fflush(f);
 }
 
+/* The language model for drafts (--config, HOME/config, the environment): NULL when none is
+ * configured, or when its settings are wrong — said, not fatal: the questions stay questions. */
+static const llm_config *llm_of(const cli_options *o)
+{
+    static llm_config cfg;
+    mf_err e = {0};
+    if (llm_config_load(o->config, o->home, &cfg, &e) < 0) {
+        char msg[1200];
+        mf_err_format(&e, msg, sizeof msg);
+        fprintf(stderr, "mapforge: the language model is not used: %s\n", msg);
+        return NULL;
+    }
+    return cfg.provider == LLM_NONE ? NULL : &cfg;
+}
+
 /* The store, the actor and the message sink for a command. */
 static int env_open(flow_env *env, const cli_options *o, FILE *messages, mf_err *e)
 {
@@ -55,6 +72,7 @@ static int env_open(flow_env *env, const cli_options *o, FILE *messages, mf_err 
     env->sink = say;
     env->sink_user = messages;
     env->four_eyes = o->four_eyes != 0;
+    env->llm = llm_of(o);
     return 0;
 }
 
@@ -72,6 +90,18 @@ static flow_run_options run_options_of(const cli_options *o)
     return r;
 }
 
+/* A model's suggestion under its question: never applied here (--yes does not accept it). */
+static void print_suggestion(FILE *f, const plan *p, int n)
+{
+    const plan_suggestion *g = flow_suggestion_for(p, n);
+    if (!g)
+        return;
+    fprintf(f, "     suggested by %s (confidence %d%%, not applied): %s = %s%s%s\n", g->by, g->confidence, g->column,
+            g->expr, g->prov.text ? " — " : "", g->prov.text ? g->prov.text : "");
+    fprintf(f, "     to take it: `/accept %d` in the review (onboard without --yes), or write it in place of the ? "
+               "and delete the suggestion line\n", n);
+}
+
 /* The open questions, and every column or rule that still holds a ? without one. */
 static int print_questions(const plan *p, FILE *f)
 {
@@ -85,14 +115,17 @@ static int print_questions(const plan *p, FILE *f)
         if (q->row)
             fprintf(f, "%s(mapping row %d)", q->column ? " " : "", q->row);
         fprintf(f, ": %s\n", q->text ? q->text : "");
+        print_suggestion(f, p, n);
     }
     for (int i = 0; i < p->ncols; i++) {
         const plan_column *c = &p->cols[i];
         bool asked = false;
         for (int k = 0; k < p->nquestions && !asked; k++)
             asked = p->questions[k].column && !strcmp(p->questions[k].column, c->name);
-        if (!asked && plan_expr_has_hole(c->expr))
+        if (!asked && plan_expr_has_hole(c->expr)) {
             fprintf(f, "  %d. %s: its expression still contains ?; what should %s contain?\n", ++n, c->name, c->name);
+            print_suggestion(f, p, n);
+        }
     }
     for (int i = 0; i < p->nrules; i++)
         if (plan_expr_has_hole(p->rules[i].cond))
@@ -101,8 +134,8 @@ static int print_questions(const plan *p, FILE *f)
     return n;
 }
 
-/* A plan that still has holes or questions cannot run unattended: list them (on stderr, with the
- * other diagnostics), say how to go on with the real paths. */
+/* A plan that still has holes or questions cannot run unattended: the questions go to stderr with
+ * the other diagnostics, and the command to run it once answered names the real paths. */
 static int refuse_open_questions(const plan *p, const char *plan_path, const cli_options *o, mf_err *e)
 {
     int n = print_questions(p, stderr);
@@ -155,10 +188,23 @@ int cli_plan(const cli_options *o, mf_err *e)
         need(o->data, "--data", "plan", e) < 0 || need(o->out, "--out", "plan", e) < 0)
         return CLI_FAILED;
     flow_env env = {0};
+    /* with a model configured, its calls are recorded in the store (and the day budget counted there) */
+    const llm_config *llm = llm_of(o);
+    if (llm && env_open(&env, o, stderr, e) < 0) {
+        flow_env_close(&env);
+        return CLI_FAILED;
+    }
     env.sink = say;
     env.sink_user = stderr;
+    env.llm = llm;
+    if (!env.actor) {
+        static char actor[128];
+        store_actor(o->as, actor, sizeof actor);
+        env.actor = actor;
+    }
     flow_input in = {o->client, o->mapping, o->data, o->output};
     char *text = flow_draft_text(&env, &in, e);
+    flow_env_close(&env);
     if (!text)
         return CLI_FAILED;
     char *plan_path = NULL;
@@ -302,6 +348,16 @@ int cli_run(const cli_options *o, mf_err *e)
         flow_run_options ro = run_options_of(o);
         flow_run_result rr;
         int rc = run_exit(flow_run_client(&env, o->client, &ro, &rr, e));
+        if (rc == CLI_FAILED && e->code == MF_EREVIEW) {   /* the command that would review one, quoted */
+            char qc[300], qm[1100], qd[1100], qo[1100];
+            mf_err_clear(e);
+            mf_fail(e, MF_EREVIEW, NULL, 0, 0,
+                    "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
+                    "--mapping %s --data %s --out %s",
+                    rr.miss_reason, mf_shq(o->client, qc, sizeof qc),
+                    rr.mapping_path ? mf_shq(rr.mapping_path, qm, sizeof qm) : "...",
+                    mf_shq(o->data, qd, sizeof qd), mf_shq(o->out, qo, sizeof qo));
+        }
         flow_run_result_free(&rr);
         flow_env_close(&env);
         return rc;

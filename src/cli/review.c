@@ -7,8 +7,11 @@
 
 #include "plan/plan.h"
 #include "util/diff.h"
+#include "util/interrupt.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -57,6 +60,39 @@ static int refresh(loop *l, mf_err *e)
     return got < 0 ? -1 : 0;
 }
 
+/* The suggestion tried on the sample: before -> after for a few rows, as the preview shows them. */
+static void suggestion_preview(loop *l, const char *text, const flow_question *q)
+{
+    plan p;
+    mf_err pe = {0};
+    if (!q->column || plan_parse(text, strlen(text), "plan", &p, &pe) < 0)
+        return;
+    int ci = -1;
+    for (int i = 0; i < p.ncols; i++)
+        if (!strcmp(p.cols[i].name, q->column))
+            ci = i;
+    plan_expr *x = ci >= 0 ? plan_parse_expr(&p, q->suggestion, strlen(q->suggestion), "suggestion", &pe) : NULL;
+    if (x) {
+        p.cols[ci].expr = x;
+        bool *only = calloc((size_t)p.ncols, sizeof *only);
+        if (only) {
+            only[ci] = true;
+            flow_preview pv;
+            flow_preview_make(&p, l->r.data_path, 3, only, &pv);
+            for (int c = 0; !pv.unavailable && c < pv.ncols; c++)
+                for (int i = 0; i < pv.cols[c].ncells; i++) {
+                    const flow_preview_cell *cell = &pv.cols[c].cells[i];
+                    fprintf(l->o, "       preview line %ld: %s%s%s\n", cell->line, cell->before,
+                            *cell->before ? " -> " : "-> ",
+                            cell->after ? cell->after : cell->reject ? cell->reject : "");
+                }
+            flow_preview_free(&pv);
+            free(only);
+        }
+    }
+    plan_free(&p);
+}
+
 static void show_questions(loop *l, const flow_version *v)
 {
     if (!v->nquestions) {
@@ -64,8 +100,17 @@ static void show_questions(loop *l, const flow_version *v)
         return;
     }
     fprintf(l->o, "open questions:\n");
-    for (int i = 0; i < v->nquestions; i++)
-        fprintf(l->o, "  %s\n", v->questions[i].text);
+    for (int i = 0; i < v->nquestions; i++) {
+        const flow_question *q = &v->questions[i];
+        fprintf(l->o, "  %s\n", q->text);
+        if (q->suggestion) {   /* a model's proposal: shown, never applied until /accept */
+            fprintf(l->o, "     suggested by %s (confidence %d%%): %s = %s%s%s\n", q->suggested_by, q->confidence,
+                    q->column ? q->column : "?", q->suggestion, *q->explanation ? " — " : "", q->explanation);
+            suggestion_preview(l, v->text, q);
+            fprintf(l->o, "     /accept %d takes it, /answer %d <text> gives another, /discard %d drops it\n", q->n,
+                    q->n, q->n);
+        }
+    }
 }
 
 static void preview_of(loop *l, const char *text, const bool *only)
@@ -99,7 +144,8 @@ static int show(loop *l, bool with_findings, mf_err *e)
 
 static void help(FILE *o)
 {
-    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /show | /diff | /quit | /help\n"
+    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /accept N | /discard N | /show | "
+               "/diff | /quit | /help\n"
                "any line without / is feedback (or \"answer N <text>\"), e.g. \"add validation for negative values "
                "on AMOUNT\", \"default currency to USD\", \"reject rows where Acct No is empty\"\n");
 }
@@ -205,6 +251,28 @@ static int refused(loop *l, mf_err *e)
     return 0;
 }
 
+/* /accept N, /discard N: a model's suggestion taken (as the answer) or dropped. */
+static int suggestion(loop *l, const char *rest, bool accept, mf_err *e)
+{
+    char *end;
+    long n = strtol(rest, &end, 10);
+    if (end == rest || n < 1 || n > 100000) {
+        fprintf(l->o, "%s needs the number of a question with a suggestion: /%s N\n", accept ? "accept" : "discard",
+                accept ? "accept" : "discard");
+        return 0;
+    }
+    flow_round rd;
+    int rc = accept ? flow_accept_suggestion(l->c->env, l->c->review_id, (int)n, &rd, e)
+                    : flow_discard_suggestion(l->c->env, l->c->review_id, (int)n, &rd, e);
+    if (rc < 0) {
+        flow_round_free(&rd);
+        return refused(l, e);
+    }
+    rc = rendered_round(l, &rd, accept ? "accept" : "discard", e);
+    flow_round_free(&rd);
+    return rc;
+}
+
 static int answer(loop *l, const char *rest, mf_err *e)
 {
     char *end;
@@ -266,6 +334,10 @@ static int handle(loop *l, char *line, review_decision *d, mf_err *e)
         }
         if (command(cmd, "answer", &rest))
             return answer(l, rest, e) < 0 ? -1 : 0;
+        if (command(cmd, "accept", &rest))
+            return suggestion(l, rest, true, e) < 0 ? -1 : 0;
+        if (command(cmd, "discard", &rest))
+            return suggestion(l, rest, false, e) < 0 ? -1 : 0;
         if (command(cmd, "show", &rest))
             return show(l, false, e) < 0 ? -1 : 0;
         if (command(cmd, "diff", &rest))
@@ -295,6 +367,10 @@ static int handle(loop *l, char *line, review_decision *d, mf_err *e)
     }
     if (command(line, "answer", &rest) && isdigit((unsigned char)*rest))
         return answer(l, rest, e) < 0 ? -1 : 0;
+    if (command(line, "accept", &rest) && isdigit((unsigned char)*rest))
+        return suggestion(l, rest, true, e) < 0 ? -1 : 0;
+    if (command(line, "discard", &rest) && isdigit((unsigned char)*rest))
+        return suggestion(l, rest, false, e) < 0 ? -1 : 0;
     flow_round rd;
     int rc = flow_feedback(env, l->c->review_id, line, &rd, e);
     if (rc == 0)
@@ -313,16 +389,35 @@ int review_run(const review_ctx *c, review_decision *d, mf_err *e)
         return -1;
     }
     help(c->out);
+    /* Ctrl-C at the prompt leaves the review (it stays open in the store): the read must return
+     * instead of being restarted, so SIGINT is taken without SA_RESTART while the loop waits. */
+    struct sigaction old, sa;
+    bool swapped = false;
+    if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) {
+        sa = old;
+        sa.sa_flags &= ~SA_RESTART;
+        swapped = sigaction(SIGINT, &sa, NULL) == 0;
+    }
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
     for (;;) {
         fprintf(c->out, "review> ");
         fflush(c->out);
-        if (getline(&line, &cap, c->in) < 0) {
+        errno = 0;
+        if (mf_interrupted() || getline(&line, &cap, c->in) < 0) {
+            if (errno == EINTR && !mf_interrupted()) {   /* another signal: read on */
+                clearerr(c->in);
+                continue;
+            }
             fprintf(c->out, "\n");
             rc = flow_quit(c->env, c->review_id, e) < 0 ? -1 : 0;
             *d = REVIEW_QUIT;
+            if (rc == 0 && mf_interrupted()) {
+                fprintf(c->out, "interrupted: the review stays open; the same onboard resumes it\n");
+                mf_interrupt_check(e);
+                rc = -1;
+            }
             break;
         }
         if (!isatty(fileno(c->in)))   /* a piped session reads like a terminal one */
@@ -336,6 +431,8 @@ int review_run(const review_ctx *c, review_decision *d, mf_err *e)
             break;
         }
     }
+    if (swapped)
+        (void)sigaction(SIGINT, &old, NULL);
     free(line);
     flow_review_free(&l.r);
     return rc < 0 ? -1 : 0;

@@ -7,10 +7,13 @@
  *   /reject COMMENT      reject it (a comment is required)
  *   /quit                stop without a decision: the review stays open, `onboard` resumes it
  *   /answer N TEXT       answer open question N (also: a line "answer N TEXT")
+ *   /accept N            take the language model's suggestion for question N as its answer (also
+ *                        "accept N"); /discard N drops the suggestion, the question stays open
  *   /show  /diff  /help  the plan again, the last change again, this list
  * Every other line is plain-English feedback (plan/feedback.h): "reject rows where Acct No is
  * empty" is feedback, never a decision.  A line that is only a decision word without the "/"
- * ("approve", "quit") is answered with a hint and changes nothing.  End of input is /quit.
+ * ("approve", "quit") is answered with a hint and changes nothing.  End of input is /quit; Ctrl-C
+ * at the prompt too, and the command then fails as interrupted (MF_EINTR, exit 130).
  * Nothing is kept in this process: every round is recorded by flow/ as it happens, so a killed
  * review resumes where it stopped.
  */

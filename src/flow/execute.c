@@ -27,6 +27,8 @@
 
 void flow_run_result_free(flow_run_result *r)
 {
+    free(r->mapping_path);
+    r->mapping_path = NULL;
     free(r->findings_text);
     free(r->findings_json);
     free(r->load_target);
@@ -96,49 +98,36 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run p (whose text is text) with the approval ap (NULL: a plan file run as it is; run.json then
- * says "approval": null). */
-static int run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
-                     const char *cache_key, int cache_hit, const store_approval *ap, run_report *rep, char sha[65],
-                     mf_err *e)
+/* Check p against the data and run it with opt (cache key, approval filled by the caller). */
+static int run_with(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
+                    run_options *opt, run_report *rep, char sha[65], mf_err *e)
 {
     memset(rep, 0, sizeof *rep);
     if (!o->data_path || !o->out_dir)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "a run needs a data file and an output directory");
     if (flow_check_plan_data(p, o->data_path, plan_path, e) < 0)
         return -1;
-    if (plan_has_open_questions(p)) {
-        char qp[1100], qd[1100], qo[1100];
+    if (plan_has_open_questions(p))
         return mf_fail(e, MF_EQUESTION, NULL, 0, 0,
                        "the plan has open questions; nothing ran. Answer them in %s (replace each ? with an "
-                       "expression) and run it with: mapforge run --plan %s --data %s --out %s",
-                       plan_path, mf_shq(plan_path, qp, sizeof qp), mf_shq(o->data_path, qd, sizeof qd),
-                       mf_shq(o->out_dir, qo, sizeof qo));
-    }
+                       "expression) and run it with: mapforge run --plan %s --data ... --out ...",
+                       plan_path, plan_path);
     mf_sha256_hex(text, strlen(text), sha);
     bool spark = o->engine && !strcmp(o->engine, "spark");
     if (o->engine && !spark && strcmp(o->engine, "native"))
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine);
-    run_options opt = {0};
-    opt.plan_sha256 = sha;
-    opt.cache_key = cache_key;
-    opt.cache_hit = cache_hit;
-    opt.spark_master = o->spark_master;
-    if (ap) {
-        opt.approved_by = ap->actor;
-        opt.approved_at = ap->at;
-        opt.approval_comment = ap->comment;
-    }
+    opt->plan_sha256 = sha;
+    opt->spark_master = o->spark_master;
     progress_relay relay = {o};
     if (o->progress) {
-        opt.progress = relay_progress;
-        opt.progress_user = &relay;
+        opt->progress = relay_progress;
+        opt->progress_user = &relay;
     }
     if (flow_make_dir(env, o->out_dir, e) < 0)
         return -1;
-    /* Beside the native run's CSV, published with it as one set (write/run.h): OUT/job.py (the same
-     * plan as a PySpark job) and OUT/<output>.parquet (unless no_parquet).  The Spark engine writes
-     * both itself. */
+    /* Beside the native run's CSV, published with it as one set: OUT/job.py (the same plan as a
+     * PySpark job, for a cluster) and OUT/<output>.parquet (unless no_parquet).  The Spark engine
+     * writes both itself. */
     mf_buf job = {0};
     run_companion comp;
     if (!spark) {
@@ -147,15 +136,21 @@ static int run_plain(const flow_env *env, plan *p, const char *text, const char 
             return -1;
         }
         comp = (run_companion){"job.py", mf_buf_str(&job), job.len};
-        opt.companions = &comp;
-        opt.ncompanions = 1;
-        opt.parquet = !o->no_parquet;
+        opt->companions = &comp;
+        opt->ncompanions = 1;
+        opt->parquet = !o->no_parquet;
     }
-    int ran = spark ? spark_run_plan(p, text, o->data_path, o->out_dir, &opt, rep, e)
-                    : run_plan(p, o->data_path, o->out_dir, &opt, rep, e);
+    int r = spark ? spark_run_plan(p, text, o->data_path, o->out_dir, opt, rep, e)
+                  : run_plan(p, o->data_path, o->out_dir, opt, rep, e);
     mf_buf_free(&job);
-    if (ran < 0)
+    opt->companions = NULL;
+    opt->ncompanions = 0;
+    opt->progress = NULL;
+    opt->progress_user = NULL;
+    if (r < 0)
         return -1;
+    if (spark && o->progress)   /* spark-submit reports nothing on the way: the end only */
+        relay_progress(&relay, rep->rows_in, rep->bytes_in, rep->bytes_in, rep->seconds_total);
     flow_say(env, FLOW_NOTE,
              "ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered (%.2f s) -> %s/%s.csv", sha,
              o->data_path, rep->rows_in, rep->rows_out, rep->rows_rejected, rep->rows_filtered, rep->seconds_total,
@@ -166,7 +161,10 @@ static int run_plain(const flow_env *env, plan *p, const char *text, const char 
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
                    const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e)
 {
-    return run_plain(env, p, text, plan_path, o, cache_key, cache_hit, NULL, rep, sha, e);
+    run_options opt = {0};
+    opt.cache_key = cache_key;
+    opt.cache_hit = cache_hit;
+    return run_with(env, p, text, plan_path, o, &opt, rep, sha, e);
 }
 
 /* Load the checked output into o->db (default sqlite:<home>/warehouse.db). */
@@ -184,7 +182,7 @@ static int load(const flow_env *env, const plan *p, const char *client, const ch
     memset(&lr, 0, sizeof lr);
     int rc = load_output(p, o->out_dir, url, &li, &lr, e);
     free(url);
-    if (rc < 0 && e->code == MF_EINTR) {   /* rolled back: the history says so, not "ok" */
+    if (rc < 0 && e->code == MF_EINTR) {   /* rolled back: history says so, not "ok" */
         mf_err ignore = {0};
         store_load sl = {.run_id = run_id, .client = client, .target = lr.target, .table_name = p->output,
                          .input_sha256 = rep->input_sha256, .status = "interrupted", .actor = env->actor};
@@ -257,13 +255,17 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     r->state = FLOW_RUNNING;
     run_report *rep = &r->rep;
     char sha2[65];
-    mf_err re = {0};
+    run_options opt = {0};
+    opt.cache_key = cache_key;
+    opt.cache_hit = cache_hit;
     if (store_approval_last(env->st, client, sha, &ap, e) < 0)
         goto done;
-    if (run_plain(env, &p, text, plan_path, o, cache_key, cache_hit, ap.actor ? &ap : NULL, rep, sha2, &re) < 0) {
-        *e = re;   /* the run's own error is the one to report */
+    opt.approved_by = ap.actor;
+    opt.approved_at = ap.at;
+    opt.approval_comment = ap.comment;
+    if (run_with(env, &p, text, plan_path, o, &opt, rep, sha2, e) < 0) {
         mf_err ignore = {0};
-        sr.status = re.code == MF_EINTR ? "interrupted" : "failed";
+        sr.status = e->code == MF_EINTR ? "interrupted" : "failed";
         sr.state = "failed";
         sr.seconds = mono() - t0;
         (void)store_run_update(env->st, &sr, &ignore);
@@ -358,7 +360,8 @@ int flow_run_review(const flow_env *env, long long review_id, const flow_run_opt
         return got < 0 ? -1 : mf_fail(e, MF_ENOTFOUND, NULL, 0, 0, "no review %lld in the store", review_id);
     int rc = -1;
     flow_state s = flow_state_parse(rv.state);
-    if (s != FLOW_APPROVED && s != FLOW_CHECKED && s != FLOW_FAILED && s != FLOW_LOADED) {
+    /* running: a run that was killed leaves that state behind; the approved plan may run again */
+    if (s != FLOW_APPROVED && s != FLOW_RUNNING && s != FLOW_CHECKED && s != FLOW_FAILED && s != FLOW_LOADED) {
         mf_fail(e, MF_ECONFLICT, NULL, 0, 0, "cannot run: review %lld of %s is %s, not approved", rv.id, rv.client,
                 rv.state);
         goto done;
@@ -398,8 +401,7 @@ done:
 
 /* The client's mapping as onboard remembered it (path, sha); its sha is recomputed when the file is
  * still there, so a changed mapping is a miss that says so. */
-static int client_mapping(const flow_env *env, const char *client, char sha[65], char *mpath, size_t mpath_n,
-                          mf_err *e)
+static int client_mapping(const flow_env *env, const char *client, char sha[65], flow_run_result *res, mf_err *e)
 {
     char *ref = flow_mapping_ref_path(env, client);
     json_error_t je;
@@ -413,7 +415,8 @@ static int client_mapping(const flow_env *env, const char *client, char sha[65],
     const char *path = json_string_value(json_object_get(j, "path"));
     const char *s = json_string_value(json_object_get(j, "sha256"));
     snprintf(sha, 65, "%s", s ? s : "");
-    snprintf(mpath, mpath_n, "%s", path ? path : "");
+    if (path)
+        res->mapping_path = mf_xstrdup(path);
     mf_err ignore = {0};
     mapping m;
     if (path && access(path, R_OK) == 0 && mapping_read(path, &m, &ignore) == 0) {
@@ -432,8 +435,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     memset(r, 0, sizeof *r);
     if (!client || !o->data_path || !o->out_dir)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "a batch run needs a client, a data file and an output directory");
-    char msha[65], mpath[1024];
-    if (client_mapping(env, client, msha, mpath, sizeof mpath, e) < 0)
+    char msha[65];
+    if (client_mapping(env, client, msha, r, e) < 0)
         return -1;
     csv_dialect d;
     profile pr;
@@ -449,21 +452,21 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     char *failed_before = cr.hit && cr.entry.plan_text ? flow_findings_text(env->st, client, cr.entry.plan_sha256)
                                                        : NULL;
     if (failed_before)
-        flow_say(env, FLOW_WARN,
-                 "note: plan %.12s failed validation on its last run; this file is validated again before anything "
-                 "is loaded", cr.entry.plan_sha256);
+        flow_say(env, FLOW_NOTE,
+                 "note: plan %.12s failed validation on its last run; this file is validated again before "
+                 "anything is loaded",
+                 cr.entry.plan_sha256);
     free(failed_before);
     if (!cr.hit || !cr.entry.plan_text) {
         flow_say(env, FLOW_NOTE, "cache miss: %s", cr.reason);
+        snprintf(r->miss_reason, sizeof r->miss_reason, "%s", cr.reason);
         if (flow_audit(env, "cache_miss", client, msha, e, "reason", cr.reason, "data", o->data_path,
                        (const char *)NULL) < 0)
             goto done;
-        char qc[300], qm[1100], qd[1100], qo[1100];
         mf_fail(e, MF_EREVIEW, NULL, 0, 0,
                 "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
                 "--mapping %s --data %s --out %s",
-                cr.reason, mf_shq(client, qc, sizeof qc), mpath[0] ? mf_shq(mpath, qm, sizeof qm) : "...",
-                mf_shq(o->data_path, qd, sizeof qd), mf_shq(o->out_dir, qo, sizeof qo));
+                cr.reason, client, r->mapping_path ? r->mapping_path : "...", o->data_path, o->out_dir);
         goto done;
     }
     flow_say(env, FLOW_NOTE, "cache hit: key %.16s (approved plan %.12s, run %lld time%s before)", cr.key,
@@ -471,7 +474,10 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     if (flow_audit(env, "cache_hit", client, cr.key, e, "key", cr.key, "plan_sha256", cr.entry.plan_sha256, "data",
                    o->data_path, (const char *)NULL) < 0)
         goto done;
+    char *mapping_path = r->mapping_path;   /* execute starts the result afresh */
+    r->mapping_path = NULL;
     rc = execute(env, client, cr.entry.plan_text, cr.key, 1, NULL, o, r, e);
+    r->mapping_path = mapping_path;
 done:
     cache_result_free(&cr);
     profile_free(&pr);

@@ -8,6 +8,7 @@
  */
 #include "flow/flow_internal.h"
 #include "flow/rulebook_learn.h"
+#include "flow/suggest.h"
 
 #include "plan/draft.h"
 #include "plan/feedback.h"
@@ -163,6 +164,13 @@ int flow_questions_of(const plan *p, flow_question **out, mf_err *e)
             q->column = mf_xstrdup(c->name);
             q->row = c->prov.row;
         }
+        const plan_suggestion *g = q->column ? flow_suggestion_for(p, q->n) : NULL;
+        if (g) {
+            q->suggestion = mf_xstrdup(g->expr);
+            q->suggested_by = mf_xstrdup(g->by);
+            q->explanation = mf_xstrdup(g->prov.text ? g->prov.text : "");
+            q->confidence = g->confidence;
+        }
         line = nl ? nl + 1 : NULL;
     }
     free(all);
@@ -174,6 +182,9 @@ void flow_questions_free(flow_question *q, int n)
     for (int i = 0; q && i < n; i++) {
         free(q[i].column);
         free(q[i].text);
+        free(q[i].suggestion);
+        free(q[i].suggested_by);
+        free(q[i].explanation);
     }
     free(q);
 }
@@ -291,6 +302,9 @@ char *flow_draft(const flow_env *env, const mapping *m, const profile *pr, const
         mf_err_format(&se, msg, sizeof msg);
         flow_say(env, FLOW_WARN, "the draft could not be tried on the data's first rows: %s", msg);
     }
+    /* what the vocabulary left, asked of the language model: suggestions only (flow/suggest.c) */
+    if (env)
+        flow_suggest_for_draft(env, &p, client, data_path, m, pr);
     if (version > 0)
         p.version = version;
     char *text = plan_render(&p);

@@ -23,8 +23,9 @@
  * Invariants:
  *   - every action appends one audit event through the store, named as the CLI always named them
  *     (plan_drafted, plan_version, feedback, question_answered, approval, rejection, compile, run,
- *     validation, load, cache_hit, cache_miss, review_resumed, review_left): an approval on the web
- *     page and one in the terminal are the same event;
+ *     validation, load, load_interrupted, cache_hit, cache_miss), plus review_resumed, review_left
+ *     and approval_refused (four-eyes): an approval on the web page and one in the terminal are
+ *     the same event;
  *   - the text a reviewer sees is the text that is hashed, stored, approved and run;
  *   - no two versions of a review have the same content: feedback or an answer whose result equals
  *     the current version makes no version, and one equal to an earlier version goes back to that
@@ -32,7 +33,9 @@
  *   - nothing here prints: messages for a person go to env->sink;
  *   - errors: mf_err, with MF_ENOTFOUND (no such review/run), MF_ECONFLICT (the action does not fit
  *     the session's state, e.g. approving a rejected review), MF_EREFUSED (approving with open
- *     questions, or the four-eyes rule), MF_EQUESTION (running a plan with open questions).
+ *     questions, or the four-eyes rule), MF_EQUESTION (running a plan with open questions),
+ *     MF_EREVIEW (a batch run finds no approved plan for the file), MF_EINTR (SIGINT / SIGTERM
+ *     during a run or load: nothing published, the run recorded as interrupted).
  *
  * Threads: a flow_env and its store are used by one thread at a time; a server keeps one per
  * worker, or serialises calls.
@@ -76,6 +79,8 @@ typedef enum flow_level {
  * web app shows them in the conversation / notifications. */
 typedef void (*flow_sink_fn)(void *user, flow_level level, const char *message);
 
+struct llm_config;                /* llm/llm.h */
+
 typedef struct flow_env {
     store *st;                   /* open store; owned by the caller */
     const char *actor;           /* who acts: recorded in every event and version */
@@ -84,6 +89,9 @@ typedef struct flow_env {
     flow_sink_fn sink;           /* NULL: messages are dropped */
     void *sink_user;
     char *home_buf;              /* owned by flow_env_open (env->home points to it) */
+    /* The language model asked about the open questions a draft leaves (flow/suggest.h): its answers
+     * become suggestions, never applied.  NULL: none is configured (the draft says so). */
+    const struct llm_config *llm;
 } flow_env;
 
 /* Open the store for a front end: location from store_opt/home_opt as store_location() picks it.
@@ -159,6 +167,11 @@ typedef struct flow_question {
     char *column;                /* NULL when the question is about no column */
     int row;                     /* mapping row, 0 = none */
     char *text;                  /* "ACCOUNT_ID (mapping row 4): what should ..." */
+    /* A language model's suggestion for it (NULL when none): not applied until accepted. */
+    char *suggestion;            /* the expression, plan language */
+    char *suggested_by;          /* "openai gpt-4o-mini" */
+    char *explanation;           /* the model's one line ("" none) */
+    int confidence;              /* percent */
 } flow_question;
 
 typedef struct flow_provenance {
@@ -253,6 +266,15 @@ int flow_review_seen(const flow_env *env, long long review_id, mf_err *e);
 int flow_feedback(const flow_env *env, long long review_id, const char *text, flow_round *out, mf_err *e);
 /* Answer open question n of the current version. */
 int flow_answer(const flow_env *env, long long review_id, int n, const char *text, flow_round *out, mf_err *e);
+/* A language model's suggestion for open question n of the current version (flow/suggest.h):
+ * accept gives its text as the answer, exactly as flow_answer would take a person's (parsed and
+ * type-checked again), and appends "suggestion_accepted" — the reviewer's approval of the model's
+ * text, with the provider, model, expression and the call's prompt and answer hashes; discard
+ * drops it (a new version; the question stays open; event "suggestion_discarded").  When the
+ * question has no suggestion nothing is applied (out->not_understood says so). */
+int flow_accept_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
+int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
+
 /* Decisions.  approve: refused (MF_EREFUSED) while questions are open, or under four_eyes when the
  * actor authored the current version; the approved text is cached.  reject: comment required.
  * quit: no decision, the review stays open (event review_left). */
@@ -274,8 +296,9 @@ typedef struct flow_progress {
     double elapsed;              /* seconds since the run started */
     const char *phase;           /* "run" | "check" | "load" */
 } flow_progress;
-/* Called from the run (possibly from a worker thread, never concurrently) every few blocks and
- * once at the end of each phase. */
+/* Called on the caller's thread: during the native run at most every 0.2 s and once at its end
+ * (phase "run"; the Spark engine reports only the end), then once as the checks start ("check")
+ * and once as the load starts ("load"). */
 typedef void (*flow_progress_fn)(void *user, const flow_progress *p);
 
 typedef struct flow_run_options {
@@ -300,6 +323,8 @@ typedef struct flow_run_result {
     char *findings_json;
     char *load_target, *load_table;   /* NULL when not loaded */
     long long rows_loaded, rows_replaced;
+    char miss_reason[512];       /* flow_run_client: why no approved plan fits ("" on a hit) */
+    char *mapping_path;          /* flow_run_client: the mapping recorded at onboarding, NULL unknown */
 } flow_run_result;
 void flow_run_result_free(flow_run_result *r);
 

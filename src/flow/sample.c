@@ -13,6 +13,8 @@
 #include "engine/engine.h"
 #include "read/csv.h"
 #include "util/buf.h"
+#include "util/date.h"
+#include "util/decimal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +218,180 @@ done:
         csv_close(rd);
     plan_free(&q);
     return added;
+}
+
+/* ---- one proposed expression, tried ------------------------------------------------------------- */
+
+void flow_trial_free(flow_trial *t)
+{
+    free(t->canonical);
+    t->canonical = NULL;
+}
+
+static void put_val(mf_buf *b, const eng_val *v)
+{
+    char tmp[64];
+    switch (v->t) {
+    case EV_NULL: mf_buf_adds(b, "null"); break;
+    case EV_TEXT:
+        mf_buf_addc(b, '"');
+        for (size_t i = 0; i < v->u.s.n && i < 60; i++)   /* data may hold control characters */
+            mf_buf_addc(b, (unsigned char)v->u.s.p[i] < 0x20 ? '?' : v->u.s.p[i]);
+        mf_buf_adds(b, v->u.s.n > 60 ? "...\"" : "\"");
+        break;
+    case EV_INT: mf_buf_printf(b, "%lld", (long long)v->u.i); break;
+    case EV_DEC: mf_dec_format(eng_dec_of(v), tmp); mf_buf_adds(b, tmp); break;
+    case EV_DATE: mf_date_format(v->u.days, tmp); mf_buf_adds(b, tmp); break;
+    case EV_BOOL: mf_buf_adds(b, v->u.b ? "true" : "false"); break;
+    default: mf_buf_adds(b, "?"); break;
+    }
+}
+
+static void first_source(const plan_expr *x, const char **name)
+{
+    if (!x || *name)
+        return;
+    if (x->kind == PE_SOURCE) {
+        *name = x->name;
+        return;
+    }
+    for (int i = 0; i < 3; i++)
+        first_source(x->kid[i], name);
+    if (x->kind == PE_STEP) {
+        first_source(x->step.cond, name);
+        first_source(x->step.value, name);
+    }
+}
+
+static int refuse(flow_trial *t, const char *fmt, const char *detail)
+{
+    mf_buf b = {0};
+    mf_buf_printf(&b, fmt, detail);
+    size_t n = b.len < sizeof t->why - 1 ? b.len : sizeof t->why - 1;
+    memcpy(t->why, mf_buf_str(&b), n);
+    t->why[n] = 0;
+    mf_buf_free(&b);
+    return 1;
+}
+
+int flow_try_expression(const plan *p, const char *column, const char *text, const char *data_path, flow_trial *t,
+                        mf_err *e)
+{
+    memset(t, 0, sizeof *t);
+    plan q;
+    if (flow_runnable_copy(p, &q, e) < 0)
+        return -1;
+    int c = -1;
+    for (int i = 0; i < q.ncols; i++)
+        if (!strcmp(q.cols[i].name, column))
+            c = i;
+    int rc = 1;
+    csv_reader *rd = NULL;
+    csv_block b;
+    csv_block_init(&b);
+    eng_program *g = NULL;
+    eng_worker *w = NULL;
+    char m[900];
+    mf_err pe = {0};
+    plan_expr *x = c >= 0 ? plan_parse_expr(&q, text, strlen(text), "the suggestion", &pe) : NULL;
+    if (c < 0) {
+        rc = refuse(t, "%s is not a column of the plan", column);
+        goto done;
+    }
+    if (!x) {
+        mf_err_format(&pe, m, sizeof m);
+        rc = refuse(t, "it does not parse: %s", m);
+        goto done;
+    }
+    if (plan_expr_has_hole(x)) {
+        rc = refuse(t, "%s", "it still holds a ?: an answer must be complete");
+        goto done;
+    }
+    q.cols[c].expr = x;
+    csv_dialect d = {0};
+    d.delimiter = q.source.delimiter;
+    d.quote = q.source.quote;
+    d.encoding = q.source.encoding;
+    d.header_line = q.source.header_line;
+    if (!(rd = csv_open(data_path, &d, e))) {
+        rc = -1;
+        goto done;
+    }
+    const char *const *hdr = NULL;
+    int nh = csv_header(rd, &hdr);
+    /* the other open columns are null here and must not reject the rows */
+    for (int i = 0; i < q.ncols; i++)
+        if (i != c && plan_expr_has_hole(p->cols[i].expr))
+            q.cols[i].required = false;
+    mf_err ce = {0};
+    if (plan_check(&q, hdr, nh, "plan", &ce) < 0) {
+        mf_err_format(&ce, m, sizeof m);
+        rc = refuse(t, "it does not type-check: %s", m);
+        goto done;
+    }
+    if (csv_read_block(rd, &b, e) < 0 || !(g = eng_compile(&q, hdr, nh, "plan", e))) {
+        rc = -1;
+        goto done;
+    }
+    w = eng_worker_new(g);
+    const char *src = NULL;
+    first_source(x, &src);
+    int fi = -1;
+    for (int h = 0; src && h < nh; h++)
+        if (!strcmp(hdr[h], src))
+            fi = h;
+    char first_reason[300] = "";
+    long first_line = 0;
+    mf_buf line = {0};
+    for (size_t r = 0; r < b.nrows; r++) {
+        eng_fate f = eng_eval_record(w, &b, r);
+        if (f == ENG_FILTERED)
+            continue;
+        int rj = f == ENG_REJECTED ? eng_worker_reject_col(w) : -1;
+        if (rj >= 0 && rj < c)
+            continue;   /* rejected before it: the column was not reached */
+        t->reach++;
+        if (rj == c) {
+            if (!t->rejects++) {
+                snprintf(first_reason, sizeof first_reason, "%s", eng_worker_reason(w));
+                first_line = b.line[r];
+            }
+            continue;
+        }
+        if (t->npreview < 3) {
+            mf_buf_clear(&line);
+            mf_buf_printf(&line, "line %ld: ", b.line[r]);
+            if (fi >= 0 && (uint32_t)fi < b.nfields[r]) {
+                const char *s = b.fptr[b.first[r] + (uint32_t)fi];
+                uint32_t n = b.flen[b.first[r] + (uint32_t)fi];
+                mf_buf_printf(&line, "[%s] \"", src);
+                for (uint32_t k = 0; k < n && k < 40; k++)
+                    mf_buf_addc(&line, (unsigned char)s[k] < 0x20 ? '?' : s[k]);
+                mf_buf_adds(&line, n > 40 ? "...\" -> " : "\" -> ");
+            } else {
+                mf_buf_adds(&line, "-> ");
+            }
+            put_val(&line, &eng_worker_values(w)[c]);
+            snprintf(t->preview[t->npreview++], sizeof t->preview[0], "%s", mf_buf_str(&line));
+        }
+    }
+    mf_buf_free(&line);
+    if (t->reach > 0 && t->rejects * 2 > t->reach) {
+        mf_buf detail = {0};
+        mf_buf_printf(&detail, "%ld of the %ld sampled rows that reach %s (line %ld: %s)", t->rejects, t->reach,
+                      column, first_line, first_reason);
+        rc = refuse(t, "on the data's first rows it rejects %s", mf_buf_str(&detail));
+        mf_buf_free(&detail);
+        goto done;
+    }
+    t->canonical = plan_render_expr(x);
+    rc = 0;
+done:
+    eng_worker_free(w);
+    eng_program_free(g);
+    csv_block_free(&b);
+    if (rd)
+        csv_close(rd);
+    plan_free(&q);
+    return rc;
 }

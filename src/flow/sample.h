@@ -22,4 +22,21 @@ int flow_runnable_copy(const plan *p, plan *q, mf_err *e);
  * (e filled: the data file could not be read, or the plan does not check against its header). */
 int flow_check_on_sample(plan *p, const char *data_path, mf_err *e);
 
+/* A proposed expression for one column (a model's suggestion), tried like a person's edit: parsed
+ * as plan language (one expression, no ?), put in place of the column's expression in a runnable
+ * copy of p, type-checked against the data header, and run on the first records. */
+typedef struct flow_trial {
+    char *canonical;          /* the expression as the renderer writes it (malloc'd); NULL on refusal */
+    long reach, rejects;      /* sampled rows that reached the column, and those it rejected */
+    char why[600];            /* on refusal: the parser's, checker's or sample's reason */
+    int npreview;             /* up to 3 sampled rows: "[Src] "raw" -> value" */
+    char preview[3][300];
+} flow_trial;
+/* 0 accepted (t->canonical set), 1 refused (t->why says why: does not parse, holds a ?, does not
+ * type-check, rejects more than half of the sampled rows that reach it), -1 when the trial could
+ * not run at all (e filled: the data file cannot be read).  flow_trial_free in every case. */
+int flow_try_expression(const plan *p, const char *column, const char *text, const char *data_path, flow_trial *t,
+                        mf_err *e);
+void flow_trial_free(flow_trial *t);
+
 #endif

@@ -15,6 +15,7 @@
 #include "flow/flow_internal.h"
 #include "flow/rulebook_learn.h"
 
+#include "flow/suggest.h"
 #include "plan/feedback.h"
 #include "util/diff.h"
 #include "util/sha256.h"
@@ -115,7 +116,7 @@ void flow_versions_free(flow_version *v, int n)
 
 static bool makes_version(const char *kind)
 {
-    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer");
+    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer") || !strcmp(kind, "discard");
 }
 
 /* The versions of a review in the order they were reached (each once), with the turn that made
@@ -566,6 +567,119 @@ int flow_answer(const flow_env *env, long long review_id, int n, const char *tex
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "an answer needs a question number and a text");
     }
     return round_of(env, review_id, n, text, out, e);
+}
+
+/* ---- a language model's suggestions ------------------------------------------------------------ */
+
+typedef struct taken {
+    char column[512], by[300], provider[64], model[240], expr[2100], explanation[260];
+    int confidence;
+} taken;
+
+/* The suggestion for question n of review id, copied out: 1, 0 none (out says so), -1. */
+static int suggestion_of(const flow_env *env, long long id, int n, taken *t, char sha[65], flow_round *out, mf_err *e)
+{
+    memset(out, 0, sizeof *out);
+    flow_session s;
+    if (flow_session_load(env, id, &s, e) < 0 || need_open(&s, "take a suggestion", e) < 0) {
+        flow_session_free(&s);
+        return -1;
+    }
+    out->version = s.r.version;
+    memcpy(out->sha256, s.r.plan_sha256, sizeof out->sha256);
+    memcpy(sha, s.r.plan_sha256, 65);
+    const plan_suggestion *g = flow_suggestion_for(&s.p, n);
+    if (!g) {
+        out->understood = mf_xstrdup("");
+        char m[96];
+        snprintf(m, sizeof m, "question %d has no suggestion", n);
+        out->not_understood = mf_xstrdup(m);
+        flow_session_free(&s);
+        return 0;
+    }
+    snprintf(t->column, sizeof t->column, "%s", g->column);
+    snprintf(t->by, sizeof t->by, "%s", g->by);
+    snprintf(t->expr, sizeof t->expr, "%s", g->expr);
+    snprintf(t->explanation, sizeof t->explanation, "%s", g->prov.text ? g->prov.text : "");
+    t->confidence = g->confidence;
+    const char *sp = strchr(t->by, ' ');
+    snprintf(t->provider, sizeof t->provider, "%.*s", sp ? (int)(sp - t->by) : (int)strlen(t->by), t->by);
+    snprintf(t->model, sizeof t->model, "%s", sp ? sp + 1 : "");
+    flow_session_free(&s);
+    return 1;
+}
+
+int flow_accept_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e)
+{
+    taken t;
+    char was[65];
+    int got = suggestion_of(env, review_id, n, &t, was, out, e);
+    if (got <= 0)
+        return got;
+    flow_round_free(out);
+    /* exactly a person's answer: parsed, type-checked, recorded as question_answered */
+    if (flow_answer(env, review_id, n, t.expr, out, e) < 0)
+        return -1;
+    if (!out->applied)
+        return 0;
+    char psha[65], asha[65], esha[65], num[16], conf[16];
+    flow_review r;
+    memset(&r, 0, sizeof r);
+    if (flow_review_get(env, review_id, &r, e) <= 0)
+        return -1;
+    flow_suggestion_hashes(env->st, r.client, t.column, psha, asha);
+    mf_sha256_hex(t.expr, strlen(t.expr), esha);
+    snprintf(num, sizeof num, "%d", n);
+    snprintf(conf, sizeof conf, "%d", t.confidence);
+    int rc = flow_audit(env, "suggestion_accepted", r.client, out->sha256, e, "question", num, "column", t.column,
+                        "provider", t.provider, "model", t.model, "expression", t.expr, "confidence", conf,
+                        "expression_sha256", esha, "prompt_sha256", psha, "answer_sha256", asha, "from_sha256", was,
+                        "sha256", out->sha256, (const char *)NULL);
+    flow_review_free(&r);
+    return rc;
+}
+
+int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e)
+{
+    taken t;
+    char was[65];
+    int got = suggestion_of(env, review_id, n, &t, was, out, e);
+    if (got <= 0)
+        return got;
+    flow_session s;
+    if (flow_session_load(env, review_id, &s, e) < 0) {
+        flow_session_free(&s);
+        return -1;
+    }
+    plan np;
+    int rc = -1;
+    char *text = plan_render(&s.p);
+    if (plan_parse(text, strlen(text), "plan", &np, e) < 0) {
+        free(text);
+        flow_session_free(&s);
+        return -1;
+    }
+    free(text);
+    plan_drop_suggestions(&np, t.column);
+    free(out->understood);
+    free(out->not_understood);
+    char m[700];
+    snprintf(m, sizeof m, "the suggestion for %s discarded; question %d stays open", t.column, n);
+    out->understood = mf_xstrdup(m);
+    out->not_understood = mf_xstrdup("");
+    char num[16];
+    snprintf(num, sizeof num, "%d", n);
+    if (adopt(env, &s, &np, 0, NULL, out, e) < 0 ||
+        flow_audit(env, "suggestion_discarded", s.r.client, was, e, "question", num, "column", t.column, "by", t.by,
+                   "expression", t.expr, (const char *)NULL) < 0 ||
+        flow_turn_add(env, review_id, "discard", num, m, out->applied ? out->sha256 : NULL,
+                      out->applied ? out->version : 0, e) < 0)
+        goto done;
+    rc = 0;
+done:
+    plan_free(&np);
+    flow_session_free(&s);
+    return rc;
 }
 
 /* ---- decisions -------------------------------------------------------------------------------- */

@@ -207,7 +207,7 @@ static int parse_csv(const char *path, const char *s, mf_arena *a, mf_sheet *sh,
     csvcell *cells = NULL;
     size_t nc = 0, cap = 0;
     int row = 0, col = 0, maxc = 0, nrows = 0;
-    long line = 1;
+    long line = 1, widest_line = 1;
     mf_buf f = {0};
     const char *p = s;
     while (*p) {
@@ -243,7 +243,7 @@ static int parse_csv(const char *path, const char *s, mf_arena *a, mf_sheet *sh,
             }
             cells[nc++] = (csvcell){row, col, mf_arena_strndup(a, f.data, f.len)};
             if (col + 1 > maxc)
-                maxc = col + 1;
+                maxc = col + 1, widest_line = line;
             nrows = row + 1;
         }
         if (*p == d) {
@@ -257,6 +257,21 @@ static int parse_csv(const char *path, const char *s, mf_arena *a, mf_sheet *sh,
         }
     }
     mf_buf_free(&f);
+    /* The grid spans every line up to the last value and every field up to the widest row's
+     * last value: a few KB of commas and blank lines could ask for billions of cells. */
+    long long extent = (long long)nrows * maxc;
+    if (extent > MAP_GRID_MAX_CELLS ||
+        (extent > MAP_GRID_MIN_EXTENT && extent > MAP_GRID_EXTENT_PER_VALUE * (long long)nc)) {
+        char letters[8];
+        xlsx_col_letters(maxc - 1, letters);
+        free(cells);
+        return mf_fail(e, MF_ELIMIT, path, widest_line, 0,
+                       "the mapping has cells as far as %s%d (%d columns x %d lines, %lld cells) but "
+                       "only %zu values; a mapping may span at most %ld cells, or %ld per value it holds, "
+                       "and never more than %ld",
+                       letters, nrows, maxc, nrows, extent, nc, MAP_GRID_MIN_EXTENT, MAP_GRID_EXTENT_PER_VALUE,
+                       MAP_GRID_MAX_CELLS);
+    }
     sh->nrows = nrows;
     sh->ncols = maxc;
     size_t n = (size_t)nrows * (size_t)maxc;

@@ -9,6 +9,14 @@
 
 #include "mapping/mapping.h"
 
+/* A sheet (of a workbook, or a CSV mapping) is read into a dense grid of nrows x ncols cells
+ * (8 bytes each).  So that a small file cannot declare a huge grid, the grid may span at most
+ * MAP_GRID_MIN_EXTENT cells whatever the sheet holds, and beyond that MAP_GRID_EXTENT_PER_VALUE
+ * cells per value present, and never more than MAP_GRID_MAX_CELLS (docs/limits.md). */
+#define MAP_GRID_MIN_EXTENT (4L * 1024 * 1024)   /* 32 MB of grid: more than any real mapping */
+#define MAP_GRID_EXTENT_PER_VALUE 64L
+#define MAP_GRID_MAX_CELLS (50L * 1000 * 1000)   /* and never more than this (400 MB of grid) */
+
 /* The columns a mapping table may have. */
 enum map_role { MR_NONE = -1, MR_SOURCE, MR_TARGET, MR_TYPE, MR_RULE, MR_MANDATORY, MR_NULLABLE,
                 MR_COMMENTS, MR_TABLE, MR_LENGTH, MR_DEFAULT, MR_COUNT };

@@ -21,7 +21,7 @@
  *    (so one value at XFD3000 cannot cost 49 M grid cells), and every string, cell and grid
  *    is charged to one budget per workbook (XLSX_BUDGET bytes, MAPFORGE_XLSX_BUDGET to change).
  */
-#include "mapping/mapping.h"
+#include "mapping/mapping_internal.h"
 
 #include "util/buf.h"
 
@@ -33,11 +33,11 @@
 #include <zip.h>
 
 #define XLSX_MAX_PART (200L * 1024 * 1024)   /* inflated size of one part */
-#define XLSX_MAX_CELLS (50L * 1000 * 1000)   /* grid cells of one sheet */
+#define XLSX_MAX_CELLS MAP_GRID_MAX_CELLS    /* grid cells of one sheet */
 #define XLSX_MAX_DEPTH 128                   /* element nesting in any part */
 #define XLSX_MAX_TEXT (1L * 1024 * 1024)     /* text of one cell or shared string (Excel: 32,767 chars) */
-#define XLSX_MIN_EXTENT (4L * 1024 * 1024)   /* grid cells a sheet may span whatever it holds (32 MB) */
-#define XLSX_EXTENT_PER_VALUE 64L            /* ... and beyond that, grid cells per value present */
+#define XLSX_MIN_EXTENT MAP_GRID_MIN_EXTENT             /* grid cells a sheet may span whatever it holds */
+#define XLSX_EXTENT_PER_VALUE MAP_GRID_EXTENT_PER_VALUE /* ... and beyond that, grid cells per value present */
 #define XLSX_BUDGET (256L * 1024 * 1024)     /* bytes of strings, cells and grids per workbook */
 #define XLSX_CHUNK 65536
 #define NS_SEP '\x01'

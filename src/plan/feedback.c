@@ -1390,6 +1390,7 @@ int feedback_answer(const plan *in, int n, const char *text, const fb_context *c
         if (!fill_holes(&c->expr, v))
             c->expr = v;
         remove_question(out, qi);
+        plan_drop_suggestions(out, column);   /* answered: a model's suggestion for it is moot */
         mf_err ce = {0};
         if (plan_check(out, ctx ? ctx->header : NULL, ctx ? ctx->nheader : 0, "plan", &ce) == 0) {
             char *shown = plan_render_expr(c->expr);
@@ -1423,6 +1424,7 @@ int feedback_answer(const plan *in, int n, const char *text, const fb_context *c
         if (!fill_holes(&c->expr, v))
             c->expr = v;
         remove_question(out, qi);
+        plan_drop_suggestions(out, column);   /* answered: a model's suggestion for it is moot */
         char *shown = plan_render_expr(c->expr);
         say(&rep.ok, "question %d answered (read as a rule): %s = %s", n, c->name, shown);
         free(shown);

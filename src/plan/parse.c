@@ -56,6 +56,7 @@ typedef struct parser {
     plan_prov prov;
     long stmt_line;
     long *qline;             /* line of each question, for errors found after parsing */
+    long *sline;             /* line of each suggestion, likewise */
     long key_line;           /* line of the key statement */
     int depth;               /* nesting of p_primary / p_not now open, at most PLAN_MAX_DEPTH */
     long nodes;              /* expression nodes made in this statement, at most PLAN_MAX_NODES */
@@ -1560,6 +1561,38 @@ static int p_question(parser *ps)
     return 0;
 }
 
+/* suggestion about NAME [(row N)] from "BY", confidence N percent: "EXPRESSION" — a model's proposal,
+ * kept as text (plan.h); its comment is the model's explanation. */
+static int p_suggestion(parser *ps)
+{
+    const char *col = NULL, *by = NULL, *expr = NULL;
+    long row = 0, conf = 0;
+    if (want_word(ps, "about") || want_name(ps, &col, "a column name"))
+        return -1;
+    if (accept_punct(ps, '(') &&
+        (want_word(ps, "row") || want_int(ps, &row, "a mapping row number") || want_punct(ps, ')')))
+        return -1;
+    if (want_word(ps, "from") || want_string(ps, &by, "who suggested it (\"provider model\")") ||
+        want_punct(ps, ',') || want_word(ps, "confidence"))
+        return -1;
+    long cl = ps->t.line, cc = ps->t.col;
+    if (want_int(ps, &conf, "a confidence from 0 to 100") || want_word(ps, "percent"))
+        return -1;
+    if (conf > 100)
+        return fail_at(ps, cl, cc, "a confidence is at most 100 percent");
+    if (want_punct(ps, ':') || want_string(ps, &expr, "the suggested expression as \"text\"") ||
+        end_statement(ps, "the end of the line"))
+        return -1;
+    plan_suggestion *g = plan_add_suggestion(ps->p, col, (int)row, by, (int)conf, expr, NULL);
+    g->prov = ps->prov;
+    long *lines = mf_arena_alloc(&ps->p->arena, (size_t)ps->p->nsuggestions * sizeof *lines);
+    if (ps->p->nsuggestions > 1)
+        memcpy(lines, ps->sline, (size_t)(ps->p->nsuggestions - 1) * sizeof *lines);
+    lines[ps->p->nsuggestions - 1] = ps->stmt_line;
+    ps->sline = lines;
+    return 0;
+}
+
 /* note: "text" — a mapping row that maps nothing, kept with its provenance */
 static int p_note(parser *ps)
 {
@@ -1656,6 +1689,10 @@ static int p_statement(parser *ps)
         return p_lookup(ps);
     if (accept_word(ps, "question"))
         return p_question(ps);
+    if (is_word(ps, "suggestion") && peek_is_word(ps, "about")) {
+        next(ps);
+        return p_suggestion(ps);
+    }
     if (accept_word(ps, "check"))
         return p_check(ps);
     if (is_word(ps, "note") && peek(ps).kind == T_PUNCT && peek(ps).c == ':') {
@@ -1673,7 +1710,7 @@ static int p_statement(parser *ps)
     if (at_name(ps))
         return p_column(ps);
     return expected(ps, "a column (NAME type = ...) or a statement (skip, reject, check, key, lookup, note, "
-                        "question)");
+                        "question, suggestion)");
 }
 
 /* ---- checks after parsing: names refer to something ------------------------------------------- */
@@ -1756,6 +1793,10 @@ static int resolve_all(parser *ps)
     for (int i = 0; i < p->nquestions; i++)
         if (p->questions[i].column && find_column(p, p->questions[i].column) < 0)
             return fail_at(ps, ps->qline[i], 1, "a question is about %s, which is not a column of the plan", p->questions[i].column);
+    for (int i = 0; i < p->nsuggestions; i++)
+        if (find_column(p, p->suggestions[i].column) < 0)
+            return fail_at(ps, ps->sline[i], 1, "a suggestion is about %s, which is not a column of the plan",
+                           p->suggestions[i].column);
     return 0;
 }
 

@@ -154,6 +154,30 @@ plan_note *plan_add_note(plan *p, const char *text)
     return n;
 }
 
+plan_suggestion *plan_add_suggestion(plan *p, const char *column, int row, const char *by, int confidence,
+                                     const char *expr, const char *explanation)
+{
+    p->suggestions = grow(p, p->suggestions, p->nsuggestions, sizeof *p->suggestions);
+    plan_suggestion *g = &p->suggestions[p->nsuggestions++];
+    memset(g, 0, sizeof *g);
+    g->column = plan_strdup(p, column ? column : "");
+    g->row = row;
+    g->by = plan_strdup(p, by ? by : "");
+    g->confidence = confidence < 0 ? 0 : confidence > 100 ? 100 : confidence;
+    g->expr = plan_strdup(p, expr ? expr : "");
+    g->prov.text = explanation && *explanation ? plan_strdup(p, explanation) : NULL;
+    return g;
+}
+
+void plan_drop_suggestions(plan *p, const char *column)
+{
+    int kept = 0;
+    for (int i = 0; i < p->nsuggestions; i++)
+        if (!column || strcmp(p->suggestions[i].column, column))
+            p->suggestions[kept++] = p->suggestions[i];
+    p->nsuggestions = kept;
+}
+
 /* Small lists (map entries, lookup entries, "is one of" literals) are copied to n+1 each time:
  * they are short, and this works whoever allocated the old array. */
 static void *append(plan *p, const void *arr, int n, size_t size)
@@ -359,7 +383,7 @@ bool plan_equal(const plan *a, const plan *b)
         !str_eq0(a->mapping.sha256, b->mapping.sha256) ||
         !str_eq0(a->output, b->output) || a->ncols != b->ncols || a->nrules != b->nrules ||
         a->nlookups != b->nlookups || a->nquestions != b->nquestions || a->nkeys != b->nkeys ||
-        a->nnotes != b->nnotes)
+        a->nnotes != b->nnotes || a->nsuggestions != b->nsuggestions)
         return false;
     for (int i = 0; i < a->nnotes; i++)
         if (!str_eq0(a->notes[i].text, b->notes[i].text) || !prov_eq(a->notes[i].prov, b->notes[i].prov))
@@ -387,6 +411,12 @@ bool plan_equal(const plan *a, const plan *b)
     for (int i = 0; i < a->nquestions; i++) {
         const plan_question *x = &a->questions[i], *y = &b->questions[i];
         if (!str_eq(x->column, y->column) || x->row != y->row || !str_eq0(x->text, y->text))
+            return false;
+    }
+    for (int i = 0; i < a->nsuggestions; i++) {
+        const plan_suggestion *x = &a->suggestions[i], *y = &b->suggestions[i];
+        if (!str_eq(x->column, y->column) || x->row != y->row || !str_eq0(x->by, y->by) ||
+            x->confidence != y->confidence || !str_eq0(x->expr, y->expr) || !prov_eq(x->prov, y->prov))
             return false;
     }
     return true;
@@ -502,7 +532,7 @@ bool plan_expr_has_hole(const plan_expr *e)
 
 bool plan_has_open_questions(const plan *p)
 {
-    if (p->nquestions > 0)
+    if (p->nquestions > 0 || p->nsuggestions > 0)
         return true;
     bool hole = false;
     for (int i = 0; i < p->ncols && !hole; i++)

@@ -22,6 +22,7 @@
  *     "GS" -> "Goldman Sachs"
  *   note: "REC is not mapped"                                                         # row 16: Not mapped
  *   question about FEE (row 7): "What is the standard fee logic?"
+ *   suggestion about FEE (row 7) from "openai gpt-4o-mini", confidence 80 percent: "[Fee] read as number"  # ...
  *
  * [Name] is a column of the source file, a bare or `backquoted` name is an output column defined
  * above, "..." is a text literal.  A statement continues on lines that start with white space.
@@ -235,6 +236,20 @@ typedef struct plan_question {
     const char *text;
 } plan_question;
 
+/* suggestion about NAME (row N) from "BY", confidence C percent: "EXPRESSION"  # explanation
+ * A language model's proposed answer to the open question about column NAME (src/llm): kept as
+ * text, never as an expression of the plan — it is parsed and checked again only when a person
+ * accepts it (feedback_accept_suggestion), and until then it is an open item: a plan with a
+ * suggestion cannot run (plan_has_open_questions).  prov.text is the model's one-line explanation. */
+typedef struct plan_suggestion {
+    const char *column;      /* the output column the question is about (never NULL) */
+    int row;                 /* mapping row, 0 = none */
+    const char *by;          /* who proposed it: "PROVIDER MODEL", e.g. "openai gpt-4o-mini" */
+    int confidence;          /* 0..100, as the model rated it */
+    const char *expr;        /* the proposed expression, plan-language text */
+    plan_prov prov;          /* prov.text: the model's explanation (row 0) */
+} plan_suggestion;
+
 /* note: "text" — a mapping row that maps nothing ("Not mapped", target "-"), kept visible with
  * its provenance.  The engines ignore notes. */
 typedef struct plan_note {
@@ -267,12 +282,13 @@ typedef struct plan {
     plan_source source;
     plan_mapping mapping;
     const char *output;      /* output name: DIR/<output>.csv */
-    int ncols, nrules, nlookups, nquestions, nnotes;
+    int ncols, nrules, nlookups, nquestions, nnotes, nsuggestions;
     plan_column *cols;
     plan_note *notes;
     plan_rule *rules;
     plan_lookup *lookups;
     plan_question *questions;
+    plan_suggestion *suggestions;
     int nkeys;               /* "key COL, COL": a declared unique key over output columns (0 = none) */
     const char **keys;
     plan_prov key_prov;      /* provenance of the key statement */
@@ -295,6 +311,11 @@ plan_rule *plan_add_rule(plan *p, plan_rule_kind kind, plan_expr *cond, const ch
 plan_lookup *plan_add_lookup(plan *p, const char *name);
 plan_question *plan_add_question(plan *p, const char *column, int row, const char *text);
 plan_note *plan_add_note(plan *p, const char *text);
+/* Copies every string into the arena. */
+plan_suggestion *plan_add_suggestion(plan *p, const char *column, int row, const char *by, int confidence,
+                                     const char *expr, const char *explanation);
+/* Remove the suggestions about column (all of them). */
+void plan_drop_suggestions(plan *p, const char *column);
 const char *plan_strdup(plan *p, const char *s);
 void plan_add_key(plan *p, const char *column);   /* append a column to the declared key */
 /* Append one entry (copies strings into the arena). */
@@ -342,7 +363,7 @@ bool plan_equal(const plan *a, const plan *b);
  * when given, every [Name] must be one of them.  path for error messages. */
 int plan_check(plan *p, const char *const *source_cols, int nsource, const char *path, mf_err *e);
 
-/* Open questions: a plan with questions or holes cannot run. */
+/* Open questions: a plan with questions, holes or suggestions cannot run. */
 bool plan_has_open_questions(const plan *p);
 bool plan_expr_has_hole(const plan_expr *e);   /* does e contain a ? */
 /* The words a `read as boolean` step reads: its own list, or "true" / "false" when it has none.

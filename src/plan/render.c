@@ -762,6 +762,20 @@ static char *render_question(const plan_question *q)
     return take(&b);
 }
 
+static char *render_suggestion(const plan_suggestion *g)
+{
+    mf_buf b = {0};
+    mf_buf_adds(&b, "suggestion about ");
+    put_name(&b, g->column);
+    if (g->row > 0)
+        mf_buf_printf(&b, " (row %d)", g->row);
+    mf_buf_adds(&b, " from ");
+    put_string(&b, g->by);
+    mf_buf_printf(&b, ", confidence %d percent: ", g->confidence);
+    put_string(&b, g->expr);
+    return take(&b);
+}
+
 static char *render_note(const plan_note *n)
 {
     mf_buf b = {0};
@@ -811,7 +825,7 @@ static void render_header(mf_buf *b, const plan *p)
 
 char *plan_render(const plan *p)
 {
-    int n = p->ncols + p->nrules + p->nlookups + p->nnotes + p->nquestions + 2;
+    int n = p->ncols + p->nrules + p->nlookups + p->nnotes + p->nquestions + p->nsuggestions + 2;
     stmt_text *st = mf_xcalloc((size_t)n, sizeof *st);
     int k = 0;
     size_t name_w = 0, type_w = 0;
@@ -858,6 +872,11 @@ char *plan_render(const plan *p)
     }
     for (int i = 0; i < p->nquestions; i++, k++)
         st[k].text = render_question(&p->questions[i]);
+    for (int i = 0; i < p->nsuggestions; i++, k++) {
+        st[k].text = render_suggestion(&p->suggestions[i]);
+        st[k].prov = p->suggestions[i].prov;
+        st[k].has_prov = true;
+    }
 
     /* comments line up after the widest first line (within reason) */
     size_t comment_at = 0;

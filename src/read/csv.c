@@ -928,6 +928,15 @@ static int read_header(csv_reader *r, mf_err *e)
                     r->d.header_line);
         return -1;
     }
+    if (hb.nfields[0] > CSV_MAX_COLUMNS) {
+        /* every column costs a profile, a match against each mapping field and a name: a header
+         * this wide is not a client extract (Excel itself stops at 16,384 columns) */
+        mf_fail(e, MF_ELIMIT, r->path, hb.line[0], 0,
+                "the header row has %lu columns; at most %d columns are read",
+                (unsigned long)hb.nfields[0], CSV_MAX_COLUMNS);
+        csv_block_free(&hb);
+        return -1;
+    }
     r->ncols = (int)hb.nfields[0];
     r->names = mf_xcalloc((size_t)r->ncols + 1, sizeof *r->names);
     for (int i = 0; i < r->ncols; i++)

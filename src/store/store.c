@@ -188,6 +188,13 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS audit_sigs (seq BIGINT PRIMARY KEY, sig TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cache_entries_client ON cache_entries (client, mapping_sha256)",
     "CREATE INDEX IF NOT EXISTS runs_client ON runs (client)",
+    /* Every call to a language model (llm_calls.c): never the key, never the prompt's text. */
+    "CREATE TABLE IF NOT EXISTS llm_calls (id @ID@, at TEXT NOT NULL, client TEXT NOT NULL DEFAULT '',"
+    " purpose TEXT NOT NULL, subject TEXT NOT NULL DEFAULT '', provider TEXT NOT NULL, model TEXT NOT NULL,"
+    " tokens_in BIGINT NOT NULL DEFAULT 0, tokens_out BIGINT NOT NULL DEFAULT 0, seconds DOUBLE PRECISION,"
+    " attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL, prompt_sha256 TEXT NOT NULL DEFAULT '',"
+    " answer_sha256 TEXT NOT NULL DEFAULT '', actor TEXT NOT NULL DEFAULT '')",
+    "CREATE INDEX IF NOT EXISTS llm_calls_at ON llm_calls (at)",
     /* Review sessions (review.c): at most one open (drafted / in_review) per client and mapping. */
     "CREATE TABLE IF NOT EXISTS reviews (id @ID@, client TEXT NOT NULL, mapping_sha256 TEXT NOT NULL,"
     " mapping_path TEXT, data_path TEXT, output TEXT, state TEXT NOT NULL, plan_sha256 TEXT NOT NULL,"
@@ -207,6 +214,9 @@ static const char *const schema[] = {
     " rule_text TEXT NOT NULL, approved_by TEXT NOT NULL, approved_at TEXT NOT NULL,"
     " status TEXT NOT NULL DEFAULT 'valid', retired_by TEXT, retired_comment TEXT)",
     "CREATE INDEX IF NOT EXISTS rulebook_shape ON rulebook (shape)",
+    /* Web app accounts (users.c): pwhash is libsodium's Argon2id string. */
+    "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
 };
 
 /* Columns added after the first release, for stores created before them: (table, column, type).

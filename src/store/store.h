@@ -266,6 +266,29 @@ int cache_lookup(store *s, const char *client, const char *mapping_sha256, const
                  mf_err *e);
 void cache_result_free(cache_result *r);
 
+/* ---- language-model calls (llm_calls.c) ------------------------------------------------------ */
+
+typedef struct store_llm_call {
+    char at[32];                  /* "" = now */
+    const char *client;           /* "" / NULL when none */
+    const char *purpose;          /* "check" | "suggestion" */
+    const char *subject;          /* e.g. the output column asked about */
+    const char *provider, *model;
+    long long tokens_in, tokens_out;
+    double seconds;
+    int attempts;
+    const char *outcome;          /* "ok", "suggested", "rejected: ...", "failed: ...", "over budget" */
+    const char *prompt_sha256, *answer_sha256;   /* "" / NULL when none */
+    const char *actor;
+} store_llm_call;
+int store_llm_call_add(store *s, const store_llm_call *c, mf_err *e);
+/* A client's calls (client NULL = all), oldest first; the strings are owned by *out
+ * (store_llm_calls_free). */
+int store_llm_call_list(store *s, const char *client, store_llm_call **out, int *n, mf_err *e);
+void store_llm_calls_free(store_llm_call *c, int n);
+/* Tokens (in + out) spent since `since` (ISO-8601 UTC), all clients. */
+int store_llm_tokens_since(store *s, const char *since, long long *tokens, mf_err *e);
+
 /* ---- audit trail (audit.c) -------------------------------------------------------------------- */
 
 /* ---- the rulebook (rulebook.c) ---------------------------------------------------------------- */
@@ -339,5 +362,36 @@ int store_audit_verify_anchors(store *s, const char *path, store_audit_report *r
 
 /* The hash of an event from its fields (canonical serialisation); used by append and verify. */
 void audit_event_hash(const store_audit_event *ev, char out[65]);
+
+
+/* ---- web app accounts (users.c) -------------------------------------------------------------- */
+
+/* Roles, weakest first: each can do what the ones before it can.  viewer: read; reviewer: answer
+ * and give feedback; approver: approve, reject and run; admin: everything. */
+typedef enum store_role { ROLE_NONE = 0, ROLE_VIEWER, ROLE_REVIEWER, ROLE_APPROVER, ROLE_ADMIN } store_role;
+store_role store_role_parse(const char *name);   /* ROLE_NONE when not a role name */
+const char *store_role_name(store_role r);
+
+typedef struct store_user {
+    char name[128];
+    store_role role;
+    int disabled;
+    char created_at[32];
+} store_user;
+
+/* A user name is 1-64 characters of [A-Za-z0-9._@-].  Passwords are hashed with Argon2id
+ * (libsodium crypto_pwhash_str, interactive limits) and never stored or logged in clear.
+ * add: 1 added, 0 the name exists; passwd/role/disable: 1 done, 0 no such user. */
+int store_user_add(store *s, const char *name, store_role role, const char *password, mf_err *e);
+int store_user_passwd(store *s, const char *name, const char *password, mf_err *e);
+int store_user_set_role(store *s, const char *name, store_role role, mf_err *e);
+int store_user_set_disabled(store *s, const char *name, int disabled, mf_err *e);
+int store_user_get(store *s, const char *name, store_user *out, mf_err *e);
+/* 1 the name exists, is enabled and the password matches (out filled); 0 otherwise (the same
+ * answer for an unknown user, a disabled one and a wrong password; the time is alike too). */
+int store_user_check(store *s, const char *name, const char *password, store_user *out, mf_err *e);
+int store_user_list(store *s, store_user **out, int *n, mf_err *e);   /* by name; free(*out) */
+/* The clients' names, sorted (malloc'd strings in a malloc'd array). */
+int store_client_list(store *s, char ***names, int *n, mf_err *e);
 
 #endif

@@ -505,10 +505,28 @@ def xlsx_limit_cases():
          env=["MAPFORGE_XLSX_BUDGET=32768"])
 
 
+def grid_limit_cases():
+    """Inputs whose cost would follow what they declare rather than what they hold
+    (docs/limits.md): one clear error naming the file, the line and the limit, exit 1, nothing
+    written."""
+    # a CSV mapping whose line 3000 has a value in field 16384: a 16384 x 3000 grid (49 M cells,
+    # ~390 MB) for 17 values, from a 20 KB file
+    far = MAPPING_CSV + "\n" * (3000 - 5) + "," * 16383 + "x\n"
+    case("err_mapping_csv_far_cell", {"mapping.csv": far, "data.csv": DATA_CSV},
+         ONBOARD.format(m="mapping.csv", d="data.csv"), 1,
+         stderr=["mapping.csv:3000:", "XFD3000", "49152000 cells", "at most 4194304 cells"], no_files=True)
+    # a data file whose header has 20,000 columns (Excel stops at 16,384)
+    wide = ",".join("c%d" % i for i in range(20000)) + "\n" + ",".join("1" for _ in range(20000)) + "\n"
+    case("err_data_too_many_columns", {"mapping.csv": MAPPING_CSV, "data.csv": wide},
+         ONBOARD.format(m="mapping.csv", d="data.csv"), 1,
+         stderr=["data.csv:1:", "20000 columns", "at most 16384 columns"], no_files=True)
+
+
 if __name__ == "__main__":
     error_cases()
     plan_cases()
     rule_cases()
     limit_cases()
     xlsx_limit_cases()
+    grid_limit_cases()
     print("cases written under", HERE)

@@ -4,6 +4,8 @@
 #   version) → approve with open questions refused → approve → run → cache hit on a second file
 #   of the same layout (run.json cache_hit true) → a miss on a changed mapping (reason printed)
 #   → a validator that fails (exit 3, nothing loaded) → the findings shown at the next review.
+#   Decisions are commands (/approve, /reject, /quit): "reject rows where Acct No is empty" is feedback,
+#   a bare "approve" does nothing, and a review left open is resumed by the same onboard.
 set -uo pipefail
 mf=$(realpath "${1:?usage: review_loop.sh MAPFORGE}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,6 +46,28 @@ has "$work/review1.txt" "cache miss: no cached plan for client ACME" "== plan AC
 grep -q "new version: plan v4" "$work/review1.txt" && fail "feedback that was not understood made a version"
 [ "$(json "$work/out1/run.json" '["cache_hit"]')" = False ] || fail "first run: cache_hit should be false"
 has "$work/out1/plan.txt" "plan ACME v3" "reject rows where AMOUNT < 0"
+
+# ---- 1b. decisions are commands: "reject rows where ..." is feedback, a bare "approve" nothing ----
+printf 'reject rows where Acct No is empty\napprove\n/quit\n' >"$work/session1b"
+"$mf" onboard --client WORDS --mapping "$ex/mapping.xlsx" --data "$data" --out "$work/out1b" \
+    <"$work/session1b" >"$work/review1b.txt" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "a review left with /quit: exit $rc, expected 1"
+has "$work/review1b.txt" "new version: plan v2" "+reject rows where" "decisions are commands" \
+    "the review stays open"
+grep -q "rejected plan" "$work/review1b.txt" && fail "feedback starting with 'reject' rejected the plan"
+grep -q "approved plan" "$work/review1b.txt" && fail "a bare 'approve' approved the plan"
+[ -f "$work/out1b/GL_ENTRIES.csv" ] && fail "a review without a decision ran the plan"
+# the same onboard again reopens that review at v2 instead of drafting again
+printf '/approve\n' | "$mf" onboard --client WORDS --mapping "$ex/mapping.xlsx" --data "$data" --out "$work/out1c" \
+    --no-load >"$work/review1c.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] || fail "the resumed review: exit $rc"
+has "$work/review1c.txt" "resuming review" "== plan WORDS v2" "approved plan v2"
+grep -q "cache miss" "$work/review1c.txt" || fail "the resumed review did not look at the cache first"
+[ -f "$work/out1c/GL_ENTRIES.csv" ] || fail "the resumed, approved review did not run"
+drafts=$("$mf" audit log --client WORDS --json | grep -c '"plan_drafted"')
+[ "$drafts" = 1 ] || fail "WORDS was drafted $drafts times, expected once"
 
 # ---- 2. a second file of the same layout: a cache hit, no review -----------------------------
 next=$work/next_quarter.csv

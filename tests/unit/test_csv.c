@@ -1,6 +1,7 @@
 /* test_csv.c — dialect detection and the streaming reader: quoting, line numbers, encodings,
  * preamble, ragged rows, block boundaries, and every error the reader reports. */
 #include "read/csv.h"
+#include "util/buf.h"
 
 #include "check.h"
 
@@ -435,6 +436,45 @@ static void test_errors(void)
     unsetenv("MAPFORGE_MAX_RECORD");
 }
 
+/* A header of CSV_MAX_COLUMNS fields is read; one more is an error naming the header's line (after
+ * a preamble line) and the limit. */
+static void test_column_limit(void)
+{
+    csv_dialect d = comma();
+    mf_err e = {0};
+    for (int extra = 0; extra <= 1; extra++) {
+        int n = CSV_MAX_COLUMNS + extra;
+        mf_buf b = {0};
+        mf_buf_add(&b, "Extract of 2026-11-30\n", 22);
+        for (int i = 0; i < n; i++)
+            mf_buf_printf(&b, "%sc%d", i ? "," : "", i);
+        mf_buf_addc(&b, '\n');
+        for (int i = 0; i < n; i++)
+            mf_buf_printf(&b, "%s%d", i ? "," : "", i % 10);
+        mf_buf_addc(&b, '\n');
+        const char *p = write_file(extra ? "wide_over.csv" : "wide_at.csv", b.data, b.len);
+        mf_buf_free(&b);
+        csv_dialect dh = d;
+        dh.header_line = 2;
+        e = (mf_err){0};
+        csv_reader *r = csv_open(p, &dh, &e);
+        if (!extra) {
+            CHECK(r != NULL);
+            const char *const *names;
+            CHECK_INT(r ? csv_header(r, &names) : -1, CSV_MAX_COLUMNS);
+            if (r)
+                CHECK_STR(names[CSV_MAX_COLUMNS - 1], "c16383");
+            csv_close(r);
+        } else {
+            CHECK(r == NULL);
+            CHECK_INT(e.code, MF_ELIMIT);
+            CHECK_INT(e.line, 2);
+            CHECK(strstr(e.msg, "16385 columns") != NULL);
+            CHECK(strstr(e.msg, "at most 16384") != NULL);
+        }
+    }
+}
+
 /* A 100 MB line with no newline, with the real CSV_MAX_RECORD: fails without reading it all. */
 static void test_huge_line(void)
 {
@@ -634,6 +674,7 @@ int main(void)
     test_preamble();
     test_encodings();
     test_errors();
+    test_column_limit();
     test_huge_line();
     test_random_chunks();
     test_blocks_alive_together();

@@ -452,6 +452,81 @@ static void check_hostile(void)
     free(deep);
 }
 
+/* A formula that reads a *derived* text (a step, a join, an IF) as a number or a date: the derived
+ * value is computed for each sampled row (formula_sample.c) and the reading is inferred from, and
+ * checked against, those values — the format of the result, not of the source, decides. */
+static const fcase DERIVED_READ[] = {
+    {"=DATEVALUE(SUBSTITUTE([@Created],\"/\",\"-\"))", "date", "Created",
+     "[Created] with \"/\" replaced by \"-\", read as DD-MM-YYYY"},
+    {"=DATEVALUE(LEFT([@Created],6)&\"20\"&RIGHT([@Created],2))", "date", "Created",
+     "[Created] first 6 characters & \"20\" & [Created] last 2 characters, read as DD/MM/YYYY"},
+    {"=DATEVALUE(TRIM(LEFT([@Created],10)))", "date", "Created",
+     "[Created] first 10 characters, with spaces collapsed, read as DD/MM/YYYY"},
+    {"=DATEVALUE(IF(ISBLANK([@Created]),\"01/01/2000\",[@Created]))", "date", "Created",
+     "[Created] defaulting to \"01/01/2000\" when missing, read as DD/MM/YYYY"},
+    {"=DATEVALUE(LOWER([@BOOKING_DT]))", "date", "BOOKING_DT",
+     "[BOOKING_DT] lower cased, read as DD-Mon-YY (pivot 1950)"},
+    {"=VALUE(MID([@PAY_TERMS],2,2))", "int", "PAY_TERMS", "[PAY_TERMS] characters 2 to 3, read as number"},
+    {"=VALUE(\"1\"&[@QTY])", "int", "QTY", "\"1\" & [QTY], read as number"},
+    {"=VALUE(LEFT([@Store]&\"000\",3))", "int", "Store", "[Store] & \"000\", first 3 characters, read as number"},
+    {"=VALUE(TEXT([@Store],\"00000\"))", "int", "Store", "[Store] padded left with \"0\" to 5, read as number"},
+    {"=VALUE(RIGHT([@Store],5))", "int", "Store", "[Store] last 5 characters, read as number"},
+    {"=VALUE(SUBSTITUTE([@ISO_DT],\"-\",\"\"))", "int", "ISO_DT", "[ISO_DT] with \"-\" removed, read as number"},
+    {"=VALUE(IF(OR([@STATUS]=\"O\",[@STATUS]=\"C\"),\"1\",\"2\"))", "int", "STATUS",
+     "(if [STATUS] upper cased is \"O\" or [STATUS] upper cased is \"C\" then \"1\" else \"2\"), read as number"},
+    {"=VALUE(IF(AND([@STATUS]<>\"O\",NOT([@STATUS]=\"C\")),\"1\",\"2\"))", "int", "STATUS",
+     "(if ([STATUS] is missing or [STATUS] upper cased is not \"O\") and not [STATUS] upper cased is \"C\" "
+     "then \"1\" else \"2\"), read as number"},
+    {"=VALUE(IF([@STATUS]>\"C\",\"1\",\"2\"))", "int", "STATUS",
+     "(if [STATUS] upper cased > \"C\" then \"1\" else \"2\"), read as number"},
+    {"=VALUE(IF([@STATUS]<=\"C\",\"1\",\"2\"))", "int", "STATUS",
+     "(if [STATUS] upper cased <= \"C\" then \"1\" else \"2\"), read as number"},
+    {"=VALUE(IF(ISNUMBER(SEARCH(\"3\",[@PAY_TERMS])),\"1\",\"2\"))", "int", "PAY_TERMS",
+     "(if [PAY_TERMS] contains \"3\" then \"1\" else \"2\"), read as number"},
+    {"=VALUE(IF([@Segment]=\"\",\"0\",\"1\"))", "int", "Segment",
+     "(if [Segment] is missing then \"0\" else \"1\"), read as number"},
+    {NULL, NULL, NULL, NULL}};
+
+/* ... and when the derived values are not numbers, a question quoting one of them. */
+static const fcase DERIVED_ASK[] = {
+    {"=VALUE(IF([@STATUS]=\"O\",\"1\",\"x\"))", "int", "STATUS", "2 of 3 sampled values"},
+    {"=VALUE(LOWER([@PAY_TERMS]))", "int", "PAY_TERMS", "(such as \"n30\") do not read as a number"},
+    {"=VALUE(UPPER(TRIM([@Name])))", "int", "Name", "(such as \"JOHN SMITH\") do not read as a number"},
+    {"=VALUE(LEFT([@Email],FIND(\"@\",[@Email])-1))", "int", "Email", "(such as \"a\") do not read as a number"},
+    {"=VALUE(MID([@Email],FIND(\"@\",[@Email])+1,100))", "int", "Email", "(such as \"x.com\") do not read"},
+    {NULL, NULL, NULL, NULL}};
+
+static void check_derived(void)
+{
+    for (const fcase *k = DERIVED_READ; k->rule; k++) {
+        plan p;
+        plan_init(&p);
+        int took;
+        char *got = read_formula(k->rule, k->type, k->sources, &p, &took);
+        if (took != 1 || strcmp(got, k->want) || p.nquestions) {
+            fprintf(stderr, "derived \"%s\": took %d, got \"%s\" (%d questions), want \"%s\"\n", k->rule, took, got,
+                    p.nquestions, k->want);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+    for (const fcase *k = DERIVED_ASK; k->rule; k++) {
+        plan p;
+        plan_init(&p);
+        int took;
+        char *got = read_formula(k->rule, k->type, k->sources, &p, &took);
+        if (took != 1 || strcmp(got, "?") || p.nquestions != 1 || !strstr(p.questions[0].text, k->want)) {
+            fprintf(stderr, "derived \"%s\": took %d, got \"%s\", %d question(s)%s%s; want one with \"%s\"\n",
+                    k->rule, took, got, p.nquestions, p.nquestions ? ": " : "",
+                    p.nquestions ? p.questions[0].text : "", k->want);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+}
+
 int main(void)
 {
     setup();
@@ -460,6 +535,7 @@ int main(void)
     check_questions();
     check_prose();
     check_hostile();
+    check_derived();
     mf_arena_free(&A);
     mf_arena_free(&M.arena);
     CHECK_DONE();

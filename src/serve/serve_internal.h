@@ -1,0 +1,82 @@
+/* serve_internal.h — private to src/serve: the request and response the pages work on, the
+ * signed-in user, and the helpers that build escaped HTML.
+ *
+ * Invariants: every text that is not a literal of this program reaches a page through html_esc()
+ * (or html_attr(), the same escaping); a handler never writes a header itself — serve.c adds the
+ * security headers to every response; a handler that changes anything runs only after serve.c
+ * checked the session, the CSRF token and the Origin.
+ */
+#ifndef MF_SERVE_INTERNAL_H
+#define MF_SERVE_INTERNAL_H
+
+#include "serve/serve.h"
+#include "store/store.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+
+#define SERVE_TOKEN_HEX 64   /* 32 random bytes, hex */
+
+typedef struct serve_field {
+    char *name, *value;
+} serve_field;
+
+typedef struct serve_req {
+    const char *method, *path;        /* path without the query */
+    char ip[64];
+    void *conn;                       /* struct MHD_Connection * */
+    serve_field *form;                /* the url-encoded POST body, decoded */
+    int nform;
+    /* The signed-in user (user[0] == 0 when none). */
+    char user[128];
+    store_role role;
+    char csrf[SERVE_TOKEN_HEX + 1];
+} serve_req;
+
+typedef struct serve_resp {
+    int status;
+    const char *ctype;                /* "text/html; charset=utf-8" when NULL */
+    mf_buf body;
+    char location[1024];              /* a redirect (303) when not "" */
+    char cookie[3][512];              /* Set-Cookie values */
+    int ncookies;
+    char disposition[256];            /* Content-Disposition when not "" */
+    long long sse_job;                /* answer with this job's server-sent events (jobs.h) */
+} serve_resp;
+
+/* The server's state, shared by the handlers (serve.c); every use of st is under the lock. */
+typedef struct serve_state {
+    serve_config cfg;
+    store *st;
+    bool tls;
+} serve_state;
+
+/* ---- serve.c ------------------------------------------------------------------------------------ */
+const char *serve_query(const serve_req *r, const char *name);   /* a GET argument, NULL when absent */
+const char *serve_form(const serve_req *r, const char *name);    /* a POST field, NULL when absent */
+/* An audit event for a refused action (event "denied"), with the reason and the address. */
+void serve_deny_audit(serve_state *s, const serve_req *r, const char *action, const char *client,
+                      const char *reason);
+void serve_redirect(serve_resp *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- html.c ------------------------------------------------------------------------------------- */
+void html_esc(mf_buf *b, const char *s);          /* & < > " ' escaped; NULL = "" */
+void html_escn(mf_buf *b, const char *s, size_t n);
+void html_url(mf_buf *b, const char *s);          /* percent-encoded for a query value */
+void html_printf(mf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));  /* literal markup only */
+/* The page's head, navigation (with the sign-out form) and the end. */
+void html_begin(mf_buf *b, const serve_req *r, const char *title);
+void html_end(mf_buf *b);
+/* A hidden input with the session's CSRF token. */
+void html_csrf(mf_buf *b, const serve_req *r);
+void html_error_page(serve_resp *o, const serve_req *r, int status, const char *message);
+
+/* ---- pages.c ------------------------------------------------------------------------------------ */
+/* Answer r into o: 1 handled, 0 no such page (404). */
+int pages_get(serve_state *s, serve_req *r, serve_resp *o);
+int pages_post(serve_state *s, serve_req *r, serve_resp *o);
+
+/* ---- assets.c ----------------------------------------------------------------------------------- */
+extern const char serve_css[], serve_js[];
+
+#endif

@@ -1,0 +1,261 @@
+/* test_llm.c — the language-model stage's pieces that need no server: the suggestion statement
+ * of the plan language (round trip, hostile texts stay text, only about a column, keeps a plan
+ * from running), the reading of an answer (one line, bounded, confidence), the fixed reference's
+ * examples parse, the key redaction, and the settings from the environment and config files.
+ * The wire protocols are tested against a local server (tests/scripts/llm_*.sh). */
+#include "check.h"
+#include "llm/llm.h"
+#include "llm/suggest.h"
+#include "plan/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char base[] = "plan T v1\n"
+                           "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                           "output OUT\n\n"
+                           "FEE  decimal(18,2)  = ?  # row 5: apply the fee logic\n"
+                           "question about FEE (row 5): \"what is the fee logic?\"\n";
+
+static void round_trip_with(const char *expr, const char *explanation)
+{
+    plan p;
+    mf_err e = {0};
+    CHECK(plan_parse(base, strlen(base), "base", &p, &e) == 0);
+    plan_add_suggestion(&p, "FEE", 5, "openai gpt-4o-mini", 83, expr, explanation);
+    CHECK(plan_has_open_questions(&p));
+    char *text = plan_render(&p);
+    plan q;
+    mf_err qe = {0};
+    int rc = plan_parse(text, strlen(text), "rendered", &q, &qe);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK(plan_equal(&p, &q));
+        CHECK_INT(q.nsuggestions, 1);
+        CHECK_INT(q.nrules, 0);        /* hostile text never becomes a statement */
+        CHECK_INT(q.ncols, 1);
+        CHECK_STR(q.suggestions[0].expr, expr);
+        CHECK_INT(q.suggestions[0].confidence, 83);
+        char *again = plan_render(&q);
+        CHECK_STR(again, text);
+        free(again);
+        plan_free(&q);
+    } else {
+        fprintf(stderr, "%s\n---\n%s", qe.msg, text);
+    }
+    free(text);
+    plan_free(&p);
+}
+
+static void test_suggestion_statement(void)
+{
+    round_trip_with("[Fee] read as number, multiplied by 1.5", "the standard fee is 150% of the stated fee");
+    round_trip_with("[Fee]\"\nskip rows where true\nreject rows where [Ref] is \"A1\": \"x", "# row 9: ok\nskip rows where true");
+    round_trip_with("\\\" # not a comment \\u{41} ]] `x`", "trailing blanks   ");
+    round_trip_with("x", NULL);
+    /* the statement as written by hand */
+    const char *t = "plan T v1\n"
+                    "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                    "output OUT\n\n"
+                    "FEE  decimal(18,2)  = ?\n"
+                    "suggestion about FEE from \"anthropic claude\", confidence 40 percent: \"[Fee] read as number\"\n";
+    plan p;
+    mf_err e = {0};
+    CHECK(plan_parse(t, strlen(t), "t", &p, &e) == 0);
+    CHECK_INT(p.nsuggestions, 1);
+    CHECK_STR(p.suggestions[0].by, "anthropic claude");
+    CHECK_INT(p.suggestions[0].row, 0);
+    plan_drop_suggestions(&p, "FEE");
+    CHECK_INT(p.nsuggestions, 0);
+    plan_free(&p);
+    /* about a column the plan does not have; a confidence over 100 */
+    char bad[1024];
+    snprintf(bad, sizeof bad, "%ssuggestion about NOPE from \"x\", confidence 1 percent: \"1\"\n", base);
+    mf_err be = {0};
+    CHECK(plan_parse(bad, strlen(bad), "bad", &p, &be) < 0);
+    CHECK(strstr(be.msg, "NOPE") != NULL);
+    snprintf(bad, sizeof bad, "%ssuggestion about FEE from \"x\", confidence 101 percent: \"1\"\n", base);
+    mf_err ce = {0};
+    CHECK(plan_parse(bad, strlen(bad), "bad", &p, &ce) < 0);
+    CHECK(strstr(ce.msg, "100") != NULL);
+    /* a column named suggestion is still a column */
+    const char *col = "plan T v1\n"
+                      "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                      "output OUT\n\nsuggestion  text  = [A]\n";
+    mf_err ke = {0};
+    CHECK(plan_parse(col, strlen(col), "col", &p, &ke) == 0);
+    CHECK_INT(p.ncols, 1);
+    plan_free(&p);
+}
+
+static void test_answer(void)
+{
+    llm_answer a;
+    char why[600];
+    CHECK(llm_parse_answer("{\"expression\": \" [Fee] read as number \", \"explanation\": \"cents\\u001b[31m\", "
+                           "\"confidence\": 0.834}", &a, why, sizeof why) == 0);
+    CHECK_STR(a.expression, "[Fee] read as number");
+    CHECK_STR(a.explanation, "cents [31m");
+    CHECK_INT(a.confidence, 83);
+    CHECK(llm_parse_answer("{\"expression\": \"1\", \"explanation\": \"\", \"confidence\": 70}", &a, why, sizeof why) == 0);
+    CHECK_INT(a.confidence, 70);
+    CHECK(llm_parse_answer("[Fee] read as number", &a, why, sizeof why) == 1);
+    CHECK(strstr(why, "not JSON") != NULL);
+    CHECK(llm_parse_answer("{\"explanation\": \"x\"}", &a, why, sizeof why) == 1);
+    CHECK(strstr(why, "expression") != NULL);
+    CHECK(llm_parse_answer("{\"expression\": \"[A]\\nskip rows where true\"}", &a, why, sizeof why) == 1);
+    CHECK(strstr(why, "one line") != NULL);
+    char big[3000];
+    snprintf(big, sizeof big, "{\"expression\": \"%02000d\"}", 7);
+    CHECK(llm_parse_answer(big, &a, why, sizeof why) == 1);
+    CHECK(strstr(why, "at most") != NULL);
+    CHECK(llm_parse_answer("{\"expression\": \"   \"}", &a, why, sizeof why) == 1);
+}
+
+/* Every example line of the fixed reference is plan language. */
+static void test_reference_examples(void)
+{
+    const char *ex = strstr(llm_plan_reference, "Examples:\n");
+    CHECK(ex != NULL);
+    int n = 0;
+    for (const char *s = ex ? strchr(ex, '\n') + 1 : ""; *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        while (len && *s == ' ') {
+            s++;
+            len--;
+        }
+        plan p;
+        plan_init(&p);
+        mf_err e = {0};
+        plan_expr *x = plan_parse_expr(&p, s, len, "example", &e);
+        if (!x)
+            fprintf(stderr, "reference example does not parse: %.*s: %s\n", (int)len, s, e.msg);
+        CHECK(x != NULL);
+        n++;
+        plan_free(&p);
+        s = nl ? nl + 1 : s + len;
+    }
+    CHECK(n >= 4);
+    CHECK(strlen(llm_plan_reference) < 6000);   /* compact */
+}
+
+static void test_redact(void)
+{
+    llm_config c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.key, sizeof c.key, "sk-proj-AbCdEfGh12345678");
+    c.have_key = true;
+    char s[256];
+    snprintf(s, sizeof s, "Incorrect API key provided: sk-proj-AbCdEfGh12345678 / masked sk-proj-AbCd****5678.");
+    llm_redact(&c, s);
+    CHECK(strstr(s, "AbCdEfGh") == NULL);
+    CHECK(strstr(s, "sk-proj-AbCd") == NULL);
+    CHECK(strstr(s, "Incorrect API key provided: ***") != NULL);
+}
+
+static void clear_env(void)
+{
+    const char *vars[] = {"MAPFORGE_LLM", "MAPFORGE_LLM_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                          "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION", "ANTHROPIC_API_KEY",
+                          "ANTHROPIC_BASE_URL", "MAPFORGE_LLM_STREAM", "MAPFORGE_LLM_STRUCTURED",
+                          "MAPFORGE_LLM_BUDGET_RUN", "MAPFORGE_LLM_BUDGET_DAY", "MAPFORGE_LLM_TIMEOUT",
+                          "MAPFORGE_LLM_RETRIES", "MAPFORGE_LLM_BACKOFF_MS"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
+}
+
+static void test_config(void)
+{
+    char home[] = "/tmp/mapforge_test_llm_XXXXXX";
+    CHECK(mkdtemp(home) != NULL);
+    llm_config c;
+    mf_err e = {0};
+    clear_env();
+    CHECK(llm_config_load(NULL, home, &c, &e) == 0);
+    CHECK(c.provider == LLM_NONE);
+    /* chosen by the key that is set */
+    setenv("ANTHROPIC_API_KEY", "ak-secret-0123456789", 1);
+    CHECK(llm_config_load(NULL, home, &c, &e) == 0);
+    CHECK(c.provider == LLM_ANTHROPIC);
+    CHECK_STR(c.base_url, "https://api.anthropic.com");
+    char url[600];
+    llm_endpoint(&c, url, sizeof url);
+    CHECK_STR(url, "https://api.anthropic.com/v1/messages");
+    char d[800];
+    llm_describe(&c, d, sizeof d);
+    CHECK(strstr(d, "ak-secret") == NULL);
+    /* Azure: the deployment URL with api-version */
+    clear_env();
+    setenv("MAPFORGE_LLM", "azure", 1);
+    setenv("AZURE_OPENAI_API_KEY", "az-secret-0123456789", 1);
+    mf_err ae = {0};
+    CHECK(llm_config_load(NULL, home, &c, &ae) < 0);   /* no endpoint */
+    CHECK(strstr(ae.msg, "AZURE_OPENAI_ENDPOINT") != NULL);
+    setenv("AZURE_OPENAI_ENDPOINT", "https://acme.openai.azure.com/", 1);
+    setenv("MAPFORGE_LLM_MODEL", "gpt4o-prod", 1);
+    setenv("OPENAI_API_VERSION", "2024-06-01", 1);
+    mf_err be = {0};
+    CHECK(llm_config_load(NULL, home, &c, &be) == 0);
+    llm_endpoint(&c, url, sizeof url);
+    CHECK_STR(url, "https://acme.openai.azure.com/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-06-01");
+    /* a bad value names the variable, not a key */
+    setenv("MAPFORGE_LLM", "gemini", 1);
+    mf_err ge = {0};
+    CHECK(llm_config_load(NULL, home, &c, &ge) < 0);
+    CHECK(strstr(ge.msg, "gemini") != NULL);
+    clear_env();
+    /* the config file: settings, and a key only in an owner-only file */
+    char path[600];
+    snprintf(path, sizeof path, "%s/config", home);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fprintf(f, "# settings\nprovider = openai\nmodel = llama3.2\nbase_url = http://127.0.0.1:11434/v1/\n"
+                   "api_key = ol-secret-0123456789\nbudget_run = 5000\nstream = off\n");
+        fclose(f);
+    }
+    chmod(path, 0644);
+    mf_err fe = {0};
+    CHECK(llm_config_load(NULL, home, &c, &fe) < 0);
+    CHECK(strstr(fe.msg, "readable by others") != NULL);
+    CHECK(strstr(fe.msg, "ol-secret") == NULL);
+    chmod(path, 0600);
+    mf_err oe = {0};
+    CHECK(llm_config_load(NULL, home, &c, &oe) == 0);
+    CHECK(c.provider == LLM_OPENAI);
+    CHECK_STR(c.model, "llama3.2");
+    CHECK_STR(c.base_url, "http://127.0.0.1:11434/v1");
+    CHECK(c.budget_run == 5000);
+    CHECK(!c.stream);
+    /* the environment wins over the file */
+    setenv("MAPFORGE_LLM_MODEL", "qwen2.5", 1);
+    mf_err we = {0};
+    CHECK(llm_config_load(NULL, home, &c, &we) == 0);
+    CHECK_STR(c.model, "qwen2.5");
+    clear_env();
+    /* an unknown setting is named with its line */
+    f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "provider = openai\ntemperature = 0\n");
+        fclose(f);
+    }
+    mf_err ue = {0};
+    CHECK(llm_config_load(NULL, home, &c, &ue) < 0);
+    CHECK(ue.line == 2 && strstr(ue.msg, "temperature") != NULL);
+    unlink(path);
+    rmdir(home);
+}
+
+int main(void)
+{
+    test_suggestion_statement();
+    test_answer();
+    test_reference_examples();
+    test_redact();
+    test_config();
+    CHECK_DONE();
+}
