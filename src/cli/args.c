@@ -111,6 +111,12 @@ static const cli_command_def commands[] = {
      "to an anchor file outside the store (MAPFORGE_AUDIT_KEY_FILE: sign each event with a key)",
      "client anchors to key comment json", "", "mapforge audit verify --anchors /mnt/worm/acme.anchors", cli_audit,
      false},
+    {"rulebook", "list [--client C] [--json] | show ID | retire ID --comment TEXT | export FILE | import FILE",
+     "readings people approved, reused for later mappings of any client with a rule of the same shape "
+     "(docs/rulebook.md): list them, show one, retire one for everyone (audited), move them between stores "
+     "(import says what is new, already present or conflicting, and refuses a changed export file)",
+     "client comment json", "", "mapforge rulebook retire 12 --comment \"reads the wrong sign for this desk\"",
+     cli_rulebook, false},
     {"llm", "check [--config FILE]",
      "send the configured language model one tiny request: says the provider, model and latency that answered, "
      "or exactly why not", "config json", "", "MAPFORGE_LLM=openai OPENAI_API_KEY=... mapforge llm check", cli_llm,

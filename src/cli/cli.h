@@ -67,6 +67,7 @@ int cli_history(const cli_options *o, mf_err *e);
 int cli_reviews(const cli_options *o, mf_err *e);    /* cmd_reviews.c */
 int cli_audit(const cli_options *o, mf_err *e);
 int cli_load(const cli_options *o, mf_err *e);      /* cmd_load.c */
+int cli_rulebook(const cli_options *o, mf_err *e);   /* rulebook list|show|retire|export|import (cmd_rulebook.c) */
 int cli_parquet(const cli_options *o, mf_err *e);   /* hidden; cmd_parquet.c */
 int cli_llm(const cli_options *o, mf_err *e);       /* llm check; cmd_llm.c */
 int cli_user(const cli_options *o, mf_err *e);      /* user add|passwd|role|disable|list (cmd_user.c) */

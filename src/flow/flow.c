@@ -7,6 +7,7 @@
  * the client is that version (no duplicate).  Every step appends its audit event.
  */
 #include "flow/flow_internal.h"
+#include "flow/rulebook_learn.h"
 #include "flow/suggest.h"
 
 #include "plan/draft.h"
@@ -293,6 +294,7 @@ char *flow_draft(const flow_env *env, const mapping *m, const profile *pr, const
     plan p;
     if (plan_draft(m, pr, &opt, &p, e) < 0)
         return NULL;
+    (void)flow_rulebook_apply(env, &p, pr, m, client);   /* open columns read as people approved before */
     /* the draft tried on the first records (flow/sample.c): a failure to try it is said, not fatal */
     mf_err se = {0};
     if (flow_check_on_sample(&p, data_path, &se) < 0 && env) {

@@ -14,6 +14,7 @@
  * the mapping its `mapping` line names (else the client's onboarded mapping; else not cached, said).
  */
 #include "flow/flow_internal.h"
+#include "flow/rulebook_learn.h"
 
 #include "check/check.h"
 #include "read/csv.h"
@@ -152,6 +153,7 @@ int flow_approve_file(const flow_env *env, const char *client, const char *plan_
     if (csv_detect(data_path, &d, e) < 0 || profile_file(data_path, &d, FLOW_PROFILE_ROWS, &pr, e) < 0)
         goto done;
     have_pr = true;
+    (void)flow_rulebook_learn_file(env, client, sha, v, &p, &pr, got ? latest.text : NULL);
     if (*msha) {
         plan q;
         if (plan_parse(text, strlen(text), plan_path, &q, e) < 0)

@@ -13,6 +13,7 @@
  * open question and, under four-eyes, an approver other than the current version's author.
  */
 #include "flow/flow_internal.h"
+#include "flow/rulebook_learn.h"
 
 #include "flow/suggest.h"
 #include "plan/feedback.h"
@@ -746,6 +747,7 @@ static int approve(const flow_env *env, long long id, const char *comment, bool 
     if (store_review_update(env->st, &s.r, e) < 0 ||
         flow_turn_add(env, id, "approval", comment ? comment : "", "", sha, s.r.version, e) < 0)
         goto done;
+    (void)flow_rulebook_learn_review(env, id, &s.p, s.have_pr ? &s.pr : NULL, s.have_m ? &s.m : NULL);
     rc = 0;
 done:
     flow_session_free(&s);

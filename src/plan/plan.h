@@ -325,6 +325,11 @@ void plan_list_add(plan *p, plan_expr *in, const char *text);                   
 
 /* Canonical text.  Returns a malloc'd NUL-terminated string. */
 char *plan_render(const plan *p);
+/* The renderer's quoting, for text built outside it (plan/rulebook.c): a "text literal" and a
+ * [source name], every character the lexer would read differently escaped (util/buf.h). */
+struct mf_buf;
+void plan_put_text_literal(struct mf_buf *b, const char *s);
+void plan_put_source_name(struct mf_buf *b, const char *s);
 /* Text of one expression / one type (malloc'd). */
 char *plan_render_expr(const plan_expr *e);
 void plan_type_name(plan_type t, char *buf, size_t n);     /* "decimal(18,2)" */

@@ -92,6 +92,16 @@ static void put_source(mf_buf *b, const char *s)
     put_quoted(b, s, '[', ']', true);
 }
 
+void plan_put_text_literal(mf_buf *b, const char *s)
+{
+    put_string(b, s);
+}
+
+void plan_put_source_name(mf_buf *b, const char *s)
+{
+    put_source(b, s);
+}
+
 /* Provenance comment "# row N: text".  The text is escaped like a string (without quotes), its
  * trailing blanks are escaped so editors cannot strip them, and a text that would read as a row
  * prefix has its first letter escaped. */

@@ -208,6 +208,12 @@ static const char *const schema[] = {
     " actor TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '',"
     " plan_sha256 TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS review_turns_review ON review_turns (review_id)",
+    /* The rulebook (rulebook.c): readings people approved, by the normalised shape of their rule. */
+    "CREATE TABLE IF NOT EXISTS rulebook (id @ID@, shape TEXT NOT NULL, template TEXT NOT NULL,"
+    " client TEXT NOT NULL, plan_sha256 TEXT NOT NULL, version INTEGER NOT NULL, mapping_row INTEGER NOT NULL,"
+    " rule_text TEXT NOT NULL, approved_by TEXT NOT NULL, approved_at TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'valid', retired_by TEXT, retired_comment TEXT)",
+    "CREATE INDEX IF NOT EXISTS rulebook_shape ON rulebook (shape)",
     /* Web app accounts (users.c): pwhash is libsodium's Argon2id string. */
     "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL,"
     " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",

@@ -291,6 +291,38 @@ int store_llm_tokens_since(store *s, const char *since, long long *tokens, mf_er
 
 /* ---- audit trail (audit.c) -------------------------------------------------------------------- */
 
+/* ---- the rulebook (rulebook.c) ---------------------------------------------------------------- */
+
+/* One learned reading: the normalised shape of a mapping rule and the template of the expression a
+ * person approved for it (plan/rulebook.h), with where it came from. */
+typedef struct store_rule {
+    long long id;
+    char *shape, *tmpl;
+    char *client;
+    char plan_sha256[65];
+    int version;                 /* the approved plan version it was learned from */
+    int row;                     /* the mapping row */
+    char *rule_text;
+    char *approved_by;
+    char approved_at[32];
+    char status[16];             /* "valid" | "retired" */
+    char *retired_by, *retired_comment;   /* NULL while valid */
+} store_rule;
+void store_rule_free(store_rule *r);
+void store_rules_free(store_rule *r, int n);
+
+/* Add r (id, status and the retired fields are ignored: a new entry is valid).  When an entry with
+ * the same shape, template, client, plan and row exists, nothing is added: *id receives the
+ * existing entry's id and the call returns 0; a new entry returns 1.  -1 on error. */
+int store_rulebook_add(store *s, const store_rule *r, long long *id, mf_err *e);
+/* Valid entries of a shape, oldest first. */
+int store_rulebook_find(store *s, const char *shape, store_rule **out, int *n, mf_err *e);
+/* Every entry (client NULL = all clients), oldest first. */
+int store_rulebook_list(store *s, const char *client, store_rule **out, int *n, mf_err *e);
+int store_rulebook_get(store *s, long long id, store_rule *out, mf_err *e);   /* 1, 0, -1 */
+/* Retire a valid entry: 1 retired, 0 no such valid entry, -1 error. */
+int store_rulebook_retire(store *s, long long id, const char *by, const char *comment, mf_err *e);
+
 typedef struct store_audit_event {
     long long seq;
     char at[32];

@@ -442,6 +442,57 @@ static void test_audit(const target *t)
 
 /* ---- suites ------------------------------------------------------------------------------------- */
 
+/* The rulebook's entries: one entry per (shape, template, client, plan, row); find sees valid ones only. */
+static void test_rulebook(store *s)
+{
+    mf_err e;
+    mf_err_clear(&e);
+    store_rule r = {0};
+    r.shape = "pad {c0} with {s0} to {n0}";
+    r.tmpl = "{c0} padded left with {s0} to {n0}";
+    r.client = "ACME";
+    snprintf(r.plan_sha256, sizeof r.plan_sha256, "%064d", 7);
+    r.version = 3;
+    r.row = 8;
+    r.rule_text = "Pad Acct with '0' to 10";
+    r.approved_by = "alice";
+    long long id1 = 0, id2 = 0, id3 = 0;
+    CHECK_INT(store_rulebook_add(s, &r, &id1, &e), 1);
+    CHECK_INT(store_rulebook_add(s, &r, &id2, &e), 0);   /* the same reading again: no new entry */
+    CHECK_INT(id1, id2);
+    r.tmpl = "{c0} padded right with {s0} to {n0}";
+    r.client = "OTHER";
+    CHECK_INT(store_rulebook_add(s, &r, &id3, &e), 1);
+    CHECK(id3 != id1);
+    store_rule *all;
+    int n;
+    CHECK_INT(store_rulebook_find(s, "pad {c0} with {s0} to {n0}", &all, &n, &e), 0);
+    CHECK_INT(n, 2);
+    store_rules_free(all, n);
+    CHECK_INT(store_rulebook_list(s, "ACME", &all, &n, &e), 0);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        CHECK_STR(all[0].approved_by, "alice");
+        CHECK_INT(all[0].version, 3);
+        CHECK_INT(all[0].row, 8);
+        CHECK_STR(all[0].status, "valid");
+        CHECK(all[0].approved_at[0] != 0);
+    }
+    store_rules_free(all, n);
+    CHECK_INT(store_rulebook_retire(s, id3, "bob", "wrong side", &e), 1);
+    CHECK_INT(store_rulebook_retire(s, id3, "bob", "again", &e), 0);
+    CHECK_INT(store_rulebook_find(s, "pad {c0} with {s0} to {n0}", &all, &n, &e), 0);
+    CHECK_INT(n, 1);
+    store_rules_free(all, n);
+    store_rule g;
+    CHECK_INT(store_rulebook_get(s, id3, &g, &e), 1);
+    CHECK_STR(g.status, "retired");
+    CHECK_STR(g.retired_by, "bob");
+    CHECK_STR(g.retired_comment, "wrong side");
+    store_rule_free(&g);
+    CHECK_INT(store_rulebook_get(s, id3 + 100, &g, &e), 0);
+}
+
 static void suite(target *t)
 {
     mf_err e;
@@ -457,6 +508,7 @@ static void suite(target *t)
     CHECK_INT(store_kind(s), t->pg ? STORE_PG : STORE_SQLITE);
     test_records(s);
     test_cache(s);
+    test_rulebook(s);
     store_close(s);
     /* a second open finds the schema and the data in place */
     s = store_open(t->where, &e);
