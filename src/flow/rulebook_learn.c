@@ -40,12 +40,18 @@ static int header_of(const plan *p, const profile *pr, const char ***out)
     return n;
 }
 
-/* The rule a column's provenance quotes, without a "— learned from ..." tail (malloc'd). */
+/* The rule a column's provenance quotes, without the tails the workflow adds ("— learned from ...",
+ * "— answered by ...", "— changed by ...": session.c annotate) (malloc'd). */
 static char *rule_of(const plan_column *c)
 {
     const char *t = c->prov.text ? c->prov.text : "";
-    const char *cut = strstr(t, FLOW_RB_LEARNED);
-    size_t n = cut ? (size_t)(cut - t) : strlen(t);
+    static const char *const tails[] = {FLOW_RB_LEARNED, " \xE2\x80\x94 answered by ", " \xE2\x80\x94 changed by "};
+    size_t n = strlen(t);
+    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
+        const char *cut = strstr(t, tails[i]);
+        if (cut && (size_t)(cut - t) < n)
+            n = (size_t)(cut - t);
+    }
     char *r = mf_xmalloc(n + 1);
     memcpy(r, t, n);
     r[n] = 0;

@@ -423,6 +423,63 @@ static fb_context fb_ctx(const flow_session *s, const char *const **hdr, csv_rea
     return f;
 }
 
+/* The rule text of a provenance without the tails this file and the rulebook add (" — answered
+ * by ...", " — changed by ...", " — learned from ..."): what the mapping row says. */
+static const char *rule_base(plan *p, const char *t)
+{
+    if (!t)
+        return NULL;
+    static const char *const tails[] = {" \xE2\x80\x94 answered by ", " \xE2\x80\x94 changed by ",
+                                        " \xE2\x80\x94 learned from "};
+    size_t n = strlen(t);
+    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
+        const char *c = strstr(t, tails[i]);
+        if (c && (size_t)(c - t) < n)
+            n = (size_t)(c - t);
+    }
+    return mf_arena_strndup(&p->arena, t, n);
+}
+
+/* Who changed what, written into the plan itself (the plan file is the record): a column an answer
+ * changed says "<rule> — answered by WHO on DATE: <answer>"; one feedback changed says "<rule> —
+ * changed by WHO on DATE: <feedback>"; a statement feedback added says "feedback by WHO on DATE:
+ * <feedback>". */
+static void annotate(const flow_env *env, const plan *old, plan *np, int n, const char *text)
+{
+    char now[32], day[11];
+    store_now(now);
+    snprintf(day, sizeof day, "%.10s", now);
+    const char *who = env->actor && *env->actor ? env->actor : "?";
+    for (int i = 0; i < np->ncols; i++) {
+        plan_column *c = &np->cols[i];
+        const plan_column *o = NULL;
+        for (int j = 0; j < old->ncols && !o; j++)
+            if (!strcmp(old->cols[j].name, c->name))
+                o = &old->cols[j];
+        bool changed = !o;
+        if (o) {
+            char *a = plan_render_expr(o->expr), *b = plan_render_expr(c->expr);
+            changed = strcmp(a, b) != 0 || o->type.base != c->type.base || o->type.len != c->type.len ||
+                      o->type.prec != c->type.prec || o->type.scale != c->type.scale;
+            free(a);
+            free(b);
+        }
+        if (!changed)
+            continue;
+        const char *t = c->prov.text ? c->prov.text : "";
+        if (!strncmp(t, "feedback: ", 10))
+            c->prov.text = mf_arena_printf(&np->arena, "feedback by %s on %s: %s", who, day, t + 10);
+        else
+            c->prov.text = mf_arena_printf(&np->arena, "%s \xE2\x80\x94 %s by %s on %s: %s", rule_base(np, t),
+                                           n ? "answered" : "changed", who, day, text);
+    }
+    for (int i = 0; i < np->nrules; i++) {
+        const char *t = np->rules[i].prov.text;
+        if (t && !strncmp(t, "feedback: ", 10))
+            np->rules[i].prov.text = mf_arena_printf(&np->arena, "feedback by %s on %s: %s", who, day, t + 10);
+    }
+}
+
 /* Make np (applied from s's current version) the review's current version. */
 static int adopt(const flow_env *env, flow_session *s, plan *np, int n, const char *text, flow_round *out, mf_err *e)
 {
@@ -434,6 +491,7 @@ static int adopt(const flow_env *env, flow_session *s, plan *np, int n, const ch
     np->version = got == 1 ? last.version + 1 : s->p.version + 1;
     if (got == 1)
         store_plan_version_free(&last);
+    annotate(env, &s->p, np, n, text);
     char *ntext = plan_render(np);
     plan q;
     if (plan_parse(ntext, strlen(ntext), "plan", &q, e) < 0) {

@@ -46,6 +46,13 @@ has "$work/review1.txt" "cache miss: no cached plan for client ACME" "== plan AC
 grep -q "new version: plan v4" "$work/review1.txt" && fail "feedback that was not understood made a version"
 [ "$(json "$work/out1/run.json" '["cache_hit"]')" = False ] || fail "first run: cache_hit should be false"
 has "$work/out1/plan.txt" "plan ACME v3" "reject rows where AMOUNT < 0"
+# the plan file is the record: what feedback added or changed says who and when
+python3 - "$work/out1/plan.txt" <<'PY' || fail "plan.txt does not say who gave the feedback and when"
+import re, sys
+t = re.sub(r"\n +# ", " ", open(sys.argv[1]).read())   # wrapped provenance joined back
+assert re.search(r"# feedback by reviewer on \d{4}-\d\d-\d\d: add validation for negative values on AMOUNT", t), t
+assert re.search(r"\u2014 changed by reviewer on \d{4}-\d\d-\d\d: AMOUNT should be divided by 100", t), t
+PY
 
 # ---- 1b. decisions are commands: "reject rows where ..." is feedback, a bare "approve" nothing ----
 printf 'reject rows where Acct No is empty\napprove\n/quit\n' >"$work/session1b"

@@ -86,6 +86,13 @@ suite() {   # NAME: the store is MAPFORGE_HOME / MAPFORGE_STORE as exported by t
             >"$o/a.txt" 2>&1 || fail "$n: A's review exited $?"
     has "$o/a.txt" "approved plan v" "learned entry" "from {c0}: gloop {c1} by {n0}" "from {c0}: frobnicate with {s0}"
     [ "$(count --client A)" = 2 ] || fail "$n: A should have taught 2 entries, has $(count --client A)"
+    # the approved plan file is the record: each answered column says who answered, when and what
+    python3 - "$o/a/plan.txt" <<'PY' || fail "$n: A's plan.txt does not record who answered"
+import re, sys
+t = re.sub(r"\n +# ", " ", open(sys.argv[1]).read())   # wrapped provenance joined back
+assert re.search(r"Frobnicate with 'EU' \u2014 answered by alice on \d{4}-\d\d-\d\d: \[Ref\] & \"EU\"", t), t
+assert re.search(r"Gloop Amount by 100 \u2014 answered by alice on \d{4}-\d\d-\d\d: ", t), t
+PY
     # --yes on a plan the vocabulary read: nothing learned
     "$mf" onboard --client C --mapping "$work/c_map.csv" --data "$work/a.csv" --out "$o/c" --no-load --yes \
         >"$o/c.txt" 2>&1 || fail "$n: C exited $?"
