@@ -52,9 +52,11 @@ static int between_op(const reading *r, int k, bool concat, int *len)
  * names, if any), or the longest run of unused tokens that names a data column.  A run that holds
  * an operator ("Dr/Cr") counts only when it names a column almost exactly, so "QTY * PX" is two
  * fields.  Returns the index after the operand, or -1. */
-static int between_operand(const reading *r, int k, int e, const char **src, const char **lit)
+static int between_operand(const reading *r, int k, int e, const char **src, const char **lit,
+                           const plan_column **out)
 {
     *src = *lit = NULL;
+    *out = NULL;
     if (rd_is_k(r, k, TK_STR)) {
         *lit = r->t[k].w;
         *src = rd_resolve_name_min(r, r->t[k].w, 0.95);
@@ -92,6 +94,10 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
             return j;
         }
     }
+    /* "net amt x comm rate": an output column above, named by its words (no data column has that name) */
+    for (int j = lim; j > k; j--)
+        if ((*out = rd_resolve_output(r, k, j)) != NULL)
+            return j;
     return -1;
 }
 
@@ -191,7 +197,10 @@ void rd_rec_between(reading *r)
     /* the expression starts after "X =" (the target) or the concat word */
     int b = concat ? cw + 1 : 0, pre = -1;
     for (int k = 0; k < r->n && !concat; k++)
-        if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
+        if (rd_is_op(r, k, "=") && k == 0 && r->n > 1 && r->t[1].clause == r->t[0].clause) {
+            b = pre = 1;                  /* "= net amt x comm rate / 100" (prose: "=" and a blank) */
+            break;
+        } else if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
             b = k + 1;                    /* "Net = Gross - Fee", "The net amount is the gross amount less ..." */
             pre = k + 1;
             break;
@@ -223,6 +232,7 @@ void rd_rec_between(reading *r)
         }
     }
     const char *srcs[MAX_PARTS], *lits[MAX_PARTS];
+    const plan_column *outs[MAX_PARTS];
     int opers[MAX_PARTS];
     long pads[MAX_PARTS];               /* a part padded left with zeros to this length (0 = none) */
     int n = 0, k = b, opk = 0, end = b;
@@ -239,7 +249,7 @@ void rd_rec_between(reading *r)
             }
             return;
         }
-        int j = between_operand(r, k, e, &srcs[n], &lits[n]);
+        int j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
         if (j < 0) {
             if (n == 0 && !concat)
                 return;       /* not an expression between fields: other words explain it */
@@ -275,6 +285,12 @@ void rd_rec_between(reading *r)
     for (int i = 1; i < n; i++)
         if (opers[i] != PB_CONCAT && !(opers[i] == PB_ADD && text_target))
             all_concat = false;
+    for (int i = 0; i < n; i++)
+        if (outs[i] && (all_concat || !rd_numeric_base(outs[i]->type.base))) {
+            rd_problem(r, "It uses the output column %s in a way I cannot compute (%s).", outs[i]->name,
+                       all_concat ? "joining output columns as text" : "it is not a number");
+            return;
+        }
     if (all_concat) {
         r->base = B_CONCAT;
         r->nparts = 0;
@@ -297,7 +313,7 @@ void rd_rec_between(reading *r)
                 rd_problem(r, "It mixes joining text with arithmetic.");
                 return;
             }
-            if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
+            if (!srcs[i] && !outs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
                 rd_problem(r, "'%s' is not a field of the data or a number.", lits[i]);
                 return;
             }
@@ -306,7 +322,8 @@ void rd_rec_between(reading *r)
                 return;
             }
             r->arith_src[i] = srcs[i];
-            r->arith_num[i] = srcs[i] ? NULL : lits[i];
+            r->arith_out[i] = outs[i];
+            r->arith_num[i] = srcs[i] || outs[i] ? NULL : lits[i];
             r->arith_op[i] = opers[i];
         }
         r->base = B_ARITH;

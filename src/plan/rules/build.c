@@ -241,6 +241,10 @@ plan_expr *rd_build(reading *r)
                 const prof_column *pc = rd_prof_of(r, r->arith_src[i]);
                 x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
                 sc = infer_sample_scale(pc);
+            } else if (r->arith_out[i]) {     /* an output column above: already a number of its type */
+                x = plan_new_expr(r->p, PE_OUTPUT);
+                x->name = r->arith_out[i]->name;
+                sc = r->arith_out[i]->type.base == PT_DECIMAL ? r->arith_out[i]->type.scale : 0;
             } else {
                 x = plan_number_lit(r->p, r->arith_num[i]);
                 const char *dot = strchr(r->arith_num[i], '.');

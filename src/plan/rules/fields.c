@@ -6,6 +6,7 @@
 
 #include "plan/infer.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -103,3 +104,43 @@ const char *rd_resolve_prefix(const reading *r, int b, int e, int *end)
     return NULL;
 }
 
+
+/* Letters and digits of a name, lower case, words joined by one '_': "comm rate", "Comm_Rate" -> comm_rate. */
+static void name_key(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool gap = false;
+    for (size_t i = 0; i < len && s[i] && o + 2 < cap; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (isalnum(ch)) {
+            if (gap && o)
+                out[o++] = '_';
+            out[o++] = (char)tolower(ch);
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    out[o] = 0;
+}
+
+/* Tokens [b, e) as an output column above this row ("comm rate" -> COMM_RATE): the same words, any case,
+ * spaces for underscores.  Never the target itself; NULL when none. */
+const plan_column *rd_resolve_output(const reading *r, int b, int e)
+{
+    if (b >= e || e > r->n || !r->p)
+        return NULL;
+    char want[160], have[160];
+    name_key(r->text + r->t[b].b, r->t[e - 1].e - r->t[b].b, want, sizeof want);
+    if (!*want)
+        return NULL;
+    for (int i = 0; i < r->p->ncols; i++) {
+        const plan_column *oc = &r->p->cols[i];
+        if (!oc->name || (r->c->column && !strcasecmp(oc->name, r->c->column)))
+            continue;
+        name_key(oc->name, strlen(oc->name), have, sizeof have);
+        if (!strcmp(want, have))
+            return oc;
+    }
+    return NULL;
+}

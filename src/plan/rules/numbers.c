@@ -230,7 +230,8 @@ void rd_rec_negate(reading *r)
         if (rd_is_op(r, e, ")") || rd_is_w(r, e, "then"))
             rd_use(r, e, e + 1);
     } else {
-        int cr = rd_find_w(r, 0, "credit");
+        /* the trigger itself may be the credit word ("credits are negative"): still which rows are credits? */
+        int cr = r->t[i].k == TK_WORD && !strcmp(r->t[i].w, "credit") ? i : rd_find_w(r, 0, "credit");
         if (cr < 0)
             cr = rd_find_w(r, 0, "cr");
         if (cr >= 0) {

@@ -71,6 +71,7 @@ typedef struct reading {
     int narith;                        /* arithmetic between fields: operands and operators */
     const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
     const char *arith_num[MAX_PARTS];
+    const plan_column *arith_out[MAX_PARTS];   /* an output column above, when arith_src is NULL */
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
     const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
@@ -149,6 +150,7 @@ const char *rd_resolve_name(const reading *r, const char *phrase);
 const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf);
 const char *rd_resolve_span(const reading *r, int b, int e);
 const char *rd_resolve_prefix(const reading *r, int b, int e, int *end);
+const plan_column *rd_resolve_output(const reading *r, int b, int e);
 
 /* ---- conditions (conditions.c) */
 
@@ -212,6 +214,7 @@ void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
 void rd_rec_before_after(reading *r);
 void rd_rec_remove_chars(reading *r);
+void rd_rec_affix_remark(reading *r);
 
 /* ---- building the expression (build.c) */
 

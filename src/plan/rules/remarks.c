@@ -155,9 +155,41 @@ static void target_labels(reading *r)
     }
 }
 
+/* "credit memos give neg. commission (claw-back), that's ok": a clause that accepts an outcome of the reading
+ * ("that's ok", "is fine", "is expected") instructs nothing.  Read whole when it holds no literal, no number and
+ * no operation word other than the sign words it describes. */
+static void acknowledgements(reading *r)
+{
+    static const char *const OK[] = {"ok", "okay", "fine", "acceptable", "expected", "intended"};
+    static const char *const SIGN[] = {"negative", "positive", "credit", "debit", "sign"};
+    for (int c = 0; c < r->nclause; c++) {
+        bool ack = false, plain = true;
+        for (int k = 0; k < r->n; k++) {
+            if (r->t[k].clause != c)
+                continue;
+            if (r->t[k].k == TK_STR || r->t[k].k == TK_NUM || r->t[k].k == TK_DATE)
+                plain = false;
+            if (r->t[k].k != TK_WORD)
+                continue;
+            if (any_w(r, k, OK, sizeof OK / sizeof *OK) && k > 0 && r->t[k - 1].clause == c &&
+                (rd_is_w(r, k - 1, "thats") || rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are") ||
+                 rd_is_w(r, k - 1, "its") || rd_is_w(r, k - 1, "be")))
+                ack = true;
+            else if (rd_is_operative_word(r->t[k].w) && !any_w(r, k, SIGN, sizeof SIGN / sizeof *SIGN))
+                plain = false;
+        }
+        if (!ack || !plain)
+            continue;
+        for (int k = 0; k < r->n; k++)
+            if (r->t[k].clause == c)
+                r->t[k].used = true;
+    }
+}
+
 void rd_rec_remarks(reading *r)
 {
     target_labels(r);
+    acknowledgements(r);
     for (int k = 0; k < r->n; k++) {
         /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
         if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {
