@@ -515,6 +515,62 @@ static void test_rulesb_families(void)
         free(got);
         plan_free(&p);
     }
+    /* day counts: an arrow, the direction said again, a blank when a date is missing, what the sign means; a
+     * part padded in a bullet of its own; a blank result when a divisor is zero */
+    static const xcase Y[] = {
+        {"# of days trade date -> settle date (settle date minus trade date)\n• empty if no settle dt", "DAYS", "int",
+         "Trade Date", "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+        {"Days between trade date and settle date, computed as the trade date minus the settle date.", "DAYS", "int",
+         "Trade Date", "days from [Settle Date] read as YYYY-MM-DD to [Trade Date] read as YYYY-MM-DD"},
+        {"days between trade date and settle date (settle date minus posting dt)", "DAYS", "int", "Trade Date", "?"},
+        {"# of days trade date -> settle date\n• empty if no posting dt", "DAYS", "int", "Trade Date", "?"},
+        {"Days between Trade Date and Settle Date. A negative figure indicates back-dating, which is what we look for.",
+         "DAYS", "int", "Trade Date", "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+        {"Days between Trade Date and Settle Date. A negative figure is set to 0.", "DAYS", "int", "Trade Date", "?"},
+        {"First Name + '-' + Last Name\n• Last Name 4 digits, pad w/ 0", "KEY", "text20", "First Name|Last Name",
+         "[First Name] & \"-\" & [Last Name] padded left with \"0\" to 4"},
+        {"First Name + '-' + Last Name\n• Last Name 4 digits, pad w/ 0 for Germany", "KEY", "text20", "First Name|Last Name", "?"},
+        {"Qty / RATE x 100, rnd 1 dp\n• leave blank when RATE = 0 (div/0)", "PCT", "dec", "Qty",
+         "if RATE is 0 then null else [Qty] read as number / RATE, multiplied by 100, rounded to 1 decimals"},
+        {"Qty / RATE x 100, rnd 1 dp\n• leave blank when Qty = 0", "PCT", "dec", "Qty", "?"},   /* not the divisor */
+        {"Qty x 100 (div/0)", "PCT", "dec", "Qty", "?"},                                       /* nothing is divided by 0 */
+    };
+    for (size_t i = 0; i < sizeof Y / sizeof *Y; i++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_after_outputs(&Y[i], &p);
+        if (strcmp(got, Y[i].want)) {
+            fprintf(stderr, "rulesb: rule \"%s\" on %s: got \"%s\", want \"%s\"\n", Y[i].rule, Y[i].column, got, Y[i].want);
+            for (int q = 0; q < p.nquestions; q++)
+                fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+    /* "start date" / "end date" with no such column: the one date column named like that role ("Beginn", "Ende") */
+    {
+        const char *n10 = PR.col[10].name, *n11 = PR.col[11].name;
+        PR.col[10].name = "Beginn";
+        PR.col[11].name = "Ende";
+        static const xcase Z[] = {
+            {"How many days between start date and end date (end minus start).", "DAYS", "int", "Beginn",
+             "days from [Beginn] read as YYYY-MM-DD to [Ende] read as YYYY-MM-DD"},
+            {"days between open date and end date", "DAYS", "int", "Beginn", "?"},     /* "open" names no role here */
+        };
+        for (size_t i = 0; i < sizeof Z / sizeof *Z; i++) {
+            plan p;
+            plan_init(&p);
+            char *got = read_after_outputs(&Z[i], &p);
+            if (strcmp(got, Z[i].want))
+                fprintf(stderr, "rulesb: rule \"%s\": got \"%s\", want \"%s\"\n", Z[i].rule, got, Z[i].want);
+            CHECK_STR(got, Z[i].want);
+            free(got);
+            plan_free(&p);
+        }
+        PR.col[10].name = n10;
+        PR.col[11].name = n11;
+    }
     /* the dropped prefix confirmed on a column whose values all carry it */
     {
         static const char *cust[] = {"CUST-058615", "CUST-000001", NULL};

@@ -70,6 +70,16 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
     while (lim < e && lim < k + 12 && !r->t[lim].used && r->t[lim].k != TK_STR && !rd_is_op(r, lim, ",") &&
            !rd_is_op(r, lim, ";"))
         lim++;
+    /* "RECOGNIZED / AMOUNT": an output column above written exactly as its name is that column, even when a data
+     * column ("Recognized (k)") is like it */
+    for (int j = lim; j > k; j--) {
+        const plan_column *oc = rd_resolve_output(r, k, j);
+        if (oc && r->t[j - 1].e - r->t[k].b == strlen(oc->name) && !strncmp(r->text + r->t[k].b, oc->name, strlen(oc->name)) &&
+            !rd_resolve_name_min(r, oc->name, 0.999)) {
+            *out = oc;
+            return j;
+        }
+    }
     for (int j = lim; j > k; j--) {
         bool has_op = false;
         for (int q = k + 1; q < j; q++)
@@ -115,6 +125,8 @@ void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap)
 /* A pad said for one part in parentheses after it: "(2 dig. w/ leading 0, e.g. 2023-03)", "(3 digits, pad w/ 0)",
  * "(Pos pad 0 to 4)" (the group may name the part, a one-word column name).
  * Sets *n to the length and returns the index of the closing parenthesis, or -1 when the group says no pad. */
+static bool pad_words(reading *r, int open, int close, const char *part, long *n);
+
 static int part_pad(reading *r, int open, const char *part, long *n)
 {
     int close = open + 1;
@@ -122,6 +134,13 @@ static int part_pad(reading *r, int open, const char *part, long *n)
         close++;
     if (close >= r->n)
         return -1;
+    return pad_words(r, open, close, part, n) ? close : -1;
+}
+
+/* The tokens strictly between open and close say "pad with 0 to N" (and nothing else operative): *n = N, and
+ * [open, close] are read. */
+static bool pad_words(reading *r, int open, int close, const char *part, long *n)
+{
     long len = -1;
     bool zero = false;
     for (int q = open + 1; q < close; q++) {
@@ -137,14 +156,99 @@ static int part_pad(reading *r, int open, const char *part, long *n)
             zero = true;
     }
     if (len <= 0 || !zero)
-        return -1;
-    for (int q = open; q <= close; q++)        /* every word of the group is this pad (or its example), or */
+        return false;
+    for (int q = open; q <= close && q < r->n; q++)   /* every word of the group is this pad (or its example), or */
         if (!r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w) && !rd_is_w(r, q, "pad") &&
             !rd_is_w(r, q, "leftpad") && !(part && !strcasecmp(r->t[q].orig, part)))   /* names the part itself */
-            return -1;
-    rd_use(r, open, close + 1);
+            return false;
+    rd_use(r, open, close + 1 < r->n ? close + 1 : r->n);
     *n = len;
-    return close;
+    return true;
+}
+
+/* "ContractID + '-' + LineID\n• LineID 3 digits, pad w/ 0": a later clause that starts with a part's column name
+ * and says only how to pad it pads that part. */
+static void part_pad_clauses(reading *r)
+{
+    for (int c = 1; c < r->nclause; c++) {
+        int k = 0, e;
+        while (k < r->n && (r->t[k].clause != c || (r->t[k].used && r->t[k].k == TK_OP)))
+            k++;                                        /* the clause's first word (after a bullet) */
+        if (k >= r->n || r->t[k].clause != c || r->t[k].used)
+            continue;
+        for (e = k; e < r->n && r->t[e].clause == c; e++)
+            ;
+        int ne;
+        const char *named = rd_resolve_prefix(r, k, k + 3 < e ? k + 3 : e, &ne);
+        for (int i = 0; named && i < r->nparts; i++) {
+            long n;
+            if (!r->part_src[i] || r->part_pad[i] || strcmp(named, r->part_src[i]))
+                continue;
+            /* only pad words: "LineID 3 digits, pad w/ 0"; anything else ("for Germany") is not this pad */
+            static const char *const PADW[] = {"char", "pad", "leftpad", "padded", "leading", "zero", "with", "w", "to",
+                                               "left", "the", "a", "of", "using", "fill", "filled"};
+            bool only = true;
+            for (int q = ne; q < e && only; q++) {
+                bool ok = r->t[q].used || r->t[q].k == TK_NUM || (r->t[q].k == TK_OP && strcmp(r->t[q].w, "+"));
+                for (size_t u = 0; !ok && u < sizeof PADW / sizeof *PADW; u++)
+                    ok = r->t[q].k == TK_WORD && !strcmp(r->t[q].w, PADW[u]);
+                only = ok;
+            }
+            bool next_used = e < r->n && r->t[e].used;   /* pad_words reads [open, close]: e is the next clause */
+            if (only && pad_words(r, ne - 1, e, named, &n)) {
+                r->part_pad[i] = n;
+                rd_use(r, k, ne);
+                if (e < r->n)
+                    r->t[e].used = next_used;
+            }
+            break;
+        }
+    }
+}
+
+/* "leave blank when AMOUNT = 0 (div/0)": a clause that makes the result null when a divisor is zero.  Read when
+ * the field is an operand right after a "/" and the clause says blank, a condition word, the field, = 0. */
+static void null_when_divisor_zero(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "when") && !rd_is_w(r, k, "if"))
+            continue;
+        int lo = k;   /* "leave blank" may already be read as a remark: look at the words as written */
+        if (k > 0 && r->t[k - 1].k == TK_WORD && !strcmp(r->t[k - 1].w, "blank"))
+            lo = k - 1 - (k > 1 && r->t[k - 2].k == TK_WORD && (!strcmp(r->t[k - 2].w, "leave") || !strcmp(r->t[k - 2].w, "set")));
+        else
+            continue;
+        int eq = k + 1;
+        while (eq < r->n && eq < k + 5 && r->t[eq].clause == r->t[k].clause && !rd_is_op(r, eq, "=") && !rd_is_w(r, eq, "is"))
+            eq++;
+        if (!(rd_is_op(r, eq, "=") || rd_is_w(r, eq, "is")) || !(rd_num_at(r, eq + 1) == 0 || rd_is_w(r, eq + 1, "zero")) ||
+            eq == k + 1)
+            continue;
+        const char *src = rd_resolve_span(r, k + 1, eq);
+        const plan_column *oc = src ? NULL : rd_resolve_output(r, k + 1, eq);
+        int which = 0;
+        for (int i = 1; i < r->narith && !which; i++)
+            if (r->arith_op[i] == PB_DIV && ((src && r->arith_src[i] && !strcmp(src, r->arith_src[i])) ||
+                                             (oc && r->arith_out[i] == oc)))
+                which = i + 1;
+        if (!which)
+            continue;
+        int hi = eq + 2;
+        /* "(div/0)", "(division by zero)": the reason */
+        if (rd_is_op(r, hi, "(")) {
+            int c = hi + 1;
+            bool why = true;
+            while (c < r->n && !rd_is_op(r, c, ")") && c < hi + 6) {
+                why &= rd_is_w(r, c, "div") || rd_is_w(r, c, "divide") || rd_is_w(r, c, "division") || rd_is_w(r, c, "by") ||
+                       rd_is_op(r, c, "/") || rd_num_at(r, c) == 0 || rd_is_w(r, c, "zero");
+                c++;
+            }
+            if (why && rd_is_op(r, c, ")"))
+                hi = c + 1;
+        }
+        r->null_if_zero = which;
+        rd_use(r, lo, hi);
+    }
 }
 
 /* Are tokens [b, e) the target's name (with filler): "The net amount" on NET_AMOUNT? */
@@ -196,7 +300,7 @@ void rd_rec_between(reading *r)
     bool concat = cw >= 0;
     /* the expression starts after "X =" (the target) or the concat word */
     int b = concat ? cw + 1 : 0, pre = -1;
-    for (int k = 0; k < r->n && !concat; k++)
+    for (int k = 0, l; k < r->n && !concat && !(k > 0 && between_op(r, k - 1, false, &l)); k++)   /* before any operator */
         if (rd_is_op(r, k, "=") && k == 0 && r->n > 1 && r->t[1].clause == r->t[0].clause) {
             b = pre = 1;                  /* "= net amt x comm rate / 100" (prose: "=" and a blank) */
             break;
@@ -240,7 +344,9 @@ void rd_rec_between(reading *r)
         /* "the value divided by ...": a filler word can be a column's whole name */
         while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
             k++;
-        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && rd_resolve_name_min(r, r->t[k].orig, 0.95)))
+        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) &&
+              (rd_resolve_name_min(r, r->t[k].orig, 0.95) ||
+               (rd_resolve_output(r, k, k + 1) && !strcmp(rd_resolve_output(r, k, k + 1)->name, r->t[k].orig)))))
             k = rd_skip_fill(r, k);
         if (k >= e) {
             if (n) {
@@ -334,5 +440,9 @@ void rd_rec_between(reading *r)
         rd_use(r, 0, pre);
     if (sep)
         rd_use(r, sep_from, sep_to);
+    if (r->base == B_CONCAT)
+        part_pad_clauses(r);
+    if (r->base == B_ARITH)
+        null_when_divisor_zero(r);
 }
 

@@ -425,3 +425,36 @@ void rd_unread(const reading *r, mf_buf *out)
         }
     }
 }
+
+/* "A negative figure indicates the entry was keyed before its effective date; a large positive figure indicates
+ * back-dating": with a signed result read (a day count, arithmetic), a statement that only says what its sign
+ * means instructs nothing.  Such a clause holds no literal, no number, and no operative word but sign and time
+ * words. */
+void rd_sign_statements(reading *r)
+{
+    static const char *const SIGN[] = {"negative", "positive", "before", "after", "minus", "plus", "sign"};
+    if (r->base != B_DAYS && r->base != B_ARITH)
+        return;
+    for (int c = 0; c < r->nclause; c++) {
+        bool sign = false, plain = true, any_unread = false;
+        for (int k = 0; k < r->n; k++) {
+            const tok *t = &r->t[k];
+            if (t->clause != c || t->used || punctuation(t))
+                continue;
+            any_unread = true;
+            if (t->k != TK_WORD) {
+                plain = false;
+                continue;
+            }
+            if (in_list(t->w, SIGN, sizeof SIGN / sizeof *SIGN))
+                sign |= !strcmp(t->w, "negative") || !strcmp(t->w, "positive");
+            else if (rd_is_operative_word(t->w) || other_column_word(r, t))
+                plain = false;
+        }
+        if (!any_unread || !sign || !plain || !rd_clause_is_statement(r, c))
+            continue;
+        for (int k = 0; k < r->n; k++)
+            if (r->t[k].clause == c)
+                r->t[k].used = true;
+    }
+}

@@ -136,6 +136,9 @@ void rd_rec_default(reading *r)
     int df = rd_find_w(r, 0, "default");
     if ((bl < 0 && df < 0) || r->c->nsrc == 0)   /* a default with no source is a constant */
         return;
+    /* "leave blank when AMOUNT = 0" makes a value null, it gives none */
+    if (bl > 0 && rd_is_w(r, bl - 1, "leave"))
+        return;
     /* "not blank"/"mandatory"-like phrasings are not defaults */
     if (bl > 0 && (rd_is_w(r, bl - 1, "not") || rd_is_w(r, bl - 1, "reject") || rd_find_w(r, 0, "reject") >= 0))
         return;
@@ -167,8 +170,12 @@ void rd_rec_default(reading *r)
         }
     }
     if (v < 0 || !rd_value_at(r, v, NULL)) {
+        /* the first literal of the clause that says blank/default: a number of another clause ("x 100, ...
+         * leave blank when ...") is no default */
+        int dc = r->t[bl >= 0 ? bl : df].clause;
         for (int k = 0; k < r->n; k++)
-            if (rd_is_k(r, k, TK_STR) || rd_is_k(r, k, TK_NUM)) {
+            if ((rd_is_k(r, k, TK_STR) || rd_is_k(r, k, TK_NUM)) && r->t[k].clause == dc &&
+                !(rd_is_op(r, k - 1, "=") && k - 2 != bl)) {          /* "RATE = 0" is a condition's value */
                 v = k;
                 break;
             }

@@ -598,6 +598,9 @@ void rd_rec_muldiv(reading *r)
         /* a '/' between two numbers is a fraction or a date, not a division rule */
         if (rd_is_op(r, k, "/") && k > 0 && r->t[k - 1].k == TK_NUM)
             continue;
+        /* "(div/0)" names division by zero (a reason), never a step: nothing is divided by 0 */
+        if (div && !strcmp(num, "0"))
+            continue;
         tstep *s = rd_add_step(r, true, r->t[k].b, mul ? PS_MUL : PS_DIV);
         if (s)
             s->st.num = plan_strdup(r->p, num);

@@ -72,6 +72,8 @@ typedef struct reading {
     const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal */
     const char *arith_num[MAX_PARTS];
     const plan_column *arith_out[MAX_PARTS];   /* an output column above, when arith_src is NULL */
+    int null_if_zero;                  /* B_ARITH: "leave blank when AMOUNT = 0": this divisor operand is 0 -> null
+                                          (1-based; 0 = none) */
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
     const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
@@ -133,6 +135,8 @@ void rd_unread(const reading *r, mf_buf *out);
 void rd_explained_verbs(reading *r);
 /* Is clause c a statement about the data ("some are in lower case") rather than an instruction? */
 bool rd_clause_is_statement(const reading *r, int c);
+/* With a day count or arithmetic read: a statement saying what the result's sign means is read. */
+void rd_sign_statements(reading *r);
 
 /* ---- remarks: phrases that describe the data or affirm what the plan does anyway (remarks.c) */
 
