@@ -548,6 +548,38 @@ static void test_rulesb_families(void)
         free(got);
         plan_free(&p);
     }
+    /* verbose auditor phrasings: a key built from parts, defaults said as "in those cases" / "a blank means", a flag
+     * for one code, two values for complementary sign tests of an output above */
+    static const xcase V[] = {
+        {"Please build it from the Acct No, a hyphen, and the Qty left-padded with zeros to three digits.", "KEY", "text20",
+         "Acct No|Qty", "[Acct No] & \"-\" & [Qty] padded left with \"0\" to 3"},
+        {"Please build it from the Acct No, a hyphen, and the Qty left-padded with zeros to three digits for Germany.", "KEY",
+         "text20", "Acct No|Qty", "?"},
+        {"Ccy, where one was assigned. Some rows carry no Ccy; in those cases please populate the value 'EUR'.", "CCY",
+         "text3", "Ccy", "[Ccy] defaulting to \"EUR\" when missing"},
+        {"Some rows carry no Ccy; in those cases please populate the value of the Broker column.", "CCY", "text3", "Ccy", "?"},
+        {"A blank means the functional ccy, which for this entity is USD, and should be populated as such.", "CCY",
+         "text3", "Ccy", "[Ccy] defaulting to \"USD\" when missing"},
+        {"A blank means the currency of the Broker, and should be populated as such.", "CCY", "text3", "Ccy", "?"},
+        {"Only 'VOID' represents a cancelled entry. Set to true for VOID and false otherwise.", "IS_VOID", "bool", "Status",
+         "if [Status] is \"VOID\" then true else false"},
+        {"Set to true for CLOSED and false otherwise.", "IS_VOID", "bool", "Status", "?"},          /* not in the sample */
+        {"'D' when the rate is zero or positive, 'C' when it is negative.", "DC", "text1", "", "if RATE >= 0 then \"D\" else \"C\""},
+        {"'D' when the rate is positive, 'C' when it is negative.", "DC", "text1", "", "?"},        /* zero gets neither */
+    };
+    for (size_t i = 0; i < sizeof V / sizeof *V; i++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_after_outputs(&V[i], &p);
+        if (strcmp(got, V[i].want)) {
+            fprintf(stderr, "rulesb: rule \"%s\" on %s: got \"%s\", want \"%s\"\n", V[i].rule, V[i].column, got, V[i].want);
+            for (int q = 0; q < p.nquestions; q++)
+                fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
     /* "start date" / "end date" with no such column: the one date column named like that role ("Beginn", "Ende") */
     {
         const char *n10 = PR.col[10].name, *n11 = PR.col[11].name;

@@ -166,6 +166,22 @@ static bool pad_words(reading *r, int open, int close, const char *part, long *n
     return true;
 }
 
+/* Are tokens [b, e) only words of a pad ("3 digits, pad w/ 0", "left-padded with zeros to three digits")?  Anything
+ * else ("for Germany") means the words are not this pad. */
+static bool only_pad_words(const reading *r, int b, int e)
+{
+    static const char *const PADW[] = {"char", "pad", "leftpad", "padded", "leading", "zero", "with", "w", "to",
+                                       "left", "the", "a", "of", "using", "fill", "filled"};
+    for (int q = b; q < e; q++) {
+        bool ok = r->t[q].used || r->t[q].k == TK_NUM || (r->t[q].k == TK_OP && strcmp(r->t[q].w, "+"));
+        for (size_t u = 0; !ok && u < sizeof PADW / sizeof *PADW; u++)
+            ok = r->t[q].k == TK_WORD && !strcmp(r->t[q].w, PADW[u]);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 /* "ContractID + '-' + LineID\n• LineID 3 digits, pad w/ 0": a later clause that starts with a part's column name
  * and says only how to pad it pads that part. */
 static void part_pad_clauses(reading *r)
@@ -184,16 +200,7 @@ static void part_pad_clauses(reading *r)
             long n;
             if (!r->part_src[i] || r->part_pad[i] || strcmp(named, r->part_src[i]))
                 continue;
-            /* only pad words: "LineID 3 digits, pad w/ 0"; anything else ("for Germany") is not this pad */
-            static const char *const PADW[] = {"char", "pad", "leftpad", "padded", "leading", "zero", "with", "w", "to",
-                                               "left", "the", "a", "of", "using", "fill", "filled"};
-            bool only = true;
-            for (int q = ne; q < e && only; q++) {
-                bool ok = r->t[q].used || r->t[q].k == TK_NUM || (r->t[q].k == TK_OP && strcmp(r->t[q].w, "+"));
-                for (size_t u = 0; !ok && u < sizeof PADW / sizeof *PADW; u++)
-                    ok = r->t[q].k == TK_WORD && !strcmp(r->t[q].w, PADW[u]);
-                only = ok;
-            }
+            bool only = only_pad_words(r, ne, e);
             bool next_used = e < r->n && r->t[e].used;   /* pad_words reads [open, close]: e is the next clause */
             if (only && pad_words(r, ne - 1, e, named, &n)) {
                 r->part_pad[i] = n;
@@ -274,10 +281,25 @@ static bool names_target(const reading *r, int b, int e)
  * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
 void rd_rec_between(reading *r)
 {
-    int cw = -1;
+    int cw = -1, cw_from = -1;
     for (int k = 0; k < r->n; k++)
         if (concat_word(r, k))
             cw = k;
+    /* "build it from the journal number, a hyphen, and the line number", "made up of A and B" */
+    for (int k = 0; k < r->n && cw < 0; k++) {
+        if (!(rd_is_w(r, k, "build") || rd_is_w(r, k, "built") || rd_is_w(r, k, "made") || rd_is_w(r, k, "composed") ||
+              rd_is_w(r, k, "consisting") || rd_is_w(r, k, "formed") || rd_is_w(r, k, "constructed")))
+            continue;
+        for (int q = k + 1; q < r->n && q <= k + 3 && r->t[q].clause == r->t[k].clause; q++)
+            if (rd_is_w(r, q, "from") || rd_is_w(r, q, "of")) {
+                bool words = true;          /* only "it", "up", "the key" between */
+                for (int u = k + 1; u < q; u++)
+                    words &= rd_is_w(r, u, "it") || rd_is_w(r, u, "up") || rd_is_w(r, u, "the") || rd_is_w(r, u, "key");
+                if (words)
+                    cw = k, cw_from = q;
+                break;
+            }
+    }
     bool ops = false;
     for (int k = 0; k < r->n; k++) {
         int len;
@@ -299,7 +321,7 @@ void rd_rec_between(reading *r)
         return;
     bool concat = cw >= 0;
     /* the expression starts after "X =" (the target) or the concat word */
-    int b = concat ? cw + 1 : 0, pre = -1;
+    int b = concat ? (cw_from > cw ? cw_from : cw) + 1 : 0, pre = -1;
     for (int k = 0, l; k < r->n && !concat && !(k > 0 && between_op(r, k - 1, false, &l)); k++)   /* before any operator */
         if (rd_is_op(r, k, "=") && k == 0 && r->n > 1 && r->t[1].clause == r->t[0].clause) {
             b = pre = 1;                  /* "= net amt x comm rate / 100" (prose: "=" and a blank) */
@@ -341,6 +363,9 @@ void rd_rec_between(reading *r)
     long pads[MAX_PARTS];               /* a part padded left with zeros to this length (0 = none) */
     int n = 0, k = b, opk = 0, end = b;
     while (n < MAX_PARTS) {
+        /* "A, a hyphen, and B": the "and" after a comma */
+        if (concat && n > 0 && rd_is_w(r, k, "and") && rd_is_op(r, k - 1, ","))
+            k++;
         /* "the value divided by ...": a filler word can be a column's whole name */
         while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
             k++;
@@ -355,7 +380,14 @@ void rd_rec_between(reading *r)
             }
             return;
         }
-        int j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
+        int j;
+        const char *dw = concat && rd_is_k(r, k, TK_WORD) ? rd_delim_at(r, k) : NULL;
+        if (dw && !rd_resolve_name_min(r, r->t[k].orig, 0.95)) {   /* "a hyphen", "a space" */
+            srcs[n] = NULL, outs[n] = NULL, lits[n] = dw;
+            j = k + 1;
+        } else {
+            j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
+        }
         if (j < 0) {
             if (n == 0 && !concat)
                 return;       /* not an expression between fields: other words explain it */
@@ -373,6 +405,23 @@ void rd_rec_between(reading *r)
             int close = part_pad(r, j, srcs[n], &pads[n]);
             if (close > j)
                 j = close + 1;
+        } else if (concat && srcs[n] && !lits[n] && (rd_is_w(r, j, "pad") || rd_is_w(r, j, "leftpad"))) {
+            /* "the line number left-padded with zeros to three digits" */
+            int q = j + 1;
+            while (q < e && !rd_is_op(r, q, ",") && !rd_is_op(r, q, "(") && !rd_is_w(r, q, "and") && r->t[q].clause == r->t[j].clause)
+                q++;
+            bool u0 = r->t[j - 1].used, u1 = q < r->n && r->t[q].used;   /* pad_words reads [open, close] */
+            if (only_pad_words(r, j, q) && pad_words(r, j - 1, q, srcs[n], &pads[n])) {
+                r->t[j - 1].used = u0;
+                if (q < r->n)
+                    r->t[q].used = u1;
+                rd_use(r, j, q);
+                j = q;
+            } else {
+                /* a pad said right after this part that is not only a pad: never pad the whole instead */
+                rd_problem(r, "It pads [%s] with words I could not read as a pad only.", srcs[n]);
+                return;
+            }
         }
         opers[n++] = opk;
         end = j;

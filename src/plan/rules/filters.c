@@ -17,6 +17,18 @@
 void rd_rec_examples(reading *r)
 {
     for (int i = 0; i < r->n; i++) {
+        /* "(3 in this example)": the result for the example given, in parentheses */
+        if (rd_is_op(r, i, "(")) {
+            int c = i + 1;
+            while (c < r->n && c < i + 8 && !rd_is_op(r, c, ")") && r->t[c].clause == r->t[i].clause)
+                c++;
+            if (rd_is_op(r, c, ")") && c >= i + 4 && rd_is_w(r, c - 3, "in") &&
+                (rd_is_w(r, c - 2, "this") || rd_is_w(r, c - 2, "the") || rd_is_w(r, c - 2, "that")) &&
+                rd_is_w(r, c - 1, "example")) {
+                rd_use(r, i, c + 1);
+                continue;
+            }
+        }
         bool eg = (rd_is_w(r, i, "e") && rd_is_op(r, i + 1, ".") && rd_is_w(r, i + 2, "g")) ||
                   rd_is_w(r, i, "eg") || rd_is_w(r, i, "example") || rd_is_w(r, i, "ex") ||
                   (rd_is_w(r, i, "like") && (rd_is_k(r, i + 1, TK_NUM) || rd_is_k(r, i + 1, TK_STR) ||

@@ -141,9 +141,9 @@ static bool negative_when(reading *r)
         if (!rd_is_w(r, k, "negative") || !(rd_is_w(r, k - 1, "be") || rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are")))
             continue;
         int ifw = -1;                           /* "when COND" before it, in its clause */
-        for (int q = k - 1; q >= 0 && r->t[q].clause == r->t[k].clause; q--)
+        for (int q = k - 1; q >= 0 && r->t[q].clause == r->t[k].clause && ifw < 0; q--)
             if (rd_is_w(r, q, "if"))
-                ifw = q;
+                ifw = q;                        /* the nearest: "'D' when ..., 'C' when it is negative" */
         if (ifw < 0)
             continue;
         int e = ifw + 1;                        /* the condition ends where the amount is named */

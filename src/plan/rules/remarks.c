@@ -196,6 +196,15 @@ void rd_rec_remarks(reading *r)
             rd_use(r, k, k + 1);
             continue;
         }
+        /* "Cost center, where one was assigned", "if any": the value where there is one, no condition of its own */
+        if ((rd_is_w(r, k, "where") || rd_is_w(r, k, "when") || rd_is_w(r, k, "if")) &&
+            (rd_is_w(r, k + 1, "one") || rd_is_w(r, k + 1, "any")) &&
+            (rd_is_w(r, k + 2, "was") || rd_is_w(r, k + 2, "is") || rd_is_w(r, k + 2, "has")) &&
+            (rd_is_w(r, k + 3, "assigned") || rd_is_w(r, k + 3, "given") || rd_is_w(r, k + 3, "provided") ||
+             rd_is_w(r, k + 3, "present") || rd_is_w(r, k + 3, "available") || rd_is_w(r, k + 3, "been"))) {
+            rd_use(r, k, k + 4 + (rd_is_w(r, k + 3, "been") && rd_is_k(r, k + 4, TK_WORD)));
+            continue;
+        }
         /* "where needed", "if necessary", "as needed": no condition of its own */
         if ((rd_is_w(r, k, "if") || rd_is_w(r, k, "as")) &&
             (rd_is_w(r, k + 1, "needed") || rd_is_w(r, k + 1, "necessary") || rd_is_w(r, k + 1, "required") ||

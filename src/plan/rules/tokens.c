@@ -69,7 +69,7 @@ static const struct { const char *alias, *canon; } SYN[] = {
     {"append", "suffix"}, {"appended", "suffix"}, {"suffixed", "suffix"},
     {"prefixed", "prefix"}, {"prepend", "prefix"}, {"prepended", "prefix"},
     {"padded", "pad"}, {"padding", "pad"}, {"lpad", "leftpad"}, {"rpad", "rightpad"},
-    {"padleft", "leftpad"}, {"padright", "rightpad"},
+    {"padleft", "leftpad"}, {"padright", "rightpad"}, {"leftpadded", "leftpad"}, {"rightpadded", "rightpad"},
     {"substring", "substr"}, {"mid", "substr"}, {"substring", "substr"},
     {"leftmost", "left"}, {"rightmost", "right"},
     {"trailing", "trailing"}, {"trailer", "trailer"}, {"footer", "trailer"},
