@@ -566,6 +566,12 @@ static void test_rulesb_families(void)
         {"Set to true for CLOSED and false otherwise.", "IS_VOID", "bool", "Status", "?"},          /* not in the sample */
         {"'D' when the rate is zero or positive, 'C' when it is negative.", "DC", "text1", "", "if RATE >= 0 then \"D\" else \"C\""},
         {"'D' when the rate is positive, 'C' when it is negative.", "DC", "text1", "", "?"},        /* zero gets neither */
+        /* a computation said after a description; blanks counted as zero; the purpose of the sign is no negation */
+        {"Signed amount of the trade. The file shows qty and px in two separate columns. Please compute Qty minus Px, "
+         "treating a blank column as zero, so that buys are positive and credits are negative.", "NET", "dec", "Qty|Px",
+         "[Qty] read as number defaulting to 0 when missing - [Px] read as number defaulting to 0 when missing"},
+        {"Please compute Qty minus Px, treating a blank column as 5.", "NET", "dec", "Qty|Px", "?"},
+        {"Please compute Qty minus Px, treating a blank column as the average.", "NET", "dec", "Qty|Px", "?"},
     };
     for (size_t i = 0; i < sizeof V / sizeof *V; i++) {
         plan p;

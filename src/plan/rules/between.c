@@ -213,6 +213,42 @@ static void part_pad_clauses(reading *r)
     }
 }
 
+/* "treating a blank column as zero", "blanks count as 0", "blank = 0": said of a computation between fields,
+ * each field operand that is blank counts as 0. */
+static void blank_operands_zero(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "blank"))
+            continue;
+        int lo = k;
+        if (rd_is_w(r, k - 1, "a") || rd_is_w(r, k - 1, "any"))
+            lo--;
+        if (rd_is_w(r, lo - 1, "treating") || rd_is_w(r, lo - 1, "treat"))
+            lo--;
+        int v = k + 1;
+        if (rd_is_w(r, v, "column") || rd_is_w(r, v, "value") || rd_is_w(r, v, "field") || rd_is_w(r, v, "cell") ||
+            rd_is_w(r, v, "amount") || rd_is_w(r, v, "side"))
+            v++;
+        if (rd_is_w(r, v, "count") || rd_is_w(r, v, "counts") || rd_is_w(r, v, "treated") || rd_is_w(r, v, "is") ||
+            rd_is_w(r, v, "are"))
+            v++;
+        if ((v < r->n && r->t[v].k == TK_WORD && !strcmp(r->t[v].w, "as")) || rd_is_op(r, v, "=") || rd_is_op(r, v, "->"))
+            v++;                          /* "as" may be read already ("as zero" looks like "as a number") */
+        else
+            continue;
+        if (!(rd_is_w(r, v, "zero") || rd_num_at(r, v) == 0))
+            continue;
+        bool field = false;
+        for (int i = 0; i < r->narith; i++)
+            field |= r->arith_src[i] != NULL;
+        if (!field)
+            return;
+        r->arith_blank_zero = true;
+        rd_use(r, lo, v + 1);
+        return;
+    }
+}
+
 /* "leave blank when AMOUNT = 0 (div/0)": a clause that makes the result null when a divisor is zero.  Read when
  * the field is an operand right after a "/" and the clause says blank, a condition word, the field, = 0. */
 static void null_when_divisor_zero(reading *r)
@@ -333,6 +369,24 @@ void rd_rec_between(reading *r)
         }
     if (lead_op)
         b = lead_at + 1;
+    /* "Signed amount of the line. ... Please compute debit minus credit, ...": with no "X =" and no lead word, the
+     * expression starts at the operand right before the first operator (the longest run that names a field) */
+    if (!concat && !lead_op && pre < 0) {
+        int m = -1, l;
+        for (int k = 1; k < r->n && m < 0; k++)
+            if (between_op(r, k, false, &l))
+                m = k;
+        if (m > 0 && r->t[m].clause != r->t[0].clause) {
+            for (int st = m - 4 < 0 ? 0 : m - 4; st < m; st++) {
+                const char *sr, *lt;
+                const plan_column *oc;
+                if (r->t[st].clause == r->t[m].clause && between_operand(r, st, m, &sr, &lt, &oc) == m) {
+                    b = st;
+                    break;
+                }
+            }
+        }
+    }
     int e = rd_clause_end(r, b);
     /* the separator: "with a space", "separated by '-'", "with '-'" */
     const char *sep = NULL;
@@ -491,7 +545,9 @@ void rd_rec_between(reading *r)
         rd_use(r, sep_from, sep_to);
     if (r->base == B_CONCAT)
         part_pad_clauses(r);
-    if (r->base == B_ARITH)
+    if (r->base == B_ARITH) {
         null_when_divisor_zero(r);
+        blank_operands_zero(r);
+    }
 }
 

@@ -174,7 +174,12 @@ static plan_expr *arith_operand(reading *r, int i, bool integer, int *scale)
     if (r->arith_src[i]) {
         const prof_column *pc = rd_prof_of(r, r->arith_src[i]);
         *scale = infer_sample_scale(pc);
-        return read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
+        plan_expr *x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
+        if (x && r->arith_blank_zero) {   /* "treating a blank column as zero" */
+            x = plan_with_step(r->p, x, PS_DEFAULT);
+            x->step.value = plan_number_lit(r->p, "0");
+        }
+        return x;
     }
     if (r->arith_out[i]) {              /* an output column above: already a number of its type */
         plan_expr *x = plan_new_expr(r->p, PE_OUTPUT);

@@ -110,6 +110,7 @@ static bool other_column_word(const reading *r, const tok *t)
     if (!strcmp(t->w, "row") && i > 0 && r->t[i - 1].k == TK_WORD &&
         (!strcmp(r->t[i - 1].w, "every") || !strcmp(r->t[i - 1].w, "each") || !strcmp(r->t[i - 1].w, "all") ||
          !strcmp(r->t[i - 1].w, "any") ||
+         (!strcmp(r->t[i - 1].w, "the") && i > 1 && !strcmp(r->t[i - 2].w, "of") && islower((unsigned char)t->orig[0])) ||
          !strcmp(r->t[i - 1].w, "a") || !strcmp(r->t[i - 1].w, "per") || !strcmp(r->t[i - 1].w, "this")))
         return false;
     for (int i = 0; i < r->c->pr->ncols; i++) {
@@ -476,7 +477,8 @@ void rd_unread(const reading *r, mf_buf *out)
  * words. */
 void rd_sign_statements(reading *r)
 {
-    static const char *const SIGN[] = {"negative", "positive", "before", "after", "minus", "plus", "sign"};
+    static const char *const SIGN[] = {"negative", "positive", "before", "after", "minus", "plus", "sign", "debit",
+                                       "credit"};
     if (r->base != B_DAYS && r->base != B_ARITH)
         return;
     for (int c = 0; c < r->nclause; c++) {

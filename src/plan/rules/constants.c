@@ -246,9 +246,13 @@ void rd_rec_default(reading *r)
     int df = rd_find_w(r, 0, "default");
     if ((bl < 0 && df < 0) || r->c->nsrc == 0)   /* a default with no source is a constant */
         return;
-    /* "leave blank when AMOUNT = 0" makes a value null, it gives none */
+    /* "leave blank when AMOUNT = 0" makes a value null, it gives none; "treating a blank column as zero" is said
+     * of the operands of a computation (between.c) */
     if (bl > 0 && rd_is_w(r, bl - 1, "leave"))
         return;
+    for (int q = bl - 1; bl > 0 && q >= 0 && q >= bl - 2; q--)
+        if (raw_w(r, q, "treating") || raw_w(r, q, "treat") || raw_w(r, q, "treated"))
+            return;
     /* "not blank"/"mandatory"-like phrasings are not defaults */
     if (bl > 0 && (rd_is_w(r, bl - 1, "not") || rd_is_w(r, bl - 1, "reject") || rd_find_w(r, 0, "reject") >= 0))
         return;

@@ -73,6 +73,7 @@ typedef struct reading {
     const char *arith_num[MAX_PARTS];
     const plan_column *arith_out[MAX_PARTS];   /* an output column above, when arith_src is NULL */
     plan_expr *last_cond_field;        /* the field of the condition read last ("'C' when it is negative": it) */
+    bool arith_blank_zero;             /* B_ARITH: "treating a blank column as zero": each field operand defaults to 0 */
     int null_if_zero;                  /* B_ARITH: "leave blank when AMOUNT = 0": this divisor operand is 0 -> null
                                           (1-based; 0 = none) */
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */

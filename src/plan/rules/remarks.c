@@ -196,6 +196,16 @@ void rd_rec_remarks(reading *r)
             rd_use(r, k, k + 1);
             continue;
         }
+        /* "debits and credits in two separate columns": as many columns as the row has sources */
+        if (rd_num_at(r, k) >= 2 && rd_num_at(r, k) == r->c->nsrc) {
+            int q = k + 1;
+            if (rd_is_w(r, q, "separate") || rd_is_w(r, q, "different") || rd_is_w(r, q, "distinct"))
+                q++;
+            if (q < r->n && r->t[q].k == TK_WORD && (!strcmp(r->t[q].orig, "columns") || !strcmp(r->t[q].orig, "fields"))) {
+                rd_use(r, k, q + 1);
+                continue;
+            }
+        }
         /* "Cost center, where one was assigned", "if any": the value where there is one, no condition of its own */
         if ((rd_is_w(r, k, "where") || rd_is_w(r, k, "when") || rd_is_w(r, k, "if")) &&
             (rd_is_w(r, k + 1, "one") || rd_is_w(r, k + 1, "any")) &&
