@@ -586,6 +586,41 @@ static void test_rulesb_families(void)
         free(got);
         plan_free(&p);
     }
+    /* rows described in one clause and excluded in the next ("these should be excluded") */
+    {
+        static const struct { const char *rule, *want; } F[] = {
+            {"The extract includes statistical lines on which both the Amt and the Qty are zero or blank; these carry no "
+             "value and should be excluded from the load.",
+             "skip rows where ([Amt] read as number (thousands \",\", negative in parentheses) is 0 or [Amt] is missing) and "
+             "([Qty] read as number is 0 or [Qty] is missing)"},
+            {"The extract includes lines on which both the Amt and the Qty are odd; these should be excluded.", NULL},
+            {"The extract includes lines on which the Amt is zero; these should be excluded.", NULL},   /* no "both" */
+        };
+        for (size_t i = 0; i < sizeof F / sizeof *F; i++) {
+            plan p;
+            plan_init(&p);
+            p.client = "T";
+            p.output = "OUT";
+            p.source.file = "d.csv";
+            p.source.delimiter = ',';
+            p.source.quote = '"';
+            p.source.header_line = 1;
+            char *got = read_rule(F[i].rule, "", "", &p);
+            free(got);
+            char *text = plan_render(&p);
+            if (F[i].want) {
+                if (!text || !strstr(text, F[i].want))
+                    fprintf(stderr, "rulesb: rule \"%s\": plan\n%s\nlacks \"%s\"\n", F[i].rule, text ? text : "", F[i].want);
+                CHECK(text && strstr(text, F[i].want));
+                CHECK_INT(p.nquestions, 0);
+            } else {
+                CHECK_INT(p.nrules, 0);
+                CHECK(p.nquestions >= 1);
+            }
+            free(text);
+            plan_free(&p);
+        }
+    }
     /* "start date" / "end date" with no such column: the one date column named like that role ("Beginn", "Ende") */
     {
         const char *n10 = PR.col[10].name, *n11 = PR.col[11].name;

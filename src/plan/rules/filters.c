@@ -447,6 +447,88 @@ static plan_expr *filter_cond(reading *r, int b, int e, int vb, int ve)
  * "filter out cancelled", "only include rows where Region = 'EU'", "Load STATUS = PAID only",
  * "excl. amt = 0", "don't take the lines where the account begins with '9'", "if Status is VOID then
  * exclude".  A kept condition becomes `skip rows where not ...`. */
+/* One field's predicate list after "are": "zero or blank", "blank", "zero": (F = 0 or F is missing).  NULL when the
+ * words are something else. */
+static plan_expr *zero_or_blank(reading *r, const char *field, int v, int e, int *end)
+{
+    plan_expr *x = NULL;
+    int k = v;
+    while (k < e) {
+        plan_expr *p = NULL;
+        if (rd_is_w(r, k, "zero") || (rd_is_k(r, k, TK_NUM) && rd_num_at(r, k) == 0 && !strchr(r->t[k].w, '.'))) {
+            plan_expr *f = infer_read_number(r->p, plan_source_ref(r->p, field), rd_prof_of(r, field), NULL, false,
+                                             &r->problems);
+            if (!f)
+                return NULL;
+            p = rd_cmp_expr(r, PB_EQ, f, "0", true);
+        } else if (rd_is_w(r, k, "blank")) {
+            p = plan_new_expr(r->p, PE_MISSING);
+            p->kid[0] = plan_source_ref(r->p, field);
+        } else {
+            return NULL;
+        }
+        if (x) {
+            plan_expr *o = plan_new_expr(r->p, PE_OR);
+            o->kid[0] = x;
+            o->kid[1] = p;
+            p = o;
+        }
+        x = p;
+        k++;
+        if (!rd_is_w(r, k, "or"))
+            break;
+        k++;
+    }
+    *end = k;
+    return x;
+}
+
+/* "lines on which both the debit and the credit are zero or blank": the rows a clause describes, for a filter
+ * verb in the next clause that points back at them ("these ... should be excluded").  Both fields must be data
+ * columns; the predicate is zero and/or blank. */
+static plan_expr *described_rows(reading *r, int c)
+{
+    int b, e;
+    clause_span(r, c, &b, &e);
+    for (int k = b; k + 2 < e; k++) {
+        if (!rd_is_w(r, k, "row"))
+            continue;
+        int s = k + 1;
+        if ((rd_is_w(r, s, "on") || rd_is_w(r, s, "in")) && rd_is_w(r, s + 1, "which"))
+            s += 2;
+        else if (rd_is_w(r, s, "where") || rd_is_w(r, s, "whose"))
+            s++;
+        else
+            continue;
+        if (!rd_is_w(r, s, "both"))
+            return NULL;
+        int a = s + 1, and = a;
+        while (and < e && !rd_is_w(r, and, "and"))
+            and++;
+        int are = and + 1;
+        while (are < e && !rd_is_w(r, are, "are"))
+            are++;
+        if (and >= e || are >= e)
+            return NULL;
+        const char *fa = rd_resolve_span(r, a, and), *fb = rd_resolve_span(r, and + 1, are);
+        if (!fa || !fb || !strcmp(fa, fb))
+            return NULL;
+        int ea, eb;
+        plan_expr *pa = zero_or_blank(r, fa, are + 1, e, &ea);
+        plan_expr *pb = pa ? zero_or_blank(r, fb, are + 1, e, &eb) : NULL;
+        while (pa && ea < e && r->t[ea].k == TK_OP && strchr(";.,", r->t[ea].w[0]))
+            ea++;                            /* the clause's closing punctuation */
+        if (!pa || !pb || ea != e)
+            return NULL;
+        plan_expr *x = plan_new_expr(r->p, PE_AND);
+        x->kid[0] = pa;
+        x->kid[1] = pb;
+        rd_use(r, k, e);
+        return x;
+    }
+    return NULL;
+}
+
 void rd_rec_exclude(reading *r)
 {
     for (int c = 0; c < r->nclause; c++) {
@@ -458,6 +540,23 @@ void rd_rec_exclude(reading *r)
             continue;
         if (rd_is_w(r, v, "only"))
             rd_use(r, v, v + 1);
+        /* "...; these carry no value and should be excluded": the rows the previous clause describes */
+        int these = -1;
+        for (int k = b; k < vb && these < 0; k++)
+            if (rd_is_w(r, k, "these") || rd_is_w(r, k, "those") || rd_is_w(r, k, "they"))
+                these = k;
+        if (these >= 0 && c > 0 && !keep) {
+            plan_expr *dc = described_rows(r, c - 1);
+            if (dc) {
+                rd_use(r, these, these + 1);
+                rd_use(r, vb, ve);
+                for (int k = ve; k < e; k++)          /* "from the load" */
+                    if (rd_is_k(r, k, TK_WORD) && (rd_is_filler(r->t[k].w) || rd_is_w(r, k, "load") || rd_is_w(r, k, "from")))
+                        r->t[k].used = true;
+                rd_add_rule(r, PR_SKIP, dc, NULL);
+                continue;
+            }
+        }
         plan_expr *cond = filter_cond(r, b, e, vb, ve);
         if (!cond)
             return;
