@@ -629,6 +629,10 @@ static void test_rulesb_families(void)
         static const xcase Z[] = {
             {"How many days between start date and end date (end minus start).", "DAYS", "int", "Beginn",
              "days from [Beginn] read as YYYY-MM-DD to [Ende] read as YYYY-MM-DD"},
+            /* an English name of a German column, whole phrase to whole name only */
+            {"Put together start date and end date with a '/' between.", "SPAN", "text30", "Beginn",
+             "[Beginn] & \"/\" & [Ende]"},
+            {"Put together begin date and end date with a '/' between.", "SPAN", "text30", "Beginn", "?"},
             {"days between open date and end date", "DAYS", "int", "Beginn", "?"},     /* "open" names no role here */
         };
         for (size_t i = 0; i < sizeof Z / sizeof *Z; i++) {

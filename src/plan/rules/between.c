@@ -17,6 +17,10 @@ static bool concat_word(const reading *r, int k)
         rd_is_w(r, k + 1, "dataset") || rd_is_w(r, k + 1, "list") || rd_is_w(r, k + 1, "table") ||
         rd_is_w(r, k + 1, "ledger") || rd_is_w(r, k + 1, "view"))
         return false;
+    /* "Put together Plant and Storage location": the concatenation is "together" after put/bring */
+    if (rd_is_w(r, k, "together") && k > 0 && r->t[k - 1].k == TK_WORD &&
+        (!strcmp(r->t[k - 1].w, "put") || !strcmp(r->t[k - 1].w, "bring") || !strcmp(r->t[k - 1].w, "stick")))
+        return true;
     return rd_is_w(r, k, "concat") || rd_is_w(r, k, "combine");
 }
 
@@ -539,6 +543,8 @@ void rd_rec_between(reading *r)
         r->narith = n;
     }
     rd_use(r, concat ? cw : lead_op ? lead_at : b, end);
+    if (concat && rd_is_w(r, cw, "together") && cw > 0)
+        rd_use(r, cw - 1, cw);        /* "put" of "put together" */
     if (pre > 0)
         rd_use(r, 0, pre);
     if (sep)

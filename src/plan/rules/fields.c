@@ -36,8 +36,33 @@ const char *rd_resolve_name(const reading *r, const char *phrase)
     return rd_resolve_name_min(r, phrase, 0.8);
 }
 
+/* English names of columns that German (SAP) exports write in German: "Plant" for Werk.  Only a whole phrase
+ * and a whole column name match, so a rule in English can name a German column and nothing is guessed. */
+static const char *german_column(const reading *r, const char *phrase)
+{
+    static const struct { const char *en, *de; } T[] = {
+        {"plant", "Werk"}, {"storage location", "Lagerort"}, {"material", "Material"}, {"quantity", "Menge"},
+        {"amount", "Betrag"}, {"currency", "Waehrung"}, {"currency", "Währung"}, {"posting date", "Buchungsdatum"},
+        {"document date", "Belegdatum"}, {"document number", "Belegnummer"}, {"customer", "Kunde"},
+        {"vendor", "Lieferant"}, {"supplier", "Lieferant"}, {"company code", "Buchungskreis"},
+        {"cost center", "Kostenstelle"}, {"account", "Konto"}, {"text", "Text"}, {"payment date", "Zahldatum"},
+        {"due date", "Faelligkeit"}, {"due date", "Fälligkeit"}, {"start date", "Beginn"}, {"end date", "Ende"},
+        {"movement type", "Bewegungsart"}, {"unit", "Einheit"}, {"price", "Preis"}, {"name", "Name"},
+    };
+    if (!r->c->pr)
+        return NULL;
+    for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+        if (strcasecmp(phrase, T[i].en))
+            continue;
+        for (int c = 0; c < r->c->pr->ncols; c++)
+            if (r->c->pr->col[c].name && !strcasecmp(r->c->pr->col[c].name, T[i].de))
+                return r->c->pr->col[c].name;
+    }
+    return NULL;
+}
+
 /* A phrase of the rule as a data column: the row's own sources by name, then every data column
- * (mapping_match_column) with at least min_conf. */
+ * (mapping_match_column) with at least min_conf, then a German column the English phrase names. */
 const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf)
 {
     if (!phrase || !*phrase)
@@ -47,7 +72,8 @@ const char *rd_resolve_name_min(const reading *r, const char *phrase, double min
         if (s->name && ((s->written && !strcasecmp(s->written, phrase)) || !strcasecmp(s->name, phrase)))
             return s->name;
     }
-    return infer_match_column(r->c->pr, phrase, min_conf);
+    const char *got = infer_match_column(r->c->pr, phrase, min_conf);
+    return got ? got : german_column(r, phrase);
 }
 
 /* The field named by tokens [b, e): the text as written, then without leading/trailing filler. */
