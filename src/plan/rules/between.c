@@ -17,6 +17,10 @@ static bool concat_word(const reading *r, int k)
         rd_is_w(r, k + 1, "dataset") || rd_is_w(r, k + 1, "list") || rd_is_w(r, k + 1, "table") ||
         rd_is_w(r, k + 1, "ledger") || rd_is_w(r, k + 1, "view"))
         return false;
+    /* "Put together Plant and Storage location": the concatenation is "together" after put/bring */
+    if (rd_is_w(r, k, "together") && k > 0 && r->t[k - 1].k == TK_WORD &&
+        (!strcmp(r->t[k - 1].w, "put") || !strcmp(r->t[k - 1].w, "bring") || !strcmp(r->t[k - 1].w, "stick")))
+        return true;
     return rd_is_w(r, k, "concat") || rd_is_w(r, k, "combine");
 }
 
@@ -112,6 +116,16 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
     while (lim < e && lim < k + 12 && !r->t[lim].used && r->t[lim].k != TK_STR && !rd_is_op(r, lim, ",") &&
            !rd_is_op(r, lim, ";"))
         lim++;
+    /* "RECOGNIZED / AMOUNT": an output column above written exactly as its name is that column, even when a data
+     * column ("Recognized (k)") is like it */
+    for (int j = lim; j > k; j--) {
+        const plan_column *oc = rd_resolve_output(r, k, j);
+        if (oc && r->t[j - 1].e - r->t[k].b == strlen(oc->name) && !strncmp(r->text + r->t[k].b, oc->name, strlen(oc->name)) &&
+            !rd_resolve_name_min(r, oc->name, 0.999)) {
+            *out = oc;
+            return j;
+        }
+    }
     for (int j = lim; j > k; j--) {
         bool has_op = false;
         for (int q = k + 1; q < j; q++)
@@ -136,6 +150,10 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
             return j;
         }
     }
+    /* "net amt x comm rate": an output column above, named by its words (no data column has that name) */
+    for (int j = lim; j > k; j--)
+        if ((*out = rd_resolve_output(r, k, j)) != NULL)
+            return j;
     return -1;
 }
 
@@ -153,6 +171,8 @@ void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap)
 /* A pad said for one part in parentheses after it: "(2 dig. w/ leading 0, e.g. 2023-03)", "(3 digits, pad w/ 0)",
  * "(Pos pad 0 to 4)" (the group may name the part, a one-word column name).
  * Sets *n to the length and returns the index of the closing parenthesis, or -1 when the group says no pad. */
+static bool pad_words(reading *r, int open, int close, const char *part, long *n);
+
 static int part_pad(reading *r, int open, const char *part, long *n)
 {
     int close = open + 1;
@@ -160,6 +180,13 @@ static int part_pad(reading *r, int open, const char *part, long *n)
         close++;
     if (close >= r->n)
         return -1;
+    return pad_words(r, open, close, part, n) ? close : -1;
+}
+
+/* The tokens strictly between open and close say "pad with 0 to N" (and nothing else operative): *n = N, and
+ * [open, close] are read. */
+static bool pad_words(reading *r, int open, int close, const char *part, long *n)
+{
     long len = -1;
     bool zero = false;
     for (int q = open + 1; q < close; q++) {
@@ -175,14 +202,147 @@ static int part_pad(reading *r, int open, const char *part, long *n)
             zero = true;
     }
     if (len <= 0 || !zero)
-        return -1;
-    for (int q = open; q <= close; q++)        /* every word of the group is this pad (or its example), or */
+        return false;
+    for (int q = open; q <= close && q < r->n; q++)   /* every word of the group is this pad (or its example), or */
         if (!r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w) && !rd_is_w(r, q, "pad") &&
             !rd_is_w(r, q, "leftpad") && !(part && !strcasecmp(r->t[q].orig, part)))   /* names the part itself */
-            return -1;
-    rd_use(r, open, close + 1);
+            return false;
+    rd_use(r, open, close + 1 < r->n ? close + 1 : r->n);
     *n = len;
-    return close;
+    return true;
+}
+
+/* Are tokens [b, e) only words of a pad ("3 digits, pad w/ 0", "left-padded with zeros to three digits")?  Anything
+ * else ("for Germany") means the words are not this pad. */
+static bool only_pad_words(const reading *r, int b, int e)
+{
+    static const char *const PADW[] = {"char", "pad", "leftpad", "padded", "leading", "zero", "with", "w", "to",
+                                       "left", "the", "a", "of", "using", "fill", "filled"};
+    for (int q = b; q < e; q++) {
+        bool ok = r->t[q].used || r->t[q].k == TK_NUM || (r->t[q].k == TK_OP && strcmp(r->t[q].w, "+"));
+        for (size_t u = 0; !ok && u < sizeof PADW / sizeof *PADW; u++)
+            ok = r->t[q].k == TK_WORD && !strcmp(r->t[q].w, PADW[u]);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* "ContractID + '-' + LineID\n• LineID 3 digits, pad w/ 0": a later clause that starts with a part's column name
+ * and says only how to pad it pads that part. */
+static void part_pad_clauses(reading *r)
+{
+    for (int c = 1; c < r->nclause; c++) {
+        int k = 0, e;
+        while (k < r->n && (r->t[k].clause != c || (r->t[k].used && r->t[k].k == TK_OP)))
+            k++;                                        /* the clause's first word (after a bullet) */
+        if (k >= r->n || r->t[k].clause != c || r->t[k].used)
+            continue;
+        for (e = k; e < r->n && r->t[e].clause == c; e++)
+            ;
+        int ne;
+        const char *named = rd_resolve_prefix(r, k, k + 3 < e ? k + 3 : e, &ne);
+        for (int i = 0; named && i < r->nparts; i++) {
+            long n;
+            if (!r->part_src[i] || r->part_pad[i] || strcmp(named, r->part_src[i]))
+                continue;
+            bool only = only_pad_words(r, ne, e);
+            bool next_used = e < r->n && r->t[e].used;   /* pad_words reads [open, close]: e is the next clause */
+            if (only && pad_words(r, ne - 1, e, named, &n)) {
+                r->part_pad[i] = n;
+                rd_use(r, k, ne);
+                if (e < r->n)
+                    r->t[e].used = next_used;
+            }
+            break;
+        }
+    }
+}
+
+/* "treating a blank column as zero", "blanks count as 0", "blank = 0": said of a computation between fields,
+ * each field operand that is blank counts as 0. */
+static void blank_operands_zero(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "blank"))
+            continue;
+        int lo = k;
+        if (rd_is_w(r, k - 1, "a") || rd_is_w(r, k - 1, "any"))
+            lo--;
+        if (rd_is_w(r, lo - 1, "treating") || rd_is_w(r, lo - 1, "treat"))
+            lo--;
+        int v = k + 1;
+        if (rd_is_w(r, v, "column") || rd_is_w(r, v, "value") || rd_is_w(r, v, "field") || rd_is_w(r, v, "cell") ||
+            rd_is_w(r, v, "amount") || rd_is_w(r, v, "side"))
+            v++;
+        if (rd_is_w(r, v, "count") || rd_is_w(r, v, "counts") || rd_is_w(r, v, "treated") || rd_is_w(r, v, "is") ||
+            rd_is_w(r, v, "are"))
+            v++;
+        if ((v < r->n && r->t[v].k == TK_WORD && !strcmp(r->t[v].w, "as")) || rd_is_op(r, v, "=") || rd_is_op(r, v, "->"))
+            v++;                          /* "as" may be read already ("as zero" looks like "as a number") */
+        else
+            continue;
+        if (!(rd_is_w(r, v, "zero") || rd_num_at(r, v) == 0))
+            continue;
+        bool field = false;
+        for (int i = 0; i < r->narith; i++)
+            field |= r->arith_src[i] != NULL;
+        if (!field)
+            return;
+        r->arith_blank_zero = true;
+        rd_use(r, lo, v + 1);
+        return;
+    }
+}
+
+/* "leave blank when AMOUNT = 0 (div/0)": a clause that makes the result null when a divisor is zero.  Read when
+ * the field is an operand right after a "/" and the clause says blank, a condition word, the field, = 0. */
+static void null_when_divisor_zero(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "when") && !rd_is_w(r, k, "if"))
+            continue;
+        int lo = k;   /* "leave blank" may already be read as a remark: look at the words as written */
+        if (k > 0 && r->t[k - 1].k == TK_WORD && !strcmp(r->t[k - 1].w, "blank"))
+            lo = k - 1 - (k > 1 && r->t[k - 2].k == TK_WORD && (!strcmp(r->t[k - 2].w, "leave") || !strcmp(r->t[k - 2].w, "set")));
+        else
+            continue;
+        int eq = k + 1;
+        while (eq < r->n && eq < k + 5 && r->t[eq].clause == r->t[k].clause && !rd_is_op(r, eq, "=") && !rd_is_w(r, eq, "is"))
+            eq++;
+        if (!(rd_is_op(r, eq, "=") || rd_is_w(r, eq, "is")) || !(rd_num_at(r, eq + 1) == 0 || rd_is_w(r, eq + 1, "zero")) ||
+            eq == k + 1)
+            continue;
+        const char *src = rd_resolve_span(r, k + 1, eq);
+        const plan_column *oc = rd_resolve_output(r, k + 1, eq);
+        /* a name that is also a data column stands for the output column only when spelled exactly as it, as an
+         * operand does ("Qty / RATE ... leave blank when RATE = 0" with a data column Rate) */
+        if (oc && src && !(r->t[eq - 1].e - r->t[k + 1].b == strlen(oc->name) &&
+                           !strncmp(r->text + r->t[k + 1].b, oc->name, strlen(oc->name))))
+            oc = NULL;
+        int which = 0;
+        for (int i = 1; i < r->narith && !which; i++)
+            if (r->arith_op[i] == PB_DIV && ((src && r->arith_src[i] && !strcmp(src, r->arith_src[i])) ||
+                                             (oc && r->arith_out[i] == oc)))
+                which = i + 1;
+        if (!which)
+            continue;
+        int hi = eq + 2;
+        /* "(div/0)", "(division by zero)": the reason */
+        if (rd_is_op(r, hi, "(")) {
+            int c = hi + 1;
+            bool why = true;
+            while (c < r->n && !rd_is_op(r, c, ")") && c < hi + 6) {
+                why &= rd_is_w(r, c, "div") || rd_is_w(r, c, "divide") || rd_is_w(r, c, "division") || rd_is_w(r, c, "by") ||
+                       rd_is_op(r, c, "/") || rd_num_at(r, c) == 0 || rd_is_w(r, c, "zero");
+                c++;
+            }
+            if (why && rd_is_op(r, c, ")"))
+                hi = c + 1;
+        }
+        r->null_if_zero = which;
+        rd_use(r, lo, hi);
+    }
 }
 
 /* Are tokens [b, e) the target's name (with filler): "The net amount" on NET_AMOUNT? */
@@ -208,10 +368,25 @@ static bool names_target(const reading *r, int b, int e)
  * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
 void rd_rec_between(reading *r)
 {
-    int cw = -1;
+    int cw = -1, cw_from = -1;
     for (int k = 0; k < r->n; k++)
         if (concat_word(r, k))
             cw = k;
+    /* "build it from the journal number, a hyphen, and the line number", "made up of A and B" */
+    for (int k = 0; k < r->n && cw < 0; k++) {
+        if (!(rd_is_w(r, k, "build") || rd_is_w(r, k, "built") || rd_is_w(r, k, "made") || rd_is_w(r, k, "composed") ||
+              rd_is_w(r, k, "consisting") || rd_is_w(r, k, "formed") || rd_is_w(r, k, "constructed")))
+            continue;
+        for (int q = k + 1; q < r->n && q <= k + 3 && r->t[q].clause == r->t[k].clause; q++)
+            if (rd_is_w(r, q, "from") || rd_is_w(r, q, "of")) {
+                bool words = true;          /* only "it", "up", "the key" between */
+                for (int u = k + 1; u < q; u++)
+                    words &= rd_is_w(r, u, "it") || rd_is_w(r, u, "up") || rd_is_w(r, u, "the") || rd_is_w(r, u, "key");
+                if (words)
+                    cw = k, cw_from = q;
+                break;
+            }
+    }
     bool ops = false;
     for (int k = 0; k < r->n; k++) {
         int len;
@@ -233,9 +408,12 @@ void rd_rec_between(reading *r)
         return;
     bool concat = cw >= 0;
     /* the expression starts after "X =" (the target) or the concat word */
-    int b = concat ? cw + 1 : 0, pre = -1;
-    for (int k = 0; k < r->n && !concat; k++)
-        if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
+    int b = concat ? (cw_from > cw ? cw_from : cw) + 1 : 0, pre = -1;
+    for (int k = 0, l; k < r->n && !concat && !(k > 0 && between_op(r, k - 1, false, &l)); k++)   /* before any operator */
+        if (rd_is_op(r, k, "=") && k == 0 && r->n > 1 && r->t[1].clause == r->t[0].clause) {
+            b = pre = 1;                  /* "= net amt x comm rate / 100" (prose: "=" and a blank) */
+            break;
+        } else if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
             b = k + 1;                    /* "Net = Gross - Fee", "The net amount is the gross amount less ..." */
             pre = k + 1;
             break;
@@ -257,6 +435,20 @@ void rd_rec_between(reading *r)
             for (int k = cs; k < m; k++)
                 if (rd_is_w(r, k, "as") || rd_is_op(r, k, ":") || rd_is_op(r, k, "="))
                     b = k + 1;
+            /* "Signed amount of the line. ... Please compute debit minus credit, ...": when the words from there
+             * are no operand that ends at the operator, the expression starts at the operand right before it (the
+             * longest run that names a field) */
+            const char *sr, *lt;
+            const plan_column *oc;
+            int f = b;
+            while (rd_is_w(r, f, "the") || rd_is_w(r, f, "a") || rd_is_w(r, f, "an"))
+                f++;
+            if (between_operand(r, f, m, &sr, &lt, &oc) != m && between_operand(r, rd_skip_fill(r, f), m, &sr, &lt, &oc) != m)
+                for (int st = m - 4 < b ? b : m - 4; st < m; st++)
+                    if (between_operand(r, st, m, &sr, &lt, &oc) == m) {
+                        b = st;
+                        break;
+                    }
         }
     }
     int e = rd_clause_end(r, b);
@@ -295,10 +487,15 @@ void rd_rec_between(reading *r)
         k = b = k + 2;
     }
     while (n < MAX_PARTS) {
+        /* "A, a hyphen, and B": the "and" after a comma */
+        if (concat && n > 0 && rd_is_w(r, k, "and") && rd_is_op(r, k - 1, ","))
+            k++;
         /* "the value divided by ...": a filler word can be a column's whole name */
         while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
             k++;
-        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && rd_resolve_name_min(r, r->t[k].orig, 0.95)))
+        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) &&
+              (rd_resolve_name_min(r, r->t[k].orig, 0.95) ||
+               (rd_resolve_output(r, k, k + 1) && !strcmp(rd_resolve_output(r, k, k + 1)->name, r->t[k].orig)))))
             k = rd_skip_fill(r, k);
         if (k >= e) {
             if (n) {
@@ -307,7 +504,14 @@ void rd_rec_between(reading *r)
             }
             return;
         }
-        int j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
+        int j;
+        const char *dw = concat && rd_is_k(r, k, TK_WORD) ? rd_delim_at(r, k) : NULL;
+        if (dw && !rd_resolve_name_min(r, r->t[k].orig, 0.95)) {   /* "a hyphen", "a space" */
+            srcs[n] = NULL, outs[n] = NULL, lits[n] = dw;
+            j = k + 1;
+        } else {
+            j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
+        }
         if (j < 0) {
             if (n == 0 && !concat)
                 return;       /* not an expression between fields: other words explain it */
@@ -325,6 +529,23 @@ void rd_rec_between(reading *r)
             int close = part_pad(r, j, srcs[n], &pads[n]);
             if (close > j)
                 j = close + 1;
+        } else if (concat && srcs[n] && !lits[n] && (rd_is_w(r, j, "pad") || rd_is_w(r, j, "leftpad"))) {
+            /* "the line number left-padded with zeros to three digits" */
+            int q = j + 1;
+            while (q < e && !rd_is_op(r, q, ",") && !rd_is_op(r, q, "(") && !rd_is_w(r, q, "and") && r->t[q].clause == r->t[j].clause)
+                q++;
+            bool u0 = r->t[j - 1].used, u1 = q < r->n && r->t[q].used;   /* pad_words reads [open, close] */
+            if (only_pad_words(r, j, q) && pad_words(r, j - 1, q, srcs[n], &pads[n])) {
+                r->t[j - 1].used = u0;
+                if (q < r->n)
+                    r->t[q].used = u1;
+                rd_use(r, j, q);
+                j = q;
+            } else {
+                /* a pad said right after this part that is not only a pad: never pad the whole instead */
+                rd_problem(r, "It pads [%s] with words I could not read as a pad only.", srcs[n]);
+                return;
+            }
         }
         opers[n++] = opk;
         end = j;
@@ -370,6 +591,12 @@ void rd_rec_between(reading *r)
     for (int i = 1; i < n; i++)
         if (opers[i] != PB_CONCAT && !(opers[i] == PB_ADD && text_target))
             all_concat = false;
+    for (int i = 0; i < n; i++)
+        if (outs[i] && (all_concat || !rd_numeric_base(outs[i]->type.base))) {
+            rd_problem(r, "It uses the output column %s in a way I cannot compute (%s).", outs[i]->name,
+                       all_concat ? "joining output columns as text" : "it is not a number");
+            return;
+        }
     if (all_concat) {
         for (int i = 0; i < n; i++)
             if (outs[i])
@@ -399,7 +626,7 @@ void rd_rec_between(reading *r)
                 rd_problem(r, "It computes with %s, which is not a number column.", outs[i]->name);
                 return;
             }
-            if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
+            if (!srcs[i] && !outs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
                 rd_problem(r, "'%s' is not a field of the data or a number.", lits[i]);
                 return;
             }
@@ -422,9 +649,17 @@ void rd_rec_between(reading *r)
             rd_use(r, above_b, above_e);
     }
     rd_use(r, concat ? cw : lead_op ? lead_at : b, end);
+    if (concat && rd_is_w(r, cw, "together") && cw > 0)
+        rd_use(r, cw - 1, cw);        /* "put" of "put together" */
     if (pre > 0)
         rd_use(r, 0, pre);
     if (sep)
         rd_use(r, sep_from, sep_to);
+    if (r->base == B_CONCAT)
+        part_pad_clauses(r);
+    if (r->base == B_ARITH) {
+        null_when_divisor_zero(r);
+        blank_operands_zero(r);
+    }
 }
 

@@ -72,6 +72,10 @@ typedef struct reading {
     const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal or an output column */
     const plan_column *arith_out[MAX_PARTS];   /* an output column above ("VALUE_LC / QTY"), or NULL */
     const char *arith_num[MAX_PARTS];
+    plan_expr *last_cond_field;        /* the field of the condition read last ("'C' when it is negative": it) */
+    bool arith_blank_zero;             /* B_ARITH: "treating a blank column as zero": each field operand defaults to 0 */
+    int null_if_zero;                  /* B_ARITH: "leave blank when AMOUNT = 0": this divisor operand is 0 -> null
+                                          (1-based; 0 = none) */
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
     const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
@@ -136,6 +140,8 @@ void rd_unread(const reading *r, mf_buf *out);
 void rd_explained_verbs(reading *r);
 /* Is clause c a statement about the data ("some are in lower case") rather than an instruction? */
 bool rd_clause_is_statement(const reading *r, int c);
+/* With a day count or arithmetic read: a statement saying what the result's sign means is read. */
+void rd_sign_statements(reading *r);
 
 /* ---- remarks: phrases that describe the data or affirm what the plan does anyway (remarks.c) */
 
@@ -153,6 +159,7 @@ const char *rd_resolve_name(const reading *r, const char *phrase);
 const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf);
 const char *rd_resolve_span(const reading *r, int b, int e);
 const char *rd_resolve_prefix(const reading *r, int b, int e, int *end);
+const plan_column *rd_resolve_output(const reading *r, int b, int e);
 
 /* ---- conditions (conditions.c) */
 
@@ -219,6 +226,7 @@ void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
 void rd_rec_before_after(reading *r);
 void rd_rec_remove_chars(reading *r);
+void rd_rec_affix_remark(reading *r);
 
 /* ---- building the expression (build.c) */
 

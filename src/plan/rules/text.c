@@ -315,10 +315,82 @@ void rd_rec_trim_case(reading *r)
     }
 }
 
+/* Is token k a word that takes something away ("drops the 'CUST-' prefix", "remove prefix")? */
+static bool removal_word(const reading *r, int k)
+{
+    static const char *const W[] = {"exclude", "drops", "remove", "removes", "removing", "strip", "strips",
+                                    "delete", "deletes", "cut", "cuts", "without", "minus", "less", "lose"};
+    if (k < 0 || k >= r->n || r->t[k].k != TK_WORD)
+        return false;
+    for (size_t i = 0; i < sizeof W / sizeof *W; i++)
+        if (!strcmp(r->t[k].w, W[i]))
+            return true;
+    return false;
+}
+
+/* "drops the 'CUST-' prefix", "remove prefix 'X'": where the verb stands (or -1). */
+static int affix_removed(const reading *r, int k, int *val)
+{
+    int v = -1, b = k - 1;
+    if (rd_is_k(r, k + 1, TK_STR))                    /* prefix 'X' */
+        v = k + 1;
+    else if (rd_is_k(r, k - 1, TK_STR))               /* 'X' prefix */
+        v = b = k - 1, b--;
+    if (v < 0)
+        return -1;
+    while (b >= 0 && r->t[b].k == TK_WORD && rd_is_filler(r->t[b].w) && !removal_word(r, b))
+        b--;
+    if (!removal_word(r, b) || r->t[b].clause != r->t[k].clause)
+        return -1;
+    *val = v;
+    return b;
+}
+
+/* "last 6 chars of Cust No (drops the 'CUST-' prefix)": a note that says what a first/last-N step does to the
+ * data.  Read when that is the only text step and, on every sampled value, it gives the value without the
+ * prefix (suffix); otherwise the words stay unread (a prefix dropped on its own is not a plan step). */
+void rd_rec_affix_remark(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        int v, verb;
+        if (!(rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) || (verb = affix_removed(r, k, &v)) < 0)
+            continue;
+        bool prefix = rd_is_w(r, k, "prefix");
+        if (r->ntext != 1 || r->nnum || r->base != B_SOURCE || !rd_primary(r) ||
+            r->text_steps[0].st.kind != (prefix ? PS_LAST : PS_FIRST))
+            continue;
+        const prof_column *pc = rd_prof_of(r, rd_primary(r));
+        const char *x = r->t[v].w;
+        size_t xl = strlen(x), n = (size_t)r->text_steps[0].st.n, seen = 0;
+        bool same = pc && pc->nsample > 0 && xl > 0;
+        for (long i = 0; same && i < pc->nsample; i++) {
+            const char *s = pc->sample[i];
+            if (!s)
+                continue;
+            size_t l = strlen(s);
+            for (size_t q = 0; q < l; q++)
+                same &= (unsigned char)s[q] < 0x80;     /* characters = bytes */
+            bool has = l >= xl && !strncmp(prefix ? s : s + l - xl, x, xl);
+            seen += has;
+            size_t want = has ? l - xl : l;            /* the value without the affix */
+            same &= (l < n ? l : n) == want;
+        }
+        if (!same || !seen) {
+            rd_problem(r, "It says the step drops the %s '%s', but on the data sample the %s %zu characters are not "
+                       "the value without it.", prefix ? "prefix" : "suffix", x, prefix ? "last" : "first", n);
+            continue;
+        }
+        int lo = verb < v ? verb : v, hi = k > v ? k : v;
+        rd_use(r, lo, hi + 1);
+    }
+}
+
 void rd_rec_prefix_suffix(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
-        int kind = -1, v = -1, last = k;
+        int kind = -1, v = -1, last = k, dummy;
+        if ((rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) && affix_removed(r, k, &dummy) >= 0)
+            continue;                                /* a prefix taken away, never added (rd_rec_affix_remark) */
         if (rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) {
             kind = rd_is_w(r, k, "prefix") ? PS_PREFIX : PS_SUFFIX;
             v = rd_skip_fill(r, k + 1);
