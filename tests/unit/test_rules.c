@@ -458,6 +458,17 @@ static const rcase CASES[] = {
     {"A = Active, T = Inactive. Any other status code should be shown as other.", "text", "Code", "?"},
     {"A = Furniture and fittings, T = Inactive", "text", "Code",
      "[Code] mapped (\"A\" -> \"Furniture and fittings\", \"T\" -> \"Inactive\", otherwise rejected)"},
+    /* the period an amount covers names it; two number columns written alike */
+    {"Depreciation charge for the current fiscal year, in the same format as the qty", "dec", "Px", "[Px] read as number"},
+    {"Depreciation charge for the current fiscal year, in the same format as the amt", "dec", "Px", "?"},
+    {"Charge for the current fiscal year", "int", "Trade Date", "?"},   /* a date: which fiscal year? */
+    /* a join written in words, a pad right after its part, an example checked */
+    {"Take the first name, followed by a hyphen and the last name left-padded with zeros to four digits ('Ann' with "
+     "'Lee' becomes Ann-0Lee).", "text", "First Name|Last Name",
+     "[First Name] & \"-\" & [Last Name] padded left with \"0\" to 4"},
+    {"Take the first name, followed by a hyphen and the last name left-padded with zeros to four digits ('Ann' with "
+     "'Lee' becomes Ann-Lee).", "text", "First Name|Last Name", "?"},
+    {"Sub-numbers are used by the client for later additions. Trim.", "text", "Acct No", "[Acct No] trimmed"},
     /* a character removed again and again at one end */
     {"strip leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
     {"Remove the leading 0s.", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
@@ -600,6 +611,12 @@ int main(void)
             {"Amt less accumulated depreciation", "dec", "Amt|Accum. Depr",
              "[Amt] read as number (thousands \",\", negative in parentheses) - [Accum. Depr] read as number"},
             {"Amt less accrued depreciation", "dec", "Amt", "?"},
+            /* an output column above named by the words of its label; a ratio as a percentage */
+            {"Effective depreciation ratio for the year: the current-year charge divided by the qty, expressed as a percentage and "
+             "rounded to two decimal places (e.g. 12.50).", "dec", "",
+             "CHARGE / [Qty] read as number, multiplied by 100, rounded to 2 decimals"},
+            {"the annual charge divided by the qty, expressed as a percentage", "dec", "", "?"},
+            {"Px expressed as a percentage", "dec", "Px", "?"},
         };
         for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
             plan p;
@@ -610,11 +627,14 @@ int main(void)
                 {"AMOUNT", "[Amt] read as number (thousands \",\", negative in parentheses), absolute value",
                  {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
                 {"QTYX", "[Qty] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
+                {"CHARGE", "[Px] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
             };
             for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
                 mf_err e = {0};
                 plan_column *col = plan_add_column(&p, C[k].name, C[k].type);
                 col->expr = plan_parse_expr(&p, C[k].expr, strlen(C[k].expr), "expr", &e);
+                if (!strcmp(C[k].name, "CHARGE"))
+                    col->prov.text = "Depreciation charge for the current fiscal year, in the same format as the cost";
                 CHECK(col->expr != NULL);
             }
             char *got = read_rule(T[i].rule, T[i].type, T[i].sources, &p);

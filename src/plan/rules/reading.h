@@ -204,6 +204,7 @@ void rd_rec_round(reading *r);
 void rd_rec_muldiv(reading *r);
 void rd_scale_words(reading *r);
 void rd_rec_abs(reading *r);
+void rd_rec_percentage(reading *r);
 
 /* ---- expressions between fields (between.c) */
 

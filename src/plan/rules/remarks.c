@@ -197,10 +197,32 @@ static void do_not_use(reading *r)
     }
 }
 
+/* "Depreciation charge for the current fiscal year", "rate for the year": the period an amount covers, on a
+ * number target whose sample is not dates — it names the value, it asks for no date part. */
+static void period_of_amount(reading *r)
+{
+    const prof_column *pc = rd_prof_of(r, rd_primary(r));
+    if (!rd_numeric_base(r->c->type.base) || (pc && pc->kind == PK_DATE))
+        return;
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (!rd_is_w(r, k, "for") || !rd_is_w(r, k + 1, "the"))
+            continue;
+        int q = k + 2;
+        if (rd_is_w(r, q, "current") || rd_is_w(r, q, "whole") || rd_is_w(r, q, "full"))
+            q++;
+        if (rd_is_w(r, q, "fiscal") || rd_is_w(r, q, "calendar") || rd_is_w(r, q, "financial"))
+            q++;
+        if (!rd_is_w(r, q, "year") && !rd_is_w(r, q, "fy") && !rd_is_w(r, q, "period") && !rd_is_w(r, q, "month"))
+            continue;
+        rd_use(r, k, q + 1);
+    }
+}
+
 void rd_rec_remarks(reading *r)
 {
     target_labels(r);
     do_not_use(r);
+    period_of_amount(r);
     for (int k = 0; k < r->n; k++) {
         /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
         if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {
