@@ -462,6 +462,7 @@ static const rcase CASES[] = {
     {"Depreciation charge for the current fiscal year, in the same format as the qty", "dec", "Px", "[Px] read as number"},
     {"Depreciation charge for the current fiscal year, in the same format as the amt", "dec", "Px", "?"},
     {"Charge for the current fiscal year", "int", "Trade Date", "?"},   /* a date: which fiscal year? */
+    {"Load amounts for the current fiscal year. Copy.", "dec", "Px", "?"},   /* after a verb: rows? */
     /* a join written in words, a pad right after its part, an example checked */
     {"Take the first name, followed by a hyphen and the last name left-padded with zeros to four digits ('Ann' with "
      "'Lee' becomes Ann-0Lee).", "text", "First Name|Last Name",
@@ -655,6 +656,7 @@ int main(void)
             "Keep rows where EU Dt after 02/13/2025",                          /* not a DD/MM/YYYY date */
             "Take only the accounts which are not closed: it means Qty more than 5.",   /* "not closed" unread */
             "Rows with status 'VOID' and Label 'OPEN' must be excluded.",     /* a second field: not a list */
+            "Rows with status 'VOID' (except when posted) must be excluded.", /* a restriction is no explanation */
         };
         for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
             plan p;

@@ -214,6 +214,16 @@ static void period_of_amount(reading *r)
             q++;
         if (!rd_is_w(r, q, "year") && !rd_is_w(r, q, "fy") && !rd_is_w(r, q, "period") && !rd_is_w(r, q, "month"))
             continue;
+        /* only after the name of the amount at the start of its clause ("Depreciation charge for ..."): after a
+         * verb ("Load amounts for the current year") it could restrict the rows */
+        int cs = k;
+        while (cs > 0 && r->t[cs - 1].clause == r->t[k].clause)
+            cs--;
+        bool label = cs < k;
+        for (int u = cs; u < k && label; u++)
+            label = rd_is_k(r, u, TK_WORD) && !rd_is_filler(r->t[u].w) && !rd_is_operative_word(r->t[u].w);
+        if (!label)
+            continue;
         rd_use(r, k, q + 1);
     }
 }
