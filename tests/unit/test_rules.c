@@ -511,6 +511,8 @@ static const scase STMTS[] = {
     /* quoted values explained in parentheses; "and" between the values of an exclusion means either */
     {"Rows with status 'VOID' (entered in error) and 'OPEN' (not yet posted) must be excluded.",
      "skip rows where [Status] is one of (\"VOID\", \"OPEN\")"},
+    {"Keep accounts with Qty more than 5 or EU Dt after 01/02/2025", "skip rows where not ([Qty] read as number > 5 or [EU Dt] read as DD/MM/YYYY > \"2025-02-01\" read as ISO date)"},
+    {"only rows where Trade Date on or after 2025-01-01", "skip rows where not [Trade Date] read as YYYY-MM-DD >= \"2025-01-01\" read as ISO date"},
     {"ignore the trailer row", "skip the last 1 rows"},
     {"skip the total line at the end", "skip the last 1 rows"},
 };
