@@ -479,6 +479,7 @@ static const rcase CASES[] = {
      "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
     {"leading zeros", "text", "Acct No", "?"},                       /* removed, or added? */
     {"strip zeros", "text", "Acct No", "?"},                         /* which end? */
+    {"strip trailing zeros", "text", "Acct No", "?"},                /* "10" -> "1", or decimal places? */
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},

@@ -191,6 +191,9 @@ void rd_rec_strip_ends(reading *r)
                       rd_is_w(r, after, "stripped") || rd_is_w(r, after, "deleted") || rd_is_w(r, after, "suppressed");
         if (!before && !behind)
             continue;
+        /* trailing zeros are decimal places to most analysts ("10" would become "1"): a question */
+        if ((trail || both) && !strcmp(x, "0"))
+            continue;
         for (int end = 0; end < (both ? 2 : 1); end++) {
             tstep *s = rd_add_step(r, false, r->t[k].b + (size_t)end, PS_STRIP);
             if (!s)
