@@ -480,6 +480,9 @@ static const rcase CASES[] = {
     {"leading zeros", "text", "Acct No", "?"},                       /* removed, or added? */
     {"strip zeros", "text", "Acct No", "?"},                         /* which end? */
     {"strip trailing zeros", "text", "Acct No", "?"},                /* "10" -> "1", or decimal places? */
+    {"ltrim zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"Leading zeros to be removed", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"trim zeros", "text", "Acct No", "?"},                          /* not white space: which end? */
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
