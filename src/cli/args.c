@@ -11,6 +11,7 @@
 #include "cli/args.h"
 
 #include <stddef.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static const cli_option_def options[] = {
      "MAPFORGE_VALIDATOR"},
     {"--engine", "native|spark", OPT(engine), false, "where the plan runs", "native"},
     {"--spark-master", "URL", OPT(spark_master), false, "the Spark master for --engine spark", "local[*]"},
+    {"--four-eyes", NULL, OPT(four_eyes), true,
+     "the four-eyes rule: whoever wrote the plan's last version (by feedback or an answer) cannot approve it", NULL},
     {"--no-load", NULL, OPT(no_load), true, "check the output but do not load it", NULL},
     {"--no-parquet", NULL, OPT(no_parquet), true, "write the CSV output only", NULL},
     {"--db", "URL", OPT(db), false, "where outputs are loaded: sqlite:PATH or postgresql://...",
@@ -51,7 +54,7 @@ static const cli_command_def commands[] = {
     {"onboard", "--client C --mapping M --data D --out DIR [--yes]",
      "read the mapping and the data, draft a plan (or take the approved one from the cache), review it, run it, "
      "check the output and load it",
-     "client mapping data out output yes validator engine spark-master no-load no-parquet db comment",
+     "client mapping data out output yes four-eyes validator engine spark-master no-load no-parquet db comment",
      "client mapping data out",
      "mapforge onboard --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme --yes",
      cli_onboard, false},
@@ -60,10 +63,18 @@ static const cli_command_def commands[] = {
      "client mapping data out output", "client mapping data out",
      "mapforge plan --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme", cli_plan,
      false},
-    {"run", "(--plan P | --client C) --data D --out DIR",
-     "run a plan file (hand-edited or not), or the client's approved plan from the cache",
+    {"run", "(--plan P [--client C] | --client C) --data D --out DIR",
+     "run the client's approved plan from the cache; or a plan file as it is (hand-edited or not): its checks and "
+     "the validator run, nothing is loaded (it is not approved), and with --client the run goes into the client's "
+     "history",
      "plan client data out validator engine spark-master no-load no-parquet db", "data out",
      "mapforge run --client ACME --data next_quarter.csv --out out/q2", cli_run, false},
+    {"approve", "--plan P --client C --data D [--comment TEXT]",
+     "record a person's approval of a plan file edited by hand: checked against D, renumbered as the client's "
+     "next version (the file rewritten to exactly the approved text), approved, and cached so that `run --client` "
+     "and `onboard` use it", "plan client data comment", "plan client data",
+     "mapforge approve --plan out/acme/plan.txt --client ACME --data gl_extract.csv --comment \"fee rule fixed by hand\"",
+     cli_approve, false},
     {"check", "--plan P [--data D]",
      "parse and type-check a plan file (against the data file's columns when given)", "plan data", "plan",
      "mapforge check --plan out/acme/plan.txt --data gl_extract.csv", cli_check, false},
@@ -378,7 +389,20 @@ void cli_help_command(FILE *f, const cli_command_def *c)
 
 static const char exit_codes[] =
     "0 done; 1 an error (which file, line, column and what was expected); 2 the plan has open questions "
-    "(nothing ran; they are listed); 3 the output failed validation (nothing loaded)";
+    "(nothing ran; they are listed); 3 the output failed validation (nothing loaded); 4 needs review: no "
+    "approved plan fits this file (`run --client` on a cache miss; nothing ran); 130 interrupted by Ctrl-C "
+    "or SIGTERM (temporary files removed, nothing published, nothing loaded; the run is recorded as "
+    "interrupted)";
+
+int cli_exit_code(mf_code code)
+{
+    switch (code) {
+    case MF_EQUESTION: return 2;
+    case MF_EREVIEW: return 4;
+    case MF_EINTR: return 130;
+    default: return 1;
+    }
+}
 
 void cli_help(FILE *f)
 {

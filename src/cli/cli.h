@@ -26,6 +26,7 @@ typedef struct cli_options {
     int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */
     int no_parquet;            /* --no-parquet: CSV output only */
+    int four_eyes;             /* --four-eyes: the author of the last version cannot approve it */
     int nargs;                 /* words after the command that are not options (sub-commands) */
     const char *args[8];
 } cli_options;
@@ -44,11 +45,15 @@ void cli_plan_file_free(cli_plan_file *f);
 
 /* Each command returns an exit code (0, 2, 3), or CLI_FAILED with e filled. */
 #define CLI_FAILED (-1)
+/* The exit status for a failure with this code (docs/cli.md, Exit codes). */
+int cli_exit_code(mf_code code);
+
 #define CLI_EXIT_QUESTIONS 2
 
 int cli_onboard(const cli_options *o, mf_err *e);
 int cli_plan(const cli_options *o, mf_err *e);
 int cli_run(const cli_options *o, mf_err *e);
+int cli_approve(const cli_options *o, mf_err *e);
 int cli_check(const cli_options *o, mf_err *e);
 int cli_profile(const cli_options *o, mf_err *e);
 int cli_compile(const cli_options *o, mf_err *e);   /* cmd_compile.c */

@@ -177,6 +177,12 @@ static int cache_invalidate_cmd(store *s, const cli_options *o, const char *key,
         return CLI_FAILED;
     if (!got)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "no cache entry with key %s (see mapforge cache list)", key);
+    if (c.status[0] && strcmp(c.status, "valid")) {   /* keep the first invalidation's comment */
+        mf_fail(e, MF_EUSAGE, NULL, 0, 0, "cache entry %.16s is already invalid: %s", c.key,
+                c.invalidated_reason ? c.invalidated_reason : "(no comment)");
+        store_cache_entry_free(&c);
+        return CLI_FAILED;
+    }
     char actor[256];
     store_actor(o->as, actor, sizeof actor);
     char reason[1024];

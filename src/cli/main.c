@@ -1,11 +1,13 @@
 /* main.c — the mapforge command line: parse the arguments (args.c's tables), dispatch to a
  * command, map errors to exit codes.  The commands themselves live in commands.c, cmd_*.c.
  *
- * Exit codes (docs/cli.md): 0 done; 2 open questions (nothing ran); 3 validation failed (nothing
- * loaded); 1 any other error.  Usage errors print one line naming what was wrong (with the nearest
+ * Exit codes (docs/cli.md, cli_exit_code): 0 done; 2 open questions (nothing ran); 3 validation
+ * failed (nothing loaded); 4 no approved plan fits the file (a person must review one); 130
+ * interrupted (SIGINT/SIGTERM: temporaries removed, nothing published or loaded); 1 any other error.  Usage errors print one line naming what was wrong (with the nearest
  * command or option when the word looks misspelt) on stderr.
  */
 #include "cli/args.h"
+#include "util/interrupt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +39,21 @@ int main(int argc, char **argv)
             cli_help(stdout);
         return 0;
     }
+    if (mf_interrupt_install(&e) < 0) {
+        mf_err_print(&e, stderr);
+        return 1;
+    }
     int rc = inv.cmd->fn(&inv.o, &e);
     if (rc == CLI_FAILED) {
-        mf_err_print(&e, stderr);
-        return e.code == MF_EQUESTION ? 2 : 1;
+        if (e.code == MF_EINTR)
+            fprintf(stderr, "mapforge: %s: nothing written, nothing loaded\n", e.msg);
+        else
+            mf_err_print(&e, stderr);
+        return cli_exit_code(e.code);
+    }
+    if (rc == 0 && mf_interrupted()) {   /* arrived after the last check point: the work is complete */
+        fprintf(stderr, "mapforge: interrupted after the work was complete: everything was written\n");
+        return 0;
     }
     return rc;
 }

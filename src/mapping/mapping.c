@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #define MAP_HEADER_SCAN 30
@@ -333,6 +334,9 @@ int mapping_csv_read(const char *path, mf_arena *a, mf_workbook *out, mf_err *e)
 
 static int sniff(const char *path, unsigned char sig[8], mf_err *e)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return mf_fail(e, MF_EIO, path, 0, 0, "is a directory: expected the mapping workbook (.xlsx) or a CSV file");
     FILE *f = fopen(path, "rb");
     if (!f)
         return mf_fail(e, MF_EIO, path, 0, 0, "cannot open the mapping: %s", strerror(errno));

@@ -705,6 +705,11 @@ int plan_draft(const mapping *m, const profile *pr, const draft_options *opt, pl
     out->version = 1;
     const char *file = opt && opt->data_name ? opt->data_name : pr ? base_name(pr->path) : NULL;
     out->source.file = plan_strdup(out, file ? file : "data.csv");
+    if (m->path && m->sha256[0]) {   /* a mapping read from a file (tests build some in memory) */
+        out->mapping.file = plan_strdup(out, base_name(m->path));
+        out->mapping.sheet = plan_strdup(out, m->sheet ? m->sheet : "");
+        out->mapping.sha256 = plan_strdup(out, m->sha256);
+    }
     if (pr) {
         out->source.delimiter = pr->dialect.delimiter ? pr->dialect.delimiter : ',';
         out->source.quote = pr->dialect.quote;

@@ -266,6 +266,46 @@ static void read_comment(parser *ps, pos *q)
     q->at = end;
 }
 
+/* An indented comment-only line after a statement whose provenance was seen continues that
+ * provenance (the renderer wraps long rule texts so): its text is appended after one space. */
+static void continued_comment(parser *ps, size_t at)
+{
+    size_t i = at;
+    while (i < ps->n && (ps->s[i] == ' ' || ps->s[i] == '\t'))
+        i++;
+    if (!ps->have_comment || i == at || i >= ps->n || ps->s[i] != '#')
+        return;
+    i++;
+    if (i < ps->n && ps->s[i] == ' ')
+        i++;
+    size_t end = i;
+    while (end < ps->n && ps->s[end] != '\n')
+        end++;
+    if (end > i && ps->s[end - 1] == '\r')
+        end--;
+    if (end == i)
+        return;
+    mf_buf text = {0};
+    if (ps->prov.text)
+        mf_buf_adds(&text, ps->prov.text);
+    if (text.len)
+        mf_buf_addc(&text, ' ');
+    pos r = {i, 0, 0};
+    while (r.at < end) {
+        if (ps->s[r.at] == '\\') {
+            advance(ps, &r);
+            if (r.at < end)
+                read_escape(ps, &r, 0, &text, false);
+            else
+                mf_buf_addc(&text, '\\');
+        } else {
+            mf_buf_addc(&text, ps->s[r.at]);
+            advance(ps, &r);
+        }
+    }
+    ps->prov.text = take_arena(ps, &text);
+}
+
 /* Skip blanks, comments and continuation line breaks.  Returns true at the end of a statement
  * (q then at the start of the next statement's line, or at the end of the input). */
 static bool skip_blank(parser *ps, pos *q, pos *eos)
@@ -281,8 +321,10 @@ static bool skip_blank(parser *ps, pos *q, pos *eos)
         } else if (c == '\n') {
             *eos = *q;
             advance(ps, q);
-            while (q->at < ps->n && ignorable_line(ps, q->at))
+            while (q->at < ps->n && ignorable_line(ps, q->at)) {
+                continued_comment(ps, q->at);
                 skip_line(ps, q);
+            }
             if (q->at < ps->n && (ps->s[q->at] == ' ' || ps->s[q->at] == '\t'))
                 continue;   /* a continuation line */
             return true;
@@ -1580,6 +1622,14 @@ static int p_header(parser *ps)
         want_int(ps, &p->source.header_line, "a line number") || end_statement(ps, "the end of the line"))
         return -1;
     next(ps);
+    if (accept_word(ps, "mapping")) {   /* optional: the workbook the plan was drafted from */
+        if (want_string(ps, &p->mapping.file, "the mapping's \"file name\"") || want_punct(ps, ',') ||
+            want_word(ps, "sheet") || want_string(ps, &p->mapping.sheet, "the \"sheet\" name") ||
+            want_punct(ps, ',') || want_word(ps, "sha256") ||
+            want_string(ps, &p->mapping.sha256, "the mapping's \"sha256\"") || end_statement(ps, "the end of the line"))
+            return -1;
+        next(ps);
+    }
     const char *out = NULL;
     if (want_word(ps, "output") || want_name(ps, &out, "the output name") || end_statement(ps, "the end of the line"))
         return -1;

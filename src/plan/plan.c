@@ -355,6 +355,8 @@ static bool lookup_eq(const plan_lookup *a, const plan_lookup *b)
 bool plan_equal(const plan *a, const plan *b)
 {
     if (!str_eq0(a->client, b->client) || a->version != b->version || !source_eq(&a->source, &b->source) ||
+        !str_eq0(a->mapping.file, b->mapping.file) || !str_eq0(a->mapping.sheet, b->mapping.sheet) ||
+        !str_eq0(a->mapping.sha256, b->mapping.sha256) ||
         !str_eq0(a->output, b->output) || a->ncols != b->ncols || a->nrules != b->nrules ||
         a->nlookups != b->nlookups || a->nquestions != b->nquestions || a->nkeys != b->nkeys ||
         a->nnotes != b->nnotes)

@@ -251,11 +251,21 @@ typedef struct plan_source {
     long skip_last;          /* trailer rows at the end of the file to skip (counted as filtered) */
 } plan_source;
 
+/* The mapping a plan was drafted from (informational, part of the approved text):
+ * `mapping "FILE", sheet "SHEET", sha256 "HEX"` — the sha256 is the mapping's content hash, the
+ * one the cache keys on (mapping.h).  All NULL when the line is absent (a hand-written plan). */
+typedef struct plan_mapping {
+    const char *file;
+    const char *sheet;
+    const char *sha256;
+} plan_mapping;
+
 typedef struct plan {
     mf_arena arena;          /* owns everything below */
     const char *client;
     int version;
     plan_source source;
+    plan_mapping mapping;
     const char *output;      /* output name: DIR/<output>.csv */
     int ncols, nrules, nlookups, nquestions, nnotes;
     plan_column *cols;

@@ -24,6 +24,8 @@ enum { LV_TOP, LV_OR, LV_AND, LV_NOT, LV_CMP, LV_CONCAT, LV_SUM, LV_PROD, LV_TER
 enum { F_COMMA = 1, F_LOGIC = 2, F_CMP = 4, F_OP = 8, F_STEP = 16, F_ALL = 31 };
 
 #define WRAP_WIDTH 100
+#define COMMENT_AT_MAX 72   /* comments align after the widest statement up to this; wider ones follow their own */
+#define LINE_WIDTH 120   /* no rendered line is wider, comments included (a word longer than a line aside) */
 
 typedef struct rctx {
     mf_buf *b;
@@ -606,6 +608,57 @@ static void pad_to(mf_buf *b, size_t have, size_t want)
         mf_buf_addc(b, ' ');
 }
 
+/* A provenance comment (c: "# row N: text", already escaped) written from display column col, its
+ * text wrapped at single spaces onto indented comment-only lines so that no line passes
+ * LINE_WIDTH (parse.c joins them back with one space).  The first line keeps "# row N:" (or "# "
+ * and one word); a word longer than the room left stays whole. */
+static void put_wrapped_comment(mf_buf *b, const char *c, size_t n, size_t col, size_t indent)
+{
+    size_t min = 2;   /* after "# " */
+    if (n > 6 && !memcmp(c, "# row ", 6)) {
+        const char *colon = memchr(c, ':', n);
+        min = colon ? (size_t)(colon - c) + 1 : n;   /* the text may start on the next line */
+    }
+    size_t start = 0;
+    bool first = true;
+    for (;;) {
+        size_t room = LINE_WIDTH > col ? LINE_WIDTH - col : 1;
+        size_t lead = first ? 0 : 2;   /* "# " before a continuation's text */
+        if (width_of(c + start, n - start) + lead <= room) {
+            if (!first)
+                mf_buf_adds(b, "# ");
+            mf_buf_add(b, c + start, n - start);
+            return;
+        }
+        size_t cut = 0, w = lead, at = start;   /* a single space between two non-spaces, rightmost that fits */
+        for (size_t i = start + (first ? min : 1); i + 1 < n; i++) {
+            if (c[i] != ' ' || c[i - 1] == ' ' || c[i + 1] == ' ')
+                continue;
+            w += width_of(c + at, i - at);
+            at = i;
+            if (cut && w > room)
+                break;
+            cut = i;
+            if (w > room)
+                break;
+        }
+        if (!cut) {
+            if (!first)
+                mf_buf_adds(b, "# ");
+            mf_buf_add(b, c + start, n - start);
+            return;
+        }
+        if (!first)
+            mf_buf_adds(b, "# ");
+        mf_buf_add(b, c + start, cut - start);
+        mf_buf_addc(b, '\n');
+        pad_to(b, 0, indent);
+        col = indent;
+        start = cut + 1;
+        first = false;
+    }
+}
+
 static char *render_column(const plan_column *c, size_t name_w, size_t type_w)
 {
     mf_buf b = {0}, nm = {0};
@@ -730,8 +783,18 @@ static void render_header(mf_buf *b, const plan *p)
     } else {
         mf_buf_adds(b, "none");
     }
-    mf_buf_printf(b, ", encoding %s, header on line %ld\noutput ", plan_encoding_name(p->source.encoding),
+    mf_buf_printf(b, ", encoding %s, header on line %ld\n", plan_encoding_name(p->source.encoding),
                   p->source.header_line);
+    if (p->mapping.file) {
+        mf_buf_adds(b, "mapping ");
+        put_string(b, p->mapping.file);
+        mf_buf_adds(b, ", sheet ");
+        put_string(b, p->mapping.sheet ? p->mapping.sheet : "");
+        mf_buf_adds(b, ", sha256 ");
+        put_string(b, p->mapping.sha256 ? p->mapping.sha256 : "");
+        mf_buf_addc(b, '\n');
+    }
+    mf_buf_adds(b, "output ");
     put_name(b, p->output ? p->output : "");
     mf_buf_adds(b, "\n\n");
 }
@@ -790,7 +853,7 @@ char *plan_render(const plan *p)
     size_t comment_at = 0;
     for (int i = 0; i < k; i++) {
         size_t w = first_line_width(st[i].text);
-        if (w <= WRAP_WIDTH && w > comment_at)
+        if (w <= COMMENT_AT_MAX && w > comment_at)
             comment_at = w;
     }
     mf_buf out = {0};
@@ -802,9 +865,14 @@ char *plan_render(const plan *p)
         size_t first = nl ? (size_t)(nl - t) : strlen(t);
         mf_buf_add(&out, t, first);
         if (comment) {
-            pad_to(&out, first_line_width(t), comment_at);
+            size_t w0 = first_line_width(t);
+            pad_to(&out, w0, comment_at);
             mf_buf_adds(&out, "  ");
-            put_comment(&out, st[i].prov);
+            mf_buf cm = {0};
+            put_comment(&cm, st[i].prov);
+            put_wrapped_comment(&out, mf_buf_str(&cm), cm.len, (w0 > comment_at ? w0 : comment_at) + 2,
+                                comment_at + 2);
+            mf_buf_free(&cm);
         }
         mf_buf_adds(&out, t + first);
         mf_buf_addc(&out, '\n');

@@ -5,6 +5,7 @@
  * whose NUMERIC(p,s), TEXT and INTEGER columns accept anything: a value that PostgreSQL would
  * refuse is refused here first, with the CSV line and column, before the transaction commits.
  */
+#include "util/interrupt.h"
 #include "store/load_internal.h"
 #include "util/decimal.h"
 
@@ -39,6 +40,8 @@ int load_csv_open(load_csv *lc, const plan *p, const char *csv_path, mf_err *e)
 
 long load_csv_next(load_csv *lc, mf_err *e)
 {
+    if (mf_interrupt_check(e) < 0)   /* Ctrl-C: the caller rolls the transaction back */
+        return -1;
     long n = csv_read_block(lc->rd, &lc->b, e);
     for (long r = 0; r < n; r++)
         if ((int)lc->b.nfields[r] != lc->nh)

@@ -12,6 +12,7 @@
  *
  * Built without libpq (no <libpq-fe.h> on the include path), load_pg fails with a clear message.
  */
+#include "util/interrupt.h"
 #include "store/load_internal.h"
 
 #include <stdlib.h>
@@ -222,6 +223,8 @@ int load_pg(const plan *p, const char *csv_path, const char *conninfo, const loa
     int rc = exec_ok(c, "BEGIN", target, e);
     if (rc == 0) {
         rc = load_tx(c, p, csv_path, info, run_at, target, r, e);
+        if (rc == 0)
+            rc = mf_interrupt_check(e);   /* a stop before COMMIT leaves the warehouse as it was */
         if (rc == 0)
             rc = exec_ok(c, "COMMIT", target, e);
         if (rc < 0) {

@@ -11,6 +11,7 @@
  * "12.30" instead of becoming a binary double), an empty field as NULL.  Values are
  * checked against the declared type first (load.c), since SQLite itself would accept anything.
  */
+#include "util/interrupt.h"
 #include "store/load_internal.h"
 
 #include <sqlite3.h>
@@ -165,6 +166,8 @@ int load_sqlite(const plan *p, const char *csv_path, const char *db_path, const 
             rc = load_rows(&s, p, csv_path, info, run_at, r, e);
         sqlite3_finalize(s.ins);
         s.ins = NULL;
+        if (rc == 0)
+            rc = mf_interrupt_check(e);   /* a stop before COMMIT leaves the warehouse as it was */
         if (rc == 0)
             rc = exec(&s, "COMMIT", e);
         if (rc < 0) {

@@ -173,7 +173,8 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS runs (id @ID@, client TEXT NOT NULL, plan_sha256 TEXT NOT NULL,"
     " input_path TEXT, input_sha256 TEXT, input_bytes BIGINT, rows_in BIGINT, rows_out BIGINT,"
     " rows_rejected BIGINT, rows_filtered BIGINT, cache_hit INTEGER NOT NULL DEFAULT 0, cache_key TEXT,"
-    " started_at TEXT NOT NULL, seconds DOUBLE PRECISION, status TEXT NOT NULL, actor TEXT)",
+    " started_at TEXT NOT NULL, seconds DOUBLE PRECISION, status TEXT NOT NULL, actor TEXT,"
+    " state TEXT, review_id BIGINT NOT NULL DEFAULT 0, updated_at TEXT)",
     "CREATE TABLE IF NOT EXISTS loads (id @ID@, run_id BIGINT, client TEXT NOT NULL, target TEXT,"
     " table_name TEXT, input_sha256 TEXT, rows_loaded BIGINT, rows_replaced BIGINT, status TEXT,"
     " actor TEXT, at TEXT NOT NULL)",
@@ -187,7 +188,64 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS audit_sigs (seq BIGINT PRIMARY KEY, sig TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cache_entries_client ON cache_entries (client, mapping_sha256)",
     "CREATE INDEX IF NOT EXISTS runs_client ON runs (client)",
+    /* Review sessions (review.c): at most one open (drafted / in_review) per client and mapping. */
+    "CREATE TABLE IF NOT EXISTS reviews (id @ID@, client TEXT NOT NULL, mapping_sha256 TEXT NOT NULL,"
+    " mapping_path TEXT, data_path TEXT, output TEXT, state TEXT NOT NULL, plan_sha256 TEXT NOT NULL,"
+    " version INTEGER NOT NULL, author TEXT NOT NULL DEFAULT '', opened_by TEXT NOT NULL, decided_by TEXT,"
+    " comment TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, last_run_id BIGINT NOT NULL DEFAULT 0)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS reviews_open ON reviews (client, mapping_sha256)"
+    " WHERE state IN ('drafted', 'in_review')",
+    "CREATE INDEX IF NOT EXISTS reviews_client ON reviews (client)",
+    /* The conversation of a review: every turn, and the version it led to (plan_sha256 "" = none). */
+    "CREATE TABLE IF NOT EXISTS review_turns (id @ID@, review_id BIGINT NOT NULL, at TEXT NOT NULL,"
+    " actor TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '',"
+    " plan_sha256 TEXT NOT NULL DEFAULT '', version INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS review_turns_review ON review_turns (review_id)",
 };
+
+/* Columns added after the first release, for stores created before them: (table, column, type).
+ * The run states of older runs are derived from their status and their loads. */
+static const char *const added_columns[][3] = {
+    {"runs", "state", "TEXT"},
+    {"runs", "review_id", "BIGINT NOT NULL DEFAULT 0"},
+    {"runs", "updated_at", "TEXT"},
+};
+
+static int has_column(store *s, const char *table, const char *column, mf_err *e)
+{
+    const char *p[] = {table, column};
+    db_rows r;
+    const char *sql = s->kind == STORE_PG
+                          ? "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'mapforge'"
+                            " AND table_name = $1 AND column_name = $2"
+                          : "SELECT count(*) FROM pragma_table_info($1) WHERE name = $2";
+    if (db_exec(s, sql, 2, p, &r, e) < 0)
+        return -1;
+    int n = (int)db_cell_ll(&r, 0, 0);
+    db_rows_free(&r);
+    return n > 0;
+}
+
+static int migrate(store *s, mf_err *e)
+{
+    for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
+        int has = has_column(s, added_columns[i][0], added_columns[i][1], e);
+        if (has < 0)
+            return -1;
+        if (has)
+            continue;
+        char sql[256];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i][0], added_columns[i][1],
+                 added_columns[i][2]);
+        if (db_exec(s, sql, 0, NULL, NULL, e) < 0)
+            return -1;
+    }
+    return db_exec(s,
+                   "UPDATE runs SET updated_at = started_at, state = CASE WHEN status = 'ok' THEN"
+                   " (CASE WHEN EXISTS (SELECT 1 FROM loads WHERE loads.run_id = runs.id) THEN 'loaded'"
+                   " ELSE 'checked' END) ELSE 'failed' END WHERE state IS NULL",
+                   0, NULL, NULL, e);
+}
 
 /* PostgreSQL only: the database refuses UPDATE, DELETE and TRUNCATE on the audit trail. */
 static const char *const pg_guard[] = {
@@ -220,6 +278,8 @@ static int create_schema(store *s, mf_err *e)
         if (db_exec(s, sql, 0, NULL, NULL, e) < 0)
             goto fail;
     }
+    if (migrate(s, e) < 0)
+        goto fail;
     if (pg) {
         /* Install (or re-enable) the guard only when needed: replacing a trigger locks the table. */
         db_rows r;
@@ -509,38 +569,127 @@ int store_approval_add(store *s, const char *client, const char *plan_sha256, co
     return db_commit(s, e);
 }
 
+int store_approval_last(store *s, const char *client, const char *plan_sha256, store_approval *out, mf_err *e)
+{
+    memset(out, 0, sizeof *out);
+    db_rows r;
+    const char *p[] = {client, plan_sha256};
+    if (db_exec(s,
+                "SELECT actor, at, comment FROM approvals WHERE client = $1 AND plan_sha256 = $2"
+                " AND decision = 'approved' ORDER BY id DESC LIMIT 1",
+                2, p, &r, e) < 0)
+        return -1;
+    int found = r.nrows > 0;
+    if (found) {
+        out->actor = dup_or_null(db_cell(&r, 0, 0));
+        out->at = dup_or_null(db_cell(&r, 0, 1));
+        out->comment = dup_or_null(db_cell(&r, 0, 2));
+    }
+    db_rows_free(&r);
+    return found;
+}
+
+void store_approval_free(store_approval *a)
+{
+    free(a->actor);
+    free(a->at);
+    free(a->comment);
+    memset(a, 0, sizeof *a);
+}
+
 /* ---- runs and loads ----------------------------------------------------------------------------- */
+
+static const char *run_state_of(const store_run *r)
+{
+    if (r->state)
+        return r->state;
+    return !r->status || !strcmp(r->status, "ok") ? "checked" : !strcmp(r->status, "running") ? "running" : "failed";
+}
 
 int store_run_add(store *s, store_run *r, mf_err *e)
 {
-    char bytes[32], in[32], out[32], rej[32], fil[32], hit[32], secs[64], now[32];
+    char bytes[32], in[32], out[32], rej[32], fil[32], hit[32], secs[64], now[32], rid[32];
     snprintf(bytes, sizeof bytes, "%llu", r->input_bytes);
     ll_str(r->rows_in, in);
     ll_str(r->rows_out, out);
     ll_str(r->rows_rejected, rej);
     ll_str(r->rows_filtered, fil);
     ll_str(r->cache_hit ? 1 : 0, hit);
+    ll_str(r->review_id, rid);
     snprintf(secs, sizeof secs, "%.6f", r->seconds);
     if (!r->started_at[0])
         store_now(r->started_at);
     snprintf(now, sizeof now, "%s", r->started_at);
+    snprintf(r->updated_at, sizeof r->updated_at, "%s", now);
     const char *p[] = {r->client,     r->plan_sha256 ? r->plan_sha256 : "", r->input_path, r->input_sha256,
                        bytes,         in,
                        out,           rej,
                        fil,           hit,
                        r->cache_key,  now,
                        secs,          r->status ? r->status : "ok",
-                       r->actor};
+                       r->actor,      run_state_of(r),
+                       rid};
     db_rows rows;
     if (db_exec(s,
                 "INSERT INTO runs (client, plan_sha256, input_path, input_sha256, input_bytes, rows_in, rows_out,"
-                " rows_rejected, rows_filtered, cache_hit, cache_key, started_at, seconds, status, actor)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-                15, p, &rows, e) < 0)
+                " rows_rejected, rows_filtered, cache_hit, cache_key, started_at, seconds, status, actor, state,"
+                " review_id, updated_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $12)"
+                " RETURNING id",
+                17, p, &rows, e) < 0)
         return -1;
     r->id = db_cell_ll(&rows, 0, 0);
     db_rows_free(&rows);
     return 0;
+}
+
+int store_run_update(store *s, store_run *r, mf_err *e)
+{
+    char bytes[32], in[32], out[32], rej[32], fil[32], secs[64], id[32];
+    snprintf(bytes, sizeof bytes, "%llu", r->input_bytes);
+    ll_str(r->rows_in, in);
+    ll_str(r->rows_out, out);
+    ll_str(r->rows_rejected, rej);
+    ll_str(r->rows_filtered, fil);
+    ll_str(r->id, id);
+    snprintf(secs, sizeof secs, "%.6f", r->seconds);
+    store_now(r->updated_at);
+    const char *p[] = {id, r->input_sha256, bytes, in, out, rej, fil, secs, r->status ? r->status : "ok",
+                       run_state_of(r), r->updated_at};
+    return db_exec(s,
+                   "UPDATE runs SET input_sha256 = $2, input_bytes = $3, rows_in = $4, rows_out = $5,"
+                   " rows_rejected = $6, rows_filtered = $7, seconds = $8, status = $9, state = $10,"
+                   " updated_at = $11 WHERE id = $1",
+                   11, p, NULL, e);
+}
+
+#define RUN_COLUMNS                                                                                               \
+    "SELECT id, client, plan_sha256, input_path, input_sha256, cache_key, input_bytes, rows_in, rows_out,"       \
+    " rows_rejected, rows_filtered, cache_hit, started_at, seconds, status, actor, state, review_id, updated_at" \
+    " FROM runs "
+
+static void run_from_row(const db_rows *r, int i, store_run *x)
+{
+    memset(x, 0, sizeof *x);
+    x->id = db_cell_ll(r, i, 0);
+    x->client = dup_or_null(db_cell(r, i, 1));
+    x->plan_sha256 = dup_or_null(db_cell(r, i, 2));
+    x->input_path = dup_or_null(db_cell(r, i, 3));
+    x->input_sha256 = dup_or_null(db_cell(r, i, 4));
+    x->cache_key = dup_or_null(db_cell(r, i, 5));
+    x->input_bytes = (unsigned long long)db_cell_ll(r, i, 6);
+    x->rows_in = db_cell_ll(r, i, 7);
+    x->rows_out = db_cell_ll(r, i, 8);
+    x->rows_rejected = db_cell_ll(r, i, 9);
+    x->rows_filtered = db_cell_ll(r, i, 10);
+    x->cache_hit = (int)db_cell_ll(r, i, 11);
+    copy_fixed(x->started_at, sizeof x->started_at, db_cell(r, i, 12));
+    x->seconds = db_cell(r, i, 13) ? strtod(db_cell(r, i, 13), NULL) : 0;
+    x->status = dup_or_null(db_cell(r, i, 14));
+    x->actor = dup_or_null(db_cell(r, i, 15));
+    x->state = dup_or_null(db_cell(r, i, 16));
+    x->review_id = db_cell_ll(r, i, 17);
+    copy_fixed(x->updated_at, sizeof x->updated_at, db_cell(r, i, 18));
 }
 
 int store_run_list(store *s, const char *client, store_run **out, int *n, mf_err *e)
@@ -549,49 +698,54 @@ int store_run_list(store *s, const char *client, store_run **out, int *n, mf_err
     const char *p[] = {client};
     *out = NULL;
     *n = 0;
-    if (db_exec(s,
-                "SELECT id, client, plan_sha256, input_path, input_sha256, cache_key, input_bytes, rows_in, rows_out,"
-                " rows_rejected, rows_filtered, cache_hit, started_at, seconds, status, actor FROM runs"
-                " WHERE client = $1 ORDER BY id",
-                1, p, &r, e) < 0)
+    if (db_exec(s, client ? RUN_COLUMNS "WHERE client = $1 ORDER BY id" : RUN_COLUMNS "ORDER BY id", client ? 1 : 0,
+                p, &r, e) < 0)
         return -1;
     if (r.nrows)
         *out = mf_xcalloc((size_t)r.nrows, sizeof **out);
-    for (int i = 0; i < r.nrows; i++) {
-        store_run *x = &(*out)[i];
-        x->id = db_cell_ll(&r, i, 0);
-        x->client = dup_or_null(db_cell(&r, i, 1));
-        x->plan_sha256 = dup_or_null(db_cell(&r, i, 2));
-        x->input_path = dup_or_null(db_cell(&r, i, 3));
-        x->input_sha256 = dup_or_null(db_cell(&r, i, 4));
-        x->cache_key = dup_or_null(db_cell(&r, i, 5));
-        x->input_bytes = (unsigned long long)db_cell_ll(&r, i, 6);
-        x->rows_in = db_cell_ll(&r, i, 7);
-        x->rows_out = db_cell_ll(&r, i, 8);
-        x->rows_rejected = db_cell_ll(&r, i, 9);
-        x->rows_filtered = db_cell_ll(&r, i, 10);
-        x->cache_hit = (int)db_cell_ll(&r, i, 11);
-        copy_fixed(x->started_at, sizeof x->started_at, db_cell(&r, i, 12));
-        x->seconds = db_cell(&r, i, 13) ? strtod(db_cell(&r, i, 13), NULL) : 0;
-        x->status = dup_or_null(db_cell(&r, i, 14));
-        x->actor = dup_or_null(db_cell(&r, i, 15));
-    }
+    for (int i = 0; i < r.nrows; i++)
+        run_from_row(&r, i, &(*out)[i]);
     *n = r.nrows;
     db_rows_free(&r);
     return 0;
 }
 
+int store_run_get(store *s, long long id, store_run *out, mf_err *e)
+{
+    char ids[32];
+    ll_str(id, ids);
+    const char *p[] = {ids};
+    db_rows r;
+    memset(out, 0, sizeof *out);
+    if (db_exec(s, RUN_COLUMNS "WHERE id = $1", 1, p, &r, e) < 0)
+        return -1;
+    int found = r.nrows > 0;
+    if (found)
+        run_from_row(&r, 0, out);
+    db_rows_free(&r);
+    return found;
+}
+
+void store_run_free(store_run *r)
+{
+    if (!r)
+        return;
+    free((char *)r->client);
+    free((char *)r->plan_sha256);
+    free((char *)r->input_path);
+    free((char *)r->input_sha256);
+    free((char *)r->cache_key);
+    free((char *)r->status);
+    free((char *)r->actor);
+    free((char *)r->state);
+    r->client = r->plan_sha256 = r->input_path = r->input_sha256 = r->cache_key = r->status = r->actor = r->state =
+        NULL;
+}
+
 void store_runs_free(store_run *r, int n)
 {
-    for (int i = 0; r && i < n; i++) {
-        free((char *)r[i].client);
-        free((char *)r[i].plan_sha256);
-        free((char *)r[i].input_path);
-        free((char *)r[i].input_sha256);
-        free((char *)r[i].cache_key);
-        free((char *)r[i].status);
-        free((char *)r[i].actor);
-    }
+    for (int i = 0; r && i < n; i++)
+        store_run_free(&r[i]);
     free(r);
 }
 

@@ -109,6 +109,14 @@ int store_feedback_add(store *s, const char *plan_sha256, const char *text, cons
 int store_approval_add(store *s, const char *client, const char *plan_sha256, const char *decision,
                        const char *comment, const char *actor, mf_err *e);
 
+/* The newest "approved" decision on (client, plan_sha256): who, when, with which comment.  Returns
+ * 1 found, 0 none (the plan was never approved: a hand-edited plan), -1 error. */
+typedef struct store_approval {
+    char *actor, *at, *comment;
+} store_approval;
+int store_approval_last(store *s, const char *client, const char *plan_sha256, store_approval *out, mf_err *e);
+void store_approval_free(store_approval *a);
+
 /* ---- runs and loads -------------------------------------------------------------------------- */
 
 typedef struct store_run {
@@ -119,13 +127,66 @@ typedef struct store_run {
     int cache_hit;
     char started_at[32];         /* "" = now */
     double seconds;
-    const char *status;          /* "ok" | "failed" | "validation_failed" ... */
+    const char *status;          /* "ok" | "failed" | "validation_failed" | "running" */
     const char *actor;
+    const char *state;           /* the workflow's run state: running | checked | failed | loaded; NULL =
+                                    derived from status on add (ok → checked, else failed) */
+    long long review_id;         /* the review whose approved plan ran; 0 = none (a cached plan) */
+    char updated_at[32];         /* filled by add / update */
 } store_run;
 int store_run_add(store *s, store_run *r, mf_err *e);
-/* Runs of a client, oldest first; the strings point into *out's own storage (store_runs_free). */
+/* Rewrite run r->id's counts, input sha/bytes, seconds, status and state (updated_at = now). */
+int store_run_update(store *s, store_run *r, mf_err *e);
+/* Runs of a client (NULL = all), oldest first; the strings point into *out's own storage
+ * (store_runs_free). */
 int store_run_list(store *s, const char *client, store_run **out, int *n, mf_err *e);
+int store_run_get(store *s, long long id, store_run *out, mf_err *e);   /* 1, 0, -1; free with store_run_free */
+void store_run_free(store_run *r);                                       /* the strings, not r */
 void store_runs_free(store_run *r, int n);
+
+/* ---- review sessions (review.c) --------------------------------------------------------------- */
+
+typedef struct store_review {
+    long long id;                /* filled by store_review_add */
+    char *client, *mapping_path, *data_path, *output;   /* paths / output may be NULL */
+    char mapping_sha256[65];
+    char state[16];              /* drafted | in_review | approved | rejected | running | checked | failed | loaded */
+    char plan_sha256[65];        /* the current version */
+    int version;
+    char *author;                /* author of the current version by feedback or answer ("" = the draft) */
+    char *opened_by, *decided_by, *comment;   /* decided_by / comment NULL until a decision */
+    char created_at[32], updated_at[32];
+    long long last_run_id;
+} store_review;
+
+/* Add a review in state r->state unless an open one (drafted / in_review) exists for (client,
+ * mapping_sha256): one transaction.  Returns 1 added (r->id, times filled), 0 an open one exists
+ * (*r replaced by it: the caller's strings are not freed, r's are then malloc'd), -1 error. */
+int store_review_add(store *s, store_review *r, mf_err *e);
+/* Write back state, plan_sha256, version, author, data_path, decided_by, comment, last_run_id
+ * (updated_at = now). */
+int store_review_update(store *s, store_review *r, mf_err *e);
+int store_review_get(store *s, long long id, store_review *out, mf_err *e);           /* 1, 0, -1 */
+int store_review_find_open(store *s, const char *client, const char *mapping_sha256, store_review *out,
+                           mf_err *e);                                                 /* 1, 0, -1 */
+/* client NULL = all, state NULL = any; newest first. */
+int store_review_list(store *s, const char *client, const char *state, store_review **out, int *n, mf_err *e);
+void store_review_free(store_review *r);                   /* the strings, not r */
+void store_reviews_free(store_review *r, int n);
+
+/* A turn of a review's conversation: kind drafted | resumed | feedback | answer | approval |
+ * rejection | left; plan_sha256 / version: the version it led to ("" / 0 = none). */
+typedef struct store_review_turn {
+    long long id, review_id;
+    char at[32];
+    char *actor, *kind, *text, *result;
+    char plan_sha256[65];
+    int version;
+} store_review_turn;
+int store_review_turn_add(store *s, store_review_turn *t, mf_err *e);
+/* Turns of a review, oldest first. */
+int store_review_turns(store *s, long long review_id, store_review_turn **out, int *n, mf_err *e);
+void store_review_turns_free(store_review_turn *t, int n);
 
 typedef struct store_load {
     long long run_id;            /* 0 = unknown */

@@ -135,12 +135,13 @@ static void release(mf_afile *f)
     free(f->tmp);
     free(f->path);
     f->buf = f->tmp = f->path = NULL;
+    f->sealed = 0;
 }
 
-int mf_afile_commit(mf_afile *f, mf_err *e)
+int mf_afile_seal(mf_afile *f, mf_err *e)
 {
-    if (!f->path)
-        return mf_fail(e, MF_EIO, NULL, 0, 0, "output file committed twice");
+    if (!f->path || f->sealed)
+        return mf_fail(e, MF_EIO, NULL, 0, 0, "output file sealed twice");
     int rc = 0;
     if (f->failed || flush_buf(f, true, e) < 0)
         rc = -1;
@@ -149,12 +150,37 @@ int mf_afile_commit(mf_afile *f, mf_err *e)
     if (close(f->fd) < 0 && rc == 0)
         rc = mf_fail(e, MF_EIO, f->path, 0, 0, "cannot close output file: %s", strerror(errno));
     f->fd = -1;
-    if (rc == 0 && rename(f->tmp, f->path) < 0)
-        rc = mf_fail(e, MF_EIO, f->path, 0, 0, "cannot rename output into place: %s", strerror(errno));
-    if (rc < 0)
+    free(f->buf);
+    f->buf = NULL;
+    if (rc < 0) {
         unlink(f->tmp);
+        release(f);
+        return -1;
+    }
+    f->sealed = 1;
+    return 0;
+}
+
+int mf_afile_publish(mf_afile *f, mf_err *e)
+{
+    if (!f->path || !f->sealed)
+        return mf_fail(e, MF_EIO, NULL, 0, 0, "output file published before it was sealed");
+    int rc = 0;
+    if (rename(f->tmp, f->path) < 0) {
+        rc = mf_fail(e, MF_EIO, f->path, 0, 0, "cannot rename output into place: %s", strerror(errno));
+        unlink(f->tmp);
+    }
     release(f);
     return rc;
+}
+
+int mf_afile_commit(mf_afile *f, mf_err *e)
+{
+    if (!f->path)
+        return mf_fail(e, MF_EIO, NULL, 0, 0, "output file committed twice");
+    if (mf_afile_seal(f, e) < 0)
+        return -1;
+    return mf_afile_publish(f, e);
 }
 
 void mf_afile_abort(mf_afile *f)

@@ -21,12 +21,18 @@ typedef struct mf_afile {
     int failed;      /* a write failed; commit will report it */
     int direct;      /* the descriptor has O_DIRECT set (large files only) */
     unsigned long long written;   /* bytes written to fd so far */
+    int sealed;      /* complete on disk under tmp, waiting for mf_afile_publish */
 } mf_afile;
 
 int mf_afile_open(mf_afile *f, const char *path, mf_err *e);
 int mf_afile_write(mf_afile *f, const void *p, size_t n, mf_err *e);
 int mf_afile_puts(mf_afile *f, const char *s, mf_err *e);
-int mf_afile_commit(mf_afile *f, mf_err *e);   /* closes f in all cases */
+int mf_afile_commit(mf_afile *f, mf_err *e);   /* seal + publish; closes f in all cases */
+/* Two halves of commit, for outputs published together as a set (write/run.c): seal flushes,
+ * fsyncs and closes the temporary (on failure it is removed and f released); publish renames a
+ * sealed temporary into place.  abort works on a sealed file too. */
+int mf_afile_seal(mf_afile *f, mf_err *e);
+int mf_afile_publish(mf_afile *f, mf_err *e);
 void mf_afile_abort(mf_afile *f);              /* closes f, removes the temporary; safe twice */
 
 /* Remove the temporaries that killed processes left in dir (".NAME.partial-PID" whose PID no

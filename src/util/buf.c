@@ -2,6 +2,8 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,4 +71,28 @@ void mf_buf_free(mf_buf *b)
 const char *mf_buf_str(const mf_buf *b)
 {
     return b->data ? b->data : "";
+}
+
+const char *mf_shq(const char *s, char *buf, size_t n)
+{
+    bool plain = s[0] != 0;
+    for (const char *c = s; *c && plain; c++)
+        plain = isalnum((unsigned char)*c) || strchr("_./:=@%+,-", *c);
+    if (plain || n < 3) {
+        snprintf(buf, n, "%s", plain ? s : "''");
+        return buf;
+    }
+    size_t k = 0;
+    buf[k++] = '\'';
+    for (const char *c = s; *c && k + 5 < n; c++) {
+        if (*c == '\'') {
+            memcpy(buf + k, "'\\''", 4);
+            k += 4;
+        } else {
+            buf[k++] = *c;
+        }
+    }
+    buf[k++] = '\'';
+    buf[k] = 0;
+    return buf;
 }

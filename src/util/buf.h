@@ -18,4 +18,8 @@ void mf_buf_clear(mf_buf *b);                /* len = 0, keeps memory */
 void mf_buf_free(mf_buf *b);
 const char *mf_buf_str(const mf_buf *b);     /* "" when empty */
 
+/* s as one shell word (unchanged when it needs no quoting, else in single quotes), for the commands
+ * that messages suggest; buf of n bytes (a path longer than fits is cut).  Returns buf. */
+const char *mf_shq(const char *s, char *buf, size_t n);
+
 #endif

@@ -23,7 +23,12 @@ typedef enum mf_code {
     MF_EUSAGE,     /* bad command line */
     MF_ENOMEM,     /* out of memory */
     MF_EQUESTION,  /* the plan has open questions and cannot run unattended */
-    MF_ELIMIT      /* a limit was exceeded (a record longer than the maximum, ...) */
+    MF_ELIMIT,     /* a limit was exceeded (a record longer than the maximum, ...) */
+    MF_EINTR,      /* stopped by SIGINT / SIGTERM (util/interrupt.h): temporaries removed, nothing published */
+    MF_EREVIEW,    /* no approved plan fits this input: a person must review one (a cache miss on run --client) */
+    MF_ENOTFOUND,  /* the store has no such thing (review, run, version) */
+    MF_ECONFLICT,  /* the action does not fit the current state (approving a rejected review, ...) */
+    MF_EREFUSED    /* the action is not allowed (approval with open questions, the four-eyes rule) */
 } mf_code;
 
 typedef struct mf_err {

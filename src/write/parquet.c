@@ -16,6 +16,7 @@
  * Nothing here allocates per cell: buffers grow and are reused across pages and row groups.
  */
 #include "write/parquet.h"
+#include "util/interrupt.h"
 
 #include "read/csv.h"
 #include "util/afile.h"
@@ -1104,7 +1105,13 @@ int pq_writer_close(pq_writer *w, mf_err *e)
     }
     mf_buf_free(&meta);
     if (rc == 0) {
-        rc = mf_afile_commit(&w->f, e);
+        if (w->o.seal_into) {
+            rc = mf_afile_seal(&w->f, e);
+            if (rc == 0)
+                *w->o.seal_into = w->f;   /* handed over: the caller publishes or aborts it */
+        } else {
+            rc = mf_afile_commit(&w->f, e);
+        }
         free_writer(w);
         return rc;
     }
@@ -1186,6 +1193,10 @@ static int convert_blocks(const plan *p, csv_reader *r, pq_writer *w, const char
     long got;
     int rc = 0;
     while (rc == 0 && (got = csv_read_block(r, &b, e)) > 0) {
+        if (mf_interrupt_check(e) < 0) {
+            rc = -1;
+            break;
+        }
         for (size_t row = 0; row < b.nrows && rc == 0; row++) {
             if (b.nfields[row] != (uint32_t)n) {
                 rc = mf_fail(e, MF_EFORMAT, csv_path, b.line[row], 0, "expected %d fields, found %u", n,

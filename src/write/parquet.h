@@ -31,6 +31,7 @@
 
 #include "plan/plan.h"
 #include "util/buf.h"
+#include "util/afile.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -47,6 +48,9 @@ typedef struct pq_options {
     size_t page_bytes;       /* target size of a data page before compression (default 1 MiB) */
     size_t dict_bytes;       /* a column's dictionary may grow to this before PLAIN (default 1 MiB) */
     bool dictionary;         /* try dictionary encoding (default true) */
+    mf_afile *seal_into;     /* NULL: close publishes the file.  Else close only seals it (util/afile.h)
+                              * and hands it over here: the caller publishes it with other outputs as
+                              * one set, or aborts it (write/run.c) */
 } pq_options;
 
 void pq_options_default(pq_options *o);

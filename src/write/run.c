@@ -13,9 +13,11 @@
  * rows_in = rows_out + rows_rejected + rows_filtered.
  */
 #include "write/run.h"
+#include "util/interrupt.h"
 #include "compile/program.h"
 #include "engine/engine.h"
 #include "util/afile.h"
+#include "write/parquet.h"
 #include "util/sha256.h"
 
 #include <errno.h>
@@ -168,6 +170,9 @@ typedef struct writer {
     const eng_program *g;      /* its `row number` columns are filled in here */
     mf_buf numbered;           /* output text with the row numbers in place */
     mf_err *e;
+    const run_options *opt;    /* its progress callback */
+    unsigned long long bytes, bytes_total;   /* input bytes of the rows written so far (records + line ends) */
+    double t0, last_progress;
 } writer;
 
 /* ---- row numbers: the position of the row in the output, known only here -------------------------- */
@@ -331,7 +336,16 @@ static int pipeline_run(pipeline *pl, writer *wr, int nworkers)
         pthread_mutex_unlock(&pl->mu);
         if (done)
             break;
-        rc = write_block(wr, &s->res);
+        rc = mf_interrupt_check(wr->e) < 0 ? -1 : write_block(wr, &s->res);
+        if (rc == 0 && wr->opt && wr->opt->progress) {
+            for (size_t i = 0; i < s->blk.nrows; i++)
+                wr->bytes += (unsigned long long)s->blk.raw_len[i] + 1;
+            double t = now();
+            if (t - wr->last_progress >= 0.2) {
+                wr->last_progress = t;
+                wr->opt->progress(wr->opt->progress_user, wr->rows_in, wr->bytes, wr->bytes_total, t - wr->t0);
+            }
+        }
         pthread_mutex_lock(&pl->mu);
         s->state = SLOT_FREE;
         pthread_cond_broadcast(&pl->cv);
@@ -405,6 +419,14 @@ char *run_report_json(const run_options *opt, const char *data_path, const char 
     json_t *o = json_object(), *in = json_object(), *out = json_object(), *t = json_object();
     json_object_set_new(o, "plan_sha256", json_str_or_null(opt ? opt->plan_sha256 : NULL));
     json_object_set_new(o, "cache_hit", json_boolean(opt && opt->cache_hit));
+    /* who approved the text that ran, beside it (the text and its SHA-256 stay as approved) */
+    if (opt && opt->approved_by)
+        json_object_set_new(o, "approval",
+                            json_pack("{s:s, s:s, s:o}", "by", opt->approved_by, "at",
+                                      opt->approved_at ? opt->approved_at : "", "comment",
+                                      json_str_or_null(opt->approval_comment)));
+    else
+        json_object_set_new(o, "approval", json_null());
     json_object_set_new(o, "cache_key", json_str_or_null(opt ? opt->cache_key : NULL));
     json_object_set_new(in, "path", json_string(data_path));
     json_object_set_new(in, "bytes", json_integer((json_int_t)rep->bytes_in));
@@ -436,6 +458,7 @@ typedef struct run_ctx {
     pipeline pl;
     writer wr;
     char *csv_path, *rej_path, *json_path;
+    const char *out_dir;
     bool out_open, rej_open;
 } run_ctx;
 
@@ -444,6 +467,7 @@ static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, mf_err *
     const char *name = p->output && *p->output ? p->output : "output";
     if (strchr(name, '/') || name[0] == '.')
         return mf_fail(e, MF_EDATA, NULL, 0, 0, "output name \"%s\" cannot be a file name", name);
+    c->out_dir = out_dir;
     c->csv_path = path_join(out_dir, name, ".csv");
     c->rej_path = path_join(out_dir, "rejects", ".csv");
     c->json_path = path_join(out_dir, "run", ".json");
@@ -513,9 +537,89 @@ static int workers_for(const run_options *opt)
     return n < 1 ? 1 : n > RUN_MAX_WORKERS ? RUN_MAX_WORKERS : (int)n;
 }
 
+/* The run's outputs as one set.  Every member is sealed first (complete on disk under its temporary
+ * name: the data, rejects, the Parquet copy read back from the sealed CSV, the companions, run.json);
+ * only then, if no interrupt arrived, the older set's run.json and the members this set replaces or
+ * no longer has (a Parquet file from a run with Parquet, the companions) are removed, and the new
+ * members are renamed into place with run.json last.  A reader that finds run.json sees one
+ * complete set; a stop at any moment before leaves no run.json and no older file beside newer ones. */
+#define SET_MAX 16
+static int publish_set(run_ctx *c, const plan *p, const run_options *opt, const char *json, mf_err *e)
+{
+    mf_afile set[SET_MAX];
+    int n = 0, rc = 0;
+    writer *wr = &c->wr;
+    c->out_open = c->rej_open = false;
+    int out_ok = mf_afile_seal(&wr->out, e) == 0;
+    int rej_ok = mf_afile_seal(&wr->rej, e) == 0;
+    if (out_ok)
+        set[n++] = wr->out;
+    if (rej_ok)
+        set[n++] = wr->rej;
+    rc = out_ok && rej_ok ? 0 : -1;
+    char *pq_path = path_join(c->out_dir, p->output && *p->output ? p->output : "output", ".parquet");
+    if (rc == 0 && opt->parquet) {
+        pq_options po;
+        pq_options_default(&po);
+        mf_afile pq;
+        memset(&pq, 0, sizeof pq);
+        po.seal_into = &pq;
+        rc = pq_write_from_csv(p, wr->out.tmp, pq_path, &po, e);
+        if (rc == 0)
+            set[n++] = pq;
+    }
+    for (int i = 0; rc == 0 && i < opt->ncompanions && n < SET_MAX - 1; i++) {
+        char *path = path_join(c->out_dir, opt->companions[i].name, "");
+        mf_afile f;
+        rc = mf_afile_open(&f, path, e);
+        free(path);
+        if (rc == 0 && (mf_afile_write(&f, opt->companions[i].text, opt->companions[i].len, e) < 0 ||
+                        mf_afile_seal(&f, e) < 0)) {
+            mf_afile_abort(&f);
+            rc = -1;
+        }
+        if (rc == 0)
+            set[n++] = f;
+    }
+    mf_afile jf;
+    if (rc == 0 && (rc = mf_afile_open(&jf, c->json_path, e)) == 0) {
+        if (mf_afile_puts(&jf, json, e) < 0 || mf_afile_write(&jf, "\n", 1, e) < 0 || mf_afile_seal(&jf, e) < 0) {
+            mf_afile_abort(&jf);
+            rc = -1;
+        } else {
+            set[n++] = jf;
+        }
+    }
+    if (rc == 0)
+        rc = mf_interrupt_check(e);   /* the last moment a stop leaves everything as it was */
+    if (rc == 0) {
+        /* the older set: its run.json first (it is what says a set is complete), then its members */
+        if ((unlink(c->json_path) < 0 && errno != ENOENT) || (unlink(pq_path) < 0 && errno != ENOENT))
+            rc = mf_fail(e, MF_EIO, c->json_path, 0, 0, "cannot remove the earlier run's output: %s", strerror(errno));
+    }
+    char *final[SET_MAX];
+    for (int i = 0; i < n; i++)
+        final[i] = mf_xstrdup(set[i].path);
+    int published = 0;
+    while (rc == 0 && published < n)
+        if (mf_afile_publish(&set[published++], e) < 0)
+            rc = -1;
+    if (rc < 0) {
+        for (int i = 0; i < published; i++)   /* a half-published set is taken back (run.json is last) */
+            unlink(final[i]);
+        for (int i = published; i < n; i++)
+            mf_afile_abort(&set[i]);
+    }
+    for (int i = 0; i < n; i++)
+        free(final[i]);
+    free(pq_path);
+    return rc;
+}
+
 long long run_test_lost_rows;
 
-static int finish(run_ctx *c, const run_options *opt, const char *data_path, run_report *rep, mf_err *e)
+static int finish(run_ctx *c, const plan *p, const run_options *opt, const char *data_path, run_report *rep,
+                  mf_err *e)
 {
     writer *wr = &c->wr;
     rep->rows_in = wr->rows_in;
@@ -527,35 +631,11 @@ static int finish(run_ctx *c, const run_options *opt, const char *data_path, run
                        "internal error: %lld rows in but %lld out + %lld rejected + %lld filtered", rep->rows_in,
                        rep->rows_out, rep->rows_rejected, rep->rows_filtered);
     char *json = run_report_json(opt, data_path, c->csv_path, c->rej_path, rep);
-    mf_afile jf;
-    if (!json || mf_afile_open(&jf, c->json_path, e) < 0) {
-        free(json);
-        return json ? -1 : mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot build run.json");
-    }
-    int rc = mf_afile_puts(&jf, json, e) < 0 || mf_afile_write(&jf, "\n", 1, e) < 0 ? -1 : 0;
+    if (!json)
+        return mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot build run.json");
+    int rc = publish_set(c, p, opt, json, e);
     free(json);
-    if (rc < 0) {
-        mf_afile_abort(&jf);
-        return -1;
-    }
-    /* Commit the data files, then run.json; a failure undoes what was already renamed. */
-    c->out_open = false;
-    if (mf_afile_commit(&wr->out, e) < 0) {
-        mf_afile_abort(&jf);
-        return -1;
-    }
-    c->rej_open = false;
-    if (mf_afile_commit(&wr->rej, e) < 0) {
-        unlink(c->csv_path);
-        mf_afile_abort(&jf);
-        return -1;
-    }
-    if (mf_afile_commit(&jf, e) < 0) {
-        unlink(c->csv_path);
-        unlink(c->rej_path);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 static void ctx_free(run_ctx *c)
@@ -612,14 +692,19 @@ int run_plan(const plan *p, const char *data_path, const char *out_dir, const ru
     double t1 = now();
     int nworkers = workers_for(opt);
     pipeline_init(&c.pl, &c, nworkers, !(opt && opt->skip_input_sha256), data_path);
+    c.wr.opt = opt;
+    c.wr.t0 = t0;
+    c.wr.bytes_total = csv_file_size(c.rd);
     rc = pipeline_run(&c.pl, &c.wr, nworkers);
     rep->bytes_in = csv_file_size(c.rd);
+    if (rc == 0 && opt && opt->progress)
+        opt->progress(opt->progress_user, c.wr.rows_in, rep->bytes_in, rep->bytes_in, now() - t0);
     pipeline_free(&c.pl, rc == 0 ? rep->input_sha256 : NULL);
     if (rc < 0)
         goto out;
     rep->seconds_run = now() - t1;
     rep->seconds_total = now() - t0;
-    rc = finish(&c, opt, data_path, rep, e);
+    rc = finish(&c, p, opt, data_path, rep, e);
 out:
     ctx_free(&c);
     return rc;

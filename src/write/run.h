@@ -6,13 +6,25 @@
  *   OUT/rejects.csv         line,column,reason,record
  *   OUT/run.json            rows_in, rows_out, rows_rejected, rows_filtered, cache_hit,
  *                           cache_key, plan_sha256, input, timings
+ *   OUT/<plan output>.parquet  when opt->parquet;  the companions (OUT/job.py)
  * Invariant checked before run.json is written: rows_in = rows_out + rows_rejected + rows_filtered.
+ * The files are published as one set (run.c publish_set): all complete under temporary names first,
+ * then the older set's run.json and members removed, then the new ones renamed with run.json last —
+ * run.json present means one complete, consistent set.  SIGINT/SIGTERM (util/interrupt.h) stop the
+ * run between blocks with MF_EINTR and nothing published.
  */
 #ifndef MF_RUN_H
 #define MF_RUN_H
 
 #include "plan/plan.h"
 #include "util/err.h"
+
+/* A file published with the run's outputs (OUT/job.py beside a native run). */
+typedef struct run_companion {
+    const char *name;            /* a plain file name inside the output directory */
+    const char *text;
+    size_t len;
+} run_companion;
 
 typedef struct run_options {
     const char *plan_sha256;     /* SHA-256 of the plan text that runs (hex) */
@@ -21,6 +33,18 @@ typedef struct run_options {
     int threads;                 /* 0 = number of cores */
     int skip_input_sha256;       /* 1 = do not hash the input (run.json input.sha256 = null) */
     const char *spark_master;    /* engine/spark: master URL (spark://host:7077); NULL = local[*] */
+    int parquet;                 /* 1 = OUT/<output>.parquet too (write/parquet.h), in the same set */
+    const char *approved_by;     /* the approval of the plan that runs (run.json "approval"); NULL = */
+    const char *approved_at;     /*   not approved: a plan file run as it is (run --plan) */
+    const char *approval_comment;
+    const run_companion *companions;   /* more files published with the set */
+    int ncompanions;
+    /* Progress, called on the caller's thread (native engine: at most every 0.2 s while blocks are
+     * written, and once at the end): records and bytes of input written so far, seconds since the
+     * start, the file's size.  NULL = none. */
+    void (*progress)(void *user, long long rows, unsigned long long bytes, unsigned long long bytes_total,
+                     double elapsed);
+    void *progress_user;
 } run_options;
 
 typedef struct run_report {

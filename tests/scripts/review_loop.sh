@@ -28,7 +28,7 @@ cat >"$work/session1" <<'EOF'
 add validation for negative values on AMOUNT
 AMOUNT should be divided by 100, not multiplied
 make it sparkle
-approve
+/approve
 EOF
 "$mf" onboard --client ACME --mapping "$ex/mapping.xlsx" --data "$data" --out "$work/out1" \
     <"$work/session1" >"$work/review1.txt" 2>&1
@@ -85,7 +85,7 @@ if [ -f "$work/wh4.db" ]; then   # no warehouse file at all is as good: nothing 
     n=$(sqlite3 "$work/wh4.db" "SELECT count(*) FROM sqlite_master WHERE name = 'GL_ENTRIES'")
     [ "$n" = 0 ] || fail "a failed validation loaded the table"
 fi
-printf 'quit\n' | "$mf" onboard --client ACME --mapping "$ex/mapping.xlsx" --data "$next" --out "$work/out5" \
+printf '/quit\n' | "$mf" onboard --client ACME --mapping "$ex/mapping.xlsx" --data "$next" --out "$work/out5" \
     >"$work/review5.txt" 2>&1
 rc=$?
 [ $rc -eq 1 ] || fail "quitting the review: exit $rc, expected 1"
@@ -94,7 +94,7 @@ has "$work/review5.txt" "failed validation" "amount_limit" "AMOUNT above the 1,0
 # ---- 5. open questions block approval; answers fill the holes ---------------------------------
 oq=$root/tests/cases/open_question_with_yes
 [ -f "$oq/mapping.csv" ] || fail "the open-question case $oq is missing"
-printf 'approve\nshow\nquit\n' | "$mf" onboard --client OQ --mapping "$oq/mapping.csv" --data "$oq/data.csv" \
+printf '/approve\n/show\n/quit\n' | "$mf" onboard --client OQ --mapping "$oq/mapping.csv" --data "$oq/data.csv" \
     --out "$work/out6" >"$work/review6.txt" 2>&1
 has "$work/review6.txt" "cannot approve plan v1: it has open questions"
 
@@ -104,7 +104,7 @@ if ! command -v script >/dev/null 2>&1; then
     echo "review_loop: script(1) missing: the pty section is skipped"
 else
     export MAPFORGE_HOME=$work/home_pty
-    printf 'add validation for negative values on AMOUNT\nthe key is JOURNAL_ID\napprove via pty\n' >"$work/session_pty"
+    printf 'add validation for negative values on AMOUNT\nthe key is JOURNAL_ID\n/approve via pty\n' >"$work/session_pty"
     script -q -e -c "'$mf' onboard --client ACME --mapping '$ex/mapping.xlsx' --data '$data' --out '$work/out_pty' --no-load" \
         /dev/null <"$work/session_pty" >"$work/review_pty.txt" 2>&1
     rc=$?

@@ -3,6 +3,7 @@
  * and run_plan end to end (row accounting, skip rules, skip_last, ragged records, quoting,
  * run.json, and no output files left behind on errors). */
 #include "check.h"
+#include "util/interrupt.h"
 #include "compile/program.h"
 #include "engine/engine.h"
 #include "util/afile.h"
@@ -964,6 +965,55 @@ static void test_row_number(void)
     plan_free(&p);
 }
 
+/* The outputs as one set: a second run into the same directory with Parquet and a companion
+ * replaces the whole set; a run without Parquet removes the earlier Parquet file (no older file
+ * beside newer ones); an interrupt before publishing leaves the earlier set exactly as it was and
+ * no temporary behind. */
+static void test_run_plan_set(void)
+{
+    char data[512], out[512], path[600];
+    snprintf(data, sizeof data, "%s/set.csv", tmpdir);
+    snprintf(out, sizeof out, "%s/set_out", tmpdir);
+    write_text(data, "A,B,C\n1,2,x\n3,4,y\n");
+    plan p;
+    mapping_plan(&p, 0);
+    run_companion comp = {"job.py", "print(1)\n", 9};
+    run_options opt = {.plan_sha256 = "abc", .threads = 1, .parquet = 1, .companions = &comp, .ncompanions = 1};
+    run_report rep;
+    mf_err e;
+    mf_err_clear(&e);
+    CHECK_INT(run_plan(&p, data, out, &opt, &rep, &e), 0);
+    CHECK_INT(count_entries(out), 5);   /* GL.csv rejects.csv GL.parquet job.py run.json */
+    snprintf(path, sizeof path, "%s/GL.parquet", out);
+    char *pq = slurp(path);
+    CHECK(pq && !memcmp(pq, "PAR1", 4));
+    free(pq);
+    snprintf(path, sizeof path, "%s/job.py", out);
+    char *job = slurp(path);
+    CHECK_STR(job, "print(1)\n");
+    free(job);
+    /* an interrupt: nothing of the new set appears, the earlier set stays whole */
+    write_text(data, "A,B,C\n5,6,z\n");
+    mf_interrupt_simulate(SIGINT);
+    mf_err_clear(&e);
+    CHECK_INT(run_plan(&p, data, out, &opt, &rep, &e), -1);
+    CHECK_INT(e.code, MF_EINTR);
+    mf_interrupt_simulate(0);
+    CHECK_INT(count_entries(out), 5);
+    snprintf(path, sizeof path, "%s/GL.csv", out);
+    char *csv = slurp(path);
+    CHECK(csv && strstr(csv, "000003") && !strstr(csv, "000005"));
+    free(csv);
+    /* without Parquet: the earlier Parquet file goes with the earlier set */
+    opt.parquet = 0;
+    mf_err_clear(&e);
+    CHECK_INT(run_plan(&p, data, out, &opt, &rep, &e), 0);
+    CHECK_INT(count_entries(out), 4);
+    snprintf(path, sizeof path, "%s/GL.parquet", out);
+    CHECK(access(path, F_OK) != 0);
+    plan_free(&p);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mf_test_engine_XXXXXX");
@@ -982,6 +1032,7 @@ int main(void)
     test_run_plan();
     test_run_plan_failures();
     test_run_plan_many_blocks();
+    test_run_plan_set();
     test_rule_text_steps();
     test_rule_date_steps();
     test_rule_rounding();

@@ -4,7 +4,9 @@
 #include "plan/plan.h"
 #include "store/load.h"
 #include "util/afile.h"
+#include "util/interrupt.h"
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,14 @@ static void test_sqlite(const plan *p)
         CHECK_INT(do_load(p, url, "sha-1", &r, &e), -1);
         CHECK_INT(sq_count(db, NULL), 6);
     }
+    /* Ctrl-C during the load: rolled back, the warehouse as it was. */
+    put(csvname, rows_csv);
+    mf_interrupt_simulate(SIGINT);
+    CHECK_INT(do_load(p, url, "sha-3", &r, &e), -1);
+    CHECK_INT(e.code, MF_EINTR);
+    mf_interrupt_simulate(0);
+    CHECK_INT(sq_count(db, NULL), 6);
+    CHECK_INT(sq_count(db, "_mapforge_input_sha256 = 'sha-3'"), 0);
     /* Unknown target. */
     put(csvname, rows_csv);
     CHECK_INT(do_load(p, "mysql://x", "sha-1", &r, &e), -1);

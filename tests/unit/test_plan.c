@@ -2,6 +2,7 @@
  * render is a fixed point, parse errors carry exact line:col, the type checker rejects ill-typed
  * plans with a useful message, hostile provenance stays a comment, mutations never crash. */
 #include "check.h"
+#include "util/utf8.h"
 #include "plan/plan.h"
 
 #include <stdint.h>
@@ -457,6 +458,11 @@ static void gen_plan(plan *p)
     p->source.encoding = (csv_encoding)rnd(6);
     p->source.header_line = rnd(5);
     p->source.skip_last = rnd(3) ? 0 : rnd(4);
+    if (rnd(2)) {
+        p->mapping.file = rnd_text(p, 6);
+        p->mapping.sheet = rnd_text(p, 4);
+        p->mapping.sha256 = rnd(2) ? "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" : "";
+    }
     p->output = rnd(2) ? bare[rnd(10)] : rnd_text(p, 4);
     int nl = (int)rnd(3);
     const char **lnames = malloc(sizeof *lnames * 4);
@@ -607,6 +613,73 @@ static void test_hostile_provenance(void)
     }
     CHECK(strchr(strstr(text, "import os"), '\n') > strstr(text, "pwned"));   /* one line */
     free(text);
+    plan_free(&q);
+    plan_free(&p);
+}
+
+/* A long rule text wraps onto indented comment lines: no line passes 120 columns, the text (double
+ * spaces, escapes, a "row 9:" in the middle, non-ASCII) comes back exactly, and a hand-written
+ * indented comment line after a statement without provenance stays a mere comment. */
+static void test_wrapped_provenance(void)
+{
+    plan p;
+    plan_init(&p);
+    p.client = "X";
+    p.output = "OUT";
+    p.source.delimiter = ',';
+    p.source.quote = '"';
+    p.mapping.file = "map ping.xlsx";
+    p.mapping.sheet = "Mapping";
+    p.mapping.sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char *const texts[] = {
+        "Remove thousands separators; values in parentheses are negative. If Dr/Cr = C then reverse the sign, "
+        "otherwise keep it as it is. row 9: see the  Währung column — 東京 office uses \\ and \"quotes\" here too",
+        "Averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword "
+        "then short words after it",
+    };
+    for (int i = 0; i < 2; i++) {
+        char nm[8];
+        snprintf(nm, sizeof nm, "C%d", i);
+        plan_column *c = plan_add_column(&p, nm, (plan_type){PT_TEXT, 0, 0, 0});
+        c->expr = plan_source_ref(&p, "a");
+        c->prov.row = 8 + i;
+        c->prov.text = texts[i];
+    }
+    char *text = plan_render(&p);
+    int over = 0;
+    for (const char *l = text; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        if (mf_utf8_count(l, n) > 120 && !strstr(l, "Averyvery"))
+            over++;
+        l += n + (nl != NULL);
+    }
+    CHECK_INT(over, 0);
+    CHECK(strstr(text, "\nmapping \"map ping.xlsx\", sheet \"Mapping\", sha256 \"0123") != NULL);
+    plan q;
+    mf_err e = {0};
+    CHECK_INT(plan_parse(text, strlen(text), "w.plan", &q, &e), 0);
+    CHECK(plan_equal(&p, &q));
+    if (q.ncols == 2) {
+        CHECK_STR(q.cols[0].prov.text, texts[0]);
+        CHECK_STR(q.cols[1].prov.text, texts[1]);
+        CHECK_STR(q.mapping.sheet, "Mapping");
+    }
+    free(text);
+    plan_free(&q);
+    static const char hand[] = "plan X v1\n"
+                               "source \"f.csv\": csv, delimiter \",\", quote none, encoding UTF-8, header on line 1\n"
+                               "output OUT\n\n"
+                               "A text = [a]\n"
+                               "   # a remark, not provenance\n"
+                               "B text = [b]  # row 2: copy\n";
+    mf_err_clear(&e);
+    CHECK_INT(plan_parse(hand, strlen(hand), "h.plan", &q, &e), 0);
+    if (q.ncols == 2) {
+        CHECK(q.cols[0].prov.text == NULL);
+        CHECK_STR(q.cols[1].prov.text, "copy");
+        CHECK(q.mapping.file == NULL);
+    }
     plan_free(&q);
     plan_free(&p);
 }
@@ -1018,6 +1091,7 @@ int main(void)
     test_all_steps();
     test_builders();
     test_hostile_provenance();
+    test_wrapped_provenance();
     test_parse_errors();
     test_type_errors();
     test_new_spellings();

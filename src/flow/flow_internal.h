@@ -1,0 +1,72 @@
+/* flow_internal.h — private to src/flow: the pieces the workflow's files share (messages, audit
+ * events, recording versions, the session loaded from the store, files in the output directory).
+ */
+#ifndef MF_FLOW_INTERNAL_H
+#define MF_FLOW_INTERNAL_H
+
+#include "flow/flow.h"
+#include "mapping/mapping.h"
+#include "read/profile.h"
+
+#define FLOW_PROFILE_ROWS 2000
+
+/* A message for a person through env->sink (printf-style). */
+void flow_say(const flow_env *env, flow_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Append an audit event whose details are the given key/value string pairs ("key", "value", ...,
+ * NULL); a NULL value is JSON null. */
+int flow_audit(const flow_env *env, const char *event, const char *client, const char *subject, mf_err *e, ...);
+
+/* Record a version of client's plan (store_plan_add + its open questions) and its audit event
+ * (event: plan_drafted | plan_version).  version_out may be NULL. */
+int flow_record_version(const flow_env *env, const char *client, const char *text, const char *parent_sha256,
+                        const char *mapping_sha256, const char *event, int *version_out, mf_err *e);
+
+/* The two texts are the same plan except for the version number on the first line. */
+bool flow_same_content(const char *a, const char *b);
+
+/* Findings of a failed validation recorded on plan sha, as "  FAIL check: message" lines
+ * (malloc'd), NULL when none. */
+char *flow_findings_text(store *st, const char *client, const char *sha);
+
+/* mkdir -p, sweeping partial files an interrupted run left (said through the sink). */
+int flow_make_dir(const flow_env *env, const char *dir, mf_err *e);
+char *flow_join(const char *dir, const char *name);
+const char *flow_base_name(const char *path);
+
+/* Draft a plan for (client, data) from m and pr, tried on the data's first rows, numbered
+ * `version`: its canonical text (malloc'd) or NULL. */
+char *flow_draft(const flow_env *env, const mapping *m, const profile *pr, const char *client, const char *data_path,
+                 const char *output, int version, mf_err *e);
+
+/* Read the mapping and profile the data. */
+int flow_read_inputs(const char *mapping_path, const char *data_path, mapping *m, csv_dialect *d, profile *pr,
+                     mf_err *e);
+
+/* A review as the actions need it: the record, its current text parsed, the mapping (when the
+ * file still has the recorded content) and the data's profile (when the data can be read). */
+typedef struct flow_session {
+    store_review r;
+    char *text;
+    plan p;
+    mapping m;
+    bool have_m;
+    profile pr;
+    bool have_pr;
+} flow_session;
+int flow_session_load(const flow_env *env, long long id, flow_session *s, mf_err *e);   /* 0 or -1 (ENOTFOUND) */
+void flow_session_free(flow_session *s);
+
+/* <home>/mappings/<sha of the client>.json: the client's mapping as onboard remembered it (malloc'd). */
+char *flow_mapping_ref_path(const flow_env *env, const char *client);
+
+/* Append a turn to review_id's conversation (kind: drafted, resumed, feedback, answer, approval,
+ * rejection, left); sha / version: the version it led to (NULL / 0 = none). */
+int flow_turn_add(const flow_env *env, long long review_id, const char *kind, const char *text, const char *result,
+                  const char *sha, int version, mf_err *e);
+
+/* The open items of p (questions, bare holes, rules with holes) as numbered flow_questions. */
+int flow_questions_of(const plan *p, flow_question **out, mf_err *e);
+void flow_questions_free(flow_question *q, int n);
+
+#endif
