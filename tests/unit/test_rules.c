@@ -458,6 +458,18 @@ static const rcase CASES[] = {
     {"A = Active, T = Inactive. Any other status code should be shown as other.", "text", "Code", "?"},
     {"A = Furniture and fittings, T = Inactive", "text", "Code",
      "[Code] mapped (\"A\" -> \"Furniture and fittings\", \"T\" -> \"Inactive\", otherwise rejected)"},
+    /* the period an amount covers names it; two number columns written alike */
+    {"Depreciation charge for the current fiscal year, in the same format as the qty", "dec", "Px", "[Px] read as number"},
+    {"Depreciation charge for the current fiscal year, in the same format as the amt", "dec", "Px", "?"},
+    {"Charge for the current fiscal year", "int", "Trade Date", "?"},   /* a date: which fiscal year? */
+    {"Load amounts for the current fiscal year. Copy.", "dec", "Px", "?"},   /* after a verb: rows? */
+    /* a join written in words, a pad right after its part, an example checked */
+    {"Take the first name, followed by a hyphen and the last name left-padded with zeros to four digits ('Ann' with "
+     "'Lee' becomes Ann-0Lee).", "text", "First Name|Last Name",
+     "[First Name] & \"-\" & [Last Name] padded left with \"0\" to 4"},
+    {"Take the first name, followed by a hyphen and the last name left-padded with zeros to four digits ('Ann' with "
+     "'Lee' becomes Ann-Lee).", "text", "First Name|Last Name", "?"},
+    {"Sub-numbers are used by the client for later additions. Trim.", "text", "Acct No", "[Acct No] trimmed"},
     /* a character removed again and again at one end */
     {"strip leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
     {"Remove the leading 0s.", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
@@ -467,6 +479,11 @@ static const rcase CASES[] = {
      "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
     {"leading zeros", "text", "Acct No", "?"},                       /* removed, or added? */
     {"strip zeros", "text", "Acct No", "?"},                         /* which end? */
+    {"strip trailing zeros", "text", "Acct No", "?"},                /* "10" -> "1", or decimal places? */
+    {"remove leading and trailing zeros", "text", "Acct No", "?"},   /* trailing zeros: the same question */
+    {"ltrim zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"Leading zeros to be removed", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"trim zeros", "text", "Acct No", "?"},                          /* not white space: which end? */
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
@@ -499,6 +516,8 @@ static const scase STMTS[] = {
     /* quoted values explained in parentheses; "and" between the values of an exclusion means either */
     {"Rows with status 'VOID' (entered in error) and 'OPEN' (not yet posted) must be excluded.",
      "skip rows where [Status] is one of (\"VOID\", \"OPEN\")"},
+    {"Keep accounts with Qty more than 5 or EU Dt after 01/02/2025", "skip rows where not ([Qty] read as number > 5 or [EU Dt] read as DD/MM/YYYY > \"2025-02-01\" read as ISO date)"},
+    {"only rows where Trade Date on or after 2025-01-01", "skip rows where not [Trade Date] read as YYYY-MM-DD >= \"2025-01-01\" read as ISO date"},
     {"ignore the trailer row", "skip the last 1 rows"},
     {"skip the total line at the end", "skip the last 1 rows"},
 };
@@ -670,7 +689,7 @@ static const rcase TEXT_STEPS[] = {
     {"add leading zeros; they must always be six characters long", "text", "Acct No", "[Acct No] padded left with \"0\" to 6"},
     {"pad with leading zeros to a length of 10", "text", "Acct No", "[Acct No] padded left with \"0\" to 10"},
     {"left pad with zeros, 8 char long", "text", "Acct No", "[Acct No] padded left with \"0\" to 8"},
-    {"remove leading and trailing zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed, with trailing \"0\" removed"},
+    {"remove leading and trailing '#'", "text", "Acct No", "[Acct No] with leading \"#\" removed, with trailing \"#\" removed"},
     {"strip leading/trailing '*'", "text", "Acct No", "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
     {"without spaces at begin and end", "text", "Acct No", "[Acct No] trimmed"},
     {"remove the spaces before and after", "text", "Acct No", "[Acct No] trimmed"},
@@ -1158,6 +1177,12 @@ int main(void)
             {"Amt less accumulated depreciation", "dec", "Amt|Accum. Depr",
              "[Amt] read as number (thousands \",\", negative in parentheses) - [Accum. Depr] read as number"},
             {"Amt less accrued depreciation", "dec", "Amt", "?"},
+            /* an output column above named by the words of its label; a ratio as a percentage */
+            {"Effective depreciation ratio for the year: the current-year charge divided by the qty, expressed as a percentage and "
+             "rounded to two decimal places (e.g. 12.50).", "dec", "",
+             "CHARGE / [Qty] read as number, multiplied by 100, rounded to 2 decimals"},
+            {"the annual charge divided by the qty, expressed as a percentage", "dec", "", "?"},
+            {"Px expressed as a percentage", "dec", "Px", "?"},
         };
         for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
             plan p;
@@ -1168,11 +1193,14 @@ int main(void)
                 {"AMOUNT", "[Amt] read as number (thousands \",\", negative in parentheses), absolute value",
                  {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
                 {"QTYX", "[Qty] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
+                {"CHARGE", "[Px] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
             };
             for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
                 mf_err e = {0};
                 plan_column *col = plan_add_column(&p, C[k].name, C[k].type);
                 col->expr = plan_parse_expr(&p, C[k].expr, strlen(C[k].expr), "expr", &e);
+                if (!strcmp(C[k].name, "CHARGE"))
+                    col->prov.text = "Depreciation charge for the current fiscal year, in the same format as the cost";
                 CHECK(col->expr != NULL);
             }
             char *got = read_rule(T[i].rule, T[i].type, T[i].sources, &p);
@@ -1193,6 +1221,7 @@ int main(void)
             "Keep rows where EU Dt after 02/13/2025",                          /* not a DD/MM/YYYY date */
             "Take only the accounts which are not closed: it means Qty more than 5.",   /* "not closed" unread */
             "Rows with status 'VOID' and Label 'OPEN' must be excluded.",     /* a second field: not a list */
+            "Rows with status 'VOID' (except when posted) must be excluded.", /* a restriction is no explanation */
         };
         for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
             plan p;

@@ -4,6 +4,7 @@
  */
 #include "plan/rules/reading.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +38,14 @@ static int between_op(const reading *r, int k, bool concat, int *len)
         return PB_ADD;
     if (rd_is_op(r, k, "&") || rd_is_op(r, k, "||"))
         return PB_CONCAT;
+    if (rd_is_w(r, k, "followed") && rd_is_w(r, k + 1, "by")) {   /* "the asset number, followed by a hyphen" */
+        *len = 2;
+        return PB_CONCAT;
+    }
+    if (rd_is_op(r, k, ",") && rd_is_w(r, k + 1, "followed") && rd_is_w(r, k + 2, "by")) {
+        *len = 3;
+        return PB_CONCAT;
+    }
     if (rd_is_op(r, k, "-") || rd_is_w(r, k, "minus") || rd_is_w(r, k, "less"))
         return PB_SUB;
     if (rd_is_op(r, k, "*") || rd_is_w(r, k, "times") || rd_is_w(r, k, "x"))
@@ -66,6 +75,65 @@ static const plan_column *output_above(const reading *r, int k)
             strcasecmp(r->p->cols[i].name, r->c->column))
             return &r->p->cols[i];
     return NULL;
+}
+
+/* Is w (lower case) a word of the label of column c: its rule text up to the first , . ; or : ? */
+static bool label_word(const plan_column *c, const char *w)
+{
+    const char *t = c->prov.text;
+    if (!t)
+        return false;
+    size_t n = strlen(w);
+    for (const char *p = t; *p && !strchr(",.;:\n", *p);) {
+        while (*p && !isalnum((unsigned char)*p) && !strchr(",.;:\n", *p))
+            p++;
+        const char *s = p;
+        while (*p && isalnum((unsigned char)*p))
+            p++;
+        if ((size_t)(p - s) == n && !strncasecmp(s, w, n))
+            return true;
+    }
+    return false;
+}
+
+/* "the current-year charge": the one output column above whose label ("Depreciation charge for the current
+ * fiscal year") holds every word of the run [k, j) (at least two, fillers aside); NULL when none or several. */
+static const plan_column *labelled_above(const reading *r, int k, int j)
+{
+    const plan_column *found = NULL;
+    for (int i = 0; i < r->p->ncols; i++) {
+        const plan_column *c = &r->p->cols[i];
+        if (r->c->column && !strcasecmp(c->name, r->c->column))
+            continue;
+        int words = 0;
+        bool all = true;
+        for (int q = k; q < j && all; q++) {
+            if (r->t[q].k != TK_WORD || r->t[q].used)
+                return NULL;
+            if (rd_is_filler(r->t[q].w))
+                continue;
+            char w[64];                   /* "current-year" is two words */
+            const char *o = r->t[q].orig;
+            while (*o && all) {
+                size_t l = 0;
+                while (*o && (isalnum((unsigned char)*o) || (unsigned char)*o >= 0x80) && l < sizeof w - 1)
+                    w[l++] = *o++;
+                w[l] = 0;
+                while (*o && !(isalnum((unsigned char)*o) || (unsigned char)*o >= 0x80))
+                    o++;
+                if (l) {
+                    words++;
+                    all = label_word(c, w);
+                }
+            }
+        }
+        if (!all || words < 2)
+            continue;
+        if (found)
+            return NULL;
+        found = c;
+    }
+    return found;
 }
 
 /* The one number column above whose value starts from data column src ("ACCUM_DEPR = [Accum. Depreciation] read
@@ -99,6 +167,13 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
     if (rd_is_k(r, k, TK_NUM)) {
         *lit = r->t[k].w;
         return k + 1;
+    }
+    /* "a hyphen", "a space": a separator named in words (when no column has that name) */
+    if (rd_is_k(r, k, TK_WORD) && (rd_is_w(r, k, "hyphen") || rd_is_w(r, k, "dash") || rd_is_w(r, k, "space") ||
+                                   rd_is_w(r, k, "underscore") || rd_is_w(r, k, "slash") || rd_is_w(r, k, "colon")) &&
+        !rd_resolve_name_min(r, r->t[k].orig, 0.95)) {
+        *lit = rd_delim_at(r, k);
+        return *lit ? k + 1 : -1;
     }
     /* a name that is both an output column above and a data column: the one spelled exactly, else neither */
     const plan_column *oc = output_above(r, k);
@@ -154,6 +229,11 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
     for (int j = lim; j > k; j--)
         if ((*out = rd_resolve_output(r, k, j)) != NULL)
             return j;
+    /* no data column: an output column above named by the words of its label */
+    for (int j = lim; j > k + 1; j--)
+        if ((*out = labelled_above(r, k, j)) != NULL && rd_numeric_base((*out)->type.base))
+            return j;
+    *out = NULL;
     return -1;
 }
 
@@ -345,6 +425,88 @@ static void null_when_divisor_zero(reading *r)
     }
 }
 
+/* A pad said right after a part of a join written in words: "left-padded with zeros to four digits", "padded
+ * left with 0 to 4", "zero-padded to 4".  Sets *n and returns the index after it; j (and *n = 0) when none. */
+static int inline_pad(reading *r, int j, long *n)
+{
+    int q = j;
+    bool left = false, zero = false;
+    if (rd_is_w(r, q, "leftpad") || rd_is_w(r, q, "leftpadded") || rd_is_w(r, q, "zeropad") || rd_is_w(r, q, "zeropadded")) {
+        left = true;
+        zero = r->t[q].w[0] == 'z';
+        q++;
+    } else if (rd_is_w(r, q, "pad") && rd_is_w(r, q + 1, "left")) {
+        left = true;
+        q += 2;
+    } else {
+        return j;
+    }
+    if (rd_is_w(r, q, "with") && (rd_is_w(r, q + 1, "zero") || rd_num_at(r, q + 1) == 0)) {
+        zero = true;
+        q += 2;
+    }
+    if (!left || !zero || !rd_is_w(r, q, "to") || rd_num_at(r, q + 1) <= 0)
+        return j;
+    *n = rd_num_at(r, q + 1);
+    q += 2;
+    if (rd_is_w(r, q, "char") || rd_is_w(r, q, "digits") || rd_is_w(r, q, "places"))
+        q++;
+    rd_use(r, j, q);
+    return q;
+}
+
+/* "(asset 100023 with sub-number 0 becomes 100023-0000)": an example of a join, checked — the values before
+ * "becomes" / "->" / "gives", one per column part in order, joined as the reading joins them, must give what
+ * follows.  Read when they do; a question when they do not. */
+static void join_example(reading *r, int from)
+{
+    for (int o = from; o < r->n; o++) {
+        if (!rd_is_op(r, o, "("))
+            continue;
+        int c = o + 1, arrow = -1;
+        while (c < r->n && !rd_is_op(r, c, ")")) {
+            if (arrow < 0 && (rd_is_w(r, c, "means") || rd_is_op(r, c, "->") || rd_is_w(r, c, "gives")))
+                arrow = c;
+            c++;
+        }
+        if (c >= r->n || arrow < 0)
+            continue;
+        const char *vals[MAX_PARTS];
+        int nv = 0;
+        for (int q = o + 1; q < arrow; q++)
+            if ((rd_is_k(r, q, TK_NUM) || rd_is_k(r, q, TK_STR)) && nv < MAX_PARTS)
+                vals[nv++] = r->t[q].k == TK_NUM ? r->t[q].orig : r->t[q].w;
+        int nsrc = 0;
+        for (int i = 0; i < r->nparts; i++)
+            nsrc += r->part_src[i] != NULL;
+        if (nv != nsrc || !nv)
+            continue;
+        mf_buf got = {0};
+        for (int i = 0, v = 0; i < r->nparts; i++) {
+            if (!r->part_src[i]) {
+                mf_buf_adds(&got, r->part_lit[i]);
+                continue;
+            }
+            const char *x = vals[v++];
+            for (long p = (long)strlen(x); p < r->part_pad[i]; p++)
+                mf_buf_addc(&got, '0');
+            mf_buf_adds(&got, x);
+        }
+        size_t b = r->t[arrow].e, e = r->t[c].b;
+        while (b < e && r->text[b] == ' ')
+            b++;
+        while (e > b && r->text[e - 1] == ' ')
+            e--;
+        bool same = got.len == e - b && !memcmp(mf_buf_str(&got), r->text + b, e - b);
+        if (same)
+            rd_use(r, o, c + 1);
+        else
+            rd_problem(r, "Its example gives %.*s, but the reading gives %s.", (int)(e - b), r->text + b, mf_buf_str(&got));
+        mf_buf_free(&got);
+        return;
+    }
+}
+
 /* Are tokens [b, e) the target's name (with filler): "The net amount" on NET_AMOUNT? */
 static bool names_target(const reading *r, int b, int e)
 {
@@ -406,9 +568,12 @@ void rd_rec_between(reading *r)
         ops = true;
     if (cw < 0 && !ops)
         return;
-    bool concat = cw >= 0;
+    bool followed = false;                /* "A, followed by a hyphen and B": a join written in words */
+    for (int k = 0; k + 1 < r->n && cw < 0; k++)
+        followed |= rd_is_w(r, k, "followed") && rd_is_w(r, k + 1, "by");
+    bool concat = cw >= 0 || followed;
     /* the expression starts after "X =" (the target) or the concat word */
-    int b = concat ? (cw_from > cw ? cw_from : cw) + 1 : 0, pre = -1;
+    int b = cw >= 0 ? (cw_from > cw ? cw_from : cw) + 1 : 0, pre = -1;
     for (int k = 0, l; k < r->n && !concat && !(k > 0 && between_op(r, k - 1, false, &l)); k++)   /* before any operator */
         if (rd_is_op(r, k, "=") && k == 0 && r->n > 1 && r->t[1].clause == r->t[0].clause) {
             b = pre = 1;                  /* "= net amt x comm rate / 100" (prose: "=" and a blank) */
@@ -422,28 +587,29 @@ void rd_rec_between(reading *r)
         b = lead_at + 1;
     /* "Net book value. ... recompute it as the acquisition cost less the accumulated depreciation": the
      * expression is in the clause of the first operator, after its "as" / ":" / "=" */
-    if (!concat && !lead_op && pre < 0) {
+    if (cw < 0 && !lead_op && pre < 0) {
         int m = -1, len;
         for (int k = 1; k < r->n && m < 0; k++)
             if (between_op(r, k, false, &len) && k + 1 < r->n)
                 m = k;
-        if (m > 0 && r->t[m].clause != r->t[0].clause) {
+        if (m > 0) {
             int cs = m;
             while (cs > 0 && r->t[cs - 1].clause == r->t[m].clause)
                 cs--;
             b = cs;
             for (int k = cs; k < m; k++)
-                if (rd_is_w(r, k, "as") || rd_is_op(r, k, ":") || rd_is_op(r, k, "="))
+                if ((rd_is_w(r, k, "as") && r->t[m].clause != r->t[0].clause) || rd_is_op(r, k, ":") || rd_is_op(r, k, "="))
                     b = k + 1;
-            /* "Signed amount of the line. ... Please compute debit minus credit, ...": when the words from there
-             * are no operand that ends at the operator, the expression starts at the operand right before it (the
+            /* "Signed amount of the line. ... Please compute debit minus credit, ...": in a later clause, when the
+             * words from there are no operand that ends at the operator, the expression starts at the operand right before it (the
              * longest run that names a field) */
             const char *sr, *lt;
             const plan_column *oc;
             int f = b;
             while (rd_is_w(r, f, "the") || rd_is_w(r, f, "a") || rd_is_w(r, f, "an"))
                 f++;
-            if (between_operand(r, f, m, &sr, &lt, &oc) != m && between_operand(r, rd_skip_fill(r, f), m, &sr, &lt, &oc) != m)
+            if (r->t[m].clause != r->t[0].clause && between_operand(r, f, m, &sr, &lt, &oc) != m &&
+                between_operand(r, rd_skip_fill(r, f), m, &sr, &lt, &oc) != m)
                 for (int st = m - 4 < b ? b : m - 4; st < m; st++)
                     if (between_operand(r, st, m, &sr, &lt, &oc) == m) {
                         b = st;
@@ -455,7 +621,11 @@ void rd_rec_between(reading *r)
     /* the separator: "with a space", "separated by '-'", "with '-'" */
     const char *sep = NULL;
     int sep_from = -1, sep_to = -1;
+    int depth = 0;                        /* not inside an example: "('Ann' with 'Lee' becomes ...)" */
     for (int k = b; k < e; k++) {
+        depth += rd_is_op(r, k, "(") - rd_is_op(r, k, ")");
+        if (depth > 0)
+            continue;
         if (rd_is_w(r, k, "with") || rd_is_w(r, k, "separated") || rd_is_w(r, k, "separator") ||
             rd_is_w(r, k, "delimited") || rd_is_w(r, k, "using")) {
             int v = rd_skip_fill(r, k + 1);
@@ -491,12 +661,18 @@ void rd_rec_between(reading *r)
         if (concat && n > 0 && rd_is_w(r, k, "and") && rd_is_op(r, k - 1, ","))
             k++;
         /* "the value divided by ...": a filler word can be a column's whole name */
-        while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
+        /* "the client's asset number": the owner is not part of the name */
+        while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an") || rd_is_w(r, k, "our") ||
+               (rd_is_k(r, k, TK_WORD) && strlen(r->t[k].orig) > 2 &&
+                !strcmp(r->t[k].orig + strlen(r->t[k].orig) - 2, "'s") && rd_is_k(r, k + 1, TK_WORD)))
             k++;
         if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) &&
               (rd_resolve_name_min(r, r->t[k].orig, 0.95) ||
                (rd_resolve_output(r, k, k + 1) && !strcmp(rd_resolve_output(r, k, k + 1)->name, r->t[k].orig)))))
             k = rd_skip_fill(r, k);
+        while (rd_is_k(r, k, TK_WORD) && strlen(r->t[k].orig) > 2 && rd_is_k(r, k + 1, TK_WORD) &&
+               !strcmp(r->t[k].orig + strlen(r->t[k].orig) - 2, "'s") && !rd_resolve_name_min(r, r->t[k].orig, 0.95))
+            k++;                          /* "the client's asset number" */
         if (k >= e) {
             if (n) {
                 rd_problem(r, "An operand is missing after '%s'.", r->t[end - 1].orig);
@@ -525,6 +701,8 @@ void rd_rec_between(reading *r)
             return;
         }
         pads[n] = 0;
+        if (followed && srcs[n] && !lits[n])               /* "the sub-number left-padded with zeros to four digits" */
+            j = inline_pad(r, j, &pads[n]);
         if (srcs[n] && !lits[n] && rd_is_op(r, j, "(")) {   /* "period (2 dig. w/ leading 0, e.g. 2023-03)" */
             int close = part_pad(r, j, srcs[n], &pads[n]);
             if (close > j)
@@ -612,6 +790,8 @@ void rd_rec_between(reading *r)
             r->part_pad[r->nparts] = lits[i] ? 0 : pads[i];
             r->part_lit[r->nparts++] = lits[i];
         }
+        if (followed)
+            join_example(r, end);
     } else {
         if (sep) {
             rd_problem(r, "It joins fields with a separator but also computes with them.");

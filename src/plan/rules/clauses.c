@@ -228,6 +228,12 @@ static void step_only(reading *r)
 void rd_explained_verbs(reading *r)
 {
     step_only(r);
+    /* "Sub-numbers are used by the client for later additions": "later" before a noun, in a statement, says
+     * when something happens to the data, not that the rule will change later */
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_w(r, k, "later") && rd_is_k(r, k + 1, TK_WORD) && !rd_is_filler(r->t[k + 1].w) &&
+            !rd_is_operative_word(r->t[k + 1].w) && rd_clause_is_statement(r, r->t[k].clause))
+            rd_use(r, k, k + 1);
     /* "per discussion with the fixed asset accountant on 3 March", "as agreed with the controller": who
      * agreed the rule, not what it does (up to the clause's end or the date; nothing operative but an
      * adjective such as "fixed") */

@@ -176,7 +176,10 @@ static void value_explanations(reading *r, int b, int e)
         if (!rd_is_k(r, k, TK_STR) || !rd_is_op(r, k + 1, "("))
             continue;
         int q = k + 2;
-        while (q < e && (rd_is_k(r, q, TK_WORD) || rd_is_op(r, q, ",") || rd_is_op(r, q, "-")))
+        /* words only, and no restriction among them ("except when ...", "unless ...", "only ...") */
+        while (q < e && ((rd_is_k(r, q, TK_WORD) && (!rd_is_operative_word(r->t[q].w) || rd_is_w(r, q, "not") ||
+                                                     rd_is_w(r, q, "no"))) ||
+                         rd_is_op(r, q, ",") || rd_is_op(r, q, "-")))
             q++;
         if (q < e && q > k + 2 && rd_is_op(r, q, ")"))
             rd_use(r, k + 1, q + 1);

@@ -583,6 +583,20 @@ void rd_rec_same_format(reading *r)
         const char *other = rd_resolve_prefix(r, j, r->n, &end);
         if (!other || j == k + 1 || (rd_primary(r) && !strcmp(other, rd_primary(r))))
             continue;
+        /* "in the same format as the acquisition cost": two number columns written alike */
+        const prof_column *pm = rd_prof_of(r, rd_primary(r)), *po = rd_prof_of(r, other);
+        if (r->date_kind == D_NONE && pm && po && (pm->kind == PK_DECIMAL || pm->kind == PK_INTEGER) &&
+            (po->kind == PK_DECIMAL || po->kind == PK_INTEGER)) {
+            bool same = pm->thousands == po->thousands && pm->decimal == po->decimal &&
+                        ((!pm->currency && !po->currency) || (pm->currency && po->currency && !strcmp(pm->currency, po->currency)));
+            if (!same) {
+                rd_problem(r, "It says the same format as [%s], but the two samples write their numbers differently.",
+                           other);
+                return;
+            }
+            rd_use(r, k, end);
+            return;
+        }
         mf_buf why = {0};
         const char *mine = r->date_kind == D_PATTERN ? r->date_pat
                            : infer_date_pattern(rd_prof_of(r, rd_primary(r)), rd_primary(r), &why);

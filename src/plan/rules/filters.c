@@ -378,6 +378,27 @@ static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int 
                     return k;
                 }
         }
+        /* "Keep loans with X more than 0", "Include rows where ...": a keep verb opening the clause, then a
+         * condition; "only rows where ..." */
+        if ((k == b || (k == b + 1 && rd_is_w(r, b, "please"))) && (rd_is_w(r, k, "keep") || rd_is_w(r, k, "include") || rd_is_w(r, k, "retain") ||
+                                        rd_is_w(r, k, "select")) && (!r->c->column || names_rows(r, b, e))) {
+            bool cond = false;
+            for (int q = k + 1; q < e && !cond; q++)
+                cond = cond_starter(r, q) && q <= k + 4;
+            if (cond) {
+                *keep = true;
+                *vb = k;
+                *ve = k + 1;
+                return k;
+            }
+        }
+        if (rd_is_w(r, k, "only") && rd_is_w(r, k + 1, "row") && (rd_is_w(r, k + 2, "if") || rd_is_w(r, k + 2, "with") ||
+                                                                  rd_is_w(r, k + 2, "whose"))) {
+            *keep = true;
+            *vb = k;
+            *ve = k + 1;
+            return k;
+        }
         /* "only include", "only incl. rows", "load ... only": rows, or a condition, must be named
          * ("take only the first 2 letters" keeps characters, not rows) */
         if (rd_is_w(r, k, "only") && names_rows(r, b, e)) {

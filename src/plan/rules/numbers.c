@@ -760,6 +760,39 @@ void rd_rec_muldiv(reading *r)
         s->st.num = "100";
 }
 
+/* "the charge divided by the cost, expressed as a percentage", "A / B in percent": a ratio times 100.  Only
+ * after a division between fields; anything else that says percentage is left unread (a question). */
+void rd_rec_percentage(reading *r)
+{
+    bool ratio = false;
+    for (int i = 1; r->base == B_ARITH && i < r->narith; i++)
+        ratio |= r->arith_op[i] == PB_DIV;
+    if (!ratio)
+        return;
+    for (int k = 0; k < r->n; k++) {
+        bool pct = rd_is_w(r, k, "percentage") || rd_is_w(r, k, "percent") || rd_is_w(r, k, "pct");
+        if (!pct)
+            continue;
+        int b = k - 1;
+        if (rd_is_w(r, b, "a"))
+            b--;
+        if (!(rd_is_w(r, b, "as") || rd_is_w(r, b, "in") || rd_is_w(r, b, "into")))
+            continue;
+        if (rd_is_w(r, b - 1, "expressed") || rd_is_w(r, b - 1, "shown") || rd_is_w(r, b - 1, "stated"))
+            b--;
+        for (int q = 0; q < r->nnum; q++)
+            if (r->num_steps[q].st.kind == PS_MUL || r->num_steps[q].st.kind == PS_DIV) {
+                rd_problem(r, "It gives the ratio as a percentage but also scales it by %s.", r->num_steps[q].st.num);
+                return;
+            }
+        tstep *s = rd_add_step(r, true, r->t[k].b, PS_MUL);
+        if (s)
+            s->st.num = "100";
+        rd_use(r, b, k + 1);
+        return;
+    }
+}
+
 void rd_rec_abs(reading *r)
 {
     int k = rd_find_w(r, 0, "absolute");

@@ -109,6 +109,7 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     rd_rec_muldiv(r);
     rd_rec_abs(r);
     rd_rec_between(r);
+    rd_rec_percentage(r);
     rd_rec_strip_ends(r);
     rd_rec_remove_chars(r);
     rd_rec_pad(r);

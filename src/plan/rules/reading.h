@@ -5,11 +5,13 @@
  *   clauses.c     clauses, and the reading model: what must be read (operative tokens, instruction
  *                 clauses) and what may stay unread (descriptive words, statements, labels)
  *   remarks.c     phrases that describe the data or affirm what the plan does anyway (read first)
- *   families      filters.c (row filters, trailers, checks), lookups.c, conditionals.c (values chosen by a
- *                 condition), conditions.c (one condition), maps.c (code maps, booleans), constants.c
- *                 (constants, defaults, as is, row numbers), dates.c (patterns, days), dateparts.c (year,
- *                 quarter, fiscal year, written as, end of month, plus N days), numbers.c (formats, signs,
- *                 rounding, scale), between.c (concatenation, arithmetic), text.c (text steps)
+ *   families      filters.c (row filters, trailers, checks, examples of the result), lookups.c,
+ *                 conditionals.c (values chosen by a condition), conditions.c (one condition, or several joined
+ *                 by and/or; dates), maps.c (code maps, booleans, yes/no codes), constants.c (constants,
+ *                 defaults, as is, row numbers), dates.c (patterns, days), dateparts.c (year, quarter, fiscal
+ *                 year, written as, end of month, plus N days), numbers.c (formats, signs, rounding, scale,
+ *                 basis points, percentages), between.c (concatenation, arithmetic, also on output columns
+ *                 above), text.c (text steps, leading/trailing characters)
  *   build.c       the reading as one plan expression
  *   read.c        rules_read: the formula reader first, then the families in order, then the verdict
  * Invariant: a token is marked used only by the recognizer that turned it into part of the reading (or a
@@ -211,6 +213,7 @@ void rd_rec_round(reading *r);
 void rd_rec_muldiv(reading *r);
 void rd_scale_words(reading *r);
 void rd_rec_abs(reading *r);
+void rd_rec_percentage(reading *r);
 
 /* ---- expressions between fields (between.c) */
 

@@ -228,11 +228,43 @@ static void acknowledgements(reading *r)
     }
 }
 
+/* "Depreciation charge for the current fiscal year", "rate for the year": the period an amount covers, on a
+ * number target whose sample is not dates — it names the value, it asks for no date part. */
+static void period_of_amount(reading *r)
+{
+    const prof_column *pc = rd_prof_of(r, rd_primary(r));
+    if (!rd_numeric_base(r->c->type.base) || (pc && pc->kind == PK_DATE))
+        return;
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (!rd_is_w(r, k, "for") || !rd_is_w(r, k + 1, "the"))
+            continue;
+        int q = k + 2;
+        if (rd_is_w(r, q, "current") || rd_is_w(r, q, "whole") || rd_is_w(r, q, "full"))
+            q++;
+        if (rd_is_w(r, q, "fiscal") || rd_is_w(r, q, "calendar") || rd_is_w(r, q, "financial"))
+            q++;
+        if (!rd_is_w(r, q, "year") && !rd_is_w(r, q, "fy") && !rd_is_w(r, q, "period") && !rd_is_w(r, q, "month"))
+            continue;
+        /* only after the name of the amount at the start of its clause ("Depreciation charge for ..."): after a
+         * verb ("Load amounts for the current year") it could restrict the rows */
+        int cs = k;
+        while (cs > 0 && r->t[cs - 1].clause == r->t[k].clause)
+            cs--;
+        bool label = cs < k;
+        for (int u = cs; u < k && label; u++)
+            label = rd_is_k(r, u, TK_WORD) && !rd_is_filler(r->t[u].w) && !rd_is_operative_word(r->t[u].w);
+        if (!label)
+            continue;
+        rd_use(r, k, q + 1);
+    }
+}
+
 void rd_rec_remarks(reading *r)
 {
     target_labels(r);
     do_not_use(r);
     acknowledgements(r);
+    period_of_amount(r);
     for (int k = 0; k < r->n; k++) {
         /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
         if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {

@@ -159,11 +159,27 @@ static const char *strip_char(const reading *r, int i)
     return NULL;
 }
 
+/* Zeros or a quoted text named at i (not a punctuation sign, which may end the sentence: "Trim."). */
+static bool strip_named(const reading *r, int i)
+{
+    return strip_char(r, i) && !rd_is_k(r, i, TK_OP);
+}
+
 /* "strip leading zeros", "remove the leading 0s", "without leading zeros", "leading zeros removed", "remove
  * leading and trailing '*'": a character removed again and again at one end (`with leading "0" removed`).
  * Spaces are trimming (rd_rec_trim_case). */
 void rd_rec_strip_ends(reading *r)
 {
+    /* "ltrim zeros", "LTRIM '0'": the left end named by the verb */
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_w(r, k, "ltrim") && strip_named(r, k + 1)) {
+            tstep *s = rd_add_step(r, false, r->t[k].b, PS_STRIP);
+            if (!s)
+                return;
+            s->st.s = plan_strdup(r->p, strip_char(r, k + 1));
+            s->st.m = 0;
+            rd_use(r, k, k + 2);
+        }
     for (int k = 0; k < r->n; k++) {
         bool lead = rd_is_w(r, k, "leading"), trail = rd_is_w(r, k, "trailing");
         if (!lead && !trail)
@@ -186,10 +202,16 @@ void rd_rec_strip_ends(reading *r)
         bool before = rd_is_w(r, v, "remove") || rd_is_w(r, v, "strip") || rd_is_w(r, v, "delete") ||
                       rd_is_w(r, v, "exclude") || rd_is_w(r, v, "suppress") || rd_is_w(r, v, "trim") ||
                       rd_is_w(r, v, "ltrim") || rd_is_w(r, v, "without") || rd_is_w(r, v, "no");
-        int after = c + 1 + (rd_is_w(r, c + 1, "are") || rd_is_w(r, c + 1, "be") ? 1 : 0);
+        int after = c + 1;               /* "leading zeros (are / must be / to be) removed" */
+        while (after < c + 4 && (rd_is_w(r, after, "are") || rd_is_w(r, after, "be") || rd_is_w(r, after, "to") ||
+                                 rd_is_w(r, after, "must") || rd_is_w(r, after, "should") || rd_is_w(r, after, "is")))
+            after++;
         bool behind = rd_is_w(r, after, "remove") || rd_is_w(r, after, "strip") || rd_is_w(r, after, "exclude") ||
                       rd_is_w(r, after, "stripped") || rd_is_w(r, after, "deleted") || rd_is_w(r, after, "suppressed");
         if (!before && !behind)
+            continue;
+        /* trailing zeros are decimal places to most analysts ("10" would become "1"): a question */
+        if ((trail || both) && !strcmp(x, "0"))
             continue;
         for (int end = 0; end < (both ? 2 : 1); end++) {
             tstep *s = rd_add_step(r, false, r->t[k].b + (size_t)end, PS_STRIP);
@@ -211,7 +233,9 @@ void rd_rec_trim_case(reading *r)
             (rd_find_w(r, 0, "trim") >= 0 || rd_find_w(r, 0, "space") >= 0))
             r->t[q].used = true;
     for (int k = 0; k < r->n; k++) {
-        if (rd_is_w(r, k, "trim") || rd_is_w(r, k, "ltrim") || rd_is_w(r, k, "rtrim")) {
+        if ((rd_is_w(r, k, "trim") || rd_is_w(r, k, "ltrim") || rd_is_w(r, k, "rtrim")) &&
+            !(strip_named(r, k + 1) || (rd_is_w(r, k + 1, "the") && strip_named(r, k + 2)))) {
+            /* "trim zeros", "rtrim '*'": not white space — left unread (a question) */
             rd_add_step(r, false, r->t[k].b, PS_TRIM);
             rd_use(r, k, k + 1);
             if (rd_is_w(r, k + 1, "space"))
