@@ -458,6 +458,18 @@ static const rcase CASES[] = {
     {"A = Active, T = Inactive. Any other status code should be shown as other.", "text", "Code", "?"},
     {"A = Furniture and fittings, T = Inactive", "text", "Code",
      "[Code] mapped (\"A\" -> \"Furniture and fittings\", \"T\" -> \"Inactive\", otherwise rejected)"},
+    /* the period an amount covers names it; two number columns written alike */
+    {"Depreciation charge for the current fiscal year, in the same format as the qty", "dec", "Px", "[Px] read as number"},
+    {"Depreciation charge for the current fiscal year, in the same format as the amt", "dec", "Px", "?"},
+    {"Charge for the current fiscal year", "int", "Trade Date", "?"},   /* a date: which fiscal year? */
+    {"Load amounts for the current fiscal year. Copy.", "dec", "Px", "?"},   /* after a verb: rows? */
+    /* a join written in words, a pad right after its part, an example checked */
+    {"Take the first name, followed by a hyphen and the last name left-padded with zeros to four digits ('Ann' with "
+     "'Lee' becomes Ann-0Lee).", "text", "First Name|Last Name",
+     "[First Name] & \"-\" & [Last Name] padded left with \"0\" to 4"},
+    {"Take the first name, followed by a hyphen and the last name left-padded with zeros to four digits ('Ann' with "
+     "'Lee' becomes Ann-Lee).", "text", "First Name|Last Name", "?"},
+    {"Sub-numbers are used by the client for later additions. Trim.", "text", "Acct No", "[Acct No] trimmed"},
     /* a character removed again and again at one end */
     {"strip leading zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
     {"Remove the leading 0s.", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
@@ -467,6 +479,11 @@ static const rcase CASES[] = {
      "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
     {"leading zeros", "text", "Acct No", "?"},                       /* removed, or added? */
     {"strip zeros", "text", "Acct No", "?"},                         /* which end? */
+    {"strip trailing zeros", "text", "Acct No", "?"},                /* "10" -> "1", or decimal places? */
+    {"remove leading and trailing zeros", "text", "Acct No", "?"},   /* trailing zeros: the same question */
+    {"ltrim zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"Leading zeros to be removed", "text", "Acct No", "[Acct No] with leading \"0\" removed"},
+    {"trim zeros", "text", "Acct No", "?"},                          /* not white space: which end? */
     {"pad to 10", "text", "Acct No", "?"},
     {"everything after the last '/'", "text", "Acct No", "[Acct No] text after last \"/\""},
     {"DD/MM/YYYY", "date", "Posting Dt", "?"},
@@ -499,6 +516,8 @@ static const scase STMTS[] = {
     /* quoted values explained in parentheses; "and" between the values of an exclusion means either */
     {"Rows with status 'VOID' (entered in error) and 'OPEN' (not yet posted) must be excluded.",
      "skip rows where [Status] is one of (\"VOID\", \"OPEN\")"},
+    {"Keep accounts with Qty more than 5 or EU Dt after 01/02/2025", "skip rows where not ([Qty] read as number > 5 or [EU Dt] read as DD/MM/YYYY > \"2025-02-01\" read as ISO date)"},
+    {"only rows where Trade Date on or after 2025-01-01", "skip rows where not [Trade Date] read as YYYY-MM-DD >= \"2025-01-01\" read as ISO date"},
     {"ignore the trailer row", "skip the last 1 rows"},
     {"skip the total line at the end", "skip the last 1 rows"},
 };
@@ -670,7 +689,7 @@ static const rcase TEXT_STEPS[] = {
     {"add leading zeros; they must always be six characters long", "text", "Acct No", "[Acct No] padded left with \"0\" to 6"},
     {"pad with leading zeros to a length of 10", "text", "Acct No", "[Acct No] padded left with \"0\" to 10"},
     {"left pad with zeros, 8 char long", "text", "Acct No", "[Acct No] padded left with \"0\" to 8"},
-    {"remove leading and trailing zeros", "text", "Acct No", "[Acct No] with leading \"0\" removed, with trailing \"0\" removed"},
+    {"remove leading and trailing '#'", "text", "Acct No", "[Acct No] with leading \"#\" removed, with trailing \"#\" removed"},
     {"strip leading/trailing '*'", "text", "Acct No", "[Acct No] with leading \"*\" removed, with trailing \"*\" removed"},
     {"without spaces at begin and end", "text", "Acct No", "[Acct No] trimmed"},
     {"remove the spaces before and after", "text", "Acct No", "[Acct No] trimmed"},
@@ -823,6 +842,237 @@ static void check_maps_and_dates(void)
     }
 }
 
+/* ---- rulesb: lookups with described tab columns and a blank fallback, a dropped prefix said of a last-N step,
+ * output columns above as operands of prose arithmetic, clauses that accept an outcome ("that's ok") ---- */
+
+typedef struct xcase {
+    const char *rule, *column, *type, *sources, *want;
+} xcase;
+
+/* Read `rule` for target `column` with a plan that already has the outputs RATE decimal(5,2), NAME text(20) and
+ * FACTOR decimal(5,2).  The data has a column "Rate" too, so "rate" names both and is a question; FACTOR names no
+ * data column. */
+static char *read_after_outputs(const xcase *x, plan *p)
+{
+    plan_type d = {.base = PT_DECIMAL, .prec = 5, .scale = 2}, t = {.base = PT_TEXT, .len = 20};
+    CHECK(plan_add_column(p, "RATE", d) != NULL);
+    CHECK(plan_add_column(p, "NAME", t) != NULL);
+    CHECK(plan_add_column(p, "FACTOR", d) != NULL);
+    rule_src src[2];
+    int nsrc = 0;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", x->sources);
+    for (char *tp = buf, *s; (s = strsep(&tp, "|")) != NULL && nsrc < 2;) {
+        src[nsrc] = (rule_src){plan_strdup(p, s), NULL, NULL};
+        for (int i = 0; i < PR.ncols; i++)
+            if (!strcmp(PR.col[i].name, s))
+                src[nsrc].name = PR.col[i].name, src[nsrc].prof = &PR.col[i];
+        nsrc++;
+    }
+    rule_ctx c = {.p = p, .m = &M, .pr = &PR, .row = 7, .column = x->column, .type = ty(x->type), .nsrc = nsrc,
+                  .src = src};
+    rule_result res;
+    mf_err e = {0};
+    if (rules_read(&c, x->rule, &res, &e) < 0)
+        return strdup("ERROR");
+    return res.expr ? plan_render_expr(res.expr) : strdup("-");
+}
+
+static void test_rulesb_families(void)
+{
+    static const xcase X[] = {
+        /* the tab's columns described by letter must be the tab's headings; "not found / blank" covers a blank key */
+        {"lookup Broker on tab 'Brokers' (col A = code, col B = name)\n- broker not found / blank -> use 'UNK'", "BROKER_NAME",
+         "text40", "Broker", "[Broker] looked up in BROKERS (otherwise \"UNK\"), defaulting to \"UNK\" when missing"},
+        {"lookup Broker on tab 'Brokers' (col A = name, col B = code)", "BROKER_NAME", "text40", "Broker", "?"},
+        {"lookup Broker on tab 'Brokers' (col C = rating)", "BROKER_NAME", "text40", "Broker", "?"},
+        /* a prefix taken away is never added; said of a last-N step it is checked on the sample */
+        {"last 2 chars of Label (drops the 'A' prefix)", "LBL", "text2", "Label", "?"},   /* "GRAND TOTAL" is no A-code */
+        {"drop the 'A' prefix", "LBL", "text2", "Label", "?"},
+        {"first 1 char (removes the '1' suffix)", "LBL", "text2", "Label", "?"},
+        /* output columns above as operands */
+        {"= Qty x factor / 100\n- rnd 2 dp", "FEE", "dec", "Qty", "[Qty] read as number * FACTOR, divided by 100, rounded to 2 decimals"},
+        {"= Qty x rate / 100\n- rnd 2 dp", "FEE", "dec", "Qty", "?"},  /* output RATE and data column Rate alike */
+        {"= Qty x name", "FEE", "dec", "Qty", "?"},                     /* a text output in arithmetic */
+        {"= Qty x fee rate", "FEE", "dec", "Qty", "?"},                 /* no such column */
+        /* an accepted outcome is no instruction; a sign word with no credit marker never negates every row */
+        {"= Qty x factor\n- credits give neg. fees, that's ok", "FEE", "dec", "Qty", "[Qty] read as number * FACTOR"},
+        {"= Qty x factor\n- negative fees are fine for now, we adjust them later", "FEE", "dec", "Qty", "?"},
+        {"Qty; credits are negative", "FEE", "dec", "Qty", "?"},
+    };
+    for (size_t i = 0; i < sizeof X / sizeof *X; i++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_after_outputs(&X[i], &p);
+        if (strcmp(got, X[i].want)) {
+            fprintf(stderr, "rulesb: rule \"%s\" on %s: got \"%s\", want \"%s\"\n", X[i].rule, X[i].column, got, X[i].want);
+            for (int q = 0; q < p.nquestions; q++)
+                fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            check_failures++;
+        }
+        CHECK(strcmp(X[i].want, "?") ? p.nquestions == 0 : p.nquestions >= 1);
+        free(got);
+        plan_free(&p);
+    }
+    /* day counts: an arrow, the direction said again, a blank when a date is missing, what the sign means; a
+     * part padded in a bullet of its own; a blank result when a divisor is zero */
+    static const xcase Y[] = {
+        {"# of days trade date -> settle date (settle date minus trade date)\n• empty if no settle dt", "DAYS", "int",
+         "Trade Date", "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+        {"Days between trade date and settle date, computed as the trade date minus the settle date.", "DAYS", "int",
+         "Trade Date", "days from [Settle Date] read as YYYY-MM-DD to [Trade Date] read as YYYY-MM-DD"},
+        {"days between trade date and settle date (settle date minus posting dt)", "DAYS", "int", "Trade Date", "?"},
+        {"# of days trade date -> settle date\n• empty if no posting dt", "DAYS", "int", "Trade Date", "?"},
+        {"Days between Trade Date and Settle Date. A negative figure indicates back-dating, which is what we look for.",
+         "DAYS", "int", "Trade Date", "days from [Trade Date] read as YYYY-MM-DD to [Settle Date] read as YYYY-MM-DD"},
+        {"Days between Trade Date and Settle Date. A negative figure is set to 0.", "DAYS", "int", "Trade Date", "?"},
+        {"First Name + '-' + Last Name\n• Last Name 4 digits, pad w/ 0", "KEY", "text20", "First Name|Last Name",
+         "[First Name] & \"-\" & [Last Name] padded left with \"0\" to 4"},
+        {"First Name + '-' + Last Name\n• Last Name 4 digits, pad w/ 0 for Germany", "KEY", "text20", "First Name|Last Name", "?"},
+        {"Qty / RATE x 100, rnd 1 dp\n• leave blank when RATE = 0 (div/0)", "PCT", "dec", "Qty",
+         "if RATE is 0 then null else [Qty] read as number / RATE, multiplied by 100, rounded to 1 decimals"},
+        {"Qty / RATE x 100, rnd 1 dp\n• leave blank when Qty = 0", "PCT", "dec", "Qty", "?"},   /* not the divisor */
+        {"Qty x 100 (div/0)", "PCT", "dec", "Qty", "?"},                                       /* nothing is divided by 0 */
+    };
+    for (size_t i = 0; i < sizeof Y / sizeof *Y; i++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_after_outputs(&Y[i], &p);
+        if (strcmp(got, Y[i].want)) {
+            fprintf(stderr, "rulesb: rule \"%s\" on %s: got \"%s\", want \"%s\"\n", Y[i].rule, Y[i].column, got, Y[i].want);
+            for (int q = 0; q < p.nquestions; q++)
+                fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+    /* verbose auditor phrasings: a key built from parts, defaults said as "in those cases" / "a blank means", a flag
+     * for one code, two values for complementary sign tests of an output above */
+    static const xcase V[] = {
+        {"Please build it from the Acct No, a hyphen, and the Qty left-padded with zeros to three digits.", "KEY", "text20",
+         "Acct No|Qty", "[Acct No] & \"-\" & [Qty] padded left with \"0\" to 3"},
+        {"Please build it from the Acct No, a hyphen, and the Qty left-padded with zeros to three digits for Germany.", "KEY",
+         "text20", "Acct No|Qty", "?"},
+        {"Ccy, where one was assigned. Some rows carry no Ccy; in those cases please populate the value 'EUR'.", "CCY",
+         "text3", "Ccy", "[Ccy] defaulting to \"EUR\" when missing"},
+        {"Some rows carry no Ccy; in those cases please populate the value of the Broker column.", "CCY", "text3", "Ccy", "?"},
+        {"A blank means the functional ccy, which for this entity is USD, and should be populated as such.", "CCY",
+         "text3", "Ccy", "[Ccy] defaulting to \"USD\" when missing"},
+        {"A blank means the currency of the Broker, and should be populated as such.", "CCY", "text3", "Ccy", "?"},
+        {"Only 'VOID' represents a cancelled entry. Set to true for VOID and false otherwise.", "IS_VOID", "bool", "Status",
+         "if [Status] is \"VOID\" then true else false"},
+        {"Set to true for CLOSED and false otherwise.", "IS_VOID", "bool", "Status", "?"},          /* not in the sample */
+        {"'D' when the factor is zero or positive, 'C' when it is negative.", "DC", "text1", "", "if FACTOR >= 0 then \"D\" else \"C\""},
+        {"'D' when the rate is zero or positive, 'C' when it is negative.", "DC", "text1", "", "?"},   /* RATE or Rate */
+        {"'D' when the factor is positive, 'C' when it is negative.", "DC", "text1", "", "?"},        /* zero gets neither */
+        /* a computation said after a description; blanks counted as zero; the purpose of the sign is no negation */
+        {"Signed amount of the trade. The file shows qty and px in two separate columns. Please compute Qty minus Px, "
+         "treating a blank column as zero, so that buys are positive and credits are negative.", "NET", "dec", "Qty|Px",
+         "[Qty] read as number defaulting to 0 when missing - [Px] read as number defaulting to 0 when missing"},
+        {"Please compute Qty minus Px, treating a blank column as 5.", "NET", "dec", "Qty|Px", "?"},
+        {"Please compute Qty minus Px, treating a blank column as the average.", "NET", "dec", "Qty|Px", "?"},
+    };
+    for (size_t i = 0; i < sizeof V / sizeof *V; i++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_after_outputs(&V[i], &p);
+        if (strcmp(got, V[i].want)) {
+            fprintf(stderr, "rulesb: rule \"%s\" on %s: got \"%s\", want \"%s\"\n", V[i].rule, V[i].column, got, V[i].want);
+            for (int q = 0; q < p.nquestions; q++)
+                fprintf(stderr, "    question: %s\n", p.questions[q].text);
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+    /* rows described in one clause and excluded in the next ("these should be excluded") */
+    {
+        static const struct { const char *rule, *want; } F[] = {
+            {"The extract includes statistical lines on which both the Amt and the Qty are zero or blank; these carry no "
+             "value and should be excluded from the load.",
+             "skip rows where ([Amt] read as number (thousands \",\", negative in parentheses) is 0 or [Amt] is missing) and "
+             "([Qty] read as number is 0 or [Qty] is missing)"},
+            {"The extract includes lines on which both the Amt and the Qty are odd; these should be excluded.", NULL},
+            {"The extract includes lines on which the Amt is zero; these should be excluded.", NULL},   /* no "both" */
+        };
+        for (size_t i = 0; i < sizeof F / sizeof *F; i++) {
+            plan p;
+            plan_init(&p);
+            p.client = "T";
+            p.output = "OUT";
+            p.source.file = "d.csv";
+            p.source.delimiter = ',';
+            p.source.quote = '"';
+            p.source.header_line = 1;
+            char *got = read_rule(F[i].rule, "", "", &p);
+            free(got);
+            char *text = plan_render(&p);
+            if (F[i].want) {
+                if (!text || !strstr(text, F[i].want))
+                    fprintf(stderr, "rulesb: rule \"%s\": plan\n%s\nlacks \"%s\"\n", F[i].rule, text ? text : "", F[i].want);
+                CHECK(text && strstr(text, F[i].want));
+                CHECK_INT(p.nquestions, 0);
+            } else {
+                CHECK_INT(p.nrules, 0);
+                CHECK(p.nquestions >= 1);
+            }
+            free(text);
+            plan_free(&p);
+        }
+    }
+    /* "start date" / "end date" with no such column: the one date column named like that role ("Beginn", "Ende") */
+    {
+        const char *n10 = PR.col[10].name, *n11 = PR.col[11].name;
+        PR.col[10].name = "Beginn";
+        PR.col[11].name = "Ende";
+        static const xcase Z[] = {
+            {"How many days between start date and end date (end minus start).", "DAYS", "int", "Beginn",
+             "days from [Beginn] read as YYYY-MM-DD to [Ende] read as YYYY-MM-DD"},
+            /* an English name of a German column, whole phrase to whole name only */
+            {"Put together start date and end date with a '/' between.", "SPAN", "text30", "Beginn",
+             "[Beginn] & \"/\" & [Ende]"},
+            {"Put together begin date and end date with a '/' between.", "SPAN", "text30", "Beginn", "?"},
+            {"days between open date and end date", "DAYS", "int", "Beginn", "?"},     /* "open" names no role here */
+        };
+        for (size_t i = 0; i < sizeof Z / sizeof *Z; i++) {
+            plan p;
+            plan_init(&p);
+            char *got = read_after_outputs(&Z[i], &p);
+            if (strcmp(got, Z[i].want))
+                fprintf(stderr, "rulesb: rule \"%s\": got \"%s\", want \"%s\"\n", Z[i].rule, got, Z[i].want);
+            CHECK_STR(got, Z[i].want);
+            free(got);
+            plan_free(&p);
+        }
+        PR.col[10].name = n10;
+        PR.col[11].name = n11;
+    }
+    /* the dropped prefix confirmed on a column whose values all carry it */
+    {
+        static const char *cust[] = {"CUST-058615", "CUST-000001", NULL};
+        prof_column *c = &PR.col[24];
+        prof_column keep = *c;
+        c->name = "Cust No";
+        c->sample = cust;
+        c->nsample = 2;
+        plan p;
+        plan_init(&p);
+        xcase x = {"last 6 chars of Cust No (drops the 'CUST-' prefix)", "CUST_ID", "text6", "Cust No", NULL};
+        char *got = read_after_outputs(&x, &p);
+        CHECK_STR(got, "[Cust No] last 6 characters");
+        free(got);
+        plan_free(&p);
+        plan_init(&p);
+        x.rule = "last 5 chars of Cust No (drops the 'CUST-' prefix)";   /* 5 keeps less than the value without it */
+        got = read_after_outputs(&x, &p);
+        CHECK_STR(got, "?");
+        free(got);
+        plan_free(&p);
+        *c = keep;
+    }
+}
+
 int main(void)
 {
     setup();
@@ -832,6 +1082,7 @@ int main(void)
     check_text_steps();
     check_conditions();
     check_remarks();
+    test_rulesb_families();
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
         plan p;
         plan_init(&p);
@@ -926,6 +1177,12 @@ int main(void)
             {"Amt less accumulated depreciation", "dec", "Amt|Accum. Depr",
              "[Amt] read as number (thousands \",\", negative in parentheses) - [Accum. Depr] read as number"},
             {"Amt less accrued depreciation", "dec", "Amt", "?"},
+            /* an output column above named by the words of its label; a ratio as a percentage */
+            {"Effective depreciation ratio for the year: the current-year charge divided by the qty, expressed as a percentage and "
+             "rounded to two decimal places (e.g. 12.50).", "dec", "",
+             "CHARGE / [Qty] read as number, multiplied by 100, rounded to 2 decimals"},
+            {"the annual charge divided by the qty, expressed as a percentage", "dec", "", "?"},
+            {"Px expressed as a percentage", "dec", "Px", "?"},
         };
         for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
             plan p;
@@ -936,11 +1193,14 @@ int main(void)
                 {"AMOUNT", "[Amt] read as number (thousands \",\", negative in parentheses), absolute value",
                  {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
                 {"QTYX", "[Qty] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
+                {"CHARGE", "[Px] read as number", {.base = PT_DECIMAL, .prec = 18, .scale = 2}},
             };
             for (size_t k = 0; k < sizeof C / sizeof *C; k++) {
                 mf_err e = {0};
                 plan_column *col = plan_add_column(&p, C[k].name, C[k].type);
                 col->expr = plan_parse_expr(&p, C[k].expr, strlen(C[k].expr), "expr", &e);
+                if (!strcmp(C[k].name, "CHARGE"))
+                    col->prov.text = "Depreciation charge for the current fiscal year, in the same format as the cost";
                 CHECK(col->expr != NULL);
             }
             char *got = read_rule(T[i].rule, T[i].type, T[i].sources, &p);
@@ -961,6 +1221,7 @@ int main(void)
             "Keep rows where EU Dt after 02/13/2025",                          /* not a DD/MM/YYYY date */
             "Take only the accounts which are not closed: it means Qty more than 5.",   /* "not closed" unread */
             "Rows with status 'VOID' and Label 'OPEN' must be excluded.",     /* a second field: not a list */
+            "Rows with status 'VOID' (except when posted) must be excluded.", /* a restriction is no explanation */
         };
         for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
             plan p;

@@ -4,6 +4,7 @@
  */
 #include "plan/rules/reading.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,10 @@ static bool concat_word(const reading *r, int k)
         rd_is_w(r, k + 1, "dataset") || rd_is_w(r, k + 1, "list") || rd_is_w(r, k + 1, "table") ||
         rd_is_w(r, k + 1, "ledger") || rd_is_w(r, k + 1, "view"))
         return false;
+    /* "Put together Plant and Storage location": the concatenation is "together" after put/bring */
+    if (rd_is_w(r, k, "together") && k > 0 && r->t[k - 1].k == TK_WORD &&
+        (!strcmp(r->t[k - 1].w, "put") || !strcmp(r->t[k - 1].w, "bring") || !strcmp(r->t[k - 1].w, "stick")))
+        return true;
     return rd_is_w(r, k, "concat") || rd_is_w(r, k, "combine");
 }
 
@@ -33,6 +38,14 @@ static int between_op(const reading *r, int k, bool concat, int *len)
         return PB_ADD;
     if (rd_is_op(r, k, "&") || rd_is_op(r, k, "||"))
         return PB_CONCAT;
+    if (rd_is_w(r, k, "followed") && rd_is_w(r, k + 1, "by")) {   /* "the asset number, followed by a hyphen" */
+        *len = 2;
+        return PB_CONCAT;
+    }
+    if (rd_is_op(r, k, ",") && rd_is_w(r, k + 1, "followed") && rd_is_w(r, k + 2, "by")) {
+        *len = 3;
+        return PB_CONCAT;
+    }
     if (rd_is_op(r, k, "-") || rd_is_w(r, k, "minus") || rd_is_w(r, k, "less"))
         return PB_SUB;
     if (rd_is_op(r, k, "*") || rd_is_w(r, k, "times") || rd_is_w(r, k, "x"))
@@ -62,6 +75,65 @@ static const plan_column *output_above(const reading *r, int k)
             strcasecmp(r->p->cols[i].name, r->c->column))
             return &r->p->cols[i];
     return NULL;
+}
+
+/* Is w (lower case) a word of the label of column c: its rule text up to the first , . ; or : ? */
+static bool label_word(const plan_column *c, const char *w)
+{
+    const char *t = c->prov.text;
+    if (!t)
+        return false;
+    size_t n = strlen(w);
+    for (const char *p = t; *p && !strchr(",.;:\n", *p);) {
+        while (*p && !isalnum((unsigned char)*p) && !strchr(",.;:\n", *p))
+            p++;
+        const char *s = p;
+        while (*p && isalnum((unsigned char)*p))
+            p++;
+        if ((size_t)(p - s) == n && !strncasecmp(s, w, n))
+            return true;
+    }
+    return false;
+}
+
+/* "the current-year charge": the one output column above whose label ("Depreciation charge for the current
+ * fiscal year") holds every word of the run [k, j) (at least two, fillers aside); NULL when none or several. */
+static const plan_column *labelled_above(const reading *r, int k, int j)
+{
+    const plan_column *found = NULL;
+    for (int i = 0; i < r->p->ncols; i++) {
+        const plan_column *c = &r->p->cols[i];
+        if (r->c->column && !strcasecmp(c->name, r->c->column))
+            continue;
+        int words = 0;
+        bool all = true;
+        for (int q = k; q < j && all; q++) {
+            if (r->t[q].k != TK_WORD || r->t[q].used)
+                return NULL;
+            if (rd_is_filler(r->t[q].w))
+                continue;
+            char w[64];                   /* "current-year" is two words */
+            const char *o = r->t[q].orig;
+            while (*o && all) {
+                size_t l = 0;
+                while (*o && (isalnum((unsigned char)*o) || (unsigned char)*o >= 0x80) && l < sizeof w - 1)
+                    w[l++] = *o++;
+                w[l] = 0;
+                while (*o && !(isalnum((unsigned char)*o) || (unsigned char)*o >= 0x80))
+                    o++;
+                if (l) {
+                    words++;
+                    all = label_word(c, w);
+                }
+            }
+        }
+        if (!all || words < 2)
+            continue;
+        if (found)
+            return NULL;
+        found = c;
+    }
+    return found;
 }
 
 /* The one number column above whose value starts from data column src ("ACCUM_DEPR = [Accum. Depreciation] read
@@ -96,6 +168,13 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
         *lit = r->t[k].w;
         return k + 1;
     }
+    /* "a hyphen", "a space": a separator named in words (when no column has that name) */
+    if (rd_is_k(r, k, TK_WORD) && (rd_is_w(r, k, "hyphen") || rd_is_w(r, k, "dash") || rd_is_w(r, k, "space") ||
+                                   rd_is_w(r, k, "underscore") || rd_is_w(r, k, "slash") || rd_is_w(r, k, "colon")) &&
+        !rd_resolve_name_min(r, r->t[k].orig, 0.95)) {
+        *lit = rd_delim_at(r, k);
+        return *lit ? k + 1 : -1;
+    }
     /* a name that is both an output column above and a data column: the one spelled exactly, else neither */
     const plan_column *oc = output_above(r, k);
     if (oc) {
@@ -112,6 +191,16 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
     while (lim < e && lim < k + 12 && !r->t[lim].used && r->t[lim].k != TK_STR && !rd_is_op(r, lim, ",") &&
            !rd_is_op(r, lim, ";"))
         lim++;
+    /* "RECOGNIZED / AMOUNT": an output column above written exactly as its name is that column, even when a data
+     * column ("Recognized (k)") is like it */
+    for (int j = lim; j > k; j--) {
+        const plan_column *oc = rd_resolve_output(r, k, j);
+        if (oc && r->t[j - 1].e - r->t[k].b == strlen(oc->name) && !strncmp(r->text + r->t[k].b, oc->name, strlen(oc->name)) &&
+            !rd_resolve_name_min(r, oc->name, 0.999)) {
+            *out = oc;
+            return j;
+        }
+    }
     for (int j = lim; j > k; j--) {
         bool has_op = false;
         for (int q = k + 1; q < j; q++)
@@ -136,6 +225,15 @@ static int between_operand(const reading *r, int k, int e, const char **src, con
             return j;
         }
     }
+    /* "net amt x comm rate": an output column above, named by its words (no data column has that name) */
+    for (int j = lim; j > k; j--)
+        if ((*out = rd_resolve_output(r, k, j)) != NULL)
+            return j;
+    /* no data column: an output column above named by the words of its label */
+    for (int j = lim; j > k + 1; j--)
+        if ((*out = labelled_above(r, k, j)) != NULL && rd_numeric_base((*out)->type.base))
+            return j;
+    *out = NULL;
     return -1;
 }
 
@@ -153,6 +251,8 @@ void rd_span_text(const reading *r, int b, int e, char *buf, size_t cap)
 /* A pad said for one part in parentheses after it: "(2 dig. w/ leading 0, e.g. 2023-03)", "(3 digits, pad w/ 0)",
  * "(Pos pad 0 to 4)" (the group may name the part, a one-word column name).
  * Sets *n to the length and returns the index of the closing parenthesis, or -1 when the group says no pad. */
+static bool pad_words(reading *r, int open, int close, const char *part, long *n);
+
 static int part_pad(reading *r, int open, const char *part, long *n)
 {
     int close = open + 1;
@@ -160,6 +260,13 @@ static int part_pad(reading *r, int open, const char *part, long *n)
         close++;
     if (close >= r->n)
         return -1;
+    return pad_words(r, open, close, part, n) ? close : -1;
+}
+
+/* The tokens strictly between open and close say "pad with 0 to N" (and nothing else operative): *n = N, and
+ * [open, close] are read. */
+static bool pad_words(reading *r, int open, int close, const char *part, long *n)
+{
     long len = -1;
     bool zero = false;
     for (int q = open + 1; q < close; q++) {
@@ -175,14 +282,229 @@ static int part_pad(reading *r, int open, const char *part, long *n)
             zero = true;
     }
     if (len <= 0 || !zero)
-        return -1;
-    for (int q = open; q <= close; q++)        /* every word of the group is this pad (or its example), or */
+        return false;
+    for (int q = open; q <= close && q < r->n; q++)   /* every word of the group is this pad (or its example), or */
         if (!r->t[q].used && r->t[q].k == TK_WORD && rd_is_operative_word(r->t[q].w) && !rd_is_w(r, q, "pad") &&
             !rd_is_w(r, q, "leftpad") && !(part && !strcasecmp(r->t[q].orig, part)))   /* names the part itself */
-            return -1;
-    rd_use(r, open, close + 1);
+            return false;
+    rd_use(r, open, close + 1 < r->n ? close + 1 : r->n);
     *n = len;
-    return close;
+    return true;
+}
+
+/* Are tokens [b, e) only words of a pad ("3 digits, pad w/ 0", "left-padded with zeros to three digits")?  Anything
+ * else ("for Germany") means the words are not this pad. */
+static bool only_pad_words(const reading *r, int b, int e)
+{
+    static const char *const PADW[] = {"char", "pad", "leftpad", "padded", "leading", "zero", "with", "w", "to",
+                                       "left", "the", "a", "of", "using", "fill", "filled"};
+    for (int q = b; q < e; q++) {
+        bool ok = r->t[q].used || r->t[q].k == TK_NUM || (r->t[q].k == TK_OP && strcmp(r->t[q].w, "+"));
+        for (size_t u = 0; !ok && u < sizeof PADW / sizeof *PADW; u++)
+            ok = r->t[q].k == TK_WORD && !strcmp(r->t[q].w, PADW[u]);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* "ContractID + '-' + LineID\n• LineID 3 digits, pad w/ 0": a later clause that starts with a part's column name
+ * and says only how to pad it pads that part. */
+static void part_pad_clauses(reading *r)
+{
+    for (int c = 1; c < r->nclause; c++) {
+        int k = 0, e;
+        while (k < r->n && (r->t[k].clause != c || (r->t[k].used && r->t[k].k == TK_OP)))
+            k++;                                        /* the clause's first word (after a bullet) */
+        if (k >= r->n || r->t[k].clause != c || r->t[k].used)
+            continue;
+        for (e = k; e < r->n && r->t[e].clause == c; e++)
+            ;
+        int ne;
+        const char *named = rd_resolve_prefix(r, k, k + 3 < e ? k + 3 : e, &ne);
+        for (int i = 0; named && i < r->nparts; i++) {
+            long n;
+            if (!r->part_src[i] || r->part_pad[i] || strcmp(named, r->part_src[i]))
+                continue;
+            bool only = only_pad_words(r, ne, e);
+            bool next_used = e < r->n && r->t[e].used;   /* pad_words reads [open, close]: e is the next clause */
+            if (only && pad_words(r, ne - 1, e, named, &n)) {
+                r->part_pad[i] = n;
+                rd_use(r, k, ne);
+                if (e < r->n)
+                    r->t[e].used = next_used;
+            }
+            break;
+        }
+    }
+}
+
+/* "treating a blank column as zero", "blanks count as 0", "blank = 0": said of a computation between fields,
+ * each field operand that is blank counts as 0. */
+static void blank_operands_zero(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "blank"))
+            continue;
+        int lo = k;
+        if (rd_is_w(r, k - 1, "a") || rd_is_w(r, k - 1, "any"))
+            lo--;
+        if (rd_is_w(r, lo - 1, "treating") || rd_is_w(r, lo - 1, "treat"))
+            lo--;
+        int v = k + 1;
+        if (rd_is_w(r, v, "column") || rd_is_w(r, v, "value") || rd_is_w(r, v, "field") || rd_is_w(r, v, "cell") ||
+            rd_is_w(r, v, "amount") || rd_is_w(r, v, "side"))
+            v++;
+        if (rd_is_w(r, v, "count") || rd_is_w(r, v, "counts") || rd_is_w(r, v, "treated") || rd_is_w(r, v, "is") ||
+            rd_is_w(r, v, "are"))
+            v++;
+        if ((v < r->n && r->t[v].k == TK_WORD && !strcmp(r->t[v].w, "as")) || rd_is_op(r, v, "=") || rd_is_op(r, v, "->"))
+            v++;                          /* "as" may be read already ("as zero" looks like "as a number") */
+        else
+            continue;
+        if (!(rd_is_w(r, v, "zero") || rd_num_at(r, v) == 0))
+            continue;
+        bool field = false;
+        for (int i = 0; i < r->narith; i++)
+            field |= r->arith_src[i] != NULL;
+        if (!field)
+            return;
+        r->arith_blank_zero = true;
+        rd_use(r, lo, v + 1);
+        return;
+    }
+}
+
+/* "leave blank when AMOUNT = 0 (div/0)": a clause that makes the result null when a divisor is zero.  Read when
+ * the field is an operand right after a "/" and the clause says blank, a condition word, the field, = 0. */
+static void null_when_divisor_zero(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "when") && !rd_is_w(r, k, "if"))
+            continue;
+        int lo = k;   /* "leave blank" may already be read as a remark: look at the words as written */
+        if (k > 0 && r->t[k - 1].k == TK_WORD && !strcmp(r->t[k - 1].w, "blank"))
+            lo = k - 1 - (k > 1 && r->t[k - 2].k == TK_WORD && (!strcmp(r->t[k - 2].w, "leave") || !strcmp(r->t[k - 2].w, "set")));
+        else
+            continue;
+        int eq = k + 1;
+        while (eq < r->n && eq < k + 5 && r->t[eq].clause == r->t[k].clause && !rd_is_op(r, eq, "=") && !rd_is_w(r, eq, "is"))
+            eq++;
+        if (!(rd_is_op(r, eq, "=") || rd_is_w(r, eq, "is")) || !(rd_num_at(r, eq + 1) == 0 || rd_is_w(r, eq + 1, "zero")) ||
+            eq == k + 1)
+            continue;
+        const char *src = rd_resolve_span(r, k + 1, eq);
+        const plan_column *oc = rd_resolve_output(r, k + 1, eq);
+        /* a name that is also a data column stands for the output column only when spelled exactly as it, as an
+         * operand does ("Qty / RATE ... leave blank when RATE = 0" with a data column Rate) */
+        if (oc && src && !(r->t[eq - 1].e - r->t[k + 1].b == strlen(oc->name) &&
+                           !strncmp(r->text + r->t[k + 1].b, oc->name, strlen(oc->name))))
+            oc = NULL;
+        int which = 0;
+        for (int i = 1; i < r->narith && !which; i++)
+            if (r->arith_op[i] == PB_DIV && ((src && r->arith_src[i] && !strcmp(src, r->arith_src[i])) ||
+                                             (oc && r->arith_out[i] == oc)))
+                which = i + 1;
+        if (!which)
+            continue;
+        int hi = eq + 2;
+        /* "(div/0)", "(division by zero)": the reason */
+        if (rd_is_op(r, hi, "(")) {
+            int c = hi + 1;
+            bool why = true;
+            while (c < r->n && !rd_is_op(r, c, ")") && c < hi + 6) {
+                why &= rd_is_w(r, c, "div") || rd_is_w(r, c, "divide") || rd_is_w(r, c, "division") || rd_is_w(r, c, "by") ||
+                       rd_is_op(r, c, "/") || rd_num_at(r, c) == 0 || rd_is_w(r, c, "zero");
+                c++;
+            }
+            if (why && rd_is_op(r, c, ")"))
+                hi = c + 1;
+        }
+        r->null_if_zero = which;
+        rd_use(r, lo, hi);
+    }
+}
+
+/* A pad said right after a part of a join written in words: "left-padded with zeros to four digits", "padded
+ * left with 0 to 4", "zero-padded to 4".  Sets *n and returns the index after it; j (and *n = 0) when none. */
+static int inline_pad(reading *r, int j, long *n)
+{
+    int q = j;
+    bool left = false, zero = false;
+    if (rd_is_w(r, q, "leftpad") || rd_is_w(r, q, "leftpadded") || rd_is_w(r, q, "zeropad") || rd_is_w(r, q, "zeropadded")) {
+        left = true;
+        zero = r->t[q].w[0] == 'z';
+        q++;
+    } else if (rd_is_w(r, q, "pad") && rd_is_w(r, q + 1, "left")) {
+        left = true;
+        q += 2;
+    } else {
+        return j;
+    }
+    if (rd_is_w(r, q, "with") && (rd_is_w(r, q + 1, "zero") || rd_num_at(r, q + 1) == 0)) {
+        zero = true;
+        q += 2;
+    }
+    if (!left || !zero || !rd_is_w(r, q, "to") || rd_num_at(r, q + 1) <= 0)
+        return j;
+    *n = rd_num_at(r, q + 1);
+    q += 2;
+    if (rd_is_w(r, q, "char") || rd_is_w(r, q, "digits") || rd_is_w(r, q, "places"))
+        q++;
+    rd_use(r, j, q);
+    return q;
+}
+
+/* "(asset 100023 with sub-number 0 becomes 100023-0000)": an example of a join, checked — the values before
+ * "becomes" / "->" / "gives", one per column part in order, joined as the reading joins them, must give what
+ * follows.  Read when they do; a question when they do not. */
+static void join_example(reading *r, int from)
+{
+    for (int o = from; o < r->n; o++) {
+        if (!rd_is_op(r, o, "("))
+            continue;
+        int c = o + 1, arrow = -1;
+        while (c < r->n && !rd_is_op(r, c, ")")) {
+            if (arrow < 0 && (rd_is_w(r, c, "means") || rd_is_op(r, c, "->") || rd_is_w(r, c, "gives")))
+                arrow = c;
+            c++;
+        }
+        if (c >= r->n || arrow < 0)
+            continue;
+        const char *vals[MAX_PARTS];
+        int nv = 0;
+        for (int q = o + 1; q < arrow; q++)
+            if ((rd_is_k(r, q, TK_NUM) || rd_is_k(r, q, TK_STR)) && nv < MAX_PARTS)
+                vals[nv++] = r->t[q].k == TK_NUM ? r->t[q].orig : r->t[q].w;
+        int nsrc = 0;
+        for (int i = 0; i < r->nparts; i++)
+            nsrc += r->part_src[i] != NULL;
+        if (nv != nsrc || !nv)
+            continue;
+        mf_buf got = {0};
+        for (int i = 0, v = 0; i < r->nparts; i++) {
+            if (!r->part_src[i]) {
+                mf_buf_adds(&got, r->part_lit[i]);
+                continue;
+            }
+            const char *x = vals[v++];
+            for (long p = (long)strlen(x); p < r->part_pad[i]; p++)
+                mf_buf_addc(&got, '0');
+            mf_buf_adds(&got, x);
+        }
+        size_t b = r->t[arrow].e, e = r->t[c].b;
+        while (b < e && r->text[b] == ' ')
+            b++;
+        while (e > b && r->text[e - 1] == ' ')
+            e--;
+        bool same = got.len == e - b && !memcmp(mf_buf_str(&got), r->text + b, e - b);
+        if (same)
+            rd_use(r, o, c + 1);
+        else
+            rd_problem(r, "Its example gives %.*s, but the reading gives %s.", (int)(e - b), r->text + b, mf_buf_str(&got));
+        mf_buf_free(&got);
+        return;
+    }
 }
 
 /* Are tokens [b, e) the target's name (with filler): "The net amount" on NET_AMOUNT? */
@@ -208,10 +530,25 @@ static bool names_target(const reading *r, int b, int e)
  * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
 void rd_rec_between(reading *r)
 {
-    int cw = -1;
+    int cw = -1, cw_from = -1;
     for (int k = 0; k < r->n; k++)
         if (concat_word(r, k))
             cw = k;
+    /* "build it from the journal number, a hyphen, and the line number", "made up of A and B" */
+    for (int k = 0; k < r->n && cw < 0; k++) {
+        if (!(rd_is_w(r, k, "build") || rd_is_w(r, k, "built") || rd_is_w(r, k, "made") || rd_is_w(r, k, "composed") ||
+              rd_is_w(r, k, "consisting") || rd_is_w(r, k, "formed") || rd_is_w(r, k, "constructed")))
+            continue;
+        for (int q = k + 1; q < r->n && q <= k + 3 && r->t[q].clause == r->t[k].clause; q++)
+            if (rd_is_w(r, q, "from") || rd_is_w(r, q, "of")) {
+                bool words = true;          /* only "it", "up", "the key" between */
+                for (int u = k + 1; u < q; u++)
+                    words &= rd_is_w(r, u, "it") || rd_is_w(r, u, "up") || rd_is_w(r, u, "the") || rd_is_w(r, u, "key");
+                if (words)
+                    cw = k, cw_from = q;
+                break;
+            }
+    }
     bool ops = false;
     for (int k = 0; k < r->n; k++) {
         int len;
@@ -231,11 +568,17 @@ void rd_rec_between(reading *r)
         ops = true;
     if (cw < 0 && !ops)
         return;
-    bool concat = cw >= 0;
+    bool followed = false;                /* "A, followed by a hyphen and B": a join written in words */
+    for (int k = 0; k + 1 < r->n && cw < 0; k++)
+        followed |= rd_is_w(r, k, "followed") && rd_is_w(r, k + 1, "by");
+    bool concat = cw >= 0 || followed;
     /* the expression starts after "X =" (the target) or the concat word */
-    int b = concat ? cw + 1 : 0, pre = -1;
-    for (int k = 0; k < r->n && !concat; k++)
-        if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
+    int b = cw >= 0 ? (cw_from > cw ? cw_from : cw) + 1 : 0, pre = -1;
+    for (int k = 0, l; k < r->n && !concat && !(k > 0 && between_op(r, k - 1, false, &l)); k++)   /* before any operator */
+        if (rd_is_op(r, k, "=") && k == 0 && r->n > 1 && r->t[1].clause == r->t[0].clause) {
+            b = pre = 1;                  /* "= net amt x comm rate / 100" (prose: "=" and a blank) */
+            break;
+        } else if ((rd_is_op(r, k, "=") && k > 0) || (rd_is_w(r, k, "is") && k > 0 && names_target(r, 0, k))) {
             b = k + 1;                    /* "Net = Gross - Fee", "The net amount is the gross amount less ..." */
             pre = k + 1;
             break;
@@ -244,26 +587,45 @@ void rd_rec_between(reading *r)
         b = lead_at + 1;
     /* "Net book value. ... recompute it as the acquisition cost less the accumulated depreciation": the
      * expression is in the clause of the first operator, after its "as" / ":" / "=" */
-    if (!concat && !lead_op && pre < 0) {
+    if (cw < 0 && !lead_op && pre < 0) {
         int m = -1, len;
         for (int k = 1; k < r->n && m < 0; k++)
             if (between_op(r, k, false, &len) && k + 1 < r->n)
                 m = k;
-        if (m > 0 && r->t[m].clause != r->t[0].clause) {
+        if (m > 0) {
             int cs = m;
             while (cs > 0 && r->t[cs - 1].clause == r->t[m].clause)
                 cs--;
             b = cs;
             for (int k = cs; k < m; k++)
-                if (rd_is_w(r, k, "as") || rd_is_op(r, k, ":") || rd_is_op(r, k, "="))
+                if ((rd_is_w(r, k, "as") && r->t[m].clause != r->t[0].clause) || rd_is_op(r, k, ":") || rd_is_op(r, k, "="))
                     b = k + 1;
+            /* "Signed amount of the line. ... Please compute debit minus credit, ...": in a later clause, when the
+             * words from there are no operand that ends at the operator, the expression starts at the operand right before it (the
+             * longest run that names a field) */
+            const char *sr, *lt;
+            const plan_column *oc;
+            int f = b;
+            while (rd_is_w(r, f, "the") || rd_is_w(r, f, "a") || rd_is_w(r, f, "an"))
+                f++;
+            if (r->t[m].clause != r->t[0].clause && between_operand(r, f, m, &sr, &lt, &oc) != m &&
+                between_operand(r, rd_skip_fill(r, f), m, &sr, &lt, &oc) != m)
+                for (int st = m - 4 < b ? b : m - 4; st < m; st++)
+                    if (between_operand(r, st, m, &sr, &lt, &oc) == m) {
+                        b = st;
+                        break;
+                    }
         }
     }
     int e = rd_clause_end(r, b);
     /* the separator: "with a space", "separated by '-'", "with '-'" */
     const char *sep = NULL;
     int sep_from = -1, sep_to = -1;
+    int depth = 0;                        /* not inside an example: "('Ann' with 'Lee' becomes ...)" */
     for (int k = b; k < e; k++) {
+        depth += rd_is_op(r, k, "(") - rd_is_op(r, k, ")");
+        if (depth > 0)
+            continue;
         if (rd_is_w(r, k, "with") || rd_is_w(r, k, "separated") || rd_is_w(r, k, "separator") ||
             rd_is_w(r, k, "delimited") || rd_is_w(r, k, "using")) {
             int v = rd_skip_fill(r, k + 1);
@@ -295,11 +657,22 @@ void rd_rec_between(reading *r)
         k = b = k + 2;
     }
     while (n < MAX_PARTS) {
-        /* "the value divided by ...": a filler word can be a column's whole name */
-        while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
+        /* "A, a hyphen, and B": the "and" after a comma */
+        if (concat && n > 0 && rd_is_w(r, k, "and") && rd_is_op(r, k - 1, ","))
             k++;
-        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) && rd_resolve_name_min(r, r->t[k].orig, 0.95)))
+        /* "the value divided by ...": a filler word can be a column's whole name */
+        /* "the client's asset number": the owner is not part of the name */
+        while (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an") || rd_is_w(r, k, "our") ||
+               (rd_is_k(r, k, TK_WORD) && strlen(r->t[k].orig) > 2 &&
+                !strcmp(r->t[k].orig + strlen(r->t[k].orig) - 2, "'s") && rd_is_k(r, k + 1, TK_WORD)))
+            k++;
+        if (!(rd_is_k(r, k, TK_WORD) && rd_is_filler(r->t[k].w) &&
+              (rd_resolve_name_min(r, r->t[k].orig, 0.95) ||
+               (rd_resolve_output(r, k, k + 1) && !strcmp(rd_resolve_output(r, k, k + 1)->name, r->t[k].orig)))))
             k = rd_skip_fill(r, k);
+        while (rd_is_k(r, k, TK_WORD) && strlen(r->t[k].orig) > 2 && rd_is_k(r, k + 1, TK_WORD) &&
+               !strcmp(r->t[k].orig + strlen(r->t[k].orig) - 2, "'s") && !rd_resolve_name_min(r, r->t[k].orig, 0.95))
+            k++;                          /* "the client's asset number" */
         if (k >= e) {
             if (n) {
                 rd_problem(r, "An operand is missing after '%s'.", r->t[end - 1].orig);
@@ -307,7 +680,14 @@ void rd_rec_between(reading *r)
             }
             return;
         }
-        int j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
+        int j;
+        const char *dw = concat && rd_is_k(r, k, TK_WORD) ? rd_delim_at(r, k) : NULL;
+        if (dw && !rd_resolve_name_min(r, r->t[k].orig, 0.95)) {   /* "a hyphen", "a space" */
+            srcs[n] = NULL, outs[n] = NULL, lits[n] = dw;
+            j = k + 1;
+        } else {
+            j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
+        }
         if (j < 0) {
             if (n == 0 && !concat)
                 return;       /* not an expression between fields: other words explain it */
@@ -321,10 +701,29 @@ void rd_rec_between(reading *r)
             return;
         }
         pads[n] = 0;
+        if (followed && srcs[n] && !lits[n])               /* "the sub-number left-padded with zeros to four digits" */
+            j = inline_pad(r, j, &pads[n]);
         if (srcs[n] && !lits[n] && rd_is_op(r, j, "(")) {   /* "period (2 dig. w/ leading 0, e.g. 2023-03)" */
             int close = part_pad(r, j, srcs[n], &pads[n]);
             if (close > j)
                 j = close + 1;
+        } else if (concat && srcs[n] && !lits[n] && (rd_is_w(r, j, "pad") || rd_is_w(r, j, "leftpad"))) {
+            /* "the line number left-padded with zeros to three digits" */
+            int q = j + 1;
+            while (q < e && !rd_is_op(r, q, ",") && !rd_is_op(r, q, "(") && !rd_is_w(r, q, "and") && r->t[q].clause == r->t[j].clause)
+                q++;
+            bool u0 = r->t[j - 1].used, u1 = q < r->n && r->t[q].used;   /* pad_words reads [open, close] */
+            if (only_pad_words(r, j, q) && pad_words(r, j - 1, q, srcs[n], &pads[n])) {
+                r->t[j - 1].used = u0;
+                if (q < r->n)
+                    r->t[q].used = u1;
+                rd_use(r, j, q);
+                j = q;
+            } else {
+                /* a pad said right after this part that is not only a pad: never pad the whole instead */
+                rd_problem(r, "It pads [%s] with words I could not read as a pad only.", srcs[n]);
+                return;
+            }
         }
         opers[n++] = opk;
         end = j;
@@ -370,6 +769,12 @@ void rd_rec_between(reading *r)
     for (int i = 1; i < n; i++)
         if (opers[i] != PB_CONCAT && !(opers[i] == PB_ADD && text_target))
             all_concat = false;
+    for (int i = 0; i < n; i++)
+        if (outs[i] && (all_concat || !rd_numeric_base(outs[i]->type.base))) {
+            rd_problem(r, "It uses the output column %s in a way I cannot compute (%s).", outs[i]->name,
+                       all_concat ? "joining output columns as text" : "it is not a number");
+            return;
+        }
     if (all_concat) {
         for (int i = 0; i < n; i++)
             if (outs[i])
@@ -385,6 +790,8 @@ void rd_rec_between(reading *r)
             r->part_pad[r->nparts] = lits[i] ? 0 : pads[i];
             r->part_lit[r->nparts++] = lits[i];
         }
+        if (followed)
+            join_example(r, end);
     } else {
         if (sep) {
             rd_problem(r, "It joins fields with a separator but also computes with them.");
@@ -399,7 +806,7 @@ void rd_rec_between(reading *r)
                 rd_problem(r, "It computes with %s, which is not a number column.", outs[i]->name);
                 return;
             }
-            if (!srcs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
+            if (!srcs[i] && !outs[i] && lits[i] && !(lits[i][0] >= '0' && lits[i][0] <= '9')) {
                 rd_problem(r, "'%s' is not a field of the data or a number.", lits[i]);
                 return;
             }
@@ -422,9 +829,17 @@ void rd_rec_between(reading *r)
             rd_use(r, above_b, above_e);
     }
     rd_use(r, concat ? cw : lead_op ? lead_at : b, end);
+    if (concat && rd_is_w(r, cw, "together") && cw > 0)
+        rd_use(r, cw - 1, cw);        /* "put" of "put together" */
     if (pre > 0)
         rd_use(r, 0, pre);
     if (sep)
         rd_use(r, sep_from, sep_to);
+    if (r->base == B_CONCAT)
+        part_pad_clauses(r);
+    if (r->base == B_ARITH) {
+        null_when_divisor_zero(r);
+        blank_operands_zero(r);
+    }
 }
 

@@ -201,6 +201,31 @@ static plan_expr *date_steps(reading *r, plan_expr *e, vkind *vk)
     return e;
 }
 
+/* Operand i of an arithmetic reading as a number: a data column read as its sample reads, an output column
+ * above, or a literal; *scale receives its decimals. */
+static plan_expr *arith_operand(reading *r, int i, bool integer, int *scale)
+{
+    if (r->arith_src[i]) {
+        const prof_column *pc = rd_prof_of(r, r->arith_src[i]);
+        *scale = infer_sample_scale(pc);
+        plan_expr *x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
+        if (x && r->arith_blank_zero) {   /* "treating a blank column as zero" */
+            x = plan_with_step(r->p, x, PS_DEFAULT);
+            x->step.value = plan_number_lit(r->p, "0");
+        }
+        return x;
+    }
+    if (r->arith_out[i]) {              /* an output column above: already a number of its type */
+        plan_expr *x = plan_new_expr(r->p, PE_OUTPUT);
+        x->name = plan_strdup(r->p, r->arith_out[i]->name);
+        *scale = r->arith_out[i]->type.base == PT_DECIMAL ? r->arith_out[i]->type.scale : 0;
+        return x;
+    }
+    const char *dot = strchr(r->arith_num[i], '.');
+    *scale = dot ? (int)strlen(dot + 1) : 0;
+    return plan_number_lit(r->p, r->arith_num[i]);
+}
+
 plan_expr *rd_build(reading *r)
 {
     plan_base tb = r->c->type.base;
@@ -271,19 +296,7 @@ plan_expr *rd_build(reading *r)
         for (int i = 0; i < r->narith; i++) {
             plan_expr *x;
             int sc;
-            if (r->arith_out[i]) {
-                x = plan_new_expr(r->p, PE_OUTPUT);
-                x->name = plan_strdup(r->p, r->arith_out[i]->name);
-                sc = r->arith_out[i]->type.base == PT_DECIMAL ? r->arith_out[i]->type.scale : 0;
-            } else if (r->arith_src[i]) {
-                const prof_column *pc = rd_prof_of(r, r->arith_src[i]);
-                x = read_number(r, plan_source_ref(r->p, r->arith_src[i]), pc, integer);
-                sc = infer_sample_scale(pc);
-            } else {
-                x = plan_number_lit(r->p, r->arith_num[i]);
-                const char *dot = strchr(r->arith_num[i], '.');
-                sc = dot ? (int)strlen(dot + 1) : 0;
-            }
+            x = arith_operand(r, i, integer, &sc);
             int op = r->arith_op[i];
             if (i > 0 && (op == PB_MUL || op == PB_DIV)) {
                 prod = plan_binary(r->p, op, prod, x);
@@ -414,6 +427,15 @@ plan_expr *rd_build(reading *r)
     if (r->deflt) {
         e = plan_with_step(r->p, e, PS_DEFAULT);
         e->step.value = r->deflt;
+    }
+    if (r->base == B_ARITH && r->null_if_zero > 0) {   /* "leave blank when AMOUNT = 0": if AMOUNT = 0 then null */
+        int sc;
+        plan_expr *d = arith_operand(r, r->null_if_zero - 1, tb == PT_INTEGER || tb == PT_BIGINT, &sc);
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = rd_cmp_expr(r, PB_EQ, d, "0", true);
+        x->kid[1] = plan_new_expr(r->p, PE_NULL);
+        x->kid[2] = e;
+        e = x;
     }
     return e;
 }

@@ -44,7 +44,7 @@ static const char *const OPERATIVE[] = {
 static const char *const STATEMENT_VERBS[] = {
     "is", "are", "was", "were", "has", "have", "had", "does", "do", "did", "comes", "come", "contains",
     "holds", "shows", "carries", "carry", "means", "appear", "appears", "exist", "exists", "agreed", "confirmed",
-    "stays", "stay", "remains", "remain", "indicates", "indicate", "require", "requires",
+    "stays", "stay", "remains", "remain", "indicates", "indicate", "require", "requires", "represents", "represent",
 };
 
 /* Verbs that start an instruction of their own after "and" or ",": "trim and apply the FX rate". */
@@ -110,6 +110,7 @@ static bool other_column_word(const reading *r, const tok *t)
     if (!strcmp(t->w, "row") && i > 0 && r->t[i - 1].k == TK_WORD &&
         (!strcmp(r->t[i - 1].w, "every") || !strcmp(r->t[i - 1].w, "each") || !strcmp(r->t[i - 1].w, "all") ||
          !strcmp(r->t[i - 1].w, "any") ||
+         (!strcmp(r->t[i - 1].w, "the") && i > 1 && !strcmp(r->t[i - 2].w, "of") && islower((unsigned char)t->orig[0])) ||
          !strcmp(r->t[i - 1].w, "a") || !strcmp(r->t[i - 1].w, "per") || !strcmp(r->t[i - 1].w, "this")))
         return false;
     for (int i = 0; i < r->c->pr->ncols; i++) {
@@ -227,6 +228,12 @@ static void step_only(reading *r)
 void rd_explained_verbs(reading *r)
 {
     step_only(r);
+    /* "Sub-numbers are used by the client for later additions": "later" before a noun, in a statement, says
+     * when something happens to the data, not that the rule will change later */
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_w(r, k, "later") && rd_is_k(r, k + 1, TK_WORD) && !rd_is_filler(r->t[k + 1].w) &&
+            !rd_is_operative_word(r->t[k + 1].w) && rd_clause_is_statement(r, r->t[k].clause))
+            rd_use(r, k, k + 1);
     /* "per discussion with the fixed asset accountant on 3 March", "as agreed with the controller": who
      * agreed the rule, not what it does (up to the clause's end or the date; nothing operative but an
      * adjective such as "fixed") */
@@ -309,9 +316,32 @@ static bool in_parens(const reading *r, long i)
     return false;
 }
 
+static bool label_clause(const reading *r, int c);
+
+/* "Only the foreign-currency lines carry a code in the report": "only" in a statement of what the data carries,
+ * with no literal, restricts nothing. */
+static bool only_describes(const reading *r, const tok *t)
+{
+    static const char *const CARRY[] = {"carry", "carries", "have", "has", "contain", "contains", "hold", "holds"};
+    if (t->k != TK_WORD || strcmp(t->w, "only"))
+        return false;
+    bool verb = false;
+    for (int k = 0; k < r->n; k++) {
+        if (r->t[k].clause != t->clause)
+            continue;
+        if (r->t[k].k == TK_STR || r->t[k].k == TK_NUM || r->t[k].k == TK_DATE)
+            return false;
+        verb |= r->t[k].k == TK_WORD && in_list(r->t[k].w, CARRY, sizeof CARRY / sizeof *CARRY);
+    }
+    return verb;
+}
+
 static bool blocking(const reading *r, const tok *t)
 {
     if (t->used || punctuation(t))
+        return false;
+    /* "Transaction currency.": a clause that only names the column blocks nothing */
+    if (label_clause(r, t->clause) || only_describes(r, t))
         return false;
     /* "For Germany divide by 100", "in cents for EUR": a restriction to some rows is operative */
     long fi = t - r->t;
@@ -331,6 +361,26 @@ static bool blocking(const reading *r, const tok *t)
         return false;
     if (own_source_word(r, t) && name_phrase(r, t))
         return false;                           /* "last 6 chars of Cust No": the row's own column */
+    /* "Line description" on LINE_DESC from Description: a word of the target's name next to a word of the
+     * source's names this column (it reads nothing, and it blocks nothing) */
+    /* "The fiscal period is shown as e.g. '2023-P03'" on FISCAL_PERIOD: the target's name in a statement about
+     * the data (two of its words side by side) names the column */
+    if (r->c->column && name_has_word(r->c->column, t->orig) && rd_clause_is_statement(r, t->clause)) {
+        long i = t - r->t;
+        for (long j = i - 1; j <= i + 1; j += 2)
+            if (j >= 0 && j < r->n && r->t[j].k == TK_WORD && r->t[j].clause == t->clause &&
+                name_has_word(r->c->column, r->t[j].orig))
+                return false;
+    }
+    if (r->c->column && name_has_word(r->c->column, t->orig) && name_phrase(r, t)) {
+        char low[32];
+        size_t n = 0;
+        for (; t->orig[n] && n + 1 < sizeof low; n++)
+            low[n] = (char)tolower((unsigned char)t->orig[n]);
+        low[n] = 0;
+        if (!rd_is_operative_word(low))        /* operative as written ("year"), not only by a synonym ("Line") */
+            return false;
+    }
     if (rd_is_operative_word(t->w))
         return true;
     return other_column_word(r, t);
@@ -365,7 +415,8 @@ bool rd_clause_is_statement(const reading *r, int c)
 static bool label_clause(const reading *r, int c)
 {
     static const char *const NOUNS[] = {"day", "date", "number", "amount", "code", "name", "id", "key", "reference",
-                                        "description", "indicator", "flag", "no", "nr", "dt", "amt"};
+                                        "description", "indicator", "flag", "no", "nr", "dt", "amt",
+                                        "row" /* "Transaction currency.", "Line description." */};
     bool named = false;
     for (int k = 0; k < r->n; k++) {
         const tok *t = &r->t[k];
@@ -443,5 +494,39 @@ void rd_unread(const reading *r, mf_buf *out)
             if (t->clause == c && t->k == TK_WORD && !rd_is_filler(t->w) && !own_source_word(r, t) && !blocking(r, t))
                 say_token(out, t);
         }
+    }
+}
+
+/* "A negative figure indicates the entry was keyed before its effective date; a large positive figure indicates
+ * back-dating": with a signed result read (a day count, arithmetic), a statement that only says what its sign
+ * means instructs nothing.  Such a clause holds no literal, no number, and no operative word but sign and time
+ * words. */
+void rd_sign_statements(reading *r)
+{
+    static const char *const SIGN[] = {"negative", "positive", "before", "after", "minus", "plus", "sign", "debit",
+                                       "credit"};
+    if (r->base != B_DAYS && r->base != B_ARITH)
+        return;
+    for (int c = 0; c < r->nclause; c++) {
+        bool sign = false, plain = true, any_unread = false;
+        for (int k = 0; k < r->n; k++) {
+            const tok *t = &r->t[k];
+            if (t->clause != c || t->used || punctuation(t))
+                continue;
+            any_unread = true;
+            if (t->k != TK_WORD) {
+                plain = false;
+                continue;
+            }
+            if (in_list(t->w, SIGN, sizeof SIGN / sizeof *SIGN))
+                sign |= !strcmp(t->w, "negative") || !strcmp(t->w, "positive");
+            else if (rd_is_operative_word(t->w) || other_column_word(r, t))
+                plain = false;
+        }
+        if (!any_unread || !sign || !plain || !rd_clause_is_statement(r, c))
+            continue;
+        for (int k = 0; k < r->n; k++)
+            if (r->t[k].clause == c)
+                r->t[k].used = true;
     }
 }

@@ -127,10 +127,67 @@ static bool has_other_word(const reading *r)
     return false;
 }
 
+/* Are c and d complementary sign tests of one value (>= 0 and < 0, > 0 and <= 0)? */
+static bool complementary(const plan_expr *c, const plan_expr *d)
+{
+    if (c->kind != PE_CMP || d->kind != PE_CMP || c->kid[1]->kind != PE_NUMBER || d->kid[1]->kind != PE_NUMBER ||
+        strcmp(c->kid[1]->text, "0") || strcmp(d->kid[1]->text, "0"))
+        return false;
+    const plan_expr *a = c->kid[0], *b = d->kid[0];
+    bool same = a == b || (a->kind == PE_OUTPUT && b->kind == PE_OUTPUT && !strcmp(a->name, b->name));
+    int x = c->op, y = d->op;
+    return same && ((x == PB_GE && y == PB_LT) || (x == PB_LT && y == PB_GE) || (x == PB_GT && y == PB_LE) ||
+                    (x == PB_LE && y == PB_GT));
+}
+
+/* "'D' when the amount is zero or positive, 'C' when it is negative": two values, each before its condition,
+ * whose conditions are complementary sign tests of one value: every row gets one of them. */
+static void value_when_pair(reading *r)
+{
+    for (int k = 1; k < r->n; k++) {
+        if (!(rd_is_w(r, k, "when") || rd_is_w(r, k, "if")) || r->t[k - 1].used)
+            continue;
+        plan_expr *v1 = branch_value(r, k - 1);
+        if (!v1)
+            continue;
+        int e = k + 1;
+        while (e < r->n && !rd_is_op(r, e, ",") && !rd_is_op(r, e, ";") && r->t[e].clause == r->t[k].clause)
+            e++;
+        int k2 = e + 1 + (rd_is_w(r, e + 1, "and") ? 1 : 0) + 1;   /* ", 'C' when ..." */
+        if (!rd_is_op(r, e, ",") || !(rd_is_w(r, k2, "when") || rd_is_w(r, k2, "if")) || r->t[k2].clause != r->t[k].clause)
+            continue;
+        plan_expr *v2 = branch_value(r, k2 - 1);
+        if (!v2)
+            continue;
+        int e2 = k2 + 1;
+        while (e2 < r->n && !rd_is_op(r, e2, ",") && !rd_is_op(r, e2, ";") && !rd_is_op(r, e2, ".") &&
+               r->t[e2].clause == r->t[k].clause)
+            e2++;
+        plan_expr *c1 = rd_parse_cond(r, k + 1, e);
+        plan_expr *c2 = c1 ? rd_parse_cond(r, k2 + 1, e2) : NULL;
+        if (!c1 || !c2)
+            return;
+        if (!complementary(c1, c2)) {
+            rd_problem(r, "It gives a value for two conditions, but not for rows that meet neither.");
+            return;
+        }
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = c1;
+        x->kid[1] = v1;
+        x->kid[2] = v2;
+        r->base = B_COND;
+        r->cond_value = x;
+        rd_use(r, k - 1, e2);
+        return;
+    }
+}
+
 void rd_rec_conditional(reading *r)
 {
-    if (!has_other_word(r))
+    if (!has_other_word(r)) {
+        value_when_pair(r);
         return;
+    }
     plan_expr *cond[MAX_BRANCHES], *val[MAX_BRANCHES], *other = NULL;
     int nb = 0;
     for (int k = 0; k < r->n && nb < MAX_BRANCHES; k++) {

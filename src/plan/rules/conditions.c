@@ -176,7 +176,10 @@ static void value_explanations(reading *r, int b, int e)
         if (!rd_is_k(r, k, TK_STR) || !rd_is_op(r, k + 1, "("))
             continue;
         int q = k + 2;
-        while (q < e && (rd_is_k(r, q, TK_WORD) || rd_is_op(r, q, ",") || rd_is_op(r, q, "-")))
+        /* words only, and no restriction among them ("except when ...", "unless ...", "only ...") */
+        while (q < e && ((rd_is_k(r, q, TK_WORD) && (!rd_is_operative_word(r->t[q].w) || rd_is_w(r, q, "not") ||
+                                                     rd_is_w(r, q, "no"))) ||
+                         rd_is_op(r, q, ",") || rd_is_op(r, q, "-")))
             q++;
         if (q < e && q > k + 2 && rd_is_op(r, q, ")"))
             rd_use(r, k + 1, q + 1);
@@ -241,6 +244,40 @@ static int implicit_equals(const reading *r, int b, int e, int *field_at, const 
         return -1;
     }
     return -1;
+}
+
+/* "is zero or positive", "is negative", "is positive", "is zero": a sign test after "is" (op PB_EQ) at v; returns
+ * the comparison with 0 (0 when none) and the index after it in *end. */
+static int sign_compare(const reading *r, int v, int op, int *end)
+{
+    if (op != PB_EQ)
+        return 0;
+    bool z = rd_is_w(r, v, "zero") || (rd_is_k(r, v, TK_NUM) && !strcmp(r->t[v].w, "0"));
+    if (z && rd_is_w(r, v + 1, "or") && rd_is_w(r, v + 2, "positive"))
+        return *end = v + 3, PB_GE;
+    if (z && rd_is_w(r, v + 1, "or") && rd_is_w(r, v + 2, "negative"))
+        return *end = v + 3, PB_LE;
+    if (rd_is_w(r, v, "positive") && rd_is_w(r, v + 1, "or") && rd_is_w(r, v + 2, "zero"))
+        return *end = v + 3, PB_GE;
+    if (rd_is_w(r, v, "negative") && rd_is_w(r, v + 1, "or") && rd_is_w(r, v + 2, "zero"))
+        return *end = v + 3, PB_LE;
+    if (rd_is_w(r, v, "negative"))
+        return *end = v + 1, PB_LT;
+    if (rd_is_w(r, v, "positive"))
+        return *end = v + 1, PB_GT;
+    if (z)
+        return *end = v + 1, PB_EQ;
+    return 0;
+}
+
+/* Does a sign test follow the comparison word at k? */
+static bool numeric_sign_word(const reading *r, int k)
+{
+    int end, op, oplen;
+    plan_expr_kind kind = PE_CMP;
+    if ((oplen = cmp_word_at(r, k, &op, &kind)) <= 0)
+        return false;
+    return sign_compare(r, k + oplen, op, &end) != 0;
 }
 
 /* A condition on tokens [b, e): FIELD OP VALUE.  Field defaults to the row's source.  An ordering
@@ -333,14 +370,50 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     }
     const char *field = NULL;
     int fb = field_at >= 0 ? field_at : rd_skip_fill(r, b);
+    const plan_column *oc = NULL;          /* an output column above ("the signed amount above") */
+    bool it = b + 1 == k && (rd_is_w(r, b, "it") || rd_is_w(r, b, "this")) && r->last_cond_field;
     if (implicit_col)
         field = implicit_col;
+    else if (it)
+        ;
     else if (fb < k && r->c->nsrc > 1 && (field = rd_resolve_span(r, fb, k)) != NULL)
         ;                                   /* one of the row's several sources, by name */
     else if (fb >= k || names_own_value(r, fb, k))
         field = rd_primary(r);
-    else
-        field = rd_resolve_span(r, fb, k);
+    else if (!(field = rd_resolve_span(r, fb, k)))
+        oc = rd_resolve_output(r, fb, k);
+    if (!field && !oc && !it && !implicit_col) {   /* "the amount" (filler words): an output column of that name */
+        int fb2 = b;
+        while (fb2 < k && (rd_is_w(r, fb2, "the") || rd_is_w(r, fb2, "a") || rd_is_w(r, fb2, "an")))
+            fb2++;
+        if (fb2 < k && numeric_sign_word(r, k))
+            oc = rd_resolve_output(r, fb2, k);
+    }
+    if (!field && !oc && !it && fb < k) {   /* "the signed amount above": an output column named by its last word */
+        int e2 = k;
+        while (e2 > fb && rd_is_w(r, e2 - 1, "above"))
+            e2--;
+        if (e2 > fb && numeric_sign_word(r, k))
+            oc = rd_resolve_output(r, e2 - 1, e2);
+    }
+    if (!field && (oc || it)) {
+        if (oc && !rd_numeric_base(oc->type.base)) {
+            rd_problem(r, "The condition uses the output column %s, which is not a number.", oc->name);
+            return NULL;
+        }
+        plan_expr *f = it ? r->last_cond_field : plan_new_expr(r->p, PE_OUTPUT);
+        if (oc)
+            f->name = oc->name;
+        r->last_cond_field = f;
+        int v = k + oplen;
+        int sop = v < e ? sign_compare(r, v, op, &v) : 0;
+        if (!sop || v > e) {
+            rd_problem(r, "I can compare the output column only with zero, positive or negative.");
+            return NULL;
+        }
+        rd_use(r, b, v);
+        return rd_cmp_expr(r, sop, f, "0", true);
+    }
     if (!field) {
         char buf[200] = "";
         if (fb < k)

@@ -136,13 +136,130 @@ void rd_rec_constant(reading *r)
             r->t[q].used = true;
 }
 
+/* Is token k the word w as written (read or not)? */
+static bool raw_w(const reading *r, int k, const char *w)
+{
+    return k >= 0 && k < r->n && r->t[k].k == TK_WORD && !strcmp(r->t[k].w, w);
+}
+
+/* "Balance sheet postings generally carry no cost center; in those cases please populate the value 'UNASSIGNED'":
+ * a clause that says the value is absent, then "in those cases" with a literal.  Returns true when read. */
+static bool default_in_those_cases(reading *r)
+{
+    for (int k = 1; k + 2 < r->n; k++) {
+        if (!rd_is_w(r, k, "in") ||
+            !(rd_is_w(r, k + 1, "those") || rd_is_w(r, k + 1, "these") || rd_is_w(r, k + 1, "such") ||
+              rd_is_w(r, k + 1, "that") || rd_is_w(r, k + 1, "this")) ||
+            !(rd_is_w(r, k + 2, "cases") || rd_is_w(r, k + 2, "case")))
+            continue;
+        bool absent = false;                      /* "carry no cost center", "is blank", "without a code" */
+        for (int q = 0; q < k && !absent; q++) {
+            if (raw_w(r, q, "blank"))
+                absent = true;
+            if (raw_w(r, q, "no") || raw_w(r, q, "without"))
+                for (int u = q + 1; u <= q + 3 && u < k; u++)
+                    for (int s2 = 0; s2 < r->c->nsrc; s2++)
+                        if (r->t[u].k == TK_WORD && r->c->src[s2].written && strcasestr(r->c->src[s2].written, r->t[u].orig))
+                            absent = true;
+        }
+        int v = k + 3;
+        while (v < r->n && r->t[v].clause == r->t[k].clause && !rd_is_k(r, v, TK_STR) && !rd_is_k(r, v, TK_NUM))
+            v++;
+        if (!absent || v >= r->n || r->t[v].clause != r->t[k].clause)
+            continue;
+        bool num = rd_is_k(r, v, TK_NUM);
+        plan_base tb = r->c->type.base;
+        bool numeric = tb == PT_DECIMAL || tb == PT_INTEGER || tb == PT_BIGINT;
+        if ((numeric && !num) || tb == PT_DATE || tb == PT_TIMESTAMP || tb == PT_BOOLEAN)
+            return false;
+        /* between "in those cases" and the value: only "please populate/use/set/put the value" */
+        for (int q = k + 3; q < v; q++)
+            if (!(r->t[q].k == TK_WORD && (rd_is_filler(r->t[q].w) || raw_w(r, q, "populate") || raw_w(r, q, "use") ||
+                                            raw_w(r, q, "set") || raw_w(r, q, "put") || raw_w(r, q, "fill") ||
+                                            raw_w(r, q, "enter") || raw_w(r, q, "with") || raw_w(r, q, "to"))))
+                return false;
+        r->deflt = numeric ? plan_number_lit(r->p, r->t[v].w) : plan_text_lit(r->p, r->t[v].w);
+        rd_use(r, k, v + 1);
+        return true;
+    }
+    return false;
+}
+
+/* Is token k a code written in capitals ("USD", "EUR1")? */
+static bool caps_code(const reading *r, int k)
+{
+    if (!rd_is_k(r, k, TK_WORD))
+        return false;
+    size_t n = strlen(r->t[k].orig);
+    if (n < 2 || n > 10)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isupper((unsigned char)r->t[k].orig[i]) && !isdigit((unsigned char)r->t[k].orig[i]))
+            return false;
+    return true;
+}
+
+/* "a blank means the functional currency, which for this entity is USD, and should be populated as such": what a
+ * blank stands for, said as a value.  Read when the words between say nothing operative (words of the row's own
+ * source may stand there) and the value is a literal or a code in capitals. */
+static bool default_blank_means(reading *r)
+{
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (!rd_is_w(r, k, "blank") || !(rd_is_w(r, k + 1, "means") || rd_is_w(r, k + 1, "represents")))
+            continue;
+        int c = r->t[k].clause, v = k + 2;
+        while (v < r->n && r->t[v].clause == c && !rd_is_k(r, v, TK_STR) && !rd_is_k(r, v, TK_NUM) && !caps_code(r, v)) {
+            const tok *t = &r->t[v];
+            if (t->used || (t->k == TK_WORD && rd_is_operative_word(t->w) && !rd_resolve_name_min(r, t->orig, 0.95) &&
+                            !(rd_primary(r) && strcasestr(rd_primary(r), t->orig))) ||
+                (t->k == TK_OP && strcmp(t->w, ",")))
+                break;
+            v++;
+        }
+        if (v >= r->n || r->t[v].clause != c || !(rd_is_k(r, v, TK_STR) || rd_is_k(r, v, TK_NUM) || caps_code(r, v)))
+            continue;
+        /* after it only ", and should be populated as such" */
+        int e = v + 1;
+        static const char *const TAIL[] = {"and", "should", "be", "must", "populated", "filled", "used", "as", "such",
+                                           "accordingly", "so", "this", "that", "set", "loaded"};
+        bool tail_ok = true;
+        for (; e < r->n && r->t[e].clause == c && tail_ok; e++) {
+            bool ok = rd_is_op(r, e, ",") || rd_is_op(r, e, ".");
+            for (size_t q = 0; !ok && q < sizeof TAIL / sizeof *TAIL; q++)
+                ok = raw_w(r, e, TAIL[q]);
+            tail_ok = ok;
+        }
+        if (!tail_ok)
+            continue;
+        bool num = rd_is_k(r, v, TK_NUM);
+        plan_base tb = r->c->type.base;
+        bool numeric = tb == PT_DECIMAL || tb == PT_INTEGER || tb == PT_BIGINT;
+        if ((numeric && !num) || tb == PT_DATE || tb == PT_TIMESTAMP || tb == PT_BOOLEAN)
+            return false;
+        const char *val = rd_is_k(r, v, TK_WORD) ? r->t[v].orig : r->t[v].w;
+        r->deflt = numeric ? plan_number_lit(r->p, val) : plan_text_lit(r->p, val);
+        rd_use(r, k, e);
+        return true;
+    }
+    return false;
+}
+
 /* "if blank then 'USD'", "default to USD when empty", "use 'N/A' when null". */
 void rd_rec_default(reading *r)
 {
+    if (r->c->nsrc > 0 && (default_in_those_cases(r) || default_blank_means(r)))
+        return;
     int bl = rd_find_w(r, 0, "blank");
     int df = rd_find_w(r, 0, "default");
     if ((bl < 0 && df < 0) || r->c->nsrc == 0)   /* a default with no source is a constant */
         return;
+    /* "leave blank when AMOUNT = 0" makes a value null, it gives none; "treating a blank column as zero" is said
+     * of the operands of a computation (between.c) */
+    if (bl > 0 && rd_is_w(r, bl - 1, "leave"))
+        return;
+    for (int q = bl - 1; bl > 0 && q >= 0 && q >= bl - 2; q--)
+        if (raw_w(r, q, "treating") || raw_w(r, q, "treat") || raw_w(r, q, "treated"))
+            return;
     /* "not blank"/"mandatory"-like phrasings are not defaults */
     if (bl > 0 && (rd_is_w(r, bl - 1, "not") || rd_is_w(r, bl - 1, "reject") || rd_find_w(r, 0, "reject") >= 0))
         return;
@@ -174,8 +291,12 @@ void rd_rec_default(reading *r)
         }
     }
     if (v < 0 || !rd_value_at(r, v, NULL)) {
+        /* the first literal of the clause that says blank/default: a number of another clause ("x 100, ...
+         * leave blank when ...") is no default */
+        int dc = r->t[bl >= 0 ? bl : df].clause;
         for (int k = 0; k < r->n; k++)
-            if (rd_is_k(r, k, TK_STR) || rd_is_k(r, k, TK_NUM)) {
+            if ((rd_is_k(r, k, TK_STR) || rd_is_k(r, k, TK_NUM)) && r->t[k].clause == dc &&
+                !(rd_is_op(r, k - 1, "=") && k - 2 != bl)) {          /* "RATE = 0" is a condition's value */
                 v = k;
                 break;
             }

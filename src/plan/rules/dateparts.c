@@ -236,7 +236,7 @@ void rd_rec_date_part(reading *r)
             continue;
         }
         bool fy = rd_is_w(r, k, "fy") || (rd_is_w(r, k, "fiscal") && rd_is_w(r, k + 1, "year"));
-        if (rd_is_w(r, k, "yyyy") && rd_is_w(r, k + 1, "of"))   /* "yyyy of posting date" */
+        if ((rd_is_w(r, k, "yyyy") || rd_is_w(r, k, "yr")) && rd_is_w(r, k + 1, "of"))   /* "yyyy of posting date", "yr of booked dt" */
             r->t[k].w = "year";
         bool part = rd_is_w(r, k, "year") || rd_is_w(r, k, "month") || rd_is_w(r, k, "quarter") ||
                     (rd_is_w(r, k, "day") && rd_is_w(r, k + 1, "of") && !rd_is_w(r, k + 2, "week"));

@@ -303,11 +303,187 @@ static int end_date_default(reading *r, int i, const char *col)
     return end;
 }
 
+static void days_read(reading *r, int d);
+static void days_arrow(reading *r, int d);
+
+/* "start date" / "end date" when no column has that name: the one date column of the data whose name begins
+ * with a word of that role in English or German ("Beginn", "Ende", "Von", "Bis").  NULL unless exactly one fits. */
+static const char *role_date_column(const reading *r, int b, int e)
+{
+    static const char *const START[] = {"start", "begin", "beginn", "anfang", "from", "von", "open", "debut", "inicio"};
+    static const char *const END[] = {"end", "ende", "finish", "to", "bis", "close", "fin"};
+    if (e - b < 1 || e - b > 2 || r->t[b].k != TK_WORD || !r->c->pr)
+        return NULL;
+    if (e - b == 2 && !(r->t[b + 1].k == TK_WORD && (!strcmp(r->t[b + 1].w, "date") || !strcmp(r->t[b + 1].w, "dt"))))
+        return NULL;
+    const char *w = r->t[b].orig;
+    const char *const *role = NULL;
+    size_t nrole = 0;
+    for (size_t i = 0; i < 3; i++)      /* the English words name the role */
+        if (!strcasecmp(w, START[i]) || (i < 1 && !strcasecmp(w, "starting")))
+            role = START, nrole = sizeof START / sizeof *START;
+    if (!strcasecmp(w, END[0]) || !strcasecmp(w, END[2]))
+        role = END, nrole = sizeof END / sizeof *END;
+    if (!role)
+        return NULL;
+    const char *found = NULL;
+    for (int c = 0; c < r->c->pr->ncols; c++) {
+        const prof_column *pc = &r->c->pr->col[c];
+        if (!pc->name || (pc->kind != PK_DATE && pc->ndate_formats == 0))
+            continue;
+        char low[64];
+        size_t n = 0;
+        for (; pc->name[n] && n + 1 < sizeof low && isalpha((unsigned char)pc->name[n]); n++)
+            low[n] = (char)tolower((unsigned char)pc->name[n]);
+        low[n] = 0;                      /* the column name's first word */
+        for (size_t i = 0; i < nrole; i++)
+            if (!strcmp(low, role[i])) {
+                if (found && strcmp(found, pc->name))
+                    return NULL;         /* two candidates: no guess */
+                found = pc->name;
+            }
+    }
+    return found;
+}
+
+/* A date field named by tokens [b, e): the span, or the span without a trailing "dt"/"date" ("end dt" -> [End]). */
+static const char *date_field(const reading *r, int b, int e)
+{
+    while (b < e && r->t[b].k == TK_WORD && (rd_is_filler(r->t[b].w) || !strcmp(r->t[b].w, "as")))
+        b++;
+    if (b >= e)
+        return NULL;
+    const char *f = rd_resolve_span(r, b, e);
+    if (!f && e - b > 1 && r->t[e - 1].k == TK_WORD && (!strcmp(r->t[e - 1].w, "dt") || !strcmp(r->t[e - 1].w, "date")))
+        f = rd_resolve_span(r, b, e - 1);
+    if (!f)
+        f = role_date_column(r, b, e);
+    return f;
+}
+
+/* Where the operand that ends (starts) at the "minus" at m begins (ends): up to 4 words, not past
+ * punctuation, "as", "(", or the clause. */
+static int operand_edge(const reading *r, int m, int dir)
+{
+    int q = m + dir, n = 0;
+    while (q >= 0 && q < r->n && n < 4 && r->t[q].clause == r->t[m].clause && r->t[q].k == TK_WORD && !r->t[q].used &&
+           strcmp(r->t[q].w, "as") && strcmp(r->t[q].w, "minus") && strcmp(r->t[q].w, "is"))
+        q += dir, n++;
+    return q;
+}
+
+/* "(end minus start)", "computed as the entry date minus the posting date": the direction of a days reading said
+ * again.  Read when both sides name the reading's two dates; it decides which is subtracted.  Sides that name
+ * other fields are a problem. */
+static void days_direction(reading *r)
+{
+    for (int m = 0; m < r->n; m++) {
+        if (!rd_is_w(r, m, "minus") && !rd_is_op(r, m, "-"))
+            continue;
+        int lb = operand_edge(r, m, -1) + 1, re = operand_edge(r, m, +1);
+        if (lb >= m || re <= m + 1)
+            continue;
+        const char *x = date_field(r, lb, m), *y = date_field(r, m + 1, re);
+        if (!x || !y)
+            continue;
+        bool same = !strcmp(x, r->days_b) && !strcmp(y, r->days_a);
+        bool swapped = !strcmp(x, r->days_a) && !strcmp(y, r->days_b);
+        if (!same && !swapped) {
+            rd_problem(r, "It counts days between [%s] and [%s] but also says [%s] minus [%s].", r->days_a, r->days_b, x, y);
+            return;
+        }
+        r->days_a = y;                 /* x - y: days from y to x */
+        r->days_b = x;
+        int from = lb, to = re;
+        if (rd_is_op(r, from - 1, "(") && rd_is_op(r, to, ")"))
+            from--, to++;
+        /* "computed as", "calculated as", "i.e." leading into it */
+        for (int q = from - 1; q >= 0 && q >= from - 3 && r->t[q].clause == r->t[m].clause; q--)
+            if (rd_is_w(r, q, "as") || rd_is_w(r, q, "computed") || rd_is_w(r, q, "calculated") ||
+                rd_is_w(r, q, "calculate") || rd_is_w(r, q, "compute") || rd_is_w(r, q, "ie"))
+                from = q;
+        rd_use(r, from, to);
+    }
+}
+
+/* "empty if no end dt", "blank when End is missing": a day count is null when one of its dates is. */
+static void days_null_remark(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "if") && !rd_is_w(r, k, "when"))
+            continue;
+        int c = r->t[k].clause, e = k + 1, lo = k, hi;
+        while (e < r->n && r->t[e].clause == c && !rd_is_op(r, e, ",") && !rd_is_op(r, e, ")") && !rd_is_op(r, e, ".") &&
+               !rd_is_w(r, e, "then") && !rd_is_op(r, e, "->"))
+            e++;
+        int fb = k + 1, fe = e;
+        bool no = rd_is_w(r, fb, "no") || rd_is_w(r, fb, "without");
+        if (no)
+            fb++;
+        else if (fe - 1 > fb && rd_is_w(r, fe - 1, "blank"))   /* "if End is blank" */
+            fe -= 1 + rd_is_w(r, fe - 2, "is");
+        else
+            continue;
+        const char *f = date_field(r, fb, fe);
+        if (!f || (strcmp(f, r->days_a) && strcmp(f, r->days_b)))
+            continue;
+        /* the result said blank: before ("empty if ...") or after ("... then empty") */
+        if (rd_is_w(r, k - 1, "blank") || (rd_is_w(r, k - 2, "blank") && rd_is_w(r, k - 1, "leave")))
+            lo = k - 1 - rd_is_w(r, k - 1, "leave") - (rd_is_w(r, k - 2, "leave") ? 1 : 0);
+        else if (rd_is_w(r, e + 1, "blank") && (rd_is_w(r, e, "then") || rd_is_op(r, e, "->") || rd_is_op(r, e, ",")))
+            e += 2;
+        else
+            continue;
+        hi = e;
+        rd_use(r, lo, hi);
+    }
+}
+
 void rd_rec_days(reading *r)
 {
     int d = rd_find_w(r, 0, "day");
     if (d < 0)
         return;
+    days_read(r, d);
+    if (r->base != B_DAYS)
+        return;
+    days_direction(r);
+    days_null_remark(r);
+}
+
+/* "# of days start -> end", "days from Start to End": the two dates, before the direction and the remarks. */
+static void days_arrow(reading *r, int d)
+{
+    int ar = -1;
+    for (int k = d + 1; k < r->n && r->t[k].clause == r->t[d].clause && ar < 0; k++)
+        if (rd_is_op(r, k, "->"))
+            ar = k;
+    if (ar < 0)
+        return;
+    int b0 = d + 1 + rd_is_w(r, d + 1, "from");
+    int e = ar + 1;
+    while (e < r->n && r->t[e].clause == r->t[ar].clause && r->t[e].k == TK_WORD && e < ar + 5)
+        e++;
+    const char *a = date_field(r, b0, ar);
+    int eb = e;
+    const char *b = NULL;
+    for (; eb > ar + 1 && !b; eb--)
+        b = date_field(r, ar + 1, eb);
+    if (!a || !b || !strcmp(a, b))
+        return;
+    r->base = B_DAYS;
+    r->days_a = a;
+    r->days_b = b;
+    int from = d;
+    while (from > 0 && r->t[from - 1].clause == r->t[d].clause &&
+           (rd_is_op(r, from - 1, "#") || rd_is_w(r, from - 1, "of") || rd_is_w(r, from - 1, "number") ||
+            rd_is_w(r, from - 1, "no")))
+        from--;
+    rd_use(r, from, eb + 1);
+}
+
+static void days_read(reading *r, int d)
+{
     int btw = rd_find_w(r, 0, "between");
     const char *a = NULL, *b = NULL;
     int from = -1, to = -1;
@@ -326,6 +502,8 @@ void rd_rec_days(reading *r)
         a = rd_resolve_span(r, btw + 1, an);
         if (!a && (a = rd_resolve_prefix(r, btw + 1, an, &ea)) != NULL && ea < an)
             a = NULL;                     /* words between the field and "and" are not explained */
+        if (!a)
+            a = date_field(r, btw + 1, an);
         int fe;
         const char *fixed = fixed_date(r, an + 1, &fe);
         if (a && fixed) {                 /* "from the invoice date to 31 December 2023" */
@@ -337,6 +515,9 @@ void rd_rec_days(reading *r)
                     rd_use(r, k, k + 2);
         } else {
             b = rd_resolve_prefix(r, an + 1, e, &eb);
+            for (int q = e; !b && q > an + 1; q--)         /* "and end date (end minus start)" */
+                if ((b = date_field(r, an + 1, q)) != NULL)
+                    eb = q;
             if (b)
                 eb = end_date_default(r, eb, b);
         }
@@ -347,6 +528,9 @@ void rd_rec_days(reading *r)
         for (int k = 0; k < r->n; k++)
             if (rd_is_op(r, k, "-") || rd_is_w(r, k, "minus"))
                 m = k;
+        days_arrow(r, d);
+        if (r->base == B_DAYS)
+            return;
         if (m < 0)
             return;
         int b0 = rd_skip_fill(r, 0);
@@ -399,6 +583,20 @@ void rd_rec_same_format(reading *r)
         const char *other = rd_resolve_prefix(r, j, r->n, &end);
         if (!other || j == k + 1 || (rd_primary(r) && !strcmp(other, rd_primary(r))))
             continue;
+        /* "in the same format as the acquisition cost": two number columns written alike */
+        const prof_column *pm = rd_prof_of(r, rd_primary(r)), *po = rd_prof_of(r, other);
+        if (r->date_kind == D_NONE && pm && po && (pm->kind == PK_DECIMAL || pm->kind == PK_INTEGER) &&
+            (po->kind == PK_DECIMAL || po->kind == PK_INTEGER)) {
+            bool same = pm->thousands == po->thousands && pm->decimal == po->decimal &&
+                        ((!pm->currency && !po->currency) || (pm->currency && po->currency && !strcmp(pm->currency, po->currency)));
+            if (!same) {
+                rd_problem(r, "It says the same format as [%s], but the two samples write their numbers differently.",
+                           other);
+                return;
+            }
+            rd_use(r, k, end);
+            return;
+        }
         mf_buf why = {0};
         const char *mine = r->date_kind == D_PATTERN ? r->date_pat
                            : infer_date_pattern(rd_prof_of(r, rd_primary(r)), rd_primary(r), &why);

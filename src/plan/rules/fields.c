@@ -82,8 +82,34 @@ static const char *abbreviated_column(const reading *r, const char *phrase)
     return found;
 }
 
+/* English names of columns that German (SAP) exports write in German: "Plant" for Werk.  Only a whole phrase
+ * and a whole column name match, so a rule in English can name a German column and nothing is guessed. */
+static const char *german_column(const reading *r, const char *phrase)
+{
+    static const struct { const char *en, *de; } T[] = {
+        {"plant", "Werk"}, {"storage location", "Lagerort"}, {"material", "Material"}, {"quantity", "Menge"},
+        {"amount", "Betrag"}, {"currency", "Waehrung"}, {"currency", "Währung"}, {"posting date", "Buchungsdatum"},
+        {"document date", "Belegdatum"}, {"document number", "Belegnummer"}, {"customer", "Kunde"},
+        {"vendor", "Lieferant"}, {"supplier", "Lieferant"}, {"company code", "Buchungskreis"},
+        {"cost center", "Kostenstelle"}, {"account", "Konto"}, {"text", "Text"}, {"payment date", "Zahldatum"},
+        {"due date", "Faelligkeit"}, {"due date", "Fälligkeit"}, {"start date", "Beginn"}, {"end date", "Ende"},
+        {"movement type", "Bewegungsart"}, {"unit", "Einheit"}, {"price", "Preis"}, {"name", "Name"},
+    };
+    if (!r->c->pr)
+        return NULL;
+    for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+        if (strcasecmp(phrase, T[i].en))
+            continue;
+        for (int c = 0; c < r->c->pr->ncols; c++)
+            if (r->c->pr->col[c].name && !strcasecmp(r->c->pr->col[c].name, T[i].de))
+                return r->c->pr->col[c].name;
+    }
+    return NULL;
+}
+
 /* A phrase of the rule as a data column: the row's own sources by name, then every data column
- * (mapping_match_column) with at least min_conf, then a column whose name abbreviates the phrase's words. */
+ * (mapping_match_column) with at least min_conf, then a column whose name abbreviates the phrase's words, then a
+ * German column the English phrase names. */
 const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf)
 {
     if (!phrase || !*phrase)
@@ -94,7 +120,9 @@ const char *rd_resolve_name_min(const reading *r, const char *phrase, double min
             return s->name;
     }
     const char *got = infer_match_column(r->c->pr, phrase, min_conf);
-    return got ? got : abbreviated_column(r, phrase);
+    if (!got)
+        got = abbreviated_column(r, phrase);
+    return got ? got : german_column(r, phrase);
 }
 
 /* The field named by tokens [b, e): the text as written, then without leading/trailing filler. */
@@ -151,3 +179,43 @@ const char *rd_resolve_prefix(const reading *r, int b, int e, int *end)
     return NULL;
 }
 
+
+/* Letters and digits of a name, lower case, words joined by one '_': "comm rate", "Comm_Rate" -> comm_rate. */
+static void name_key(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool gap = false;
+    for (size_t i = 0; i < len && s[i] && o + 2 < cap; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (isalnum(ch)) {
+            if (gap && o)
+                out[o++] = '_';
+            out[o++] = (char)tolower(ch);
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    out[o] = 0;
+}
+
+/* Tokens [b, e) as an output column above this row ("comm rate" -> COMM_RATE): the same words, any case,
+ * spaces for underscores.  Never the target itself; NULL when none. */
+const plan_column *rd_resolve_output(const reading *r, int b, int e)
+{
+    if (b >= e || e > r->n || !r->p)
+        return NULL;
+    char want[160], have[160];
+    name_key(r->text + r->t[b].b, r->t[e - 1].e - r->t[b].b, want, sizeof want);
+    if (!*want)
+        return NULL;
+    for (int i = 0; i < r->p->ncols; i++) {
+        const plan_column *oc = &r->p->cols[i];
+        if (!oc->name || (r->c->column && !strcasecmp(oc->name, r->c->column)))
+            continue;
+        name_key(oc->name, strlen(oc->name), have, sizeof have);
+        if (!strcmp(want, have))
+            return oc;
+    }
+    return NULL;
+}

@@ -17,6 +17,18 @@
 void rd_rec_examples(reading *r)
 {
     for (int i = 0; i < r->n; i++) {
+        /* "(3 in this example)": the result for the example given, in parentheses */
+        if (rd_is_op(r, i, "(")) {
+            int c = i + 1;
+            while (c < r->n && c < i + 8 && !rd_is_op(r, c, ")") && r->t[c].clause == r->t[i].clause)
+                c++;
+            if (rd_is_op(r, c, ")") && c >= i + 4 && rd_is_w(r, c - 3, "in") &&
+                (rd_is_w(r, c - 2, "this") || rd_is_w(r, c - 2, "the") || rd_is_w(r, c - 2, "that")) &&
+                rd_is_w(r, c - 1, "example")) {
+                rd_use(r, i, c + 1);
+                continue;
+            }
+        }
         bool eg = (rd_is_w(r, i, "e") && rd_is_op(r, i + 1, ".") && rd_is_w(r, i + 2, "g")) ||
                   rd_is_w(r, i, "eg") || rd_is_w(r, i, "example") || rd_is_w(r, i, "ex") ||
                   (rd_is_w(r, i, "like") && (rd_is_k(r, i + 1, TK_NUM) || rd_is_k(r, i + 1, TK_STR) ||
@@ -288,10 +300,26 @@ static int definition_at(const reading *r, int b, int e)
     return -1;
 }
 
+/* Does the definition at d name a piece of a value rather than rows ("take the natural account only, i.e. the
+ * part before the hyphen")?  Its first word after filler is a word for part of a text. */
+static bool defines_text_piece(const reading *r, int d)
+{
+    static const char *const PIECE[] = {"part", "portion", "piece", "bit", "segment", "everything", "char", "character",
+                                        "digit", "letter", "first", "last", "text", "string", "prefix", "suffix"};
+    int k = rd_skip_fill(r, d);
+    if (rd_is_w(r, k, "the") || rd_is_w(r, k, "a") || rd_is_w(r, k, "an"))
+        k++;
+    for (size_t q = 0; q < sizeof PIECE / sizeof *PIECE; q++)
+        if (rd_is_w(r, k, PIECE[q]))
+            return true;
+    return false;
+}
+
 /* Does clause [b, e) speak of rows: a row word, a comparison, or a condition word? */
 static bool names_rows(const reading *r, int b, int e)
 {
-    if (definition_at(r, b, e) >= 0)
+    int d = definition_at(r, b, e);
+    if (d >= 0 && !defines_text_piece(r, d))
         return true;
     for (int k = b; k < e; k++)
         if (rd_is_w(r, k, "row") || rd_is_op(r, k, "=") || rd_is_op(r, k, "!=") || rd_is_op(r, k, "<") ||
@@ -349,6 +377,27 @@ static int filter_verb(const reading *r, int b, int e, bool *keep, int *vb, int 
                     *ve = q + 2;
                     return k;
                 }
+        }
+        /* "Keep loans with X more than 0", "Include rows where ...": a keep verb opening the clause, then a
+         * condition; "only rows where ..." */
+        if ((k == b || (k == b + 1 && rd_is_w(r, b, "please"))) && (rd_is_w(r, k, "keep") || rd_is_w(r, k, "include") || rd_is_w(r, k, "retain") ||
+                                        rd_is_w(r, k, "select")) && (!r->c->column || names_rows(r, b, e))) {
+            bool cond = false;
+            for (int q = k + 1; q < e && !cond; q++)
+                cond = cond_starter(r, q) && q <= k + 4;
+            if (cond) {
+                *keep = true;
+                *vb = k;
+                *ve = k + 1;
+                return k;
+            }
+        }
+        if (rd_is_w(r, k, "only") && rd_is_w(r, k + 1, "row") && (rd_is_w(r, k + 2, "if") || rd_is_w(r, k + 2, "with") ||
+                                                                  rd_is_w(r, k + 2, "whose"))) {
+            *keep = true;
+            *vb = k;
+            *ve = k + 1;
+            return k;
         }
         /* "only include", "only incl. rows", "load ... only": rows, or a condition, must be named
          * ("take only the first 2 letters" keeps characters, not rows) */
@@ -528,6 +577,88 @@ static bool the_others(reading *r, int b, int e, int vb, int ve)
     return other;
 }
 
+/* One field's predicate list after "are": "zero or blank", "blank", "zero": (F = 0 or F is missing).  NULL when the
+ * words are something else. */
+static plan_expr *zero_or_blank(reading *r, const char *field, int v, int e, int *end)
+{
+    plan_expr *x = NULL;
+    int k = v;
+    while (k < e) {
+        plan_expr *p = NULL;
+        if (rd_is_w(r, k, "zero") || (rd_is_k(r, k, TK_NUM) && rd_num_at(r, k) == 0 && !strchr(r->t[k].w, '.'))) {
+            plan_expr *f = infer_read_number(r->p, plan_source_ref(r->p, field), rd_prof_of(r, field), NULL, false,
+                                             &r->problems);
+            if (!f)
+                return NULL;
+            p = rd_cmp_expr(r, PB_EQ, f, "0", true);
+        } else if (rd_is_w(r, k, "blank")) {
+            p = plan_new_expr(r->p, PE_MISSING);
+            p->kid[0] = plan_source_ref(r->p, field);
+        } else {
+            return NULL;
+        }
+        if (x) {
+            plan_expr *o = plan_new_expr(r->p, PE_OR);
+            o->kid[0] = x;
+            o->kid[1] = p;
+            p = o;
+        }
+        x = p;
+        k++;
+        if (!rd_is_w(r, k, "or"))
+            break;
+        k++;
+    }
+    *end = k;
+    return x;
+}
+
+/* "lines on which both the debit and the credit are zero or blank": the rows a clause describes, for a filter
+ * verb in the next clause that points back at them ("these ... should be excluded").  Both fields must be data
+ * columns; the predicate is zero and/or blank. */
+static plan_expr *described_rows(reading *r, int c)
+{
+    int b, e;
+    clause_span(r, c, &b, &e);
+    for (int k = b; k + 2 < e; k++) {
+        if (!rd_is_w(r, k, "row"))
+            continue;
+        int s = k + 1;
+        if ((rd_is_w(r, s, "on") || rd_is_w(r, s, "in")) && rd_is_w(r, s + 1, "which"))
+            s += 2;
+        else if (rd_is_w(r, s, "where") || rd_is_w(r, s, "whose"))
+            s++;
+        else
+            continue;
+        if (!rd_is_w(r, s, "both"))
+            return NULL;
+        int a = s + 1, and = a;
+        while (and < e && !rd_is_w(r, and, "and"))
+            and++;
+        int are = and + 1;
+        while (are < e && !rd_is_w(r, are, "are"))
+            are++;
+        if (and >= e || are >= e)
+            return NULL;
+        const char *fa = rd_resolve_span(r, a, and), *fb = rd_resolve_span(r, and + 1, are);
+        if (!fa || !fb || !strcmp(fa, fb))
+            return NULL;
+        int ea, eb;
+        plan_expr *pa = zero_or_blank(r, fa, are + 1, e, &ea);
+        plan_expr *pb = pa ? zero_or_blank(r, fb, are + 1, e, &eb) : NULL;
+        while (pa && ea < e && r->t[ea].k == TK_OP && strchr(";.,", r->t[ea].w[0]))
+            ea++;                            /* the clause's closing punctuation */
+        if (!pa || !pb || ea != e)
+            return NULL;
+        plan_expr *x = plan_new_expr(r->p, PE_AND);
+        x->kid[0] = pa;
+        x->kid[1] = pb;
+        rd_use(r, k, e);
+        return x;
+    }
+    return NULL;
+}
+
 void rd_rec_exclude(reading *r)
 {
     bool kept = false;
@@ -543,6 +674,23 @@ void rd_rec_exclude(reading *r)
         kept |= keep;
         if (rd_is_w(r, v, "only"))
             rd_use(r, v, v + 1);
+        /* "...; these carry no value and should be excluded": the rows the previous clause describes */
+        int these = -1;
+        for (int k = b; k < vb && these < 0; k++)
+            if (rd_is_w(r, k, "these") || rd_is_w(r, k, "those") || rd_is_w(r, k, "they"))
+                these = k;
+        if (these >= 0 && c > 0 && !keep) {
+            plan_expr *dc = described_rows(r, c - 1);
+            if (dc) {
+                rd_use(r, these, these + 1);
+                rd_use(r, vb, ve);
+                for (int k = ve; k < e; k++)          /* "from the load" */
+                    if (rd_is_k(r, k, TK_WORD) && (rd_is_filler(r->t[k].w) || rd_is_w(r, k, "load") || rd_is_w(r, k, "from")))
+                        r->t[k].used = true;
+                rd_add_rule(r, PR_SKIP, dc, NULL);
+                continue;
+            }
+        }
         plan_expr *cond = filter_cond(r, b, e, vb, ve);
         if (!cond)
             return;

@@ -18,6 +18,54 @@ static bool keeps_code(const reading *r, int v)
     return false;
 }
 
+/* Letters-and-digits equality, any case: "rate %" describes the heading "Rate %". */
+static bool same_words(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a && !isalnum((unsigned char)*a))
+            a++;
+        while (*b && !isalnum((unsigned char)*b))
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        if (tolower((unsigned char)*a++) != tolower((unsigned char)*b++))
+            return false;
+    }
+}
+
+/* "(col A = region, col B = rate %)": the tab's columns described by letter.  A description is read when
+ * the letter is the key or the value column and the tab's heading there says the same words; one that
+ * contradicts the tab (another heading, a third column) is a problem, never a silent choice. */
+static bool tab_columns_described(reading *r, int from, const mf_sheet *sh, int key, int val)
+{
+    for (int k = from; k + 3 < r->n; k++) {
+        /* "(col B)" alone may already be read as the value column: look at the words as written */
+        if (r->t[k].k != TK_WORD || (strcmp(r->t[k].w, "col") && strcmp(r->t[k].w, "column")) || r->t[k + 1].k != TK_WORD ||
+            strlen(r->t[k + 1].orig) != 1 || !isalpha((unsigned char)r->t[k + 1].orig[0]) ||
+            !(rd_is_op(r, k + 2, "=") || rd_is_op(r, k + 2, ":")))
+            continue;
+        int e = k + 3;
+        while (e < r->n && r->t[e].clause == r->t[k].clause && !rd_is_op(r, e, ",") && !rd_is_op(r, e, ")") &&
+               !rd_is_op(r, e, ";") && !rd_is_w(r, e, "col") && !rd_is_w(r, e, "column"))
+            e++;
+        if (e == k + 3)
+            continue;
+        int c = toupper((unsigned char)r->t[k + 1].orig[0]) - 'A';
+        char said[160];
+        rd_span_text(r, k + 3, e, said, sizeof said);
+        const char *h = c < sh->ncols ? MF_SHEET_CELL(sh, 0, c) : NULL;
+        if ((c != key && c != val) || !h || !same_words(h, said)) {
+            rd_problem(r, "It describes column %c of tab '%s' as '%s', but %s.", 'A' + c, sh->name, said,
+                       !h ? "the tab has no such column"
+                       : c != key && c != val ? "I read the key and the value from other columns"
+                                              : "the tab's heading there says something else");
+            return false;
+        }
+        rd_use(r, k, e);
+    }
+    return true;
+}
+
 void rd_rec_lookup(reading *r)
 {
     int i = rd_find_w(r, 0, "lookup");
@@ -132,6 +180,8 @@ void rd_rec_lookup(reading *r)
     }
     if (val < 0)
         val = key + 1 < sh->ncols ? key + 1 : 0;
+    if (!tab_columns_described(r, i, sh, key, val))
+        return;
     const char *lname = tabs_lookup(r->p, sh, key, val, r->c->row, r->text);
     tstep *s = rd_add_step(r, false, r->t[i].b, PS_LOOKUP);
     if (!s)
@@ -144,6 +194,7 @@ void rd_rec_lookup(reading *r)
         rd_use(r, tabw, tabw + 1);
     /* fallback: "default 'UNK'", "otherwise UNKNOWN", "else 'UNK'", "if not found 'UNK'",
      * "if not found use 'UNK'", "default blank", "otherwise reject" */
+    bool blank_too = false;
     for (int k = i; k < r->n; k++) {
         int kw = -1, v = -1;
         if (rd_is_w(r, k, "default") || rd_is_w(r, k, "otherwise") || rd_is_w(r, k, "fallback")) {
@@ -160,6 +211,13 @@ void rd_rec_lookup(reading *r)
                     break;
                 }
             v = k + 2;
+            /* "not found / blank -> use 3.0", "not found or empty: 3.0": a blank key gets the fallback too */
+            if ((rd_is_op(r, v, "/") || rd_is_w(r, v, "or")) && rd_is_w(r, v + 1, "blank") &&
+                (rd_is_op(r, v + 2, "->") || rd_is_op(r, v + 2, ":") || rd_is_op(r, v + 2, "=") ||
+                 rd_is_op(r, v + 2, ",") || rd_is_w(r, v + 2, "then") || rd_is_w(r, v + 2, "use"))) {
+                blank_too = true;
+                v += 2;
+            }
             /* "does not appear on that tab should be reported as 'Unmapped'": the value later in the clause */
             int q = v;
             while (q < r->n && r->t[q].clause == r->t[k].clause && !rd_is_k(r, q, TK_STR) && !rd_is_k(r, q, TK_NUM) &&
@@ -194,6 +252,18 @@ void rd_rec_lookup(reading *r)
         } else if (rd_value_at(r, v, NULL) && !(rd_is_k(r, v, TK_WORD) && rd_is_filler(r->t[v].w))) {
             s->st.map.otherwise = PO_VALUE;
             s->st.map.other = plan_text_lit(r->p, rd_value_at(r, v, NULL));
+            if (blank_too) {           /* a blank key is no key: the lookup gives null, the default the value */
+                bool num = false;
+                const char *dv = rd_value_at(r, v, &num);
+                if (rd_numeric_base(r->c->type.base) && !num) {
+                    rd_problem(r, "Its fallback '%s' is not a number but the target is numeric.", dv);
+                    return;
+                }
+                r->deflt = rd_numeric_base(r->c->type.base) ? plan_number_lit(r->p, dv) : plan_text_lit(r->p, dv);
+            }
+        } else if (blank_too) {
+            rd_problem(r, "It gives a fallback for blank codes that I could not read as one value.");
+            return;
         } else {
             rd_problem(r, "It gives a fallback for codes not found but I could not read which value.");
             return;

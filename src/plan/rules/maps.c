@@ -166,6 +166,106 @@ static void yes_no_codes(reading *r)
             rd_use(r, k, k + 1);
 }
 
+/* The code at k: a quoted value, or a word written in capitals ("GJ"); NULL otherwise. */
+static const char *code_at(const reading *r, int k)
+{
+    if (rd_is_k(r, k, TK_STR))
+        return r->t[k].w;
+    if (!rd_is_k(r, k, TK_WORD))
+        return NULL;
+    const char *o = r->t[k].orig;
+    size_t n = strlen(o);
+    for (size_t i = 0; i < n; i++)
+        if (!isupper((unsigned char)o[i]) && !isdigit((unsigned char)o[i]))
+            return NULL;
+    return n >= 1 && n <= 12 ? o : NULL;
+}
+
+/* A statement that restates a code the reading uses ("only source 'GJ' (general journal) represents manual
+ * entries"): read when its other words are descriptive, words of the target's own name, or "only". */
+static void restatements(reading *r, const char *code)
+{
+    for (int c = 0; c < r->nclause; c++) {
+        bool has = false, plain = true;
+        for (int k = 0; k < r->n; k++) {
+            const tok *t = &r->t[k];
+            if (t->clause != c || t->used)
+                continue;
+            if (t->k == TK_STR || t->k == TK_NUM)
+                has |= !strcmp(t->w, code), plain &= !strcmp(t->w, code);
+            else if (t->k == TK_WORD && rd_is_operative_word(t->w) && strcmp(t->w, "only") &&
+                     !(r->c->column && strcasestr(r->c->column, t->orig)))
+                plain = false;
+        }
+        if (!has || !plain || !rd_clause_is_statement(r, c))
+            continue;
+        for (int k = 0; k < r->n; k++)
+            if (r->t[k].clause == c)
+                r->t[k].used = true;
+    }
+}
+
+/* "Set to true for GJ and false otherwise", "Y for 'GJ', N for all others": a flag that is one value for one code
+ * of the row's source and the other value for every other row.  The code must be in the source's sample. */
+static void flag_for_code(reading *r)
+{
+    plan_base tb = r->c->type.base;
+    if (!rd_primary(r) || (tb != PT_BOOLEAN && tb != PT_TEXT && tb != PT_UNKNOWN))
+        return;
+    for (int k = 0; k + 4 < r->n; k++) {
+        const char *a = rd_value_at(r, k, NULL), *code = code_at(r, k + 2);
+        if (!a || !rd_is_w(r, k + 1, "for") || !code)
+            continue;
+        int j = k + 3;
+        if (rd_is_op(r, j, ",") || rd_is_w(r, j, "and"))
+            j++;
+        if (rd_is_w(r, j, "and"))
+            j++;
+        const char *b = rd_value_at(r, j, NULL);
+        int e = j + 1;                            /* "otherwise", "for all others", "for any other", "else" */
+        if (rd_is_w(r, e, "otherwise") || rd_is_w(r, e, "else"))
+            e++;
+        else if (rd_is_w(r, e, "for") && (rd_is_w(r, e + 1, "all") || rd_is_w(r, e + 1, "any") || rd_is_w(r, e + 1, "every")) &&
+                 (rd_is_w(r, e + 2, "others") || rd_is_w(r, e + 2, "other")))
+            e += 3 + (rd_is_w(r, e + 2, "other") && rd_is_k(r, e + 3, TK_WORD));
+        else
+            continue;
+        if (!b)
+            continue;
+        const char *sv = infer_sample_value(rd_prof_of(r, rd_primary(r)), code);
+        if (!sv || strcmp(sv, code)) {
+            rd_problem(r, "It sets a flag for '%s', which the sample of [%s] does not hold%s.", code, rd_primary(r),
+                       sv ? " in that letter case" : "");
+            return;
+        }
+        bool va, vb;
+        plan_expr *ta, *tb2;
+        if (tb == PT_BOOLEAN) {
+            if (!rd_truthy(a, &va) || !rd_truthy(b, &vb) || va == vb)
+                continue;
+            ta = plan_new_expr(r->p, PE_BOOL);
+            ta->flag = va;
+            tb2 = plan_new_expr(r->p, PE_BOOL);
+            tb2->flag = vb;
+        } else {
+            ta = plan_text_lit(r->p, a);
+            tb2 = plan_text_lit(r->p, b);
+        }
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, rd_primary(r)), code, false);
+        x->kid[1] = ta;
+        x->kid[2] = tb2;
+        r->base = B_COND;
+        r->cond_value = x;
+        int lo = k;
+        if (rd_is_w(r, k - 1, "to") && rd_is_w(r, k - 2, "set"))
+            lo = k - 2;
+        rd_use(r, lo, e);
+        restatements(r, code);
+        return;
+    }
+}
+
 void rd_rec_bool(reading *r)
 {
     yes_no_codes(r);
@@ -173,6 +273,9 @@ void rd_rec_bool(reading *r)
         return;
     marker_bool(r);
     if (r->has_map)
+        return;
+    flag_for_code(r);
+    if (r->base == B_COND)
         return;
     /* "Y/N -> boolean", "J/N to bool": the first is true, the second false, as written and as sampled */
     for (int k = 0; k + 4 < r->n + 1; k++) {

@@ -141,9 +141,9 @@ static bool negative_when(reading *r)
         if (!rd_is_w(r, k, "negative") || !(rd_is_w(r, k - 1, "be") || rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are")))
             continue;
         int ifw = -1;                           /* "when COND" before it, in its clause */
-        for (int q = k - 1; q >= 0 && r->t[q].clause == r->t[k].clause; q--)
+        for (int q = k - 1; q >= 0 && r->t[q].clause == r->t[k].clause && ifw < 0; q--)
             if (rd_is_w(r, q, "if"))
-                ifw = q;
+                ifw = q;                        /* the nearest: "'D' when ..., 'C' when it is negative" */
         if (ifw < 0)
             continue;
         int e = ifw + 1;                        /* the condition ends where the amount is named */
@@ -179,6 +179,29 @@ static bool negative_when(reading *r)
     return false;
 }
 
+/* Does "so that" / "such that" lead to a (... "so that debits are positive and credits are negative"), or stand
+ * between a and b: a purpose, not an instruction? */
+static bool purpose_between(const reading *r, int a, int b)
+{
+    int from = a;
+    while (from > 0 && r->t[from - 1].clause == r->t[a].clause && !rd_is_op(r, from - 1, ",") && !rd_is_op(r, from - 1, ";"))
+        from--;
+    for (int k = from; k >= 0 && k < b && k + 1 < r->n; k++)
+        if ((rd_is_w(r, k, "so") || rd_is_w(r, k, "such")) && rd_is_w(r, k + 1, "that"))
+            return true;
+    return false;
+}
+
+/* "credits are negative", "credit amounts must be negative": "negative" close after the credit word, in its
+ * clause and not past a comma ("debits and credits ..., with negatives in parentheses" says no such thing). */
+static bool credit_negative(const reading *r, int k)
+{
+    for (int q = k + 1; q < r->n && q <= k + 5 && r->t[q].clause == r->t[k].clause && !rd_is_op(r, q, ","); q++)
+        if (rd_is_w(r, q, "negative"))
+            return true;
+    return false;
+}
+
 void rd_rec_negate(reading *r)
 {
     if (sign_codes(r) || negative_when(r))
@@ -193,8 +216,9 @@ void rd_rec_negate(reading *r)
             int n1 = rd_is_w(r, k + 1, "by") ? k + 3 : k + 2;
             if (rd_is_k(r, n1, TK_NUM) && !strcmp(r->t[n1].w, "1"))
                 i = k, len = n1 + 1 - k;
-        } else if (rd_is_w(r, k, "credit") && rd_find_w(r, k, "negative") >= 0) {
-            i = k, len = 1;
+        } else if (rd_is_w(r, k, "credit") && credit_negative(r, k) && !rd_is_w(r, k - 1, "minus") &&
+                   !purpose_between(r, k, rd_find_w(r, k, "negative"))) {
+            i = k, len = 1;               /* not "debit minus credit, ... so that credits are negative" */
         }
     }
     if (i < 0)
@@ -230,7 +254,8 @@ void rd_rec_negate(reading *r)
         if (rd_is_op(r, e, ")") || rd_is_w(r, e, "then"))
             rd_use(r, e, e + 1);
     } else {
-        int cr = rd_find_w(r, 0, "credit");
+        /* the trigger itself may be the credit word ("credits are negative"): still which rows are credits? */
+        int cr = r->t[i].k == TK_WORD && !strcmp(r->t[i].w, "credit") ? i : rd_find_w(r, 0, "credit");
         if (cr < 0)
             cr = rd_find_w(r, 0, "cr");
         if (cr >= 0) {
@@ -665,6 +690,9 @@ void rd_rec_muldiv(reading *r)
         /* a '/' between two numbers is a fraction or a date, not a division rule */
         if (rd_is_op(r, k, "/") && k > 0 && r->t[k - 1].k == TK_NUM)
             continue;
+        /* "(div/0)" names division by zero (a reason), never a step: nothing is divided by 0 */
+        if (div && !strcmp(num, "0"))
+            continue;
         tstep *s = rd_add_step(r, true, r->t[k].b, mul ? PS_MUL : PS_DIV);
         if (s)
             s->st.num = plan_strdup(r->p, num);
@@ -730,6 +758,39 @@ void rd_rec_muldiv(reading *r)
     tstep *s = rd_add_step(r, true, r->t[c].b, want);
     if (s)
         s->st.num = "100";
+}
+
+/* "the charge divided by the cost, expressed as a percentage", "A / B in percent": a ratio times 100.  Only
+ * after a division between fields; anything else that says percentage is left unread (a question). */
+void rd_rec_percentage(reading *r)
+{
+    bool ratio = false;
+    for (int i = 1; r->base == B_ARITH && i < r->narith; i++)
+        ratio |= r->arith_op[i] == PB_DIV;
+    if (!ratio)
+        return;
+    for (int k = 0; k < r->n; k++) {
+        bool pct = rd_is_w(r, k, "percentage") || rd_is_w(r, k, "percent") || rd_is_w(r, k, "pct");
+        if (!pct)
+            continue;
+        int b = k - 1;
+        if (rd_is_w(r, b, "a"))
+            b--;
+        if (!(rd_is_w(r, b, "as") || rd_is_w(r, b, "in") || rd_is_w(r, b, "into")))
+            continue;
+        if (rd_is_w(r, b - 1, "expressed") || rd_is_w(r, b - 1, "shown") || rd_is_w(r, b - 1, "stated"))
+            b--;
+        for (int q = 0; q < r->nnum; q++)
+            if (r->num_steps[q].st.kind == PS_MUL || r->num_steps[q].st.kind == PS_DIV) {
+                rd_problem(r, "It gives the ratio as a percentage but also scales it by %s.", r->num_steps[q].st.num);
+                return;
+            }
+        tstep *s = rd_add_step(r, true, r->t[k].b, PS_MUL);
+        if (s)
+            s->st.num = "100";
+        rd_use(r, b, k + 1);
+        return;
+    }
 }
 
 void rd_rec_abs(reading *r)

@@ -109,6 +109,7 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     rd_rec_muldiv(r);
     rd_rec_abs(r);
     rd_rec_between(r);
+    rd_rec_percentage(r);
     rd_rec_strip_ends(r);
     rd_rec_remove_chars(r);
     rd_rec_pad(r);
@@ -116,9 +117,11 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     rd_rec_prefix_suffix(r);
     rd_rec_substr(r);
     rd_rec_before_after(r);
+    rd_rec_affix_remark(r);
     rd_rec_as_is(r);
     rd_rec_example_values(r);
     rd_explained_verbs(r);
+    rd_sign_statements(r);
 
     mf_buf left = {0};
     rd_unread(r, &left);

@@ -5,11 +5,13 @@
  *   clauses.c     clauses, and the reading model: what must be read (operative tokens, instruction
  *                 clauses) and what may stay unread (descriptive words, statements, labels)
  *   remarks.c     phrases that describe the data or affirm what the plan does anyway (read first)
- *   families      filters.c (row filters, trailers, checks), lookups.c, conditionals.c (values chosen by a
- *                 condition), conditions.c (one condition), maps.c (code maps, booleans), constants.c
- *                 (constants, defaults, as is, row numbers), dates.c (patterns, days), dateparts.c (year,
- *                 quarter, fiscal year, written as, end of month, plus N days), numbers.c (formats, signs,
- *                 rounding, scale), between.c (concatenation, arithmetic), text.c (text steps)
+ *   families      filters.c (row filters, trailers, checks, examples of the result), lookups.c,
+ *                 conditionals.c (values chosen by a condition), conditions.c (one condition, or several joined
+ *                 by and/or; dates), maps.c (code maps, booleans, yes/no codes), constants.c (constants,
+ *                 defaults, as is, row numbers), dates.c (patterns, days), dateparts.c (year, quarter, fiscal
+ *                 year, written as, end of month, plus N days), numbers.c (formats, signs, rounding, scale,
+ *                 basis points, percentages), between.c (concatenation, arithmetic, also on output columns
+ *                 above), text.c (text steps, leading/trailing characters)
  *   build.c       the reading as one plan expression
  *   read.c        rules_read: the formula reader first, then the families in order, then the verdict
  * Invariant: a token is marked used only by the recognizer that turned it into part of the reading (or a
@@ -72,6 +74,10 @@ typedef struct reading {
     const char *arith_src[MAX_PARTS];  /* data column, or NULL for a number literal or an output column */
     const plan_column *arith_out[MAX_PARTS];   /* an output column above ("VALUE_LC / QTY"), or NULL */
     const char *arith_num[MAX_PARTS];
+    plan_expr *last_cond_field;        /* the field of the condition read last ("'C' when it is negative": it) */
+    bool arith_blank_zero;             /* B_ARITH: "treating a blank column as zero": each field operand defaults to 0 */
+    int null_if_zero;                  /* B_ARITH: "leave blank when AMOUNT = 0": this divisor operand is 0 -> null
+                                          (1-based; 0 = none) */
     int arith_op[MAX_PARTS];           /* arith_op[i] joins operand i-1 and i */
     const char *days_a, *days_b;
     const char *days_b_lit;            /* B_DAYS to a fixed date (YYYY-MM-DD) instead of days_b */
@@ -136,6 +142,8 @@ void rd_unread(const reading *r, mf_buf *out);
 void rd_explained_verbs(reading *r);
 /* Is clause c a statement about the data ("some are in lower case") rather than an instruction? */
 bool rd_clause_is_statement(const reading *r, int c);
+/* With a day count or arithmetic read: a statement saying what the result's sign means is read. */
+void rd_sign_statements(reading *r);
 
 /* ---- remarks: phrases that describe the data or affirm what the plan does anyway (remarks.c) */
 
@@ -153,6 +161,7 @@ const char *rd_resolve_name(const reading *r, const char *phrase);
 const char *rd_resolve_name_min(const reading *r, const char *phrase, double min_conf);
 const char *rd_resolve_span(const reading *r, int b, int e);
 const char *rd_resolve_prefix(const reading *r, int b, int e, int *end);
+const plan_column *rd_resolve_output(const reading *r, int b, int e);
 
 /* ---- conditions (conditions.c) */
 
@@ -204,6 +213,7 @@ void rd_rec_round(reading *r);
 void rd_rec_muldiv(reading *r);
 void rd_scale_words(reading *r);
 void rd_rec_abs(reading *r);
+void rd_rec_percentage(reading *r);
 
 /* ---- expressions between fields (between.c) */
 
@@ -219,6 +229,7 @@ void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
 void rd_rec_before_after(reading *r);
 void rd_rec_remove_chars(reading *r);
+void rd_rec_affix_remark(reading *r);
 
 /* ---- building the expression (build.c) */
 

@@ -197,14 +197,97 @@ static void do_not_use(reading *r)
     }
 }
 
+/* "credit memos give neg. commission (claw-back), that's ok": a clause that accepts an outcome of the reading
+ * ("that's ok", "is fine", "is expected") instructs nothing.  Read whole when it holds no literal, no number and
+ * no operation word other than the sign words it describes. */
+static void acknowledgements(reading *r)
+{
+    static const char *const OK[] = {"ok", "okay", "fine", "acceptable", "expected", "intended"};
+    static const char *const SIGN[] = {"negative", "positive", "credit", "debit", "sign"};
+    for (int c = 0; c < r->nclause; c++) {
+        bool ack = false, plain = true;
+        for (int k = 0; k < r->n; k++) {
+            if (r->t[k].clause != c)
+                continue;
+            if (r->t[k].k == TK_STR || r->t[k].k == TK_NUM || r->t[k].k == TK_DATE)
+                plain = false;
+            if (r->t[k].k != TK_WORD)
+                continue;
+            if (any_w(r, k, OK, sizeof OK / sizeof *OK) && k > 0 && r->t[k - 1].clause == c &&
+                (rd_is_w(r, k - 1, "thats") || rd_is_w(r, k - 1, "is") || rd_is_w(r, k - 1, "are") ||
+                 rd_is_w(r, k - 1, "its") || rd_is_w(r, k - 1, "be")))
+                ack = true;
+            else if (rd_is_operative_word(r->t[k].w) && !any_w(r, k, SIGN, sizeof SIGN / sizeof *SIGN))
+                plain = false;
+        }
+        if (!ack || !plain)
+            continue;
+        for (int k = 0; k < r->n; k++)
+            if (r->t[k].clause == c)
+                r->t[k].used = true;
+    }
+}
+
+/* "Depreciation charge for the current fiscal year", "rate for the year": the period an amount covers, on a
+ * number target whose sample is not dates — it names the value, it asks for no date part. */
+static void period_of_amount(reading *r)
+{
+    const prof_column *pc = rd_prof_of(r, rd_primary(r));
+    if (!rd_numeric_base(r->c->type.base) || (pc && pc->kind == PK_DATE))
+        return;
+    for (int k = 0; k + 2 < r->n; k++) {
+        if (!rd_is_w(r, k, "for") || !rd_is_w(r, k + 1, "the"))
+            continue;
+        int q = k + 2;
+        if (rd_is_w(r, q, "current") || rd_is_w(r, q, "whole") || rd_is_w(r, q, "full"))
+            q++;
+        if (rd_is_w(r, q, "fiscal") || rd_is_w(r, q, "calendar") || rd_is_w(r, q, "financial"))
+            q++;
+        if (!rd_is_w(r, q, "year") && !rd_is_w(r, q, "fy") && !rd_is_w(r, q, "period") && !rd_is_w(r, q, "month"))
+            continue;
+        /* only after the name of the amount at the start of its clause ("Depreciation charge for ..."): after a
+         * verb ("Load amounts for the current year") it could restrict the rows */
+        int cs = k;
+        while (cs > 0 && r->t[cs - 1].clause == r->t[k].clause)
+            cs--;
+        bool label = cs < k;
+        for (int u = cs; u < k && label; u++)
+            label = rd_is_k(r, u, TK_WORD) && !rd_is_filler(r->t[u].w) && !rd_is_operative_word(r->t[u].w);
+        if (!label)
+            continue;
+        rd_use(r, k, q + 1);
+    }
+}
+
 void rd_rec_remarks(reading *r)
 {
     target_labels(r);
     do_not_use(r);
+    acknowledgements(r);
+    period_of_amount(r);
     for (int k = 0; k < r->n; k++) {
         /* "in the usual dot-decimal format": the usual format of the data, not a rounding to ask about */
         if (rd_is_w(r, k, "usual") && (rd_is_w(r, k + 1, "format") || rd_is_w(r, k + 2, "format"))) {
             rd_use(r, k, k + 1);
+            continue;
+        }
+        /* "debits and credits in two separate columns": as many columns as the row has sources */
+        if (rd_num_at(r, k) >= 2 && rd_num_at(r, k) == r->c->nsrc) {
+            int q = k + 1;
+            if (rd_is_w(r, q, "separate") || rd_is_w(r, q, "different") || rd_is_w(r, q, "distinct"))
+                q++;
+            if (q < r->n && r->t[q].k == TK_WORD && (!strcmp(r->t[q].orig, "columns") || !strcmp(r->t[q].orig, "fields"))) {
+                rd_use(r, k, q + 1);
+                continue;
+            }
+        }
+        /* "Cost center, where one was assigned", "if any": the value where there is one, no condition of its own */
+        if ((rd_is_w(r, k, "where") || rd_is_w(r, k, "when") || rd_is_w(r, k, "if")) &&
+            (rd_is_w(r, k + 1, "one") || rd_is_w(r, k + 1, "any")) &&
+            (rd_is_w(r, k + 2, "was") || rd_is_w(r, k + 2, "is") || rd_is_w(r, k + 2, "has")) &&
+            (rd_is_w(r, k + 3, "assigned") || rd_is_w(r, k + 3, "given") || rd_is_w(r, k + 3, "provided") ||
+             rd_is_w(r, k + 3, "present") || rd_is_w(r, k + 3, "available") || rd_is_w(r, k + 3, "been"))) {
+            rd_use(r, k, k + 4 + (rd_is_w(r, k + 3, "been") && rd_is_k(r, k + 4, TK_WORD)));
             continue;
         }
         /* "where needed", "if necessary", "as needed": no condition of its own */

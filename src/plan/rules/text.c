@@ -159,11 +159,27 @@ static const char *strip_char(const reading *r, int i)
     return NULL;
 }
 
+/* Zeros or a quoted text named at i (not a punctuation sign, which may end the sentence: "Trim."). */
+static bool strip_named(const reading *r, int i)
+{
+    return strip_char(r, i) && !rd_is_k(r, i, TK_OP);
+}
+
 /* "strip leading zeros", "remove the leading 0s", "without leading zeros", "leading zeros removed", "remove
  * leading and trailing '*'": a character removed again and again at one end (`with leading "0" removed`).
  * Spaces are trimming (rd_rec_trim_case). */
 void rd_rec_strip_ends(reading *r)
 {
+    /* "ltrim zeros", "LTRIM '0'": the left end named by the verb */
+    for (int k = 0; k + 1 < r->n; k++)
+        if (rd_is_w(r, k, "ltrim") && strip_named(r, k + 1)) {
+            tstep *s = rd_add_step(r, false, r->t[k].b, PS_STRIP);
+            if (!s)
+                return;
+            s->st.s = plan_strdup(r->p, strip_char(r, k + 1));
+            s->st.m = 0;
+            rd_use(r, k, k + 2);
+        }
     for (int k = 0; k < r->n; k++) {
         bool lead = rd_is_w(r, k, "leading"), trail = rd_is_w(r, k, "trailing");
         if (!lead && !trail)
@@ -186,10 +202,16 @@ void rd_rec_strip_ends(reading *r)
         bool before = rd_is_w(r, v, "remove") || rd_is_w(r, v, "strip") || rd_is_w(r, v, "delete") ||
                       rd_is_w(r, v, "exclude") || rd_is_w(r, v, "suppress") || rd_is_w(r, v, "trim") ||
                       rd_is_w(r, v, "ltrim") || rd_is_w(r, v, "without") || rd_is_w(r, v, "no");
-        int after = c + 1 + (rd_is_w(r, c + 1, "are") || rd_is_w(r, c + 1, "be") ? 1 : 0);
+        int after = c + 1;               /* "leading zeros (are / must be / to be) removed" */
+        while (after < c + 4 && (rd_is_w(r, after, "are") || rd_is_w(r, after, "be") || rd_is_w(r, after, "to") ||
+                                 rd_is_w(r, after, "must") || rd_is_w(r, after, "should") || rd_is_w(r, after, "is")))
+            after++;
         bool behind = rd_is_w(r, after, "remove") || rd_is_w(r, after, "strip") || rd_is_w(r, after, "exclude") ||
                       rd_is_w(r, after, "stripped") || rd_is_w(r, after, "deleted") || rd_is_w(r, after, "suppressed");
         if (!before && !behind)
+            continue;
+        /* trailing zeros are decimal places to most analysts ("10" would become "1"): a question */
+        if ((trail || both) && !strcmp(x, "0"))
             continue;
         for (int end = 0; end < (both ? 2 : 1); end++) {
             tstep *s = rd_add_step(r, false, r->t[k].b + (size_t)end, PS_STRIP);
@@ -231,7 +253,9 @@ void rd_rec_trim_case(reading *r)
             (rd_find_w(r, 0, "trim") >= 0 || rd_find_w(r, 0, "space") >= 0))
             r->t[q].used = true;
     for (int k = 0; k < r->n; k++) {
-        if (rd_is_w(r, k, "trim") || rd_is_w(r, k, "ltrim") || rd_is_w(r, k, "rtrim")) {
+        if ((rd_is_w(r, k, "trim") || rd_is_w(r, k, "ltrim") || rd_is_w(r, k, "rtrim")) &&
+            !(strip_named(r, k + 1) || (rd_is_w(r, k + 1, "the") && strip_named(r, k + 2)))) {
+            /* "trim zeros", "rtrim '*'": not white space — left unread (a question) */
             if (one_sided(r, k))
                 continue;
             rd_add_step(r, false, r->t[k].b, PS_TRIM);
@@ -339,10 +363,82 @@ void rd_rec_trim_case(reading *r)
     }
 }
 
+/* Is token k a word that takes something away ("drops the 'CUST-' prefix", "remove prefix")? */
+static bool removal_word(const reading *r, int k)
+{
+    static const char *const W[] = {"exclude", "drops", "remove", "removes", "removing", "strip", "strips",
+                                    "delete", "deletes", "cut", "cuts", "without", "minus", "less", "lose"};
+    if (k < 0 || k >= r->n || r->t[k].k != TK_WORD)
+        return false;
+    for (size_t i = 0; i < sizeof W / sizeof *W; i++)
+        if (!strcmp(r->t[k].w, W[i]))
+            return true;
+    return false;
+}
+
+/* "drops the 'CUST-' prefix", "remove prefix 'X'": where the verb stands (or -1). */
+static int affix_removed(const reading *r, int k, int *val)
+{
+    int v = -1, b = k - 1;
+    if (rd_is_k(r, k + 1, TK_STR))                    /* prefix 'X' */
+        v = k + 1;
+    else if (rd_is_k(r, k - 1, TK_STR))               /* 'X' prefix */
+        v = b = k - 1, b--;
+    if (v < 0)
+        return -1;
+    while (b >= 0 && r->t[b].k == TK_WORD && rd_is_filler(r->t[b].w) && !removal_word(r, b))
+        b--;
+    if (!removal_word(r, b) || r->t[b].clause != r->t[k].clause)
+        return -1;
+    *val = v;
+    return b;
+}
+
+/* "last 6 chars of Cust No (drops the 'CUST-' prefix)": a note that says what a first/last-N step does to the
+ * data.  Read when that is the only text step and, on every sampled value, it gives the value without the
+ * prefix (suffix); otherwise the words stay unread (a prefix dropped on its own is not a plan step). */
+void rd_rec_affix_remark(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        int v, verb;
+        if (!(rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) || (verb = affix_removed(r, k, &v)) < 0)
+            continue;
+        bool prefix = rd_is_w(r, k, "prefix");
+        if (r->ntext != 1 || r->nnum || r->base != B_SOURCE || !rd_primary(r) ||
+            r->text_steps[0].st.kind != (prefix ? PS_LAST : PS_FIRST))
+            continue;
+        const prof_column *pc = rd_prof_of(r, rd_primary(r));
+        const char *x = r->t[v].w;
+        size_t xl = strlen(x), n = (size_t)r->text_steps[0].st.n, seen = 0;
+        bool same = pc && pc->nsample > 0 && xl > 0;
+        for (long i = 0; same && i < pc->nsample; i++) {
+            const char *s = pc->sample[i];
+            if (!s)
+                continue;
+            size_t l = strlen(s);
+            for (size_t q = 0; q < l; q++)
+                same &= (unsigned char)s[q] < 0x80;     /* characters = bytes */
+            bool has = l >= xl && !strncmp(prefix ? s : s + l - xl, x, xl);
+            seen += has;
+            size_t want = has ? l - xl : l;            /* the value without the affix */
+            same &= (l < n ? l : n) == want;
+        }
+        if (!same || !seen) {
+            rd_problem(r, "It says the step drops the %s '%s', but on the data sample the %s %zu characters are not "
+                       "the value without it.", prefix ? "prefix" : "suffix", x, prefix ? "last" : "first", n);
+            continue;
+        }
+        int lo = verb < v ? verb : v, hi = k > v ? k : v;
+        rd_use(r, lo, hi + 1);
+    }
+}
+
 void rd_rec_prefix_suffix(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
-        int kind = -1, v = -1, last = k;
+        int kind = -1, v = -1, last = k, dummy;
+        if ((rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) && affix_removed(r, k, &dummy) >= 0)
+            continue;                                /* a prefix taken away, never added (rd_rec_affix_remark) */
         if (rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) {
             kind = rd_is_w(r, k, "prefix") ? PS_PREFIX : PS_SUFFIX;
             v = rd_skip_fill(r, k + 1);
