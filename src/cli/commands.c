@@ -149,18 +149,12 @@ static int refuse_open_questions(const plan *p, const char *plan_path, mf_err *e
     return CLI_FAILED;
 }
 
-/* Beside the native run's CSV: OUT/job.py (the same plan as a PySpark job, for a Spark cluster)
+/* Beside the native run's CSV: OUT/job.py and OUT/mapforge_runtime.py (the same plan as a PySpark
+ * job, for a Spark cluster)
  * and OUT/<output>.parquet (unless --no-parquet).  The Spark engine writes both itself. */
 static int write_companions(const plan *p, const char *sha, const cli_options *o, mf_err *e)
 {
-    mf_buf job = {0};
-    int rc = pyspark_compile(p, sha, &job, e);
-    if (rc == 0) {
-        char *path = join(o->out, "job.py");
-        rc = mf_write_file_atomic(path, mf_buf_str(&job), job.len, e);
-        free(path);
-    }
-    mf_buf_free(&job);
+    int rc = pyspark_write(p, sha, o->out, e);
     if (rc < 0 || o->no_parquet)
         return rc;
     size_t n = strlen(p->output) + 16;
@@ -193,6 +187,7 @@ static int run_checked(plan *p, const char *plan_text, const char *plan_path, co
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine),
                CLI_FAILED;
     opt->spark_master = o->spark_master;
+    opt->no_parquet = o->no_parquet;
     if (make_dir(o->out, e) < 0)
         return CLI_FAILED;
     if (spark ? spark_run_plan(p, plan_text, o->data, o->out, opt, rep, e) < 0

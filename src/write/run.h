@@ -21,6 +21,8 @@ typedef struct run_options {
     int threads;                 /* 0 = number of cores */
     int skip_input_sha256;       /* 1 = do not hash the input (run.json input.sha256 = null) */
     const char *spark_master;    /* engine/spark: master URL (spark://host:7077); NULL = local[*] */
+    int no_parquet;              /* engine/spark: 1 = the job writes no Parquet copy (the native run's
+                                    Parquet copy is written by its caller) */
 } run_options;
 
 typedef struct run_report {
