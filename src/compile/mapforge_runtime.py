@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 
-from pyspark.sql import Observation, SparkSession, Window
+from pyspark.sql import DataFrame, Observation, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType
 
@@ -896,6 +896,18 @@ def _fields(recs, source):
     return recs.withColumn("_f", fields).withColumn("_bad", unclosed)
 
 
+def leaf(df):
+    """df as a new plan leaf over the same rows, not materialised: its query is planned once here,
+    and plans built on the result do not plan it again.  A plan is a chain of one projection per
+    value (Job.bind) over the reader's projections and filters; without the cut Spark's planner
+    walks that chain again for every operator above it, which grows faster than the chain (minutes
+    for a few dozen values).  The rows are recomputed by each action (nothing is cached), and they
+    are the same each time: the file's splits and the ids taken from them are deterministic."""
+    jss = df.sparkSession._jsparkSession
+    qe = df._jdf.queryExecution()
+    return DataFrame(jss.internalCreateDataFrame(qe.toRdd(), df._jdf.schema(), False), df.sparkSession)
+
+
 def _no_header(source):
     return JobError("no header row found: the file is empty (or has only blank lines) from line %d"
                     % source["header_line"])
@@ -929,6 +941,7 @@ def read_records(spark, path, source):
         names = _fields(one, source).first()["_f"]
         recs = _fields(lines, source)
     names = [n.strip(" \t") for n in names]
+    recs = leaf(recs)
     data = recs.where(F.col("_rec") > first_rec).withColumn("_rec", F.col("_rec") - first_rec).drop("_bad")
     return data, names, in_order
 
@@ -1134,9 +1147,9 @@ def run_job(spark, input_path, output_dir, plan, parquet=True):
         df = df.withColumn("_o", F.when(F.col("_rec") >= since, F.struct(
             F.lit(2).alias("k"), F.lit(None).cast("string").alias("c"), F.lit(None).cast("string").alias("r")))
             .otherwise(F.col("_o")))
-    df = df.select("_rec", "_line", "_raw", F.col("_o.k").alias("_k"), F.col("_o.c").alias("_c"),
-                   F.col("_o.r").alias("_r"), *[t.alias("_t%d" % i) for i, t in enumerate(texts) if t is not None],
-                   *[t for t in typed if t is not None])
+    df = leaf(df.select("_rec", "_line", "_raw", F.col("_o.k").alias("_k"), F.col("_o.c").alias("_c"),
+                        F.col("_o.r").alias("_r"), *[t.alias("_t%d" % i) for i, t in enumerate(texts) if t is not None],
+                        *[t for t in typed if t is not None]))
     if rownums:
         in_order = False
         df = number_rows(df)

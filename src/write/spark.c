@@ -1,9 +1,13 @@
 /* spark.c — spark_run_plan: compile the plan to PySpark, run it with spark-submit, move its
  * outputs into place (see spark.h).
  *
- * The job writes OUT/.spark-XXXXXX/{<output>.csv, <output>.parquet, rejects.csv, run.json}; from
- * its counts this file writes run.json exactly as run_plan does (same keys, same order, same
- * formatting), then renames the four files into OUT.  Spark's stdout and stderr go to OUT/spark.log; on failure
+ * OUT/job.py and OUT/mapforge_runtime.py are written first; spark-submit gets the runtime with
+ * --py-files and a log4j2 configuration at WARN (MAPFORGE_SPARK_LOG_LEVEL).  The job writes
+ * OUT/.spark-XXXXXX/{<output>.csv, <output>.parquet unless --no-parquet, rejects.csv, run.json}
+ * (a local target: the job concatenates its part files into these); from its counts this file
+ * writes run.json exactly as run_plan does (same keys, same order, same formatting), then renames
+ * the files into OUT.  The input may be a URI (hdfs:, abfss:, s3a:, file:): it is passed as it is
+ * and not hashed (input.sha256 null, input.bytes as the job saw it).  Spark's stdout and stderr go to OUT/spark.log; on failure
  * the error is the job's own "mapforge job: error:" line, else the last line of the log that
  * looks like an error (a Python or JVM exception).
  */
