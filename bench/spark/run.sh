@@ -7,12 +7,13 @@
 # Spark's default memory:
 #   generated:   spark-submit --py-files mapforge_runtime.py job.py INPUT OUT --no-parquet
 #   handwritten: spark-submit bench/spark/handwritten_acme.py INPUT OUT
-# and prints wall seconds (JVM start included), MB/s, peak RSS of the largest process (the JVM),
+# and prints wall seconds (JVM start included), MB/s, CPU seconds (user + sys; the steadier figure
+# on a shared machine), peak RSS of the largest process (the JVM),
 # output rows, and the ratio generated / hand-written.  MASTER=local[4] etc. overrides the master.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-build=$root/build-release
+build=${BUILD:-$root/build-release}   # BUILD=build: an existing Release build
 data_dir=$root/bench/data
 master=${MASTER:-local[2]}
 sizes=("$@")
@@ -42,10 +43,12 @@ measure() {   # measure NAME INPUT OUTDIR -- COMMAND...: one line of the table
 import os, sys
 name, data, timef, out = sys.argv[1:5]
 mb = os.path.getsize(data) / (1024 * 1024)
-secs = rss = 0
+secs = rss = cpu = 0
 for line in open(timef):
     k, _, v = line.strip().rpartition(": ")
-    if k.startswith("Elapsed (wall clock) time"):
+    if k in ("User time (seconds)", "System time (seconds)"):
+        cpu += float(v)
+    elif k.startswith("Elapsed (wall clock) time"):
         secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(v.split(":"))))
     elif k == "Maximum resident set size (kbytes)":
         rss = int(v) / 1024
@@ -55,13 +58,13 @@ if os.path.isdir(target):   # Spark's layout: part files, each with a header lin
     rows = sum(sum(1 for _ in open(p, "rb")) - 1 for p in parts)
 else:
     rows = sum(1 for _ in open(target, "rb")) - 1
-print("%-12s %8.1f %9.2f %8.1f %13.0f %12d" % (name, mb, secs, mb / max(secs, 1e-9), rss, rows))
+print("%-12s %8.1f %9.2f %8.1f %9.1f %13.0f %12d" % (name, mb, secs, mb / max(secs, 1e-9), cpu, rss, rows))
 with open(os.path.join(os.path.dirname(timef), "secs_" + name), "w") as f:
-    f.write("%f\n" % secs)
+    f.write("%f %f\n" % (secs, cpu))
 PY
 }
 
-printf '%-12s %8s %9s %8s %13s %12s\n' "job" "MB" "seconds" "MB/s" "peak RSS MiB" "rows out"
+printf '%-12s %8s %9s %8s %9s %13s %12s\n' "job" "MB" "seconds" "MB/s" "CPU s" "peak RSS MiB" "rows out"
 for size in "${sizes[@]}"; do
     data=$data_dir/client_${size}mb.csv
     [ -f "$data" ] || "$build/gen_client_file" "$data" "$size" >/dev/null
@@ -70,5 +73,5 @@ for size in "${sizes[@]}"; do
         --py-files "$work/job/mapforge_runtime.py" "$work/job/job.py" "$data" "$work/out_generated" --no-parquet
     measure handwritten "$data" "$work/out_handwritten" -- "$submit" --master "$master" --conf spark.ui.enabled=false \
         bench/spark/handwritten_acme.py "$data" "$work/out_handwritten"
-    "$py" -c "import sys; g, h = (float(open(sys.argv[1] + '/secs_' + n).read()) for n in ('generated', 'handwritten')); print('ratio generated / hand-written: %.2f' % (g / h))" "$work"
+    "$py" -c "import sys; g, h = ([float(x) for x in open(sys.argv[1] + '/secs_' + n).read().split()] for n in ('generated', 'handwritten')); print('ratio generated / hand-written: %.2f wall, %.2f CPU' % (g[0] / h[0], g[1] / h[1]))" "$work"
 done

@@ -768,7 +768,9 @@ def _line_stats(lines, source, blank):
             F.min(F.when(~blank, F.col("_k"))).alias("k"),
             F.min_by("_text", F.when(~blank, F.col("_k"))).alias("t")]
     if source["quote"]:
-        aggs.append(F.max(F.col("_text").rlike(_quote_rx(source)[0])).alias("open"))
+        # a line without the quote character cannot leave one open: the regex runs on the others only
+        aggs.append(F.max(F.col("_text").contains(source["quote"]) & F.col("_text").rlike(_quote_rx(source)[0]))
+                    .alias("open"))
     else:
         aggs.append(F.lit(False).alias("open"))
     return {r["_p"]: r for r in lines.groupBy("_p").agg(*aggs).collect()}
@@ -890,6 +892,10 @@ def _fields(recs, source):
         pos = F.array_position(F.transform(g3, lambda x: x.startswith(q)), True)
         before = F.array_join(F.slice(g1, F.lit(1), (pos - 1).cast("int")), "")
         unclosed = F.when(pos > 0, F.length(before) - F.length(F.replace(before, F.lit("\n"), F.lit(""))))
+        # most records hold no quote character: split on the delimiter (one pass, no capture groups)
+        plain = ~F.col("_raw").contains(q)
+        fields = F.when(plain, F.split(F.col("_raw"), d, -1)).otherwise(fields)
+        unclosed = F.when(~plain, unclosed)
     else:
         fields = F.call_function("regexp_extract_all", line, F.lit("%s([^%s]*+)" % (d, d)), F.lit(1))
         unclosed = F.lit(None).cast("int")
