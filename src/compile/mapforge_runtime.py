@@ -1245,6 +1245,8 @@ def main(plan):
     args = ap.parse_args()
     spark = SparkSession.builder.appName("mapforge " + plan["name"]).getOrCreate()
     spark.sparkContext.setLogLevel(args.log_level)
+    # Spark's own INFO lines are off: say where the job runs (tests/scripts/spark_cluster.sh reads it)
+    print("mapforge job: plan %s on %s" % (plan["name"], spark.sparkContext.master), flush=True)
     try:
         report = run_job(spark, args.input, args.output_dir, plan, parquet=not args.no_parquet)
     except JobError as err:
