@@ -107,11 +107,13 @@ def output_name(out):
 
 
 def keys(o, prefix=""):
-    """The key paths of a JSON object (its schema, without the values)."""
+    """The key paths of a JSON object (its schema, without the values).  "approval" is one value:
+    null for a job run on its own (as for an unapproved native run), the approval object when
+    mapforge ran an approved plan (write/run.c run_report_json writes both engines' run.json)."""
     out = set()
     for k, v in o.items():
         out.add(prefix + k)
-        if isinstance(v, dict):
+        if isinstance(v, dict) and prefix + k != "approval":
             out |= keys(v, prefix + k + ".")
     return out
 
