@@ -92,9 +92,9 @@ static const cli_command_def commands[] = {
     {"check", "--plan P [--data D]",
      "parse and type-check a plan file (against the data file's columns when given)", "plan data", "plan",
      "mapforge check --plan out/acme/plan.txt --data gl_extract.csv", cli_check, false},
-    {"compile", "--plan P --to pyspark|native [--data D --out DIR]",
-     "print the plan compiled for an engine: the PySpark job (spark-submit job.py INPUT OUTDIR) or the native "
-     "program", "plan to data out spark-master", "plan to", "mapforge compile --plan out/acme/plan.txt --to pyspark > job.py",
+    {"compile", "--plan P --to pyspark|native [--out DIR] [--data D --out DIR [--no-parquet]]",
+     "print the plan compiled for an engine: the PySpark job or the native program; --out DIR writes DIR/job.py and "
+     "DIR/mapforge_runtime.py (spark-submit --py-files DIR/mapforge_runtime.py DIR/job.py INPUT OUTDIR)", "plan to data out spark-master no-parquet", "plan to", "mapforge compile --plan out/acme/plan.txt --to pyspark > job.py",
      cli_compile, false},
     {"profile", "--data D", "print the detected dialect and a profile of a sample of the data", "data json", "data",
      "mapforge profile --data gl_extract.csv", cli_profile, false},

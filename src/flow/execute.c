@@ -125,24 +125,29 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
     }
     if (flow_make_dir(env, o->out_dir, e) < 0)
         return -1;
-    /* Beside the native run's CSV, published with it as one set: OUT/job.py (the same plan as a
-     * PySpark job, for a cluster) and OUT/<output>.parquet (unless no_parquet).  The Spark engine
-     * writes both itself. */
-    mf_buf job = {0};
-    run_companion comp;
+    /* Beside the native run's CSV, published with it as one set: OUT/job.py and
+     * OUT/mapforge_runtime.py (the same plan as a PySpark job and the module it imports, for a
+     * cluster) and OUT/<output>.parquet (unless no_parquet).  The Spark engine writes them itself. */
+    mf_buf job = {0}, runtime = {0};
+    run_companion comp[2];
     if (!spark) {
-        if (pyspark_compile(p, sha, &job, e) < 0) {
+        if (pyspark_compile(p, sha, &job, e) < 0 || pyspark_runtime(&runtime) < 0) {
             mf_buf_free(&job);
+            mf_buf_free(&runtime);
             return -1;
         }
-        comp = (run_companion){"job.py", mf_buf_str(&job), job.len};
-        opt->companions = &comp;
-        opt->ncompanions = 1;
+        comp[0] = (run_companion){"job.py", mf_buf_str(&job), job.len};
+        comp[1] = (run_companion){"mapforge_runtime.py", mf_buf_str(&runtime), runtime.len};
+        opt->companions = comp;
+        opt->ncompanions = 2;
         opt->parquet = !o->no_parquet;
+    } else {
+        opt->no_parquet = o->no_parquet;
     }
     int r = spark ? spark_run_plan(p, text, o->data_path, o->out_dir, opt, rep, e)
                   : run_plan(p, o->data_path, o->out_dir, opt, rep, e);
     mf_buf_free(&job);
+    mf_buf_free(&runtime);
     opt->companions = NULL;
     opt->ncompanions = 0;
     opt->progress = NULL;

@@ -347,8 +347,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
                     mf_err *e);
 
 /* A plain run of a parsed plan (`run --plan`): checked against the data's header (MF_EQUESTION
- * when questions are open), run on o->engine, companions written (job.py, Parquet).  No store,
- * no checks, no load.  sha receives the text's SHA-256. */
+ * when questions are open), run on o->engine, companions written (job.py, mapforge_runtime.py,
+ * Parquet).  No store, no checks, no load.  sha receives the text's SHA-256. */
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
                    const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e);
 

@@ -6,7 +6,7 @@
  *   OUT/rejects.csv         line,column,reason,record
  *   OUT/run.json            rows_in, rows_out, rows_rejected, rows_filtered, cache_hit,
  *                           cache_key, plan_sha256, input, timings
- *   OUT/<plan output>.parquet  when opt->parquet;  the companions (OUT/job.py)
+ *   OUT/<plan output>.parquet  when opt->parquet;  the companions (OUT/job.py, OUT/mapforge_runtime.py)
  * Invariant checked before run.json is written: rows_in = rows_out + rows_rejected + rows_filtered.
  * The files are published as one set (run.c publish_set): all complete under temporary names first,
  * then the older set's run.json and members removed, then the new ones renamed with run.json last —
@@ -19,7 +19,7 @@
 #include "plan/plan.h"
 #include "util/err.h"
 
-/* A file published with the run's outputs (OUT/job.py beside a native run). */
+/* A file published with the run's outputs (OUT/job.py, OUT/mapforge_runtime.py beside a native run). */
 typedef struct run_companion {
     const char *name;            /* a plain file name inside the output directory */
     const char *text;
@@ -45,6 +45,8 @@ typedef struct run_options {
     void (*progress)(void *user, long long rows, unsigned long long bytes, unsigned long long bytes_total,
                      double elapsed);
     void *progress_user;
+    int no_parquet;              /* engine/spark: 1 = the job writes no Parquet copy (the native
+                                    engine's copy is asked for with parquet) */
 } run_options;
 
 typedef struct run_report {

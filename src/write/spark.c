@@ -1,9 +1,13 @@
 /* spark.c — spark_run_plan: compile the plan to PySpark, run it with spark-submit, move its
  * outputs into place (see spark.h).
  *
- * The job writes OUT/.spark-XXXXXX/{<output>.csv, <output>.parquet, rejects.csv, run.json}; from
- * its counts this file writes run.json exactly as run_plan does (same keys, same order, same
- * formatting), then renames the four files into OUT.  Spark's stdout and stderr go to OUT/spark.log; on failure
+ * OUT/job.py and OUT/mapforge_runtime.py are written first; spark-submit gets the runtime with
+ * --py-files and a log4j2 configuration at WARN (MAPFORGE_SPARK_LOG_LEVEL).  The job writes
+ * OUT/.spark-XXXXXX/{<output>.csv, <output>.parquet unless --no-parquet, rejects.csv, run.json}
+ * (a local target: the job concatenates its part files into these); from its counts this file
+ * writes run.json exactly as run_plan does (same keys, same order, same formatting), then renames
+ * the files into OUT.  The input may be a URI (hdfs:, abfss:, s3a:, file:): it is passed as it is
+ * and not hashed (input.sha256 null, input.bytes as the job saw it).  Spark's stdout and stderr go to OUT/spark.log; on failure
  * the error is the job's own "mapforge job: error:" line, else the last line of the log that
  * looks like an error (a Python or JVM exception).
  */
@@ -14,6 +18,7 @@
 #include "util/sha256.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
@@ -70,6 +75,31 @@ static int make_dirs(const char *dir, mf_err *e)
     }
     free(p);
     return 0;
+}
+
+static bool is_uri(const char *path)
+{
+    return strstr(path, "://") || !strncmp(path, "file:", 5);
+}
+
+/* Spark's own log at WARN (its INFO chatter is not what a user reads), on stderr, which is
+ * OUT/spark.log.  MAPFORGE_SPARK_LOG_LEVEL overrides the level. */
+static int write_log4j(const char *path, mf_err *e)
+{
+    const char *level = getenv("MAPFORGE_SPARK_LOG_LEVEL");
+    if (!level || !*level || strspn(level, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(level))
+        level = "WARN";
+    char text[512];
+    int n = snprintf(text, sizeof text,
+                     "rootLogger.level = %s\n"
+                     "rootLogger.appenderRef.stderr.ref = console\n"
+                     "appender.console.type = Console\n"
+                     "appender.console.name = console\n"
+                     "appender.console.target = SYSTEM_ERR\n"
+                     "appender.console.layout.type = PatternLayout\n"
+                     "appender.console.layout.pattern = %%d{yy/MM/dd HH:mm:ss} %%p %%c{1}: %%m%%n%%ex\n",
+                     level);
+    return mf_write_file_atomic(path, text, (size_t)n, e);
 }
 
 static const char *spark_submit(void)
@@ -139,17 +169,27 @@ static void venv_env(const char *bin)
     setenv("PYSPARK_DRIVER_PYTHON", py, 0);
 }
 
+typedef struct spark_ctx {
+    char *staging, *job_path, *rt_path, *log_path, *log4j;
+    char *csv[2], *pq[2], *rej[2], *json[2];   /* [0] staging, [1] final */
+    unsigned long long bytes_in;               /* the input's size, as the job reported it */
+    bool parquet;
+} spark_ctx;
+
 /* Run spark-submit with its output in log_path; returns its exit status (or -1). */
-static int submit(const char *job, const char *data, const char *staging, const char *master, const char *log_path,
-                  mf_err *e)
+static int submit(const spark_ctx *c, const char *data, const char *master, mf_err *e)
 {
-    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return mf_fail(e, MF_EIO, log_path, 0, 0, "cannot write the Spark log: %s", strerror(errno));
+        return mf_fail(e, MF_EIO, c->log_path, 0, 0, "cannot write the Spark log: %s", strerror(errno));
+    size_t n = strlen(c->log4j) + 64;
+    char *java_opt = mf_xmalloc(n);
+    snprintf(java_opt, n, "-Dlog4j2.configurationFile=file:%s", c->log4j);
     const char *bin = spark_submit();
     pid_t pid = fork();
     if (pid < 0) {
         close(fd);
+        free(java_opt);
         return mf_fail(e, MF_EIO, NULL, 0, 0, "cannot start spark-submit: %s", strerror(errno));
     }
     if (pid == 0) {
@@ -159,12 +199,15 @@ static int submit(const char *job, const char *data, const char *staging, const 
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0)
             dup2(devnull, STDIN_FILENO);
-        execlp(bin, bin, "--master", master, "--conf", "spark.ui.enabled=false", "--conf",
-               "spark.sql.shuffle.partitions=4", job, data, staging, (char *)NULL);
+        const char *argv[] = {bin, "--master", master, "--conf", "spark.ui.enabled=false", "--conf",
+                              "spark.sql.shuffle.partitions=4", "--driver-java-options", java_opt, "--py-files",
+                              c->rt_path, c->job_path, data, c->staging, c->parquet ? NULL : "--no-parquet", NULL};
+        execvp(bin, (char *const *)argv);
         dprintf(STDERR_FILENO, "mapforge job: error: cannot run %s: %s\n", bin, strerror(errno));
         _exit(127);
     }
     close(fd);
+    free(java_opt);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
@@ -172,7 +215,7 @@ static int submit(const char *job, const char *data, const char *staging, const 
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int read_counts(const char *path, run_report *rep, mf_err *e)
+static int read_counts(const char *path, run_report *rep, unsigned long long *bytes_in, mf_err *e)
 {
     json_error_t je;
     json_t *o = json_load_file(path, 0, &je);
@@ -182,16 +225,13 @@ static int read_counts(const char *path, run_report *rep, mf_err *e)
     rep->rows_out = json_integer_value(json_object_get(o, "rows_out"));
     rep->rows_rejected = json_integer_value(json_object_get(o, "rows_rejected"));
     rep->rows_filtered = json_integer_value(json_object_get(o, "rows_filtered"));
+    *bytes_in = (unsigned long long)json_integer_value(json_object_get(json_object_get(o, "input"), "bytes"));
     json_decref(o);
     if (rep->rows_in != rep->rows_out + rep->rows_rejected + rep->rows_filtered)
         return mf_fail(e, MF_EDATA, path, 0, 0, "the Spark job's counts do not balance");
     return 0;
 }
 
-typedef struct spark_ctx {
-    char *staging, *job_path, *log_path;
-    char *csv[2], *pq[2], *rej[2], *json[2];   /* [0] staging, [1] final */
-} spark_ctx;
 
 static void ctx_free(spark_ctx *c)
 {
@@ -199,7 +239,9 @@ static void ctx_free(spark_ctx *c)
         rm_tree(c->staging);
     free(c->staging);
     free(c->job_path);
+    free(c->rt_path);
     free(c->log_path);
+    free(c->log4j);
     for (int i = 0; i < 2; i++) {
         free(c->csv[i]);
         free(c->pq[i]);
@@ -211,9 +253,9 @@ static void ctx_free(spark_ctx *c)
 /* Rename the staged files into place: data files first, run.json last; undo on failure. */
 static int commit(spark_ctx *c, mf_err *e)
 {
-    char **pairs[4] = {c->csv, c->pq, c->rej, c->json};
+    char **pairs[4] = {c->csv, c->rej, c->pq, c->json};
     for (int i = 0; i < 4; i++)
-        if (rename(pairs[i][0], pairs[i][1]) < 0) {
+        if ((c->parquet || pairs[i] != c->pq) && rename(pairs[i][0], pairs[i][1]) < 0) {
             int err = errno;
             for (int k = 0; k < i; k++)
                 unlink(pairs[k][1]);
@@ -238,17 +280,19 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     const char *name = p->output && *p->output ? p->output : "output";
     if (strchr(name, '/') || name[0] == '.' || !strcmp(name, "rejects") || !strcmp(name, "run"))
         return mf_fail(e, MF_EDATA, NULL, 0, 0, "output name \"%s\" cannot be a file name", name);
+    /* a URI (hdfs:, abfss:, s3a:, file:) goes to Spark as it is; a local path is made absolute */
+    bool uri = is_uri(data_path);
     char data_abs[PATH_MAX];
-    if (!realpath(data_path, data_abs))
+    if (uri)
+        snprintf(data_abs, sizeof data_abs, "%s", data_path);
+    else if (!realpath(data_path, data_abs))
         return mf_fail(e, MF_EIO, data_path, 0, 0, "cannot open the data file: %s", strerror(errno));
-    mf_buf job = {0};
     int rc = -1;
-    if (pyspark_compile(p, o.plan_sha256, &job, e) < 0 || make_dirs(out_dir, e) < 0)
+    if (make_dirs(out_dir, e) < 0 || pyspark_write(p, o.plan_sha256, out_dir, e) < 0)
         goto out;
     c.job_path = join(out_dir, "job", ".py");
+    c.rt_path = join(out_dir, "mapforge_runtime", ".py");
     c.log_path = join(out_dir, "spark", ".log");
-    if (mf_write_file_atomic(c.job_path, job.data, job.len, e) < 0)
-        goto out;
     char out_abs[PATH_MAX];
     if (!realpath(out_dir, out_abs)) {
         mf_fail(e, MF_EIO, out_dir, 0, 0, "cannot resolve the output directory: %s", strerror(errno));
@@ -269,7 +313,11 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     const char *master = o.spark_master && *o.spark_master ? o.spark_master : "local[*]";
     fprintf(stderr, "mapforge: running the job on Spark (%s); its log is %s\n", master, c.log_path);
     double t1 = now();
-    int st = submit(c.job_path, data_abs, c.staging, master, c.log_path, e);
+    c.parquet = !o.no_parquet;
+    c.log4j = join(c.staging, "log4j2", ".properties");
+    if (write_log4j(c.log4j, e) < 0)
+        goto out;
+    int st = submit(&c, data_abs, master, e);
     if (st < 0)
         goto out;
     if (st != 0) {
@@ -283,9 +331,11 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
         goto out;
     }
     rep->seconds_run = now() - t1;
-    if (read_counts(c.json[0], rep, e) < 0)
+    if (read_counts(c.json[0], rep, &c.bytes_in, e) < 0)
         goto out;
-    if (!o.skip_input_sha256) {
+    if (uri) {   /* not read here: its size is what the job saw */
+        rep->bytes_in = c.bytes_in;
+    } else if (!o.skip_input_sha256) {
         if (mf_sha256_file_hex(data_path, rep->input_sha256, &rep->bytes_in) < 0) {
             mf_fail(e, MF_EIO, data_path, 0, 0, "cannot read the input to hash it");
             goto out;
@@ -309,7 +359,6 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
         goto out;
     rc = 0;
 out:
-    mf_buf_free(&job);
     ctx_free(&c);
     return rc;
 }

@@ -2,8 +2,8 @@
  *
  * Same contract and same output files as run_plan (write/run.h): OUT/<output>.csv,
  * OUT/rejects.csv and OUT/run.json, identical in content to the native engine's except timings;
- * plus OUT/job.py (the job that ran) and OUT/spark.log (Spark's own output, kept off the
- * terminal).  The job writes into a staging directory inside OUT; the files are renamed into
+ * plus OUT/job.py and OUT/mapforge_runtime.py (the job that ran) and OUT/spark.log (Spark's own
+ * output at WARN, kept off the terminal).  The job writes into a staging directory inside OUT; the files are renamed into
  * place only when it succeeded, so a failed run leaves no output file.  spark-submit is taken
  * from $MAPFORGE_SPARK_SUBMIT, else ./.venv/bin/spark-submit, else the PATH.
  */

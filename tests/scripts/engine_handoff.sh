@@ -70,12 +70,13 @@ run() {
 only_job_and_log() {
     local left
     left=$(cd "$1" && ls -A | sort | tr '\n' ' ')
-    [ "$left" = "job.py spark.log " ] || fail "$2: left behind: $left (expected job.py and spark.log only)"
+    [ "$left" = "job.py mapforge_runtime.py spark.log " ] \
+        || fail "$2: left behind: $left (expected job.py, mapforge_runtime.py and spark.log only)"
 }
 
 # 1. a job that succeeds: outputs moved into place, run.json in the native engine's form
 run ok "$tmp/ok" --spark-master "local[2]" || { fail "ok: exit $?: $(cat "$tmp/err")"; }
-for f in PAYMENTS.csv PAYMENTS.parquet rejects.csv run.json job.py spark.log; do
+for f in PAYMENTS.csv PAYMENTS.parquet rejects.csv run.json job.py mapforge_runtime.py spark.log; do
     [ -f "$tmp/ok/$f" ] || fail "ok: no $f"
 done
 ls -A "$tmp/ok" | grep -q '^\.spark-' && fail "ok: the staging directory was left behind"

@@ -25,6 +25,7 @@ if ! "$mapforge" compile --plan $case/plan.txt --to pyspark --data $case/data.cs
         --spark-master "spark://127.0.0.1:$port"; then
     tail -20 "$tmp/spark/spark.log" 2>/dev/null; tail -5 "$tmp/worker.log"; exit 1
 fi
+# the job says where it runs (Spark logs at WARN)
 grep -q "spark://127.0.0.1:$port" "$tmp/spark/spark.log" || { echo "the job did not run on the cluster"; exit 1; }
 status=0
 for f in OUT.csv rejects.csv; do

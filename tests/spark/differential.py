@@ -1,6 +1,15 @@
 """differential.py MAPFORGE CASE_OR_EXAMPLE_DIR... — run the native engine and the generated
 PySpark job on the same plan and data; require identical output CSV, rejects.csv, run.json
-counts and Parquet contents (schema and values, read with pyarrow).  All jobs run in one SparkSession (each job exposes run_job(spark, input, out, PLAN)).
+counts and key set (the same schema) and Parquet contents (schema and values, read with pyarrow).
+All jobs run in one SparkSession (the runtime exposes run_job(spark, input, out, PLAN)).
+
+The job is compiled with `mapforge compile --to pyspark --out DIR` (job.py + mapforge_runtime.py):
+every plan's runtime must be byte-identical to the first one (it is shipped once, addPyFile).
+The input is split into small partitions (spark.sql.files.maxPartitionBytes, 2 KiB unless
+MAPFORGE_DIFF_PARTITION_BYTES says otherwise), so that line numbers from partition offsets, records
+spanning partitions and the order of part files are exercised on every folder.  Examples run a
+second time with default partitions and a file: URI as the output: Spark's layout (directories of
+part files with _SUCCESS and _header.csv), whose concatenation must equal the native file.
 
 A directory with plan.txt and data.* is a case: `mapforge run` on it.  A directory with
 mapping.xlsx/mapping.csv and client.txt is an example: `mapforge onboard --yes`, then its plan.
@@ -20,6 +29,7 @@ import time
 from pyspark.sql import SparkSession
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+RUNTIME = [None]   # the runtime's bytes, from the first compile: every plan must give the same
 
 
 def spark_session():
@@ -96,6 +106,18 @@ def output_name(out):
     return None
 
 
+def keys(o, prefix=""):
+    """The key paths of a JSON object (its schema, without the values).  "approval" is one value:
+    null for a job run on its own (as for an unapproved native run), the approval object when
+    mapforge ran an approved plan (write/run.c run_report_json writes both engines' run.json)."""
+    out = set()
+    for k, v in o.items():
+        out.add(prefix + k)
+        if isinstance(v, dict) and prefix + k != "approval":
+            out |= keys(v, prefix + k + ".")
+    return out
+
+
 def compare(native_out, spark_out):
     problems = []
     name = output_name(native_out)
@@ -119,6 +141,36 @@ def compare(native_out, spark_out):
     for k in ("rows_in", "rows_out", "rows_rejected", "rows_filtered", "plan_sha256"):
         if rn.get(k) != rs.get(k):
             problems.append("run.json %s: native %r, spark %r" % (k, rn.get(k), rs.get(k)))
+    if keys(rn) != keys(rs):
+        problems.append("run.json keys: native only %s, spark only %s" % (sorted(keys(rn) - keys(rs)),
+                                                                            sorted(keys(rs) - keys(rn))))
+    return problems
+
+
+def concat_parts(directory, suffix):
+    """A Spark output directory (URI target) as one file: _header.csv, then the part files in order."""
+    if not os.path.exists(os.path.join(directory, "_SUCCESS")):
+        return None
+    parts = sorted(f for f in os.listdir(directory) if f.startswith("part-") and f.endswith(suffix))
+    data = open(os.path.join(directory, "_header.csv"), "rb").read()
+    for f in parts:
+        data += open(os.path.join(directory, f), "rb").read()
+    return data
+
+
+def compare_uri(native_out, uri_out):
+    """The URI target's directories, concatenated, against the native engine's files."""
+    problems = []
+    name = output_name(native_out)
+    for f in (name, "rejects.csv"):
+        got = concat_parts(os.path.join(uri_out, f), ".txt")
+        if got is None:
+            problems.append("%s: no directory with _SUCCESS at the URI target" % f)
+        elif got != open(os.path.join(native_out, f), "rb").read():
+            problems.append("%s: the part files at the URI target differ from the native file" % f)
+    pq_dir = os.path.join(uri_out, name[:-len(".csv")] + ".parquet")
+    if not os.path.exists(os.path.join(pq_dir, "_SUCCESS")):
+        problems.append("parquet: no directory with _SUCCESS at the URI target")
     return problems
 
 
@@ -169,22 +221,36 @@ def run_dir(spark, mapforge, d, work, totals):
     if isinstance(nat, str):
         return nat
     plan, data, nat_out, t_nat = nat
-    job = os.path.join(work, "job.py")
-    with open(job, "wb") as f:
-        r = subprocess.run([mapforge, "compile", "--plan", plan, "--to", "pyspark"], stdout=f, stderr=subprocess.PIPE)
+    jobdir = os.path.join(work, "job")
+    r = subprocess.run([mapforge, "compile", "--plan", plan, "--to", "pyspark", "--out", jobdir],
+                       capture_output=True, text=True)
     if r.returncode != 0:
-        return "FAIL: compile: " + r.stderr.decode()
-    mod = load_job(job, "job_%d" % abs(hash(d)))
+        return "FAIL: compile: " + r.stderr
+    if open(os.path.join(jobdir, "mapforge_runtime.py"), "rb").read() != RUNTIME[0]:
+        return "FAIL: mapforge_runtime.py differs from the first plan's"
+    mod = load_job(os.path.join(jobdir, "job.py"), "job_%d" % abs(hash(d)))
+    import mapforge_runtime as runtime
     spark_out = os.path.join(work, "spark")
-    # a case's spark_conf.json: settings for its job only (e.g. tiny input partitions)
+    # tiny input partitions (see the docstring); a case's spark_conf.json: settings for its job only
+    conf = {"spark.sql.files.maxPartitionBytes": os.environ.get("MAPFORGE_DIFF_PARTITION_BYTES", "2048")}
     conf_path = os.path.join(d, "spark_conf.json")
-    conf = json.load(open(conf_path)) if os.path.exists(conf_path) else {}
+    conf.update(json.load(open(conf_path)) if os.path.exists(conf_path) else {})
     saved = {k: spark.conf.get(k, None) for k in conf}
+    uri_out = os.path.join(work, "uri")
+    example = os.path.exists(os.path.join(d, "client.txt"))
     t0 = time.time()
     try:
         for k, v in conf.items():
             spark.conf.set(k, v)
-        mod.run_job(spark, data, spark_out, mod.PLAN)
+        runtime.run_job(spark, data, spark_out, mod.PLAN)
+        for k, v in saved.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
+        saved = {}
+        if example:
+            runtime.run_job(spark, "file://" + os.path.abspath(data), "file://" + uri_out, mod.PLAN)
     except Exception as err:   # a job that fails is a difference
         return "FAIL: the Spark job failed: %s" % str(err).splitlines()[0]
     finally:
@@ -197,6 +263,8 @@ def run_dir(spark, mapforge, d, work, totals):
     totals[0] += t_nat
     totals[1] += t_spark
     problems = compare(nat_out, spark_out) + compare_parquet(mapforge, plan, nat_out, spark_out)
+    if example:
+        problems += compare_uri(nat_out, uri_out)
     if problems:
         return "FAIL:\n    " + "\n    ".join(problems)
     return "ok (native %.2f s, spark %.2f s)" % (t_nat, t_spark)
@@ -207,6 +275,14 @@ def main():
     dirs = [d for d in sys.argv[2:] if os.path.isdir(d)]
     spark = spark_session()
     spark.sparkContext.setLogLevel("ERROR")
+    # the runtime, shipped once for the whole session (as spark-submit --py-files does for a job)
+    rt_dir = tempfile.mkdtemp(prefix="mapforge-runtime.")
+    plan = os.path.join(os.path.dirname(HERE), "cases", "plan_text_steps", "plan.txt")
+    subprocess.run([mapforge, "compile", "--plan", plan, "--to", "pyspark", "--out", rt_dir], check=True,
+                   capture_output=True)
+    RUNTIME[0] = open(os.path.join(rt_dir, "mapforge_runtime.py"), "rb").read()
+    sys.path.insert(0, rt_dir)
+    spark.sparkContext.addPyFile(os.path.join(rt_dir, "mapforge_runtime.py"))
     failed, totals = 0, [0.0, 0.0]
     for d in dirs:
         with tempfile.TemporaryDirectory(prefix="mapforge-diff.") as work:
