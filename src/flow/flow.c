@@ -203,6 +203,19 @@ static size_t head_len(const char *s, const char **rest)
     return n;
 }
 
+size_t flow_prov_rule_len(const char *t)
+{
+    static const char *const tails[] = {" \xE2\x80\x94 answered by ", " \xE2\x80\x94 changed by ",
+                                        " \xE2\x80\x94 learned from "};
+    size_t n = strlen(t);
+    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
+        const char *c = strstr(t, tails[i]);
+        if (c && (size_t)(c - t) < n)
+            n = (size_t)(c - t);
+    }
+    return n;
+}
+
 bool flow_same_content(const char *a, const char *b)
 {
     const char *ra, *rb;

@@ -22,6 +22,10 @@ int flow_audit(const flow_env *env, const char *event, const char *client, const
 int flow_record_version(const flow_env *env, const char *client, const char *text, const char *parent_sha256,
                         const char *mapping_sha256, const char *event, int *version_out, mf_err *e);
 
+/* The length of a provenance text's mapping rule: the text before the first tail the workflow adds
+ * (" — answered by ...", " — changed by ..." (session.c), " — learned from ..." (the rulebook)). */
+size_t flow_prov_rule_len(const char *t);
+
 /* The two texts are the same plan except for the version number on the first line. */
 bool flow_same_content(const char *a, const char *b);
 

@@ -45,13 +45,7 @@ static int header_of(const plan *p, const profile *pr, const char ***out)
 static char *rule_of(const plan_column *c)
 {
     const char *t = c->prov.text ? c->prov.text : "";
-    static const char *const tails[] = {FLOW_RB_LEARNED, " \xE2\x80\x94 answered by ", " \xE2\x80\x94 changed by "};
-    size_t n = strlen(t);
-    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
-        const char *cut = strstr(t, tails[i]);
-        if (cut && (size_t)(cut - t) < n)
-            n = (size_t)(cut - t);
-    }
+    size_t n = flow_prov_rule_len(t);
     char *r = mf_xmalloc(n + 1);
     memcpy(r, t, n);
     r[n] = 0;

@@ -427,17 +427,7 @@ static fb_context fb_ctx(const flow_session *s, const char *const **hdr, csv_rea
  * by ...", " — changed by ...", " — learned from ..."): what the mapping row says. */
 static const char *rule_base(plan *p, const char *t)
 {
-    if (!t)
-        return NULL;
-    static const char *const tails[] = {" \xE2\x80\x94 answered by ", " \xE2\x80\x94 changed by ",
-                                        " \xE2\x80\x94 learned from "};
-    size_t n = strlen(t);
-    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
-        const char *c = strstr(t, tails[i]);
-        if (c && (size_t)(c - t) < n)
-            n = (size_t)(c - t);
-    }
-    return mf_arena_strndup(&p->arena, t, n);
+    return t ? mf_arena_strndup(&p->arena, t, flow_prov_rule_len(t)) : NULL;
 }
 
 /* Who changed what, written into the plan itself (the plan file is the record): a column an answer

@@ -215,6 +215,35 @@ static const char *take_arena(parser *ps, mf_buf *b)
     return s;
 }
 
+/* Where a comment's text that starts at `from` ends: the end of its line, before a CRLF's CR. */
+static size_t comment_end(const parser *ps, size_t from)
+{
+    size_t end = from;
+    while (end < ps->n && ps->s[end] != '\n')
+        end++;
+    if (end > from && ps->s[end - 1] == '\r')
+        end--;
+    return end;
+}
+
+/* A comment's text s[from, end) with its escapes read, appended to text. */
+static void comment_text(parser *ps, size_t from, size_t end, long line, mf_buf *text)
+{
+    pos r = {from, line, 0};
+    while (r.at < end) {
+        if (ps->s[r.at] == '\\') {
+            advance(ps, &r);
+            if (r.at < end)
+                read_escape(ps, &r, 0, text, false);
+            else
+                mf_buf_addc(text, '\\');
+        } else {
+            mf_buf_addc(text, ps->s[r.at]);
+            advance(ps, &r);
+        }
+    }
+}
+
 /* Provenance: "# row N: text", "# row N" or "# text" (q at the '#'). */
 static void read_comment(parser *ps, pos *q)
 {
@@ -222,11 +251,7 @@ static void read_comment(parser *ps, pos *q)
     if (cur(ps, q) == ' ')
         advance(ps, q);
     size_t body = q->at;
-    size_t end = body;
-    while (end < ps->n && ps->s[end] != '\n')
-        end++;
-    if (end > body && ps->s[end - 1] == '\r')
-        end--;
+    size_t end = comment_end(ps, body);
     if (ps->have_comment) {
         q->at = end;   /* column no longer matters on this line */
         return;
@@ -249,19 +274,7 @@ static void read_comment(parser *ps, pos *q)
         }
     }
     mf_buf text = {0};
-    pos r = {i, q->line, 0};
-    while (r.at < end) {
-        if (ps->s[r.at] == '\\') {
-            advance(ps, &r);
-            if (r.at < end)
-                read_escape(ps, &r, 0, &text, false);
-            else
-                mf_buf_addc(&text, '\\');
-        } else {
-            mf_buf_addc(&text, ps->s[r.at]);
-            advance(ps, &r);
-        }
-    }
+    comment_text(ps, i, end, q->line, &text);
     ps->prov.text = text.len ? take_arena(ps, &text) : NULL;
     mf_buf_free(&text);
     q->at = end;
@@ -279,11 +292,7 @@ static void continued_comment(parser *ps, size_t at)
     i++;
     if (i < ps->n && ps->s[i] == ' ')
         i++;
-    size_t end = i;
-    while (end < ps->n && ps->s[end] != '\n')
-        end++;
-    if (end > i && ps->s[end - 1] == '\r')
-        end--;
+    size_t end = comment_end(ps, i);
     if (end == i)
         return;
     mf_buf text = {0};
@@ -291,19 +300,7 @@ static void continued_comment(parser *ps, size_t at)
         mf_buf_adds(&text, ps->prov.text);
     if (text.len)
         mf_buf_addc(&text, ' ');
-    pos r = {i, 0, 0};
-    while (r.at < end) {
-        if (ps->s[r.at] == '\\') {
-            advance(ps, &r);
-            if (r.at < end)
-                read_escape(ps, &r, 0, &text, false);
-            else
-                mf_buf_addc(&text, '\\');
-        } else {
-            mf_buf_addc(&text, ps->s[r.at]);
-            advance(ps, &r);
-        }
-    }
+    comment_text(ps, i, end, 0, &text);
     ps->prov.text = take_arena(ps, &text);
 }
 
