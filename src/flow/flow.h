@@ -209,7 +209,8 @@ int flow_review_versions(const flow_env *env, long long review_id, flow_version 
 typedef struct flow_turn {
     char at[32];
     char *actor;
-    char *kind;                  /* "drafted" | "feedback" | "answer" | "approval" | "rejection" | "resumed" | "left" */
+    char *kind;                  /* "drafted" | "feedback" | "answer" | "discard" | "unlearn" | "approval" |
+                                    "rejection" | "resumed" | "left" */
     char *text;                  /* feedback / answer / comment; "" */
     char *result;                /* "understood: ...; not understood: ..." or "plan v3"; "" */
     int version;                 /* the version made, 0 = none */
@@ -274,6 +275,15 @@ int flow_answer(const flow_env *env, long long review_id, int n, const char *tex
  * question has no suggestion nothing is applied (out->not_understood says so). */
 int flow_accept_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
 int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
+
+/* The rulebook entry a column's reading came from (its provenance ends "… — learned from …
+ * (rulebook entry N)"): N, or 0 when the reading was not learned (or was changed since). */
+long long flow_learned_entry(const char *provenance);
+/* Refuse, for this review's plan only, the rulebook entry that read `column` (docs/rulebook.md):
+ * a new version where the column is an open question again, naming the entry; audited
+ * (rulebook_rejected); the entry stays valid for other plans.  When the column's reading did not
+ * come from the rulebook nothing is applied (out->not_understood says why). */
+int flow_unlearn(const flow_env *env, long long review_id, const char *column, flow_round *out, mf_err *e);
 
 /* Decisions.  approve: refused (MF_EREFUSED) while questions are open, or under four_eyes when the
  * actor authored the current version; the approved text is cached.  reject: comment required.

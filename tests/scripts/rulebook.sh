@@ -5,9 +5,12 @@
 #   the terminal review and approves → two entries learned (a --yes approval of a pure draft and an
 #   unapproved answer teach nothing) → client B (same sentences, other column names and values)
 #   onboards with --yes and no question, its provenance naming A's entry, its output right → a
-#   learned reading the sample rejects becomes a question naming the entry → two readings of one
-#   shape ask, showing both → a retired entry is not used → export / import between stores gives
-#   the same entries, says what is already present, and a changed export file is refused.
+#   learned reading the sample rejects becomes a question naming the entry → a reviewer refuses an
+#   entry for one plan (/unlearn): that column asks again naming the entry, audited, the entry still
+#   read for others → two readings of one shape ask, showing both → retiring is an admin action
+#   (a reviewer or an unknown user is refused and a denied event recorded) → a retired entry is not
+#   used → export / import between stores gives the same entries, says what is already present,
+#   and a changed export file is refused.
 set -uo pipefail
 mf=$(realpath "${1:?usage: rulebook.sh MAPFORGE}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/mf_rulebook.XXXXXX")
@@ -61,8 +64,11 @@ EOF
 draft() {   # CLIENT MAPPING DATA OUT: a fresh draft shown in the review, left open (OUT.txt)
     printf '/quit\n' | "$mf" onboard --client "$1" --mapping "$2" --data "$3" --out "$4" >"$4.txt" 2>&1
 }
-tag_id() { "$mf" rulebook list --json --client "$1" | python3 -c \
-    'import json,sys; print([e["id"] for e in json.load(sys.stdin) if "frobnicate" in e["shape"]][0])'; }
+entry_id() {   # CLIENT WORD: the id of the client's entry whose shape holds WORD
+    "$mf" rulebook list --json --client "$1" | python3 -c \
+        'import json,sys; print([e["id"] for e in json.load(sys.stdin) if sys.argv[1] in e["shape"]][0])' "$2"; }
+tag_id() { entry_id "$1" frobnicate; }
+status_of() { "$mf" rulebook show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'; }
 
 suite() {   # NAME: the store is MAPFORGE_HOME / MAPFORGE_STORE as exported by the caller
     local n=$1 o=$work/$1
@@ -110,6 +116,22 @@ PY
     # D: the learned reading rejects most sampled rows → a question naming the entry
     draft D "$work/d_map.csv" "$work/d.csv" "$o/d"
     has "$o/d.txt" "question about FEE" "learned from A plan v" "rulebook entry"
+    # B2: the reviewer refuses A's FEE entry for this plan only; FEE asks again naming the entry,
+    # the refusal is audited, and the entry stays valid (and is still read for F below)
+    export MAPFORGE_USER=bob
+    local fee
+    fee=$(entry_id A gloop)
+    printf '/unlearn REF\n/unlearn FEE\n/approve\n/quit\n' |
+        "$mf" onboard --client B2 --mapping "$work/b_map.csv" --data "$work/b.csv" --out "$o/b2" >"$o/b2.txt" 2>&1
+    has "$o/b2.txt" "the reading of REF did not come from the rulebook" \
+        "rulebook entry $fee refused for FEE in this plan; FEE is an open question again" \
+        "question about FEE (row 5)" "(rulebook entry $fee, learned from A plan v" "was refused for this plan by bob" \
+        "cannot approve plan v"
+    has "$o/b2/plan.txt" "Gloop Value by 1000 — changed by bob on" '[Code] & "US"'
+    grep -qE '^FEE +decimal\(18,2\) += \?' "$o/b2/plan.txt" || fail "$n: B2's FEE is not an open question again"
+    [ "$(status_of "$fee")" = valid ] || fail "$n: refusing entry $fee for one plan retired it"
+    "$mf" audit log >"$o/log_b2.txt" 2>&1
+    has "$o/log_b2.txt" "rulebook_rejected" '"scope":"this plan only"'
     # E answers FEE as A did and the TAG sentence otherwise: a second reading of that shape
     export MAPFORGE_USER=carol
     printf '/answer 1 [Amount] read as number divided by 100\n/answer 1 "XX" & [Ref]\n/approve\n' |
@@ -118,26 +140,38 @@ PY
     [ "$(count)" = 4 ] || fail "$n: E's readings should be entries 3 and 4, not $(count)"
     "$mf" rulebook export "$o/rules_both.jsonl" >/dev/null 2>&1 || fail "$n: export exited $?"
     draft F1 "$work/b_map.csv" "$work/b.csv" "$o/f"
-    has "$o/f.txt" "2 different readings" '[Code] & "US"' '"US" & [Code]' "from A plan v" "from E plan v"
-    # retire A's TAG entry (everyone): F is read again without asking about TAG
+    has "$o/f.txt" "2 different readings" '[Code] & "US"' '"US" & [Code]' "from A plan v" "from E plan v" \
+        "Gloop Value by 1000 — learned from A plan v"
+    # retire A's TAG entry (everyone): an admin action once the store has users
     local tag etag
     tag=$(tag_id A)
     etag=$(tag_id E)
     "$mf" rulebook retire "$tag" >"$o/retire0.txt" 2>&1 && fail "$n: retire without --comment was accepted"
-    "$mf" rulebook retire "$tag" --comment "suffix, not prefix, only for A" >"$o/retire.txt" 2>&1 ||
+    printf 'admin-pass-1\n' | "$mf" user add root --role admin >/dev/null 2>&1 || fail "$n: user add root"
+    printf 'review-pass-1\n' | "$mf" user add rita --role reviewer >/dev/null 2>&1 || fail "$n: user add rita"
+    "$mf" rulebook retire "$tag" --as rita --comment "not mine to retire" >"$o/retire_rita.txt" 2>&1 &&
+        fail "$n: a reviewer retired an entry"
+    has "$o/retire_rita.txt" "refused" "role reviewer cannot retire a rulebook entry (needs admin)"
+    MAPFORGE_USER=mallory "$mf" rulebook retire "$tag" --comment "who am I" >"$o/retire_mallory.txt" 2>&1 &&
+        fail "$n: an unknown user retired an entry"
+    has "$o/retire_mallory.txt" "refused" "mallory is not a user of this store"
+    [ "$(status_of "$tag")" = valid ] || fail "$n: a refused retire changed entry $tag"
+    "$mf" audit log >"$o/log_denied.txt" 2>&1
+    has "$o/log_denied.txt" "rita  denied" "mallory  denied" "retire a rulebook entry"
+    "$mf" rulebook retire "$tag" --as root --comment "suffix, not prefix, only for A" >"$o/retire.txt" 2>&1 ||
         fail "$n: retire exited $?"
     "$mf" rulebook show "$tag" >"$o/show.txt" 2>&1
-    has "$o/show.txt" "retired" "suffix, not prefix, only for A"
+    has "$o/show.txt" "retired" "by root: suffix, not prefix, only for A"
     draft F2 "$work/b_map.csv" "$work/b.csv" "$o/f2"
     has "$o/f2.txt" '"US" & [Code]' "learned from E plan v"
     lacks "$o/f2.txt" '[Code] & "US"'
     # retire E's too: the TAG question comes back
-    "$mf" rulebook retire "$etag" --comment "no reading for everyone" >/dev/null 2>&1 || fail "$n: retire 2"
+    "$mf" rulebook retire "$etag" --as root --comment "no reading for everyone" >/dev/null 2>&1 || fail "$n: retire 2"
     draft F3 "$work/b_map.csv" "$work/b.csv" "$o/f3"
     has "$o/f3.txt" "question about TAG"
     # every addition, use, conflict and retirement is in the audit trail, which verifies
     "$mf" audit log >"$o/log.txt" 2>&1
-    has "$o/log.txt" rulebook_added rulebook_used rulebook_conflict rulebook_retired
+    has "$o/log.txt" rulebook_added rulebook_used rulebook_conflict rulebook_retired rulebook_rejected
     "$mf" audit verify >/dev/null 2>&1 || fail "$n: audit verify failed"
     "$mf" rulebook export "$o/rules.jsonl" >"$o/export.txt" 2>&1 || fail "$n: export exited $?"
 }
