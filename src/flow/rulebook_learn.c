@@ -236,6 +236,7 @@ static int fill_column(const flow_env *env, plan *p, int i, const char *const *c
     int *pick = nx ? mf_xcalloc((size_t)nx, sizeof *pick) : NULL;
     plan_expr **got = nx ? mf_xcalloc((size_t)nx, sizeof *got) : NULL;
     int np = 0;
+    mf_buf asked = {0};
     plan_expr *was = c->expr;
     for (int k = 0; k < nx; k++) {
         bool seen = false;
@@ -255,6 +256,11 @@ static int fill_column(const flow_env *env, plan *p, int i, const char *const *c
             char msg[600];
             mf_err_format(&ie, msg, sizeof msg);
             flow_say(env, FLOW_NOTE, "rulebook: entry %lld does not fit %s here: %s", x[k].id, c->name, msg);
+            if (ie.code == MF_EQUESTION && !asked.len) {   /* a date the entry's order cannot read: ask */
+                mf_buf_printf(&asked, "The rulebook has a reading of this rule, learned from ");
+                origin(&asked, &x[k]);
+                mf_buf_printf(&asked, ", but %s. What should %s contain?", ie.msg, c->name);
+            }
             continue;
         }
         got[np] = ex;
@@ -294,7 +300,11 @@ static int fill_column(const flow_env *env, plan *p, int i, const char *const *c
         if (flow_audit(env, "rulebook_conflict", client, c->name, &e, "column", c->name, "shape", s.shape,
                        "readings", ids, (const char *)NULL) < 0)
             warn_err(env, "the audit event could not be appended", &e);
+    } else if (asked.len) {
+        drop_questions_of(p, c->name);
+        plan_add_question(p, c->name, c->prov.row, mf_buf_str(&asked));
     }
+    mf_buf_free(&asked);
     free(pick);
     free(got);
 done:

@@ -174,6 +174,41 @@ PY
     has "$o/log.txt" rulebook_added rulebook_used rulebook_conflict rulebook_retired rulebook_rejected
     "$mf" audit verify >/dev/null 2>&1 || fail "$n: audit verify failed"
     "$mf" rulebook export "$o/rules.jsonl" >"$o/export.txt" 2>&1 || fail "$n: export exited $?"
+    dates "$n"
+}
+
+# Dates are slots: a reading learned from "… 31/12/2023" reads another client's "… 30/06/2024"
+# (written in the reading's own pattern), and a date the entry's day-first order cannot read
+# (06/30/2024) is asked about, naming the entry, never read with day and month swapped.
+dates() {
+    local n=$1 o=$work/$1
+    date_map() {   # FILE SRC DATE
+        printf 'Target table: AGES\nSource Field,Target Field,Type,Rule,Mandatory\n%s,DAYS_LEFT,Integer,Zlorp %s till %s,N\n' \
+            "$2" "$2" "$3" >"$1"
+    }
+    date_map "$work/da_map.csv" "Pay Dt" 31/12/2023
+    printf 'Ref,Pay Dt\nA1,01/12/2023\nA2,15/12/2023\n' >"$work/da.csv"
+    date_map "$work/db_map.csv" "Due Dt" 30/06/2024
+    date_map "$work/dc_map.csv" "Due Dt" 06/30/2024
+    printf 'Code,Due Dt\nB1,01/06/2024\nB2,20/06/2024\n' >"$work/db.csv"
+    export MAPFORGE_USER=alice
+    printf '/answer 1 days from [Pay Dt] read as DD/MM/YYYY to "31/12/2023" read as DD/MM/YYYY\n/approve\n' |
+        "$mf" onboard --client DA --mapping "$work/da_map.csv" --data "$work/da.csv" --out "$o/da" --no-load \
+            >"$o/da.txt" 2>&1 || fail "$n: DA's review exited $?"
+    has "$o/da.txt" "learned entry" "from {c0}: zlorp {c1} till {d0}"
+    "$mf" rulebook show "$(entry_id DA zlorp)" >"$o/da_show.txt" 2>&1
+    has "$o/da_show.txt" "{c0} read as DD/MM/YYYY to {s:d0:dmy} read as DD/MM/YYYY"
+    "$mf" onboard --client DB --mapping "$work/db_map.csv" --data "$work/db.csv" --out "$o/db" --no-load --yes \
+        >"$o/db.txt" 2>&1 || fail "$n: DB exited $? (the date slot should read it)"
+    has "$o/db/plan.txt" '"30/06/2024" read as DD/MM/YYYY' "Zlorp Due Dt till 30/06/2024 — learned from DA plan v"
+    printf 'DAYS_LEFT\n29\n10\n' >"$o/db_expected.csv"
+    cmp -s "$o/db/AGES.csv" "$o/db_expected.csv" || fail "$n: DB's output: $(cat "$o/db/AGES.csv")"
+    "$mf" onboard --client DC --mapping "$work/dc_map.csv" --data "$work/db.csv" --out "$o/dc" --no-load --yes \
+        >"$o/dc.txt" 2>&1
+    [ $? -eq 2 ] || fail "$n: DC should ask (exit 2): its date is no day-first date"
+    has "$o/dc.txt" "question about DAYS_LEFT" "learned from DA plan v" \
+        "the rule's date 06/30/2024 is no date read day first, as the learned rule's date was"
+    lacks "$o/dc/plan.txt" '"2024-06-30"' '"30/06/2024"'
 }
 
 strip_ids() { "$mf" rulebook list --json | python3 -c \
