@@ -108,6 +108,8 @@ static const char *column_at(const char *s, const char *const *cols, int ncols, 
     return best;
 }
 
+/* A number at s: digits, with thousands in groups of three after commas (10,000) or not, and a
+ * fraction after a point.  Its length; a comma-grouped number is a slot without its commas. */
 static bool number_at(const char *s, size_t *len)
 {
     const char *q = s;
@@ -115,6 +117,10 @@ static bool number_at(const char *s, size_t *len)
         return false;
     while (isdigit((unsigned char)*q))
         q++;
+    if (q - s <= 3)
+        while (q[0] == ',' && isdigit((unsigned char)q[1]) && isdigit((unsigned char)q[2]) &&
+               isdigit((unsigned char)q[3]) && !isdigit((unsigned char)q[4]))
+            q += 4;
     if (*q == '.' && isdigit((unsigned char)q[1])) {
         q++;
         while (isdigit((unsigned char)*q))
@@ -326,7 +332,12 @@ void rb_shape_of_row(const char *rule, const char *source, const char *const *co
             put_placeholder(&b, &space, out, 'c');
             s += n;
         } else if (boundary && number_at(s, &n)) {
-            add_slot(out, 'n', s, n);
+            char num[128];
+            size_t k = 0;
+            for (size_t i = 0; i < n && k + 1 < sizeof num; i++)
+                if (s[i] != ',')
+                    num[k++] = s[i];
+            add_slot(out, 'n', num, k);
             put_placeholder(&b, &space, out, 'n');
             s += n;
         } else if (is_word((unsigned char)*s)) {
@@ -504,6 +515,42 @@ static int date_slot_of(const rb_shape *s, const char *val, const char *after, c
     return -1;
 }
 
+/* Does template tmpl use every value the rule states?  A slot counts as used when the template
+ * names it, or names another slot with the same value (a column mentioned twice); the row's source
+ * field ("from {c0}:") is no part of the rule's text and need not be used.  A reading that leaves a
+ * stated value out reads only part of the rule (the rest became, say, a skip rule): another rule
+ * of that shape would lose its other part, so such a reading is not learned. */
+static bool every_slot_used(const char *tmpl, const rb_shape *s)
+{
+    bool *used = s->nslots ? mf_xcalloc((size_t)s->nslots, sizeof *used) : NULL;
+    for (const char *q = tmpl; *q; q++) {
+        if (q[0] == '{' && q[1] == '{') {
+            q++;
+            continue;
+        }
+        if (*q != '{')
+            continue;
+        char kind = q[2] == ':' ? q[3] : q[1];
+        const char *d = q[2] == ':' ? q + 4 : q + 2;
+        int k = atoi(d);
+        for (int i = 0; i < s->nslots; i++)
+            if (s->slot[i].kind == kind && k-- == 0) {
+                used[i] = true;
+                break;
+            }
+    }
+    bool all = true;
+    bool prefix = !strncmp(s->shape, "from {c0}:", 10);
+    for (int i = prefix ? 1 : 0; i < s->nslots && all; i++) {
+        bool same = used[i];
+        for (int j = 0; j < s->nslots && !same; j++)
+            same = used[j] && !strcmp(s->slot[j].value, s->slot[i].value);
+        all = same;
+    }
+    free(used);
+    return all;
+}
+
 char *rb_template(const char *expr_text, const char *rule, const rb_shape *s, const char **why)
 {
     mf_buf t = {0}, v = {0};
@@ -574,6 +621,9 @@ char *rb_template(const char *expr_text, const char *rule, const rb_shape *s, co
         }
     }
     mf_buf_free(&v);
+    if (!*why && !every_slot_used(mf_buf_str(&t), s))
+        *why = "the reading leaves out a value the rule states (that part of the rule is read elsewhere in the plan, "
+               "or not at all)";
     if (*why) {
         mf_buf_free(&t);
         return NULL;
@@ -596,7 +646,7 @@ static const char *slot_value(const rb_shape *s, char kind, int k)
 static bool plain_number(const char *v)
 {
     size_t n;
-    return v && number_at(v, &n) && v[n] == 0;
+    return v && number_at(v, &n) && v[n] == 0 && !strchr(v, ',');
 }
 
 /* The rule's date v, read in the entry's day/month order (order: "dmy", "mdy" or "any", olen
