@@ -158,6 +158,7 @@ PY
     [ "$(status_of "$tag")" = valid ] || fail "$n: a refused retire changed entry $tag"
     "$mf" audit log >"$o/log_denied.txt" 2>&1
     has "$o/log_denied.txt" "rita  denied" "mallory  denied" "retire a rulebook entry"
+    web_unlearn "$n"
     "$mf" rulebook retire "$tag" --as root --comment "suffix, not prefix, only for A" >"$o/retire.txt" 2>&1 ||
         fail "$n: retire exited $?"
     "$mf" rulebook show "$tag" >"$o/show.txt" 2>&1
@@ -175,6 +176,55 @@ PY
     "$mf" audit verify >/dev/null 2>&1 || fail "$n: audit verify failed"
     "$mf" rulebook export "$o/rules.jsonl" >"$o/export.txt" 2>&1 || fail "$n: export exited $?"
     dates "$n"
+}
+
+# The web review: the Provenance table offers "Reject entry N for this plan" beside a column read
+# from the rulebook; a reviewer's POST makes the column a question again (audited as hers); a viewer
+# is refused (403, a denied event).
+web_unlearn() {
+    local n=$1 o=$work/$1
+    command -v curl >/dev/null || { fail "$n: curl is needed for the web review"; return; }
+    draft W "$work/b_map.csv" "$work/b.csv" "$o/w"
+    local rid fee port base jar=$o/jar vjar=$o/vjar pw='web-pass-123' pid tok code page
+    rid=$("$mf" reviews --client W --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["reviews"][0]["id"])')
+    fee=$(entry_id A gloop)
+    printf '%s\n' "$pw" | "$mf" user add vera --role viewer >/dev/null 2>&1 || fail "$n: user add vera"
+    printf '%s\n' "$pw" | "$mf" user passwd rita >/dev/null 2>&1 || fail "$n: user passwd rita"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$mf" serve --port "$port" >"$o/serve.log" 2>&1 &
+    pid=$!
+    base="http://127.0.0.1:$port"
+    for _ in $(seq 1 100); do curl -s -o /dev/null "$base/login" && break; sleep 0.1; done
+    signin() {   # JAR USER
+        local pre
+        pre=$(curl -s -c "$1" -b "$1" "$base/login" | grep -o 'name="pre" value="[0-9a-f]*' | cut -d'"' -f4)
+        curl -s -c "$1" -b "$1" -o /dev/null -w '%{http_code}' --data-urlencode "pre=$pre" \
+            --data-urlencode "user=$2" --data-urlencode "password=$pw" "$base/login"
+    }
+    [ "$(signin "$jar" rita)" = 303 ] || fail "$n: rita's sign-in"
+    [ "$(signin "$vjar" vera)" = 303 ] || fail "$n: vera's sign-in"
+    curl -s -b "$jar" "$base/review?id=$rid" >"$o/w_page.html"
+    has "$o/w_page.html" 'action="/review/unlearn"' "name=\"column\" value=\"FEE\"" "Reject entry $fee for this plan"
+    tok=$(grep -o 'name="csrf" value="[0-9a-f]*' "$o/w_page.html" | head -1 | cut -d'"' -f4)
+    code=$(curl -s -b "$vjar" -o /dev/null -w '%{http_code}' -H "Origin: $base" \
+        -d "id=$rid&column=FEE&csrf=$(curl -s -b "$vjar" "$base/review?id=$rid" | grep -o 'name="csrf" value="[0-9a-f]*' | head -1 | cut -d'"' -f4)" \
+        "$base/review/unlearn")
+    [ "$code" = 403 ] || fail "$n: a viewer's refusal of an entry: $code, expected 403"
+    code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' -H "Origin: $base" -d "id=$rid&column=FEE&csrf=$tok" \
+        "$base/review/unlearn")
+    [ "$code" = 303 ] || fail "$n: rita's refusal of entry $fee: $code"
+    curl -s -b "$jar" "$base/review?id=$rid" >"$o/w_page2.html"
+    has "$o/w_page2.html" "(rulebook entry $fee, learned from A plan v" "was refused for this plan by rita"
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    "$mf" audit log --json >"$o/w_log.json" 2>&1
+    python3 - "$o/w_log.json" "$fee" <<'PY' || fail "$n: the web refusal is not audited as rita's, or the viewer's try not denied"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert any(e["event"] == "rulebook_rejected" and e["actor"] == "rita" and e["subject"] == sys.argv[2] for e in ev), ev[-5:]
+assert any(e["event"] == "denied" and e["actor"] == "vera" for e in ev), ev[-5:]
+PY
+    [ "$(status_of "$fee")" = valid ] || fail "$n: the web refusal retired entry $fee"
 }
 
 # Dates are slots: a reading learned from "… 31/12/2023" reads another client's "… 30/06/2024"
