@@ -113,7 +113,8 @@ static const cli_command_def commands[] = {
      false},
     {"rulebook", "list [--client C] [--json] | show ID | retire ID --comment TEXT | export FILE | import FILE",
      "readings people approved, reused for later mappings of any client with a rule of the same shape "
-     "(docs/rulebook.md): list them, show one, retire one for everyone (audited), move them between stores "
+     "(docs/rulebook.md): list them, show one, retire one for everyone (an admin action where the store has "
+     "users: the actor is --as, MAPFORGE_USER or the OS user; audited, a refusal too), move them between stores "
      "(import says what is new, already present or conflicting, and refuses a changed export file)",
      "client comment json", "", "mapforge rulebook retire 12 --comment \"reads the wrong sign for this desk\"",
      cli_rulebook, false},

@@ -117,8 +117,8 @@ void flow_versions_free(flow_version *v, int n)
 
 static bool makes_version(const char *kind)
 {
-    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer") || !strcmp(kind, "discard") ||
-           !strcmp(kind, "unlearn");
+    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer") ||
+           !strcmp(kind, "discard") || !strcmp(kind, "unlearn");
 }
 
 /* The versions of a review in the order they were reached (each once), with the turn that made
