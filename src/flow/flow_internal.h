@@ -69,9 +69,13 @@ int flow_adopt(const flow_env *env, flow_session *s, plan *np, int n, const char
                flow_round *out, mf_err *e);
 
 /* Feedback text the rule reader left partly not understood, put to the model (propose.c): a good
- * answer becomes the review's pending proposal (out->proposed = 1); otherwise out->not_understood
- * gets why.  Never fails on the model's account: -1 only when the store fails. */
-int flow_propose_edit(const flow_env *env, flow_session *s, const char *feedback, flow_round *out, mf_err *e);
+ * answer is returned in *proposal (malloc'd JSON, out->proposed = 1) for flow_proposal_record to
+ * make it the review's pending proposal; otherwise out->not_understood gets why.  Never fails on the
+ * model's account: -1 only when the store fails. */
+int flow_propose_edit(const flow_env *env, flow_session *s, const char *feedback, flow_round *out, char **proposal,
+                      mf_err *e);
+/* The proposal's turn ("edit_proposed", after the feedback's own turn) and audit event. */
+int flow_proposal_record(const flow_env *env, flow_session *s, const char *feedback, const char *proposal, mf_err *e);
 /* An "edit_proposed" turn's stored JSON as one line for the conversation (malloc'd). */
 char *flow_proposal_summary(const char *json);
 

@@ -220,8 +220,10 @@ static void append_not_understood(flow_round *out, const char *fmt, const char *
     mf_buf_free(&m);
 }
 
-int flow_propose_edit(const flow_env *env, flow_session *s, const char *feedback, flow_round *out, mf_err *e)
+int flow_propose_edit(const flow_env *env, flow_session *s, const char *feedback, flow_round *out, char **proposal,
+                      mf_err *e)
 {
+    *proposal = NULL;
     if (!env->llm || env->llm->provider == LLM_NONE)
         return 0;
     const llm_config *cfg = env->llm;
@@ -292,27 +294,37 @@ int flow_propose_edit(const flow_env *env, flow_session *s, const char *feedback
                      why);
             continue;
         }
-        char *json = edit_json(&ed, by, psha, asha), *lines = edit_lines(&ed, "\n");
-        char conf[16];
-        snprintf(conf, sizeof conf, "%d", ed.confidence);
-        rc = flow_turn_add(env, s->r.id, "edit_proposed", feedback, json, s->r.plan_sha256, s->r.version, e);
-        if (rc == 0)
-            rc = flow_audit(env, "edit_proposed", s->r.client, s->r.plan_sha256, e, "feedback", feedback, "by", by,
-                            "confidence", conf, "edit", lines, "prompt_sha256", psha, "answer_sha256", asha,
-                            (const char *)NULL);
-        if (rc == 0) {
-            out->proposed = 1;
-            flow_say(env, FLOW_NOTE, "%s proposed an edit (confidence %d%%): not applied until a person accepts it",
-                     by, ed.confidence);
-        }
-        free(json);
-        free(lines);
+        *proposal = edit_json(&ed, by, psha, asha);
+        out->proposed = 1;
+        flow_say(env, FLOW_NOTE, "%s proposed an edit (confidence %d%%): not applied until a person accepts it", by,
+                 ed.confidence);
         free(nu);
-        return rc;
+        return 0;
     }
     if (rc == 0)
         append_not_understood(out, "%s: %s", by, why);
     free(nu);
+    return rc;
+}
+
+int flow_proposal_record(const flow_env *env, flow_session *s, const char *feedback, const char *proposal, mf_err *e)
+{
+    llm_edit ed;
+    char why[700], by[300], psha[65], asha[65], conf[16];
+    if (llm_parse_edit(proposal, &ed, why, sizeof why) != 0)
+        return mf_fail(e, MF_EFORMAT, NULL, 0, 0, "a proposal does not read back: %s", why);
+    json_field(proposal, "by", by, sizeof by);
+    json_field(proposal, "prompt_sha256", psha, sizeof psha);
+    json_field(proposal, "answer_sha256", asha, sizeof asha);
+    snprintf(conf, sizeof conf, "%d", ed.confidence);
+    char *lines = edit_lines(&ed, "\n");
+    int rc = flow_turn_add(env, s->r.id, "edit_proposed", feedback, proposal, s->r.plan_sha256, s->r.version, e) < 0 ||
+                     flow_audit(env, "edit_proposed", s->r.client, s->r.plan_sha256, e, "feedback", feedback, "by",
+                                by, "confidence", conf, "edit", lines, "prompt_sha256", psha, "answer_sha256", asha,
+                                (const char *)NULL) < 0
+                 ? -1
+                 : 0;
+    free(lines);
     return rc;
 }
 

@@ -584,10 +584,15 @@ static int round_of(const flow_env *env, long long id, int n, const char *text, 
     out->understood = mf_xstrdup(r.understood ? r.understood : "");
     out->not_understood = mf_xstrdup(r.not_understood ? r.not_understood : "");
     int res = 0;
-    if (!n && (store_feedback_add(env->st, s.r.plan_sha256, text, r.understood, r.not_understood, env->actor, e) < 0 ||
-               flow_audit(env, "feedback", s.r.client, s.r.plan_sha256, e, "text", text, "understood", r.understood,
-                          "not_understood", r.not_understood, "applied", rc == 1 ? "yes" : "no",
-                          (const char *)NULL) < 0))
+    /* what the reader could not read goes to the model, when one is configured: a proposal, never
+     * applied; the model's refusal, if it fails, joins what was not understood */
+    char *proposal = NULL;
+    if (!n && rc == 0 && r.not_understood && *r.not_understood && env->llm)
+        res = flow_propose_edit(env, &s, text, out, &proposal, e);
+    if (res == 0 && !n &&
+        (store_feedback_add(env->st, s.r.plan_sha256, text, r.understood, r.not_understood, env->actor, e) < 0 ||
+         flow_audit(env, "feedback", s.r.client, s.r.plan_sha256, e, "text", text, "understood", r.understood,
+                    "not_understood", r.not_understood, "applied", rc == 1 ? "yes" : "no", (const char *)NULL) < 0))
         res = -1;
     if (res == 0 && rc == 1)
         res = flow_adopt(env, &s, &np, n, text, NULL, out, e);
@@ -598,14 +603,15 @@ static int round_of(const flow_env *env, long long id, int n, const char *text, 
         if (out->applied)
             snprintf(result, sizeof result, "understood: %s", out->understood);
         else
-            snprintf(result, sizeof result, "not applied — understood: %s; not understood: %s",
-                     *out->understood ? out->understood : "nothing", out->not_understood);
+            snprintf(result, sizeof result, "not applied — understood: %s; not understood: %s%s",
+                     *out->understood ? out->understood : "nothing", out->not_understood,
+                     out->proposed ? "; a language model proposed an edit (pending a person's decision)" : "");
         res = flow_turn_add(env, id, n ? "answer" : "feedback", text, result, out->applied ? out->sha256 : NULL,
                             out->applied ? out->version : 0, e);
     }
-    /* what the reader could not read goes to the model, when one is configured: a proposal, never applied */
-    if (res == 0 && !n && rc == 0 && r.not_understood && *r.not_understood && env->llm)
-        res = flow_propose_edit(env, &s, text, out, e);
+    if (res == 0 && proposal)
+        res = flow_proposal_record(env, &s, text, proposal, e);
+    free(proposal);
     fb_result_free(&r);
     flow_session_free(&s);
     return res;

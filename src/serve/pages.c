@@ -45,6 +45,7 @@ static void env_of(serve_state *s, const serve_req *r, flow_env *env, said *sd)
     env->four_eyes = s->cfg.four_eyes;
     env->sink = sink;
     env->sink_user = sd;
+    env->llm = s->cfg.llm;
 }
 
 static long long num_arg(const char *v)
@@ -487,7 +488,7 @@ static void profile_svg(mf_buf *b, const prof_column *c)
     (void)nonblank;
 }
 
-static void preview_html(mf_buf *b, const char *text, const char *data_path)
+static void preview_html(mf_buf *b, const char *text, const char *data_path, const bool *only)
 {
     plan p;
     mf_err e;
@@ -497,7 +498,7 @@ static void preview_html(mf_buf *b, const char *text, const char *data_path)
         return;
     }
     flow_preview pv;
-    flow_preview_make(&p, data_path, 5, NULL, &pv);
+    flow_preview_make(&p, data_path, 5, only, &pv);
     if (pv.unavailable) {
         P("<p class=\"muted\" id=\"preview-unavailable\">No preview: ");
         E(pv.unavailable);
@@ -599,6 +600,50 @@ static void decision_forms(mf_buf *b, const serve_req *r, const flow_review *rv)
     if (r->role < ROLE_APPROVER)
         P("<p class=\"muted\">Your role (%s) cannot decide or run: an approver's can.</p>", store_role_name(r->role));
     P("</div>");
+}
+
+/* The edit a language model proposed for feedback it could not read: the edit, the model's line,
+ * the diff and the preview of what it changes — every text escaped — and Accept / Discard. */
+static void proposal_html(mf_buf *b, const serve_req *r, const flow_env *env, long long id, const char *data_path)
+{
+    flow_proposal pp;
+    mf_err e;
+    mf_err_clear(&e);
+    if (flow_review_proposal(env, id, &pp, &e) != 1)
+        return;
+    P("<h2>Proposed edit</h2><div class=\"suggestion\" id=\"proposal\"><p>For the feedback “");
+    E(pp.feedback);
+    P("” (");
+    E(pp.asked_by);
+    P("), suggested by ");
+    E(pp.by);
+    P(" (confidence %d%%, not applied):</p><pre id=\"proposal-edit\">", pp.confidence);
+    E(pp.edit);
+    P("</pre>");
+    if (*pp.explanation) {
+        P("<p id=\"proposal-why\">");
+        E(pp.explanation);
+        P("</p>");
+    }
+    if (pp.text) {
+        P("<pre id=\"proposal-diff\">");
+        E(pp.diff);
+        P("</pre>");
+        preview_html(b, pp.text, data_path, pp.changed);
+    } else {
+        P("<p class=\"error\">It no longer applies: ");
+        E(pp.why);
+        P("</p>");
+    }
+    for (int k = pp.text ? 0 : 1; k < 2; k++) {
+        P("<form method=\"post\" action=\"/review/%s-edit\" class=\"proposal-%s\">", k ? "discard" : "accept",
+          k ? "discard" : "accept");
+        html_csrf(b, r);
+        P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><button type=\"submit\">%s</button></form>", id,
+          k ? "Discard" : "Accept");
+    }
+    P("</div>");
+    flow_proposal_free(&pp);
 }
 
 static int page_review(serve_state *s, serve_req *r, serve_resp *o)
@@ -721,6 +766,8 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
             P("</div>");
         }
     }
+    if (cur == &vs[nv - 1] && flow_state_is_open(rv.state))
+        proposal_html(b, r, &env, id, rv.data_path);
     /* Provenance (who last changed each statement) comes with the review's current version. */
     flow_version now;
     memset(&now, 0, sizeof now);
@@ -787,7 +834,7 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
     else
         P("<p class=\"muted\">The first version.</p>");
     P("</section></div><h2>Preview: sample rows before → after</h2>");
-    preview_html(b, cur->text, rv.data_path);
+    preview_html(b, cur->text, rv.data_path, NULL);
     P("<h2>Source columns</h2>");
     profiles_html(b, cur->text, rv.data_path);
     html_end(b);
@@ -1088,6 +1135,21 @@ int pages_post(serve_state *s, serve_req *r, serve_resp *o)
             else if ((accept ? flow_accept_suggestion(&env, id, n, &round, &e)
                              : flow_discard_suggestion(&env, id, n, &round, &e)) < 0)
                 flow_failed(s, r, o, accept ? "accept" : "discard", &e);
+            else
+                serve_redirect(o, "/review?id=%lld", id);
+            flow_round_free(&round);
+        }
+    } else if (!strcmp(p, "/review/accept-edit") || !strcmp(p, "/review/discard-edit")) {
+        bool accept = p[8] == 'a';
+        if (allowed(s, r, o, ROLE_REVIEWER, accept ? "accept a proposed edit" : "discard a proposed edit")) {
+            flow_round round;
+            memset(&round, 0, sizeof round);
+            if (!id)
+                html_error_page(o, r, 400, "Which review?");
+            else if ((accept ? flow_accept_proposal(&env, id, &round, &e) : flow_discard_proposal(&env, id, &round, &e)) < 0)
+                flow_failed(s, r, o, accept ? "accept-edit" : "discard-edit", &e);
+            else if (!round.applied && round.not_understood && *round.not_understood)
+                html_error_page(o, r, 409, round.not_understood);
             else
                 serve_redirect(o, "/review?id=%lld", id);
             flow_round_free(&round);
