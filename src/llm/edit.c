@@ -156,6 +156,8 @@ static int one_line(json_t *v, const char *what, char *dst, size_t max, bool may
 int llm_parse_edit(const char *json, llm_edit *ed, char *why, size_t n)
 {
     memset(ed, 0, sizeof *ed);
+    if (n)
+        why[0] = 0;
     json_error_t je;
     json_t *j = json_loads(json, 0, &je);
     if (!j) {
@@ -211,9 +213,8 @@ int llm_parse_edit(const char *json, llm_edit *ed, char *why, size_t n)
             goto done;
     }
     if (nc + nr == 0) {
-        json_t *ex = json_object_get(j, "explanation");
-        snprintf(why, n, "the answer proposes no edit%s%.300s", json_is_string(ex) ? ": " : "",
-                 json_is_string(ex) ? json_string_value(ex) : "");
+        const char *ex = json_string_value(json_object_get(j, "explanation"));
+        snprintf(why, n, "the answer proposes no edit%s%.300s", ex && *ex ? ": " : "", ex ? ex : "");
         for (char *w = why; *w; w++)
             if ((unsigned char)*w < 0x20 || *w == 0x7f)
                 *w = ' ';
