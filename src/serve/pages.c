@@ -16,9 +16,15 @@
 #include "serve/serve_internal.h"
 #include "util/diff.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define E(s) html_esc(b, (s))
 #define P(...) html_printf(b, __VA_ARGS__)
@@ -216,6 +222,8 @@ static int page_dashboard(serve_state *s, serve_req *r, serve_resp *o)
     if (!nn)
         P("<p class=\"muted\">Nothing waits for you.</p>");
     P("</div><h2>Open reviews</h2>");
+    if (r->role >= ROLE_REVIEWER)
+        P("<p><a href=\"/new\" id=\"new-review\">Start a review</a> from a mapping and a data file.</p>");
     /* drafted and in review together, newest first as listed */
     flow_review *all = mf_xcalloc((size_t)(nrv + nrv2 + 1), sizeof *all);
     if (nrv2)
@@ -1040,11 +1048,15 @@ static int page_audit(serve_state *s, serve_req *r, serve_resp *o)
     return 1;
 }
 
+static int page_new(serve_state *s, serve_req *r, serve_resp *o);
+
 int pages_get(serve_state *s, serve_req *r, serve_resp *o)
 {
     const char *p = r->path;
     if (!strcmp(p, "/"))
         return page_dashboard(s, r, o);
+    if (!strcmp(p, "/new"))
+        return page_new(s, r, o);
     if (!strcmp(p, "/clients"))
         return page_clients(s, r, o);
     if (!strcmp(p, "/client"))
@@ -1085,6 +1097,139 @@ static int allowed(serve_state *s, serve_req *r, serve_resp *o, store_role need,
     serve_deny_audit(s, r, action, NULL, why);
     html_error_page(o, r, 403, why);
     return 0;
+}
+
+/* ---- a review started from the web app: the mapping and the data uploaded ---------------------------- */
+
+static int page_new(serve_state *s, serve_req *r, serve_resp *o)
+{
+    mf_buf *b = &o->body;
+    html_begin(b, r, "Start a review");
+    P("<h1>Start a review</h1>");
+    if (r->role < ROLE_REVIEWER) {
+        P("<p class=\"muted\">Your role (%s) cannot start a review: a reviewer's can.</p>", store_role_name(r->role));
+        html_end(b);
+        return 1;
+    }
+    P("<p>The plan is drafted from the mapping (.xlsx or .csv) and a data file as <code>mapforge onboard</code> "
+      "drafts it (an open review of the same client and mapping is reopened)%s.  Files up to 32 MiB.</p>",
+      s->cfg.llm ? "; the language model is asked about the open questions, and its suggestions wait for you"
+                 : "; no language model is configured");
+    P("<form method=\"post\" action=\"/review/new\" enctype=\"multipart/form-data\" id=\"new-form\">");
+    html_csrf(b, r);
+    P("<label>Client <input name=\"client\" id=\"new-client\" required maxlength=\"100\"></label>"
+      "<label>Mapping <input type=\"file\" name=\"mapping\" id=\"new-mapping\" required accept=\".xlsx,.csv\"></label>"
+      "<label>Data <input type=\"file\" name=\"data\" id=\"new-data\" required></label>"
+      "<button type=\"submit\" id=\"new-send\">Draft the plan</button></form>");
+    html_end(b);
+    return 1;
+}
+
+/* An uploaded file's name reduced to letters, digits, '.', '_' and '-' (at most 80), never starting
+ * with '.'; `fallback` when nothing is left. */
+static void safe_name(const char *sent, const char *fallback, char out[96])
+{
+    const char *base = sent ? strrchr(sent, '/') : NULL;
+    base = base ? base + 1 : sent ? sent : "";
+    const char *bs = strrchr(base, '\\');
+    if (bs)
+        base = bs + 1;
+    size_t k = 0;
+    for (const char *c = base; *c && k < 80; c++)
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+            *c == '_' || *c == '-')
+            out[k++] = *c;
+    out[k] = 0;
+    if (!k || out[0] == '.')
+        snprintf(out, 96, "%s", fallback);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && !strcasecmp(s + n - m, suffix);
+}
+
+/* Write a file the server names itself (never overwriting): 0 or -1 with e. */
+static int write_new(const char *path, const char *data, size_t n, mf_err *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return mf_fail(e, MF_EIO, path, 0, 0, "cannot create the uploaded file: %s", strerror(errno));
+    size_t at = 0;
+    while (at < n) {
+        ssize_t w = write(fd, data + at, n - at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int err = errno;
+            close(fd);
+            return mf_fail(e, MF_EIO, path, 0, 0, "cannot write the uploaded file: %s", strerror(err));
+        }
+        at += (size_t)w;
+    }
+    if (close(fd) < 0)
+        return mf_fail(e, MF_EIO, path, 0, 0, "cannot write the uploaded file: %s", strerror(errno));
+    return 0;
+}
+
+/* POST /review/new: the files kept under HOME/web-uploads/<random>/ (owner-only), then the same
+ * flow_review_open a terminal's onboard reaches — the draft, and with a model the suggestions for
+ * its open questions (flow_env.llm) — and the review's page. */
+static void new_review(serve_state *s, serve_req *r, serve_resp *o, const flow_env *env)
+{
+    const char *client = serve_form(r, "client");
+    const serve_field *mf = serve_form_file(r, "mapping"), *df = serve_form_file(r, "data");
+    bool client_ok = client && *client && strlen(client) <= 100;
+    for (const char *c = client; client_ok && *c; c++)
+        client_ok = (unsigned char)*c >= 0x20 && *c != 0x7f;
+    if (!client_ok || (client && strspn(client, " ") == strlen(client))) {
+        html_error_page(o, r, 400, "A client name is needed (at most 100 characters, no control characters).");
+        return;
+    }
+    if (!mf || !df || !mf->len || !df->len) {
+        html_error_page(o, r, 400, "A mapping file and a data file are needed.");
+        return;
+    }
+    if (!ends_with(mf->filename, ".xlsx") && !ends_with(mf->filename, ".csv")) {
+        html_error_page(o, r, 400, "The mapping must be an .xlsx or a .csv file.");
+        return;
+    }
+    char mname[96], dname[96], tag[33];
+    safe_name(mf->filename, ends_with(mf->filename, ".xlsx") ? "mapping.xlsx" : "mapping.csv", mname);
+    if (!ends_with(mname, ends_with(mf->filename, ".xlsx") ? ".xlsx" : ".csv"))
+        snprintf(mname, sizeof mname, "%s", ends_with(mf->filename, ".xlsx") ? "mapping.xlsx" : "mapping.csv");
+    safe_name(df->filename, "data.csv", dname);
+    if (!strcmp(dname, mname))
+        snprintf(dname, sizeof dname, "data.csv");
+    unsigned char rnd[16];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(tag, sizeof tag, rnd, sizeof rnd);
+    mf_buf dir = {0}, mp = {0}, dp = {0};
+    mf_buf_printf(&dir, "%s/web-uploads", s->cfg.home);
+    mf_err e;
+    mf_err_clear(&e);
+    if (mkdir(mf_buf_str(&dir), 0700) < 0 && errno != EEXIST)
+        mf_fail(&e, MF_EIO, mf_buf_str(&dir), 0, 0, "cannot make the upload directory: %s", strerror(errno));
+    mf_buf_printf(&dir, "/%s", tag);
+    if (!e.msg[0] && mkdir(mf_buf_str(&dir), 0700) < 0)
+        mf_fail(&e, MF_EIO, mf_buf_str(&dir), 0, 0, "cannot make the upload directory: %s", strerror(errno));
+    mf_buf_printf(&mp, "%s/%s", mf_buf_str(&dir), mname);
+    mf_buf_printf(&dp, "%s/%s", mf_buf_str(&dir), dname);
+    long long id = 0;
+    bool resumed = false;
+    flow_input in = {.client = client, .mapping_path = mf_buf_str(&mp), .data_path = mf_buf_str(&dp)};
+    if (e.msg[0] || write_new(mf_buf_str(&mp), mf->value, mf->len, &e) < 0 ||
+        write_new(mf_buf_str(&dp), df->value, df->len, &e) < 0 || flow_review_open(env, &in, &id, &resumed, &e) < 0) {
+        char msg[1200];
+        mf_err_format(&e, msg, sizeof msg);
+        html_error_page(o, r, e.code == MF_EIO ? 500 : 400, msg);
+    } else {
+        serve_redirect(o, "/review?id=%lld", id);
+    }
+    mf_buf_free(&dir);
+    mf_buf_free(&mp);
+    mf_buf_free(&dp);
 }
 
 /* A refusal by the workflow: 403 and a denied event; other errors 409/404/500. */
@@ -1154,6 +1299,9 @@ int pages_post(serve_state *s, serve_req *r, serve_resp *o)
                 serve_redirect(o, "/review?id=%lld", id);
             flow_round_free(&round);
         }
+    } else if (!strcmp(p, "/review/new")) {
+        if (allowed(s, r, o, ROLE_REVIEWER, "start a review"))
+            new_review(s, r, o, &env);
     } else if (!strcmp(p, "/review/approve") || !strcmp(p, "/review/reject")) {
         bool ok = p[8] == 'a';
         if (allowed(s, r, o, ROLE_APPROVER, ok ? "approve" : "reject")) {

@@ -6,7 +6,9 @@
 # that reviewer.  Then, with a model configured for the web app: a feedback line the rule reader
 # cannot read comes back as a proposed edit shown escaped with its diff and preview, not applied;
 # Discard changes nothing; Accept makes the next version with the model's provenance; hostile
-# answers (markup, a statement smuggled into a condition) are refused and never reach the page.
+# answers (markup, a statement smuggled into a condition) are refused and never reach the page.  A
+# review started from the web app (mapping and data uploaded) has its open questions put to the
+# model like a terminal onboard's; hostile file names stay inside the upload directory.
 # Usage: llm_web.sh path/to/mapforge
 set -euo pipefail
 mf=$(realpath "$1")
@@ -64,7 +66,9 @@ kill "$spid"; wait "$spid" 2>/dev/null || true; spid=""
 cents='{"answer": {"columns": [{"column": "AMOUNT", "expression": "[Amount] read as number, multiplied by 100"}], "rules": [{"kind": "reject", "condition": "[Ref] is \"A3\"", "message": "<img src=x onerror=alert(2)>"}], "explanation": "cents <script>alert(3)</script>", "confidence": 0.7}}'
 markup='{"answer": {"columns": [{"column": "AMOUNT", "expression": "</pre><script>alert(4)</script>"}], "rules": [], "explanation": "", "confidence": 1}}'
 smuggled='{"answer": {"columns": [], "rules": [{"kind": "skip", "condition": "true\nreject rows where true: \"<b>x</b>\"", "message": ""}], "explanation": "", "confidence": 1}}'
-serve "[$cents, $cents, $markup, $smuggled]"; use openai
+fee='{"answer": {"expression": "[Fee] read as number, multiplied by 1.5", "explanation": "fee <i>x</i>", "confidence": 0.8}}'
+bonus='{"answer": {"expression": "[Bonus] read as number", "explanation": "", "confidence": 0.5}}'
+serve "[$cents, $cents, $markup, $smuggled, $fee, $bonus]"; use openai
 "$mf" serve --port "${base##*:}" >"$work/serve2.log" 2>&1 &   # $port is the fake provider's now
 spid=$!
 for _ in $(seq 1 100); do curl -s -o /dev/null "$base/login" && break; sleep 0.1; done
@@ -122,4 +126,23 @@ acc = [e for e in ev if e["event"] == "edit_accepted"]
 assert len(acc) == 1 and acc[0]["actor"] == "bob" and acc[0]["details"]["provider"] == "openai", acc
 assert sum(e["event"] == "edit_discarded" and e["actor"] == "bob" for e in ev) == 1
 assert sum(e["event"] == "edit_proposed" for e in ev) == 2' || fail "the audit trail of the proposed edits"
+
+# ---- a review started from the web app: the files uploaded, the draft's open questions put to the model ----
+code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' -H "Origin: $base" -F "client=UP" \
+  -F "mapping=@$case_dir/mapping.csv" -F "data=@$case_dir/data.csv" "$base/review/new")
+[ "$code" = 403 ] || fail "an upload without the CSRF token: $code"
+curl -s -b "$jar" "$base/new" | grep -q 'enctype="multipart/form-data"' || fail "no upload form"
+code=$(curl -s -b "$jar" -D "$work/new.h" -o "$work/new.html" -w '%{http_code}' -H "Origin: $base" -F "csrf=$tok" \
+  -F "client=UP <b>x</b>" -F "mapping=@$case_dir/mapping.csv;filename=../../x<script>.csv" \
+  -F "data=@$case_dir/data.csv;filename=../data.csv" "$base/review/new")
+[ "$code" = 303 ] || fail "upload: $code: $(head -c 600 "$work/new.html")"
+loc=$(grep -i '^Location:' "$work/new.h" | tr -d '\r' | awk '{print $2}')
+page=$(curl -s -b "$jar" "$base$loc")
+echo "$page" | grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 80%, not applied): <code>\[Fee\] read as number, multiplied by 1.5</code> — fee &lt;i&gt;x&lt;/i&gt;' \
+  || fail "the uploaded draft's questions were not put to the model: $(echo "$page" | grep -i -m3 'suggest\|question')"
+echo "$page" | grep -q 'id="suggestion-2"' || fail "no suggestion for BONUS"
+echo "$page" | grep -Eq '<b>x</b>|<i>x</i>' && fail "hostile text on the page"
+ls "$MAPFORGE_HOME"/web-uploads/*/xscript.csv "$MAPFORGE_HOME"/web-uploads/*/data.csv >/dev/null || fail "the uploads are not where they belong: $(ls -R "$MAPFORGE_HOME/web-uploads")"
+[ -z "$(find "$work" -name 'x<script>*')" ] || fail "an upload's file name escaped its directory"
+[ "$(stat -c %a "$(ls -d "$MAPFORGE_HOME"/web-uploads/*/ | head -1)")" = 700 ] || fail "the upload directory is not owner-only"
 echo "llm_web: ok"
