@@ -200,7 +200,7 @@ char *flow_proposal_summary(const char *json)
     json_field(json, "by", by, sizeof by);
     char *lines = edit_lines(&ed, "; ");
     mf_buf b = {0};
-    mf_buf_printf(&b, "proposed by %s (confidence %d%%, not applied): %s", by, ed.confidence, lines);
+    mf_buf_printf(&b, "proposed by %s (confidence %d%%): %s", by, ed.confidence, lines);
     free(lines);
     char *s = mf_xstrdup(mf_buf_str(&b));
     mf_buf_free(&b);
