@@ -145,4 +145,9 @@ echo "$page" | grep -Eq '<b>x</b>|<i>x</i>' && fail "hostile text on the page"
 ls "$MAPFORGE_HOME"/web-uploads/*/xscript.csv "$MAPFORGE_HOME"/web-uploads/*/data.csv >/dev/null || fail "the uploads are not where they belong: $(ls -R "$MAPFORGE_HOME/web-uploads")"
 [ -z "$(find "$work" -name 'x<script>*')" ] || fail "an upload's file name escaped its directory"
 [ "$(stat -c %a "$(ls -d "$MAPFORGE_HOME"/web-uploads/*/ | head -1)")" = 700 ] || fail "the upload directory is not owner-only"
+# a large body is taken only from a signed-in session
+head -c 200000 /dev/zero | tr '\0' 'a' > "$work/big.csv"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Origin: $base" -F "client=X" -F "mapping=@$work/big.csv" \
+  -F "data=@$work/big.csv" "$base/review/new")
+[ "$code" = 413 ] || fail "a large upload without a session: $code"
 echo "llm_web: ok"
