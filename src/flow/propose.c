@@ -446,8 +446,7 @@ int flow_review_proposal(const flow_env *env, long long review_id, flow_proposal
         llm_edit ed;
         plan np;
         got = load_proposal(env, &s, p, &ed, &np, e);
-        if (got == 1)
-            plan_free(&np);
+        plan_free(&np);
     }
     flow_session_free(&s);
     return got;
@@ -480,6 +479,7 @@ static int decide(const flow_env *env, long long review_id, bool accept, flow_ro
     plan np;
     int got = load_proposal(env, &s, &p, &ed, &np, e);
     if (got <= 0) {
+        plan_free(&np);
         flow_session_free(&s);
         return got < 0 ? -1 : no_proposal(out, "no edit proposed by a model is pending");
     }
@@ -490,11 +490,14 @@ static int decide(const flow_env *env, long long review_id, bool accept, flow_ro
     snprintf(provider, sizeof provider, "%.*s", sp ? (int)(sp - p.by) : (int)strlen(p.by), p.by);
     snprintf(model, sizeof model, "%s", sp ? sp + 1 : "");
     store_review_turn t;
-    if (pending_turn(env, &s, &t, e) < 0)
+    memset(&t, 0, sizeof t);
+    int again = pending_turn(env, &s, &t, e);
+    if (again < 0)
         goto done;
-    json_field(t.result, "prompt_sha256", psha, sizeof psha);
-    json_field(t.result, "answer_sha256", asha, sizeof asha);
-    free_turn(&t);
+    json_field(again ? t.result : "{}", "prompt_sha256", psha, sizeof psha);
+    json_field(again ? t.result : "{}", "answer_sha256", asha, sizeof asha);
+    if (again)
+        free_turn(&t);
     snprintf(conf, sizeof conf, "%d", p.confidence);
     mf_sha256_hex(p.edit, strlen(p.edit), esha);
     char m[900];
