@@ -55,6 +55,10 @@ static const cli_option_def options[] = {
     {"--webhook", "URL", OPT(webhook), false,
      "POST a small JSON document here when a run finishes, fails validation or a review waits",
      "MAPFORGE_WEBHOOK"},
+    {"--metrics-token-file", "F", OPT(metrics_token_file), false,
+     "GET /metrics also answers a request carrying \"Authorization: Bearer TOKEN\", TOKEN being this file's "
+     "content (readable by its owner only); without it only signed-in users can read /metrics",
+     "MAPFORGE_METRICS_TOKEN_FILE"},
     {"--json", NULL, OPT(json), true, "machine-readable output: one JSON document (JSON Lines for logs)", NULL},
     /* common to every command */
     {"--home", "DIR", OPT(home), false, "the state directory (SQLite store, warehouse)", "MAPFORGE_HOME, ~/.mapforge"},
@@ -130,8 +134,13 @@ static const cli_command_def commands[] = {
      "echo \"$PASSWORD\" | mapforge user add alice --role approver", cli_user, false},
     {"serve", "[--port N] [--bind ADDR] [--four-eyes] [--tls-cert F --tls-key F]",
      "the review web app: sign in, read plans, answer, give feedback, approve, run with live progress "
-     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook", "",
+     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook metrics-token-file", "",
      "mapforge serve --port 8321", cli_serve, false},
+    {"metrics", "[--store URL]",
+     "print the state store's key metrics (runs by outcome, cache lookups, rows and bytes, durations, reviews "
+     "waiting and review time, language-model calls and tokens, validation failures, loads) in the Prometheus "
+     "text format, as GET /metrics serves them (docs/metrics.md)", "", "", "mapforge metrics --store postgresql://mapforge@db/mapforge",
+     cli_metrics, false},
     {"parquet", "--plan P --out DIR [key=value ...]", "convert a run's CSV output to Parquet (tests)", "plan out output",
      "plan out", "mapforge parquet --plan out/plan.txt --out out codec=none", cli_parquet, true},
 };
