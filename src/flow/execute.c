@@ -182,7 +182,7 @@ static int load(const flow_env *env, const plan *p, const char *client, const ch
         free(url);
         return -1;
     }
-    load_info li = {.client = client, .input_sha256 = rep->input_sha256};
+    load_info li = {.client = client, .input_sha256 = rep->input_sha256, .streams = o->load_streams};
     load_result lr;
     memset(&lr, 0, sizeof lr);
     int rc = load_output(p, o->out_dir, url, &li, &lr, e);

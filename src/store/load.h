@@ -15,6 +15,13 @@
  *     copy; a load that fails or is killed midway leaves the table as it was.
  *   - the CSV is streamed in blocks (read/csv.h); memory does not grow with the file.
  *   - an empty CSV field is NULL.
+ *   - PostgreSQL with streams N > 1 (load_pg.c): each stream COPYs into an UNLOGGED staging table of
+ *     its own, then one transaction deletes the earlier copy, moves every staged row into the table
+ *     and drops the staging tables; the table sees all the rows or none.  A killed load leaves only
+ *     staging tables, which the next load of any table on that database drops.
+ *   - row order: a SQL table has none.  One stream inserts the rows in the CSV's order; N streams
+ *     insert them grouped by stream (1 MiB blocks dealt round-robin), so a reader that needs the
+ *     file's order must sort by a column of its own (e.g. the plan's row number column).
  */
 #ifndef MF_LOAD_H
 #define MF_LOAD_H
@@ -26,6 +33,7 @@ typedef struct load_info {
     const char *client;        /* required */
     const char *input_sha256;  /* hex; NULL/"" = "" (then every load of this client replaces the last) */
     const char *run_at;        /* ISO-8601 UTC; NULL = now */
+    int streams;               /* PostgreSQL: parallel COPY streams (0 or 1 = one); SQLite: ignored */
 } load_info;
 
 typedef struct load_result {
