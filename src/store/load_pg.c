@@ -89,16 +89,18 @@ static int exec_params(PGconn *c, const char *sql, int n, const char *const *val
     return 0;
 }
 
-/* Append a value in COPY text format. */
+/* Bytes COPY's text format escapes: backslash, tab, newline, carriage return. */
+static const unsigned char copy_special[256] = {['\\'] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
+/* Append a value in COPY text format: runs of plain bytes copied at once. */
 static void copy_value(mf_buf *b, const char *s, size_t n)
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *esc = s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : s[i] == '\r' ? "\\r" : NULL;
-        if (!esc)
+        if (!copy_special[(unsigned char)s[i]])
             continue;
         mf_buf_add(b, s + start, i - start);
-        mf_buf_adds(b, esc);
+        mf_buf_adds(b, s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\r");
         start = i + 1;
     }
     mf_buf_add(b, s + start, n - start);
