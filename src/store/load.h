@@ -15,9 +15,10 @@
  *     copy; a load that fails or is killed midway leaves the table as it was.
  *   - the CSV is streamed in blocks (read/csv.h); memory does not grow with the file.
  *   - an empty CSV field is NULL.
- *   - PostgreSQL with streams N > 1 (load_pg.c): each stream COPYs into an UNLOGGED staging table of
- *     its own, then one transaction deletes the earlier copy, moves every staged row into the table
- *     and drops the staging tables; the table sees all the rows or none.  A killed load leaves only
+ *   - PostgreSQL with streams N > 1 (load_pg.c): the load's transaction COPYs one share of the rows
+ *     straight into the table, N-1 other connections COPY the rest into UNLOGGED staging tables of
+ *     their own, and the transaction moves every staged row in, drops the staging tables and
+ *     commits; the table sees all the rows or none.  A killed load leaves only
  *     staging tables, which the next load of any table on that database drops.
  *   - row order: a SQL table has none.  One stream inserts the rows in the CSV's order; N streams
  *     insert them grouped by stream (1 MiB blocks dealt round-robin), so a reader that needs the

@@ -6,14 +6,15 @@
  * the whole load atomic: a client killed mid-COPY leaves an aborted transaction the server throws
  * away.
  *
- * N streams (load_info.streams > 1): parallel connections cannot share a transaction, so each
- * stream COPYs into an UNLOGGED staging table of its own ("_mapforge_stage_<its backend pid>",
- * committed), fed ~1 MiB chunks dealt round-robin by the one thread that reads and checks the
- * CSV; then one transaction on the main connection does the lock, create and delete above, moves
+ * N streams (load_info.streams > 1): parallel connections cannot share a transaction.  The one
+ * thread that reads and checks the CSV deals ~1 MiB chunks round-robin to N connections: stream 0
+ * is the main connection, whose transaction (the lock, create and delete above) COPYs straight
+ * into the table; streams 1..N-1 each COPY into an UNLOGGED staging table of its own
+ * ("_mapforge_stage_<its backend pid>", committed).  When all are done, the main transaction moves
  * every staged row into the table with one INSERT ... SELECT (checking the count against the rows
- * sent), drops the staging tables and commits.  The table sees all rows or none.  The streams'
- * connections stay open until that commit: a staging table whose backend is gone belongs to a
- * killed load, and every parallel load first drops those.
+ * dealt to the stages), drops the staging tables and commits: the table sees all rows or none.
+ * The streams' connections stay open until that commit: a staging table whose backend is gone
+ * belongs to a killed load, and every parallel load first drops those.
  *
  * COPY text format: fields separated by tab, rows by newline, NULL as \N; inside a value a
  * backslash, tab, newline and carriage return are written \\ \t \n \r.  Rows are buffered into
@@ -108,7 +109,7 @@ static void copy_value(mf_buf *b, const char *s, size_t n)
 
 /* Where encoded rows go: one connection's COPY, or the streams (load_streams below).  The sink may
  * take b's memory; it leaves b empty either way. */
-typedef int (*copy_sink)(void *user, mf_buf *b, mf_err *e);
+typedef int (*copy_sink)(void *user, mf_buf *b, long long rows, mf_err *e);
 
 /* Read, check and encode every row of lc in ~1 MiB chunks handed to sink. */
 static int encode_rows(const plan *p, load_csv *lc, const mf_buf *tail, load_result *r, copy_sink sink, void *user,
@@ -116,6 +117,7 @@ static int encode_rows(const plan *p, load_csv *lc, const mf_buf *tail, load_res
 {
     mf_buf b = {0};
     long n;
+    long long in_chunk = 0;
     int rc = 0;
     while (rc == 0 && (n = load_csv_next(lc, e)) != 0) {
         if (n < 0) {
@@ -138,12 +140,15 @@ static int encode_rows(const plan *p, load_csv *lc, const mf_buf *tail, load_res
             }
             mf_buf_add(&b, tail->data, tail->len);
             r->rows_loaded++;
-            if (rc == 0 && b.len >= COPY_CHUNK)
-                rc = sink(user, &b, e);
+            in_chunk++;
+            if (rc == 0 && b.len >= COPY_CHUNK) {
+                rc = sink(user, &b, in_chunk, e);
+                in_chunk = 0;
+            }
         }
     }
     if (rc == 0 && b.len)
-        rc = sink(user, &b, e);
+        rc = sink(user, &b, in_chunk, e);
     mf_buf_free(&b);
     return rc;
 }
@@ -153,8 +158,9 @@ typedef struct conn_sink {
     const char *target;
 } conn_sink;
 
-static int put_conn(void *user, mf_buf *b, mf_err *e)
+static int put_conn(void *user, mf_buf *b, long long rows, mf_err *e)
 {
+    (void)rows;
     conn_sink *s = user;
     int rc = PQputCopyData(s->c, b->data, (int)b->len) == 1 ? 0 : pg_fail(s->c, NULL, s->target, e, "COPY failed");
     mf_buf_clear(b);
@@ -281,7 +287,7 @@ static PGconn *connect_quiet(const char *conninfo, const char *target, mf_err *e
 
 typedef struct load_stream {
     PGconn *c;
-    char table[64];
+    char table[64];               /* its staging table; "" = stream 0, the target itself */
     pthread_t thread;
     bool started;
     pthread_mutex_t mu;
@@ -289,6 +295,7 @@ typedef struct load_stream {
     mf_buf slot;                  /* the next chunk for this stream (full when slot.len) */
     bool end, failed;             /* end: no more chunks; failed: abort the COPY */
     int rc;                       /* the stream's own result (e filled) */
+    long long rows;               /* rows dealt to this stream */
     mf_err e;
     const char *target;
 } load_stream;
@@ -330,7 +337,7 @@ static void *stream_main(void *arg)
 }
 
 /* Deal chunks round-robin: wait until the stream's slot is free, move the chunk into it. */
-static int put_streams(void *user, mf_buf *b, mf_err *e)
+static int put_streams(void *user, mf_buf *b, long long rows, mf_err *e)
 {
     load_streams *ls = user;
     load_stream *s = &ls->s[ls->next];
@@ -340,6 +347,7 @@ static int put_streams(void *user, mf_buf *b, mf_err *e)
         pthread_cond_wait(&s->cv, &s->mu);
     int rc = s->rc;
     if (rc == 0) {
+        s->rows += rows;
         s->slot = *b;
         memset(b, 0, sizeof *b);
         pthread_cond_broadcast(&s->cv);
@@ -385,36 +393,31 @@ static int stream_open(load_stream *s, const plan *p, const char *conninfo, cons
     return rc;
 }
 
-/* The last transaction: target prepared, every staged row moved in, staging tables dropped. */
-static int move_staged(PGconn *c, const plan *p, const load_info *info, const load_streams *ls, const char *target,
-                       load_result *r, mf_err *e)
+/* The end of the main transaction: every staged row moved into the table (their count checked
+ * against the rows dealt to the stages), the staging tables dropped, commit. */
+static int move_staged(PGconn *c, const plan *p, const load_streams *ls, long long staged, const char *target,
+                       mf_err *e)
 {
-    if (exec_ok(c, "BEGIN", target, e) < 0)
-        return -1;
     long long moved = 0;
-    int rc = prepare_target(c, p, info, target, r, e);
-    if (rc == 0) {
-        mf_buf sql = {0}, cols = {0};
-        load_column_list(&cols, p);
-        mf_buf_adds(&sql, "INSERT INTO ");
-        load_quote_ident(&sql, p->output);
-        mf_buf_printf(&sql, " %s ", cols.data);
-        /* (a, b) → SELECT a, b */
-        const char *list = cols.data + 1;
-        int len = (int)cols.len - 2;
-        for (int i = 0; i < ls->n; i++) {
-            mf_buf_printf(&sql, "%sSELECT %.*s FROM ", i ? " UNION ALL " : "", len, list);
-            load_quote_ident(&sql, ls->s[i].table);
-        }
-        rc = exec_params(c, sql.data, 0, NULL, target, &moved, e);
-        mf_buf_free(&sql);
-        mf_buf_free(&cols);
+    mf_buf sql = {0}, cols = {0};
+    load_column_list(&cols, p);
+    mf_buf_adds(&sql, "INSERT INTO ");
+    load_quote_ident(&sql, p->output);
+    mf_buf_printf(&sql, " %s ", cols.data);
+    /* (a, b) → SELECT a, b */
+    const char *list = cols.data + 1;
+    int len = (int)cols.len - 2;
+    for (int i = 1; i < ls->n; i++) {
+        mf_buf_printf(&sql, "%sSELECT %.*s FROM ", i > 1 ? " UNION ALL " : "", len, list);
+        load_quote_ident(&sql, ls->s[i].table);
     }
-    if (rc == 0 && moved != r->rows_loaded)
+    int rc = exec_params(c, sql.data, 0, NULL, target, &moved, e);
+    mf_buf_free(&sql);
+    mf_buf_free(&cols);
+    if (rc == 0 && moved != staged)
         rc = mf_fail(e, MF_EIO, target, 0, 0, "the staging tables hold %lld rows, %lld were sent: nothing loaded",
-                     moved, r->rows_loaded);
-    for (int i = 0; rc == 0 && i < ls->n; i++) {
-        mf_buf sql = {0};
+                     moved, staged);
+    for (int i = 1; rc == 0 && i < ls->n; i++) {
         mf_buf_adds(&sql, "DROP TABLE ");
         load_quote_ident(&sql, ls->s[i].table);
         rc = exec_ok(c, sql.data, target, e);
@@ -424,11 +427,12 @@ static int move_staged(PGconn *c, const plan *p, const load_info *info, const lo
         rc = mf_interrupt_check(e);   /* a stop before COMMIT leaves the warehouse as it was */
     if (rc == 0)
         rc = exec_ok(c, "COMMIT", target, e);
-    if (rc < 0)
-        PQclear(PQexec(c, "ROLLBACK"));
     return rc;
 }
 
+/* N streams: stream 0 is the main connection, COPYing straight into the table inside the load's
+ * transaction (lock, create, delete done first); streams 1..N-1 fill staging tables, moved in by
+ * that transaction at its end.  So only (N-1)/N of the rows are written twice. */
 static int load_parallel(PGconn *c, const plan *p, const char *csv_path, const char *conninfo, const load_info *info,
                          const char *run_at, const char *target, load_result *r, mf_err *e)
 {
@@ -437,13 +441,23 @@ static int load_parallel(PGconn *c, const plan *p, const char *csv_path, const c
     load_csv lc;
     mf_buf tail = {0};
     row_tail(&tail, info, run_at);
-    int rc = load_csv_open(&lc, p, csv_path, e);
     for (int i = 0; i < ls.n; i++) {
         pthread_mutex_init(&ls.s[i].mu, NULL);
         pthread_cond_init(&ls.s[i].cv, NULL);
     }
+    int rc = load_csv_open(&lc, p, csv_path, e);
+    bool in_tx = false;
+    if (rc == 0 && (rc = exec_ok(c, "BEGIN", target, e)) == 0) {
+        in_tx = true;
+        rc = prepare_target(c, p, info, target, r, e);
+    }
     for (int i = 0; rc == 0 && i < ls.n; i++) {
-        rc = stream_open(&ls.s[i], p, conninfo, target, e);
+        if (i == 0) {
+            ls.s[0].c = c;
+            ls.s[0].target = target;
+            rc = copy_start(c, p, p->output, target, e);
+        } else
+            rc = stream_open(&ls.s[i], p, conninfo, target, e);
         if (rc == 0 && pthread_create(&ls.s[i].thread, NULL, stream_main, &ls.s[i]) != 0)
             rc = mf_fail(e, MF_EIO, target, 0, 0, "cannot start a load stream thread");
         else if (rc == 0)
@@ -468,9 +482,11 @@ static int load_parallel(PGconn *c, const plan *p, const char *csv_path, const c
             }
         }
     if (rc == 0)
-        rc = move_staged(c, p, info, &ls, target, r, e);
+        rc = move_staged(c, p, &ls, r->rows_loaded - ls.s[0].rows, target, e);
+    if (rc < 0 && in_tx)
+        PQclear(PQexec(c, "ROLLBACK"));
     if (rc < 0)   /* committed staging tables of a failed load: dropped now (the next load would) */
-        for (int i = 0; i < ls.n; i++)
+        for (int i = 1; i < ls.n; i++)
             if (ls.s[i].table[0]) {
                 mf_buf sql = {0};
                 mf_buf_adds(&sql, "DROP TABLE IF EXISTS ");
@@ -480,7 +496,8 @@ static int load_parallel(PGconn *c, const plan *p, const char *csv_path, const c
             }
     for (int i = 0; i < ls.n; i++) {
         mf_buf_free(&ls.s[i].slot);
-        PQfinish(ls.s[i].c);   /* only now: a live backend keeps other loaders off its staging table */
+        if (i > 0)
+            PQfinish(ls.s[i].c);   /* only now: a live backend keeps other loaders off its staging table */
         pthread_mutex_destroy(&ls.s[i].mu);
         pthread_cond_destroy(&ls.s[i].cv);
     }
