@@ -37,6 +37,9 @@ static const cli_option_def options[] = {
     {"--no-parquet", NULL, OPT(no_parquet), true, "write the CSV output only", NULL},
     {"--db", "URL", OPT(db), false, "where outputs are loaded: sqlite:PATH or postgresql://...",
      "sqlite:HOME/warehouse.db"},
+    {"--load-streams", "N", OPT(load_streams), false,
+     "PostgreSQL loads: N parallel COPY streams into staging tables, moved into the table in one transaction "
+     "(all rows or none); SQLite has one writer and ignores it", "1"},
     {"--to", "pyspark|native|FILE", OPT(to), false, "compile: the target; audit anchor: the anchor file", NULL},
     {"--comment", "TEXT", OPT(comment), false, "a comment recorded with an approval, invalidation or event", NULL},
     {"--key", "KEY", OPT(key), false, "a cache key", NULL},
@@ -55,6 +58,10 @@ static const cli_option_def options[] = {
     {"--webhook", "URL", OPT(webhook), false,
      "POST a small JSON document here when a run finishes, fails validation or a review waits",
      "MAPFORGE_WEBHOOK"},
+    {"--metrics-token-file", "F", OPT(metrics_token_file), false,
+     "GET /metrics also answers a request carrying \"Authorization: Bearer TOKEN\", TOKEN being this file's "
+     "content (readable by its owner only); without it only signed-in users can read /metrics",
+     "MAPFORGE_METRICS_TOKEN_FILE"},
     {"--json", NULL, OPT(json), true, "machine-readable output: one JSON document (JSON Lines for logs)", NULL},
     /* common to every command */
     {"--home", "DIR", OPT(home), false, "the state directory (SQLite store, warehouse)", "MAPFORGE_HOME, ~/.mapforge"},
@@ -68,7 +75,8 @@ static const cli_command_def commands[] = {
     {"onboard", "--client C --mapping M --data D --out DIR [--yes]",
      "read the mapping and the data, draft a plan (or take the approved one from the cache), review it, run it, "
      "check the output and load it",
-     "client mapping data out output yes four-eyes validator engine spark-master no-load no-parquet db comment config",
+     "client mapping data out output yes four-eyes validator engine spark-master no-load no-parquet db load-streams comment "
+     "config",
      "client mapping data out",
      "mapforge onboard --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme --yes",
      cli_onboard, false},
@@ -81,7 +89,7 @@ static const cli_command_def commands[] = {
      "run the client's approved plan from the cache; or a plan file as it is (hand-edited or not): its checks and "
      "the validator run, nothing is loaded (it is not approved), and with --client the run goes into the client's "
      "history",
-     "plan client data out validator engine spark-master no-load no-parquet db", "data out",
+     "plan client data out validator engine spark-master no-load no-parquet db load-streams", "data out",
      "mapforge run --client ACME --data next_quarter.csv --out out/q2", cli_run, false},
     {"approve", "--plan P --client C --data D [--comment TEXT]",
      "record a person's approval of a plan file edited by hand: checked against D, renumbered as the client's "
@@ -122,8 +130,8 @@ static const cli_command_def commands[] = {
      "send the configured language model one tiny request: says the provider, model and latency that answered, "
      "or exactly why not", "config json", "", "MAPFORGE_LLM=openai OPENAI_API_KEY=... mapforge llm check", cli_llm,
      false},
-    {"load", "--plan P --out DIR [--client C] [--db URL]", "load a run's output into SQL (one transaction)",
-     "plan out client db", "plan out", "mapforge load --plan out/acme/plan.txt --out out/acme --db sqlite:gl.db",
+    {"load", "--plan P --out DIR [--client C] [--db URL] [--load-streams N]",
+     "load a run's output into SQL (one transaction)", "plan out client db load-streams", "plan out", "mapforge load --plan out/acme/plan.txt --out out/acme --db sqlite:gl.db",
      cli_load, false},
     {"user", "add NAME --role R | passwd NAME | role NAME --role R | disable NAME | enable NAME | list",
      "the web app's accounts: the password is read from standard input (one line; not echoed on a terminal) "
@@ -132,8 +140,13 @@ static const cli_command_def commands[] = {
     {"serve", "[--port N] [--bind ADDR] [--four-eyes] [--tls-cert F --tls-key F] [--config FILE]",
      "the review web app: sign in, read plans, answer, give feedback, approve, run with live progress; with a "
      "language model configured, feedback it cannot read is put to the model as a proposed edit "
-     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook config", "",
+     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook config metrics-token-file", "",
      "mapforge serve --port 8321", cli_serve, false},
+    {"metrics", "[--store URL]",
+     "print the state store's key metrics (runs by outcome, cache lookups, rows and bytes, durations, reviews "
+     "waiting and review time, language-model calls and tokens, validation failures, loads) in the Prometheus "
+     "text format, as GET /metrics serves them (docs/metrics.md)", "", "", "mapforge metrics --store postgresql://mapforge@db/mapforge",
+     cli_metrics, false},
     {"parquet", "--plan P --out DIR [key=value ...]", "convert a run's CSV output to Parquet (tests)", "plan out output",
      "plan out", "mapforge parquet --plan out/plan.txt --out out codec=none", cli_parquet, true},
 };

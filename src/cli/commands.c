@@ -76,6 +76,17 @@ static int env_open(flow_env *env, const cli_options *o, FILE *messages, mf_err 
     return 0;
 }
 
+int cli_load_streams(const cli_options *o, mf_err *e)
+{
+    if (!o->load_streams)
+        return 1;
+    char *end;
+    long n = strtol(o->load_streams, &end, 10);
+    if (*end || n < 1 || n > 64)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--load-streams %s: expected a number from 1 to 64", o->load_streams);
+    return (int)n;
+}
+
 static flow_run_options run_options_of(const cli_options *o)
 {
     flow_run_options r = {0};
@@ -85,6 +96,8 @@ static flow_run_options run_options_of(const cli_options *o)
     r.spark_master = o->spark_master;
     r.validator = o->validator;
     r.db = o->db;
+    mf_err ignore = {0};
+    r.load_streams = cli_load_streams(o, &ignore);   /* checked by the command first */
     r.no_load = o->no_load != 0;
     r.no_parquet = o->no_parquet != 0;
     return r;
@@ -312,7 +325,8 @@ static int approve_by_review(const flow_env *env, long long id, const cli_option
 int cli_onboard(const cli_options *o, mf_err *e)
 {
     if (need(o->client, "--client", "onboard", e) < 0 || need(o->mapping, "--mapping", "onboard", e) < 0 ||
-        need(o->data, "--data", "onboard", e) < 0 || need(o->out, "--out", "onboard", e) < 0)
+        need(o->data, "--data", "onboard", e) < 0 || need(o->out, "--out", "onboard", e) < 0 ||
+        cli_load_streams(o, e) < 0)
         return CLI_FAILED;
     /* read the mapping before touching the store: a bad file fails the same with or without one */
     mapping m;
@@ -349,6 +363,8 @@ done:
 
 int cli_run(const cli_options *o, mf_err *e)
 {
+    if (cli_load_streams(o, e) < 0)
+        return CLI_FAILED;
     if (!o->plan && o->client) {
         if (need(o->data, "--data", "run", e) < 0 || need(o->out, "--out", "run", e) < 0)
             return CLI_FAILED;

@@ -182,7 +182,7 @@ static int load(const flow_env *env, const plan *p, const char *client, const ch
         free(url);
         return -1;
     }
-    load_info li = {.client = client, .input_sha256 = rep->input_sha256};
+    load_info li = {.client = client, .input_sha256 = rep->input_sha256, .streams = o->load_streams};
     load_result lr;
     memset(&lr, 0, sizeof lr);
     int rc = load_output(p, o->out_dir, url, &li, &lr, e);
@@ -505,7 +505,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
         flow_say(env, FLOW_NOTE, "cache miss: %s", cr.reason);
         snprintf(r->miss_reason, sizeof r->miss_reason, "%s", cr.reason);
         if (flow_audit(env, "cache_miss", client, msha, e, "reason", cr.reason, "data", o->data_path,
-                       (const char *)NULL) < 0)
+                       (const char *)NULL) < 0 ||
+            store_cache_lookup_add(env->st, client, 0, NULL, cr.reason, e) < 0)
             goto done;
         mf_fail(e, MF_EREVIEW, NULL, 0, 0,
                 "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
@@ -516,7 +517,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     flow_say(env, FLOW_NOTE, "cache hit: key %.16s (approved plan %.12s, run %lld time%s before)", cr.key,
              cr.entry.plan_sha256, cr.entry.execution_count, cr.entry.execution_count == 1 ? "" : "s");
     if (flow_audit(env, "cache_hit", client, cr.key, e, "key", cr.key, "plan_sha256", cr.entry.plan_sha256, "data",
-                   o->data_path, (const char *)NULL) < 0)
+                   o->data_path, (const char *)NULL) < 0 ||
+        store_cache_lookup_add(env->st, client, 1, cr.key, NULL, e) < 0)
         goto done;
     char *mapping_path = r->mapping_path;   /* execute starts the result afresh */
     r->mapping_path = NULL;

@@ -353,6 +353,7 @@ typedef struct flow_run_options {
     const char *spark_master;
     const char *validator;       /* NULL = $MAPFORGE_VALIDATOR */
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
+    int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */
     bool no_load, no_parquet;
     flow_progress_fn progress;
     void *progress_user;
