@@ -242,6 +242,13 @@ plan_expr *rd_build(reading *r)
     switch (r->base) {
     case B_CONST:
         if (r->const_null) {
+            /* "Trim; leave blank": a null column makes the other step pointless, or "leave blank" means that
+             * blank values stay blank (if empty) — two readings with different outputs: ask */
+            if (r->ntext || r->nnum || r->ndsteps || r->has_map || r->nf_any || r->date_kind != D_NONE || r->deflt) {
+                rd_problem(r, "It says to leave the value blank and also to change it: is the whole column left "
+                              "blank, or do only blank values stay blank?");
+                return NULL;
+            }
             e = plan_new_expr(r->p, PE_NULL);
             vk = tb == PT_DATE ? V_DATE : tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;
             break;

@@ -434,13 +434,19 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     /* a date: the field read as the date its sample shows, the literal in that same order of day and month */
     const prof_column *dpc = rd_prof_of(r, field);
     int de;
-    if (kind == PE_CMP && dpc && dpc->kind != PK_INTEGER && dpc->kind != PK_DECIMAL &&
+    /* (an integer column may hold Excel serial dates: date_of says whether its sample reads as dates) */
+    if (kind == PE_CMP && dpc && dpc->kind != PK_DECIMAL &&
         (rd_fixed_date_at(r, v, &de, "DD/MM/YYYY") || rd_fixed_date_at(r, v, &de, "MM/DD/YYYY"))) {
         const char *pat;
         plan_expr *fd = date_of(r, field, &pat);
         if (!fd)
             return NULL;
         const char *lit = rd_fixed_date_at(r, v, &de, pat);
+        if (!lit && strchr(pat, '/') == NULL) {
+            rd_problem(r, "It compares [%s] with a date whose order of day and month is not clear (day/month or "
+                       "month/day?).", field);
+            return NULL;
+        }
         if (!lit) {
             rd_problem(r, "It compares [%s] with a date that does not read as %s.", field, pat);
             return NULL;

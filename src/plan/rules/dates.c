@@ -114,6 +114,19 @@ void rd_rec_date(reading *r)
         if (strcmp(r->t[out].w, "YYYY-MM-DD") && r->c->type.base == PT_DATE)
             rd_problem(r, "It asks for output format %s, but dates are always written YYYY-MM-DD; should the "
                        "target be text?", r->t[out].w);
+        /* a text target: the date is written in that form ("as yyyymmdd"), never copied as it came */
+        if (r->c->type.base == PT_TEXT) {
+            size_t bad = 0;
+            if (!mf_date_format_pattern_ok(r->t[out].w, &bad)) {
+                rd_problem(r, "It asks to write the date as %s, a form I cannot write.", r->t[out].w);
+            } else if (r->ndsteps < MAX_STEPS) {
+                tstep *s = &r->date_steps[r->ndsteps++];
+                memset(s, 0, sizeof *s);
+                s->pos = r->t[out].b;
+                s->st.kind = PS_FORMAT_DATE;
+                s->st.s = plan_strdup(r->p, r->t[out].w);
+            }
+        }
     }
     if (in < 0)
         return;
@@ -221,7 +234,7 @@ const char *rd_fixed_date_at(reading *r, int i, int *end, const char *hint)
         else if (mdy && a > 12 && b <= 12)
             mdy = false;
         else if (!dmy && !mdy)
-            dmy = a > 12 && b <= 12, mdy = b > 12 && a <= 12;
+            dmy = (a > 12 && b <= 12) || a == b, mdy = b > 12 && a <= 12;   /* 01/01/2023 reads one way */
         if (dmy)
             d = (int)a, m = (int)b;
         else if (mdy)
