@@ -360,6 +360,20 @@ static bool is_target_name(const rule_ctx *c, const char *name)
     return !*a && !*b;
 }
 
+/* Is name written as an SQL alias (QUANTITY, GL_ACCOUNT: capitals, digits, '_'), not a word of prose or a
+ * date form (yyyymm, YYYYMM)? */
+static bool sql_alias(const char *name)
+{
+    bool date_form = true;
+    for (const char *q = name; *q; q++) {
+        if (islower((unsigned char)*q) || (!isupper((unsigned char)*q) && !isdigit((unsigned char)*q) && *q != '_'))
+            return false;
+        if (!strchr("YMD", *q))
+            date_form = false;
+    }
+    return !date_form;
+}
+
 /* A name equal to the target's ("NET = GROSS - FEE" assigns). */
 static bool names_target(const rule_ctx *c, const fx_node *n)
 {
@@ -552,7 +566,7 @@ static int read_formula(reading *R, const char *text, const char *body, size_t b
         return 1;
     }
     /* "GL_ACCT AS GL_ACCOUNT" names the target; "trade date as yyyymm" is prose saying how to write it */
-    if (st.alias && !clearly && !is_target_name(c, st.alias))
+    if (st.alias && !clearly && !is_target_name(c, st.alias) && !sql_alias(st.alias))
         return 0;
     R->x.excel = st.excel || excel_calls(st.value, 0) || excel_calls(st.where, 0);
     const char *remark = trim_in(R->x.a, body + flen, fend - flen);

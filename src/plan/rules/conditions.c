@@ -442,7 +442,7 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
         if (!fd)
             return NULL;
         const char *lit = rd_fixed_date_at(r, v, &de, pat);
-        if (!lit && strchr(pat, '/') == NULL) {
+        if (!lit && !strcmp(pat, "EXCEL")) {
             rd_problem(r, "It compares [%s] with a date whose order of day and month is not clear (day/month or "
                        "month/day?).", field);
             return NULL;
