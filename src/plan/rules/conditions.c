@@ -189,6 +189,16 @@ static void value_explanations(reading *r, int b, int e)
 /* Another value of a list at i after "or", ",", "/", or "and" before a quoted value or a number. */
 static bool list_join(const reading *r, int i)
 {
+    /* "Status = 'X' or Amount = 0": a word followed by its own comparison starts a new condition */
+    if (rd_is_k(r, i + 1, TK_WORD))
+        for (int k = i + 2; k < r->n && k <= i + 5 && r->t[k].clause == r->t[i].clause; k++) {
+            int op;
+            plan_expr_kind kind;
+            if (rd_is_w(r, k, "or") || rd_is_w(r, k, "and"))
+                break;
+            if (cmp_word_at(r, k, &op, &kind) > 0)
+                return false;
+        }
     if (rd_is_w(r, i, "or") || rd_is_op(r, i, ",") || rd_is_op(r, i, "/"))
         return rd_value_at(r, i + 1, NULL) != NULL;
     return rd_is_w(r, i, "and") && (rd_is_k(r, i + 1, TK_STR) || rd_is_k(r, i + 1, TK_NUM));
@@ -286,7 +296,9 @@ static bool numeric_sign_word(const reading *r, int k)
 /* Does [b, e) hold a comparison word, after a field (not as its first significant word)? */
 static bool has_cmp(const reading *r, int b, int e)
 {
-    int f = rd_skip_fill(r, b);
+    int f = b;                              /* the field is at least one word ("Amount = 0": a filler word names it) */
+    while (f < e && (rd_is_w(r, f, "the") || rd_is_w(r, f, "a") || rd_is_w(r, f, "an")))
+        f++;
     for (int k = f + 1; k < e; k++) {
         int op;
         plan_expr_kind kind;
@@ -372,10 +384,25 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     int fb = field_at >= 0 ? field_at : rd_skip_fill(r, b);
     const plan_column *oc = NULL;          /* an output column above ("the signed amount above") */
     bool it = b + 1 == k && (rd_is_w(r, b, "it") || rd_is_w(r, b, "this")) && r->last_cond_field;
+    /* a data column named exactly ("Amount", "Type"), even by words that are filler elsewhere, is that column,
+     * never the row's own value */
+    const char *exact = NULL;
+    if (!implicit_col && !it) {
+        int xb = b;
+        while (xb < k && (rd_is_w(r, xb, "the") || rd_is_w(r, xb, "a") || rd_is_w(r, xb, "an")))
+            xb++;
+        if (xb < k && k - xb <= 6 && r->t[xb].k == TK_WORD && r->t[k - 1].k == TK_WORD) {
+            char buf[200] = "";
+            rd_span_text(r, xb, k, buf, sizeof buf);
+            exact = rd_resolve_name_min(r, buf, 0.95);
+        }
+    }
     if (implicit_col)
         field = implicit_col;
     else if (it)
         ;
+    else if (exact)
+        field = exact;
     else if (fb < k && r->c->nsrc > 1 && (field = rd_resolve_span(r, fb, k)) != NULL)
         ;                                   /* one of the row's several sources, by name */
     else if (fb >= k || names_own_value(r, fb, k))
