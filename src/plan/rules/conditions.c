@@ -74,6 +74,19 @@ static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
             return len;
         }
     }
+    /* "Country in ('DE','AT')", "not in (...)", "is one of 'A', 'B'": a list of values follows */
+    {
+        int j = k + n, neg = rd_is_w(r, j, "not") ? 1 : 0;
+        if (rd_is_w(r, j + neg, "in") && rd_is_op(r, j + neg + 1, "(") && rd_value_at(r, j + neg + 2, NULL)) {
+            *op = neg ? PB_NE : PB_EQ;
+            return n + neg + 2;
+        }
+        if (rd_is_w(r, j + neg, "one") && rd_is_w(r, j + neg + 1, "of") && rd_value_at(r, j + neg + 2, NULL)) {
+            int len = n + neg + 2 + (rd_is_op(r, j + neg + 2, "(") ? 1 : 0);
+            *op = neg ? PB_NE : PB_EQ;
+            return len;
+        }
+    }
     if (rd_is_w(r, k + n, "not") && rd_is_w(r, k + n + 1, "blank")) {
         *kind = PE_PRESENT;
         return n + 2;
@@ -536,6 +549,8 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
             rd_use(r, i, i + 2);
             i = skip_expl(r, i + 2);
         }
+        if (rd_is_op(r, i, ")") && rd_is_op(r, v - 1, "("))   /* "in ('DE','AT')" */
+            rd_use(r, i, i + 1);
         plan_expr *x = plan_new_expr(r->p, PE_IN);
         x->kid[0] = f;
         x->nlist = ni;

@@ -16,6 +16,16 @@ bool rd_truthy(const char *w, bool *val)
     return false;
 }
 
+/* A map's value on a boolean target: true/false, or 1/0 (SQL's BIT). */
+static bool bool_value(const char *w, bool *val)
+{
+    if (!strcmp(w, "1") || !strcmp(w, "0")) {
+        *val = w[0] == '1';
+        return true;
+    }
+    return rd_truthy(w, val);
+}
+
 static bool true_word(const char *w)
 {
     static const char *const T[] = {"y", "yes", "t", "true", "1", "j", "ja", "x", "oui", "si"};
@@ -406,7 +416,7 @@ void rd_map_check_sample(reading *r, const plan_map *m, const char *col)
 static bool pair_alone(const reading *r, int b, int e)
 {
     bool before = b == 0 || r->t[b - 1].clause != r->t[b].clause || rd_is_op(r, b - 1, ",") || rd_is_op(r, b - 1, ";") ||
-                  rd_is_op(r, b - 1, ":") || rd_is_w(r, b - 1, "and");
+                  rd_is_op(r, b - 1, ":") || rd_is_w(r, b - 1, "and") || (rd_is_w(r, b - 1, "map") && b == 1);
     bool after = e >= r->n || r->t[e].clause != r->t[b].clause || rd_is_op(r, e, ",") || rd_is_op(r, e, ";") ||
                  rd_is_op(r, e, ".") || rd_is_w(r, e, "and") || rd_is_w(r, e, "otherwise");
     return before && after;
@@ -504,7 +514,10 @@ void rd_rec_map(reading *r)
             !rd_is_w(r, k + 1, "means"))
             continue;
         /* "to" joins codes ("D to Debit"), not instructions ("100 to convert", "cents to dollars") */
-        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2) || !pair_alone(r, k, k + 3)))
+        bool tv;                        /* "'Y' to true", "'M' to 1": a truth word or a number is a value too */
+        bool to_value = code_like(r, k + 2) || rd_is_k(r, k + 2, TK_NUM) ||
+                        (rd_is_k(r, k + 2, TK_WORD) && rd_truthy(r->t[k + 2].w, &tv) && strlen(r->t[k + 2].w) > 1);
+        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !to_value || !pair_alone(r, k, k + 3)))
             continue;
         bool num;
         /* "'NONREF' / 'NOTPROVIDED' -> blank": codes joined by '/', "or" or ',' share the value */
@@ -553,14 +566,16 @@ void rd_rec_map(reading *r)
     bool all_bool = true;
     for (int k = 0; k < n; k++) {
         bool v;
-        if (!rd_truthy(to[k], &v))
+        if (!bool_value(to[k], &v))
             all_bool = false;
     }
-    if (bool_target && all_bool && n == 2) {
-        bool v0 = false;
-        rd_truthy(to[0], &v0);
+    bool v0 = false, v1 = false;
+    if (bool_target && all_bool && n == 2 && bool_value(to[0], &v0) && bool_value(to[1], &v1) && v0 != v1) {
         r->map_bool = true;
         infer_bool_map(r->p, &r->map, v0 ? from[0] : from[1], v0 ? from[1] : from[0]);
+    } else if (bool_target) {
+        rd_problem(r, "It maps codes to values that are not one true and one false, but the target is boolean.");
+        return;
     } else {
         for (int k = 0; k < n; k++) {
             r->map.from[k] = plan_strdup(r->p, from[k]);
