@@ -521,6 +521,8 @@ void rd_rec_round(reading *r)
     int j = k + 1;
     if (rd_is_w(r, j, "half") && rd_is_w(r, j + 1, "up"))
         j += 2;
+    else if (rd_is_w(r, j, "halfup"))      /* "rounded half-up" */
+        j++;
     else if (rd_is_w(r, j, "up") && !rd_is_w(r, j + 1, "to") && !rd_is_w(r, j + 1, "half"))
         mode = 1, j++;
     else if (rd_is_w(r, j, "up") && rd_is_w(r, j + 1, "to"))
