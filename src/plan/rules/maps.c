@@ -6,6 +6,7 @@
 #include "plan/infer.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -500,6 +501,25 @@ void rd_rec_map(reading *r)
         }
         if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
             continue;
+        /* "amt: strip '$'": a label before an instruction, not a pair */
+        if (rd_is_op(r, k + 1, ":") && r->t[k + 2].k == TK_WORD && rd_is_operative_word(r->t[k + 2].w) &&
+            !rd_is_w(r, k + 2, "reject"))
+            continue;
+        /* "'n/a' -> reject row": rows with that value are rejected (a rule of its own, not a code's value) */
+        if (rd_is_w(r, k + 2, "reject") && !rd_is_k(r, k, TK_WORD) && rd_primary(r) && r->c->column) {
+            int e = k + 3 + (rd_is_w(r, k + 3, "row") ? 1 : 0);
+            if (e < r->n && r->t[e].clause == r->t[k].clause && !rd_is_op(r, e, ";") && !rd_is_op(r, e, ",") &&
+                !rd_is_op(r, e, "."))
+                continue;
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s is \"%s\"", rd_primary(r), rd_value_at(r, k, NULL));
+            rd_add_rule(r, PR_REJECT, rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, rd_primary(r)), rd_value_at(r, k, NULL), false),
+                        msg);
+            r->statement = false;             /* the column still has its expression */
+            rd_use(r, k, e);
+            k = e - 1;
+            continue;
+        }
         if ((rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "anything") || rd_is_w(r, k, "rest")) &&
             rd_is_k(r, k, TK_WORD) && catch_all < 0) {
             catch_all = k;
