@@ -67,8 +67,11 @@ static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
                 continue;
             len += (D[i].w2 ? 1 : 0) + (D[i].w3 ? 1 : 0);
             int v = k + len + (rd_is_w(r, k + len, "the") ? 1 : 0), end;
+            int ce = v;                         /* "after the due date": another column (a date, checked later) */
+            while (ce < r->n && r->t[ce].clause == r->t[k].clause && r->t[ce].k == TK_WORD && ce < v + 6)
+                ce++;
             if (!rd_fixed_date_at((reading *)r, v, &end, "DD/MM/YYYY") &&
-                !rd_fixed_date_at((reading *)r, v, &end, "MM/DD/YYYY"))
+                !rd_fixed_date_at((reading *)r, v, &end, "MM/DD/YYYY") && !(ce > v && rd_resolve_prefix(r, v, ce, &end)))
                 continue;
             *op = D[i].op;
             return len;
@@ -471,6 +474,24 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     int v = k + oplen;
     if (rd_is_op(r, v, "'") || rd_is_w(r, v, "to") || (rd_is_w(r, v, "the") && kind == PE_CMP))
         v++;
+    /* "the payment date is after the due date": two date columns, each read as its sample (or a stated
+     * pattern of both) shows */
+    bool ordering_op = op == PB_LT || op == PB_LE || op == PB_GT || op == PB_GE;
+    int oe;
+    const char *other = kind == PE_CMP && ordering_op && rd_is_k(r, v, TK_WORD) ? rd_resolve_prefix(r, v, e, &oe) : NULL;
+    if (other && strcmp(other, field) && oe == e) {
+        const char *pa, *pb;
+        plan_expr *da = date_of(r, field, &pa);
+        plan_expr *db = da ? date_of(r, other, &pb) : NULL;
+        if (!da || !db)
+            return NULL;
+        rd_use(r, v, oe);
+        plan_expr *x = plan_new_expr(r->p, PE_CMP);
+        x->op = op;
+        x->kid[0] = da;
+        x->kid[1] = db;
+        return x;
+    }
     /* a date: the field read as the date its sample shows, the literal in that same order of day and month */
     const prof_column *dpc = rd_prof_of(r, field);
     int de;
