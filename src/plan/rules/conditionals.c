@@ -9,6 +9,8 @@
  */
 #include "plan/rules/reading.h"
 
+#include "plan/infer.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -230,8 +232,92 @@ static bool branches_as_map(reading *r, plan_expr **cond, plan_expr **val, int n
     return true;
 }
 
+/* "Transactions of 10,000 or more require a second approval ... Please flag them 'HIGH' and all others 'NORMAL'":
+ * the rows a previous clause describes (a row word, then "of"/"with"/"over" and a number phrase about the row's own
+ * value), a value for "them", and a value for all others.  The rest of the describing clause gives the reason. */
+static void described_then_value(reading *r)
+{
+    for (int t = 1; t < r->n; t++) {
+        if (!(rd_is_w(r, t, "them") || rd_is_w(r, t, "these") || rd_is_w(r, t, "those")) || r->t[t].used)
+            continue;
+        int v = t + 1, vb = t - 1;
+        if (!(rd_is_w(r, vb, "flag") || rd_is_w(r, vb, "mark") || rd_is_w(r, vb, "set") || rd_is_w(r, vb, "put") ||
+              rd_is_w(r, vb, "label")))
+            return;
+        if (rd_is_w(r, v, "as") || rd_is_w(r, v, "to") || rd_is_w(r, v, "with"))
+            v++;
+        if (!rd_is_k(r, v, TK_STR))
+            return;
+        plan_expr *yes = branch_value(r, v);
+        int o = v + 1 + (rd_is_w(r, v + 1, "and") || rd_is_op(r, v + 1, ",") ? 1 : 0);
+        o += rd_is_w(r, o, "all");
+        if (!yes || !(rd_is_w(r, o, "others") || rd_is_w(r, o, "otherwise")) || !rd_is_k(r, o + 1, TK_STR))
+            return;
+        plan_expr *no = branch_value(r, o + 1);
+        if (!no)
+            return;
+        /* the describing clause: before this one, a row word then of/with/over ... */
+        int c = r->t[t].clause - 1, rw = -1;
+        for (int k = 0; k < r->n && rw < 0; k++)
+            if (r->t[k].clause == c && rd_is_w(r, k, "row") && !r->t[k].used &&
+                (rd_is_w(r, k + 1, "of") || rd_is_w(r, k + 1, "with") || rd_is_w(r, k + 1, "over") ||
+                 rd_is_w(r, k + 1, "above") || rd_is_w(r, k + 1, "below") || rd_is_w(r, k + 1, "under")))
+                rw = k;
+        if (rw < 0)
+            return;
+        /* "of 10,000 or more", "with 0 or less", "over 500", "below 0": a number about the row's own value */
+        int q = rw + 1, op = 0;
+        if (rd_is_w(r, q, "over") || rd_is_w(r, q, "above"))
+            op = PB_GT, q++;
+        else if (rd_is_w(r, q, "below") || rd_is_w(r, q, "under"))
+            op = PB_LT, q++;
+        else
+            q++;                              /* of / with */
+        if (!rd_is_k(r, q, TK_NUM) || !rd_primary(r))
+            return;
+        const char *num = r->t[q].w;
+        int ce = q + 1;
+        if (!op && rd_is_w(r, ce, "or") && (rd_is_w(r, ce + 1, "more") || rd_is_w(r, ce + 1, "above")))
+            op = PB_GE, ce += 2;
+        else if (!op && rd_is_w(r, ce, "or") && (rd_is_w(r, ce + 1, "less") || rd_is_w(r, ce + 1, "below")))
+            op = PB_LE, ce += 2;
+        if (!op)
+            return;
+        plan_expr *f = infer_read_number(r->p, plan_source_ref(r->p, rd_primary(r)), rd_prof_of(r, rd_primary(r)), NULL,
+                                         false, &r->problems);
+        if (!f)
+            return;
+        plan_expr *cond = rd_cmp_expr(r, op, f, num, true);
+        /* the rest of the describing clause is its reason: no literal, number, column or negation in it */
+        for (int k = 0; k < r->n; k++) {
+            const tok *x = &r->t[k];
+            if (x->clause != c || x->used || (k >= rw && k < ce))
+                continue;
+            if (x->k == TK_STR || x->k == TK_NUM || x->k == TK_DATE || rd_is_w(r, k, "not") || rd_is_w(r, k, "no") ||
+                (x->k == TK_WORD && !rd_is_filler(x->w) && rd_resolve_name_min(r, x->orig, 0.95)) ||
+                (x->k == TK_WORD && isupper((unsigned char)x->orig[0]) && isupper((unsigned char)x->orig[1])) ||
+                rd_is_w(r, k, "only") || rd_is_w(r, k, "except") || rd_is_w(r, k, "unless") || rd_is_w(r, k, "if"))
+                return;                       /* "... in USD", "except ...": a restriction, not a reason */
+        }
+        for (int k = 0; k < r->n; k++)
+            if (r->t[k].clause == c)
+                r->t[k].used = true;
+        rd_use(r, vb, o + 2);
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = cond;
+        x->kid[1] = yes;
+        x->kid[2] = no;
+        r->base = B_COND;
+        r->cond_value = x;
+        return;
+    }
+}
+
 void rd_rec_conditional(reading *r)
 {
+    described_then_value(r);
+    if (r->base == B_COND || r->problems.len)
+        return;
     bool other_word = has_other_word(r);
     if (!other_word) {
         value_when_pair(r);

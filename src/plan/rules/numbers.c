@@ -477,8 +477,27 @@ static void strip_list(reading *r)
     }
 }
 
+/* "Amounts are plain numbers with a decimal point": a statement of the format the numbers are read in anyway
+ * (the sample must write them so; a decimal comma there asks). */
+static void decimal_point_statement(reading *r)
+{
+    for (int k = 0; k + 1 < r->n; k++) {
+        if (!rd_is_w(r, k, "decimal") || !(rd_is_w(r, k + 1, "point") || rd_is_w(r, k + 1, "dot")) ||
+            !rd_clause_is_statement(r, r->t[k].clause) || r->nf_decimal_set)
+            continue;
+        const prof_column *pc = rd_prof_of(r, rd_primary(r));
+        if (pc && pc->decimal && pc->decimal != '.') {
+            rd_problem(r, "It says the numbers have a decimal point, but [%s] writes them with '%c'.", rd_primary(r),
+                       pc->decimal);
+            return;
+        }
+        rd_use(r, k, k + 2);
+    }
+}
+
 void rd_rec_numfmt(reading *r)
 {
+    decimal_point_statement(r);
     if (r->c->type.base == PT_TEXT || r->c->type.base == PT_DATE || r->c->type.base == PT_BOOLEAN)
         return;                              /* "the part before the first comma" is no number format */
     strip_list(r);
