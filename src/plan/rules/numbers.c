@@ -216,6 +216,15 @@ void rd_rec_negate(reading *r)
             int n1 = rd_is_w(r, k + 1, "by") ? k + 3 : k + 2;
             if (rd_is_k(r, n1, TK_NUM) && !strcmp(r->t[n1].w, "1"))
                 i = k, len = n1 + 1 - k;
+        } else if (rd_is_w(r, k, "multiply") && rd_primary(r)) {
+            /* "multiply Amount by -1": the row's own value named between the verb and "by" */
+            int by = rd_find_w(r, k + 1, "by");
+            if (by > k + 1 && by <= k + 5 && rd_is_op(r, by + 1, "-") && rd_is_k(r, by + 2, TK_NUM) &&
+                !strcmp(r->t[by + 2].w, "1")) {
+                const char *named = rd_resolve_span(r, k + 1, by);
+                if (named && !strcmp(named, rd_primary(r)))
+                    i = k, len = by + 3 - k;
+            }
         } else if (rd_is_w(r, k, "credit") && credit_negative(r, k) && !rd_is_w(r, k - 1, "minus") &&
                    !purpose_between(r, k, rd_find_w(r, k, "negative"))) {
             i = k, len = 1;               /* not "debit minus credit, ... so that credits are negative" */
