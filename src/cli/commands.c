@@ -214,7 +214,7 @@ int cli_plan(const cli_options *o, mf_err *e)
         store_actor(o->as, actor, sizeof actor);
         env.actor = actor;
     }
-    flow_input in = {o->client, o->mapping, o->data, o->output};
+    flow_input in = {o->client, o->mapping, o->data, o->output, false};
     char *text = flow_draft_text(&env, &in, e);
     flow_env_close(&env);
     if (!text)
@@ -324,7 +324,7 @@ int cli_onboard(const cli_options *o, mf_err *e)
         flow_env_close(&env);
         return CLI_FAILED;
     }
-    flow_input in = {o->client, o->mapping, o->data, o->output};
+    flow_input in = {o->client, o->mapping, o->data, o->output, false};
     flow_begin_result br;
     int rc = CLI_FAILED;
     flow_run_options ro = run_options_of(o);

@@ -118,6 +118,7 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine);
     opt->plan_sha256 = sha;
     opt->spark_master = o->spark_master;
+    opt->threads = o->threads;
     progress_relay relay = {o};
     if (o->progress) {
         opt->progress = relay_progress;
