@@ -96,6 +96,34 @@ static unsigned long long size_of(const char *path)
     return stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0;
 }
 
+/* A manifest's validator: a command as --validator takes it; when its first word is a relative
+ * path to a file in the manifest's folder, that file (quoted) — so a manifest and its validators
+ * move together.  NULL for an empty cell. */
+static char *validator_of(const char *base, const char *cell)
+{
+    if (!*cell)
+        return NULL;
+    size_t w = strcspn(cell, " \t");
+    if (cell[0] == '/' || w >= PATH_MAX / 2)
+        return mf_xstrdup(cell);
+    char word[PATH_MAX / 2];
+    memcpy(word, cell, w);
+    word[w] = '\0';
+    char *path = flow_join(base, word);
+    struct stat st;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+        free(path);
+        return mf_xstrdup(cell);
+    }
+    char q[PATH_MAX * 2 + 8];
+    mf_shq(path, q, sizeof q);
+    free(path);
+    size_t n = strlen(q) + strlen(cell + w) + 1;
+    char *out = mf_xmalloc(n);
+    snprintf(out, n, "%s%s", q, cell + w);
+    return out;
+}
+
 /* Two entries may not write into one output directory. */
 static int check_outputs(const batch *b, mf_err *e)
 {
@@ -195,7 +223,7 @@ int batch_read_manifest(const char *path, const char *out_dir, batch *b, mf_err 
                 x->mapping = resolve(base, v[COL_MAPPING]);
                 x->data = resolve(base, v[COL_DATA]);
                 x->out = resolve(base, v[COL_OUT]);
-                x->validator = v[COL_VALIDATOR] && *v[COL_VALIDATOR] ? mf_xstrdup(v[COL_VALIDATOR]) : NULL;
+                x->validator = v[COL_VALIDATOR] ? validator_of(base, v[COL_VALIDATOR]) : NULL;
                 x->bytes = size_of(x->data);
             }
             for (int c = 0; c < NCOLS; c++)
