@@ -116,11 +116,11 @@ static void draw(view *v, const batch *b, bool force)
     char head[512], r[32], eta[16], el[16];
     double secs = b->seconds > 0.001 ? b->seconds : 0.001;
     double rate = (double)bytes / secs;
-    snprintf(head, sizeof head, "batch: %d/%d finished (%d done, %d waiting for review, %d failed), %d running, "
-                                "%s rows, %.1f MB/s, %s elapsed, ETA %s",
-             fin, b->n, done, waiting, failed, running, cli_progress_count(rows, r, sizeof r), rate / 1e6,
-             cli_progress_clock(b->seconds, el, sizeof el),
-             cli_progress_clock(rate > 0 ? (double)left / rate : -1, eta, sizeof eta));
+    snprintf(head, sizeof head, "batch %d/%d  ETA %s  (%s elapsed)  %d done, %d waiting, %d failed, %d running  "
+                                "%s rows  %.1f MB/s",
+             fin, b->n, cli_progress_clock(rate > 0 ? (double)left / rate : -1, eta, sizeof eta),
+             cli_progress_clock(b->seconds, el, sizeof el), done, waiting, failed, running,
+             cli_progress_count(rows, r, sizeof r), rate / 1e6);
     lines[0] = head;
     int k = 1;
     double now;
