@@ -76,6 +76,7 @@ no_partials() { local n; n=$(find "$1" -name '.*.partial-*' | wc -l); [ "$n" -eq
 rc=0
 "$mf" batch "$work/m1.csv" --out "$work/b1" --jobs 4 --progress=plain > "$work/b1.log" 2> "$work/b1.err" || rc=$?
 [ "$rc" -eq 5 ] || { cat "$work/b1.log" "$work/b1.err" >&2; fail "batch 1 exited $rc, expected 5 (one entry failed)"; }
+[ ! -s "$work/b1.err" ] || fail "batch 1 wrote on stderr (a sanitizer's report of a worker?): $(head -c 2000 "$work/b1.err")"
 [ "$(grep -c '^started ' "$work/b1.log")" -eq 50 ] || fail "batch 1: not 50 'started' lines"
 [ "$(grep -c '^done ' "$work/b1.log")" -eq 34 ] || fail "batch 1: not 34 'done' lines"
 [ "$(grep -c '^waiting ' "$work/b1.log")" -eq 15 ] || fail "batch 1: not 15 'waiting' lines"
@@ -187,6 +188,7 @@ done
 rc=0
 "$mf" batch "$work/m2.csv" --out "$work/b2" --jobs 2 --progress=plain > "$work/b2.log" 2> "$work/b2.err" || rc=$?
 [ "$rc" -eq 5 ] || { cat "$work/b2.log" "$work/b2.err" >&2; fail "the resumed batch 2 exited $rc, expected 5"; }
+[ ! -s "$work/b2.err" ] || fail "the resumed batch 2 wrote on stderr: $(head -c 2000 "$work/b2.err")"
 grep '^done ' "$work/b2k.log" | sed 's/^done \([^:]*\):.*/\1/' | sort > "$work/killed_done.txt"
 python3 - "$work/b2/batch.json" "$work/killed_done.txt" <<'PY' || fail "the resumed batch 2: batch.json is wrong"
 import json, sys
@@ -222,6 +224,24 @@ assert sum(loaded.values()) == 2 * 34 + 5, sum(loaded.values())
 queue > "$work/queue2.txt"
 [ "$(wc -l < "$work/queue2.txt")" -eq 10 ] || fail "the review queue does not hold the 10 still waiting"
 "$mf" audit verify >/dev/null || fail "the audit chain does not verify after the batches"
+
+# ---- Ctrl-C (SIGINT to the batch): the running entry is stopped, nothing more starts, exit 130 ---------
+manifest b3 > "$work/m3.csv"
+"$mf" batch "$work/m3.csv" --out "$work/b3" --jobs 1 --progress=plain > "$work/b3.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do grep -q '^started ' "$work/b3.log" 2>/dev/null && break; sleep 0.05; done
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 130 ] || { cat "$work/b3.log" >&2; fail "Ctrl-C: exit $rc, expected 130"; }
+python3 - "$work/b3/batch.json" <<'PY' || fail "Ctrl-C: batch.json is wrong"
+import json, sys
+b = json.load(open(sys.argv[1]))
+t = b["totals"]
+assert b["outcome"] == "interrupted" and t["not_run"] >= 40 and t["failed"] == 0, (b["outcome"], t)
+assert all(e["status"] in ("done", "waiting_for_review", "interrupted") for e in b["entries"]), b["entries"]
+PY
+no_partials "$work/b3"
 
 # ---- a folder of client folders ------------------------------------------------------------------------
 mkdir -p "$work/dir"
