@@ -11,7 +11,12 @@
 set -euo pipefail
 mf=$(realpath "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/mf_batch.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+pgdb=""
+cleanup() {
+  [ -z "$pgdb" ] || psql "$MAPFORGE_TEST_PG" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 export MAPFORGE_HOME="$work/home" MAPFORGE_USER=batcher
 unset MAPFORGE_STORE MAPFORGE_VALIDATOR
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -158,17 +163,17 @@ done
 manifest b2 > "$work/m2.csv"
 "$mf" batch "$work/m2.csv" --out "$work/b2" --jobs 2 --progress=plain > "$work/b2k.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do
-  [ "$(grep -c '^done ' "$work/b2k.log" || true)" -ge 8 ] && break
+for _ in $(seq 1 2400); do   # up to two minutes on a loaded machine
+  [ "$(grep -c '^done ' "$work/b2k.log" || true)" -ge 6 ] && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.05
 done
 kill -9 "$pid" 2>/dev/null || fail "batch 2 finished before it could be killed"
 { wait "$pid"; } 2>/dev/null || true
 ndone_killed=$(grep -c '^done ' "$work/b2k.log" || true)
-[ "$ndone_killed" -ge 8 ] && [ "$ndone_killed" -lt 39 ] || fail "batch 2 was not killed midway ($ndone_killed done)"
+[ "$ndone_killed" -ge 1 ] && [ "$ndone_killed" -lt 39 ] || fail "batch 2 was not killed midway ($ndone_killed done)"
 # its workers died with it
-for _ in $(seq 1 40); do pgrep -f "batch $work/m2.csv" >/dev/null || break; sleep 0.05; done
+for _ in $(seq 1 100); do pgrep -f "batch $work/m2.csv" >/dev/null || break; sleep 0.05; done
 ! pgrep -f "batch $work/m2.csv" >/dev/null || fail "workers of the killed batch are still running"
 [ ! -e "$work/b2/batch.json" ] || fail "the killed batch wrote batch.json"
 for d in "$work"/b2/*/; do   # a run.json present means a complete set
@@ -282,5 +287,44 @@ rc=0
 "$mf" batch "$work/dup.csv" > "$work/dup.log" 2>&1 || rc=$?
 [ "$rc" -eq 1 ] && grep -q "dup.csv:3.*already the output of" "$work/dup.log" ||
   fail "two entries with one output directory were not refused: $(cat "$work/dup.log")"
+
+# ---- a PostgreSQL store and warehouse (a database of its own): four workers writing at once ------------
+if [ -n "${MAPFORGE_TEST_PG:-}" ]; then
+  command -v psql >/dev/null || fail "MAPFORGE_TEST_PG is set but psql is missing"
+  pgdb=mf_batch_$$
+  pgurl=${MAPFORGE_TEST_PG%/*}/$pgdb
+  psql "$MAPFORGE_TEST_PG" -qc "CREATE DATABASE $pgdb" >/dev/null 2>&1 || fail "could not create database $pgdb"
+  { echo "client,mapping,data,out"
+    for c in A01 A02 A04 A05 O01 O02 O03 O04; do
+      read -r ex data out <<<"$(family "$c")"; echo "$c,in/$c/mapping.xlsx,in/$c/$data,pg/$c"
+    done; } > "$work/mpg.csv"
+  for c in A01 A02 A04 A05; do
+    "$mf" onboard --store "$pgurl" --client "$c" --mapping "$work/in/$c/mapping.xlsx" \
+      --data "$work/in/$c/gl_extract.csv" --out "$work/pgpre/$c" --yes --no-load >/dev/null 2>&1 ||
+      fail "onboarding $c on PostgreSQL failed"
+  done
+  for round in 1 2; do
+    rc=0
+    "$mf" batch "$work/mpg.csv" --out "$work/pg" --store "$pgurl" --db "$pgurl" --jobs 4 --progress=none \
+      > "$work/pg$round.log" 2>&1 || rc=$?
+    [ "$rc" -eq 4 ] || { cat "$work/pg$round.log" >&2; fail "PostgreSQL batch $round exited $rc, expected 4"; }
+  done
+  python3 - "$work/pg/batch.json" <<'PY' || fail "PostgreSQL: batch.json is wrong"
+import json, sys
+t = json.load(open(sys.argv[1]))["totals"]
+assert (t["done"], t["skipped"], t["waiting_for_review"], t["failed"]) == (4, 4, 4, 0), t
+PY
+  check_outputs "$work/pg" A01 A02 A04 A05
+  "$mf" reviews --json --store "$pgurl" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert sorted(x["client"] for x in r["runs"] if x["state"] == "loaded") == ["A01", "A02", "A04", "A05"], r["runs"]
+assert sorted(x["client"] for x in r["reviews"] if x["state"] == "drafted") == ["O01", "O02", "O03", "O04"], r["reviews"]
+' || fail "PostgreSQL: runs or reviews are wrong"
+  n=$(psql "$pgurl" -qtAX -c 'SELECT count(DISTINCT "_mapforge_client") FROM "GL_ENTRIES"')
+  [ "$n" -eq 4 ] || fail "PostgreSQL warehouse: $n clients loaded, expected 4"
+elif [ "${CI:-}" = true ]; then
+  fail "MAPFORGE_TEST_PG is not set (CI must not skip PostgreSQL)"
+fi
 
 echo "batch: ok (50 clients: 34 done, 15 waiting, 1 failed validator; rerun skips; 5 approved later run; kill -9 after $ndone_killed done and resume: each entry loaded exactly once; DIR mode; bad rows named)"
