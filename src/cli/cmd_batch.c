@@ -159,6 +159,14 @@ static void on_tick(void *user, const batch *b)
     draw(user, b, false);
 }
 
+/* Outside text (a client's name, a reason quoting a data value) with its control characters shown
+ * as '?': nothing from a manifest or a file drives the terminal. */
+static void put_clean(const char *s)
+{
+    for (; s && *s; s++)
+        putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 static void summary(const batch *b, const char *json_path)
 {
     long long rin = 0, rout = 0, rrej = 0, rfil = 0;
@@ -185,10 +193,12 @@ static void summary(const batch *b, const char *json_path)
                "them\n");
     for (int i = 0; i < b->n; i++)
         if (b->e[i].status == BATCH_FAILED) {
-            /* control characters of a reason (it may quote a data value) are not sent as they are */
-            printf("  failed: %s (%s): ", b->e[i].client, b->e[i].where);
-            for (const char *p = b->e[i].why ? b->e[i].why : ""; *p; p++)
-                putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+            printf("  failed: ");
+            put_clean(b->e[i].client);
+            printf(" (");
+            put_clean(b->e[i].where);
+            printf("): ");
+            put_clean(b->e[i].why);
             putchar('\n');
         }
     printf("  summary: %s\n", json_path);

@@ -18,6 +18,7 @@
 #include "util/sha256.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +48,15 @@ static void fail_with(batch_entry *x, const mf_err *e)
     set_why(x, "%s", msg);
 }
 
-/* The store's newest run of (client, plan, input) that finished: loaded, or checked under no_load.
- * 1 found (counts copied into x), 0 none, -1 error. */
+/* The store's newest run of (client, plan, input) into this entry's output directory that finished:
+ * loaded, or checked under no_load.  The directory matters: the same file run into last month's
+ * folder does not make this one done (and a set published there by a run killed before its checks
+ * is not done either).  1 found (counts copied into x), 0 none, -1 error. */
 static int finished_run(const flow_env *env, batch_entry *x, const char *input_sha, bool no_load, mf_err *e)
 {
+    char out[PATH_MAX];
+    if (!realpath(x->out, out))
+        return 0;
     store_run *r;
     int n = 0, found = 0;
     if (store_run_list(env->st, x->client, &r, &n, e) < 0)
@@ -58,7 +64,7 @@ static int finished_run(const flow_env *env, batch_entry *x, const char *input_s
     for (int i = n - 1; i >= 0 && !found; i--) {
         const store_run *s = &r[i];
         if (!s->plan_sha256 || strcmp(s->plan_sha256, x->plan_sha256) || !s->input_sha256 ||
-            strcmp(s->input_sha256, input_sha) || !s->state)
+            strcmp(s->input_sha256, input_sha) || !s->state || !s->out_dir || strcmp(s->out_dir, out))
             continue;
         if (strcmp(s->state, "loaded") && !(no_load && !strcmp(s->state, "checked")))
             continue;

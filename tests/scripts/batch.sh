@@ -271,8 +271,19 @@ assert e["empty_client"]["status"] == "failed" and "no mapping" in e["empty_clie
 PY
 rm -rf "$work/dir/empty_client"
 rc=0
-"$mf" batch "$work/dir" --out "$work/dout" --progress=none > /dev/null 2>&1 || rc=$?
+"$mf" batch "$work/dir" --out "$work/dout" --progress=live > "$work/live.log" 2>&1 || rc=$?
 [ "$rc" -eq 4 ] || fail "batch DIR with every entry waiting exited $rc, expected 4"
+# the live display: redrawn in place (cursor up, erase), the overall line at 2/2, then taken off
+grep -q $'\033\[[0-9]*A\033\[J' "$work/live.log" || fail "--progress=live drew nothing in place"
+grep -aq '^batch 2/2  ETA' "$work/live.log" || fail "--progress=live: no overall line for 2/2 entries"
+grep -aq '^  DIR_acme_gl *starting' "$work/live.log" || fail "--progress=live: no line for a running entry"
+
+# a single run shows the same progress (plain: one line per phase, on stderr)
+"$mf" run --client A01 --data "$work/in/A01/gl_extract.csv" --out "$work/single" --no-load --progress=plain \
+  > "$work/single.out" 2> "$work/single.err" || fail "run --client A01 failed: $(cat "$work/single.err")"
+grep -Eq '^mapforge: progress: A01 +run +[0-9]+%  90 rows' "$work/single.err" &&
+  grep -q '^mapforge: progress: A01 *check 90 rows' "$work/single.err" ||
+  fail "run --progress=plain did not show its phases: $(cat "$work/single.err")"
 
 # ---- a bad manifest row: file:line, nothing runs --------------------------------------------------------
 printf 'client,mapping,data,out\nX1,in/A01/mapping.xlsx,in/A01/gl_extract.csv,bad/X1\nX2,in/A02/mapping.xlsx,,bad/X2\n' \
