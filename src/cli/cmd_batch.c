@@ -149,9 +149,7 @@ static void on_event(void *user, const batch *b, int i, batch_event ev, flow_lev
     (void)text;   /* the workflow's messages: the entry's result line says what came of them */
     view *v = user;
     if (ev == BATCH_EV_STARTED || ev == BATCH_EV_FINISHED)
-        event_line(v, b, i, ev);
-    if (ev == BATCH_EV_FINISHED || ev == BATCH_EV_STARTED)
-        draw(v, b, true);
+        event_line(v, b, i, ev);   /* the live block comes back at the next tick: redraws stay bounded */
 }
 
 static void on_tick(void *user, const batch *b)

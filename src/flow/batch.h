@@ -114,7 +114,8 @@ typedef struct batch_options {
     flow_run_options run;        /* engine, validator, db, no_load, no_parquet (data, out: per entry) */
     /* Events, called on the batch's thread (text: the message for BATCH_EV_NOTE, else NULL). */
     void (*event)(void *user, const batch *b, int i, batch_event ev, flow_level level, const char *text);
-    /* Called about ten times a second while entries run (a live display redraws here). */
+    /* Called about ten times a second while entries run, and once when the last one ended (a live
+     * display redraws here). */
     void (*tick)(void *user, const batch *b);
     void *user;
 } batch_options;

@@ -378,6 +378,10 @@ int batch_run(batch *b, const batch_options *o, mf_err *e)
     }
     free(pfd);
     free(who);
+    if (o->tick) {   /* the last state, for a display that shows it before the summary */
+        b->seconds = mono() - t0;
+        o->tick(o->user, b);
+    }
     for (int i = 0; i < b->n; i++)   /* never started: queued (and said so when the batch stopped) */
         if (b->e[i].status == BATCH_QUEUED && b->interrupted)
             b->e[i].interrupted = true;
