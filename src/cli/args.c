@@ -62,6 +62,12 @@ static const cli_option_def options[] = {
      "GET /metrics also answers a request carrying \"Authorization: Bearer TOKEN\", TOKEN being this file's "
      "content (readable by its owner only); without it only signed-in users can read /metrics",
      "MAPFORGE_METRICS_TOKEN_FILE"},
+    {"--jobs", "N", OPT(jobs), false, "batch: entries run at once, each in its own worker process",
+     "the number of online cores"},
+    {"--progress", "auto|live|plain|none", OPT(progress), false,
+     "live: a display redrawn in place (overall, and per running entry rows/s and ETA); plain: one line per event "
+     "(batch: started, done, waiting, failed; onboard and run: one per phase); none: no progress",
+     "auto: live on a terminal, else plain (batch) or none (onboard, run)"},
     {"--json", NULL, OPT(json), true, "machine-readable output: one JSON document (JSON Lines for logs)", NULL},
     /* common to every command */
     {"--home", "DIR", OPT(home), false, "the state directory (SQLite store, warehouse)", "MAPFORGE_HOME, ~/.mapforge"},
@@ -76,10 +82,23 @@ static const cli_command_def commands[] = {
      "read the mapping and the data, draft a plan (or take the approved one from the cache), review it, run it, "
      "check the output and load it",
      "client mapping data out output yes four-eyes validator engine spark-master no-load no-parquet db load-streams comment "
-     "config",
+     "config progress",
      "client mapping data out",
      "mapforge onboard --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme --yes",
      cli_onboard, false},
+    {"batch", "MANIFEST.csv | DIR [--out OUT] [--jobs N] [--progress auto|live|plain|none]",
+     "run many clients through the workflow with a pool of worker processes: an entry with an approved plan "
+     "(a cache hit) runs, is checked and loaded; one without is drafted and left in the review queue (waiting "
+     "for review; never approved here) and runs in a later batch once a person approves it; entries already "
+     "done (same client, input SHA-256 and plan SHA-256) are skipped, so an interrupted batch is resumed by "
+     "running it again.  MANIFEST.csv: a header row naming client, mapping, data, out (and optionally "
+     "validator), one entry per row, relative paths from the manifest's folder; DIR: one folder per client "
+     "holding its mapping (mapping.xlsx or .csv, else the one workbook) and its data files (.csv .txt .tsv "
+     ".psv .dat), outputs in OUT/<folder>/ (OUT/<folder>/<data file>/ when there are several).  Writes "
+     "OUT/batch.json (OUT: --out, for a manifest by default its folder).  Exit 0 every entry done, 4 some wait "
+     "for a review, 5 some failed, 130 interrupted",
+     "out jobs progress validator engine spark-master no-load no-parquet db config", "",
+     "mapforge batch clients/ --out out/february --jobs 4", cli_batch, false},
     {"plan", "--client C --mapping M --data D --out DIR",
      "draft the plan only: writes DIR/plan.txt and prints it (exit 2 when it has open questions)",
      "client mapping data out output config", "client mapping data out",
@@ -89,7 +108,7 @@ static const cli_command_def commands[] = {
      "run the client's approved plan from the cache; or a plan file as it is (hand-edited or not): its checks and "
      "the validator run, nothing is loaded (it is not approved), and with --client the run goes into the client's "
      "history",
-     "plan client data out validator engine spark-master no-load no-parquet db load-streams", "data out",
+     "plan client data out validator engine spark-master no-load no-parquet db load-streams progress", "data out",
      "mapforge run --client ACME --data next_quarter.csv --out out/q2", cli_run, false},
     {"approve", "--plan P --client C --data D [--comment TEXT]",
      "record a person's approval of a plan file edited by hand: checked against D, renumbered as the client's "
@@ -331,12 +350,30 @@ int cli_args_parse(int argc, char **argv, cli_invocation *inv, mf_err *e)
         }
         if (!strcmp(a, "-y"))
             a = "--yes";
+        /* --name=value is --name value */
+        char name[64];
+        const char *inline_value = NULL;
+        const char *eq = strchr(a, '=');
+        if (a[1] == '-' && eq && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            inline_value = eq + 1;
+        }
         const cli_option_def *d = option_find(a);
         if (!d || !takes(inv->cmd, d))
             return unknown_option(inv->cmd, a, e);
         char *base = (char *)o;
         if (d->flag) {
+            if (inline_value)
+                return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "option %s takes no value", a);
             *(int *)(void *)(base + d->offset) = 1;
+            continue;
+        }
+        if (inline_value) {
+            if (!*inline_value)
+                return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "option %s needs a value (%s)", a, d->value);
+            *(const char **)(void *)(base + d->offset) = inline_value;
             continue;
         }
         if (i + 1 >= argc || !argv[i + 1][0])
@@ -440,8 +477,9 @@ void cli_help_command(FILE *f, const cli_command_def *c)
 static const char exit_codes[] =
     "0 done; 1 an error (which file, line, column and what was expected); 2 the plan has open questions "
     "(nothing ran; they are listed); 3 the output failed validation (nothing loaded); 4 needs review: no "
-    "approved plan fits this file (`run --client` on a cache miss; nothing ran); 130 interrupted by Ctrl-C "
-    "or SIGTERM (temporary files removed, nothing published, nothing loaded; the run is recorded as "
+    "approved plan fits this file (`run --client` on a cache miss; nothing ran; `batch`: no entry failed but "
+    "some wait for a review); 5 `batch`: some entries failed (the others ran; OUT/batch.json says which and why); "
+    "130 interrupted by Ctrl-C or SIGTERM (temporary files removed, nothing published, nothing loaded; the run is recorded as "
     "interrupted)";
 
 int cli_exit_code(mf_code code)

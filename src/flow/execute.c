@@ -20,6 +20,7 @@
 #include "write/spark.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,6 +119,7 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine);
     opt->plan_sha256 = sha;
     opt->spark_master = o->spark_master;
+    opt->threads = o->threads;
     progress_relay relay = {o};
     if (o->progress) {
         opt->progress = relay_progress;
@@ -251,9 +253,11 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     if (flow_audit(env, "compile", client, sha, e, "engine", o->engine ? o->engine : "native", (const char *)NULL) <
         0)
         goto done;
+    char out_abs[PATH_MAX];   /* the outputs' directory as the store records it (batch: done where?) */
     store_run sr = {.client = client, .plan_sha256 = sha, .input_path = o->data_path, .input_sha256 = "",
                     .cache_key = cache_key, .cache_hit = cache_hit, .status = "running", .state = "running",
-                    .actor = env->actor, .review_id = rv ? rv->id : 0};
+                    .actor = env->actor, .review_id = rv ? rv->id : 0,
+                    .out_dir = realpath(o->out_dir, out_abs) ? out_abs : o->out_dir};
     if (store_run_add(env->st, &sr, e) < 0 || review_state(env, rv, "running", sr.id, e) < 0)
         goto done;
     r->run_id = sr.id;

@@ -541,7 +541,7 @@ static int open_review(const flow_env *env, const flow_input *in, const mapping 
     if (got < 0)
         return -1;
     if (got == 1) {
-        int rc = resume(env, &r, in->data_path, e);
+        int rc = in->batch ? 0 : resume(env, &r, in->data_path, e);
         *id = r.id;
         *resumed = true;
         store_review_free(&r);
@@ -568,7 +568,7 @@ static int open_review(const flow_env *env, const flow_input *in, const mapping 
     if (added < 0)
         return -1;
     if (added == 0) {   /* another process opened it meanwhile: it is the one */
-        int rc = resume(env, &r, in->data_path, e);
+        int rc = in->batch ? 0 : resume(env, &r, in->data_path, e);
         *id = r.id;
         *resumed = true;
         store_review_free(&r);

@@ -125,6 +125,10 @@ typedef struct flow_input {
     const char *mapping_path;    /* required for flow_begin */
     const char *data_path;
     const char *output;          /* NULL = the mapping's output name */
+    /* A batch run looks, a person reopens: with batch set, an open review of (client, mapping) found
+     * on a miss is reported (FLOW_BEGIN_RESUMED, its id) but left as it is — no resumed turn, no
+     * review_resumed event, its data file unchanged.  A new review is drafted as always. */
+    bool batch;
 } flow_input;
 
 typedef enum flow_begin_kind {
@@ -355,6 +359,7 @@ typedef struct flow_run_options {
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
     int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */
     bool no_load, no_parquet;
+    int threads;                 /* the native engine's worker threads; 0 = the number of cores */
     flow_progress_fn progress;
     void *progress_user;
 } flow_run_options;

@@ -174,7 +174,7 @@ static const char *const schema[] = {
     " input_path TEXT, input_sha256 TEXT, input_bytes BIGINT, rows_in BIGINT, rows_out BIGINT,"
     " rows_rejected BIGINT, rows_filtered BIGINT, cache_hit INTEGER NOT NULL DEFAULT 0, cache_key TEXT,"
     " started_at TEXT NOT NULL, seconds DOUBLE PRECISION, status TEXT NOT NULL, actor TEXT,"
-    " state TEXT, review_id BIGINT NOT NULL DEFAULT 0, updated_at TEXT)",
+    " state TEXT, review_id BIGINT NOT NULL DEFAULT 0, updated_at TEXT, out_dir TEXT)",
     "CREATE TABLE IF NOT EXISTS loads (id @ID@, run_id BIGINT, client TEXT NOT NULL, target TEXT,"
     " table_name TEXT, input_sha256 TEXT, rows_loaded BIGINT, rows_replaced BIGINT, status TEXT,"
     " actor TEXT, at TEXT NOT NULL)",
@@ -228,6 +228,7 @@ static const char *const added_columns[][3] = {
     {"runs", "state", "TEXT"},
     {"runs", "review_id", "BIGINT NOT NULL DEFAULT 0"},
     {"runs", "updated_at", "TEXT"},
+    {"runs", "out_dir", "TEXT"},
 };
 
 static int has_column(store *s, const char *table, const char *column, mf_err *e)
@@ -675,15 +676,15 @@ int store_run_add(store *s, store_run *r, mf_err *e)
                        r->cache_key,  now,
                        secs,          r->status ? r->status : "ok",
                        r->actor,      run_state_of(r),
-                       rid};
+                       rid,           r->out_dir};
     db_rows rows;
     if (db_exec(s,
                 "INSERT INTO runs (client, plan_sha256, input_path, input_sha256, input_bytes, rows_in, rows_out,"
                 " rows_rejected, rows_filtered, cache_hit, cache_key, started_at, seconds, status, actor, state,"
-                " review_id, updated_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $12)"
+                " review_id, updated_at, out_dir)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $12, $18)"
                 " RETURNING id",
-                17, p, &rows, e) < 0)
+                18, p, &rows, e) < 0)
         return -1;
     r->id = db_cell_ll(&rows, 0, 0);
     db_rows_free(&rows);
@@ -712,8 +713,8 @@ int store_run_update(store *s, store_run *r, mf_err *e)
 
 #define RUN_COLUMNS                                                                                               \
     "SELECT id, client, plan_sha256, input_path, input_sha256, cache_key, input_bytes, rows_in, rows_out,"       \
-    " rows_rejected, rows_filtered, cache_hit, started_at, seconds, status, actor, state, review_id, updated_at" \
-    " FROM runs "
+    " rows_rejected, rows_filtered, cache_hit, started_at, seconds, status, actor, state, review_id, updated_at," \
+    " out_dir FROM runs "
 
 static void run_from_row(const db_rows *r, int i, store_run *x)
 {
@@ -737,6 +738,7 @@ static void run_from_row(const db_rows *r, int i, store_run *x)
     x->state = dup_or_null(db_cell(r, i, 16));
     x->review_id = db_cell_ll(r, i, 17);
     copy_fixed(x->updated_at, sizeof x->updated_at, db_cell(r, i, 18));
+    x->out_dir = dup_or_null(db_cell(r, i, 19));
 }
 
 int store_run_list(store *s, const char *client, store_run **out, int *n, mf_err *e)
@@ -785,8 +787,9 @@ void store_run_free(store_run *r)
     free((char *)r->status);
     free((char *)r->actor);
     free((char *)r->state);
+    free((char *)r->out_dir);
     r->client = r->plan_sha256 = r->input_path = r->input_sha256 = r->cache_key = r->status = r->actor = r->state =
-        NULL;
+        r->out_dir = NULL;
 }
 
 void store_runs_free(store_run *r, int n)

@@ -133,6 +133,7 @@ typedef struct store_run {
                                     derived from status on add (ok → checked, else failed) */
     long long review_id;         /* the review whose approved plan ran; 0 = none (a cached plan) */
     char updated_at[32];         /* filled by add / update */
+    const char *out_dir;         /* where the run's outputs were written (absolute); NULL unknown (older runs) */
 } store_run;
 int store_run_add(store *s, store_run *r, mf_err *e);
 /* Rewrite run r->id's counts, input sha/bytes, seconds, status and state (updated_at = now). */
