@@ -315,13 +315,13 @@ static void check_accounting(const run_report *rep, long long csv_rows, check_re
 
 /* ---- control totals ------------------------------------------------------------------------ */
 
-static int control_totals(const plan *p, const char *input_path, const scan *s, check_result *res, mf_err *e)
+static int control_totals(const plan *p, chk_totals *h, const scan *s, check_result *res, mf_err *e)
 {
     int nd = 0;
     for (int c = 0; c < p->ncols; c++)
         nd += s->cols[c].is_dec && s->cols[c].field >= 0;
     if (!nd)
-        return 0;
+        return chk_totals_finish(h, NULL, NULL, res, e);
     mf_dec *sums = mf_xcalloc((size_t)p->ncols, sizeof *sums);
     bool *usable = mf_xcalloc((size_t)p->ncols, sizeof *usable);
     for (int c = 0; c < p->ncols; c++) {
@@ -338,7 +338,7 @@ static int control_totals(const plan *p, const char *input_path, const scan *s, 
             chk_finding(res, "control_total", "builtin", false, "the sum of %s overflows 38 digits: not compared",
                         p->cols[c].name);
     }
-    int rc = chk_control_totals(p, input_path, sums, usable, res, e);
+    int rc = chk_totals_finish(h, sums, usable, res, e);
     free(sums);
     free(usable);
     return rc;
@@ -406,8 +406,14 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
     scan s = {0};
     int nk;
     const char *const *kc = key_columns(p, o, &nk);
+    bool has_dec = false;
+    for (int c = 0; c < p->ncols; c++)
+        has_dec |= p->cols[c].type.base == PT_DECIMAL;
+    /* The input side of the control totals runs beside the output scan (the second core is free). */
+    chk_totals *h = o && o->input_path && has_dec ? chk_totals_start(p, o->input_path) : NULL;
     csv_reader *rd = scan_open(&s, p, csv_path, kc, nk, res, e);
     if (!rd) {
+        (void)chk_totals_finish(h, NULL, NULL, res, e);
         scan_free(&s);
         return -1;
     }
@@ -417,9 +423,9 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
         report_required(&s, p, res);
         check_accounting(rep, s.rows, res);
         report_keys(&s, kc, nk, res);
-        if (o && o->input_path)
-            rc = control_totals(p, o->input_path, &s, res, e);
-    }
+        rc = h ? control_totals(p, h, &s, res, e) : 0;
+    } else
+        (void)chk_totals_finish(h, NULL, NULL, res, e);
     if (rc == 0)
         rc = reviewer_checks(p, csv_path, o, res, e);
     scan_free(&s);
