@@ -316,7 +316,7 @@ static void check_accounting(const run_report *rep, long long csv_rows, check_re
 
 /* ---- control totals ------------------------------------------------------------------------ */
 
-static int control_totals(const plan *p, chk_totals *h, const scan *s, check_result *res, mf_err *e)
+static int control_totals(const plan *p, check_pre *h, const scan *s, check_result *res, mf_err *e)
 {
     int nd = 0;
     for (int c = 0; c < p->ncols; c++)
@@ -401,8 +401,9 @@ static int reviewer_checks(const plan *p, const char *csv_path, const check_opti
     return rc;
 }
 
+/* pre: the input side of the control totals when the caller started it (taken: always freed here). */
 static int builtin_checks(const plan *p, const char *csv_path, const run_report *rep, const check_options *o,
-                          check_result *res, mf_err *e)
+                          check_pre *pre, check_result *res, mf_err *e)
 {
     scan s = {0};
     int nk;
@@ -411,7 +412,13 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
     for (int c = 0; c < p->ncols; c++)
         has_dec |= p->cols[c].type.base == PT_DECIMAL;
     /* The input side of the control totals runs beside the output scan (the second core is free). */
-    chk_totals *h = o && o->input_path && has_dec ? chk_totals_start(p, o->input_path) : NULL;
+    check_pre *h = pre;
+    if (!h && o && o->input_path && has_dec)
+        h = chk_totals_start(p, o->input_path);
+    else if (h && !(o && o->input_path && has_dec)) {   /* not wanted after all */
+        check_pre_discard(h);
+        h = NULL;
+    }
     csv_reader *rd = scan_open(&s, p, csv_path, kc, nk, res, e);
     if (!rd) {
         (void)chk_totals_finish(h, NULL, NULL, res, e);
@@ -446,8 +453,12 @@ int check_run(const plan *p, const char *out_dir, const run_report *rep, const c
         rc = read_run_json(json_path, &own, e);
         rep = &own;
     }
-    if (rc == 0 && !(o && o->skip_builtin))
-        rc = builtin_checks(p, csv_path, rep, o, res, e);
+    check_pre *pre = o ? o->pre : NULL;
+    if (rc == 0 && !(o && o->skip_builtin)) {
+        rc = builtin_checks(p, csv_path, rep, o, pre, res, e);
+        pre = NULL;   /* taken */
+    }
+    check_pre_discard(pre);
     if (rc == 0 && o && o->validator && o->validator[0])
         rc = check_validator(o->validator, o->validator_timeout_s, csv_path, json_path, res, e);
     free(csv_path);

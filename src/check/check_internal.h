@@ -20,9 +20,8 @@ void chk_finding_rows(json_t *f, const long *rows, long n);
  * the sum of its values over the rows the plan outputs with csv_sum[c] (summed from the CSV).
  * chk_totals_finish always joins and frees h; with csv_sum NULL it compares nothing and returns 0
  * (the output had no decimal column to compare, so the input side's result does not matter). */
-typedef struct chk_totals chk_totals;
-chk_totals *chk_totals_start(const plan *p, const char *input_path);
-int chk_totals_finish(chk_totals *h, const mf_dec *csv_sum, const bool *usable, check_result *res, mf_err *e);
+check_pre *chk_totals_start(const plan *p, const char *input_path);
+int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, check_result *res, mf_err *e);
 
 /* Reviewer checks over the output CSV, through a synthetic plan run by run_plan (reviewer.c). */
 int chk_reviewer(const plan *p, const char *csv_path, const char *const *conds,

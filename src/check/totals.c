@@ -15,7 +15,9 @@
  * as the writer does.  Memory: one block of records plus N rows of sums.
  *
  * The input-side evaluation runs on its own thread (chk_totals_start) while builtin.c re-reads the
- * output CSV on the calling thread; chk_totals_finish joins it and compares.  The two passes share
+ * output CSV on the calling thread; chk_totals_finish joins it and compares.  The flow starts it
+ * before the native run (check_pre_start), so it also overlaps the engine; check_pre_discard
+ * stops it at its next block when the run fails.  The two passes share
  * nothing but the const plan: the thread owns its reader, program, worker, sums and mf_err.  When
  * the thread cannot be created the evaluation runs in chk_totals_finish instead.
  */
@@ -24,6 +26,7 @@
 #include "engine/engine.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,7 +79,8 @@ static void values_of(const eng_val *v, int ncols, mf_dec *out)
         out[c] = v[c].t == EV_DEC ? v[c].u.d : (mf_dec){0};
 }
 
-static int eval_input(const plan *p, const char *input_path, totals *t, mf_err *e)
+/* stop: set by check_pre_discard; the evaluation ends at the next block (its result unused). */
+static int eval_input(const plan *p, const char *input_path, totals *t, const atomic_bool *stop, mf_err *e)
 {
     csv_dialect d = {.delimiter = p->source.delimiter ? p->source.delimiter : ',',
                      .quote = p->source.quote,
@@ -96,8 +100,8 @@ static int eval_input(const plan *p, const char *input_path, totals *t, mf_err *
     mf_dec *row = mf_xcalloc((size_t)t->ncols + 1, sizeof *row);
     csv_block b;
     csv_block_init(&b);
-    long n;
-    while ((n = csv_read_block(rd, &b, e)) > 0)
+    long n = 0;
+    while (!atomic_load_explicit(stop, memory_order_relaxed) && (n = csv_read_block(rd, &b, e)) > 0)
         for (long r = 0; r < n; r++) {
             if (eng_eval_record(w, &b, (size_t)r) != ENG_OUTPUT) {
                 push_row(t, NULL);
@@ -140,20 +144,22 @@ struct chk_totals {
     totals t;
     pthread_t th;
     bool started;         /* the thread runs (else chk_totals_finish evaluates inline) */
+    atomic_bool stop;     /* check_pre_discard: end early */
     int rc;               /* eval_input's result, with err */
     mf_err err;
 };
 
 static void *totals_thread(void *arg)
 {
-    chk_totals *h = arg;
-    h->rc = eval_input(h->p, h->input_path, &h->t, &h->err);
+    check_pre *h = arg;
+    h->rc = eval_input(h->p, h->input_path, &h->t, &h->stop, &h->err);
     return NULL;
 }
 
-chk_totals *chk_totals_start(const plan *p, const char *input_path)
+check_pre *chk_totals_start(const plan *p, const char *input_path)
 {
-    chk_totals *h = mf_xcalloc(1, sizeof *h);
+    check_pre *h = mf_xcalloc(1, sizeof *h);
+    atomic_init(&h->stop, false);
     h->p = p;
     h->input_path = input_path;
     totals *t = &h->t;
@@ -175,7 +181,7 @@ chk_totals *chk_totals_start(const plan *p, const char *input_path)
     return h;
 }
 
-int chk_totals_finish(chk_totals *h, const mf_dec *csv_sum, const bool *usable, check_result *res, mf_err *e)
+int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, check_result *res, mf_err *e)
 {
     if (!h)
         return 0;
@@ -185,7 +191,7 @@ int chk_totals_finish(chk_totals *h, const mf_dec *csv_sum, const bool *usable, 
             h->rc = mf_fail(&h->err, MF_EIO, NULL, 0, 0, "cannot join the control-totals thread (error %d)", jr);
         }
     } else
-        h->rc = eval_input(h->p, h->input_path, &h->t, &h->err);
+        h->rc = eval_input(h->p, h->input_path, &h->t, &h->stop, &h->err);
     int rc = h->rc;
     if (csv_sum) {
         if (rc == 0)
@@ -200,4 +206,21 @@ int chk_totals_finish(chk_totals *h, const mf_dec *csv_sum, const bool *usable, 
     free(h->t.held_out);
     free(h);
     return csv_sum ? rc : 0;
+}
+
+check_pre *check_pre_start(const plan *p, const char *input_path)
+{
+    for (int c = 0; c < p->ncols; c++)
+        if (p->cols[c].type.base == PT_DECIMAL)
+            return chk_totals_start(p, input_path);
+    return NULL;
+}
+
+void check_pre_discard(check_pre *pre)
+{
+    if (!pre)
+        return;
+    atomic_store(&pre->stop, true);   /* a thread ends at its next block; no inline evaluation starts */
+    mf_err ignore = {0};
+    (void)chk_totals_finish(pre, NULL, NULL, NULL, &ignore);
 }
