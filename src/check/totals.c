@@ -190,7 +190,7 @@ int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, c
         if (jr != 0) {
             h->rc = mf_fail(&h->err, MF_EIO, NULL, 0, 0, "cannot join the control-totals thread (error %d)", jr);
         }
-    } else
+    } else if (csv_sum)   /* no thread: evaluate here, only when there is something to compare */
         h->rc = eval_input(h->p, h->input_path, &h->t, &h->stop, &h->err);
     int rc = h->rc;
     if (csv_sum) {
