@@ -959,6 +959,8 @@ csv_reader *csv_open(const char *path, const csv_dialect *d, mf_err *e)
         csv_close(r);
         return NULL;
     }
+    if (d->uncached)
+        src_uncached(&r->src);
     if (skip_lines(r, d->header_line > 1 ? d->header_line - 1 : 0, e) < 0 || read_header(r, e) < 0) {
         csv_close(r);
         return NULL;

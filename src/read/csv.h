@@ -36,6 +36,8 @@ typedef struct csv_dialect {
     csv_encoding encoding;
     long header_line;      /* 1-based physical line (after decoding) of the header row */
     int ncols;             /* fields in the header row (filled by csv_detect) */
+    bool uncached;         /* read with O_DIRECT (source.h, src_uncached): a file just written with
+                              O_DIRECT, re-read once (check/builtin.c) */
 } csv_dialect;
 
 #define CSV_BLOCK_ROWS 4096
