@@ -151,7 +151,8 @@ static tracked *track(const char *kind, const char *what)
 
 static int max_failures(void)
 {
-    return g_state.cfg.max_failures > 0 ? g_state.cfg.max_failures : 5;
+    int n = g_state.cfg.max_failures;   /* at most a million: four times it still fits an int */
+    return n <= 0 ? 5 : n > 1000000 ? 1000000 : n;
 }
 
 static bool locked(tracked *t, time_t now)

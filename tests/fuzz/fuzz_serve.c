@@ -62,7 +62,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     store_close(st);
     serve_config cfg = {.store_where = g_dir, .home = g_dir, .rate = 1e9, .session_seconds = 1 << 30,
-                        .max_failures = 1 << 30, .lock_seconds = 1};
+                        .max_failures = 1 << 30 /* clamped by serve.c: once found by this target */, .lock_seconds = 1};
     if (!(g_d = serve_start(&cfg, false, &e))) {
         mf_err_print(&e, stderr);
         abort();
@@ -177,6 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(sv[1]);
     for (int i = 0; i < 3; i++)   /* the server's side of the connection is cleaned up */
         (void)MHD_run(g_d);
+    if (getenv("FUZZ_SERVE_TRACE"))   /* the first line of each answer, for looking at a corpus */
+        fprintf(stderr, "fuzz_serve: %s %.*s\n", closed ? "closed" : "timed out", (int)strcspn(resp.data ? resp.data : "", "\r\n"),
+                resp.data ? resp.data : "");
     if (closed && !may_succeed(data, size) && resp.len >= 12 && !memcmp(resp.data, "HTTP/1.", 7) &&
         (resp.data[9] == '2' || resp.data[9] == '3')) {
         fprintf(stderr, "fuzz_serve: a POST without the CSRF token succeeded:\n%.*s\n", (int)(resp.len < 600 ? resp.len : 600),

@@ -246,8 +246,12 @@ code=$(login "$work/t" bob "$pw")
 
 # ---- session expiry, rate limit (a second server with short limits) -----------------------------------
 port2=$(free_port)
-MAPFORGE_SESSION_SECONDS=2 MAPFORGE_SERVE_RATE=2 start "$port2" "$work/serve2.log" || exit 1
+# (a huge MAPFORGE_LOGIN_FAILURES: four times it overflowed an int (UBSan aborts the server in the
+#  sanitizer pass of the test command) — found by tests/fuzz/fuzz_serve; now clamped to a million)
+MAPFORGE_SESSION_SECONDS=2 MAPFORGE_SERVE_RATE=2 MAPFORGE_LOGIN_FAILURES=2000000000 start "$port2" "$work/serve2.log" || exit 1
 base="http://127.0.0.1:$port2"
+code=$(login "$work/e0" alice "not the password")
+[ "$code" = 401 ] || fail "a wrong password on the second server: $code"
 code=$(login "$work/e" alice "$pw")
 [ "$code" = 303 ] || fail "sign-in on the second server: $code"
 code=$(curl -s -b "$work/e" -o /dev/null -w '%{http_code}' "$base/")
