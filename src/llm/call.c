@@ -2,7 +2,9 @@
  *
  * The request body is built with jansson for the provider (OpenAI-compatible chat completions or
  * Anthropic Messages); the response is read whole (at most LLM_MAX_ANSWER bytes, the transfer is
- * cut past it) and then parsed: one JSON document, or server-sent events when streamed.  A stream
+ * cut past it) and then parsed by llm_read_response: one JSON document, or server-sent events when
+ * streamed.  Every JSON text is measured for nesting before jansson parses it (LLM_MAX_JSON_DEPTH)
+ * and a streamed line may not pass LLM_MAX_SSE_LINE bytes.  A stream
  * counts as complete only when the provider's end marker arrived ("data: [DONE]", or
  * "message_stop"); anything short of it is a dropped connection.
  *
@@ -367,16 +369,14 @@ static void read_stream(const llm_config *c, const char *body, reading *rd)
                 if (!strcmp(d, "[DONE]")) {
                     rd->complete = true;
                 } else {
-                    json_t *j = load_json(rd, d, "a streamed event");
-                    if (!j)
-                        ;
-                    else if (c->provider == LLM_ANTHROPIC)
+                    json_t *j = load_json(rd, d, "a streamed event");   /* NULL: rd->problem says why */
+                    if (j && c->provider == LLM_ANTHROPIC)
                         anthropic_event(c, rd, j);
-                    else if (json_is_object(json_object_get(j, "error"))) {
+                    else if (j && json_is_object(json_object_get(j, "error"))) {
                         char m[300];
                         error_message(c, d, m, sizeof m);
                         snprintf(rd->problem, sizeof rd->problem, "the stream reported an error: %s", m);
-                    } else
+                    } else if (j)
                         openai_document(rd, j, true);
                     json_decref(j);
                 }

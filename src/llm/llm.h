@@ -14,7 +14,8 @@
  *   - the key is held only in llm_config.key and sent only in a request header; no message this
  *     module writes (errors, llm_describe) contains it, and text a provider sends back (an error
  *     body) has every occurrence of it, and of its first 8 characters onward, blotted out first;
- *   - an answer larger than LLM_MAX_ANSWER bytes is refused, never kept whole;
+ *   - an answer larger than LLM_MAX_ANSWER bytes is refused, never kept whole; JSON nested deeper
+ *     than LLM_MAX_JSON_DEPTH and a streamed line longer than LLM_MAX_SSE_LINE are refused too;
  *   - nothing here interprets an answer: the caller (suggest.c) parses and checks it like a
  *     person's edit.
  */
