@@ -2,24 +2,28 @@
  * server driven in process.
  *
  * Once: a SQLite store in a temporary directory (on /dev/shm when there is one: every refused
- * request appends an audit event) with one admin user, and the daemon started by serve_start in
+ * request appends an audit event) with one admin user and one client with an open review
+ * (tests/llm/case: review 1, two open questions), and the daemon started by serve_start in
  * its no-listen mode.  Each input is the raw bytes a client sends on one connection: it is handed
  * to the daemon over a socketpair (MHD_add_connection) and the harness runs MHD_run on this thread
  * until the server closes the connection, so libmicrohttpd parses the request line, headers,
  * cookies and query, and serve.c / pages.c do the rest (body limit, form parsing, session, CSRF and
  * Origin checks, routing, the pages over the store).  Before sending, "@SESSION@" and "@CSRF@" in
- * the input become a fresh session's tokens (signed in as the admin), so the fuzzer reaches the
- * pages behind the sign-in.
+ * the input become a fresh session's tokens (signed in as the admin, 64 characters each: a seed's
+ * Content-Length counts the tokens), so the fuzzer reaches the pages behind the sign-in.  The store keeps what earlier inputs did (answers, feedback, audit
+ * events): the target is not strictly deterministic, as a server is not.
  * Checks besides "no crash, no sanitizer report, no leak": a POST whose input does not hold the
  * CSRF placeholder never succeeds (2xx / 3xx), apart from /login and the static assets.
  */
 #include "fuzz_util.h"
 #include "serve/serve_internal.h"
+#include "flow/flow.h"
 #include "store/store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -60,6 +64,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         mf_err_print(&e, stderr);
         abort();
     }
+    /* one client with an open review (id 1, two open questions), so the pages behind the sign-in
+     * have something to show: tests/llm/case, as scripts/fuzz.sh runs from the repository's root */
+    char mapping[PATH_MAX], datafile[PATH_MAX];
+    if (!realpath("tests/llm/case/mapping.csv", mapping) || !realpath("tests/llm/case/data.csv", datafile)) {
+        fprintf(stderr, "fuzz_serve: run from the repository's root (tests/llm/case/ is not here)\n");
+        abort();
+    }
+    flow_env env = {.st = st, .actor = "fuzz", .home = g_dir};
+    flow_input in = {.client = "ACME", .mapping_path = mapping, .data_path = datafile};
+    flow_begin_result br;
+    memset(&br, 0, sizeof br);
+    if (flow_begin(&env, &in, &br, &e) < 0) {
+        mf_err_print(&e, stderr);
+        abort();
+    }
+    flow_begin_result_free(&br);
     store_close(st);
     serve_config cfg = {.store_where = g_dir, .home = g_dir, .rate = 1e9, .session_seconds = 1 << 30,
                         .max_failures = 1 << 30 /* clamped by serve.c: once found by this target */, .lock_seconds = 1};
@@ -177,9 +197,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(sv[1]);
     for (int i = 0; i < 3; i++)   /* the server's side of the connection is cleaned up */
         (void)MHD_run(g_d);
-    if (getenv("FUZZ_SERVE_TRACE"))   /* the first line of each answer, for looking at a corpus */
-        fprintf(stderr, "fuzz_serve: %s %.*s\n", closed ? "closed" : "timed out", (int)strcspn(resp.data ? resp.data : "", "\r\n"),
-                resp.data ? resp.data : "");
+    const char *trace = getenv("FUZZ_SERVE_TRACE");   /* 1: each answer's status line; 2: the whole answer */
+    if (trace && *trace == '2')
+        fprintf(stderr, "fuzz_serve: %s\n%s\n", closed ? "closed" : "timed out", resp.data ? mf_buf_str(&resp) : "");
+    else if (trace)
+        fprintf(stderr, "fuzz_serve: %s %.*s\n", closed ? "closed" : "timed out",
+                (int)strcspn(resp.data ? resp.data : "", "\r\n"), resp.data ? resp.data : "");
     if (closed && !may_succeed(data, size) && resp.len >= 12 && !memcmp(resp.data, "HTTP/1.", 7) &&
         (resp.data[9] == '2' || resp.data[9] == '3')) {
         fprintf(stderr, "fuzz_serve: a POST without the CSRF token succeeded:\n%.*s\n", (int)(resp.len < 600 ? resp.len : 600),
