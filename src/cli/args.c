@@ -128,9 +128,10 @@ static const cli_command_def commands[] = {
      "the web app's accounts: the password is read from standard input (one line; not echoed on a terminal) "
      "and stored as an Argon2id hash", "role json", "",
      "echo \"$PASSWORD\" | mapforge user add alice --role approver", cli_user, false},
-    {"serve", "[--port N] [--bind ADDR] [--four-eyes] [--tls-cert F --tls-key F]",
-     "the review web app: sign in, read plans, answer, give feedback, approve, run with live progress "
-     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook", "",
+    {"serve", "[--port N] [--bind ADDR] [--four-eyes] [--tls-cert F --tls-key F] [--config FILE]",
+     "the review web app: sign in, read plans, answer, give feedback, approve, run with live progress; with a "
+     "language model configured, feedback it cannot read is put to the model as a proposed edit "
+     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook config", "",
      "mapforge serve --port 8321", cli_serve, false},
     {"parquet", "--plan P --out DIR [key=value ...]", "convert a run's CSV output to Parquet (tests)", "plan out output",
      "plan out", "mapforge parquet --plan out/plan.txt --out out codec=none", cli_parquet, true},

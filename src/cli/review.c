@@ -128,6 +128,35 @@ static void preview_of(loop *l, const char *text, const bool *only)
     plan_free(&p);
 }
 
+/* The pending edit a model proposed for feedback: its lines, the diff and the preview of the
+ * columns it changes; applied only by /accept. */
+static int show_proposal(loop *l, mf_err *e)
+{
+    flow_proposal p;
+    int got = flow_review_proposal(l->c->env, l->c->review_id, &p, e);
+    if (got <= 0)
+        return got;
+    fprintf(l->o, "proposed edit for your feedback \"%s\" — suggested by %s (confidence %d%%), not applied:\n", p.feedback,
+            p.by, p.confidence);
+    for (const char *c = p.edit; *c;) {
+        const char *nl = strchr(c, '\n');
+        int len = nl ? (int)(nl - c) : (int)strlen(c);
+        fprintf(l->o, "    %.*s\n", len, c);
+        c += len + (nl ? 1 : 0);
+    }
+    if (*p.explanation)
+        fprintf(l->o, "  why: %s\n", p.explanation);
+    if (p.text) {
+        fprintf(l->o, "%s", p.diff);
+        preview_of(l, p.text, p.changed);
+        fprintf(l->o, "/accept takes this edit (a new version), /discard drops it\n");
+    } else {
+        fprintf(l->o, "it no longer applies: %s (/discard drops it)\n", p.why);
+    }
+    flow_proposal_free(&p);
+    return 0;
+}
+
 static int show(loop *l, bool with_findings, mf_err *e)
 {
     flow_version v;
@@ -139,13 +168,13 @@ static int show(loop *l, bool with_findings, mf_err *e)
     show_questions(l, &v);
     preview_of(l, v.text, NULL);
     flow_version_free(&v);
-    return 0;
+    return show_proposal(l, e);
 }
 
 static void help(FILE *o)
 {
     fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /accept N | /discard N | /show | "
-               "/diff | /quit | /help\n"
+               "/diff | /quit | /help; /accept and /discard without N: a model's proposed edit for feedback\n"
                "any line without / is feedback (or \"answer N <text>\"), e.g. \"add validation for negative values "
                "on AMOUNT\", \"default currency to USD\", \"reject rows where Acct No is empty\"\n");
 }
@@ -186,7 +215,7 @@ static int rendered_round(loop *l, flow_round *rd, const char *line, mf_err *e)
         if (!strcasecmp(w, "approve") || !strcasecmp(w, "reject") || !strcasecmp(w, "quit") ||
             !strcasecmp(w, "exit"))
             fprintf(l->o, "(decisions are commands: /approve [comment], /reject <comment>, /quit)\n");
-        return 0;
+        return rd->proposed ? show_proposal(l, e) : 0;
     }
     if (refresh(l, e) < 0)
         return -1;
@@ -251,9 +280,25 @@ static int refused(loop *l, mf_err *e)
     return 0;
 }
 
-/* /accept N, /discard N: a model's suggestion taken (as the answer) or dropped. */
+/* /accept N, /discard N: a model's suggestion taken (as the answer) or dropped; /accept, /discard
+ * (or /accept edit): the model's pending edit for feedback. */
 static int suggestion(loop *l, const char *rest, bool accept, mf_err *e)
 {
+    if (!*rest || !strcasecmp(rest, "edit")) {
+        flow_round rd;
+        int rc = accept ? flow_accept_proposal(l->c->env, l->c->review_id, &rd, e)
+                        : flow_discard_proposal(l->c->env, l->c->review_id, &rd, e);
+        if (rc < 0) {
+            flow_round_free(&rd);
+            return refused(l, e);
+        }
+        if (!rd.applied && *rd.understood)   /* discarded: nothing changed */
+            fprintf(l->o, "%s\n", rd.understood);
+        else
+            rc = rendered_round(l, &rd, accept ? "accept" : "discard", e);
+        flow_round_free(&rd);
+        return rc;
+    }
     char *end;
     long n = strtol(rest, &end, 10);
     if (end == rest || n < 1 || n > 100000) {

@@ -206,7 +206,7 @@ static size_t head_len(const char *s, const char **rest)
 size_t flow_prov_rule_len(const char *t)
 {
     static const char *const tails[] = {" \xE2\x80\x94 answered by ", " \xE2\x80\x94 changed by ",
-                                        " \xE2\x80\x94 learned from "};
+                                        " \xE2\x80\x94 learned from ", " \xE2\x80\x94 suggested by "};
     size_t n = strlen(t);
     for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
         const char *c = strstr(t, tails[i]);

@@ -151,7 +151,7 @@ int flow_rulebook_learn_review(const flow_env *env, long long review_id, const p
     int n = 0;
     for (int k = 0; k < v.nprov; k++) {
         const flow_provenance *pv = &v.prov[k];
-        if (strcmp(pv->how, "answer") && strcmp(pv->how, "feedback"))
+        if (strcmp(pv->how, "answer") && strcmp(pv->how, "feedback") && strcmp(pv->how, "edit_accepted"))
             continue;   /* as drafted: the vocabulary read it, or the rulebook did */
         for (int i = 0; i < p->ncols; i++)
             if (!strcmp(p->cols[i].name, pv->column))

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@
 #define MAX_BODY (64 * 1024)
 #define MAX_FORM_FIELDS 64
 #define CONNECTION_MEMORY (128 * 1024)   /* MHD's per-connection pool: the request line and headers */
+#define MAX_UPLOAD (32 * 1024 * 1024)   /* POST /review/new: a mapping and a data file, signed-in users only */
+#define UPLOAD_PATH "/review/new"
 #define MAX_SESSIONS 1024
 #define MAX_TRACKED 1024
 #define ABSOLUTE_SESSION_SECONDS (12 * 3600)
@@ -258,6 +261,7 @@ bool serve_is_loopback(const char *addr)
 
 typedef struct conn_ctx {
     mf_buf body;
+    size_t limit;
     bool too_big;
 } conn_ctx;
 
@@ -299,11 +303,112 @@ static int parse_form(serve_req *r, const char *body, size_t len)
             r->form = mf_xrealloc(r->form, (size_t)(r->nform + 1) * sizeof *r->form);
             r->form[r->nform].name = url_decode(body + i, eq - i);
             r->form[r->nform].value = eq < j ? url_decode(body + eq + 1, j - eq - 1) : mf_xstrdup("");
+            r->form[r->nform].len = strlen(r->form[r->nform].value);
+            r->form[r->nform].filename = NULL;
             r->nform++;
         }
         i = j + 1;
     }
     return 0;
+}
+
+static const char *find_bytes(const char *h, size_t hn, const char *n, size_t nn)
+{
+    for (size_t i = 0; nn && i + nn <= hn; i++)
+        if (h[i] == n[0] && !memcmp(h + i, n, nn))
+            return h + i;
+    return NULL;
+}
+
+/* The value of `key="..."` in a part's Content-Disposition line (malloc'd), NULL when absent. */
+static char *disposition_param(const char *line, size_t n, const char *key)
+{
+    size_t kn = strlen(key);
+    for (size_t i = 0; i + kn + 2 <= n; i++) {
+        if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == ';') && !strncasecmp(line + i, key, kn) &&
+            line[i + kn] == '=' && line[i + kn + 1] == '"') {
+            size_t s = i + kn + 2, e = s;
+            while (e < n && line[e] != '"')
+                e++;
+            char *v = mf_xmalloc(e - s + 1);
+            memcpy(v, line + s, e - s);
+            v[e - s] = 0;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* A multipart/form-data body (RFC 7578) into r->form: each part's name, bytes (len) and file name.
+ * Parts without a name, and anything past 16 parts, are ignored; a body that does not follow the
+ * boundary leaves the form empty (the CSRF check then refuses it). */
+static void parse_multipart(serve_req *r, const char *ctype, const char *body, size_t len)
+{
+    const char *b = strstr(ctype, "boundary=");
+    if (!b)
+        return;
+    b += 9;
+    char delim[96] = "\r\n--";
+    size_t bn = strcspn(b, "; ");
+    if (*b == '"') {
+        b++;
+        bn = strcspn(b, "\"");
+    }
+    if (bn == 0 || bn > 70)
+        return;
+    memcpy(delim + 4, b, bn);
+    size_t dn = bn + 4;
+    delim[dn] = 0;
+    /* the body starts with the delimiter without its leading CRLF */
+    if (len < dn - 2 || memcmp(body, delim + 2, dn - 2))
+        return;
+    size_t at = dn - 2;
+    while (r->nform < 16) {
+        if (at + 2 > len || !memcmp(body + at, "--", 2))
+            break;   /* the closing delimiter */
+        if (memcmp(body + at, "\r\n", 2))
+            break;
+        at += 2;
+        const char *hend = find_bytes(body + at, len - at, "\r\n\r\n", 4);
+        if (!hend)
+            break;
+        const char *data = hend + 4;
+        const char *next = find_bytes(data, len - (size_t)(data - body), delim, dn);
+        if (!next)
+            break;
+        char *name = NULL, *filename = NULL;
+        for (const char *h = body + at; h < hend;) {
+            const char *eol = find_bytes(h, (size_t)(hend - h), "\r\n", 2);
+            size_t ln = eol ? (size_t)(eol - h) : (size_t)(hend - h);
+            if (ln > 20 && !strncasecmp(h, "Content-Disposition:", 20) && !name) {
+                name = disposition_param(h, ln, "name");
+                filename = disposition_param(h, ln, "filename");
+            }
+            h += ln + (eol ? 2 : 0);
+        }
+        if (name) {
+            size_t vn = (size_t)(next - data);
+            r->form = mf_xrealloc(r->form, (size_t)(r->nform + 1) * sizeof *r->form);
+            serve_field *f = &r->form[r->nform++];
+            f->name = name;
+            f->value = mf_xmalloc(vn + 1);
+            memcpy(f->value, data, vn);
+            f->value[vn] = 0;
+            f->len = vn;
+            f->filename = filename;
+        } else {
+            free(filename);
+        }
+        at = (size_t)(next - body) + dn;
+    }
+}
+
+const serve_field *serve_form_file(const serve_req *r, const char *name)
+{
+    for (int i = 0; i < r->nform; i++)
+        if (!strcmp(r->form[i].name, name) && r->form[i].filename)
+            return &r->form[i];
+    return NULL;
 }
 
 static const char *cookie(struct MHD_Connection *c, const char *name)
@@ -540,13 +645,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!ctx) {
         ctx = mf_xcalloc(1, sizeof *ctx);
         *con_cls = ctx;
+        ctx->limit = MAX_BODY;
+        if (!strcmp(method, "POST") && !strcmp(url, UPLOAD_PATH)) {
+            /* a large body only from a signed-in session (its role and token are checked later) */
+            pthread_mutex_lock(&g_lock);
+            if (session_find(cookie(c, "mf_session")))
+                ctx->limit = MAX_UPLOAD;
+            pthread_mutex_unlock(&g_lock);
+        }
         const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (len && strtoull(len, NULL, 10) > MAX_BODY)
+        if (len && strtoull(len, NULL, 10) > ctx->limit)
             ctx->too_big = true;
         return MHD_YES;
     }
     if (*upload_size) {
-        if (ctx->body.len + *upload_size > MAX_BODY)
+        if (ctx->body.len + *upload_size > ctx->limit)
             ctx->too_big = true;
         if (!ctx->too_big)
             mf_buf_add(&ctx->body, upload, *upload_size);
@@ -571,19 +684,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     o.status = 200;
     pthread_mutex_lock(&g_lock);
     if (ctx->too_big) {
-        serve_deny_audit(&g_state, &r, "request", NULL, "request body over 64 KiB");
+        serve_deny_audit(&g_state, &r, "request", NULL,
+                         ctx->limit > MAX_BODY ? "upload over 32 MiB" : "request body over 64 KiB");
         html_error_page(&o, &r, 413, "The request is too large.");
-    } else if (!strcmp(method, "POST") && parse_form(&r, mf_buf_str(&ctx->body), ctx->body.len) < 0) {
-        serve_deny_audit(&g_state, &r, "request", NULL, "a form of more than 64 fields");
-        html_error_page(&o, &r, 400, "The form has more than 64 fields.");
     } else {
-        handle(&r, &o);
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        int form_rc = 0;
+        if (!strcmp(method, "POST") && ct && !strncasecmp(ct, "multipart/form-data", 19)) {
+            if (!strcmp(url, UPLOAD_PATH))   /* only the upload takes a multipart body */
+                parse_multipart(&r, ct, mf_buf_str(&ctx->body), ctx->body.len);
+        } else if (!strcmp(method, "POST"))
+            form_rc = parse_form(&r, mf_buf_str(&ctx->body), ctx->body.len);
+        if (form_rc < 0) {
+            serve_deny_audit(&g_state, &r, "request", NULL, "a form of more than 64 fields");
+            html_error_page(&o, &r, 400, "The form has more than 64 fields.");
+        } else
+            handle(&r, &o);
     }
     pthread_mutex_unlock(&g_lock);
     for (int i = 0; i < r.nform; i++) {
-        sodium_memzero(r.form[i].value, strlen(r.form[i].value));
+        sodium_memzero(r.form[i].value, r.form[i].len);
         free(r.form[i].name);
         free(r.form[i].value);
+        free(r.form[i].filename);
     }
     free(r.form);
 

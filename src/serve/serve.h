@@ -26,6 +26,9 @@ typedef struct serve_config {
     double rate;               /* requests per second per address (burst 10x); 0 = 20 */
     int max_failures;          /* failed sign-ins before a lock-out; 0 = 5 */
     int lock_seconds;          /* the lock-out; 0 = 300 */
+    /* The language model asked about feedback the rule reader cannot read (flow/propose.c): its edits
+     * wait for a reviewer's Accept.  NULL: none is configured. */
+    const struct llm_config *llm;
 } serve_config;
 
 /* Serve until SIGINT / SIGTERM.  -1 with e filled when the server cannot start. */

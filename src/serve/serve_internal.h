@@ -18,7 +18,9 @@
 #define SERVE_TOKEN_HEX 64   /* 32 random bytes, hex */
 
 typedef struct serve_field {
-    char *name, *value;
+    char *name, *value;               /* value: NUL-terminated, but a file's bytes may hold NULs (len) */
+    size_t len;
+    char *filename;                   /* a multipart file part's file name as sent (NULL otherwise) */
 } serve_field;
 
 typedef struct serve_req {
@@ -65,6 +67,9 @@ void serve_session_open(const char *user, char token[SERVE_TOKEN_HEX + 1], char 
 /* ---- serve.c (helpers) ------------------------------------------------------------------------------------ */
 const char *serve_query(const serve_req *r, const char *name);   /* a GET argument, NULL when absent */
 const char *serve_form(const serve_req *r, const char *name);    /* a POST field, NULL when absent */
+/* A file sent in a multipart POST (only POST /review/new may be multipart): its bytes, length and the
+ * file name the browser sent (untrusted text); NULL when absent. */
+const serve_field *serve_form_file(const serve_req *r, const char *name);
 /* An audit event for a refused action (event "denied"), with the reason and the address. */
 void serve_deny_audit(serve_state *s, const serve_req *r, const char *action, const char *client,
                       const char *reason);

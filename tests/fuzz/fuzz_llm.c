@@ -6,12 +6,14 @@
  * stream, the answer gathered from content / tool calls / deltas); an answer goes through
  * llm_parse_answer (the {"expression", "explanation", "confidence"} object) and its expression
  * through plan_parse_expr against a small plan, then (without a ?) into a column of it, checked
- * and rendered, as flow/sample.c does before trying it.
+ * and rendered, as flow/sample.c does before trying it; the same answer is also read as a proposed
+ * edit (llm_parse_edit: columns and rules) and its expressions parsed.
  * Checks besides "no crash, no sanitizer report, no leak": an answer kept is at most
  * LLM_MAX_ANSWER bytes; a read answer's expression is one line of at most LLM_MAX_EXPRESSION
  * bytes, its explanation at most LLM_MAX_EXPLANATION, its confidence in 0..100.
  */
 #include "fuzz_util.h"
+#include "llm/edit.h"
 #include "llm/llm.h"
 #include "llm/suggest.h"
 #include "plan/plan.h"
@@ -61,6 +63,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             plan_free(&p);
         }
+        llm_edit *ed = malloc(sizeof *ed);   /* the same answer read as a proposed edit (llm/edit.c) */
+        if (!ed)
+            abort();
+        if (llm_parse_edit(r.answer, ed, why, sizeof why) == 0) {
+            if (ed->ncolumns < 0 || ed->ncolumns > LLM_EDIT_MAX_COLUMNS || ed->nrules < 0 ||
+                ed->nrules > LLM_EDIT_MAX_RULES)
+                abort();
+            plan p;
+            mf_err pe = {0};
+            if (plan_parse(base_plan, sizeof base_plan - 1, "fuzz.plan", &p, &pe) < 0)
+                abort();
+            for (int i = 0; i < ed->ncolumns; i++) {
+                mf_err xe = {0};
+                (void)plan_parse_expr(&p, ed->columns[i].expression, strlen(ed->columns[i].expression), "the edit", &xe);
+            }
+            for (int i = 0; i < ed->nrules; i++) {
+                mf_err xe = {0};
+                (void)plan_parse_expr(&p, ed->rules[i].condition, strlen(ed->rules[i].condition), "the edit", &xe);
+            }
+            plan_free(&p);
+        }
+        free(ed);
     } else if (r.answer) {
         abort();   /* no answer is kept on failure */
     }
