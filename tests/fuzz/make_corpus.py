@@ -106,4 +106,14 @@ for path, body in [("/review/feedback", b"csrf=@CSRF@&id=1&text=use+%22the+fee%2
 put("fuzz_serve", req("POST", "/review/approve", [ses, "X-CSRF-Token: @CSRF@", "Origin: http://evil.example"], b"id=1"))
 put("fuzz_serve", req("PUT", "/", [ses]))
 put("fuzz_serve", req("GET", "/", [ses, "Connection: keep-alive"]) + req("GET", "/runs", [ses]))
+# a review started by upload (multipart/form-data to /review/new, main's upload form)
+mapping = read(ROOT + "/tests/llm/case/mapping.csv")
+data = read(ROOT + "/tests/llm/case/data.csv")
+parts = [(b'name="csrf"', b"@CSRF@"), (b'name="client"', b"NEWCO"),
+         (b'name="mapping"; filename="mapping.csv"\r\nContent-Type: text/csv', mapping),
+         (b'name="data"; filename="data.csv"\r\nContent-Type: text/csv', data)]
+mp = b"".join(b"--xyzzy\r\nContent-Disposition: form-data; " + h + b"\r\n\r\n" + v + b"\r\n" for h, v in parts) + b"--xyzzy--\r\n"
+n = len(mp) + (64 - 6) * mp.count(b"@CSRF@")
+put("fuzz_serve", ("POST /review/new HTTP/1.1\r\nHost: 127.0.0.1:8321\r\nCookie: mf_session=@SESSION@\r\n"
+                   "Content-Type: multipart/form-data; boundary=xyzzy\r\nContent-Length: %d\r\n\r\n" % n).encode() + mp)
 print("corpus written under", os.path.join(HERE, "corpus"))
