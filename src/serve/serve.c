@@ -13,7 +13,9 @@
  *     tied to a pre-session cookie;
  *   - after cfg.max_failures failed sign-ins for a user name (four times as many from one address)
  *     within 15 minutes, sign-in is refused for cfg.lock_seconds even with the right password (429);
- *   - a body over 64 KiB is refused (413) without being kept; requests beyond the rate are 429;
+ *   - a body over 64 KiB is refused (413) without being kept, a form of more than 64 fields (400),
+ *     a request line and headers beyond the connection's 128 KiB by libmicrohttpd (431 or 413);
+ *     requests beyond the rate are 429;
  *   - the user's role is read from the store on every request: a disabled user or a changed role
  *     takes effect at once.
  */
@@ -39,6 +41,8 @@
 #include <unistd.h>
 
 #define MAX_BODY (64 * 1024)
+#define MAX_FORM_FIELDS 64
+#define CONNECTION_MEMORY (128 * 1024)   /* MHD's per-connection pool: the request line and headers */
 #define MAX_UPLOAD (32 * 1024 * 1024)   /* POST /review/new: a mapping and a data file, signed-in users only */
 #define UPLOAD_PATH "/review/new"
 #define MAX_SESSIONS 1024
@@ -152,7 +156,8 @@ static tracked *track(const char *kind, const char *what)
 
 static int max_failures(void)
 {
-    return g_state.cfg.max_failures > 0 ? g_state.cfg.max_failures : 5;
+    int n = g_state.cfg.max_failures;   /* at most a million: four times it still fits an int */
+    return n <= 0 ? 5 : n > 1000000 ? 1000000 : n;
 }
 
 static bool locked(tracked *t, time_t now)
@@ -283,10 +288,11 @@ static char *url_decode(const char *s, size_t n)
     return out;
 }
 
-static void parse_form(serve_req *r, const char *body, size_t len)
+/* The url-encoded body into r->form; -1 when it has more than MAX_FORM_FIELDS fields. */
+static int parse_form(serve_req *r, const char *body, size_t len)
 {
     size_t i = 0;
-    while (i < len && r->nform < 64) {
+    while (i < len) {
         size_t j = i;
         while (j < len && body[j] != '&')
             j++;
@@ -294,6 +300,8 @@ static void parse_form(serve_req *r, const char *body, size_t len)
         while (eq < j && body[eq] != '=')
             eq++;
         if (j > i) {
+            if (r->nform >= MAX_FORM_FIELDS)
+                return -1;
             r->form = mf_xrealloc(r->form, (size_t)(r->nform + 1) * sizeof *r->form);
             r->form[r->nform].name = url_decode(body + i, eq - i);
             r->form[r->nform].value = eq < j ? url_decode(body + eq + 1, j - eq - 1) : mf_xstrdup("");
@@ -303,6 +311,7 @@ static void parse_form(serve_req *r, const char *body, size_t len)
         }
         i = j + 1;
     }
+    return 0;
 }
 
 static const char *find_bytes(const char *h, size_t hn, const char *n, size_t nn)
@@ -758,12 +767,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         html_error_page(&o, &r, 413, "The request is too large.");
     } else {
         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        int form_rc = 0;
         if (!strcmp(method, "POST") && ct && !strncasecmp(ct, "multipart/form-data", 19)) {
             if (!strcmp(url, UPLOAD_PATH))   /* only the upload takes a multipart body */
                 parse_multipart(&r, ct, mf_buf_str(&ctx->body), ctx->body.len);
         } else if (!strcmp(method, "POST"))
-            parse_form(&r, mf_buf_str(&ctx->body), ctx->body.len);
-        handle(&r, &o);
+            form_rc = parse_form(&r, mf_buf_str(&ctx->body), ctx->body.len);
+        if (form_rc < 0) {
+            serve_deny_audit(&g_state, &r, "request", NULL, "a form of more than 64 fields");
+            html_error_page(&o, &r, 400, "The form has more than 64 fields.");
+        } else
+            handle(&r, &o);
     }
     pthread_mutex_unlock(&g_lock);
     for (int i = 0; i < r.nform; i++) {
@@ -846,22 +860,25 @@ static char *slurp(const char *path, mf_err *e)
     return b.data;
 }
 
-int serve_run(const serve_config *cfg, mf_err *e)
+static char *g_cert, *g_key;   /* the TLS PEM texts, kept while the daemon runs */
+
+struct MHD_Daemon *serve_start(const serve_config *cfg, bool listen, mf_err *e)
 {
     if (sodium_init() < 0)
-        return mf_fail(e, MF_EIO, NULL, 0, 0, "libsodium could not be initialised");
+        return mf_fail(e, MF_EIO, NULL, 0, 0, "libsodium could not be initialised"), NULL;
     memset(&g_state, 0, sizeof g_state);
     g_state.cfg = *cfg;
     const char *bind_addr = cfg->bind ? cfg->bind : "127.0.0.1";
     int port = cfg->port ? cfg->port : 8321;
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
-        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--tls-cert and --tls-key go together");
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--tls-cert and --tls-key go together"), NULL;
     struct sockaddr_in a4;
     struct sockaddr_in6 a6;
     memset(&a4, 0, sizeof a4);
     memset(&a6, 0, sizeof a6);
     const struct sockaddr *sa;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = listen ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG
+                            : MHD_USE_NO_LISTEN_SOCKET;
     const char *addr = !strcmp(bind_addr, "localhost") ? "127.0.0.1" : bind_addr;
     if (inet_pton(AF_INET, addr, &a4.sin_addr) == 1) {
         a4.sin_family = AF_INET;
@@ -871,21 +888,22 @@ int serve_run(const serve_config *cfg, mf_err *e)
         a6.sin6_family = AF_INET6;
         a6.sin6_port = htons((uint16_t)port);
         sa = (const struct sockaddr *)&a6;
-        flags |= MHD_USE_IPv6;
+        if (listen)
+            flags |= MHD_USE_IPv6;
     } else
-        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--bind %s: not an IPv4 or IPv6 address", bind_addr);
-    char *cert = NULL, *key = NULL;
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--bind %s: not an IPv4 or IPv6 address", bind_addr), NULL;
     if (cfg->tls_cert) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "this libmicrohttpd was built without TLS");
-        if (!(cert = slurp(cfg->tls_cert, e)) || !(key = slurp(cfg->tls_key, e))) {
-            free(cert);
-            return -1;
+            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "this libmicrohttpd was built without TLS"), NULL;
+        if (!(g_cert = slurp(cfg->tls_cert, e)) || !(g_key = slurp(cfg->tls_key, e))) {
+            free(g_cert);
+            g_cert = NULL;
+            return NULL;
         }
         flags |= MHD_USE_TLS;
         g_state.tls = true;
     }
-    if (!serve_is_loopback(bind_addr) && !g_state.tls)
+    if (listen && !serve_is_loopback(bind_addr) && !g_state.tls)
         fprintf(stderr, "mapforge serve: WARNING: listening on %s without TLS: passwords and session cookies cross "
                         "the network in clear (give --tls-cert and --tls-key)\n", bind_addr);
     if (cfg->metrics_token_file && read_metrics_token(cfg->metrics_token_file, e) < 0) {
@@ -894,51 +912,75 @@ int serve_run(const serve_config *cfg, mf_err *e)
         return -1;
     }
     g_state.st = store_open(cfg->store_where, e);
-    if (!g_state.st) {
-        free(cert);
-        free(key);
-        return -1;
-    }
-    struct MHD_Daemon *d;
-    if (cert)
+    struct MHD_Daemon *d = NULL;
+    if (g_state.st && g_cert)
         d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
                              MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-                             MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
-    else
+                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                             MHD_OPTION_HTTPS_MEM_CERT, g_cert, MHD_OPTION_HTTPS_MEM_KEY, g_key, MHD_OPTION_END);
+    else if (g_state.st)
         d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
                              MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                             MHD_OPTION_END);
     if (!d) {
+        if (g_state.st)
+            mf_fail(e, MF_EIO, NULL, 0, 0, "cannot listen on %s port %d (in use? not an address of this machine?)",
+                    bind_addr, port);
         store_close(g_state.st);
-        free(cert);
-        free(key);
-        return mf_fail(e, MF_EIO, NULL, 0, 0, "cannot listen on %s port %d (in use? not an address of this machine?)",
-                       bind_addr, port);
+        g_state.st = NULL;
+        free(g_cert);
+        free(g_key);
+        g_cert = g_key = NULL;
+        return NULL;
     }
-    struct sigaction sig;
-    memset(&sig, 0, sizeof sig);
-    sig.sa_handler = on_signal;
-    sigaction(SIGINT, &sig, NULL);
-    sigaction(SIGTERM, &sig, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    fprintf(stderr, "mapforge serve: listening on %s://%s%s%s:%d/ (store %s)\n", g_state.tls ? "https" : "http",
-            strchr(bind_addr, ':') ? "[" : "", bind_addr, strchr(bind_addr, ':') ? "]" : "", port,
-            store_where(g_state.st));
-    while (!g_stop)
-        pause();
-    fprintf(stderr, "mapforge serve: stopping\n");
+    if (listen)
+        fprintf(stderr, "mapforge serve: listening on %s://%s%s%s:%d/ (store %s)\n", g_state.tls ? "https" : "http",
+                strchr(bind_addr, ':') ? "[" : "", bind_addr, strchr(bind_addr, ':') ? "]" : "", port,
+                store_where(g_state.st));
+    return d;
+}
+
+void serve_stop(struct MHD_Daemon *d)
+{
     jobs_shutdown();
     MHD_stop_daemon(d);
     pthread_mutex_lock(&g_lock);
     store_close(g_state.st);
     g_state.st = NULL;
     pthread_mutex_unlock(&g_lock);
-    if (key)
-        sodium_memzero(key, strlen(key));
-    free(cert);
-    free(key);
+    if (g_key)
+        sodium_memzero(g_key, strlen(g_key));
+    free(g_cert);
+    free(g_key);
+    g_cert = g_key = NULL;
+}
+
+void serve_session_open(const char *user, char token[SERVE_TOKEN_HEX + 1], char csrf[SERVE_TOKEN_HEX + 1])
+{
+    pthread_mutex_lock(&g_lock);
+    session *s = session_new(user);
+    snprintf(token, SERVE_TOKEN_HEX + 1, "%s", s->token);
+    snprintf(csrf, SERVE_TOKEN_HEX + 1, "%s", s->csrf);
+    pthread_mutex_unlock(&g_lock);
+}
+
+int serve_run(const serve_config *cfg, mf_err *e)
+{
+    struct MHD_Daemon *d = serve_start(cfg, true, e);
+    if (!d)
+        return -1;
+    struct sigaction sig;
+    memset(&sig, 0, sizeof sig);
+    sig.sa_handler = on_signal;
+    sigaction(SIGINT, &sig, NULL);
+    sigaction(SIGTERM, &sig, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!g_stop)
+        pause();
+    fprintf(stderr, "mapforge serve: stopping\n");
+    serve_stop(d);
     return 0;
 }

@@ -609,6 +609,52 @@ static void test_column_limit(void)
     }
 }
 
+/* Fields per record: a data row of CSV_MAX_FIELDS fields is read (a ragged record, the engine's
+ * to reject), one more is refused with the line, on the fast path (whole text) and the exact path
+ * (quoted fields). */
+static void test_field_limit(void)
+{
+    csv_dialect d = comma();
+    for (int quoted = 0; quoted <= 1; quoted++)
+        for (int extra = 0; extra <= 1; extra++) {
+            int n = CSV_MAX_FIELDS + extra;
+            mf_buf b = {0};
+            mf_buf_adds(&b, "a,b\n1,2\n");
+            for (int i = 0; i < n; i++)
+                mf_buf_adds(&b, i ? (quoted ? ",\"x\"" : ",x") : "x");
+            mf_buf_adds(&b, "\n3,4\n");
+            const char *p = write_file("fields.csv", b.data, b.len);
+            mf_buf_free(&b);
+            mf_err e = {0};
+            csv_reader *r = csv_open(p, &d, &e);
+            CHECK(r != NULL);
+            if (!r)
+                continue;
+            csv_block blk;
+            csv_block_init(&blk);
+            long rows = 0, got;
+            uint32_t widest = 0;
+            while ((got = csv_read_block(r, &blk, &e)) > 0) {
+                rows += got;
+                for (long i = 0; i < got; i++)
+                    if (blk.nfields[i] > widest)
+                        widest = blk.nfields[i];
+            }
+            if (!extra) {
+                CHECK_INT(got, 0);
+                CHECK_INT(rows, 3);
+                CHECK_INT((long)widest, CSV_MAX_FIELDS);
+            } else {
+                CHECK_INT(got, -1);
+                CHECK_INT(e.code, MF_ELIMIT);
+                CHECK_INT(e.line, 3);
+                CHECK(strstr(e.msg, "more than 65536 fields") != NULL);
+            }
+            csv_block_free(&blk);
+            csv_close(r);
+        }
+}
+
 /* A 100 MB line with no newline, with the real CSV_MAX_RECORD: fails without reading it all. */
 static void test_huge_line(void)
 {
@@ -810,6 +856,7 @@ int main(void)
     test_encodings();
     test_errors();
     test_column_limit();
+    test_field_limit();
     test_utf16_faults();
     test_open_at();
     test_huge_line();
