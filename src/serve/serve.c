@@ -907,9 +907,10 @@ struct MHD_Daemon *serve_start(const serve_config *cfg, bool listen, mf_err *e)
         fprintf(stderr, "mapforge serve: WARNING: listening on %s without TLS: passwords and session cookies cross "
                         "the network in clear (give --tls-cert and --tls-key)\n", bind_addr);
     if (cfg->metrics_token_file && read_metrics_token(cfg->metrics_token_file, e) < 0) {
-        free(cert);
-        free(key);
-        return -1;
+        free(g_cert);
+        free(g_key);
+        g_cert = g_key = NULL;
+        return NULL;
     }
     g_state.st = store_open(cfg->store_where, e);
     struct MHD_Daemon *d = NULL;
