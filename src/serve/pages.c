@@ -649,8 +649,9 @@ static void proposal_html(mf_buf *b, const serve_req *r, const flow_env *env, lo
         P("<form method=\"post\" action=\"/review/%s-edit\" class=\"proposal-%s\">", k ? "discard" : "accept",
           k ? "discard" : "accept");
         html_csrf(b, r);
-        P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><button type=\"submit\">%s</button></form>", id,
-          k ? "Discard" : "Accept");
+        P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><input type=\"hidden\" name=\"proposal\" "
+          "value=\"%lld\"><button type=\"submit\">%s</button></form>",
+          id, pp.id, k ? "Discard" : "Accept");
     }
     P("</div>");
     flow_proposal_free(&pp);
@@ -1326,9 +1327,12 @@ int pages_post(serve_state *s, serve_req *r, serve_resp *o)
         if (allowed(s, r, o, ROLE_REVIEWER, accept ? "accept a proposed edit" : "discard a proposed edit")) {
             flow_round round;
             memset(&round, 0, sizeof round);
-            if (!id)
-                html_error_page(o, r, 400, "Which review?");
-            else if ((accept ? flow_accept_proposal(&env, id, &round, &e) : flow_discard_proposal(&env, id, &round, &e)) < 0)
+            /* the proposal the page showed: another one since is not taken unseen */
+            long long which = num_arg(serve_form(r, "proposal"));
+            if (!id || which <= 0)
+                html_error_page(o, r, 400, "Which review, and which proposed edit?");
+            else if ((accept ? flow_accept_proposal(&env, id, which, &round, &e)
+                             : flow_discard_proposal(&env, id, which, &round, &e)) < 0)
                 flow_failed(s, r, o, accept ? "accept-edit" : "discard-edit", &e);
             else if (!round.applied && round.not_understood && *round.not_understood)
                 html_error_page(o, r, 409, round.not_understood);
