@@ -81,6 +81,22 @@ code=$(curl -s -b "$work/vic" -o /dev/null -w '%{http_code}' -H "Origin: $base" 
     -F "mapping=@$case_dir/mapping.csv" -F "data=@$work/big.csv" "$base/review/new")
 [ "$code" = 413 ] || fail "a viewer's large upload: $code (want 413)"
 
+# 4b. a viewer's small upload is refused (403, audited) and a cross-origin one too; neither leaves a file
+before=$(find "$uploads" -type f | wc -l)
+code=$(curl -s -b "$work/vic" -o /dev/null -w '%{http_code}' -H "Origin: $base" -F "csrf=$vtok" -F "client=UP" \
+    -F "mapping=@$case_dir/mapping.csv" -F "data=@$case_dir/data.csv" "$base/review/new")
+[ "$code" = 403 ] || fail "a viewer's upload: $code (want 403)"
+code=$(curl -s -b "$work/bob" -o /dev/null -w '%{http_code}' -H "Origin: http://evil.example" -F "csrf=$tok" \
+    -F "client=UP" -F "mapping=@$case_dir/mapping.csv" -F "data=@$case_dir/data.csv" "$base/review/new")
+[ "$code" = 403 ] || fail "a cross-origin upload: $code (want 403)"
+# a body with LF-only line ends does not follow the boundary: an empty form, refused by the CSRF check
+printf -- '--B\ncontent-disposition: form-data; name="csrf"\n\n%s\n--B--\n' "$tok" >"$work/lf.txt"
+code=$(curl -s -b "$work/bob" -o /dev/null -w '%{http_code}' -H "Origin: $base" \
+    -H 'Content-Type: multipart/form-data; boundary=B' --data-binary "@$work/lf.txt" "$base/review/new")
+[ "$code" = 403 ] || fail "an LF-only multipart body: $code (want 403)"
+[ "$(find "$uploads" -type f | wc -l)" = "$before" ] || fail "a refused upload wrote files"
+"$mf" audit log --json | grep -q '"role viewer cannot start a review' || fail "the viewer's refusal is not audited"
+
 # 5. a fifth large upload at once is answered 503; the four held ones complete afterwards
 python3 - "$port" "$(grep -o 'mf_session[[:space:]]*[0-9a-f]*' "$work/bob" | awk '{print $2}')" <<'EOF' || fail "the upload slots are not bounded"
 import socket, sys, time
