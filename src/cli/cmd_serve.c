@@ -41,6 +41,9 @@ int cli_serve(const cli_options *o, mf_err *e)
     c.webhook = o->webhook ? o->webhook : getenv("MAPFORGE_WEBHOOK");
     if (c.webhook && !*c.webhook)
         c.webhook = NULL;
+    c.metrics_token_file = o->metrics_token_file ? o->metrics_token_file : getenv("MAPFORGE_METRICS_TOKEN_FILE");
+    if (c.metrics_token_file && !*c.metrics_token_file)
+        c.metrics_token_file = NULL;
     c.session_seconds = (int)env_num("MAPFORGE_SESSION_SECONDS");
     c.rate = env_num("MAPFORGE_SERVE_RATE");
     c.max_failures = (int)env_num("MAPFORGE_LOGIN_FAILURES");

@@ -1,5 +1,6 @@
 /* review.c — the terminal review loop (see review.h): reads a line, calls the workflow stage
- * (flow_feedback, flow_answer, flow_approve, flow_reject, flow_quit), renders what it returns.
+ * (flow_feedback, flow_answer, flow_unlearn, flow_approve, flow_reject, flow_quit), renders what
+ * it returns.
  * It holds no workflow state of its own: the current version is read back from the store each
  * time it is shown.
  */
@@ -175,8 +176,11 @@ static int show(loop *l, bool with_findings, mf_err *e)
 
 static void help(FILE *o)
 {
-    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /accept N | /discard N | /show | "
-               "/diff | /quit | /help; /accept and /discard without N: a model's proposed edit for feedback\n"
+    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /accept N | /discard N | "
+               "/unlearn COLUMN | /show | /diff | /quit | /help; /accept and /discard without N: a model's proposed "
+               "edit for feedback\n"
+               "/unlearn COLUMN refuses, for this plan only, the rulebook entry a column was read with (its provenance "
+               "says \"learned from\"): the column becomes an open question again\n"
                "any line without / is feedback (or \"answer N <text>\"), e.g. \"add validation for negative values "
                "on AMOUNT\", \"default currency to USD\", \"reject rows where Acct No is empty\"\n");
 }
@@ -353,6 +357,24 @@ static int answer(loop *l, const char *rest, mf_err *e)
     return rc;
 }
 
+/* /unlearn COLUMN: the rulebook entry that read COLUMN refused for this plan only. */
+static int unlearn(loop *l, const char *rest, mf_err *e)
+{
+    if (!*rest) {
+        fprintf(l->o, "/unlearn needs the column whose learned reading you refuse: /unlearn COLUMN\n");
+        return 0;
+    }
+    flow_round rd;
+    int rc = flow_unlearn(l->c->env, l->c->review_id, rest, &rd, e);
+    if (rc < 0) {
+        flow_round_free(&rd);
+        return refused(l, e);
+    }
+    rc = rendered_round(l, &rd, "unlearn", e);
+    flow_round_free(&rd);
+    return rc;
+}
+
 /* One line: 1 when the review is decided, 0 to go on, -1 on failure. */
 static int handle(loop *l, char *line, review_decision *d, mf_err *e)
 {
@@ -396,6 +418,8 @@ static int handle(loop *l, char *line, review_decision *d, mf_err *e)
             return suggestion(l, rest, true, e) < 0 ? -1 : 0;
         if (command(cmd, "discard", &rest))
             return suggestion(l, rest, false, e) < 0 ? -1 : 0;
+        if (command(cmd, "unlearn", &rest))
+            return unlearn(l, rest, e) < 0 ? -1 : 0;
         if (command(cmd, "show", &rest))
             return show(l, false, e) < 0 ? -1 : 0;
         if (command(cmd, "diff", &rest))

@@ -20,6 +20,7 @@
 #include "write/spark.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,6 +119,7 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine);
     opt->plan_sha256 = sha;
     opt->spark_master = o->spark_master;
+    opt->threads = o->threads;
     progress_relay relay = {o};
     if (o->progress) {
         opt->progress = relay_progress;
@@ -182,7 +184,7 @@ static int load(const flow_env *env, const plan *p, const char *client, const ch
         free(url);
         return -1;
     }
-    load_info li = {.client = client, .input_sha256 = rep->input_sha256};
+    load_info li = {.client = client, .input_sha256 = rep->input_sha256, .streams = o->load_streams};
     load_result lr;
     memset(&lr, 0, sizeof lr);
     int rc = load_output(p, o->out_dir, url, &li, &lr, e);
@@ -251,9 +253,11 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     if (flow_audit(env, "compile", client, sha, e, "engine", o->engine ? o->engine : "native", (const char *)NULL) <
         0)
         goto done;
+    char out_abs[PATH_MAX];   /* the outputs' directory as the store records it (batch: done where?) */
     store_run sr = {.client = client, .plan_sha256 = sha, .input_path = o->data_path, .input_sha256 = "",
                     .cache_key = cache_key, .cache_hit = cache_hit, .status = "running", .state = "running",
-                    .actor = env->actor, .review_id = rv ? rv->id : 0};
+                    .actor = env->actor, .review_id = rv ? rv->id : 0,
+                    .out_dir = realpath(o->out_dir, out_abs) ? out_abs : o->out_dir};
     if (store_run_add(env->st, &sr, e) < 0 || review_state(env, rv, "running", sr.id, e) < 0)
         goto done;
     r->run_id = sr.id;
@@ -505,7 +509,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
         flow_say(env, FLOW_NOTE, "cache miss: %s", cr.reason);
         snprintf(r->miss_reason, sizeof r->miss_reason, "%s", cr.reason);
         if (flow_audit(env, "cache_miss", client, msha, e, "reason", cr.reason, "data", o->data_path,
-                       (const char *)NULL) < 0)
+                       (const char *)NULL) < 0 ||
+            store_cache_lookup_add(env->st, client, 0, NULL, cr.reason, e) < 0)
             goto done;
         mf_fail(e, MF_EREVIEW, NULL, 0, 0,
                 "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
@@ -516,7 +521,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     flow_say(env, FLOW_NOTE, "cache hit: key %.16s (approved plan %.12s, run %lld time%s before)", cr.key,
              cr.entry.plan_sha256, cr.entry.execution_count, cr.entry.execution_count == 1 ? "" : "s");
     if (flow_audit(env, "cache_hit", client, cr.key, e, "key", cr.key, "plan_sha256", cr.entry.plan_sha256, "data",
-                   o->data_path, (const char *)NULL) < 0)
+                   o->data_path, (const char *)NULL) < 0 ||
+        store_cache_lookup_add(env->st, client, 1, cr.key, NULL, e) < 0)
         goto done;
     char *mapping_path = r->mapping_path;   /* execute starts the result afresh */
     r->mapping_path = NULL;

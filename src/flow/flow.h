@@ -125,6 +125,10 @@ typedef struct flow_input {
     const char *mapping_path;    /* required for flow_begin */
     const char *data_path;
     const char *output;          /* NULL = the mapping's output name */
+    /* A batch run looks, a person reopens: with batch set, an open review of (client, mapping) found
+     * on a miss is reported (FLOW_BEGIN_RESUMED, its id) but left as it is — no resumed turn, no
+     * review_resumed event, its data file unchanged.  A new review is drafted as always. */
+    bool batch;
 } flow_input;
 
 typedef enum flow_begin_kind {
@@ -210,7 +214,8 @@ typedef struct flow_turn {
     char at[32];
     char *actor;
     char *kind;                  /* "drafted" | "feedback" | "answer" | "approval" | "rejection" | "resumed" | "left",
-                                    "discard", "edit_proposed" | "edit_accepted" | "edit_discarded" (flow_proposal) */
+                                    "discard", "unlearn", "edit_proposed" | "edit_accepted" | "edit_discarded"
+                                    (flow_proposal) */
     char *text;                  /* feedback / answer / comment; "" */
     char *result;                /* "understood: ...; not understood: ..." or "plan v3"; "" */
     int version;                 /* the version made, 0 = none */
@@ -278,6 +283,14 @@ int flow_answer(const flow_env *env, long long review_id, int n, const char *tex
 int flow_accept_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
 int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
 
+/* The rulebook entry a column's reading came from (its provenance ends "… — learned from …
+ * (rulebook entry N)"): N, or 0 when the reading was not learned (or was changed since). */
+long long flow_learned_entry(const char *provenance);
+/* Refuse, for this review's plan only, the rulebook entry that read `column` (docs/rulebook.md):
+ * a new version where the column is an open question again, naming the entry; audited
+ * (rulebook_rejected); the entry stays valid for other plans.  When the column's reading did not
+ * come from the rulebook nothing is applied (out->not_understood says why). */
+int flow_unlearn(const flow_env *env, long long review_id, const char *column, flow_round *out, mf_err *e);
 /* A language model's edit for a line of feedback the rule reader could not apply (flow/propose.c).
  * flow_feedback asks the model (env->llm) when the reader leaves part of a line not understood: the
  * answer — new expressions for named columns and/or new reject / skip rules — is parsed,
@@ -346,7 +359,9 @@ typedef struct flow_run_options {
     const char *spark_master;
     const char *validator;       /* NULL = $MAPFORGE_VALIDATOR */
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
+    int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */
     bool no_load, no_parquet;
+    int threads;                 /* the native engine's worker threads; 0 = the number of cores */
     flow_progress_fn progress;
     void *progress_user;
 } flow_run_options;

@@ -22,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* ---- the session ------------------------------------------------------------------------------ */
@@ -116,8 +117,8 @@ void flow_versions_free(flow_version *v, int n)
 
 static bool makes_version(const char *kind)
 {
-    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer") || !strcmp(kind, "discard") ||
-           !strcmp(kind, "edit_accepted");
+    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer") ||
+           !strcmp(kind, "discard") || !strcmp(kind, "edit_accepted") || !strcmp(kind, "unlearn");
 }
 
 /* The versions of a review in the order they were reached (each once), with the turn that made
@@ -743,6 +744,64 @@ int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flo
         goto done;
     rc = 0;
 done:
+    plan_free(&np);
+    flow_session_free(&s);
+    return rc;
+}
+
+/* ---- a rulebook entry refused for this plan ------------------------------------------------------- */
+
+int flow_unlearn(const flow_env *env, long long review_id, const char *column, flow_round *out, mf_err *e)
+{
+    memset(out, 0, sizeof *out);
+    flow_session s;
+    if (flow_session_load(env, review_id, &s, e) < 0 || need_open(&s, "reject a rulebook entry", e) < 0) {
+        flow_session_free(&s);
+        return -1;
+    }
+    out->version = s.r.version;
+    memcpy(out->sha256, s.r.plan_sha256, sizeof out->sha256);
+    int ci = -1;
+    for (int i = 0; column && i < s.p.ncols && ci < 0; i++)
+        if (!strcasecmp(s.p.cols[i].name, column))
+            ci = i;
+    long long id = ci >= 0 ? flow_learned_entry(s.p.cols[ci].prov.text) : 0;
+    if (!id) {
+        char m[700];
+        if (ci < 0)
+            snprintf(m, sizeof m, "the plan has no column %.600s", column ? column : "");
+        else
+            snprintf(m, sizeof m, "the reading of %s did not come from the rulebook", s.p.cols[ci].name);
+        out->understood = mf_xstrdup("");
+        out->not_understood = mf_xstrdup(m);
+        flow_session_free(&s);
+        return 0;
+    }
+    plan np;
+    char *text = plan_render(&s.p);
+    int rc = plan_parse(text, strlen(text), "plan", &np, e);
+    free(text);
+    if (rc < 0) {
+        flow_session_free(&s);
+        return -1;
+    }
+    rc = -1;
+    char was[65], ids[32];
+    memcpy(was, s.r.plan_sha256, sizeof was);
+    snprintf(ids, sizeof ids, "%lld", id);
+    char *m = flow_rulebook_unlearn_column(env, &np, ci, id);
+    out->understood = mf_xstrdup(m);
+    out->not_understood = mf_xstrdup("");
+    if (flow_adopt(env, &s, &np, 0, m, NULL, out, e) < 0 ||
+        flow_audit(env, "rulebook_rejected", s.r.client, ids, e, "id", ids, "column", np.cols[ci].name, "scope",
+                   "this plan only", "plan_sha256", was, "sha256", out->applied ? out->sha256 : was,
+                   (const char *)NULL) < 0 ||
+        flow_turn_add(env, review_id, "unlearn", np.cols[ci].name, m, out->applied ? out->sha256 : NULL,
+                      out->applied ? out->version : 0, e) < 0)
+        goto done;
+    rc = 0;
+done:
+    free(m);
     plan_free(&np);
     flow_session_free(&s);
     return rc;

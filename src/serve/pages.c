@@ -803,7 +803,17 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
             P(" by ");
             E(pv->author);
         }
-        P(" (v%d)</td></tr>", pv->version);
+        P(" (v%d)", pv->version);
+        long long entry = flow_learned_entry(pv->rule);
+        if (entry && cur == &vs[nv - 1]) {   /* read from the rulebook: the reviewer may refuse it here */
+            P("<form method=\"post\" action=\"/review/unlearn\" class=\"unlearn\">");
+            html_csrf(b, r);
+            P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><input type=\"hidden\" name=\"column\" value=\"",
+              id);
+            E(pv->column);
+            P("\"><button type=\"submit\">Reject entry %lld for this plan</button></form>", entry);
+        }
+        P("</td></tr>");
     }
     P("</table></section></div>");
     flow_version_free(&now);
@@ -1318,6 +1328,21 @@ int pages_post(serve_state *s, serve_req *r, serve_resp *o)
             else if ((accept ? flow_accept_suggestion(&env, id, n, &round, &e)
                              : flow_discard_suggestion(&env, id, n, &round, &e)) < 0)
                 flow_failed(s, r, o, accept ? "accept" : "discard", &e);
+            else
+                serve_redirect(o, "/review?id=%lld", id);
+            flow_round_free(&round);
+        }
+    } else if (!strcmp(p, "/review/unlearn")) {
+        if (allowed(s, r, o, ROLE_REVIEWER, "reject a rulebook entry")) {
+            flow_round round;
+            memset(&round, 0, sizeof round);
+            const char *column = serve_form(r, "column");
+            if (!id || !column || !*column)
+                html_error_page(o, r, 400, "A review and a column are needed.");
+            else if (flow_unlearn(&env, id, column, &round, &e) < 0)
+                flow_failed(s, r, o, "reject a rulebook entry", &e);
+            else if (!round.applied)
+                html_error_page(o, r, 409, round.not_understood);
             else
                 serve_redirect(o, "/review?id=%lld", id);
             flow_round_free(&round);

@@ -19,6 +19,7 @@
  */
 #include "serve/jobs.h"
 #include "serve/serve_internal.h"
+#include "util/metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -523,6 +525,78 @@ static void do_login(serve_req *r, serve_resp *o)
     serve_redirect(o, "/");
 }
 
+/* ---- GET /metrics ------------------------------------------------------------------------------------ */
+
+/* Who may read the metrics: a signed-in user of any role, or a scraper presenting the configured
+ * bearer token.  The metrics name no client, but they are the firm's business volume: not public. */
+static bool metrics_token_ok(struct MHD_Connection *c)
+{
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!g_state.metrics_token || !h || strncasecmp(h, "Bearer ", 7))
+        return false;
+    unsigned char got[32];
+    crypto_generichash(got, sizeof got, (const unsigned char *)h + 7, strlen(h + 7), NULL, 0);
+    return sodium_memcmp(got, g_state.metrics_token_hash, sizeof got) == 0;   /* same length: no length leak */
+}
+
+static void metrics_page(serve_req *r, serve_resp *o, bool signed_in)
+{
+    if (!signed_in && !metrics_token_ok(r->conn)) {
+        o->status = 401;
+        o->ctype = "text/plain; charset=utf-8";
+        snprintf(o->www_authenticate, sizeof o->www_authenticate, "Bearer realm=\"mapforge metrics\"");
+        mf_buf_adds(&o->body, "metrics: sign in, or send Authorization: Bearer with the metrics token\n");
+        return;
+    }
+    mf_metrics m;
+    mf_metrics_init(&m);
+    mf_err e;
+    mf_err_clear(&e);
+    if (store_metrics(g_state.st, &m, &e) < 0) {
+        mf_err_print(&e, stderr);
+        o->status = 500;
+        o->ctype = "text/plain; charset=utf-8";
+        mf_buf_adds(&o->body, "metrics: the store could not be read\n");
+    } else {
+        o->ctype = "text/plain; version=0.0.4; charset=utf-8";
+        mf_metrics_text(&m, &o->body);
+    }
+    mf_metrics_free(&m);
+}
+
+static char *slurp(const char *path, mf_err *e);
+
+/* The token file: owner-only, its content (without surrounding white space) at least 16 bytes. */
+static int read_metrics_token(const char *path, mf_err *e)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return mf_fail(e, MF_EIO, path, 0, 0, "the metrics token file: %s", strerror(errno));
+    if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) || st.st_uid != geteuid())
+        return mf_fail(e, MF_EUSAGE, path, 0, 0,
+                       "the metrics token file must be a file of this user readable by its owner only (chmod 600 %s)",
+                       path);
+    char *t = slurp(path, e);
+    if (!t)
+        return -1;
+    char *a = t, *z = t + strlen(t);
+    while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')
+        a++;
+    while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\n' || z[-1] == '\r'))
+        z--;
+    int rc = 0;
+    if (z - a < 16)
+        rc = mf_fail(e, MF_EUSAGE, path, 0, 0, "the metrics token is shorter than 16 characters");
+    else {
+        crypto_generichash(g_state.metrics_token_hash, sizeof g_state.metrics_token_hash, (const unsigned char *)a,
+                           (size_t)(z - a), NULL, 0);
+        g_state.metrics_token = true;
+    }
+    sodium_memzero(t, strlen(t));
+    free(t);
+    return rc;
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------------------- */
 
 static void handle(serve_req *r, serve_resp *o)
@@ -565,6 +639,10 @@ static void handle(serve_req *r, serve_resp *o)
             sodium_memzero(s, sizeof *s);
             s = NULL;
         }
+    }
+    if (!post && !strcmp(r->path, "/metrics")) {
+        metrics_page(r, o, s != NULL);
+        return;
     }
     if (!strcmp(r->path, "/login")) {
         if (post)
@@ -741,6 +819,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         MHD_add_response_header(resp, "Location", o.location);
     if (o.disposition[0])
         MHD_add_response_header(resp, "Content-Disposition", o.disposition);
+    if (o.www_authenticate[0])
+        MHD_add_response_header(resp, "WWW-Authenticate", o.www_authenticate);
     for (int i = 0; i < o.ncookies; i++)
         MHD_add_response_header(resp, "Set-Cookie", o.cookie[i]);
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)o.status, resp);
@@ -839,6 +919,11 @@ int serve_run(const serve_config *cfg, mf_err *e)
     if (!serve_is_loopback(bind_addr) && !g_state.tls)
         fprintf(stderr, "mapforge serve: WARNING: listening on %s without TLS: passwords and session cookies cross "
                         "the network in clear (give --tls-cert and --tls-key)\n", bind_addr);
+    if (cfg->metrics_token_file && read_metrics_token(cfg->metrics_token_file, e) < 0) {
+        free(cert);
+        free(key);
+        return -1;
+    }
     g_state.st = store_open(cfg->store_where, e);
     if (!g_state.st) {
         free(cert);

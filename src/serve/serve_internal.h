@@ -44,6 +44,7 @@ typedef struct serve_resp {
     char cookie[3][512];              /* Set-Cookie values */
     int ncookies;
     char disposition[256];            /* Content-Disposition when not "" */
+    char www_authenticate[128];       /* WWW-Authenticate (a 401) when not "" */
     long long sse_job;                /* answer with this job's server-sent events (jobs.h) */
 } serve_resp;
 
@@ -52,6 +53,8 @@ typedef struct serve_state {
     serve_config cfg;
     store *st;
     bool tls;
+    unsigned char metrics_token_hash[32];   /* BLAKE2b of the metrics bearer token */
+    bool metrics_token;                     /* a token was configured */
 } serve_state;
 
 /* ---- serve.c ------------------------------------------------------------------------------------ */
