@@ -266,6 +266,20 @@ typedef struct conn_ctx {
 } conn_ctx;
 static int g_uploads;   /* slots taken, under g_lock */
 
+/* A body over its limit: what was kept is dropped and an upload slot given back at once — the rest
+ * of the body is read and thrown away, and must not keep other uploads waiting (nor memory). */
+static void too_big(conn_ctx *ctx)
+{
+    ctx->too_big = true;
+    mf_buf_free(&ctx->body);
+    if (ctx->upload_slot) {
+        pthread_mutex_lock(&g_lock);
+        g_uploads--;
+        pthread_mutex_unlock(&g_lock);
+        ctx->upload_slot = false;
+    }
+}
+
 static int hexval(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
@@ -744,14 +758,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         unsigned long long want = len ? strtoull(len, NULL, 10) : 0;
         if (want > ctx->limit)
-            ctx->too_big = true;
+            too_big(ctx);
         else if (want > MAX_BODY)
             mf_buf_reserve(&ctx->body, (size_t)want);   /* one allocation, no copies while it grows */
         return MHD_YES;
     }
     if (*upload_size) {
         if (ctx->body.len + *upload_size > ctx->limit)
-            ctx->too_big = true;
+            too_big(ctx);
         if (!ctx->too_big && !ctx->busy)
             mf_buf_add(&ctx->body, upload, *upload_size);
         *upload_size = 0;

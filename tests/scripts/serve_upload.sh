@@ -5,7 +5,8 @@
 #     HOME/web-uploads;
 #   - a mapping and a data file sent under the same name are both kept (the review opens);
 #   - a viewer's large upload is refused at 64 KiB (413) before it is held in memory, not after 32 MiB;
-#   - only MAX_UPLOADS_AT_ONCE (4) large uploads are held at once: a fifth is answered 503;
+#   - only MAX_UPLOADS_AT_ONCE (4) large uploads are held at once: a fifth is answered 503; a body
+#     announced over 32 MiB does not keep a slot while it is read and thrown away;
 #   - a review started by upload is audited (review_uploaded: who, from where, sizes, digests);
 #   - the names sent never leave the upload directory, and hostile names are not echoed as markup.
 set -uo pipefail
@@ -123,6 +124,20 @@ time.sleep(0.5)
 s = start(); s.sendall(b"y" * (1000000 - 7 - 70000))
 line = s.recv(200).decode("latin-1").split("\r\n")[0]
 assert " 503 " not in line, line
+# bodies announced over 32 MiB give their slot back at once (they are only read and thrown away)
+over = []
+for _ in range(4):
+    o = socket.create_connection(("127.0.0.1", port))
+    o.sendall(("POST /review/new HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: mf_session=%s\r\n"
+               "Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 40000000\r\n\r\n" % sess).encode())
+    o.sendall(b"--XyZ\r\n" + b"x" * 70000)
+    over.append(o)
+time.sleep(0.5)
+s = start(); s.sendall(b"y" * (1000000 - 7 - 70000))
+line = s.recv(200).decode("latin-1").split("\r\n")[0]
+assert " 503 " not in line, "an over-limit body kept its slot: " + line
+for o in over:
+    o.close()
 EOF
 
 # 6. hostile names stay in the directory and off the page as markup
