@@ -45,6 +45,7 @@
 #define CONNECTION_MEMORY (128 * 1024)   /* MHD's per-connection pool: the request line and headers */
 #define MAX_UPLOAD (32 * 1024 * 1024)   /* POST /review/new: a mapping and a data file, signed-in users only */
 #define UPLOAD_PATH "/review/new"
+#define MAX_UPLOADS_AT_ONCE 4           /* large bodies held in memory at once: the server's peak is about this x 32 MiB */
 #define MAX_SESSIONS 1024
 #define MAX_TRACKED 1024
 #define ABSOLUTE_SESSION_SECONDS (12 * 3600)
@@ -265,7 +266,24 @@ typedef struct conn_ctx {
     mf_buf body;
     size_t limit;
     bool too_big;
+    bool upload_slot;   /* holds one of the MAX_UPLOADS_AT_ONCE slots (given back in on_done) */
+    bool busy;          /* a large upload refused because every slot is taken (503) */
 } conn_ctx;
+static int g_uploads;   /* slots taken, under g_lock */
+
+/* A body over its limit: what was kept is dropped and an upload slot given back at once — the rest
+ * of the body is read and thrown away, and must not keep other uploads waiting (nor memory). */
+static void too_big(conn_ctx *ctx)
+{
+    ctx->too_big = true;
+    mf_buf_free(&ctx->body);
+    if (ctx->upload_slot) {
+        pthread_mutex_lock(&g_lock);
+        g_uploads--;
+        pthread_mutex_unlock(&g_lock);
+        ctx->upload_slot = false;
+    }
+}
 
 static int hexval(char c)
 {
@@ -307,6 +325,7 @@ static int parse_form(serve_req *r, const char *body, size_t len)
             r->form[r->nform].value = eq < j ? url_decode(body + eq + 1, j - eq - 1) : mf_xstrdup("");
             r->form[r->nform].len = strlen(r->form[r->nform].value);
             r->form[r->nform].filename = NULL;
+            r->form[r->nform].borrowed = false;
             r->nform++;
         }
         i = j + 1;
@@ -344,7 +363,7 @@ static char *disposition_param(const char *line, size_t n, const char *key)
 /* A multipart/form-data body (RFC 7578) into r->form: each part's name, bytes (len) and file name.
  * Parts without a name, and anything past 16 parts, are ignored; a body that does not follow the
  * boundary leaves the form empty (the CSRF check then refuses it). */
-static void parse_multipart(serve_req *r, const char *ctype, const char *body, size_t len)
+static void parse_multipart(serve_req *r, const char *ctype, char *body, size_t len)
 {
     const char *b = strstr(ctype, "boundary=");
     if (!b)
@@ -374,7 +393,7 @@ static void parse_multipart(serve_req *r, const char *ctype, const char *body, s
         const char *hend = find_bytes(body + at, len - at, "\r\n\r\n", 4);
         if (!hend)
             break;
-        const char *data = hend + 4;
+        char *data = body + (hend - body) + 4;
         const char *next = find_bytes(data, len - (size_t)(data - body), delim, dn);
         if (!next)
             break;
@@ -393,11 +412,13 @@ static void parse_multipart(serve_req *r, const char *ctype, const char *body, s
             r->form = mf_xrealloc(r->form, (size_t)(r->nform + 1) * sizeof *r->form);
             serve_field *f = &r->form[r->nform++];
             f->name = name;
-            f->value = mf_xmalloc(vn + 1);
-            memcpy(f->value, data, vn);
+            /* the bytes stay in the body (not copied: one upload is not held twice); the delimiter's
+             * first byte, already passed, becomes the part's NUL */
+            f->value = (char *)data;
             f->value[vn] = 0;
             f->len = vn;
             f->filename = filename;
+            f->borrowed = true;
         } else {
             free(filename);
         }
@@ -725,21 +746,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = ctx;
         ctx->limit = MAX_BODY;
         if (!strcmp(method, "POST") && !strcmp(url, UPLOAD_PATH)) {
-            /* a large body only from a signed-in session (its role and token are checked later) */
+            /* a large body only from a signed-in session whose role may start a review (its token is
+             * checked later), and only MAX_UPLOADS_AT_ONCE at a time: each is held in memory */
             pthread_mutex_lock(&g_lock);
-            if (session_find(cookie(c, "mf_session")))
-                ctx->limit = MAX_UPLOAD;
+            session *s = session_find(cookie(c, "mf_session"));
+            store_user u;
+            mf_err ue;
+            mf_err_clear(&ue);
+            if (s && store_user_get(g_state.st, s->user, &u, &ue) > 0 && !u.disabled && u.role >= ROLE_REVIEWER) {
+                if (g_uploads < MAX_UPLOADS_AT_ONCE) {
+                    g_uploads++;
+                    ctx->upload_slot = true;
+                    ctx->limit = MAX_UPLOAD;
+                } else {
+                    ctx->busy = true;
+                }
+            }
             pthread_mutex_unlock(&g_lock);
         }
         const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (len && strtoull(len, NULL, 10) > ctx->limit)
-            ctx->too_big = true;
+        unsigned long long want = len ? strtoull(len, NULL, 10) : 0;
+        if (want > ctx->limit)
+            too_big(ctx);
+        else if (want > MAX_BODY)
+            mf_buf_reserve(&ctx->body, (size_t)want);   /* one allocation, no copies while it grows */
         return MHD_YES;
     }
     if (*upload_size) {
         if (ctx->body.len + *upload_size > ctx->limit)
-            ctx->too_big = true;
-        if (!ctx->too_big)
+            too_big(ctx);
+        if (!ctx->too_big && !ctx->busy)
             mf_buf_add(&ctx->body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
@@ -761,7 +797,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     memset(&o, 0, sizeof o);
     o.status = 200;
     pthread_mutex_lock(&g_lock);
-    if (ctx->too_big) {
+    if (ctx->busy) {
+        serve_deny_audit(&g_state, &r, "request", NULL, "too many uploads at once");
+        html_error_page(&o, &r, 503, "Too many uploads are under way: try again in a minute.");
+    } else if (ctx->too_big) {
         serve_deny_audit(&g_state, &r, "request", NULL,
                          ctx->limit > MAX_BODY ? "upload over 32 MiB" : "request body over 64 KiB");
         html_error_page(&o, &r, 413, "The request is too large.");
@@ -770,7 +809,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         int form_rc = 0;
         if (!strcmp(method, "POST") && ct && !strncasecmp(ct, "multipart/form-data", 19)) {
             if (!strcmp(url, UPLOAD_PATH))   /* only the upload takes a multipart body */
-                parse_multipart(&r, ct, mf_buf_str(&ctx->body), ctx->body.len);
+                parse_multipart(&r, ct, ctx->body.data ? ctx->body.data : (char *)"", ctx->body.len);
         } else if (!strcmp(method, "POST"))
             form_rc = parse_form(&r, mf_buf_str(&ctx->body), ctx->body.len);
         if (form_rc < 0) {
@@ -783,7 +822,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     for (int i = 0; i < r.nform; i++) {
         sodium_memzero(r.form[i].value, r.form[i].len);
         free(r.form[i].name);
-        free(r.form[i].value);
+        if (!r.form[i].borrowed)
+            free(r.form[i].value);
         free(r.form[i].filename);
     }
     free(r.form);
@@ -823,6 +863,11 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
     (void)t;
     conn_ctx *ctx = *con_cls;
     if (ctx) {
+        if (ctx->upload_slot) {
+            pthread_mutex_lock(&g_lock);
+            g_uploads--;
+            pthread_mutex_unlock(&g_lock);
+        }
         mf_buf_free(&ctx->body);
         free(ctx);
         *con_cls = NULL;

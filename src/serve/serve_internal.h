@@ -21,6 +21,7 @@ typedef struct serve_field {
     char *name, *value;               /* value: NUL-terminated, but a file's bytes may hold NULs (len) */
     size_t len;
     char *filename;                   /* a multipart file part's file name as sent (NULL otherwise) */
+    bool borrowed;                    /* value points into the request's body (a multipart part): not freed */
 } serve_field;
 
 typedef struct serve_req {
