@@ -5,7 +5,9 @@
  * formatted wrongly, the output file edited or truncated after the run.  The plan is evaluated
  * again on the input file, record by record and single-threaded (a different path from run_plan's
  * pipeline and writer), and the exact decimal sum of each column over the rows the plan outputs
- * is compared with the sum over the output CSV re-read from disk.
+ * is compared with the sum over the output CSV re-read from disk.  The program evaluated here is
+ * cut to what decides each row's fate and the summed columns (eng_prune_for_totals): a row is
+ * output, skipped or rejected exactly as by the whole plan, and the summed values are the same.
  *
  * What it does not claim: an input-side total "output + rejected" for each column — a rejected
  * row often has no value for the column at all (the conversion is what failed), so that identity
@@ -73,10 +75,12 @@ static void push_row(totals *t, const mf_dec *vals)
         memcpy(t->held + slot * t->ncols, vals, (size_t)t->ncols * sizeof *vals);
 }
 
-static void values_of(const eng_val *v, int ncols, mf_dec *out)
+static void values_of(const eng_val *v, const totals *t, mf_dec *out)
 {
-    for (int c = 0; c < ncols; c++)
+    for (int k = 0; k < t->ndec; k++) {
+        int c = t->dec[k];
         out[c] = v[c].t == EV_DEC ? v[c].u.d : (mf_dec){0};
+    }
 }
 
 /* stop: set by check_pre_discard; the evaluation ends at the next block (its result unused). */
@@ -96,6 +100,11 @@ static int eval_input(const plan *p, const char *input_path, totals *t, const at
         csv_close(rd);
         return -1;
     }
+    bool *keep = mf_xcalloc((size_t)t->ncols + 1, sizeof *keep);
+    for (int k = 0; k < t->ndec; k++)
+        keep[t->dec[k]] = true;
+    eng_prune_for_totals(g, keep);   /* only what decides fate and the summed columns */
+    free(keep);
     eng_worker *w = eng_worker_new(g);
     mf_dec *row = mf_xcalloc((size_t)t->ncols + 1, sizeof *row);
     csv_block b;
@@ -107,7 +116,7 @@ static int eval_input(const plan *p, const char *input_path, totals *t, const at
                 push_row(t, NULL);
                 continue;
             }
-            values_of(eng_worker_values(w), t->ncols, row);
+            values_of(eng_worker_values(w), t, row);
             push_row(t, row);
         }
     csv_block_free(&b);

@@ -674,3 +674,112 @@ void eng_program_free(eng_program *prog)
     mf_arena_free(&prog->arena);
     free(prog);
 }
+
+/* ---- pruning for the control totals ----------------------------------------------------------- */
+
+/* Can an assignment to column c reject a row?  Only a text column with no length, not required,
+ * takes every value (assign() turns any value into its text form). */
+static bool assign_may_fail(const eng_colspec *c)
+{
+    return !(c->type.base == PT_TEXT && c->type.len <= 0 && !c->required);
+}
+
+/* Can the instruction end the record (skip or reject it) or steer control?  Such an instruction
+ * decides a row's fate, so it is always kept. */
+static bool decides_fate(uint8_t op)
+{
+    switch ((eng_op)op) {
+    case OP_END: case OP_JMP: case OP_JF: case OP_JT: case OP_JNN: case OP_SKIP: case OP_REJECT:
+    case OP_RDATE: case OP_RNUM: case OP_RINT: case OP_RBOOL: case OP_MAP:
+    case OP_MULK: case OP_DIVK: case OP_ROUND: case OP_NEG: case OP_ABS: case OP_NEGWHEN:
+    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_DAYS:
+    case OP_DATEPART: case OP_FMTDATE: case OP_ADDDAYS: case OP_EOM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One char of padding up to a width within the column's length: the padded text is longer than
+ * the column exactly when the unpadded one is. */
+static bool pad_keeps_fate(const eng_ins *in, const eng_colspec *c)
+{
+    return (in->op == OP_PADL || in->op == OP_PADR) && c->type.base == PT_TEXT && c->type.len > 0 &&
+           in->n <= c->type.len && in->slen > 0 && mf_utf8_count(in->s, in->slen) == 1;
+}
+
+void eng_prune_for_totals(eng_program *g, const bool *keep_col)
+{
+    int n = g->ncode;
+    bool *live = mf_xcalloc((size_t)n + 1, sizeof *live);
+    bool *need = mf_xcalloc((size_t)g->nregs + 1, sizeof *need);
+    bool *colneed = mf_xcalloc((size_t)g->ncols + 1, sizeof *colneed);
+    int *readers = mf_xcalloc((size_t)g->nregs + 1, sizeof *readers);
+    bool *colread = mf_xcalloc((size_t)g->ncols + 1, sizeof *colread);
+    for (int c = 0; c < g->ncols; c++)
+        colneed[c] = keep_col[c] || assign_may_fail(&g->cols[c]);
+    for (int i = 0; i < n; i++) {
+        const eng_ins *in = &g->code[i];
+        if (reads_a(in->op) && !in->afield)
+            readers[in->a]++;
+        if (reads_b(in->op))
+            readers[in->b]++;
+        if (in->op == OP_COL)
+            colread[in->a] = true;
+    }
+    /* A padding whose result only feeds its own column's length check, in a column nothing reads
+     * back and no total sums, becomes a move: the row's fate is the same, the copy is saved. */
+    for (int i = 0; i < n; i++) {
+        eng_ins *in = &g->code[i];
+        if (in->assign && in->col >= 0 && !keep_col[in->col] && !colread[in->col] && readers[in->dst] == 0 &&
+            pad_keeps_fate(in, &g->cols[in->col]))
+            in->op = OP_MOVE;
+    }
+    /* Flow-insensitive liveness to a fixpoint: a kept instruction needs the registers it reads and
+     * the columns it reads back; a needed register keeps every instruction writing it; a needed
+     * column keeps every assignment to it. */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int i = 0; i < n; i++) {
+            const eng_ins *in = &g->code[i];
+            bool l = decides_fate(in->op) ||
+                     (in->op == OP_ASSIGN && colneed[in->a]) ||
+                     (in->assign && in->col >= 0 && colneed[in->col]) ||
+                     (in->op != OP_ASSIGN && fusible(in->op) && need[in->dst]);
+            if (!l || live[i])
+                continue;
+            live[i] = changed = true;
+            if (reads_a(in->op) && !in->afield)
+                need[in->a] = true;
+            if (reads_b(in->op))
+                need[in->b] = true;
+            if (in->op == OP_COL)
+                colneed[in->a] = true;
+        }
+    }
+    int *newpc = mf_xmalloc(((size_t)n + 1) * sizeof *newpc);
+    int k = 0;
+    for (int i = 0; i <= n; i++) {
+        newpc[i] = k;
+        if (i < n && live[i])
+            k++;
+    }
+    k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!live[i])
+            continue;
+        eng_ins in = g->code[i];
+        if (is_jump(in.op))
+            in.jump = (uint32_t)newpc[in.jump];
+        if (in.assign && in.col >= 0 && !colneed[in.col])
+            in.assign = 0;   /* computed for another reader; the column itself is not needed */
+        g->code[k++] = in;
+    }
+    g->ncode = k;
+    free(newpc);
+    free(live);
+    free(need);
+    free(colneed);
+    free(readers);
+    free(colread);
+}

@@ -167,4 +167,13 @@ eng_program *eng_compile(const plan *p, const char *const *header, int nheader, 
                          mf_err *e);
 void eng_program_free(eng_program *prog);
 
+/* Cut a compiled program down to what the control totals need (check/totals.c): everything that can
+ * decide a row's fate — skip and reject rules, control flow, every step that can fail, every
+ * assignment that can reject (required, length, type), and what they read — plus the assignments of
+ * the columns keep_col marks (the summed ones, ncols entries).  A record's fate (output, filtered,
+ * rejected) is the one the whole program gives, and the kept columns hold the same values; other
+ * columns' values, and reject reasons, are no longer meaningful.  A padding that only feeds its
+ * column's length check becomes a move (the padded text is too long exactly when the text is). */
+void eng_prune_for_totals(eng_program *g, const bool *keep_col);
+
 #endif

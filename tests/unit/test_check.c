@@ -267,6 +267,60 @@ static void test_control_totals(const plan *p)
     o.pre = NULL;
 }
 
+/* The control totals evaluate a cut-down program (eng_prune_for_totals): only what decides a row's
+ * fate and the summed columns.  Rows rejected by columns that are not summed — a text column too
+ * long after trimming and upper casing, a padding (turned into a move there) over its length, a
+ * date that does not read, a reject rule reading back an unbounded text column — must still be
+ * left out of the input-side sum, or a clean run would fail its own check. */
+static void test_totals_fate_from_every_column(void)
+{
+    plan q;
+    plan_init(&q);
+    static const char text[] = "plan T v1\n"
+                               "source \"in.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                               "output OUT\n\n"
+                               "C       text(3)          = [c] trimmed, upper cased\n"
+                               "P       text(4)          = [p] padded left with \"0\" to 4\n"
+                               "N       text             = [c] upper cased\n"
+                               "AMOUNT  decimal(10,2)    = [amt] read as number\n"
+                               "D       date             = [d] read as ISO date\n"
+                               "reject rows where N is \"BAD\": \"bad code\"\n";
+    static const char *const cols[] = {"c", "p", "amt", "d"};
+    mf_err e;
+    mf_err_clear(&e);
+    if (plan_parse(text, strlen(text), "test", &q, &e) < 0 || plan_check(&q, cols, 4, "test", &e) < 0)
+        mf_err_print(&e, stderr), exit(1);
+    put("in.csv", "c,p,amt,d\n"
+                  "ok,12,1.00,2025-01-01\n"
+                  "toolong,1,2.00,2025-01-01\n"
+                  "x,12345,4.00,2025-01-01\n"
+                  "bad,1,8.00,2025-01-01\n"
+                  "y,1,16.00,notadate\n"
+                  "z,1,32.00,2025-01-02\n");
+    char in[512];
+    snprintf(in, sizeof in, "%s/in.csv", dir);
+    run_options ro = {.threads = 1};
+    run_report rep;
+    CHECK_INT(run_plan(&q, in, dir, &ro, &rep, &e), 0);
+    CHECK_INT(rep.rows_out, 2);
+    CHECK_INT(rep.rows_rejected, 4);
+    check_options o = {.input_path = in};
+    check_result r;
+    CHECK_INT(run_checks(&q, NULL, &o, &r), 0);
+    CHECK(r.passed);
+    check_result_free(&r);
+    /* An output holding a row the plan rejects (for its text column) instead of a good one. */
+    put("OUT.csv", "C,P,N,AMOUNT,D\nOK,0012,OK,1.00,2025-01-01\nTOO,0001,TOOLONG,2.00,2025-01-01\n");
+    o.pre = check_pre_start(&q, in);
+    CHECK(o.pre != NULL);
+    CHECK_INT(run_checks(&q, NULL, &o, &r), 0);
+    CHECK(!r.passed);
+    json_t *f = find(&r, "control_total");
+    CHECK(f && strstr(json_string_value(json_object_get(f, "message")), "is 3.00, but the plan computes 33.00"));
+    check_result_free(&r);
+    plan_free(&q);
+}
+
 /* Row numbers are written by the writer, not computed from the input: the built-in checks
  * (control totals, reviewer checks' re-reading, key) pass on a clean run that has them. */
 static void test_row_numbers(void)
@@ -415,6 +469,7 @@ int main(void)
     test_plan_key_and_checks();
     test_reviewer_checks(&p);
     test_control_totals(&p);
+    test_totals_fate_from_every_column();
     test_row_numbers();
     test_validators();
     test_validator_paths();
