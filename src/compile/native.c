@@ -700,12 +700,18 @@ static bool decides_fate(uint8_t op)
     }
 }
 
-/* One char of padding up to a width within the column's length: the padded text is longer than
- * the column exactly when the unpadded one is. */
-static bool pad_keeps_fate(const eng_ins *in, const eng_colspec *c)
+/* Steps whose result is longer than a text(N) column exactly when their operand is, and null
+ * exactly when it is: padding with one character up to a width within N; upper and lower casing
+ * (one code point in, one out: a simple case mapping; the text is valid UTF-8, the reader and the
+ * plan parser refuse anything else, and no step splits a character). */
+static bool length_step_keeps_fate(const eng_ins *in, const eng_colspec *c)
 {
-    return (in->op == OP_PADL || in->op == OP_PADR) && c->type.base == PT_TEXT && c->type.len > 0 &&
-           in->n <= c->type.len && in->slen > 0 && mf_utf8_count(in->s, in->slen) == 1;
+    if (c->type.base != PT_TEXT || c->type.len <= 0)
+        return false;
+    if (in->op == OP_UPPER || in->op == OP_LOWER)
+        return true;
+    return (in->op == OP_PADL || in->op == OP_PADR) && in->n <= c->type.len && in->slen > 0 &&
+           mf_utf8_count(in->s, in->slen) == 1;
 }
 
 void eng_prune_for_totals(eng_program *g, const bool *keep_col)
@@ -727,12 +733,12 @@ void eng_prune_for_totals(eng_program *g, const bool *keep_col)
         if (in->op == OP_COL)
             colread[in->a] = true;
     }
-    /* A padding whose result only feeds its own column's length check, in a column nothing reads
+    /* Such a step whose result only feeds its own column's length check, in a column nothing reads
      * back and no total sums, becomes a move: the row's fate is the same, the copy is saved. */
     for (int i = 0; i < n; i++) {
         eng_ins *in = &g->code[i];
         if (in->assign && in->col >= 0 && !keep_col[in->col] && !colread[in->col] && readers[in->dst] == 0 &&
-            pad_keeps_fate(in, &g->cols[in->col]))
+            length_step_keeps_fate(in, &g->cols[in->col]))
             in->op = OP_MOVE;
     }
     /* Flow-insensitive liveness to a fixpoint: a kept instruction needs the registers it reads and

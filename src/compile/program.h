@@ -172,8 +172,9 @@ void eng_program_free(eng_program *prog);
  * assignment that can reject (required, length, type), and what they read — plus the assignments of
  * the columns keep_col marks (the summed ones, ncols entries).  A record's fate (output, filtered,
  * rejected) is the one the whole program gives, and the kept columns hold the same values; other
- * columns' values, and reject reasons, are no longer meaningful.  A padding that only feeds its
- * column's length check becomes a move (the padded text is too long exactly when the text is). */
+ * columns' values, and reject reasons, are no longer meaningful.  A padding or case change that
+ * only feeds its column's length check becomes a move (its result is too long exactly when its
+ * operand is). */
 void eng_prune_for_totals(eng_program *g, const bool *keep_col);
 
 #endif

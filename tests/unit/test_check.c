@@ -269,7 +269,7 @@ static void test_control_totals(const plan *p)
 
 /* The control totals evaluate a cut-down program (eng_prune_for_totals): only what decides a row's
  * fate and the summed columns.  Rows rejected by columns that are not summed — a text column too
- * long after trimming and upper casing, a padding (turned into a move there) over its length, a
+ * long after trimming and upper casing (a move there), a padding (a move too) over its length, a
  * date that does not read, a reject rule reading back an unbounded text column — must still be
  * left out of the input-side sum, or a clean run would fail its own check. */
 static void test_totals_fate_from_every_column(void)
@@ -296,13 +296,14 @@ static void test_totals_fate_from_every_column(void)
                   "x,12345,4.00,2025-01-01\n"
                   "bad,1,8.00,2025-01-01\n"
                   "y,1,16.00,notadate\n"
-                  "z,1,32.00,2025-01-02\n");
+                  "z,1,32.00,2025-01-02\n"
+                  "\xc3\xa9\xc3\x9f\xc3\xa8,1,64.00,2025-01-03\n");   /* three characters in six bytes: fits text(3) */
     char in[512];
     snprintf(in, sizeof in, "%s/in.csv", dir);
     run_options ro = {.threads = 1};
     run_report rep;
     CHECK_INT(run_plan(&q, in, dir, &ro, &rep, &e), 0);
-    CHECK_INT(rep.rows_out, 2);
+    CHECK_INT(rep.rows_out, 3);
     CHECK_INT(rep.rows_rejected, 4);
     check_options o = {.input_path = in};
     check_result r;
@@ -316,7 +317,7 @@ static void test_totals_fate_from_every_column(void)
     CHECK_INT(run_checks(&q, NULL, &o, &r), 0);
     CHECK(!r.passed);
     json_t *f = find(&r, "control_total");
-    CHECK(f && strstr(json_string_value(json_object_get(f, "message")), "is 3.00, but the plan computes 33.00"));
+    CHECK(f && strstr(json_string_value(json_object_get(f, "message")), "is 3.00, but the plan computes 97.00"));
     check_result_free(&r);
     plan_free(&q);
 }
