@@ -79,6 +79,9 @@ int mf_http_send(const mf_http_request *r, long *status, mf_buf *body, mf_err *e
                        r->url, MF_HTTP_MAX_BODY);
     if (rc == CURLE_OPERATION_TIMEDOUT)
         return mf_fail(e, MF_EIO, NULL, 0, 0, "%s %s: no answer within %ld s", r->method, r->url, timeout / 1000);
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY)
+        return mf_fail(e, MF_EIO, NULL, 0, 0, "%s %s: cannot reach the server: %s (is the URL right and the service up?)",
+                       r->method, r->url, curl_easy_strerror(rc));
     if (rc != CURLE_OK)
         return mf_fail(e, MF_EIO, NULL, 0, 0, "%s %s: %s", r->method, r->url, curl_easy_strerror(rc));
     return 0;

@@ -167,7 +167,8 @@ static char *request_body(const livy_batch *b, mf_err *e)
     return s;
 }
 
-/* Fetch the whole log in pages of 500 lines into log_path (best effort when fail_quietly). */
+/* Fetch the whole log in pages of 500 lines into log_path (what was fetched is written even when a
+ * page fails). */
 static int fetch_log(const livy_client *c, const char *id, const char *log_path, mf_err *e)
 {
     mf_buf text = {0};
@@ -220,7 +221,7 @@ static void delete_batch(const livy_client *c, const char *id)
 {
     char path[100];
     snprintf(path, sizeof path, "/batches/%s", id);
-    long status;
+    long status = 0;
     json_t *j;
     mf_err ignore = {0};
     if (call(c, "DELETE", path, NULL, 30000, &status, &j, NULL, 0, &ignore) == 0)
