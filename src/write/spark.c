@@ -405,6 +405,21 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
     }
     char *job_uri = join(mf_buf_str(&base), "job", ".py"), *rt_uri = join(mf_buf_str(&base), "mapforge_runtime", ".py");
     char *out_uri = join(mf_buf_str(&base), "out", "");
+    /* a data file inside the stage goes to the cluster by the stage's name for it */
+    size_t al = strlen(abs);
+    mf_buf data_uri = {0};
+    if (!strncmp(data, abs, al) && data[al] == '/') {
+        const char *u = o->spark_stage_uri && *o->spark_stage_uri ? o->spark_stage_uri : NULL;
+        if (u) {
+            mf_buf_adds(&data_uri, u);
+            while (data_uri.len > 0 && data_uri.data[data_uri.len - 1] == '/')
+                data_uri.data[--data_uri.len] = 0;
+        } else {
+            mf_buf_printf(&data_uri, "file:%s", abs);
+        }
+        mf_buf_adds(&data_uri, data + al);
+        data = mf_buf_str(&data_uri);
+    }
     const char *args[] = {data, out_uri, "--no-parquet"};   /* the Parquet copy is made here from the CSV */
     char batch_name[300];
     snprintf(batch_name, sizeof batch_name, "mapforge %.100s v%d %.100s %.12s", p->client ? p->client : "plan", p->version,
@@ -418,6 +433,7 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
     free(rt_uri);
     free(out_uri);
     mf_buf_free(&base);
+    mf_buf_free(&data_uri);
     if (st < 0)
         return -1;
     if (st == LIVY_FAILED) {
@@ -428,7 +444,7 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
         failure_line(log, line, sizeof line);
         print_tail(log, 12);
         free(log);
-        return mf_fail(e, MF_EDATA, data, 0, 0, "the Spark job failed: Livy batch %s ended %s: %s (see %s)", id, state,
+        return mf_fail(e, MF_EDATA, NULL, 0, 0, "the Spark job failed: Livy batch %s ended %s: %s (see %s)", id, state,
                        line, c->log_path);
     }
     char *out = join(c->remote, "out", "");

@@ -29,10 +29,13 @@ fail() { echo "livy: $*"; status=1; }
 case=tests/cases/plan_number_steps
 export MAPFORGE_LIVY_POLL_MAX=1
 
-# 1. a run through Livy equals the native run
-"$mapforge" run --plan $case/plan.txt --data $case/data.csv --out "$tmp/native" >/dev/null 2>&1 || { echo "native run failed"; exit 1; }
-if MAPFORGE_LIVY_TOKEN="$LIVY_TEST_TOKEN" "$mapforge" run --plan $case/plan.txt --data $case/data.csv --out "$tmp/livy" \
-        --engine spark --livy "$url" --spark-stage "$tmp/stage" >"$tmp/ok.out" 2>"$tmp/ok.err"; then
+# 1. a run through Livy equals the native run; the data file sits in the stage, so the job gets it
+#    by the stage's URI (--spark-stage-uri), as on a lake mounted on the machine that runs mapforge
+mkdir -p "$tmp/stage/in" && cp $case/data.csv "$tmp/stage/in/data.csv"
+data="$tmp/stage/in/data.csv"
+"$mapforge" run --plan $case/plan.txt --data "$data" --out "$tmp/native" >/dev/null 2>&1 || { echo "native run failed"; exit 1; }
+if MAPFORGE_LIVY_TOKEN="$LIVY_TEST_TOKEN" "$mapforge" run --plan $case/plan.txt --data "$data" --out "$tmp/livy" \
+        --engine spark --livy "$url" --spark-stage "$tmp/stage" --spark-stage-uri "file://$tmp/stage/" >"$tmp/ok.out" 2>"$tmp/ok.err"; then
     for f in OUT.csv rejects.csv OUT.parquet; do
         cmp -s "$tmp/native/$f" "$tmp/livy/$f" || fail "$f differs from the native engine's"
     done
@@ -42,7 +45,11 @@ if MAPFORGE_LIVY_TOKEN="$LIVY_TEST_TOKEN" "$mapforge" run --plan $case/plan.txt 
     grep -q '"POST", "path": "/batches", "status": 201' "$tmp/requests.log" || fail "no POST /batches"
     grep -q '"path": "/batches/0/log?from=0' "$tmp/requests.log" || fail "the log was not fetched"
     grep -q '"DELETE"' "$tmp/requests.log" && fail "a successful batch was deleted"
-    [ -z "$(ls -A "$tmp/stage")" ] || fail "the stage was not cleaned: $(ls "$tmp/stage")"
+    grep -qF "\"file\": \"file://$tmp/stage/mapforge-" "$tmp/requests.log" || fail "job.py was not given by the stage's URI"
+    grep -qF "\"args\": [\"file://$tmp/stage/in/data.csv\", \"file://$tmp/stage/mapforge-" "$tmp/requests.log" \
+        || fail "the data file was not given by the stage's URI: $(grep POST "$tmp/requests.log")"
+    [ "$(ls -A "$tmp/stage")" = in ] || fail "the stage was not cleaned (or lost the data): $(ls "$tmp/stage")"
+    rm -rf "$tmp/stage/in"
 else
     fail "run through Livy failed:"; cat "$tmp/ok.err"; tail -20 "$tmp/livy/spark.log" 2>/dev/null
 fi

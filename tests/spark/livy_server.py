@@ -20,7 +20,8 @@ Authentication stands in for Fabric's Entra tokens / a Databricks PAT: every req
 careless server), so that the test can check that the client blots it out.
 
 Usage: livy_server.py --port-file F --log F --spark-submit PATH [--master local[2]]
-Each request is logged as one JSON line (method, path, status; never a header)."""
+Each request is logged as one JSON line (method, path, status, and for a created batch its file,
+pyFiles and args; never a header)."""
 import argparse
 import json
 import os
@@ -105,9 +106,12 @@ class Batch:
                 pass
 
 
-def log_request(method, path, status):
+def log_request(method, path, status, batch=None):
+    entry = {"method": method, "path": path, "status": status}
+    if batch is not None:   # what was asked to run (the request body holds no credentials)
+        entry.update(file=batch.get("file"), pyFiles=batch.get("pyFiles"), args=batch.get("args"))
     with LOCK, open(ARGS.log, "a") as f:
-        f.write(json.dumps({"method": method, "path": path, "status": status}) + "\n")
+        f.write(json.dumps(entry) + "\n")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -116,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
-    def reply(self, status, obj, headers=None):
+    def reply(self, status, obj, headers=None, batch=None):
         body = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -125,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
-        log_request(self.command, self.path, status)
+        log_request(self.command, self.path, status, batch)
 
     def authorized(self):
         got = self.headers.get("Authorization", "")
@@ -223,7 +227,7 @@ class Handler(BaseHTTPRequestHandler):
             b = BATCHES[bid] = Batch(bid, req)
             view = b.view()
         threading.Thread(target=b.run, daemon=True).start()
-        self.reply(201, view, {"Location": "/batches/%d" % bid})
+        self.reply(201, view, {"Location": "/batches/%d" % bid}, req)
 
     def do_DELETE(self):
         if not self.authorized() or not self.csrf_ok():
