@@ -19,12 +19,23 @@ Authentication stands in for Fabric's Entra tokens / a Databricks PAT: every req
 "Authorization: Bearer $LIVY_TEST_TOKEN", else 401 — whose message quotes the token it got (a
 careless server), so that the test can check that the client blots it out.
 
-Usage: livy_server.py --port-file F --log F --spark-submit PATH [--master local[2]]
+Usage: livy_server.py --port-file F --log F (--spark-submit PATH [--master local[2]] | --fake-output DIR)
+       [--scenario guid|flaky|killed|hang|leaky-log]
+
+--fake-output DIR is for the protocol tests (tests/scripts/livy_protocol.sh, no Spark): a batch
+"runs" by copying DIR into its output argument (args[1], a file: URI) after a second, with a log
+of a few lines.  --scenario bends the server the way real services differ or misbehave: guid (ids
+are GUIDs, as Fabric's), flaky (every other state poll answers 503), killed (the batch ends killed
+by itself), hang (the batch never ends), leaky-log (the log quotes the request's Authorization
+header, as a careless service might).
 Each request is logged as one JSON line (method, path, status, and for a created batch its file,
-pyFiles and args; never a header)."""
+name, pyFiles, args and conf; never a header)."""
 import argparse
 import json
 import os
+import shutil
+import time
+import uuid
 import signal
 import subprocess
 import sys
@@ -36,6 +47,7 @@ ARGS = None
 LOCK = threading.Lock()
 BATCHES = {}
 NEXT_ID = [0]
+POLLS = [0]
 
 # CreateBatchRequest's fields and their JSON types (Livy rejects anything else)
 FIELDS = {"file": str, "proxyUser": str, "className": str, "args": [str], "jars": [str], "pyFiles": [str],
@@ -74,7 +86,31 @@ class Batch:
             cmd += ["--class", r["className"]]
         return cmd + [r["file"]] + r.get("args", [])
 
+    def fake_run(self):
+        with LOCK:
+            self.state = "running"
+            self.lines += ["fake spark-submit: %s" % self.req["file"], "mapforge job: plan (fake) on local[2]"]
+            if ARGS.scenario == "leaky-log":
+                self.lines.append("request header Authorization: %s" % self.auth)
+        time.sleep(1)
+        if ARGS.scenario == "hang":
+            return
+        if ARGS.scenario == "killed":
+            with LOCK:
+                self.state = "killed"
+            return
+        out = self.req["args"][1]
+        out = out[len("file://"):] if out.startswith("file://") else out[len("file:"):]
+        shutil.copytree(ARGS.fake_output, out)
+        with LOCK:
+            if self.state != "killed":
+                self.lines.append("mapforge job: done")
+                self.state = "success"
+
     def run(self):
+        if ARGS.fake_output:
+            self.fake_run()
+            return
         env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1")
         bindir = os.path.dirname(os.path.abspath(ARGS.spark_submit))
         py = os.path.join(bindir, "python3")
@@ -109,7 +145,8 @@ class Batch:
 def log_request(method, path, status, batch=None):
     entry = {"method": method, "path": path, "status": status}
     if batch is not None:   # what was asked to run (the request body holds no credentials)
-        entry.update(file=batch.get("file"), pyFiles=batch.get("pyFiles"), args=batch.get("args"))
+        entry.update(file=batch.get("file"), pyFiles=batch.get("pyFiles"), args=batch.get("args"),
+                     name=batch.get("name"), conf=batch.get("conf"))
     with LOCK, open(ARGS.log, "a") as f:
         f.write(json.dumps(entry) + "\n")
 
@@ -146,15 +183,17 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def batch(self, parts):
-        try:
-            bid = int(parts[1])
-        except ValueError:
-            self.reply(404, {"msg": "Session '%s' not found." % parts[1]})
-            return None
+        bid = parts[1]
+        if ARGS.scenario != "guid":
+            try:
+                bid = int(bid)
+            except ValueError:
+                self.reply(404, {"msg": "Session '%s' not found." % parts[1]})
+                return None
         with LOCK:
             b = BATCHES.get(bid)
         if b is None:
-            self.reply(404, {"msg": "Session '%d' not found." % bid})
+            self.reply(404, {"msg": "Session '%s' not found." % bid})
         return b
 
     def do_GET(self):
@@ -179,7 +218,11 @@ class Handler(BaseHTTPRequestHandler):
             if len(parts) == 2:
                 out = b.view()
             elif parts[2] == "state":
-                out = {"id": b.id, "state": b.state}
+                POLLS[0] += 1
+                if ARGS.scenario == "flaky" and POLLS[0] % 2:
+                    out = "flaky"
+                else:
+                    out = {"id": b.id, "state": b.state}
             elif parts[2] == "log":
                 lines = list(b.lines)
                 size = int(q.get("size", 100))
@@ -193,6 +236,8 @@ class Handler(BaseHTTPRequestHandler):
                 out = None
         if out is None:
             self.reply(404, {"msg": "Not found"})
+        elif out == "flaky":
+            self.reply(503, {"msg": "Service temporarily unavailable"})
         else:
             self.reply(200, out)
 
@@ -222,12 +267,13 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, {"msg": "requirement failed: File is required."})
             return
         with LOCK:
-            bid = NEXT_ID[0]
+            bid = NEXT_ID[0] if ARGS.scenario != "guid" else str(uuid.uuid4())
             NEXT_ID[0] += 1
             b = BATCHES[bid] = Batch(bid, req)
+            b.auth = self.headers.get("Authorization", "")
             view = b.view()
         threading.Thread(target=b.run, daemon=True).start()
-        self.reply(201, view, {"Location": "/batches/%d" % bid}, req)
+        self.reply(201, view, {"Location": "/batches/%s" % bid}, req)
 
     def do_DELETE(self):
         if not self.authorized() or not self.csrf_ok():
@@ -250,9 +296,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
-    ap.add_argument("--spark-submit", required=True)
+    ap.add_argument("--spark-submit")
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--fake-output")
+    ap.add_argument("--scenario", choices=["guid", "flaky", "killed", "hang", "leaky-log"])
     ARGS = ap.parse_args()
+    if not ARGS.spark_submit and not ARGS.fake_output:
+        sys.exit("livy_server.py: --spark-submit PATH or --fake-output DIR")
     if not os.environ.get("LIVY_TEST_TOKEN"):
         sys.exit("livy_server.py: set LIVY_TEST_TOKEN")
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
