@@ -249,6 +249,10 @@ int livy_run(const livy_batch *b, const char *log_path, char *id, char *state, m
     if (strncmp(c.base, "http://", 7) && strncmp(c.base, "https://", 8))
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--livy %s: expected an http:// or https:// URL", c.base);
     c.token = b->token;
+    for (const char *t = c.token; t && *t; t++)
+        if ((unsigned char)*t < 0x21 || *t == 0x7f)   /* a header must stay one header */
+            return mf_fail(e, MF_EUSAGE, "MAPFORGE_LIVY_TOKEN", 0, 0,
+                           "the token holds a space or a control character (a trailing newline?)");
     id[0] = state[0] = 0;
     char *body = request_body(b, e);
     if (!body)

@@ -375,16 +375,16 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
                        "--spark-stage %s: mapforge writes the job there itself, so it must be a local path or a mount "
                        "of the lake; give the cluster's URI for it with --spark-stage-uri", o->spark_stage);
-    char abs[PATH_MAX];
+    char stage_abs[PATH_MAX];
     if (make_dirs(stage, e) < 0)
         return -1;
-    if (!realpath(stage, abs))
+    if (!realpath(stage, stage_abs))
         return mf_fail(e, MF_EIO, stage, 0, 0, "cannot resolve the stage directory: %s", strerror(errno));
-    c->remote = join(abs, "mapforge-XXXXXX", "");
+    c->remote = join(stage_abs, "mapforge-XXXXXX", "");
     if (!mkdtemp(c->remote)) {
         free(c->remote);
         c->remote = NULL;
-        return mf_fail(e, MF_EIO, abs, 0, 0, "cannot create a directory in the stage: %s", strerror(errno));
+        return mf_fail(e, MF_EIO, stage_abs, 0, 0, "cannot create a directory in the stage: %s", strerror(errno));
     }
     const char *tag = strrchr(c->remote, '/') + 1;
     char *job = join(c->remote, "job", ".py"), *rt = join(c->remote, "mapforge_runtime", ".py");
@@ -406,16 +406,16 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
     char *job_uri = join(mf_buf_str(&base), "job", ".py"), *rt_uri = join(mf_buf_str(&base), "mapforge_runtime", ".py");
     char *out_uri = join(mf_buf_str(&base), "out", "");
     /* a data file inside the stage goes to the cluster by the stage's name for it */
-    size_t al = strlen(abs);
+    size_t al = strlen(stage_abs);
     mf_buf data_uri = {0};
-    if (!strncmp(data, abs, al) && data[al] == '/') {
+    if (!strncmp(data, stage_abs, al) && data[al] == '/') {
         const char *u = o->spark_stage_uri && *o->spark_stage_uri ? o->spark_stage_uri : NULL;
         if (u) {
             mf_buf_adds(&data_uri, u);
             while (data_uri.len > 0 && data_uri.data[data_uri.len - 1] == '/')
                 data_uri.data[--data_uri.len] = 0;
         } else {
-            mf_buf_printf(&data_uri, "file:%s", abs);
+            mf_buf_printf(&data_uri, "file:%s", stage_abs);
         }
         mf_buf_adds(&data_uri, data + al);
         data = mf_buf_str(&data_uri);
