@@ -493,6 +493,10 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     else if (!realpath(data_path, data_abs))
         return mf_fail(e, MF_EIO, data_path, 0, 0, "cannot open the data file: %s", strerror(errno));
     int rc = -1;
+    if (is_uri(out_dir))
+        return mf_fail(e, MF_EUSAGE, out_dir, 0, 0,
+                       "the output directory must be a local path (it receives the job, its log and run.json); for "
+                       "output on the lake run the job with spark-submit, or use --livy with --spark-stage (docs/spark.md)");
     if (make_dirs(out_dir, e) < 0 || pyspark_write(p, o.plan_sha256, out_dir, e) < 0)
         goto out;
     c.job_path = join(out_dir, "job", ".py");

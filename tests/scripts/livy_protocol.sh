@@ -7,7 +7,7 @@
 #   - Fabric-style GUID batch ids; 503s while polling (retried); a batch that ends `killed`;
 #     a batch that never ends (MAPFORGE_LIVY_TIMEOUT: deleted); a log that quotes the token
 #     (blotted out of spark.log); a wrong URL (404); nothing listening; a bad MAPFORGE_LIVY_CONF;
-#     --livy without --spark-stage.
+#     --livy without --spark-stage; an output directory that is a URI (refused, not created).
 set -uo pipefail
 mapforge=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.."
@@ -105,5 +105,13 @@ rc=0
     >/dev/null 2>"$tmp/nostage.err" || rc=$?
 [ $rc -ne 0 ] && grep -q "needs --spark-stage" "$tmp/nostage.err" || fail "no stage: rc $rc: $(cat "$tmp/nostage.err")"
 grep -qs '"POST"' "$tmp/requests.log" && fail "a batch was submitted with a bad conf or no stage"
+# an output directory that is a URI is refused (not created as a local directory named "hdfs:")
+for cmd in "run --engine spark" "compile --to pyspark"; do
+    rc=0
+    (cd "$tmp" && "$mapforge" $cmd --plan "$OLDPWD/$case/plan.txt" --data "$OLDPWD/$case/data.csv" \
+        --out hdfs://namenode/out 2>"$tmp/uri.err" >/dev/null) || rc=$?
+    [ $rc -ne 0 ] && grep -q "must be a local path" "$tmp/uri.err" || fail "$cmd --out URI: rc $rc: $(cat "$tmp/uri.err")"
+    [ -e "$tmp/hdfs:" ] && fail "$cmd --out URI created a local directory"
+done
 [ $status -eq 0 ] && echo "livy protocol: ok"
 exit $status
