@@ -45,6 +45,9 @@ static const cli_option_def options[] = {
     {"--no-parquet", NULL, OPT(no_parquet), true, "write the CSV output only", NULL},
     {"--db", "URL", OPT(db), false, "where outputs are loaded: sqlite:PATH or postgresql://...",
      "sqlite:HOME/warehouse.db"},
+    {"--load-streams", "N", OPT(load_streams), false,
+     "PostgreSQL loads: N parallel COPY streams into staging tables, moved into the table in one transaction "
+     "(all rows or none); SQLite has one writer and ignores it", "1"},
     {"--to", "pyspark|native|FILE", OPT(to), false, "compile: the target; audit anchor: the anchor file", NULL},
     {"--comment", "TEXT", OPT(comment), false, "a comment recorded with an approval, invalidation or event", NULL},
     {"--key", "KEY", OPT(key), false, "a cache key", NULL},
@@ -63,6 +66,16 @@ static const cli_option_def options[] = {
     {"--webhook", "URL", OPT(webhook), false,
      "POST a small JSON document here when a run finishes, fails validation or a review waits",
      "MAPFORGE_WEBHOOK"},
+    {"--metrics-token-file", "F", OPT(metrics_token_file), false,
+     "GET /metrics also answers a request carrying \"Authorization: Bearer TOKEN\", TOKEN being this file's "
+     "content (readable by its owner only); without it only signed-in users can read /metrics",
+     "MAPFORGE_METRICS_TOKEN_FILE"},
+    {"--jobs", "N", OPT(jobs), false, "batch: entries run at once, each in its own worker process",
+     "the number of online cores"},
+    {"--progress", "auto|live|plain|none", OPT(progress), false,
+     "live: a display redrawn in place (overall, and per running entry rows/s and ETA); plain: one line per event "
+     "(batch: started, done, waiting, failed; onboard and run: one per phase); none: no progress",
+     "auto: live on a terminal, else plain (batch) or none (onboard, run)"},
     {"--json", NULL, OPT(json), true, "machine-readable output: one JSON document (JSON Lines for logs)", NULL},
     /* common to every command */
     {"--home", "DIR", OPT(home), false, "the state directory (SQLite store, warehouse)", "MAPFORGE_HOME, ~/.mapforge"},
@@ -76,10 +89,24 @@ static const cli_command_def commands[] = {
     {"onboard", "--client C --mapping M --data D --out DIR [--yes]",
      "read the mapping and the data, draft a plan (or take the approved one from the cache), review it, run it, "
      "check the output and load it",
-     "client mapping data out output yes four-eyes validator engine spark-master livy spark-stage spark-stage-uri no-load no-parquet db comment config",
+     "client mapping data out output yes four-eyes validator engine spark-master livy spark-stage spark-stage-uri no-load no-parquet db load-streams comment "
+     "config progress",
      "client mapping data out",
      "mapforge onboard --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme --yes",
      cli_onboard, false},
+    {"batch", "MANIFEST.csv | DIR [--out OUT] [--jobs N] [--progress auto|live|plain|none]",
+     "run many clients through the workflow with a pool of worker processes: an entry with an approved plan "
+     "(a cache hit) runs, is checked and loaded; one without is drafted and left in the review queue (waiting "
+     "for review; never approved here) and runs in a later batch once a person approves it; entries already "
+     "done (same client, input SHA-256 and plan SHA-256) are skipped, so an interrupted batch is resumed by "
+     "running it again.  MANIFEST.csv: a header row naming client, mapping, data, out (and optionally "
+     "validator), one entry per row, relative paths from the manifest's folder; DIR: one folder per client "
+     "holding its mapping (mapping.xlsx or .csv, else the one workbook) and its data files (.csv .txt .tsv "
+     ".psv .dat), outputs in OUT/<folder>/ (OUT/<folder>/<data file>/ when there are several).  Writes "
+     "OUT/batch.json (OUT: --out, for a manifest by default its folder).  Exit 0 every entry done, 4 some wait "
+     "for a review, 5 some failed, 130 interrupted",
+     "out jobs progress validator engine spark-master no-load no-parquet db config", "",
+     "mapforge batch clients/ --out out/february --jobs 4", cli_batch, false},
     {"plan", "--client C --mapping M --data D --out DIR",
      "draft the plan only: writes DIR/plan.txt and prints it (exit 2 when it has open questions)",
      "client mapping data out output config", "client mapping data out",
@@ -89,7 +116,7 @@ static const cli_command_def commands[] = {
      "run the client's approved plan from the cache; or a plan file as it is (hand-edited or not): its checks and "
      "the validator run, nothing is loaded (it is not approved), and with --client the run goes into the client's "
      "history",
-     "plan client data out validator engine spark-master livy spark-stage spark-stage-uri no-load no-parquet db", "data out",
+     "plan client data out validator engine spark-master livy spark-stage spark-stage-uri no-load no-parquet db load-streams progress", "data out",
      "mapforge run --client ACME --data next_quarter.csv --out out/q2", cli_run, false},
     {"approve", "--plan P --client C --data D [--comment TEXT]",
      "record a person's approval of a plan file edited by hand: checked against D, renumbered as the client's "
@@ -121,7 +148,8 @@ static const cli_command_def commands[] = {
      false},
     {"rulebook", "list [--client C] [--json] | show ID | retire ID --comment TEXT | export FILE | import FILE",
      "readings people approved, reused for later mappings of any client with a rule of the same shape "
-     "(docs/rulebook.md): list them, show one, retire one for everyone (audited), move them between stores "
+     "(docs/rulebook.md): list them, show one, retire one for everyone (an admin action where the store has "
+     "users: the actor is --as, MAPFORGE_USER or the OS user; audited, a refusal too), move them between stores "
      "(import says what is new, already present or conflicting, and refuses a changed export file)",
      "client comment json", "", "mapforge rulebook retire 12 --comment \"reads the wrong sign for this desk\"",
      cli_rulebook, false},
@@ -129,17 +157,23 @@ static const cli_command_def commands[] = {
      "send the configured language model one tiny request: says the provider, model and latency that answered, "
      "or exactly why not", "config json", "", "MAPFORGE_LLM=openai OPENAI_API_KEY=... mapforge llm check", cli_llm,
      false},
-    {"load", "--plan P --out DIR [--client C] [--db URL]", "load a run's output into SQL (one transaction)",
-     "plan out client db", "plan out", "mapforge load --plan out/acme/plan.txt --out out/acme --db sqlite:gl.db",
+    {"load", "--plan P --out DIR [--client C] [--db URL] [--load-streams N]",
+     "load a run's output into SQL (one transaction)", "plan out client db load-streams", "plan out", "mapforge load --plan out/acme/plan.txt --out out/acme --db sqlite:gl.db",
      cli_load, false},
     {"user", "add NAME --role R | passwd NAME | role NAME --role R | disable NAME | enable NAME | list",
      "the web app's accounts: the password is read from standard input (one line; not echoed on a terminal) "
      "and stored as an Argon2id hash", "role json", "",
      "echo \"$PASSWORD\" | mapforge user add alice --role approver", cli_user, false},
-    {"serve", "[--port N] [--bind ADDR] [--four-eyes] [--tls-cert F --tls-key F]",
-     "the review web app: sign in, read plans, answer, give feedback, approve, run with live progress "
-     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook", "",
+    {"serve", "[--port N] [--bind ADDR] [--four-eyes] [--tls-cert F --tls-key F] [--config FILE]",
+     "the review web app: sign in, read plans, answer, give feedback, approve, run with live progress; with a "
+     "language model configured, feedback it cannot read is put to the model as a proposed edit "
+     "(see docs/architecture.md, serve)", "port bind four-eyes tls-cert tls-key webhook config metrics-token-file", "",
      "mapforge serve --port 8321", cli_serve, false},
+    {"metrics", "[--store URL]",
+     "print the state store's key metrics (runs by outcome, cache lookups, rows and bytes, durations, reviews "
+     "waiting and review time, language-model calls and tokens, validation failures, loads) in the Prometheus "
+     "text format, as GET /metrics serves them (docs/metrics.md)", "", "", "mapforge metrics --store postgresql://mapforge@db/mapforge",
+     cli_metrics, false},
     {"parquet", "--plan P --out DIR [key=value ...]", "convert a run's CSV output to Parquet (tests)", "plan out output",
      "plan out", "mapforge parquet --plan out/plan.txt --out out codec=none", cli_parquet, true},
 };
@@ -324,12 +358,30 @@ int cli_args_parse(int argc, char **argv, cli_invocation *inv, mf_err *e)
         }
         if (!strcmp(a, "-y"))
             a = "--yes";
+        /* --name=value is --name value */
+        char name[64];
+        const char *inline_value = NULL;
+        const char *eq = strchr(a, '=');
+        if (a[1] == '-' && eq && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            inline_value = eq + 1;
+        }
         const cli_option_def *d = option_find(a);
         if (!d || !takes(inv->cmd, d))
             return unknown_option(inv->cmd, a, e);
         char *base = (char *)o;
         if (d->flag) {
+            if (inline_value)
+                return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "option %s takes no value", a);
             *(int *)(void *)(base + d->offset) = 1;
+            continue;
+        }
+        if (inline_value) {
+            if (!*inline_value)
+                return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "option %s needs a value (%s)", a, d->value);
+            *(const char **)(void *)(base + d->offset) = inline_value;
             continue;
         }
         if (i + 1 >= argc || !argv[i + 1][0])
@@ -433,8 +485,9 @@ void cli_help_command(FILE *f, const cli_command_def *c)
 static const char exit_codes[] =
     "0 done; 1 an error (which file, line, column and what was expected); 2 the plan has open questions "
     "(nothing ran; they are listed); 3 the output failed validation (nothing loaded); 4 needs review: no "
-    "approved plan fits this file (`run --client` on a cache miss; nothing ran); 130 interrupted by Ctrl-C "
-    "or SIGTERM (temporary files removed, nothing published, nothing loaded; the run is recorded as "
+    "approved plan fits this file (`run --client` on a cache miss; nothing ran; `batch`: no entry failed but "
+    "some wait for a review); 5 `batch`: some entries failed (the others ran; OUT/batch.json says which and why); "
+    "130 interrupted by Ctrl-C or SIGTERM (temporary files removed, nothing published, nothing loaded; the run is recorded as "
     "interrupted)";
 
 int cli_exit_code(mf_code code)

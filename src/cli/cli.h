@@ -30,6 +30,10 @@ typedef struct cli_options {
     const char *port, *bind;   /* serve: --port N, --bind ADDR */
     const char *tls_cert, *tls_key;   /* serve: --tls-cert F --tls-key F */
     const char *webhook;       /* serve: --webhook URL (MAPFORGE_WEBHOOK) */
+    const char *load_streams;  /* onboard, run, load: --load-streams N */
+    const char *metrics_token_file;   /* serve: --metrics-token-file F (MAPFORGE_METRICS_TOKEN_FILE) */
+    const char *jobs;          /* batch: --jobs N worker processes */
+    const char *progress;      /* --progress auto|live|plain|none (batch, onboard, run) */
     int yes;
     int json;                  /* --json: machine-readable output */
     int no_load;               /* --no-load */
@@ -75,5 +79,9 @@ int cli_parquet(const cli_options *o, mf_err *e);   /* hidden; cmd_parquet.c */
 int cli_llm(const cli_options *o, mf_err *e);       /* llm check; cmd_llm.c */
 int cli_user(const cli_options *o, mf_err *e);      /* user add|passwd|role|disable|list (cmd_user.c) */
 int cli_serve(const cli_options *o, mf_err *e);     /* the web app (cmd_serve.c, src/serve/) */
+int cli_metrics(const cli_options *o, mf_err *e);   /* cmd_metrics.c */
+int cli_batch(const cli_options *o, mf_err *e);     /* batch runs of many clients (cmd_batch.c, flow/batch.h) */
+/* --load-streams: 1 when absent, N in 1..64, or -1 with e filled. */
+int cli_load_streams(const cli_options *o, mf_err *e);
 
 #endif

@@ -59,12 +59,17 @@ int cli_load(const cli_options *o, mf_err *e)
     cli_plan_file pf;
     char sha[65];
     char *url = o->db ? mf_xstrdup(o->db) : load_default_url(o->home);
+    int streams = cli_load_streams(o, e);
+    if (streams < 0) {
+        free(url);
+        return CLI_FAILED;
+    }
     int rc = cli_plan_file_read(o->plan, &pf, e);
     if (rc == 0)
         rc = input_sha(o->out, sha, e);
     if (rc == 0) {
         ensure_parent(url);
-        load_info info = {.client = o->client, .input_sha256 = sha};
+        load_info info = {.client = o->client, .input_sha256 = sha, .streams = streams};
         load_result r;
         rc = load_output(&pf.p, o->out, url, &info, &r, e);
         if (rc == 0)

@@ -8,6 +8,9 @@
  *
  * Invariants: every change (retirement, import, and each entry an import adds) is an audit event
  * with the actor (--as, MAPFORGE_USER, OS user); an export is one too, naming the file's SHA-256.
+ * Retiring is an admin action: where the store has users (mapforge user add), the actor must be an
+ * enabled admin, else the command is refused and a "denied" event says who tried and why.  With
+ * no users (a one-person installation) there is no role to check and anyone may retire.
  */
 #include "cli/cli.h"
 #include "store/store.h"
@@ -114,6 +117,38 @@ static int show_cmd(store *s, const cli_options *o, const char *ids, mf_err *e)
     return 0;
 }
 
+/* An admin action by actor: 0 allowed (the store has no users, or actor is an enabled admin);
+ * otherwise MF_EREFUSED, after a "denied" audit event naming the action, the entry and why. */
+static int admin_only(store *s, const char *actor, const char *action, const char *subject, const char *client,
+                      mf_err *e)
+{
+    store_user *all;
+    int n;
+    if (store_user_list(s, &all, &n, e) < 0)
+        return -1;
+    free(all);
+    if (n == 0)
+        return 0;
+    store_user u;
+    int got = store_user_get(s, actor, &u, e);
+    if (got < 0)
+        return -1;
+    if (got == 1 && !u.disabled && u.role == ROLE_ADMIN)
+        return 0;
+    char why[400];
+    if (got == 0)
+        snprintf(why, sizeof why, "%s is not a user of this store; only an admin can %s", actor, action);
+    else if (u.disabled)
+        snprintf(why, sizeof why, "user %s is disabled; only an admin can %s", actor, action);
+    else
+        snprintf(why, sizeof why, "role %s cannot %s (needs admin)", store_role_name(u.role), action);
+    mf_err ae = {0};
+    if (audit(s, actor, "denied", client, subject,
+              json_pack("{s:s, s:s, s:s}", "action", action, "reason", why, "via", "cli"), &ae) < 0)
+        return mf_fail(e, ae.code, NULL, 0, 0, "%s (and the denied event could not be recorded: %s)", why, ae.msg);
+    return mf_fail(e, MF_EREFUSED, NULL, 0, 0, "mapforge rulebook retire: refused: %s", why);
+}
+
 static int retire_cmd(store *s, const cli_options *o, const char *ids, mf_err *e)
 {
     long long id;
@@ -128,6 +163,10 @@ static int retire_cmd(store *s, const cli_options *o, const char *ids, mf_err *e
     char actor[256];
     store_actor(o->as, actor, sizeof actor);
     int rc = CLI_FAILED;
+    if (admin_only(s, actor, "retire a rulebook entry", ids, r.client, e) < 0) {
+        store_rule_free(&r);
+        return CLI_FAILED;
+    }
     int done = store_rulebook_retire(s, id, actor, o->comment, e);
     if (done == 0) {
         mf_fail(e, MF_ECONFLICT, NULL, 0, 0, "rulebook entry %lld is already retired", id);

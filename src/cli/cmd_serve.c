@@ -7,9 +7,11 @@
  * tune the session expiry, the rate limit and the sign-in throttling (tests shorten them).
  */
 #include "cli/cli.h"
+#include "llm/llm.h"
 #include "serve/serve.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,10 +41,27 @@ int cli_serve(const cli_options *o, mf_err *e)
     c.webhook = o->webhook ? o->webhook : getenv("MAPFORGE_WEBHOOK");
     if (c.webhook && !*c.webhook)
         c.webhook = NULL;
+    c.metrics_token_file = o->metrics_token_file ? o->metrics_token_file : getenv("MAPFORGE_METRICS_TOKEN_FILE");
+    if (c.metrics_token_file && !*c.metrics_token_file)
+        c.metrics_token_file = NULL;
     c.session_seconds = (int)env_num("MAPFORGE_SESSION_SECONDS");
     c.rate = env_num("MAPFORGE_SERVE_RATE");
     c.max_failures = (int)env_num("MAPFORGE_LOGIN_FAILURES");
     c.lock_seconds = (int)env_num("MAPFORGE_LOCK_SECONDS");
+    /* a model's settings that do not read are said, not fatal: the web app works without one */
+    static llm_config llm;
+    mf_err le = {0};
+    if (llm_config_load(o->config, o->home, &llm, &le) < 0) {
+        char msg[1200];
+        mf_err_format(&le, msg, sizeof msg);
+        fprintf(stderr, "mapforge: the language model is not used: %s\n", msg);
+    } else if (llm.provider != LLM_NONE) {
+        char what[800];
+        llm_describe(&llm, what, sizeof what);
+        fprintf(stderr, "mapforge: feedback the rule reader cannot read is put to %s; its edits wait for a reviewer\n",
+                what);
+        c.llm = &llm;
+    }
     char *where = store_location(o->store, o->home, e);
     if (!where)
         return CLI_FAILED;

@@ -7,6 +7,7 @@
  * `run --plan` stays a plain run of a plan file.
  */
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/review.h"
 #include "flow/flow.h"
 #include "flow/suggest.h"
@@ -37,11 +38,47 @@ static int need(const char *value, const char *option, const char *command, mf_e
     return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge %s needs %s (see mapforge help)", command, option);
 }
 
-/* The workflow's messages: "mapforge: MESSAGE" on the stream given. */
+/* The progress display of onboard and run on stderr (cli/progress.h, the one batch uses): live on a
+ * terminal, one line per phase with --progress plain, else none. */
+static cli_progress g_progress;
+static const char *g_progress_name = "run";
+static char g_progress_phase[16];
+
+static int progress_setup(const cli_options *o, const char *name, mf_err *e)
+{
+    cli_progress_mode mode;
+    if (cli_progress_mode_of(o->progress, stderr, CLI_PROGRESS_NONE, &mode, e) < 0)
+        return -1;
+    cli_progress_init(&g_progress, stderr, mode);
+    g_progress_name = name ? name : "run";
+    g_progress_phase[0] = '\0';
+    return 0;
+}
+
+static void show_progress(void *user, const flow_progress *p)
+{
+    (void)user;
+    char line[512];
+    cli_progress_entry_line(line, sizeof line, g_progress_name, p, p->elapsed);
+    if (g_progress.mode == CLI_PROGRESS_LIVE) {
+        const char *lines[1] = {line};
+        cli_progress_draw(&g_progress, lines, 1, false);
+    } else if (g_progress.mode == CLI_PROGRESS_PLAIN && p->phase && strcmp(p->phase, g_progress_phase)) {
+        snprintf(g_progress_phase, sizeof g_progress_phase, "%s", p->phase);
+        char plain[600];
+        snprintf(plain, sizeof plain, "mapforge: progress:%s", line + 1);
+        cli_progress_print(&g_progress, plain);
+    }
+}
+
+/* The workflow's messages: "mapforge: MESSAGE" on the stream given (the live display, when it is
+ * on that stream, is taken off first and comes back with the next progress report). */
 static void say(void *user, flow_level level, const char *msg)
 {
     (void)level;
     FILE *f = user;
+    if (f == g_progress.f)
+        cli_progress_clear(&g_progress);
     fprintf(f, "mapforge: %s\n", msg);
     fflush(f);
 }
@@ -76,6 +113,17 @@ static int env_open(flow_env *env, const cli_options *o, FILE *messages, mf_err 
     return 0;
 }
 
+int cli_load_streams(const cli_options *o, mf_err *e)
+{
+    if (!o->load_streams)
+        return 1;
+    char *end;
+    long n = strtol(o->load_streams, &end, 10);
+    if (*end || n < 1 || n > 64)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--load-streams %s: expected a number from 1 to 64", o->load_streams);
+    return (int)n;
+}
+
 static flow_run_options run_options_of(const cli_options *o)
 {
     flow_run_options r = {0};
@@ -88,8 +136,12 @@ static flow_run_options run_options_of(const cli_options *o)
     r.spark_stage_uri = o->spark_stage_uri;
     r.validator = o->validator;
     r.db = o->db;
+    mf_err ignore = {0};
+    r.load_streams = cli_load_streams(o, &ignore);   /* checked by the command first */
     r.no_load = o->no_load != 0;
     r.no_parquet = o->no_parquet != 0;
+    if (g_progress.mode != CLI_PROGRESS_NONE)
+        r.progress = show_progress;
     return r;
 }
 
@@ -217,7 +269,7 @@ int cli_plan(const cli_options *o, mf_err *e)
         store_actor(o->as, actor, sizeof actor);
         env.actor = actor;
     }
-    flow_input in = {o->client, o->mapping, o->data, o->output};
+    flow_input in = {o->client, o->mapping, o->data, o->output, false};
     char *text = flow_draft_text(&env, &in, e);
     flow_env_close(&env);
     if (!text)
@@ -247,6 +299,8 @@ int cli_plan(const cli_options *o, mf_err *e)
 }
 
 /* ---- the workflow: onboard and run --client ------------------------------------------------------ */
+
+static int run_command(const cli_options *o, mf_err *e);
 
 /* A run's exit code: 0 done, 3 validation failed (nothing loaded), CLI_FAILED (2 via MF_EQUESTION). */
 static int run_exit(int rc)
@@ -315,7 +369,10 @@ static int approve_by_review(const flow_env *env, long long id, const cli_option
 int cli_onboard(const cli_options *o, mf_err *e)
 {
     if (need(o->client, "--client", "onboard", e) < 0 || need(o->mapping, "--mapping", "onboard", e) < 0 ||
-        need(o->data, "--data", "onboard", e) < 0 || need(o->out, "--out", "onboard", e) < 0)
+        need(o->data, "--data", "onboard", e) < 0 || need(o->out, "--out", "onboard", e) < 0 ||
+        cli_load_streams(o, e) < 0)
+        return CLI_FAILED;
+    if (progress_setup(o, o->client, e) < 0)
         return CLI_FAILED;
     /* read the mapping before touching the store: a bad file fails the same with or without one */
     mapping m;
@@ -327,7 +384,7 @@ int cli_onboard(const cli_options *o, mf_err *e)
         flow_env_close(&env);
         return CLI_FAILED;
     }
-    flow_input in = {o->client, o->mapping, o->data, o->output};
+    flow_input in = {o->client, o->mapping, o->data, o->output, false};
     flow_begin_result br;
     int rc = CLI_FAILED;
     flow_run_options ro = run_options_of(o);
@@ -344,6 +401,7 @@ int cli_onboard(const cli_options *o, mf_err *e)
         goto done;
     rc = run_exit(flow_run_review(&env, br.review_id, &ro, &rr, e));
 done:
+    cli_progress_clear(&g_progress);
     flow_run_result_free(&rr);
     flow_begin_result_free(&br);
     flow_env_close(&env);
@@ -351,6 +409,17 @@ done:
 }
 
 int cli_run(const cli_options *o, mf_err *e)
+{
+    if (cli_load_streams(o, e) < 0)
+        return CLI_FAILED;
+    if (progress_setup(o, o->client, e) < 0)
+        return CLI_FAILED;
+    int rc = run_command(o, e);
+    cli_progress_clear(&g_progress);
+    return rc;
+}
+
+static int run_command(const cli_options *o, mf_err *e)
 {
     if (!o->plan && o->client) {
         if (need(o->data, "--data", "run", e) < 0 || need(o->out, "--out", "run", e) < 0)

@@ -1,5 +1,6 @@
 /* review.c — the terminal review loop (see review.h): reads a line, calls the workflow stage
- * (flow_feedback, flow_answer, flow_approve, flow_reject, flow_quit), renders what it returns.
+ * (flow_feedback, flow_answer, flow_unlearn, flow_approve, flow_reject, flow_quit), renders what
+ * it returns.
  * It holds no workflow state of its own: the current version is read back from the store each
  * time it is shown.
  */
@@ -49,6 +50,7 @@ typedef struct loop {
     const review_ctx *c;
     FILE *o;
     flow_review r;       /* refreshed after each action */
+    long long shown;     /* the proposed edit last shown (its turn id), 0 none: /accept takes only that one */
 } loop;
 
 static int refresh(loop *l, mf_err *e)
@@ -128,6 +130,36 @@ static void preview_of(loop *l, const char *text, const bool *only)
     plan_free(&p);
 }
 
+/* The pending edit a model proposed for feedback: its lines, the diff and the preview of the
+ * columns it changes; applied only by /accept. */
+static int show_proposal(loop *l, mf_err *e)
+{
+    flow_proposal p;
+    int got = flow_review_proposal(l->c->env, l->c->review_id, &p, e);
+    if (got <= 0)
+        return got;
+    l->shown = p.id;
+    fprintf(l->o, "proposed edit for your feedback \"%s\" — suggested by %s (confidence %d%%), not applied:\n", p.feedback,
+            p.by, p.confidence);
+    for (const char *c = p.edit; *c;) {
+        const char *nl = strchr(c, '\n');
+        int len = nl ? (int)(nl - c) : (int)strlen(c);
+        fprintf(l->o, "    %.*s\n", len, c);
+        c += len + (nl ? 1 : 0);
+    }
+    if (*p.explanation)
+        fprintf(l->o, "  why: %s\n", p.explanation);
+    if (p.text) {
+        fprintf(l->o, "%s", p.diff);
+        preview_of(l, p.text, p.changed);
+        fprintf(l->o, "/accept takes this edit (a new version), /discard drops it\n");
+    } else {
+        fprintf(l->o, "it no longer applies: %s (/discard drops it)\n", p.why);
+    }
+    flow_proposal_free(&p);
+    return 0;
+}
+
 static int show(loop *l, bool with_findings, mf_err *e)
 {
     flow_version v;
@@ -139,13 +171,16 @@ static int show(loop *l, bool with_findings, mf_err *e)
     show_questions(l, &v);
     preview_of(l, v.text, NULL);
     flow_version_free(&v);
-    return 0;
+    return show_proposal(l, e);
 }
 
 static void help(FILE *o)
 {
-    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /accept N | /discard N | /show | "
-               "/diff | /quit | /help\n"
+    fprintf(o, "commands: /approve [comment] | /reject <comment> | /answer N <text> | /accept N | /discard N | "
+               "/unlearn COLUMN | /show | /diff | /quit | /help; /accept and /discard without N: a model's proposed "
+               "edit for feedback\n"
+               "/unlearn COLUMN refuses, for this plan only, the rulebook entry a column was read with (its provenance "
+               "says \"learned from\"): the column becomes an open question again\n"
                "any line without / is feedback (or \"answer N <text>\"), e.g. \"add validation for negative values "
                "on AMOUNT\", \"default currency to USD\", \"reject rows where Acct No is empty\"\n");
 }
@@ -186,7 +221,7 @@ static int rendered_round(loop *l, flow_round *rd, const char *line, mf_err *e)
         if (!strcasecmp(w, "approve") || !strcasecmp(w, "reject") || !strcasecmp(w, "quit") ||
             !strcasecmp(w, "exit"))
             fprintf(l->o, "(decisions are commands: /approve [comment], /reject <comment>, /quit)\n");
-        return 0;
+        return rd->proposed ? show_proposal(l, e) : 0;
     }
     if (refresh(l, e) < 0)
         return -1;
@@ -251,9 +286,36 @@ static int refused(loop *l, mf_err *e)
     return 0;
 }
 
-/* /accept N, /discard N: a model's suggestion taken (as the answer) or dropped. */
+/* /accept N, /discard N: a model's suggestion taken (as the answer) or dropped; /accept, /discard
+ * (or /accept edit): the model's pending edit for feedback. */
 static int suggestion(loop *l, const char *rest, bool accept, mf_err *e)
 {
+    if (!*rest || !strcasecmp(rest, "edit")) {
+        if (!l->shown) {   /* never one the person has not seen */
+            flow_proposal pp;
+            int got = flow_review_proposal(l->c->env, l->c->review_id, &pp, e);
+            flow_proposal_free(&pp);
+            if (got < 0)
+                return refused(l, e);
+            fprintf(l->o, "%s\n", got ? "a proposed edit is pending but has not been shown here: /show shows it"
+                                      : "no edit proposed by a model is pending");
+            return 0;
+        }
+        flow_round rd;
+        int rc = accept ? flow_accept_proposal(l->c->env, l->c->review_id, l->shown, &rd, e)
+                        : flow_discard_proposal(l->c->env, l->c->review_id, l->shown, &rd, e);
+        l->shown = 0;
+        if (rc < 0) {
+            flow_round_free(&rd);
+            return refused(l, e);
+        }
+        if (!rd.applied && *rd.understood)   /* discarded: nothing changed */
+            fprintf(l->o, "%s\n", rd.understood);
+        else
+            rc = rendered_round(l, &rd, accept ? "accept" : "discard", e);
+        flow_round_free(&rd);
+        return rc;
+    }
     char *end;
     long n = strtol(rest, &end, 10);
     if (end == rest || n < 1 || n > 100000) {
@@ -291,6 +353,24 @@ static int answer(loop *l, const char *rest, mf_err *e)
     int rc = flow_answer(l->c->env, l->c->review_id, (int)n, end, &rd, e);
     if (rc == 0)
         rc = rendered_round(l, &rd, end, e);
+    flow_round_free(&rd);
+    return rc;
+}
+
+/* /unlearn COLUMN: the rulebook entry that read COLUMN refused for this plan only. */
+static int unlearn(loop *l, const char *rest, mf_err *e)
+{
+    if (!*rest) {
+        fprintf(l->o, "/unlearn needs the column whose learned reading you refuse: /unlearn COLUMN\n");
+        return 0;
+    }
+    flow_round rd;
+    int rc = flow_unlearn(l->c->env, l->c->review_id, rest, &rd, e);
+    if (rc < 0) {
+        flow_round_free(&rd);
+        return refused(l, e);
+    }
+    rc = rendered_round(l, &rd, "unlearn", e);
     flow_round_free(&rd);
     return rc;
 }
@@ -338,6 +418,8 @@ static int handle(loop *l, char *line, review_decision *d, mf_err *e)
             return suggestion(l, rest, true, e) < 0 ? -1 : 0;
         if (command(cmd, "discard", &rest))
             return suggestion(l, rest, false, e) < 0 ? -1 : 0;
+        if (command(cmd, "unlearn", &rest))
+            return unlearn(l, rest, e) < 0 ? -1 : 0;
         if (command(cmd, "show", &rest))
             return show(l, false, e) < 0 ? -1 : 0;
         if (command(cmd, "diff", &rest))

@@ -20,6 +20,7 @@
 #include "write/spark.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,6 +122,7 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
     opt->livy_url = o->livy_url;
     opt->spark_stage = o->spark_stage;
     opt->spark_stage_uri = o->spark_stage_uri;
+    opt->threads = o->threads;
     progress_relay relay = {o};
     if (o->progress) {
         opt->progress = relay_progress;
@@ -185,7 +187,7 @@ static int load(const flow_env *env, const plan *p, const char *client, const ch
         free(url);
         return -1;
     }
-    load_info li = {.client = client, .input_sha256 = rep->input_sha256};
+    load_info li = {.client = client, .input_sha256 = rep->input_sha256, .streams = o->load_streams};
     load_result lr;
     memset(&lr, 0, sizeof lr);
     int rc = load_output(p, o->out_dir, url, &li, &lr, e);
@@ -244,6 +246,7 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     plan_init(&p);
     check_result res;
     check_result_init(&res);
+    check_pre *pre = NULL;   /* the check's input side, started beside the run */
     store_approval ap = {0};
     char sha[65];
     mf_sha256_hex(text, strlen(text), sha);
@@ -254,9 +257,11 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     if (flow_audit(env, "compile", client, sha, e, "engine", o->engine ? o->engine : "native", (const char *)NULL) <
         0)
         goto done;
+    char out_abs[PATH_MAX];   /* the outputs' directory as the store records it (batch: done where?) */
     store_run sr = {.client = client, .plan_sha256 = sha, .input_path = o->data_path, .input_sha256 = "",
                     .cache_key = cache_key, .cache_hit = cache_hit, .status = "running", .state = "running",
-                    .actor = env->actor, .review_id = rv ? rv->id : 0};
+                    .actor = env->actor, .review_id = rv ? rv->id : 0,
+                    .out_dir = realpath(o->out_dir, out_abs) ? out_abs : o->out_dir};
     if (store_run_add(env->st, &sr, e) < 0 || review_state(env, rv, "running", sr.id, e) < 0)
         goto done;
     r->run_id = sr.id;
@@ -271,6 +276,10 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     opt.approved_by = ap.actor;
     opt.approved_at = ap.at;
     opt.approval_comment = ap.comment;
+    /* The check's input side (control totals) starts now, beside the engine: native runs only (the
+     * Spark engine's JVM wants the cores), and only the engine's thread pool is bounded by cores. */
+    if (!o->engine || !strcmp(o->engine, "native"))
+        pre = check_pre_start(&p, o->data_path);
     if (run_with(env, &p, text, plan_path, o, &opt, rep, sha2, e) < 0) {
         mf_err ignore = {0};
         sr.status = e->code == MF_EINTR ? "interrupted" : "failed";
@@ -288,6 +297,8 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     check_options copt = {0};
     copt.validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
     copt.input_path = o->data_path;
+    copt.pre = pre;
+    pre = NULL;   /* check_run takes it */
     if (check_run(&p, o->out_dir, rep, &copt, &res, e) < 0)
         goto done;
     r->passed = res.passed;
@@ -345,6 +356,7 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     r->state = FLOW_LOADED;
     rc = 0;
 done:
+    check_pre_discard(pre);
     store_approval_free(&ap);
     check_result_free(&res);
     plan_free(&p);
@@ -508,7 +520,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
         flow_say(env, FLOW_NOTE, "cache miss: %s", cr.reason);
         snprintf(r->miss_reason, sizeof r->miss_reason, "%s", cr.reason);
         if (flow_audit(env, "cache_miss", client, msha, e, "reason", cr.reason, "data", o->data_path,
-                       (const char *)NULL) < 0)
+                       (const char *)NULL) < 0 ||
+            store_cache_lookup_add(env->st, client, 0, NULL, cr.reason, e) < 0)
             goto done;
         mf_fail(e, MF_EREVIEW, NULL, 0, 0,
                 "cache miss (%s): nothing ran; review a plan for this file with: mapforge onboard --client %s "
@@ -519,7 +532,8 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
     flow_say(env, FLOW_NOTE, "cache hit: key %.16s (approved plan %.12s, run %lld time%s before)", cr.key,
              cr.entry.plan_sha256, cr.entry.execution_count, cr.entry.execution_count == 1 ? "" : "s");
     if (flow_audit(env, "cache_hit", client, cr.key, e, "key", cr.key, "plan_sha256", cr.entry.plan_sha256, "data",
-                   o->data_path, (const char *)NULL) < 0)
+                   o->data_path, (const char *)NULL) < 0 ||
+        store_cache_lookup_add(env->st, client, 1, cr.key, NULL, e) < 0)
         goto done;
     char *mapping_path = r->mapping_path;   /* execute starts the result afresh */
     r->mapping_path = NULL;

@@ -206,7 +206,7 @@ static size_t head_len(const char *s, const char **rest)
 size_t flow_prov_rule_len(const char *t)
 {
     static const char *const tails[] = {" \xE2\x80\x94 answered by ", " \xE2\x80\x94 changed by ",
-                                        " \xE2\x80\x94 learned from "};
+                                        " \xE2\x80\x94 learned from ", " \xE2\x80\x94 suggested by "};
     size_t n = strlen(t);
     for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
         const char *c = strstr(t, tails[i]);
@@ -545,7 +545,7 @@ static int open_review(const flow_env *env, const flow_input *in, const mapping 
     if (got < 0)
         return -1;
     if (got == 1) {
-        int rc = resume(env, &r, in->data_path, e);
+        int rc = in->batch ? 0 : resume(env, &r, in->data_path, e);
         *id = r.id;
         *resumed = true;
         store_review_free(&r);
@@ -572,7 +572,7 @@ static int open_review(const flow_env *env, const flow_input *in, const mapping 
     if (added < 0)
         return -1;
     if (added == 0) {   /* another process opened it meanwhile: it is the one */
-        int rc = resume(env, &r, in->data_path, e);
+        int rc = in->batch ? 0 : resume(env, &r, in->data_path, e);
         *id = r.id;
         *resumed = true;
         store_review_free(&r);
@@ -634,7 +634,8 @@ int flow_begin(const flow_env *env, const flow_input *in, flow_begin_result *out
         flow_say(env, FLOW_NOTE, "cache hit: key %.16s (approved plan %.12s, run %lld time%s before)", cr.key,
                  cr.entry.plan_sha256, cr.entry.execution_count, cr.entry.execution_count == 1 ? "" : "s");
         if (flow_audit(env, "cache_hit", in->client, cr.key, e, "key", cr.key, "plan_sha256", cr.entry.plan_sha256,
-                       "data", in->data_path, (const char *)NULL) < 0)
+                       "data", in->data_path, (const char *)NULL) < 0 ||
+            store_cache_lookup_add(env->st, in->client, 1, cr.key, NULL, e) < 0)
             goto done;
         out->kind = FLOW_BEGIN_CACHE_HIT;
         memcpy(out->cache_key, cr.key, sizeof out->cache_key);
@@ -646,7 +647,8 @@ int flow_begin(const flow_env *env, const flow_input *in, flow_begin_result *out
     flow_say(env, FLOW_NOTE, "cache miss: %s", cr.reason);
     snprintf(out->miss_reason, sizeof out->miss_reason, "%s", cr.reason);
     if (flow_audit(env, "cache_miss", in->client, m.sha256, e, "reason", cr.reason, "data", in->data_path,
-                   (const char *)NULL) < 0)
+                   (const char *)NULL) < 0 ||
+        store_cache_lookup_add(env->st, in->client, 0, NULL, cr.reason, e) < 0)
         goto done;
     bool resumed = false;
     if (open_review(env, in, &m, &pr, &out->review_id, &resumed, e) < 0)

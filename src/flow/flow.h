@@ -125,6 +125,10 @@ typedef struct flow_input {
     const char *mapping_path;    /* required for flow_begin */
     const char *data_path;
     const char *output;          /* NULL = the mapping's output name */
+    /* A batch run looks, a person reopens: with batch set, an open review of (client, mapping) found
+     * on a miss is reported (FLOW_BEGIN_RESUMED, its id) but left as it is — no resumed turn, no
+     * review_resumed event, its data file unchanged.  A new review is drafted as always. */
+    bool batch;
 } flow_input;
 
 typedef enum flow_begin_kind {
@@ -209,7 +213,9 @@ int flow_review_versions(const flow_env *env, long long review_id, flow_version 
 typedef struct flow_turn {
     char at[32];
     char *actor;
-    char *kind;                  /* "drafted" | "feedback" | "answer" | "approval" | "rejection" | "resumed" | "left" */
+    char *kind;                  /* "drafted" | "feedback" | "answer" | "approval" | "rejection" | "resumed" | "left",
+                                    "discard", "unlearn", "edit_proposed" | "edit_accepted" | "edit_discarded"
+                                    (flow_proposal) */
     char *text;                  /* feedback / answer / comment; "" */
     char *result;                /* "understood: ...; not understood: ..." or "plan v3"; "" */
     int version;                 /* the version made, 0 = none */
@@ -257,6 +263,8 @@ typedef struct flow_round {
     bool *changed;               /* per column of the new version: expression/type changed (NULL when not
                                     applied); rules_changed: a rule changed, so every column may differ */
     bool rules_changed;
+    int proposed;                /* feedback not applied, and a language model proposed an edit for it: pending
+                                    until a person accepts or discards it (flow_review_proposal) */
 } flow_round;
 void flow_round_free(flow_round *r);
 
@@ -274,6 +282,49 @@ int flow_answer(const flow_env *env, long long review_id, int n, const char *tex
  * question has no suggestion nothing is applied (out->not_understood says so). */
 int flow_accept_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
 int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flow_round *out, mf_err *e);
+
+/* The rulebook entry a column's reading came from (its provenance ends "… — learned from …
+ * (rulebook entry N)"): N, or 0 when the reading was not learned (or was changed since). */
+long long flow_learned_entry(const char *provenance);
+/* Refuse, for this review's plan only, the rulebook entry that read `column` (docs/rulebook.md):
+ * a new version where the column is an open question again, naming the entry; audited
+ * (rulebook_rejected); the entry stays valid for other plans.  When the column's reading did not
+ * come from the rulebook nothing is applied (out->not_understood says why). */
+int flow_unlearn(const flow_env *env, long long review_id, const char *column, flow_round *out, mf_err *e);
+/* A language model's edit for a line of feedback the rule reader could not apply (flow/propose.c).
+ * flow_feedback asks the model (env->llm) when the reader leaves part of a line not understood: the
+ * answer — new expressions for named columns and/or new reject / skip rules — is parsed,
+ * type-checked and tried on the sample like a person's edit (a refusal is sent back once with its
+ * reason), and a good one waits as the review's pending proposal: nothing is applied.  At most one
+ * proposal is pending, and only while the version it was made for is current.  Accepting applies
+ * it as the next version, its columns' and rules' provenance saying "suggested by MODEL, accepted
+ * by WHO on DATE: FEEDBACK" (event edit_accepted: provider, model, the edit, the call's prompt and
+ * answer hashes); discarding drops it (event edit_discarded; no version).  Nothing accepts one but
+ * these calls, which a front end makes only on a person's command. */
+typedef struct flow_proposal {
+    long long id;                /* its turn in the conversation */
+    char *feedback;              /* the reviewer's line */
+    char *asked_by;              /* the reviewer who gave it */
+    char *by;                    /* "PROVIDER MODEL" */
+    int confidence;              /* percent */
+    char *explanation;           /* the model's one line ("" none) */
+    char *edit;                  /* the edit as plan-language lines ("AMOUNT = ...", "reject rows where ...") */
+    char *text;                  /* the current version with the edit applied (for the preview); NULL when it no
+                                    longer applies (why says why) */
+    char *diff;                  /* unified diff: current version → text ("" when text is NULL) */
+    bool *changed;               /* per column of text: changed by the edit */
+    bool rules_changed;
+    char why[600];
+} flow_proposal;
+void flow_proposal_free(flow_proposal *p);
+/* The review's pending proposal: 1 (p filled), 0 none, -1. */
+int flow_review_proposal(const flow_env *env, long long review_id, flow_proposal *p, mf_err *e);
+/* Accept (a new version, as a person's edit) or discard the pending proposal.  With none pending,
+ * nothing is done and out->not_understood says so.  proposal_id: the one the person was shown
+ * (flow_proposal.id); when another has replaced it since, nothing is done (-1, MF_ECONFLICT), so a
+ * person never accepts an edit they did not see.  0 = whichever is pending (tools, tests). */
+int flow_accept_proposal(const flow_env *env, long long review_id, long long proposal_id, flow_round *out, mf_err *e);
+int flow_discard_proposal(const flow_env *env, long long review_id, long long proposal_id, flow_round *out, mf_err *e);
 
 /* Decisions.  approve: refused (MF_EREFUSED) while questions are open, or under four_eyes when the
  * actor authored the current version; the approved text is cached.  reject: comment required.
@@ -310,7 +361,9 @@ typedef struct flow_run_options {
     const char *spark_stage, *spark_stage_uri;   /* with livy_url: see write/run.h */
     const char *validator;       /* NULL = $MAPFORGE_VALIDATOR */
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
+    int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */
     bool no_load, no_parquet;
+    int threads;                 /* the native engine's worker threads; 0 = the number of cores */
     flow_progress_fn progress;
     void *progress_user;
 } flow_run_options;

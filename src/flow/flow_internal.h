@@ -23,7 +23,8 @@ int flow_record_version(const flow_env *env, const char *client, const char *tex
                         const char *mapping_sha256, const char *event, int *version_out, mf_err *e);
 
 /* The length of a provenance text's mapping rule: the text before the first tail the workflow adds
- * (" — answered by ...", " — changed by ..." (session.c), " — learned from ..." (the rulebook)). */
+ * (" — answered by ...", " — changed by ...", " — suggested by MODEL, accepted by ..." (session.c), " — learned
+ * from ..." (the rulebook)). */
 size_t flow_prov_rule_len(const char *t);
 
 /* The two texts are the same plan except for the version number on the first line. */
@@ -60,6 +61,23 @@ typedef struct flow_session {
 } flow_session;
 int flow_session_load(const flow_env *env, long long id, flow_session *s, mf_err *e);   /* 0 or -1 (ENOTFOUND) */
 void flow_session_free(flow_session *s);
+
+/* Make np (applied from s's current version) the review's current version (session.c): numbered
+ * after the client's last version, its changed columns' provenance annotated with who did it — n > 0
+ * "answered", else "changed", or with model_by "suggested by MODEL_BY, accepted" — and text. */
+int flow_adopt(const flow_env *env, flow_session *s, plan *np, int n, const char *text, const char *model_by,
+               flow_round *out, mf_err *e);
+
+/* Feedback text the rule reader left partly not understood, put to the model (propose.c): a good
+ * answer is returned in *proposal (malloc'd JSON, out->proposed = 1) for flow_proposal_record to
+ * make it the review's pending proposal; otherwise out->not_understood gets why.  Never fails on the
+ * model's account: -1 only when the store fails. */
+int flow_propose_edit(const flow_env *env, flow_session *s, const char *feedback, flow_round *out, char **proposal,
+                      mf_err *e);
+/* The proposal's turn ("edit_proposed", after the feedback's own turn) and audit event. */
+int flow_proposal_record(const flow_env *env, flow_session *s, const char *feedback, const char *proposal, mf_err *e);
+/* An "edit_proposed" turn's stored JSON as one line for the conversation (malloc'd). */
+char *flow_proposal_summary(const char *json);
 
 /* <home>/mappings/<sha of the client>.json: the client's mapping as onboard remembered it (malloc'd). */
 char *flow_mapping_ref_path(const flow_env *env, const char *client);

@@ -151,7 +151,7 @@ int flow_rulebook_learn_review(const flow_env *env, long long review_id, const p
     int n = 0;
     for (int k = 0; k < v.nprov; k++) {
         const flow_provenance *pv = &v.prov[k];
-        if (strcmp(pv->how, "answer") && strcmp(pv->how, "feedback"))
+        if (strcmp(pv->how, "answer") && strcmp(pv->how, "feedback") && strcmp(pv->how, "edit_accepted"))
             continue;   /* as drafted: the vocabulary read it, or the rulebook did */
         for (int i = 0; i < p->ncols; i++)
             if (!strcmp(p->cols[i].name, pv->column))
@@ -236,6 +236,7 @@ static int fill_column(const flow_env *env, plan *p, int i, const char *const *c
     int *pick = nx ? mf_xcalloc((size_t)nx, sizeof *pick) : NULL;
     plan_expr **got = nx ? mf_xcalloc((size_t)nx, sizeof *got) : NULL;
     int np = 0;
+    mf_buf asked = {0};
     plan_expr *was = c->expr;
     for (int k = 0; k < nx; k++) {
         bool seen = false;
@@ -255,6 +256,11 @@ static int fill_column(const flow_env *env, plan *p, int i, const char *const *c
             char msg[600];
             mf_err_format(&ie, msg, sizeof msg);
             flow_say(env, FLOW_NOTE, "rulebook: entry %lld does not fit %s here: %s", x[k].id, c->name, msg);
+            if (ie.code == MF_EQUESTION && !asked.len) {   /* a date the entry's order cannot read: ask */
+                mf_buf_printf(&asked, "The rulebook has a reading of this rule, learned from ");
+                origin(&asked, &x[k]);
+                mf_buf_printf(&asked, ", but %s. What should %s contain?", ie.msg, c->name);
+            }
             continue;
         }
         got[np] = ex;
@@ -279,8 +285,7 @@ static int fill_column(const flow_env *env, plan *p, int i, const char *const *c
         rc = 1;
     } else if (np > 1) {
         mf_buf b = {0};
-        mf_buf_printf(&b, "%s (mapping row %d): the rulebook has %d different readings of this rule: ", c->name,
-                      c->prov.row, np);
+        mf_buf_printf(&b, "The rulebook has %d different readings of this rule: ", np);
         for (int j = 0; j < np; j++) {
             char *t = plan_render_expr(got[j]);
             mf_buf_printf(&b, "%s(%d) %s, from ", j ? "; " : "", j + 1, t);
@@ -295,7 +300,11 @@ static int fill_column(const flow_env *env, plan *p, int i, const char *const *c
         if (flow_audit(env, "rulebook_conflict", client, c->name, &e, "column", c->name, "shape", s.shape,
                        "readings", ids, (const char *)NULL) < 0)
             warn_err(env, "the audit event could not be appended", &e);
+    } else if (asked.len) {
+        drop_questions_of(p, c->name);
+        plan_add_question(p, c->name, c->prov.row, mf_buf_str(&asked));
     }
+    mf_buf_free(&asked);
     free(pick);
     free(got);
 done:
@@ -329,4 +338,51 @@ int flow_rulebook_apply(const flow_env *env, plan *p, const profile *pr, const m
     }
     free(cols);
     return n;
+}
+
+/* ---- refusal for one plan ----------------------------------------------------------------------- */
+
+long long flow_learned_entry(const char *prov)
+{
+    const char *l = prov ? strstr(prov, FLOW_RB_LEARNED) : NULL;
+    if (!l || l != prov + flow_prov_rule_len(prov))   /* another tail came first: changed since */
+        return 0;
+    const char *k = strstr(l, "(rulebook entry ");
+    if (!k)
+        return 0;
+    char *end;
+    long long id = strtoll(k + 16, &end, 10);
+    return end != k + 16 && *end == ')' && id > 0 ? id : 0;
+}
+
+char *flow_rulebook_unlearn_column(const flow_env *env, plan *p, int i, long long id)
+{
+    plan_column *c = &p->cols[i];
+    char *rule = rule_of(c);
+    char *was = plan_render_expr(c->expr);
+    const char *who = env->actor && *env->actor ? env->actor : "?";
+    mf_buf b = {0};
+    mf_buf_printf(&b, "The rulebook's reading of this rule, %s (rulebook entry %lld", was, id);
+    store_rule r;
+    mf_err e = {0};
+    if (env->st && store_rulebook_get(env->st, id, &r, &e) == 1) {
+        mf_buf_printf(&b, ", learned from %s plan v%d row %d, approved by %s on %.10s", r.client, r.version, r.row,
+                      r.approved_by, r.approved_at);
+        store_rule_free(&r);
+    }
+    mf_buf_printf(&b, "), was refused for this plan by %s. What should %s contain?", who, c->name);
+    c->expr = plan_new_expr(p, PE_HOLE);
+    c->prov.text = plan_strdup(p, rule);
+    drop_questions_of(p, c->name);
+    plan_drop_suggestions(p, c->name);
+    plan_add_question(p, c->name, c->prov.row, mf_buf_str(&b));
+    mf_buf_free(&b);
+    mf_buf d = {0};
+    mf_buf_printf(&d, "rulebook entry %lld refused for %s in this plan; %s is an open question again", id, c->name,
+                  c->name);
+    char *out = mf_xstrdup(mf_buf_str(&d));
+    mf_buf_free(&d);
+    free(was);
+    free(rule);
+    return out;
 }

@@ -35,4 +35,10 @@ int flow_rulebook_learn_file(const flow_env *env, const char *client, const char
  * different readings keep the question and show both).  Returns the number of columns filled. */
 int flow_rulebook_apply(const flow_env *env, plan *p, const profile *pr, const mapping *m, const char *client);
 
+/* Column i of p, whose reading came from rulebook entry id, made an open question again for this
+ * plan only (a reviewer refused the entry here; the entry stays valid for everyone else): its
+ * expression a ?, its provenance the rule alone, and a question naming the entry, its reading and
+ * who refused it.  Returns what was done, for the reviewer (malloc'd). */
+char *flow_rulebook_unlearn_column(const flow_env *env, plan *p, int i, long long id);
+
 #endif

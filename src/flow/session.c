@@ -22,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* ---- the session ------------------------------------------------------------------------------ */
@@ -116,7 +117,8 @@ void flow_versions_free(flow_version *v, int n)
 
 static bool makes_version(const char *kind)
 {
-    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer") || !strcmp(kind, "discard");
+    return !strcmp(kind, "drafted") || !strcmp(kind, "feedback") || !strcmp(kind, "answer") ||
+           !strcmp(kind, "discard") || !strcmp(kind, "edit_accepted") || !strcmp(kind, "unlearn");
 }
 
 /* The versions of a review in the order they were reached (each once), with the turn that made
@@ -337,7 +339,8 @@ int flow_review_conversation(const flow_env *env, long long review_id, flow_turn
         x->actor = mf_xstrdup(t[i].actor ? t[i].actor : "");
         x->kind = mf_xstrdup(t[i].kind ? t[i].kind : "");
         x->text = mf_xstrdup(t[i].text ? t[i].text : "");
-        x->result = mf_xstrdup(t[i].result ? t[i].result : "");
+        x->result = !strcmp(x->kind, "edit_proposed") ? flow_proposal_summary(t[i].result ? t[i].result : "{}")
+                                                       : mf_xstrdup(t[i].result ? t[i].result : "");
         x->version = t[i].version;
     }
     *n = nt;
@@ -434,12 +437,17 @@ static const char *rule_base(plan *p, const char *t)
  * changed says "<rule> — answered by WHO on DATE: <answer>"; one feedback changed says "<rule> —
  * changed by WHO on DATE: <feedback>"; a statement feedback added says "feedback by WHO on DATE:
  * <feedback>". */
-static void annotate(const flow_env *env, const plan *old, plan *np, int n, const char *text)
+static void annotate(const flow_env *env, const plan *old, plan *np, int n, const char *text, const char *model_by)
 {
     char now[32], day[11];
     store_now(now);
     snprintf(day, sizeof day, "%.10s", now);
     const char *who = env->actor && *env->actor ? env->actor : "?";
+    char how[400];   /* a model's accepted edit: "suggested by MODEL, accepted" */
+    if (model_by)
+        snprintf(how, sizeof how, "suggested by %s, accepted", model_by);
+    else
+        snprintf(how, sizeof how, "%s", n ? "answered" : "changed");
     for (int i = 0; i < np->ncols; i++) {
         plan_column *c = &np->cols[i];
         const plan_column *o = NULL;
@@ -457,21 +465,23 @@ static void annotate(const flow_env *env, const plan *old, plan *np, int n, cons
         if (!changed)
             continue;
         const char *t = c->prov.text ? c->prov.text : "";
-        if (!strncmp(t, "feedback: ", 10))
+        if (!strncmp(t, "feedback: ", 10) && !model_by)
             c->prov.text = mf_arena_printf(&np->arena, "feedback by %s on %s: %s", who, day, t + 10);
         else
-            c->prov.text = mf_arena_printf(&np->arena, "%s \xE2\x80\x94 %s by %s on %s: %s", rule_base(np, t),
-                                           n ? "answered" : "changed", who, day, text);
+            c->prov.text = mf_arena_printf(&np->arena, "%s \xE2\x80\x94 %s by %s on %s: %s", rule_base(np, t), how,
+                                           who, day, text);
     }
     for (int i = 0; i < np->nrules; i++) {
         const char *t = np->rules[i].prov.text;
         if (t && !strncmp(t, "feedback: ", 10))
-            np->rules[i].prov.text = mf_arena_printf(&np->arena, "feedback by %s on %s: %s", who, day, t + 10);
+            np->rules[i].prov.text =
+                model_by ? mf_arena_printf(&np->arena, "%s by %s on %s: %s", how, who, day, t + 10)
+                         : mf_arena_printf(&np->arena, "feedback by %s on %s: %s", who, day, t + 10);
     }
 }
 
-/* Make np (applied from s's current version) the review's current version. */
-static int adopt(const flow_env *env, flow_session *s, plan *np, int n, const char *text, flow_round *out, mf_err *e)
+int flow_adopt(const flow_env *env, flow_session *s, plan *np, int n, const char *text, const char *model_by,
+               flow_round *out, mf_err *e)
 {
     store_plan_version last;
     memset(&last, 0, sizeof last);
@@ -481,7 +491,7 @@ static int adopt(const flow_env *env, flow_session *s, plan *np, int n, const ch
     np->version = got == 1 ? last.version + 1 : s->p.version + 1;
     if (got == 1)
         store_plan_version_free(&last);
-    annotate(env, &s->p, np, n, text);
+    annotate(env, &s->p, np, n, text, model_by);
     char *ntext = plan_render(np);
     plan q;
     if (plan_parse(ntext, strlen(ntext), "plan", &q, e) < 0) {
@@ -575,13 +585,18 @@ static int round_of(const flow_env *env, long long id, int n, const char *text, 
     out->understood = mf_xstrdup(r.understood ? r.understood : "");
     out->not_understood = mf_xstrdup(r.not_understood ? r.not_understood : "");
     int res = 0;
-    if (!n && (store_feedback_add(env->st, s.r.plan_sha256, text, r.understood, r.not_understood, env->actor, e) < 0 ||
-               flow_audit(env, "feedback", s.r.client, s.r.plan_sha256, e, "text", text, "understood", r.understood,
-                          "not_understood", r.not_understood, "applied", rc == 1 ? "yes" : "no",
-                          (const char *)NULL) < 0))
+    /* what the reader could not read goes to the model, when one is configured: a proposal, never
+     * applied; the model's refusal, if it fails, joins what was not understood */
+    char *proposal = NULL;
+    if (!n && rc == 0 && r.not_understood && *r.not_understood && env->llm)
+        res = flow_propose_edit(env, &s, text, out, &proposal, e);
+    if (res == 0 && !n &&
+        (store_feedback_add(env->st, s.r.plan_sha256, text, r.understood, r.not_understood, env->actor, e) < 0 ||
+         flow_audit(env, "feedback", s.r.client, s.r.plan_sha256, e, "text", text, "understood", r.understood,
+                    "not_understood", r.not_understood, "applied", rc == 1 ? "yes" : "no", (const char *)NULL) < 0))
         res = -1;
     if (res == 0 && rc == 1)
-        res = adopt(env, &s, &np, n, text, out, e);
+        res = flow_adopt(env, &s, &np, n, text, NULL, out, e);
     if (rc == 1)
         plan_free(&np);
     if (res == 0) {
@@ -589,11 +604,15 @@ static int round_of(const flow_env *env, long long id, int n, const char *text, 
         if (out->applied)
             snprintf(result, sizeof result, "understood: %s", out->understood);
         else
-            snprintf(result, sizeof result, "not applied — understood: %s; not understood: %s",
-                     *out->understood ? out->understood : "nothing", out->not_understood);
+            snprintf(result, sizeof result, "not applied — understood: %s; not understood: %s%s",
+                     *out->understood ? out->understood : "nothing", out->not_understood,
+                     out->proposed ? "; a language model proposed an edit (pending a person's decision)" : "");
         res = flow_turn_add(env, id, n ? "answer" : "feedback", text, result, out->applied ? out->sha256 : NULL,
                             out->applied ? out->version : 0, e);
     }
+    if (res == 0 && proposal)
+        res = flow_proposal_record(env, &s, text, proposal, e);
+    free(proposal);
     fb_result_free(&r);
     flow_session_free(&s);
     return res;
@@ -717,7 +736,7 @@ int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flo
     out->not_understood = mf_xstrdup("");
     char num[16];
     snprintf(num, sizeof num, "%d", n);
-    if (adopt(env, &s, &np, 0, NULL, out, e) < 0 ||
+    if (flow_adopt(env, &s, &np, 0, NULL, NULL, out, e) < 0 ||
         flow_audit(env, "suggestion_discarded", s.r.client, was, e, "question", num, "column", t.column, "by", t.by,
                    "expression", t.expr, (const char *)NULL) < 0 ||
         flow_turn_add(env, review_id, "discard", num, m, out->applied ? out->sha256 : NULL,
@@ -725,6 +744,64 @@ int flow_discard_suggestion(const flow_env *env, long long review_id, int n, flo
         goto done;
     rc = 0;
 done:
+    plan_free(&np);
+    flow_session_free(&s);
+    return rc;
+}
+
+/* ---- a rulebook entry refused for this plan ------------------------------------------------------- */
+
+int flow_unlearn(const flow_env *env, long long review_id, const char *column, flow_round *out, mf_err *e)
+{
+    memset(out, 0, sizeof *out);
+    flow_session s;
+    if (flow_session_load(env, review_id, &s, e) < 0 || need_open(&s, "reject a rulebook entry", e) < 0) {
+        flow_session_free(&s);
+        return -1;
+    }
+    out->version = s.r.version;
+    memcpy(out->sha256, s.r.plan_sha256, sizeof out->sha256);
+    int ci = -1;
+    for (int i = 0; column && i < s.p.ncols && ci < 0; i++)
+        if (!strcasecmp(s.p.cols[i].name, column))
+            ci = i;
+    long long id = ci >= 0 ? flow_learned_entry(s.p.cols[ci].prov.text) : 0;
+    if (!id) {
+        char m[700];
+        if (ci < 0)
+            snprintf(m, sizeof m, "the plan has no column %.600s", column ? column : "");
+        else
+            snprintf(m, sizeof m, "the reading of %s did not come from the rulebook", s.p.cols[ci].name);
+        out->understood = mf_xstrdup("");
+        out->not_understood = mf_xstrdup(m);
+        flow_session_free(&s);
+        return 0;
+    }
+    plan np;
+    char *text = plan_render(&s.p);
+    int rc = plan_parse(text, strlen(text), "plan", &np, e);
+    free(text);
+    if (rc < 0) {
+        flow_session_free(&s);
+        return -1;
+    }
+    rc = -1;
+    char was[65], ids[32];
+    memcpy(was, s.r.plan_sha256, sizeof was);
+    snprintf(ids, sizeof ids, "%lld", id);
+    char *m = flow_rulebook_unlearn_column(env, &np, ci, id);
+    out->understood = mf_xstrdup(m);
+    out->not_understood = mf_xstrdup("");
+    if (flow_adopt(env, &s, &np, 0, m, NULL, out, e) < 0 ||
+        flow_audit(env, "rulebook_rejected", s.r.client, ids, e, "id", ids, "column", np.cols[ci].name, "scope",
+                   "this plan only", "plan_sha256", was, "sha256", out->applied ? out->sha256 : was,
+                   (const char *)NULL) < 0 ||
+        flow_turn_add(env, review_id, "unlearn", np.cols[ci].name, m, out->applied ? out->sha256 : NULL,
+                      out->applied ? out->version : 0, e) < 0)
+        goto done;
+    rc = 0;
+done:
+    free(m);
     plan_free(&np);
     flow_session_free(&s);
     return rc;

@@ -47,14 +47,13 @@ static int audit(store *st, const char *actor, const char *event, const char *cl
     return rc;
 }
 
-/* The call's row in llm_calls and its audit event. */
-static int record(flow_suggest_ctx *c, const char *column, const llm_response *r, const char *outcome,
-                  const char *prompt_sha, const char *answer_sha, mf_err *e)
+int flow_llm_record(flow_suggest_ctx *c, const char *purpose, const char *column, const llm_response *r,
+                    const char *outcome, const char *prompt_sha, const char *answer_sha, mf_err *e)
 {
     c->run_tokens += r->tokens_in + r->tokens_out;
     if (!c->st)
         return 0;
-    store_llm_call call = {.client = c->client, .purpose = "suggestion", .subject = column,
+    store_llm_call call = {.client = c->client, .purpose = purpose, .subject = column,
                            .provider = llm_provider_name(c->cfg->provider), .model = c->cfg->model,
                            .tokens_in = r->tokens_in, .tokens_out = r->tokens_out, .seconds = r->seconds,
                            .attempts = r->attempts, .outcome = outcome, .prompt_sha256 = prompt_sha,
@@ -69,8 +68,7 @@ static int record(flow_suggest_ctx *c, const char *column, const llm_response *r
     return audit(c->st, c->actor, "llm_call", c->client, column, d, e);
 }
 
-/* Over a budget?  Says which, once. */
-static bool over_budget(flow_suggest_ctx *c)
+bool flow_llm_over_budget(flow_suggest_ctx *c)
 {
     if (c->cfg->budget_run > 0 && c->run_tokens >= c->cfg->budget_run) {
         say(c, "the model's token budget for a run (%lld) is spent (%lld): the remaining questions stay questions",
@@ -111,7 +109,7 @@ static int ask(plan *p, const char *column, int row, const char *question, flow_
     char by[300];
     snprintf(by, sizeof by, "%s %s", llm_provider_name(c->cfg->provider), c->cfg->model);
     for (int round = 0; round < 2; round++) {
-        if (over_budget(c))
+        if (flow_llm_over_budget(c))
             return 2;
         char *user = llm_question_prompt(p, column, row, question, c->m, c->pr, round ? previous : NULL,
                                          round ? refusal : NULL);
@@ -135,7 +133,7 @@ static int ask(plan *p, const char *column, int row, const char *question, flow_
         if (got < 0) {
             char outcome[400];
             snprintf(outcome, sizeof outcome, "failed: %.380s", ce.msg);
-            int rc = record(c, column, &r, outcome, prompt_sha, "", e);
+            int rc = flow_llm_record(c, "suggestion", column, &r, outcome, prompt_sha, "", e);
             llm_response_free(&r);
             c->failed++;
             say(c, "no suggestion for %s: %s", column, ce.msg);
@@ -172,7 +170,7 @@ static int ask(plan *p, const char *column, int row, const char *question, flow_
             snprintf(outcome, sizeof outcome, "suggested");
         else
             snprintf(outcome, sizeof outcome, "refused: %.700s", why);
-        int rc = record(c, column, &r, outcome, prompt_sha, answer_sha, e);
+        int rc = flow_llm_record(c, "suggestion", column, &r, outcome, prompt_sha, answer_sha, e);
         llm_response_free(&r);
         if (rc < 0) {
             flow_trial_free(&t);

@@ -33,6 +33,13 @@ typedef struct flow_suggest_ctx {
     int asked, suggested, refused, failed;   /* counts (updated) */
 } flow_suggest_ctx;
 
+/* One call's row in llm_calls (purpose "suggestion" | "edit") and its "llm_call" audit event, its
+ * tokens added to c->run_tokens.  0 or -1. */
+int flow_llm_record(flow_suggest_ctx *c, const char *purpose, const char *subject, const llm_response *r,
+                    const char *outcome, const char *prompt_sha, const char *answer_sha, mf_err *e);
+/* Over the run's or the day's token budget?  Says which through c->env. */
+bool flow_llm_over_budget(flow_suggest_ctx *c);
+
 /* Ask about every open item with a column (a question or a bare ?) that has no suggestion yet.
  * Returns the number of suggestions added, -1 only when the store fails (e filled). */
 int flow_suggest(plan *p, flow_suggest_ctx *c, mf_err *e);

@@ -344,12 +344,12 @@ static bool excel_calls(const fx_node *n, int depth)
     return false;
 }
 
-/* A name equal to the target's ("NET = GROSS - FEE" assigns). */
-static bool names_target(const rule_ctx *c, const fx_node *n)
+/* Is name the target's (letters and digits alike, any case)? */
+static bool is_target_name(const rule_ctx *c, const char *name)
 {
-    if (!c->column || !n || n->kind != FX_NAME || n->s2)
+    if (!c->column || !name)
         return false;
-    const char *a = n->s, *b = c->column;
+    const char *a = name, *b = c->column;
     while (*a && *b) {
         if (!isalnum((unsigned char)*a)) { a++; continue; }
         if (!isalnum((unsigned char)*b)) { b++; continue; }
@@ -358,6 +358,26 @@ static bool names_target(const rule_ctx *c, const fx_node *n)
         a++, b++;
     }
     return !*a && !*b;
+}
+
+/* Is name written as an SQL alias (QUANTITY, GL_ACCOUNT: capitals, digits, '_'), not a word of prose or a
+ * date form (yyyymm, YYYYMM)? */
+static bool sql_alias(const char *name)
+{
+    bool date_form = true;
+    for (const char *q = name; *q; q++) {
+        if (islower((unsigned char)*q) || (!isupper((unsigned char)*q) && !isdigit((unsigned char)*q) && *q != '_'))
+            return false;
+        if (!strchr("YMD", *q))
+            date_form = false;
+    }
+    return !date_form;
+}
+
+/* A name equal to the target's ("NET = GROSS - FEE" assigns). */
+static bool names_target(const rule_ctx *c, const fx_node *n)
+{
+    return n && n->kind == FX_NAME && !n->s2 && is_target_name(c, n->s);
 }
 
 /* LEFT JOIN tab alias ON alias.KEY = SRC: the key column of the tab and the value looked up. */
@@ -545,6 +565,9 @@ static int read_formula(reading *R, const char *text, const char *body, size_t b
         mf_buf_free(&w);
         return 1;
     }
+    /* "GL_ACCT AS GL_ACCOUNT" names the target; "trade date as yyyymm" is prose saying how to write it */
+    if (st.alias && !clearly && !is_target_name(c, st.alias) && !sql_alias(st.alias))
+        return 0;
     R->x.excel = st.excel || excel_calls(st.value, 0) || excel_calls(st.where, 0);
     const char *remark = trim_in(R->x.a, body + flen, fend - flen);
     if (*remark)

@@ -15,10 +15,18 @@
 #include "serve/jobs.h"
 #include "serve/serve_internal.h"
 #include "util/diff.h"
+#include "util/sha256.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define E(s) html_esc(b, (s))
 #define P(...) html_printf(b, __VA_ARGS__)
@@ -45,6 +53,7 @@ static void env_of(serve_state *s, const serve_req *r, flow_env *env, said *sd)
     env->four_eyes = s->cfg.four_eyes;
     env->sink = sink;
     env->sink_user = sd;
+    env->llm = s->cfg.llm;
 }
 
 static long long num_arg(const char *v)
@@ -215,6 +224,8 @@ static int page_dashboard(serve_state *s, serve_req *r, serve_resp *o)
     if (!nn)
         P("<p class=\"muted\">Nothing waits for you.</p>");
     P("</div><h2>Open reviews</h2>");
+    if (r->role >= ROLE_REVIEWER)
+        P("<p><a href=\"/new\" id=\"new-review\">Start a review</a> from a mapping and a data file.</p>");
     /* drafted and in review together, newest first as listed */
     flow_review *all = mf_xcalloc((size_t)(nrv + nrv2 + 1), sizeof *all);
     if (nrv2)
@@ -487,7 +498,7 @@ static void profile_svg(mf_buf *b, const prof_column *c)
     (void)nonblank;
 }
 
-static void preview_html(mf_buf *b, const char *text, const char *data_path)
+static void preview_html(mf_buf *b, const char *text, const char *data_path, const bool *only)
 {
     plan p;
     mf_err e;
@@ -497,7 +508,7 @@ static void preview_html(mf_buf *b, const char *text, const char *data_path)
         return;
     }
     flow_preview pv;
-    flow_preview_make(&p, data_path, 5, NULL, &pv);
+    flow_preview_make(&p, data_path, 5, only, &pv);
     if (pv.unavailable) {
         P("<p class=\"muted\" id=\"preview-unavailable\">No preview: ");
         E(pv.unavailable);
@@ -599,6 +610,51 @@ static void decision_forms(mf_buf *b, const serve_req *r, const flow_review *rv)
     if (r->role < ROLE_APPROVER)
         P("<p class=\"muted\">Your role (%s) cannot decide or run: an approver's can.</p>", store_role_name(r->role));
     P("</div>");
+}
+
+/* The edit a language model proposed for feedback it could not read: the edit, the model's line,
+ * the diff and the preview of what it changes — every text escaped — and Accept / Discard. */
+static void proposal_html(mf_buf *b, const serve_req *r, const flow_env *env, long long id, const char *data_path)
+{
+    flow_proposal pp;
+    mf_err e;
+    mf_err_clear(&e);
+    if (flow_review_proposal(env, id, &pp, &e) != 1)
+        return;
+    P("<h2>Proposed edit</h2><div class=\"suggestion\" id=\"proposal\"><p>For the feedback “");
+    E(pp.feedback);
+    P("” (");
+    E(pp.asked_by);
+    P("), suggested by ");
+    E(pp.by);
+    P(" (confidence %d%%, not applied):</p><pre id=\"proposal-edit\">", pp.confidence);
+    E(pp.edit);
+    P("</pre>");
+    if (*pp.explanation) {
+        P("<p id=\"proposal-why\">");
+        E(pp.explanation);
+        P("</p>");
+    }
+    if (pp.text) {
+        P("<pre id=\"proposal-diff\">");
+        E(pp.diff);
+        P("</pre>");
+        preview_html(b, pp.text, data_path, pp.changed);
+    } else {
+        P("<p class=\"error\">It no longer applies: ");
+        E(pp.why);
+        P("</p>");
+    }
+    for (int k = pp.text ? 0 : 1; k < 2; k++) {
+        P("<form method=\"post\" action=\"/review/%s-edit\" class=\"proposal-%s\">", k ? "discard" : "accept",
+          k ? "discard" : "accept");
+        html_csrf(b, r);
+        P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><input type=\"hidden\" name=\"proposal\" "
+          "value=\"%lld\"><button type=\"submit\">%s</button></form>",
+          id, pp.id, k ? "Discard" : "Accept");
+    }
+    P("</div>");
+    flow_proposal_free(&pp);
 }
 
 static int page_review(serve_state *s, serve_req *r, serve_resp *o)
@@ -721,6 +777,8 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
             P("</div>");
         }
     }
+    if (cur == &vs[nv - 1] && flow_state_is_open(rv.state))
+        proposal_html(b, r, &env, id, rv.data_path);
     /* Provenance (who last changed each statement) comes with the review's current version. */
     flow_version now;
     memset(&now, 0, sizeof now);
@@ -745,7 +803,17 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
             P(" by ");
             E(pv->author);
         }
-        P(" (v%d)</td></tr>", pv->version);
+        P(" (v%d)", pv->version);
+        long long entry = flow_learned_entry(pv->rule);
+        if (entry && cur == &vs[nv - 1]) {   /* read from the rulebook: the reviewer may refuse it here */
+            P("<form method=\"post\" action=\"/review/unlearn\" class=\"unlearn\">");
+            html_csrf(b, r);
+            P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><input type=\"hidden\" name=\"column\" value=\"",
+              id);
+            E(pv->column);
+            P("\"><button type=\"submit\">Reject entry %lld for this plan</button></form>", entry);
+        }
+        P("</td></tr>");
     }
     P("</table></section></div>");
     flow_version_free(&now);
@@ -787,7 +855,7 @@ static int page_review(serve_state *s, serve_req *r, serve_resp *o)
     else
         P("<p class=\"muted\">The first version.</p>");
     P("</section></div><h2>Preview: sample rows before → after</h2>");
-    preview_html(b, cur->text, rv.data_path);
+    preview_html(b, cur->text, rv.data_path, NULL);
     P("<h2>Source columns</h2>");
     profiles_html(b, cur->text, rv.data_path);
     html_end(b);
@@ -993,11 +1061,15 @@ static int page_audit(serve_state *s, serve_req *r, serve_resp *o)
     return 1;
 }
 
+static int page_new(serve_state *s, serve_req *r, serve_resp *o);
+
 int pages_get(serve_state *s, serve_req *r, serve_resp *o)
 {
     const char *p = r->path;
     if (!strcmp(p, "/"))
         return page_dashboard(s, r, o);
+    if (!strcmp(p, "/new"))
+        return page_new(s, r, o);
     if (!strcmp(p, "/clients"))
         return page_clients(s, r, o);
     if (!strcmp(p, "/client"))
@@ -1038,6 +1110,174 @@ static int allowed(serve_state *s, serve_req *r, serve_resp *o, store_role need,
     serve_deny_audit(s, r, action, NULL, why);
     html_error_page(o, r, 403, why);
     return 0;
+}
+
+/* ---- a review started from the web app: the mapping and the data uploaded ---------------------------- */
+
+static int page_new(serve_state *s, serve_req *r, serve_resp *o)
+{
+    mf_buf *b = &o->body;
+    html_begin(b, r, "Start a review");
+    P("<h1>Start a review</h1>");
+    if (r->role < ROLE_REVIEWER) {
+        P("<p class=\"muted\">Your role (%s) cannot start a review: a reviewer's can.</p>", store_role_name(r->role));
+        html_end(b);
+        return 1;
+    }
+    P("<p>The plan is drafted from the mapping (.xlsx or .csv) and a data file as <code>mapforge onboard</code> "
+      "drafts it (an open review of the same client and mapping is reopened)%s.  Files up to 32 MiB.</p>",
+      s->cfg.llm ? "; the language model is asked about the open questions, and its suggestions wait for you"
+                 : "; no language model is configured");
+    P("<form method=\"post\" action=\"/review/new\" enctype=\"multipart/form-data\" id=\"new-form\">");
+    html_csrf(b, r);
+    P("<label>Client <input name=\"client\" id=\"new-client\" required maxlength=\"100\"></label>"
+      "<label>Mapping <input type=\"file\" name=\"mapping\" id=\"new-mapping\" required accept=\".xlsx,.csv\"></label>"
+      "<label>Data <input type=\"file\" name=\"data\" id=\"new-data\" required></label>"
+      "<button type=\"submit\" id=\"new-send\">Draft the plan</button></form>");
+    html_end(b);
+    return 1;
+}
+
+/* An uploaded file's name reduced to letters, digits, '.', '_' and '-' (at most 80), never starting
+ * with '.'; `fallback` when nothing is left. */
+static void safe_name(const char *sent, const char *fallback, char out[96])
+{
+    const char *base = sent ? strrchr(sent, '/') : NULL;
+    base = base ? base + 1 : sent ? sent : "";
+    const char *bs = strrchr(base, '\\');
+    if (bs)
+        base = bs + 1;
+    size_t k = 0;
+    for (const char *c = base; *c && k < 80; c++)
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+            *c == '_' || *c == '-')
+            out[k++] = *c;
+    out[k] = 0;
+    if (!k || out[0] == '.')
+        snprintf(out, 96, "%s", fallback);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && !strcasecmp(s + n - m, suffix);
+}
+
+/* Write a file the server names itself (never overwriting): 0 or -1 with e. */
+static int write_new(const char *path, const char *data, size_t n, mf_err *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return mf_fail(e, MF_EIO, path, 0, 0, "cannot create the uploaded file: %s", strerror(errno));
+    size_t at = 0;
+    while (at < n) {
+        ssize_t w = write(fd, data + at, n - at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int err = errno;
+            close(fd);
+            return mf_fail(e, MF_EIO, path, 0, 0, "cannot write the uploaded file: %s", strerror(err));
+        }
+        at += (size_t)w;
+    }
+    if (close(fd) < 0)
+        return mf_fail(e, MF_EIO, path, 0, 0, "cannot write the uploaded file: %s", strerror(errno));
+    return 0;
+}
+
+/* POST /review/new: the files kept under HOME/web-uploads/<random>/ (owner-only), then the same
+ * flow_review_open a terminal's onboard reaches — the draft, and with a model the suggestions for
+ * its open questions (flow_env.llm) — and the review's page. */
+static void new_review(serve_state *s, serve_req *r, serve_resp *o, const flow_env *env)
+{
+    const char *client = serve_form(r, "client");
+    const serve_field *mf = serve_form_file(r, "mapping"), *df = serve_form_file(r, "data");
+    bool client_ok = client && *client && strlen(client) <= 100;
+    for (const char *c = client; client_ok && *c; c++)
+        client_ok = (unsigned char)*c >= 0x20 && *c != 0x7f;
+    if (!client_ok || (client && strspn(client, " ") == strlen(client))) {
+        html_error_page(o, r, 400, "A client name is needed (at most 100 characters, no control characters).");
+        return;
+    }
+    if (!mf || !df || !mf->len || !df->len) {
+        html_error_page(o, r, 400, "A mapping file and a data file are needed.");
+        return;
+    }
+    if (!ends_with(mf->filename, ".xlsx") && !ends_with(mf->filename, ".csv")) {
+        html_error_page(o, r, 400, "The mapping must be an .xlsx or a .csv file.");
+        return;
+    }
+    char mname[96], dname[96], tag[33];
+    safe_name(mf->filename, ends_with(mf->filename, ".xlsx") ? "mapping.xlsx" : "mapping.csv", mname);
+    if (!ends_with(mname, ends_with(mf->filename, ".xlsx") ? ".xlsx" : ".csv"))
+        snprintf(mname, sizeof mname, "%s", ends_with(mf->filename, ".xlsx") ? "mapping.xlsx" : "mapping.csv");
+    safe_name(df->filename, "data.csv", dname);
+    if (!strcasecmp(dname, mname)) {   /* "data-" + a name of at most 80 bytes: distinct, and fits */
+        char was[96];
+        memcpy(was, dname, sizeof was);
+        snprintf(dname, sizeof dname, "data-%.80s", was);
+    }
+    unsigned char rnd[16];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(tag, sizeof tag, rnd, sizeof rnd);
+    mf_buf dir = {0}, mp = {0}, dp = {0};
+    mf_buf_printf(&dir, "%s/web-uploads", s->cfg.home);
+    mf_err e;
+    mf_err_clear(&e);
+    if (mkdir(mf_buf_str(&dir), 0700) < 0 && errno != EEXIST)
+        mf_fail(&e, MF_EIO, mf_buf_str(&dir), 0, 0, "cannot make the upload directory: %s", strerror(errno));
+    mf_buf_printf(&dir, "/%s", tag);
+    if (!e.msg[0] && mkdir(mf_buf_str(&dir), 0700) < 0)
+        mf_fail(&e, MF_EIO, mf_buf_str(&dir), 0, 0, "cannot make the upload directory: %s", strerror(errno));
+    mf_buf_printf(&mp, "%s/%s", mf_buf_str(&dir), mname);
+    mf_buf_printf(&dp, "%s/%s", mf_buf_str(&dir), dname);
+    long long id = 0;
+    bool resumed = false;
+    flow_input in = {.client = client, .mapping_path = mf_buf_str(&mp), .data_path = mf_buf_str(&dp)};
+    bool made = !e.msg[0];
+    if (e.msg[0] || write_new(mf_buf_str(&mp), mf->value, mf->len, &e) < 0 ||
+        write_new(mf_buf_str(&dp), df->value, df->len, &e) < 0 || flow_review_open(env, &in, &id, &resumed, &e) < 0) {
+        char msg[1200];
+        mf_err_format(&e, msg, sizeof msg);
+        html_error_page(o, r, e.code == MF_EIO ? 500 : 400, msg);
+        /* nothing of a refused upload stays on disk (only files this request created are there) */
+        if (made) {
+            (void)unlink(mf_buf_str(&mp));
+            (void)unlink(mf_buf_str(&dp));
+            if (rmdir(mf_buf_str(&dir)) < 0)
+                fprintf(stderr, "mapforge: cannot remove %s: %s\n", mf_buf_str(&dir), strerror(errno));
+        }
+    } else {
+        /* who sent what from where: the files as kept, their sizes and digests */
+        char ms[32], ds[32], msha[65], dsha[65], rid[32];
+        snprintf(ms, sizeof ms, "%zu", mf->len);
+        snprintf(ds, sizeof ds, "%zu", df->len);
+        snprintf(rid, sizeof rid, "%lld", id);
+        mf_sha256_hex(mf->value, mf->len, msha);
+        mf_sha256_hex(df->value, df->len, dsha);
+        json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "review", rid, "address", r->ip,
+                              "mapping", mf_buf_str(&mp), "mapping_bytes", ms, "mapping_sha256", msha, "data",
+                              mf_buf_str(&dp), "data_bytes", ds, "data_sha256", dsha, "resumed",
+                              resumed ? "yes" : "no");
+        char *details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(d);
+        mf_err ae;
+        mf_err_clear(&ae);
+        int audited = details ? store_audit_append(s->st, r->user, "review_uploaded", client, dsha, details, NULL, &ae)
+                              : mf_fail(&ae, MF_ENOMEM, NULL, 0, 0, "cannot build the upload's audit event");
+        free(details);
+        if (audited < 0) {
+            char msg[1200];
+            mf_err_format(&ae, msg, sizeof msg);
+            html_error_page(o, r, 500, msg);
+        } else {
+            serve_redirect(o, "/review?id=%lld", id);
+        }
+    }
+    mf_buf_free(&dir);
+    mf_buf_free(&mp);
+    mf_buf_free(&dp);
 }
 
 /* A refusal by the workflow: 403 and a denied event; other errors 409/404/500. */
@@ -1092,6 +1332,42 @@ int pages_post(serve_state *s, serve_req *r, serve_resp *o)
                 serve_redirect(o, "/review?id=%lld", id);
             flow_round_free(&round);
         }
+    } else if (!strcmp(p, "/review/unlearn")) {
+        if (allowed(s, r, o, ROLE_REVIEWER, "reject a rulebook entry")) {
+            flow_round round;
+            memset(&round, 0, sizeof round);
+            const char *column = serve_form(r, "column");
+            if (!id || !column || !*column)
+                html_error_page(o, r, 400, "A review and a column are needed.");
+            else if (flow_unlearn(&env, id, column, &round, &e) < 0)
+                flow_failed(s, r, o, "reject a rulebook entry", &e);
+            else if (!round.applied)
+                html_error_page(o, r, 409, round.not_understood);
+            else
+                serve_redirect(o, "/review?id=%lld", id);
+            flow_round_free(&round);
+        }
+    } else if (!strcmp(p, "/review/accept-edit") || !strcmp(p, "/review/discard-edit")) {
+        bool accept = p[8] == 'a';
+        if (allowed(s, r, o, ROLE_REVIEWER, accept ? "accept a proposed edit" : "discard a proposed edit")) {
+            flow_round round;
+            memset(&round, 0, sizeof round);
+            /* the proposal the page showed: another one since is not taken unseen */
+            long long which = num_arg(serve_form(r, "proposal"));
+            if (!id || which <= 0)
+                html_error_page(o, r, 400, "Which review, and which proposed edit?");
+            else if ((accept ? flow_accept_proposal(&env, id, which, &round, &e)
+                             : flow_discard_proposal(&env, id, which, &round, &e)) < 0)
+                flow_failed(s, r, o, accept ? "accept-edit" : "discard-edit", &e);
+            else if (!round.applied && round.not_understood && *round.not_understood)
+                html_error_page(o, r, 409, round.not_understood);
+            else
+                serve_redirect(o, "/review?id=%lld", id);
+            flow_round_free(&round);
+        }
+    } else if (!strcmp(p, "/review/new")) {
+        if (allowed(s, r, o, ROLE_REVIEWER, "start a review"))
+            new_review(s, r, o, &env);
     } else if (!strcmp(p, "/review/approve") || !strcmp(p, "/review/reject")) {
         bool ok = p[8] == 'a';
         if (allowed(s, r, o, ROLE_APPROVER, ok ? "approve" : "reject")) {

@@ -22,10 +22,14 @@ typedef struct serve_config {
     bool four_eyes;
     const char *tls_cert, *tls_key;   /* both or neither: PEM files */
     const char *webhook;       /* NULL = none */
+    const char *metrics_token_file;   /* GET /metrics with "Authorization: Bearer <its content>"; NULL = none */
     int session_seconds;       /* idle expiry; 0 = 1800 */
     double rate;               /* requests per second per address (burst 10x); 0 = 20 */
     int max_failures;          /* failed sign-ins before a lock-out; 0 = 5 */
     int lock_seconds;          /* the lock-out; 0 = 300 */
+    /* The language model asked about feedback the rule reader cannot read (flow/propose.c): its edits
+     * wait for a reviewer's Accept.  NULL: none is configured. */
+    const struct llm_config *llm;
 } serve_config;
 
 /* Serve until SIGINT / SIGTERM.  -1 with e filled when the server cannot start. */

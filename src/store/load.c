@@ -169,8 +169,13 @@ void load_quote_ident(mf_buf *b, const char *name)
 
 void load_create_sql(mf_buf *b, const plan *p, bool sqlite)
 {
-    mf_buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
-    load_quote_ident(b, p->output);
+    load_create_sql_as(b, p, sqlite, "CREATE TABLE IF NOT EXISTS ", p->output);
+}
+
+void load_create_sql_as(mf_buf *b, const plan *p, bool sqlite, const char *prefix, const char *name)
+{
+    mf_buf_adds(b, prefix);
+    load_quote_ident(b, name);
     mf_buf_adds(b, " (");
     for (int c = 0; c < p->ncols; c++) {
         char ty[64];

@@ -15,6 +15,14 @@
  *     copy; a load that fails or is killed midway leaves the table as it was.
  *   - the CSV is streamed in blocks (read/csv.h); memory does not grow with the file.
  *   - an empty CSV field is NULL.
+ *   - PostgreSQL with streams N > 1 (load_pg.c): the load's transaction COPYs one share of the rows
+ *     straight into the table, N-1 other connections COPY the rest into UNLOGGED staging tables of
+ *     their own, and the transaction moves every staged row in, drops the staging tables and
+ *     commits; the table sees all the rows or none.  A killed load leaves only
+ *     staging tables, which the next load of any table on that database drops.
+ *   - row order: a SQL table has none.  One stream inserts the rows in the CSV's order; N streams
+ *     insert them grouped by stream (1 MiB blocks dealt round-robin), so a reader that needs the
+ *     file's order must sort by a column of its own (e.g. the plan's row number column).
  */
 #ifndef MF_LOAD_H
 #define MF_LOAD_H
@@ -26,6 +34,7 @@ typedef struct load_info {
     const char *client;        /* required */
     const char *input_sha256;  /* hex; NULL/"" = "" (then every load of this client replaces the last) */
     const char *run_at;        /* ISO-8601 UTC; NULL = now */
+    int streams;               /* PostgreSQL: parallel COPY streams (0 or 1 = one); SQLite: ignored */
 } load_info;
 
 typedef struct load_result {

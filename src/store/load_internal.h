@@ -37,6 +37,8 @@ void load_sql_type(plan_type t, bool sqlite, char *buf, size_t n);
 void load_quote_ident(mf_buf *b, const char *name);
 /* CREATE TABLE IF NOT EXISTS "T" (...) with the three _mapforge_ columns. */
 void load_create_sql(mf_buf *b, const plan *p, bool sqlite);
+/* The same columns as table `name` (prefix: e.g. "CREATE UNLOGGED TABLE "). */
+void load_create_sql_as(mf_buf *b, const plan *p, bool sqlite, const char *prefix, const char *name);
 /* The column list ("A", "B", ..., "_mapforge_client", "_mapforge_input_sha256", "_mapforge_run_at"). */
 void load_column_list(mf_buf *b, const plan *p);
 /* Current UTC time as ISO-8601 with milliseconds into buf (>= 32 bytes). */

@@ -174,7 +174,7 @@ static const char *const schema[] = {
     " input_path TEXT, input_sha256 TEXT, input_bytes BIGINT, rows_in BIGINT, rows_out BIGINT,"
     " rows_rejected BIGINT, rows_filtered BIGINT, cache_hit INTEGER NOT NULL DEFAULT 0, cache_key TEXT,"
     " started_at TEXT NOT NULL, seconds DOUBLE PRECISION, status TEXT NOT NULL, actor TEXT,"
-    " state TEXT, review_id BIGINT NOT NULL DEFAULT 0, updated_at TEXT)",
+    " state TEXT, review_id BIGINT NOT NULL DEFAULT 0, updated_at TEXT, out_dir TEXT)",
     "CREATE TABLE IF NOT EXISTS loads (id @ID@, run_id BIGINT, client TEXT NOT NULL, target TEXT,"
     " table_name TEXT, input_sha256 TEXT, rows_loaded BIGINT, rows_replaced BIGINT, status TEXT,"
     " actor TEXT, at TEXT NOT NULL)",
@@ -214,6 +214,9 @@ static const char *const schema[] = {
     " rule_text TEXT NOT NULL, approved_by TEXT NOT NULL, approved_at TEXT NOT NULL,"
     " status TEXT NOT NULL DEFAULT 'valid', retired_by TEXT, retired_comment TEXT)",
     "CREATE INDEX IF NOT EXISTS rulebook_shape ON rulebook (shape)",
+    /* Every cache lookup a workflow made (hit 1 / 0), for the metrics; reason: why a miss missed. */
+    "CREATE TABLE IF NOT EXISTS cache_lookups (id @ID@, at TEXT NOT NULL, client TEXT NOT NULL, hit INTEGER NOT NULL,"
+    " key TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '')",
     /* Web app accounts (users.c): pwhash is libsodium's Argon2id string. */
     "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL,"
     " disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
@@ -225,6 +228,7 @@ static const char *const added_columns[][3] = {
     {"runs", "state", "TEXT"},
     {"runs", "review_id", "BIGINT NOT NULL DEFAULT 0"},
     {"runs", "updated_at", "TEXT"},
+    {"runs", "out_dir", "TEXT"},
 };
 
 static int has_column(store *s, const char *table, const char *column, mf_err *e)
@@ -274,6 +278,31 @@ static const char *const pg_guard[] = {
     "ALTER TABLE audit_events ENABLE TRIGGER USER",
 };
 
+static int has_table(store *s, const char *table, mf_err *e)
+{
+    const char *p[] = {table};
+    db_rows r;
+    const char *sql = s->kind == STORE_PG ? "SELECT count(*) FROM information_schema.tables WHERE table_schema ="
+                                            " 'mapforge' AND table_name = $1"
+                                          : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1";
+    if (db_exec(s, sql, 1, p, &r, e) < 0)
+        return -1;
+    int n = (int)db_cell_ll(&r, 0, 0);
+    db_rows_free(&r);
+    return n > 0;
+}
+
+/* A store older than cache_lookups kept its lookups only as audit events: they become its first
+ * rows, so the metrics of an upgraded store count them. */
+static int backfill_cache_lookups(store *s, mf_err *e)
+{
+    return db_exec(s,
+                   "INSERT INTO cache_lookups (at, client, hit, key, reason) SELECT at, client,"
+                   " CASE WHEN event = 'cache_hit' THEN 1 ELSE 0 END, CASE WHEN event = 'cache_hit' THEN subject"
+                   " ELSE '' END, '' FROM audit_events WHERE event IN ('cache_hit', 'cache_miss') ORDER BY seq",
+                   0, NULL, NULL, e);
+}
+
 static int create_schema(store *s, mf_err *e)
 {
     int pg = s->kind == STORE_PG;
@@ -282,6 +311,9 @@ static int create_schema(store *s, mf_err *e)
     /* Serialise concurrent first opens (SQLite: BEGIN IMMEDIATE already does). */
     if (pg && (db_exec(s, "SELECT pg_advisory_xact_lock(7361426)", 0, NULL, NULL, e) < 0 ||
                db_exec(s, "CREATE SCHEMA IF NOT EXISTS mapforge", 0, NULL, NULL, e) < 0))
+        goto fail;
+    int had_audit = has_table(s, "audit_events", e), had_lookups = has_table(s, "cache_lookups", e);
+    if (had_audit < 0 || had_lookups < 0)
         goto fail;
     for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++) {
         char sql[1024];
@@ -294,7 +326,7 @@ static int create_schema(store *s, mf_err *e)
         if (db_exec(s, sql, 0, NULL, NULL, e) < 0)
             goto fail;
     }
-    if (migrate(s, e) < 0)
+    if (migrate(s, e) < 0 || (had_audit && !had_lookups && backfill_cache_lookups(s, e) < 0))
         goto fail;
     if (pg) {
         /* Install (or re-enable) the guard only when needed: replacing a trigger locks the table. */
@@ -644,15 +676,15 @@ int store_run_add(store *s, store_run *r, mf_err *e)
                        r->cache_key,  now,
                        secs,          r->status ? r->status : "ok",
                        r->actor,      run_state_of(r),
-                       rid};
+                       rid,           r->out_dir};
     db_rows rows;
     if (db_exec(s,
                 "INSERT INTO runs (client, plan_sha256, input_path, input_sha256, input_bytes, rows_in, rows_out,"
                 " rows_rejected, rows_filtered, cache_hit, cache_key, started_at, seconds, status, actor, state,"
-                " review_id, updated_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $12)"
+                " review_id, updated_at, out_dir)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $12, $18)"
                 " RETURNING id",
-                17, p, &rows, e) < 0)
+                18, p, &rows, e) < 0)
         return -1;
     r->id = db_cell_ll(&rows, 0, 0);
     db_rows_free(&rows);
@@ -681,8 +713,8 @@ int store_run_update(store *s, store_run *r, mf_err *e)
 
 #define RUN_COLUMNS                                                                                               \
     "SELECT id, client, plan_sha256, input_path, input_sha256, cache_key, input_bytes, rows_in, rows_out,"       \
-    " rows_rejected, rows_filtered, cache_hit, started_at, seconds, status, actor, state, review_id, updated_at" \
-    " FROM runs "
+    " rows_rejected, rows_filtered, cache_hit, started_at, seconds, status, actor, state, review_id, updated_at," \
+    " out_dir FROM runs "
 
 static void run_from_row(const db_rows *r, int i, store_run *x)
 {
@@ -706,6 +738,7 @@ static void run_from_row(const db_rows *r, int i, store_run *x)
     x->state = dup_or_null(db_cell(r, i, 16));
     x->review_id = db_cell_ll(r, i, 17);
     copy_fixed(x->updated_at, sizeof x->updated_at, db_cell(r, i, 18));
+    x->out_dir = dup_or_null(db_cell(r, i, 19));
 }
 
 int store_run_list(store *s, const char *client, store_run **out, int *n, mf_err *e)
@@ -754,8 +787,9 @@ void store_run_free(store_run *r)
     free((char *)r->status);
     free((char *)r->actor);
     free((char *)r->state);
+    free((char *)r->out_dir);
     r->client = r->plan_sha256 = r->input_path = r->input_sha256 = r->cache_key = r->status = r->actor = r->state =
-        NULL;
+        r->out_dir = NULL;
 }
 
 void store_runs_free(store_run *r, int n)
@@ -778,6 +812,17 @@ int store_load_add(store *s, const store_load *l, mf_err *e)
                    "INSERT INTO loads (run_id, client, target, table_name, input_sha256, rows_loaded, rows_replaced,"
                    " status, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                    10, p, NULL, e);
+}
+
+/* ---- cache lookups ----------------------------------------------------------------------------- */
+
+int store_cache_lookup_add(store *s, const char *client, int hit, const char *key, const char *reason, mf_err *e)
+{
+    char now[32];
+    store_now(now);
+    const char *p[] = {now, client ? client : "", hit ? "1" : "0", key ? key : "", reason ? reason : ""};
+    return db_exec(s, "INSERT INTO cache_lookups (at, client, hit, key, reason) VALUES ($1, $2, $3, $4, $5)", 5, p,
+                   NULL, e);
 }
 
 /* ---- cache entries ---------------------------------------------------------------------------- */

@@ -133,6 +133,7 @@ typedef struct store_run {
                                     derived from status on add (ok → checked, else failed) */
     long long review_id;         /* the review whose approved plan ran; 0 = none (a cached plan) */
     char updated_at[32];         /* filled by add / update */
+    const char *out_dir;         /* where the run's outputs were written (absolute); NULL unknown (older runs) */
 } store_run;
 int store_run_add(store *s, store_run *r, mf_err *e);
 /* Rewrite run r->id's counts, input sha/bytes, seconds, status and state (updated_at = now). */
@@ -229,6 +230,11 @@ int store_cache_record_run(store *s, const char *key, int success, mf_err *e);
 void store_cache_entry_free(store_cache_entry *c);           /* the strings, not c */
 void store_cache_entries_free(store_cache_entry *c, int n);
 
+/* One cache lookup of the workflow (hit or miss, with the key of a hit and the reason of a miss),
+ * counted by the metrics.  Stores older than this record get their audit trail's cache_hit /
+ * cache_miss events as their first lookups when opened. */
+int store_cache_lookup_add(store *s, const char *client, int hit, const char *key, const char *reason, mf_err *e);
+
 /* ---- the cache key and lookup (cache.c) ----------------------------------------------------- */
 
 typedef struct cache_column {
@@ -288,6 +294,13 @@ int store_llm_call_list(store *s, const char *client, store_llm_call **out, int 
 void store_llm_calls_free(store_llm_call *c, int n);
 /* Tokens (in + out) spent since `since` (ISO-8601 UTC), all clients. */
 int store_llm_tokens_since(store *s, const char *since, long long *tokens, mf_err *e);
+
+/* ---- metrics (metrics.c) ---------------------------------------------------------------------- */
+
+typedef struct mf_metrics mf_metrics;   /* util/metrics.h */
+/* A scrape of the store: every metric of docs/metrics.md, added to m (mf_metrics_init'd).  No
+ * label names a client. */
+int store_metrics(store *s, mf_metrics *m, mf_err *e);
 
 /* ---- audit trail (audit.c) -------------------------------------------------------------------- */
 

@@ -1073,9 +1073,75 @@ static void test_rulesb_families(void)
     }
 }
 
+/* Issue 7, wrong-reading risks: each of these once read silently wrong (or left a wrong row rule beside its
+ * question). */
+static void check_silent_misreadings(void)
+{
+    static const rcase C[] = {
+        /* a date written in a stated form on a wide text target is written so, never copied */
+        {"trade date as yyyymm", "text", "Trade Date", "[Trade Date] read as YYYY-MM-DD, written as \"YYYYMM\""},
+        {"Format the date as yyyymmdd", "text", "Trade Date", "[Trade Date] read as YYYY-MM-DD, written as \"YYYYMMDD\""},
+        /* an SQL alias in capitals that is not the target's name is still SQL */
+        {"QTY AS QUANTITY", "int", "Qty", "[Qty] read as integer"},
+        /* "leave blank" beside a step on the value: the whole column, or blank values only? */
+        {"Trim; leave blank", "text", "Acct No", "?"},
+        {"leave blank", "text", "Acct No", "null"},
+        /* a data column named by a word that is filler elsewhere is that column, not the row's own */
+        {"Copy. Exclude rows where Status = 'VOID' or Qty = 0", "text", "Acct No", "[Acct No]"},
+        /* "when code = ..." branches without an otherwise: a code map only when they name every sampled code */
+        {"When Dr/Cr = 'D' then 'DEBIT', when Dr/Cr = 'C' then 'CREDIT'", "text", "Dr/Cr",
+         "[Dr/Cr] mapped (\"D\" -> \"DEBIT\", \"C\" -> \"CREDIT\", otherwise rejected)"},
+        {"When Status = 'OPEN' then 'O', when Status = 'VOID' then 'V'", "text", "Status", "?"},
+        {"If Status = 'OPEN' then 'O'", "text", "Status", "?"},
+        /* "the first and last names": two columns; an order said again that contradicts the parts asks */
+        {"combine the first and last names, first name first, separated by a space", "text", "First Name|Last Name",
+         "[First Name] & \" \" & [Last Name]"},
+        {"combine the first and last names, last name first, separated by a space", "text", "First Name|Last Name", "?"},
+        /* characters stripped from a number in one list; the decimal separator is never stripped */
+        {"strip '$' + ',' ; (x) = neg", "dec", "Amt", NULL},
+        {"remove '.' and ','", "dec", "EU Amt", "?"},
+    };
+    for (size_t i = 0; i < sizeof C / sizeof *C; i++) {
+        plan p;
+        plan_init(&p);
+        char *got = read_rule(C[i].rule, C[i].type, C[i].sources, &p);
+        bool ok = C[i].want ? !strcmp(got, C[i].want) : strcmp(got, "?") && strcmp(got, "-");
+        if (!ok) {
+            fprintf(stderr, "misreading \"%s\": got %s, want %s\n", C[i].rule, got, C[i].want ? C[i].want : "a reading");
+            check_failures++;
+        }
+        free(got);
+        plan_free(&p);
+    }
+    /* the filter reads Qty, not the row's own Acct No, and Status = 'VOID' or Qty = 0 is two conditions */
+    plan p;
+    plan_init(&p);
+    char *got = read_rule("Copy. Exclude rows where Status = 'VOID' or Qty = 0", "text", "Acct No", &p);
+    char *text = plan_render(&p);
+    if (!text || !strstr(text, "skip rows where [Status] is \"VOID\" or [Qty] read as")) fprintf(stderr, "%s\n", text ? text : "");
+    CHECK(text && strstr(text, "skip rows where [Status] is \"VOID\" or [Qty] read as"));
+    free(text);
+    free(got);
+    plan_free(&p);
+    /* a rule that is a question states no row rule: the date literal is read, the rest is not */
+    plan_init(&p);
+    got = read_rule("exclude rows where Trade Date after 01/01/2025; apply the Smith adjustment", "text", "Acct No", &p);
+    CHECK_INT(p.nquestions, 1);
+    CHECK_INT(p.nrules, 0);
+    free(got);
+    plan_free(&p);
+    /* an Excel-serial column compared with a date whose day and month read one way */
+    plan_init(&p);
+    got = read_rule("exclude rows where Capitalization Date after 02/01/2023", "text", "Acct No", &p);
+    CHECK_INT(p.nrules, 0);
+    free(got);
+    plan_free(&p);
+}
+
 int main(void)
 {
     setup();
+    check_silent_misreadings();
     check_date_parts();
     check_maps_and_dates();
     check_numbers();

@@ -27,6 +27,35 @@ static bool concat_word(const reading *r, int k)
 
 /* The operator at k between two operands (*len tokens), or 0.  When concatenating, "and" and ","
  * join parts too. */
+/* "the first and last names", "street and city names": two words sharing one noun name two columns (W1 N
+ * and W2 N, the noun also without a plural s), each almost exactly.  Fills cols and returns true. */
+static bool distributive(const reading *r, int k, int e, const char **cols)
+{
+    if (k + 3 >= e || r->t[k].k != TK_WORD || r->t[k + 2].k != TK_WORD || r->t[k + 3].k != TK_WORD ||
+        r->t[k].used || r->t[k + 2].used || r->t[k + 3].used ||
+        !(rd_is_w(r, k + 1, "and") || rd_is_op(r, k + 1, "&") || rd_is_op(r, k + 1, "/")))
+        return false;
+    char noun[64];
+    snprintf(noun, sizeof noun, "%s", r->t[k + 3].orig);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) {
+            size_t l = strlen(noun);
+            if (l < 4 || (noun[l - 1] != 's' && noun[l - 1] != 'S'))
+                return false;
+            noun[l - 1] = 0;
+        }
+        char a[160], b[160];
+        snprintf(a, sizeof a, "%s %s", r->t[k].orig, noun);
+        snprintf(b, sizeof b, "%s %s", r->t[k + 2].orig, noun);
+        const char *ca = rd_resolve_name_min(r, a, 0.95), *cb = rd_resolve_name_min(r, b, 0.95);
+        if (ca && cb && strcmp(ca, cb)) {
+            cols[0] = ca, cols[1] = cb;
+            return true;
+        }
+    }
+    return false;
+}
+
 static int between_op(const reading *r, int k, bool concat, int *len)
 {
     *len = 1;
@@ -682,7 +711,14 @@ void rd_rec_between(reading *r)
         }
         int j;
         const char *dw = concat && rd_is_k(r, k, TK_WORD) ? rd_delim_at(r, k) : NULL;
-        if (dw && !rd_resolve_name_min(r, r->t[k].orig, 0.95)) {   /* "a hyphen", "a space" */
+        const char *dist[2];
+        if (concat && n + 2 <= MAX_PARTS && distributive(r, k, e, dist)) {   /* "the first and last names" */
+            srcs[n] = dist[0], lits[n] = NULL, outs[n] = NULL, pads[n] = 0;
+            opers[n++] = opk;
+            srcs[n] = dist[1], lits[n] = NULL, outs[n] = NULL, pads[n] = 0;
+            opk = PB_CONCAT;
+            j = k + 4;
+        } else if (dw && !rd_resolve_name_min(r, r->t[k].orig, 0.95)) {   /* "a hyphen", "a space" */
             srcs[n] = NULL, outs[n] = NULL, lits[n] = dw;
             j = k + 1;
         } else {
@@ -701,6 +737,24 @@ void rd_rec_between(reading *r)
             return;
         }
         pads[n] = 0;
+        /* ", first name first": the order of the parts said again, not another part */
+        if (concat && n > 0 && srcs[n] && !lits[n] && j < e && rd_is_w(r, j, "first")) {
+            if (strcmp(srcs[n], srcs[0])) {
+                rd_problem(r, "It says [%s] comes first, but it is not the first part joined.", srcs[n]);
+                return;
+            }
+            rd_use(r, k, j + 1);
+            if (rd_is_op(r, k - 1, ","))
+                rd_use(r, k - 1, k);
+            end = k - 1;
+            opk = opers[n - 1] ? opers[n - 1] : opk;
+            break;
+        }
+        for (int q = 0; q < n; q++)
+            if (concat && srcs[n] && !lits[n] && srcs[q] && !lits[q] && !strcmp(srcs[q], srcs[n])) {
+                rd_problem(r, "It joins [%s] twice.", srcs[n]);
+                return;
+            }
         if (followed && srcs[n] && !lits[n])               /* "the sub-number left-padded with zeros to four digits" */
             j = inline_pad(r, j, &pads[n]);
         if (srcs[n] && !lits[n] && rd_is_op(r, j, "(")) {   /* "period (2 dig. w/ leading 0, e.g. 2023-03)" */

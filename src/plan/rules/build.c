@@ -226,6 +226,22 @@ static plan_expr *arith_operand(reading *r, int i, bool integer, int *scale)
     return plan_number_lit(r->p, r->arith_num[i]);
 }
 
+/* Does every date read in e use pattern pat (*n counts them)? */
+static bool dates_read_with(const plan_expr *e, const char *pat, int *n, int depth)
+{
+    if (!e || depth > 64)
+        return true;
+    if (e->kind == PE_STEP && (e->step.kind == PS_READ_DATE || e->step.kind == PS_READ_ISO || e->step.kind == PS_READ_EXCEL)) {
+        if (e->step.kind != PS_READ_DATE || !e->step.s || strcmp(e->step.s, pat))
+            return false;
+        (*n)++;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!dates_read_with(e->kid[i], pat, n, depth + 1))
+            return false;
+    return e->kind != PE_STEP || dates_read_with(e->step.cond, pat, n, depth + 1);
+}
+
 plan_expr *rd_build(reading *r)
 {
     plan_base tb = r->c->type.base;
@@ -242,6 +258,13 @@ plan_expr *rd_build(reading *r)
     switch (r->base) {
     case B_CONST:
         if (r->const_null) {
+            /* "Trim; leave blank": a null column makes the other step pointless, or "leave blank" means that
+             * blank values stay blank (if empty) — two readings with different outputs: ask */
+            if (r->ntext || r->nnum || r->ndsteps || r->has_map || r->nf_any || r->date_kind != D_NONE || r->deflt) {
+                rd_problem(r, "It says to leave the value blank and also to change it: is the whole column left "
+                              "blank, or do only blank values stay blank?");
+                return NULL;
+            }
             e = plan_new_expr(r->p, PE_NULL);
             vk = tb == PT_DATE ? V_DATE : tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;
             break;
@@ -326,6 +349,16 @@ plan_expr *rd_build(reading *r)
     case B_COND:
         e = r->cond_value;
         vk = tb == PT_BOOLEAN ? V_BOOL : rd_numeric_base(tb) ? V_NUMBER : V_TEXT;
+        /* "if the payment date is after the due date ... Both dates are DD.MM.YYYY": on a value that is no
+         * date, a stated pattern describes the dates the condition reads; it must be theirs */
+        if (r->date_kind == D_PATTERN && tb != PT_DATE && !r->ndsteps) {
+            int nread = 0;
+            if (!dates_read_with(e, r->date_pat, &nread, 0) || !nread) {
+                rd_problem(r, "It states the pattern %s, but the condition's dates do not read with it.", r->date_pat);
+                return NULL;
+            }
+            r->date_kind = D_NONE;
+        }
         break;
     case B_DAYS: {
         plan_expr *a = read_date(r, plan_source_ref(r->p, r->days_a), r->days_a);

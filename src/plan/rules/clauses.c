@@ -265,6 +265,19 @@ void rd_explained_verbs(reading *r)
     for (int k = 1; k + 1 < r->n; k++)
         if (rd_is_op(r, k, "->") && r->t[k - 1].used && r->t[k + 1].used && r->t[k - 1].clause == r->t[k + 1].clause)
             r->t[k].used = true;
+    /* "trim + uppercase", "in thousands - multiply by 1000": '+', '&' or a spaced dash between a read
+     * phrase and a read instruction word joins two instructions (an operand's operator is read with it) */
+    for (int k = 1; k + 1 < r->n; k++) {
+        if (r->t[k].used || !(rd_is_op(r, k, "+") || rd_is_op(r, k, "&") || rd_is_op(r, k, "-")) ||
+            !r->t[k - 1].used || !r->t[k + 1].used || r->t[k + 1].k != TK_WORD || !rd_is_operative_word(r->t[k + 1].w))
+            continue;
+        if (rd_is_op(r, k, "-") && (r->t[k].b == 0 || !isspace((unsigned char)r->text[r->t[k].b - 1]) ||
+                                    !isspace((unsigned char)r->text[r->t[k].e])))
+            continue;
+        if (rd_is_op(r, k, "+") && !(r->t[k - 1].k == TK_WORD && rd_is_operative_word(r->t[k - 1].w)))
+            continue;
+        r->t[k].used = true;
+    }
     /* "keep (the) case": no case step */
     for (int k = 0; k + 1 < r->n; k++)
         if (rd_is_w(r, k, "keep") && (rd_is_w(r, k + 1, "case") || (rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "case"))))

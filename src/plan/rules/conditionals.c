@@ -9,6 +9,8 @@
  */
 #include "plan/rules/reading.h"
 
+#include "plan/infer.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -30,6 +32,8 @@ static int value_end(const reading *r, int i)
         e = i + 2 + rd_is_w(r, i + 1, "it");
     if ((rd_is_w(r, i, "like") || rd_is_w(r, i, "as")) && rd_is_w(r, i + 1, "it") && rd_is_w(r, i + 2, "is"))
         e = i + 3;
+    if (rd_is_w(r, i, "as") && rd_is_w(r, i + 1, "is"))   /* "else as is" */
+        e = i + 2;
     if (rd_is_op(r, e, ",") && rd_is_w(r, e + 1, "leave") && rd_is_w(r, e + 2, "blank"))
         e += 3;
     return e;
@@ -46,6 +50,9 @@ static plan_expr *branch_value(reading *r, int i)
         (r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN))
         return plan_source_ref(r->p, rd_primary(r));
     if (rd_is_k(r, i, TK_DATE) && rd_primary(r))
+        return plan_source_ref(r->p, rd_primary(r));
+    if (rd_is_w(r, i, "as") && rd_is_w(r, i + 1, "is") && rd_primary(r) &&
+        (r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN))
         return plan_source_ref(r->p, rd_primary(r));
     if ((rd_is_w(r, i, "asis") || rd_is_w(r, i, "keep") || rd_is_w(r, i, "unchanged")) && rd_primary(r) &&
         (r->c->type.base == PT_TEXT || r->c->type.base == PT_UNKNOWN))
@@ -76,8 +83,8 @@ static int skip_to_value(const reading *r, int i)
     while (i < r->n && (rd_is_w(r, i, "then") || rd_is_op(r, i, "->") || rd_is_op(r, i, ",") || rd_is_op(r, i, ":") ||
                         rd_is_op(r, i, "=") || rd_is_w(r, i, "put") || rd_is_w(r, i, "use") || rd_is_w(r, i, "set") ||
                         rd_is_w(r, i, "to") || rd_is_w(r, i, "write") || rd_is_w(r, i, "return") || rd_is_w(r, i, "the") ||
-                        rd_is_w(r, i, "value") || rd_is_w(r, i, "as") || rd_is_w(r, i, "flag") || rd_is_w(r, i, "mark") ||
-                        rd_is_w(r, i, "take") ||
+                        rd_is_w(r, i, "value") || (rd_is_w(r, i, "as") && !rd_is_w(r, i + 1, "is")) || rd_is_w(r, i, "flag") || rd_is_w(r, i, "mark") ||
+                        rd_is_w(r, i, "take") || rd_is_w(r, i, "target") || rd_is_w(r, i, "field") ||
                         (rd_is_w(r, i, "it") && !rd_is_w(r, i - 1, "like") && !rd_is_w(r, i - 1, "as")) ||
                         rd_is_w(r, i, "means") || (rd_is_w(r, i, "is") && i + 1 < r->n &&
                                                                           r->t[i + 1].k != TK_WORD) ||
@@ -182,12 +189,147 @@ static void value_when_pair(reading *r)
     }
 }
 
-void rd_rec_conditional(reading *r)
+/* Branches without a value for the other rows, each "the row's own value = a code" with a literal value
+ * ("When code = 'M' then set the target to 1, when code = 'F' then set to 2"): a code map, whose other codes
+ * are rejected like any map without an otherwise (and checked against the sample the same way). */
+static bool branches_as_map(reading *r, plan_expr **cond, plan_expr **val, int nb)
 {
-    if (!has_other_word(r)) {
-        value_when_pair(r);
+    const char *own = rd_primary(r);
+    if (nb < 2 || !own || r->c->type.base == PT_BOOLEAN)
+        return false;
+    for (int i = 0; i < nb; i++) {
+        const plan_expr *c = cond[i];
+        if (c->kind != PE_CMP || c->op != PB_EQ || !c->kid[0] || c->kid[0]->kind != PE_SOURCE ||
+            strcmp(c->kid[0]->name, own) || !c->kid[1] || (c->kid[1]->kind != PE_TEXT && c->kid[1]->kind != PE_NUMBER))
+            return false;
+        if (val[i]->kind != PE_TEXT && val[i]->kind != PE_NUMBER && val[i]->kind != PE_NULL)
+            return false;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(cond[j]->kid[1]->text, c->kid[1]->text))
+                return false;                 /* one code twice: not a map */
+    }
+    /* the branches must name every sampled code: a value the rule leaves out would be rejected on a guess */
+    const prof_column *pc = rd_prof_of(r, own);
+    for (long q = 0; pc && q < pc->nsample; q++) {
+        const char *v = pc->sample[q];
+        bool named = !v || !*v;
+        for (int i = 0; i < nb && !named; i++)
+            named = !strcmp(cond[i]->kid[1]->text, v);
+        if (!named) {
+            rd_problem(r, "It says what to write for some codes, but not for '%s', which the data has.", v);
+            return true;
+        }
+    }
+    r->has_map = true;
+    r->map.n = nb;
+    r->map.from = mf_arena_alloc(&r->p->arena, sizeof(char *) * (size_t)nb);
+    r->map.to = mf_arena_alloc(&r->p->arena, sizeof(plan_expr *) * (size_t)nb);
+    for (int i = 0; i < nb; i++) {
+        r->map.from[i] = cond[i]->kid[1]->text;
+        r->map.to[i] = val[i];
+    }
+    r->map.otherwise = PO_REJECT;
+    return true;
+}
+
+/* "Transactions of 10,000 or more require a second approval ... Please flag them 'HIGH' and all others 'NORMAL'":
+ * the rows a previous clause describes (a row word, then "of"/"with"/"over" and a number phrase about the row's own
+ * value), a value for "them", and a value for all others.  The rest of the describing clause gives the reason. */
+static void described_then_value(reading *r)
+{
+    for (int t = 1; t < r->n; t++) {
+        if (!(rd_is_w(r, t, "them") || rd_is_w(r, t, "these") || rd_is_w(r, t, "those")) || r->t[t].used)
+            continue;
+        int v = t + 1, vb = t - 1;
+        if (!(rd_is_w(r, vb, "flag") || rd_is_w(r, vb, "mark") || rd_is_w(r, vb, "set") || rd_is_w(r, vb, "put") ||
+              rd_is_w(r, vb, "label")))
+            return;
+        if (rd_is_w(r, v, "as") || rd_is_w(r, v, "to") || rd_is_w(r, v, "with"))
+            v++;
+        if (!rd_is_k(r, v, TK_STR))
+            return;
+        plan_expr *yes = branch_value(r, v);
+        int o = v + 1 + (rd_is_w(r, v + 1, "and") || rd_is_op(r, v + 1, ",") ? 1 : 0);
+        o += rd_is_w(r, o, "all");
+        if (!yes || !(rd_is_w(r, o, "others") || rd_is_w(r, o, "otherwise")) || !rd_is_k(r, o + 1, TK_STR))
+            return;
+        plan_expr *no = branch_value(r, o + 1);
+        if (!no)
+            return;
+        /* the describing clause: before this one, a row word then of/with/over ... */
+        int c = r->t[t].clause - 1, rw = -1;
+        for (int k = 0; k < r->n && rw < 0; k++)
+            if (r->t[k].clause == c && rd_is_w(r, k, "row") && !r->t[k].used &&
+                (rd_is_w(r, k + 1, "of") || rd_is_w(r, k + 1, "with") || rd_is_w(r, k + 1, "over") ||
+                 rd_is_w(r, k + 1, "above") || rd_is_w(r, k + 1, "below") || rd_is_w(r, k + 1, "under")))
+                rw = k;
+        if (rw < 0)
+            return;
+        /* "of 10,000 or more", "with 0 or less", "over 500", "below 0": a number about the row's own value */
+        int q = rw + 1, op = 0;
+        if (rd_is_w(r, q, "over") || rd_is_w(r, q, "above"))
+            op = PB_GT, q++;
+        else if (rd_is_w(r, q, "below") || rd_is_w(r, q, "under"))
+            op = PB_LT, q++;
+        else
+            q++;                              /* of / with */
+        if (!rd_is_k(r, q, TK_NUM) || !rd_primary(r))
+            return;
+        const char *num = r->t[q].w;
+        int ce = q + 1;
+        if (!op && rd_is_w(r, ce, "or") && (rd_is_w(r, ce + 1, "more") || rd_is_w(r, ce + 1, "above")))
+            op = PB_GE, ce += 2;
+        else if (!op && rd_is_w(r, ce, "or") && (rd_is_w(r, ce + 1, "less") || rd_is_w(r, ce + 1, "below")))
+            op = PB_LE, ce += 2;
+        if (!op)
+            return;
+        plan_expr *f = infer_read_number(r->p, plan_source_ref(r->p, rd_primary(r)), rd_prof_of(r, rd_primary(r)), NULL,
+                                         false, &r->problems);
+        if (!f)
+            return;
+        plan_expr *cond = rd_cmp_expr(r, op, f, num, true);
+        /* the rest of the describing clause is its reason: no literal, number, column or negation in it */
+        for (int k = 0; k < r->n; k++) {
+            const tok *x = &r->t[k];
+            if (x->clause != c || x->used || (k >= rw && k < ce))
+                continue;
+            if (x->k == TK_STR || x->k == TK_NUM || x->k == TK_DATE || rd_is_w(r, k, "not") || rd_is_w(r, k, "no") ||
+                (x->k == TK_WORD && !rd_is_filler(x->w) && rd_resolve_name_min(r, x->orig, 0.95)) ||
+                (x->k == TK_WORD && isupper((unsigned char)x->orig[0]) && isupper((unsigned char)x->orig[1])) ||
+                rd_is_w(r, k, "only") || rd_is_w(r, k, "except") || rd_is_w(r, k, "unless") || rd_is_w(r, k, "if"))
+                return;                       /* "... in USD", "except ...": a restriction, not a reason */
+        }
+        for (int k = 0; k < r->n; k++)
+            if (r->t[k].clause == c)
+                r->t[k].used = true;
+        rd_use(r, vb, o + 2);
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = cond;
+        x->kid[1] = yes;
+        x->kid[2] = no;
+        r->base = B_COND;
+        r->cond_value = x;
         return;
     }
+}
+
+void rd_rec_conditional(reading *r)
+{
+    described_then_value(r);
+    if (r->base == B_COND || r->problems.len)
+        return;
+    bool other_word = has_other_word(r);
+    if (!other_word) {
+        value_when_pair(r);
+        if (r->base == B_COND || r->problems.len)
+            return;
+    }
+    /* without a word for the other rows this is only tried: what it marks is undone unless it is a code map */
+    bool used0[MAX_TOKS];
+    for (int k = 0; k < r->n; k++)
+        used0[k] = r->t[k].used;
+    size_t problems0 = r->problems.len;
+    plan_expr *last0 = r->last_cond_field;
     plan_expr *cond[MAX_BRANCHES], *val[MAX_BRANCHES], *other = NULL;
     int nb = 0;
     for (int k = 0; k < r->n && nb < MAX_BRANCHES; k++) {
@@ -214,11 +356,11 @@ void rd_rec_conditional(reading *r)
             while (e < r->n && !cond_stops(r, e) && r->t[e].clause == r->t[k].clause)
                 e++;
             if (e >= r->n || r->t[e].clause != r->t[k].clause)
-                return;                        /* not a value choice: "exclude if ...", "reject if ..." */
+                goto undo;                     /* not a value choice: "exclude if ...", "reject if ..." */
         }
         plan_expr *c = branch_cond(r, k + 1, e, nb ? cond[nb - 1] : NULL);
         if (!c)
-            return;
+            goto undo;
         if (unless)
             c = negated(r, c);
         rd_use(r, k, k + 1);
@@ -232,7 +374,7 @@ void rd_rec_conditional(reading *r)
             int v = skip_to_value(r, e);
             if (!(val[nb] = branch_value(r, v))) {
                 rd_problem(r, "I could not read the value to write when the condition holds.");
-                return;
+                goto undo;
             }
             rd_use(r, e, value_end(r, v));
             e = value_end(r, v) > v ? value_end(r, v) : v + 1;
@@ -241,7 +383,12 @@ void rd_rec_conditional(reading *r)
         k = e - 1;
     }
     if (!nb)
-        return;
+        goto undo;
+    if (!other_word) {
+        if (branches_as_map(r, cond, val, nb))
+            return;
+        goto undo;
+    }
     /* "otherwise 'UNKNOWN'", "else N", "otw C", "all others 'NORMAL'", "'N' otherwise" */
     for (int k = 0; k < r->n && !other; k++) {
         int v = -1;
@@ -279,4 +426,14 @@ void rd_rec_conditional(reading *r)
     }
     r->base = B_COND;
     r->cond_value = e;
+    return;
+undo:
+    if (other_word)
+        return;
+    for (int k = 0; k < r->n; k++)
+        r->t[k].used = used0[k];
+    r->problems.len = problems0;
+    if (r->problems.data)
+        r->problems.data[problems0] = 0;
+    r->last_cond_field = last0;
 }

@@ -67,10 +67,26 @@ static int cmp_word_at(const reading *r, int k, int *op, plan_expr_kind *kind)
                 continue;
             len += (D[i].w2 ? 1 : 0) + (D[i].w3 ? 1 : 0);
             int v = k + len + (rd_is_w(r, k + len, "the") ? 1 : 0), end;
+            int ce = v;                         /* "after the due date": another column (a date, checked later) */
+            while (ce < r->n && r->t[ce].clause == r->t[k].clause && r->t[ce].k == TK_WORD && ce < v + 6)
+                ce++;
             if (!rd_fixed_date_at((reading *)r, v, &end, "DD/MM/YYYY") &&
-                !rd_fixed_date_at((reading *)r, v, &end, "MM/DD/YYYY"))
+                !rd_fixed_date_at((reading *)r, v, &end, "MM/DD/YYYY") && !(ce > v && rd_resolve_prefix(r, v, ce, &end)))
                 continue;
             *op = D[i].op;
+            return len;
+        }
+    }
+    /* "Country in ('DE','AT')", "not in (...)", "is one of 'A', 'B'": a list of values follows */
+    {
+        int j = k + n, neg = rd_is_w(r, j, "not") ? 1 : 0;
+        if (rd_is_w(r, j + neg, "in") && rd_is_op(r, j + neg + 1, "(") && rd_value_at(r, j + neg + 2, NULL)) {
+            *op = neg ? PB_NE : PB_EQ;
+            return n + neg + 2;
+        }
+        if (rd_is_w(r, j + neg, "one") && rd_is_w(r, j + neg + 1, "of") && rd_value_at(r, j + neg + 2, NULL)) {
+            int len = n + neg + 2 + (rd_is_op(r, j + neg + 2, "(") ? 1 : 0);
+            *op = neg ? PB_NE : PB_EQ;
             return len;
         }
     }
@@ -189,6 +205,16 @@ static void value_explanations(reading *r, int b, int e)
 /* Another value of a list at i after "or", ",", "/", or "and" before a quoted value or a number. */
 static bool list_join(const reading *r, int i)
 {
+    /* "Status = 'X' or Amount = 0": a word followed by its own comparison starts a new condition */
+    if (rd_is_k(r, i + 1, TK_WORD))
+        for (int k = i + 2; k < r->n && k <= i + 5 && r->t[k].clause == r->t[i].clause; k++) {
+            int op;
+            plan_expr_kind kind;
+            if (rd_is_w(r, k, "or") || rd_is_w(r, k, "and"))
+                break;
+            if (cmp_word_at(r, k, &op, &kind) > 0)
+                return false;
+        }
     if (rd_is_w(r, i, "or") || rd_is_op(r, i, ",") || rd_is_op(r, i, "/"))
         return rd_value_at(r, i + 1, NULL) != NULL;
     return rd_is_w(r, i, "and") && (rd_is_k(r, i + 1, TK_STR) || rd_is_k(r, i + 1, TK_NUM));
@@ -286,7 +312,9 @@ static bool numeric_sign_word(const reading *r, int k)
 /* Does [b, e) hold a comparison word, after a field (not as its first significant word)? */
 static bool has_cmp(const reading *r, int b, int e)
 {
-    int f = rd_skip_fill(r, b);
+    int f = b;                              /* the field is at least one word ("Amount = 0": a filler word names it) */
+    while (f < e && (rd_is_w(r, f, "the") || rd_is_w(r, f, "a") || rd_is_w(r, f, "an")))
+        f++;
     for (int k = f + 1; k < e; k++) {
         int op;
         plan_expr_kind kind;
@@ -372,10 +400,25 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     int fb = field_at >= 0 ? field_at : rd_skip_fill(r, b);
     const plan_column *oc = NULL;          /* an output column above ("the signed amount above") */
     bool it = b + 1 == k && (rd_is_w(r, b, "it") || rd_is_w(r, b, "this")) && r->last_cond_field;
+    /* a data column named exactly ("Amount", "Type"), even by words that are filler elsewhere, is that column,
+     * never the row's own value */
+    const char *exact = NULL;
+    if (!implicit_col && !it) {
+        int xb = b;
+        while (xb < k && (rd_is_w(r, xb, "the") || rd_is_w(r, xb, "a") || rd_is_w(r, xb, "an")))
+            xb++;
+        if (xb < k && k - xb <= 6 && r->t[xb].k == TK_WORD && r->t[k - 1].k == TK_WORD) {
+            char buf[200] = "";
+            rd_span_text(r, xb, k, buf, sizeof buf);
+            exact = rd_resolve_name_min(r, buf, 0.95);
+        }
+    }
     if (implicit_col)
         field = implicit_col;
     else if (it)
         ;
+    else if (exact)
+        field = exact;
     else if (fb < k && r->c->nsrc > 1 && (field = rd_resolve_span(r, fb, k)) != NULL)
         ;                                   /* one of the row's several sources, by name */
     else if (fb >= k || names_own_value(r, fb, k))
@@ -431,16 +474,40 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     int v = k + oplen;
     if (rd_is_op(r, v, "'") || rd_is_w(r, v, "to") || (rd_is_w(r, v, "the") && kind == PE_CMP))
         v++;
+    /* "the payment date is after the due date": two date columns, each read as its sample (or a stated
+     * pattern of both) shows */
+    bool ordering_op = op == PB_LT || op == PB_LE || op == PB_GT || op == PB_GE;
+    int oe;
+    const char *other = kind == PE_CMP && ordering_op && rd_is_k(r, v, TK_WORD) ? rd_resolve_prefix(r, v, e, &oe) : NULL;
+    if (other && strcmp(other, field) && oe == e) {
+        const char *pa, *pb;
+        plan_expr *da = date_of(r, field, &pa);
+        plan_expr *db = da ? date_of(r, other, &pb) : NULL;
+        if (!da || !db)
+            return NULL;
+        rd_use(r, v, oe);
+        plan_expr *x = plan_new_expr(r->p, PE_CMP);
+        x->op = op;
+        x->kid[0] = da;
+        x->kid[1] = db;
+        return x;
+    }
     /* a date: the field read as the date its sample shows, the literal in that same order of day and month */
     const prof_column *dpc = rd_prof_of(r, field);
     int de;
-    if (kind == PE_CMP && dpc && dpc->kind != PK_INTEGER && dpc->kind != PK_DECIMAL &&
+    /* (an integer column may hold Excel serial dates: date_of says whether its sample reads as dates) */
+    if (kind == PE_CMP && dpc && dpc->kind != PK_DECIMAL &&
         (rd_fixed_date_at(r, v, &de, "DD/MM/YYYY") || rd_fixed_date_at(r, v, &de, "MM/DD/YYYY"))) {
         const char *pat;
         plan_expr *fd = date_of(r, field, &pat);
         if (!fd)
             return NULL;
         const char *lit = rd_fixed_date_at(r, v, &de, pat);
+        if (!lit && !strcmp(pat, "EXCEL")) {
+            rd_problem(r, "It compares [%s] with a date whose order of day and month is not clear (day/month or "
+                       "month/day?).", field);
+            return NULL;
+        }
         if (!lit) {
             rd_problem(r, "It compares [%s] with a date that does not read as %s.", field, pat);
             return NULL;
@@ -503,6 +570,8 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
             rd_use(r, i, i + 2);
             i = skip_expl(r, i + 2);
         }
+        if (rd_is_op(r, i, ")") && rd_is_op(r, v - 1, "("))   /* "in ('DE','AT')" */
+            rd_use(r, i, i + 1);
         plan_expr *x = plan_new_expr(r->p, PE_IN);
         x->kid[0] = f;
         x->nlist = ni;

@@ -84,7 +84,7 @@ void rd_rec_constant(reading *r)
     if (k >= 0) {
         v = rd_skip_fill(r, k + 1);
         while (rd_is_op(r, v, "=") || rd_is_op(r, v, ":") || rd_is_op(r, v, "->") || rd_is_w(r, v, "of") ||
-               rd_is_w(r, v, "write"))
+               rd_is_w(r, v, "write") || (rd_is_op(r, v, ".") && v == k + 1 && r->t[k].e == r->t[v].b))   /* "const." */
             v = rd_skip_fill(r, v + 1);
         /* "Always the same for this file: DE445...": the value after the colon */
         if (rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "same")) {

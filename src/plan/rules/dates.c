@@ -56,6 +56,12 @@ void rd_rec_date(reading *r)
         if (!dated)
             iso = -1;
     }
+    /* "Convert dd.mm.yyyy to ISO" on a date target: ISO is the output, which dates always are */
+    if (iso >= 0 && np > 0 && r->c->type.base == PT_DATE && iso > 0 &&
+        (rd_is_w(r, iso - 1, "to") || rd_is_w(r, iso - 1, "into") || rd_is_w(r, iso - 1, "as"))) {
+        rd_use(r, iso, iso + 1);
+        iso = -1;
+    }
     int excel = rd_find_w(r, 0, "excel");
     if (excel < 0 && rd_find_w(r, 0, "serial") >= 0)
         excel = rd_find_w(r, 0, "serial");
@@ -93,7 +99,16 @@ void rd_rec_date(reading *r)
         int pk = k - 1;
         while (pk >= 0 && r->t[pk].k == TK_WORD && (rd_is_w(r, pk, "the") || rd_is_w(r, pk, "format")))
             pk--;
-        if (pk >= 0 && r->t[pk].k == TK_WORD && (!strcmp(r->t[pk].w, "to") || !strcmp(r->t[pk].w, "into") ||
+        /* "comes as DD/MM/YYYY", "is delivered as ...": a statement about the data names the input */
+        bool said_of_data = pk >= 1 && !strcmp(r->t[pk].w, "as") && r->t[pk - 1].k == TK_WORD &&
+                            (!strcmp(r->t[pk - 1].w, "comes") || !strcmp(r->t[pk - 1].w, "come") ||
+                             !strcmp(r->t[pk - 1].w, "arrives") || !strcmp(r->t[pk - 1].w, "provided") ||
+                             !strcmp(r->t[pk - 1].w, "delivered") || !strcmp(r->t[pk - 1].w, "given") ||
+                             !strcmp(r->t[pk - 1].w, "sent") || !strcmp(r->t[pk - 1].w, "received") ||
+                             !strcmp(r->t[pk - 1].w, "stored"));
+        if (said_of_data)
+            r->t[pk].used = true;
+        if (!said_of_data && pk >= 0 && r->t[pk].k == TK_WORD && (!strcmp(r->t[pk].w, "to") || !strcmp(r->t[pk].w, "into") ||
                                                   !strcmp(r->t[pk].w, "as") || !strcmp(r->t[pk].w, "output")))
             out = k;
         else if (in < 0)
@@ -114,6 +129,19 @@ void rd_rec_date(reading *r)
         if (strcmp(r->t[out].w, "YYYY-MM-DD") && r->c->type.base == PT_DATE)
             rd_problem(r, "It asks for output format %s, but dates are always written YYYY-MM-DD; should the "
                        "target be text?", r->t[out].w);
+        /* a text target: the date is written in that form ("as yyyymmdd"), never copied as it came */
+        if (r->c->type.base == PT_TEXT) {
+            size_t bad = 0;
+            if (!mf_date_format_pattern_ok(r->t[out].w, &bad)) {
+                rd_problem(r, "It asks to write the date as %s, a form I cannot write.", r->t[out].w);
+            } else if (r->ndsteps < MAX_STEPS) {
+                tstep *s = &r->date_steps[r->ndsteps++];
+                memset(s, 0, sizeof *s);
+                s->pos = r->t[out].b;
+                s->st.kind = PS_FORMAT_DATE;
+                s->st.s = plan_strdup(r->p, r->t[out].w);
+            }
+        }
     }
     if (in < 0)
         return;
@@ -221,7 +249,7 @@ const char *rd_fixed_date_at(reading *r, int i, int *end, const char *hint)
         else if (mdy && a > 12 && b <= 12)
             mdy = false;
         else if (!dmy && !mdy)
-            dmy = a > 12 && b <= 12, mdy = b > 12 && a <= 12;
+            dmy = (a > 12 && b <= 12) || a == b, mdy = b > 12 && a <= 12;   /* 01/01/2023 reads one way */
         if (dmy)
             d = (int)a, m = (int)b;
         else if (mdy)

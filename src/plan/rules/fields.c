@@ -92,7 +92,7 @@ static const char *german_column(const reading *r, const char *phrase)
         {"document date", "Belegdatum"}, {"document number", "Belegnummer"}, {"customer", "Kunde"},
         {"vendor", "Lieferant"}, {"supplier", "Lieferant"}, {"company code", "Buchungskreis"},
         {"cost center", "Kostenstelle"}, {"account", "Konto"}, {"text", "Text"}, {"payment date", "Zahldatum"},
-        {"due date", "Faelligkeit"}, {"due date", "Fälligkeit"}, {"start date", "Beginn"}, {"end date", "Ende"},
+        {"due date", "Faelligkeit"}, {"due date", "Fälligkeit"}, {"due date", "Fällig"}, {"due date", "Faellig"}, {"start date", "Beginn"}, {"end date", "Ende"},
         {"movement type", "Bewegungsart"}, {"unit", "Einheit"}, {"price", "Preis"}, {"name", "Name"},
     };
     if (!r->c->pr)

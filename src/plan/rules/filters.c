@@ -691,9 +691,32 @@ void rd_rec_exclude(reading *r)
                 continue;
             }
         }
-        plan_expr *cond = filter_cond(r, b, e, vb, ve);
+        /* "exclude rows where Status = 'C' unless Amount <> 0", "... except when ...": the exception is kept */
+        int u = -1, ue = e;
+        for (int k = ve + 1; !keep && k < e && u < 0; k++)
+            if (rd_is_w(r, k, "unless") || (rd_is_w(r, k, "except") && (rd_is_w(r, k + 1, "when") ||
+                                                                        rd_is_w(r, k + 1, "if") || rd_is_w(r, k + 1, "where"))))
+                u = k;
+        while (u >= 0 && ue > u + 1 && (rd_is_op(r, ue - 1, ".") || rd_is_op(r, ue - 1, ",")))
+            ue--;
+        plan_expr *cond = filter_cond(r, b, u >= 0 ? u : e, vb, ve);
         if (!cond)
             return;
+        if (u >= 0) {
+            int cb = u + (rd_is_w(r, u, "except") ? 2 : 1);
+            plan_expr *x = rd_parse_cond(r, cb, ue);
+            if (!x)
+                return;
+            rd_use(r, u, cb);
+            plan_expr *nx = plan_new_expr(r->p, PE_NOT);
+            nx->kid[0] = x;
+            plan_expr *both = plan_new_expr(r->p, PE_AND);
+            both->kid[0] = cond;
+            both->kid[1] = nx;
+            cond = both;
+            if (rd_is_op(r, u - 1, ","))
+                rd_use(r, u - 1, u);
+        }
         rd_use(r, vb, ve);
         for (int k = b; k < e; k++)
             if (rd_is_w(r, k, "row") || (rd_is_w(r, k, "only") && keep) || rd_is_w(r, k, "filter"))

@@ -6,6 +6,7 @@
 #include "plan/infer.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -14,6 +15,16 @@ bool rd_truthy(const char *w, bool *val)
     if (!strcasecmp(w, "true")) { *val = true; return true; }
     if (!strcasecmp(w, "false")) { *val = false; return true; }
     return false;
+}
+
+/* A map's value on a boolean target: true/false, or 1/0 (SQL's BIT). */
+static bool bool_value(const char *w, bool *val)
+{
+    if (!strcmp(w, "1") || !strcmp(w, "0")) {
+        *val = w[0] == '1';
+        return true;
+    }
+    return rd_truthy(w, val);
 }
 
 static bool true_word(const char *w)
@@ -406,7 +417,7 @@ void rd_map_check_sample(reading *r, const plan_map *m, const char *col)
 static bool pair_alone(const reading *r, int b, int e)
 {
     bool before = b == 0 || r->t[b - 1].clause != r->t[b].clause || rd_is_op(r, b - 1, ",") || rd_is_op(r, b - 1, ";") ||
-                  rd_is_op(r, b - 1, ":") || rd_is_w(r, b - 1, "and");
+                  rd_is_op(r, b - 1, ":") || rd_is_w(r, b - 1, "and") || (rd_is_w(r, b - 1, "map") && b == 1);
     bool after = e >= r->n || r->t[e].clause != r->t[b].clause || rd_is_op(r, e, ",") || rd_is_op(r, e, ";") ||
                  rd_is_op(r, e, ".") || rd_is_w(r, e, "and") || rd_is_w(r, e, "otherwise");
     return before && after;
@@ -490,6 +501,25 @@ void rd_rec_map(reading *r)
         }
         if (!rd_value_at(r, k, NULL) || !map_arrow(r, k + 1) || !rd_value_at(r, k + 2, NULL))
             continue;
+        /* "amt: strip '$'": a label before an instruction, not a pair */
+        if (rd_is_op(r, k + 1, ":") && r->t[k + 2].k == TK_WORD && rd_is_operative_word(r->t[k + 2].w) &&
+            !rd_is_w(r, k + 2, "reject"))
+            continue;
+        /* "'n/a' -> reject row": rows with that value are rejected (a rule of its own, not a code's value) */
+        if (rd_is_w(r, k + 2, "reject") && !rd_is_k(r, k, TK_WORD) && rd_primary(r) && r->c->column) {
+            int e = k + 3 + (rd_is_w(r, k + 3, "row") ? 1 : 0);
+            if (e < r->n && r->t[e].clause == r->t[k].clause && !rd_is_op(r, e, ";") && !rd_is_op(r, e, ",") &&
+                !rd_is_op(r, e, "."))
+                continue;
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s is \"%s\"", rd_primary(r), rd_value_at(r, k, NULL));
+            rd_add_rule(r, PR_REJECT, rd_cmp_expr(r, PB_EQ, plan_source_ref(r->p, rd_primary(r)), rd_value_at(r, k, NULL), false),
+                        msg);
+            r->statement = false;             /* the column still has its expression */
+            rd_use(r, k, e);
+            k = e - 1;
+            continue;
+        }
         if ((rd_is_w(r, k, "other") || rd_is_w(r, k, "others") || rd_is_w(r, k, "anything") || rd_is_w(r, k, "rest")) &&
             rd_is_k(r, k, TK_WORD) && catch_all < 0) {
             catch_all = k;
@@ -504,7 +534,10 @@ void rd_rec_map(reading *r)
             !rd_is_w(r, k + 1, "means"))
             continue;
         /* "to" joins codes ("D to Debit"), not instructions ("100 to convert", "cents to dollars") */
-        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !code_like(r, k + 2) || !pair_alone(r, k, k + 3)))
+        bool tv;                        /* "'Y' to true", "'M' to 1": a truth word or a number is a value too */
+        bool to_value = code_like(r, k + 2) || rd_is_k(r, k + 2, TK_NUM) ||
+                        (rd_is_k(r, k + 2, TK_WORD) && rd_truthy(r->t[k + 2].w, &tv) && strlen(r->t[k + 2].w) > 1);
+        if (rd_is_w(r, k + 1, "to") && (!code_like(r, k) || !to_value || !pair_alone(r, k, k + 3)))
             continue;
         bool num;
         /* "'NONREF' / 'NOTPROVIDED' -> blank": codes joined by '/', "or" or ',' share the value */
@@ -553,14 +586,16 @@ void rd_rec_map(reading *r)
     bool all_bool = true;
     for (int k = 0; k < n; k++) {
         bool v;
-        if (!rd_truthy(to[k], &v))
+        if (!bool_value(to[k], &v))
             all_bool = false;
     }
-    if (bool_target && all_bool && n == 2) {
-        bool v0 = false;
-        rd_truthy(to[0], &v0);
+    bool v0 = false, v1 = false;
+    if (bool_target && all_bool && n == 2 && bool_value(to[0], &v0) && bool_value(to[1], &v1) && v0 != v1) {
         r->map_bool = true;
         infer_bool_map(r->p, &r->map, v0 ? from[0] : from[1], v0 ? from[1] : from[0]);
+    } else if (bool_target) {
+        rd_problem(r, "It maps codes to values that are not one true and one false, but the target is boolean.");
+        return;
     } else {
         for (int k = 0; k < n; k++) {
             r->map.from[k] = plan_strdup(r->p, from[k]);

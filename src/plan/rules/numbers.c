@@ -216,6 +216,15 @@ void rd_rec_negate(reading *r)
             int n1 = rd_is_w(r, k + 1, "by") ? k + 3 : k + 2;
             if (rd_is_k(r, n1, TK_NUM) && !strcmp(r->t[n1].w, "1"))
                 i = k, len = n1 + 1 - k;
+        } else if (rd_is_w(r, k, "multiply") && rd_primary(r)) {
+            /* "multiply Amount by -1": the row's own value named between the verb and "by" */
+            int by = rd_find_w(r, k + 1, "by");
+            if (by > k + 1 && by <= k + 5 && rd_is_op(r, by + 1, "-") && rd_is_k(r, by + 2, TK_NUM) &&
+                !strcmp(r->t[by + 2].w, "1")) {
+                const char *named = rd_resolve_span(r, k + 1, by);
+                if (named && !strcmp(named, rd_primary(r)))
+                    i = k, len = by + 3 - k;
+            }
         } else if (rd_is_w(r, k, "credit") && credit_negative(r, k) && !rd_is_w(r, k - 1, "minus") &&
                    !purpose_between(r, k, rd_find_w(r, k, "negative"))) {
             i = k, len = 1;               /* not "debit minus credit, ... so that credits are negative" */
@@ -413,14 +422,108 @@ static bool minus_after(const reading *r, int k)
     return false;
 }
 
+/* The single character a quoted text or a currency operator at i stands for, or 0. */
+static char strip_char_at(const reading *r, int i)
+{
+    if (rd_is_k(r, i, TK_STR) && strlen(r->t[i].w) == 1)
+        return r->t[i].w[0];
+    if (rd_is_op(r, i, "$"))
+        return '$';
+    return 0;
+}
+
+/* "strip '$' + ','", "remove '$' and ','", "remove ',' '$' and ' '": characters removed from a number.  A
+ * currency sign is the number's currency, ',' '.' ' ' or an apostrophe its thousands separator (the sample's
+ * decimal separator is never one: a question), anything else is removed before the number is read. */
+static void strip_list(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        const char *w = r->t[k].w;            /* (the verb may be read already, by "strip the ... signs") */
+        if (r->t[k].k != TK_WORD || !(!strcmp(w, "strip") || !strcmp(w, "remove") || !strcmp(w, "delete") ||
+                                      !strcmp(w, "without")))
+            continue;
+        int v = k + 1;
+        while (rd_is_w(r, v, "the") || rd_is_w(r, v, "any") || rd_is_w(r, v, "all"))
+            v++;
+        int at[8], n = 0, e = v;
+        while (n < 8 && strip_char_at(r, e)) {
+            at[n++] = e++;
+            if ((rd_is_w(r, e, "and") || rd_is_op(r, e, "+") || rd_is_op(r, e, ",") || rd_is_op(r, e, "&")) &&
+                strip_char_at(r, e + 1))
+                e++;
+        }
+        bool sep_char = false;
+        for (int i = 0; i < n; i++)
+            sep_char |= strchr(",. '", strip_char_at(r, at[i])) != NULL;
+        if (n < 2 && !(n == 1 && sep_char))
+            continue;                         /* one '$' alone: the currency reader below or a text step */
+        const prof_column *pc = rd_prof_of(r, rd_primary(r));
+        for (int i = 0; i < n; i++) {
+            char ch = strip_char_at(r, at[i]);
+            if (ch == '$' || !strcmp(r->t[at[i]].w, "\xe2\x82\xac") || !strcmp(r->t[at[i]].w, "\xc2\xa3")) {
+                r->nf.currency = plan_strdup(r->p, r->t[at[i]].w);
+                r->nf_any = true;
+            } else if (strchr(",. '", ch)) {
+                if (pc && pc->decimal == ch) {
+                    rd_problem(r, "It removes '%c', which the data uses as its decimal separator.", ch);
+                    return;
+                }
+                if (r->nf_thousands_set && r->nf.thousands && r->nf.thousands != ch) {
+                    rd_problem(r, "It removes both '%c' and '%c' as thousands separators.", r->nf.thousands, ch);
+                    return;
+                }
+                r->nf.thousands = ch;
+                r->nf_any = r->nf_thousands_set = r->nf_thousands_named = true;
+            } else {
+                tstep *st = rd_add_step(r, false, r->t[at[i]].b, PS_REPLACE);
+                if (!st)
+                    return;
+                st->st.s = plan_strdup(r->p, r->t[at[i]].w);
+                st->st.s2 = "";
+            }
+        }
+        rd_use(r, k, e);
+    }
+}
+
+/* "Amounts are plain numbers with a decimal point": a statement of the format the numbers are read in anyway
+ * (the sample must write them so; a decimal comma there asks). */
+static void decimal_point_statement(reading *r)
+{
+    for (int k = 0; k + 1 < r->n; k++) {
+        if (!rd_is_w(r, k, "decimal") || !(rd_is_w(r, k + 1, "point") || rd_is_w(r, k + 1, "dot")) ||
+            !rd_clause_is_statement(r, r->t[k].clause) || r->nf_decimal_set)
+            continue;
+        const prof_column *pc = rd_prof_of(r, rd_primary(r));
+        if (pc && pc->decimal && pc->decimal != '.') {
+            rd_problem(r, "It says the numbers have a decimal point, but [%s] writes them with '%c'.", rd_primary(r),
+                       pc->decimal);
+            return;
+        }
+        rd_use(r, k, k + 2);
+    }
+}
+
 void rd_rec_numfmt(reading *r)
 {
+    decimal_point_statement(r);
     if (r->c->type.base == PT_TEXT || r->c->type.base == PT_DATE || r->c->type.base == PT_BOOLEAN)
         return;                              /* "the part before the first comma" is no number format */
+    strip_list(r);
     for (int k = 0; k < r->n; k++) {
-        if (rd_is_w(r, k, "paren") || (rd_is_op(r, k, "(") && rd_is_op(r, k + 1, ")"))) {
+        /* "(x) = neg", "(123) means negative": a number in parentheses written out */
+        bool shown = rd_is_op(r, k, "(") && (rd_is_k(r, k + 1, TK_WORD) || rd_is_k(r, k + 1, TK_NUM)) &&
+                     rd_is_op(r, k + 2, ")") && strlen(r->t[k + 1].orig) <= 6 &&
+                     (rd_is_op(r, k + 3, "=") || rd_is_w(r, k + 3, "means") || rd_is_w(r, k + 3, "is") ||
+                      rd_is_op(r, k + 3, "->")) &&
+                     (rd_is_w(r, k + 4, "negative") || rd_is_w(r, k + 5, "negative"));
+        if (rd_is_w(r, k, "paren") || (rd_is_op(r, k, "(") && rd_is_op(r, k + 1, ")")) || shown) {
             r->nf.paren_negative = r->nf_any = true;
-            rd_use(r, k, k + (rd_is_op(r, k, "(") ? 2 : 1));
+            rd_use(r, k, k + (shown ? 4 : rd_is_op(r, k, "(") ? 2 : 1));
+            if (rd_is_w(r, k - 1, "in") && (rd_is_w(r, k - 2, "if") || rd_is_w(r, k - 2, "when")))
+                rd_use(r, k - 2, k);          /* "neg if in brackets" */
+            else if (rd_is_w(r, k - 1, "if"))
+                rd_use(r, k - 1, k);
             for (int q = 0; q < r->n; q++)
                 if (rd_is_w(r, q, "negative") || rd_is_w(r, q, "mean") || rd_is_w(r, q, "indicate") || rd_is_w(r, q, "means") ||
                     rd_is_w(r, q, "indicates") || rd_is_w(r, q, "shown") || rd_is_w(r, q, "treat") || rd_is_w(r, q, "as"))
@@ -521,6 +624,8 @@ void rd_rec_round(reading *r)
     int j = k + 1;
     if (rd_is_w(r, j, "half") && rd_is_w(r, j + 1, "up"))
         j += 2;
+    else if (rd_is_w(r, j, "halfup"))      /* "rounded half-up" */
+        j++;
     else if (rd_is_w(r, j, "up") && !rd_is_w(r, j + 1, "to") && !rd_is_w(r, j + 1, "half"))
         mode = 1, j++;
     else if (rd_is_w(r, j, "up") && rd_is_w(r, j + 1, "to"))

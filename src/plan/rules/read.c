@@ -39,8 +39,13 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
     int took = formula_read(c, text, out, e);   /* SQL / Excel syntax first (formula.c) */
     if (took < 0)
         return -1;
-    if (took > 0 && (out->understood || !prose_understands(c, text)))
+    if (took > 0 && (out->understood || !prose_understands(c, text))) {
+        if (!out->understood) {             /* as below: a question states no row rule */
+            p->nrules = nr;
+            p->source.skip_last = skip_last;
+        }
         return 0;
+    }
     if (took > 0) {
         /* the formula reader took prose it could not read ("Copy. Load STATUS = PAID only"), and the prose
          * reader reads all of it: its question and statements give way */
@@ -50,7 +55,16 @@ int rules_read(const rule_ctx *c, const char *text, rule_result *out, mf_err *e)
         p->source.skip_last = skip_last;
         memset(out, 0, sizeof *out);
     }
-    return read_prose(c, text, out, e);
+    if (read_prose(c, text, out, e) < 0)
+        return -1;
+    if (!out->understood) {
+        /* a rule that is a question states no row rule either: a skip or reject read from part of it
+         * ("exclude rows where Capitalization Date after 01/01/2023" with the date unread) would stay in
+         * the plan when the reviewer answers the column, a silent misreading */
+        p->nrules = nr;
+        p->source.skip_last = skip_last;
+    }
+    return 0;
 }
 
 /* Does e read data column name anywhere, also through the output columns above it uses? */

@@ -709,6 +709,30 @@ void rd_rec_before_after(reading *r)
  * separators, spaces and currency symbols that the number readers already took are left to them. */
 void rd_rec_remove_chars(reading *r)
 {
+    /* "Replace '/' with '-'", "replace all ',' by '.'", "substitute '-' with ''": each occurrence replaced */
+    for (int k = 0; k + 3 < r->n; k++) {
+        if (!(rd_is_w(r, k, "replace") || rd_is_w(r, k, "substitute")))
+            continue;
+        int v = k + 1;
+        while (rd_is_w(r, v, "the") || rd_is_w(r, v, "any") || rd_is_w(r, v, "all") || rd_is_w(r, v, "every"))
+            v++;
+        int w = v + 1 + (rd_is_w(r, v + 1, "char") || rd_is_w(r, v + 1, "sign") ? 1 : 0);
+        if (!rd_is_k(r, v, TK_STR) || !r->t[v].w[0] || !(rd_is_w(r, w, "with") || rd_is_w(r, w, "by")))
+            continue;
+        const char *to = NULL;
+        if (rd_is_k(r, w + 1, TK_STR))
+            to = r->t[w + 1].w;
+        else if (rd_is_w(r, w + 1, "nothing") || rd_is_w(r, w + 1, "blank"))
+            to = "";
+        if (!to)
+            continue;
+        tstep *st = rd_add_step(r, false, r->t[k].b, PS_REPLACE);
+        if (!st)
+            return;
+        st->st.s = plan_strdup(r->p, r->t[v].w);
+        st->st.s2 = plan_strdup(r->p, to);
+        rd_use(r, k, w + 2);
+    }
     for (int k = 0; k < r->n; k++) {
         if (r->t[k].used || !(rd_is_w(r, k, "remove") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "delete") ||
                               rd_is_w(r, k, "without") || rd_is_w(r, k, "eliminate")))

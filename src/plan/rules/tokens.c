@@ -79,7 +79,8 @@ static const struct { const char *alias, *canon; } SYN[] = {
     {"mapped", "map"}, {"mapping", "map"}, {"translate", "map"}, {"decode", "map"},
     {"means", "means"}, {"becomes", "means"}, {"become", "means"},
     {"excl", "exclude"}, {"incl", "include"}, {"included", "include"}, {"including", "include"},
-    {"rnd", "round"}, {"otw", "otherwise"}, {"dflt", "default"}, {"pfx", "prefix"}, {"sfx", "suffix"},
+    {"rmv", "remove"}, {"rem", "remove"}, {"pls", "please"}, {"plz", "please"}, {"pl", "please"},
+    {"halfup", "halfup"}, {"rnd", "round"}, {"otw", "otherwise"}, {"dflt", "default"}, {"pfx", "prefix"}, {"sfx", "suffix"},
     {"mandtory", "mandatory"}, {"manditory", "mandatory"}, {"quater", "quarter"}, {"qtr", "quarter"},
     {"mth", "month"}, {"mnth", "month"}, {"sep", "separator"}, {"seps", "separator"}, {"neg", "negative"},
     {"abbrev", "abbreviation"}, {"lenght", "length"}, {"dont", "dont"}, {"don't", "dont"},
@@ -114,12 +115,51 @@ bool rd_is_filler(const char *w)
     return false;
 }
 
+/* Operation words a typo is read as ("uppercse", "mulitply", "concatente"): one letter dropped or two
+ * neighbours swapped, in a word of eight letters or more.  (A changed or added letter is not read: "leaving"
+ * is no "leading", "includes" no "include"; "decimal" is a word of its own, not "decimals".) */
+static const char *const TYPO_OF[] = {
+    "uppercase", "lowercase", "multiply", "trailing", "concatenate", "separator", "thousands", "negative",
+    "constant", "substring", "characters", "otherwise", "mandatory", "hardcode", "parentheses", "brackets",
+};
+
+/* Is a the word b with one letter dropped, or with two neighbouring letters swapped? */
+static bool one_edit(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if ((la != lb && la + 1 != lb) || !strcmp(a, b))
+        return false;
+    size_t i = 0;
+    while (i < la && a[i] == b[i])
+        i++;
+    if (la == lb)
+        return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && !strcmp(a + i + 2, b + i + 2);
+    return !strcmp(a + i, b + i + 1);
+}
+
 const char *rd_canon(const char *w)
 {
     for (size_t i = 0; i < sizeof SYN / sizeof *SYN; i++)
         if (!strcmp(w, SYN[i].alias))
             return SYN[i].canon;
-    return w;
+    if (strlen(w) < 6 || rd_is_filler(w) || rd_is_operative_word(w))
+        return w;
+    for (size_t i = 0; i < sizeof SYN / sizeof *SYN; i++)
+        if (!strcmp(w, SYN[i].canon))
+            return w;                           /* a word of the vocabulary already */
+    const char *hit = NULL;
+    for (size_t i = 0; i < sizeof TYPO_OF / sizeof *TYPO_OF; i++)
+        if (one_edit(w, TYPO_OF[i])) {
+            if (hit)
+                return w;                       /* two candidates: not a typo we can name */
+            hit = TYPO_OF[i];
+        }
+    if (!hit)
+        return w;
+    for (size_t i = 0; i < sizeof SYN / sizeof *SYN; i++)
+        if (!strcmp(hit, SYN[i].alias))
+            return SYN[i].canon;
+    return hit;
 }
 
 bool rd_word_byte(unsigned char ch)
