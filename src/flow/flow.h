@@ -364,6 +364,8 @@ typedef struct flow_run_options {
     const char *out_dir;         /* required */
     const char *engine;          /* "native" (NULL) | "spark" */
     const char *spark_master;
+    const char *livy_url;        /* Spark through a Livy endpoint (write/livy.h); NULL = $MAPFORGE_LIVY_URL */
+    const char *spark_stage, *spark_stage_uri;   /* with livy_url: see write/run.h */
     const char *validator;       /* NULL = $MAPFORGE_VALIDATOR */
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
     int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */
