@@ -85,6 +85,12 @@ void flow_say(const flow_env *env, flow_level level, const char *fmt, ...)
     env->sink(env->sink_user, level, msg);
 }
 
+void flow_model_wait(const flow_env *env, bool before)
+{
+    if (env && env->model_wait)
+        env->model_wait(env->model_wait_user, before);
+}
+
 int flow_audit(const flow_env *env, const char *event, const char *client, const char *subject, mf_err *e, ...)
 {
     json_t *d = json_object();
