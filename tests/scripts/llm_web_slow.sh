@@ -80,7 +80,7 @@ read -r code t <"$work/fb1" || true
 [ "$code" = 303 ] || fail "feedback: $code: $(tail -3 "$work/serve.log")"
 slow "$t" $((delay - 1)) || fail "the feedback answered in ${t}s: the model's delay was not in effect"
 page=$(curl -s -b "$jar" "$base/review?id=1")
-echo "$page" | grep -q '<pre id="proposal-edit">AMOUNT = \[Amount\] read as number, multiplied by 100' \
+grep -q '<pre id="proposal-edit">AMOUNT = \[Amount\] read as number, multiplied by 100' <<<"$page" \
   || fail "the proposal did not land: $(echo "$page" | grep -i -A3 propos | head)"
 [ "$(version 1)" = "$v1" ] || fail "the proposal was applied unasked"
 p1=$(echo "$page" | grep -o 'name="proposal" value="[0-9]*' | head -1 | cut -d'"' -f4)
@@ -104,8 +104,8 @@ wait "$bg"; bg=""
 read -r code t <"$work/fb2" || true
 [ "$code" = 303 ] || fail "second feedback: $code: $(tail -3 "$work/serve.log")"
 page=$(curl -s -b "$jar" "$base/review?id=1")
-echo "$page" | grep -q 'id="proposal"' && fail "a proposal made for v$v1 was attached after the review moved on to v$v2"
-echo "$page" | grep -q 'the review moved on while the model was answering' \
+grep -q 'id="proposal"' <<<"$page" && fail "a proposal made for v$v1 was attached after the review moved on to v$v2"
+grep -q 'the review moved on while the model was answering' <<<"$page" \
   || fail "the conversation does not say the proposal was dropped"
 [ "$(version 1)" = "$v2" ] || fail "the dropped proposal changed the version"
 "$mf" audit log --client ONE --json | python3 -c '
@@ -130,7 +130,7 @@ read -r code t <"$work/up" || true
 [ "$code" = 303 ] || fail "upload: $code"
 loc=$(grep -i '^Location:' "$work/new.h" | tr -d '\r' | awk '{print $2}')
 page=$(curl -s -b "$jar" "$base$loc")
-echo "$page" | grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 80%' \
+grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 80%' <<<"$page" \
   || fail "the upload's suggestions did not land: $(echo "$page" | grep -i -m3 'suggest\|question')"
-echo "$page" | grep -q 'id="suggestion-2"' || fail "no suggestion for BONUS"
+grep -q 'id="suggestion-2"' <<<"$page" || fail "no suggestion for BONUS"
 echo "llm_web_slow: ok"
