@@ -433,6 +433,60 @@ void rd_rec_affix_remark(reading *r)
     }
 }
 
+/* "Remove the 'CUST-' prefix", "strip prefix 'CUST-'", "drop the '-OLD' suffix": the literal taken away once, at
+ * its end, when the value has it; other values unchanged.  Read after rd_rec_affix_remark (a remark on a
+ * first/last-N step is not a step of its own).  The sample must show the affix, spelled as written, on at
+ * least half of its non-empty values: otherwise (or only in another letter case) the rule is a question. */
+void rd_rec_drop_affix(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        int v, verb;
+        if (!(rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) || r->t[k].used || (verb = affix_removed(r, k, &v)) < 0 ||
+            r->t[v].used || r->t[verb].used || !r->t[v].w[0])
+            continue;
+        bool prefix = rd_is_w(r, k, "prefix");
+        const char *x = r->t[v].w;
+        const prof_column *pc = rd_primary(r) ? rd_prof_of(r, rd_primary(r)) : NULL;
+        size_t xl = strlen(x), seen = 0, other_case = 0, filled = 0;
+        for (long i = 0; pc && r->base == B_SOURCE && i < pc->nsample; i++) {
+            const char *s = pc->sample[i];
+            size_t l = s ? strlen(s) : 0;
+            filled += l > 0;
+            if (l < xl)
+                continue;
+            const char *at = prefix ? s : s + l - xl;
+            seen += !strncmp(at, x, xl);
+            other_case += strncmp(at, x, xl) && !strncasecmp(at, x, xl);
+        }
+        if (!seen || 2 * seen < filled) {   /* an affix most values lack is likely not the one meant */
+            rd_problem(r, "It drops the %s '%s', but %s with it%s.", prefix ? "prefix" : "suffix", x,
+                       seen ? (prefix ? "fewer than half of the sampled values start" : "fewer than half of the sampled values end")
+                            : (prefix ? "no sampled value starts" : "no sampled value ends"),
+                       other_case ? " in that letter case" : "");
+            continue;
+        }
+        tstep *s = rd_add_step(r, false, r->t[verb].b, prefix ? PS_AFTER : PS_BEFORE);
+        if (!s)
+            return;
+        s->st.s = plan_strdup(r->p, x);
+        s->st.m = prefix ? 0 : 1;
+        s->drop = prefix ? AFFIX_PREFIX : AFFIX_SUFFIX;
+        int lo = verb < v ? verb : v, hi = k > v ? k : v;
+        rd_use(r, lo, hi + 1);
+        /* "where present", "(if any)", "if it exists": what the step does anyway */
+        int q = hi + 1, paren = rd_is_op(r, q, "(");
+        q += paren;
+        if (rd_is_w(r, q, "if") || rd_is_w(r, q, "where") || rd_is_w(r, q, "when")) {
+            int w = q + 1 + (rd_is_w(r, q + 1, "it") || rd_is_w(r, q + 1, "there") ? 1 : 0);
+            w += rd_is_w(r, w, "is") || rd_is_w(r, w, "are");
+            if (rd_is_w(r, w, "present") || rd_is_w(r, w, "any") || rd_is_w(r, w, "exists") || rd_is_w(r, w, "found")) {
+                if (!paren || rd_is_op(r, w + 1, ")"))
+                    rd_use(r, q - paren, w + 1 + paren);
+            }
+        }
+    }
+}
+
 void rd_rec_prefix_suffix(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -754,6 +808,8 @@ void rd_rec_remove_chars(reading *r)
             e++;
         if (rd_is_w(r, e, "thousands") || rd_is_w(r, e, "separator") || rd_is_w(r, e, "decimal"))
             continue;                                   /* number formats: numbers.c */
+        if (rd_is_w(r, e, "prefix") || rd_is_w(r, e, "suffix"))
+            continue;                                   /* "remove the 'CUST-' prefix": once, at that end */
         tstep *s = rd_add_step(r, false, r->t[k].b, PS_REPLACE);
         if (!s)
             return;
