@@ -717,6 +717,84 @@ static void absent_delimiter_remark(reading *r, const char *d, bool before)
     }
 }
 
+/* "split at the last '-' and take the right part", "split on '/' and keep the first part", "split by the first
+ * ':' - left side": a split said with the part it keeps.  At a stated occurrence (first / last) there are two parts:
+ * left / first → text before it, right / last / second → text after it.  At a delimiter alone the parts are its
+ * segments: left / first part → text before "-" (the first segment), right / last part → text after last "-"
+ * (the last segment); a second or middle part is not one step (left unread: a question). */
+void rd_rec_split(reading *r)
+{
+    static const char *const PART[] = {"part", "piece", "side", "half", "portion", "segment", "bit", "element", "token"};
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "split") || r->t[k].used)
+            continue;
+        int j = k + 1;
+        while (rd_is_w(r, j, "it") || rd_is_w(r, j, "the") || rd_is_w(r, j, "value") || rd_is_w(r, j, "field") ||
+               rd_is_w(r, j, "text"))
+            j++;
+        if (rd_is_w(r, j, "at") || rd_is_w(r, j, "on") || rd_is_w(r, j, "by") || rd_is_w(r, j, "using"))
+            j++;
+        if (rd_is_w(r, j, "the"))
+            j++;
+        int occ = 0;                       /* 0 the delimiter alone, 1 its first occurrence, 2 its last */
+        if (rd_is_w(r, j, "first") || rd_is_w(r, j, "last"))
+            occ = rd_is_w(r, j, "first") ? 1 : 2, j++;
+        const char *d = rd_delim_at(r, j);
+        if (!d || !d[0] || r->t[j].used)
+            continue;
+        int e = j + 1;
+        if (rd_is_w(r, e, "char") || rd_is_w(r, e, "separator") || rd_is_w(r, e, "sign") || rd_is_w(r, e, "symbol") ||
+            rd_is_w(r, e, "delimiter"))
+            e++;
+        /* the part kept: a position word before a part noun, within the next few words */
+        int sel = -1, noun = -1;
+        for (int q = e; q < r->n && q < e + 8 && sel < 0; q++) {
+            if (r->t[q].used)
+                break;
+            if (!(rd_is_w(r, q, "right") || rd_is_w(r, q, "left") || rd_is_w(r, q, "first") || rd_is_w(r, q, "last") ||
+                  rd_is_w(r, q, "second") || rd_is_w(r, q, "2nd")))
+                continue;
+            int n = q + 1 + (rd_is_w(r, q + 1, "hand") ? 1 : 0);
+            for (size_t i = 0; i < sizeof PART / sizeof *PART; i++)
+                if (rd_is_w(r, n, PART[i]))
+                    sel = q, noun = n;
+            if (sel < 0)
+                break;
+        }
+        if (sel < 0)
+            continue;
+        bool left = rd_is_w(r, sel, "left") || rd_is_w(r, sel, "first");
+        bool second = rd_is_w(r, sel, "second") || rd_is_w(r, sel, "2nd");
+        if (second && !occ)
+            continue;                      /* the second of several segments: not one step */
+        bool last_occ = occ ? occ == 2 : !left;
+        /* the right part of a value without the delimiter: the whole value (its only segment) or nothing?
+         * text after gives null; read only when every sampled value has the delimiter */
+        const prof_column *pc = !left && rd_primary(r) ? rd_prof_of(r, rd_primary(r)) : NULL;
+        bool lacking = false;
+        for (long i = 0; pc && i < pc->nsample; i++)
+            lacking |= pc->sample[i] && pc->sample[i][0] && !strstr(pc->sample[i], d);
+        if (lacking) {
+            rd_problem(r, "It splits at '%s' and keeps the part after it, but some sampled values have no '%s': "
+                       "should they be empty or kept whole?", d, d);
+            continue;
+        }
+        tstep *st = rd_add_step(r, false, r->t[k].b, left ? PS_BEFORE : PS_AFTER);
+        if (!st)
+            return;
+        st->st.s = plan_strdup(r->p, d);
+        st->st.m = last_occ;
+        rd_use(r, k, e);
+        /* the words between the delimiter and the part: "and take the", ", keep the", "-" */
+        for (int q = e; q < sel; q++)
+            if (rd_is_w(r, q, "and") || rd_is_w(r, q, "then") || rd_is_w(r, q, "take") || rd_is_w(r, q, "keep") ||
+                rd_is_w(r, q, "use") || rd_is_w(r, q, "the") || rd_is_w(r, q, "only") || rd_is_op(r, q, ",") ||
+                rd_is_op(r, q, "-") || rd_is_op(r, q, ":"))
+                rd_use(r, q, q + 1);
+        rd_use(r, sel, noun + 1);
+    }
+}
+
 void rd_rec_before_after(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
