@@ -130,6 +130,7 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     rd_rec_trim_case(r);
     rd_rec_prefix_suffix(r);
     rd_rec_substr(r);
+    rd_rec_between_delims(r);
     rd_rec_split(r);
     rd_rec_before_after(r);
     rd_rec_affix_remark(r);

@@ -231,6 +231,7 @@ void rd_rec_trim_case(reading *r);
 void rd_rec_strip_ends(reading *r);
 void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
+void rd_rec_between_delims(reading *r);
 void rd_rec_split(reading *r);
 void rd_rec_before_after(reading *r);
 void rd_rec_remove_chars(reading *r);

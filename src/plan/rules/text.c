@@ -717,6 +717,81 @@ static void absent_delimiter_remark(reading *r, const char *d, bool before)
     }
 }
 
+/* "the text between '(' and ')'", "extract the part between '[' and ']'", "chars between the first '/' and the next
+ * '/'": text after the first delimiter, then text before the second (null when the value has no opening
+ * delimiter; up to the end when it has no closing one).  Both delimiters quoted or named (not numbers: "between 1
+ * and 10" is a range); "between" opens the rule or follows a word naming a piece of text.  Read only when at
+ * least half of the non-empty sampled values hold the opening delimiter. */
+void rd_rec_between_delims(reading *r)
+{
+    static const char *const PIECE[] = {"text", "part", "characters", "chars", "char", "string", "everything",
+                                        "value", "portion", "substring", "substr", "content", "contents", "whatever",
+                                        "what", "piece", "extract", "take", "get", "keep", "section", "bit"};
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "between") || r->t[k].used)
+            continue;
+        int b = k;
+        bool piece = k == 0 || (k == 1 && rd_is_w(r, 0, "the"));
+        for (size_t i = 0; k > 0 && i < sizeof PIECE / sizeof *PIECE && !piece; i++)
+            if (rd_is_w(r, k - 1, PIECE[i]))
+                piece = true;
+        if (!piece)
+            continue;
+        while (b > 0 && !r->t[b - 1].used && r->t[b - 1].clause == r->t[k].clause &&
+               (rd_is_w(r, b - 1, "the") || rd_is_w(r, b - 1, "is") || rd_is_w(r, b - 1, "s") ||
+                rd_is_w(r, b - 1, "extract") || rd_is_w(r, b - 1, "take") || rd_is_w(r, b - 1, "get") ||
+                rd_is_w(r, b - 1, "keep") || rd_is_w(r, b - 1, "return") || rd_is_w(r, b - 1, "only") ||
+                (b == k && rd_is_k(r, b - 1, TK_WORD))))
+            b--;
+        int j = k + 1;
+        if (rd_is_w(r, j, "the"))
+            j++;
+        if (rd_is_w(r, j, "first") || rd_is_w(r, j, "opening"))
+            j++;
+        /* "between the square brackets '[' and ']'": the delimiters described before they are given */
+        if (rd_is_w(r, j, "square") || rd_is_w(r, j, "round") || rd_is_w(r, j, "curly") || rd_is_w(r, j, "angle"))
+            j++;
+        if ((rd_is_w(r, j, "paren") || rd_is_w(r, j, "braces") || rd_is_w(r, j, "delimiters")) && rd_is_k(r, j + 1, TK_STR))
+            j++;
+        const char *d1 = rd_is_k(r, j, TK_NUM) ? NULL : rd_delim_at(r, j);
+        if (!d1 || !d1[0] || r->t[j].used)
+            continue;
+        int a = j + 1;
+        if (rd_is_w(r, a, "char") || rd_is_w(r, a, "sign") || rd_is_w(r, a, "symbol") || rd_is_w(r, a, "paren"))
+            a++;
+        if (!rd_is_w(r, a, "and"))
+            continue;
+        int q = a + 1;
+        if (rd_is_w(r, q, "the"))
+            q++;
+        if (rd_is_w(r, q, "next") || rd_is_w(r, q, "closing") || rd_is_w(r, q, "following"))
+            q++;
+        const char *d2 = rd_is_k(r, q, TK_NUM) ? NULL : rd_delim_at(r, q);
+        if (!d2 || !d2[0] || r->t[q].used)
+            continue;
+        int e = q + 1;
+        if (rd_is_w(r, e, "char") || rd_is_w(r, e, "sign") || rd_is_w(r, e, "symbol") || rd_is_w(r, e, "paren"))
+            e++;
+        const prof_column *pc = rd_primary(r) ? rd_prof_of(r, rd_primary(r)) : NULL;
+        size_t filled = 0, has = 0;
+        for (long i = 0; pc && i < pc->nsample; i++)
+            if (pc->sample[i] && pc->sample[i][0])
+                filled++, has += strstr(pc->sample[i], d1) != NULL;
+        if (!has || 2 * has < filled) {
+            rd_problem(r, "It takes the text between '%s' and '%s', but %s sampled values hold '%s'.", d1, d2,
+                       has ? "fewer than half of the" : "no", d1);
+            continue;
+        }
+        tstep *s1 = rd_add_step(r, false, r->t[k].b, PS_AFTER);
+        tstep *s2 = s1 ? rd_add_step(r, false, r->t[k].b + 1, PS_BEFORE) : NULL;
+        if (!s2)
+            return;
+        s1->st.s = plan_strdup(r->p, d1);
+        s2->st.s = plan_strdup(r->p, d2);
+        rd_use(r, b, e);
+    }
+}
+
 /* "split at the last '-' and take the right part", "split on '/' and keep the first part", "split by the first
  * ':' - left side": a split said with the part it keeps.  At a stated occurrence (first / last) there are two parts:
  * left / first → text before it, right / last / second → text after it.  At a delimiter alone the parts are its
