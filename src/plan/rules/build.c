@@ -208,6 +208,13 @@ static plan_expr *quarter_q(reading *r, plan_expr *q)
         x->kid[2] = e;
         e = x;
     }
+    if (r->except_cond) {               /* "... unless Status = 'VOID', in which case 0" */
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = r->except_cond;
+        x->kid[1] = r->except_val;
+        x->kid[2] = e;
+        e = x;
+    }
     return e;
 }
 
@@ -506,6 +513,13 @@ plan_expr *rd_build(reading *r)
         plan_expr *x = plan_new_expr(r->p, PE_IF);
         x->kid[0] = rd_cmp_expr(r, PB_EQ, d, "0", true);
         x->kid[1] = plan_new_expr(r->p, PE_NULL);
+        x->kid[2] = e;
+        e = x;
+    }
+    if (r->except_cond) {               /* "... unless Status = 'VOID', in which case 0" */
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = r->except_cond;
+        x->kid[1] = r->except_val;
         x->kid[2] = e;
         e = x;
     }

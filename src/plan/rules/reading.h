@@ -89,6 +89,9 @@ typedef struct reading {
     int navoid;
     const char *days_b_default;        /* B_DAYS: days_b defaulting to this fixed date (YYYY-MM-DD) when missing */
     plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
+    plan_expr *except_cond;            /* "copy the amount unless Status = 'VOID', in which case 0": the value read
+                                          otherwise is wrapped as if except_cond then except_val else value */
+    plan_expr *except_val;
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
     tstep num_steps[MAX_STEPS];
