@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# run.sh [SIZE_MB] | --scaling — time mapforge on a generated client file (see bench/README.md).
+# run.sh [SIZE_MB] | --scaling | --peers [SIZE_MB...] — time mapforge on a generated client file
+# (see bench/README.md).
+#
+# --peers (default sizes 300 and 1024): mapforge CSV out, mapforge CSV + Parquet out, DuckDB and
+# Polars (bench/peers.py: the same transformation by hand, from the .venv; bench/venv.sh installs
+# them) with CSV and with Parquet out, and `wc -l` and `cat` as the floor, ROUNDS rounds (default
+# 3) interleaved, best wall time of each; then the peers' outputs are compared with mapforge's
+# (CSV: cmp, byte for byte; Parquet: cell by cell) and bench/load.sh runs when it exists.
 #
 # Builds a Release mapforge into build-release/, generates bench/data/client_<SIZE>mb.csv with
 # gen_client_file if it is not there yet, then times `mapforge run --plan bench/acme_plan.txt
@@ -13,7 +20,10 @@ build=$root/build-release
 data_dir=$root/bench/data
 
 sizes=(1024)
-if [ "${1:-}" = "--scaling" ]; then
+if [ "${1:-}" = "--peers" ]; then
+    shift
+    exec "$(dirname "$0")/peers.sh" "$@"
+elif [ "${1:-}" = "--scaling" ]; then
     sizes=(256 512 1024)
 elif [ -n "${1:-}" ]; then
     sizes=("$1")

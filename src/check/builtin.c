@@ -174,7 +174,8 @@ static int find_field(const char *const *names, int n, const char *name)
 static csv_reader *scan_open(scan *s, const plan *p, const char *csv_path, const char *const *key_cols,
                              int nkey, check_result *res, mf_err *e)
 {
-    csv_dialect d = {.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1};
+    /* uncached: run.c wrote a large output with O_DIRECT, so it is not in the page cache */
+    csv_dialect d = {.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1, .uncached = true};
     csv_reader *rd = csv_open(csv_path, &d, e);
     if (!rd)
         return NULL;
@@ -315,13 +316,13 @@ static void check_accounting(const run_report *rep, long long csv_rows, check_re
 
 /* ---- control totals ------------------------------------------------------------------------ */
 
-static int control_totals(const plan *p, const char *input_path, const scan *s, check_result *res, mf_err *e)
+static int control_totals(const plan *p, check_pre *h, const scan *s, check_result *res, mf_err *e)
 {
     int nd = 0;
     for (int c = 0; c < p->ncols; c++)
         nd += s->cols[c].is_dec && s->cols[c].field >= 0;
     if (!nd)
-        return 0;
+        return chk_totals_finish(h, NULL, NULL, res, e);
     mf_dec *sums = mf_xcalloc((size_t)p->ncols, sizeof *sums);
     bool *usable = mf_xcalloc((size_t)p->ncols, sizeof *usable);
     for (int c = 0; c < p->ncols; c++) {
@@ -338,7 +339,7 @@ static int control_totals(const plan *p, const char *input_path, const scan *s, 
             chk_finding(res, "control_total", "builtin", false, "the sum of %s overflows 38 digits: not compared",
                         p->cols[c].name);
     }
-    int rc = chk_control_totals(p, input_path, sums, usable, res, e);
+    int rc = chk_totals_finish(h, sums, usable, res, e);
     free(sums);
     free(usable);
     return rc;
@@ -400,14 +401,27 @@ static int reviewer_checks(const plan *p, const char *csv_path, const check_opti
     return rc;
 }
 
+/* pre: the input side of the control totals when the caller started it (taken: always freed here). */
 static int builtin_checks(const plan *p, const char *csv_path, const run_report *rep, const check_options *o,
-                          check_result *res, mf_err *e)
+                          check_pre *pre, check_result *res, mf_err *e)
 {
     scan s = {0};
     int nk;
     const char *const *kc = key_columns(p, o, &nk);
+    bool has_dec = false;
+    for (int c = 0; c < p->ncols; c++)
+        has_dec |= p->cols[c].type.base == PT_DECIMAL;
+    /* The input side of the control totals runs beside the output scan (the second core is free). */
+    check_pre *h = pre;
+    if (!h && o && o->input_path && has_dec)
+        h = chk_totals_start(p, o->input_path);
+    else if (h && !(o && o->input_path && has_dec)) {   /* not wanted after all */
+        check_pre_discard(h);
+        h = NULL;
+    }
     csv_reader *rd = scan_open(&s, p, csv_path, kc, nk, res, e);
     if (!rd) {
+        (void)chk_totals_finish(h, NULL, NULL, res, e);
         scan_free(&s);
         return -1;
     }
@@ -417,9 +431,9 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
         report_required(&s, p, res);
         check_accounting(rep, s.rows, res);
         report_keys(&s, kc, nk, res);
-        if (o && o->input_path)
-            rc = control_totals(p, o->input_path, &s, res, e);
-    }
+        rc = h ? control_totals(p, h, &s, res, e) : 0;
+    } else
+        (void)chk_totals_finish(h, NULL, NULL, res, e);
     if (rc == 0)
         rc = reviewer_checks(p, csv_path, o, res, e);
     scan_free(&s);
@@ -439,8 +453,12 @@ int check_run(const plan *p, const char *out_dir, const run_report *rep, const c
         rc = read_run_json(json_path, &own, e);
         rep = &own;
     }
-    if (rc == 0 && !(o && o->skip_builtin))
-        rc = builtin_checks(p, csv_path, rep, o, res, e);
+    check_pre *pre = o ? o->pre : NULL;
+    if (rc == 0 && !(o && o->skip_builtin)) {
+        rc = builtin_checks(p, csv_path, rep, o, pre, res, e);
+        pre = NULL;   /* taken */
+    }
+    check_pre_discard(pre);
     if (rc == 0 && o && o->validator && o->validator[0])
         rc = check_validator(o->validator, o->validator_timeout_s, csv_path, json_path, res, e);
     free(csv_path);

@@ -39,6 +39,15 @@
 #define CHECK_VALIDATOR_TIMEOUT_S 600           /* default validator time limit (10 minutes) */
 #define CHECK_VALIDATOR_MAX_OUTPUT (4L << 20)   /* stdout kept from a validator (4 MiB) */
 
+/* The input side of the control totals (the plan evaluated again on the input file, on a thread of
+ * its own), started by the caller before the run so that it overlaps the engine instead of
+ * following it.  check_run takes it through check_options.pre and always frees it; when no
+ * check_run follows (the run failed), check_pre_discard stops and frees it.  NULL (nothing to
+ * start: no decimal column) is a valid value for both. */
+typedef struct chk_totals check_pre;
+check_pre *check_pre_start(const plan *p, const char *input_path);
+void check_pre_discard(check_pre *pre);
+
 typedef struct check_options {
     const char *validator;     /* shell command, NULL/"" = none (--validator / MAPFORGE_VALIDATOR) */
     int validator_timeout_s;   /* 0 = env MAPFORGE_VALIDATOR_TIMEOUT, else CHECK_VALIDATOR_TIMEOUT_S */
@@ -52,6 +61,8 @@ typedef struct check_options {
     const char *const *check_messages;  /* may be NULL; entries may be NULL */
     int nchecks;
     bool skip_builtin;         /* only run the validator */
+    check_pre *pre;            /* started by check_pre_start on input_path (same plan); taken by
+                                  check_run, NULL = check_run starts its own when needed */
 } check_options;
 
 typedef struct check_result {

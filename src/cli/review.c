@@ -50,6 +50,7 @@ typedef struct loop {
     const review_ctx *c;
     FILE *o;
     flow_review r;       /* refreshed after each action */
+    long long shown;     /* the proposed edit last shown (its turn id), 0 none: /accept takes only that one */
 } loop;
 
 static int refresh(loop *l, mf_err *e)
@@ -137,6 +138,7 @@ static int show_proposal(loop *l, mf_err *e)
     int got = flow_review_proposal(l->c->env, l->c->review_id, &p, e);
     if (got <= 0)
         return got;
+    l->shown = p.id;
     fprintf(l->o, "proposed edit for your feedback \"%s\" — suggested by %s (confidence %d%%), not applied:\n", p.feedback,
             p.by, p.confidence);
     for (const char *c = p.edit; *c;) {
@@ -289,9 +291,20 @@ static int refused(loop *l, mf_err *e)
 static int suggestion(loop *l, const char *rest, bool accept, mf_err *e)
 {
     if (!*rest || !strcasecmp(rest, "edit")) {
+        if (!l->shown) {   /* never one the person has not seen */
+            flow_proposal pp;
+            int got = flow_review_proposal(l->c->env, l->c->review_id, &pp, e);
+            flow_proposal_free(&pp);
+            if (got < 0)
+                return refused(l, e);
+            fprintf(l->o, "%s\n", got ? "a proposed edit is pending but has not been shown here: /show shows it"
+                                      : "no edit proposed by a model is pending");
+            return 0;
+        }
         flow_round rd;
-        int rc = accept ? flow_accept_proposal(l->c->env, l->c->review_id, &rd, e)
-                        : flow_discard_proposal(l->c->env, l->c->review_id, &rd, e);
+        int rc = accept ? flow_accept_proposal(l->c->env, l->c->review_id, l->shown, &rd, e)
+                        : flow_discard_proposal(l->c->env, l->c->review_id, l->shown, &rd, e);
+        l->shown = 0;
         if (rc < 0) {
             flow_round_free(&rd);
             return refused(l, e);

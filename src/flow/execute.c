@@ -119,6 +119,9 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine);
     opt->plan_sha256 = sha;
     opt->spark_master = o->spark_master;
+    opt->livy_url = o->livy_url;
+    opt->spark_stage = o->spark_stage;
+    opt->spark_stage_uri = o->spark_stage_uri;
     opt->threads = o->threads;
     progress_relay relay = {o};
     if (o->progress) {
@@ -243,6 +246,7 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     plan_init(&p);
     check_result res;
     check_result_init(&res);
+    check_pre *pre = NULL;   /* the check's input side, started beside the run */
     store_approval ap = {0};
     char sha[65];
     mf_sha256_hex(text, strlen(text), sha);
@@ -272,6 +276,10 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     opt.approved_by = ap.actor;
     opt.approved_at = ap.at;
     opt.approval_comment = ap.comment;
+    /* The check's input side (control totals) starts now, beside the engine: native runs only (the
+     * Spark engine's JVM wants the cores), and only the engine's thread pool is bounded by cores. */
+    if (!o->engine || !strcmp(o->engine, "native"))
+        pre = check_pre_start(&p, o->data_path);
     if (run_with(env, &p, text, plan_path, o, &opt, rep, sha2, e) < 0) {
         mf_err ignore = {0};
         sr.status = e->code == MF_EINTR ? "interrupted" : "failed";
@@ -289,6 +297,8 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     check_options copt = {0};
     copt.validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
     copt.input_path = o->data_path;
+    copt.pre = pre;
+    pre = NULL;   /* check_run takes it */
     if (check_run(&p, o->out_dir, rep, &copt, &res, e) < 0)
         goto done;
     r->passed = res.passed;
@@ -346,6 +356,7 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     r->state = FLOW_LOADED;
     rc = 0;
 done:
+    check_pre_discard(pre);
     store_approval_free(&ap);
     check_result_free(&res);
     plan_free(&p);

@@ -320,9 +320,11 @@ void flow_proposal_free(flow_proposal *p);
 /* The review's pending proposal: 1 (p filled), 0 none, -1. */
 int flow_review_proposal(const flow_env *env, long long review_id, flow_proposal *p, mf_err *e);
 /* Accept (a new version, as a person's edit) or discard the pending proposal.  With none pending,
- * nothing is done and out->not_understood says so. */
-int flow_accept_proposal(const flow_env *env, long long review_id, flow_round *out, mf_err *e);
-int flow_discard_proposal(const flow_env *env, long long review_id, flow_round *out, mf_err *e);
+ * nothing is done and out->not_understood says so.  proposal_id: the one the person was shown
+ * (flow_proposal.id); when another has replaced it since, nothing is done (-1, MF_ECONFLICT), so a
+ * person never accepts an edit they did not see.  0 = whichever is pending (tools, tests). */
+int flow_accept_proposal(const flow_env *env, long long review_id, long long proposal_id, flow_round *out, mf_err *e);
+int flow_discard_proposal(const flow_env *env, long long review_id, long long proposal_id, flow_round *out, mf_err *e);
 
 /* Decisions.  approve: refused (MF_EREFUSED) while questions are open, or under four_eyes when the
  * actor authored the current version; the approved text is cached.  reject: comment required.
@@ -355,6 +357,8 @@ typedef struct flow_run_options {
     const char *out_dir;         /* required */
     const char *engine;          /* "native" (NULL) | "spark" */
     const char *spark_master;
+    const char *livy_url;        /* Spark through a Livy endpoint (write/livy.h); NULL = $MAPFORGE_LIVY_URL */
+    const char *spark_stage, *spark_stage_uri;   /* with livy_url: see write/run.h */
     const char *validator;       /* NULL = $MAPFORGE_VALIDATOR */
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
     int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */

@@ -461,7 +461,8 @@ static int no_proposal(flow_round *out, const char *what)
     return 0;
 }
 
-static int decide(const flow_env *env, long long review_id, bool accept, flow_round *out, mf_err *e)
+static int decide(const flow_env *env, long long review_id, long long proposal_id, bool accept, flow_round *out,
+                  mf_err *e)
 {
     memset(out, 0, sizeof *out);
     flow_session s;
@@ -484,6 +485,12 @@ static int decide(const flow_env *env, long long review_id, bool accept, flow_ro
         return got < 0 ? -1 : no_proposal(out, "no edit proposed by a model is pending");
     }
     int rc = -1;
+    if (proposal_id && p.id != proposal_id) {   /* not the one the person saw: a later one replaced it */
+        mf_fail(e, MF_ECONFLICT, NULL, 0, 0,
+                "the proposed edit shown is no longer the pending one (the model proposed another since): "
+                "look at the review again");
+        goto done;
+    }
     char was[65], provider[64], model[240], psha[65], asha[65], conf[16], esha[65];
     memcpy(was, s.r.plan_sha256, sizeof was);
     const char *sp = strchr(p.by, ' ');
@@ -543,12 +550,12 @@ done:
     return rc;
 }
 
-int flow_accept_proposal(const flow_env *env, long long review_id, flow_round *out, mf_err *e)
+int flow_accept_proposal(const flow_env *env, long long review_id, long long proposal_id, flow_round *out, mf_err *e)
 {
-    return decide(env, review_id, true, out, e);
+    return decide(env, review_id, proposal_id, true, out, e);
 }
 
-int flow_discard_proposal(const flow_env *env, long long review_id, flow_round *out, mf_err *e)
+int flow_discard_proposal(const flow_env *env, long long review_id, long long proposal_id, flow_round *out, mf_err *e)
 {
-    return decide(env, review_id, false, out, e);
+    return decide(env, review_id, proposal_id, false, out, e);
 }

@@ -2,7 +2,9 @@
  *
  * The request body is built with jansson for the provider (OpenAI-compatible chat completions or
  * Anthropic Messages); the response is read whole (at most LLM_MAX_ANSWER bytes, the transfer is
- * cut past it) and then parsed: one JSON document, or server-sent events when streamed.  A stream
+ * cut past it) and then parsed by llm_read_response: one JSON document, or server-sent events when
+ * streamed.  Every JSON text is measured for nesting before jansson parses it (LLM_MAX_JSON_DEPTH)
+ * and a streamed line may not pass LLM_MAX_SSE_LINE bytes.  A stream
  * counts as complete only when the provider's end marker arrived ("data: [DONE]", or
  * "message_stop"); anything short of it is a dropped connection.
  *
@@ -173,7 +175,49 @@ typedef struct reading {
     long long tokens_in, tokens_out;
     char model[128];
     char problem[400];      /* a protocol error, "" when none */
+    bool over_limit;        /* the problem is a limit (MF_ELIMIT) */
 } reading;
+
+int llm_json_depth(const char *s, size_t len, int limit)
+{
+    int depth = 0, deepest = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len && deepest <= limit; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > deepest)
+                deepest = depth;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+/* Parse one JSON document of an answer, refusing one nested deeper than LLM_MAX_JSON_DEPTH
+ * (what: "the response", "a streamed event").  NULL with rd->problem set. */
+static json_t *load_json(reading *rd, const char *s, const char *what)
+{
+    size_t len = strlen(s);
+    if (llm_json_depth(s, len, LLM_MAX_JSON_DEPTH) > LLM_MAX_JSON_DEPTH) {
+        snprintf(rd->problem, sizeof rd->problem, "%s nests JSON deeper than %d levels: refused", what,
+                 LLM_MAX_JSON_DEPTH);
+        rd->over_limit = true;
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(s, len, 0, &je);
+    if (!j)
+        snprintf(rd->problem, sizeof rd->problem, "%s is not JSON (%s at line %d)", what, je.text, je.line);
+    return j;
+}
 
 static void take_model(reading *rd, json_t *j)
 {
@@ -307,6 +351,13 @@ static void read_stream(const llm_config *c, const char *body, reading *rd)
         size_t len = nl ? (size_t)(nl - s) : strlen(s);
         if (len > 0 && s[len - 1] == '\r')
             len--;
+        if (len > LLM_MAX_SSE_LINE && !rd->problem[0]) {
+            snprintf(rd->problem, sizeof rd->problem, "a streamed line is %zu bytes long; at most %d are read", len,
+                     LLM_MAX_SSE_LINE);
+            rd->over_limit = true;
+        }
+        if (rd->problem[0])
+            break;
         if (!nl && len > 0 && !strncmp(s, "data:", 5)) {
             /* a last line without its newline: the connection ended mid-event; the event is not
              * taken (a stream without its end marker is incomplete anyway) */
@@ -318,17 +369,14 @@ static void read_stream(const llm_config *c, const char *body, reading *rd)
                 if (!strcmp(d, "[DONE]")) {
                     rd->complete = true;
                 } else {
-                    json_error_t je;
-                    json_t *j = json_loads(d, 0, &je);
-                    if (!j)
-                        snprintf(rd->problem, sizeof rd->problem, "a streamed event is not JSON: %s", je.text);
-                    else if (c->provider == LLM_ANTHROPIC)
+                    json_t *j = load_json(rd, d, "a streamed event");   /* NULL: rd->problem says why */
+                    if (j && c->provider == LLM_ANTHROPIC)
                         anthropic_event(c, rd, j);
-                    else if (json_is_object(json_object_get(j, "error"))) {
+                    else if (j && json_is_object(json_object_get(j, "error"))) {
                         char m[300];
                         error_message(c, d, m, sizeof m);
                         snprintf(rd->problem, sizeof rd->problem, "the stream reported an error: %s", m);
-                    } else
+                    } else if (j)
                         openai_document(rd, j, true);
                     json_decref(j);
                 }
@@ -351,12 +399,9 @@ static void read_stream(const llm_config *c, const char *body, reading *rd)
 
 static void read_document(const llm_config *c, const char *body, reading *rd)
 {
-    json_error_t je;
-    json_t *j = json_loads(body, 0, &je);
-    if (!j) {
-        snprintf(rd->problem, sizeof rd->problem, "the response is not JSON (%s at line %d)", je.text, je.line);
+    json_t *j = load_json(rd, body, "the response");
+    if (!j)
         return;
-    }
     if (c->provider == LLM_ANTHROPIC)
         anthropic_document(rd, j);
     else
@@ -442,6 +487,15 @@ static outcome attempt(const llm_config *c, const char *url, const char *body, l
                 status == 401 || status == 403 ? " (check the API key)" : status == 404 ? " (check the model or deployment name and the URL)" : "");
         return FAIL;
     }
+    int got = llm_read_response(c, b, t->body.len, url, out, e);
+    return got == 0 ? OK : got == 1 ? RETRY : FAIL;
+}
+
+int llm_read_response(const llm_config *c, const char *b, size_t len, const char *url, llm_response *out, mf_err *e)
+{
+    if (len > LLM_MAX_ANSWER)
+        return mf_fail(e, MF_ELIMIT, NULL, 0, 0, "the answer from %s is larger than %d bytes: refused", url,
+                       LLM_MAX_ANSWER);
     reading rd;
     memset(&rd, 0, sizeof rd);
     const char *first = b + strspn(b, " \t\r\n");
@@ -453,17 +507,20 @@ static outcome attempt(const llm_config *c, const char *url, const char *body, l
     out->tokens_out = rd.tokens_out;
     if (rd.model[0])
         snprintf(out->model, sizeof out->model, "%s", rd.model);
-    outcome res = OK;
+    int res = 0;
     if (rd.problem[0]) {
-        mf_fail(e, MF_EFORMAT, NULL, 0, 0, "%s: %s", url, rd.problem);
-        res = FAIL;
+        mf_fail(e, rd.over_limit ? MF_ELIMIT : MF_EFORMAT, NULL, 0, 0, "%s: %s", url, rd.problem);
+        res = -1;
     } else if (!rd.complete) {
         mf_err_clear(e);
         mf_fail(e, MF_EIO, NULL, 0, 0, "the connection to %s dropped mid-stream: the answer was not complete", url);
-        res = RETRY;
+        res = 1;
     } else if (!rd.have_answer) {
         mf_fail(e, MF_EFORMAT, NULL, 0, 0, "%s answered without an answer (no content, no tool call)", url);
-        res = FAIL;
+        res = -1;
+    } else if (rd.answer.len > LLM_MAX_ANSWER) {
+        mf_fail(e, MF_ELIMIT, NULL, 0, 0, "the answer from %s is larger than %d bytes: refused", url, LLM_MAX_ANSWER);
+        res = -1;
     } else {
         out->answer = mf_xstrdup(mf_buf_str(&rd.answer));
     }

@@ -14,7 +14,8 @@
  *   - the key is held only in llm_config.key and sent only in a request header; no message this
  *     module writes (errors, llm_describe) contains it, and text a provider sends back (an error
  *     body) has every occurrence of it, and of its first 8 characters onward, blotted out first;
- *   - an answer larger than LLM_MAX_ANSWER bytes is refused, never kept whole;
+ *   - an answer larger than LLM_MAX_ANSWER bytes is refused, never kept whole; JSON nested deeper
+ *     than LLM_MAX_JSON_DEPTH and a streamed line longer than LLM_MAX_SSE_LINE are refused too;
  *   - nothing here interprets an answer: the caller (suggest.c) parses and checks it like a
  *     person's edit.
  */
@@ -32,6 +33,8 @@ typedef enum llm_provider { LLM_NONE = 0, LLM_OPENAI, LLM_AZURE, LLM_ANTHROPIC }
 typedef enum llm_structured { LLM_JSON_SCHEMA = 0, LLM_TOOLS } llm_structured;
 
 #define LLM_MAX_ANSWER (256 * 1024)   /* bytes of a response body (or of a stream) kept at most */
+#define LLM_MAX_JSON_DEPTH 64         /* nesting of arrays and objects in one JSON document of an answer */
+#define LLM_MAX_SSE_LINE (64 * 1024)  /* bytes of one line of a streamed (SSE) answer */
 
 typedef struct llm_config {
     llm_provider provider;
@@ -95,6 +98,20 @@ typedef struct llm_response {
  * attempts, status, time and any tokens counted.  llm_response_free in every case. */
 int llm_call(const llm_config *c, const llm_request *r, llm_response *out, mf_err *e);
 void llm_response_free(llm_response *r);
+
+/* Read a response body (len bytes, NUL-terminated) that came from url with a 2xx status: one JSON
+ * document, or server-sent events when c->stream and the body does not start with '{'.  Fills
+ * out->answer (malloc'd), out->model and the tokens.  0 read; 1 an incomplete stream (the end
+ * marker never came: worth a retry; e says so); -1 with e filled (MF_EFORMAT: not the protocol's
+ * JSON, no answer, an error event; MF_ELIMIT: over LLM_MAX_ANSWER bytes, JSON nested deeper than
+ * LLM_MAX_JSON_DEPTH, a streamed line over LLM_MAX_SSE_LINE bytes).  No network: llm_call's
+ * reading of every answer, and the fuzz target's entry point. */
+int llm_read_response(const llm_config *c, const char *body, size_t len, const char *url, llm_response *out,
+                      mf_err *e);
+
+/* The deepest nesting of arrays and objects in JSON text s (strings skipped), counted up to
+ * limit + 1 and no further.  Used before a document is parsed. */
+int llm_json_depth(const char *s, size_t len, int limit);
 
 /* Replace every occurrence of the key (and of its first 8 characters onward) in s with "***". */
 void llm_redact(const llm_config *c, char *s);

@@ -6,6 +6,8 @@
  */
 #include "llm/suggest.h"
 
+#include "llm/llm.h"
+
 #include "util/buf.h"
 
 #include <jansson.h>
@@ -207,8 +209,18 @@ char *llm_question_prompt(const plan *p, const char *column, int row, const char
 int llm_parse_answer(const char *json, llm_answer *a, char *why, size_t n)
 {
     memset(a, 0, sizeof *a);
+    size_t jl = strlen(json);
+    if (jl > LLM_MAX_ANSWER) {
+        snprintf(why, n, "the answer is %zu bytes long; at most %d", jl, LLM_MAX_ANSWER);
+        return 1;
+    }
+    if (llm_json_depth(json, jl, LLM_MAX_JSON_DEPTH) > LLM_MAX_JSON_DEPTH) {
+        snprintf(why, n, "the answer nests JSON deeper than %d levels; answer with the flat JSON object asked for",
+                 LLM_MAX_JSON_DEPTH);
+        return 1;
+    }
     json_error_t je;
-    json_t *j = json_loads(json, 0, &je);
+    json_t *j = json_loadb(json, jl, 0, &je);
     int rc = 1;
     if (!j) {
         snprintf(why, n, "the answer is not JSON (%s); answer with the JSON object asked for", je.text);

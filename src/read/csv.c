@@ -413,6 +413,8 @@ static int parse_record(csv_reader *r, csv_block *b, blk_store *st, scan_win *w,
                 add_field(b, st, seg, (size_t)(c - seg), 1);
             }
             if (f < end && *f == d) {
+                if (st->nf - nf0 >= CSV_MAX_FIELDS)
+                    goto too_many;
                 p = f + 1;
                 continue;
             }
@@ -433,6 +435,8 @@ static int parse_record(csv_reader *r, csv_block *b, blk_store *st, scan_win *w,
         }
         if (*f == d && f < end) {
             add_field(b, st, p, (size_t)(f - p), 0);
+            if (st->nf - nf0 >= CSV_MAX_FIELDS)
+                goto too_many;
             p = f + 1;
             continue;
         }
@@ -463,6 +467,14 @@ more:
     st->nf = nf0;
     st->ulen = u0;
     return REC_MORE;
+too_many:   /* refused as soon as the fields are there: the record need not be read whole */
+    st->nf = nf0;
+    st->ulen = u0;
+    return mf_fail(e, MF_ELIMIT, r->path, r->line, 0,
+                   "record has more than %d fields; at most %d fields are read per record (is the delimiter "
+                   "right?)",
+                   CSV_MAX_FIELDS, CSV_MAX_FIELDS),
+           REC_ERR;
 }
 
 /* ---- the fast path ---------------------------------------------------------------------- */
@@ -578,6 +590,8 @@ static void fast_records(csv_reader *r, csv_block *b, blk_store *st, str_index *
     unsigned long long bytes = 0;
 #define FAST_ADD(ptr, len, quoted)                                                                   \
     do {                                                                                            \
+        if (nf - nf0 >= CSV_MAX_FIELDS)                                                             \
+            goto slow; /* the exact path says so */                                                 \
         if (nf == fcap) {                                                                           \
             st->nf = nf;                                                                            \
             fields_grow(b, st);                                                                     \
@@ -959,6 +973,8 @@ csv_reader *csv_open(const char *path, const csv_dialect *d, mf_err *e)
         csv_close(r);
         return NULL;
     }
+    if (d->uncached)
+        src_uncached(&r->src);
     if (skip_lines(r, d->header_line > 1 ? d->header_line - 1 : 0, e) < 0 || read_header(r, e) < 0) {
         csv_close(r);
         return NULL;

@@ -9,7 +9,7 @@
  * per row: a block reuses its buffers.  Memory is bounded by the block size and the longest record (CSV_MAX_RECORD).
  *
  * Errors (mf_err, -1) name the file and the line: invalid UTF-8 or a NUL byte, an unterminated
- * quote, a record longer than CSV_MAX_RECORD, a header of more than CSV_MAX_COLUMNS fields.  A ragged record (field count differs from the
+ * quote, a record longer than CSV_MAX_RECORD or of more than CSV_MAX_FIELDS fields, a header of more than CSV_MAX_COLUMNS fields.  A ragged record (field count differs from the
  * header) is not an error: it is returned with its count and the engine rejects it.
  */
 #ifndef MF_CSV_H
@@ -36,11 +36,15 @@ typedef struct csv_dialect {
     csv_encoding encoding;
     long header_line;      /* 1-based physical line (after decoding) of the header row */
     int ncols;             /* fields in the header row (filled by csv_detect) */
+    bool uncached;         /* read with O_DIRECT (source.h, src_uncached): a file just written with
+                              O_DIRECT, re-read once (check/builtin.c) */
 } csv_dialect;
 
 #define CSV_BLOCK_ROWS 4096
 #define CSV_MAX_RECORD (64L * 1024 * 1024)   /* one record may not exceed 64 MiB */
 #define CSV_MAX_COLUMNS 16384                /* fields of the header row (Excel's widest sheet) */
+#define CSV_MAX_FIELDS 65536                 /* fields of any one record (4 x the widest header): bounds the
+                                                field arrays, 17 bytes per field, whatever the record holds */
 
 const char *csv_encoding_name(csv_encoding enc);           /* "UTF-8", "UTF-8 with BOM", "Windows-1252", ... */
 int csv_encoding_parse(const char *name, csv_encoding *out); /* inverse; -1 when unknown */

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #define RAW_CAP (1u << 20)
+#define DIRECT_CAP (1u << 20)
+#define DIRECT_ALIGN 4096u
+#define DIRECT_MIN (4ull << 20)   /* smaller files: afile.c wrote them through the page cache */
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -113,11 +116,71 @@ void src_close(csv_source *s)
     s->fd = -1;
     free(s->raw);
     s->raw = NULL;
+    free(s->dbuf);
+    s->dbuf = NULL;
+}
+
+static bool set_direct(int fd, bool on)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) == 0;
+}
+
+void src_uncached(csv_source *s)
+{
+    if (s->fd < 0 || s->direct || s->consumed % DIRECT_ALIGN || s->size < DIRECT_MIN)
+        return;
+    void *p = NULL;
+    if (posix_memalign(&p, DIRECT_ALIGN, DIRECT_CAP) != 0)
+        return;
+    if (!set_direct(s->fd, true)) {
+        free(p);
+        return;
+    }
+    s->dbuf = p;
+    s->dpos = s->dlen = 0;
+    s->direct = true;
+}
+
+/* read() into the aligned buffer (O_DIRECT), then copied out; back to plain read() when refused. */
+static long read_direct(csv_source *s, void *dst, size_t n)
+{
+    if (s->dpos == s->dlen) {
+        ssize_t k;
+        do
+            k = read(s->fd, s->dbuf, DIRECT_CAP);
+        while (k < 0 && errno == EINTR);
+        if (k < 0) {
+            if (errno != EINVAL || !set_direct(s->fd, false)) {
+                s->fault = SRC_IO;
+                s->fault_errno = errno;
+                return -1;
+            }
+            s->direct = false;   /* the next read_some goes through read() from the same offset */
+            return 0;
+        }
+        s->dpos = 0;
+        s->dlen = (size_t)k;
+        if (k == 0) {
+            s->file_eof = true;
+            return 0;
+        }
+    }
+    size_t m = s->dlen - s->dpos < n ? s->dlen - s->dpos : n;
+    memcpy(dst, s->dbuf + s->dpos, m);
+    s->dpos += m;
+    s->consumed += m;
+    return (long)m;
 }
 
 /* read() that retries on EINTR; counts what it read. */
 static long read_some(csv_source *s, void *dst, size_t n)
 {
+    while (s->direct) {
+        long k = read_direct(s, dst, n);
+        if (k != 0 || s->direct || s->file_eof)
+            return k;
+    }
     for (;;) {
         ssize_t k = read(s->fd, dst, n);
         if (k >= 0) {

@@ -35,10 +35,20 @@ typedef struct csv_source {
     int fault_errno;
     unsigned long long consumed;     /* bytes read from the file so far */
     unsigned long long size;         /* file size (0 if unknown) */
+    bool direct;                     /* src_uncached: reads go through dbuf with O_DIRECT */
+    unsigned char *dbuf;             /* DIRECT_CAP bytes, 4 KiB-aligned; dbuf[dpos..dlen) not yet handed out */
+    size_t dpos, dlen;
 } csv_source;
 
 /* Open path for reading as enc.  -1 with e filled (MF_EIO) when it cannot be opened. */
 int src_open(csv_source *s, const char *path, csv_encoding enc, mf_err *e);
+/* Read the file from here on with O_DIRECT into a private aligned buffer, copied out from there:
+ * for a file known not to be in the page cache (an output just written with O_DIRECT), so reading
+ * it back does not fill fresh page-cache pages (expensive in a VM).  Call right after src_open.
+ * Files under 4 MiB (written through the page cache by util/afile.c) stay on plain read().
+ * Where the file system refuses O_DIRECT, or a read is refused (EINVAL: an unaligned offset after
+ * a short read), the source silently goes back to plain read(). */
+void src_uncached(csv_source *s);
 /* Write up to cap (>= 16) bytes of UTF-8 into dst.  Returns the count; 0 means end of file
  * (s->eof) or a fault (s->fault != SRC_OK). */
 size_t src_fill(csv_source *s, char *dst, size_t cap);

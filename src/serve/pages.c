@@ -15,9 +15,11 @@
 #include "serve/jobs.h"
 #include "serve/serve_internal.h"
 #include "util/diff.h"
+#include "util/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -647,8 +649,9 @@ static void proposal_html(mf_buf *b, const serve_req *r, const flow_env *env, lo
         P("<form method=\"post\" action=\"/review/%s-edit\" class=\"proposal-%s\">", k ? "discard" : "accept",
           k ? "discard" : "accept");
         html_csrf(b, r);
-        P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><button type=\"submit\">%s</button></form>", id,
-          k ? "Discard" : "Accept");
+        P("<input type=\"hidden\" name=\"id\" value=\"%lld\"><input type=\"hidden\" name=\"proposal\" "
+          "value=\"%lld\"><button type=\"submit\">%s</button></form>",
+          id, pp.id, k ? "Discard" : "Accept");
     }
     P("</div>");
     flow_proposal_free(&pp);
@@ -1210,8 +1213,11 @@ static void new_review(serve_state *s, serve_req *r, serve_resp *o, const flow_e
     if (!ends_with(mname, ends_with(mf->filename, ".xlsx") ? ".xlsx" : ".csv"))
         snprintf(mname, sizeof mname, "%s", ends_with(mf->filename, ".xlsx") ? "mapping.xlsx" : "mapping.csv");
     safe_name(df->filename, "data.csv", dname);
-    if (!strcmp(dname, mname))
-        snprintf(dname, sizeof dname, "data.csv");
+    if (!strcasecmp(dname, mname)) {   /* "data-" + a name of at most 80 bytes: distinct, and fits */
+        char was[96];
+        memcpy(was, dname, sizeof was);
+        snprintf(dname, sizeof dname, "data-%.80s", was);
+    }
     unsigned char rnd[16];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(tag, sizeof tag, rnd, sizeof rnd);
@@ -1229,13 +1235,45 @@ static void new_review(serve_state *s, serve_req *r, serve_resp *o, const flow_e
     long long id = 0;
     bool resumed = false;
     flow_input in = {.client = client, .mapping_path = mf_buf_str(&mp), .data_path = mf_buf_str(&dp)};
+    bool made = !e.msg[0];
     if (e.msg[0] || write_new(mf_buf_str(&mp), mf->value, mf->len, &e) < 0 ||
         write_new(mf_buf_str(&dp), df->value, df->len, &e) < 0 || flow_review_open(env, &in, &id, &resumed, &e) < 0) {
         char msg[1200];
         mf_err_format(&e, msg, sizeof msg);
         html_error_page(o, r, e.code == MF_EIO ? 500 : 400, msg);
+        /* nothing of a refused upload stays on disk (only files this request created are there) */
+        if (made) {
+            (void)unlink(mf_buf_str(&mp));
+            (void)unlink(mf_buf_str(&dp));
+            if (rmdir(mf_buf_str(&dir)) < 0)
+                fprintf(stderr, "mapforge: cannot remove %s: %s\n", mf_buf_str(&dir), strerror(errno));
+        }
     } else {
-        serve_redirect(o, "/review?id=%lld", id);
+        /* who sent what from where: the files as kept, their sizes and digests */
+        char ms[32], ds[32], msha[65], dsha[65], rid[32];
+        snprintf(ms, sizeof ms, "%zu", mf->len);
+        snprintf(ds, sizeof ds, "%zu", df->len);
+        snprintf(rid, sizeof rid, "%lld", id);
+        mf_sha256_hex(mf->value, mf->len, msha);
+        mf_sha256_hex(df->value, df->len, dsha);
+        json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "review", rid, "address", r->ip,
+                              "mapping", mf_buf_str(&mp), "mapping_bytes", ms, "mapping_sha256", msha, "data",
+                              mf_buf_str(&dp), "data_bytes", ds, "data_sha256", dsha, "resumed",
+                              resumed ? "yes" : "no");
+        char *details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(d);
+        mf_err ae;
+        mf_err_clear(&ae);
+        int audited = details ? store_audit_append(s->st, r->user, "review_uploaded", client, dsha, details, NULL, &ae)
+                              : mf_fail(&ae, MF_ENOMEM, NULL, 0, 0, "cannot build the upload's audit event");
+        free(details);
+        if (audited < 0) {
+            char msg[1200];
+            mf_err_format(&ae, msg, sizeof msg);
+            html_error_page(o, r, 500, msg);
+        } else {
+            serve_redirect(o, "/review?id=%lld", id);
+        }
     }
     mf_buf_free(&dir);
     mf_buf_free(&mp);
@@ -1314,9 +1352,12 @@ int pages_post(serve_state *s, serve_req *r, serve_resp *o)
         if (allowed(s, r, o, ROLE_REVIEWER, accept ? "accept a proposed edit" : "discard a proposed edit")) {
             flow_round round;
             memset(&round, 0, sizeof round);
-            if (!id)
-                html_error_page(o, r, 400, "Which review?");
-            else if ((accept ? flow_accept_proposal(&env, id, &round, &e) : flow_discard_proposal(&env, id, &round, &e)) < 0)
+            /* the proposal the page showed: another one since is not taken unseen */
+            long long which = num_arg(serve_form(r, "proposal"));
+            if (!id || which <= 0)
+                html_error_page(o, r, 400, "Which review, and which proposed edit?");
+            else if ((accept ? flow_accept_proposal(&env, id, which, &round, &e)
+                             : flow_discard_proposal(&env, id, which, &round, &e)) < 0)
                 flow_failed(s, r, o, accept ? "accept-edit" : "discard-edit", &e);
             else if (!round.applied && round.not_understood && *round.not_understood)
                 html_error_page(o, r, 409, round.not_understood);

@@ -13,7 +13,9 @@
  *     tied to a pre-session cookie;
  *   - after cfg.max_failures failed sign-ins for a user name (four times as many from one address)
  *     within 15 minutes, sign-in is refused for cfg.lock_seconds even with the right password (429);
- *   - a body over 64 KiB is refused (413) without being kept; requests beyond the rate are 429;
+ *   - a body over 64 KiB is refused (413) without being kept, a form of more than 64 fields (400),
+ *     a request line and headers beyond the connection's 128 KiB by libmicrohttpd (431 or 413);
+ *     requests beyond the rate are 429;
  *   - the user's role is read from the store on every request: a disabled user or a changed role
  *     takes effect at once.
  */
@@ -39,8 +41,11 @@
 #include <unistd.h>
 
 #define MAX_BODY (64 * 1024)
+#define MAX_FORM_FIELDS 64
+#define CONNECTION_MEMORY (128 * 1024)   /* MHD's per-connection pool: the request line and headers */
 #define MAX_UPLOAD (32 * 1024 * 1024)   /* POST /review/new: a mapping and a data file, signed-in users only */
 #define UPLOAD_PATH "/review/new"
+#define MAX_UPLOADS_AT_ONCE 4           /* large bodies held in memory at once: the server's peak is about this x 32 MiB */
 #define MAX_SESSIONS 1024
 #define MAX_TRACKED 1024
 #define ABSOLUTE_SESSION_SECONDS (12 * 3600)
@@ -152,7 +157,8 @@ static tracked *track(const char *kind, const char *what)
 
 static int max_failures(void)
 {
-    return g_state.cfg.max_failures > 0 ? g_state.cfg.max_failures : 5;
+    int n = g_state.cfg.max_failures;   /* at most a million: four times it still fits an int */
+    return n <= 0 ? 5 : n > 1000000 ? 1000000 : n;
 }
 
 static bool locked(tracked *t, time_t now)
@@ -260,7 +266,24 @@ typedef struct conn_ctx {
     mf_buf body;
     size_t limit;
     bool too_big;
+    bool upload_slot;   /* holds one of the MAX_UPLOADS_AT_ONCE slots (given back in on_done) */
+    bool busy;          /* a large upload refused because every slot is taken (503) */
 } conn_ctx;
+static int g_uploads;   /* slots taken, under g_lock */
+
+/* A body over its limit: what was kept is dropped and an upload slot given back at once — the rest
+ * of the body is read and thrown away, and must not keep other uploads waiting (nor memory). */
+static void too_big(conn_ctx *ctx)
+{
+    ctx->too_big = true;
+    mf_buf_free(&ctx->body);
+    if (ctx->upload_slot) {
+        pthread_mutex_lock(&g_lock);
+        g_uploads--;
+        pthread_mutex_unlock(&g_lock);
+        ctx->upload_slot = false;
+    }
+}
 
 static int hexval(char c)
 {
@@ -283,10 +306,11 @@ static char *url_decode(const char *s, size_t n)
     return out;
 }
 
-static void parse_form(serve_req *r, const char *body, size_t len)
+/* The url-encoded body into r->form; -1 when it has more than MAX_FORM_FIELDS fields. */
+static int parse_form(serve_req *r, const char *body, size_t len)
 {
     size_t i = 0;
-    while (i < len && r->nform < 64) {
+    while (i < len) {
         size_t j = i;
         while (j < len && body[j] != '&')
             j++;
@@ -294,15 +318,19 @@ static void parse_form(serve_req *r, const char *body, size_t len)
         while (eq < j && body[eq] != '=')
             eq++;
         if (j > i) {
+            if (r->nform >= MAX_FORM_FIELDS)
+                return -1;
             r->form = mf_xrealloc(r->form, (size_t)(r->nform + 1) * sizeof *r->form);
             r->form[r->nform].name = url_decode(body + i, eq - i);
             r->form[r->nform].value = eq < j ? url_decode(body + eq + 1, j - eq - 1) : mf_xstrdup("");
             r->form[r->nform].len = strlen(r->form[r->nform].value);
             r->form[r->nform].filename = NULL;
+            r->form[r->nform].borrowed = false;
             r->nform++;
         }
         i = j + 1;
     }
+    return 0;
 }
 
 static const char *find_bytes(const char *h, size_t hn, const char *n, size_t nn)
@@ -335,7 +363,7 @@ static char *disposition_param(const char *line, size_t n, const char *key)
 /* A multipart/form-data body (RFC 7578) into r->form: each part's name, bytes (len) and file name.
  * Parts without a name, and anything past 16 parts, are ignored; a body that does not follow the
  * boundary leaves the form empty (the CSRF check then refuses it). */
-static void parse_multipart(serve_req *r, const char *ctype, const char *body, size_t len)
+static void parse_multipart(serve_req *r, const char *ctype, char *body, size_t len)
 {
     const char *b = strstr(ctype, "boundary=");
     if (!b)
@@ -365,7 +393,7 @@ static void parse_multipart(serve_req *r, const char *ctype, const char *body, s
         const char *hend = find_bytes(body + at, len - at, "\r\n\r\n", 4);
         if (!hend)
             break;
-        const char *data = hend + 4;
+        char *data = body + (hend - body) + 4;
         const char *next = find_bytes(data, len - (size_t)(data - body), delim, dn);
         if (!next)
             break;
@@ -384,11 +412,13 @@ static void parse_multipart(serve_req *r, const char *ctype, const char *body, s
             r->form = mf_xrealloc(r->form, (size_t)(r->nform + 1) * sizeof *r->form);
             serve_field *f = &r->form[r->nform++];
             f->name = name;
-            f->value = mf_xmalloc(vn + 1);
-            memcpy(f->value, data, vn);
+            /* the bytes stay in the body (not copied: one upload is not held twice); the delimiter's
+             * first byte, already passed, becomes the part's NUL */
+            f->value = (char *)data;
             f->value[vn] = 0;
             f->len = vn;
             f->filename = filename;
+            f->borrowed = true;
         } else {
             free(filename);
         }
@@ -716,21 +746,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = ctx;
         ctx->limit = MAX_BODY;
         if (!strcmp(method, "POST") && !strcmp(url, UPLOAD_PATH)) {
-            /* a large body only from a signed-in session (its role and token are checked later) */
+            /* a large body only from a signed-in session whose role may start a review (its token is
+             * checked later), and only MAX_UPLOADS_AT_ONCE at a time: each is held in memory */
             pthread_mutex_lock(&g_lock);
-            if (session_find(cookie(c, "mf_session")))
-                ctx->limit = MAX_UPLOAD;
+            session *s = session_find(cookie(c, "mf_session"));
+            store_user u;
+            mf_err ue;
+            mf_err_clear(&ue);
+            if (s && store_user_get(g_state.st, s->user, &u, &ue) > 0 && !u.disabled && u.role >= ROLE_REVIEWER) {
+                if (g_uploads < MAX_UPLOADS_AT_ONCE) {
+                    g_uploads++;
+                    ctx->upload_slot = true;
+                    ctx->limit = MAX_UPLOAD;
+                } else {
+                    ctx->busy = true;
+                }
+            }
             pthread_mutex_unlock(&g_lock);
         }
         const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (len && strtoull(len, NULL, 10) > ctx->limit)
-            ctx->too_big = true;
+        unsigned long long want = len ? strtoull(len, NULL, 10) : 0;
+        if (want > ctx->limit)
+            too_big(ctx);
+        else if (want > MAX_BODY)
+            mf_buf_reserve(&ctx->body, (size_t)want);   /* one allocation, no copies while it grows */
         return MHD_YES;
     }
     if (*upload_size) {
         if (ctx->body.len + *upload_size > ctx->limit)
-            ctx->too_big = true;
-        if (!ctx->too_big)
+            too_big(ctx);
+        if (!ctx->too_big && !ctx->busy)
             mf_buf_add(&ctx->body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
@@ -752,24 +797,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     memset(&o, 0, sizeof o);
     o.status = 200;
     pthread_mutex_lock(&g_lock);
-    if (ctx->too_big) {
+    if (ctx->busy) {
+        serve_deny_audit(&g_state, &r, "request", NULL, "too many uploads at once");
+        html_error_page(&o, &r, 503, "Too many uploads are under way: try again in a minute.");
+    } else if (ctx->too_big) {
         serve_deny_audit(&g_state, &r, "request", NULL,
                          ctx->limit > MAX_BODY ? "upload over 32 MiB" : "request body over 64 KiB");
         html_error_page(&o, &r, 413, "The request is too large.");
     } else {
         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        int form_rc = 0;
         if (!strcmp(method, "POST") && ct && !strncasecmp(ct, "multipart/form-data", 19)) {
             if (!strcmp(url, UPLOAD_PATH))   /* only the upload takes a multipart body */
-                parse_multipart(&r, ct, mf_buf_str(&ctx->body), ctx->body.len);
+                parse_multipart(&r, ct, ctx->body.data ? ctx->body.data : (char *)"", ctx->body.len);
         } else if (!strcmp(method, "POST"))
-            parse_form(&r, mf_buf_str(&ctx->body), ctx->body.len);
-        handle(&r, &o);
+            form_rc = parse_form(&r, mf_buf_str(&ctx->body), ctx->body.len);
+        if (form_rc < 0) {
+            serve_deny_audit(&g_state, &r, "request", NULL, "a form of more than 64 fields");
+            html_error_page(&o, &r, 400, "The form has more than 64 fields.");
+        } else
+            handle(&r, &o);
     }
     pthread_mutex_unlock(&g_lock);
     for (int i = 0; i < r.nform; i++) {
         sodium_memzero(r.form[i].value, r.form[i].len);
         free(r.form[i].name);
-        free(r.form[i].value);
+        if (!r.form[i].borrowed)
+            free(r.form[i].value);
         free(r.form[i].filename);
     }
     free(r.form);
@@ -809,6 +863,11 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
     (void)t;
     conn_ctx *ctx = *con_cls;
     if (ctx) {
+        if (ctx->upload_slot) {
+            pthread_mutex_lock(&g_lock);
+            g_uploads--;
+            pthread_mutex_unlock(&g_lock);
+        }
         mf_buf_free(&ctx->body);
         free(ctx);
         *con_cls = NULL;
@@ -846,22 +905,25 @@ static char *slurp(const char *path, mf_err *e)
     return b.data;
 }
 
-int serve_run(const serve_config *cfg, mf_err *e)
+static char *g_cert, *g_key;   /* the TLS PEM texts, kept while the daemon runs */
+
+struct MHD_Daemon *serve_start(const serve_config *cfg, bool listen, mf_err *e)
 {
     if (sodium_init() < 0)
-        return mf_fail(e, MF_EIO, NULL, 0, 0, "libsodium could not be initialised");
+        return mf_fail(e, MF_EIO, NULL, 0, 0, "libsodium could not be initialised"), NULL;
     memset(&g_state, 0, sizeof g_state);
     g_state.cfg = *cfg;
     const char *bind_addr = cfg->bind ? cfg->bind : "127.0.0.1";
     int port = cfg->port ? cfg->port : 8321;
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
-        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--tls-cert and --tls-key go together");
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--tls-cert and --tls-key go together"), NULL;
     struct sockaddr_in a4;
     struct sockaddr_in6 a6;
     memset(&a4, 0, sizeof a4);
     memset(&a6, 0, sizeof a6);
     const struct sockaddr *sa;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = listen ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG
+                            : MHD_USE_NO_LISTEN_SOCKET;
     const char *addr = !strcmp(bind_addr, "localhost") ? "127.0.0.1" : bind_addr;
     if (inet_pton(AF_INET, addr, &a4.sin_addr) == 1) {
         a4.sin_family = AF_INET;
@@ -871,74 +933,100 @@ int serve_run(const serve_config *cfg, mf_err *e)
         a6.sin6_family = AF_INET6;
         a6.sin6_port = htons((uint16_t)port);
         sa = (const struct sockaddr *)&a6;
-        flags |= MHD_USE_IPv6;
+        if (listen)
+            flags |= MHD_USE_IPv6;
     } else
-        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--bind %s: not an IPv4 or IPv6 address", bind_addr);
-    char *cert = NULL, *key = NULL;
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--bind %s: not an IPv4 or IPv6 address", bind_addr), NULL;
     if (cfg->tls_cert) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "this libmicrohttpd was built without TLS");
-        if (!(cert = slurp(cfg->tls_cert, e)) || !(key = slurp(cfg->tls_key, e))) {
-            free(cert);
-            return -1;
+            return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "this libmicrohttpd was built without TLS"), NULL;
+        if (!(g_cert = slurp(cfg->tls_cert, e)) || !(g_key = slurp(cfg->tls_key, e))) {
+            free(g_cert);
+            g_cert = NULL;
+            return NULL;
         }
         flags |= MHD_USE_TLS;
         g_state.tls = true;
     }
-    if (!serve_is_loopback(bind_addr) && !g_state.tls)
+    if (listen && !serve_is_loopback(bind_addr) && !g_state.tls)
         fprintf(stderr, "mapforge serve: WARNING: listening on %s without TLS: passwords and session cookies cross "
                         "the network in clear (give --tls-cert and --tls-key)\n", bind_addr);
     if (cfg->metrics_token_file && read_metrics_token(cfg->metrics_token_file, e) < 0) {
-        free(cert);
-        free(key);
-        return -1;
+        free(g_cert);
+        free(g_key);
+        g_cert = g_key = NULL;
+        return NULL;
     }
     g_state.st = store_open(cfg->store_where, e);
-    if (!g_state.st) {
-        free(cert);
-        free(key);
-        return -1;
-    }
-    struct MHD_Daemon *d;
-    if (cert)
+    struct MHD_Daemon *d = NULL;
+    if (g_state.st && g_cert)
         d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
                              MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-                             MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
-    else
+                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                             MHD_OPTION_HTTPS_MEM_CERT, g_cert, MHD_OPTION_HTTPS_MEM_KEY, g_key, MHD_OPTION_END);
+    else if (g_state.st)
         d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
                              MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+                             (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                             MHD_OPTION_END);
     if (!d) {
+        if (g_state.st)
+            mf_fail(e, MF_EIO, NULL, 0, 0, "cannot listen on %s port %d (in use? not an address of this machine?)",
+                    bind_addr, port);
         store_close(g_state.st);
-        free(cert);
-        free(key);
-        return mf_fail(e, MF_EIO, NULL, 0, 0, "cannot listen on %s port %d (in use? not an address of this machine?)",
-                       bind_addr, port);
+        g_state.st = NULL;
+        free(g_cert);
+        free(g_key);
+        g_cert = g_key = NULL;
+        return NULL;
     }
-    struct sigaction sig;
-    memset(&sig, 0, sizeof sig);
-    sig.sa_handler = on_signal;
-    sigaction(SIGINT, &sig, NULL);
-    sigaction(SIGTERM, &sig, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    fprintf(stderr, "mapforge serve: listening on %s://%s%s%s:%d/ (store %s)\n", g_state.tls ? "https" : "http",
-            strchr(bind_addr, ':') ? "[" : "", bind_addr, strchr(bind_addr, ':') ? "]" : "", port,
-            store_where(g_state.st));
-    while (!g_stop)
-        pause();
-    fprintf(stderr, "mapforge serve: stopping\n");
+    if (listen)
+        fprintf(stderr, "mapforge serve: listening on %s://%s%s%s:%d/ (store %s)\n", g_state.tls ? "https" : "http",
+                strchr(bind_addr, ':') ? "[" : "", bind_addr, strchr(bind_addr, ':') ? "]" : "", port,
+                store_where(g_state.st));
+    return d;
+}
+
+void serve_stop(struct MHD_Daemon *d)
+{
     jobs_shutdown();
     MHD_stop_daemon(d);
     pthread_mutex_lock(&g_lock);
     store_close(g_state.st);
     g_state.st = NULL;
     pthread_mutex_unlock(&g_lock);
-    if (key)
-        sodium_memzero(key, strlen(key));
-    free(cert);
-    free(key);
+    if (g_key)
+        sodium_memzero(g_key, strlen(g_key));
+    free(g_cert);
+    free(g_key);
+    g_cert = g_key = NULL;
+}
+
+void serve_session_open(const char *user, char token[SERVE_TOKEN_HEX + 1], char csrf[SERVE_TOKEN_HEX + 1])
+{
+    pthread_mutex_lock(&g_lock);
+    session *s = session_new(user);
+    snprintf(token, SERVE_TOKEN_HEX + 1, "%s", s->token);
+    snprintf(csrf, SERVE_TOKEN_HEX + 1, "%s", s->csrf);
+    pthread_mutex_unlock(&g_lock);
+}
+
+int serve_run(const serve_config *cfg, mf_err *e)
+{
+    struct MHD_Daemon *d = serve_start(cfg, true, e);
+    if (!d)
+        return -1;
+    struct sigaction sig;
+    memset(&sig, 0, sizeof sig);
+    sig.sa_handler = on_signal;
+    sigaction(SIGINT, &sig, NULL);
+    sigaction(SIGTERM, &sig, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!g_stop)
+        pause();
+    fprintf(stderr, "mapforge serve: stopping\n");
+    serve_stop(d);
     return 0;
 }

@@ -21,6 +21,7 @@ typedef struct serve_field {
     char *name, *value;               /* value: NUL-terminated, but a file's bytes may hold NULs (len) */
     size_t len;
     char *filename;                   /* a multipart file part's file name as sent (NULL otherwise) */
+    bool borrowed;                    /* value points into the request's body (a multipart part): not freed */
 } serve_field;
 
 typedef struct serve_req {
@@ -57,6 +58,17 @@ typedef struct serve_state {
 } serve_state;
 
 /* ---- serve.c ------------------------------------------------------------------------------------ */
+struct MHD_Daemon;
+/* Open the store and start the daemon (serve_run's first half): listen = true listens on cfg's
+ * address with a thread per connection; listen = false takes only the connections handed to it by
+ * MHD_add_connection and works when the caller runs MHD_run, on the caller's thread (the fuzz
+ * target tests/fuzz/fuzz_serve.c).  NULL with e filled. */
+struct MHD_Daemon *serve_start(const serve_config *cfg, bool listen, mf_err *e);
+void serve_stop(struct MHD_Daemon *d);   /* stop it, close the store */
+/* A session for user, as a sign-in opens one: the session cookie's token and the CSRF token. */
+void serve_session_open(const char *user, char token[SERVE_TOKEN_HEX + 1], char csrf[SERVE_TOKEN_HEX + 1]);
+
+/* ---- serve.c (helpers) ------------------------------------------------------------------------------------ */
 const char *serve_query(const serve_req *r, const char *name);   /* a GET argument, NULL when absent */
 const char *serve_form(const serve_req *r, const char *name);    /* a POST field, NULL when absent */
 /* A file sent in a multipart POST (only POST /review/new may be multipart): its bytes, length and the

@@ -18,6 +18,7 @@ The script is a JSON list of steps, taken one per request in order (the last rep
   {"malformed": true}               a body that is not JSON (or a stream event that is not)
   {"drop": true}                    the connection closed mid-answer
   {"huge": 400000}                  an answer of that many bytes
+  {"raw": "..."}                    this response body exactly, status 200 (the limits' tests)
   "nostream": true (with an answer)  one JSON document even when the request asked for a stream
 Each request is logged as one JSON line: path, query, provider, stream, structured, auth_ok,
 the model asked for, and the user message's length (never the key).
@@ -98,6 +99,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(401, {"error": {"message": "Incorrect API key provided: %s" % got, "type": "auth"}})
             return
         step = next_step()
+        if "raw" in step:
+            body = step["raw"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if "status" in step:
             extra = {"Retry-After": str(step["retry_after"])} if "retry_after" in step else {}
             msg = {"error": {"message": "scripted status %d" % step["status"], "type": "scripted"}}

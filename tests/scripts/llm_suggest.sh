@@ -6,7 +6,8 @@
 #   trail records the approval of the model's text; /discard drops it; an answer that does not parse
 #   is retried once with the parser's error; one that type-checks but rejects every sample row, and
 #   hostile answers (statements smuggled after the expression, huge output), never become more than a
-#   refused suggestion; 429 + Retry-After, 500, malformed JSON and a dropped stream leave the
+#   refused suggestion; an answer past a limit (JSON nested deeper than 64, a streamed line over
+#   64 KiB, an expression over 1,000 bytes) is a clear error; 429 + Retry-After, 500, malformed JSON and a dropped stream leave the
 #   questions as questions; per-run and per-day token budgets stop the calls; every call is recorded
 #   (history); without a model the plan is as before and says none is configured.
 # Usage: llm_suggest.sh path/to/mapforge
@@ -185,4 +186,23 @@ serve "[$good, $bonus]"; use openai
 MAPFORGE_LLM_STRUCTURED=tools MAPFORGE_LLM_STREAM=off plan_with TOOLS
 [ "$(suggestions)" = 2 ] || fail "tools: $err"
 grep -q '"stream": false, "structured": "tools"' "$log" || fail "tools: not asked as a tool call"
+# ---- the limits of an answer (docs/limits.md): each a clear error, the question stays a question -------------
+serve "$(python3 -c 'import json; print(json.dumps([{"raw": "data: " + "[" * 100 + "]" * 100 + "\n\ndata: [DONE]\n\n"}]))')"
+use openai
+plan_with LIMDEEP
+[ "$(suggestions)" = 0 ] || fail "deep JSON: a suggestion"
+echo "$err" | grep -q "a streamed event nests JSON deeper than 64 levels: refused" || fail "deep JSON: $err"
+serve "$(python3 -c 'import json; print(json.dumps([{"raw": "{\"choices\": [{\"message\": " * 70 + "1" + "}]}" * 70}]))')"
+use openai
+MAPFORGE_LLM_STREAM=off plan_with LIMDEEP2
+echo "$err" | grep -q "the response nests JSON deeper than 64 levels: refused" || fail "deep JSON document: $err"
+serve "$(python3 -c 'import json; print(json.dumps([{"raw": "data: \"" + "x" * 70000 + "\"\n\ndata: [DONE]\n\n"}]))')"
+use openai
+plan_with LIMLINE
+[ "$(suggestions)" = 0 ] || fail "long SSE line: a suggestion"
+echo "$err" | grep -q "a streamed line is 70008 bytes long; at most 65536 are read" || fail "long SSE line: $err"
+serve '[{"huge": 2000}]'; use anthropic
+plan_with LIMEXPR
+[ "$(suggestions)" = 0 ] || fail "long expression: a suggestion"
+echo "$err" | grep -q "the expression is 2000 bytes long; at most 1000" || fail "long expression: $err"
 echo "llm_suggest: ok"

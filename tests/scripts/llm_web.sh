@@ -93,14 +93,25 @@ echo "$page" | grep -q '<pre id="proposal-diff">.*' || fail "no diff"
 echo "$page" | grep -q 'class="proposal-accept"' || fail "no Accept button"
 echo "$page" | grep -Eq '<script>alert|<img src=x' && fail "the model's text reached the page as markup"
 echo "$page" | grep -q 'cents &lt;script&gt;alert(3)&lt;/script&gt;' || fail "the model's explanation is not shown escaped"
+shown() { curl -s -b "$jar" "$base/review?id=1" | grep -o 'name="proposal" value="[0-9]*' | head -1 | cut -d'"' -f4; }
+p1=$(shown)
+[ -n "$p1" ] || fail "the Accept/Discard forms do not name the proposal they show"
 code=$(post "$base/review/discard-edit")
+[ "$code" = 400 ] || fail "discard-edit naming no proposal: $code"
+code=$(post --data-urlencode "proposal=$p1" "$base/review/discard-edit")
 [ "$code" = 303 ] || fail "discard-edit: $code"
 page=$(curl -s -b "$jar" "$base/review?id=1")
 echo "$page" | grep -q 'id="proposal"' && fail "the proposal is still shown after Discard"
 [ "$(version)" = "$v0" ] || fail "Discard made a version"
 code=$(post --data-urlencode "text=$line" "$base/review/feedback")
 [ "$code" = 303 ] || fail "feedback again: $code"
-code=$(post "$base/review/accept-edit")
+p2=$(shown)
+[ -n "$p2" ] && [ "$p2" != "$p1" ] || fail "the second proposal is not told apart: $p1 / $p2"
+# a page still showing the first (discarded) proposal cannot accept the second one unseen
+code=$(post --data-urlencode "proposal=$p1" "$base/review/accept-edit")
+[ "$code" = 409 ] || fail "accept-edit of a proposal replaced since: $code"
+[ "$(version)" = "$v0" ] || fail "a stale Accept made a version"
+code=$(post --data-urlencode "proposal=$p2" "$base/review/accept-edit")
 [ "$code" = 303 ] || fail "accept-edit: $code: $(tail -3 "$work/serve2.log")"
 page=$(curl -s -b "$jar" "$base/review?id=1")
 [ "$(version)" -gt "$v0" ] || fail "Accept made no version"
@@ -117,7 +128,7 @@ echo "$page" | grep -q 'id="proposal"' && fail "a hostile answer became a propos
 echo "$page" | grep -q "openai gpt-4o-mini: rule 1&#39;s condition holds a line break\|openai gpt-4o-mini: rule 1's condition holds a line break" \
   || fail "the refusal is not in the conversation: $(echo "$page" | grep -o 'make it look nicer.\{0,400\}')"
 echo "$page" | grep -Eq '<script>alert|<img src=x|</pre><script>' && fail "a hostile answer reached the page as markup"
-code=$(post "$base/review/accept-edit")
+code=$(post --data-urlencode "proposal=$p2" "$base/review/accept-edit")
 [ "$code" = 409 ] || fail "accept-edit with nothing pending: $code"
 "$mf" audit log --client WEB --json | python3 -c '
 import json, sys

@@ -248,6 +248,23 @@ static void test_control_totals(const plan *p)
     json_t *f = find(&r, "control_total");
     CHECK(f && strstr(json_string_value(json_object_get(f, "message")), "is 7.08, but the plan computes 7.35"));
     check_result_free(&r);
+    /* The input side started before the run (check_pre_start, as the flow does): same verdict. */
+    o.pre = check_pre_start(p, in);
+    CHECK(o.pre != NULL);
+    CHECK_INT(run_checks(p, NULL, &o, &r), 0);
+    CHECK(!r.passed);
+    f = find(&r, "control_total");
+    CHECK(f && strstr(json_string_value(json_object_get(f, "message")), "is 7.08, but the plan computes 7.35"));
+    check_result_free(&r);
+    put("OUT.csv", "ID,AMOUNT,D\nA1,10.50,2025-01-31\nA2,-3.25,2025-02-01\nA4,0.10,\n");
+    o.pre = check_pre_start(p, in);
+    CHECK_INT(run_checks(p, NULL, &o, &r), 0);
+    CHECK(r.passed);
+    check_result_free(&r);
+    /* Started and not used (the run failed): discarded, nothing leaks (the ASan build checks). */
+    check_pre_discard(check_pre_start(p, in));
+    check_pre_discard(NULL);
+    o.pre = NULL;
 }
 
 /* Row numbers are written by the writer, not computed from the input: the built-in checks

@@ -6,6 +6,7 @@
 
 #include "check.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,46 @@ static int parse_all(const char *path, const csv_dialect *d, parsed *o, mf_err *
 static csv_dialect comma(void)
 {
     return (csv_dialect){.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1};
+}
+
+/* ---- uncached (O_DIRECT) reading: the same records as plain read() ---- */
+
+static void test_uncached(void)
+{
+    /* ~6 MiB: records with quotes, a line end inside a quoted field and multi-byte UTF-8, so
+     * records and sequences straddle the 1 MiB staging buffer and the reader's fills. */
+    mf_buf b = {0};
+    mf_buf_adds(&b, "id,name,amount\n");
+    for (long i = 0; b.len < (6u << 20) + 123; i++)
+        mf_buf_printf(&b, i % 7 == 0 ? "%ld,\"caf\xC3\xA9, \"\"x\"\"\nnext\",%ld.5\n" : "%ld,n\xE2\x82\xAC%ld,%ld\n", i, i,
+                      i * 3);
+    const char *path = write_file("uncached.csv", b.data, b.len);
+    csv_dialect d = comma();
+    parsed plain, direct;
+    mf_err e = {0};
+    CHECK_INT(parse_all(path, &d, &plain, &e), 0);
+    d.uncached = true;
+    CHECK_INT(parse_all(path, &d, &direct, &e), 0);
+    CHECK(plain.nrecords > 50000);
+    CHECK_INT(direct.nrecords, plain.nrecords);
+    CHECK(plain.len == direct.len && memcmp(plain.text, direct.text, plain.len) == 0);
+    /* the source really went O_DIRECT where the file system allows it, and not for a small file */
+    int fd = open(path, O_RDONLY | O_DIRECT);
+    bool fs_direct = fd >= 0;
+    if (fd >= 0)
+        close(fd);
+    csv_source s;
+    CHECK_INT(src_open(&s, path, CSV_UTF8, &e), 0);
+    src_uncached(&s);
+    CHECK(s.direct == fs_direct);
+    src_close(&s);
+    CHECK_INT(src_open(&s, write_str("small.csv", "a,b\n1,2\n"), CSV_UTF8, &e), 0);
+    src_uncached(&s);
+    CHECK(!s.direct);
+    src_close(&s);
+    free(plain.text);
+    free(direct.text);
+    mf_buf_free(&b);
 }
 
 /* ---- names ---- */
@@ -568,6 +609,52 @@ static void test_column_limit(void)
     }
 }
 
+/* Fields per record: a data row of CSV_MAX_FIELDS fields is read (a ragged record, the engine's
+ * to reject), one more is refused with the line, on the fast path (whole text) and the exact path
+ * (quoted fields). */
+static void test_field_limit(void)
+{
+    csv_dialect d = comma();
+    for (int quoted = 0; quoted <= 1; quoted++)
+        for (int extra = 0; extra <= 1; extra++) {
+            int n = CSV_MAX_FIELDS + extra;
+            mf_buf b = {0};
+            mf_buf_adds(&b, "a,b\n1,2\n");
+            for (int i = 0; i < n; i++)
+                mf_buf_adds(&b, i ? (quoted ? ",\"x\"" : ",x") : "x");
+            mf_buf_adds(&b, "\n3,4\n");
+            const char *p = write_file("fields.csv", b.data, b.len);
+            mf_buf_free(&b);
+            mf_err e = {0};
+            csv_reader *r = csv_open(p, &d, &e);
+            CHECK(r != NULL);
+            if (!r)
+                continue;
+            csv_block blk;
+            csv_block_init(&blk);
+            long rows = 0, got;
+            uint32_t widest = 0;
+            while ((got = csv_read_block(r, &blk, &e)) > 0) {
+                rows += got;
+                for (long i = 0; i < got; i++)
+                    if (blk.nfields[i] > widest)
+                        widest = blk.nfields[i];
+            }
+            if (!extra) {
+                CHECK_INT(got, 0);
+                CHECK_INT(rows, 3);
+                CHECK_INT((long)widest, CSV_MAX_FIELDS);
+            } else {
+                CHECK_INT(got, -1);
+                CHECK_INT(e.code, MF_ELIMIT);
+                CHECK_INT(e.line, 3);
+                CHECK(strstr(e.msg, "more than 65536 fields") != NULL);
+            }
+            csv_block_free(&blk);
+            csv_close(r);
+        }
+}
+
 /* A 100 MB line with no newline, with the real CSV_MAX_RECORD: fails without reading it all. */
 static void test_huge_line(void)
 {
@@ -759,6 +846,7 @@ int main(void)
     if (system(cmd) != 0)
         return 2;
     test_names();
+    test_uncached();
     test_quotes_and_lines();
     test_raw_and_crlf();
     test_header_and_raw_multiline();
@@ -768,6 +856,7 @@ int main(void)
     test_encodings();
     test_errors();
     test_column_limit();
+    test_field_limit();
     test_utf16_faults();
     test_open_at();
     test_huge_line();

@@ -142,6 +142,98 @@ static void test_answer(void)
     CHECK(llm_parse_answer("{\"expression\": \"   \"}", &a, why, sizeof why) == 1);
 }
 
+/* The reading of a provider's response body (llm_read_response) and its limits: answer size,
+ * JSON nesting, streamed line length; the expression length of the answer is test_answer's. */
+static void test_read_response(void)
+{
+    llm_config c;
+    memset(&c, 0, sizeof c);
+    c.provider = LLM_OPENAI;
+    llm_response r;
+    mf_err e;
+    const char *url = "http://model.test/v1/chat/completions";
+    const char doc[] = "{\"model\":\"m1\",\"choices\":[{\"message\":{\"content\":\"{\\\"expression\\\":\\\"1\\\"}\"}}],"
+                       "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7}}";
+    memset(&r, 0, sizeof r);
+    mf_err_clear(&e);
+    CHECK_INT(llm_read_response(&c, doc, strlen(doc), url, &r, &e), 0);
+    CHECK_STR(r.answer, "{\"expression\":\"1\"}");
+    CHECK_STR(r.model, "m1");
+    CHECK(r.tokens_in == 5 && r.tokens_out == 7);
+    llm_response_free(&r);
+
+    c.stream = true;
+    const char sse[] = "data: {\"choices\":[{\"delta\":{\"content\":\"{\\\"expr\"}}]}\r\n\r\n"
+                       "data: {\"choices\":[{\"delta\":{\"content\":\"ession\\\":\\\"2\\\"}\"}}]}\n\n"
+                       "data: [DONE]\n\n";
+    memset(&r, 0, sizeof r);
+    CHECK_INT(llm_read_response(&c, sse, strlen(sse), url, &r, &e), 0);
+    CHECK_STR(r.answer, "{\"expression\":\"2\"}");
+    llm_response_free(&r);
+    /* no end marker: incomplete, worth a retry */
+    const char cut[] = "data: {\"choices\":[{\"delta\":{\"content\":\"{\"}}]}\n\n";
+    memset(&r, 0, sizeof r);
+    mf_err_clear(&e);
+    CHECK_INT(llm_read_response(&c, cut, strlen(cut), url, &r, &e), 1);
+    CHECK(strstr(e.msg, "dropped mid-stream") != NULL);
+
+    /* JSON nested deeper than LLM_MAX_JSON_DEPTH, plain and streamed */
+    mf_buf b = {0};
+    mf_buf_adds(&b, "data: ");
+    for (int i = 0; i < LLM_MAX_JSON_DEPTH + 1; i++)
+        mf_buf_adds(&b, "[");
+    mf_buf_adds(&b, "\n\ndata: [DONE]\n\n");
+    memset(&r, 0, sizeof r);
+    mf_err_clear(&e);
+    CHECK_INT(llm_read_response(&c, mf_buf_str(&b), b.len, url, &r, &e), -1);
+    CHECK_INT(e.code, MF_ELIMIT);
+    CHECK(strstr(e.msg, "a streamed event nests JSON deeper than 64 levels") != NULL);
+    c.stream = false;
+    memset(&r, 0, sizeof r);
+    mf_err_clear(&e);
+    CHECK_INT(llm_read_response(&c, mf_buf_str(&b) + 6, b.len - 6, url, &r, &e), -1);
+    CHECK(strstr(e.msg, "the response nests JSON deeper than 64 levels") != NULL);
+    /* 64 levels count as 64: at the limit, not over it */
+    CHECK(llm_json_depth(mf_buf_str(&b) + 7, LLM_MAX_JSON_DEPTH, LLM_MAX_JSON_DEPTH) == LLM_MAX_JSON_DEPTH);
+    const char *q = "[\"[[[[\\\"[[\", {}]";   /* brackets inside strings do not count */
+    CHECK(llm_json_depth(q, strlen(q), 64) == 2);
+    mf_buf_clear(&b);
+
+    /* a streamed line longer than LLM_MAX_SSE_LINE */
+    c.stream = true;
+    mf_buf_adds(&b, "data: \"");
+    for (int i = 0; i < LLM_MAX_SSE_LINE; i++)
+        mf_buf_addc(&b, 'x');
+    mf_buf_adds(&b, "\"\n\ndata: [DONE]\n\n");
+    memset(&r, 0, sizeof r);
+    mf_err_clear(&e);
+    CHECK_INT(llm_read_response(&c, mf_buf_str(&b), b.len, url, &r, &e), -1);
+    CHECK_INT(e.code, MF_ELIMIT);
+    CHECK(strstr(e.msg, "a streamed line is 65544 bytes long; at most 65536 are read") != NULL);
+    mf_buf_clear(&b);
+
+    /* a body over LLM_MAX_ANSWER (llm_call cuts the transfer at the same size) */
+    for (int i = 0; i <= LLM_MAX_ANSWER; i++)
+        mf_buf_addc(&b, ' ');
+    memset(&r, 0, sizeof r);
+    mf_err_clear(&e);
+    CHECK_INT(llm_read_response(&c, mf_buf_str(&b), b.len, url, &r, &e), -1);
+    CHECK(strstr(e.msg, "is larger than 262144 bytes: refused") != NULL);
+    mf_buf_free(&b);
+
+    /* the answer itself nested too deep */
+    llm_answer a;
+    char why[600];
+    char deep[200] = "{\"expression\":\"1\",\"x\":";
+    for (int i = 0; i < 70; i++)
+        strcat(deep, "[");
+    CHECK(llm_parse_answer(deep, &a, why, sizeof why) == 1);
+    CHECK(strstr(why, "deeper than 64 levels") != NULL);
+    llm_edit ed;   /* and read as a proposed edit */
+    CHECK(llm_parse_edit(deep, &ed, why, sizeof why) == 1);
+    CHECK(strstr(why, "deeper than 64 levels") != NULL);
+}
+
 static void test_edit(void)
 {
     llm_edit ed;
@@ -346,6 +438,7 @@ int main(void)
     test_suggestion_statement();
     test_suggestion_lifecycle();
     test_answer();
+    test_read_response();
     test_edit();
     test_reference_examples();
     test_redact();
