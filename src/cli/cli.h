@@ -18,6 +18,9 @@ typedef struct cli_options {
     const char *validator;     /* --validator CMD: the customer's validator; MAPFORGE_VALIDATOR */
     const char *engine;        /* --engine native|spark */
     const char *spark_master;  /* --spark-master spark://host:7077 */
+    const char *livy;          /* --livy URL: submit the Spark job as a Livy batch (MAPFORGE_LIVY_URL) */
+    const char *spark_stage;   /* --spark-stage DIR: where the job is placed for the cluster */
+    const char *spark_stage_uri;   /* --spark-stage-uri URI: the cluster's name for that directory */
     const char *to;            /* --to pyspark|native (compile) */
     const char *comment;       /* --comment: approval / invalidation comment */
     const char *key;           /* --key: a cache key */

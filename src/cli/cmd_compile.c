@@ -61,6 +61,9 @@ static int run_on_spark(const plan *p, const char *text, const char *sha, const 
     run_options opt = {0};
     opt.plan_sha256 = sha;
     opt.spark_master = o->spark_master;
+    opt.livy_url = o->livy;
+    opt.spark_stage = o->spark_stage;
+    opt.spark_stage_uri = o->spark_stage_uri;
     opt.no_parquet = o->no_parquet;
     run_report rep;
     if (spark_run_plan(p, text, o->data, o->out, &opt, &rep, e) < 0)

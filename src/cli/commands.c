@@ -131,6 +131,9 @@ static flow_run_options run_options_of(const cli_options *o)
     r.out_dir = o->out;
     r.engine = o->engine;
     r.spark_master = o->spark_master;
+    r.livy_url = o->livy;
+    r.spark_stage = o->spark_stage;
+    r.spark_stage_uri = o->spark_stage_uri;
     r.validator = o->validator;
     r.db = o->db;
     mf_err ignore = {0};

@@ -119,6 +119,9 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "unknown engine \"%s\": expected native or spark", o->engine);
     opt->plan_sha256 = sha;
     opt->spark_master = o->spark_master;
+    opt->livy_url = o->livy_url;
+    opt->spark_stage = o->spark_stage;
+    opt->spark_stage_uri = o->spark_stage_uri;
     opt->threads = o->threads;
     progress_relay relay = {o};
     if (o->progress) {

@@ -85,6 +85,12 @@ void flow_say(const flow_env *env, flow_level level, const char *fmt, ...)
     env->sink(env->sink_user, level, msg);
 }
 
+void flow_model_wait(const flow_env *env, bool before)
+{
+    if (env && env->model_wait)
+        env->model_wait(env->model_wait_user, before);
+}
+
 int flow_audit(const flow_env *env, const char *event, const char *client, const char *subject, mf_err *e, ...)
 {
     json_t *d = json_object();
@@ -251,6 +257,10 @@ char *flow_findings_text(store *st, const char *client, const char *sha)
 int flow_make_dir(const flow_env *env, const char *dir, mf_err *e)
 {
     char path[4096];
+    if (strstr(dir, "://") || !strncmp(dir, "file:", 5))
+        return mf_fail(e, MF_EUSAGE, dir, 0, 0,
+                       "the output directory must be a local path: mapforge keeps the plan, the job, its log and "
+                       "run.json there and checks the output there (for output on the lake: docs/spark.md)");
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
         return mf_fail(e, MF_EUSAGE, dir, 0, 0, "output directory path is too long");
     for (char *p = path + 1;; p++) {

@@ -92,6 +92,13 @@ typedef struct flow_env {
     /* The language model asked about the open questions a draft leaves (flow/suggest.h): its answers
      * become suggestions, never applied.  NULL: none is configured (the draft says so). */
     const struct llm_config *llm;
+    /* Called from the calling thread just before (true) and just after (false) each call to the
+     * model: an HTTP request that may take a minute.  The web app releases its store lock there so
+     * its other requests go on; in between the flow touches neither the store nor any state but
+     * its own, and what it gathered before is re-checked after (a proposal for a version that moved
+     * on meanwhile is dropped; a review opened meanwhile is resumed).  NULL: nothing is called. */
+    void (*model_wait)(void *user, bool before);
+    void *model_wait_user;
 } flow_env;
 
 /* Open the store for a front end: location from store_opt/home_opt as store_location() picks it.
@@ -357,6 +364,8 @@ typedef struct flow_run_options {
     const char *out_dir;         /* required */
     const char *engine;          /* "native" (NULL) | "spark" */
     const char *spark_master;
+    const char *livy_url;        /* Spark through a Livy endpoint (write/livy.h); NULL = $MAPFORGE_LIVY_URL */
+    const char *spark_stage, *spark_stage_uri;   /* with livy_url: see write/run.h */
     const char *validator;       /* NULL = $MAPFORGE_VALIDATOR */
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
     int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */

@@ -12,6 +12,8 @@
 
 /* A message for a person through env->sink (printf-style). */
 void flow_say(const flow_env *env, flow_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* env->model_wait around a call to the model (env may be NULL: nothing). */
+void flow_model_wait(const flow_env *env, bool before);
 
 /* Append an audit event whose details are the given key/value string pairs ("key", "value", ...,
  * NULL); a NULL value is JSON null. */

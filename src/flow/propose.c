@@ -254,7 +254,9 @@ int flow_propose_edit(const flow_env *env, flow_session *s, const char *feedback
                           .schema_json = llm_edit_schema, .max_tokens = 1500};
         llm_response r;
         mf_err ce = {0};
+        flow_model_wait(env, true);
         int got = llm_call(cfg, &rq, &r, &ce);
+        flow_model_wait(env, false);
         free(user);
         mf_buf_free(&sys);
         if (got < 0) {

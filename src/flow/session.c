@@ -17,6 +17,7 @@
 
 #include "flow/suggest.h"
 #include "plan/feedback.h"
+#include "util/buf.h"
 #include "util/diff.h"
 #include "util/sha256.h"
 
@@ -560,6 +561,38 @@ done:
     return rc;
 }
 
+/* The model is asked without the caller's lock (flow_env.model_wait): when the review moved on
+ * meanwhile (another version, a decision), the proposal made for the version s was loaded at is
+ * dropped with a note, never attached to a version it was not made for.  0 or -1. */
+static int proposal_still_current(const flow_env *env, const flow_session *s, flow_round *out, char **proposal,
+                                  mf_err *e)
+{
+    store_review now;
+    memset(&now, 0, sizeof now);
+    int got = store_review_get(env->st, s->r.id, &now, e);
+    if (got < 0)
+        return -1;
+    bool same = got == 1 && now.version == s->r.version && !strcmp(now.plan_sha256, s->r.plan_sha256) &&
+                !strcmp(now.state, s->r.state);
+    if (got == 1)
+        store_review_free(&now);
+    if (same)
+        return 0;
+    free(*proposal);
+    *proposal = NULL;
+    out->proposed = 0;
+    const char *note = "the model's proposed edit was dropped: the review moved on while the model was answering";
+    mf_buf m = {0};
+    mf_buf_adds(&m, out->not_understood ? out->not_understood : "");
+    mf_buf_adds(&m, m.len ? "; " : "");
+    mf_buf_adds(&m, note);
+    free(out->not_understood);
+    out->not_understood = mf_xstrdup(mf_buf_str(&m));
+    mf_buf_free(&m);
+    flow_say(env, FLOW_NOTE, "%s", note);
+    return 0;
+}
+
 static int round_of(const flow_env *env, long long id, int n, const char *text, flow_round *out, mf_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -590,6 +623,8 @@ static int round_of(const flow_env *env, long long id, int n, const char *text, 
     char *proposal = NULL;
     if (!n && rc == 0 && r.not_understood && *r.not_understood && env->llm)
         res = flow_propose_edit(env, &s, text, out, &proposal, e);
+    if (res == 0 && proposal)
+        res = proposal_still_current(env, &s, out, &proposal, e);
     if (res == 0 && !n &&
         (store_feedback_add(env->st, s.r.plan_sha256, text, r.understood, r.not_understood, env->actor, e) < 0 ||
          flow_audit(env, "feedback", s.r.client, s.r.plan_sha256, e, "text", text, "understood", r.understood,

@@ -127,7 +127,9 @@ static int ask(plan *p, const char *column, int row, const char *question, flow_
         llm_response r;
         mf_err ce = {0};
         c->asked++;
+        flow_model_wait(c->env, true);
         int got = llm_call(c->cfg, &rq, &r, &ce);
+        flow_model_wait(c->env, false);
         free(user);
         mf_buf_free(&sys);
         if (got < 0) {

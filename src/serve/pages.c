@@ -54,6 +54,7 @@ static void env_of(serve_state *s, const serve_req *r, flow_env *env, said *sd)
     env->sink = sink;
     env->sink_user = sd;
     env->llm = s->cfg.llm;
+    env->model_wait = serve_model_wait;   /* the store lock let go while the model answers */
 }
 
 static long long num_arg(const char *v)

@@ -4,7 +4,9 @@
  *
  * Invariants:
  *   - one thread per connection; all use of the store, the sessions and the limits is under one
- *     mutex (g_lock), so the store connection is used by one thread at a time;
+ *     mutex (g_lock), so the store connection is used by one thread at a time; a request that asks
+ *     the language model lets go of it for the HTTP call only (serve_model_wait), touching nothing
+ *     shared meanwhile, so one slow model answer does not stall every other request;
  *   - a session token and a CSRF token are 32 random bytes (libsodium), compared in constant
  *     time; the cookie is HttpOnly, SameSite=Strict, Path=/ and Secure under TLS; a session
  *     expires after its idle time and after 12 hours in any case; sign-out forgets it;
@@ -1002,6 +1004,15 @@ void serve_stop(struct MHD_Daemon *d)
     free(g_cert);
     free(g_key);
     g_cert = g_key = NULL;
+}
+
+void serve_model_wait(void *user, bool before)
+{
+    (void)user;
+    if (before)
+        pthread_mutex_unlock(&g_lock);
+    else
+        pthread_mutex_lock(&g_lock);
 }
 
 void serve_session_open(const char *user, char token[SERVE_TOKEN_HEX + 1], char csrf[SERVE_TOKEN_HEX + 1])

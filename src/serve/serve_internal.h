@@ -92,6 +92,12 @@ void html_csrf(mf_buf *b, const serve_req *r);
 void html_error_page(serve_resp *o, const serve_req *r, int status, const char *message);
 
 /* ---- pages.c ------------------------------------------------------------------------------------ */
+/* flow_env.model_wait for a request's thread, which holds the store lock (pages.c sets it only on
+ * the envs of handlers, which all run under it): released while the language model is asked (an
+ * HTTP call of up to a minute and its retry), taken again after, so the web app's other requests
+ * go on meanwhile (serve.c). */
+void serve_model_wait(void *user, bool before);
+
 /* Answer r into o: 1 handled, 0 no such page (404). */
 int pages_get(serve_state *s, serve_req *r, serve_resp *o);
 int pages_post(serve_state *s, serve_req *r, serve_resp *o);

@@ -47,6 +47,12 @@ typedef struct run_options {
     void *progress_user;
     int no_parquet;              /* engine/spark: 1 = the job writes no Parquet copy (the native
                                     engine's copy is asked for with parquet) */
+    const char *livy_url;        /* engine/spark: submit through this Livy endpoint (write/livy.h)
+                                    instead of spark-submit; NULL = spark-submit */
+    const char *spark_stage;     /* with livy_url: a directory mapforge writes and the cluster reads
+                                    (a local path or file: URI: a shared disk or a mount of the lake) */
+    const char *spark_stage_uri; /* the cluster's name for spark_stage (abfss://..., dbfs:/...);
+                                    NULL = file:<spark_stage> */
 } run_options;
 
 typedef struct run_report {

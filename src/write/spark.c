@@ -13,6 +13,8 @@
  */
 #include "write/spark.h"
 #include "compile/pyspark.h"
+#include "write/livy.h"
+#include "write/parquet.h"
 #include "util/afile.h"
 #include "util/buf.h"
 #include "util/sha256.h"
@@ -20,6 +22,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
@@ -171,6 +174,7 @@ static void venv_env(const char *bin)
 
 typedef struct spark_ctx {
     char *staging, *job_path, *rt_path, *log_path, *log4j;
+    char *remote;                              /* Livy: this run's directory in the stage, NULL otherwise */
     char *csv[2], *pq[2], *rej[2], *json[2];   /* [0] staging, [1] final */
     unsigned long long bytes_in;               /* the input's size, as the job reported it */
     bool parquet;
@@ -237,6 +241,9 @@ static void ctx_free(spark_ctx *c)
 {
     if (c->staging)
         rm_tree(c->staging);
+    if (c->remote)
+        rm_tree(c->remote);
+    free(c->remote);
     free(c->staging);
     free(c->job_path);
     free(c->rt_path);
@@ -264,6 +271,198 @@ static int commit(spark_ctx *c, mf_err *e)
     return 0;
 }
 
+/* ---- managed Spark: a Livy batch -------------------------------------------------------------- */
+
+static int copy_file(const char *from, const char *to, mf_err *e)
+{
+    size_t len;
+    char *text = mf_read_file(from, &len, e);
+    if (!text)
+        return -1;
+    int rc = mf_write_file_atomic(to, text, len, e);
+    free(text);
+    return rc;
+}
+
+static int part_file(const struct dirent *d)
+{
+    return !strncmp(d->d_name, "part-", 5);
+}
+
+/* The single file the native engine writes from a directory in Spark's layout: _header.csv, then
+ * the part files in name order (part-00000, part-00001, ...: the input order). */
+static int concat_parts(const char *dir, const char *path, mf_err *e)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, part_file, alphasort);
+    if (n < 0)
+        return mf_fail(e, MF_EIO, dir, 0, 0, "the Spark job left no output directory: %s", strerror(errno));
+    char *header = join(dir, "_header.csv", "");
+    mf_afile out;
+    int rc = mf_afile_open(&out, path, e);
+    char *buf = mf_xmalloc(1 << 20);
+    for (int i = -1; rc == 0 && i < n; i++) {
+        char *src = i < 0 ? header : join(dir, names[i]->d_name, "");
+        FILE *f = fopen(src, "rb");
+        if (!f)
+            rc = mf_fail(e, MF_EIO, src, 0, 0, "cannot read the Spark job's output: %s", strerror(errno));
+        size_t got;
+        while (rc == 0 && (got = fread(buf, 1, 1 << 20, f)) > 0)
+            if (mf_afile_write(&out, buf, got, e) < 0)
+                rc = -1;
+        if (f && ferror(f))
+            rc = mf_fail(e, MF_EIO, src, 0, 0, "cannot read the Spark job's output");
+        if (f)
+            fclose(f);
+        if (i >= 0)
+            free(src);
+    }
+    free(buf);
+    free(header);
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (rc < 0)
+        mf_afile_abort(&out);
+    else if (mf_afile_commit(&out, e) < 0)
+        rc = -1;
+    return rc;
+}
+
+static double env_seconds(const char *name, double dflt)
+{
+    const char *v = getenv(name);
+    char *end;
+    double x = v && *v ? strtod(v, &end) : 0;
+    return v && *v && !*end && x > 0 ? x : dflt;
+}
+
+/* The last lines of the log, indented, for a batch that died. */
+static void print_tail(const char *log, int lines)
+{
+    if (!log)
+        return;
+    const char *s = log + strlen(log);
+    while (s > log && lines >= 0)
+        if (*--s == '\n' && s[1])
+            lines--;
+    if (*s == '\n')
+        s++;
+    fprintf(stderr, "mapforge: the end of the batch's log:\n");
+    for (const char *l = s; *l;) {
+        const char *end = strchr(l, '\n');
+        int len = end ? (int)(end - l) : (int)strlen(l);
+        fprintf(stderr, "  | %.*s\n", len, l);
+        l = end ? end + 1 : l + len;
+    }
+}
+
+/* Place the job and its runtime in the stage, run them as a Livy batch that writes into the stage,
+ * and turn its output (Spark's layout) into the staged single files of a local run. */
+static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char *data, const run_options *o,
+                       const char *plan_sha, mf_err *e)
+{
+    const char *stage = o->spark_stage;
+    if (!stage || !*stage)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--livy needs --spark-stage DIR: a directory mapforge can write and the cluster can read "
+                       "(a shared disk or a mount of the lake; --spark-stage-uri gives the cluster's name for it)");
+    if (!strncmp(stage, "file://", 7))
+        stage += 7;
+    else if (!strncmp(stage, "file:", 5))
+        stage += 5;
+    if (strstr(stage, "://"))
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--spark-stage %s: mapforge writes the job there itself, so it must be a local path or a mount "
+                       "of the lake; give the cluster's URI for it with --spark-stage-uri", o->spark_stage);
+    char stage_abs[PATH_MAX];
+    if (make_dirs(stage, e) < 0)
+        return -1;
+    if (!realpath(stage, stage_abs))
+        return mf_fail(e, MF_EIO, stage, 0, 0, "cannot resolve the stage directory: %s", strerror(errno));
+    c->remote = join(stage_abs, "mapforge-XXXXXX", "");
+    if (!mkdtemp(c->remote)) {
+        free(c->remote);
+        c->remote = NULL;
+        return mf_fail(e, MF_EIO, stage_abs, 0, 0, "cannot create a directory in the stage: %s", strerror(errno));
+    }
+    const char *tag = strrchr(c->remote, '/') + 1;
+    char *job = join(c->remote, "job", ".py"), *rt = join(c->remote, "mapforge_runtime", ".py");
+    int rc = copy_file(c->job_path, job, e) < 0 || copy_file(c->rt_path, rt, e) < 0 ? -1 : 0;
+    free(job);
+    free(rt);
+    if (rc < 0)
+        return -1;
+    /* the same directory as the cluster names it */
+    mf_buf base = {0};
+    if (o->spark_stage_uri && *o->spark_stage_uri) {
+        mf_buf_adds(&base, o->spark_stage_uri);
+        while (base.len > 0 && base.data[base.len - 1] == '/')
+            base.data[--base.len] = 0;
+        mf_buf_printf(&base, "/%s", tag);
+    } else {
+        mf_buf_printf(&base, "file:%s", c->remote);
+    }
+    char *job_uri = join(mf_buf_str(&base), "job", ".py"), *rt_uri = join(mf_buf_str(&base), "mapforge_runtime", ".py");
+    char *out_uri = join(mf_buf_str(&base), "out", "");
+    /* a data file inside the stage goes to the cluster by the stage's name for it */
+    size_t al = strlen(stage_abs);
+    mf_buf data_uri = {0};
+    if (!strncmp(data, stage_abs, al) && data[al] == '/') {
+        const char *u = o->spark_stage_uri && *o->spark_stage_uri ? o->spark_stage_uri : NULL;
+        if (u) {
+            mf_buf_adds(&data_uri, u);
+            while (data_uri.len > 0 && data_uri.data[data_uri.len - 1] == '/')
+                data_uri.data[--data_uri.len] = 0;
+        } else {
+            mf_buf_printf(&data_uri, "file:%s", stage_abs);
+        }
+        mf_buf_adds(&data_uri, data + al);
+        data = mf_buf_str(&data_uri);
+    }
+    const char *args[] = {data, out_uri, "--no-parquet"};   /* the Parquet copy is made here from the CSV */
+    char batch_name[300];
+    snprintf(batch_name, sizeof batch_name, "mapforge %.100s v%d %.100s %.12s", p->client ? p->client : "plan", p->version,
+             name, plan_sha ? plan_sha : "");
+    livy_batch b = {o->livy_url, getenv("MAPFORGE_LIVY_TOKEN"), job_uri, rt_uri, args, 3, batch_name,
+                    getenv("MAPFORGE_LIVY_CONF"), env_seconds("MAPFORGE_LIVY_TIMEOUT", 0),
+                    env_seconds("MAPFORGE_LIVY_POLL_MAX", 5)};
+    char id[64], state[64];
+    int st = livy_run(&b, c->log_path, id, state, e);
+    free(job_uri);
+    free(rt_uri);
+    free(out_uri);
+    mf_buf_free(&base);
+    mf_buf_free(&data_uri);
+    if (st < 0)
+        return -1;
+    if (st == LIVY_FAILED) {
+        size_t len;
+        mf_err ignore = {0};
+        char *log = mf_read_file(c->log_path, &len, &ignore);
+        char line[700];
+        failure_line(log, line, sizeof line);
+        print_tail(log, 12);
+        free(log);
+        return mf_fail(e, MF_EDATA, NULL, 0, 0, "the Spark job failed: Livy batch %s ended %s: %s (see %s)", id, state,
+                       line, c->log_path);
+    }
+    char *out = join(c->remote, "out", "");
+    char *csv = join(out, name, ".csv"), *rej = join(out, "rejects", ".csv"), *json = join(out, "run", ".json");
+    rc = copy_file(json, c->json[0], e) < 0 || concat_parts(csv, c->csv[0], e) < 0 || concat_parts(rej, c->rej[0], e) < 0
+             ? -1 : 0;
+    if (rc == 0 && c->parquet) {
+        pq_options po;
+        pq_options_default(&po);
+        rc = pq_write_from_csv(p, c->csv[0], c->pq[0], &po, e);
+    }
+    free(csv);
+    free(rej);
+    free(json);
+    free(out);
+    return rc;
+}
+
 int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, const char *out_dir,
                    const run_options *opt, run_report *rep, mf_err *e)
 {
@@ -273,6 +472,12 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     memset(&c, 0, sizeof c);
     char sha[65] = "";
     run_options o = opt ? *opt : (run_options){0};
+    if (!o.livy_url || !*o.livy_url)   /* the environment's settings for managed Spark */
+        o.livy_url = getenv("MAPFORGE_LIVY_URL");
+    if (!o.spark_stage || !*o.spark_stage)
+        o.spark_stage = getenv("MAPFORGE_SPARK_STAGE");
+    if (!o.spark_stage_uri || !*o.spark_stage_uri)
+        o.spark_stage_uri = getenv("MAPFORGE_SPARK_STAGE_URI");
     if (!o.plan_sha256 && plan_text) {
         mf_sha256_hex(plan_text, strlen(plan_text), sha);
         o.plan_sha256 = sha;
@@ -288,6 +493,10 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     else if (!realpath(data_path, data_abs))
         return mf_fail(e, MF_EIO, data_path, 0, 0, "cannot open the data file: %s", strerror(errno));
     int rc = -1;
+    if (is_uri(out_dir))
+        return mf_fail(e, MF_EUSAGE, out_dir, 0, 0,
+                       "the output directory must be a local path (it receives the job, its log and run.json); for "
+                       "output on the lake run the job with spark-submit, or use --livy with --spark-stage (docs/spark.md)");
     if (make_dirs(out_dir, e) < 0 || pyspark_write(p, o.plan_sha256, out_dir, e) < 0)
         goto out;
     c.job_path = join(out_dir, "job", ".py");
@@ -311,13 +520,21 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     c.json[0] = join(c.staging, "run", ".json"), c.json[1] = join(out_dir, "run", ".json");
     rep->seconds_compile = now() - t0;
     const char *master = o.spark_master && *o.spark_master ? o.spark_master : "local[*]";
-    fprintf(stderr, "mapforge: running the job on Spark (%s); its log is %s\n", master, c.log_path);
+    bool livy = o.livy_url && *o.livy_url;
+    fprintf(stderr, "mapforge: running the job on Spark (%s%s); its log is %s\n", livy ? "Livy at " : "",
+            livy ? o.livy_url : master, c.log_path);
     double t1 = now();
     c.parquet = !o.no_parquet;
+    int st = 0;
+    if (livy) {
+        if (livy_submit(&c, p, name, data_abs, &o, o.plan_sha256, e) < 0)
+            goto out;
+        goto ran;
+    }
     c.log4j = join(c.staging, "log4j2", ".properties");
     if (write_log4j(c.log4j, e) < 0)
         goto out;
-    int st = submit(&c, data_abs, master, e);
+    st = submit(&c, data_abs, master, e);
     if (st < 0)
         goto out;
     if (st != 0) {
@@ -330,6 +547,7 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
         mf_fail(e, MF_EDATA, data_path, 0, 0, "the Spark job failed: %s (see %s)", line, c.log_path);
         goto out;
     }
+ran:
     rep->seconds_run = now() - t1;
     if (read_counts(c.json[0], rep, &c.bytes_in, e) < 0)
         goto out;

@@ -116,4 +116,13 @@ mp = b"".join(b"--xyzzy\r\nContent-Disposition: form-data; " + h + b"\r\n\r\n" +
 n = len(mp) + (64 - 6) * mp.count(b"@CSRF@")
 put("fuzz_serve", ("POST /review/new HTTP/1.1\r\nHost: 127.0.0.1:8321\r\nCookie: mf_session=@SESSION@\r\n"
                    "Content-Type: multipart/form-data; boundary=xyzzy\r\nContent-Length: %d\r\n\r\n" % n).encode() + mp)
+# review feedback lines (fuzz_feedback: first byte even = a feedback line, odd = the answer to open item 1..3)
+for line in ["add validation for negative values on AMOUNT", "AMOUNT should be divided by 100, not multiplied",
+             "take POSTED from Posting Dt instead", "reject rows where Acct No is empty", "make AMOUNT required",
+             "remove the filter on Status", "ACCOUNT_ID must be unique", "check that AMOUNT is not zero",
+             "default KIND to \"DEBIT\"; trim ACCOUNT_ID and upper case it", "skip rows where Status is \"X\" and Amt is 0"]:
+    put("fuzz_feedback", b"\x00" + line.encode())
+for answer in ["[Dr/Cr] mapped (\"D\" -> \"DEBIT\", \"C\" -> \"CREDIT\", otherwise rejected)", "\"GL\"",
+               "D -> DEBIT, C -> CREDIT", "Constant 'X'"]:
+    put("fuzz_feedback", b"\x01" + answer.encode())
 print("corpus written under", os.path.join(HERE, "corpus"))

@@ -20,6 +20,8 @@ The script is a JSON list of steps, taken one per request in order (the last rep
   {"huge": 400000}                  an answer of that many bytes
   {"raw": "..."}                    this response body exactly, status 200 (the limits' tests)
   "nostream": true (with an answer)  one JSON document even when the request asked for a stream
+  "delay": SECONDS (with any step)   wait that long before answering (a slow model: the web app's
+                                    other requests must not wait for it)
 Each request is logged as one JSON line: path, query, provider, stream, structured, auth_ok,
 the model asked for, and the user message's length (never the key).
 """
@@ -28,6 +30,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -99,6 +102,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(401, {"error": {"message": "Incorrect API key provided: %s" % got, "type": "auth"}})
             return
         step = next_step()
+        if step.get("delay"):
+            time.sleep(float(step["delay"]))
         if "raw" in step:
             body = step["raw"].encode()
             self.send_response(200)

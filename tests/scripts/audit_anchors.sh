@@ -94,7 +94,7 @@ expect_broken() {   # expect_broken DIR SEQ WORDS [extra verify args]
   rc=$?
   set -e
   [ "$rc" -eq 1 ] || fail "verify $* exited $rc, want 1 ($words): $out"
-  echo "$out" | grep -q "BROKEN at event $seq: .*$words" || fail "verify $* did not name event $seq ($words): $out"
+  grep -q "BROKEN at event $seq: .*$words" <<<"$out" || fail "verify $* did not name event $seq ($words): $out"
 }
 
 t=$work/t
@@ -107,7 +107,7 @@ python3 "$work/forge.py" "$t/state.db" edit 2
 verify_plain_intact "$t" "edit"
 expect_broken "$t" 2 "differs from its anchored hash" --anchors "$t/anchors"
 set +e; out=$("$mf" audit anchor --to "$t/anchors" --home "$t"); rc=$?; set -e
-[ "$rc" -eq 1 ] && echo "$out" | grep -q "nothing anchored" || fail "an anchor over a rewritten trail: rc=$rc $out"
+[ "$rc" -eq 1 ] && grep -q "nothing anchored" <<<"$out" || fail "an anchor over a rewritten trail: rc=$rc $out"
 
 new_trail "$t"
 python3 "$work/forge.py" "$t/state.db" subject 4 0000000000000000
@@ -139,7 +139,7 @@ new_trail "$t"
 "$mf" audit verify --home "$t" --anchors "$t/anchors" >/dev/null || fail "verify after two anchors"
 printf 'not an anchor file\n' > "$work/bogus"
 set +e; out=$("$mf" audit verify --home "$t" --anchors "$work/bogus" 2>&1); rc=$?; set -e
-[ "$rc" -eq 1 ] && echo "$out" | grep -q "bogus:1" || fail "a file that is not an anchor file: rc=$rc $out"
+[ "$rc" -eq 1 ] && grep -q "bogus:1" <<<"$out" || fail "a file that is not an anchor file: rc=$rc $out"
 
 # signatures: a key outside the store
 k=$work/key
@@ -155,5 +155,5 @@ verify_plain_intact "$s" "edit, signed trail"
 MAPFORGE_AUDIT_KEY_FILE=$k expect_broken "$s" 3 "signature that does not match"
 chmod 644 "$k"
 set +e; out=$(MAPFORGE_AUDIT_KEY_FILE=$k "$mf" audit append x --home "$s" 2>&1); rc=$?; set -e
-[ "$rc" -ne 0 ] && echo "$out" | grep -q "owner only" || fail "a key file others can read must be refused: $out"
+[ "$rc" -ne 0 ] && grep -q "owner only" <<<"$out" || fail "a key file others can read must be refused: $out"
 echo "audit_anchors: ok"

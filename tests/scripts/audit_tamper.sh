@@ -28,8 +28,8 @@ MAPFORGE_USER=bob "$mf" audit append approval --client OTHER --home "$home" >/de
 
 log=$("$mf" audit log --home "$home")
 [ "$(echo "$log" | wc -l)" -eq 6 ] || fail "audit log should list 6 events: $log"
-echo "$log" | grep -q 'alice .*plan_version .*ACME .*"round 3"' || fail "audit log lacks event 3: $log"
-echo "$log" | grep -q 'bob .*approval .*OTHER' || fail "MAPFORGE_USER not recorded as actor: $log"
+grep -q 'alice .*plan_version .*ACME .*"round 3"' <<<"$log" || fail "audit log lacks event 3: $log"
+grep -q 'bob .*approval .*OTHER' <<<"$log" || fail "MAPFORGE_USER not recorded as actor: $log"
 [ "$("$mf" audit log --client OTHER --home "$home" | wc -l)" -eq 1 ] || fail "audit log --client OTHER"
 "$mf" history --client ACME --home "$home" | grep -q "round 5" || fail "history lacks the client's events"
 "$mf" audit verify --home "$home" | grep -q "intact: 6 events" || fail "verify of an intact trail"
@@ -40,7 +40,7 @@ expect_broken() {   # expect_broken SEQ WORDS
   rc=$?
   set -e
   [ "$rc" -eq 1 ] || fail "verify exited $rc after tampering ($2), want 1: $out"
-  echo "$out" | grep -q "BROKEN at event $1: .*$2" || fail "verify did not name event $1 ($2): $out"
+  grep -q "BROKEN at event $1: .*$2" <<<"$out" || fail "verify did not name event $1 ($2): $out"
 }
 
 sql "UPDATE audit_events SET details = '{\"comment\":\"round 33\"}' WHERE seq = 3"

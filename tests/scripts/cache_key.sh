@@ -59,7 +59,7 @@ run_client() {   # run_client NAME DATA CLIENT -> prints "hit" or the miss reaso
   return 0
 }
 expect_hit() { r=$(run_client "$1" "$2" "${3:-ACME}"); [ "$r" = hit ] || fail "$1: expected a cache hit, got: $r"; }
-expect_miss() { r=$(run_client "$1" "$2" "${4:-ACME}"); echo "$r" | grep -q "$3" || fail "$1: expected a miss ($3), got: $r"; }
+expect_miss() { r=$(run_client "$1" "$2" "${4:-ACME}"); grep -q "$3" <<<"$r" || fail "$1: expected a miss ($3), got: $r"; }
 rewrite() {   # rewrite OUT PYTHON-EXPR-ON-ROWS [encoding] [delimiter]
   python3 - "$work/data.csv" "$1" "$2" "${3:-utf-8}" "${4:-,}" <<'PY'
 import csv, sys

@@ -19,7 +19,7 @@ for p in openai azure anthropic; do
   for s in on off; do
     serve "$ok"; use $p
     out=$(MAPFORGE_LLM_STREAM=$s "$mf" llm check) || fail "$p stream=$s: llm check failed"
-    echo "$out" | grep -q "^ok: $p " || fail "$p stream=$s: $out"
+    grep -q "^ok: $p " <<<"$out" || fail "$p stream=$s: $out"
     grep -q '"auth_ok": true' "$log" || fail "$p: the server did not see the right key header / URL"
     stream=$([ $s = on ] && echo true || echo false)
     grep -q "\"stream\": $stream" "$log" || fail "$p stream=$s: the request was not stream=$stream"
@@ -46,18 +46,18 @@ for p in openai anthropic; do
   out=$("$mf" llm check) || fail "$p 429: $out"
   t1=$(date +%s.%N)
   python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1.0 else 1)" || fail "$p 429: Retry-After 1 was not honoured"
-  echo "$out" | grep -q "2 attempts" || fail "$p 429: $out"
+  grep -q "2 attempts" <<<"$out" || fail "$p 429: $out"
   # 500 twice then an answer (backoff); 500 always → a clear error after 4 attempts
   serve '[{"status": 500}, {"status": 503}, {"answer": {"ok": true}}]'; use $p
   "$mf" llm check | grep -q "3 attempts" || fail "$p 500: not retried"
   serve '[{"status": 500}]'; use $p
   if err=$("$mf" llm check 2>&1); then fail "$p 500 always: succeeded"; fi
-  echo "$err" | grep -q "HTTP 500.*after 4 attempts" || fail "$p 500 always: $err"
+  grep -q "HTTP 500.*after 4 attempts" <<<"$err" || fail "$p 500 always: $err"
   # malformed JSON (plain and streamed)
   for s in on off; do
     serve '[{"malformed": true}]'; use $p
     if err=$(MAPFORGE_LLM_STREAM=$s "$mf" llm check 2>&1); then fail "$p malformed stream=$s: succeeded"; fi
-    echo "$err" | grep -q "not JSON" || fail "$p malformed stream=$s: $err"
+    grep -q "not JSON" <<<"$err" || fail "$p malformed stream=$s: $err"
   done
   # dropped mid-answer: retried; dropped every time: says so
   for s in on off; do
@@ -65,41 +65,41 @@ for p in openai anthropic; do
     MAPFORGE_LLM_STREAM=$s "$mf" llm check | grep -q "2 attempts" || fail "$p drop once stream=$s: not retried"
     serve '[{"drop": true}]'; use $p
     if err=$(MAPFORGE_LLM_STREAM=$s MAPFORGE_LLM_RETRIES=1 "$mf" llm check 2>&1); then fail "$p drop stream=$s: succeeded"; fi
-    echo "$err" | grep -q "dropped" || fail "$p drop stream=$s: $err"
+    grep -q "dropped" <<<"$err" || fail "$p drop stream=$s: $err"
   done
   # a huge answer is refused
   serve '[{"huge": 400000}]'; use $p
   if err=$("$mf" llm check 2>&1); then fail "$p huge: succeeded"; fi
-  echo "$err" | grep -q "larger than" || fail "$p huge: $err"
+  grep -q "larger than" <<<"$err" || fail "$p huge: $err"
 done
 
 # a bad key: the server echoes it back; the message must not
 serve "$ok"; use openai
 if err=$(OPENAI_API_KEY=sk-wrong-Zq8vYt3kLm5nP0xR "$mf" llm check 2>&1); then fail "bad key: succeeded"; fi
-echo "$err" | grep -q "HTTP 401" || fail "bad key: $err"
-echo "$err" | grep -q "Zq8vYt3k" && fail "bad key: the key is in the message: $err"
+grep -q "HTTP 401" <<<"$err" || fail "bad key: $err"
+grep -q "Zq8vYt3k" <<<"$err" && fail "bad key: the key is in the message: $err"
 # unreachable
 stop_server
 if err=$("$mf" llm check 2>&1); then fail "unreachable: succeeded"; fi
-echo "$err" | grep -q "cannot reach http://127.0.0.1:$port/v1/chat/completions" || fail "unreachable: $err"
+grep -q "cannot reach http://127.0.0.1:$port/v1/chat/completions" <<<"$err" || fail "unreachable: $err"
 # none configured
 unset MAPFORGE_LLM OPENAI_API_KEY OPENAI_BASE_URL
 if err=$("$mf" llm check 2>&1); then fail "none: succeeded"; fi
-echo "$err" | grep -q "no model is configured" || fail "none: $err"
+grep -q "no model is configured" <<<"$err" || fail "none: $err"
 # a config file with a key must be owner-only; api_key_file likewise
 mkdir -p "$work/cfg"
 printf 'provider = openai\nbase_url = http://127.0.0.1:1/v1\napi_key = %s\n' "$KEY" > "$work/cfg/config"
 chmod 644 "$work/cfg/config"
 if err=$("$mf" llm check --config "$work/cfg/config" 2>&1); then fail "open config: accepted"; fi
-echo "$err" | grep -q "readable by others" || fail "open config: $err"
-echo "$err" | grep -q "$KEY" && fail "open config: key in the message"
+grep -q "readable by others" <<<"$err" || fail "open config: $err"
+grep -q "$KEY" <<<"$err" && fail "open config: key in the message"
 chmod 600 "$work/cfg/config"
 err=$("$mf" llm check --config "$work/cfg/config" 2>&1) && fail "config: port 1 answered?"
-echo "$err" | grep -q "cannot reach http://127.0.0.1:1/v1" || fail "config file not used: $err"
+grep -q "cannot reach http://127.0.0.1:1/v1" <<<"$err" || fail "config file not used: $err"
 printf '%s\n' "$KEY" > "$work/cfg/key"; chmod 640 "$work/cfg/key"
 printf 'provider = anthropic\napi_key_file = %s\n' "$work/cfg/key" > "$work/cfg/config2"
 if err=$("$mf" llm check --config "$work/cfg/config2" 2>&1); then fail "open key file: accepted"; fi
-echo "$err" | grep -q "key file is readable by others" || fail "open key file: $err"
+grep -q "key file is readable by others" <<<"$err" || fail "open key file: $err"
 # the calls are in the store (history shows them), the key nowhere in it
 python3 - "$MAPFORGE_HOME/state.db" <<'PY' || fail "the checks are not recorded in the store"
 import sqlite3, sys

@@ -52,10 +52,10 @@ for p in openai anthropic; do
   serve "[$fee, $bonus, $cents]"; use $p
   review "A$p" "$line\n/show\n/accept\n/approve looks right\n"
   [ $rc -eq 0 ] || fail "$p accept: exit $rc: $said"
-  echo "$said" | grep -q "proposed edit for your feedback \"$line\" — suggested by $p " || fail "$p accept: no proposal: $said"
-  echo "$said" | grep -q '^+AMOUNT .*= \[Amount\] read as number, multiplied by 100' || fail "$p accept: no diff: $said"
-  echo "$said" | grep -q 'line 2: \[Amount\] "10.00" -> 1000.00' || fail "$p accept: no preview: $said"
-  echo "$said" | grep -q '/accept takes this edit' || fail "$p accept: no prompt: $said"
+  grep -q "proposed edit for your feedback \"$line\" — suggested by $p " <<<"$said" || fail "$p accept: no proposal: $said"
+  grep -q '^+AMOUNT .*= \[Amount\] read as number, multiplied by 100' <<<"$said" || fail "$p accept: no diff: $said"
+  grep -q 'line 2: \[Amount\] "10.00" -> 1000.00' <<<"$said" || fail "$p accept: no preview: $said"
+  grep -q '/accept takes this edit' <<<"$said" || fail "$p accept: no prompt: $said"
   # before /accept the plan is as it was: the /show that follows the proposal shows the old AMOUNT
   sed -n '/^review> \/show/,/^review> \/accept$/p' "$work/said$n" | grep -q '^AMOUNT .*= \[Amount\] read as number  *#' \
     || fail "$p accept: the plan changed before /accept: $said"
@@ -87,8 +87,8 @@ assert [x["purpose"] for x in c].count("edit") == 1 and any(x["outcome"] == "pro
   # ---- /discard: nothing changes, no version ------------------------------------------------------------
   serve "[$fee, $bonus, $cents]"; use $p
   review "D$p" "$line\n/discard\n/accept\n/quit\n"
-  echo "$said" | grep -q "the edit $p .* discarded; the plan is unchanged" || fail "$p discard: $said"
-  echo "$said" | grep -q "no edit proposed by a model is pending" || fail "$p discard: /accept after /discard: $said"
+  grep -q "the edit $p .* discarded; the plan is unchanged" <<<"$said" || fail "$p discard: $said"
+  grep -q "no edit proposed by a model is pending" <<<"$said" || fail "$p discard: /accept after /discard: $said"
   grep -q '^AMOUNT .*= \[Amount\] read as number  *#' "$out/plan.txt" || fail "$p discard: AMOUNT changed: $(cat "$out/plan.txt")"
   grep -q '^reject' "$out/plan.txt" && fail "$p discard: a rule was added"
   "$mf" history --client "D$p" --json | python3 -c '
@@ -101,12 +101,12 @@ assert len(d["versions"]) == 3, [v["version"] for v in d["versions"]]' || fail "
   # ---- hostile answers: refused, retried once with the reason, the line stays not understood -------------
   serve "[$fee, $bonus, $smuggled, $markup, $nocol, $all_rows]"; use $p
   review "H$p" "$line\n/accept\nreject rows where the broker says so\n/show\n/quit\n"
-  echo "$said" | grep -q "not understood: .*$p [^ ]*: the expression for AMOUNT: it does not parse" \
+  grep -q "not understood: .*$p [^ ]*: the expression for AMOUNT: it does not parse" <<<"$said" \
     || fail "$p hostile: the refusal is not said: $said"
-  echo "$said" | grep -q "no edit proposed by a model is pending" || fail "$p hostile: something is pending: $said"
-  echo "$said" | grep -q "not understood: .*$p [^ ]*: on the data's first rows its rules reject or skip every row" \
+  grep -q "no edit proposed by a model is pending" <<<"$said" || fail "$p hostile: something is pending: $said"
+  grep -q "not understood: .*$p [^ ]*: on the data's first rows its rules reject or skip every row" <<<"$said" \
     || fail "$p hostile: a rule rejecting every row: $said"
-  echo "$said" | grep -q "proposed edit for your feedback" && fail "$p hostile: a proposal was shown: $said"
+  grep -q "proposed edit for your feedback" <<<"$said" && fail "$p hostile: a proposal was shown: $said"
   grep -Eq '^(skip|reject)' "$out/plan.txt" && fail "$p hostile: a statement got into the plan: $(cat "$out/plan.txt")"
   grep -q 'script' "$out/plan.txt" && fail "$p hostile: markup got into the plan"
   grep -q '^AMOUNT .*= \[Amount\] read as number  *#' "$out/plan.txt" || fail "$p hostile: AMOUNT changed"

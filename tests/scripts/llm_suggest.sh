@@ -42,7 +42,7 @@ parses() { set +e; "$mf" check --plan "$out/plan.txt" >/dev/null 2>&1; local r=$
 unset MAPFORGE_LLM
 plan_with NONE
 [ $rc -eq 2 ] || fail "no model: exit $rc"
-echo "$err" | grep -q "no language model is configured" || fail "no model: not said: $err"
+grep -q "no language model is configured" <<<"$err" || fail "no model: not said: $err"
 [ "$(suggestions)" = 0 ] || fail "no model: a suggestion appeared"
 
 for p in openai anthropic; do
@@ -55,8 +55,8 @@ for p in openai anthropic; do
   grep -qF "suggestion about FEE (row 5) from \"$p " "$out/plan.txt" || fail "$p good: no FEE suggestion line"
   grep -qF 'confidence 80 percent: "[Fee] read as number, multiplied by 1.5"' "$out/plan.txt" || fail "$p good: $(cat "$out/plan.txt")"
   grep -Eq '#.*of the stated fee$' "$out/plan.txt" || fail "$p good: explanation not a comment"
-  echo "$err" | grep -q "suggested by $p .* for FEE (confidence 80%)" || fail "$p good: $err"
-  echo "$err" | grep -q 'preview line 2: \[Fee\] "1.00" -> 1.50' || fail "$p good: no preview: $err"
+  grep -q "suggested by $p .* for FEE (confidence 80%)" <<<"$err" || fail "$p good: $err"
+  grep -q 'preview line 2: \[Fee\] "1.00" -> 1.50' <<<"$err" || fail "$p good: no preview: $err"
   parses "$p good"
   [ "$(requests)" = 2 ] || fail "$p good: $(requests) requests"
   python3 - "$log" "$p" <<'PY' || fail "$p good: the prompt lacks its context"
@@ -119,14 +119,14 @@ assert len(reqs) == 4, len(reqs)
 assert "refused" in reqs[1]["user"] and "does not parse" in reqs[1]["user"], reqs[1]["user"][-400:]
 assert "not JSON" in reqs[3]["user"], reqs[3]["user"][-300:]
 PY
-  echo "$err" | grep -q "answer for BONUS was refused again" || fail "$p retry: BONUS: $err"
+  grep -q "answer for BONUS was refused again" <<<"$err" || fail "$p retry: BONUS: $err"
 
   # ---- type-checks but rejects every sample row; a ? left in; a type error ---------------------------
   serve '[{"answer": {"expression": "[Ref] read as number", "explanation": "", "confidence": 1}}, {"answer": {"expression": "[Ref] read as MM/DD/YYYY", "explanation": "", "confidence": 1}}, {"answer": {"expression": "?", "explanation": "", "confidence": 1}}, {"answer": {"expression": "[Bonus] & \"x\" + 1", "explanation": "", "confidence": 1}}]'; use $p
   plan_with "S$p"
   [ "$(suggestions)" = 0 ] || fail "$p sample: a failing answer became a suggestion"
-  echo "$err" | grep -q "rejects 3 of the 3 sampled rows that reach FEE" || fail "$p sample: $err"
-  echo "$err" | grep -q "still holds a ?" || fail "$p hole: $err"
+  grep -q "rejects 3 of the 3 sampled rows that reach FEE" <<<"$err" || fail "$p sample: $err"
+  grep -q "still holds a ?" <<<"$err" || fail "$p hole: $err"
   parses "$p sample"
 
   # ---- hostile answers: statements after the expression, a comment, huge output ---------------------
@@ -134,8 +134,8 @@ PY
   plan_with "H$p"
   [ "$(suggestions)" = 0 ] || fail "$p hostile: became a suggestion: $(cat "$out/plan.txt")"
   grep -Eq "^(skip|reject)" "$out/plan.txt" && fail "$p hostile: a statement got into the plan"
-  echo "$err" | grep -q "line break or a control character" || fail "$p hostile: $err"
-  echo "$err" | grep -q "larger than" || fail "$p huge: $err"
+  grep -q "line break or a control character" <<<"$err" || fail "$p hostile: $err"
+  grep -q "larger than" <<<"$err" || fail "$p huge: $err"
   [ "$(requests)" = 3 ] || fail "$p hostile: $(requests) requests (a huge answer is not retried)"
   parses "$p hostile"
 
@@ -148,14 +148,14 @@ PY
   serve '[{"status": 500}]'; use $p
   MAPFORGE_LLM_RETRIES=1 plan_with "F$p"
   [ $rc -eq 2 ] && [ "$(suggestions)" = 0 ] || fail "$p 500: exit $rc"
-  echo "$err" | grep -q "HTTP 500" || fail "$p 500: $err"
-  echo "$err" | grep -q "not asked about the remaining questions" || fail "$p 500: $err"
+  grep -q "HTTP 500" <<<"$err" || fail "$p 500: $err"
+  grep -q "not asked about the remaining questions" <<<"$err" || fail "$p 500: $err"
   [ "$(requests)" = 2 ] || fail "$p 500: $(requests) requests"
   # ---- malformed JSON from the server, then good --------------------------------------------------------
   serve '[{"malformed": true}, '"$good"', '"$bonus"']'; use $p
   plan_with "M$p"
   [ "$(suggestions)" = 2 ] || fail "$p malformed then good: $err"
-  echo "$err" | grep -q "not JSON" || fail "$p malformed: not said: $err"
+  grep -q "not JSON" <<<"$err" || fail "$p malformed: not said: $err"
   # ---- a connection dropped mid-stream: retried; dropped every time: the questions stay -------------------
   serve '[{"drop": true}, '"$good"', '"$bonus"']'; use $p
   plan_with "D$p"
@@ -163,15 +163,15 @@ PY
   serve '[{"drop": true}]'; use $p
   MAPFORGE_LLM_RETRIES=1 plan_with "E$p"
   [ "$(suggestions)" = 0 ] || fail "$p drop always: $err"
-  echo "$err" | grep -q "dropped" || fail "$p drop always: $err"
+  grep -q "dropped" <<<"$err" || fail "$p drop always: $err"
   # ---- budgets ------------------------------------------------------------------------------------------
   serve "[$good, $bonus]"; use $p
   MAPFORGE_LLM_BUDGET_RUN=100 plan_with "B$p"
   [ "$(requests)" = 1 ] && [ "$(suggestions)" = 1 ] || fail "$p run budget: $(requests) requests"
-  echo "$err" | grep -q "token budget for a run (100) is spent" || fail "$p run budget: $err"
+  grep -q "token budget for a run (100) is spent" <<<"$err" || fail "$p run budget: $err"
   MAPFORGE_LLM_BUDGET_DAY=200 plan_with "B2$p"
   [ "$(requests)" = 1 ] || fail "$p day budget: a call was made ($(requests))"
-  echo "$err" | grep -q "token budget for today (200) is spent" || fail "$p day budget: $err"
+  grep -q "token budget for today (200) is spent" <<<"$err" || fail "$p day budget: $err"
 done
 
 # ---- Azure: the deployment URL, api-version and api-key header ---------------------------------------------
@@ -191,18 +191,18 @@ serve "$(python3 -c 'import json; print(json.dumps([{"raw": "data: " + "[" * 100
 use openai
 plan_with LIMDEEP
 [ "$(suggestions)" = 0 ] || fail "deep JSON: a suggestion"
-echo "$err" | grep -q "a streamed event nests JSON deeper than 64 levels: refused" || fail "deep JSON: $err"
+grep -q "a streamed event nests JSON deeper than 64 levels: refused" <<<"$err" || fail "deep JSON: $err"
 serve "$(python3 -c 'import json; print(json.dumps([{"raw": "{\"choices\": [{\"message\": " * 70 + "1" + "}]}" * 70}]))')"
 use openai
 MAPFORGE_LLM_STREAM=off plan_with LIMDEEP2
-echo "$err" | grep -q "the response nests JSON deeper than 64 levels: refused" || fail "deep JSON document: $err"
+grep -q "the response nests JSON deeper than 64 levels: refused" <<<"$err" || fail "deep JSON document: $err"
 serve "$(python3 -c 'import json; print(json.dumps([{"raw": "data: \"" + "x" * 70000 + "\"\n\ndata: [DONE]\n\n"}]))')"
 use openai
 plan_with LIMLINE
 [ "$(suggestions)" = 0 ] || fail "long SSE line: a suggestion"
-echo "$err" | grep -q "a streamed line is 70008 bytes long; at most 65536 are read" || fail "long SSE line: $err"
+grep -q "a streamed line is 70008 bytes long; at most 65536 are read" <<<"$err" || fail "long SSE line: $err"
 serve '[{"huge": 2000}]'; use anthropic
 plan_with LIMEXPR
 [ "$(suggestions)" = 0 ] || fail "long expression: a suggestion"
-echo "$err" | grep -q "the expression is 2000 bytes long; at most 1000" || fail "long expression: $err"
+grep -q "the expression is 2000 bytes long; at most 1000" <<<"$err" || fail "long expression: $err"
 echo "llm_suggest: ok"

@@ -42,16 +42,16 @@ code=$(curl -s -c "$jar" -b "$jar" -o /dev/null -w '%{http_code}' --data-urlenco
   --data-urlencode "password=$pw" "$base/login")
 [ "$code" = 303 ] || fail "sign-in: $code"
 page=$(curl -s -b "$jar" "$base/review?id=1")
-echo "$page" | grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 80%, not applied): <code>\[Fee\] read as number, multiplied by 1.5</code>' \
+grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 80%, not applied): <code>\[Fee\] read as number, multiplied by 1.5</code>' <<<"$page" \
   || fail "the suggestion is not shown: $(echo "$page" | grep -i suggest | head -3)"
-echo "$page" | grep -q '<script>alert' && fail "the model's explanation reached the page as markup"
-echo "$page" | grep -q '&lt;script&gt;alert(1)&lt;/script&gt; 150%' || fail "the explanation is not shown escaped"
+grep -q '<script>alert' <<<"$page" && fail "the model's explanation reached the page as markup"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt; 150%' <<<"$page" || fail "the explanation is not shown escaped"
 tok=$(echo "$page" | grep -o 'name="csrf" value="[0-9a-f]*' | head -1 | cut -d'"' -f4)
 code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' -H "Origin: $base" -d "id=1&n=1&csrf=$tok" "$base/review/accept")
 [ "$code" = 303 ] || fail "accept: $code: $(tail -3 "$work/serve.log")"
 page=$(curl -s -b "$jar" "$base/review?id=1")
-echo "$page" | grep -q 'FEE     decimal(18,2)           = \[Fee\] read as number, multiplied by 1.5' || fail "FEE not answered"
-echo "$page" | grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 50%' || fail "BONUS's suggestion is not question 1 now"
+grep -q 'FEE     decimal(18,2)           = \[Fee\] read as number, multiplied by 1.5' <<<"$page" || fail "FEE not answered"
+grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 50%' <<<"$page" || fail "BONUS's suggestion is not question 1 now"
 "$mf" audit log --client WEB --json | python3 -c '
 import json, sys
 ev = [json.loads(l) for l in sys.stdin]
@@ -87,12 +87,12 @@ code=$(post --data-urlencode "text=$line" "$base/review/feedback")
 [ "$code" = 303 ] || fail "feedback: $code: $(tail -3 "$work/serve2.log")"
 page=$(curl -s -b "$jar" "$base/review?id=1")
 [ "$(version)" = "$v0" ] || fail "the model's edit was applied before anyone accepted it"
-echo "$page" | grep -q '<pre id="proposal-edit">AMOUNT = \[Amount\] read as number, multiplied by 100' || fail "no proposal on the page: $(echo "$page" | grep -i -A3 propos | head)"
-echo "$page" | grep -q 'reject rows where \[Ref\] is &quot;A3&quot;: &quot;&lt;img src=x onerror=alert(2)&gt;&quot;' || fail "the proposed rule is not shown escaped"
-echo "$page" | grep -q '<pre id="proposal-diff">.*' || fail "no diff"
-echo "$page" | grep -q 'class="proposal-accept"' || fail "no Accept button"
+grep -q '<pre id="proposal-edit">AMOUNT = \[Amount\] read as number, multiplied by 100' <<<"$page" || fail "no proposal on the page: $(echo "$page" | grep -i -A3 propos | head)"
+grep -q 'reject rows where \[Ref\] is &quot;A3&quot;: &quot;&lt;img src=x onerror=alert(2)&gt;&quot;' <<<"$page" || fail "the proposed rule is not shown escaped"
+grep -q '<pre id="proposal-diff">.*' <<<"$page" || fail "no diff"
+grep -q 'class="proposal-accept"' <<<"$page" || fail "no Accept button"
 echo "$page" | grep -Eq '<script>alert|<img src=x' && fail "the model's text reached the page as markup"
-echo "$page" | grep -q 'cents &lt;script&gt;alert(3)&lt;/script&gt;' || fail "the model's explanation is not shown escaped"
+grep -q 'cents &lt;script&gt;alert(3)&lt;/script&gt;' <<<"$page" || fail "the model's explanation is not shown escaped"
 shown() { curl -s -b "$jar" "$base/review?id=1" | grep -o 'name="proposal" value="[0-9]*' | head -1 | cut -d'"' -f4; }
 p1=$(shown)
 [ -n "$p1" ] || fail "the Accept/Discard forms do not name the proposal they show"
@@ -101,7 +101,7 @@ code=$(post "$base/review/discard-edit")
 code=$(post --data-urlencode "proposal=$p1" "$base/review/discard-edit")
 [ "$code" = 303 ] || fail "discard-edit: $code"
 page=$(curl -s -b "$jar" "$base/review?id=1")
-echo "$page" | grep -q 'id="proposal"' && fail "the proposal is still shown after Discard"
+grep -q 'id="proposal"' <<<"$page" && fail "the proposal is still shown after Discard"
 [ "$(version)" = "$v0" ] || fail "Discard made a version"
 code=$(post --data-urlencode "text=$line" "$base/review/feedback")
 [ "$code" = 303 ] || fail "feedback again: $code"
@@ -115,7 +115,7 @@ code=$(post --data-urlencode "proposal=$p2" "$base/review/accept-edit")
 [ "$code" = 303 ] || fail "accept-edit: $code: $(tail -3 "$work/serve2.log")"
 page=$(curl -s -b "$jar" "$base/review?id=1")
 [ "$(version)" -gt "$v0" ] || fail "Accept made no version"
-echo "$page" | grep -q 'AMOUNT  *decimal(18,2) required  *= \[Amount\] read as number, multiplied by 100  *# row 4: As is — suggested by openai' \
+grep -q 'AMOUNT  *decimal(18,2) required  *= \[Amount\] read as number, multiplied by 100  *# row 4: As is — suggested by openai' <<<"$page" \
   || fail "the accepted edit is not in the plan: $(echo "$page" | grep -A2 '^AMOUNT')"
 echo "$page" | grep -Eq '<script>alert|<img src=x' && fail "markup on the page after Accept"
 # hostile answers: refused twice, nothing pending, the refusal in the conversation (escaped)
@@ -124,8 +124,8 @@ code=$(post --data-urlencode "text=make it look nicer" "$base/review/feedback")
 [ "$code" = 303 ] || fail "feedback (hostile): $code"
 page=$(curl -s -b "$jar" "$base/review?id=1")
 [ "$(version)" = "$v1" ] || fail "a hostile answer made a version"
-echo "$page" | grep -q 'id="proposal"' && fail "a hostile answer became a proposal"
-echo "$page" | grep -q "openai gpt-4o-mini: rule 1&#39;s condition holds a line break\|openai gpt-4o-mini: rule 1's condition holds a line break" \
+grep -q 'id="proposal"' <<<"$page" && fail "a hostile answer became a proposal"
+grep -q "openai gpt-4o-mini: rule 1&#39;s condition holds a line break\|openai gpt-4o-mini: rule 1's condition holds a line break" <<<"$page" \
   || fail "the refusal is not in the conversation: $(echo "$page" | grep -o 'make it look nicer.\{0,400\}')"
 echo "$page" | grep -Eq '<script>alert|<img src=x|</pre><script>' && fail "a hostile answer reached the page as markup"
 code=$(post --data-urlencode "proposal=$p2" "$base/review/accept-edit")
@@ -149,9 +149,9 @@ code=$(curl -s -b "$jar" -D "$work/new.h" -o "$work/new.html" -w '%{http_code}' 
 [ "$code" = 303 ] || fail "upload: $code: $(head -c 600 "$work/new.html")"
 loc=$(grep -i '^Location:' "$work/new.h" | tr -d '\r' | awk '{print $2}')
 page=$(curl -s -b "$jar" "$base$loc")
-echo "$page" | grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 80%, not applied): <code>\[Fee\] read as number, multiplied by 1.5</code> — fee &lt;i&gt;x&lt;/i&gt;' \
+grep -q 'id="suggestion-1"><p>Suggested by openai gpt-4o-mini (confidence 80%, not applied): <code>\[Fee\] read as number, multiplied by 1.5</code> — fee &lt;i&gt;x&lt;/i&gt;' <<<"$page" \
   || fail "the uploaded draft's questions were not put to the model: $(echo "$page" | grep -i -m3 'suggest\|question')"
-echo "$page" | grep -q 'id="suggestion-2"' || fail "no suggestion for BONUS"
+grep -q 'id="suggestion-2"' <<<"$page" || fail "no suggestion for BONUS"
 echo "$page" | grep -Eq '<b>x</b>|<i>x</i>' && fail "hostile text on the page"
 ls "$MAPFORGE_HOME"/web-uploads/*/xscript.csv "$MAPFORGE_HOME"/web-uploads/*/data.csv >/dev/null || fail "the uploads are not where they belong: $(ls -R "$MAPFORGE_HOME/web-uploads")"
 [ -z "$(find "$work" -name 'x<script>*')" ] || fail "an upload's file name escaped its directory"

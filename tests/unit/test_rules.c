@@ -888,7 +888,7 @@ static void test_rulesb_families(void)
         {"lookup Broker on tab 'Brokers' (col C = rating)", "BROKER_NAME", "text40", "Broker", "?"},
         /* a prefix taken away is never added; said of a last-N step it is checked on the sample */
         {"last 2 chars of Label (drops the 'A' prefix)", "LBL", "text2", "Label", "?"},   /* "GRAND TOTAL" is no A-code */
-        {"drop the 'A' prefix", "LBL", "text2", "Label", "?"},
+        {"drop the 'A' prefix", "LBL", "text2", "Label", "?"},   /* read only when most sampled values have it */
         {"first 1 char (removes the '1' suffix)", "LBL", "text2", "Label", "?"},
         /* output columns above as operands */
         {"= Qty x factor / 100\n- rnd 2 dp", "FEE", "dec", "Qty", "[Qty] read as number * FACTOR, divided by 100, rounded to 2 decimals"},

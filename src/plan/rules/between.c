@@ -555,6 +555,19 @@ static bool names_target(const reading *r, int b, int e)
     return named;
 }
 
+/* "multiply A with B", "multiply A times B": the word that joins the two operands of a leading "multiply" when
+ * it is not "by" — the first "with" or "times" later in the same clause (NULL when there is none).  "by" anywhere
+ * in the rule keeps the "multiply A by B" reading, so "multiply A with B by 100" is not read this way. */
+static int multiply_join(const reading *r, int k)
+{
+    if (rd_find_w(r, k + 1, "by") > 0)
+        return -1;
+    for (int q = k + 2; q < r->n && r->t[q].clause == r->t[k].clause; q++)
+        if (rd_is_w(r, q, "with") || rd_is_w(r, q, "times"))
+            return q;
+    return -1;
+}
+
 /* Operands joined by + & || - * / (or plus, minus, times, multiplied by, and): fields or literals.
  * "Concatenate A and B with a space", "First Name + ' ' + Last Name", "QTY * PX", "Net = Gross - Fee". */
 void rd_rec_between(reading *r)
@@ -587,9 +600,13 @@ void rd_rec_between(reading *r)
     /* "multiply Qty by Px", "divide A by B", "product of A and B", "sum of A and B" */
     int lead_op = 0, lead_at = -1;
     const char *lead_join = NULL;      /* the word that joins the operands: "by", "and" */
+    int lead_join_at = -1;             /* "multiply A with B": where that word is (the first operand ends there) */
     for (int k = 0; k < r->n && !lead_op && cw < 0; k++) {
         if ((rd_is_w(r, k, "multiply") || rd_is_w(r, k, "divide")) && !rd_is_w(r, k + 1, "by") && rd_find_w(r, k + 1, "by") > 0)
             lead_op = rd_is_w(r, k, "multiply") ? PB_MUL : PB_DIV, lead_at = k, lead_join = "by";
+        else if (rd_is_w(r, k, "multiply") && !rd_is_w(r, k + 1, "with") && !rd_is_w(r, k + 1, "times") &&
+                 (lead_join_at = multiply_join(r, k)) > 0)
+            lead_op = PB_MUL, lead_at = k, lead_join = r->t[lead_join_at].w;   /* "multiply quantity with unit price", "multiply A times B" */
         else if ((rd_is_w(r, k, "product") || rd_is_w(r, k, "sum") || rd_is_w(r, k, "total")) && rd_is_w(r, k + 1, "of"))
             lead_op = rd_is_w(r, k, "product") ? PB_MUL : PB_ADD, lead_at = k, lead_join = "and";
     }
@@ -722,7 +739,10 @@ void rd_rec_between(reading *r)
             srcs[n] = NULL, outs[n] = NULL, lits[n] = dw;
             j = k + 1;
         } else {
-            j = between_operand(r, k, e, &srcs[n], &lits[n], &outs[n]);
+            /* "quantity with unit price": the first operand ends at the joining word, which is no operator
+             * elsewhere and could otherwise be read as part of a longer name */
+            j = between_operand(r, k, n == 0 && lead_join_at > k && lead_join_at < e ? lead_join_at : e, &srcs[n], &lits[n],
+                                &outs[n]);
         }
         if (j < 0) {
             if (n == 0 && !concat)

@@ -27,6 +27,43 @@ static plan_expr *apply(reading *r, plan_expr *e, const plan_step *st)
     return x;
 }
 
+/* A copy of the tree e (steps' own expressions shared: nothing changes them after reading); NULL when it is
+ * deeper than any plan may be. */
+static plan_expr *clone_expr(reading *r, const plan_expr *e, int depth)
+{
+    if (!e)
+        return NULL;
+    if (depth > PLAN_MAX_DEPTH) {
+        rd_problem(r, "The expression is nested too deeply.");
+        return NULL;
+    }
+    plan_expr *x = plan_new_expr(r->p, e->kind);
+    *x = *e;
+    for (int i = 0; i < 3; i++)
+        if (e->kid[i] && !(x->kid[i] = clone_expr(r, e->kid[i], depth + 1)))
+            return NULL;
+    return x;
+}
+
+/* "remove the 'CUST-' prefix": if e starts with "CUST-" then e text after "CUST-" else e (the first occurrence
+ * is the prefix then); a suffix: if e ends with "X" then e text before last "X" else e.  Values without the
+ * affix are unchanged. */
+static plan_expr *drop_affix(reading *r, plan_expr *e, const tstep *ts)
+{
+    plan_expr *has = plan_new_expr(r->p, ts->drop == AFFIX_PREFIX ? PE_STARTS : PE_ENDS);
+    plan_expr *iff = plan_new_expr(r->p, PE_IF);
+    has->text = ts->st.s;
+    if (!(has->kid[0] = clone_expr(r, e, 0)))
+        return NULL;
+    plan_expr *cut = clone_expr(r, e, 0);
+    if (!cut)
+        return NULL;
+    iff->kid[0] = has;
+    iff->kid[1] = apply(r, cut, &ts->st);
+    iff->kid[2] = e;
+    return iff;
+}
+
 bool rd_numeric_base(plan_base b)
 {
     return b == PT_DECIMAL || b == PT_INTEGER || b == PT_BIGINT;
@@ -168,6 +205,13 @@ static plan_expr *quarter_q(reading *r, plan_expr *q)
         plan_expr *x = plan_new_expr(r->p, PE_IF);
         x->kid[0] = rd_cmp_expr(r, PB_EQ, q, n, true);
         x->kid[1] = plan_text_lit(r->p, Q[i]);
+        x->kid[2] = e;
+        e = x;
+    }
+    if (r->except_cond) {               /* "... unless Status = 'VOID', in which case 0" */
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = r->except_cond;
+        x->kid[1] = r->except_val;
         x->kid[2] = e;
         e = x;
     }
@@ -387,7 +431,9 @@ plan_expr *rd_build(reading *r)
             rd_problem(r, "It applies a text step after the value became a number or a date.");
             return NULL;
         }
-        e = apply(r, e, &r->text_steps[i].st);
+        e = r->text_steps[i].drop ? drop_affix(r, e, &r->text_steps[i]) : apply(r, e, &r->text_steps[i].st);
+        if (!e)
+            return NULL;
     }
     /* conversion */
     bool need_number = r->nnum > 0 || rd_numeric_base(tb) || r->nf_any;
@@ -467,6 +513,13 @@ plan_expr *rd_build(reading *r)
         plan_expr *x = plan_new_expr(r->p, PE_IF);
         x->kid[0] = rd_cmp_expr(r, PB_EQ, d, "0", true);
         x->kid[1] = plan_new_expr(r->p, PE_NULL);
+        x->kid[2] = e;
+        e = x;
+    }
+    if (r->except_cond) {               /* "... unless Status = 'VOID', in which case 0" */
+        plan_expr *x = plan_new_expr(r->p, PE_IF);
+        x->kid[0] = r->except_cond;
+        x->kid[1] = r->except_val;
         x->kid[2] = e;
         e = x;
     }

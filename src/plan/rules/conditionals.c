@@ -313,8 +313,70 @@ static void described_then_value(reading *r)
     }
 }
 
+/* "Copy the amount unless Status = 'VOID', in which case 0", "amount as is, unless Status is 'VOID' (then 0)",
+ * "keep the code except when Region = 'X', then 'OTHER'": the value the rest of the rule reads, replaced by a
+ * literal when the condition holds.  The condition must be followed by a word that introduces the value ("in
+ * which case", "then", "->", "use"); a rule with otherwise/else is a value choice (below), not this. */
+static void unless_in_which_case(reading *r)
+{
+    if (has_other_word(r))
+        return;
+    for (int k = 0; k < r->n; k++) {
+        int b;
+        if (rd_is_w(r, k, "unless"))
+            b = k + 1;
+        else if (rd_is_w(r, k, "except") && (rd_is_w(r, k + 1, "when") || rd_is_w(r, k + 1, "if") || rd_is_w(r, k + 1, "where")))
+            b = k + 2;
+        else
+            continue;
+        if (r->t[k].used || k == 0)
+            continue;                      /* the value comes first: "unless ..." opening the rule is a choice */
+        /* the condition ends at "in which case", "then", "->", "use": */
+        int e = b, v = -1, paren = 0;
+        for (; e < r->n && r->t[e].clause == r->t[k].clause; e++) {
+            int q = e;
+            if (rd_is_op(r, q, ",") || rd_is_op(r, q, "-") || (rd_is_op(r, q, "(") && (paren = 1)))
+                q++;
+            if (rd_is_w(r, q, "in") && rd_is_w(r, q + 1, "which") && rd_is_w(r, q + 2, "case")) {
+                v = q + 3;
+                break;
+            }
+            if (rd_is_w(r, q, "then") || rd_is_op(r, q, "->") || rd_is_w(r, q, "use") || rd_is_w(r, q, "put") ||
+                rd_is_w(r, q, "write") || rd_is_w(r, q, "set")) {
+                v = q;
+                break;
+            }
+            paren = 0;
+        }
+        if (v < 0)
+            continue;
+        int vv = skip_to_value(r, v);
+        if (vv >= r->n || r->t[vv].used)
+            continue;
+        plan_expr *val = branch_value(r, vv);
+        if (!val)
+            continue;
+        int ve = value_end(r, vv);
+        if (paren && !rd_is_op(r, ve, ")"))
+            continue;
+        plan_expr *c = rd_parse_cond(r, b, e);
+        if (!c)
+            continue;
+        r->except_cond = c;
+        r->except_val = val;
+        rd_use(r, k, b);
+        rd_use(r, e, ve + paren);
+        if (rd_is_op(r, k - 1, ","))
+            rd_use(r, k - 1, k);
+        return;
+    }
+}
+
 void rd_rec_conditional(reading *r)
 {
+    unless_in_which_case(r);
+    if (r->except_cond)
+        return;
     described_then_value(r);
     if (r->base == B_COND || r->problems.len)
         return;

@@ -560,12 +560,15 @@ plan_expr *rd_parse_cond(reading *r, int b, int e)
     /* "X = 'A' or 'B'" -> X is one of ("A", "B"); numbers on a numeric column compare as numbers, one at a time */
     int v1 = skip_expl(r, v + 1);
     if ((op == PB_EQ || op == PB_NE) && !(num && numeric_column(r, field)) && list_join(r, v1) &&
+        !(rd_is_k(r, v, TK_STR) && rd_is_k(r, v1 + 1, TK_WORD)) &&
         !(rd_is_k(r, v1 + 1, TK_WORD) && rd_is_operative_word(r->t[v1 + 1].w))) {
         const char *items[16];
         int ni = 0;
         items[ni++] = val;
         int i = v1;
-        while (ni < 16 && list_join(r, i) && !(rd_is_k(r, i + 1, TK_WORD) && rd_is_operative_word(r->t[i + 1].w))) {
+        /* after a quoted value, an unquoted word is no item: "Status = 'VOID', in which case 0" */
+        while (ni < 16 && list_join(r, i) && !(rd_is_k(r, i + 1, TK_WORD) && rd_is_operative_word(r->t[i + 1].w)) &&
+               !(rd_is_k(r, v, TK_STR) && rd_is_k(r, i + 1, TK_WORD))) {
             items[ni++] = rd_value_at(r, i + 1, NULL);
             rd_use(r, i, i + 2);
             i = skip_expl(r, i + 2);

@@ -11,6 +11,7 @@
 #include "util/date.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -138,6 +139,33 @@ static bool q_written(reading *r)
     return q;
 }
 
+/* "month name (Jan, Feb, ...)": the form its examples show — "Mon" when every example is three letters, "Month"
+ * when every one is a whole name, written with a capital and then small letters as the plan writes them (`JAN`,
+ * `may`, mixed forms or no example: NULL, a question). */
+static const char *month_examples_form(const reading *r)
+{
+    int abbr = 0, full = 0;
+    for (int i = 0; i < r->n; i++) {
+        int m = month_at(r, i);
+        if (!m)
+            continue;
+        const char *o = r->t[i].orig;
+        size_t l = strlen(o);
+        bool cased = isupper((unsigned char)o[0]);
+        for (size_t q = 1; q < l; q++)
+            cased &= islower((unsigned char)o[q]) != 0;
+        if (!cased || !strcmp(r->t[i].w, "may"))
+            return NULL;
+        if (l == 3)
+            abbr++;
+        else if (!strcmp(r->t[i].w, MONTHS[m - 1]))
+            full++;
+        else
+            return NULL;                  /* "Sept" */
+    }
+    return abbr && !full ? "Mon" : full && !abbr ? "Month" : NULL;
+}
+
 /* "3-letter month abbrev (Jan, Feb ...)", "month name": the month written as text. */
 static const char *month_written(reading *r, int k)
 {
@@ -154,7 +182,7 @@ static const char *month_written(reading *r, int k)
         }
         if (rd_is_w(r, q, "name") && (q == k + 1 || q == k - 1)) {
             rd_use(r, q, q + 1);
-            return rd_is_w(r, q - 1, "full") || rd_is_w(r, q - 2, "full") ? "Month" : NULL;
+            return rd_is_w(r, q - 1, "full") || rd_is_w(r, q - 2, "full") ? "Month" : month_examples_form(r);
         }
     }
     return NULL;
@@ -196,6 +224,7 @@ void rd_rec_date_part(reading *r)
     bool integer = tb == PT_INTEGER || tb == PT_BIGINT || tb == PT_DECIMAL;
     for (int k = 0; k < r->n; k++) {
         char form[16];
+        const char *mform;
         if (year_month_form(r, k, form, sizeof form)) {
             if (tb != PT_TEXT) {
                 rd_problem(r, "It writes the date as %s, which needs a text target.", form);
@@ -283,8 +312,8 @@ void rd_rec_date_part(reading *r)
             for (int u = k; u + 2 < r->n; u++)      /* "qtr of booked dt, 1-4" */
                 if (rd_num_at(r, u) == 1 && (rd_is_w(r, u + 1, "to") || rd_is_op(r, u + 1, "-")) && rd_num_at(r, u + 2) == 4)
                     rd_use(r, u, u + 3);
-        } else if (!strcmp(what, "month") && month_written(r, k)) {
-            const char *f = month_written(r, k);
+        } else if (!strcmp(what, "month") && (mform = month_written(r, k)) != NULL) {
+            const char *f = mform;
             if (tb != PT_TEXT) {
                 rd_problem(r, "It writes the month's name on a target that is not text.");
                 return;

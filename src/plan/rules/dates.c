@@ -38,6 +38,37 @@ static bool same_layout(const char *a, const char *b)
     return !strcmp(x, y);
 }
 
+/* "Date part of the timestamp (drop the time)", "strip the time", "date only": on a date target, the date of a
+ * timestamp — `read as ISO date` (which drops a time) when every non-empty sampled value of the row's column
+ * is an ISO date, optionally followed by 'T' or a space and a time.  Other layouts are left to a stated pattern. */
+static bool date_part_of_iso(const reading *r)
+{
+    if (r->c->type.base != PT_DATE || !rd_primary(r))
+        return false;
+    bool said = false;
+    for (int k = 0; k + 1 < r->n && !said; k++) {
+        said |= rd_is_w(r, k, "date") && (rd_is_w(r, k + 1, "part") || rd_is_w(r, k + 1, "portion") || rd_is_w(r, k + 1, "only"));
+        said |= (rd_is_w(r, k, "drop") || rd_is_w(r, k, "strip") || rd_is_w(r, k, "remove") || rd_is_w(r, k, "ignore") ||
+                 rd_is_w(r, k, "without") || rd_is_w(r, k, "truncate")) &&
+                (rd_is_w(r, k + 1, "time") || (rd_is_w(r, k + 1, "the") && rd_is_w(r, k + 2, "time")));
+    }
+    const prof_column *pc = said ? rd_prof_of(r, rd_primary(r)) : NULL;
+    long seen = 0;
+    for (long i = 0; pc && i < pc->nsample; i++) {
+        const char *v = pc->sample[i];
+        if (!v || !v[0])
+            continue;
+        size_t l = strlen(v);
+        bool ok = l >= 10 && v[4] == '-' && v[7] == '-' && (l == 10 || v[10] == 'T' || v[10] == ' ');
+        for (int q = 0; ok && q < 10; q++)
+            ok = q == 4 || q == 7 || (v[q] >= '0' && v[q] <= '9');
+        if (!ok)
+            return false;
+        seen++;
+    }
+    return seen > 0;
+}
+
 void rd_rec_date(reading *r)
 {
     int pats[4], np = 0;
@@ -71,9 +102,10 @@ void rd_rec_date(reading *r)
         for (int k = 0; k < r->n; k++)
             if (rd_is_w(r, k, "serial") || rd_is_w(r, k, "date") || rd_is_w(r, k, "day") || rd_is_w(r, k, "excel"))
                 r->t[k].used = true;
-    } else if (iso >= 0) {
+    } else if (iso >= 0 || (np == 0 && date_part_of_iso(r))) {
         r->date_kind = D_ISO;
-        rd_use(r, iso, iso + 1);
+        if (iso >= 0)
+            rd_use(r, iso, iso + 1);
         for (int k = 0; k < r->n; k++)
             if (rd_is_w(r, k, "timestamp") || rd_is_w(r, k, "date") || rd_is_w(r, k, "part") || rd_is_w(r, k, "portion") ||
                 rd_is_w(r, k, "only") || rd_is_w(r, k, "time") || rd_is_w(r, k, "drop") || rd_is_w(r, k, "ignore") ||

@@ -130,8 +130,11 @@ static int read_prose(const rule_ctx *c, const char *text, rule_result *out, mf_
     rd_rec_trim_case(r);
     rd_rec_prefix_suffix(r);
     rd_rec_substr(r);
+    rd_rec_between_delims(r);
+    rd_rec_split(r);
     rd_rec_before_after(r);
     rd_rec_affix_remark(r);
+    rd_rec_drop_affix(r);
     rd_rec_as_is(r);
     rd_rec_example_values(r);
     rd_explained_verbs(r);

@@ -49,7 +49,11 @@ typedef struct tok {
 typedef struct tstep {
     size_t pos;        /* where in the text it was said: steps apply in text order */
     plan_step st;
+    int drop;          /* 0; AFFIX_PREFIX / AFFIX_SUFFIX: not st itself but "drop the affix st.s once when the
+                          value has it" (build.c writes it as if ... starts/ends with ... then ... else ...) */
 } tstep;
+
+enum { AFFIX_PREFIX = 1, AFFIX_SUFFIX = 2 };
 
 enum base_kind { B_SOURCE, B_CONST, B_CONCAT, B_ARITH, B_DAYS, B_LOOKUP_ONLY, B_COND, B_ROWNUM };
 enum date_kind { D_NONE, D_PATTERN, D_ISO, D_EXCEL };
@@ -85,6 +89,9 @@ typedef struct reading {
     int navoid;
     const char *days_b_default;        /* B_DAYS: days_b defaulting to this fixed date (YYYY-MM-DD) when missing */
     plan_expr *cond_value;             /* B_COND: if C then A else B, complete */
+    plan_expr *except_cond;            /* "copy the amount unless Status = 'VOID', in which case 0": the value read
+                                          otherwise is wrapped as if except_cond then except_val else value */
+    plan_expr *except_val;
     int ntext, nnum;
     tstep text_steps[MAX_STEPS];
     tstep num_steps[MAX_STEPS];
@@ -227,9 +234,12 @@ void rd_rec_trim_case(reading *r);
 void rd_rec_strip_ends(reading *r);
 void rd_rec_prefix_suffix(reading *r);
 void rd_rec_substr(reading *r);
+void rd_rec_between_delims(reading *r);
+void rd_rec_split(reading *r);
 void rd_rec_before_after(reading *r);
 void rd_rec_remove_chars(reading *r);
 void rd_rec_affix_remark(reading *r);
+void rd_rec_drop_affix(reading *r);
 
 /* ---- building the expression (build.c) */
 

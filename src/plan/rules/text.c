@@ -433,6 +433,60 @@ void rd_rec_affix_remark(reading *r)
     }
 }
 
+/* "Remove the 'CUST-' prefix", "strip prefix 'CUST-'", "drop the '-OLD' suffix": the literal taken away once, at
+ * its end, when the value has it; other values unchanged.  Read after rd_rec_affix_remark (a remark on a
+ * first/last-N step is not a step of its own).  The sample must show the affix, spelled as written, on at
+ * least half of its non-empty values: otherwise (or only in another letter case) the rule is a question. */
+void rd_rec_drop_affix(reading *r)
+{
+    for (int k = 0; k < r->n; k++) {
+        int v, verb;
+        if (!(rd_is_w(r, k, "prefix") || rd_is_w(r, k, "suffix")) || r->t[k].used || (verb = affix_removed(r, k, &v)) < 0 ||
+            r->t[v].used || r->t[verb].used || !r->t[v].w[0])
+            continue;
+        bool prefix = rd_is_w(r, k, "prefix");
+        const char *x = r->t[v].w;
+        const prof_column *pc = rd_primary(r) ? rd_prof_of(r, rd_primary(r)) : NULL;
+        size_t xl = strlen(x), seen = 0, other_case = 0, filled = 0;
+        for (long i = 0; pc && r->base == B_SOURCE && i < pc->nsample; i++) {
+            const char *s = pc->sample[i];
+            size_t l = s ? strlen(s) : 0;
+            filled += l > 0;
+            if (l < xl)
+                continue;
+            const char *at = prefix ? s : s + l - xl;
+            seen += !strncmp(at, x, xl);
+            other_case += strncmp(at, x, xl) && !strncasecmp(at, x, xl);
+        }
+        if (!seen || 2 * seen < filled) {   /* an affix most values lack is likely not the one meant */
+            rd_problem(r, "It drops the %s '%s', but %s with it%s.", prefix ? "prefix" : "suffix", x,
+                       seen ? (prefix ? "fewer than half of the sampled values start" : "fewer than half of the sampled values end")
+                            : (prefix ? "no sampled value starts" : "no sampled value ends"),
+                       other_case ? " in that letter case" : "");
+            continue;
+        }
+        tstep *s = rd_add_step(r, false, r->t[verb].b, prefix ? PS_AFTER : PS_BEFORE);
+        if (!s)
+            return;
+        s->st.s = plan_strdup(r->p, x);
+        s->st.m = prefix ? 0 : 1;
+        s->drop = prefix ? AFFIX_PREFIX : AFFIX_SUFFIX;
+        int lo = verb < v ? verb : v, hi = k > v ? k : v;
+        rd_use(r, lo, hi + 1);
+        /* "where present", "(if any)", "if it exists": what the step does anyway */
+        int q = hi + 1, paren = rd_is_op(r, q, "(");
+        q += paren;
+        if (rd_is_w(r, q, "if") || rd_is_w(r, q, "where") || rd_is_w(r, q, "when")) {
+            int w = q + 1 + (rd_is_w(r, q + 1, "it") || rd_is_w(r, q + 1, "there") ? 1 : 0);
+            w += rd_is_w(r, w, "is") || rd_is_w(r, w, "are");
+            if (rd_is_w(r, w, "present") || rd_is_w(r, w, "any") || rd_is_w(r, w, "exists") || rd_is_w(r, w, "found")) {
+                if (!paren || rd_is_op(r, w + 1, ")"))
+                    rd_use(r, q - paren, w + 1 + paren);
+            }
+        }
+    }
+}
+
 void rd_rec_prefix_suffix(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -663,6 +717,159 @@ static void absent_delimiter_remark(reading *r, const char *d, bool before)
     }
 }
 
+/* "the text between '(' and ')'", "extract the part between '[' and ']'", "chars between the first '/' and the next
+ * '/'": text after the first delimiter, then text before the second (null when the value has no opening
+ * delimiter; up to the end when it has no closing one).  Both delimiters quoted or named (not numbers: "between 1
+ * and 10" is a range); "between" opens the rule or follows a word naming a piece of text.  Read only when at
+ * least half of the non-empty sampled values hold the opening delimiter. */
+void rd_rec_between_delims(reading *r)
+{
+    static const char *const PIECE[] = {"text", "part", "characters", "chars", "char", "string", "everything",
+                                        "value", "portion", "substring", "substr", "content", "contents", "whatever",
+                                        "what", "piece", "extract", "take", "get", "keep", "section", "bit"};
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "between") || r->t[k].used)
+            continue;
+        int b = k;
+        bool piece = k == 0 || (k == 1 && rd_is_w(r, 0, "the"));
+        for (size_t i = 0; k > 0 && i < sizeof PIECE / sizeof *PIECE && !piece; i++)
+            if (rd_is_w(r, k - 1, PIECE[i]))
+                piece = true;
+        if (!piece)
+            continue;
+        while (b > 0 && !r->t[b - 1].used && r->t[b - 1].clause == r->t[k].clause &&
+               (rd_is_w(r, b - 1, "the") || rd_is_w(r, b - 1, "is") || rd_is_w(r, b - 1, "s") ||
+                rd_is_w(r, b - 1, "extract") || rd_is_w(r, b - 1, "take") || rd_is_w(r, b - 1, "get") ||
+                rd_is_w(r, b - 1, "keep") || rd_is_w(r, b - 1, "return") || rd_is_w(r, b - 1, "only") ||
+                (b == k && rd_is_k(r, b - 1, TK_WORD))))
+            b--;
+        int j = k + 1;
+        if (rd_is_w(r, j, "the"))
+            j++;
+        if (rd_is_w(r, j, "first") || rd_is_w(r, j, "opening"))
+            j++;
+        /* "between the square brackets '[' and ']'": the delimiters described before they are given */
+        if (rd_is_w(r, j, "square") || rd_is_w(r, j, "round") || rd_is_w(r, j, "curly") || rd_is_w(r, j, "angle"))
+            j++;
+        if ((rd_is_w(r, j, "paren") || rd_is_w(r, j, "braces") || rd_is_w(r, j, "delimiters")) && rd_is_k(r, j + 1, TK_STR))
+            j++;
+        const char *d1 = rd_is_k(r, j, TK_NUM) ? NULL : rd_delim_at(r, j);
+        if (!d1 || !d1[0] || r->t[j].used)
+            continue;
+        int a = j + 1;
+        if (rd_is_w(r, a, "char") || rd_is_w(r, a, "sign") || rd_is_w(r, a, "symbol") || rd_is_w(r, a, "paren"))
+            a++;
+        if (!rd_is_w(r, a, "and"))
+            continue;
+        int q = a + 1;
+        if (rd_is_w(r, q, "the"))
+            q++;
+        if (rd_is_w(r, q, "next") || rd_is_w(r, q, "closing") || rd_is_w(r, q, "following"))
+            q++;
+        const char *d2 = rd_is_k(r, q, TK_NUM) ? NULL : rd_delim_at(r, q);
+        if (!d2 || !d2[0] || r->t[q].used)
+            continue;
+        int e = q + 1;
+        if (rd_is_w(r, e, "char") || rd_is_w(r, e, "sign") || rd_is_w(r, e, "symbol") || rd_is_w(r, e, "paren"))
+            e++;
+        const prof_column *pc = rd_primary(r) ? rd_prof_of(r, rd_primary(r)) : NULL;
+        size_t filled = 0, has = 0;
+        for (long i = 0; pc && i < pc->nsample; i++)
+            if (pc->sample[i] && pc->sample[i][0])
+                filled++, has += strstr(pc->sample[i], d1) != NULL;
+        if (!has || 2 * has < filled) {
+            rd_problem(r, "It takes the text between '%s' and '%s', but %s sampled values hold '%s'.", d1, d2,
+                       has ? "fewer than half of the" : "no", d1);
+            continue;
+        }
+        tstep *s1 = rd_add_step(r, false, r->t[k].b, PS_AFTER);
+        tstep *s2 = s1 ? rd_add_step(r, false, r->t[k].b + 1, PS_BEFORE) : NULL;
+        if (!s2)
+            return;
+        s1->st.s = plan_strdup(r->p, d1);
+        s2->st.s = plan_strdup(r->p, d2);
+        rd_use(r, b, e);
+    }
+}
+
+/* "split at the last '-' and take the right part", "split on '/' and keep the first part", "split by the first
+ * ':' - left side": a split said with the part it keeps.  At a stated occurrence (first / last) there are two parts:
+ * left / first → text before it, right / last / second → text after it.  At a delimiter alone the parts are its
+ * segments: left / first part → text before "-" (the first segment), right / last part → text after last "-"
+ * (the last segment); a second or middle part is not one step (left unread: a question). */
+void rd_rec_split(reading *r)
+{
+    static const char *const PART[] = {"part", "piece", "side", "half", "portion", "segment", "bit", "element", "token"};
+    for (int k = 0; k < r->n; k++) {
+        if (!rd_is_w(r, k, "split") || r->t[k].used)
+            continue;
+        int j = k + 1;
+        while (rd_is_w(r, j, "it") || rd_is_w(r, j, "the") || rd_is_w(r, j, "value") || rd_is_w(r, j, "field") ||
+               rd_is_w(r, j, "text"))
+            j++;
+        if (rd_is_w(r, j, "at") || rd_is_w(r, j, "on") || rd_is_w(r, j, "by") || rd_is_w(r, j, "using"))
+            j++;
+        if (rd_is_w(r, j, "the"))
+            j++;
+        int occ = 0;                       /* 0 the delimiter alone, 1 its first occurrence, 2 its last */
+        if (rd_is_w(r, j, "first") || rd_is_w(r, j, "last"))
+            occ = rd_is_w(r, j, "first") ? 1 : 2, j++;
+        const char *d = rd_delim_at(r, j);
+        if (!d || !d[0] || r->t[j].used)
+            continue;
+        int e = j + 1;
+        if (rd_is_w(r, e, "char") || rd_is_w(r, e, "separator") || rd_is_w(r, e, "sign") || rd_is_w(r, e, "symbol") ||
+            rd_is_w(r, e, "delimiter"))
+            e++;
+        /* the part kept: a position word before a part noun, within the next few words */
+        int sel = -1, noun = -1;
+        for (int q = e; q < r->n && q < e + 8 && sel < 0; q++) {
+            if (r->t[q].used)
+                break;
+            if (!(rd_is_w(r, q, "right") || rd_is_w(r, q, "left") || rd_is_w(r, q, "first") || rd_is_w(r, q, "last") ||
+                  rd_is_w(r, q, "second") || rd_is_w(r, q, "2nd")))
+                continue;
+            int n = q + 1 + (rd_is_w(r, q + 1, "hand") ? 1 : 0);
+            for (size_t i = 0; i < sizeof PART / sizeof *PART; i++)
+                if (rd_is_w(r, n, PART[i]))
+                    sel = q, noun = n;
+            if (sel < 0)
+                break;
+        }
+        if (sel < 0)
+            continue;
+        bool left = rd_is_w(r, sel, "left") || rd_is_w(r, sel, "first");
+        bool second = rd_is_w(r, sel, "second") || rd_is_w(r, sel, "2nd");
+        if (second && !occ)
+            continue;                      /* the second of several segments: not one step */
+        bool last_occ = occ ? occ == 2 : !left;
+        /* the right part of a value without the delimiter: the whole value (its only segment) or nothing?
+         * text after gives null; read only when every sampled value has the delimiter */
+        const prof_column *pc = !left && rd_primary(r) ? rd_prof_of(r, rd_primary(r)) : NULL;
+        bool lacking = false;
+        for (long i = 0; pc && i < pc->nsample; i++)
+            lacking |= pc->sample[i] && pc->sample[i][0] && !strstr(pc->sample[i], d);
+        if (lacking) {
+            rd_problem(r, "It splits at '%s' and keeps the part after it, but some sampled values have no '%s': "
+                       "should they be empty or kept whole?", d, d);
+            continue;
+        }
+        tstep *st = rd_add_step(r, false, r->t[k].b, left ? PS_BEFORE : PS_AFTER);
+        if (!st)
+            return;
+        st->st.s = plan_strdup(r->p, d);
+        st->st.m = last_occ;
+        rd_use(r, k, e);
+        /* the words between the delimiter and the part: "and take the", ", keep the", "-" */
+        for (int q = e; q < sel; q++)
+            if (rd_is_w(r, q, "and") || rd_is_w(r, q, "then") || rd_is_w(r, q, "take") || rd_is_w(r, q, "keep") ||
+                rd_is_w(r, q, "use") || rd_is_w(r, q, "the") || rd_is_w(r, q, "only") || rd_is_op(r, q, ",") ||
+                rd_is_op(r, q, "-") || rd_is_op(r, q, ":"))
+                rd_use(r, q, q + 1);
+        rd_use(r, sel, noun + 1);
+    }
+}
+
 void rd_rec_before_after(reading *r)
 {
     for (int k = 0; k < r->n; k++) {
@@ -754,6 +961,8 @@ void rd_rec_remove_chars(reading *r)
             e++;
         if (rd_is_w(r, e, "thousands") || rd_is_w(r, e, "separator") || rd_is_w(r, e, "decimal"))
             continue;                                   /* number formats: numbers.c */
+        if (rd_is_w(r, e, "prefix") || rd_is_w(r, e, "suffix"))
+            continue;                                   /* "remove the 'CUST-' prefix": once, at that end */
         tstep *s = rd_add_step(r, false, r->t[k].b, PS_REPLACE);
         if (!s)
             return;

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# livy_protocol.sh MAPFORGE — the Livy client (write/livy.c) against tests/spark/livy_server.py in
+# its fake mode (no Spark: a batch "runs" by copying a prepared output in Spark's layout), so that
+# the protocol's corners run in the fast suite; tests/scripts/spark_livy.sh runs real batches.
+#   - success: the part files (in order) and _header.csv make the native engine's files, the
+#     Parquet copy is the native one, the log comes back, MAPFORGE_LIVY_CONF is sent as conf;
+#   - Fabric-style GUID batch ids; 503s while polling (retried); a batch that ends `killed`;
+#     a batch that never ends (MAPFORGE_LIVY_TIMEOUT: deleted); a log that quotes the token
+#     (blotted out of spark.log); a wrong URL (404); nothing listening; a bad MAPFORGE_LIVY_CONF;
+#     --livy without --spark-stage; an output directory that is a URI (refused, not created).
+set -uo pipefail
+mapforge=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mapforge-livyp.XXXXXX")
+export LIVY_TEST_TOKEN="tok-$RANDOM$RANDOM-livy-secret" MAPFORGE_LIVY_TOKEN MAPFORGE_LIVY_POLL_MAX=0.3
+MAPFORGE_LIVY_TOKEN=$LIVY_TEST_TOKEN
+server=
+stop() { [ -n "$server" ] && { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }; server=; }
+trap 'stop; rm -rf "$tmp"' EXIT
+status=0
+fail() { echo "livy protocol: $*"; status=1; }
+case=tests/cases/plan_number_steps
+
+# the native run, and its output cut into Spark's layout (two part files) as the fake job's output
+"$mapforge" run --plan $case/plan.txt --data $case/data.csv --out "$tmp/native" >/dev/null 2>&1 || { echo "native run failed"; exit 1; }
+mkdir -p "$tmp/fake/OUT.csv" "$tmp/fake/rejects.csv"
+head -1 "$tmp/native/OUT.csv" >"$tmp/fake/OUT.csv/_header.csv"
+sed -n 2p "$tmp/native/OUT.csv" >"$tmp/fake/OUT.csv/part-00000-a.txt"
+sed -n '3,$p' "$tmp/native/OUT.csv" >"$tmp/fake/OUT.csv/part-00001-a.txt"
+head -1 "$tmp/native/rejects.csv" >"$tmp/fake/rejects.csv/_header.csv"
+sed -n '2,$p' "$tmp/native/rejects.csv" >"$tmp/fake/rejects.csv/part-00000-b.txt"
+touch "$tmp/fake/OUT.csv/_SUCCESS" "$tmp/fake/rejects.csv/_SUCCESS"
+cp "$tmp/native/run.json" "$tmp/fake/run.json"
+[ "$(wc -l <"$tmp/native/OUT.csv")" -ge 3 ] || { echo "the case has too few rows to split"; exit 1; }
+
+start() {   # start [SCENARIO]
+    stop
+    rm -f "$tmp/port" "$tmp/requests.log"
+    python3 tests/spark/livy_server.py --port-file "$tmp/port" --log "$tmp/requests.log" --fake-output "$tmp/fake" \
+        ${1:+--scenario "$1"} >"$tmp/server.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+    [ -s "$tmp/port" ] || { echo "the Livy test server did not start"; cat "$tmp/server.log"; exit 1; }
+    url="http://127.0.0.1:$(cat "$tmp/port")"
+}
+run() {   # run NAME [extra options]: rc in $rc, stderr in $tmp/NAME.err
+    local name=$1; shift
+    rc=0
+    "$mapforge" run --plan $case/plan.txt --data $case/data.csv --out "$tmp/$name" --engine spark \
+        --spark-stage "$tmp/stage" "$@" >/dev/null 2>"$tmp/$name.err" || rc=$?
+}
+
+start
+MAPFORGE_LIVY_CONF='{"spark.executor.memory": "2g"}' run ok --livy "$url"
+if [ $rc -eq 0 ]; then
+    for f in OUT.csv rejects.csv OUT.parquet; do
+        cmp -s "$tmp/native/$f" "$tmp/ok/$f" || fail "$f differs from the native engine's"
+    done
+    grep -q "mapforge job: done" "$tmp/ok/spark.log" || fail "the log did not come back"
+    grep -q '"conf": {"spark.executor.memory": "2g"}' "$tmp/requests.log" || fail "MAPFORGE_LIVY_CONF was not sent"
+    grep -q '"name": "mapforge ' "$tmp/requests.log" || fail "the batch has no name"
+    [ -z "$(ls -A "$tmp/stage")" ] || fail "the stage was not cleaned"
+else
+    fail "a successful batch failed: $(cat "$tmp/ok.err")"
+fi
+
+start guid
+run guid --livy "$url/batches/"
+[ $rc -eq 0 ] || fail "GUID ids: $(cat "$tmp/guid.err")"
+grep -Eq '"/batches/[0-9a-f]{8}-[0-9a-f-]{27}/state"' "$tmp/requests.log" || fail "GUID ids: not polled by its id"
+
+start flaky
+run flaky --livy "$url"
+[ $rc -eq 0 ] || fail "503 while polling: $(cat "$tmp/flaky.err")"
+grep -q '"status": 503' "$tmp/requests.log" || fail "the flaky server never answered 503"
+
+start killed
+run killed --livy "$url"
+[ $rc -eq 1 ] && grep -q "ended killed" "$tmp/killed.err" || fail "a killed batch: rc $rc: $(cat "$tmp/killed.err")"
+[ -e "$tmp/killed/OUT.csv" ] && fail "a killed batch published output"
+
+start hang
+MAPFORGE_LIVY_TIMEOUT=3 run hang --livy "$url"
+[ $rc -eq 1 ] && grep -q "did not finish within 3 s: deleted" "$tmp/hang.err" || fail "timeout: rc $rc: $(cat "$tmp/hang.err")"
+grep -q '"DELETE", "path": "/batches/0", "status": 200' "$tmp/requests.log" || fail "timeout: the batch was not deleted"
+[ -z "$(ls -A "$tmp/stage")" ] || fail "the stage was not cleaned after a timeout"
+
+start leaky-log
+run leaky --livy "$url"
+[ $rc -eq 0 ] || fail "leaky log: $(cat "$tmp/leaky.err")"
+grep -q "Authorization: Bearer \*\*\*" "$tmp/leaky/spark.log" || fail "leaky log: the line is not there, blotted"
+grep -rqF -- "$LIVY_TEST_TOKEN" "$tmp/leaky" "$tmp/leaky.err" "$tmp/ok" "$tmp/ok.err" && fail "the token was written"
+
+start
+run notfound --livy "$url/not-livy"
+[ $rc -eq 1 ] && grep -q "HTTP 404.*the part before /batches" "$tmp/notfound.err" || fail "404: rc $rc: $(cat "$tmp/notfound.err")"
+stop
+run down --livy "$url"
+[ $rc -eq 1 ] && grep -q "cannot reach the server" "$tmp/down.err" || fail "nothing listening: rc $rc: $(cat "$tmp/down.err")"
+start
+MAPFORGE_LIVY_CONF='{"spark.executor.memory": 2}' run badconf --livy "$url"
+[ $rc -ne 0 ] && grep -q "MAPFORGE_LIVY_CONF" "$tmp/badconf.err" || fail "bad conf: rc $rc: $(cat "$tmp/badconf.err")"
+rc=0
+"$mapforge" run --plan $case/plan.txt --data $case/data.csv --out "$tmp/nostage" --engine spark --livy "$url" \
+    >/dev/null 2>"$tmp/nostage.err" || rc=$?
+[ $rc -ne 0 ] && grep -q "needs --spark-stage" "$tmp/nostage.err" || fail "no stage: rc $rc: $(cat "$tmp/nostage.err")"
+grep -qs '"POST"' "$tmp/requests.log" && fail "a batch was submitted with a bad conf or no stage"
+# an output directory that is a URI is refused (not created as a local directory named "hdfs:")
+for cmd in "run --engine spark" "compile --to pyspark"; do
+    rc=0
+    (cd "$tmp" && "$mapforge" $cmd --plan "$OLDPWD/$case/plan.txt" --data "$OLDPWD/$case/data.csv" \
+        --out hdfs://namenode/out 2>"$tmp/uri.err" >/dev/null) || rc=$?
+    [ $rc -ne 0 ] && grep -q "must be a local path" "$tmp/uri.err" || fail "$cmd --out URI: rc $rc: $(cat "$tmp/uri.err")"
+    [ -e "$tmp/hdfs:" ] && fail "$cmd --out URI created a local directory"
+done
+[ $status -eq 0 ] && echo "livy protocol: ok"
+exit $status
