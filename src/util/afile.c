@@ -236,6 +236,59 @@ char *mf_read_file(const char *path, size_t *len, mf_err *e)
     return data;
 }
 
+/* Whether the process that named a partial file may still be writing it.  kill(pid, 0) alone is
+ * not enough: a writer killed while its parent was killed too (a batch's worker) stays a zombie
+ * when the container's init does not reap orphans, and kill() still finds it; and process ids
+ * are reused (pid_max may be 32768).  So a process counts as the writer only when it exists, is
+ * not a zombie, and started no later than the file was last changed.  Where /proc cannot tell
+ * (not Linux, or no access), the process is taken as alive: a partial file is kept, never a
+ * live writer's file removed. */
+static bool writer_alive(pid_t pid, const char *path)
+{
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return false;
+    char name[64];
+    snprintf(name, sizeof name, "/proc/%ld/stat", (long)pid);
+    FILE *fp = fopen(name, "r");
+    if (!fp)
+        return true;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');   /* the command name may hold spaces and parentheses */
+    if (!p || p[1] != ' ')
+        return true;
+    char state = p[2];
+    if (state == 'Z' || state == 'X')
+        return false;
+    /* field 22: start time in clock ticks since boot; fields 3.. follow the ')' */
+    unsigned long long start = 0;
+    const char *q = p + 2;
+    for (int field = 3; field < 22 && q; field++) {
+        q = strchr(q, ' ');
+        if (q)
+            q++;
+    }
+    if (!q || sscanf(q, "%llu", &start) != 1)
+        return true;
+    FILE *sf = fopen("/proc/stat", "r");
+    if (!sf)
+        return true;
+    char line[256];
+    unsigned long long btime = 0;
+    while (fgets(line, sizeof line, sf))
+        if (sscanf(line, "btime %llu", &btime) == 1)
+            break;
+    fclose(sf);
+    long hz = sysconf(_SC_CLK_TCK);
+    struct stat st;
+    if (!btime || hz <= 0 || stat(path, &st) != 0)
+        return true;
+    unsigned long long started = btime + start / (unsigned long long)hz;
+    return started <= (unsigned long long)st.st_mtime + 1;   /* a process newer than the file is not its writer */
+}
+
 int mf_afile_sweep(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -251,12 +304,10 @@ int mf_afile_sweep(const char *dir)
         long pid = strtol(tag + 9, &end, 10);
         if (*end || pid <= 0 || pid == (long)getpid())
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)   /* still running (or not ours to judge) */
-            continue;
         size_t n = strlen(dir) + strlen(de->d_name) + 2;
         char *path = mf_xmalloc(n);
         snprintf(path, n, "%s/%s", dir, de->d_name);
-        if (unlink(path) == 0)
+        if (!writer_alive((pid_t)pid, path) && unlink(path) == 0)
             removed++;
         free(path);
     }

@@ -75,7 +75,7 @@ check_outputs() {   # check_outputs OUTDIR CLIENT... : byte-identical to the exa
     cmp -s "$dir/$c/rejects.csv" "$root/examples/$ex/expected/rejects.csv" || fail "$dir/$c/rejects.csv differs from the expected rejects"
   done
 }
-no_partials() { local n; n=$(find "$1" -name '.*.partial-*' | wc -l); [ "$n" -eq 0 ] || fail "$n partial files left under $1"; }
+no_partials() { local left; left=$(find "$1" -name '.*.partial-*'); [ -z "$left" ] || fail "partial files left under $1: $left"; }
 
 # ---- batch 1: 34 done, 15 waiting for review, 1 failed (its validator) --------------------------------
 rc=0

@@ -5,7 +5,12 @@
 #include "util/sha256.h"
 #include "util/utf8.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_dates(void)
@@ -99,11 +104,62 @@ static void test_afile(void)
     rmdir(dir);
 }
 
+/* A partial file named for process PID in dir, last changed `age` seconds ago; returns 0. */
+static int make_partial(const char *dir, long pid, long age, char *path, size_t n)
+{
+    snprintf(path, n, "%s/.out.csv.partial-%ld", dir, pid);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs("half", f) < 0 || fclose(f) != 0)
+        return -1;
+    struct timeval tv[2];
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec -= age;
+    tv[1] = tv[0];
+    return utimes(path, tv);
+}
+
+/* The sweep removes what dead writers left: a process that no longer exists, a zombie (a worker
+ * SIGKILLed with its batch whose orphan nobody reaped), and a pid reused by a process younger
+ * than the file; it keeps a live writer's file and its own. */
+static void test_afile_sweep(void)
+{
+    char dir[] = "/tmp/mf_sweep_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char live[256], zombie[256], reused[256], own[256];
+    pid_t z = fork();
+    CHECK(z >= 0);
+    if (z == 0)
+        _exit(0);
+    usleep(100000);   /* z is a zombie now: exited, not reaped */
+    CHECK(make_partial(dir, (long)getppid(), 0, live, sizeof live) == 0);     /* the test's parent: older than the file */
+    CHECK(make_partial(dir, (long)z, 0, zombie, sizeof zombie) == 0);
+    pid_t young = fork();   /* a live process that started after its "file" was last changed */
+    CHECK(young >= 0);
+    if (young == 0) {
+        pause();
+        _exit(0);
+    }
+    CHECK(make_partial(dir, (long)young, 3600, reused, sizeof reused) == 0);
+    CHECK(make_partial(dir, (long)getpid(), 3600, own, sizeof own) == 0);
+    CHECK(mf_afile_sweep(dir) == 2);
+    CHECK(access(live, F_OK) == 0);
+    CHECK(access(own, F_OK) == 0);
+    CHECK(access(zombie, F_OK) != 0);
+    CHECK(access(reused, F_OK) != 0);
+    kill(young, SIGKILL);
+    CHECK(waitpid(young, NULL, 0) == young);
+    CHECK(waitpid(z, NULL, 0) == z);
+    unlink(live);
+    unlink(own);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_dates();
     test_utf8();
     test_sha();
     test_afile();
+    test_afile_sweep();
     CHECK_DONE();
 }
