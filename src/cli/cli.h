@@ -78,6 +78,8 @@ int cli_rulebook(const cli_options *o, mf_err *e);   /* rulebook list|show|retir
 int cli_parquet(const cli_options *o, mf_err *e);   /* hidden; cmd_parquet.c */
 int cli_llm(const cli_options *o, mf_err *e);       /* llm check; cmd_llm.c */
 int cli_user(const cli_options *o, mf_err *e);      /* user add|passwd|role|disable|list (cmd_user.c) */
+/* The store --store / --home name (store_location), opened; NULL with e filled.  (commands.c) */
+struct store *cli_open_store(const cli_options *o, mf_err *e);
 int cli_serve(const cli_options *o, mf_err *e);     /* the web app (cmd_serve.c, src/serve/) */
 int cli_metrics(const cli_options *o, mf_err *e);   /* cmd_metrics.c */
 int cli_batch(const cli_options *o, mf_err *e);     /* batch runs of many clients (cmd_batch.c, flow/batch.h) */

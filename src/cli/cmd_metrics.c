@@ -11,11 +11,7 @@
 
 int cli_metrics(const cli_options *o, mf_err *e)
 {
-    char *where = store_location(o->store, o->home, e);
-    if (!where)
-        return CLI_FAILED;
-    store *s = store_open(where, e);
-    free(where);
+    store *s = cli_open_store(o, e);
     if (!s)
         return CLI_FAILED;
     mf_metrics m;

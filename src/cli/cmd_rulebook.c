@@ -25,16 +25,6 @@
 
 #define RB_FORMAT "mapforge-rulebook"
 
-static store *open_store(const cli_options *o, mf_err *e)
-{
-    char *where = store_location(o->store, o->home, e);
-    if (!where)
-        return NULL;
-    store *s = store_open(where, e);
-    free(where);
-    return s;
-}
-
 static int audit(store *s, const char *actor, const char *event, const char *client, const char *subject, json_t *d,
                  mf_err *e)
 {
@@ -395,7 +385,7 @@ int cli_rulebook(const cli_options *o, mf_err *e)
     if (strcmp(sub, "list") && !arg)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge rulebook %s: expected %s", sub,
                        !strcmp(sub, "export") || !strcmp(sub, "import") ? "a file" : "an entry id");
-    store *s = open_store(o, e);
+    store *s = cli_open_store(o, e);
     if (!s)
         return CLI_FAILED;
     int rc = !strcmp(sub, "list")     ? list_cmd(s, o, e)

@@ -18,16 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static store *open_store(const cli_options *o, mf_err *e)
-{
-    char *where = store_location(o->store, o->home, e);
-    if (!where)
-        return NULL;
-    store *s = store_open(where, e);
-    free(where);
-    return s;
-}
-
 static const char *or_dash(const char *s)
 {
     return s && *s ? s : "-";
@@ -208,7 +198,7 @@ int cli_cache(const cli_options *o, mf_err *e)
     if (strcmp(sub, "list") && o->nargs < 2 && !o->key)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge cache %s: expected a cache key", sub);
     const char *key = o->nargs >= 2 ? o->args[1] : o->key;
-    store *s = open_store(o, e);
+    store *s = cli_open_store(o, e);
     if (!s)
         return CLI_FAILED;
     int rc = !strcmp(sub, "list") ? cache_list_cmd(s, o, e)
@@ -401,7 +391,7 @@ int cli_history(const cli_options *o, mf_err *e)
 {
     if (!o->client)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "mapforge history: expected --client C");
-    store *s = open_store(o, e);
+    store *s = cli_open_store(o, e);
     if (!s)
         return CLI_FAILED;
     if (o->json) {
@@ -500,7 +490,7 @@ int cli_audit(const cli_options *o, mf_err *e)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
                        "mapforge audit: expected log, verify [--anchors FILE], anchor --to FILE or append EVENT, "
                        "got \"%s\"", sub);
-    store *s = open_store(o, e);
+    store *s = cli_open_store(o, e);
     if (!s)
         return CLI_FAILED;
     int rc;

@@ -154,11 +154,7 @@ static int run(store *s, const cli_options *o, mf_err *e)
 
 int cli_user(const cli_options *o, mf_err *e)
 {
-    char *where = store_location(o->store, o->home, e);
-    if (!where)
-        return CLI_FAILED;
-    store *s = store_open(where, e);
-    free(where);
+    store *s = cli_open_store(o, e);
     if (!s)
         return CLI_FAILED;
     int rc = run(s, o, e);

@@ -113,6 +113,16 @@ static int env_open(flow_env *env, const cli_options *o, FILE *messages, mf_err 
     return 0;
 }
 
+store *cli_open_store(const cli_options *o, mf_err *e)
+{
+    char *where = store_location(o->store, o->home, e);
+    if (!where)
+        return NULL;
+    store *s = store_open(where, e);
+    free(where);
+    return s;
+}
+
 int cli_load_streams(const cli_options *o, mf_err *e)
 {
     if (!o->load_streams)

@@ -201,6 +201,25 @@ int llm_json_depth(const char *s, size_t len, int limit)
     return deepest;
 }
 
+json_t *llm_answer_json(const char *json, char *why, size_t n)
+{
+    size_t jl = strlen(json);
+    if (jl > LLM_MAX_ANSWER) {
+        snprintf(why, n, "the answer is %zu bytes long; at most %d", jl, LLM_MAX_ANSWER);
+        return NULL;
+    }
+    if (llm_json_depth(json, jl, LLM_MAX_JSON_DEPTH) > LLM_MAX_JSON_DEPTH) {
+        snprintf(why, n, "the answer nests JSON deeper than %d levels; answer with the flat JSON object asked for",
+                 LLM_MAX_JSON_DEPTH);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(json, jl, 0, &je);
+    if (!j)
+        snprintf(why, n, "the answer is not JSON (%s); answer with the JSON object asked for", je.text);
+    return j;
+}
+
 /* Parse one JSON document of an answer, refusing one nested deeper than LLM_MAX_JSON_DEPTH
  * (what: "the response", "a streamed event").  NULL with rd->problem set. */
 static json_t *load_json(reading *rd, const char *s, const char *what)
@@ -528,16 +547,6 @@ int llm_read_response(const llm_config *c, const char *b, size_t len, const char
     return res;
 }
 
-static void wait_ms(long ms)
-{
-    while (ms > 0 && !mf_interrupted()) {
-        long step = ms < 100 ? ms : 100;
-        struct timespec ts = {step / 1000, (step % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
-
 int llm_call(const llm_config *c, const llm_request *r, llm_response *out, mf_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -573,7 +582,7 @@ int llm_call(const llm_config *c, const llm_request *r, llm_response *out, mf_er
                      wait / 1000, c->max_wait_ms / 1000);
             break;
         }
-        wait_ms(wait);
+        mf_sleep_ms(wait);
         if (mf_interrupted()) {
             mf_err_clear(e);
             mf_fail(e, MF_EINTR, NULL, 0, 0, "interrupted");

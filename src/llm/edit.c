@@ -160,22 +160,9 @@ int llm_parse_edit(const char *json, llm_edit *ed, char *why, size_t n)
     memset(ed, 0, sizeof *ed);
     if (n)
         why[0] = 0;
-    size_t jl = strlen(json);
-    if (jl > LLM_MAX_ANSWER) {
-        snprintf(why, n, "the answer is %zu bytes long; at most %d", jl, LLM_MAX_ANSWER);
+    json_t *j = llm_answer_json(json, why, n);
+    if (!j)
         return 1;
-    }
-    if (llm_json_depth(json, jl, LLM_MAX_JSON_DEPTH) > LLM_MAX_JSON_DEPTH) {
-        snprintf(why, n, "the answer nests JSON deeper than %d levels; answer with the flat JSON object asked for",
-                 LLM_MAX_JSON_DEPTH);
-        return 1;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(json, jl, 0, &je);
-    if (!j) {
-        snprintf(why, n, "the answer is not JSON (%s); answer with the JSON object asked for", je.text);
-        return 1;
-    }
     int rc = 1;
     json_t *cols = json_object_get(j, "columns"), *rules = json_object_get(j, "rules");
     if (!json_is_object(j) || (cols && !json_is_array(cols)) || (rules && !json_is_array(rules))) {

@@ -112,6 +112,11 @@ int llm_read_response(const llm_config *c, const char *body, size_t len, const c
 /* The deepest nesting of arrays and objects in JSON text s (strings skipped), counted up to
  * limit + 1 and no further.  Used before a document is parsed. */
 int llm_json_depth(const char *s, size_t len, int limit);
+/* A model's answer text as a JSON value, within LLM_MAX_ANSWER bytes and LLM_MAX_JSON_DEPTH levels
+ * (jansson's json_t, caller json_decref()s), or NULL with why (n bytes) saying what to fix — the
+ * text the retry sends back to the model. */
+struct json_t;
+struct json_t *llm_answer_json(const char *json, char *why, size_t n);
 
 /* Replace every occurrence of the key (and of its first 8 characters onward) in s with "***". */
 void llm_redact(const llm_config *c, char *s);

@@ -209,23 +209,10 @@ char *llm_question_prompt(const plan *p, const char *column, int row, const char
 int llm_parse_answer(const char *json, llm_answer *a, char *why, size_t n)
 {
     memset(a, 0, sizeof *a);
-    size_t jl = strlen(json);
-    if (jl > LLM_MAX_ANSWER) {
-        snprintf(why, n, "the answer is %zu bytes long; at most %d", jl, LLM_MAX_ANSWER);
+    json_t *j = llm_answer_json(json, why, n);
+    if (!j)
         return 1;
-    }
-    if (llm_json_depth(json, jl, LLM_MAX_JSON_DEPTH) > LLM_MAX_JSON_DEPTH) {
-        snprintf(why, n, "the answer nests JSON deeper than %d levels; answer with the flat JSON object asked for",
-                 LLM_MAX_JSON_DEPTH);
-        return 1;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(json, jl, 0, &je);
     int rc = 1;
-    if (!j) {
-        snprintf(why, n, "the answer is not JSON (%s); answer with the JSON object asked for", je.text);
-        return 1;
-    }
     json_t *x = json_object_get(j, "expression"), *ex = json_object_get(j, "explanation"),
            *cf = json_object_get(j, "confidence");
     if (!json_is_object(j) || !json_is_string(x)) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 static volatile sig_atomic_t got_signal;
 
@@ -45,4 +46,14 @@ int mf_interrupt_check(mf_err *e)
 void mf_interrupt_simulate(int sig)
 {
     got_signal = sig;
+}
+
+void mf_sleep_ms(long ms)
+{
+    while (ms > 0 && !mf_interrupted()) {
+        long step = ms < 100 ? ms : 100;
+        struct timespec ts = {step / 1000, (step % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
 }

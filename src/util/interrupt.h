@@ -19,6 +19,8 @@ int mf_interrupt_install(mf_err *e);
 int mf_interrupted(void);
 /* Fill e with MF_EINTR ("interrupted by SIGINT") when a signal arrived: returns -1, else 0. */
 int mf_interrupt_check(mf_err *e);
+/* Sleep ms milliseconds in steps of at most 100 ms, returning early when a signal arrived. */
+void mf_sleep_ms(long ms);
 /* Test hook: behave as if signal sig had arrived (0 clears). */
 void mf_interrupt_simulate(int sig);
 

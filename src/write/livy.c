@@ -27,17 +27,6 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Sleep ms, waking early on Ctrl-C. */
-static void wait_ms(long ms)
-{
-    while (ms > 0 && !mf_interrupted()) {
-        long step = ms < 100 ? ms : 100;
-        struct timespec ts = {step / 1000, (step % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
-
 typedef struct livy_client {
     char base[1024];    /* no trailing '/' and no "/batches" */
     const char *token;
@@ -284,7 +273,7 @@ int livy_run(const livy_batch *b, const char *log_path, char *id, char *state, m
     snprintf(path, sizeof path, "/batches/%s/state", id);
     bool ok = false;
     for (;;) {
-        wait_ms((long)(wait * 1000));
+        mf_sleep_ms((long)(wait * 1000));
         if (mf_interrupted() || now() - t0 > limit) {
             bool intr = mf_interrupted() != 0;
             mf_err ignore = {0};
