@@ -108,7 +108,8 @@ tok=$(csrf "$work/a")
 # ---- CSRF and Origin -----------------------------------------------------------------------------
 code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -d 'id=1&comment=forged' "$base/review/approve")
 [ "$code" = 403 ] || fail "POST without the CSRF token: $code, expected 403"
-code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -d "id=1&csrf=${tok%?}0" "$base/review/approve")
+badtok=${tok%?}; [ "${tok: -1}" = 0 ] && badtok+=1 || badtok+=0   # the token with its last digit changed
+code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -d "id=1&csrf=$badtok" "$base/review/approve")
 [ "$code" = 403 ] || fail "POST with a wrong CSRF token: $code, expected 403"
 code=$(curl -s -b "$work/a" -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' -d "id=1&csrf=$tok" \
     "$base/review/approve")
