@@ -103,7 +103,8 @@ static const cli_command_def commands[] = {
      "validator), one entry per row, relative paths from the manifest's folder; DIR: one folder per client "
      "holding its mapping (mapping.xlsx or .csv, else the one workbook) and its data files (.csv .txt .tsv "
      ".psv .dat), outputs in OUT/<folder>/ (OUT/<folder>/<data file>/ when there are several).  Writes "
-     "OUT/batch.json (OUT: --out, for a manifest by default its folder).  Exit 0 every entry done, 4 some wait "
+     "OUT/batch.json (OUT: --out, for a manifest by default its folder; rewritten as each entry ends, with the outcome "
+     "\"running\" until the batch ends).  Exit 0 every entry done, 4 some wait "
      "for a review, 5 some failed, 130 interrupted",
      "out jobs progress validator engine spark-master no-load no-parquet db config", "",
      "mapforge batch clients/ --out out/february --jobs 4", cli_batch, false},

@@ -450,6 +450,8 @@ int batch_read_dir(const char *dir, const char *out_dir, batch *b, mf_err *e)
 
 const char *batch_outcome(const batch *b)
 {
+    if (b->running)
+        return "running";
     if (b->interrupted)
         return "interrupted";
     if (b->nfailed)

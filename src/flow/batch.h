@@ -78,6 +78,7 @@ typedef struct batch {
     /* after batch_run */
     int ndone, nskipped, nwaiting, nfailed, nqueued;
     bool interrupted;
+    bool running;                /* batch_run has not ended: batch.json says "running" */
     double seconds;
     char started_at[32];
 } batch;
@@ -121,13 +122,16 @@ typedef struct batch_options {
 } batch_options;
 
 /* Run every entry (SIGINT / SIGTERM: the running entries are stopped — nothing of theirs is
- * published — and no other starts), then write OUT/batch.json.  0, or -1 when the batch itself
+ * published — and no other starts), then write OUT/batch.json.  batch.json is also written (atomically)
+ * when the batch starts and each time an entry ends, with the outcome "running": a batch killed with
+ * kill -9 leaves one that says what had ended and that the batch never finished.  0, or -1 when the batch itself
  * could not run (the entries' failures are in b, not errors).  MF_EINTR is not an error here:
  * b->interrupted says it. */
 int batch_run(batch *b, const batch_options *o, mf_err *e);
 
 /* The batch's outcome: "done" (every entry done), "failed" (some entry failed), "waiting_for_review"
- * (none failed, some wait for a review), "interrupted" (stopped before every entry ran). */
+ * (none failed, some wait for a review), "interrupted" (stopped before every entry ran), and
+ * "running" while batch_run has not ended. */
 const char *batch_outcome(const batch *b);
 
 /* OUT/batch.json's text (malloc'd): the batch, its totals and one object per entry. */

@@ -14,7 +14,8 @@
  * Invariants: workers are in their own process group (a Ctrl-C on the terminal reaches the batch,
  * which stops them once with SIGTERM) and die with the batch (PR_SET_PDEATHSIG); a worker that
  * ends without a result line failed ("the worker died: ..."); no new entry starts after an
- * interrupt; OUT/batch.json is written atomically once every worker has ended.
+ * interrupt; OUT/batch.json is written atomically at the start and each time an entry ends (outcome
+ * "running"), and once more when every worker has ended (the final outcome).
  */
 #include "flow/batch_internal.h"
 #include "flow/flow_internal.h"
@@ -294,6 +295,23 @@ static void count(batch *b)
     }
 }
 
+/* OUT/batch.json as the batch stands now, written atomically (a reader sees the old or the new text). */
+static int write_summary(batch *b, double t0, mf_err *e)
+{
+    b->seconds = mono() - t0;
+    count(b);
+    char *t = batch_json(b);
+    char *path = flow_join(b->out_dir, "batch.json");
+    int rc;
+    if (!t)
+        rc = mf_fail(e, MF_EIO, path, 0, 0, "cannot write the batch summary");
+    else
+        rc = mf_write_file_atomic(path, t, strlen(t), e);
+    free(path);
+    free(t);
+    return rc;
+}
+
 int batch_run(batch *b, const batch_options *o, mf_err *e)
 {
     double t0 = mono();
@@ -318,6 +336,13 @@ int batch_run(batch *b, const batch_options *o, mf_err *e)
     flow_env_close(&env);
     if (flow_make_dir(NULL, b->out_dir, e) < 0)
         return -1;
+    /* the summary while running: the first write must work (it is the same folder and file as the
+     * last); a later one that fails is left to the last write, which reports it */
+    b->running = true;
+    if (write_summary(b, t0, e) < 0) {
+        b->running = false;
+        return -1;
+    }
     int next = 0, running = 0, rc = 0;
     bool stopping = false;
     struct pollfd *pfd = mf_xcalloc((size_t)jobs, sizeof *pfd);
@@ -366,9 +391,14 @@ int batch_run(batch *b, const batch_options *o, mf_err *e)
             stopping = true;
             continue;
         }
+        int ended = 0;
         for (int k = 0; r > 0 && k < np; k++)
             if (pfd[k].revents)
-                running -= drain(b, who[k], o);
+                ended += drain(b, who[k], o);
+        running -= ended;
+        mf_err se = {0};
+        if (ended > 0)   /* a failure here is said by the last write, which fails too */
+            (void)write_summary(b, t0, &se);
         double now = mono();
         if (o->tick && now - last_tick >= 0.1) {
             last_tick = now;
@@ -387,20 +417,11 @@ int batch_run(batch *b, const batch_options *o, mf_err *e)
             b->e[i].interrupted = true;
     if (mf_interrupted())
         b->interrupted = true;
-    b->seconds = mono() - t0;
-    count(b);
-    char *t = batch_json(b);
-    char *path = flow_join(b->out_dir, "batch.json");
+    b->running = false;
     mf_err we = {0};
-    if (!t || mf_write_file_atomic(path, t, strlen(t), &we) < 0) {
-        if (rc == 0) {
-            if (!t)
-                mf_fail(&we, MF_EIO, path, 0, 0, "cannot write the batch summary");
-            *e = we;
-            rc = -1;
-        }
+    if (write_summary(b, t0, &we) < 0 && rc == 0) {
+        *e = we;
+        rc = -1;
     }
-    free(path);
-    free(t);
     return rc;
 }

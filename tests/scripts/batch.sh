@@ -179,7 +179,17 @@ ndone_killed=$(grep -c '^done ' "$work/b2k.log" || true)
 # its workers died with it
 for _ in $(seq 1 100); do pgrep -f "batch $work/m2.csv" >/dev/null || break; sleep 0.05; done
 ! pgrep -f "batch $work/m2.csv" >/dev/null || fail "workers of the killed batch are still running"
-[ ! -e "$work/b2/batch.json" ] || fail "the killed batch wrote batch.json"
+# the killed batch's summary says it never finished, and every entry it lists as done is a complete set
+python3 - "$work/b2/batch.json" <<'PY' || fail "the killed batch's batch.json is wrong"
+import json, os, sys
+b = json.load(open(sys.argv[1]))
+assert b["outcome"] == "running", b["outcome"]
+assert b["totals"]["entries"] == 50, b["totals"]
+done = [e for e in b["entries"] if e["status"] == "done"]
+assert b["totals"]["done"] == len(done) and b["totals"]["not_run"] >= 1, b["totals"]
+for e in done:
+    assert os.path.exists(os.path.join(e["out"], "run.json")), e
+PY
 for d in "$work"/b2/*/; do   # a run.json present means a complete set
   [ -e "$d/run.json" ] || continue
   python3 - "$d" <<'PY' || fail "a killed batch left an inconsistent set in $d"
