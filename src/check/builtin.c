@@ -316,13 +316,14 @@ static void check_accounting(const run_report *rep, long long csv_rows, check_re
 
 /* ---- control totals ------------------------------------------------------------------------ */
 
-static int control_totals(const plan *p, check_pre *h, const scan *s, check_result *res, mf_err *e)
+static int control_totals(const plan *p, check_pre *h, const scan *s, const run_report *rep, check_result *res,
+                          mf_err *e)
 {
     int nd = 0;
     for (int c = 0; c < p->ncols; c++)
         nd += s->cols[c].is_dec && s->cols[c].field >= 0;
     if (!nd)
-        return chk_totals_finish(h, NULL, NULL, res, e);
+        return chk_totals_finish(h, NULL, NULL, rep, res, e);
     mf_dec *sums = mf_xcalloc((size_t)p->ncols, sizeof *sums);
     bool *usable = mf_xcalloc((size_t)p->ncols, sizeof *usable);
     for (int c = 0; c < p->ncols; c++) {
@@ -339,7 +340,7 @@ static int control_totals(const plan *p, check_pre *h, const scan *s, check_resu
             chk_finding(res, "control_total", "builtin", false, "the sum of %s overflows 38 digits: not compared",
                         p->cols[c].name);
     }
-    int rc = chk_totals_finish(h, sums, usable, res, e);
+    int rc = chk_totals_finish(h, sums, usable, rep, res, e);
     free(sums);
     free(usable);
     return rc;
@@ -421,7 +422,7 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
     }
     csv_reader *rd = scan_open(&s, p, csv_path, kc, nk, res, e);
     if (!rd) {
-        (void)chk_totals_finish(h, NULL, NULL, res, e);
+        (void)chk_totals_finish(h, NULL, NULL, NULL, res, e);
         scan_free(&s);
         return -1;
     }
@@ -431,9 +432,9 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
         report_required(&s, p, res);
         check_accounting(rep, s.rows, res);
         report_keys(&s, kc, nk, res);
-        rc = h ? control_totals(p, h, &s, res, e) : 0;
+        rc = h ? control_totals(p, h, &s, rep, res, e) : 0;
     } else
-        (void)chk_totals_finish(h, NULL, NULL, res, e);
+        (void)chk_totals_finish(h, NULL, NULL, NULL, res, e);
     if (rc == 0)
         rc = reviewer_checks(p, csv_path, o, res, e);
     scan_free(&s);

@@ -47,6 +47,12 @@
 typedef struct chk_totals check_pre;
 check_pre *check_pre_start(const plan *p, const char *input_path);
 void check_pre_discard(check_pre *pre);
+/* The same input side fed by the native run instead of reading input_path a second time: *obs is
+ * filled for run_options.observer, and the run's reader shows it the header and every block (the
+ * evaluation then runs on the reader's thread).  check_run also checks that it was shown as many
+ * records as the run counted (rows_in); a handle never shown the header fails check_run with an
+ * error.  NULL (obs untouched) when there is nothing to sum. */
+check_pre *check_pre_fed(const plan *p, const char *input_path, run_observer *obs);
 
 typedef struct check_options {
     const char *validator;     /* shell command, NULL/"" = none (--validator / MAPFORGE_VALIDATOR) */

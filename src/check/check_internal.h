@@ -16,12 +16,15 @@ json_t *chk_finding(check_result *res, const char *check, const char *source, bo
 void chk_finding_rows(json_t *f, const long *rows, long n);
 
 /* Control totals: re-evaluate p on the input file (on a thread of its own, started here, while the
- * caller re-reads the output), then in chk_totals_finish compare, for each column c with usable[c],
- * the sum of its values over the rows the plan outputs with csv_sum[c] (summed from the CSV).
- * chk_totals_finish always joins and frees h; with csv_sum NULL it compares nothing and returns 0
+ * caller re-reads the output; or fed by the run's reader, check_pre_fed), then in
+ * chk_totals_finish compare, for each column c with usable[c], the sum of its values over the rows
+ * the plan outputs with csv_sum[c] (summed from the CSV).  A fed handle also compares the records
+ * it was shown with rep->rows_in (a "row_accounting" finding; rep NULL = not compared).
+ * chk_totals_finish always joins and frees h; with csv_sum NULL it compares no sums and returns 0
  * (the output had no decimal column to compare, so the input side's result does not matter). */
 check_pre *chk_totals_start(const plan *p, const char *input_path);
-int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, check_result *res, mf_err *e);
+int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, const run_report *rep,
+                      check_result *res, mf_err *e);
 
 /* Reviewer checks over the output CSV, through a synthetic plan run by run_plan (reviewer.c). */
 int chk_reviewer(const plan *p, const char *csv_path, const char *const *conds,

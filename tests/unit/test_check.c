@@ -3,6 +3,7 @@
 #include "check/check.h"
 #include "plan/plan.h"
 #include "util/afile.h"
+#include "util/buf.h"
 #include "write/run.h"
 
 #include <stdlib.h>
@@ -366,6 +367,162 @@ static void test_row_numbers(void)
     plan_free(&q);
 }
 
+/* ---- the control totals' input side fed by the run (check_pre_fed) against reading the input ---- */
+
+static const char fed_plan[] =
+    "plan T v1\n"
+    "source \"in.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+    "output OUT\n\n"
+    "ID      text(6) required       = [id]\n"
+    "AMOUNT  decimal(18,2) required = [amt] read as number (thousands \",\", negative in parentheses),\n"
+    "                                 negated when [drcr] is \"C\"\n"
+    "TYPE    text(6) required       = [drcr] mapped (\"D\" -> \"DEBIT\", \"C\" -> \"CREDIT\", otherwise rejected)\n"
+    "FEE     decimal(10,3)          = [fee] read as number\n"
+    "DESC    text(30)               = [desc] trimmed\n"
+    "N       decimal(12,2)          = row number\n"
+    "skip rows where [status] is \"VOID\"\n";
+
+/* 10,007 records (three blocks and more, so two workers and the block ring are used): amounts with
+ * thousands separators, in parentheses, negative, unreadable or empty (rejected); Dr/Cr that
+ * negates or rejects; VOID rows skipped; empty fees; descriptions quoted, with commas, doubled
+ * quotes and line breaks, some too long (rejected by a column that is not summed). */
+static void put_fed_input(void)
+{
+    mf_buf b = {0};
+    mf_buf_adds(&b, "id,amt,drcr,fee,desc,status\n");
+    static const char *const amts[] = {"\"1,234.56\"", "(12.30)", "-7.05", "0.5", "abc", "", "\"(1,000.01)\"", "3"};
+    static const char *const descs[] = {"plain", "\"a, b\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"",
+                                        "\"far too long a description for thirty\"", "  padded  "};
+    for (int i = 0; i < 10007; i++)
+        mf_buf_printf(&b, "K%05d,%s,%s,%s,%s,%s\n", i, amts[i % 8], i % 13 == 0 ? "X" : i % 3 ? "D" : "C",
+                      i % 5 ? "1.125" : "", descs[i % 6], i % 11 == 0 ? "VOID" : "POSTED");
+    put("in.csv", mf_buf_str(&b));
+    mf_buf_free(&b);
+}
+
+/* Change the first digit of the AMOUNT field of the output's first data row (same row count). */
+static void edit_first_amount(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/OUT.csv", dir);
+    FILE *f = fopen(path, "r+");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    int c, line = 1, field = 0;
+    long at = -1;
+    while ((c = fgetc(f)) != EOF && at < 0) {
+        if (c == '\n')
+            line++, field = 0;
+        else if (c == ',')
+            field++;
+        else if (line == 2 && field == 1 && c >= '0' && c <= '9')
+            at = ftell(f) - 1, fseek(f, at, SEEK_SET), fputc(c == '9' ? '1' : c + 1, f);
+    }
+    fclose(f);
+    CHECK(at > 0);
+}
+
+/* An observer in front of the check's that hides one block from it (a pipeline that lost it). */
+typedef struct lossy {
+    run_observer inner;
+    int blocks, hide;
+} lossy;
+
+static void lossy_header(void *user, const char *const *names, int n)
+{
+    lossy *l = user;
+    l->inner.header(l->inner.user, names, n);
+}
+
+static void lossy_block(void *user, const csv_block *b)
+{
+    lossy *l = user;
+    if (l->blocks++ != l->hide)
+        l->inner.block(l->inner.user, b);
+}
+
+/* Run q on in, then check it: the input side fed by the run (fed) or reading the input again.
+ * edit: change the output between the run and the check.  hide >= 0: that block is not shown.
+ * Returns the findings as compact JSON (malloc'd), passed in *passed. */
+static char *fed_or_read(const plan *q, const char *in, bool fed, bool edit, int hide, bool *passed)
+{
+    mf_err e;
+    mf_err_clear(&e);
+    run_observer obs;
+    lossy l = {.hide = hide};
+    check_pre *pre = fed ? check_pre_fed(q, in, &obs) : NULL;
+    CHECK(!fed || pre != NULL);
+    l.inner = obs;
+    run_observer shown = {.header = lossy_header, .block = lossy_block, .user = &l};
+    run_options ro = {.threads = 2, .observer = pre ? &shown : NULL};
+    run_report rep;
+    CHECK_INT(run_plan(q, in, dir, &ro, &rep, &e), 0);
+    if (edit)
+        edit_first_amount();
+    check_options o = {.input_path = in, .pre = pre};
+    check_result r;
+    CHECK_INT(run_checks(q, &rep, &o, &r), 0);
+    *passed = r.passed;
+    char *s = json_dumps(r.findings, JSON_COMPACT | JSON_SORT_KEYS);
+    check_result_free(&r);
+    return s;
+}
+
+static void test_totals_fed_equal_read(void)
+{
+    put_fed_input();
+    char in[512];
+    snprintf(in, sizeof in, "%s/in.csv", dir);
+    static const char *const cols[] = {"id", "amt", "drcr", "fee", "desc", "status"};
+    static const char *const tails[] = {"", "skip the last 3 rows\n"};
+    for (int t = 0; t < 2; t++) {
+        plan q;
+        plan_init(&q);
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s", fed_plan, tails[t]);
+        mf_err e;
+        mf_err_clear(&e);
+        if (plan_parse(text, strlen(text), "test", &q, &e) < 0 || plan_check(&q, cols, 6, "test", &e) < 0)
+            mf_err_print(&e, stderr), exit(1);
+        for (int edit = 0; edit < 2; edit++) {
+            bool pf, pr;
+            char *fed = fed_or_read(&q, in, true, edit, -1, &pf);
+            char *read = fed_or_read(&q, in, false, edit, -1, &pr);
+            CHECK_STR(fed, read);
+            CHECK(pf == pr && pf == !edit);
+            if (edit)
+                CHECK(strstr(fed, "\"check\":\"control_total\"") && strstr(fed, "sum of AMOUNT over the output"));
+            free(fed);
+            free(read);
+        }
+        /* A block the check was not shown fails the check, whatever the sums. */
+        bool passed = true;
+        char *lost = fed_or_read(&q, in, true, false, 1, &passed);
+        CHECK(!passed);
+        CHECK(strstr(lost, "showed the checks 5911 records") != NULL);
+        free(lost);
+        plan_free(&q);
+    }
+    /* A fed input side that never saw the run cannot pass: check_run fails. */
+    plan q;
+    load_plan(&q, plan_text);
+    run_observer obs;
+    check_pre *pre = check_pre_fed(&q, in, &obs);
+    put("OUT.csv", good_csv);
+    run_report rep = {.rows_in = 3, .rows_out = 3};
+    check_options o = {.input_path = in, .pre = pre};
+    check_result r;
+    mf_err e;
+    mf_err_clear(&e);
+    check_result_init(&r);
+    CHECK_INT(check_run(&q, dir, &rep, &o, &r, &e), -1);
+    CHECK(strstr(e.msg, "did not show its input") != NULL);
+    check_result_free(&r);
+    check_pre_discard(check_pre_fed(&q, in, &obs));   /* unused: freed */
+    plan_free(&q);
+}
+
 static json_t *validate(const char *cmd, int timeout, check_result *r)
 {
     char csv[512], js[512];
@@ -472,6 +629,7 @@ int main(void)
     test_control_totals(&p);
     test_totals_fate_from_every_column();
     test_row_numbers();
+    test_totals_fed_equal_read();
     test_validators();
     test_validator_paths();
     plan_free(&p);
