@@ -113,6 +113,8 @@ typedef struct scan {
     size_t nk, capk;
     long long rows;
     int nh;                 /* header field count */
+    int *visit;             /* the columns a row's scan looks at: present, and required or decimal */
+    int nvisit;
 } scan;
 
 static void key_add(scan *s, const csv_block *b, size_t r, EVP_MD_CTX *md)
@@ -136,11 +138,39 @@ static void key_add(scan *s, const csv_block *b, size_t r, EVP_MD_CTX *md)
     s->keys[s->nk++].line = b->line[r];
 }
 
+bool chk_parse_canonical(const char *s, uint32_t n, int scale, mf_dec *out)
+{
+    uint32_t i = n && s[0] == '-';
+    uint64_t v = 0;
+    int nd = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (++nd > 18)
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (nd == 0)
+        return false;
+    if (scale > 0) {
+        if (i >= n || s[i] != '.' || n - i - 1 != (uint32_t)scale || nd + scale > 18)
+            return false;
+        for (i++; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        }
+    } else if (i != n)
+        return false;
+    out->v = s[0] == '-' ? -(__int128)v : (__int128)v;
+    out->scale = scale;
+    return true;
+}
+
 static void scan_row(scan *s, const plan *p, const csv_block *b, size_t r, EVP_MD_CTX *md)
 {
-    for (int c = 0; c < p->ncols; c++) {
+    for (int k = 0; k < s->nvisit; k++) {
+        int c = s->visit[k];
         col_stat *cs = &s->cols[c];
-        if (cs->field < 0 || (uint32_t)cs->field >= b->nfields[r])
+        if ((uint32_t)cs->field >= b->nfields[r])
             continue;
         uint32_t i = b->first[r] + (uint32_t)cs->field;
         if (b->flen[i] == 0) {
@@ -150,10 +180,10 @@ static void scan_row(scan *s, const plan *p, const csv_block *b, size_t r, EVP_M
         }
         if (cs->is_dec && !cs->overflow && !cs->bad) {
             mf_dec v;
-            if (!mf_dec_parse(b->fptr[i], b->flen[i], &v)) {
+            if (!chk_parse_canonical(b->fptr[i], b->flen[i], cs->sum.scale, &v) && !mf_dec_parse(b->fptr[i], b->flen[i], &v)) {
                 cs->bad = true;
                 cs->bad_line = b->line[r];
-            } else if (!mf_dec_add(cs->sum, v, &cs->sum))
+            } else if (!chk_sum_add(&cs->sum, v))
                 cs->overflow = true;
         }
     }
@@ -191,6 +221,10 @@ static csv_reader *scan_open(scan *s, const plan *p, const char *csv_path, const
             chk_finding(res, "columns", "builtin", true, "the output has no column %s (header of %s)",
                         p->cols[c].name, csv_path);
     }
+    s->visit = mf_xcalloc((size_t)(p->ncols ? p->ncols : 1), sizeof *s->visit);
+    for (int c = 0; c < p->ncols; c++)
+        if (s->cols[c].field >= 0 && (p->cols[c].required || s->cols[c].is_dec))
+            s->visit[s->nvisit++] = c;
     s->key_field = mf_xcalloc((size_t)(nkey ? nkey : 1), sizeof *s->key_field);
     for (int k = 0; k < nkey; k++) {
         int f = find_field(names, nh, key_cols[k]);
@@ -359,6 +393,7 @@ static char *join_path(const char *dir, const char *name, const char *ext)
 static void scan_free(scan *s)
 {
     free(s->cols);
+    free(s->visit);
     free(s->key_field);
     free(s->keys);
 }

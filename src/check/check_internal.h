@@ -15,6 +15,30 @@ json_t *chk_finding(check_result *res, const char *check, const char *source, bo
 /* Attach "rows": the first min(n, CHECK_MAX_ROWS) of rows. */
 void chk_finding_rows(json_t *f, const long *rows, long n);
 
+/* A decimal as the writer formats a decimal(p,s) column — an optional '-', digits, and for s > 0
+ * a point and exactly s digits — of at most 18 digits: *out = what mf_dec_parse gives for it,
+ * without its general loop.  false for anything else (the caller then asks mf_dec_parse). */
+bool chk_parse_canonical(const char *s, uint32_t n, int scale, mf_dec *out);
+
+/* sum += x with mf_dec_add's result and its one overflow rule (false: 38 digits exceeded, sum
+ * unchanged).  The sums' common case — x at the sum's own scale, as every value of a decimal(p,s)
+ * column is — is added inline, without mf_dec_add's scale alignment; a zero at a smaller scale
+ * changes nothing; anything else goes through mf_dec_add. */
+static inline bool chk_sum_add(mf_dec *sum, mf_dec x)
+{
+    if (x.scale == sum->scale) {
+        static const __int128 e38 = (__int128)10000000000000000000ULL * 10000000000000000000ULL;
+        __int128 r;
+        if (__builtin_add_overflow(sum->v, x.v, &r) || r >= e38 || r <= -e38)
+            return false;
+        sum->v = r;
+        return true;
+    }
+    if (x.v == 0 && x.scale < sum->scale)
+        return true;
+    return mf_dec_add(*sum, x, sum);
+}
+
 /* Control totals: re-evaluate p on the input file (on a thread of its own, started here, while the
  * caller re-reads the output; or fed by the run's reader, check_pre_fed), then in
  * chk_totals_finish compare, for each column c with usable[c], the sum of its values over the rows

@@ -53,7 +53,7 @@ static void add_row(totals *t, const mf_dec *vals)
 {
     for (int k = 0; k < t->ndec; k++) {
         int c = t->dec[k];
-        if (!t->overflow[c] && !mf_dec_add(t->sum[c], vals[c], &t->sum[c]))
+        if (!t->overflow[c] && !chk_sum_add(&t->sum[c], vals[c]))
             t->overflow[c] = true;
     }
 }

@@ -1,6 +1,7 @@
 /* test_check.c — validation after a run: built-in checks and the customer's validator. */
 #include "check.h"
 #include "check/check.h"
+#include "check/check_internal.h"
 #include "plan/plan.h"
 #include "util/afile.h"
 #include "util/buf.h"
@@ -523,6 +524,53 @@ static void test_totals_fed_equal_read(void)
     plan_free(&q);
 }
 
+/* The output scan's fast paths (chk_parse_canonical, chk_sum_add) give exactly what mf_dec_parse
+ * and mf_dec_add give, overflow included, on random texts and values near the limits. */
+static void test_fast_decimal_paths(void)
+{
+    static const char alphabet[] = "-+0123456789.. 9";
+    unsigned seed = 12345;
+    int canonical = 0;
+    for (int t = 0; t < 200000; t++) {
+        char buf[32];
+        seed = seed * 1103515245u + 12345u;
+        int n = (int)((seed >> 16) % 24);
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        if (t % 3 == 0)   /* mostly plausible numbers: digits with a point s digits from the end */
+            for (int i = 0; i < n; i++)
+                if (buf[i] == '+' || buf[i] == ' ' || (buf[i] == '-' && i) || (buf[i] == '.' && i != n - 3))
+                    buf[i] = '7';
+        int scale = t % 5;
+        mf_dec fast, slow;
+        if (chk_parse_canonical(buf, (uint32_t)n, scale, &fast)) {
+            canonical++;
+            bool ok = mf_dec_parse(buf, (size_t)n, &slow);
+            CHECK(ok && fast.v == slow.v && fast.scale == slow.scale);
+            if (!(ok && fast.v == slow.v && fast.scale == slow.scale)) {
+                fprintf(stderr, "  text \"%.*s\" scale %d\n", n, buf, scale);
+                break;
+            }
+        }
+    }
+    CHECK(canonical > 10000);   /* the fast path was taken, not only refused */
+    const __int128 e37 = (__int128)10000000000000000000ULL * 1000000000000000000ULL;
+    const __int128 vals[] = {0, 1, -1, 5, 999, e37, -e37, 9 * e37, -9 * e37, 9 * e37 + (e37 - 1), -(9 * e37 + (e37 - 1))};
+    const int nv = (int)(sizeof vals / sizeof vals[0]);
+    for (int i = 0; i < nv; i++)
+        for (int j = 0; j < nv; j++)
+            for (int sa = 0; sa < 3; sa++)
+                for (int sb = 0; sb < 3; sb++) {
+                    mf_dec a = {vals[i], sa}, b = {vals[j], sb}, fast = a, slow;
+                    bool okf = chk_sum_add(&fast, b), oks = mf_dec_add(a, b, &slow);
+                    CHECK(okf == oks);
+                    if (okf && oks)
+                        CHECK(mf_dec_cmp(fast, slow) == 0 && fast.scale == slow.scale);
+                }
+}
+
 static json_t *validate(const char *cmd, int timeout, check_result *r)
 {
     char csv[512], js[512];
@@ -630,6 +678,7 @@ int main(void)
     test_totals_fate_from_every_column();
     test_row_numbers();
     test_totals_fed_equal_read();
+    test_fast_decimal_paths();
     test_validators();
     test_validator_paths();
     plan_free(&p);
