@@ -50,6 +50,15 @@ check_pre *chk_totals_start(const plan *p, const char *input_path);
 int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, const run_report *rep,
                       check_result *res, mf_err *e);
 
+/* The output scan fed by the run's writer (builtin.c): started by check_pre_fed with the input
+ * side, fed the output's bytes on the writer's thread; chk_totals_take_outscan hands it to
+ * builtin.c (NULL when there is none), chk_outscan_discard stops and frees one unused. */
+typedef struct chk_outscan chk_outscan;
+chk_outscan *chk_outscan_start(const plan *p);   /* NULL: no pipe or thread (the output is re-read) */
+void chk_outscan_feed(chk_outscan *o, const void *p, size_t n);
+void chk_outscan_discard(chk_outscan *o);
+chk_outscan *chk_totals_take_outscan(check_pre *h);
+
 /* Reviewer checks over the output CSV, through a synthetic plan run by run_plan (reviewer.c). */
 int chk_reviewer(const plan *p, const char *csv_path, const char *const *conds,
                  const char *const *messages, int n, check_result *res, mf_err *e);

@@ -199,6 +199,7 @@ struct chk_totals {
     bool fed;
     bool fed_ready;       /* the header came and the program compiled: blocks are evaluated */
     evaluator ev;
+    chk_outscan *out;     /* the output scan fed by the writer (builtin.c), until taken */
 };
 
 static void *totals_thread(void *arg)
@@ -255,11 +256,26 @@ static void fed_block(void *user, const csv_block *b)
         eval_block(&h->ev, &h->t, b);
 }
 
+static void fed_output(void *user, const void *p, size_t n)
+{
+    check_pre *h = user;
+    if (h->out)
+        chk_outscan_feed(h->out, p, n);
+}
+
+chk_outscan *chk_totals_take_outscan(check_pre *h)
+{
+    chk_outscan *o = h->out;
+    h->out = NULL;
+    return o;
+}
+
 int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, const run_report *rep,
                       check_result *res, mf_err *e)
 {
     if (!h)
         return 0;
+    chk_outscan_discard(h->out);
     if (h->fed) {
         /* Every record the run counted must have been shown here: a block the pipeline lost or
          * counted twice would otherwise be missing from both sides of the totals alike. */
@@ -312,7 +328,8 @@ check_pre *check_pre_fed(const plan *p, const char *input_path, run_observer *ob
     h->fed = true;
     /* Until the run shows the header, the input side has seen nothing: an error, not a pass. */
     h->rc = mf_fail(&h->err, MF_EIO, input_path, 0, 0, "the run did not show its input to the control totals");
-    *obs = (run_observer){.header = fed_header, .block = fed_block, .user = h};
+    h->out = chk_outscan_start(p);
+    *obs = (run_observer){.header = fed_header, .block = fed_block, .output = h->out ? fed_output : NULL, .user = h};
     return h;
 }
 

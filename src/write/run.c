@@ -480,6 +480,10 @@ static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, mf_err *
     if (mf_afile_open(&c->wr.out, c->csv_path, e) < 0)
         return -1;
     c->out_open = true;
+    if (c->obs && c->obs->output) {   /* header included */
+        c->wr.out.tee = c->obs->output;
+        c->wr.out.tee_user = c->obs->user;
+    }
     if (mf_afile_open(&c->wr.rej, c->rej_path, e) < 0)
         return -1;
     c->rej_open = true;

@@ -27,13 +27,16 @@ typedef struct run_companion {
     size_t len;
 } run_companion;
 
-/* Sees the input as the run reads it, so that a check can use the records without reading the file
- * a second time (check/totals.c: the control totals' input side): the header once, then every
+/* Sees the input as the run reads it, and the output as it writes it, so that the checks need not
+ * read either file a second time (check/: the control totals' input side, the output scan): the
+ * input's header once, then every
  * block in input order, on the reader's thread, before any worker sees the block (the block is
  * read-only to it and valid only during the call).  An observer keeps its own errors. */
 typedef struct run_observer {
     void (*header)(void *user, const char *const *names, int n);
     void (*block)(void *user, const csv_block *b);
+    /* NULL or: every byte of OUT/<output>.csv as it is written, in order, on the writer's thread */
+    void (*output)(void *user, const void *p, size_t n);
     void *user;
 } run_observer;
 
