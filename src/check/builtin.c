@@ -1,8 +1,11 @@
 /* builtin.c — check_run and the built-in checks over a run's output CSV.
  *
- * The output CSV is re-read from disk in one streaming pass (read/csv.h blocks) that serves the
- * required-column check, the row count, the decimal sums for control totals and the key digests.
- * Nothing here trusts the engine's memory: the file that will be loaded is the file checked.
+ * The output CSV is read in one streaming pass (read/csv.h blocks) that serves the required-column
+ * check, the row count, the decimal sums for control totals and the key digests: from a pipe fed
+ * by the run's writer with the bytes it writes (check_pre_fed; the file's length on disk is then
+ * compared with them), or re-read from disk.  Nothing here trusts the engine's memory: the bytes
+ * of the file that will be loaded are the bytes checked.  Decimal sums read the writer's
+ * canonical form directly (chk_parse_canonical) and fall back to mf_dec_parse for anything else.
  *
  * Keys use bounded memory per row: a 16-byte digest (the first half of SHA-256 over the
  * length-prefixed key fields) and the line number, in a growable array that is sorted once at

@@ -2,7 +2,9 @@
  *
  * After run_plan has written OUT/<output>.csv, OUT/rejects.csv and OUT/run.json, check_run
  * decides whether the output may be loaded.  It runs, in this order:
- *   1. built-in checks, over the output CSV re-read from disk (never trusting the engine's memory):
+ *   1. built-in checks, over the output CSV's bytes (never the engine's memory): as the run wrote
+ *      them when the caller passed a check_pre_fed handle (the scan ran beside the run), else
+ *      re-read from disk:
  *        "required"       every column declared `required` has no empty (null) field;
  *        "row_accounting" rows_in = rows_out + rows_rejected + rows_filtered (run report), and the
  *                         output CSV really holds rows_out data rows;
