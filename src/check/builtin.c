@@ -615,11 +615,13 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
     bool has_dec = false;
     for (int c = 0; c < p->ncols; c++)
         has_dec |= p->cols[c].type.base == PT_DECIMAL;
-    /* The input side of the control totals runs beside the output scan (the second core is free). */
+    /* The input side of the control totals runs beside the output scan (the second core is free).
+     * A handle the caller started is kept without a decimal column too: fed by the run, it also
+     * counts the records (chk_totals_finish). */
     check_pre *h = pre;
     if (!h && o && o->input_path && has_dec)
         h = chk_totals_start(p, o->input_path);
-    else if (h && !(o && o->input_path && has_dec)) {   /* not wanted after all */
+    else if (h && !(o && o->input_path)) {   /* not wanted after all */
         check_pre_discard(h);
         h = NULL;
     }

@@ -53,7 +53,8 @@ void check_pre_discard(check_pre *pre);
  * filled for run_options.observer, and the run's reader shows it the header and every block (the
  * evaluation then runs on the reader's thread).  check_run also checks that it was shown as many
  * records as the run counted (rows_in); a handle never shown the header fails check_run with an
- * error.  NULL (obs untouched) when there is nothing to sum. */
+ * error when there is a sum to compare.  Also the output's bytes as they are written (the output
+ * scan, builtin.c).  Made for any plan: without a decimal column the input is only counted. */
 check_pre *check_pre_fed(const plan *p, const char *input_path, run_observer *obs);
 
 typedef struct check_options {

@@ -5,7 +5,7 @@
  * formatted wrongly, the output file edited or truncated after the run.  The plan is evaluated
  * again on the input file, record by record and single-threaded (a different path from run_plan's
  * pipeline and writer), and the exact decimal sum of each column over the rows the plan outputs
- * is compared with the sum over the output CSV re-read from disk.  The program evaluated here is
+ * is compared with the sum over the output CSV's bytes (builtin.c: as written, or re-read).  The program evaluated here is
  * cut to what decides each row's fate and the summed columns (eng_prune_for_totals): a row is
  * output, skipped or rejected exactly as by the whole plan, and the summed values are the same.
  *
@@ -245,6 +245,10 @@ check_pre *chk_totals_start(const plan *p, const char *input_path)
 static void fed_header(void *user, const char *const *names, int n)
 {
     check_pre *h = user;
+    if (h->t.ndec == 0) {   /* nothing to sum: the records are only counted */
+        h->rc = 0;
+        return;
+    }
     h->rc = eval_begin(&h->ev, h->p, &h->t, names, n, h->input_path, &h->err);
     h->fed_ready = h->rc == 0;
 }
@@ -254,6 +258,8 @@ static void fed_block(void *user, const csv_block *b)
     check_pre *h = user;
     if (h->fed_ready)
         eval_block(&h->ev, &h->t, b);
+    else if (h->rc == 0)
+        h->ev.records += (long long)b->nrows;
 }
 
 static void fed_output(void *user, const void *p, size_t n)
@@ -322,8 +328,6 @@ check_pre *check_pre_start(const plan *p, const char *input_path)
 
 check_pre *check_pre_fed(const plan *p, const char *input_path, run_observer *obs)
 {
-    if (!sums_something(p))
-        return NULL;
     check_pre *h = totals_new(p, input_path);
     h->fed = true;
     /* Until the run shows the header, the input side has seen nothing: an error, not a pass. */

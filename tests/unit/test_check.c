@@ -553,6 +553,32 @@ static void test_totals_fed_equal_read(void)
         free(lost);
         plan_free(&q);
     }
+    /* Without a decimal column the fed handle only counts the records and gets the output scan:
+     * a clean run passes, a hidden block fails. */
+    {
+        plan t;
+        load_plan(&t, "plan T v1\n"
+                      "source \"in.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                      "output OUT\n\n"
+                      "ID      text(6) required = [id]\n"
+                      "D       date             = [d] read as ISO date\n");
+        mf_buf b = {0};
+        mf_buf_adds(&b, "id,amt,d\n");
+        for (int i = 0; i < 5000; i++)
+            mf_buf_printf(&b, "I%04d,1,%s\n", i, i % 7 ? "2025-01-02" : "bad");
+        put("in.csv", mf_buf_str(&b));
+        mf_buf_free(&b);
+        bool passed = false;
+        char *f = fed_or_read(&t, in, true, false, -1, &passed);
+        CHECK(passed);
+        CHECK_STR(f, "[]");
+        free(f);
+        f = fed_or_read(&t, in, true, false, 1, &passed);
+        CHECK(!passed);
+        CHECK(strstr(f, "showed the checks 4096 records") != NULL);
+        free(f);
+        plan_free(&t);
+    }
     /* A fed input side that never saw the run cannot pass: check_run fails. */
     plan q;
     load_plan(&q, plan_text);
