@@ -5,9 +5,10 @@
  * formatted wrongly, the output file edited or truncated after the run.  The plan is evaluated
  * again on the input file, record by record and single-threaded (a different path from run_plan's
  * pipeline and writer), and the exact decimal sum of each column over the rows the plan outputs
- * is compared with the sum over the output CSV's bytes (builtin.c: as written, or re-read).  The program evaluated here is
- * cut to what decides each row's fate and the summed columns (eng_prune_for_totals): a row is
- * output, skipped or rejected exactly as by the whole plan, and the summed values are the same.
+ * is compared with the sum over the output CSV's bytes (builtin.c: as written, or re-read).  The
+ * program evaluated here is cut to what decides each row's fate and the summed columns
+ * (eng_prune_for_totals): a row is output, skipped or rejected exactly as by the whole plan, and
+ * the summed values are the same.
  *
  * What it does not claim: an input-side total "output + rejected" for each column — a rejected
  * row often has no value for the column at all (the conversion is what failed), so that identity
