@@ -460,7 +460,7 @@ static char *fed_or_read(const plan *q, const char *in, bool fed, bool edit, int
 {
     mf_err e;
     mf_err_clear(&e);
-    run_observer obs;
+    run_observer obs = {0};
     lossy l = {.hide = hide};
     check_pre *pre = fed ? check_pre_fed(q, in, &obs) : NULL;
     CHECK(!fed || pre != NULL);
