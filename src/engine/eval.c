@@ -316,7 +316,23 @@ static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
     cp_text_init(w, &t, n);
     char *out = t.p;   /* the ASCII path works on locals: the common case stays in registers */
     size_t len = 0;
-    for (size_t i = 0; i < n;) {
+    size_t i = 0;
+    /* eight ASCII bytes at a time: the bytes in A..Z (lower casing) or a..z (upper casing) get
+     * bit 5 flipped; a word holding a byte >= 0x80 goes to the loop below */
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    const uint64_t lo = (upper ? 'a' : 'A') * ones, hi = (upper ? 'z' : 'Z') * ones;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (x & high)
+            break;
+        /* per byte (all < 0x80): bit 7 of (x + 0x80 - lo) is x >= lo, of (hi + 0x80 - x) is x <= hi */
+        uint64_t in_range = ((x + high - lo) & (hi + high - x)) & high;
+        x ^= in_range >> 2;   /* 0x80 >> 2 = 0x20 */
+        memcpy(out + len, &x, 8);
+        len += 8;
+    }
+    while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80) {   /* one byte in, one out (room for 2n was taken) */
             out[len++] = (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
@@ -705,6 +721,12 @@ static inline bool same_bytes(const char *p, const char *q, size_t n)
 
 static const eng_val *table_find(const eng_table *t, const char *s, size_t n)
 {
+    if (t->n <= 8) {   /* a few keys ("D" -> "DEBIT", "C" -> "CREDIT"): lengths compared first, no hash */
+        for (int k = 0; k < t->n; k++)
+            if (t->klen[k] == n && same_bytes(t->key[k], s, n))
+                return &t->val[k];
+        return NULL;
+    }
     uint32_t h = eng_hash(s, n) & t->mask;
     for (int k; (k = t->slot[h]) >= 0; h = (h + 1) & t->mask)
         if (t->klen[k] == n && same_bytes(t->key[k], s, n))
