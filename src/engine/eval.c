@@ -308,6 +308,21 @@ static void cp_text_put(eng_worker *w, cp_text *t, uint32_t cp)
         t->len += (size_t)mf_utf8_encode(cp, t->p + t->len);
 }
 
+/* Eight ASCII bytes upper (or lower) cased at once: the bytes in a..z (A..Z) get bit 5 flipped.
+ * ASCII_CASE_NONE (all ones, never the answer for ASCII bytes) when a byte is >= 0x80. */
+#define ASCII_CASE_NONE UINT64_MAX
+static inline uint64_t ascii_case(uint64_t x, bool upper)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    const uint64_t lo = (upper ? 'a' : 'A') * ones, hi = (upper ? 'z' : 'Z') * ones;
+    if (x & high)
+        return ASCII_CASE_NONE;
+    /* per byte (all < 0x80, so no carry or borrow crosses a byte): bit 7 of x + 0x80 - lo is
+     * x >= lo, of hi + 0x80 - x is x <= hi */
+    uint64_t in_range = (x + high - lo) & (hi + high - x) & high;
+    return x ^ (in_range >> 2);   /* 0x80 >> 2 = 0x20 */
+}
+
 static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
 {
     const char *s = a->u.s.p;
@@ -317,18 +332,25 @@ static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
     char *out = t.p;   /* the ASCII path works on locals: the common case stays in registers */
     size_t len = 0;
     size_t i = 0;
-    /* eight ASCII bytes at a time: the bytes in A..Z (lower casing) or a..z (upper casing) get
-     * bit 5 flipped; a word holding a byte >= 0x80 goes to the loop below */
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    const uint64_t lo = (upper ? 'a' : 'A') * ones, hi = (upper ? 'z' : 'Z') * ones;
-    for (; i + 8 <= n; i += 8) {
+    if (n >= 4 && n < 8) {   /* a short code ("cc-100"): two overlapping words of four bytes */
+        uint32_t x0, x1;
+        memcpy(&x0, s, 4);
+        memcpy(&x1, s + n - 4, 4);
+        uint64_t x = ascii_case((uint64_t)x1 << 32 | x0, upper);
+        if (x != ASCII_CASE_NONE) {
+            x0 = (uint32_t)x;
+            x1 = (uint32_t)(x >> 32);
+            memcpy(out, &x0, 4);
+            memcpy(out + n - 4, &x1, 4);
+            set_text(d, out, n);
+            return;
+        }
+    }
+    for (; i + 8 <= n; i += 8) {   /* eight bytes at a time while they are ASCII */
         uint64_t x;
         memcpy(&x, s + i, 8);
-        if (x & high)
+        if ((x = ascii_case(x, upper)) == ASCII_CASE_NONE)
             break;
-        /* per byte (all < 0x80): bit 7 of (x + 0x80 - lo) is x >= lo, of (hi + 0x80 - x) is x <= hi */
-        uint64_t in_range = ((x + high - lo) & (hi + high - x)) & high;
-        x ^= in_range >> 2;   /* 0x80 >> 2 = 0x20 */
         memcpy(out + len, &x, 8);
         len += 8;
     }
@@ -358,13 +380,19 @@ static void op_pad(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *i
         return;
     }
     size_t k = (size_t)in->n - have, n = a->u.s.n;
-    char *out = scratch_alloc(&w->scratch, n + k * in->slen);
+    size_t room = k * in->slen;
+    char *out = scratch_alloc(&w->scratch, n + (room < 8 ? 8 : room));
     char *p = out;
     if (!left) {
         memcpy(p, a->u.s.p, n);
         p += n;
     }
-    if (in->slen == 1) {   /* padded with one byte, "0" or " ": the usual pad */
+    if (in->slen == 1 && k <= 8) {   /* a few bytes of "0" or " ", the usual pad: one 8-byte store
+                                        (room for 8 was taken), the value's bytes go after it */
+        uint64_t fill = (unsigned char)in->s[0] * 0x0101010101010101ull;
+        memcpy(p, &fill, 8);
+        p += k;
+    } else if (in->slen == 1) {
         memset(p, in->s[0], k);
         p += k;
     } else

@@ -219,6 +219,13 @@ static void test_text_steps(void)
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 2, 0, "4242"), "4242\n");
     CHECK_STR(text_step(PS_PAD_RIGHT, "·", 4, 0, "é"), "é···\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 4, 0, ""), "\"\"\n");                    /* null passes through */
+    /* one-byte pads of 1, 8 and 9 bytes (one 8-byte store up to 8), on both sides */
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 10, 0, "123456789"), "0123456789\n");
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 10, 0, "é1"), "00000000é1\n");
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 10, 0, "1"), "0000000001\n");
+    CHECK_STR(text_step(PS_PAD_RIGHT, "-", 9, 0, "a"), "a--------\n");
+    CHECK_STR(text_step(PS_PAD_RIGHT, "-", 10, 0, "ab"), "ab--------\n");
+    CHECK_STR(text_step(PS_PAD_RIGHT, "-", 11, 0, "ab"), "ab---------\n");
     CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, "7"), "ID-7\n");
     CHECK_STR(text_step(PS_SUFFIX, "!", 0, 0, "7"), "7!\n");
     CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, ""), "\"\"\n");
