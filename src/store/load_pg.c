@@ -2,9 +2,11 @@
  *
  * One stream: one transaction: an advisory lock on the table name (two loaders of one table queue
  * instead of racing on CREATE TABLE), create the table if absent, delete the rows of the same
- * client + input SHA-256, COPY every row in text format, commit.  PostgreSQL's transaction makes
- * the whole load atomic: a client killed mid-COPY leaves an aborted transaction the server throws
- * away.
+ * client + input SHA-256, COPY every row, commit.  PostgreSQL's transaction makes the whole load
+ * atomic: a client killed mid-COPY leaves an aborted transaction the server throws away.  A table
+ * this transaction created gets COPY ... FREEZE (its rows written frozen, so the first reader
+ * does not rewrite every page to set hint bits; were the transaction to abort, the table would
+ * go with them) and no delete.
  *
  * N streams (load_info.streams > 1): parallel connections cannot share a transaction.  The one
  * thread that reads and checks the CSV deals ~1 MiB chunks round-robin to N connections: stream 0
@@ -16,10 +18,16 @@
  * The streams' connections stay open until that commit: a staging table whose backend is gone
  * belongs to a killed load, and every parallel load first drops those.
  *
- * COPY text format: fields separated by tab, rows by newline, NULL as \N; inside a value a
- * backslash, tab, newline and carriage return are written \\ \t \n \r.  Rows are buffered into
- * ~1 MiB chunks for PQputCopyData.  Values are checked against their declared type first (load.c)
- * so an error names the CSV line and column; the server checks them again.
+ * COPY binary format (PGCOPY: a header, per row the field count, then each field's length, -1 for
+ * NULL, and bytes; a trailer): every value is checked against its declared type and converted here
+ * once — integers and bigints as big-endian binary, decimals as PostgreSQL's base-10000 numeric
+ * (the scale written, the column's NUMERIC(p,s) applied by the server as for text), dates as days
+ * since 2000-01-01, booleans as one byte, text as its bytes (client_encoding UTF8: the server
+ * checks them) — so the server parses nothing.  A plan with a timestamp column is sent in COPY
+ * text format instead (tab-separated, NULL as \N, backslash, tab, newline and carriage return
+ * escaped): the server reads the timestamp's text forms.  Rows are buffered into ~1 MiB chunks
+ * for PQputCopyData.  An error names the CSV line and column (load.c's check); the server checks
+ * again.
  *
  * Built without libpq (no <libpq-fe.h> on the include path), load_pg fails with a clear message.
  */
