@@ -491,6 +491,7 @@ void pq_options_default(pq_options *o)
     o->page_bytes = 1u << 20;
     o->dict_bytes = 1u << 20;
     o->dictionary = true;
+    o->seal_into = NULL;
 }
 
 static int physical_of(col *c, mf_err *e, const char *path)
@@ -624,6 +625,11 @@ void pq_writer_abort(pq_writer *w)
 uint64_t pq_writer_rows(const pq_writer *w)
 {
     return w->rows_total;
+}
+
+void pq_writer_text_checked(pq_writer *w)
+{
+    w->trusted_utf8 = true;
 }
 
 /* ---- buffering values ------------------------------------------------------------------------- */

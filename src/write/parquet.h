@@ -83,6 +83,26 @@ void pq_writer_abort(pq_writer *w);
 /* Rows written so far. */
 uint64_t pq_writer_rows(const pq_writer *w);
 
+/* The caller has checked that every text cell it will pass is UTF-8 (pq_write_from_csv's reader,
+ * pq_stream): the writer does not check each cell again. */
+void pq_writer_text_checked(pq_writer *w);
+
+/* ---- the Parquet copy of a run, built on its own thread (parquet_stream.c) --------------------- */
+
+/* A pq_writer on a thread of its own, fed with the text of the engine's output CSV (whole records,
+ * no header: src/engine/format.c) as the run writes it.  Memory stays bounded: when the thread
+ * falls behind, pq_stream_write waits.  o->seal_into is honoured as by pq_writer_close. */
+typedef struct pq_stream pq_stream;
+
+pq_stream *pq_stream_open(const char *path, int ncols, const pq_column *cols, const pq_options *o, mf_err *e);
+/* Whole records; copied.  Fails with the thread's error once it has failed (then only
+ * pq_stream_abort is left to do). */
+int pq_stream_write(pq_stream *s, const void *text, size_t n, mf_err *e);
+/* The rest of the records, then the file closed (sealed or committed); frees s in all cases. */
+int pq_stream_close(pq_stream *s, mf_err *e);
+/* Stop the thread, remove the temporary, free s.  NULL is fine. */
+void pq_stream_abort(pq_stream *s);
+
 /* Convert the engine's output CSV (header = the plan's column names, in order) into Parquet,
  * the columns typed by the plan.  An unquoted empty field is null; a quoted empty field ("")
  * is the empty text.  Errors name the CSV file, line and column. */

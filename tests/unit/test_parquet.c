@@ -458,6 +458,154 @@ static void test_from_csv(void)
     CHECK(!file_exists(pq));
 }
 
+/* pq_stream (each run's Parquet copy): the records fed as the run writes them, in pieces of
+ * whatever size, must give the very bytes pq_write_from_csv gives from the written CSV — quoted
+ * fields with commas, doubled quotes and line ends, empty text vs null, Unicode, more than the
+ * stream's ring of chunks holds, several row groups; a bad value or bad UTF-8 fails (at a write
+ * or at close) and leaves no file; an abort leaves none; a one-column output's `""` is null. */
+static void write_text(const char *path, const char *text, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fwrite(text, 1, n, f) == n);
+        fclose(f);
+    }
+}
+
+static int stream_pieces(pq_stream *s, const char *text, size_t n, unsigned seed, mf_err *e)
+{
+    size_t at = 0;
+    while (at < n) {   /* whole records, 1 to ~400 at a time */
+        seed = seed * 1103515245u + 12345u;
+        size_t want = 1 + (seed >> 16) % 400, end = at;
+        bool quoted = false;
+        for (size_t k = 0; end < n && k < want; end++) {
+            quoted ^= text[end] == '"';
+            if (text[end] == '\n' && !quoted)
+                k++;
+        }
+        if (pq_stream_write(s, text + at, end - at, e) < 0)
+            return -1;
+        at = end;
+    }
+    return 0;
+}
+
+static void test_stream(void)
+{
+    static const char PLAN_TEXT[] =
+        "plan T v1\n"
+        "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+        "output OUT\n\n"
+        "ID    integer required = [Id] read as number\n"
+        "NAME  text(40)         = [Name]\n"
+        "AMT   decimal(18,2)    = [Amt] read as number\n"
+        "DAY   date             = [Day] read as YYYY-MM-DD\n";
+    plan p;
+    mf_err e = {0};
+    CHECK_INT(plan_parse(PLAN_TEXT, sizeof PLAN_TEXT - 1, "t.plan", &p, &e), 0);
+    if (e.code)
+        return;
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char csv[160], pq_a[160], pq_b[160];
+    snprintf(csv, sizeof csv, "%s/mapforge-test-pqs-%d.csv", tmp, (int)getpid());
+    snprintf(pq_a, sizeof pq_a, "%s/mapforge-test-pqs-a-%d.parquet", tmp, (int)getpid());
+    snprintf(pq_b, sizeof pq_b, "%s/mapforge-test-pqs-b-%d.parquet", tmp, (int)getpid());
+    static const char *names[] = {"plain", "\"with, comma\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"", "",
+                                  "\"\"", "Zoë ∑", "\"\"\"\""};
+    mf_buf text = {0};
+    mf_buf_adds(&text, "ID,NAME,AMT,DAY\n");
+    size_t body = text.len;
+    for (int i = 0; i < 320000; i++)   /* ~14 MB: more than the ring's 3 x 4 MiB */
+        mf_buf_printf(&text, "%d,%s,%s%d.%02d,%s\n", i, names[i % 8], i % 3 ? "-" : "", i * 7 % 100000, i % 100,
+                      i % 5 ? "2024-02-29" : "");
+    write_text(csv, text.data, text.len);
+    pq_options o;
+    pq_options_default(&o);
+    o.row_group_rows = 100000;
+    o.page_bytes = 64 * 1024;
+    CHECK_INT(pq_write_from_csv(&p, csv, pq_a, &o, &e), 0);
+    pq_column cols[4];
+    for (int i = 0; i < 4; i++)
+        cols[i] = (pq_column){p.cols[i].name, p.cols[i].type};
+    pq_stream *s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    CHECK(s != NULL);
+    if (s) {
+        CHECK_INT(stream_pieces(s, text.data + body, text.len - body, 7, &e), 0);
+        CHECK(!file_exists(pq_b));
+        CHECK_INT(pq_stream_close(s, &e), 0);
+    }
+    size_t la = 0, lb = 0;
+    char *a = mf_read_file(pq_a, &la, &e), *b = mf_read_file(pq_b, &lb, &e);
+    CHECK(a && b && la > 1000 && la == lb && !memcmp(a, b, la));
+    free(a);
+    free(b);
+    unlink(pq_a);
+    unlink(pq_b);
+
+    /* a value that is not of its column's type, 200,000 rows in: an error (from a write or from
+     * close, whichever comes after the thread met it), MF_EDATA naming the value; no file */
+    char *bad = strstr(text.data + body + 9000000, "\n") + 1;
+    memcpy(strchr(bad, ',') + 1, "x", 1);
+    for (char *q = strchr(bad, ',') + 1; *q != ','; q++)   /* NAME of that row: not quoted now */
+        if (*q == '"' || *q == '\n')
+            *q = 'q';
+    char *amt = strchr(strchr(bad, ',') + 1, ',') + 1;
+    amt[0] = 'z';
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    int rc = s ? stream_pieces(s, text.data + body, text.len - body, 11, &e) : -1;
+    if (rc == 0)
+        rc = pq_stream_close(s, &e);
+    else
+        pq_stream_abort(s);
+    CHECK_INT(rc, -1);
+    CHECK_INT(e.code, MF_EDATA);
+    CHECK(strstr(e.msg, "column AMT") != NULL);
+    CHECK(!file_exists(pq_b));
+
+    /* invalid UTF-8; an abort midway */
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    CHECK(s && pq_stream_write(s, "1,\xC3(,1.00,\n", 12, &e) == 0);
+    CHECK(s && pq_stream_close(s, &e) == -1 && e.code == MF_EDATA && strstr(e.msg, "UTF-8"));
+    CHECK(!file_exists(pq_b));
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    CHECK(s && pq_stream_write(s, "1,a,1.00,\n", 10, &e) == 0);
+    pq_stream_abort(s);
+    CHECK(!file_exists(pq_b));
+    mf_buf_free(&text);
+    plan_free(&p);
+
+    /* one text column: `""` is how the engine writes a null row; a record cut short is refused */
+    static const char ONE[] = "plan T v1\n"
+                              "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                              "output OUT\n\nNAME  text(10) = [Name]\n";
+    CHECK_INT(plan_parse(ONE, sizeof ONE - 1, "t.plan", &p, &e), 0);
+    static const char ONE_CSV[] = "NAME\nx\n\"\"\n\"a,b\"\n";
+    write_text(csv, ONE_CSV, sizeof ONE_CSV - 1);
+    CHECK_INT(pq_write_from_csv(&p, csv, pq_a, NULL, &e), 0);
+    pq_column one = {p.cols[0].name, p.cols[0].type};
+    s = pq_stream_open(pq_b, 1, &one, NULL, &e);
+    CHECK(s && pq_stream_write(s, ONE_CSV + 5, sizeof ONE_CSV - 6, &e) == 0 && pq_stream_close(s, &e) == 0);
+    a = mf_read_file(pq_a, &la, &e);
+    b = mf_read_file(pq_b, &lb, &e);
+    CHECK(a && b && la == lb && !memcmp(a, b, la));
+    free(a);
+    free(b);
+    unlink(pq_b);
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 1, &one, NULL, &e);
+    CHECK(s && pq_stream_write(s, "\"open\n", 6, &e) == 0);
+    CHECK(s && pq_stream_close(s, &e) == -1 && e.code == MF_EFORMAT && strstr(e.msg, "not closed"));
+    CHECK(!file_exists(pq_b));
+    unlink(pq_a);
+    unlink(csv);
+    plan_free(&p);
+}
+
 int main(void)
 {
     test_thrift();
@@ -467,5 +615,6 @@ int main(void)
     test_stats_order();
     test_writer();
     test_from_csv();
+    test_stream();
     CHECK_DONE();
 }
