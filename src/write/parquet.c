@@ -634,7 +634,85 @@ void pq_writer_text_checked(pq_writer *w)
 
 /* ---- buffering values ------------------------------------------------------------------------- */
 
-static void update_stats(col *c, const uint8_t *p, size_t n)
+/* mf_buf_add without the call when there is room (the hot path: several times per cell). */
+static inline void buf_put(mf_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 <= b->cap) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else
+        mf_buf_add(b, p, n);
+}
+
+static inline void buf_putc(mf_buf *b, char c)
+{
+    if (b->len + 2 <= b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else
+        mf_buf_addc(b, c);
+}
+
+/* The bytes of p[0..n) as one or two words, read without going past n (no byte loop, no stall). */
+static inline void load_words(const uint8_t *p, size_t n, uint64_t *a, uint64_t *b)
+{
+    if (n >= 8) {
+        memcpy(a, p, 8);
+        memcpy(b, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+        *a = x;
+        *b = y;
+    } else {
+        *a = n ? (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16 : 0;
+        *b = 0;
+    }
+}
+
+/* Equal bytes; short values compared in words instead of a call to memcmp. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n > 16)
+        return !memcmp(a, b, n);
+    uint64_t a0, a1, b0, b1;
+    load_words(a, n, &a0, &a1);
+    load_words(b, n, &b0, &b1);
+    return a0 == b0 && a1 == b1;
+}
+
+/* pq_value_cmp, with the usual cases inline: fixed-width integers as integers, text through its
+ * first eight bytes (big-endian: their order is the bytes' order) before memcmp. */
+static inline int value_cmp(const col *c, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    if (c->phys == PHYS_INT32 && an == 4 && bn == 4) {
+        int32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return (x > y) - (x < y);
+    }
+    if (c->phys == PHYS_INT64 && an == 8 && bn == 8) {
+        int64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return (x > y) - (x < y);
+    }
+    if (c->phys == PHYS_BYTE_ARRAY && an >= 8 && bn >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) {
+            x = __builtin_bswap64(x);
+            y = __builtin_bswap64(y);
+            return x < y ? -1 : 1;
+        }
+    }
+    return pq_value_cmp(c->type, a, an, b, bn);
+}
+
+static inline void update_stats(col *c, const uint8_t *p, size_t n)
 {
     if (!c->has_stats) {
         c->has_stats = true;
@@ -644,29 +722,29 @@ static void update_stats(col *c, const uint8_t *p, size_t n)
         mf_buf_add(&c->max, p, n);
         return;
     }
-    if (pq_value_cmp(c->type, p, n, (const uint8_t *)c->min.data, c->min.len) < 0) {
+    if (value_cmp(c, p, n, (const uint8_t *)c->min.data, c->min.len) < 0) {
         mf_buf_clear(&c->min);
         mf_buf_add(&c->min, p, n);
-    } else if (pq_value_cmp(c->type, p, n, (const uint8_t *)c->max.data, c->max.len) > 0) {
+    } else if (value_cmp(c, p, n, (const uint8_t *)c->max.data, c->max.len) > 0) {
         mf_buf_clear(&c->max);
         mf_buf_add(&c->max, p, n);
     }
 }
 
-static void add_plain(mf_buf *b, const col *c, const uint8_t *p, size_t n)
+static inline void add_plain(mf_buf *b, const col *c, const uint8_t *p, size_t n)
 {
     if (c->phys == PHYS_BYTE_ARRAY) {
         uint8_t len[4];
         le32(len, (uint32_t)n);
-        mf_buf_add(b, len, 4);
+        buf_put(b, len, 4);
     }
-    mf_buf_add(b, p, n);
+    buf_put(b, p, n);
 }
 
-static uint32_t hash_bytes(const uint8_t *p, size_t n)
+static inline uint32_t hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15u ^ n;
-    while (n >= 8) {
+    while (n > 16) {
         uint64_t x;
         memcpy(&x, p, 8);
         h = (h ^ x) * 0xBF58476D1CE4E5B9u;
@@ -674,9 +752,10 @@ static uint32_t hash_bytes(const uint8_t *p, size_t n)
         p += 8;
         n -= 8;
     }
-    uint64_t x = 0;
-    memcpy(&x, p, n);
-    h = (h ^ x) * 0x94D049BB133111EBu;
+    uint64_t a, b;   /* the last 1..16 bytes as two words (they may overlap) */
+    load_words(p, n, &a, &b);
+    h = (h ^ a) * 0xBF58476D1CE4E5B9u;
+    h = (h ^ h >> 31 ^ b) * 0x94D049BB133111EBu;
     h ^= h >> 29;
     return (uint32_t)(h ^ h >> 32);
 }
@@ -699,7 +778,7 @@ static void grow_slots(col *c)
 }
 
 /* Id of value p (adding it to the dictionary when new; *added tells). */
-static uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
+static inline uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
 {
     if ((size_t)(c->ndict + 1) * 2 > c->nslots)
         grow_slots(c);
@@ -707,7 +786,8 @@ static uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
     size_t j = h & (c->nslots - 1);
     for (; c->slots[j].id1; j = (j + 1) & (c->nslots - 1)) {
         uint32_t id = c->slots[j].id1 - 1;
-        if (c->slots[j].hash == h && c->ent_len[id] == n && !memcmp(c->dict.data + c->ent_off[id], p, n)) {
+        if (c->slots[j].hash == h && c->ent_len[id] == n &&
+            same_bytes((const uint8_t *)c->dict.data + c->ent_off[id], p, n)) {
             *added = false;
             return id;
         }
@@ -751,7 +831,7 @@ static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
     if (c->dict_on) {
         bool added;
         uint32_t id = dict_id(c, p, n, &added);
-        mf_buf_add(&c->ids, &id, sizeof id);
+        buf_put(&c->ids, &id, sizeof id);
         w->rg_bytes += sizeof id;
         if (added) {
             w->rg_bytes += n + 4;
@@ -1136,7 +1216,7 @@ static int put_row(pq_writer *w, const char *const *cells, const size_t *lens, c
     for (int i = 0; i < w->ncols; i++) {
         col *c = &w->cols[i];
         if (!cells[i]) {
-            mf_buf_addc(&c->defs, 0);
+            buf_putc(&c->defs, 0);
             c->nulls++;
             continue;
         }
@@ -1153,7 +1233,7 @@ static int put_row(pq_writer *w, const char *const *cells, const size_t *lens, c
             return mf_fail(e, MF_EDATA, src, line, i + 1, "column %s: \"%.*s\" is not a valid %s", c->name,
                            lens[i] > 60 ? 60 : (int)lens[i], cells[i], tn);
         }
-        mf_buf_addc(&c->defs, 1);
+        buf_putc(&c->defs, 1);
         add_value(w, c, p, n);
     }
     w->rg_bytes += (size_t)w->ncols;
