@@ -38,6 +38,8 @@ enum { CONV_UTF8 = 0, CONV_DECIMAL = 5, CONV_DATE = 6, CONV_TIMESTAMP_MICROS = 1
 enum { REP_OPTIONAL = 1 };
 
 #define STATS_MAX_BYTES 4096   /* longer min/max values are left out of the statistics */
+#define DICT_FIRST_CHECK 65536 /* values before a dictionary is first weighed (then at each doubling) */
+#define DICT_RETRY_GROUPS 3    /* a column whose dictionary did not pay starts this many row groups PLAIN */
 #define CREATED_BY "mapforge version 0.1.0"
 
 /* ---- Thrift compact protocol ------------------------------------------------------------------ */
@@ -460,6 +462,8 @@ typedef struct col {
     size_t nslots;       /* power of two, kept at most half full */
     bool has_stats;
     mf_buf min, max;
+    size_t pay_check;    /* nvalues at which the dictionary is next weighed against PLAIN */
+    int plain_groups;    /* row groups still to start PLAIN: the dictionary was given up lately */
 } col;
 
 struct pq_writer {
@@ -485,13 +489,30 @@ struct pq_writer {
 void pq_options_default(pq_options *o)
 {
     o->codec = PQ_ZSTD;
-    o->zstd_level = 3;
+    o->zstd_level = 1;
     o->row_group_rows = 1024 * 1024;
     o->row_group_bytes = 64u << 20;
     o->page_bytes = 1u << 20;
     o->dict_bytes = 1u << 20;
     o->dictionary = true;
     o->seal_into = NULL;
+}
+
+int pq_options_from_env(pq_options *o, mf_err *e)
+{
+    const char *v = getenv("MAPFORGE_PARQUET_ZSTD_LEVEL");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    long l = strtol(v, &end, 10);
+    if (*end || l < PQ_ZSTD_LEVEL_MIN || l > PQ_ZSTD_LEVEL_MAX)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "MAPFORGE_PARQUET_ZSTD_LEVEL: expected an integer from %d to %d "
+                       "(0: no compression), got \"%s\"", PQ_ZSTD_LEVEL_MIN, PQ_ZSTD_LEVEL_MAX, v);
+    if (l == 0)
+        o->codec = PQ_UNCOMPRESSED;
+    else
+        o->zstd_level = (int)l;
+    return 0;
 }
 
 static int physical_of(col *c, mf_err *e, const char *path)
@@ -530,7 +551,9 @@ static void start_row_group(pq_writer *w)
         c->plain_bytes = 0;
         c->ndict = 0;
         c->has_stats = false;
-        c->dict_on = w->o.dictionary && c->phys != PHYS_BOOLEAN;
+        c->dict_on = w->o.dictionary && c->phys != PHYS_BOOLEAN && c->plain_groups == 0;
+        c->plain_groups -= c->plain_groups > 0;
+        c->pay_check = DICT_FIRST_CHECK;
         if (c->slots)
             memset(c->slots, 0, c->nslots * sizeof *c->slots);
     }
@@ -547,10 +570,12 @@ pq_writer *pq_writer_open(const char *path, int ncols, const pq_column *cols, co
     else
         pq_options_default(&w->o);
     if (w->o.row_group_rows == 0 || w->o.page_bytes == 0 || w->o.dict_bytes > (1u << 30) ||
-        (w->o.codec != PQ_ZSTD && w->o.codec != PQ_UNCOMPRESSED)) {
+        (w->o.codec != PQ_ZSTD && w->o.codec != PQ_UNCOMPRESSED) || w->o.zstd_level < PQ_ZSTD_LEVEL_MIN ||
+        w->o.zstd_level > PQ_ZSTD_LEVEL_MAX || w->o.zstd_level == 0) {
         free(w);
         mf_fail(e, MF_EUSAGE, path, 0, 0, "Parquet options: expected row_group_rows >= 1, page_bytes >= 1, "
-                "dict_bytes <= 1 GiB and codec zstd or uncompressed");
+                "dict_bytes <= 1 GiB, codec zstd or uncompressed and a zstd level from %d to %d, not 0",
+                PQ_ZSTD_LEVEL_MIN, PQ_ZSTD_LEVEL_MAX);
         return NULL;
     }
     w->ncols = ncols;
@@ -820,8 +845,18 @@ static void dict_to_plain(pq_writer *w, col *c)
     mf_buf_clear(&c->ids);
     c->ndict = 0;
     c->dict_on = false;
+    c->plain_groups = DICT_RETRY_GROUPS;
     if (c->slots)
         memset(c->slots, 0, c->nslots * sizeof *c->slots);
+}
+
+static int bit_width_of(uint32_t max);
+
+/* Does the dictionary pay: entries + ids at their bit width take less than the values PLAIN? */
+static bool dict_pays(const col *c)
+{
+    size_t cost = c->dict.len + (c->nvalues * (size_t)bit_width_of(c->ndict ? c->ndict : 1) + 7) / 8;
+    return cost < c->plain_bytes;
 }
 
 static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
@@ -839,6 +874,12 @@ static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
             /* Too big, or nearly every value distinct (ids + entries then cost about as much as
              * PLAIN, and probing a large table misses the cache on every value): PLAIN. */
             if (c->dict.len > w->o.dict_bytes || (c->nvalues >= 8192 && c->ndict > c->nvalues / 4 * 3))
+                dict_to_plain(w, c);
+        }
+        if (c->dict_on && c->nvalues >= c->pay_check) {   /* weighed early: probing a table that will be
+                                                           * given up anyway is the costly part */
+            c->pay_check *= 2;
+            if (!dict_pays(c))
                 dict_to_plain(w, c);
         }
         return;
@@ -1067,11 +1108,8 @@ static int flush_row_group(pq_writer *w, mf_err *e)
     mf_buf_clear(&w->chunks);
     for (int i = 0; i < w->ncols; i++) {
         col *c = &w->cols[i];
-        if (c->dict_on) {   /* does the dictionary pay? */
-            size_t cost = c->dict.len + (c->nvalues * (size_t)bit_width_of(c->ndict ? c->ndict : 1) + 7) / 8;
-            if (cost >= c->plain_bytes)
-                dict_to_plain(w, c);
-        }
+        if (c->dict_on && !dict_pays(c))
+            dict_to_plain(w, c);
         chunk_sizes cs = {0, 0};
         int64_t start = (int64_t)w->offset;
         bool dict = c->dict_on;

@@ -17,7 +17,8 @@
  *     the size of the file;
  *   - data pages v1; a PLAIN dictionary page + RLE_DICTIONARY data pages where the dictionary
  *     pays, PLAIN otherwise (and when the dictionary grows past its limit);
- *   - zstd compression (or none);
+ *   - zstd compression (or none), at level 1 by default: on the benchmark's output it is both
+ *     smaller and about a third of the CPU of level 3 (bench/README.md, "Parquet");
  *   - column statistics: null_count, min_value/max_value in each type's order (signed for
  *     integers, decimals, dates and timestamps; unsigned bytewise for text; false < true).
  * The file is written atomically (util/afile.h): it appears whole or not at all.
@@ -40,9 +41,13 @@
 
 typedef enum pq_codec { PQ_UNCOMPRESSED = 0, PQ_ZSTD = 6 } pq_codec;   /* values of the format */
 
+/* zstd levels accepted: negative levels are zstd's fast modes (less CPU, bigger files). */
+#define PQ_ZSTD_LEVEL_MIN (-7)
+#define PQ_ZSTD_LEVEL_MAX 19
+
 typedef struct pq_options {
     pq_codec codec;          /* PQ_ZSTD (default) or PQ_UNCOMPRESSED */
-    int zstd_level;          /* 1..19; default 3 */
+    int zstd_level;          /* PQ_ZSTD_LEVEL_MIN..MAX; default 1 (MAPFORGE_PARQUET_ZSTD_LEVEL for runs) */
     size_t row_group_rows;   /* a row group ends after this many rows (default 1M) */
     size_t row_group_bytes;  /* ... or when its buffered data reaches this (default 64 MiB) */
     size_t page_bytes;       /* target size of a data page before compression (default 1 MiB) */
@@ -54,6 +59,9 @@ typedef struct pq_options {
 } pq_options;
 
 void pq_options_default(pq_options *o);
+/* The settings a run takes from the environment: MAPFORGE_PARQUET_ZSTD_LEVEL (an integer from
+ * PQ_ZSTD_LEVEL_MIN to PQ_ZSTD_LEVEL_MAX; 0 = no compression).  An unreadable value fails. */
+int pq_options_from_env(pq_options *o, mf_err *e);
 
 /* One output column: its name and plan type (text, integer, bigint, decimal, date, timestamp,
  * boolean). */

@@ -499,7 +499,7 @@ static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, const ru
         pq_options po;
         pq_options_default(&po);
         po.seal_into = &c->pq_file;
-        c->wr.pq = pq_stream_open(pq_path, p->ncols, cols, &po, e);
+        c->wr.pq = pq_options_from_env(&po, e) < 0 ? NULL : pq_stream_open(pq_path, p->ncols, cols, &po, e);
         free(cols);
         free(pq_path);
         if (!c->wr.pq)

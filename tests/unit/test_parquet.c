@@ -606,6 +606,34 @@ static void test_stream(void)
     plan_free(&p);
 }
 
+/* The level a run takes from MAPFORGE_PARQUET_ZSTD_LEVEL: default 1, a level, 0 = uncompressed,
+ * anything else refused; the writer refuses a level out of range. */
+static void test_level(void)
+{
+    pq_options o;
+    mf_err e = {0};
+    unsetenv("MAPFORGE_PARQUET_ZSTD_LEVEL");
+    pq_options_default(&o);
+    CHECK(pq_options_from_env(&o, &e) == 0 && o.zstd_level == 1 && o.codec == PQ_ZSTD && o.seal_into == NULL);
+    setenv("MAPFORGE_PARQUET_ZSTD_LEVEL", "-3", 1);
+    CHECK(pq_options_from_env(&o, &e) == 0 && o.zstd_level == -3 && o.codec == PQ_ZSTD);
+    setenv("MAPFORGE_PARQUET_ZSTD_LEVEL", "0", 1);
+    CHECK(pq_options_from_env(&o, &e) == 0 && o.codec == PQ_UNCOMPRESSED);
+    static const char *bad[] = {"fast", "20", "-8", "3x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        e = (mf_err){0};
+        setenv("MAPFORGE_PARQUET_ZSTD_LEVEL", bad[i], 1);
+        CHECK(pq_options_from_env(&o, &e) == -1 && e.code == MF_EUSAGE && strstr(e.msg, bad[i]));
+    }
+    unsetenv("MAPFORGE_PARQUET_ZSTD_LEVEL");
+    pq_options_default(&o);
+    o.zstd_level = 20;
+    pq_column col = {"N", {PT_INTEGER, 0, 0, 0}};
+    e = (mf_err){0};
+    CHECK(pq_writer_open("/nonexistent/x.parquet", 1, &col, &o, &e) == NULL && e.code == MF_EUSAGE &&
+          strstr(e.msg, "zstd level"));
+}
+
 int main(void)
 {
     test_thrift();
@@ -616,5 +644,6 @@ int main(void)
     test_writer();
     test_from_csv();
     test_stream();
+    test_level();
     CHECK_DONE();
 }
