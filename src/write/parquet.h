@@ -13,10 +13,10 @@
  *       date            INT32                 DATE (days since 1970-01-01)
  *       timestamp       INT64                 TIMESTAMP(MICROS, adjusted to UTC)
  *       boolean         BOOLEAN
- *   - row groups of bounded size (rows and bytes, configurable): memory stays bounded whatever
- *     the size of the file;
+ *   - row groups of bounded size (rows and bytes, configurable), their pages compressed as they
+ *     fill: memory stays bounded (about the compressed row group) whatever the size of the file;
  *   - data pages v1; a PLAIN dictionary page + RLE_DICTIONARY data pages where the dictionary
- *     pays, PLAIN otherwise (and when the dictionary grows past its limit);
+ *     pays, PLAIN otherwise (and from the page where the dictionary grows past its limit);
  *   - zstd compression (or none), at level 1 by default: on the benchmark's output it is both
  *     smaller and about a third of the CPU of level 3 (bench/README.md, "Parquet");
  *   - column statistics: null_count, min_value/max_value in each type's order (signed for

@@ -4,12 +4,13 @@
  * The run's writer (write/run.c) hands over the bytes it appends to OUT/<output>.csv — whole
  * records of the engine's output format (src/engine/format.c: comma, RFC 4180 quoting, "\n" line
  * ends, no header) — with pq_stream_write.  They are copied into a ring of PQS_CHUNKS chunks; a
- * chunk that reaches PQS_CHUNK_BYTES is handed to the Parquet thread, which splits it into cells
+ * full chunk is handed to the Parquet thread, which splits it into cells
  * and feeds them to a pq_writer (parquet.c).
  *
  * Invariants:
- *   - Memory is bounded: at most PQS_CHUNKS chunks of about PQS_CHUNK_BYTES (plus the last
- *     write that filled one) and the writer's current row group.  When the thread falls behind,
+ *   - Memory is bounded: at most PQS_CHUNKS chunks of PQS_CHUNK_BYTES (a chunk is handed over
+ *     before a write would overfill it; only a single larger write makes one bigger) and the
+ *     writer's current row group (its pages compressed as they fill, parquet.c).  When the thread falls behind,
  *     pq_stream_write waits for a free chunk: the run slows to the Parquet writer's pace, it never
  *     buffers the output.
  *   - Chunks are consumed in the order they were filled, and a chunk holds whole records (every
@@ -205,16 +206,21 @@ static int hand_off(pq_stream *s, mf_err *e)
     return 0;
 }
 
+/* A chunk is handed over before a write would take it past PQS_CHUNK_BYTES (with mf_buf's NUL):
+ * its buffer then stays at that size instead of doubling (a larger write alone takes more). */
 int pq_stream_write(pq_stream *s, const void *text, size_t n, mf_err *e)
 {
     mf_buf *c = &s->chunk[s->queued % PQS_CHUNKS];
+    if (c->len && c->len + n + 1 > PQS_CHUNK_BYTES) {
+        pthread_mutex_lock(&s->mu);
+        int rc = hand_off(s, e);
+        pthread_mutex_unlock(&s->mu);
+        if (rc < 0)
+            return -1;
+        c = &s->chunk[s->queued % PQS_CHUNKS];
+    }
     mf_buf_add(c, text, n);
-    if (c->len < PQS_CHUNK_BYTES)
-        return 0;
-    pthread_mutex_lock(&s->mu);
-    int rc = hand_off(s, e);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return 0;
 }
 
 static void stream_free(pq_stream *s)

@@ -7,6 +7,7 @@
 #include "plan/plan.h"
 #include "util/afile.h"
 #include "util/buf.h"
+#include "util/decimal.h"
 #include "write/parquet.h"
 
 #include <stdint.h>
@@ -634,6 +635,43 @@ static void test_level(void)
           strstr(e.msg, "zstd level"));
 }
 
+/* Decimals of up to 18 digits are read by a fast path; it must accept exactly what the general
+ * reader (util/decimal.h) accepts, with the same value, for every shape of text. */
+static void test_decimal_fast(void)
+{
+    static const char *texts[] = {"0", "-0", "1", "1.5", "1.55", "1.555", "-1.50", "00012.30", ".5", "5.", "-",
+                                  "", "+1", "1e3", "1,000.00", " 1.00", "1.00 ", "--1", "1.-5", "1..5",
+                                  "9999999.99", "-9999999.99", "10000000.00", "99999999999999.9999",
+                                  "999999999999999999", "1000000000000000000", "123456789012345678.9",
+                                  "0.000000000000000001", "-0.01", "12345678901234567.8"};
+    static const int ps[][2] = {{9, 2}, {18, 4}, {18, 0}, {11, 2}, {18, 1}, {3, 3}, {18, 18}};
+    for (size_t k = 0; k < sizeof ps / sizeof *ps; k++) {
+        plan_type t = {PT_DECIMAL, 0, ps[k][0], ps[k][1]};
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+            const char *x = texts[i];
+            uint8_t out[16];
+            const uint8_t *p;
+            size_t n = 0;
+            bool got = pq_encode_cell(t, x, strlen(x), out, &p, &n);
+            mf_dec d;
+            bool want = mf_dec_parse(x, strlen(x), &d) && mf_dec_rescale_exact(d, t.scale, &d) &&
+                        mf_dec_digits(d) <= t.prec;
+            if (got != want) {
+                fprintf(stderr, "decimal(%d,%d) \"%s\": encoded %d, general reader %d\n", t.prec, t.scale, x, got, want);
+                check_failures++;
+                continue;
+            }
+            if (got) {
+                int64_t v = n == 4 ? (int64_t)le32_of(p) : (int64_t)((uint64_t)le32_of(p) & 0xFFFFFFFFu) |
+                                                             (int64_t)((uint64_t)le32_of(p + 4) << 32);
+                CHECK_INT(n, t.prec <= 9 ? 4 : 8);
+                if ((__int128)v != d.v)
+                    fprintf(stderr, "decimal(%d,%d) \"%s\": %lld\n", t.prec, t.scale, x, (long long)v), check_failures++;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     test_thrift();
@@ -645,5 +683,6 @@ int main(void)
     test_from_csv();
     test_stream();
     test_level();
+    test_decimal_fast();
     CHECK_DONE();
 }
