@@ -32,14 +32,20 @@ int flow_run_file(const flow_env *env, const char *client, plan *p, const char *
     memset(r, 0, sizeof *r);
     r->state = FLOW_FAILED;
     char sha[65];
-    if (flow_run_plain(env, p, text, plan_path, o, NULL, 0, &r->rep, sha, e) < 0)
+    /* A native run feeds the control totals' input side as it reads (check_pre_fed). */
+    run_observer obs;
+    check_pre *pre = !o->engine || !strcmp(o->engine, "native") ? check_pre_fed(p, o->data_path, &obs) : NULL;
+    if (flow_run_plain(env, p, text, plan_path, o, NULL, 0, pre ? &obs : NULL, &r->rep, sha, e) < 0) {
+        check_pre_discard(pre);
         return -1;
+    }
     memcpy(r->plan_sha256, sha, sizeof sha);
     check_result res;
     check_result_init(&res);
     check_options copt = {0};
     copt.validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
     copt.input_path = o->data_path;
+    copt.pre = pre;   /* taken by check_run */
     int rc = -1;
     if (check_run(p, o->out_dir, &r->rep, &copt, &res, e) < 0)
         goto done;
