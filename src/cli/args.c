@@ -33,7 +33,8 @@ static const cli_option_def options[] = {
     {"--spark-master", "URL", OPT(spark_master), false, "the Spark master for --engine spark", "local[*]"},
     {"--livy", "URL", OPT(livy), false,
      "--engine spark on managed Spark: submit the job as an Apache Livy batch to this endpoint (Fabric, HDInsight, "
-     "any Livy server; the token in MAPFORGE_LIVY_TOKEN; docs/spark.md)", "MAPFORGE_LIVY_URL"},
+     "any Livy server; the token in MAPFORGE_LIVY_TOKEN, or from MAPFORGE_LIVY_TOKEN_CMD or MAPFORGE_LIVY_TOKEN_FILE, "
+     "fetched again when it expires; docs/spark.md)", "MAPFORGE_LIVY_URL"},
     {"--spark-stage", "DIR", OPT(spark_stage), false,
      "with --livy: a directory mapforge writes and the cluster reads (shared disk or a mount of the lake): the job, "
      "its runtime and its output go there", "MAPFORGE_SPARK_STAGE"},

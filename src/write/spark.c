@@ -424,7 +424,8 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
     char batch_name[300];
     snprintf(batch_name, sizeof batch_name, "mapforge %.100s v%d %.100s %.12s", p->client ? p->client : "plan", p->version,
              name, plan_sha ? plan_sha : "");
-    livy_batch b = {o->livy_url, getenv("MAPFORGE_LIVY_TOKEN"), job_uri, rt_uri, args, 3, batch_name,
+    livy_batch b = {o->livy_url, getenv("MAPFORGE_LIVY_TOKEN"), getenv("MAPFORGE_LIVY_TOKEN_CMD"),
+                    getenv("MAPFORGE_LIVY_TOKEN_FILE"), job_uri, rt_uri, args, 3, batch_name,
                     getenv("MAPFORGE_LIVY_CONF"), env_seconds("MAPFORGE_LIVY_TIMEOUT", 0),
                     env_seconds("MAPFORGE_LIVY_POLL_MAX", 5)};
     char id[64], state[64];
