@@ -4,6 +4,8 @@
 # the protocol's corners run in the fast suite; tests/scripts/spark_livy.sh runs real batches.
 #   - success: the part files (in order) and _header.csv make the native engine's files, the
 #     Parquet copy is the native one, the log comes back, MAPFORGE_LIVY_CONF is sent as conf;
+#   - --spark-output URI: the job's output argument, nothing copied back, run.json's counts taken
+#     from the job's last log line;
 #   - Fabric-style GUID batch ids; 503s while polling (retried); a batch that ends `killed`;
 #     a batch that never ends (MAPFORGE_LIVY_TIMEOUT: deleted); a log that quotes the token
 #     (blotted out of spark.log); a wrong URL (404); nothing listening; a bad MAPFORGE_LIVY_CONF;
@@ -71,6 +73,21 @@ if [ $rc -eq 0 ]; then
     [ -z "$(ls -A "$tmp/stage")" ] || fail "the stage was not cleaned"
 else
     fail "a successful batch failed: $(cat "$tmp/ok.err")"
+fi
+
+# --spark-output URI: the cluster writes there, nothing comes back but run.json (counts from the log)
+run remote --livy "$url" --spark-output "file://$tmp/lake/out" --no-load
+if [ $rc -eq 0 ]; then
+    [ -e "$tmp/lake/out/OUT.csv/_SUCCESS" ] || fail "--spark-output: nothing at the URI"
+    [ -e "$tmp/remote/OUT.csv" ] || [ -e "$tmp/remote/rejects.csv" ] && fail "--spark-output: the output was copied back"
+    for k in rows_in rows_out rows_rejected rows_filtered; do
+        [ "$(grep "\"$k\"" "$tmp/remote/run.json")" = "$(grep "\"$k\"" "$tmp/native/run.json")" ] || fail "--spark-output: $k differs"
+    done
+    grep -qF "\"csv\": \"file://$tmp/lake/out/OUT.csv\"" "$tmp/remote/run.json" || fail "--spark-output: run.json does not name the URI"
+    grep -F '"POST"' "$tmp/requests.log" | tail -1 | grep -qF "\"args\": [\"$PWD/$case/data.csv\", \"file://$tmp/lake/out\"]" \
+        || fail "--spark-output: not the job's output argument (with the Parquet copy): $(grep POST "$tmp/requests.log" | tail -1)"
+else
+    fail "--spark-output through Livy: $(cat "$tmp/remote.err")"
 fi
 
 start guid

@@ -108,6 +108,13 @@ class Batch:
         shutil.copytree(ARGS.fake_output, out)
         with LOCK:
             if self.state != "killed":
+                # the real job's last line (mapforge_runtime.py main), with the prepared run.json's counts
+                try:
+                    with open(os.path.join(ARGS.fake_output, "run.json")) as f:
+                        self.lines.append("mapforge job: %(rows_in)d rows in, %(rows_out)d out, %(rows_rejected)d "
+                                          "rejected, %(rows_filtered)d filtered" % json.load(f))
+                except (OSError, ValueError, KeyError):
+                    pass
                 self.lines.append("mapforge job: done")
                 self.state = "success"
 
