@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,8 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-#define TOKEN_MAX 65536   /* the longest token a command or file may give (JWTs are a few KB) */
+#define TOKEN_MAX 65536        /* the longest token a command or file may give (JWTs are a few KB) */
+#define TOKEN_CMD_SECONDS 120  /* a token command that has not finished by then is stopped */
 
 typedef struct livy_client {
     char base[1024];        /* no trailing '/' and no "/batches" */
@@ -92,8 +95,19 @@ static char *token_from_cmd(const char *cmd, mf_err *e)
     close(fds[1]);
     mf_buf out = {0};
     char chunk[4096];
-    bool too_long = false;
+    bool too_long = false, stopped = false;
+    double t0 = now();
     for (;;) {
+        struct pollfd pf = {fds[0], POLLIN, 0};
+        int ready = poll(&pf, 1, 200);
+        if (ready == 0 || (ready < 0 && errno == EINTR)) {
+            if (mf_interrupted() || now() - t0 > TOKEN_CMD_SECONDS) {   /* a command that hangs (a login prompt?) */
+                kill(pid, SIGKILL);
+                stopped = true;
+                break;
+            }
+            continue;
+        }
         ssize_t n = read(fds[0], chunk, sizeof chunk);
         if (n < 0 && errno == EINTR)
             continue;
@@ -111,6 +125,15 @@ static char *token_from_cmd(const char *cmd, mf_err *e)
             status = -1;
             break;
         }
+    if (stopped) {
+        mf_buf_free(&out);
+        if (mf_interrupted())
+            mf_fail(e, MF_EINTR, NULL, 0, 0, "interrupted while MAPFORGE_LIVY_TOKEN_CMD ran");
+        else
+            mf_fail(e, MF_EIO, NULL, 0, 0, "MAPFORGE_LIVY_TOKEN_CMD gave no token within %d s: stopped",
+                    TOKEN_CMD_SECONDS);
+        return NULL;
+    }
     if (status != 0 || too_long) {
         if (too_long)
             mf_fail(e, MF_EIO, NULL, 0, 0, "MAPFORGE_LIVY_TOKEN_CMD printed more than %d bytes: not a token", TOKEN_MAX);

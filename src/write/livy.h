@@ -11,7 +11,8 @@
  * The bearer token comes from one of three sources: a fixed token, a token command (run through
  * /bin/sh at the start and again whenever the endpoint answers 401: its standard output, trimmed, is
  * the token — e.g. `az account get-access-token ... -o tsv`) or a token file (read at the start and
- * re-read on a 401, for a token another process keeps fresh).  Managed services' tokens expire
+ * re-read on a 401, for a token another process keeps fresh; a command that has not finished
+ * within 120 s, or when the run is interrupted, is killed).  Managed services' tokens expire
  * (Entra ID: about an hour) while a long batch runs; a request answered 401 is sent once more with a
  * fresh token, and a refresh that fails or gives back the refused token ends the run with one clear
  * line (the batch's id and that it may still be running on the service).

@@ -15,7 +15,8 @@
 #     request re-sent (the run succeeds, its outputs the native ones); MAPFORGE_LIVY_TOKEN_FILE,
 #     rotated by another process, is re-read; a refresh refused (the command fails, the file still
 #     holds the expired token) ends the run with a clear error and exit 1; a token file others can
-#     read, and two token sources at once, are refused before anything is sent; no token (old or
+#     read, and two token sources at once, are refused before anything is sent; a token command
+#     that hangs is stopped by Ctrl-C (exit 130); no token (old or
 #     new) is in any output, log, message or the store's audit trail.
 set -uo pipefail
 mapforge=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -195,6 +196,17 @@ MAPFORGE_LIVY_TOKEN= MAPFORGE_LIVY_TOKEN_FILE="$tmp/stale.token" run openfile --
 [ $rc -ne 0 ] && grep -q "readable by its owner only" "$tmp/openfile.err" || fail "a token file others read: rc $rc: $(cat "$tmp/openfile.err")"
 MAPFORGE_LIVY_TOKEN_CMD="$tmp/token_cmd.sh" run twosrc --livy "$url"
 [ $rc -ne 0 ] && grep -q "more than one of" "$tmp/twosrc.err" || fail "two token sources: rc $rc: $(cat "$tmp/twosrc.err")"
+# a token command that hangs: Ctrl-C stops it (and the run: 130) at once, nothing submitted
+MAPFORGE_LIVY_TOKEN= MAPFORGE_LIVY_TOKEN_CMD='exec sleep 30' "$mapforge" run --plan $case/plan.txt --data $case/data.csv \
+    --out "$tmp/hangcmd" --engine spark --spark-stage "$tmp/stage" --livy "$url" >/dev/null 2>"$tmp/hangcmd.err" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+t0=$SECONDS
+rc=0
+wait $pid || rc=$?
+[ $rc -eq 130 ] && [ $((SECONDS - t0)) -le 3 ] && grep -q "interrupted while MAPFORGE_LIVY_TOKEN_CMD ran" "$tmp/hangcmd.err" \
+    || fail "a hanging token command: rc $rc after $((SECONDS - t0)) s: $(cat "$tmp/hangcmd.err")"
 grep -qs '"POST"' "$tmp/requests.log" && fail "a batch was submitted with a refused token source"
 # no token, old or new, anywhere: messages, outputs, logs, the store and its audit trail
 "$mapforge" audit log --home "$tmp/home" >"$tmp/audit.txt" 2>&1 || fail "audit log: $(cat "$tmp/audit.txt")"
