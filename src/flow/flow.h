@@ -366,6 +366,10 @@ typedef struct flow_run_options {
     const char *spark_master;
     const char *livy_url;        /* Spark through a Livy endpoint (write/livy.h); NULL = $MAPFORGE_LIVY_URL */
     const char *spark_stage, *spark_stage_uri;   /* with livy_url: see write/run.h */
+    const char *spark_output;    /* engine spark: the outputs go to this URI (write/run.h); no output
+                                    checks, no validator, no load (refused unless no_load) */
+    const char *sample_path;     /* data_path is a URI: a local copy of its first rows, read for the
+                                    header check and the cache key; NULL = none (run --plan only) */
     const char *validator;       /* NULL = $MAPFORGE_VALIDATOR */
     const char *db;              /* load target URL; NULL = sqlite:<home>/warehouse.db */
     int load_streams;            /* PostgreSQL: parallel COPY streams (0 / 1 = one) */

@@ -68,6 +68,8 @@ typedef struct run_options {
                                     (a local path or file: URI: a shared disk or a mount of the lake) */
     const char *spark_stage_uri; /* the cluster's name for spark_stage (abfss://..., dbfs:/...);
                                     NULL = file:<spark_stage> */
+    const char *spark_output;    /* engine/spark: the job writes its outputs to this URI (Spark's
+                                    layout, nothing copied back); NULL = into the output directory */
 } run_options;
 
 typedef struct run_report {
