@@ -4,15 +4,19 @@
  * header on line 1), whose columns re-read each output column with its type (date: `read as ISO
  * date`, decimal: `read as number`, integer/bigint: `read as integer`, boolean: `read as
  * boolean`; text and timestamp as text), and whose reject rules are `not (COND)`.  It is parsed,
- * type-checked and run by run_plan into a temporary directory: its rejects are the failing rows,
- * their line numbers are lines of the output CSV.  A reject naming a column means the output
- * value did not even read back as its type — a format finding.
+ * type-checked, compiled and evaluated record by record over the output CSV (the engine's
+ * eng_eval_record, nothing written): its rejects are the failing rows, their line numbers are
+ * lines of the output CSV.  A reject naming a column means the output value did not even read
+ * back as its type — a format finding.
  *
  * Semantics follow the plan language: a condition with a null operand is false, so a check on a
  * null value fails unless it says `is missing` / `or X is missing`.
  */
 #include "check/check_internal.h"
+#include "compile/program.h"
+#include "engine/engine.h"
 #include "util/buf.h"
+#include "util/interrupt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,37 +118,9 @@ static group *group_for(group **gs, int *ng, const char *reason, size_t len, boo
     return g;
 }
 
-static long parse_line(const char *s, size_t n)
+/* The failing rows as findings, a group per reason in the order they first came. */
+static void report_groups(group *gs, int ng, check_result *res)
 {
-    long v = 0;
-    for (size_t i = 0; i < n && s[i] >= '0' && s[i] <= '9' && v < 100000000000000L; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-static int read_rejects(const char *path, check_result *res, mf_err *e)
-{
-    csv_dialect d = {.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1};
-    csv_reader *rd = csv_open(path, &d, e);
-    if (!rd)
-        return -1;
-    group *gs = NULL;
-    int ng = 0;
-    csv_block b;
-    csv_block_init(&b);
-    long n;
-    while ((n = csv_read_block(rd, &b, e)) > 0)
-        for (long r = 0; r < n; r++) {
-            if (b.nfields[r] < 3)
-                continue;
-            uint32_t f = b.first[r];
-            group *g = group_for(&gs, &ng, b.fptr[f + 2], b.flen[f + 2], b.flen[f + 1] > 0);
-            if (g->n < CHECK_MAX_ROWS)
-                g->lines[g->n] = parse_line(b.fptr[f], b.flen[f]);
-            g->n++;
-        }
-    csv_block_free(&b);
-    csv_close(rd);
     for (int i = 0; i < ng; i++) {
         json_t *fd = gs[i].format
                          ? chk_finding(res, "format", "builtin", true, "an output value does not read back as its type: %s (%ld rows)",
@@ -154,21 +130,9 @@ static int read_rejects(const char *path, check_result *res, mf_err *e)
         free(gs[i].reason);
     }
     free(gs);
-    return n < 0 ? -1 : 0;
 }
 
 /* ---- running the synthetic plan ------------------------------------------------------------- */
-
-static void remove_dir(const char *dir)
-{
-    static const char *const files[] = {"CHECKED.csv", "rejects.csv", "run.json"};
-    char path[4200];
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
 
 /* Header of the output CSV, for plan_check's source column list. */
 static int output_header(const char *csv_path, csv_reader **rd, const char *const **names, mf_err *e)
@@ -179,22 +143,43 @@ static int output_header(const char *csv_path, csv_reader **rd, const char *cons
     return csv_header(*rd, names);
 }
 
-static int run_synthetic(plan *sp, const char *csv_path, check_result *res, mf_err *e)
+/* The synthetic plan's compiled program evaluated record by record over the output CSV, as
+ * run_plan's engine would (the same reader, the same eng_eval_record), but writing nothing: a
+ * rejected record is a failing row, its reason and whether it names a column straight from the
+ * worker, its line the record's line in the output. */
+static int run_synthetic(const plan *sp, csv_reader *rd, const char *const *names, int nh, const char *csv_path,
+                         check_result *res, mf_err *e)
 {
-    const char *tmp = getenv("TMPDIR");
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/mapforge-check-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        return mf_fail(e, MF_EIO, dir, 0, 0, "cannot create a temporary directory for the reviewer checks");
-    run_options opt = {.threads = 1, .skip_input_sha256 = 1};
-    run_report rep;
-    char rej[4200];
-    snprintf(rej, sizeof rej, "%s/rejects.csv", dir);
-    int rc = run_plan(sp, csv_path, dir, &opt, &rep, e);
-    if (rc == 0 && rep.rows_rejected > 0)
-        rc = read_rejects(rej, res, e);
-    remove_dir(dir);
-    return rc;
+    eng_program *g = eng_compile(sp, names, nh, csv_path, e);
+    if (!g)
+        return -1;
+    eng_worker *w = eng_worker_new(g);
+    group *gs = NULL;
+    int ng = 0;
+    csv_block b;
+    csv_block_init(&b);
+    long n;
+    while ((n = csv_read_block(rd, &b, e)) > 0 && mf_interrupt_check(e) == 0)
+        for (long r = 0; r < n; r++) {
+            if (eng_eval_record(w, &b, (size_t)r) != ENG_REJECTED)
+                continue;
+            const char *reason = eng_worker_reason(w);
+            group *gr = group_for(&gs, &ng, reason, strlen(reason), eng_worker_reject_col(w) >= 0);
+            if (gr->n < CHECK_MAX_ROWS)
+                gr->lines[gr->n] = b.line[r];
+            gr->n++;
+        }
+    csv_block_free(&b);
+    eng_worker_free(w);
+    eng_program_free(g);
+    if (n != 0) {   /* a read error, or interrupted */
+        for (int i = 0; i < ng; i++)
+            free(gs[i].reason);
+        free(gs);
+        return -1;
+    }
+    report_groups(gs, ng, res);
+    return 0;
 }
 
 int chk_reviewer(const plan *p, const char *csv_path, const char *const *conds, const char *const *messages, int n,
@@ -218,7 +203,7 @@ int chk_reviewer(const plan *p, const char *csv_path, const char *const *conds, 
         mf_err_format(&pe, msg, sizeof msg);
         chk_finding(res, "check", "builtin", true, "the reviewer checks cannot be evaluated: %s", msg);
     } else
-        rc = run_synthetic(&sp, csv_path, res, e);
+        rc = run_synthetic(&sp, rd, names, nh, csv_path, res, e);
     if (rd)
         csv_close(rd);
     plan_free(&sp);
