@@ -23,8 +23,9 @@
  * once — integers and bigints as big-endian binary, decimals as PostgreSQL's base-10000 numeric
  * (the scale written, the column's NUMERIC(p,s) applied by the server as for text), dates as days
  * since 2000-01-01, booleans as one byte, text as its bytes (client_encoding UTF8: the server
- * checks them) — so the server parses nothing.  A plan with a timestamp column is sent in COPY
- * text format instead (tab-separated, NULL as \N, backslash, tab, newline and carriage return
+ * checks them) — so the server parses nothing.  A plan with a timestamp column, or an existing
+ * table whose columns an older plan declared with other types (text for a date, bigint for an
+ * integer: binary bytes would be read wrongly), is sent in COPY text format instead (tab-separated, NULL as \N, backslash, tab, newline and carriage return
  * escaped): the server reads the timestamp's text forms.  Rows are buffered into ~1 MiB chunks
  * for PQputCopyData.  An error names the CSV line and column (load.c's check); the server checks
  * again.
