@@ -1,7 +1,7 @@
 /* run.c — run_plan: the streaming run that writes OUT/<output>.csv, OUT/rejects.csv, OUT/run.json.
  *
  * A pipeline over a ring of blocks:
- *   reader thread   csv_read_block into the next free slot
+ *   reader thread   csv_read_block into the next free slot (shown to opt->observer first, if any)
  *   hash thread     SHA-256 of the input file, on its own (for run.json)
  *   worker threads  evaluate a read slot into its output text (eng_run_block)
  *   this thread     writes done slots strictly in input order, then frees them; it alone
@@ -54,6 +54,7 @@ typedef struct pipeline {
     mf_err rerr;               /* the reader's error */
     csv_reader *rd;
     const eng_program *g;
+    const run_observer *obs;   /* sees each block before the workers do (NULL = none) */
     /* input hash, computed by the reader thread from its own descriptor */
     int hash_fd;
     mf_sha256 *sha;
@@ -112,6 +113,8 @@ static void *reader_main(void *arg)
         if (stop)
             break;
         long n = csv_read_block(pl->rd, &s->blk, &pl->rerr);
+        if (n > 0 && pl->obs)
+            pl->obs->block(pl->obs->user, &s->blk);
         pthread_mutex_lock(&pl->mu);
         if (n > 0) {
             s->state = SLOT_READ;
@@ -470,6 +473,7 @@ typedef struct run_ctx {
     writer wr;
     char *csv_path, *rej_path, *json_path;
     const char *out_dir;
+    const run_observer *obs;
     bool out_open, rej_open;
     mf_afile pq_file;          /* the Parquet copy, sealed by pq_stream_close */
 } run_ctx;
@@ -488,6 +492,10 @@ static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, const ru
     if (mf_afile_open(&c->wr.out, c->csv_path, e) < 0)
         return -1;
     c->out_open = true;
+    if (c->obs && c->obs->output) {   /* header included */
+        c->wr.out.tee = c->obs->output;
+        c->wr.out.tee_user = c->obs->user;
+    }
     if (mf_afile_open(&c->wr.rej, c->rej_path, e) < 0)
         return -1;
     c->rej_open = true;
@@ -529,6 +537,7 @@ static void pipeline_init(pipeline *pl, run_ctx *c, int nworkers, bool hash, con
     }
     pl->rd = c->rd;
     pl->g = c->g;
+    pl->obs = c->obs;
     pl->hash_fd = -1;
     if (hash && (pl->hash_fd = open(data_path, O_RDONLY | O_CLOEXEC)) >= 0) {
         pl->sha = mf_sha256_new();
@@ -704,6 +713,10 @@ int run_plan(const plan *p, const char *data_path, const char *out_dir, const ru
     int nh = csv_header(c.rd, &names);
     if (!(c.g = eng_compile(p, names, nh, data_path, e)))
         goto out;
+    if (opt && opt->observer) {
+        c.obs = opt->observer;
+        c.obs->header(c.obs->user, names, nh);
+    }
     rep->seconds_compile = now() - t0;
     if (make_dirs(out_dir, e) < 0 || open_outputs(&c, p, out_dir, opt, e) < 0)
         goto out;
