@@ -23,8 +23,9 @@
  * once — integers and bigints as big-endian binary, decimals as PostgreSQL's base-10000 numeric
  * (the scale written, the column's NUMERIC(p,s) applied by the server as for text), dates as days
  * since 2000-01-01, booleans as one byte, text as its bytes (client_encoding UTF8: the server
- * checks them) — so the server parses nothing.  A plan with a timestamp column is sent in COPY
- * text format instead (tab-separated, NULL as \N, backslash, tab, newline and carriage return
+ * checks them) — so the server parses nothing.  A plan with a timestamp column, or an existing
+ * table whose columns an older plan declared with other types (text for a date, bigint for an
+ * integer: binary bytes would be read wrongly), is sent in COPY text format instead (tab-separated, NULL as \N, backslash, tab, newline and carriage return
  * escaped): the server reads the timestamp's text forms.  Rows are buffered into ~1 MiB chunks
  * for PQputCopyData.  An error names the CSV line and column (load.c's check); the server checks
  * again.
@@ -413,14 +414,13 @@ static void row_tail(mf_buf *tail, const load_info *info, const char *run_at, bo
 
 /* COPY ... FROM STDIN, the rows, then the end of the copy and its result. */
 static int copy_all(PGconn *c, const plan *p, const char *csv_path, const load_info *info, const char *run_at,
-                    bool freeze, const char *target, load_result *r, mf_err *e)
+                    bool binary, bool freeze, const char *target, load_result *r, mf_err *e)
 {
     load_csv lc;
     if (load_csv_open(&lc, p, csv_path, e) < 0) {
         load_csv_close(&lc);
         return -1;
     }
-    bool binary = copy_binary_for(p);
     mf_buf tail = {0};
     row_tail(&tail, info, run_at, binary);
     int rc = copy_start(c, p, p->output, binary, freeze, target, e);
@@ -436,15 +436,59 @@ static int copy_all(PGconn *c, const plan *p, const char *csv_path, const load_i
     return rc;
 }
 
+/* Whether the existing table's columns have the types binary COPY sends for the plan (a column an
+ * older plan declared otherwise — text where the plan now says date, bigint for integer — would
+ * get bytes it reads wrongly): the binary format's PostgreSQL type names, by plan type. */
+static bool binary_type_fits(plan_type t, const char *typname)
+{
+    switch (t.base) {
+    case PT_INTEGER: return !strcmp(typname, "int4");
+    case PT_BIGINT: return !strcmp(typname, "int8");
+    case PT_DECIMAL: return !strcmp(typname, "numeric");
+    case PT_DATE: return !strcmp(typname, "date");
+    case PT_BOOLEAN: return !strcmp(typname, "bool");
+    case PT_TEXT: return !strcmp(typname, "text") || !strcmp(typname, "varchar") || !strcmp(typname, "bpchar");
+    default: return false;
+    }
+}
+
+static int table_fits_binary(PGconn *c, const plan *p, const char *quoted, const char *target, bool *fits, mf_err *e)
+{
+    const char *name[1] = {quoted};
+    PGresult *res = PQexecParams(c,
+                                 "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                                 " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+                                 1, NULL, name, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return pg_fail(c, res, target, e, "cannot read the table's columns");
+    static const char *const prov[3] = {"_mapforge_client", "_mapforge_input_sha256", "_mapforge_run_at"};
+    const plan_type text = {.base = PT_TEXT};
+    *fits = true;
+    for (int col = 0; *fits && col < p->ncols + 3; col++) {
+        const char *want = col < p->ncols ? p->cols[col].name : prov[col - p->ncols];
+        plan_type t = col < p->ncols ? p->cols[col].type : text;
+        bool found = false;
+        for (int i = 0; !found && i < PQntuples(res); i++)
+            if (!strcmp(PQgetvalue(res, i, 0), want))
+                found = true, *fits = binary_type_fits(t, PQgetvalue(res, i, 1));
+        *fits = *fits && found;
+    }
+    PQclear(res);
+    return 0;
+}
+
 /* Lock the table's name, create the table if absent (*created: by this transaction, so COPY may
  * write its rows frozen: were the transaction to abort, the table would go with them), delete the
- * earlier copy of this client + input. */
+ * earlier copy of this client + input.  *binary: COPY's format — binary when the plan's types allow
+ * it (copy_binary_for) and the table has them; an older table declared otherwise gets text, which
+ * the server converts as it always did. */
 static int prepare_target(PGconn *c, const plan *p, const load_info *info, const char *target, load_result *r,
-                          bool *created, mf_err *e)
+                          bool *created, bool *binary, mf_err *e)
 {
     mf_buf sql = {0};
     const char *lock[1] = {p->output};
     *created = false;
+    *binary = copy_binary_for(p);
     int rc = exec_params(c, "SELECT pg_advisory_xact_lock(hashtext('mapforge.load.' || $1))", 1, lock, target, NULL, e);
     if (rc == 0) {
         load_quote_ident(&sql, p->output);
@@ -456,6 +500,8 @@ static int prepare_target(PGconn *c, const plan *p, const load_info *info, const
             *created = PQgetvalue(res, 0, 0)[0] == 't';
             PQclear(res);
         }
+        if (rc == 0 && !*created && *binary)
+            rc = table_fits_binary(c, p, sql.data, target, binary, e);
     }
     if (rc == 0) {
         mf_buf_clear(&sql);
@@ -477,10 +523,10 @@ static int prepare_target(PGconn *c, const plan *p, const load_info *info, const
 static int load_tx(PGconn *c, const plan *p, const char *csv_path, const load_info *info, const char *run_at,
                    const char *target, load_result *r, mf_err *e)
 {
-    bool created;
-    int rc = prepare_target(c, p, info, target, r, &created, e);
+    bool created, binary;
+    int rc = prepare_target(c, p, info, target, r, &created, &binary, e);
     if (rc == 0)
-        rc = copy_all(c, p, csv_path, info, run_at, created, target, r, e);
+        rc = copy_all(c, p, csv_path, info, run_at, binary, created, target, r, e);
     return rc;
 }
 
@@ -595,10 +641,11 @@ static void drop_stale_stages(PGconn *c)
 
 /* Open stream i: connect, create its UNLOGGED staging table (committed: the last transaction on
  * another connection reads it), start its COPY. */
-static int stream_open(load_stream *s, const plan *p, const char *conninfo, const char *target, mf_err *e)
+static int stream_open(load_stream *s, const plan *p, const char *conninfo, bool binary, const char *target,
+                       mf_err *e)
 {
     s->target = target;
-    s->binary = copy_binary_for(p);
+    s->binary = binary;   /* every stream gets the same chunks: the target's format */
     if (!(s->c = connect_quiet(conninfo, target, e)))
         return -1;
     snprintf(s->table, sizeof s->table, STAGE_PREFIX "%d", PQbackendPID(s->c));
@@ -657,9 +704,8 @@ static int load_parallel(PGconn *c, const plan *p, const char *csv_path, const c
     drop_stale_stages(c);
     load_streams ls = {mf_xcalloc((size_t)info->streams, sizeof *ls.s), info->streams, 0};
     load_csv lc;
-    bool binary = copy_binary_for(p), created = false;
+    bool binary = false, created = false;
     mf_buf tail = {0};
-    row_tail(&tail, info, run_at, binary);
     for (int i = 0; i < ls.n; i++) {
         pthread_mutex_init(&ls.s[i].mu, NULL);
         pthread_cond_init(&ls.s[i].cv, NULL);
@@ -668,8 +714,9 @@ static int load_parallel(PGconn *c, const plan *p, const char *csv_path, const c
     bool in_tx = false;
     if (rc == 0 && (rc = exec_ok(c, "BEGIN", target, e)) == 0) {
         in_tx = true;
-        rc = prepare_target(c, p, info, target, r, &created, e);
+        rc = prepare_target(c, p, info, target, r, &created, &binary, e);
     }
+    row_tail(&tail, info, run_at, binary);
     for (int i = 0; rc == 0 && i < ls.n; i++) {
         if (i == 0) {
             ls.s[0].c = c;
@@ -677,7 +724,7 @@ static int load_parallel(PGconn *c, const plan *p, const char *csv_path, const c
             ls.s[0].binary = binary;
             rc = copy_start(c, p, p->output, binary, created, target, e);
         } else
-            rc = stream_open(&ls.s[i], p, conninfo, target, e);
+            rc = stream_open(&ls.s[i], p, conninfo, binary, target, e);
         if (rc == 0 && pthread_create(&ls.s[i].thread, NULL, stream_main, &ls.s[i]) != 0)
             rc = mf_fail(e, MF_EIO, target, 0, 0, "cannot start a load stream thread");
         else if (rc == 0)

@@ -1059,11 +1059,16 @@ static int data_page(pq_writer *w, col *c, mf_err *e)
         return 0;
     if (!c->dict_on)
         v1 = c->phys == PHYS_BOOLEAN ? c->plain.len : 0;
-    uint32_t *lv = scratch_u32(w, r1 - r0);
-    for (size_t r = r0; r < r1; r++)
-        lv[r - r0] = (uint8_t)c->defs.data[r];
     mf_buf_clear(&w->levels);
-    pq_rle_hybrid(lv, r1 - r0, 1, &w->levels);
+    if (r1 - r0 >= 8 && !memchr(c->defs.data + r0, 0, r1 - r0)) {
+        pq_varint(&w->levels, (uint64_t)(r1 - r0) << 1);   /* no null: one RLE run of 1s, as */
+        mf_buf_addc(&w->levels, 1);                          /* pq_rle_hybrid writes it */
+    } else {
+        uint32_t *lv = scratch_u32(w, r1 - r0);
+        for (size_t r = r0; r < r1; r++)
+            lv[r - r0] = (uint8_t)c->defs.data[r];
+        pq_rle_hybrid(lv, r1 - r0, 1, &w->levels);
+    }
     mf_buf_clear(&w->page);
     uint8_t len[4];
     le32(len, (uint32_t)w->levels.len);

@@ -31,6 +31,7 @@
 
 #define PQS_CHUNKS 3
 #define PQS_CHUNK_BYTES (4u << 20)
+#define PQS_SLACK 8            /* bytes of room kept after a chunk's text: a word read there is safe */
 
 struct pq_stream {
     pq_writer *w;
@@ -81,6 +82,20 @@ static size_t utf8_valid_prefix(const char *s, size_t n)
     return n;
 }
 
+/* Offset of the first ',' or '\n' in the eight bytes at p (8 when none): the zero-byte test on
+ * p ^ ',' and p ^ '\n' (a borrow can only mark bytes above the first real match).  The bytes may
+ * run past the text into the chunk's slack: a match there is cut by the caller. */
+static inline size_t field_end_in_word(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t x, a, b;
+    memcpy(&x, p, 8);
+    a = x ^ (ones * ',');
+    b = x ^ (ones * '\n');
+    uint64_t z = ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs);
+    return z ? (size_t)__builtin_ctzll(z) / 8 : 8;
+}
+
 /* Split a chunk of whole records into rows of cells and write them.  Quoted fields are unquoted
  * in place (a doubled quote becomes one: the text only shrinks), so cells point into the chunk. */
 static int put_chunk(pq_stream *s, char *p, size_t n, mf_err *e)
@@ -116,8 +131,10 @@ static int put_chunk(pq_stream *s, char *p, size_t n, mf_err *e)
                 s->cells[i] = len || (s->is_text[i] && s->ncols > 1) ? q : NULL;
                 s->lens[i] = len;
             } else {
-                while (p < end && *p != ',' && *p != '\n')
-                    p++;
+                size_t k;
+                while ((k = field_end_in_word(p)) == 8 && p + 8 < end)
+                    p += 8;
+                p = p + k < end ? p + k : end;
                 s->cells[i] = p > q ? q : NULL;
                 s->lens[i] = (size_t)(p - q);
             }
@@ -206,12 +223,13 @@ static int hand_off(pq_stream *s, mf_err *e)
     return 0;
 }
 
-/* A chunk is handed over before a write would take it past PQS_CHUNK_BYTES (with mf_buf's NUL):
+/* A chunk is handed over before a write would take it past PQS_CHUNK_BYTES (with the slack and
+ * mf_buf's NUL):
  * its buffer then stays at that size instead of doubling (a larger write alone takes more). */
 int pq_stream_write(pq_stream *s, const void *text, size_t n, mf_err *e)
 {
     mf_buf *c = &s->chunk[s->queued % PQS_CHUNKS];
-    if (c->len && c->len + n + 1 > PQS_CHUNK_BYTES) {
+    if (c->len && c->len + n + PQS_SLACK + 1 > PQS_CHUNK_BYTES) {
         pthread_mutex_lock(&s->mu);
         int rc = hand_off(s, e);
         pthread_mutex_unlock(&s->mu);
@@ -219,6 +237,7 @@ int pq_stream_write(pq_stream *s, const void *text, size_t n, mf_err *e)
             return -1;
         c = &s->chunk[s->queued % PQS_CHUNKS];
     }
+    mf_buf_reserve(c, n + PQS_SLACK);
     mf_buf_add(c, text, n);
     return 0;
 }
