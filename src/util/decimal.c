@@ -442,12 +442,24 @@ int mf_dec_format(mf_dec a, char *out)
     return mf_dec_format_parts(a.v, a.scale, out);
 }
 
-/* The usual value (|v| < 2^64, scale <= 19): written right-aligned into tmp two digits at a time,
- * the point put in on the way, then copied out once. */
+/* The usual value (|v| < 2^64, scale <= 19): its length first (digits of m, at least scale + 1,
+ * the sign, the point), then written backward straight into out, two digits at a time. */
 static int format_u64(uint64_t m, bool neg, int scale, char *out)
 {
-    char tmp[48];
-    char *q = tmp + sizeof tmp;
+    static const uint64_t p10u[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                      100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                      1000000000000u, 10000000000000u, 100000000000000u,
+                                      1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                      1000000000000000000u, 10000000000000000000u};
+    int t = (64 - __builtin_clzll(m | 1)) * 1233 >> 12;   /* log10 from log2 (1233 / 4096 ~ log10 2), */
+    int nd = t - (m < p10u[t]) + 1;                        /* then corrected by one compare */
+    if (nd < 1)
+        nd = 1;
+    if (nd <= scale)
+        nd = scale + 1;
+    int len = (int)neg + nd + (scale > 0);
+    char *q = out + len;
+    *q = '\0';
     int k = 0;
     for (; k + 2 <= scale; k += 2) {
         unsigned r = (unsigned)(m % 100);
@@ -474,9 +486,6 @@ static int format_u64(uint64_t m, bool neg, int scale, char *out)
         *--q = (char)('0' + (int)m);
     if (neg)
         *--q = '-';
-    int len = (int)(tmp + sizeof tmp - q);
-    memcpy(out, q, (size_t)len);
-    out[len] = '\0';
     return len;
 }
 

@@ -253,7 +253,25 @@ static void test_format(void)
         {"99", 1, "9.9"},
         {"-100", 2, "-1.00"},
         {"1000", 2, "10.00"},
+        {"0", 2, "0.00"},
+        {"999999999999999999", 0, "999999999999999999"},
+        {"1000000000000000000", 0, "1000000000000000000"},
+        {"9999999999999999999", 1, "999999999999999999.9"},
+        {"10000000000000000000", 0, "10000000000000000000"},
+        {"9223372036854775807", 0, "9223372036854775807"},
     };
+    char want[64];
+    for (int k = 0; k <= 19; k++)
+        for (int delta = -1; delta <= 1; delta++) {
+            unsigned long long p = 1;
+            for (int j = 0; j < k; j++)
+                p *= 10;
+            if (p == 1 && delta < 0)
+                continue;
+            snprintf(want, sizeof want, "%llu", p + (unsigned long long)(long long)delta);
+            CHECK_INT(mf_dec_format_parts((__int128)(p + (unsigned long long)(long long)delta), 0, b), (int)strlen(want));
+            CHECK_STR(b, want);
+        }
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mf_dec x = D(cases[i].in);
         CHECK_INT(mf_dec_format_parts(x.v, cases[i].scale, b), (int)strlen(cases[i].out));
