@@ -189,39 +189,41 @@ static bool parse_body_wide(const char *s, size_t n, char thousands, char decima
 }
 
 /* parse_body_wide's answer, computed in 64 bits when there are at most 18 digits (nearly every
- * amount); longer numbers are parsed again by parse_body_wide.  Same checks, same order. */
+ * amount); longer numbers are parsed again by parse_body_wide.  The same shape is accepted: a first
+ * group of digits (1-3 of them when separators follow), then groups of exactly 3 after each
+ * separator, then an optional fraction.  Each run of digits is one tight loop; the group sizes
+ * are checked between runs. */
 static bool parse_body(const char *s, size_t n, char thousands, char decimal, __int128 *v, int *scale)
 {
     size_t i = 0;
-    int group = 0, ndig = 0, sc = 0;
-    bool grouped = false;
     uint64_t acc = 0;   /* wraps harmlessly past 19 digits: then the wide parser decides */
-    for (; i < n; i++) {
-        unsigned dg = (unsigned)((unsigned char)s[i] - '0');
-        if (dg <= 9) {
-            acc = acc * 10 + dg;
-            group++;
-            ndig++;
-            if (grouped && group > 3)
+    unsigned dg;
+    while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+        acc = acc * 10 + dg, i++;
+    size_t ndig = i;
+    if (thousands && i < n && s[i] == thousands) {
+        if (i == 0 || i > 3)
+            return false;
+        do {
+            size_t from = ++i;
+            while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+                acc = acc * 10 + dg, i++;
+            if (i - from != 3)
                 return false;
-        } else if (thousands && s[i] == thousands) {
-            if (group == 0 || group > 3 || (grouped && group != 3))
-                return false;
-            grouped = true;
-            group = 0;
-        } else
-            break;
+            ndig += 3;
+        } while (i < n && s[i] == thousands);
     }
-    if (grouped && group != 3)
-        return false;
+    size_t from = i;
     if (i < n && s[i] == decimal) {
-        for (i++; i < n && is_digit(s[i]); i++, ndig++, sc++)
-            acc = acc * 10 + (unsigned)(s[i] - '0');
+        from = ++i;
+        while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+            acc = acc * 10 + dg, i++;
+        ndig += i - from;
     }
     if (ndig > 18)
         return parse_body_wide(s, n, thousands, decimal, v, scale);
     *v = (__int128)acc;
-    *scale = sc;
+    *scale = (int)(i - from);
     return i == n && ndig > 0;
 }
 

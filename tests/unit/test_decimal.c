@@ -217,6 +217,21 @@ static void test_parse_short_path(void)
     CHECK_STR(fmt("1.2.3", ',', '.', false, false, NULL), "FAIL");
     CHECK_STR(fmt("1,234,567,890,123,456,789.5", ',', '.', true, false, NULL), "1234567890123456789.5");
     CHECK_STR(fmt("(1,234,567,890,123,456,789.5)", ',', '.', true, false, NULL), "-1234567890123456789.5");
+    /* group sizes, checked between runs of digits */
+    CHECK_STR(fmt("1,2345", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("1,234,56", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("1,,234", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("1234,567", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("123,456,789", ',', '.', false, false, NULL), "123456789");
+    CHECK_STR(fmt("12,345.", ',', '.', false, false, NULL), "12345");
+    CHECK_STR(fmt("12.", ',', '.', false, false, NULL), "12");
+    CHECK_STR(fmt(".5", ',', '.', false, false, NULL), "0.5");
+    CHECK_STR(fmt("1,234.567,8", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("999999999999999999", ',', '.', false, false, NULL), "999999999999999999");
+    CHECK_STR(fmt("9999999999999999999", ',', '.', false, false, NULL), "9999999999999999999");
+    CHECK_STR(fmt("99,999,999,999,999,999.99", ',', '.', false, false, NULL), "99999999999999999.99");
+    CHECK_STR(fmt("99,999,999,999,999,999.999", ',', '.', false, false, NULL), "99999999999999999.999");
+    CHECK_STR(fmt("1,234,5678901234567890123", ',', '.', false, false, NULL), "FAIL");
 }
 
 static void test_format(void)
