@@ -105,7 +105,7 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
+static bool parse_plain_wide(const char *s, size_t n, mf_dec *out)
 {
     size_t i = 0;
     bool neg = false;
@@ -125,6 +125,35 @@ bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
         return false;
     __int128 v = digits_value(&a);
     return mk(neg ? -v : v, scale, out);
+}
+
+/* Up to 18 digits (nearly every value) in a 64-bit word, one loop per run of digits; longer
+ * literals again by parse_plain_wide.  Same answers. */
+bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    uint64_t acc = 0;
+    unsigned dg;
+    size_t from = i;
+    while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+        acc = acc * 10 + dg, i++;
+    size_t ndig = i - from;
+    from = i;
+    if (i < n && s[i] == '.') {
+        from = ++i;
+        while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+            acc = acc * 10 + dg, i++;
+        ndig += i - from;
+    }
+    if (ndig > 18)
+        return parse_plain_wide(s, n, out);
+    if (i != n || ndig == 0)
+        return false;
+    __int128 v = (__int128)acc;
+    return mk(neg ? -v : v, (int)(i - from), out);
 }
 
 static bool is_space(char c)

@@ -64,6 +64,21 @@ static void test_parse_plain(void)
     CHECK_STR(plain("1.2.3"), "FAIL");
     CHECK_STR(plain(" 1"), "FAIL");
     CHECK_STR(plain("1e5"), "FAIL");
+    /* the 64-bit path (up to 18 digits) and the wide one agree at the edge */
+    CHECK_STR(plain("123456789012345678"), "123456789012345678");
+    CHECK_STR(plain("1234567890123456789"), "1234567890123456789");
+    CHECK_STR(plain("-12345678901234567.8"), "-12345678901234567.8");
+    CHECK_STR(plain("-123456789012345678.9"), "-123456789012345678.9");
+    CHECK_STR(plain("0.00000000000000001"), "0.00000000000000001");
+    CHECK_STR(plain("0.000000000000000001"), "0.000000000000000001");
+    CHECK_STR(plain("5."), "5");
+    CHECK_STR(plain("-.5"), "-0.5");
+    CHECK_STR(plain("+"), "FAIL");
+    CHECK_STR(plain("1-"), "FAIL");
+    CHECK_STR(plain("12a"), "FAIL");
+    CHECK_STR(plain("1.2a"), "FAIL");
+    CHECK_STR(plain("123456789012345678a"), "FAIL");
+    CHECK_STR(plain("1234567890123456789a"), "FAIL");
 }
 
 static void test_parse_formats(void)
