@@ -33,12 +33,21 @@ static const cli_option_def options[] = {
     {"--spark-master", "URL", OPT(spark_master), false, "the Spark master for --engine spark", "local[*]"},
     {"--livy", "URL", OPT(livy), false,
      "--engine spark on managed Spark: submit the job as an Apache Livy batch to this endpoint (Fabric, HDInsight, "
-     "any Livy server; the token in MAPFORGE_LIVY_TOKEN; docs/spark.md)", "MAPFORGE_LIVY_URL"},
+     "any Livy server; the token in MAPFORGE_LIVY_TOKEN, or from MAPFORGE_LIVY_TOKEN_CMD or MAPFORGE_LIVY_TOKEN_FILE, "
+     "fetched again when it expires; docs/spark.md)", "MAPFORGE_LIVY_URL"},
     {"--spark-stage", "DIR", OPT(spark_stage), false,
      "with --livy: a directory mapforge writes and the cluster reads (shared disk or a mount of the lake): the job, "
      "its runtime and its output go there", "MAPFORGE_SPARK_STAGE"},
     {"--spark-stage-uri", "URI", OPT(spark_stage_uri), false,
      "with --livy: the cluster's name for --spark-stage (abfss://..., dbfs:/...)", "file:DIR"},
+    {"--spark-output", "URI", OPT(spark_output), false,
+     "--engine spark: the job writes its outputs to this URI (file:, hdfs:, abfss:, s3a:) in Spark's layout "
+     "(directories of part files with _SUCCESS); nothing is copied back, so the output checks and the validator "
+     "cannot run on it and nothing is loaded (needs --no-load when the run would load); OUT keeps job.py, "
+     "spark.log and run.json", NULL},
+    {"--sample", "FILE", OPT(sample), false,
+     "with --data URI: a local copy of the file's first rows (header included), read for what mapforge reads "
+     "itself (the header check, the cache key, a draft); the job reads the URI", NULL},
     {"--four-eyes", NULL, OPT(four_eyes), true,
      "the four-eyes rule: whoever wrote the plan's last version (by feedback or an answer) cannot approve it", NULL},
     {"--no-load", NULL, OPT(no_load), true, "check the output but do not load it", NULL},
@@ -89,7 +98,7 @@ static const cli_command_def commands[] = {
     {"onboard", "--client C --mapping M --data D --out DIR [--yes]",
      "read the mapping and the data, draft a plan (or take the approved one from the cache), review it, run it, "
      "check the output and load it",
-     "client mapping data out output yes four-eyes validator engine spark-master livy spark-stage spark-stage-uri no-load no-parquet db load-streams comment "
+     "client mapping data out output yes four-eyes validator engine spark-master livy spark-stage spark-stage-uri spark-output sample no-load no-parquet db load-streams comment "
      "config progress",
      "client mapping data out",
      "mapforge onboard --client ACME --mapping ACME_mapping.xlsx --data gl_extract.csv --out out/acme --yes",
@@ -117,7 +126,7 @@ static const cli_command_def commands[] = {
      "run the client's approved plan from the cache; or a plan file as it is (hand-edited or not): its checks and "
      "the validator run, nothing is loaded (it is not approved), and with --client the run goes into the client's "
      "history",
-     "plan client data out validator engine spark-master livy spark-stage spark-stage-uri no-load no-parquet db load-streams progress", "data out",
+     "plan client data out validator engine spark-master livy spark-stage spark-stage-uri spark-output sample no-load no-parquet db load-streams progress", "data out",
      "mapforge run --client ACME --data next_quarter.csv --out out/q2", cli_run, false},
     {"approve", "--plan P --client C --data D [--comment TEXT]",
      "record a person's approval of a plan file edited by hand: checked against D, renumbered as the client's "
@@ -130,7 +139,7 @@ static const cli_command_def commands[] = {
      "mapforge check --plan out/acme/plan.txt --data gl_extract.csv", cli_check, false},
     {"compile", "--plan P --to pyspark|native [--out DIR] [--data D --out DIR [--no-parquet]]",
      "print the plan compiled for an engine: the PySpark job or the native program; --out DIR writes DIR/job.py and "
-     "DIR/mapforge_runtime.py (spark-submit --py-files DIR/mapforge_runtime.py DIR/job.py INPUT OUTDIR)", "plan to data out spark-master livy spark-stage spark-stage-uri no-parquet", "plan to", "mapforge compile --plan out/acme/plan.txt --to pyspark > job.py",
+     "DIR/mapforge_runtime.py (spark-submit --py-files DIR/mapforge_runtime.py DIR/job.py INPUT OUTDIR)", "plan to data out spark-master livy spark-stage spark-stage-uri spark-output no-parquet", "plan to", "mapforge compile --plan out/acme/plan.txt --to pyspark > job.py",
      cli_compile, false},
     {"profile", "--data D", "print the detected dialect and a profile of a sample of the data", "data json", "data",
      "mapforge profile --data gl_extract.csv", cli_profile, false},

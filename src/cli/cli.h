@@ -21,6 +21,8 @@ typedef struct cli_options {
     const char *livy;          /* --livy URL: submit the Spark job as a Livy batch (MAPFORGE_LIVY_URL) */
     const char *spark_stage;   /* --spark-stage DIR: where the job is placed for the cluster */
     const char *spark_stage_uri;   /* --spark-stage-uri URI: the cluster's name for that directory */
+    const char *spark_output;   /* --spark-output URI: the job's outputs stay there (Spark's layout) */
+    const char *sample;         /* --sample FILE: a local copy of a URI --data's first rows */
     const char *to;            /* --to pyspark|native (compile) */
     const char *comment;       /* --comment: approval / invalidation comment */
     const char *key;           /* --key: a cache key */

@@ -64,6 +64,7 @@ static int run_on_spark(const plan *p, const char *text, const char *sha, const 
     opt.livy_url = o->livy;
     opt.spark_stage = o->spark_stage;
     opt.spark_stage_uri = o->spark_stage_uri;
+    opt.spark_output = o->spark_output;
     opt.no_parquet = o->no_parquet;
     run_report rep;
     if (spark_run_plan(p, text, o->data, o->out, &opt, &rep, e) < 0)
@@ -71,8 +72,8 @@ static int run_on_spark(const plan *p, const char *text, const char *sha, const 
     fprintf(stderr,
             "mapforge: ran plan %.12s on Spark: %lld rows in, %lld out, %lld rejected, %lld filtered (%.2f s) "
             "-> %s/%s.csv\n",
-            sha, rep.rows_in, rep.rows_out, rep.rows_rejected, rep.rows_filtered, rep.seconds_total, o->out,
-            p->output && *p->output ? p->output : "output");
+            sha, rep.rows_in, rep.rows_out, rep.rows_rejected, rep.rows_filtered, rep.seconds_total,
+            o->spark_output ? o->spark_output : o->out, p->output && *p->output ? p->output : "output");
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "read/profile.h"
 #include "util/afile.h"
 #include "util/buf.h"
+#include "write/spark.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -144,6 +145,8 @@ static flow_run_options run_options_of(const cli_options *o)
     r.livy_url = o->livy;
     r.spark_stage = o->spark_stage;
     r.spark_stage_uri = o->spark_stage_uri;
+    r.spark_output = o->spark_output;
+    r.sample_path = o->sample;
     r.validator = o->validator;
     r.db = o->db;
     mf_err ignore = {0};
@@ -394,7 +397,16 @@ int cli_onboard(const cli_options *o, mf_err *e)
         flow_env_close(&env);
         return CLI_FAILED;
     }
-    flow_input in = {o->client, o->mapping, o->data, o->output, false};
+    /* a URI is read by Spark only: the draft and the cache key come from its local --sample */
+    const char *draft_data = spark_is_uri(o->data) ? o->sample : o->data;
+    if (!draft_data) {
+        flow_env_close(&env);
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--data %s is a URI: onboard drafts the plan from the file's header and rows, and mapforge "
+                       "reads only local files: give --sample FILE, a local copy of its first rows (e.g. hdfs dfs "
+                       "-cat URI | head -2000 > sample.csv)", o->data);
+    }
+    flow_input in = {o->client, o->mapping, draft_data, o->output, false};
     flow_begin_result br;
     int rc = CLI_FAILED;
     flow_run_options ro = run_options_of(o);

@@ -70,6 +70,79 @@ int flow_check_plan_data(plan *p, const char *data_path, const char *plan_path, 
     return rc;
 }
 
+const char *flow_readable_data(const flow_run_options *o)
+{
+    return spark_is_uri(o->data_path) ? o->sample_path : o->data_path;
+}
+
+int flow_remote_refusals(const flow_run_options *o, bool loads, mf_err *e)
+{
+    bool spark = o->engine && !strcmp(o->engine, "spark");
+    bool remote_out = o->spark_output && *o->spark_output;
+    if (spark_is_uri(o->data_path) && !spark)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--data %s is a URI: only --engine spark reads one (the native engine reads a local file)",
+                       o->data_path);
+    if (remote_out && !spark)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "--spark-output needs --engine spark");
+    if (!remote_out)
+        return 0;
+    const char *validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
+    if (validator && *validator)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--spark-output %s: the validator reads the output as a local file, and this output stays on "
+                       "remote storage: run the validator on the lake yourself, or drop --spark-output",
+                       o->spark_output);
+    if (loads && !o->no_load)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--spark-output %s: mapforge loads only an output it can read (a local file), and this one "
+                       "stays on remote storage: add --no-load (and load it from the lake with the warehouse's own "
+                       "reader), or drop --spark-output",
+                       o->spark_output);
+    return 0;
+}
+
+static void not_done(check_result *res, const char *check, const char *why)
+{
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "check", check, "source", "builtin", "status", "info", "message", why);
+    if (f)
+        json_array_append_new(res->findings, f);
+}
+
+int flow_check_output(const plan *p, const flow_run_options *o, const run_report *rep, check_pre *pre,
+                      check_result *res, mf_err *e)
+{
+    char why[1400];
+    if (o->spark_output && *o->spark_output) {
+        check_pre_discard(pre);
+        snprintf(why, sizeof why, "not done: the output stays at %.1200s (remote storage; mapforge reads only local "
+                 "files)", o->spark_output);
+        static const char *const checks[] = {"required", "control_total", "key", "check"};
+        for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+            not_done(res, checks[i], why);
+        not_done(res, "row_accounting",
+                 "partly: the job's counts balance (rows in = out + rejected + filtered); the output's rows were not "
+                 "counted again (remote storage)");
+        return 0;
+    }
+    check_options copt = {0};
+    copt.validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
+    bool remote_in = spark_is_uri(o->data_path);
+    copt.input_path = remote_in ? NULL : o->data_path;
+    copt.pre = pre;
+    if (check_run(p, o->out_dir, rep, &copt, res, e) < 0)
+        return -1;
+    bool has_dec = false;
+    for (int c = 0; c < p->ncols; c++)
+        has_dec |= p->cols[c].type.base == PT_DECIMAL;
+    if (remote_in && has_dec) {
+        snprintf(why, sizeof why, "not done: the input is %.1200s (remote storage; mapforge reads only local files), "
+                 "so the output's sums were not compared with the input's", o->data_path);
+        not_done(res, "control_total", why);
+    }
+    return 0;
+}
+
 typedef struct progress_relay {
     const flow_run_options *o;
 } progress_relay;
@@ -106,8 +179,14 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
     memset(rep, 0, sizeof *rep);
     if (!o->data_path || !o->out_dir)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "a run needs a data file and an output directory");
-    if (flow_check_plan_data(p, o->data_path, plan_path, e) < 0)
+    if (flow_remote_refusals(o, false, e) < 0)
         return -1;
+    const char *readable = flow_readable_data(o);   /* a URI without --sample: the job checks its header */
+    if (readable ? flow_check_plan_data(p, readable, plan_path, e) < 0 : plan_check(p, NULL, 0, plan_path, e) < 0)
+        return -1;
+    if (!readable)
+        flow_say(env, FLOW_NOTE, "%s is a URI and no --sample was given: its header is checked by the job, not here",
+                 o->data_path);
     if (plan_has_open_questions(p))
         return mf_fail(e, MF_EQUESTION, NULL, 0, 0,
                        "the plan has open questions; nothing ran. Answer them in %s (replace each ? with an "
@@ -122,6 +201,7 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
     opt->livy_url = o->livy_url;
     opt->spark_stage = o->spark_stage;
     opt->spark_stage_uri = o->spark_stage_uri;
+    opt->spark_output = o->spark_output;
     opt->threads = o->threads;
     progress_relay relay = {o};
     if (o->progress) {
@@ -162,18 +242,21 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
     if (spark && o->progress)   /* spark-submit reports nothing on the way: the end only */
         relay_progress(&relay, rep->rows_in, rep->bytes_in, rep->bytes_in, rep->seconds_total);
     flow_say(env, FLOW_NOTE,
-             "ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered (%.2f s) -> %s/%s.csv", sha,
+             "ran plan %.12s on %s: %lld rows in, %lld out, %lld rejected, %lld filtered (%.2f s) -> %s/%s.csv%s", sha,
              o->data_path, rep->rows_in, rep->rows_out, rep->rows_rejected, rep->rows_filtered, rep->seconds_total,
-             o->out_dir, p->output);
+             o->spark_output ? o->spark_output : o->out_dir, p->output,
+             o->spark_output ? " (Spark's layout: part files)" : "");
     return 0;
 }
 
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
-                   const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e)
+                   const char *cache_key, int cache_hit, const run_observer *observer, run_report *rep, char sha[65],
+                   mf_err *e)
 {
     run_options opt = {0};
     opt.cache_key = cache_key;
     opt.cache_hit = cache_hit;
+    opt.observer = observer;
     return run_with(env, p, text, plan_path, o, &opt, rep, sha, e);
 }
 
@@ -237,7 +320,7 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     r->state = FLOW_FAILED;
     if (!o->out_dir || !o->data_path)
         return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "a run needs a data file and an output directory");
-    if (flow_make_dir(env, o->out_dir, e) < 0)
+    if (flow_remote_refusals(o, true, e) < 0 || flow_make_dir(env, o->out_dir, e) < 0)
         return -1;
     double t0 = mono();
     int rc = -1;
@@ -276,10 +359,11 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     opt.approved_by = ap.actor;
     opt.approved_at = ap.at;
     opt.approval_comment = ap.comment;
-    /* The check's input side (control totals) starts now, beside the engine: native runs only (the
-     * Spark engine's JVM wants the cores), and only the engine's thread pool is bounded by cores. */
-    if (!o->engine || !strcmp(o->engine, "native"))
-        pre = check_pre_start(&p, o->data_path);
+    /* The check's input side (control totals) is fed by the native run's reader as it reads the
+     * input (no second read); a Spark run's check reads the input itself, after the run. */
+    run_observer obs;
+    if ((!o->engine || !strcmp(o->engine, "native")) && (pre = check_pre_fed(&p, o->data_path, &obs)))
+        opt.observer = &obs;
     if (run_with(env, &p, text, plan_path, o, &opt, rep, sha2, e) < 0) {
         mf_err ignore = {0};
         sr.status = e->code == MF_EINTR ? "interrupted" : "failed";
@@ -294,13 +378,11 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     }
     phase(o, "check", rep, t0);
     /* the built-in checks, then the customer's validator */
-    check_options copt = {0};
-    copt.validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
-    copt.input_path = o->data_path;
-    copt.pre = pre;
-    pre = NULL;   /* check_run takes it */
-    if (check_run(&p, o->out_dir, rep, &copt, &res, e) < 0)
+    check_pre *taken = pre;
+    pre = NULL;   /* flow_check_output takes it */
+    if (flow_check_output(&p, o, rep, taken, &res, e) < 0)
         goto done;
+    bool unchecked = o->spark_output && *o->spark_output;
     r->passed = res.passed;
     r->findings_json = json_dumps(res.findings, JSON_COMPACT);
     if (!res.passed)
@@ -321,7 +403,8 @@ static int execute(const flow_env *env, const char *client, const char *text, co
         flow_audit(env, "run", client, sha, e, "data", o->data_path, "input_sha256", rep->input_sha256, "rows",
                    counts, "cache_hit", cache_hit ? "true" : "false", "status", sr.status, (const char *)NULL) < 0 ||
         (cache_key && store_cache_record_run(env->st, cache_key, res.passed, e) < 0) ||
-        flow_audit(env, "validation", client, sha, e, "status", res.passed ? "pass" : "fail", "findings",
+        flow_audit(env, "validation", client, sha, e, "status", unchecked ? "not_checked" : res.passed ? "pass" : "fail",
+                   "findings",
                    r->findings_json, (const char *)NULL) < 0 ||
         store_plan_set_findings(env->st, client, sha, res.passed ? NULL : r->findings_json, e) < 0 ||
         review_state(env, rv, sr.state, sr.id, e) < 0)
@@ -335,7 +418,14 @@ static int execute(const flow_env *env, const char *client, const char *text, co
         goto done;
     }
     r->state = FLOW_CHECKED;
-    flow_say(env, FLOW_NOTE, "checks passed%s", res.validator_ran ? ", validator passed" : "");
+    if (unchecked) {
+        char *notes = check_findings_text(&res);
+        flow_say(env, FLOW_WARN, "the output was not checked (it stays at %s), and is not loaded:\n%s", o->spark_output,
+                 notes);
+        free(notes);
+    } else {
+        flow_say(env, FLOW_NOTE, "checks passed%s", res.validator_ran ? ", validator passed" : "");
+    }
     if (o->no_load) {
         rc = 0;
         goto done;
@@ -443,8 +533,9 @@ int flow_run_review(const flow_env *env, long long review_id, const flow_run_opt
     csv_dialect d;
     profile pr;
     mf_err ignore = {0};
-    if (ro.data_path && csv_detect(ro.data_path, &d, &ignore) == 0 &&
-        profile_file(ro.data_path, &d, FLOW_PROFILE_ROWS, &pr, &ignore) == 0) {
+    const char *readable = flow_readable_data(&ro);
+    if (readable && csv_detect(readable, &d, &ignore) == 0 &&
+        profile_file(readable, &d, FLOW_PROFILE_ROWS, &pr, &ignore) == 0) {
         if (cache_lookup(env->st, rv.client, rv.mapping_sha256, &pr, &cr, &ignore) == 0 && cr.hit &&
             !strcmp(cr.entry.plan_sha256, rv.plan_sha256))
             memcpy(key, cr.key, sizeof key);
@@ -499,7 +590,13 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
         return -1;
     csv_dialect d;
     profile pr;
-    if (csv_detect(o->data_path, &d, e) < 0 || profile_file(o->data_path, &d, FLOW_PROFILE_ROWS, &pr, e) < 0)
+    const char *readable = flow_readable_data(o);   /* the cache key needs the header and the types */
+    if (!readable)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--data %s is a URI: the cache key needs its header and column types, and mapforge reads only "
+                       "local files: give --sample FILE, a local copy of its first rows (e.g. hdfs dfs -cat URI | "
+                       "head -2000 > sample.csv)", o->data_path);
+    if (csv_detect(readable, &d, e) < 0 || profile_file(readable, &d, FLOW_PROFILE_ROWS, &pr, e) < 0)
         return -1;
     cache_result cr;
     memset(&cr, 0, sizeof cr);

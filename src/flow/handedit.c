@@ -32,17 +32,20 @@ int flow_run_file(const flow_env *env, const char *client, plan *p, const char *
     memset(r, 0, sizeof *r);
     r->state = FLOW_FAILED;
     char sha[65];
-    if (flow_run_plain(env, p, text, plan_path, o, NULL, 0, &r->rep, sha, e) < 0)
+    /* A native run feeds the control totals' input side as it reads (check_pre_fed). */
+    run_observer obs;
+    check_pre *pre = !o->engine || !strcmp(o->engine, "native") ? check_pre_fed(p, o->data_path, &obs) : NULL;
+    if (flow_run_plain(env, p, text, plan_path, o, NULL, 0, pre ? &obs : NULL, &r->rep, sha, e) < 0) {
+        check_pre_discard(pre);
         return -1;
+    }
     memcpy(r->plan_sha256, sha, sizeof sha);
     check_result res;
     check_result_init(&res);
-    check_options copt = {0};
-    copt.validator = o->validator ? o->validator : getenv("MAPFORGE_VALIDATOR");
-    copt.input_path = o->data_path;
     int rc = -1;
-    if (check_run(p, o->out_dir, &r->rep, &copt, &res, e) < 0)
+    if (flow_check_output(p, o, &r->rep, pre, &res, e) < 0)   /* takes pre; flow_run_plain refused what a URI cannot do */
         goto done;
+    bool unchecked = o->spark_output && *o->spark_output;
     r->passed = res.passed;
     r->findings_json = json_dumps(res.findings, JSON_COMPACT);
     if (!res.passed)
@@ -65,9 +68,13 @@ int flow_run_file(const flow_env *env, const char *client, plan *p, const char *
             goto done;
         r->run_id = sr.id;
     }
-    if (!res.passed)
+    if (!res.passed) {
         flow_say(env, FLOW_WARN, "validation failed:\n%s", r->findings_text ? r->findings_text : "");
-    else
+    } else if (unchecked) {
+        char *notes = check_findings_text(&res);
+        flow_say(env, FLOW_WARN, "the output was not checked (it stays at %s):\n%s", o->spark_output, notes);
+        free(notes);
+    } else
         flow_say(env, FLOW_NOTE, "checks passed%s", res.validator_ran ? ", validator passed" : "");
     char qp[1100], qc[300], qd[1100];
     flow_say(env, FLOW_NOTE,

@@ -19,6 +19,7 @@
 #include "util/buf.h"
 #include "util/sha256.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -80,9 +81,14 @@ static int make_dirs(const char *dir, mf_err *e)
     return 0;
 }
 
-static bool is_uri(const char *path)
+bool spark_is_uri(const char *path)
 {
-    return strstr(path, "://") || !strncmp(path, "file:", 5);
+    if (!path)
+        return false;
+    if (!strncmp(path, "file:", 5))
+        return true;
+    size_t n = strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    return n >= 2 && isalpha((unsigned char)path[0]) && path[n] == ':' && path[n + 1] == '/';
 }
 
 /* Spark's own log at WARN (its INFO chatter is not what a user reads), on stderr, which is
@@ -181,7 +187,7 @@ typedef struct spark_ctx {
 } spark_ctx;
 
 /* Run spark-submit with its output in log_path; returns its exit status (or -1). */
-static int submit(const spark_ctx *c, const char *data, const char *master, mf_err *e)
+static int submit(const spark_ctx *c, const char *data, const char *output, const char *master, mf_err *e)
 {
     int fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -205,7 +211,7 @@ static int submit(const spark_ctx *c, const char *data, const char *master, mf_e
             dup2(devnull, STDIN_FILENO);
         const char *argv[] = {bin, "--master", master, "--conf", "spark.ui.enabled=false", "--conf",
                               "spark.sql.shuffle.partitions=4", "--driver-java-options", java_opt, "--py-files",
-                              c->rt_path, c->job_path, data, c->staging, c->parquet ? NULL : "--no-parquet", NULL};
+                              c->rt_path, c->job_path, data, output, c->parquet ? NULL : "--no-parquet", NULL};
         execvp(bin, (char *const *)argv);
         dprintf(STDERR_FILENO, "mapforge job: error: cannot run %s: %s\n", bin, strerror(errno));
         _exit(127);
@@ -236,6 +242,36 @@ static int read_counts(const char *path, run_report *rep, unsigned long long *by
     return 0;
 }
 
+/* The job's last line, "mapforge job: N rows in, N out, N rejected, N filtered" (the runtime's
+ * main), in its log: the counts of a run whose own run.json stays on remote storage.  The last such
+ * line counts (the job prints it once, after its writes succeeded). */
+static int counts_from_log(const char *log_path, run_report *rep, mf_err *e)
+{
+    size_t len;
+    char *log = mf_read_file(log_path, &len, e);
+    if (!log)
+        return -1;
+    bool found = false;
+    for (const char *l = log; *l;) {
+        const char *end = strchr(l, '\n');
+        const char *m = strstr(l, "mapforge job: ");
+        long long in, out, rej, filt;
+        if (m && (!end || m < end) &&
+            sscanf(m + 14, "%lld rows in, %lld out, %lld rejected, %lld filtered", &in, &out, &rej, &filt) == 4) {
+            rep->rows_in = in, rep->rows_out = out, rep->rows_rejected = rej, rep->rows_filtered = filt;
+            found = true;
+        }
+        l = end ? end + 1 : l + strlen(l);
+    }
+    free(log);
+    if (!found)
+        return mf_fail(e, MF_EFORMAT, log_path, 0, 0,
+                       "the Spark job's log has no line of counts (\"mapforge job: N rows in, ...\"): is its runtime "
+                       "the one mapforge wrote?");
+    if (rep->rows_in != rep->rows_out + rep->rows_rejected + rep->rows_filtered)
+        return mf_fail(e, MF_EDATA, log_path, 0, 0, "the Spark job's counts do not balance");
+    return 0;
+}
 
 static void ctx_free(spark_ctx *c)
 {
@@ -257,14 +293,15 @@ static void ctx_free(spark_ctx *c)
     }
 }
 
-/* Rename the staged files into place: data files first, run.json last; undo on failure. */
-static int commit(spark_ctx *c, mf_err *e)
+/* Rename the staged files into place: data files first, run.json last; undo on failure.  With the
+ * outputs on remote storage, run.json alone. */
+static int commit(spark_ctx *c, bool remote, mf_err *e)
 {
     char **pairs[4] = {c->csv, c->rej, c->pq, c->json};
-    for (int i = 0; i < 4; i++)
+    for (int i = remote ? 3 : 0; i < 4; i++)
         if ((c->parquet || pairs[i] != c->pq) && rename(pairs[i][0], pairs[i][1]) < 0) {
             int err = errno;
-            for (int k = 0; k < i; k++)
+            for (int k = remote ? 3 : 0; k < i; k++)
                 unlink(pairs[k][1]);
             return mf_fail(e, MF_EIO, pairs[i][1], 0, 0, "cannot move the Spark output into place: %s", strerror(err));
         }
@@ -404,7 +441,7 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
         mf_buf_printf(&base, "file:%s", c->remote);
     }
     char *job_uri = join(mf_buf_str(&base), "job", ".py"), *rt_uri = join(mf_buf_str(&base), "mapforge_runtime", ".py");
-    char *out_uri = join(mf_buf_str(&base), "out", "");
+    char *out_uri = o->spark_output ? mf_xstrdup(o->spark_output) : join(mf_buf_str(&base), "out", "");
     /* a data file inside the stage goes to the cluster by the stage's name for it */
     size_t al = strlen(stage_abs);
     mf_buf data_uri = {0};
@@ -420,11 +457,14 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
         mf_buf_adds(&data_uri, data + al);
         data = mf_buf_str(&data_uri);
     }
-    const char *args[] = {data, out_uri, "--no-parquet"};   /* the Parquet copy is made here from the CSV */
+    /* the Parquet copy is made here from the CSV, or by the job on remote storage */
+    const char *args[] = {data, out_uri, "--no-parquet"};
+    int nargs = o->spark_output && c->parquet ? 2 : 3;
     char batch_name[300];
     snprintf(batch_name, sizeof batch_name, "mapforge %.100s v%d %.100s %.12s", p->client ? p->client : "plan", p->version,
              name, plan_sha ? plan_sha : "");
-    livy_batch b = {o->livy_url, getenv("MAPFORGE_LIVY_TOKEN"), job_uri, rt_uri, args, 3, batch_name,
+    livy_batch b = {o->livy_url, getenv("MAPFORGE_LIVY_TOKEN"), getenv("MAPFORGE_LIVY_TOKEN_CMD"),
+                    getenv("MAPFORGE_LIVY_TOKEN_FILE"), job_uri, rt_uri, args, nargs, batch_name,
                     getenv("MAPFORGE_LIVY_CONF"), env_seconds("MAPFORGE_LIVY_TIMEOUT", 0),
                     env_seconds("MAPFORGE_LIVY_POLL_MAX", 5)};
     char id[64], state[64];
@@ -447,6 +487,8 @@ static int livy_submit(spark_ctx *c, const plan *p, const char *name, const char
         return mf_fail(e, MF_EDATA, NULL, 0, 0, "the Spark job failed: Livy batch %s ended %s: %s (see %s)", id, state,
                        line, c->log_path);
     }
+    if (o->spark_output)   /* the outputs stay where the job wrote them */
+        return 0;
     char *out = join(c->remote, "out", "");
     char *csv = join(out, name, ".csv"), *rej = join(out, "rejects", ".csv"), *json = join(out, "run", ".json");
     rc = copy_file(json, c->json[0], e) < 0 || concat_parts(csv, c->csv[0], e) < 0 || concat_parts(rej, c->rej[0], e) < 0
@@ -486,17 +528,27 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     if (strchr(name, '/') || name[0] == '.' || !strcmp(name, "rejects") || !strcmp(name, "run"))
         return mf_fail(e, MF_EDATA, NULL, 0, 0, "output name \"%s\" cannot be a file name", name);
     /* a URI (hdfs:, abfss:, s3a:, file:) goes to Spark as it is; a local path is made absolute */
-    bool uri = is_uri(data_path);
+    bool uri = spark_is_uri(data_path);
     char data_abs[PATH_MAX];
     if (uri)
         snprintf(data_abs, sizeof data_abs, "%s", data_path);
     else if (!realpath(data_path, data_abs))
         return mf_fail(e, MF_EIO, data_path, 0, 0, "cannot open the data file: %s", strerror(errno));
     int rc = -1;
-    if (is_uri(out_dir))
+    bool remote_out = o.spark_output && *o.spark_output;
+    if (!remote_out)
+        o.spark_output = NULL;
+    else if (!spark_is_uri(o.spark_output))
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0,
+                       "--spark-output %s: expected a URI Spark writes through Hadoop (file:/..., hdfs://..., "
+                       "abfss://..., s3a://...); for a local directory, --out alone gives the single files",
+                       o.spark_output);
+    if (spark_is_uri(out_dir))
         return mf_fail(e, MF_EUSAGE, out_dir, 0, 0,
                        "the output directory must be a local path (it receives the job, its log and run.json); for "
-                       "output on the lake run the job with spark-submit, or use --livy with --spark-stage (docs/spark.md)");
+                       "output on the lake add --spark-output URI (docs/spark.md)");
+    char *remote_csv = remote_out ? join(o.spark_output, name, ".csv") : NULL;   /* run.json names these */
+    char *remote_rej = remote_out ? join(o.spark_output, "rejects", ".csv") : NULL;
     if (make_dirs(out_dir, e) < 0 || pyspark_write(p, o.plan_sha256, out_dir, e) < 0)
         goto out;
     c.job_path = join(out_dir, "job", ".py");
@@ -534,7 +586,7 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     c.log4j = join(c.staging, "log4j2", ".properties");
     if (write_log4j(c.log4j, e) < 0)
         goto out;
-    st = submit(&c, data_abs, master, e);
+    st = submit(&c, data_abs, o.spark_output ? o.spark_output : c.staging, master, e);
     if (st < 0)
         goto out;
     if (st != 0) {
@@ -549,7 +601,7 @@ int spark_run_plan(const plan *p, const char *plan_text, const char *data_path, 
     }
 ran:
     rep->seconds_run = now() - t1;
-    if (read_counts(c.json[0], rep, &c.bytes_in, e) < 0)
+    if (remote_out ? counts_from_log(c.log_path, rep, e) < 0 : read_counts(c.json[0], rep, &c.bytes_in, e) < 0)
         goto out;
     if (uri) {   /* not read here: its size is what the job saw */
         rep->bytes_in = c.bytes_in;
@@ -563,7 +615,8 @@ ran:
         rep->bytes_in = stat(data_path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
     }
     rep->seconds_total = now() - t0;
-    char *json = run_report_json(&o, data_path, c.csv[1], c.rej[1], rep);
+    char *json = run_report_json(&o, data_path, remote_out ? remote_csv : c.csv[1], remote_out ? remote_rej : c.rej[1],
+                                 rep);
     if (!json) {
         mf_fail(e, MF_ENOMEM, NULL, 0, 0, "cannot build run.json");
         goto out;
@@ -573,10 +626,12 @@ ran:
     json[jl] = '\n', json[jl + 1] = '\0';
     int wrc = mf_write_file_atomic(c.json[0], json, jl + 1, e);
     free(json);
-    if (wrc < 0 || commit(&c, e) < 0)
+    if (wrc < 0 || commit(&c, remote_out, e) < 0)
         goto out;
     rc = 0;
 out:
+    free(remote_csv);
+    free(remote_rej);
     ctx_free(&c);
     return rc;
 }

@@ -16,14 +16,17 @@ unknown batch.  A batch goes starting -> running -> success | dead (spark-submit
 or killed by DELETE.  As Livy with CSRF protection on, POST and DELETE need X-Requested-By.
 
 Authentication stands in for Fabric's Entra tokens / a Databricks PAT: every request needs
-"Authorization: Bearer $LIVY_TEST_TOKEN", else 401 — whose message quotes the token it got (a
-careless server), so that the test can check that the client blots it out.
+"Authorization: Bearer $LIVY_TEST_TOKEN" (or a token that extends it: "$LIVY_TEST_TOKEN-" and
+anything, as a refreshed token), else 401 — whose message quotes the token it got (a careless
+server), so that the test can check that the client blots it out.  With --token-ttl S a token
+expires S seconds after its first use, as Entra ID tokens do after about an hour: 401 again.
 
 Usage: livy_server.py --port-file F --log F (--spark-submit PATH [--master local[2]] | --fake-output DIR)
-       [--scenario guid|flaky|killed|hang|leaky-log]
+       [--scenario guid|flaky|killed|hang|leaky-log] [--token-ttl S] [--run-seconds S]
 
 --fake-output DIR is for the protocol tests (tests/scripts/livy_protocol.sh, no Spark): a batch
-"runs" by copying DIR into its output argument (args[1], a file: URI) after a second, with a log
+"runs" by copying DIR into its output argument (args[1], a file: URI) after --run-seconds (default
+1), with a log
 of a few lines.  --scenario bends the server the way real services differ or misbehave: guid (ids
 are GUIDs, as Fabric's), flaky (every other state poll answers 503), killed (the batch ends killed
 by itself), hang (the batch never ends), leaky-log (the log quotes the request's Authorization
@@ -48,6 +51,7 @@ LOCK = threading.Lock()
 BATCHES = {}
 NEXT_ID = [0]
 POLLS = [0]
+FIRST_USE = {}   # token -> when it was first used (--token-ttl)
 
 # CreateBatchRequest's fields and their JSON types (Livy rejects anything else)
 FIELDS = {"file": str, "proxyUser": str, "className": str, "args": [str], "jars": [str], "pyFiles": [str],
@@ -92,7 +96,7 @@ class Batch:
             self.lines += ["fake spark-submit: %s" % self.req["file"], "mapforge job: plan (fake) on local[2]"]
             if ARGS.scenario == "leaky-log":
                 self.lines.append("request header Authorization: %s" % self.auth)
-        time.sleep(1)
+        time.sleep(ARGS.run_seconds)
         if ARGS.scenario == "hang":
             return
         if ARGS.scenario == "killed":
@@ -104,6 +108,13 @@ class Batch:
         shutil.copytree(ARGS.fake_output, out)
         with LOCK:
             if self.state != "killed":
+                # the real job's last line (mapforge_runtime.py main), with the prepared run.json's counts
+                try:
+                    with open(os.path.join(ARGS.fake_output, "run.json")) as f:
+                        self.lines.append("mapforge job: %(rows_in)d rows in, %(rows_out)d out, %(rows_rejected)d "
+                                          "rejected, %(rows_filtered)d filtered" % json.load(f))
+                except (OSError, ValueError, KeyError):
+                    pass
                 self.lines.append("mapforge job: done")
                 self.state = "success"
 
@@ -170,9 +181,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def authorized(self):
         got = self.headers.get("Authorization", "")
-        if got == "Bearer " + os.environ["LIVY_TEST_TOKEN"]:
-            return True
         shown = got[len("Bearer "):] if got.startswith("Bearer ") else got
+        good = os.environ["LIVY_TEST_TOKEN"]
+        if got.startswith("Bearer ") and (shown == good or shown.startswith(good + "-")):
+            with LOCK:
+                first = FIRST_USE.setdefault(shown, time.monotonic())
+            if ARGS.token_ttl is None or time.monotonic() - first <= ARGS.token_ttl:
+                return True
+            self.reply(401, {"msg": "Unauthorized: the token '%s' has expired" % shown})
+            return False
         self.reply(401, {"msg": "Unauthorized: the token '%s' is not valid for this workspace" % shown})
         return False
 
@@ -300,6 +317,8 @@ def main():
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--fake-output")
     ap.add_argument("--scenario", choices=["guid", "flaky", "killed", "hang", "leaky-log"])
+    ap.add_argument("--token-ttl", type=float, help="a token expires this many seconds after its first use")
+    ap.add_argument("--run-seconds", type=float, default=1.0, help="--fake-output: how long a batch runs")
     ARGS = ap.parse_args()
     if not ARGS.spark_submit and not ARGS.fake_output:
         sys.exit("livy_server.py: --spark-submit PATH or --fake-output DIR")
