@@ -105,7 +105,7 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
+static bool parse_plain_wide(const char *s, size_t n, mf_dec *out)
 {
     size_t i = 0;
     bool neg = false;
@@ -125,6 +125,35 @@ bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
         return false;
     __int128 v = digits_value(&a);
     return mk(neg ? -v : v, scale, out);
+}
+
+/* Up to 18 digits (nearly every value) in a 64-bit word, one loop per run of digits; longer
+ * literals again by parse_plain_wide.  Same answers. */
+bool mf_dec_parse(const char *s, size_t n, mf_dec *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    uint64_t acc = 0;
+    unsigned dg;
+    size_t from = i;
+    while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+        acc = acc * 10 + dg, i++;
+    size_t ndig = i - from;
+    from = i;
+    if (i < n && s[i] == '.') {
+        from = ++i;
+        while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+            acc = acc * 10 + dg, i++;
+        ndig += i - from;
+    }
+    if (ndig > 18)
+        return parse_plain_wide(s, n, out);
+    if (i != n || ndig == 0)
+        return false;
+    __int128 v = (__int128)acc;
+    return mk(neg ? -v : v, (int)(i - from), out);
 }
 
 static bool is_space(char c)
@@ -189,39 +218,41 @@ static bool parse_body_wide(const char *s, size_t n, char thousands, char decima
 }
 
 /* parse_body_wide's answer, computed in 64 bits when there are at most 18 digits (nearly every
- * amount); longer numbers are parsed again by parse_body_wide.  Same checks, same order. */
+ * amount); longer numbers are parsed again by parse_body_wide.  The same shape is accepted: a first
+ * group of digits (1-3 of them when separators follow), then groups of exactly 3 after each
+ * separator, then an optional fraction.  Each run of digits is one tight loop; the group sizes
+ * are checked between runs. */
 static bool parse_body(const char *s, size_t n, char thousands, char decimal, __int128 *v, int *scale)
 {
     size_t i = 0;
-    int group = 0, ndig = 0, sc = 0;
-    bool grouped = false;
     uint64_t acc = 0;   /* wraps harmlessly past 19 digits: then the wide parser decides */
-    for (; i < n; i++) {
-        unsigned dg = (unsigned)((unsigned char)s[i] - '0');
-        if (dg <= 9) {
-            acc = acc * 10 + dg;
-            group++;
-            ndig++;
-            if (grouped && group > 3)
+    unsigned dg;
+    while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+        acc = acc * 10 + dg, i++;
+    size_t ndig = i;
+    if (thousands && i < n && s[i] == thousands) {
+        if (i == 0 || i > 3)
+            return false;
+        do {
+            size_t from = ++i;
+            while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+                acc = acc * 10 + dg, i++;
+            if (i - from != 3)
                 return false;
-        } else if (thousands && s[i] == thousands) {
-            if (group == 0 || group > 3 || (grouped && group != 3))
-                return false;
-            grouped = true;
-            group = 0;
-        } else
-            break;
+            ndig += 3;
+        } while (i < n && s[i] == thousands);
     }
-    if (grouped && group != 3)
-        return false;
+    size_t from = i;
     if (i < n && s[i] == decimal) {
-        for (i++; i < n && is_digit(s[i]); i++, ndig++, sc++)
-            acc = acc * 10 + (unsigned)(s[i] - '0');
+        from = ++i;
+        while (i < n && (dg = (unsigned)((unsigned char)s[i] - '0')) <= 9)
+            acc = acc * 10 + dg, i++;
+        ndig += i - from;
     }
     if (ndig > 18)
         return parse_body_wide(s, n, thousands, decimal, v, scale);
     *v = (__int128)acc;
-    *scale = sc;
+    *scale = (int)(i - from);
     return i == n && ndig > 0;
 }
 
@@ -442,12 +473,24 @@ int mf_dec_format(mf_dec a, char *out)
     return mf_dec_format_parts(a.v, a.scale, out);
 }
 
-/* The usual value (|v| < 2^64, scale <= 19): written right-aligned into tmp two digits at a time,
- * the point put in on the way, then copied out once. */
+/* The usual value (|v| < 2^64, scale <= 19): its length first (digits of m, at least scale + 1,
+ * the sign, the point), then written backward straight into out, two digits at a time. */
 static int format_u64(uint64_t m, bool neg, int scale, char *out)
 {
-    char tmp[48];
-    char *q = tmp + sizeof tmp;
+    static const uint64_t p10u[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                      100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                      1000000000000u, 10000000000000u, 100000000000000u,
+                                      1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                      1000000000000000000u, 10000000000000000000u};
+    int t = (64 - __builtin_clzll(m | 1)) * 1233 >> 12;   /* log10 from log2 (1233 / 4096 ~ log10 2), */
+    int nd = t - (m < p10u[t]) + 1;                        /* then corrected by one compare */
+    if (nd < 1)
+        nd = 1;
+    if (nd <= scale)
+        nd = scale + 1;
+    int len = (int)neg + nd + (scale > 0);
+    char *q = out + len;
+    *q = '\0';
     int k = 0;
     for (; k + 2 <= scale; k += 2) {
         unsigned r = (unsigned)(m % 100);
@@ -474,9 +517,6 @@ static int format_u64(uint64_t m, bool neg, int scale, char *out)
         *--q = (char)('0' + (int)m);
     if (neg)
         *--q = '-';
-    int len = (int)(tmp + sizeof tmp - q);
-    memcpy(out, q, (size_t)len);
-    out[len] = '\0';
     return len;
 }
 

@@ -64,6 +64,21 @@ static void test_parse_plain(void)
     CHECK_STR(plain("1.2.3"), "FAIL");
     CHECK_STR(plain(" 1"), "FAIL");
     CHECK_STR(plain("1e5"), "FAIL");
+    /* the 64-bit path (up to 18 digits) and the wide one agree at the edge */
+    CHECK_STR(plain("123456789012345678"), "123456789012345678");
+    CHECK_STR(plain("1234567890123456789"), "1234567890123456789");
+    CHECK_STR(plain("-12345678901234567.8"), "-12345678901234567.8");
+    CHECK_STR(plain("-123456789012345678.9"), "-123456789012345678.9");
+    CHECK_STR(plain("0.00000000000000001"), "0.00000000000000001");
+    CHECK_STR(plain("0.000000000000000001"), "0.000000000000000001");
+    CHECK_STR(plain("5."), "5");
+    CHECK_STR(plain("-.5"), "-0.5");
+    CHECK_STR(plain("+"), "FAIL");
+    CHECK_STR(plain("1-"), "FAIL");
+    CHECK_STR(plain("12a"), "FAIL");
+    CHECK_STR(plain("1.2a"), "FAIL");
+    CHECK_STR(plain("123456789012345678a"), "FAIL");
+    CHECK_STR(plain("1234567890123456789a"), "FAIL");
 }
 
 static void test_parse_formats(void)
@@ -217,6 +232,21 @@ static void test_parse_short_path(void)
     CHECK_STR(fmt("1.2.3", ',', '.', false, false, NULL), "FAIL");
     CHECK_STR(fmt("1,234,567,890,123,456,789.5", ',', '.', true, false, NULL), "1234567890123456789.5");
     CHECK_STR(fmt("(1,234,567,890,123,456,789.5)", ',', '.', true, false, NULL), "-1234567890123456789.5");
+    /* group sizes, checked between runs of digits */
+    CHECK_STR(fmt("1,2345", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("1,234,56", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("1,,234", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("1234,567", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("123,456,789", ',', '.', false, false, NULL), "123456789");
+    CHECK_STR(fmt("12,345.", ',', '.', false, false, NULL), "12345");
+    CHECK_STR(fmt("12.", ',', '.', false, false, NULL), "12");
+    CHECK_STR(fmt(".5", ',', '.', false, false, NULL), "0.5");
+    CHECK_STR(fmt("1,234.567,8", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("999999999999999999", ',', '.', false, false, NULL), "999999999999999999");
+    CHECK_STR(fmt("9999999999999999999", ',', '.', false, false, NULL), "9999999999999999999");
+    CHECK_STR(fmt("99,999,999,999,999,999.99", ',', '.', false, false, NULL), "99999999999999999.99");
+    CHECK_STR(fmt("99,999,999,999,999,999.999", ',', '.', false, false, NULL), "99999999999999999.999");
+    CHECK_STR(fmt("1,234,5678901234567890123", ',', '.', false, false, NULL), "FAIL");
 }
 
 static void test_format(void)
@@ -253,7 +283,25 @@ static void test_format(void)
         {"99", 1, "9.9"},
         {"-100", 2, "-1.00"},
         {"1000", 2, "10.00"},
+        {"0", 2, "0.00"},
+        {"999999999999999999", 0, "999999999999999999"},
+        {"1000000000000000000", 0, "1000000000000000000"},
+        {"9999999999999999999", 1, "999999999999999999.9"},
+        {"10000000000000000000", 0, "10000000000000000000"},
+        {"9223372036854775807", 0, "9223372036854775807"},
     };
+    char want[64];
+    for (int k = 0; k <= 19; k++)
+        for (int delta = -1; delta <= 1; delta++) {
+            unsigned long long p = 1;
+            for (int j = 0; j < k; j++)
+                p *= 10;
+            if (p == 1 && delta < 0)
+                continue;
+            snprintf(want, sizeof want, "%llu", p + (unsigned long long)(long long)delta);
+            CHECK_INT(mf_dec_format_parts((__int128)(p + (unsigned long long)(long long)delta), 0, b), (int)strlen(want));
+            CHECK_STR(b, want);
+        }
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mf_dec x = D(cases[i].in);
         CHECK_INT(mf_dec_format_parts(x.v, cases[i].scale, b), (int)strlen(cases[i].out));
