@@ -136,6 +136,9 @@ typedef struct flow_input {
      * on a miss is reported (FLOW_BEGIN_RESUMED, its id) but left as it is — no resumed turn, no
      * review_resumed event, its data file unchanged.  A new review is drafted as always. */
     bool batch;
+    /* The name the plan's source line gives the data; NULL = data_path's base name.  When the data
+     * is a URI, data_path is its local --sample and this is the URI's name. */
+    const char *source_name;
 } flow_input;
 
 typedef enum flow_begin_kind {

@@ -54,9 +54,10 @@ char *flow_join(const char *dir, const char *name);
 const char *flow_base_name(const char *path);
 
 /* Draft a plan for (client, data) from m and pr, tried on the data's first rows, numbered
- * `version`: its canonical text (malloc'd) or NULL. */
+ * `version`: its canonical text (malloc'd) or NULL.  source_name: the name the plan's source line
+ * gives the data (NULL = data_path's base name). */
 char *flow_draft(const flow_env *env, const mapping *m, const profile *pr, const char *client, const char *data_path,
-                 const char *output, int version, mf_err *e);
+                 const char *source_name, const char *output, int version, mf_err *e);
 
 /* Read the mapping and profile the data. */
 int flow_read_inputs(const char *mapping_path, const char *data_path, mapping *m, csv_dialect *d, profile *pr,

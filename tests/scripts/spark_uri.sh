@@ -5,7 +5,7 @@
 #      run.json says input.sha256 null (not hashed: remote) with the URI as the input's path;
 #      without --sample the header is said to be checked by the job;
 #   2. `onboard --data URI --sample FILE --spark-output URI --no-load --yes`: drafted from the
-#      sample, run on Spark, the output left at the URI in Spark's layout (directories of part
+#      sample (the plan's source line names the URI's file), run on Spark, the output left at the URI in Spark's layout (directories of part
 #      files with _SUCCESS, _header.csv, a Parquet directory) and equal, concatenated, to the
 #      example's expected files; OUT holds job.py, spark.log and run.json (counts equal a native
 #      run's, output paths the URIs) but no output file; the run says which checks were not done,
@@ -67,6 +67,7 @@ if "$mapforge" onboard --client ACME --mapping $ex/mapping.xlsx --data "$data" -
     [ -e "$tmp/lake/out2/GL_ENTRIES.parquet/_SUCCESS" ] && ls "$tmp/lake/out2/GL_ENTRIES.parquet"/part-*.parquet >/dev/null 2>&1 \
         || fail "2: no Parquet directory at the URI"
     for f in job.py mapforge_runtime.py spark.log run.json plan.txt; do [ -s "$tmp/ob/$f" ] || fail "2: OUT has no $f"; done
+    grep -q '^source "gl.csv"' "$tmp/ob/plan.txt" || fail "2: the plan's source is not the URI's file: $(grep '^source' "$tmp/ob/plan.txt")"
     for f in GL_ENTRIES.csv rejects.csv GL_ENTRIES.parquet; do [ -e "$tmp/ob/$f" ] && fail "2: $f was copied back into OUT"; done
     "$mapforge" run --plan "$tmp/ob/plan.txt" --data $ex/gl_extract.csv --out "$tmp/native2" >/dev/null 2>&1 || fail "2: native run failed"
     "$py" - "$tmp/ob/run.json" "$tmp/native2/run.json" "$out2" <<'EOF' || fail "2: run.json"
