@@ -8,7 +8,10 @@ if ! "$mf" help --markdown | diff -u docs/cli.md - ; then
     exit 1
 fi
 for c in $(grep '^## ' docs/cli.md | sed 's/^## //' | grep -v ' '); do
-    "$mf" "$c" --help | head -1 | grep -q "^usage: mapforge $c " || { echo "mapforge $c --help: no usage line" >&2; exit 1; }
-    "$mf" help "$c" | head -1 | grep -q "^usage: mapforge $c " || { echo "mapforge help $c: no usage line" >&2; exit 1; }
+    # the whole output first: under pipefail, `mf | head -1` kills a help longer than a pipe write with SIGPIPE
+    out=$("$mf" "$c" --help)
+    grep -q "^usage: mapforge $c " <<<"${out%%$'\n'*}" || { echo "mapforge $c --help: no usage line" >&2; exit 1; }
+    out=$("$mf" help "$c")
+    grep -q "^usage: mapforge $c " <<<"${out%%$'\n'*}" || { echo "mapforge help $c: no usage line" >&2; exit 1; }
 done
 echo "docs/cli.md matches the command table"
