@@ -406,6 +406,11 @@ int cli_onboard(const cli_options *o, mf_err *e)
                        "reads only local files: give --sample FILE, a local copy of its first rows (e.g. hdfs dfs "
                        "-cat URI | head -2000 > sample.csv)", o->data);
     }
+    flow_run_options early = run_options_of(o);
+    if (flow_remote_refusals(&early, true, e) < 0) {   /* before a plan is drafted for nothing */
+        flow_env_close(&env);
+        return CLI_FAILED;
+    }
     flow_input in = {o->client, o->mapping, draft_data, o->output, false,
                      draft_data == o->data ? NULL : strrchr(o->data, '/') ? strrchr(o->data, '/') + 1 : o->data};
     flow_begin_result br;

@@ -403,6 +403,10 @@ void flow_run_result_free(flow_run_result *r);
  * that far).  MF_ECONFLICT when the review is not approved. */
 int flow_run_review(const flow_env *env, long long review_id, const flow_run_options *o, flow_run_result *r,
                     mf_err *e);
+/* Storage by URI is Spark's: refuse, before anything runs (or is drafted), what cannot be done with
+ * a URI input or output — the native engine, a validator on a remote output, a load of it (loads:
+ * the run would load unless o->no_load).  0 or -1 (MF_EUSAGE). */
+int flow_remote_refusals(const flow_run_options *o, bool loads, mf_err *e);
 /* The same for an approved text known by the caller (a cache hit): cache_key may be NULL.  When a
  * review approved that text, the run is linked to it (review_id) and the review follows its
  * states; flow_run_client does the same. */

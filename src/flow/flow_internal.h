@@ -39,12 +39,10 @@ char *flow_findings_text(store *st, const char *client, const char *sha);
 
 /* Storage by URI (--data URI, --spark-output URI) is Spark's; mapforge reads only local files.
  * flow_readable_data: what mapforge reads of the input itself — the data file, or for a URI its
- * --sample (NULL when none).  flow_remote_refusals: before anything runs, refuse what cannot be
- * done on remote storage (the native engine, a validator on a remote output, a load of it).
+ * --sample (NULL when none); flow_remote_refusals (flow.h) refuses what cannot be done on it.
  * flow_check_output: check_run on a local output; on a remote one, no check runs and each check is
  * an "info" finding saying it was not done and why (a URI input: the control totals likewise). */
 const char *flow_readable_data(const flow_run_options *o);
-int flow_remote_refusals(const flow_run_options *o, bool loads, mf_err *e);
 int flow_check_output(const plan *p, const flow_run_options *o, const run_report *rep, check_pre *pre,
                       check_result *res, mf_err *e);
 

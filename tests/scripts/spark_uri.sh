@@ -12,9 +12,10 @@
 #      and the audit trail records the validation as not_checked;
 #   3. `run --client --data URI --sample FILE --spark-output URI --no-load`: a cache hit from the
 #      sample's header, run again on Spark;
-#   4. refused before anything runs, with a clear message: --spark-output without --no-load on a
-#      run that loads, with a validator, as a local path; a URI with the native engine; a URI
-#      without --sample where the cache key or a draft needs it.
+#   4. refused before anything runs (or, for onboard, is drafted), with a clear message:
+#      --spark-output without --no-load on a run that loads, with a validator, as a local path; a
+#      URI with the native engine; a URI without --sample where the cache key or a draft needs it;
+#      a --sample beside a local file is said to be ignored.
 set -uo pipefail
 mapforge=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.."
@@ -116,6 +117,11 @@ refused localout "expected a URI" compile --plan $case/plan.txt --to pyspark --d
 refused native "only --engine spark reads one" run --plan $case/plan.txt --data "file://$tmp/lake/case/data.csv"
 refused nosample "give --sample FILE" run --client ACME --data "$data" --engine spark --no-load
 refused obnosample "give --sample FILE" onboard --client ACME2 --mapping $ex/mapping.xlsx --data "$data" --engine spark --yes --no-load
-[ -e "$tmp/lake/v" ] || [ -e "$tmp/lake/x" ] && fail "4: a refused run wrote to the lake"
+refused obload "add --no-load" onboard --client ACME3 --mapping $ex/mapping.xlsx --data "$data" --sample "$tmp/sample.csv" \
+    --engine spark --spark-output "file://$tmp/lake/y" --yes
+[ -e "$tmp/obload/plan.txt" ] && fail "4: onboard drafted a plan before refusing the load"
+[ -e "$tmp/lake/v" ] || [ -e "$tmp/lake/x" ] || [ -e "$tmp/lake/y" ] && fail "4: a refused run wrote to the lake"
+"$mapforge" run --plan $case/plan.txt --data $case/data.csv --sample "$tmp/sample.csv" --out "$tmp/local" >/dev/null 2>"$tmp/local.err" \
+    && grep -q "sample.csv ignored: the data is a local file" "$tmp/local.err" || fail "--sample with a local file: $(cat "$tmp/local.err")"
 [ $status -eq 0 ] && echo "spark uri: ok"
 exit $status
