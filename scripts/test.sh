@@ -13,8 +13,8 @@ export MAPFORGE_TEST_PG
 echo "== build (RelWithDebInfo) and test"
 scripts/build.sh build
 ctest --test-dir build --output-on-failure -j "$jobs"
-echo "== build with clang (-Wall -Wextra -Werror) and run the unit and case tests"
-scripts/build.sh build-clang -DCMAKE_C_COMPILER=clang
+echo "== build with clang (-Wall -Wextra -Werror; the engine's switch dispatch) and run the unit and case tests"
+scripts/build.sh build-clang -DCMAKE_C_COMPILER=clang -DMAPFORGE_SWITCH_DISPATCH=ON
 ctest --test-dir build-clang --output-on-failure -j "$jobs" -R '^(unit|case)\.'
 echo "== build with ASan+UBSan and test again"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DMAPFORGE_SANITIZE=ON

@@ -1,8 +1,11 @@
 /* builtin.c — check_run and the built-in checks over a run's output CSV.
  *
- * The output CSV is re-read from disk in one streaming pass (read/csv.h blocks) that serves the
- * required-column check, the row count, the decimal sums for control totals and the key digests.
- * Nothing here trusts the engine's memory: the file that will be loaded is the file checked.
+ * The output CSV is read in one streaming pass (read/csv.h blocks) that serves the required-column
+ * check, the row count, the decimal sums for control totals and the key digests: from a pipe fed
+ * by the run's writer with the bytes it writes (check_pre_fed; the file's length on disk is then
+ * compared with them), or re-read from disk.  Nothing here trusts the engine's memory: the bytes
+ * of the file that will be loaded are the bytes checked.  Decimal sums read the writer's
+ * canonical form directly (chk_parse_canonical) and fall back to mf_dec_parse for anything else.
  *
  * Keys use bounded memory per row: a 16-byte digest (the first half of SHA-256 over the
  * length-prefixed key fields) and the line number, in a growable array that is sorted once at
@@ -12,10 +15,15 @@
 #include "util/decimal.h"
 #include "util/buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- findings ------------------------------------------------------------------------------- */
 
@@ -113,6 +121,8 @@ typedef struct scan {
     size_t nk, capk;
     long long rows;
     int nh;                 /* header field count */
+    int *visit;             /* the columns a row's scan looks at: present, and required or decimal */
+    int nvisit;
 } scan;
 
 static void key_add(scan *s, const csv_block *b, size_t r, EVP_MD_CTX *md)
@@ -136,11 +146,39 @@ static void key_add(scan *s, const csv_block *b, size_t r, EVP_MD_CTX *md)
     s->keys[s->nk++].line = b->line[r];
 }
 
+bool chk_parse_canonical(const char *s, uint32_t n, int scale, mf_dec *out)
+{
+    uint32_t i = n && s[0] == '-';
+    uint64_t v = 0;
+    int nd = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (++nd > 18)
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (nd == 0)
+        return false;
+    if (scale > 0) {
+        if (i >= n || s[i] != '.' || n - i - 1 != (uint32_t)scale || nd + scale > 18)
+            return false;
+        for (i++; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        }
+    } else if (i != n)
+        return false;
+    out->v = s[0] == '-' ? -(__int128)v : (__int128)v;
+    out->scale = scale;
+    return true;
+}
+
 static void scan_row(scan *s, const plan *p, const csv_block *b, size_t r, EVP_MD_CTX *md)
 {
-    for (int c = 0; c < p->ncols; c++) {
+    for (int k = 0; k < s->nvisit; k++) {
+        int c = s->visit[k];
         col_stat *cs = &s->cols[c];
-        if (cs->field < 0 || (uint32_t)cs->field >= b->nfields[r])
+        if ((uint32_t)cs->field >= b->nfields[r])
             continue;
         uint32_t i = b->first[r] + (uint32_t)cs->field;
         if (b->flen[i] == 0) {
@@ -150,10 +188,10 @@ static void scan_row(scan *s, const plan *p, const csv_block *b, size_t r, EVP_M
         }
         if (cs->is_dec && !cs->overflow && !cs->bad) {
             mf_dec v;
-            if (!mf_dec_parse(b->fptr[i], b->flen[i], &v)) {
+            if (!chk_parse_canonical(b->fptr[i], b->flen[i], cs->sum.scale, &v) && !mf_dec_parse(b->fptr[i], b->flen[i], &v)) {
                 cs->bad = true;
                 cs->bad_line = b->line[r];
-            } else if (!mf_dec_add(cs->sum, v, &cs->sum))
+            } else if (!chk_sum_add(&cs->sum, v))
                 cs->overflow = true;
         }
     }
@@ -169,6 +207,10 @@ static int find_field(const char *const *names, int n, const char *name)
     return -1;
 }
 
+static csv_reader *scan_open_from(scan *s, const plan *p, const char *read_path, const csv_dialect *d,
+                                  const char *csv_path, const char *const *key_cols, int nkey, check_result *res,
+                                  mf_err *e);
+
 /* Open the output CSV (comma, double quote, UTF-8, header on line 1) and map plan columns and
  * key columns to fields.  Missing columns are findings, not errors. */
 static csv_reader *scan_open(scan *s, const plan *p, const char *csv_path, const char *const *key_cols,
@@ -176,7 +218,15 @@ static csv_reader *scan_open(scan *s, const plan *p, const char *csv_path, const
 {
     /* uncached: run.c wrote a large output with O_DIRECT, so it is not in the page cache */
     csv_dialect d = {.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1, .uncached = true};
-    csv_reader *rd = csv_open(csv_path, &d, e);
+    return scan_open_from(s, p, csv_path, &d, csv_path, key_cols, nkey, res, e);
+}
+
+/* scan_open on read_path (a file, or a pipe's /proc/self/fd name), named csv_path in findings. */
+static csv_reader *scan_open_from(scan *s, const plan *p, const char *read_path, const csv_dialect *d,
+                                  const char *csv_path, const char *const *key_cols, int nkey, check_result *res,
+                                  mf_err *e)
+{
+    csv_reader *rd = csv_open(read_path, d, e);
     if (!rd)
         return NULL;
     const char *const *names;
@@ -191,6 +241,10 @@ static csv_reader *scan_open(scan *s, const plan *p, const char *csv_path, const
             chk_finding(res, "columns", "builtin", true, "the output has no column %s (header of %s)",
                         p->cols[c].name, csv_path);
     }
+    s->visit = mf_xcalloc((size_t)(p->ncols ? p->ncols : 1), sizeof *s->visit);
+    for (int c = 0; c < p->ncols; c++)
+        if (s->cols[c].field >= 0 && (p->cols[c].required || s->cols[c].is_dec))
+            s->visit[s->nvisit++] = c;
     s->key_field = mf_xcalloc((size_t)(nkey ? nkey : 1), sizeof *s->key_field);
     for (int k = 0; k < nkey; k++) {
         int f = find_field(names, nh, key_cols[k]);
@@ -316,13 +370,14 @@ static void check_accounting(const run_report *rep, long long csv_rows, check_re
 
 /* ---- control totals ------------------------------------------------------------------------ */
 
-static int control_totals(const plan *p, check_pre *h, const scan *s, check_result *res, mf_err *e)
+static int control_totals(const plan *p, check_pre *h, const scan *s, const run_report *rep, check_result *res,
+                          mf_err *e)
 {
     int nd = 0;
     for (int c = 0; c < p->ncols; c++)
         nd += s->cols[c].is_dec && s->cols[c].field >= 0;
     if (!nd)
-        return chk_totals_finish(h, NULL, NULL, res, e);
+        return chk_totals_finish(h, NULL, NULL, rep, res, e);
     mf_dec *sums = mf_xcalloc((size_t)p->ncols, sizeof *sums);
     bool *usable = mf_xcalloc((size_t)p->ncols, sizeof *usable);
     for (int c = 0; c < p->ncols; c++) {
@@ -339,10 +394,158 @@ static int control_totals(const plan *p, check_pre *h, const scan *s, check_resu
             chk_finding(res, "control_total", "builtin", false, "the sum of %s overflows 38 digits: not compared",
                         p->cols[c].name);
     }
-    int rc = chk_totals_finish(h, sums, usable, res, e);
+    int rc = chk_totals_finish(h, sums, usable, rep, res, e);
     free(sums);
     free(usable);
     return rc;
+}
+
+/* ---- the output scan fed as the run writes the output ----------------------------------------- */
+
+/* The run's writer shows the output's bytes (run_observer.output, through its mf_afile's tee) to
+ * chk_outscan_feed, which passes them through a pipe to a thread running the same scan as above
+ * (scan_open_from / scan_file on /proc/self/fd/N: the same reader, so the same rows, lines and
+ * findings), so the output is scanned while it is written instead of read back from disk after.
+ * The thread reads the pipe to its end whatever happens (an error stops the scan, not the reading),
+ * so the writer never blocks on it for good nor meets a closed pipe.  check_run takes the result
+ * when the scan completed without a finding, the key it computed is the one wanted and the file on
+ * disk is as long as the bytes shown; otherwise it re-reads the file as before.  What it checks is
+ * the bytes the writer wrote, not a later edit of the file of the same length: check_run on an
+ * output alone (no run: no feed) still reads the file. */
+#define OUTSCAN_BUF (256u << 10)
+
+static void scan_free(scan *s);
+
+struct chk_outscan {
+    const plan *p;
+    int rfd, wfd;
+    pthread_t th;
+    char *buf;            /* bytes not yet written to the pipe */
+    size_t len;
+    unsigned long long fed;   /* bytes shown, compared with the file's size on disk */
+    int werr;             /* a write to the pipe failed: the scan is not used */
+    scan s;
+    check_result res;
+    int rc;
+    mf_err err;
+};
+
+static void *outscan_main(void *arg)
+{
+    chk_outscan *o = arg;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", o->rfd);
+    csv_dialect d = {.delimiter = ',', .quote = '"', .encoding = CSV_UTF8, .header_line = 1};
+    csv_reader *rd = scan_open_from(&o->s, o->p, path, &d, path, (const char *const *)o->p->keys, o->p->nkeys,
+                                    &o->res, &o->err);
+    o->rc = rd ? scan_file(&o->s, o->p, rd, &o->res, &o->err) : -1;
+    if (rd)
+        csv_close(rd);
+    char sink[65536];
+    for (ssize_t k; (k = read(o->rfd, sink, sizeof sink)) != 0;)
+        if (k < 0 && errno != EINTR)
+            break;
+    return NULL;
+}
+
+chk_outscan *chk_outscan_start(const plan *p)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return NULL;
+    (void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);   /* fewer wake-ups; the default 64 KiB works too */
+    chk_outscan *o = mf_xcalloc(1, sizeof *o);
+    o->p = p;
+    o->rfd = fds[0];
+    o->wfd = fds[1];
+    o->buf = mf_xmalloc(OUTSCAN_BUF);
+    check_result_init(&o->res);
+    if (pthread_create(&o->th, NULL, outscan_main, o) != 0) {
+        close(o->rfd);
+        close(o->wfd);
+        check_result_free(&o->res);
+        free(o->buf);
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static void outscan_flush(chk_outscan *o)
+{
+    const char *p = o->buf;
+    size_t n = o->len;
+    while (n && !o->werr) {
+        ssize_t k = write(o->wfd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            o->werr = errno;
+        else
+            p += k, n -= (size_t)k;
+    }
+    o->len = 0;
+}
+
+void chk_outscan_feed(chk_outscan *o, const void *p, size_t n)
+{
+    const char *s = p;
+    o->fed += n;
+    while (n) {
+        size_t k = OUTSCAN_BUF - o->len < n ? OUTSCAN_BUF - o->len : n;
+        memcpy(o->buf + o->len, s, k);
+        o->len += k;
+        s += k;
+        n -= k;
+        if (o->len == OUTSCAN_BUF)
+            outscan_flush(o);
+    }
+}
+
+/* The end of the output: the pipe closed, the thread joined.  0 = the scan completed. */
+static int outscan_end(chk_outscan *o)
+{
+    outscan_flush(o);
+    close(o->wfd);
+    pthread_join(o->th, NULL);
+    close(o->rfd);
+    return o->rc == 0 && !o->werr ? 0 : -1;
+}
+
+static void outscan_free(chk_outscan *o)
+{
+    check_result_free(&o->res);
+    scan_free(&o->s);
+    free(o->buf);
+    free(o);
+}
+
+void chk_outscan_discard(chk_outscan *o)
+{
+    if (!o)
+        return;
+    (void)outscan_end(o);
+    outscan_free(o);
+}
+
+/* The fed scan into *s: 1 done, 0 not usable (s untouched: the caller re-reads the file) — the
+ * scan failed or found something (a missing column, ragged rows: the re-read then reports it with
+ * the file's name, as ever), another key is wanted, or the file on disk is not as long as what was
+ * shown (the re-read says what is wrong).  o is freed either way. */
+static int outscan_take(chk_outscan *o, const plan *p, const char *csv_path, const char *const *kc, int nk,
+                        scan *s)
+{
+    bool same_key = nk == p->nkeys && (const char *const *)p->keys == kc;
+    struct stat st;
+    bool same_size = stat(csv_path, &st) == 0 && (unsigned long long)st.st_size == o->fed;
+    if (outscan_end(o) < 0 || !same_key || !same_size || json_array_size(o->res.findings)) {
+        outscan_free(o);
+        return 0;
+    }
+    *s = o->s;
+    memset(&o->s, 0, sizeof o->s);
+    outscan_free(o);
+    return 1;
 }
 
 /* ---- check_run ------------------------------------------------------------------------------ */
@@ -358,6 +561,7 @@ static char *join_path(const char *dir, const char *name, const char *ext)
 static void scan_free(scan *s)
 {
     free(s->cols);
+    free(s->visit);
     free(s->key_field);
     free(s->keys);
 }
@@ -419,21 +623,26 @@ static int builtin_checks(const plan *p, const char *csv_path, const run_report 
         check_pre_discard(h);
         h = NULL;
     }
-    csv_reader *rd = scan_open(&s, p, csv_path, kc, nk, res, e);
-    if (!rd) {
-        (void)chk_totals_finish(h, NULL, NULL, res, e);
-        scan_free(&s);
-        return -1;
+    /* The output as the run wrote it, scanned meanwhile (check_pre_fed); else read back now. */
+    chk_outscan *os = h ? chk_totals_take_outscan(h) : NULL;
+    int rc = 0;
+    if (!os || !outscan_take(os, p, csv_path, kc, nk, &s)) {
+        csv_reader *rd = scan_open(&s, p, csv_path, kc, nk, res, e);
+        if (!rd) {
+            (void)chk_totals_finish(h, NULL, NULL, NULL, res, e);
+            scan_free(&s);
+            return -1;
+        }
+        rc = scan_file(&s, p, rd, res, e);
+        csv_close(rd);
     }
-    int rc = scan_file(&s, p, rd, res, e);
-    csv_close(rd);
     if (rc == 0) {
         report_required(&s, p, res);
         check_accounting(rep, s.rows, res);
         report_keys(&s, kc, nk, res);
-        rc = h ? control_totals(p, h, &s, res, e) : 0;
+        rc = h ? control_totals(p, h, &s, rep, res, e) : 0;
     } else
-        (void)chk_totals_finish(h, NULL, NULL, res, e);
+        (void)chk_totals_finish(h, NULL, NULL, NULL, res, e);
     if (rc == 0)
         rc = reviewer_checks(p, csv_path, o, res, e);
     scan_free(&s);

@@ -2,7 +2,9 @@
  *
  * After run_plan has written OUT/<output>.csv, OUT/rejects.csv and OUT/run.json, check_run
  * decides whether the output may be loaded.  It runs, in this order:
- *   1. built-in checks, over the output CSV re-read from disk (never trusting the engine's memory):
+ *   1. built-in checks, over the output CSV's bytes (never the engine's memory): as the run wrote
+ *      them when the caller passed a check_pre_fed handle (the scan ran beside the run), else
+ *      re-read from disk:
  *        "required"       every column declared `required` has no empty (null) field;
  *        "row_accounting" rows_in = rows_out + rows_rejected + rows_filtered (run report), and the
  *                         output CSV really holds rows_out data rows;
@@ -47,6 +49,12 @@
 typedef struct chk_totals check_pre;
 check_pre *check_pre_start(const plan *p, const char *input_path);
 void check_pre_discard(check_pre *pre);
+/* The same input side fed by the native run instead of reading input_path a second time: *obs is
+ * filled for run_options.observer, and the run's reader shows it the header and every block (the
+ * evaluation then runs on the reader's thread).  check_run also checks that it was shown as many
+ * records as the run counted (rows_in); a handle never shown the header fails check_run with an
+ * error.  NULL (obs untouched) when there is nothing to sum. */
+check_pre *check_pre_fed(const plan *p, const char *input_path, run_observer *obs);
 
 typedef struct check_options {
     const char *validator;     /* shell command, NULL/"" = none (--validator / MAPFORGE_VALIDATOR) */

@@ -16,12 +16,17 @@
  * "skip the last N rows": the last N records are held back in a small ring and never summed,
  * as the writer does.  Memory: one block of records plus N rows of sums.
  *
- * The input-side evaluation runs on its own thread (chk_totals_start) while builtin.c re-reads the
- * output CSV on the calling thread; chk_totals_finish joins it and compares.  The flow starts it
- * before the native run (check_pre_start), so it also overlaps the engine; check_pre_discard
- * stops it at its next block when the run fails.  The two passes share
- * nothing but the const plan: the thread owns its reader, program, worker, sums and mf_err.  When
- * the thread cannot be created the evaluation runs in chk_totals_finish instead.
+ * The input reaches the evaluation one of two ways.  A native run feeds it (check_pre_fed, the
+ * flow's way): run_plan's reader shows each block it read, in order, before any worker sees it,
+ * and the evaluation runs right there on the reader's thread — the input is read and parsed once.
+ * The records shown are counted and compared with the run's rows_in, so a block the pipeline lost
+ * or doubled cannot leave both sides of the totals short alike.  Otherwise (a Spark run, a check
+ * of an output on its own) it reads the input file itself on its own thread (chk_totals_start)
+ * while builtin.c re-reads the output CSV on the calling thread; chk_totals_finish joins it and
+ * compares; check_pre_discard stops it at its next block when the run fails.  Either way the
+ * evaluation shares nothing with the run but the const plan and the records: it owns its program,
+ * worker, sums and mf_err.  When the thread cannot be created the evaluation runs in
+ * chk_totals_finish instead.
  */
 #include "check/check_internal.h"
 #include "compile/program.h"
@@ -48,7 +53,7 @@ static void add_row(totals *t, const mf_dec *vals)
 {
     for (int k = 0; k < t->ndec; k++) {
         int c = t->dec[k];
-        if (!t->overflow[c] && !mf_dec_add(t->sum[c], vals[c], &t->sum[c]))
+        if (!t->overflow[c] && !chk_sum_add(&t->sum[c], vals[c]))
             t->overflow[c] = true;
     }
 }
@@ -83,6 +88,56 @@ static void values_of(const eng_val *v, const totals *t, mf_dec *out)
     }
 }
 
+/* The evaluation of the cut-down program over records, shared by the two ways the input reaches
+ * it: read here on a thread of its own (eval_input), or shown block by block by the run's reader
+ * (the fed handle of check_pre_fed).  records counts what it saw. */
+typedef struct evaluator {
+    eng_program *g;
+    eng_worker *w;
+    mf_dec *row;
+    long long records;
+} evaluator;
+
+static int eval_begin(evaluator *ev, const plan *p, const totals *t, const char *const *names, int nh,
+                      const char *input_path, mf_err *e)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->g = eng_compile(p, names, nh, input_path, e);
+    if (!ev->g)
+        return -1;
+    bool *keep = mf_xcalloc((size_t)t->ncols + 1, sizeof *keep);
+    for (int k = 0; k < t->ndec; k++)
+        keep[t->dec[k]] = true;
+    eng_prune_for_totals(ev->g, keep);   /* only what decides fate and the summed columns */
+    free(keep);
+    ev->w = eng_worker_new(ev->g);
+    ev->row = mf_xcalloc((size_t)t->ncols + 1, sizeof *ev->row);
+    return 0;
+}
+
+static void eval_block(evaluator *ev, totals *t, const csv_block *b)
+{
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (eng_eval_record(ev->w, b, r) != ENG_OUTPUT) {
+            push_row(t, NULL);
+            continue;
+        }
+        values_of(eng_worker_values(ev->w), t, ev->row);
+        push_row(t, ev->row);
+    }
+    ev->records += (long long)b->nrows;
+}
+
+static void eval_end(evaluator *ev)
+{
+    free(ev->row);
+    if (ev->w)
+        eng_worker_free(ev->w);
+    if (ev->g)
+        eng_program_free(ev->g);
+    memset(ev, 0, sizeof *ev);
+}
+
 /* stop: set by check_pre_discard; the evaluation ends at the next block (its result unused). */
 static int eval_input(const plan *p, const char *input_path, totals *t, const atomic_bool *stop, mf_err *e)
 {
@@ -95,34 +150,18 @@ static int eval_input(const plan *p, const char *input_path, totals *t, const at
         return -1;
     const char *const *names;
     int nh = csv_header(rd, &names);
-    eng_program *g = eng_compile(p, names, nh, input_path, e);
-    if (!g) {
+    evaluator ev;
+    if (eval_begin(&ev, p, t, names, nh, input_path, e) < 0) {
         csv_close(rd);
         return -1;
     }
-    bool *keep = mf_xcalloc((size_t)t->ncols + 1, sizeof *keep);
-    for (int k = 0; k < t->ndec; k++)
-        keep[t->dec[k]] = true;
-    eng_prune_for_totals(g, keep);   /* only what decides fate and the summed columns */
-    free(keep);
-    eng_worker *w = eng_worker_new(g);
-    mf_dec *row = mf_xcalloc((size_t)t->ncols + 1, sizeof *row);
     csv_block b;
     csv_block_init(&b);
     long n = 0;
     while (!atomic_load_explicit(stop, memory_order_relaxed) && (n = csv_read_block(rd, &b, e)) > 0)
-        for (long r = 0; r < n; r++) {
-            if (eng_eval_record(w, &b, (size_t)r) != ENG_OUTPUT) {
-                push_row(t, NULL);
-                continue;
-            }
-            values_of(eng_worker_values(w), t, row);
-            push_row(t, row);
-        }
+        eval_block(&ev, t, &b);
     csv_block_free(&b);
-    free(row);
-    eng_worker_free(w);
-    eng_program_free(g);
+    eval_end(&ev);
     csv_close(rd);
     return n < 0 ? -1 : 0;
 }
@@ -156,6 +195,11 @@ struct chk_totals {
     atomic_bool stop;     /* check_pre_discard: end early */
     int rc;               /* eval_input's result, with err */
     mf_err err;
+    /* fed by the run's reader (check_pre_fed) instead of the thread: */
+    bool fed;
+    bool fed_ready;       /* the header came and the program compiled: blocks are evaluated */
+    evaluator ev;
+    chk_outscan *out;     /* the output scan fed by the writer (builtin.c), until taken */
 };
 
 static void *totals_thread(void *arg)
@@ -165,7 +209,7 @@ static void *totals_thread(void *arg)
     return NULL;
 }
 
-check_pre *chk_totals_start(const plan *p, const char *input_path)
+static check_pre *totals_new(const plan *p, const char *input_path)
 {
     check_pre *h = mf_xcalloc(1, sizeof *h);
     atomic_init(&h->stop, false);
@@ -186,15 +230,61 @@ check_pre *chk_totals_start(const plan *p, const char *input_path)
         t->held = mf_xcalloc((size_t)t->held_cap * (size_t)(p->ncols + 1), sizeof *t->held);
         t->held_out = mf_xcalloc((size_t)t->held_cap, sizeof *t->held_out);
     }
+    return h;
+}
+
+check_pre *chk_totals_start(const plan *p, const char *input_path)
+{
+    check_pre *h = totals_new(p, input_path);
     h->started = pthread_create(&h->th, NULL, totals_thread, h) == 0;
     return h;
 }
 
-int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, check_result *res, mf_err *e)
+/* ---- fed by the run's reader (run_observer) --------------------------------------------------- */
+
+static void fed_header(void *user, const char *const *names, int n)
+{
+    check_pre *h = user;
+    h->rc = eval_begin(&h->ev, h->p, &h->t, names, n, h->input_path, &h->err);
+    h->fed_ready = h->rc == 0;
+}
+
+static void fed_block(void *user, const csv_block *b)
+{
+    check_pre *h = user;
+    if (h->fed_ready)
+        eval_block(&h->ev, &h->t, b);
+}
+
+static void fed_output(void *user, const void *p, size_t n)
+{
+    check_pre *h = user;
+    if (h->out)
+        chk_outscan_feed(h->out, p, n);
+}
+
+chk_outscan *chk_totals_take_outscan(check_pre *h)
+{
+    chk_outscan *o = h->out;
+    h->out = NULL;
+    return o;
+}
+
+int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, const run_report *rep,
+                      check_result *res, mf_err *e)
 {
     if (!h)
         return 0;
-    if (h->started) {
+    chk_outscan_discard(h->out);
+    if (h->fed) {
+        /* Every record the run counted must have been shown here: a block the pipeline lost or
+         * counted twice would otherwise be missing from both sides of the totals alike. */
+        if (h->rc == 0 && res && rep && h->ev.records != rep->rows_in)
+            chk_finding(res, "row_accounting", "builtin", true,
+                        "the run counted rows_in %lld but its reader showed the checks %lld records", rep->rows_in,
+                        h->ev.records);
+        eval_end(&h->ev);
+    } else if (h->started) {
         int jr = pthread_join(h->th, NULL);
         if (jr != 0) {
             h->rc = mf_fail(&h->err, MF_EIO, NULL, 0, 0, "cannot join the control-totals thread (error %d)", jr);
@@ -217,12 +307,30 @@ int chk_totals_finish(check_pre *h, const mf_dec *csv_sum, const bool *usable, c
     return csv_sum ? rc : 0;
 }
 
-check_pre *check_pre_start(const plan *p, const char *input_path)
+static bool sums_something(const plan *p)
 {
     for (int c = 0; c < p->ncols; c++)
         if (p->cols[c].type.base == PT_DECIMAL)
-            return chk_totals_start(p, input_path);
-    return NULL;
+            return true;
+    return false;
+}
+
+check_pre *check_pre_start(const plan *p, const char *input_path)
+{
+    return sums_something(p) ? chk_totals_start(p, input_path) : NULL;
+}
+
+check_pre *check_pre_fed(const plan *p, const char *input_path, run_observer *obs)
+{
+    if (!sums_something(p))
+        return NULL;
+    check_pre *h = totals_new(p, input_path);
+    h->fed = true;
+    /* Until the run shows the header, the input side has seen nothing: an error, not a pass. */
+    h->rc = mf_fail(&h->err, MF_EIO, input_path, 0, 0, "the run did not show its input to the control totals");
+    h->out = chk_outscan_start(p);
+    *obs = (run_observer){.header = fed_header, .block = fed_block, .output = h->out ? fed_output : NULL, .user = h};
+    return h;
 }
 
 void check_pre_discard(check_pre *pre)
@@ -231,5 +339,5 @@ void check_pre_discard(check_pre *pre)
         return;
     atomic_store(&pre->stop, true);   /* a thread ends at its next block; no inline evaluation starts */
     mf_err ignore = {0};
-    (void)chk_totals_finish(pre, NULL, NULL, NULL, &ignore);
+    (void)chk_totals_finish(pre, NULL, NULL, NULL, NULL, &ignore);
 }

@@ -1,7 +1,7 @@
 /* cmd_parquet.c — the hidden `mapforge parquet` command: convert a run's output CSV to Parquet.
  *
  *   mapforge parquet --plan P --out DIR [row-group-rows=N] [page-bytes=N] [dict-bytes=N]
- *                    [codec=zstd|none] [dictionary=on|off]
+ *                    [codec=zstd|none] [zstd-level=N] [dictionary=on|off]
  *
  * reads DIR/<output>.csv (the native engine's output, typed by the plan's columns) and writes
  * DIR/<output>.parquet.  The key=value words tune the writer; the reader cross-check
@@ -27,6 +27,17 @@ static int size_option(const char *word, const char *key, size_t *out, mf_err *e
     return 0;
 }
 
+static int level_option(const char *v, int *out, mf_err *e)
+{
+    char *end;
+    long l = strtol(v, &end, 10);
+    if (*end || end == v || l < PQ_ZSTD_LEVEL_MIN || l > PQ_ZSTD_LEVEL_MAX || l == 0)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "parquet: zstd-level expects %d to %d (not 0), got \"%s\"", PQ_ZSTD_LEVEL_MIN,
+                       PQ_ZSTD_LEVEL_MAX, v);
+    *out = (int)l;
+    return 0;
+}
+
 static int parse_words(const cli_options *o, pq_options *po, mf_err *e)
 {
     for (int i = 0; i < o->nargs; i++) {
@@ -40,6 +51,8 @@ static int parse_words(const cli_options *o, pq_options *po, mf_err *e)
             rc = size_option(a, "page-bytes=", &po->page_bytes, e);
         else if (!strncmp(a, "dict-bytes=", 11))
             rc = size_option(a, "dict-bytes=", &po->dict_bytes, e);
+        else if (!strncmp(a, "zstd-level=", 11))
+            rc = level_option(a + 11, &po->zstd_level, e);
         else if (!strcmp(a, "codec=zstd") || !strcmp(a, "codec=none"))
             rc = (po->codec = a[6] == 'z' ? PQ_ZSTD : PQ_UNCOMPRESSED, 0);
         else if (!strcmp(a, "dictionary=on") || !strcmp(a, "dictionary=off"))
@@ -47,7 +60,7 @@ static int parse_words(const cli_options *o, pq_options *po, mf_err *e)
         else
             rc = mf_fail(e, MF_EUSAGE, NULL, 0, 0,
                          "parquet: unknown setting \"%s\" (expected row-group-rows=N, row-group-bytes=N, "
-                         "page-bytes=N, dict-bytes=N, codec=zstd|none, dictionary=on|off)", a);
+                         "page-bytes=N, dict-bytes=N, codec=zstd|none, zstd-level=N, dictionary=on|off)", a);
         if (rc < 0)
             return -1;
     }

@@ -883,31 +883,36 @@ def _records_whole(spark, path, source):
     return recs.withColumn("_rec", F.row_number().over(w)).select("_rec", "_line", "_text")
 
 
-def _fields(recs, source):
-    """The records with _raw (the text without its CR), _f (the fields) and _bad (UTF-16 path)."""
+def _fields(recs, source, bad=False):
+    """The records with _raw (the text without its CR), _f (the fields) and, when bad (the UTF-16
+    path, which checks quotes after splitting), _bad."""
     q, d = source["quote"], rx_char(source["delimiter"])
     raw_text = F.when(F.col("_text").endswith("\r"), F.expr("substr(_text, 1, length(_text) - 1)")) \
                 .otherwise(F.col("_text"))
     recs = recs.select("_rec", "_line", raw_text.alias("_raw"))
     line = F.concat(F.lit(source["delimiter"]), F.col("_raw"))
+    unclosed = None
     if q:
         qq = rx_char(q)
         rx = "%s(?:%s([^%s]*+(?:%s%s[^%s]*+)*+)%s([^%s]*+)|([^%s]*+))" % (d, qq, qq, qq, qq, qq, qq, d, d)
-        g1, g2, g3 = [F.call_function("regexp_extract_all", line, F.lit(rx), F.lit(i)) for i in (1, 2, 3)]
-        fields = F.transform(g3, lambda x, i: F.concat(F.replace(g1[i], F.lit(q + q), F.lit(q)), g2[i], x))
-        # an unquoted field that starts with a quote: that quote is never closed.  _bad: the line
-        # ends before it in the record (inside earlier quoted fields), else null
-        pos = F.array_position(F.transform(g3, lambda x: x.startswith(q)), True)
-        before = F.array_join(F.slice(g1, F.lit(1), (pos - 1).cast("int")), "")
-        unclosed = F.when(pos > 0, F.length(before) - F.length(F.replace(before, F.lit("\n"), F.lit(""))))
+        # each group's matches come from one scan of the record, zipped field by field: the function
+        # applied to each field only reads them (a group's scan inside it would run once per field)
+        parts = F.arrays_zip(*[F.call_function("regexp_extract_all", line, F.lit(rx), F.lit(i)).alias("g%d" % i)
+                               for i in (1, 2, 3)])
+        fields = F.transform(parts, lambda x: F.concat(F.replace(x["g1"], F.lit(q + q), F.lit(q)), x["g2"], x["g3"]))
         # most records hold no quote character: split on the delimiter (one pass, no capture groups)
         plain = ~F.col("_raw").contains(q)
         fields = F.when(plain, F.split(F.col("_raw"), d, -1)).otherwise(fields)
-        unclosed = F.when(~plain, unclosed)
+        if bad:
+            # an unquoted field that starts with a quote: that quote is never closed.  _bad: the line
+            # ends before it in the record (inside earlier quoted fields), else null
+            pos = F.array_position(F.transform(parts, lambda x: x["g3"].startswith(q)), True)
+            before = F.array_join(F.slice(F.transform(parts, lambda x: x["g1"]), F.lit(1), (pos - 1).cast("int")), "")
+            unclosed = F.when(~plain & (pos > 0), F.length(before) - F.length(F.replace(before, F.lit("\n"), F.lit(""))))
     else:
         fields = F.call_function("regexp_extract_all", line, F.lit("%s([^%s]*+)" % (d, d)), F.lit(1))
-        unclosed = F.lit(None).cast("int")
-    return recs.withColumn("_f", fields).withColumn("_bad", unclosed)
+    recs = recs.withColumn("_f", fields)
+    return recs.withColumn("_bad", unclosed if unclosed is not None else F.lit(None).cast("int")) if bad else recs
 
 
 def leaf(df):
@@ -937,7 +942,7 @@ def read_records(spark, path, source):
     kept as part of the value; a record ends at LF (a CR before it is not part of the record); blank
     lines are not records."""
     if source["charset"].startswith("UTF-16"):
-        recs = _fields(_records_whole(spark, path, source), source).cache()
+        recs = _fields(_records_whole(spark, path, source), source, bad=True).cache()
         first = recs.orderBy("_rec").select("_rec", "_f", "_line").first()
         if first is None:
             raise _no_header(source)
@@ -956,7 +961,9 @@ def read_records(spark, path, source):
         recs = _fields(lines, source)
     names = [n.strip(" \t") for n in names]
     recs = leaf(recs)
-    data = recs.where(F.col("_rec") > first_rec).withColumn("_rec", F.col("_rec") - first_rec).drop("_bad")
+    data = recs.where(F.col("_rec") > first_rec).withColumn("_rec", F.col("_rec") - first_rec)
+    if "_bad" in data.columns:
+        data = data.drop("_bad")
     return data, names, in_order
 
 

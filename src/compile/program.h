@@ -67,20 +67,24 @@ static inline void eng_set_dec(eng_val *v, mf_dec d)
     v->u.d = d;
 }
 
-typedef enum eng_op {
-    OP_END, OP_SRC, OP_COL, OP_CONST, OP_MOVE, OP_JMP, OP_JF, OP_JT, OP_JNN,
-    /* steps: dst = step(a) */
-    OP_TRIM, OP_UPPER, OP_LOWER, OP_PADL, OP_PADR, OP_PREFIX, OP_SUFFIX, OP_FIRST, OP_LAST,
-    OP_SUBSTR, OP_BEFORE, OP_AFTER, OP_RDATE, OP_RNUM, OP_RINT, OP_RBOOL, OP_MULK, OP_DIVK,
-    OP_ROUND, OP_NEG, OP_NEGWHEN, OP_ABS, OP_MAP,
-    OP_REPLACE, OP_SQUISH, OP_TITLE, OP_DIGITS, OP_STRIP, OP_DATEPART, OP_FMTDATE, OP_ADDDAYS, OP_EOM, OP_LENGTH,
-    /* binary: dst = a OP b */
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_CONCAT, OP_DAYS,
-    /* conditions: dst = boolean, never null */
-    OP_CMP, OP_MISSING, OP_PRESENT, OP_IN, OP_CONTAINS, OP_STARTS, OP_ENDS, OP_NOT,
-    /* record control */
-    OP_SKIP, OP_ASSIGN, OP_REJECT
-} eng_op;
+/* The instructions, as a list the engine also expands into its table of handlers. */
+#define ENG_OPS(X)                                                                                        \
+    X(OP_END) X(OP_SRC) X(OP_COL) X(OP_CONST) X(OP_MOVE) X(OP_JMP) X(OP_JF) X(OP_JT) X(OP_JNN)             \
+    /* steps: dst = step(a) */                                                                            \
+    X(OP_TRIM) X(OP_UPPER) X(OP_LOWER) X(OP_PADL) X(OP_PADR) X(OP_PREFIX) X(OP_SUFFIX) X(OP_FIRST)          \
+    X(OP_LAST) X(OP_SUBSTR) X(OP_BEFORE) X(OP_AFTER) X(OP_RDATE) X(OP_RNUM) X(OP_RINT) X(OP_RBOOL)          \
+    X(OP_MULK) X(OP_DIVK) X(OP_ROUND) X(OP_NEG) X(OP_NEGWHEN) X(OP_ABS) X(OP_MAP) X(OP_REPLACE)             \
+    X(OP_SQUISH) X(OP_TITLE) X(OP_DIGITS) X(OP_STRIP) X(OP_DATEPART) X(OP_FMTDATE) X(OP_ADDDAYS) X(OP_EOM)  \
+    X(OP_LENGTH)                                                                                          \
+    /* binary: dst = a OP b */                                                                            \
+    X(OP_ADD) X(OP_SUB) X(OP_MUL) X(OP_DIV) X(OP_CONCAT) X(OP_DAYS)                                       \
+    /* conditions: dst = boolean, never null */                                                           \
+    X(OP_CMP) X(OP_MISSING) X(OP_PRESENT) X(OP_IN) X(OP_CONTAINS) X(OP_STARTS) X(OP_ENDS) X(OP_NOT)         \
+    /* record control */                                                                                  \
+    X(OP_SKIP) X(OP_ASSIGN) X(OP_REJECT)
+#define ENG_OP_ENUM(op) op,
+typedef enum eng_op { ENG_OPS(ENG_OP_ENUM) } eng_op;
+#define ENG_NOPS (OP_REJECT + 1)
 
 /* A hash table of text keys (maps, lookups, "is one of" lists). */
 typedef struct eng_table {

@@ -308,6 +308,21 @@ static void cp_text_put(eng_worker *w, cp_text *t, uint32_t cp)
         t->len += (size_t)mf_utf8_encode(cp, t->p + t->len);
 }
 
+/* Eight ASCII bytes upper (or lower) cased at once: the bytes in a..z (A..Z) get bit 5 flipped.
+ * ASCII_CASE_NONE (all ones, never the answer for ASCII bytes) when a byte is >= 0x80. */
+#define ASCII_CASE_NONE UINT64_MAX
+static inline uint64_t ascii_case(uint64_t x, bool upper)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    const uint64_t lo = (upper ? 'a' : 'A') * ones, hi = (upper ? 'z' : 'Z') * ones;
+    if (x & high)
+        return ASCII_CASE_NONE;
+    /* per byte (all < 0x80, so no carry or borrow crosses a byte): bit 7 of x + 0x80 - lo is
+     * x >= lo, of hi + 0x80 - x is x <= hi */
+    uint64_t in_range = (x + high - lo) & (hi + high - x) & high;
+    return x ^ (in_range >> 2);   /* 0x80 >> 2 = 0x20 */
+}
+
 static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
 {
     const char *s = a->u.s.p;
@@ -316,7 +331,30 @@ static void op_case(eng_worker *w, eng_val *d, const eng_val *a, bool upper)
     cp_text_init(w, &t, n);
     char *out = t.p;   /* the ASCII path works on locals: the common case stays in registers */
     size_t len = 0;
-    for (size_t i = 0; i < n;) {
+    size_t i = 0;
+    if (n >= 4 && n < 8) {   /* a short code ("cc-100"): two overlapping words of four bytes */
+        uint32_t x0, x1;
+        memcpy(&x0, s, 4);
+        memcpy(&x1, s + n - 4, 4);
+        uint64_t x = ascii_case((uint64_t)x1 << 32 | x0, upper);
+        if (x != ASCII_CASE_NONE) {
+            x0 = (uint32_t)x;
+            x1 = (uint32_t)(x >> 32);
+            memcpy(out, &x0, 4);
+            memcpy(out + n - 4, &x1, 4);
+            set_text(d, out, n);
+            return;
+        }
+    }
+    for (; i + 8 <= n; i += 8) {   /* eight bytes at a time while they are ASCII */
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if ((x = ascii_case(x, upper)) == ASCII_CASE_NONE)
+            break;
+        memcpy(out + len, &x, 8);
+        len += 8;
+    }
+    while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80) {   /* one byte in, one out (room for 2n was taken) */
             out[len++] = (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
@@ -342,14 +380,24 @@ static void op_pad(eng_worker *w, eng_val *d, const eng_val *a, const eng_ins *i
         return;
     }
     size_t k = (size_t)in->n - have, n = a->u.s.n;
-    char *out = scratch_alloc(&w->scratch, n + k * in->slen);
+    size_t room = k * in->slen;
+    char *out = scratch_alloc(&w->scratch, n + (room < 8 ? 8 : room));
     char *p = out;
     if (!left) {
         memcpy(p, a->u.s.p, n);
         p += n;
     }
-    for (size_t i = 0; i < k; i++, p += in->slen)
-        memcpy(p, in->s, in->slen);
+    if (in->slen == 1 && k <= 8) {   /* a few bytes of "0" or " ", the usual pad: one 8-byte store
+                                        (room for 8 was taken), the value's bytes go after it */
+        uint64_t fill = (unsigned char)in->s[0] * 0x0101010101010101ull;
+        memcpy(p, &fill, 8);
+        p += k;
+    } else if (in->slen == 1) {
+        memset(p, in->s[0], k);
+        p += k;
+    } else
+        for (size_t i = 0; i < k; i++, p += in->slen)
+            memcpy(p, in->s, in->slen);
     if (left) {
         memcpy(p, a->u.s.p, n);
         p += n;
@@ -701,6 +749,12 @@ static inline bool same_bytes(const char *p, const char *q, size_t n)
 
 static const eng_val *table_find(const eng_table *t, const char *s, size_t n)
 {
+    if (t->n <= 8) {   /* a few keys ("D" -> "DEBIT", "C" -> "CREDIT"): lengths compared first, no hash */
+        for (int k = 0; k < t->n; k++)
+            if (t->klen[k] == n && same_bytes(t->key[k], s, n))
+                return &t->val[k];
+        return NULL;
+    }
     uint32_t h = eng_hash(s, n) & t->mask;
     for (int k; (k = t->slot[h]) >= 0; h = (h + 1) & t->mask)
         if (t->klen[k] == n && same_bytes(t->key[k], s, n))
@@ -1082,8 +1136,58 @@ static inline bool assign_fast(eng_worker *w, const eng_ins *in, uint32_t col, u
 #define TEXT_ARG()                                  \
     if (!(a = text_arg(w, a, &tmp))) {              \
         set_null(d);                                \
-        break;                                      \
+        NEXT();                                     \
     }
+
+/* Dispatch.  Direct threading by default (GCC / Clang's labels as values): each instruction's
+ * handler ends in its own indirect jump to the next one's, so the branch predictor learns the
+ * program's sequence per handler instead of sharing one jump for all of them.  ENG_SWITCH_DISPATCH
+ * (CMake -DMAPFORGE_SWITCH_DISPATCH=ON, or a compiler without labels as values) selects the
+ * portable switch; both run the same handlers, and the torture differential compares them.
+ * DISPATCH() starts instruction `in` (its registers d and a, operand a read from the record for a
+ * fused OP_SRC); NEXT() ends the current one (its fused OP_ASSIGN) and starts the next. */
+#if !defined(ENG_SWITCH_DISPATCH) && !defined(__GNUC__)
+#define ENG_SWITCH_DISPATCH 1
+#endif
+#define OPERANDS()                                  \
+    do {                                            \
+        d = &r[in->dst];                            \
+        a = &r[in->a];                              \
+        if (in->afield) {                           \
+            set_text(&fa, fp[in->a], fl[in->a]);    \
+            a = &fa;                                \
+        }                                           \
+    } while (0)
+#define NEXT()                                                                                  \
+    do {                                                                                        \
+        if (in->assign && !assign_fast(w, in, (uint32_t)in->col, in->assign, d)) /* fused */  \
+            return ENG_REJECTED;                                                                \
+        in++;                                                                                   \
+        DISPATCH();                                                                             \
+    } while (0)
+#ifdef ENG_SWITCH_DISPATCH
+#define DISPATCH_TABLE
+#define DISPATCH() goto dispatch
+#define SWITCH_START \
+    dispatch:        \
+    OPERANDS();      \
+    switch ((eng_op)in->op) {
+#define SWITCH_END } abort(); /* not reached: every handler jumps or returns */
+#define CASE(op) case op
+#else
+#define DISPATCH_TABLE                                                     \
+    static const void *const handler[] = {ENG_OPS(ENG_LABEL_ADDR)};      \
+    _Static_assert(sizeof handler / sizeof *handler == ENG_NOPS, "one handler per instruction")
+#define ENG_LABEL_ADDR(op) [op] = &&L_##op,
+#define DISPATCH()                \
+    do {                          \
+        OPERANDS();               \
+        goto *handler[in->op];    \
+    } while (0)
+#define SWITCH_START
+#define SWITCH_END
+#define CASE(op) L_##op
+#endif
 
 eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
 {
@@ -1100,69 +1204,65 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
     eng_val tmp = {.t = EV_NULL};   /* a text step's operand converted to text */
     scratch_reset(&w->scratch);
     eng_val fa;                     /* operand a read straight from the record (a fused OP_SRC) */
-    for (const eng_ins *in = g->code;; in++) {
-        eng_val *d = &r[in->dst];
-        const eng_val *a = &r[in->a];
-        if (in->afield) {
-            set_text(&fa, fp[in->a], fl[in->a]);
-            a = &fa;
-        }
-        switch ((eng_op)in->op) {
-        case OP_END: return ENG_OUTPUT;
-        case OP_SRC: set_text(d, fp[in->a], fl[in->a]); break;
-        case OP_COL: copy_val(d, &w->cols[in->a]); break;
-        case OP_CONST: *d = g->consts[in->a]; break;
-        case OP_MOVE: copy_val(d, a); break;
-        case OP_JMP: in = g->code + in->jump - 1; continue;
-        case OP_JF:
-            if (!truthy(a))
-                in = g->code + in->jump - 1;
-            continue;
-        case OP_JT:
-            if (truthy(a))
-                in = g->code + in->jump - 1;
-            continue;
-        case OP_JNN:
-            if (a->t != EV_NULL)
-                in = g->code + in->jump - 1;
-            continue;
-        case OP_TRIM: TEXT_ARG() op_trim(d, a); break;
-        case OP_UPPER: TEXT_ARG() op_case(w, d, a, true); break;
-        case OP_LOWER: TEXT_ARG() op_case(w, d, a, false); break;
-        case OP_PADL: TEXT_ARG() op_pad(w, d, a, in, true); break;
-        case OP_PADR: TEXT_ARG() op_pad(w, d, a, in, false); break;
-        case OP_PREFIX: TEXT_ARG() op_affix(w, d, a, in, true); break;
-        case OP_SUFFIX: TEXT_ARG() op_affix(w, d, a, in, false); break;
-        case OP_FIRST:
-        case OP_LAST:
-        case OP_SUBSTR: TEXT_ARG() op_chars(d, a, in); break;
-        case OP_BEFORE: TEXT_ARG() op_split(d, a, in, true); break;
-        case OP_AFTER: TEXT_ARG() op_split(d, a, in, false); break;
-        case OP_REPLACE: TEXT_ARG() op_replace(w, d, a, in); break;
-        case OP_SQUISH: TEXT_ARG() op_squish(w, d, a); break;
-        case OP_TITLE: TEXT_ARG() op_title(w, d, a); break;
-        case OP_DIGITS: TEXT_ARG() op_digits(w, d, a); break;
-        case OP_STRIP: TEXT_ARG() op_strip(d, a, in); break;
-        case OP_LENGTH: TEXT_ARG() op_length(d, a); break;
-        case OP_DATEPART:
-        case OP_FMTDATE:
-        case OP_ADDDAYS:
-        case OP_EOM:
+    const eng_ins *in = g->code;
+    eng_val *d;
+    const eng_val *a;
+    DISPATCH_TABLE;
+    DISPATCH();
+    {
+        SWITCH_START
+        CASE(OP_END): return ENG_OUTPUT;
+        CASE(OP_SRC): set_text(d, fp[in->a], fl[in->a]); NEXT();
+        CASE(OP_COL): copy_val(d, &w->cols[in->a]); NEXT();
+        CASE(OP_CONST): *d = g->consts[in->a]; NEXT();
+        CASE(OP_MOVE): copy_val(d, a); NEXT();
+        CASE(OP_JMP): in = g->code + in->jump; DISPATCH();
+        CASE(OP_JF):
+            in = !truthy(a) ? g->code + in->jump : in + 1;
+            DISPATCH();
+        CASE(OP_JT):
+            in = truthy(a) ? g->code + in->jump : in + 1;
+            DISPATCH();
+        CASE(OP_JNN):
+            in = a->t != EV_NULL ? g->code + in->jump : in + 1;
+            DISPATCH();
+        CASE(OP_TRIM): TEXT_ARG() op_trim(d, a); NEXT();
+        CASE(OP_UPPER): TEXT_ARG() op_case(w, d, a, true); NEXT();
+        CASE(OP_LOWER): TEXT_ARG() op_case(w, d, a, false); NEXT();
+        CASE(OP_PADL): TEXT_ARG() op_pad(w, d, a, in, true); NEXT();
+        CASE(OP_PADR): TEXT_ARG() op_pad(w, d, a, in, false); NEXT();
+        CASE(OP_PREFIX): TEXT_ARG() op_affix(w, d, a, in, true); NEXT();
+        CASE(OP_SUFFIX): TEXT_ARG() op_affix(w, d, a, in, false); NEXT();
+        CASE(OP_FIRST):
+        CASE(OP_LAST):
+        CASE(OP_SUBSTR): TEXT_ARG() op_chars(d, a, in); NEXT();
+        CASE(OP_BEFORE): TEXT_ARG() op_split(d, a, in, true); NEXT();
+        CASE(OP_AFTER): TEXT_ARG() op_split(d, a, in, false); NEXT();
+        CASE(OP_REPLACE): TEXT_ARG() op_replace(w, d, a, in); NEXT();
+        CASE(OP_SQUISH): TEXT_ARG() op_squish(w, d, a); NEXT();
+        CASE(OP_TITLE): TEXT_ARG() op_title(w, d, a); NEXT();
+        CASE(OP_DIGITS): TEXT_ARG() op_digits(w, d, a); NEXT();
+        CASE(OP_STRIP): TEXT_ARG() op_strip(d, a, in); NEXT();
+        CASE(OP_LENGTH): TEXT_ARG() op_length(d, a); NEXT();
+        CASE(OP_DATEPART):
+        CASE(OP_FMTDATE):
+        CASE(OP_ADDDAYS):
+        CASE(OP_EOM):
             if (a->t == EV_NULL) {
                 set_null(d);
-                break;
+                NEXT();
             }
             if (!op_date(w, d, a, in))
                 return ENG_REJECTED;
-            break;
-        case OP_RDATE:
-        case OP_RNUM:
-        case OP_RINT:
-        case OP_RBOOL:
-        case OP_MAP: {
+            NEXT();
+        CASE(OP_RDATE):
+        CASE(OP_RNUM):
+        CASE(OP_RINT):
+        CASE(OP_RBOOL):
+        CASE(OP_MAP): {
             if (a->t == EV_NULL) {
                 set_null(d);
-                break;
+                NEXT();
             }
             bool ok = in->op == OP_RDATE  ? op_rdate(w, d, a, in)
                       : in->op == OP_RNUM ? op_rnum(w, d, a, in)
@@ -1171,38 +1271,38 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
                                            : op_map(w, d, a, in);
             if (!ok)
                 return ENG_REJECTED;
-            break;
+            NEXT();
         }
-        case OP_MULK:
-        case OP_DIVK:
-        case OP_ROUND:
+        CASE(OP_MULK):
+        CASE(OP_DIVK):
+        CASE(OP_ROUND):
             if (a->t == EV_NULL)
                 set_null(d);
             else if (!op_scale(w, d, a, in))
                 return ENG_REJECTED;
-            break;
-        case OP_NEG:
-        case OP_ABS:
+            NEXT();
+        CASE(OP_NEG):
+        CASE(OP_ABS):
             if (a->t == EV_NULL)
                 set_null(d);
             else if (!op_neg(w, d, a, in, in->op == OP_ABS))
                 return ENG_REJECTED;
-            break;
-        case OP_NEGWHEN:
+            NEXT();
+        CASE(OP_NEGWHEN):
             if (a->t == EV_NULL || !truthy(&r[in->b]))
                 copy_val(d, a);
             else if (!op_neg(w, d, a, in, false))
                 return ENG_REJECTED;
-            break;
-        case OP_ADD:
-        case OP_SUB:
-        case OP_MUL:
-        case OP_DIV:
+            NEXT();
+        CASE(OP_ADD):
+        CASE(OP_SUB):
+        CASE(OP_MUL):
+        CASE(OP_DIV):
             if (!op_arith(w, d, a, &r[in->b], in))
                 return ENG_REJECTED;
-            break;
-        case OP_CONCAT: op_concat(w, d, a, &r[in->b]); break;
-        case OP_DAYS:
+            NEXT();
+        CASE(OP_CONCAT): op_concat(w, d, a, &r[in->b]); NEXT();
+        CASE(OP_DAYS):
             if (a->t == EV_DATE && r[in->b].t == EV_DATE)
                 set_int(d, (int64_t)r[in->b].u.days - a->u.days);
             else if (a->t == EV_NULL || r[in->b].t == EV_NULL)
@@ -1211,33 +1311,31 @@ eng_fate eng_eval_record(eng_worker *w, const csv_block *b, size_t row)
                 fail_not(w, in, a->t != EV_DATE ? a : &r[in->b], "a date");
                 return ENG_REJECTED;
             }
-            break;
-        case OP_CMP: set_bool(d, op_cmp(w, a, &r[in->b], (int)in->n)); break;
-        case OP_MISSING: set_bool(d, a->t == EV_NULL); break;
-        case OP_PRESENT: set_bool(d, a->t != EV_NULL); break;
-        case OP_IN:
-        case OP_CONTAINS:
-        case OP_STARTS:
-        case OP_ENDS: set_bool(d, op_textcond(w, a, in)); break;
-        case OP_NOT: set_bool(d, !truthy(a)); break;
-        case OP_SKIP:
+            NEXT();
+        CASE(OP_CMP): set_bool(d, op_cmp(w, a, &r[in->b], (int)in->n)); NEXT();
+        CASE(OP_MISSING): set_bool(d, a->t == EV_NULL); NEXT();
+        CASE(OP_PRESENT): set_bool(d, a->t != EV_NULL); NEXT();
+        CASE(OP_IN):
+        CASE(OP_CONTAINS):
+        CASE(OP_STARTS):
+        CASE(OP_ENDS): set_bool(d, op_textcond(w, a, in)); NEXT();
+        CASE(OP_NOT): set_bool(d, !truthy(a)); NEXT();
+        CASE(OP_SKIP):
             if (truthy(a))
                 return ENG_FILTERED;
-            break;
-        case OP_ASSIGN:
+            NEXT();
+        CASE(OP_ASSIGN):
             if (!assign_fast(w, in, in->a, in->sub, &r[in->b]))
                 return ENG_REJECTED;
-            break;
-        case OP_REJECT:
+            NEXT();
+        CASE(OP_REJECT):
             if (truthy(a)) {
                 reason_start(w, -1);
                 mf_buf_add(&w->reason, in->s, in->slen);
                 return ENG_REJECTED;
             }
-            break;
-        }
-        if (in->assign && !assign_fast(w, in, (uint32_t)in->col, in->assign, d))   /* a fused OP_ASSIGN */
-            return ENG_REJECTED;
+            NEXT();
+        SWITCH_END
     }
 }
 

@@ -252,11 +252,13 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
 }
 
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
-                   const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e)
+                   const char *cache_key, int cache_hit, const run_observer *observer, run_report *rep, char sha[65],
+                   mf_err *e)
 {
     run_options opt = {0};
     opt.cache_key = cache_key;
     opt.cache_hit = cache_hit;
+    opt.observer = observer;
     return run_with(env, p, text, plan_path, o, &opt, rep, sha, e);
 }
 
@@ -359,10 +361,11 @@ static int execute(const flow_env *env, const char *client, const char *text, co
     opt.approved_by = ap.actor;
     opt.approved_at = ap.at;
     opt.approval_comment = ap.comment;
-    /* The check's input side (control totals) starts now, beside the engine: native runs only (the
-     * Spark engine's JVM wants the cores), and only the engine's thread pool is bounded by cores. */
-    if (!o->engine || !strcmp(o->engine, "native"))
-        pre = check_pre_start(&p, o->data_path);
+    /* The check's input side (control totals) is fed by the native run's reader as it reads the
+     * input (no second read); a Spark run's check reads the input itself, after the run. */
+    run_observer obs;
+    if ((!o->engine || !strcmp(o->engine, "native")) && (pre = check_pre_fed(&p, o->data_path, &obs)))
+        opt.observer = &obs;
     if (run_with(env, &p, text, plan_path, o, &opt, rep, sha2, e) < 0) {
         mf_err ignore = {0};
         sr.status = e->code == MF_EINTR ? "interrupted" : "failed";

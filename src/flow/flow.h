@@ -421,9 +421,11 @@ int flow_run_client(const flow_env *env, const char *client, const flow_run_opti
 
 /* A plain run of a parsed plan (`run --plan`): checked against the data's header (MF_EQUESTION
  * when questions are open), run on o->engine, companions written (job.py, mapforge_runtime.py,
- * Parquet).  No store, no checks, no load.  sha receives the text's SHA-256. */
+ * Parquet).  No store, no checks, no load.  sha receives the text's SHA-256.  observer (may be
+ * NULL): shown the input by a native run (run_options.observer). */
 int flow_run_plain(const flow_env *env, plan *p, const char *text, const char *plan_path, const flow_run_options *o,
-                   const char *cache_key, int cache_hit, run_report *rep, char sha[65], mf_err *e);
+                   const char *cache_key, int cache_hit, const run_observer *observer, run_report *rep, char sha[65],
+                   mf_err *e);
 
 /* A plan file run as it is (`run --plan`): flow_run_plain, then the plan's checks and the validator
  * (never a load: the plan is not approved, and a message says so, with the command that approves

@@ -32,13 +32,18 @@ int flow_run_file(const flow_env *env, const char *client, plan *p, const char *
     memset(r, 0, sizeof *r);
     r->state = FLOW_FAILED;
     char sha[65];
-    if (flow_run_plain(env, p, text, plan_path, o, NULL, 0, &r->rep, sha, e) < 0)
+    /* A native run feeds the control totals' input side as it reads (check_pre_fed). */
+    run_observer obs;
+    check_pre *pre = !o->engine || !strcmp(o->engine, "native") ? check_pre_fed(p, o->data_path, &obs) : NULL;
+    if (flow_run_plain(env, p, text, plan_path, o, NULL, 0, pre ? &obs : NULL, &r->rep, sha, e) < 0) {
+        check_pre_discard(pre);
         return -1;
+    }
     memcpy(r->plan_sha256, sha, sizeof sha);
     check_result res;
     check_result_init(&res);
     int rc = -1;
-    if (flow_check_output(p, o, &r->rep, NULL, &res, e) < 0)   /* flow_run_plain refused what a URI cannot do */
+    if (flow_check_output(p, o, &r->rep, pre, &res, e) < 0)   /* takes pre; flow_run_plain refused what a URI cannot do */
         goto done;
     bool unchecked = o->spark_output && *o->spark_output;
     r->passed = res.passed;

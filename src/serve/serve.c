@@ -400,10 +400,12 @@ static void parse_multipart(serve_req *r, const char *ctype, char *body, size_t 
         if (!next)
             break;
         char *name = NULL, *filename = NULL;
+        bool disposition = false;   /* only a part's first Content-Disposition line counts */
         for (const char *h = body + at; h < hend;) {
             const char *eol = find_bytes(h, (size_t)(hend - h), "\r\n", 2);
             size_t ln = eol ? (size_t)(eol - h) : (size_t)(hend - h);
-            if (ln > 20 && !strncasecmp(h, "Content-Disposition:", 20) && !name) {
+            if (ln > 20 && !strncasecmp(h, "Content-Disposition:", 20) && !disposition) {
+                disposition = true;
                 name = disposition_param(h, ln, "name");
                 filename = disposition_param(h, ln, "filename");
             }

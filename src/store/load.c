@@ -7,6 +7,7 @@
  */
 #include "util/interrupt.h"
 #include "store/load_internal.h"
+#include "util/date.h"
 #include "util/decimal.h"
 
 #include <stdlib.h>
@@ -61,7 +62,7 @@ void load_csv_close(load_csv *lc)
 
 /* ---- values --------------------------------------------------------------------------------- */
 
-static int parse_int(const char *s, size_t n, long long lo, long long hi)
+int load_parse_int(const char *s, size_t n, long long lo, long long hi, long long *out)
 {
     size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
     if (i == n || n - i > 19)
@@ -74,59 +75,81 @@ static int parse_int(const char *s, size_t n, long long lo, long long hi)
     }
     if (s[0] == '-')
         v = -v;
-    return v < lo || v > hi ? -1 : 0;
+    if (v < lo || v > hi)
+        return -1;
+    *out = (long long)v;
+    return 0;
 }
 
-static bool is_iso_date(const char *s, size_t n)
+bool load_iso_date(const char *s, size_t n, int32_t *days)
 {
     if (n != 10 || s[4] != '-' || s[7] != '-')
         return false;
     for (size_t i = 0; i < n; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    if (!mf_date_valid(y, m, d))   /* the day exists in that month (2025-02-30 does not), year >= 1 */
+        return false;
+    *days = mf_days_from_civil(y, m, d);
+    return true;
+}
+
+/* The failure of load_check_value: the column's declared type named (formatted only here: the
+ * check runs for every value). */
+static int check_fail(const plan_column *c, const char *s, size_t n, size_t chars, const char *path, long line,
+                      mf_err *e)
+{
+    char ty[64];
+    plan_type_name(c->type, ty, sizeof ty);
+    int show = (int)(n > 60 ? 60 : n);
+    switch (c->type.base) {
+    case PT_TEXT:
+        return mf_fail(e, MF_EDATA, path, line, 0, "column %s: a value of %zu characters does not fit %s", c->name,
+                       chars, ty);
+    case PT_INTEGER:
+    case PT_BIGINT: return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" is not a %s", c->name, show, s, ty);
+    case PT_DECIMAL:
+        return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" does not fit %s", c->name, show, s, ty);
+    case PT_DATE:
+        return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" is not a YYYY-MM-DD date", c->name, show, s);
+    default:
+        return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" is not true or false", c->name, show, s);
+    }
 }
 
 int load_check_value(const plan_column *c, const char *s, size_t n, const char *path, long line, mf_err *e)
 {
-    char ty[64];
-    plan_type_name(c->type, ty, sizeof ty);
     switch (c->type.base) {
     case PT_TEXT: {
+        if (c->type.len <= 0 || n <= (size_t)c->type.len)   /* bytes >= characters: fits */
+            return 0;
         size_t chars = 0;
         for (size_t i = 0; i < n; i++)
             chars += ((unsigned char)s[i] & 0xC0) != 0x80;
-        if (c->type.len > 0 && chars > (size_t)c->type.len)
-            return mf_fail(e, MF_EDATA, path, line, 0, "column %s: a value of %zu characters does not fit %s", c->name,
-                           chars, ty);
-        return 0;
+        return chars > (size_t)c->type.len ? check_fail(c, s, n, chars, path, line, e) : 0;
     }
     case PT_INTEGER:
     case PT_BIGINT: {
         long long lo = c->type.base == PT_INTEGER ? -2147483648LL : INT64_MIN;
         long long hi = c->type.base == PT_INTEGER ? 2147483647LL : INT64_MAX;
-        if (parse_int(s, n, lo, hi) < 0)
-            return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" is not a %s", c->name, (int)(n > 60 ? 60 : n),
-                           s, ty);
-        return 0;
+        long long v;
+        return load_parse_int(s, n, lo, hi, &v) < 0 ? check_fail(c, s, n, 0, path, line, e) : 0;
     }
     case PT_DECIMAL: {
         mf_dec d;
         if (!mf_dec_parse(s, n, &d) || (c->type.prec > 0 && !mf_dec_fits(d, c->type.prec, c->type.scale)))
-            return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" does not fit %s", c->name,
-                           (int)(n > 60 ? 60 : n), s, ty);
+            return check_fail(c, s, n, 0, path, line, e);
         return 0;
     }
-    case PT_DATE:
-        if (!is_iso_date(s, n))
-            return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" is not a YYYY-MM-DD date", c->name,
-                           (int)(n > 60 ? 60 : n), s);
-        return 0;
+    case PT_DATE: {
+        int32_t days;
+        return load_iso_date(s, n, &days) ? 0 : check_fail(c, s, n, 0, path, line, e);
+    }
     case PT_BOOLEAN:
         if (!((n == 4 && !memcmp(s, "true", 4)) || (n == 5 && !memcmp(s, "false", 5))))
-            return mf_fail(e, MF_EDATA, path, line, 0, "column %s: \"%.*s\" is not true or false", c->name,
-                           (int)(n > 60 ? 60 : n), s);
+            return check_fail(c, s, n, 0, path, line, e);
         return 0;
     default:
         return 0;

@@ -2,7 +2,9 @@
  *
  * Target (db_url):
  *   "sqlite:PATH"          an SQLite file (created when absent); default <home>/warehouse.db
- *   "postgresql://..." or "postgres://..."   PostgreSQL through libpq, bulk COPY FROM STDIN
+ *   "postgresql://..." or "postgres://..."   PostgreSQL through libpq, bulk COPY FROM STDIN (binary
+ *                          format, values converted on this side; text format for a plan with a
+ *                          timestamp column)
  *
  * The table is the plan's output name (a quoted identifier), with one typed column per output
  * column (text → TEXT, decimal(p,s) → NUMERIC(p,s), date → DATE, integer → INTEGER,
@@ -15,6 +17,8 @@
  *     copy; a load that fails or is killed midway leaves the table as it was.
  *   - the CSV is streamed in blocks (read/csv.h); memory does not grow with the file.
  *   - an empty CSV field is NULL.
+ *   - every value is checked against its column's type before the database sees it (load.c), so
+ *     SQLite, which would store anything, refuses what PostgreSQL would (2025-02-30 included).
  *   - PostgreSQL with streams N > 1 (load_pg.c): the load's transaction COPYs one share of the rows
  *     straight into the table, N-1 other connections COPY the rest into UNLOGGED staging tables of
  *     their own, and the transaction moves every staged row in, drops the staging tables and

@@ -9,6 +9,8 @@
 #define MF_LOAD_INTERNAL_H
 
 #include "read/csv.h"
+#include <stdbool.h>
+#include <stdint.h>
 #include "store/load.h"
 #include "util/buf.h"
 
@@ -30,6 +32,10 @@ void load_csv_close(load_csv *lc);
 /* Check value (s, n), n > 0, of column c read from CSV line `line`: it must fit the column's type.
  * Fills e naming path:line and the column. */
 int load_check_value(const plan_column *c, const char *s, size_t n, const char *path, long line, mf_err *e);
+/* An integer of s[0..n): optional sign, 1-19 digits, within [lo, hi]: 0 and *out, or -1. */
+int load_parse_int(const char *s, size_t n, long long lo, long long hi, long long *out);
+/* A YYYY-MM-DD date whose day exists (year 0001-9999): true and *days since 1970-01-01. */
+bool load_iso_date(const char *s, size_t n, int32_t *days);
 
 /* SQL type of a column ("NUMERIC(18,2)", "TEXT", ...). */
 void load_sql_type(plan_type t, bool sqlite, char *buf, size_t n);

@@ -2,9 +2,14 @@
  *
  * One transaction (BEGIN IMMEDIATE, so two loaders queue instead of failing half-way): create
  * the table if absent, delete the rows of the same client + input SHA-256, insert every row with
- * one prepared statement, commit.  SQLite's rollback journal makes the commit atomic: a process
- * killed at any point leaves the database as it was before BEGIN, and the next opener rolls the
- * hot journal back.  Any error rolls back explicitly.
+ * prepared statements, commit.  SQLite's rollback journal (the default: journal_mode DELETE,
+ * synchronous FULL, left as they are) makes the commit atomic: a process killed at any point
+ * leaves the database as it was before BEGIN, and the next opener rolls the hot journal back.
+ * Any error rolls back explicitly.
+ *
+ * Rows go SQLITE_BATCH (64) to a multi-row INSERT (fewer when the plan's columns would pass
+ * SQLite's parameter limit), the rest of a CSV block one by one: one statement step per 64 rows
+ * instead of per row.  The provenance values are bound once per statement.
  *
  * Values are bound by type: integer/bigint as 64-bit integers, boolean as 0/1, everything else as
  * text (decimal columns are declared DECIMAL_TEXT(p,s): text affinity, so "12.30" stays exactly
@@ -18,9 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SQLITE_BATCH 64   /* rows per INSERT statement */
+
 typedef struct sqlite_load {
     sqlite3 *db;
-    sqlite3_stmt *ins;
+    sqlite3_stmt *ins;     /* INSERT of one row (a block's last rows) */
+    sqlite3_stmt *batch;   /* INSERT of batch_rows rows */
+    int batch_rows;
     const char *path;
 } sqlite_load;
 
@@ -60,60 +69,94 @@ static int delete_previous(sqlite_load *s, const plan *p, const load_info *info,
     return 0;
 }
 
-static int prepare_insert(sqlite_load *s, const plan *p, mf_err *e)
+/* INSERT of `rows` rows: row r's values are parameters r * ncols + 1 .. (r + 1) * ncols, the three
+ * provenance values (the same for every row) the last three, bound once. */
+static int prepare_insert(sqlite_load *s, const plan *p, int rows, const load_info *info, const char *run_at,
+                          sqlite3_stmt **st, mf_err *e)
 {
     mf_buf sql = {0};
     mf_buf_adds(&sql, "INSERT INTO ");
     load_quote_ident(&sql, p->output);
     mf_buf_addc(&sql, ' ');
     load_column_list(&sql, p);
-    mf_buf_adds(&sql, " VALUES (");
-    for (int c = 0; c < p->ncols + 3; c++)
-        mf_buf_adds(&sql, c ? ", ?" : "?");
-    mf_buf_addc(&sql, ')');
-    int rc = sqlite3_prepare_v2(s->db, sql.data, -1, &s->ins, NULL);
+    mf_buf_adds(&sql, " VALUES ");
+    int prov = rows * p->ncols + 1;
+    for (int r = 0; r < rows; r++) {
+        mf_buf_adds(&sql, r ? ", (" : "(");
+        for (int c = 0; c < p->ncols; c++)
+            mf_buf_printf(&sql, "?%d, ", r * p->ncols + c + 1);
+        mf_buf_printf(&sql, "?%d, ?%d, ?%d)", prov, prov + 1, prov + 2);
+    }
+    int rc = sqlite3_prepare_v2(s->db, sql.data, (int)sql.len + 1, st, NULL);
     mf_buf_free(&sql);
-    return rc == SQLITE_OK ? 0 : db_fail(s, e, "cannot prepare the insert (does the table have other columns?)");
+    if (rc != SQLITE_OK)
+        return db_fail(s, e, "cannot prepare the insert (does the table have other columns?)");
+    sqlite3_bind_text(*st, prov, info->client, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, prov + 1, info->input_sha256 ? info->input_sha256 : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, prov + 2, run_at, -1, SQLITE_STATIC);
+    return 0;
 }
 
-static void bind_value(sqlite3_stmt *st, int i, const plan_column *c, const char *v, size_t n)
+/* Bind row `row` of the block (checked first) at parameters base + 1 .. base + ncols.  Values are
+ * bound SQLITE_STATIC: the statement is stepped before the block is read again. */
+static int bind_row(sqlite3_stmt *st, int base, const plan *p, const load_csv *lc, long row, mf_err *e)
 {
-    if (!n) {
-        sqlite3_bind_null(st, i);
-        return;
+    uint32_t f0 = lc->b.first[row];
+    for (int c = 0; c < p->ncols; c++) {
+        uint32_t i = f0 + (uint32_t)lc->field[c];
+        const char *v = lc->b.fptr[i];
+        size_t n = lc->b.flen[i];
+        int at = base + c + 1;
+        if (!n) {
+            sqlite3_bind_null(st, at);
+            continue;
+        }
+        const plan_column *col = &p->cols[c];
+        if (load_check_value(col, v, n, lc->path, lc->b.line[row], e) < 0)
+            return -1;
+        long long x;
+        switch (col->type.base) {
+        case PT_INTEGER:
+        case PT_BIGINT:
+            if (load_parse_int(v, n, INT64_MIN, INT64_MAX, &x) < 0)   /* checked: digits, in range */
+                return mf_fail(e, MF_EDATA, lc->path, lc->b.line[row], 0, "column %s: not an integer", col->name);
+            sqlite3_bind_int64(st, at, x);
+            break;
+        case PT_BOOLEAN: sqlite3_bind_int(st, at, v[0] == 't'); break;
+        default: sqlite3_bind_text(st, at, v, (int)n, SQLITE_STATIC); break;
+        }
     }
-    switch (c->type.base) {
-    case PT_INTEGER:
-    case PT_BIGINT: sqlite3_bind_int64(st, i, strtoll(v, NULL, 10)); return;   /* checked: digits, in range */
-    case PT_BOOLEAN: sqlite3_bind_int(st, i, v[0] == 't'); return;
-    default: sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC); return;
-    }
+    return 0;
 }
 
+static int step(sqlite_load *s, sqlite3_stmt *st, const load_csv *lc, long first, long last, mf_err *e)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (first == last)
+        return mf_fail(e, MF_EIO, lc->path, lc->b.line[first], 0, "cannot insert this row into %s: %s", s->path,
+                       sqlite3_errmsg(s->db));
+    return mf_fail(e, MF_EIO, lc->path, lc->b.line[first], 0, "cannot insert the rows of lines %ld-%ld into %s: %s",
+                   lc->b.line[first], lc->b.line[last], s->path, sqlite3_errmsg(s->db));
+}
+
+/* A block: batch_rows rows per statement, the rest one by one. */
 static int insert_block(sqlite_load *s, const plan *p, load_csv *lc, long nrows, load_result *r, mf_err *e)
 {
-    char num[32];
-    for (long row = 0; row < nrows; row++) {
-        uint32_t f0 = lc->b.first[row];
-        for (int c = 0; c < p->ncols; c++) {
-            uint32_t i = f0 + (uint32_t)lc->field[c];
-            const char *v = lc->b.fptr[i];
-            size_t n = lc->b.flen[i];
-            if (n && load_check_value(&p->cols[c], v, n, lc->path, lc->b.line[row], e) < 0)
+    long row = 0;
+    for (; row + s->batch_rows <= nrows; row += s->batch_rows) {
+        for (int k = 0; k < s->batch_rows; k++)
+            if (bind_row(s->batch, k * p->ncols, p, lc, row + k, e) < 0)
                 return -1;
-            if (n && n < sizeof num && (p->cols[c].type.base == PT_INTEGER || p->cols[c].type.base == PT_BIGINT)) {
-                memcpy(num, v, n);   /* fields are not NUL-terminated: strtoll needs a copy */
-                num[n] = 0;
-                v = num;
-            }
-            bind_value(s->ins, c + 1, &p->cols[c], v, n);
-        }
-        if (sqlite3_step(s->ins) != SQLITE_DONE) {
-            mf_fail(e, MF_EIO, lc->path, lc->b.line[row], 0, "cannot insert this row into %s: %s", s->path,
-                    sqlite3_errmsg(s->db));
+        if (step(s, s->batch, lc, row, row + s->batch_rows - 1, e) < 0)
             return -1;
-        }
-        sqlite3_reset(s->ins);
+        r->rows_loaded += s->batch_rows;
+    }
+    for (; row < nrows; row++) {
+        if (bind_row(s->ins, 0, p, lc, row, e) < 0 || step(s, s->ins, lc, row, row, e) < 0)
+            return -1;
         r->rows_loaded++;
     }
     return 0;
@@ -124,13 +167,18 @@ static int load_rows(sqlite_load *s, const plan *p, const char *csv_path, const 
 {
     load_csv lc;
     int rc = load_csv_open(&lc, p, csv_path, e);
+    /* SQLITE_BATCH rows a statement, fewer when the plan's columns would pass the parameter limit. */
+    int limit = sqlite3_limit(s->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    s->batch_rows = p->ncols > 0 ? (limit - 3) / p->ncols : 1;
+    if (s->batch_rows > SQLITE_BATCH)
+        s->batch_rows = SQLITE_BATCH;
+    if (s->batch_rows < 1)
+        s->batch_rows = 1;
     if (rc == 0)
-        rc = prepare_insert(s, p, e);
+        rc = prepare_insert(s, p, 1, info, run_at, &s->ins, e);
+    if (rc == 0)
+        rc = prepare_insert(s, p, s->batch_rows, info, run_at, &s->batch, e);
     if (rc == 0) {
-        /* The three provenance values are the same for every row: bound once. */
-        sqlite3_bind_text(s->ins, p->ncols + 1, info->client, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->ins, p->ncols + 2, info->input_sha256 ? info->input_sha256 : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->ins, p->ncols + 3, run_at, -1, SQLITE_STATIC);
         long n;
         while (rc == 0 && (n = load_csv_next(&lc, e)) != 0)
             rc = n < 0 ? -1 : insert_block(s, p, &lc, n, r, e);
@@ -149,7 +197,9 @@ int load_sqlite(const plan *p, const char *csv_path, const char *db_path, const 
         snprintf(run_at, sizeof run_at, "%s", info->run_at);
     else
         load_now_iso(run_at, sizeof run_at);
-    if (sqlite3_open_v2(db_path, &s.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    /* NOMUTEX: the connection is this function's alone (no locking around every call). */
+    if (sqlite3_open_v2(db_path, &s.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         db_fail(&s, e, "cannot open the database");
         sqlite3_close(s.db);
         return -1;
@@ -165,7 +215,8 @@ int load_sqlite(const plan *p, const char *csv_path, const char *db_path, const 
         if (rc == 0)
             rc = load_rows(&s, p, csv_path, info, run_at, r, e);
         sqlite3_finalize(s.ins);
-        s.ins = NULL;
+        sqlite3_finalize(s.batch);
+        s.ins = s.batch = NULL;
         if (rc == 0)
             rc = mf_interrupt_check(e);   /* a stop before COMMIT leaves the warehouse as it was */
         if (rc == 0)

@@ -108,6 +108,8 @@ int mf_afile_write(mf_afile *f, const void *p, size_t n, mf_err *e)
 {
     if (f->failed)
         return -1;
+    if (f->tee && n)
+        f->tee(f->tee_user, p, n);
     const char *s = p;
     while (n) {
         if (f->len == f->cap && flush_buf(f, false, e) < 0)

@@ -22,6 +22,10 @@ typedef struct mf_afile {
     int direct;      /* the descriptor has O_DIRECT set (large files only) */
     unsigned long long written;   /* bytes written to fd so far */
     int sealed;      /* complete on disk under tmp, waiting for mf_afile_publish */
+    /* Set after mf_afile_open (NULL = none): shown every byte mf_afile_write accepts, in order
+     * (write/run.c: the output CSV shown to the checks as it is written). */
+    void (*tee)(void *user, const void *p, size_t n);
+    void *tee_user;
 } mf_afile;
 
 int mf_afile_open(mf_afile *f, const char *path, mf_err *e);

@@ -235,6 +235,22 @@ bool mf_dec_parse_fmt(const char *s, size_t n, char thousands, char decimal, boo
         decimal = '.';
     if (thousands == decimal)
         thousands = 0;
+    /* The usual amount, "1,234.56", "-12.50" or "(772.47)", with no currency: a digit at each end
+     * of the body leaves the marker loop below nothing more to strip, so its answer is the body's. */
+    if (cn == 0 && n >= 1) {
+        size_t i = 0, m = n;
+        if (paren_negative && n >= 3 && s[0] == '(' && s[n - 1] == ')')
+            i = 1, m = n - 1;
+        else if (n >= 2 && s[0] == '-')
+            i = 1;
+        if (is_digit(s[i]) && is_digit(s[m - 1])) {
+            __int128 v;
+            int scale;
+            if (!parse_body(s + i, m - i, thousands, decimal, &v, &scale))
+                return false;
+            return mk(i ? -v : v, scale, out);
+        }
+    }
     trim(&s, &n);
     /* Strip markers from the outside in: sign, currency and parentheses in any order, once each. */
     for (bool changed = true; changed && n;) {
@@ -426,8 +442,49 @@ int mf_dec_format(mf_dec a, char *out)
     return mf_dec_format_parts(a.v, a.scale, out);
 }
 
+/* The usual value (|v| < 2^64, scale <= 19): written right-aligned into tmp two digits at a time,
+ * the point put in on the way, then copied out once. */
+static int format_u64(uint64_t m, bool neg, int scale, char *out)
+{
+    char tmp[48];
+    char *q = tmp + sizeof tmp;
+    int k = 0;
+    for (; k + 2 <= scale; k += 2) {
+        unsigned r = (unsigned)(m % 100);
+        m /= 100;
+        *--q = two_digits[2 * r + 1];
+        *--q = two_digits[2 * r];
+    }
+    if (k < scale) {
+        *--q = (char)('0' + (int)(m % 10));
+        m /= 10;
+    }
+    if (scale)
+        *--q = '.';
+    while (m >= 100) {
+        unsigned r = (unsigned)(m % 100);
+        m /= 100;
+        *--q = two_digits[2 * r + 1];
+        *--q = two_digits[2 * r];
+    }
+    if (m >= 10) {
+        *--q = two_digits[2 * m + 1];
+        *--q = two_digits[2 * m];
+    } else
+        *--q = (char)('0' + (int)m);
+    if (neg)
+        *--q = '-';
+    int len = (int)(tmp + sizeof tmp - q);
+    memcpy(out, q, (size_t)len);
+    out[len] = '\0';
+    return len;
+}
+
 int mf_dec_format_parts(__int128 v, int scale, char *out)
 {
+    u128 um = v < 0 ? (u128)(-v) : (u128)v;
+    if (um <= UINT64_MAX && scale <= 19)
+        return format_u64((uint64_t)um, v < 0, scale, out);
     mf_dec a = {v, scale};
     char tmp[48];
     int n = 0, len = 0;

@@ -5,11 +5,18 @@
  * protocol, its length (4 bytes, little-endian) and "PAR1".
  *
  * Invariants:
- *   - Only the current row group is in memory: per column its definition levels (one byte per
- *     row), and either its dictionary (PLAIN values + one 4-byte id per value) or its PLAIN values.
- *     The footer keeps the already encoded RowGroup structs (a few hundred bytes each).
- *   - A column chunk is all-dictionary or all-PLAIN: when a dictionary outgrows
- *     pq_options.dict_bytes, or does not pay at flush time, the ids are expanded to PLAIN.
+ *   - Only the current row group is in memory, and mostly compressed: per column its finished
+ *     data pages (encoded and compressed as each fills, pq_options.page_bytes of rows, PLAIN
+ *     bytes or ids), the current page's definition levels (one byte per row) and values (PLAIN,
+ *     or one 4-byte dictionary id each), and its dictionary.  At the flush each column chunk is
+ *     written whole: the dictionary page, then its pages.  The footer keeps the already encoded
+ *     RowGroup structs (a few hundred bytes each).
+ *   - Each data page of RLE_DICTIONARY carries the bit width of the dictionary as it was then.
+ *     When a dictionary outgrows pq_options.dict_bytes, or does not pay (weighed at 64 Ki
+ *     values, each doubling and the flush), the current page's ids are expanded to PLAIN and the
+ *     rest of the chunk is PLAIN; pages already written keep the dictionary, frozen and written
+ *     first (a chunk is then dictionary pages followed by PLAIN pages, as parquet-mr and Arrow
+ *     write it); with no such page yet the chunk is all PLAIN.
  *   - Statistics are kept in PLAIN bytes and compared in the type's order (pq_value_cmp); in
  *     dictionary mode only new dictionary entries can change them.
  *   - w->offset is the file offset of the next byte written (page offsets in the footer).
@@ -38,6 +45,8 @@ enum { CONV_UTF8 = 0, CONV_DECIMAL = 5, CONV_DATE = 6, CONV_TIMESTAMP_MICROS = 1
 enum { REP_OPTIONAL = 1 };
 
 #define STATS_MAX_BYTES 4096   /* longer min/max values are left out of the statistics */
+#define DICT_FIRST_CHECK 65536 /* values before a dictionary is first weighed (then at each doubling) */
+#define DICT_RETRY_GROUPS 3    /* a column whose dictionary did not pay starts this many row groups PLAIN */
 #define CREATED_BY "mapforge version 0.1.0"
 
 /* ---- Thrift compact protocol ------------------------------------------------------------------ */
@@ -345,8 +354,51 @@ static bool parse_timestamp(const char *s, size_t n, int64_t *us)
     return true;
 }
 
+/* The usual decimal text, [-]digits[.digits] with at most t.scale decimals and 18 digits in all,
+ * read straight into v * 10^scale; false for anything else (the general path reads it). */
+static bool small_decimal(plan_type t, const char *s, size_t n, int64_t *out)
+{
+    size_t i = s[0] == '-';
+    uint64_t v = 0;
+    int nd = 0, fd = -1;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d <= 9) {
+            v = v * 10 + d;
+            nd++;
+            fd += fd >= 0;
+        } else if (s[i] == '.' && fd < 0 && nd > 0) {
+            fd = 0;
+        } else
+            return false;
+    }
+    int scale_up = t.scale - (fd < 0 ? 0 : fd);
+    if (nd == 0 || fd == 0 || scale_up < 0 || nd + scale_up > 18)
+        return false;
+    for (int k = 0; k < scale_up; k++)
+        v *= 10;
+    uint64_t lim = 1;
+    for (int k = 0; k < t.prec; k++)
+        lim *= 10;
+    if (v >= lim)
+        return false;
+    *out = s[0] == '-' ? -(int64_t)v : (int64_t)v;
+    return true;
+}
+
 static bool encode_decimal(plan_type t, const char *s, size_t n, uint8_t *fixed, size_t *len)
 {
+    int64_t small;
+    if (t.prec <= 18 && n > 0 && small_decimal(t, s, n, &small)) {
+        if (t.prec <= 9) {
+            le32(fixed, (uint32_t)(int32_t)small);
+            *len = 4;
+        } else {
+            le64(fixed, (uint64_t)small);
+            *len = 8;
+        }
+        return true;
+    }
     mf_dec d;
     if (!mf_dec_parse(s, n, &d) || !mf_dec_rescale_exact(d, t.scale, &d) || mf_dec_digits(d) > t.prec)
         return false;
@@ -439,19 +491,27 @@ typedef struct dict_slot {
     uint32_t id1;        /* entry id + 1; 0 = empty slot */
 } dict_slot;
 
+typedef struct chunk_sizes {
+    int64_t uncompressed, compressed;
+} chunk_sizes;
+
 typedef struct col {
     char *name;
     plan_type type;
     int phys;
     int flba_len;        /* FIXED_LEN_BYTE_ARRAY width */
     /* the current row group */
-    mf_buf defs;         /* one byte per row: 1 value, 0 null */
     size_t nvalues;      /* non-null values */
     uint64_t nulls;
     size_t plain_bytes;  /* what the values take PLAIN-encoded */
     bool dict_on;
-    mf_buf plain;        /* PLAIN values (booleans: one byte each, packed per page) */
+    mf_buf pages;        /* its data pages so far, encoded and compressed (header + body each) */
+    chunk_sizes cs;      /* their sizes */
+    size_t dict_pages;   /* how many of them are dictionary-encoded (then the chunk has a dictionary) */
     mf_buf dict;         /* dictionary entries, PLAIN */
+    /* the current page */
+    mf_buf defs;         /* one byte per row: 1 value, 0 null */
+    mf_buf plain;        /* PLAIN values (booleans: one byte each, packed per page) */
     mf_buf ids;          /* uint32 id per non-null value */
     uint32_t ndict;
     uint32_t *ent_off, *ent_len;   /* where each entry's bytes are in dict (after a length prefix) */
@@ -460,6 +520,8 @@ typedef struct col {
     size_t nslots;       /* power of two, kept at most half full */
     bool has_stats;
     mf_buf min, max;
+    size_t pay_check;    /* nvalues at which the dictionary is next weighed against PLAIN */
+    int plain_groups;    /* row groups still to start PLAIN: the dictionary was given up lately */
 } col;
 
 struct pq_writer {
@@ -485,12 +547,30 @@ struct pq_writer {
 void pq_options_default(pq_options *o)
 {
     o->codec = PQ_ZSTD;
-    o->zstd_level = 3;
+    o->zstd_level = 1;
     o->row_group_rows = 1024 * 1024;
     o->row_group_bytes = 64u << 20;
     o->page_bytes = 1u << 20;
     o->dict_bytes = 1u << 20;
     o->dictionary = true;
+    o->seal_into = NULL;
+}
+
+int pq_options_from_env(pq_options *o, mf_err *e)
+{
+    const char *v = getenv("MAPFORGE_PARQUET_ZSTD_LEVEL");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    long l = strtol(v, &end, 10);
+    if (*end || l < PQ_ZSTD_LEVEL_MIN || l > PQ_ZSTD_LEVEL_MAX)
+        return mf_fail(e, MF_EUSAGE, NULL, 0, 0, "MAPFORGE_PARQUET_ZSTD_LEVEL: expected an integer from %d to %d "
+                       "(0: no compression), got \"%s\"", PQ_ZSTD_LEVEL_MIN, PQ_ZSTD_LEVEL_MAX, v);
+    if (l == 0)
+        o->codec = PQ_UNCOMPRESSED;
+    else
+        o->zstd_level = (int)l;
+    return 0;
 }
 
 static int physical_of(col *c, mf_err *e, const char *path)
@@ -524,12 +604,17 @@ static void start_row_group(pq_writer *w)
         mf_buf_clear(&c->plain);
         mf_buf_clear(&c->dict);
         mf_buf_clear(&c->ids);
+        mf_buf_clear(&c->pages);
+        c->cs = (chunk_sizes){0, 0};
+        c->dict_pages = 0;
         c->nvalues = 0;
         c->nulls = 0;
         c->plain_bytes = 0;
         c->ndict = 0;
         c->has_stats = false;
-        c->dict_on = w->o.dictionary && c->phys != PHYS_BOOLEAN;
+        c->dict_on = w->o.dictionary && c->phys != PHYS_BOOLEAN && c->plain_groups == 0;
+        c->plain_groups -= c->plain_groups > 0;
+        c->pay_check = DICT_FIRST_CHECK;
         if (c->slots)
             memset(c->slots, 0, c->nslots * sizeof *c->slots);
     }
@@ -546,10 +631,12 @@ pq_writer *pq_writer_open(const char *path, int ncols, const pq_column *cols, co
     else
         pq_options_default(&w->o);
     if (w->o.row_group_rows == 0 || w->o.page_bytes == 0 || w->o.dict_bytes > (1u << 30) ||
-        (w->o.codec != PQ_ZSTD && w->o.codec != PQ_UNCOMPRESSED)) {
+        (w->o.codec != PQ_ZSTD && w->o.codec != PQ_UNCOMPRESSED) || w->o.zstd_level < PQ_ZSTD_LEVEL_MIN ||
+        w->o.zstd_level > PQ_ZSTD_LEVEL_MAX || w->o.zstd_level == 0) {
         free(w);
         mf_fail(e, MF_EUSAGE, path, 0, 0, "Parquet options: expected row_group_rows >= 1, page_bytes >= 1, "
-                "dict_bytes <= 1 GiB and codec zstd or uncompressed");
+                "dict_bytes <= 1 GiB, codec zstd or uncompressed and a zstd level from %d to %d, not 0",
+                PQ_ZSTD_LEVEL_MIN, PQ_ZSTD_LEVEL_MAX);
         return NULL;
     }
     w->ncols = ncols;
@@ -589,6 +676,7 @@ static void free_col(col *c)
     mf_buf_free(&c->plain);
     mf_buf_free(&c->dict);
     mf_buf_free(&c->ids);
+    mf_buf_free(&c->pages);
     mf_buf_free(&c->min);
     mf_buf_free(&c->max);
     free(c->ent_off);
@@ -626,9 +714,92 @@ uint64_t pq_writer_rows(const pq_writer *w)
     return w->rows_total;
 }
 
+void pq_writer_text_checked(pq_writer *w)
+{
+    w->trusted_utf8 = true;
+}
+
 /* ---- buffering values ------------------------------------------------------------------------- */
 
-static void update_stats(col *c, const uint8_t *p, size_t n)
+/* mf_buf_add without the call when there is room (the hot path: several times per cell). */
+static inline void buf_put(mf_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 <= b->cap) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else
+        mf_buf_add(b, p, n);
+}
+
+static inline void buf_putc(mf_buf *b, char c)
+{
+    if (b->len + 2 <= b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else
+        mf_buf_addc(b, c);
+}
+
+/* The bytes of p[0..n) as one or two words, read without going past n (no byte loop, no stall). */
+static inline void load_words(const uint8_t *p, size_t n, uint64_t *a, uint64_t *b)
+{
+    if (n >= 8) {
+        memcpy(a, p, 8);
+        memcpy(b, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+        *a = x;
+        *b = y;
+    } else {
+        *a = n ? (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16 : 0;
+        *b = 0;
+    }
+}
+
+/* Equal bytes; short values compared in words instead of a call to memcmp. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n > 16)
+        return !memcmp(a, b, n);
+    uint64_t a0, a1, b0, b1;
+    load_words(a, n, &a0, &a1);
+    load_words(b, n, &b0, &b1);
+    return a0 == b0 && a1 == b1;
+}
+
+/* pq_value_cmp, with the usual cases inline: fixed-width integers as integers, text through its
+ * first eight bytes (big-endian: their order is the bytes' order) before memcmp. */
+static inline int value_cmp(const col *c, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    if (c->phys == PHYS_INT32 && an == 4 && bn == 4) {
+        int32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return (x > y) - (x < y);
+    }
+    if (c->phys == PHYS_INT64 && an == 8 && bn == 8) {
+        int64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return (x > y) - (x < y);
+    }
+    if (c->phys == PHYS_BYTE_ARRAY && an >= 8 && bn >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) {
+            x = __builtin_bswap64(x);
+            y = __builtin_bswap64(y);
+            return x < y ? -1 : 1;
+        }
+    }
+    return pq_value_cmp(c->type, a, an, b, bn);
+}
+
+static inline void update_stats(col *c, const uint8_t *p, size_t n)
 {
     if (!c->has_stats) {
         c->has_stats = true;
@@ -638,29 +809,29 @@ static void update_stats(col *c, const uint8_t *p, size_t n)
         mf_buf_add(&c->max, p, n);
         return;
     }
-    if (pq_value_cmp(c->type, p, n, (const uint8_t *)c->min.data, c->min.len) < 0) {
+    if (value_cmp(c, p, n, (const uint8_t *)c->min.data, c->min.len) < 0) {
         mf_buf_clear(&c->min);
         mf_buf_add(&c->min, p, n);
-    } else if (pq_value_cmp(c->type, p, n, (const uint8_t *)c->max.data, c->max.len) > 0) {
+    } else if (value_cmp(c, p, n, (const uint8_t *)c->max.data, c->max.len) > 0) {
         mf_buf_clear(&c->max);
         mf_buf_add(&c->max, p, n);
     }
 }
 
-static void add_plain(mf_buf *b, const col *c, const uint8_t *p, size_t n)
+static inline void add_plain(mf_buf *b, const col *c, const uint8_t *p, size_t n)
 {
     if (c->phys == PHYS_BYTE_ARRAY) {
         uint8_t len[4];
         le32(len, (uint32_t)n);
-        mf_buf_add(b, len, 4);
+        buf_put(b, len, 4);
     }
-    mf_buf_add(b, p, n);
+    buf_put(b, p, n);
 }
 
-static uint32_t hash_bytes(const uint8_t *p, size_t n)
+static inline uint32_t hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15u ^ n;
-    while (n >= 8) {
+    while (n > 16) {
         uint64_t x;
         memcpy(&x, p, 8);
         h = (h ^ x) * 0xBF58476D1CE4E5B9u;
@@ -668,9 +839,10 @@ static uint32_t hash_bytes(const uint8_t *p, size_t n)
         p += 8;
         n -= 8;
     }
-    uint64_t x = 0;
-    memcpy(&x, p, n);
-    h = (h ^ x) * 0x94D049BB133111EBu;
+    uint64_t a, b;   /* the last 1..16 bytes as two words (they may overlap) */
+    load_words(p, n, &a, &b);
+    h = (h ^ a) * 0xBF58476D1CE4E5B9u;
+    h = (h ^ h >> 31 ^ b) * 0x94D049BB133111EBu;
     h ^= h >> 29;
     return (uint32_t)(h ^ h >> 32);
 }
@@ -693,7 +865,7 @@ static void grow_slots(col *c)
 }
 
 /* Id of value p (adding it to the dictionary when new; *added tells). */
-static uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
+static inline uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
 {
     if ((size_t)(c->ndict + 1) * 2 > c->nslots)
         grow_slots(c);
@@ -701,7 +873,8 @@ static uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
     size_t j = h & (c->nslots - 1);
     for (; c->slots[j].id1; j = (j + 1) & (c->nslots - 1)) {
         uint32_t id = c->slots[j].id1 - 1;
-        if (c->slots[j].hash == h && c->ent_len[id] == n && !memcmp(c->dict.data + c->ent_off[id], p, n)) {
+        if (c->slots[j].hash == h && c->ent_len[id] == n &&
+            same_bytes((const uint8_t *)c->dict.data + c->ent_off[id], p, n)) {
             *added = false;
             return id;
         }
@@ -720,22 +893,42 @@ static uint32_t dict_id(col *c, const uint8_t *p, size_t n, bool *added)
     return c->ndict++;
 }
 
-/* The dictionary did not pay: rewrite the ids as PLAIN values; PLAIN from here on. */
+static void rg_less(pq_writer *w, size_t n)
+{
+    w->rg_bytes -= n < w->rg_bytes ? n : w->rg_bytes;
+}
+
+/* The dictionary did not pay: the current page's ids become PLAIN values; PLAIN from here on.
+ * Pages already written with the dictionary keep it (it is written before them at the flush,
+ * frozen); without such pages it is dropped and the chunk is all PLAIN. */
 static void dict_to_plain(pq_writer *w, col *c)
 {
     const uint32_t *ids = (const uint32_t *)(const void *)c->ids.data;
+    size_t n = c->ids.len / sizeof *ids;
     mf_buf_clear(&c->plain);
-    mf_buf_reserve(&c->plain, c->plain_bytes);
-    for (size_t k = 0; k < c->nvalues; k++)
+    for (size_t k = 0; k < n; k++)
         add_plain(&c->plain, c, (const uint8_t *)c->dict.data + c->ent_off[ids[k]], c->ent_len[ids[k]]);
-    size_t before = c->dict.len + c->ids.len;
-    w->rg_bytes = w->rg_bytes - (before < w->rg_bytes ? before : w->rg_bytes) + c->plain.len;
-    mf_buf_clear(&c->dict);
+    rg_less(w, c->ids.len);
+    w->rg_bytes += c->plain.len;
     mf_buf_clear(&c->ids);
-    c->ndict = 0;
+    if (c->dict_pages == 0) {
+        rg_less(w, c->dict.len);
+        mf_buf_clear(&c->dict);
+        c->ndict = 0;
+    }
     c->dict_on = false;
+    c->plain_groups = DICT_RETRY_GROUPS;
     if (c->slots)
         memset(c->slots, 0, c->nslots * sizeof *c->slots);
+}
+
+static int bit_width_of(uint32_t max);
+
+/* Does the dictionary pay: entries + ids at their bit width take less than the values PLAIN? */
+static bool dict_pays(const col *c)
+{
+    size_t cost = c->dict.len + (c->nvalues * (size_t)bit_width_of(c->ndict ? c->ndict : 1) + 7) / 8;
+    return cost < c->plain_bytes;
 }
 
 static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
@@ -745,7 +938,7 @@ static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
     if (c->dict_on) {
         bool added;
         uint32_t id = dict_id(c, p, n, &added);
-        mf_buf_add(&c->ids, &id, sizeof id);
+        buf_put(&c->ids, &id, sizeof id);
         w->rg_bytes += sizeof id;
         if (added) {
             w->rg_bytes += n + 4;
@@ -753,6 +946,12 @@ static void add_value(pq_writer *w, col *c, const uint8_t *p, size_t n)
             /* Too big, or nearly every value distinct (ids + entries then cost about as much as
              * PLAIN, and probing a large table misses the cache on every value): PLAIN. */
             if (c->dict.len > w->o.dict_bytes || (c->nvalues >= 8192 && c->ndict > c->nvalues / 4 * 3))
+                dict_to_plain(w, c);
+        }
+        if (c->dict_on && c->nvalues >= c->pay_check) {   /* weighed early: probing a table that will be
+                                                           * given up anyway is the costly part */
+            c->pay_check *= 2;
+            if (!dict_pays(c))
                 dict_to_plain(w, c);
         }
         return;
@@ -781,10 +980,6 @@ static uint32_t *scratch_u32(pq_writer *w, size_t n)
     }
     return w->u32;
 }
-
-typedef struct chunk_sizes {
-    int64_t uncompressed, compressed;
-} chunk_sizes;
 
 /* Compress w->page (into w->comp) when the codec asks; returns the stored length, or -1. */
 static int compress_page(pq_writer *w, mf_err *e)
@@ -816,10 +1011,14 @@ static void page_header(pq_writer *w, pq_thrift *t, int type, size_t ulen, size_
     pq_t_i32(t, 3, (int32_t)clen);
 }
 
-static int finish_page(pq_writer *w, int clen, chunk_sizes *cs, mf_err *e)
+/* The page in w->hdr + w->page (or w->comp) to the file, or appended to `into`. */
+static int finish_page(pq_writer *w, int clen, chunk_sizes *cs, mf_buf *into, mf_err *e)
 {
     const void *body = w->o.codec == PQ_ZSTD ? (const void *)w->comp.data : (const void *)w->page.data;
-    if (emit(w, w->hdr.data, w->hdr.len, e) < 0 || emit(w, body, (size_t)clen, e) < 0)
+    if (into) {
+        buf_put(into, w->hdr.data, w->hdr.len);
+        buf_put(into, body, (size_t)clen);
+    } else if (emit(w, w->hdr.data, w->hdr.len, e) < 0 || emit(w, body, (size_t)clen, e) < 0)
         return -1;
     cs->uncompressed += (int64_t)(w->hdr.len + w->page.len);
     cs->compressed += (int64_t)(w->hdr.len + (size_t)clen);
@@ -840,7 +1039,7 @@ static int dictionary_page(pq_writer *w, col *c, chunk_sizes *cs, mf_err *e)
     pq_t_i32(&t, 2, ENC_PLAIN);
     pq_t_struct_end(&t);
     pq_t_stop(&t);
-    return finish_page(w, clen, cs, e);
+    return finish_page(w, clen, cs, NULL, e);
 }
 
 static int bit_width_of(uint32_t max)
@@ -851,15 +1050,25 @@ static int bit_width_of(uint32_t max)
     return bw;
 }
 
-/* One data page: rows [r0, r1), values [v0, v1), PLAIN bytes [b0, b1). */
-static int data_page(pq_writer *w, col *c, size_t r0, size_t r1, size_t v0, size_t v1, size_t b0, size_t b1,
-                     chunk_sizes *cs, mf_err *e)
+/* The current page of c (its defs and values) encoded, compressed and appended to c->pages; the
+ * page's buffers are then emptied.  Nothing to do without rows. */
+static int data_page(pq_writer *w, col *c, mf_err *e)
 {
-    uint32_t *lv = scratch_u32(w, r1 - r0);
-    for (size_t r = r0; r < r1; r++)
-        lv[r - r0] = (uint8_t)c->defs.data[r];
+    size_t r0 = 0, r1 = c->defs.len, v0 = 0, v1 = c->dict_on ? c->ids.len / 4 : 0, b0 = 0, b1 = c->plain.len;
+    if (r1 == 0)
+        return 0;
+    if (!c->dict_on)
+        v1 = c->phys == PHYS_BOOLEAN ? c->plain.len : 0;
     mf_buf_clear(&w->levels);
-    pq_rle_hybrid(lv, r1 - r0, 1, &w->levels);
+    if (r1 - r0 >= 8 && !memchr(c->defs.data + r0, 0, r1 - r0)) {
+        pq_varint(&w->levels, (uint64_t)(r1 - r0) << 1);   /* no null: one RLE run of 1s, as */
+        mf_buf_addc(&w->levels, 1);                          /* pq_rle_hybrid writes it */
+    } else {
+        uint32_t *lv = scratch_u32(w, r1 - r0);
+        for (size_t r = r0; r < r1; r++)
+            lv[r - r0] = (uint8_t)c->defs.data[r];
+        pq_rle_hybrid(lv, r1 - r0, 1, &w->levels);
+    }
     mf_buf_clear(&w->page);
     uint8_t len[4];
     le32(len, (uint32_t)w->levels.len);
@@ -892,45 +1101,23 @@ static int data_page(pq_writer *w, col *c, size_t r0, size_t r1, size_t v0, size
     pq_t_i32(&t, 4, ENC_RLE);
     pq_t_struct_end(&t);
     pq_t_stop(&t);
-    return finish_page(w, clen, cs, e);
-}
-
-/* PLAIN size of the value at byte offset b (booleans: one byte in the buffer). */
-static size_t plain_size_at(const col *c, size_t b)
-{
-    switch (c->phys) {
-    case PHYS_BOOLEAN: return 1;
-    case PHYS_INT32: return 4;
-    case PHYS_INT64: return 8;
-    case PHYS_FLBA: return (size_t)c->flba_len;
-    default: {
-        const uint8_t *q = (const uint8_t *)c->plain.data + b;
-        return 4 + ((size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 | (size_t)q[3] << 24);
-    }
-    }
-}
-
-static int data_pages(pq_writer *w, col *c, chunk_sizes *cs, mf_err *e)
-{
-    size_t rows = w->rows_rg, r = 0, v = 0, b = 0;
-    int bw = c->dict_on ? bit_width_of(c->ndict > 1 ? c->ndict - 1 : 1) : 8;
-    size_t max_values = w->o.page_bytes * 8 / (size_t)bw + 1;
-    while (r < rows) {
-        size_t r0 = r, v0 = v, b0 = b;
-        while (r < rows) {
-            if (c->defs.data[r]) {
-                if (!c->dict_on)
-                    b += plain_size_at(c, b);
-                v++;
-            }
-            r++;
-            if (b - b0 >= w->o.page_bytes || v - v0 >= max_values || r - r0 >= (1u << 24))
-                break;
-        }
-        if (data_page(w, c, r0, r, v0, v, b0, b, cs, e) < 0)
-            return -1;
-    }
+    size_t before = c->pages.len;
+    if (finish_page(w, clen, &c->cs, &c->pages, e) < 0)
+        return -1;
+    c->dict_pages += c->dict_on;
+    rg_less(w, c->defs.len + c->plain.len + c->ids.len);
+    w->rg_bytes += c->pages.len - before;
+    mf_buf_clear(&c->defs);
+    mf_buf_clear(&c->plain);
+    mf_buf_clear(&c->ids);
     return 0;
+}
+
+/* A page ends when its rows, PLAIN bytes or ids reach page_bytes: its buffers stay about that size. */
+static inline bool page_full(const pq_writer *w, const col *c)
+{
+    size_t lim = w->o.page_bytes;
+    return c->defs.len >= lim || c->plain.len >= lim || c->ids.len >= lim;
 }
 
 /* ---- metadata --------------------------------------------------------------------------------- */
@@ -981,22 +1168,20 @@ static int flush_row_group(pq_writer *w, mf_err *e)
     mf_buf_clear(&w->chunks);
     for (int i = 0; i < w->ncols; i++) {
         col *c = &w->cols[i];
-        if (c->dict_on) {   /* does the dictionary pay? */
-            size_t cost = c->dict.len + (c->nvalues * (size_t)bit_width_of(c->ndict ? c->ndict : 1) + 7) / 8;
-            if (cost >= c->plain_bytes)
-                dict_to_plain(w, c);
-        }
-        chunk_sizes cs = {0, 0};
+        if (c->dict_on && !dict_pays(c))
+            dict_to_plain(w, c);
+        if (data_page(w, c, e) < 0)   /* the last page */
+            return -1;
         int64_t start = (int64_t)w->offset;
-        bool dict = c->dict_on;
-        if (dict && dictionary_page(w, c, &cs, e) < 0)
+        bool dict = c->dict_pages > 0;
+        if (dict && dictionary_page(w, c, &c->cs, e) < 0)
             return -1;
         int64_t data_off = (int64_t)w->offset;
-        if (data_pages(w, c, &cs, e) < 0)
+        if (emit(w, c->pages.data, c->pages.len, e) < 0)
             return -1;
-        column_chunk(w, c, start, data_off, dict, cs);
-        total_u += cs.uncompressed;
-        total_c += cs.compressed;
+        column_chunk(w, c, start, data_off, dict, c->cs);
+        total_u += c->cs.uncompressed;
+        total_c += c->cs.compressed;
     }
     pq_thrift t;
     pq_t_init(&t, &w->rowgroups);
@@ -1121,34 +1306,42 @@ int pq_writer_close(pq_writer *w, mf_err *e)
 
 /* ---- rows ------------------------------------------------------------------------------------- */
 
+/* One non-null cell of c; -1 when it is not a value of c's type. */
+static inline int put_cell(pq_writer *w, col *c, const char *s, size_t len)
+{
+    uint8_t fixed[16];
+    const uint8_t *p;
+    size_t n;
+    if (!pq_encode_cell(c->type, s, len, fixed, &p, &n))
+        return -1;
+    if (c->phys == PHYS_BYTE_ARRAY && (n > UINT32_MAX / 2 || (!w->trusted_utf8 && mf_utf8_invalid_at(s, n) != n)))
+        return -1;
+    buf_putc(&c->defs, 1);
+    add_value(w, c, p, n);
+    return 0;
+}
+
 static int put_row(pq_writer *w, const char *const *cells, const size_t *lens, const char *src, long line,
                    mf_err *e)
 {
     if (w->failed)
         return mf_fail(e, MF_EUSAGE, src, line, 0, "Parquet writer used after a failure");
-    uint8_t fixed[16];
     for (int i = 0; i < w->ncols; i++) {
         col *c = &w->cols[i];
         if (!cells[i]) {
-            mf_buf_addc(&c->defs, 0);
+            buf_putc(&c->defs, 0);
             c->nulls++;
-            continue;
-        }
-        const uint8_t *p;
-        size_t n;
-        bool ok = pq_encode_cell(c->type, cells[i], lens[i], fixed, &p, &n);
-        if (ok && c->phys == PHYS_BYTE_ARRAY && (n > UINT32_MAX / 2 ||
-                                                 (!w->trusted_utf8 && mf_utf8_invalid_at(cells[i], n) != n)))
-            ok = false;
-        if (!ok) {
+        } else if (put_cell(w, c, cells[i], lens[i]) < 0) {
             w->failed = true;
             char tn[64];
             plan_type_name(c->type, tn, sizeof tn);
             return mf_fail(e, MF_EDATA, src, line, i + 1, "column %s: \"%.*s\" is not a valid %s", c->name,
                            lens[i] > 60 ? 60 : (int)lens[i], cells[i], tn);
         }
-        mf_buf_addc(&c->defs, 1);
-        add_value(w, c, p, n);
+        if (page_full(w, c) && data_page(w, c, e) < 0) {
+            w->failed = true;
+            return -1;
+        }
     }
     w->rg_bytes += (size_t)w->ncols;
     w->rows_rg++;

@@ -13,11 +13,12 @@
  *       date            INT32                 DATE (days since 1970-01-01)
  *       timestamp       INT64                 TIMESTAMP(MICROS, adjusted to UTC)
  *       boolean         BOOLEAN
- *   - row groups of bounded size (rows and bytes, configurable): memory stays bounded whatever
- *     the size of the file;
+ *   - row groups of bounded size (rows and bytes, configurable), their pages compressed as they
+ *     fill: memory stays bounded (about the compressed row group) whatever the size of the file;
  *   - data pages v1; a PLAIN dictionary page + RLE_DICTIONARY data pages where the dictionary
- *     pays, PLAIN otherwise (and when the dictionary grows past its limit);
- *   - zstd compression (or none);
+ *     pays, PLAIN otherwise (and from the page where the dictionary grows past its limit);
+ *   - zstd compression (or none), at level 1 by default: on the benchmark's output it is both
+ *     smaller and about a third of the CPU of level 3 (bench/README.md, "Parquet");
  *   - column statistics: null_count, min_value/max_value in each type's order (signed for
  *     integers, decimals, dates and timestamps; unsigned bytewise for text; false < true).
  * The file is written atomically (util/afile.h): it appears whole or not at all.
@@ -40,9 +41,13 @@
 
 typedef enum pq_codec { PQ_UNCOMPRESSED = 0, PQ_ZSTD = 6 } pq_codec;   /* values of the format */
 
+/* zstd levels accepted: negative levels are zstd's fast modes (less CPU, bigger files). */
+#define PQ_ZSTD_LEVEL_MIN (-7)
+#define PQ_ZSTD_LEVEL_MAX 19
+
 typedef struct pq_options {
     pq_codec codec;          /* PQ_ZSTD (default) or PQ_UNCOMPRESSED */
-    int zstd_level;          /* 1..19; default 3 */
+    int zstd_level;          /* PQ_ZSTD_LEVEL_MIN..MAX; default 1 (MAPFORGE_PARQUET_ZSTD_LEVEL for runs) */
     size_t row_group_rows;   /* a row group ends after this many rows (default 1M) */
     size_t row_group_bytes;  /* ... or when its buffered data reaches this (default 64 MiB) */
     size_t page_bytes;       /* target size of a data page before compression (default 1 MiB) */
@@ -54,6 +59,9 @@ typedef struct pq_options {
 } pq_options;
 
 void pq_options_default(pq_options *o);
+/* The settings a run takes from the environment: MAPFORGE_PARQUET_ZSTD_LEVEL (an integer from
+ * PQ_ZSTD_LEVEL_MIN to PQ_ZSTD_LEVEL_MAX; 0 = no compression).  An unreadable value fails. */
+int pq_options_from_env(pq_options *o, mf_err *e);
 
 /* One output column: its name and plan type (text, integer, bigint, decimal, date, timestamp,
  * boolean). */
@@ -82,6 +90,26 @@ void pq_writer_abort(pq_writer *w);
 
 /* Rows written so far. */
 uint64_t pq_writer_rows(const pq_writer *w);
+
+/* The caller has checked that every text cell it will pass is UTF-8 (pq_write_from_csv's reader,
+ * pq_stream): the writer does not check each cell again. */
+void pq_writer_text_checked(pq_writer *w);
+
+/* ---- the Parquet copy of a run, built on its own thread (parquet_stream.c) --------------------- */
+
+/* A pq_writer on a thread of its own, fed with the text of the engine's output CSV (whole records,
+ * no header: src/engine/format.c) as the run writes it.  Memory stays bounded: when the thread
+ * falls behind, pq_stream_write waits.  o->seal_into is honoured as by pq_writer_close. */
+typedef struct pq_stream pq_stream;
+
+pq_stream *pq_stream_open(const char *path, int ncols, const pq_column *cols, const pq_options *o, mf_err *e);
+/* Whole records; copied.  Fails with the thread's error once it has failed (then only
+ * pq_stream_abort is left to do). */
+int pq_stream_write(pq_stream *s, const void *text, size_t n, mf_err *e);
+/* The rest of the records, then the file closed (sealed or committed); frees s in all cases. */
+int pq_stream_close(pq_stream *s, mf_err *e);
+/* Stop the thread, remove the temporary, free s.  NULL is fine. */
+void pq_stream_abort(pq_stream *s);
 
 /* Convert the engine's output CSV (header = the plan's column names, in order) into Parquet,
  * the columns typed by the plan.  An unquoted empty field is null; a quoted empty field ("")

@@ -1,12 +1,14 @@
 /* run.c — run_plan: the streaming run that writes OUT/<output>.csv, OUT/rejects.csv, OUT/run.json.
  *
  * A pipeline over a ring of blocks:
- *   reader thread   csv_read_block into the next free slot
+ *   reader thread   csv_read_block into the next free slot (shown to opt->observer first, if any)
  *   hash thread     SHA-256 of the input file, on its own (for run.json)
  *   worker threads  evaluate a read slot into its output text (eng_run_block)
  *   this thread     writes done slots strictly in input order, then frees them; it alone
  *                   knows a row's place in the output, so it writes the `row number` columns
  *                   (the workers leave their fields empty and say where they are)
+ *   Parquet thread  (with opt->parquet) builds OUT/<output>.parquet from the output records as
+ *                   this thread writes them (write/parquet.h, pq_stream): no second pass
  * Memory is bounded by the ring (RUN_SLOTS blocks and their output text) whatever the file size.
  * Every output file is an mf_afile (temporary + rename): on any failure all three are aborted,
  * so a failed run leaves no output file.  Invariant checked before run.json is written:
@@ -52,6 +54,7 @@ typedef struct pipeline {
     mf_err rerr;               /* the reader's error */
     csv_reader *rd;
     const eng_program *g;
+    const run_observer *obs;   /* sees each block before the workers do (NULL = none) */
     /* input hash, computed by the reader thread from its own descriptor */
     int hash_fd;
     mf_sha256 *sha;
@@ -110,6 +113,8 @@ static void *reader_main(void *arg)
         if (stop)
             break;
         long n = csv_read_block(pl->rd, &s->blk, &pl->rerr);
+        if (n > 0 && pl->obs)
+            pl->obs->block(pl->obs->user, &s->blk);
         pthread_mutex_lock(&pl->mu);
         if (n > 0) {
             s->state = SLOT_READ;
@@ -173,7 +178,16 @@ typedef struct writer {
     const run_options *opt;    /* its progress callback */
     unsigned long long bytes, bytes_total;   /* input bytes of the rows written so far (records + line ends) */
     double t0, last_progress;
+    pq_stream *pq;             /* the Parquet copy, fed what goes to out (NULL: none) */
 } writer;
+
+/* Output records to OUT/<output>.csv and, as they are written, to the Parquet copy's thread. */
+static int out_write(writer *wr, const char *text, size_t n)
+{
+    if (mf_afile_write(&wr->out, text, n, wr->e) < 0)
+        return -1;
+    return wr->pq ? pq_stream_write(wr->pq, text, n, wr->e) : 0;
+}
 
 /* ---- row numbers: the position of the row in the output, known only here -------------------------- */
 
@@ -218,7 +232,7 @@ static int count_and_write(writer *wr, uint8_t fate, const char *csv, size_t ncs
     } else {
         wr->rows_out += fate == ENG_OUTPUT;
     }
-    if (ncsv && mf_afile_write(&wr->out, csv, ncsv, wr->e) < 0)
+    if (ncsv && out_write(wr, csv, ncsv) < 0)
         return -1;
     if (nrej && mf_afile_write(&wr->rej, rej, nrej, wr->e) < 0)
         return -1;
@@ -270,7 +284,7 @@ static int write_numbered(writer *wr, const eng_result *r)
     }
     wr->rows_rejected += r->rejected;
     wr->rows_filtered += r->filtered;
-    if (wr->numbered.len && mf_afile_write(&wr->out, wr->numbered.data, wr->numbered.len, wr->e) < 0)
+    if (wr->numbered.len && out_write(wr, wr->numbered.data, wr->numbered.len) < 0)
         return -1;
     if (r->rej.len && mf_afile_write(&wr->rej, r->rej.data, r->rej.len, wr->e) < 0)
         return -1;
@@ -286,7 +300,7 @@ static int write_block(writer *wr, const eng_result *r)
         wr->rows_out += r->out;
         wr->rows_rejected += r->rejected;
         wr->rows_filtered += r->filtered;
-        if (r->csv.len && mf_afile_write(&wr->out, r->csv.data, r->csv.len, wr->e) < 0)
+        if (r->csv.len && out_write(wr, r->csv.data, r->csv.len) < 0)
             return -1;
         if (r->rej.len && mf_afile_write(&wr->rej, r->rej.data, r->rej.len, wr->e) < 0)
             return -1;
@@ -459,10 +473,12 @@ typedef struct run_ctx {
     writer wr;
     char *csv_path, *rej_path, *json_path;
     const char *out_dir;
+    const run_observer *obs;
     bool out_open, rej_open;
+    mf_afile pq_file;          /* the Parquet copy, sealed by pq_stream_close */
 } run_ctx;
 
-static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, mf_err *e)
+static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, const run_options *opt, mf_err *e)
 {
     const char *name = p->output && *p->output ? p->output : "output";
     if (strchr(name, '/') || name[0] == '.')
@@ -476,9 +492,27 @@ static int open_outputs(run_ctx *c, const plan *p, const char *out_dir, mf_err *
     if (mf_afile_open(&c->wr.out, c->csv_path, e) < 0)
         return -1;
     c->out_open = true;
+    if (c->obs && c->obs->output) {   /* header included */
+        c->wr.out.tee = c->obs->output;
+        c->wr.out.tee_user = c->obs->user;
+    }
     if (mf_afile_open(&c->wr.rej, c->rej_path, e) < 0)
         return -1;
     c->rej_open = true;
+    if (opt && opt->parquet) {   /* built on its own thread from the records as they are written */
+        char *pq_path = path_join(out_dir, name, ".parquet");
+        pq_column *cols = mf_xcalloc((size_t)(p->ncols > 0 ? p->ncols : 1), sizeof *cols);
+        for (int i = 0; i < p->ncols; i++)
+            cols[i] = (pq_column){p->cols[i].name, p->cols[i].type};
+        pq_options po;
+        pq_options_default(&po);
+        po.seal_into = &c->pq_file;
+        c->wr.pq = pq_options_from_env(&po, e) < 0 ? NULL : pq_stream_open(pq_path, p->ncols, cols, &po, e);
+        free(cols);
+        free(pq_path);
+        if (!c->wr.pq)
+            return -1;
+    }
     mf_buf h = {0};
     eng_format_header(c->g, &h);
     int rc = mf_afile_write(&c->wr.out, h.data, h.len, e);
@@ -503,6 +537,7 @@ static void pipeline_init(pipeline *pl, run_ctx *c, int nworkers, bool hash, con
     }
     pl->rd = c->rd;
     pl->g = c->g;
+    pl->obs = c->obs;
     pl->hash_fd = -1;
     if (hash && (pl->hash_fd = open(data_path, O_RDONLY | O_CLOEXEC)) >= 0) {
         pl->sha = mf_sha256_new();
@@ -538,7 +573,7 @@ static int workers_for(const run_options *opt)
 }
 
 /* The run's outputs as one set.  Every member is sealed first (complete on disk under its temporary
- * name: the data, rejects, the Parquet copy read back from the sealed CSV, the companions, run.json);
+ * name: the data, rejects, the Parquet copy (its thread finishes its last rows), the companions, run.json);
  * only then, if no interrupt arrived, the older set's run.json and the members this set replaces or
  * no longer has (a Parquet file from a run with Parquet, the companions) are removed, and the new
  * members are renamed into place with run.json last.  A reader that finds run.json sees one
@@ -558,15 +593,11 @@ static int publish_set(run_ctx *c, const plan *p, const run_options *opt, const 
         set[n++] = wr->rej;
     rc = out_ok && rej_ok ? 0 : -1;
     char *pq_path = path_join(c->out_dir, p->output && *p->output ? p->output : "output", ".parquet");
-    if (rc == 0 && opt->parquet) {
-        pq_options po;
-        pq_options_default(&po);
-        mf_afile pq;
-        memset(&pq, 0, sizeof pq);
-        po.seal_into = &pq;
-        rc = pq_write_from_csv(p, wr->out.tmp, pq_path, &po, e);
+    if (rc == 0 && wr->pq) {
+        rc = pq_stream_close(wr->pq, e);
+        wr->pq = NULL;
         if (rc == 0)
-            set[n++] = pq;
+            set[n++] = c->pq_file;
     }
     for (int i = 0; rc == 0 && i < opt->ncompanions && n < SET_MAX - 1; i++) {
         char *path = path_join(c->out_dir, opt->companions[i].name, "");
@@ -640,6 +671,7 @@ static int finish(run_ctx *c, const plan *p, const run_options *opt, const char 
 
 static void ctx_free(run_ctx *c)
 {
+    pq_stream_abort(c->wr.pq);
     if (c->out_open)
         mf_afile_abort(&c->wr.out);
     if (c->rej_open)
@@ -681,8 +713,12 @@ int run_plan(const plan *p, const char *data_path, const char *out_dir, const ru
     int nh = csv_header(c.rd, &names);
     if (!(c.g = eng_compile(p, names, nh, data_path, e)))
         goto out;
+    if (opt && opt->observer) {
+        c.obs = opt->observer;
+        c.obs->header(c.obs->user, names, nh);
+    }
     rep->seconds_compile = now() - t0;
-    if (make_dirs(out_dir, e) < 0 || open_outputs(&c, p, out_dir, e) < 0)
+    if (make_dirs(out_dir, e) < 0 || open_outputs(&c, p, out_dir, opt, e) < 0)
         goto out;
     c.wr.e = e;
     c.wr.g = c.g;

@@ -17,6 +17,7 @@
 #define MF_RUN_H
 
 #include "plan/plan.h"
+#include "read/csv.h"
 #include "util/err.h"
 
 /* A file published with the run's outputs (OUT/job.py, OUT/mapforge_runtime.py beside a native run). */
@@ -25,6 +26,19 @@ typedef struct run_companion {
     const char *text;
     size_t len;
 } run_companion;
+
+/* Sees the input as the run reads it, and the output as it writes it, so that the checks need not
+ * read either file a second time (check/: the control totals' input side, the output scan): the
+ * input's header once, then every
+ * block in input order, on the reader's thread, before any worker sees the block (the block is
+ * read-only to it and valid only during the call).  An observer keeps its own errors. */
+typedef struct run_observer {
+    void (*header)(void *user, const char *const *names, int n);
+    void (*block)(void *user, const csv_block *b);
+    /* NULL or: every byte of OUT/<output>.csv as it is written, in order, on the writer's thread */
+    void (*output)(void *user, const void *p, size_t n);
+    void *user;
+} run_observer;
 
 typedef struct run_options {
     const char *plan_sha256;     /* SHA-256 of the plan text that runs (hex) */
@@ -45,6 +59,7 @@ typedef struct run_options {
     void (*progress)(void *user, long long rows, unsigned long long bytes, unsigned long long bytes_total,
                      double elapsed);
     void *progress_user;
+    const run_observer *observer;   /* native engine: sees the input's header and blocks; NULL = none */
     int no_parquet;              /* engine/spark: 1 = the job writes no Parquet copy (the native
                                     engine's copy is asked for with parquet) */
     const char *livy_url;        /* engine/spark: submit through this Livy endpoint (write/livy.h)

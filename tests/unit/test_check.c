@@ -1,8 +1,10 @@
 /* test_check.c — validation after a run: built-in checks and the customer's validator. */
 #include "check.h"
 #include "check/check.h"
+#include "check/check_internal.h"
 #include "plan/plan.h"
 #include "util/afile.h"
+#include "util/buf.h"
 #include "write/run.h"
 
 #include <stdlib.h>
@@ -366,6 +368,257 @@ static void test_row_numbers(void)
     plan_free(&q);
 }
 
+/* ---- the control totals' input side fed by the run (check_pre_fed) against reading the input ---- */
+
+static const char fed_plan[] =
+    "plan T v1\n"
+    "source \"in.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+    "output OUT\n\n"
+    "ID      text(6) required       = [id]\n"
+    "AMOUNT  decimal(18,2) required = [amt] read as number (thousands \",\", negative in parentheses),\n"
+    "                                 negated when [drcr] is \"C\"\n"
+    "TYPE    text(6) required       = [drcr] mapped (\"D\" -> \"DEBIT\", \"C\" -> \"CREDIT\", otherwise rejected)\n"
+    "FEE     decimal(10,3)          = [fee] read as number\n"
+    "DESC    text(30)               = [desc] trimmed\n"
+    "N       decimal(12,2)          = row number\n"
+    "skip rows where [status] is \"VOID\"\n";
+
+/* 10,007 records (three blocks and more, so two workers and the block ring are used): amounts with
+ * thousands separators, in parentheses, negative, unreadable or empty (rejected); Dr/Cr that
+ * negates or rejects; VOID rows skipped; empty fees; descriptions quoted, with commas, doubled
+ * quotes and line breaks, some too long (rejected by a column that is not summed). */
+static void put_fed_input(void)
+{
+    mf_buf b = {0};
+    mf_buf_adds(&b, "id,amt,drcr,fee,desc,status\n");
+    static const char *const amts[] = {"\"1,234.56\"", "(12.30)", "-7.05", "0.5", "abc", "", "\"(1,000.01)\"", "3"};
+    static const char *const descs[] = {"plain", "\"a, b\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"",
+                                        "\"far too long a description for thirty\"", "  padded  "};
+    for (int i = 0; i < 10007; i++)
+        mf_buf_printf(&b, "K%05d,%s,%s,%s,%s,%s\n", i, amts[i % 8], i % 13 == 0 ? "X" : i % 3 ? "D" : "C",
+                      i % 5 ? "1.125" : "", descs[i % 6], i % 11 == 0 ? "VOID" : "POSTED");
+    put("in.csv", mf_buf_str(&b));
+    mf_buf_free(&b);
+}
+
+/* Put a digit 1 before the first digit of the AMOUNT field of the output's first data row (same row count, one
+ * byte longer: the output scanned as it was written no longer matches the file, which is re-read). */
+static void edit_first_amount(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/OUT.csv", dir);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    mf_buf b = {0};
+    int c, line = 1, field = 0, done = 0;
+    while ((c = fgetc(f)) != EOF) {
+        if (!done && line == 2 && field == 1 && c >= '0' && c <= '9')
+            mf_buf_addc(&b, '1'), done = 1;
+        if (c == '\n')
+            line++, field = 0;
+        else if (c == ',')
+            field++;
+        mf_buf_addc(&b, (char)c);
+    }
+    fclose(f);
+    CHECK(done);
+    put("OUT.csv", mf_buf_str(&b));
+    mf_buf_free(&b);
+}
+
+/* An observer in front of the check's that hides one block from it (a pipeline that lost it). */
+typedef struct lossy {
+    run_observer inner;
+    int blocks, hide;
+} lossy;
+
+static void lossy_header(void *user, const char *const *names, int n)
+{
+    lossy *l = user;
+    l->inner.header(l->inner.user, names, n);
+}
+
+static void lossy_block(void *user, const csv_block *b)
+{
+    lossy *l = user;
+    if (l->blocks++ != l->hide)
+        l->inner.block(l->inner.user, b);
+}
+
+static void lossy_output(void *user, const void *p, size_t n)
+{
+    lossy *l = user;
+    l->inner.output(l->inner.user, p, n);
+}
+
+/* Run q on in, then check it: the input side fed by the run (fed) or reading the input again.
+ * edit: change the output between the run and the check.  hide >= 0: that block is not shown.
+ * Returns the findings as compact JSON (malloc'd), passed in *passed. */
+static char *fed_or_read(const plan *q, const char *in, bool fed, bool edit, int hide, bool *passed)
+{
+    mf_err e;
+    mf_err_clear(&e);
+    run_observer obs;
+    lossy l = {.hide = hide};
+    check_pre *pre = fed ? check_pre_fed(q, in, &obs) : NULL;
+    CHECK(!fed || pre != NULL);
+    l.inner = obs;
+    run_observer shown = {.header = lossy_header, .block = lossy_block,
+                          .output = pre && obs.output ? lossy_output : NULL, .user = &l};
+    CHECK(!fed || obs.output != NULL);   /* the output is scanned as it is written */
+    run_options ro = {.threads = 2, .observer = pre ? &shown : NULL};
+    run_report rep;
+    CHECK_INT(run_plan(q, in, dir, &ro, &rep, &e), 0);
+    if (edit)
+        edit_first_amount();
+    check_options o = {.input_path = in, .pre = pre};
+    check_result r;
+    CHECK_INT(run_checks(q, &rep, &o, &r), 0);
+    *passed = r.passed;
+    char *s = json_dumps(r.findings, JSON_COMPACT | JSON_SORT_KEYS);
+    check_result_free(&r);
+    return s;
+}
+
+static void test_totals_fed_equal_read(void)
+{
+    put_fed_input();
+    char in[512];
+    snprintf(in, sizeof in, "%s/in.csv", dir);
+    static const char *const cols[] = {"id", "amt", "drcr", "fee", "desc", "status"};
+    static const char *const tails[] = {"", "skip the last 3 rows\n"};
+    for (int t = 0; t < 2; t++) {
+        plan q;
+        plan_init(&q);
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s", fed_plan, tails[t]);
+        mf_err e;
+        mf_err_clear(&e);
+        if (plan_parse(text, strlen(text), "test", &q, &e) < 0 || plan_check(&q, cols, 6, "test", &e) < 0)
+            mf_err_print(&e, stderr), exit(1);
+        for (int edit = 0; edit < 2; edit++) {
+            bool pf, pr;
+            char *fed = fed_or_read(&q, in, true, edit, -1, &pf);
+            char *read = fed_or_read(&q, in, false, edit, -1, &pr);
+            CHECK_STR(fed, read);
+            CHECK(pf == pr && pf == !edit);
+            if (edit)
+                CHECK(strstr(fed, "\"check\":\"control_total\"") && strstr(fed, "sum of AMOUNT over the output"));
+            free(fed);
+            free(read);
+        }
+        /* The output is scanned as the run writes it, not read back (its length on disk is compared):
+         * an edit after the run that keeps the length is seen by the re-read only. */
+        {
+            mf_err e2;
+            mf_err_clear(&e2);
+            run_observer o2;
+            check_pre *pre = check_pre_fed(&q, in, &o2);
+            run_options ro = {.threads = 2, .observer = &o2};
+            run_report rep;
+            CHECK_INT(run_plan(&q, in, dir, &ro, &rep, &e2), 0);
+            char path[600];
+            snprintf(path, sizeof path, "%s/OUT.csv", dir);
+            FILE *f = fopen(path, "r+");
+            int c, line = 1, field = 0;
+            long at = -1;
+            while (f && at < 0 && (c = fgetc(f)) != EOF) {   /* the first digit of the first AMOUNT */
+                if (c == '\n')
+                    line++, field = 0;
+                else if (c == ',')
+                    field++;
+                else if (line == 2 && field == 1 && c >= '0' && c <= '8')
+                    at = ftell(f) - 1, fseek(f, at, SEEK_SET), fputc(c + 1, f);
+            }
+            if (f)
+                fclose(f);
+            CHECK(at > 0);
+            check_options o = {.input_path = in, .pre = pre};
+            check_result r;
+            CHECK_INT(run_checks(&q, &rep, &o, &r), 0);
+            CHECK(r.passed);   /* the bytes written were right */
+            check_result_free(&r);
+            o.pre = NULL;
+            CHECK_INT(run_checks(&q, &rep, &o, &r), 0);
+            CHECK(!r.passed);   /* the file read back is not */
+            check_result_free(&r);
+        }
+        /* A block the check was not shown fails the check, whatever the sums. */
+        bool passed = true;
+        char *lost = fed_or_read(&q, in, true, false, 1, &passed);
+        CHECK(!passed);
+        CHECK(strstr(lost, "showed the checks 5911 records") != NULL);
+        free(lost);
+        plan_free(&q);
+    }
+    /* A fed input side that never saw the run cannot pass: check_run fails. */
+    plan q;
+    load_plan(&q, plan_text);
+    run_observer obs;
+    check_pre *pre = check_pre_fed(&q, in, &obs);
+    put("OUT.csv", good_csv);
+    run_report rep = {.rows_in = 3, .rows_out = 3};
+    check_options o = {.input_path = in, .pre = pre};
+    check_result r;
+    mf_err e;
+    mf_err_clear(&e);
+    check_result_init(&r);
+    CHECK_INT(check_run(&q, dir, &rep, &o, &r, &e), -1);
+    CHECK(strstr(e.msg, "did not show its input") != NULL);
+    check_result_free(&r);
+    check_pre_discard(check_pre_fed(&q, in, &obs));   /* unused: freed */
+    plan_free(&q);
+}
+
+/* The output scan's fast paths (chk_parse_canonical, chk_sum_add) give exactly what mf_dec_parse
+ * and mf_dec_add give, overflow included, on random texts and values near the limits. */
+static void test_fast_decimal_paths(void)
+{
+    static const char alphabet[] = "-+0123456789.. 9";
+    unsigned seed = 12345;
+    int canonical = 0;
+    for (int t = 0; t < 200000; t++) {
+        char buf[32];
+        seed = seed * 1103515245u + 12345u;
+        int n = (int)((seed >> 16) % 24);
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        if (t % 3 == 0)   /* mostly plausible numbers: digits with a point s digits from the end */
+            for (int i = 0; i < n; i++)
+                if (buf[i] == '+' || buf[i] == ' ' || (buf[i] == '-' && i) || (buf[i] == '.' && i != n - 3))
+                    buf[i] = '7';
+        int scale = t % 5;
+        mf_dec fast, slow;
+        if (chk_parse_canonical(buf, (uint32_t)n, scale, &fast)) {
+            canonical++;
+            bool ok = mf_dec_parse(buf, (size_t)n, &slow);
+            CHECK(ok && fast.v == slow.v && fast.scale == slow.scale);
+            if (!(ok && fast.v == slow.v && fast.scale == slow.scale)) {
+                fprintf(stderr, "  text \"%.*s\" scale %d\n", n, buf, scale);
+                break;
+            }
+        }
+    }
+    CHECK(canonical > 10000);   /* the fast path was taken, not only refused */
+    const __int128 e37 = (__int128)10000000000000000000ULL * 1000000000000000000ULL;
+    const __int128 vals[] = {0, 1, -1, 5, 999, e37, -e37, 9 * e37, -9 * e37, 9 * e37 + (e37 - 1), -(9 * e37 + (e37 - 1))};
+    const int nv = (int)(sizeof vals / sizeof vals[0]);
+    for (int i = 0; i < nv; i++)
+        for (int j = 0; j < nv; j++)
+            for (int sa = 0; sa < 3; sa++)
+                for (int sb = 0; sb < 3; sb++) {
+                    mf_dec a = {vals[i], sa}, b = {vals[j], sb}, fast = a, slow;
+                    bool okf = chk_sum_add(&fast, b), oks = mf_dec_add(a, b, &slow);
+                    CHECK(okf == oks);
+                    if (okf && oks)
+                        CHECK(mf_dec_cmp(fast, slow) == 0 && fast.scale == slow.scale);
+                }
+}
+
 static json_t *validate(const char *cmd, int timeout, check_result *r)
 {
     char csv[512], js[512];
@@ -472,6 +725,8 @@ int main(void)
     test_control_totals(&p);
     test_totals_fate_from_every_column();
     test_row_numbers();
+    test_totals_fed_equal_read();
+    test_fast_decimal_paths();
     test_validators();
     test_validator_paths();
     plan_free(&p);

@@ -195,6 +195,30 @@ static void test_compare_digits(void)
     CHECK(mf_dec_fits(D("0.5"), 2, 2));
 }
 
+/* The short path for markers-and-digits amounts (no currency) gives the marker loop's answers. */
+static void test_parse_short_path(void)
+{
+    CHECK_STR(fmt("(12)", ',', '.', false, false, NULL), "FAIL");     /* parentheses not allowed */
+    CHECK_STR(fmt("(12)", ',', '.', true, false, NULL), "-12");
+    CHECK_STR(fmt("(5)", ',', '.', true, false, NULL), "-5");
+    CHECK_STR(fmt("()", ',', '.', true, false, NULL), "FAIL");
+    CHECK_STR(fmt("(1,234.56)", ',', '.', true, false, NULL), "-1234.56");
+    CHECK_STR(fmt("( 12)", ',', '.', true, false, NULL), "-12");     /* spaces inside: the loop */
+    CHECK_STR(fmt("-(12)", ',', '.', true, false, NULL), "FAIL");    /* two negative markers */
+    CHECK_STR(fmt("(-12)", ',', '.', true, false, NULL), "FAIL");
+    CHECK_STR(fmt("-12.50", ',', '.', false, false, NULL), "-12.50");
+    CHECK_STR(fmt("-", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("--1", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("-1,23", ',', '.', false, false, NULL), "FAIL");   /* bad grouping after a sign */
+    CHECK_STR(fmt("12-", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("12-", ',', '.', false, true, NULL), "-12");
+    CHECK_STR(fmt("7", ',', '.', false, false, NULL), "7");
+    CHECK_STR(fmt("0.5", ',', '.', false, false, NULL), "0.5");
+    CHECK_STR(fmt("1.2.3", ',', '.', false, false, NULL), "FAIL");
+    CHECK_STR(fmt("1,234,567,890,123,456,789.5", ',', '.', true, false, NULL), "1234567890123456789.5");
+    CHECK_STR(fmt("(1,234,567,890,123,456,789.5)", ',', '.', true, false, NULL), "-1234567890123456789.5");
+}
+
 static void test_format(void)
 {
     char b[64];
@@ -213,6 +237,28 @@ static void test_format(void)
     CHECK_STR(b, "0.00000000000000000000000000000000000000");
     d = D("-" NINES38);
     CHECK_INT(mf_dec_format(d, b), 39);
+    /* around the 64-bit path's edges: 2^64 - 1, 2^64, scales 19 and 20, odd and even scales */
+    const struct { const char *in; int scale; const char *out; } cases[] = {
+        {"18446744073709551615", 0, "18446744073709551615"},
+        {"18446744073709551616", 0, "18446744073709551616"},
+        {"-18446744073709551615", 19, "-1.8446744073709551615"},
+        {"18446744073709551615", 20, "0.18446744073709551615"},
+        {"5", 19, "0.0000000000000000005"},
+        {"-5", 20, "-0.00000000000000000005"},
+        {"123456", 1, "12345.6"},
+        {"123456", 3, "123.456"},
+        {"-123456", 6, "-0.123456"},
+        {"9", 0, "9"},
+        {"10", 0, "10"},
+        {"99", 1, "9.9"},
+        {"-100", 2, "-1.00"},
+        {"1000", 2, "10.00"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mf_dec x = D(cases[i].in);
+        CHECK_INT(mf_dec_format_parts(x.v, cases[i].scale, b), (int)strlen(cases[i].out));
+        CHECK_STR(b, cases[i].out);
+    }
 }
 
 int main(void)
@@ -223,6 +269,7 @@ int main(void)
     test_rounding_directions();
     test_arith();
     test_compare_digits();
+    test_parse_short_path();
     test_format();
     CHECK_DONE();
 }

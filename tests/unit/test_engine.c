@@ -209,10 +209,23 @@ static void test_text_steps(void)
     CHECK_STR(text_step(PS_TRIM, NULL, 0, 0, ""), "\"\"\n");
     CHECK_STR(text_step(PS_UPPER, NULL, 0, 0, "straße ünï"), "STRAßE ÜNÏ\n");   /* simple mapping: ß stays */
     CHECK_STR(text_step(PS_LOWER, NULL, 0, 0, "ÀÉÎ Abc"), "àéî abc\n");
+    /* eight ASCII bytes at a time: the bytes just outside A..Z and a..z (@ [ ` {) keep themselves,
+     * a word holding a multibyte character goes byte by byte, at any offset */
+    CHECK_STR(text_step(PS_UPPER, NULL, 0, 0, "@AZ[`az{~ 09 mixed@AZ[`az{"), "@AZ[`AZ{~ 09 MIXED@AZ[`AZ{\n");
+    CHECK_STR(text_step(PS_LOWER, NULL, 0, 0, "@AZ[`az{~ 09 MIXED@AZ[`az{"), "@az[`az{~ 09 mixed@az[`az{\n");
+    CHECK_STR(text_step(PS_UPPER, NULL, 0, 0, "abcdefgh\xC3\xA9ijklmnopqrstu"), "ABCDEFGH\xC3\x89IJKLMNOPQRSTU\n");
+    CHECK_STR(text_step(PS_LOWER, NULL, 0, 0, "ABCDEFG\xC3\x89HIJKLMNOPQRSTU"), "abcdefg\xC3\xA9hijklmnopqrstu\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 6, 0, "42"), "000042\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 2, 0, "4242"), "4242\n");
     CHECK_STR(text_step(PS_PAD_RIGHT, "·", 4, 0, "é"), "é···\n");
     CHECK_STR(text_step(PS_PAD_LEFT, "0", 4, 0, ""), "\"\"\n");                    /* null passes through */
+    /* one-byte pads of 1, 8 and 9 bytes (one 8-byte store up to 8), on both sides */
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 10, 0, "123456789"), "0123456789\n");
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 10, 0, "é1"), "00000000é1\n");
+    CHECK_STR(text_step(PS_PAD_LEFT, "0", 10, 0, "1"), "0000000001\n");
+    CHECK_STR(text_step(PS_PAD_RIGHT, "-", 9, 0, "a"), "a--------\n");
+    CHECK_STR(text_step(PS_PAD_RIGHT, "-", 10, 0, "ab"), "ab--------\n");
+    CHECK_STR(text_step(PS_PAD_RIGHT, "-", 11, 0, "ab"), "ab---------\n");
     CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, "7"), "ID-7\n");
     CHECK_STR(text_step(PS_SUFFIX, "!", 0, 0, "7"), "7!\n");
     CHECK_STR(text_step(PS_PREFIX, "ID-", 0, 0, ""), "\"\"\n");
@@ -389,6 +402,28 @@ static void test_maps(void)
     CHECK_STR(run1(&p, "Q|b|c"), "REJECT 2,M1,\"M1: \"\"Q\"\" is not one of the mapped values\",Q|b|c\n");
     CHECK_STR(run1(&p, "dd|b|c"), "REJECT 2,M1,\"M1: \"\"dd\"\" is not one of the mapped values\",dd|b|c\n");
     plan_free(&p);
+
+    /* up to 8 keys are scanned, more are hashed: both find every key and nothing else */
+    for (int nkeys = 7; nkeys <= 12; nkeys++) {
+        plan_init(&p);
+        plan_expr *m = step(&p, src(&p, "A"), PS_MAP, NULL, 0, 0);
+        char key[16], val[16];
+        for (int k = 0; k < nkeys; k++) {
+            snprintf(key, sizeof key, "k%d", k);
+            snprintf(val, sizeof val, "v%d", k);
+            plan_map_add(&p, &m->step.map, key, plan_text_lit(&p, val));
+        }
+        m->step.map.otherwise = PO_NULL;
+        col(&p, "M", T_TEXT, m);
+        for (int k = 0; k <= nkeys; k++) {
+            char rec[32], want[16];
+            snprintf(rec, sizeof rec, "k%d|b|c", k);
+            snprintf(want, sizeof want, k < nkeys ? "v%d\n" : "\"\"\n", k);
+            CHECK_STR(run1(&p, rec), want);
+        }
+        CHECK_STR(run1(&p, "k|b|c"), "\"\"\n");
+        plan_free(&p);
+    }
 
     plan_init(&p);
     plan_lookup *lk = plan_add_lookup(&p, "BROKERS");

@@ -7,6 +7,7 @@
 #include "plan/plan.h"
 #include "util/afile.h"
 #include "util/buf.h"
+#include "util/decimal.h"
 #include "write/parquet.h"
 
 #include <stdint.h>
@@ -458,6 +459,219 @@ static void test_from_csv(void)
     CHECK(!file_exists(pq));
 }
 
+/* pq_stream (each run's Parquet copy): the records fed as the run writes them, in pieces of
+ * whatever size, must give the very bytes pq_write_from_csv gives from the written CSV — quoted
+ * fields with commas, doubled quotes and line ends, empty text vs null, Unicode, more than the
+ * stream's ring of chunks holds, several row groups; a bad value or bad UTF-8 fails (at a write
+ * or at close) and leaves no file; an abort leaves none; a one-column output's `""` is null. */
+static void write_text(const char *path, const char *text, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fwrite(text, 1, n, f) == n);
+        fclose(f);
+    }
+}
+
+static int stream_pieces(pq_stream *s, const char *text, size_t n, unsigned seed, mf_err *e)
+{
+    size_t at = 0;
+    while (at < n) {   /* whole records, 1 to ~400 at a time */
+        seed = seed * 1103515245u + 12345u;
+        size_t want = 1 + (seed >> 16) % 400, end = at;
+        bool quoted = false;
+        for (size_t k = 0; end < n && k < want; end++) {
+            quoted ^= text[end] == '"';
+            if (text[end] == '\n' && !quoted)
+                k++;
+        }
+        if (pq_stream_write(s, text + at, end - at, e) < 0)
+            return -1;
+        at = end;
+    }
+    return 0;
+}
+
+static void test_stream(void)
+{
+    static const char PLAN_TEXT[] =
+        "plan T v1\n"
+        "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+        "output OUT\n\n"
+        "ID    integer required = [Id] read as number\n"
+        "NAME  text(40)         = [Name]\n"
+        "AMT   decimal(18,2)    = [Amt] read as number\n"
+        "DAY   date             = [Day] read as YYYY-MM-DD\n";
+    plan p;
+    mf_err e = {0};
+    CHECK_INT(plan_parse(PLAN_TEXT, sizeof PLAN_TEXT - 1, "t.plan", &p, &e), 0);
+    if (e.code)
+        return;
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char csv[160], pq_a[160], pq_b[160];
+    snprintf(csv, sizeof csv, "%s/mapforge-test-pqs-%d.csv", tmp, (int)getpid());
+    snprintf(pq_a, sizeof pq_a, "%s/mapforge-test-pqs-a-%d.parquet", tmp, (int)getpid());
+    snprintf(pq_b, sizeof pq_b, "%s/mapforge-test-pqs-b-%d.parquet", tmp, (int)getpid());
+    static const char *names[] = {"plain", "\"with, comma\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"", "",
+                                  "\"\"", "Zoë ∑", "\"\"\"\""};
+    mf_buf text = {0};
+    mf_buf_adds(&text, "ID,NAME,AMT,DAY\n");
+    size_t body = text.len;
+    for (int i = 0; i < 320000; i++)   /* ~14 MB: more than the ring's 3 x 4 MiB */
+        mf_buf_printf(&text, "%d,%s,%s%d.%02d,%s\n", i, names[i % 8], i % 3 ? "-" : "", i * 7 % 100000, i % 100,
+                      i % 5 ? "2024-02-29" : "");
+    write_text(csv, text.data, text.len);
+    pq_options o;
+    pq_options_default(&o);
+    o.row_group_rows = 100000;
+    o.page_bytes = 64 * 1024;
+    CHECK_INT(pq_write_from_csv(&p, csv, pq_a, &o, &e), 0);
+    pq_column cols[4];
+    for (int i = 0; i < 4; i++)
+        cols[i] = (pq_column){p.cols[i].name, p.cols[i].type};
+    pq_stream *s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    CHECK(s != NULL);
+    if (s) {
+        CHECK_INT(stream_pieces(s, text.data + body, text.len - body, 7, &e), 0);
+        CHECK(!file_exists(pq_b));
+        CHECK_INT(pq_stream_close(s, &e), 0);
+    }
+    size_t la = 0, lb = 0;
+    char *a = mf_read_file(pq_a, &la, &e), *b = mf_read_file(pq_b, &lb, &e);
+    CHECK(a && b && la > 1000 && la == lb && !memcmp(a, b, la));
+    free(a);
+    free(b);
+    unlink(pq_a);
+    unlink(pq_b);
+
+    /* a value that is not of its column's type, 200,000 rows in: an error (from a write or from
+     * close, whichever comes after the thread met it), MF_EDATA naming the value; no file */
+    char *bad = strstr(text.data + body + 9000000, "\n") + 1;
+    memcpy(strchr(bad, ',') + 1, "x", 1);
+    for (char *q = strchr(bad, ',') + 1; *q != ','; q++)   /* NAME of that row: not quoted now */
+        if (*q == '"' || *q == '\n')
+            *q = 'q';
+    char *amt = strchr(strchr(bad, ',') + 1, ',') + 1;
+    amt[0] = 'z';
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    int rc = s ? stream_pieces(s, text.data + body, text.len - body, 11, &e) : -1;
+    if (rc == 0)
+        rc = pq_stream_close(s, &e);
+    else
+        pq_stream_abort(s);
+    CHECK_INT(rc, -1);
+    CHECK_INT(e.code, MF_EDATA);
+    CHECK(strstr(e.msg, "column AMT") != NULL);
+    CHECK(!file_exists(pq_b));
+
+    /* invalid UTF-8; an abort midway */
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    CHECK(s && pq_stream_write(s, "1,\xC3(,1.00,\n", 12, &e) == 0);
+    CHECK(s && pq_stream_close(s, &e) == -1 && e.code == MF_EDATA && strstr(e.msg, "UTF-8"));
+    CHECK(!file_exists(pq_b));
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 4, cols, &o, &e);
+    CHECK(s && pq_stream_write(s, "1,a,1.00,\n", 10, &e) == 0);
+    pq_stream_abort(s);
+    CHECK(!file_exists(pq_b));
+    mf_buf_free(&text);
+    plan_free(&p);
+
+    /* one text column: `""` is how the engine writes a null row; a record cut short is refused */
+    static const char ONE[] = "plan T v1\n"
+                              "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+                              "output OUT\n\nNAME  text(10) = [Name]\n";
+    CHECK_INT(plan_parse(ONE, sizeof ONE - 1, "t.plan", &p, &e), 0);
+    static const char ONE_CSV[] = "NAME\nx\n\"\"\n\"a,b\"\n";
+    write_text(csv, ONE_CSV, sizeof ONE_CSV - 1);
+    CHECK_INT(pq_write_from_csv(&p, csv, pq_a, NULL, &e), 0);
+    pq_column one = {p.cols[0].name, p.cols[0].type};
+    s = pq_stream_open(pq_b, 1, &one, NULL, &e);
+    CHECK(s && pq_stream_write(s, ONE_CSV + 5, sizeof ONE_CSV - 6, &e) == 0 && pq_stream_close(s, &e) == 0);
+    a = mf_read_file(pq_a, &la, &e);
+    b = mf_read_file(pq_b, &lb, &e);
+    CHECK(a && b && la == lb && !memcmp(a, b, la));
+    free(a);
+    free(b);
+    unlink(pq_b);
+    e = (mf_err){0};
+    s = pq_stream_open(pq_b, 1, &one, NULL, &e);
+    CHECK(s && pq_stream_write(s, "\"open\n", 6, &e) == 0);
+    CHECK(s && pq_stream_close(s, &e) == -1 && e.code == MF_EFORMAT && strstr(e.msg, "not closed"));
+    CHECK(!file_exists(pq_b));
+    unlink(pq_a);
+    unlink(csv);
+    plan_free(&p);
+}
+
+/* The level a run takes from MAPFORGE_PARQUET_ZSTD_LEVEL: default 1, a level, 0 = uncompressed,
+ * anything else refused; the writer refuses a level out of range. */
+static void test_level(void)
+{
+    pq_options o;
+    mf_err e = {0};
+    unsetenv("MAPFORGE_PARQUET_ZSTD_LEVEL");
+    pq_options_default(&o);
+    CHECK(pq_options_from_env(&o, &e) == 0 && o.zstd_level == 1 && o.codec == PQ_ZSTD && o.seal_into == NULL);
+    setenv("MAPFORGE_PARQUET_ZSTD_LEVEL", "-3", 1);
+    CHECK(pq_options_from_env(&o, &e) == 0 && o.zstd_level == -3 && o.codec == PQ_ZSTD);
+    setenv("MAPFORGE_PARQUET_ZSTD_LEVEL", "0", 1);
+    CHECK(pq_options_from_env(&o, &e) == 0 && o.codec == PQ_UNCOMPRESSED);
+    static const char *bad[] = {"fast", "20", "-8", "3x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        e = (mf_err){0};
+        setenv("MAPFORGE_PARQUET_ZSTD_LEVEL", bad[i], 1);
+        CHECK(pq_options_from_env(&o, &e) == -1 && e.code == MF_EUSAGE && strstr(e.msg, bad[i]));
+    }
+    unsetenv("MAPFORGE_PARQUET_ZSTD_LEVEL");
+    pq_options_default(&o);
+    o.zstd_level = 20;
+    pq_column col = {"N", {PT_INTEGER, 0, 0, 0}};
+    e = (mf_err){0};
+    CHECK(pq_writer_open("/nonexistent/x.parquet", 1, &col, &o, &e) == NULL && e.code == MF_EUSAGE &&
+          strstr(e.msg, "zstd level"));
+}
+
+/* Decimals of up to 18 digits are read by a fast path; it must accept exactly what the general
+ * reader (util/decimal.h) accepts, with the same value, for every shape of text. */
+static void test_decimal_fast(void)
+{
+    static const char *texts[] = {"0", "-0", "1", "1.5", "1.55", "1.555", "-1.50", "00012.30", ".5", "5.", "-",
+                                  "", "+1", "1e3", "1,000.00", " 1.00", "1.00 ", "--1", "1.-5", "1..5",
+                                  "9999999.99", "-9999999.99", "10000000.00", "99999999999999.9999",
+                                  "999999999999999999", "1000000000000000000", "123456789012345678.9",
+                                  "0.000000000000000001", "-0.01", "12345678901234567.8"};
+    static const int ps[][2] = {{9, 2}, {18, 4}, {18, 0}, {11, 2}, {18, 1}, {3, 3}, {18, 18}};
+    for (size_t k = 0; k < sizeof ps / sizeof *ps; k++) {
+        plan_type t = {PT_DECIMAL, 0, ps[k][0], ps[k][1]};
+        for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+            const char *x = texts[i];
+            uint8_t out[16];
+            const uint8_t *p;
+            size_t n = 0;
+            bool got = pq_encode_cell(t, x, strlen(x), out, &p, &n);
+            mf_dec d;
+            bool want = mf_dec_parse(x, strlen(x), &d) && mf_dec_rescale_exact(d, t.scale, &d) &&
+                        mf_dec_digits(d) <= t.prec;
+            if (got != want) {
+                fprintf(stderr, "decimal(%d,%d) \"%s\": encoded %d, general reader %d\n", t.prec, t.scale, x, got, want);
+                check_failures++;
+                continue;
+            }
+            if (got) {
+                int64_t v = n == 4 ? (int64_t)le32_of(p) : (int64_t)((uint64_t)le32_of(p) & 0xFFFFFFFFu) |
+                                                             (int64_t)((uint64_t)le32_of(p + 4) << 32);
+                CHECK_INT(n, t.prec <= 9 ? 4 : 8);
+                if ((__int128)v != d.v)
+                    fprintf(stderr, "decimal(%d,%d) \"%s\": %lld\n", t.prec, t.scale, x, (long long)v), check_failures++;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     test_thrift();
@@ -467,5 +681,8 @@ int main(void)
     test_stats_order();
     test_writer();
     test_from_csv();
+    test_stream();
+    test_level();
+    test_decimal_fast();
     CHECK_DONE();
 }

@@ -67,6 +67,17 @@ static void test_utf8(void)
     CHECK_INT(mf_utf8_invalid_at("\xed\xa0\x80", 3), 0);   /* surrogate */
     CHECK_INT(mf_utf8_invalid_at("\xc0\xaf", 2), 0);        /* overlong */
     CHECK_INT(mf_utf8_count("h\xc3\xa9llo", 6), 5);
+    /* every window of a text mixing 1- to 4-byte characters: the 8-byte steps and the tail agree
+     * with counting the bytes that start a character */
+    const char *mix = "a\xc3\xa9" "bc\xe2\x82\xac" "d\xf0\x9f\x98\x80" "efgh\xc3\xbc\xc3\xbc" "ijklmnop\xe2\x80\x83q";
+    size_t mn = strlen(mix);
+    for (size_t i = 0; i < mn; i++)
+        for (size_t k = 0; i + k <= mn; k++) {
+            size_t starts = 0;
+            for (size_t j = i; j < i + k; j++)
+                starts += ((unsigned char)mix[j] & 0xC0) != 0x80;
+            CHECK_INT(mf_utf8_count(mix + i, k), starts);
+        }
     CHECK_INT(mf_utf8_offset("h\xc3\xa9llo", 6, 2), 3);
 }
 
