@@ -282,7 +282,7 @@ int cli_plan(const cli_options *o, mf_err *e)
         store_actor(o->as, actor, sizeof actor);
         env.actor = actor;
     }
-    flow_input in = {o->client, o->mapping, o->data, o->output, false};
+    flow_input in = {o->client, o->mapping, o->data, o->output, false, NULL};
     char *text = flow_draft_text(&env, &in, e);
     flow_env_close(&env);
     if (!text)
@@ -406,7 +406,13 @@ int cli_onboard(const cli_options *o, mf_err *e)
                        "reads only local files: give --sample FILE, a local copy of its first rows (e.g. hdfs dfs "
                        "-cat URI | head -2000 > sample.csv)", o->data);
     }
-    flow_input in = {o->client, o->mapping, draft_data, o->output, false};
+    flow_run_options early = run_options_of(o);
+    if (flow_remote_refusals(&early, true, e) < 0) {   /* before a plan is drafted for nothing */
+        flow_env_close(&env);
+        return CLI_FAILED;
+    }
+    flow_input in = {o->client, o->mapping, draft_data, o->output, false,
+                     draft_data == o->data ? NULL : strrchr(o->data, '/') ? strrchr(o->data, '/') + 1 : o->data};
     flow_begin_result br;
     int rc = CLI_FAILED;
     flow_run_options ro = run_options_of(o);

@@ -210,7 +210,7 @@ void batch_entry_work(const flow_env *env, batch_entry *x, const flow_run_option
         goto done;
     }
     /* a miss: draft (or find the open review) and leave it to a person */
-    flow_input in = {x->client, x->mapping, x->data, NULL, true};
+    flow_input in = {x->client, x->mapping, x->data, NULL, true, NULL};
     if (flow_begin(env, &in, &br, e) < 0) {
         fail_with(x, e);
         goto done;

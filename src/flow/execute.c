@@ -187,6 +187,8 @@ static int run_with(const flow_env *env, plan *p, const char *text, const char *
     if (!readable)
         flow_say(env, FLOW_NOTE, "%s is a URI and no --sample was given: its header is checked by the job, not here",
                  o->data_path);
+    else if (o->sample_path && readable != o->sample_path)
+        flow_say(env, FLOW_WARN, "--sample %s ignored: the data is a local file, read itself", o->sample_path);
     if (plan_has_open_questions(p))
         return mf_fail(e, MF_EQUESTION, NULL, 0, 0,
                        "the plan has open questions; nothing ran. Answer them in %s (replace each ? with an "

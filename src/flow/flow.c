@@ -311,9 +311,9 @@ int flow_read_inputs(const char *mapping_path, const char *data_path, mapping *m
 }
 
 char *flow_draft(const flow_env *env, const mapping *m, const profile *pr, const char *client, const char *data_path,
-                 const char *output, int version, mf_err *e)
+                 const char *source_name, const char *output, int version, mf_err *e)
 {
-    draft_options opt = {client, flow_base_name(data_path), output};
+    draft_options opt = {client, source_name ? source_name : flow_base_name(data_path), output};
     plan p;
     if (plan_draft(m, pr, &opt, &p, e) < 0)
         return NULL;
@@ -517,7 +517,7 @@ static int starting_version(const flow_env *env, const flow_input *in, const map
     int next = got == 1 ? v.version + 1 : 1;
     if (got == 1)
         store_plan_version_free(&v);
-    char *text = flow_draft(env, m, pr, in->client, in->data_path, in->output, next, e);
+    char *text = flow_draft(env, m, pr, in->client, in->data_path, in->source_name, in->output, next, e);
     if (!text)
         return -1;
     store_plan_version *all = NULL;
@@ -675,7 +675,7 @@ char *flow_draft_text(const flow_env *env, const flow_input *in, mf_err *e)
     profile pr;
     if (flow_read_inputs(in->mapping_path, in->data_path, &m, &d, &pr, e) < 0)
         return NULL;
-    char *text = flow_draft(env, &m, &pr, in->client, in->data_path, in->output, 0, e);
+    char *text = flow_draft(env, &m, &pr, in->client, in->data_path, in->source_name, in->output, 0, e);
     profile_free(&pr);
     mapping_free(&m);
     return text;

@@ -136,6 +136,9 @@ typedef struct flow_input {
      * on a miss is reported (FLOW_BEGIN_RESUMED, its id) but left as it is — no resumed turn, no
      * review_resumed event, its data file unchanged.  A new review is drafted as always. */
     bool batch;
+    /* The name the plan's source line gives the data; NULL = data_path's base name.  When the data
+     * is a URI, data_path is its local --sample and this is the URI's name. */
+    const char *source_name;
 } flow_input;
 
 typedef enum flow_begin_kind {
@@ -400,6 +403,10 @@ void flow_run_result_free(flow_run_result *r);
  * that far).  MF_ECONFLICT when the review is not approved. */
 int flow_run_review(const flow_env *env, long long review_id, const flow_run_options *o, flow_run_result *r,
                     mf_err *e);
+/* Storage by URI is Spark's: refuse, before anything runs (or is drafted), what cannot be done with
+ * a URI input or output — the native engine, a validator on a remote output, a load of it (loads:
+ * the run would load unless o->no_load).  0 or -1 (MF_EUSAGE). */
+int flow_remote_refusals(const flow_run_options *o, bool loads, mf_err *e);
 /* The same for an approved text known by the caller (a cache hit): cache_key may be NULL.  When a
  * review approved that text, the run is linked to it (review_id) and the review follows its
  * states; flow_run_client does the same. */

@@ -39,12 +39,10 @@ char *flow_findings_text(store *st, const char *client, const char *sha);
 
 /* Storage by URI (--data URI, --spark-output URI) is Spark's; mapforge reads only local files.
  * flow_readable_data: what mapforge reads of the input itself — the data file, or for a URI its
- * --sample (NULL when none).  flow_remote_refusals: before anything runs, refuse what cannot be
- * done on remote storage (the native engine, a validator on a remote output, a load of it).
+ * --sample (NULL when none); flow_remote_refusals (flow.h) refuses what cannot be done on it.
  * flow_check_output: check_run on a local output; on a remote one, no check runs and each check is
  * an "info" finding saying it was not done and why (a URI input: the control totals likewise). */
 const char *flow_readable_data(const flow_run_options *o);
-int flow_remote_refusals(const flow_run_options *o, bool loads, mf_err *e);
 int flow_check_output(const plan *p, const flow_run_options *o, const run_report *rep, check_pre *pre,
                       check_result *res, mf_err *e);
 
@@ -54,9 +52,10 @@ char *flow_join(const char *dir, const char *name);
 const char *flow_base_name(const char *path);
 
 /* Draft a plan for (client, data) from m and pr, tried on the data's first rows, numbered
- * `version`: its canonical text (malloc'd) or NULL. */
+ * `version`: its canonical text (malloc'd) or NULL.  source_name: the name the plan's source line
+ * gives the data (NULL = data_path's base name). */
 char *flow_draft(const flow_env *env, const mapping *m, const profile *pr, const char *client, const char *data_path,
-                 const char *output, int version, mf_err *e);
+                 const char *source_name, const char *output, int version, mf_err *e);
 
 /* Read the mapping and profile the data. */
 int flow_read_inputs(const char *mapping_path, const char *data_path, mapping *m, csv_dialect *d, profile *pr,

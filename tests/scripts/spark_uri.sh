@@ -5,16 +5,17 @@
 #      run.json says input.sha256 null (not hashed: remote) with the URI as the input's path;
 #      without --sample the header is said to be checked by the job;
 #   2. `onboard --data URI --sample FILE --spark-output URI --no-load --yes`: drafted from the
-#      sample, run on Spark, the output left at the URI in Spark's layout (directories of part
+#      sample (the plan's source line names the URI's file), run on Spark, the output left at the URI in Spark's layout (directories of part
 #      files with _SUCCESS, _header.csv, a Parquet directory) and equal, concatenated, to the
 #      example's expected files; OUT holds job.py, spark.log and run.json (counts equal a native
 #      run's, output paths the URIs) but no output file; the run says which checks were not done,
 #      and the audit trail records the validation as not_checked;
 #   3. `run --client --data URI --sample FILE --spark-output URI --no-load`: a cache hit from the
 #      sample's header, run again on Spark;
-#   4. refused before anything runs, with a clear message: --spark-output without --no-load on a
-#      run that loads, with a validator, as a local path; a URI with the native engine; a URI
-#      without --sample where the cache key or a draft needs it.
+#   4. refused before anything runs (or, for onboard, is drafted), with a clear message:
+#      --spark-output without --no-load on a run that loads, with a validator, as a local path; a
+#      URI with the native engine; a URI without --sample where the cache key or a draft needs it;
+#      a --sample beside a local file is said to be ignored.
 set -uo pipefail
 mapforge=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.."
@@ -67,6 +68,7 @@ if "$mapforge" onboard --client ACME --mapping $ex/mapping.xlsx --data "$data" -
     [ -e "$tmp/lake/out2/GL_ENTRIES.parquet/_SUCCESS" ] && ls "$tmp/lake/out2/GL_ENTRIES.parquet"/part-*.parquet >/dev/null 2>&1 \
         || fail "2: no Parquet directory at the URI"
     for f in job.py mapforge_runtime.py spark.log run.json plan.txt; do [ -s "$tmp/ob/$f" ] || fail "2: OUT has no $f"; done
+    grep -q '^source "gl.csv"' "$tmp/ob/plan.txt" || fail "2: the plan's source is not the URI's file: $(grep '^source' "$tmp/ob/plan.txt")"
     for f in GL_ENTRIES.csv rejects.csv GL_ENTRIES.parquet; do [ -e "$tmp/ob/$f" ] && fail "2: $f was copied back into OUT"; done
     "$mapforge" run --plan "$tmp/ob/plan.txt" --data $ex/gl_extract.csv --out "$tmp/native2" >/dev/null 2>&1 || fail "2: native run failed"
     "$py" - "$tmp/ob/run.json" "$tmp/native2/run.json" "$out2" <<'EOF' || fail "2: run.json"
@@ -115,6 +117,11 @@ refused localout "expected a URI" compile --plan $case/plan.txt --to pyspark --d
 refused native "only --engine spark reads one" run --plan $case/plan.txt --data "file://$tmp/lake/case/data.csv"
 refused nosample "give --sample FILE" run --client ACME --data "$data" --engine spark --no-load
 refused obnosample "give --sample FILE" onboard --client ACME2 --mapping $ex/mapping.xlsx --data "$data" --engine spark --yes --no-load
-[ -e "$tmp/lake/v" ] || [ -e "$tmp/lake/x" ] && fail "4: a refused run wrote to the lake"
+refused obload "add --no-load" onboard --client ACME3 --mapping $ex/mapping.xlsx --data "$data" --sample "$tmp/sample.csv" \
+    --engine spark --spark-output "file://$tmp/lake/y" --yes
+[ -e "$tmp/obload/plan.txt" ] && fail "4: onboard drafted a plan before refusing the load"
+[ -e "$tmp/lake/v" ] || [ -e "$tmp/lake/x" ] || [ -e "$tmp/lake/y" ] && fail "4: a refused run wrote to the lake"
+"$mapforge" run --plan $case/plan.txt --data $case/data.csv --sample "$tmp/sample.csv" --out "$tmp/local" >/dev/null 2>"$tmp/local.err" \
+    && grep -q "sample.csv ignored: the data is a local file" "$tmp/local.err" || fail "--sample with a local file: $(cat "$tmp/local.err")"
 [ $status -eq 0 ] && echo "spark uri: ok"
 exit $status

@@ -226,7 +226,7 @@ static void api_suite(const char *where, const char *label)
     }
     env.actor = "alice";
     env.sink = sink;
-    flow_input in = {"PAY", mpath, dpath, NULL, false};
+    flow_input in = {"PAY", mpath, dpath, NULL, false, NULL};
 
     /* a miss opens a new review; opening again resumes it and drafts nothing */
     flow_begin_result br;
@@ -414,7 +414,7 @@ static void api_suite(const char *where, const char *label)
     flow_review_free(&r);
 
     /* quit keeps a review open; reject closes it; the next review reuses the identical draft */
-    flow_input in2 = {"QUIT", mpath, dpath, NULL, false};
+    flow_input in2 = {"QUIT", mpath, dpath, NULL, false, NULL};
     CHECK_INT(flow_review_open(&env, &in2, &id2, &resumed, &e), 0);
     CHECK(!resumed);
     CHECK_INT(flow_quit(&env, id2, &e), 0);
