@@ -1108,6 +1108,10 @@ def _settings(spark):
     # side (no sort by the partition column, which would not keep the input order within a task)
     spark.conf.set("spark.sql.optimizer.plannedWrite.enabled", "false")
     spark.conf.set("spark.sql.maxConcurrentOutputFileWriters", "4")
+    # a plan's values make a whole-stage method far beyond the 8,000 bytes the JVM compiles (the
+    # ACME plan: 20,562): left interpreted it costs more than the operators run one by one
+    # (compiled expression projections); Spark falls back to those above this limit
+    spark.conf.set("spark.sql.codegen.hugeMethodLimit", "8000")
 
 
 def _fates(job, stages, names, plan):
