@@ -148,7 +148,11 @@ class Job:
     (bind), so expressions never grow with the nesting depth of the plan."""
 
     def __init__(self, df, field_index):
-        self.df, self.n, self.field_index = df, 0, field_index
+        # the source values the plan reads, each once, and the field count (_nf) in one projection;
+        # the fields array goes (every later projection would copy it along)
+        cols = {"_s%d" % i: nonempty(F.col("_f")[i]) for i in sorted(set(field_index.values()))}
+        cols["_nf"] = F.size("_f")
+        self.df, self.n, self.field_index = df.withColumns(cols).drop("_f"), 0, field_index
 
     def bind(self, v):
         self.n += 1
@@ -164,7 +168,7 @@ class Job:
 
     # ---- values ----
     def src(self, name):
-        return self.bind(V("text", nonempty(F.col("_f")[self.field_index[name]])))
+        return V("text", F.col("_s%d" % self.field_index[name]))
 
     def col(self, t, name, scale=None):
         return V(t, F.col(name), F.lit(scale) if scale is not None else None)
@@ -704,10 +708,11 @@ def lit_null():
 # ==== Reading the file: physical lines, records, fields =========================================
 
 def csv_field(c):
-    """RFC 4180, as the native writer: quoted iff the text holds , " CR or LF."""
+    """RFC 4180, as the native writer: quoted iff the text holds , " CR or LF (byte searches: no
+    regex on the row path for it)."""
     c = F.coalesce(c, F.lit(""))
-    return F.when(c.rlike('[,"\\r\\n]'), F.concat(F.lit('"'), F.replace(c, F.lit('"'), F.lit('""')), F.lit('"'))) \
-            .otherwise(c)
+    special = c.contains(",") | c.contains('"') | c.contains("\r") | c.contains("\n")
+    return F.when(special, F.concat(F.lit('"'), F.replace(c, F.lit('"'), F.lit('""')), F.lit('"'))).otherwise(c)
 
 
 def rx_char(ch):
@@ -1108,14 +1113,18 @@ def _settings(spark):
     # side (no sort by the partition column, which would not keep the input order within a task)
     spark.conf.set("spark.sql.optimizer.plannedWrite.enabled", "false")
     spark.conf.set("spark.sql.maxConcurrentOutputFileWriters", "4")
+    # a plan's values make a whole-stage method far beyond the 8,000 bytes the JVM compiles (the
+    # ACME plan: 20,562): left interpreted it costs more than the operators run one by one
+    # (compiled expression projections); Spark falls back to those above this limit
+    spark.conf.set("spark.sql.codegen.hugeMethodLimit", "8000")
 
 
 def _fates(job, stages, names, plan):
     """(fate, output texts, typed values, row-number columns): fate is a struct (k: 0 output,
     1 rejected, 2 filtered; c: the column; r: the reason) decided by the first failure or rule a row
     meets in the engine's order."""
-    fate = F.when(F.size("_f") != len(names), F.struct(F.lit(1).alias("k"), F.lit(None).cast("string").alias("c"),
-                  F.concat(F.lit("record has "), F.size("_f").cast("string"),
+    fate = F.when(F.col("_nf") != len(names), F.struct(F.lit(1).alias("k"), F.lit(None).cast("string").alias("c"),
+                  F.concat(F.lit("record has "), F.col("_nf").cast("string"),
                            F.lit(" fields, expected %d" % len(names))).alias("r")))
 
     def outcome(k, col, reason):
