@@ -84,27 +84,51 @@ grep -q "($rows rows of the same client and input replaced)" "$work/l2.txt" || f
 before=$(sum)
 [ "${before%% *}" = "$rows" ] || fail "after the reload: ${before%% *} rows, expected $rows"
 
-# kill -9 midway — once the staging tables exist and hold rows: the table as it was; the next
-# parallel load drops what the killed one left
+# kill -9 midway, at a known point: once the staging tables exist, a second session holds a share
+# lock on them, so the load's last transaction waits at its DROP TABLE, after the INSERT ... SELECT
+# and before COMMIT.  Killed there: the table as it was, the staging tables left; the next parallel
+# load drops them.  (No sleeps to hit a window: a faster load cannot slip past the kill.)
 "$mf" load --plan "$work/plan.txt" --out "$work/out" --client STREAMS --db "$db" --load-streams 4 >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do
+for _ in $(seq 1 600); do
     [ "$(stages)" -ge 3 ] && break
     kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
+    sleep 0.02
 done
-sleep 0.3   # some chunks in
-if kill -9 "$pid" 2>/dev/null; then
+names=$(q "SELECT string_agg(quote_ident(relname), ', ') FROM pg_class WHERE relkind = 'r' AND relname LIKE '\\_mapforge\\_stage\\_%'")
+holder=""
+if [ -n "$names" ]; then
+    PGAPPNAME=mf_lock_holder psql -qtAX "$db" -c "BEGIN; LOCK TABLE $names IN ACCESS SHARE MODE; SELECT pg_sleep(120); COMMIT" \
+        >/dev/null 2>&1 &
+    holder=$!
+fi
+waiting=0
+for _ in $(seq 1 1500); do   # up to 30 s: the load blocked behind the holder's lock
+    kill -0 "$pid" 2>/dev/null || break
+    [ "$(q "SELECT count(*) FROM pg_locks WHERE NOT granted")" -ge 1 ] && { waiting=1; break; }
+    sleep 0.02
+done
+release() {   # end the lock holder's session (its psql alone would not be noticed while it sleeps)
+    q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mf_lock_holder'" >/dev/null
+    [ -z "$holder" ] || wait "$holder" 2>/dev/null
+}
+if [ $waiting = 1 ] && kill -9 "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null
-    sleep 0.5   # the server notices the dead connections and aborts their transactions
+    release
+    # the server notices the dead connections and aborts their transactions
+    for _ in $(seq 1 500); do
+        [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" = 0 ] && break
+        sleep 0.02
+    done
     [ "$(sum)" = "$before" ] || fail "a killed load changed the table: $(sum), was $before"
-    [ "$(stages)" -ge 1 ] || fail "the killed load left no staging table (killed too early or too late?)"
+    [ "$(stages)" -ge 3 ] || fail "the killed load left $(stages) staging tables, expected 3"
     load 2 >/dev/null || fail "the load after the killed one failed"
     [ "$(stages)" = 0 ] || fail "the next load did not drop the killed load's staging tables: $(stages) left"
     [ "$(sum)" = "$before" ] || fail "after the kill and a reload: $(sum), expected $before"
 else
+    release
     wait "$pid"
-    fail "the 4-stream load finished before it could be killed"
+    fail "the 4-stream load never waited behind the staging tables' lock (it finished first, or made no staging tables)"
 fi
 
 # a bad value late in the file: nothing loaded, no staging table left
