@@ -13,6 +13,7 @@ it (require) before it runs.
 import argparse
 import json
 import os
+import re
 import shutil
 import time
 
@@ -20,7 +21,7 @@ from pyspark.sql import DataFrame, Observation, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType
 
-RUNTIME_VERSION = "2"
+RUNTIME_VERSION = "3"
 
 
 def require(version):
@@ -43,6 +44,9 @@ def require(version):
 DEC0 = DecimalType(38, 0)
 WHITE = ("[\\t\\n\\x0B\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
          "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}]")
+# the same characters as a list, for btrim (trimming by code points, no regex)
+WHITE_CHARS = ("\t\n\x0b\f\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
+               + "\u2028\u2029\u202f\u205f\u3000")
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -143,16 +147,33 @@ class Ctx:
         return self.fail(when, F.lit('"'), F.coalesce(canon(v), F.lit("")), F.lit('" ' + tail))
 
 
+_BOUND = re.compile(r"_v[0-9]+[se]?")
+
+
 class Job:
     """Builds the per-record evaluation; every intermediate value becomes a column of its own
-    (bind), so expressions never grow with the nesting depth of the plan."""
+    (bind), so expressions never grow with the nesting depth of the plan.  The bound columns are
+    not one projection each (each projection copies the row): a value goes into the first
+    projection after those of the bound values it reads (its level), so the plan costs as many
+    projections as its deepest chain of values, and every value of a level is computed side by
+    side in one."""
 
     def __init__(self, df, field_index):
         # the source values the plan reads, each once, and the field count (_nf) in one projection;
         # the fields array goes (every later projection would copy it along)
         cols = {"_s%d" % i: nonempty(F.col("_f")[i]) for i in sorted(set(field_index.values()))}
         cols["_nf"] = F.size("_f")
-        self.df, self.n, self.field_index = df.withColumns(cols).drop("_f"), 0, field_index
+        self._df, self.n, self.field_index = df.withColumns(cols).drop("_f"), 0, field_index
+        self.level = {}     # a bound column not yet projected -> its level (1 = the first projection)
+        self.pending = []   # per level: {name: column}
+
+    @property
+    def df(self):
+        """The records with every value bound so far (the pending projections applied)."""
+        for cols in self.pending:
+            self._df = self._df.withColumns(cols)
+        self.pending, self.level = [], {}
+        return self._df
 
     def bind(self, v):
         self.n += 1
@@ -162,7 +183,15 @@ class Job:
             cols[name + "s"] = v.s
         if v.err is not None:
             cols[name + "e"] = v.err
-        self.df = self.df.withColumns(cols)
+        # the bound columns an expression reads appear by name in its text (a literal that looks
+        # like one only puts the value in a later projection: never too early)
+        lvl = 1 + max((self.level.get(m, 0) for c in cols.values() for m in _BOUND.findall(c._jc.toString())),
+                      default=0)
+        while len(self.pending) < lvl:
+            self.pending.append({})
+        self.pending[lvl - 1].update(cols)
+        for k in cols:
+            self.level[k] = lvl
         return V(v.t, F.col(name), F.col(name + "s") if v.s is not None else None,
                  F.col(name + "e") if v.err is not None else None)
 
@@ -176,8 +205,7 @@ class Job:
     # ---- text steps: a number or a date is used as its canonical text ----
     def trim(self, ctx, v):
         v = as_text(v)
-        pat = "\\A" + WHITE + "+|" + WHITE + "+\\z"
-        return self.bind(V("text", nonempty(F.regexp_replace(v.c, pat, "")), None, v.err))
+        return self.bind(V("text", nonempty(F.call_function("btrim", v.c, F.lit(WHITE_CHARS))), None, v.err))
 
     def case(self, ctx, v, upper, special, placeholder, simple):
         # Spark's upper/lower use full case mappings (eszett -> SS); the plan says simple mappings:
@@ -254,7 +282,7 @@ class Job:
     def squish(self, ctx, v):
         """Excel's TRIM over the plan's white space: ends removed, inner runs become one space."""
         v = as_text(v)
-        c = F.regexp_replace(v.c, "\\A" + WHITE + "+|" + WHITE + "+\\z", "")
+        c = F.call_function("btrim", v.c, F.lit(WHITE_CHARS))
         return self.bind(V("text", nonempty(F.regexp_replace(c, WHITE + "+", " ")), None, v.err))
 
     def title(self, ctx, v, special, placeholder, simple):
@@ -338,15 +366,15 @@ class Job:
     # ---- reading: "read as" ignores leading and trailing spaces and tabs ----
     @staticmethod
     def blank_trimmed(v):
-        return F.regexp_replace(canon(v), "\\A[ \\t]+|[ \\t]+\\z", "")
+        return F.call_function("btrim", canon(v), F.lit(" \t"))
 
     def read_date(self, ctx, v, regex, year, month, day, pivot, what):
         """year/month/day: (group, kind); kinds YYYY, YY, MM (digits), MON, MONTH (names)."""
         if v.t == "date":
             return v
         s = self.blank_trimmed(v)
-        g = {k: F.regexp_extract(s, regex, grp) for k, (grp, _) in
-             (("y", year), ("m", month), ("d", day))}
+        ok, groups = match_groups(s, regex, max(year[0], month[0], day[0]))
+        g = {k: groups[grp - 1] for k, (grp, _) in (("y", year), ("m", month), ("d", day))}
         y = g["y"].cast("int")
         if year[1] == "YY":
             base = pivot - pivot % 100
@@ -357,7 +385,7 @@ class Job:
         else:
             m = g["m"].cast("int")
         d = g["d"].cast("int")
-        return self._date(ctx, v, s.rlike(regex), y, m, d, what)
+        return self._date(ctx, v, ok, y, m, d, what)
 
     def _date(self, ctx, v, ok, y, m, d, what):
         dt = F.make_date(y, m, d)
@@ -374,11 +402,12 @@ class Job:
         s = self.blank_trimmed(v)
         rx = ("\\A([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,][0-9]+)?)?"
               "(?:Z|[+-]([0-9]{2}):?([0-9]{2}))?)?\\z")
-        g = [F.regexp_extract(s, rx, i) for i in range(9)]
+        matched, groups = match_groups(s, rx, 8)
+        g = [None] + groups
 
         def le(i, hi):   # an absent part is fine; a present one must be in range
             return (g[i] == "") | (g[i].cast("int") <= hi)
-        ok = s.rlike(rx) & le(4, 23) & le(5, 59) & le(6, 60) & le(7, 23) & le(8, 59)
+        ok = matched & le(4, 23) & le(5, 59) & le(6, 60) & le(7, 23) & le(8, 59)
         return self._date(ctx, v, ok, g[1].cast("int"), g[2].cast("int"), g[3].cast("int"), "an ISO date")
 
     def read_excel(self, ctx, v):
@@ -386,8 +415,8 @@ class Job:
             return v
         s = self.blank_trimmed(v)
         rx = "\\A0*([0-9]*)(?:\\.[0-9]+)?\\z"
-        digits = F.regexp_extract(s, rx, 1)
-        n = F.when(s.rlike(rx) & (F.length(digits) <= 8), digits.cast("int"))
+        matched, (digits,) = match_groups(s, rx, 1)
+        n = F.when(matched & (F.length(digits) <= 8), digits.cast("int"))
         ok = F.coalesce(n.between(1, 2958465) & (n != 60), F.lit(False))
         # serial 1 = 1900-01-01; after 60 one day ahead (Excel's fictitious 1900-02-29)
         dt = F.date_add(F.lit("1899-12-31").cast("date"), n - F.when(n > 60, 1).otherwise(0))
@@ -395,18 +424,20 @@ class Job:
         return self.bind(V("date", F.when(ok, dt), None,
                            errs(v.err, ctx.fail_value(bad, v, "is not an Excel serial date"))))
 
-    def read_number(self, ctx, v, regex, currency, decimal):
+    def read_number(self, ctx, v, regex, currency, decimal, thousands):
         """regex: the whole accepted language (markers in any order, once each); the sign is
-        negative when exactly one of '-', '(' marks it."""
+        negative when exactly one of '-', '(' marks it.  The regex is the only one: once it has
+        matched, what is left after the currency text and the characters -+() space tab is digits,
+        the thousands separators and at most one decimal mark with only digits after it, so the
+        parts come from character deletions (translate)."""
         if v.t in ("int", "dec"):
             return as_dec(v)
         s = canon(v)
         bare = F.replace(s, F.lit(currency), F.lit("")) if currency else s
-        negs = F.length(bare) - F.length(F.regexp_replace(bare, "[-(]", ""))
-        body = F.regexp_replace(bare, "[-+() \\t]", "")
-        dec_rx = "\\x{%x}([0-9]*)" % ord(decimal)
-        frac = F.regexp_extract(body, dec_rx, 1)
-        u = F.regexp_replace(body, "[^0-9]", "").cast(DEC0)
+        negs = F.length(bare) - F.length(F.translate(bare, "-(", ""))
+        body = F.translate(bare, "-+() \t", "")
+        frac = F.when(F.instr(body, decimal) > 0, F.substring_index(body, decimal, -1)).otherwise(F.lit(""))
+        u = F.translate(body, (thousands or "") + decimal, "").cast(DEC0)
         scale = F.length(frac)
         ok = F.coalesce(s.rlike(regex) & (negs <= 1) & u.isNotNull() & (scale <= 38), F.lit(False))
         bad = v.c.isNotNull() & ~ok
@@ -533,7 +564,7 @@ class Job:
         first = F.when(ln >= k, digits.substr(ln - k + 1, F.lit(1))).otherwise(F.lit("0"))
         if mode == 1:
             dropped = F.when(ln > k, digits.substr(ln - k + 1, k)).otherwise(digits)
-            bump = F.regexp_replace(dropped, "0", "") != F.lit("")
+            bump = F.translate(dropped, "0", "") != F.lit("")
         else:
             bump = first >= F.lit("5") if mode == 0 else F.lit(False)
         mag = kept + F.when(bump, 1).otherwise(0)
@@ -664,11 +695,28 @@ class Job:
         digits = F.abs(a.c).cast("string")
         ln = F.length(digits)
         dropped = F.when(ln > k, digits.substr(ln - k + 1, k)).otherwise(digits)
-        exact = (k <= 0) | (F.regexp_replace(dropped, "0", "") == "")
+        exact = (k <= 0) | (F.translate(dropped, "0", "") == "")
         kept = F.when(ln > k, digits.substr(F.lit(1), ln - k)).otherwise(F.lit("0")).cast(DEC0)
         down = F.when(a.c < 0, -kept).otherwise(kept).cast(DEC0)
         u = F.when(k <= 0, mul_p10(a.c, -k)).otherwise(down)
         return F.coalesce(exact, F.lit(True)), u
+
+
+_SEP = "\x01"
+
+
+def match_groups(s, regex, n):
+    """(matched, [group 1..n] as text, "" when a group took no part) of an anchored regex on s, with
+    one regex pass: the match is replaced by SEP g1 SEP g2 ... and split (a one-character split is
+    no regex in Java).  The result starts with SEP only when the regex matched, as long as s itself
+    holds no SEP; a pattern that could match SEP itself (a literal \\x{1} in a date format) is read
+    the plain way, one extract per group."""
+    if "\\x{1}" in regex:
+        return F.coalesce(s.rlike(regex), F.lit(False)), [F.regexp_extract(s, regex, i) for i in range(1, n + 1)]
+    r = F.regexp_replace(s, regex, "".join(_SEP + "$%d" % i for i in range(1, n + 1)))
+    matched = F.coalesce(~s.contains(_SEP) & r.startswith(_SEP), F.lit(False))
+    parts = F.split(r, _SEP, -1)
+    return matched, [parts.getItem(i) for i in range(1, n + 1)]
 
 
 def _first(pairs):

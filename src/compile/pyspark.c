@@ -28,7 +28,7 @@ extern const char mf_pyspark_runtime_text[];
 extern const size_t mf_pyspark_runtime_text_len;
 
 /* The runtime version the jobs generated here need (RUNTIME_VERSION in mapforge_runtime.py). */
-#define RUNTIME_VERSION "2"
+#define RUNTIME_VERSION "3"
 
 /* ---- escaping --------------------------------------------------------------------------------- */
 
@@ -464,7 +464,11 @@ static int step(gen *g, const plan_expr *x, int a)
             py_str(&tmp, s->numfmt.currency);
         else
             mf_buf_adds(&tmp, "None");
-        mf_buf_printf(&tmp, ", \"%c\")", s->numfmt.decimal == ',' ? ',' : '.');
+        char dec = s->numfmt.decimal == ',' ? ',' : '.';
+        char th[2] = {s->numfmt.thousands == dec ? 0 : s->numfmt.thousands, 0};   /* as number_regex */
+        mf_buf_printf(&tmp, ", \"%c\", ", dec);
+        py_str(&tmp, th);
+        mf_buf_addc(&tmp, ')');
         mf_buf_free(&rx);
         break;
     }
