@@ -215,6 +215,11 @@ class Job:
         c = F.upper(c) if upper else F.lower(c)
         if special:
             c = F.translate(c, placeholder, simple)
+            if all(ord(ch) >= 128 for ch in special + placeholder):
+                # ASCII text (as many bytes as characters) holds none of them: Spark's own mapping,
+                # without the two translations (a dictionary lookup per character)
+                plain = F.upper(v.c) if upper else F.lower(v.c)
+                c = F.when(F.octet_length(v.c) == F.length(v.c), plain).otherwise(c)
         return self.bind(V("text", nonempty(c), None, v.err))
 
     def pad(self, ctx, v, ch, n, left):
@@ -434,10 +439,10 @@ class Job:
             return as_dec(v)
         s = canon(v)
         bare = F.replace(s, F.lit(currency), F.lit("")) if currency else s
-        negs = F.length(bare) - F.length(F.translate(bare, "-(", ""))
-        body = F.translate(bare, "-+() \t", "")
+        negs = count_char(bare, "-") + count_char(bare, "(")
+        body = drop_chars(bare, "-+() \t")
         frac = F.when(F.instr(body, decimal) > 0, F.substring_index(body, decimal, -1)).otherwise(F.lit(""))
-        u = F.translate(body, (thousands or "") + decimal, "").cast(DEC0)
+        u = drop_chars(body, (thousands or "") + decimal).cast(DEC0)
         scale = F.length(frac)
         ok = F.coalesce(s.rlike(regex) & (negs <= 1) & u.isNotNull() & (scale <= 38), F.lit(False))
         bad = v.c.isNotNull() & ~ok
@@ -564,7 +569,7 @@ class Job:
         first = F.when(ln >= k, digits.substr(ln - k + 1, F.lit(1))).otherwise(F.lit("0"))
         if mode == 1:
             dropped = F.when(ln > k, digits.substr(ln - k + 1, k)).otherwise(digits)
-            bump = F.translate(dropped, "0", "") != F.lit("")
+            bump = F.call_function("btrim", dropped, F.lit("0")) != F.lit("")
         else:
             bump = first >= F.lit("5") if mode == 0 else F.lit(False)
         mag = kept + F.when(bump, 1).otherwise(0)
@@ -695,7 +700,7 @@ class Job:
         digits = F.abs(a.c).cast("string")
         ln = F.length(digits)
         dropped = F.when(ln > k, digits.substr(ln - k + 1, k)).otherwise(digits)
-        exact = (k <= 0) | (F.translate(dropped, "0", "") == "")
+        exact = (k <= 0) | (F.call_function("btrim", dropped, F.lit("0")) == "")
         kept = F.when(ln > k, digits.substr(F.lit(1), ln - k)).otherwise(F.lit("0")).cast(DEC0)
         down = F.when(a.c < 0, -kept).otherwise(kept).cast(DEC0)
         u = F.when(k <= 0, mul_p10(a.c, -k)).otherwise(down)
@@ -703,6 +708,29 @@ class Job:
 
 
 _SEP = "\x01"
+
+
+# btrim(str, chars) takes the text first; the two-argument ltrim/rtrim take the characters first:
+# only btrim is used.
+
+
+def count_char(c, ch):
+    """How many times the one-byte character ch occurs in c (byte searches, no regex)."""
+    return F.octet_length(c) - F.octet_length(F.replace(c, F.lit(ch), F.lit("")))
+
+
+def drop_chars(c, chars):
+    """c without the characters in chars: a byte-search replace per character (found nowhere in the
+    usual value: no copy), cheaper on short values than translate's lookup per character."""
+    for ch in dict.fromkeys(chars):
+        c = F.replace(c, F.lit(ch), F.lit(""))
+    return c
+
+
+def split_pattern(ch):
+    """The one character ch as a split pattern that takes Java's String.split fast path (no regex
+    compiled per value): itself, or escaped when it is a regex metacharacter."""
+    return "\\" + ch if ch in ".$|()[{^?*+\\" else ch
 
 
 def match_groups(s, regex, n):
@@ -761,6 +789,14 @@ def csv_field(c):
     c = F.coalesce(c, F.lit(""))
     special = c.contains(",") | c.contains('"') | c.contains("\r") | c.contains("\n")
     return F.when(special, F.concat(F.lit('"'), F.replace(c, F.lit('"'), F.lit('""')), F.lit('"'))).otherwise(c)
+
+
+def csv_text(v):
+    """A value as its output CSV field: the canonical text of a number, a date or a boolean holds
+    none of the characters that need quotes (digits, '-', '.', letters), so only text is checked."""
+    if v.t in ("int", "dec", "date", "bool", "null"):
+        return F.coalesce(canon(v), F.lit(""))
+    return csv_field(canon(v))
 
 
 def rx_char(ch):
@@ -953,9 +989,15 @@ def _fields(recs, source, bad=False):
         parts = F.arrays_zip(*[F.call_function("regexp_extract_all", line, F.lit(rx), F.lit(i)).alias("g%d" % i)
                                for i in (1, 2, 3)])
         fields = F.transform(parts, lambda x: F.concat(F.replace(x["g1"], F.lit(q + q), F.lit(q)), x["g2"], x["g3"]))
+        # a record whose quoted fields hold no doubled quote (and that holds no SEP): one regex pass
+        # rewrites each field to SEP and its value, split on SEP (the first piece is empty): the
+        # same fields as above, without the three scans and the per-field function (interpreted)
+        flat = F.split(F.regexp_replace(line, rx, _SEP + "$1$2$3"), _SEP, -1)
+        simple = ~F.col("_raw").contains(q + q) & ~F.col("_raw").contains(_SEP)
         # most records hold no quote character: split on the delimiter (one pass, no capture groups)
         plain = ~F.col("_raw").contains(q)
-        fields = F.when(plain, F.split(F.col("_raw"), d, -1)).otherwise(fields)
+        fields = F.when(plain, F.split(F.col("_raw"), split_pattern(source["delimiter"]), -1)) \
+                  .when(simple, F.slice(flat, 2, 1 << 30)).otherwise(fields)
         if bad:
             # an unquoted field that starts with a quote: that quote is never closed.  _bad: the line
             # ends before it in the record (inside earlier quoted fields), else null
@@ -963,7 +1005,7 @@ def _fields(recs, source, bad=False):
             before = F.array_join(F.slice(F.transform(parts, lambda x: x["g1"]), F.lit(1), (pos - 1).cast("int")), "")
             unclosed = F.when(~plain & (pos > 0), F.length(before) - F.length(F.replace(before, F.lit("\n"), F.lit(""))))
     else:
-        fields = F.call_function("regexp_extract_all", line, F.lit("%s([^%s]*+)" % (d, d)), F.lit(1))
+        fields = F.split(F.col("_raw"), split_pattern(source["delimiter"]), -1)
     recs = recs.withColumn("_f", fields)
     return recs.withColumn("_bad", unclosed if unclosed is not None else F.lit(None).cast("int")) if bad else recs
 
@@ -1192,7 +1234,7 @@ def _fates(job, stages, names, plan):
         elif kind == "reject":
             fate = fate.when(truthy(v), outcome(1, None, F.lit(st[2])))
         else:
-            texts.append(csv_field(canon(v)))
+            texts.append(csv_text(v))
             typed.append(parquet_value(v, plan["types"][len(typed)]).alias("_p%d" % len(typed)))
     fate = fate.otherwise(outcome(0, None, F.lit(None).cast("string")))
     if len(texts) == 1 and texts[0] is not None:
