@@ -375,6 +375,21 @@ static void test_writer(void)
     CHECK(!file_exists(path));
 }
 
+/* The plans of the tests below: a source line in the ACME dialect, then the output and columns. */
+#define TEST_SOURCE "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+
+/* Parse a test plan; a failure is counted and its message printed (-1: the test stops). */
+static int parse_test_plan(const char *text, size_t n, plan *p)
+{
+    mf_err e = {0};
+    CHECK_INT(plan_parse(text, n, "t.plan", p, &e), 0);
+    if (e.code) {
+        fprintf(stderr, "plan: %s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
 /* pq_write_from_csv (mapforge parquet, and each run): booleans and timestamps convert; a CSV that is
  * not the plan's output — another column count, another name, a short row — is an error naming
  * the file, line and column, and nothing is written; bad options and a writer used after a
@@ -383,18 +398,15 @@ static void test_from_csv(void)
 {
     static const char PLAN_TEXT[] =
         "plan T v1\n"
-        "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+        TEST_SOURCE
         "output OUT\n\n"
         "ID    integer required = [Id] read as number\n"
         "OK    boolean          = [Ok] read as boolean (\"Y\" = true, \"N\" = false)\n"
         "AT    timestamp        = [At] read as YYYY-MM-DD\n";
     plan p;
     mf_err e = {0};
-    CHECK_INT(plan_parse(PLAN_TEXT, sizeof PLAN_TEXT - 1, "t.plan", &p, &e), 0);
-    if (e.code) {
-        fprintf(stderr, "plan: %s\n", e.msg);
+    if (parse_test_plan(PLAN_TEXT, sizeof PLAN_TEXT - 1, &p) < 0)
         return;
-    }
     const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char csv[160], pq[160];
     snprintf(csv, sizeof csv, "%s/mapforge-test-pq-%d.csv", tmp, (int)getpid());
@@ -497,7 +509,7 @@ static void test_stream(void)
 {
     static const char PLAN_TEXT[] =
         "plan T v1\n"
-        "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
+        TEST_SOURCE
         "output OUT\n\n"
         "ID    integer required = [Id] read as number\n"
         "NAME  text(40)         = [Name]\n"
@@ -505,8 +517,7 @@ static void test_stream(void)
         "DAY   date             = [Day] read as YYYY-MM-DD\n";
     plan p;
     mf_err e = {0};
-    CHECK_INT(plan_parse(PLAN_TEXT, sizeof PLAN_TEXT - 1, "t.plan", &p, &e), 0);
-    if (e.code)
+    if (parse_test_plan(PLAN_TEXT, sizeof PLAN_TEXT - 1, &p) < 0)
         return;
     const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char csv[160], pq_a[160], pq_b[160];
@@ -581,10 +592,9 @@ static void test_stream(void)
     plan_free(&p);
 
     /* one text column: `""` is how the engine writes a null row; a record cut short is refused */
-    static const char ONE[] = "plan T v1\n"
-                              "source \"d.csv\": csv, delimiter \",\", quote \"\\\"\", encoding UTF-8, header on line 1\n"
-                              "output OUT\n\nNAME  text(10) = [Name]\n";
-    CHECK_INT(plan_parse(ONE, sizeof ONE - 1, "t.plan", &p, &e), 0);
+    static const char ONE[] = "plan T v1\n" TEST_SOURCE "output OUT\n\nNAME  text(10) = [Name]\n";
+    if (parse_test_plan(ONE, sizeof ONE - 1, &p) < 0)
+        return;
     static const char ONE_CSV[] = "NAME\nx\n\"\"\n\"a,b\"\n";
     write_text(csv, ONE_CSV, sizeof ONE_CSV - 1);
     CHECK_INT(pq_write_from_csv(&p, csv, pq_a, NULL, &e), 0);
