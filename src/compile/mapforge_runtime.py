@@ -44,7 +44,8 @@ def require(version):
 DEC0 = DecimalType(38, 0)
 WHITE = ("[\\t\\n\\x0B\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
          "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}]")
-# the same characters as a list, for btrim (trimming by code points, no regex)
+# the same characters as a list, for btrim (trimming by code points, no regex).  btrim(str, chars)
+# takes the text first; the two-argument ltrim/rtrim take the characters first: only btrim is used.
 WHITE_CHARS = ("\t\n\x0b\f\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
                + "\u2028\u2029\u202f\u205f\u3000")
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
@@ -434,7 +435,7 @@ class Job:
         negative when exactly one of '-', '(' marks it.  The regex is the only one: once it has
         matched, what is left after the currency text and the characters -+() space tab is digits,
         the thousands separators and at most one decimal mark with only digits after it, so the
-        parts come from character deletions (translate)."""
+        parts come from deleting characters (byte-search replaces, drop_chars)."""
         if v.t in ("int", "dec"):
             return as_dec(v)
         s = canon(v)
@@ -710,10 +711,6 @@ class Job:
 _SEP = "\x01"
 
 
-# btrim(str, chars) takes the text first; the two-argument ltrim/rtrim take the characters first:
-# only btrim is used.
-
-
 def count_char(c, ch):
     """How many times the one-byte character ch occurs in c (byte searches, no regex)."""
     return F.octet_length(c) - F.octet_length(F.replace(c, F.lit(ch), F.lit("")))
@@ -980,6 +977,8 @@ def _fields(recs, source, bad=False):
                 .otherwise(F.col("_text"))
     recs = recs.select("_rec", "_line", raw_text.alias("_raw"))
     line = F.concat(F.lit(source["delimiter"]), F.col("_raw"))
+    # a record without the quote character: split on the delimiter (no regex)
+    split = F.split(F.col("_raw"), split_pattern(source["delimiter"]), -1)
     unclosed = None
     if q:
         qq = rx_char(q)
@@ -996,8 +995,7 @@ def _fields(recs, source, bad=False):
         simple = ~F.col("_raw").contains(q + q) & ~F.col("_raw").contains(_SEP)
         # most records hold no quote character: split on the delimiter (one pass, no capture groups)
         plain = ~F.col("_raw").contains(q)
-        fields = F.when(plain, F.split(F.col("_raw"), split_pattern(source["delimiter"]), -1)) \
-                  .when(simple, F.slice(flat, 2, 1 << 30)).otherwise(fields)
+        fields = F.when(plain, split).when(simple, F.slice(flat, 2, 1 << 30)).otherwise(fields)
         if bad:
             # an unquoted field that starts with a quote: that quote is never closed.  _bad: the line
             # ends before it in the record (inside earlier quoted fields), else null
@@ -1005,7 +1003,7 @@ def _fields(recs, source, bad=False):
             before = F.array_join(F.slice(F.transform(parts, lambda x: x["g1"]), F.lit(1), (pos - 1).cast("int")), "")
             unclosed = F.when(~plain & (pos > 0), F.length(before) - F.length(F.replace(before, F.lit("\n"), F.lit(""))))
     else:
-        fields = F.split(F.col("_raw"), split_pattern(source["delimiter"]), -1)
+        fields = split
     recs = recs.withColumn("_f", fields)
     return recs.withColumn("_bad", unclosed if unclosed is not None else F.lit(None).cast("int")) if bad else recs
 

@@ -241,12 +241,24 @@ static void marker_level(mf_buf *rx, bool sign, bool cur_pre, bool cur_suf, bool
     mf_buf_free(&cb);
 }
 
+/* A number format's decimal mark ('.' unless ',') and thousands separator (0: none; a separator equal
+ * to the decimal mark is none), as the regex and the runtime's read_number both take them. */
+static char num_decimal(const plan_numfmt *f)
+{
+    return f->decimal == ',' ? ',' : '.';
+}
+
+static char num_thousands(const plan_numfmt *f)
+{
+    return f->thousands == num_decimal(f) ? 0 : f->thousands;
+}
+
 /* The language mf_dec_parse_fmt accepts, as one anchored regex: every placement of the markers
  * (outside or inside the parentheses), spaces and tabs between them. */
 static void number_regex(const plan_numfmt *f, mf_buf *rx)
 {
-    char dec = f->decimal == ',' ? ',' : '.';
-    char th = f->thousands == dec ? 0 : f->thousands;
+    char dec = num_decimal(f);
+    char th = num_thousands(f);
     bool has_cur = f->currency && *f->currency;
     mf_buf body = {0};
     mf_buf_adds(&body, "(?:");
@@ -464,9 +476,8 @@ static int step(gen *g, const plan_expr *x, int a)
             py_str(&tmp, s->numfmt.currency);
         else
             mf_buf_adds(&tmp, "None");
-        char dec = s->numfmt.decimal == ',' ? ',' : '.';
-        char th[2] = {s->numfmt.thousands == dec ? 0 : s->numfmt.thousands, 0};   /* as number_regex */
-        mf_buf_printf(&tmp, ", \"%c\", ", dec);
+        char th[2] = {num_thousands(&s->numfmt), 0};
+        mf_buf_printf(&tmp, ", \"%c\", ", num_decimal(&s->numfmt));
         py_str(&tmp, th);
         mf_buf_addc(&tmp, ')');
         mf_buf_free(&rx);
